@@ -1,0 +1,114 @@
+// Admit: ResourceQuota hard limits, then the namespace reservation rule (DESIGN §1):
+//   q[d] ≤ F[d] − Σ_{n≠a} U_n[d]   for every dimension d the workload requests,
+// where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to.
+
+import {
+  MAX_DIMS,
+  at32,
+  at64,
+  chargeAmount,
+  chargeEntry,
+  clusterFree,
+  ensureLog,
+  entryHard,
+  entryQuota,
+  entryUsed,
+  itemChargeLen,
+  itemChargeOff,
+  logPush,
+  logPush64,
+  reservingNamespaces,
+  unusedReserved,
+} from './layout';
+import { curItem, curNs, reqDimCount, reqDims, reqOf } from './item';
+import { unusedOf } from './ledger';
+
+export const FAIL_NONE: i32 = 0;
+export const FAIL_QUOTA: i32 = 1;
+export const FAIL_RESERVATION: i32 = 2;
+export const FAIL_FILTER: i32 = 3;
+
+/** Admission of one workload of the prepared item; logs the failure when `record`. */
+export function admit(record: bool): i32 {
+  if (quotaExceeded(record)) return FAIL_QUOTA;
+  if (reservationBroken(record)) return FAIL_RESERVATION;
+  return FAIL_NONE;
+}
+
+/** The first quota (charges are grouped by quota, in evaluation order) with any exceeded entry. */
+function quotaExceeded(record: bool): bool {
+  const off = load<i32>(at32(itemChargeOff, curItem));
+  const end = off + load<i32>(at32(itemChargeLen, curItem));
+  let c = off;
+  while (c < end) {
+    const quota = load<i32>(at32(entryQuota, load<i32>(at32(chargeEntry, c))));
+    let groupEnd = c;
+    let exceeded = 0;
+    while (groupEnd < end && load<i32>(at32(entryQuota, load<i32>(at32(chargeEntry, groupEnd)))) == quota) {
+      if (over(groupEnd)) exceeded++;
+      groupEnd++;
+    }
+    if (exceeded > 0) {
+      if (record) {
+        ensureLog(4 + exceeded * 3);
+        logPush(curItem);
+        logPush(FAIL_QUOTA);
+        logPush(quota);
+        logPush(exceeded);
+        for (let k = c; k < groupEnd; k++) {
+          if (!over(k)) continue;
+          const e = load<i32>(at32(chargeEntry, k));
+          logPush(e);
+          logPush64(load<i64>(at64(entryUsed, e)));
+        }
+      }
+      return true;
+    }
+    c = groupEnd;
+  }
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function over(c: i32): bool {
+  const e = load<i32>(at32(chargeEntry, c));
+  return load<i64>(at64(entryUsed, e)) + load<i64>(at64(chargeAmount, c)) > load<i64>(at64(entryHard, e));
+}
+
+/** Σ_{n≠a} U_n[d]: unused reservations of the other namespaces. */
+// @ts-ignore: decorator
+@inline function othersUnused(d: i32): i64 {
+  return load<i64>(at64(unusedReserved, d)) - unusedOf(curNs, d);
+}
+
+function reservationBroken(record: bool): bool {
+  if (reservingNamespaces == 0) return false;
+  let broken = 0;
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    const others = othersUnused(d);
+    // With nothing reserved by others the rule reduces to q ≤ F, which Filter decides anyway.
+    if (others == 0) continue;
+    if (<i64>reqOf(d) > load<i64>(at64(clusterFree, d)) - others) broken++;
+  }
+  if (broken == 0) return false;
+  if (record) {
+    ensureLog(3 + broken * 5);
+    logPush(curItem);
+    logPush(FAIL_RESERVATION);
+    logPush(broken);
+    for (let i = 0; i < reqDimCount; i++) {
+      const d = load<i32>(reqDims + (<usize>i << 2));
+      const others = othersUnused(d);
+      if (others == 0) continue;
+      const free = load<i64>(at64(clusterFree, d));
+      if (<i64>reqOf(d) <= free - others) continue;
+      logPush(d);
+      logPush64(free);
+      logPush64(others);
+    }
+  }
+  return true;
+}
+
+export { MAX_DIMS };

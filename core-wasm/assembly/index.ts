@@ -1,0 +1,169 @@
+// The placement core's exports. Only integers and f64 cross the boundary; bulk data goes through
+// the tables of layout.ts, whose addresses `layout()` publishes (they move when a table grows, so
+// the TypeScript side re-reads them after every call that may allocate).
+
+import * as L from './layout';
+import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter } from './batch';
+import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
+
+const table: usize = memory.data(64 * 4);
+
+export function init(): void {
+  L.init();
+}
+
+/** Publish current table addresses and capacities (order documented in core-wasm/src/layout.ts). */
+let slot = 0;
+
+function put(x: i32): void {
+  store<i32>(table + (<usize>slot << 2), x);
+  slot++;
+}
+
+export function layout(): usize {
+  slot = 0;
+  put(L.hostCap);
+  put(L.hostEnd);
+  put(<i32>L.allocF);
+  put(<i32>L.freeF);
+  put(<i32>L.nzUsedF);
+  put(<i32>L.base);
+  put(<i32>L.labels);
+  put(<i32>L.reasons);
+  put(<i32>L.fit);
+  put(<i32>L.affRaw);
+  put(<i32>L.taintRaw);
+  put(<i32>L.total);
+  put(<i32>L.clusterFree);
+  put(<i32>L.unusedReserved);
+  put(L.nsCap);
+  put(<i32>L.nsUsed);
+  put(<i32>L.nsReservation);
+  put(L.entryCap);
+  put(<i32>L.entryHard);
+  put(<i32>L.entryUsed);
+  put(<i32>L.entryQuota);
+  put(<i32>L.taintKey);
+  put(<i32>L.taintValue);
+  put(<i32>L.taintEffect);
+  put(L.valueCap);
+  put(<i32>L.valueNum);
+  put(<i32>L.valueValid);
+  put(<i32>L.prog);
+  put(L.progLen);
+  put(<i32>L.constraintOff);
+  put(L.itemCap);
+  put(L.itemDims);
+  put(<i32>L.itemReq);
+  put(<i32>L.itemNzCpu);
+  put(<i32>L.itemNzMem);
+  put(<i32>L.itemNs);
+  put(<i32>L.itemPrio);
+  put(<i32>L.itemStrategy);
+  put(<i32>L.itemConstraint);
+  put(<i32>L.itemCount);
+  put(<i32>L.itemChargeOff);
+  put(<i32>L.itemChargeLen);
+  put(<i32>L.chargeEntry);
+  put(<i32>L.chargeAmount);
+  put(<i32>L.hostOf);
+  put(<i32>L.failLog);
+  put(L.logLen);
+  put(<i32>L.order);
+  put(<i32>L.scratch);
+  put(<i32>L.scoringDim);
+  put(<i32>L.scoringWeight);
+  put(<i32>L.balancedDim);
+  put(<i32>L.shapeUtil);
+  put(<i32>L.shapeScore);
+  put(<i32>L.nzUsedF);
+  return table;
+}
+
+export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {
+  L.setScoring(nScoring, nBalanced, nShape, policy);
+}
+
+export function ensureHosts(n: i32): void {
+  L.ensureHosts(n);
+}
+
+export function setHost(slot: i32, unschedulable: i32, nTaints: i32): void {
+  setHostImpl(slot, unschedulable != 0, nTaints);
+}
+
+export function setHostLabel(slot: i32, col: i32, valueId: i32): void {
+  setHostLabelImpl(slot, col, valueId);
+}
+
+export function removeHost(slot: i32): i32 {
+  return removeHostImpl(slot) ? 1 : 0;
+}
+
+export function defineTaint(id: i32, key: i32, value: i32, effect: i32): void {
+  store<i32>(L.at32(L.taintKey, id), key);
+  store<i32>(L.at32(L.taintValue, id), value);
+  store<i32>(L.at32(L.taintEffect, id), effect);
+  L.setTaintCount(id + 1);
+}
+
+export function defineLabelValue(id: i32, valid: i32, lo: i32, hi: i32): void {
+  L.ensureValues(id + 1);
+  store<u8>(L.valueValid + <usize>id, <u8>valid);
+  store<i64>(L.at64(L.valueNum, id), (<i64>(<u32>lo)) | ((<i64>hi) << 32));
+}
+
+/** Reserve `words` program words; the caller writes them at the returned word offset, then commits. */
+export function reserveConstraint(words: i32): i32 {
+  return L.ensureProg(words);
+}
+
+export function commitConstraint(id: i32, offset: i32, words: i32): void {
+  L.ensureConstraints(id + 1);
+  store<i32>(L.at32(L.constraintOff, id), offset);
+  L.commitProg(words);
+}
+
+export function setQuotaEntryCount(n: i32): void {
+  L.ensureEntries(n);
+}
+
+export function setReservation(ns: i32): void {
+  setReservationImpl(ns);
+}
+
+export function ensureNamespaces(n: i32): void {
+  L.ensureNamespaces(n);
+}
+
+/** Size the item scratch for `n` items of `dims` request dimensions and `charges` quota charges. */
+export function prepareItems(n: i32, dims: i32, charges: i32): void {
+  L.ensureItems(n, dims);
+  L.ensureCharges(charges);
+}
+
+export function placeBatch(n: i32): i32 {
+  L.resetLog();
+  return runBatch(n);
+}
+
+export function evaluate(item: i32): void {
+  L.resetLog();
+  evaluateItem(item);
+}
+
+export function admit(item: i32): i32 {
+  L.resetLog();
+  return admitItem(item);
+}
+
+export function commit(item: i32, slot: i32, sign: i32): void {
+  commitItem(item, slot, sign);
+}
+
+export function recordFailure(item: i32): void {
+  L.resetLog();
+  // The last evaluate() left reasons for this item: format its histogram.
+  // (batch.ts records filter failures itself during placeBatch.)
+  recordFilter(item);
+}

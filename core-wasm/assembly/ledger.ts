@@ -1,0 +1,213 @@
+// The ledgers: host usage, cluster free capacity F, namespace usage and unused reservations,
+// quota usage. Commit and release are exact inverses; F and Σ unused reservation are maintained
+// incrementally so admission is O(dimensions).
+
+import {
+  DIM_CPU,
+  DIM_MEMORY,
+  HOST_TAINT_SLOTS,
+  MAX_DIMS,
+  MAX_LABEL_COLS,
+  R_ABSENT,
+  R_UNSCHEDULABLE,
+  addHuge,
+  addReservingNamespace,
+  addTainted,
+  allocF,
+  at32,
+  at64,
+  base,
+  chargeAmount,
+  chargeEntry,
+  clusterFree,
+  colF,
+  colI,
+  ensureHosts,
+  ensureNamespaces,
+  entryUsed,
+  freeF,
+  itemChargeLen,
+  itemChargeOff,
+  labels,
+  nsReservation,
+  nsUsed,
+  nzUsedF,
+  scratch,
+  setHostEnd,
+  taintList,
+  taintMask,
+  unusedReserved,
+} from './layout';
+import { curItem, curNs, nzCpu, nzMem, reqDimCount, reqDims, reqOf } from './item';
+
+/** Allocatable at or above this makes the SIMD score path inexact: such hosts use the scalar path. */
+const HUGE: f64 = 35184372088832; // 2^45
+
+function isHuge(h: i32): bool {
+  for (let d = 0; d < MAX_DIMS; d++) if (load<f64>(colF(allocF, d, h)) >= HUGE) return true;
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function present(h: i32): bool {
+  return (load<u32>(at32(base, h)) & R_ABSENT) == 0;
+}
+
+// @ts-ignore: decorator
+@inline function schedulable(h: i32): bool {
+  return (load<u32>(at32(base, h)) & (R_ABSENT | R_UNSCHEDULABLE)) == 0;
+}
+
+/** Add (+1) or remove (−1) host h's max(0, free) in dimension d to F. */
+// @ts-ignore: decorator
+@inline function freeContribution(h: i32, d: i32, sign: i64): void {
+  const f = load<f64>(colF(freeF, d, h));
+  if (f > 0) {
+    const p = at64(clusterFree, d);
+    store<i64>(p, load<i64>(p) + sign * <i64>f);
+  }
+}
+
+function hostContribution(h: i32, sign: i64): void {
+  if (!schedulable(h)) return;
+  for (let d = 0; d < MAX_DIMS; d++) freeContribution(h, d, sign);
+}
+
+/**
+ * Create or update host `slot` from the staging area: f64 allocatable[16] at scratch, then up to
+ * 16 taint ids (i32) at scratch+128. Usage is kept across updates.
+ */
+export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
+  ensureHosts(slot + 1);
+  setHostEnd(slot + 1);
+  const wasPresent = present(slot);
+  if (wasPresent) {
+    hostContribution(slot, -1);
+    if (isHuge(slot)) addHuge(-1);
+    if (load<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS) != 0xff) addTainted(-1);
+  }
+  for (let d = 0; d < MAX_DIMS; d++) {
+    const a = load<f64>(scratch + (<usize>d << 3));
+    const used = wasPresent ? load<f64>(colF(allocF, d, slot)) - load<f64>(colF(freeF, d, slot)) : 0;
+    store<f64>(colF(allocF, d, slot), a);
+    store<f64>(colF(freeF, d, slot), a - used);
+  }
+  if (!wasPresent) {
+    store<f64>(colF(nzUsedF, 0, slot), 0);
+    store<f64>(colF(nzUsedF, 1, slot), 0);
+  }
+  store<u32>(at32(base, slot), unschedulable ? R_UNSCHEDULABLE : 0);
+  let lo: u64 = 0;
+  let hi: u64 = 0;
+  const list = taintList + <usize>slot * HOST_TAINT_SLOTS;
+  for (let i = 0; i < HOST_TAINT_SLOTS; i++) {
+    if (i < nTaints) {
+      const t = load<i32>(scratch + 128 + (<usize>i << 2));
+      store<u8>(list + <usize>i, <u8>t);
+      const bit: u64 = (<u64>1) << (<u64>(t & 63));
+      if (t < 64) lo |= bit;
+      else hi |= bit;
+    } else {
+      store<u8>(list + <usize>i, 0xff);
+    }
+  }
+  store<u64>(taintMask + (<usize>slot << 4), lo);
+  store<u64>(taintMask + (<usize>slot << 4) + 8, hi);
+  if (nTaints > 0) addTainted(1);
+  if (isHuge(slot)) addHuge(1);
+  hostContribution(slot, 1);
+}
+
+export function setHostLabel(slot: i32, col: i32, valueId: i32): void {
+  store<i32>(colI(labels, col, slot), valueId);
+}
+
+/** Remove an empty host; returns false (and changes nothing) when it still holds workloads. */
+export function removeHost(slot: i32): bool {
+  if (!present(slot)) return true;
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (load<f64>(colF(allocF, d, slot)) != load<f64>(colF(freeF, d, slot))) return false;
+  }
+  hostContribution(slot, -1);
+  if (isHuge(slot)) addHuge(-1);
+  if (load<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS) != 0xff) addTainted(-1);
+  for (let d = 0; d < MAX_DIMS; d++) {
+    store<f64>(colF(allocF, d, slot), 0);
+    store<f64>(colF(freeF, d, slot), 0);
+  }
+  store<f64>(colF(nzUsedF, 0, slot), 0);
+  store<f64>(colF(nzUsedF, 1, slot), 0);
+  for (let c = 0; c < MAX_LABEL_COLS; c++) store<i32>(colI(labels, c, slot), 0);
+  store<u64>(taintMask + (<usize>slot << 4), 0);
+  store<u64>(taintMask + (<usize>slot << 4) + 8, 0);
+  store<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS, 0xff);
+  store<u32>(at32(base, slot), R_ABSENT);
+  return true;
+}
+
+// ---------------------------------------------------------------- namespaces and reservations
+
+// @ts-ignore: decorator
+@inline function nsAt(p: usize, ns: i32, d: i32): usize {
+  return p + ((<usize>ns * MAX_DIMS + <usize>d) << 3);
+}
+
+/** U_n[d] = max(0, R_n[d] − used_n[d]). */
+export function unusedOf(ns: i32, d: i32): i64 {
+  const u = load<i64>(nsAt(nsReservation, ns, d)) - load<i64>(nsAt(nsUsed, ns, d));
+  return u > 0 ? u : 0;
+}
+
+function addUnused(ns: i32, d: i32, sign: i64): void {
+  const p = at64(unusedReserved, d);
+  store<i64>(p, load<i64>(p) + sign * unusedOf(ns, d));
+}
+
+/** Set namespace `ns`'s reservation from the staging area (i64[16] at scratch). */
+export function setReservation(ns: i32): void {
+  ensureNamespaces(ns + 1);
+  let had = false;
+  let has = false;
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (load<i64>(nsAt(nsReservation, ns, d)) != 0) had = true;
+    if (load<i64>(scratch + (<usize>d << 3)) != 0) has = true;
+  }
+  for (let d = 0; d < MAX_DIMS; d++) {
+    addUnused(ns, d, -1);
+    store<i64>(nsAt(nsReservation, ns, d), load<i64>(scratch + (<usize>d << 3)));
+    addUnused(ns, d, 1);
+  }
+  if (had != has) addReservingNamespace(has ? 1 : -1);
+}
+
+// ---------------------------------------------------------------- commit / release
+
+/** Apply (+1) or revert (−1) one workload of the prepared item on host h. */
+export function apply(h: i32, sign: i32): void {
+  const s = <f64>sign;
+  ensureNamespaces(curNs + 1);
+  const sched = schedulable(h);
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    const q = reqOf(d);
+    if (sched) freeContribution(h, d, -1);
+    const p = colF(freeF, d, h);
+    store<f64>(p, load<f64>(p) - s * q);
+    if (sched) freeContribution(h, d, 1);
+    addUnused(curNs, d, -1);
+    const u = nsAt(nsUsed, curNs, d);
+    store<i64>(u, load<i64>(u) + <i64>sign * <i64>q);
+    addUnused(curNs, d, 1);
+  }
+  store<f64>(colF(nzUsedF, 0, h), load<f64>(colF(nzUsedF, 0, h)) + s * nzCpu);
+  store<f64>(colF(nzUsedF, 1, h), load<f64>(colF(nzUsedF, 1, h)) + s * nzMem);
+  const off = load<i32>(at32(itemChargeOff, curItem));
+  const len = load<i32>(at32(itemChargeLen, curItem));
+  for (let c = off; c < off + len; c++) {
+    const e = load<i32>(at32(chargeEntry, c));
+    const p = at64(entryUsed, e);
+    store<i64>(p, load<i64>(p) + <i64>sign * load<i64>(at64(chargeAmount, c)));
+  }
+}
+
+export { DIM_CPU, DIM_MEMORY };

@@ -1,0 +1,263 @@
+// The numeric contract shared by the two engine backends: the Wasm core (wasm-backend.ts) and the
+// plain-TypeScript reference (reference-backend.ts). Everything here is integers and ids; names,
+// Kubernetes objects and messages live in the front (cluster.ts, reasons.ts). Differential tests
+// drive both backends with the same calls and compare every output and ledger.
+
+/** Resource dimensions. 0..3 are fixed; extended resources are interned into 4..MAX_DIMS-1. */
+export const DIM_CPU = 0; // millicores
+export const DIM_MEMORY = 1; // bytes
+export const DIM_EPHEMERAL = 2; // bytes
+export const DIM_PODS = 3; // workload slots: every pod and VM takes one
+export const MAX_DIMS = 16;
+export const FIXED_DIMS = 4;
+
+/** Per-host and per-workload amounts must stay exact in a double (the reference engine's hot columns). */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER; // 2^53 - 1
+
+/** Largest label/taint vocabulary the Wasm columns are sized for. */
+export const MAX_LABEL_COLUMNS = 64;
+export const MAX_TAINTS = 128;
+
+/** The well-known taint a cordoned host is treated as carrying (NodeUnschedulable plugin). Always taint id 0. */
+export const UNSCHEDULABLE_TAINT_ID = 0;
+
+export const Strategy = {
+  LeastAllocated: 0,
+  MostAllocated: 1,
+  BalancedAllocation: 2,
+  RequestedToCapacityRatio: 3,
+} as const;
+export type Strategy = (typeof Strategy)[keyof typeof Strategy];
+
+export const Kind = {
+  Pod: 0,
+  VirtualMachine: 1,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export const Effect = {
+  Any: 0, // tolerations only: '' matches every effect
+  NoSchedule: 1,
+  PreferNoSchedule: 2,
+  NoExecute: 3,
+} as const;
+export type Effect = (typeof Effect)[keyof typeof Effect];
+
+export const TolerationOp = {
+  Equal: 0,
+  Exists: 1,
+} as const;
+export type TolerationOp = (typeof TolerationOp)[keyof typeof TolerationOp];
+
+export const SelectorOp = {
+  In: 0,
+  NotIn: 1,
+  Exists: 2,
+  DoesNotExist: 3,
+  Gt: 4,
+  Lt: 5,
+} as const;
+export type SelectorOp = (typeof SelectorOp)[keyof typeof SelectorOp];
+
+/** Where a ResourceQuota hard key takes its usage from. */
+export const QuotaSource = {
+  Requests: 0, // requests.<r> and bare <r> (cpu, memory, ...): the workload's request in `dim`
+  Limits: 1, // limits.<r>
+  PodCount: 2, // pods, count/pods: 1 per Pod
+  VMCount: 3, // count/virtualmachines.vmoperator.vmware.com: 1 per VirtualMachine
+} as const;
+export type QuotaSource = (typeof QuotaSource)[keyof typeof QuotaSource];
+
+/**
+ * Filter reasons, one bit each, recorded for every host. The stage order follows kube-scheduler's
+ * default filter plugin order (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit):
+ * messages report only the first failing stage of a host, like kube-scheduler does; the full mask
+ * is kept for --explain.
+ */
+export const R_UNSCHEDULABLE = 1 << 0;
+export const R_TAINT = 1 << 1;
+export const R_AFFINITY = 1 << 2;
+/** Bit (R_INSUFFICIENT_SHIFT + d): not enough of dimension d (d = DIM_PODS means "Too many pods"). */
+export const R_INSUFFICIENT_SHIFT = 4;
+export const R_INSUFFICIENT_MASK = 0xffff << R_INSUFFICIENT_SHIFT;
+/** Some insufficient dimension asks for more than the host's whole allocatable: preemption cannot help. */
+export const R_UNRESOLVABLE_FIT = 1 << 20;
+/** The host slot is empty (removed host); never counted in messages. */
+export const R_ABSENT = 1 << 30;
+
+export function insufficientBit(dim: number): number {
+  return 1 << (R_INSUFFICIENT_SHIFT + dim);
+}
+
+export interface ScoringResource {
+  dim: number;
+  weight: number; // 1..100
+}
+
+export interface ShapePoint {
+  utilization: number; // 0..100, strictly increasing
+  score: number; // 0..10 (scaled ×10 internally, as kube-scheduler does)
+}
+
+export const OrderPolicy = {
+  /** Priority, then first-fit-decreasing by size (the default: best packing). */
+  Size: 0,
+  /** Priority, then input order (kube-scheduler's queue order). */
+  Input: 1,
+} as const;
+export type OrderPolicy = (typeof OrderPolicy)[keyof typeof OrderPolicy];
+
+export interface EngineConfig {
+  /** Resources scored by LeastAllocated / MostAllocated / RequestedToCapacityRatio (default cpu=1, memory=1). */
+  scoring: ScoringResource[];
+  /** Resources of BalancedAllocation (weights unused, as in kube-scheduler). */
+  balanced: ScoringResource[];
+  /** RequestedToCapacityRatio shape (default 0→0, 100→10: bin-packing). */
+  shape: ShapePoint[];
+  order: OrderPolicy;
+}
+
+/** Plugin weights of kube-scheduler's default profile, used to combine scores. */
+export const WEIGHT_FIT = 1;
+export const WEIGHT_NODE_AFFINITY = 2;
+export const WEIGHT_TAINT_TOLERATION = 3;
+export const MAX_NODE_SCORE = 100;
+
+/** A node-selector requirement over an interned label column. */
+export interface Requirement {
+  col: number;
+  op: SelectorOp;
+  /** Interned label value ids (In / NotIn). */
+  values: number[];
+  /** Gt / Lt operand (an int64, as Kubernetes parses it). */
+  num: bigint;
+}
+
+export interface TolerationSpec {
+  /** Interned taint key id, or -1 for an empty key (matches every key; operator Exists). */
+  key: number;
+  op: TolerationOp;
+  /** Interned taint value id (Equal). */
+  value: number;
+  effect: Effect;
+}
+
+/** Constraints that decide feasibility and preferences, shared by many classes (deduplicated by the front). */
+export interface ConstraintSpec {
+  /** nodeSelector entries and the namespace policy's selector: all must hold. */
+  selector: Requirement[];
+  /** Required node affinity terms (ORed), each a list of requirements (ANDed); null = no required affinity. */
+  required: Requirement[][] | null;
+  /** Preferred node affinity: weight added when every requirement of the term holds. */
+  preferred: { weight: number; reqs: Requirement[] }[];
+  tolerations: TolerationSpec[];
+}
+
+/**
+ * A workload class: every workload with this exact shape is interchangeable for admission,
+ * filtering and scoring. Amounts are exact integers (≤ MAX_AMOUNT), indexed by dimension.
+ */
+export interface ClassSpec {
+  ns: number;
+  kind: Kind;
+  priority: number;
+  strategy: Strategy;
+  /** Requests by dimension (length MAX_DIMS); req[DIM_PODS] is 1. */
+  req: number[];
+  /** Bit d set when the workload declares a request for dimension d (quota `requests.*` applies). */
+  reqPresent: number;
+  lim: number[];
+  limPresent: number;
+  /** Requests with kube-scheduler's non-zero defaults, for scoring. */
+  nzCpu: number;
+  nzMem: number;
+  /** ResourceQuota ids that apply to this workload (its namespace's, scopes matched), in evaluation order. */
+  quotas: number[];
+  constraint: number;
+}
+
+export interface QuotaEntrySpec {
+  quota: number;
+  source: QuotaSource;
+  dim: number;
+  hard: bigint;
+}
+
+/** Why instances of a class were not placed (the first failure; later instances fail the same way). */
+export type Failure =
+  | { kind: 'quota'; quota: number; entries: { entry: number; used: bigint }[] }
+  | { kind: 'reservation'; dims: { dim: number; free: bigint; reservedForOthers: bigint }[] }
+  | { kind: 'filter'; hosts: number; counts: ReasonCount[] };
+
+/** One line of the "0/N hosts are available" histogram: a reason bit, or an untolerated taint id. */
+export interface ReasonCount {
+  /** A single R_* bit (insufficient dims included), or 0 with `taint` set. */
+  bit: number;
+  taint: number;
+  count: number;
+}
+
+export interface BatchItem {
+  cls: number;
+  count: number;
+}
+
+export interface BatchResult {
+  /** Host slot per instance, in item order (item 0's instances first), -1 when not placed. */
+  hostOf: Int32Array;
+  /** Per item: the failure of its first unplaced instance, or null when all were placed. */
+  failures: (Failure | null)[];
+  /** The order items were processed in (indices into the items array). */
+  order: Int32Array;
+}
+
+/** One host's verdict for a class: reasons (0 = feasible) and, when feasible, its scores. */
+export interface HostVerdict {
+  reasons: number;
+  /** Strategy score 0..100. */
+  fit: number;
+  /** Raw preferred-affinity weight sum and untolerated PreferNoSchedule taint count (before normalization). */
+  affinityRaw: number;
+  taintRaw: number;
+  /** Combined score: fit×1 + normalized affinity×2 + normalized taint×3; -1 when infeasible. */
+  total: number;
+}
+
+export interface Ledger {
+  hosts: { used: bigint[]; usedNonZeroCpu: bigint; usedNonZeroMem: bigint }[];
+  quotaUsed: bigint[];
+  nsUsed: bigint[][];
+  free: bigint[];
+}
+
+/** The imperative API both backends implement identically. Slots and ids are chosen by the front. */
+export interface Backend {
+  readonly name: string;
+  configure(config: EngineConfig): void;
+  /** Create or update host `slot` (its usage is kept). alloc has MAX_DIMS entries. */
+  setHost(slot: number, alloc: readonly number[], unschedulable: boolean, taints: readonly number[]): void;
+  setHostLabel(slot: number, col: number, valueId: number): void;
+  /** Remove an empty host. */
+  removeHost(slot: number): void;
+  defineTaint(id: number, key: number, value: number, effect: Effect): void;
+  /** The int64 value of a label value (for Gt/Lt), or null when it does not parse as one. */
+  defineLabelValue(valueId: number, num: bigint | null): void;
+  defineConstraint(id: number, spec: ConstraintSpec): void;
+  defineClass(id: number, spec: ClassSpec): void;
+  /** Quota entries are (re)defined in bulk; usage is recomputed from the committed placements. */
+  setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void;
+  /** Recompute quota usage from what is placed (after classes were redefined with new quota lists). */
+  rebuildQuotaUsage(): void;
+  setReservation(ns: number, amounts: readonly bigint[]): void;
+  /** Filter and score one workload of class `cls` over every host, without committing. */
+  evaluate(cls: number): HostVerdict[];
+  /** Admission of one workload of class `cls` (quota, reservation) without committing. */
+  admit(cls: number): Failure | null;
+  /** Place a batch: order, admit, filter, score, select and commit each instance. */
+  placeBatch(items: readonly BatchItem[]): BatchResult;
+  /** Record a workload as running on a host (already bound, or bound by the extender) without checks. */
+  commit(cls: number, slot: number): void;
+  release(cls: number, slot: number): void;
+  /** Every ledger, with `namespaces` rows of namespace usage. */
+  ledger(namespaces: number): Ledger;
+}

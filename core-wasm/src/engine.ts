@@ -1,0 +1,818 @@
+// The typed Engine API: Kubernetes-shaped model objects in (service/model/types.ts), placements
+// and messages out. It interns names to ids, compiles workloads into classes (requests, quota
+// charges, constraints with the namespace policy merged in) and drives one backend — the Wasm
+// core or the reference engine — through the numeric contract of contract.ts.
+
+import { InputError } from '../../service/model/errors.js';
+import { formatAmount } from '../../service/k8s/quantity.js';
+import type {
+  HostObj,
+  NamespacePolicyObj,
+  NodeSelectorRequirement,
+  PriorityClassObj,
+  QuotaObj,
+  Strategy as StrategyName,
+  Toleration,
+  WorkloadTemplate,
+} from '../../service/model/types.js';
+import {
+  type Backend,
+  type BatchItem,
+  type ClassSpec,
+  type ConstraintSpec,
+  DIM_CPU,
+  DIM_MEMORY,
+  DIM_PODS,
+  Effect,
+  type EngineConfig,
+  type Failure,
+  type HostVerdict,
+  Kind,
+  type Ledger,
+  MAX_AMOUNT,
+  MAX_DIMS,
+  OrderPolicy,
+  QuotaSource,
+  type QuotaEntrySpec,
+  type Requirement,
+  SelectorOp,
+  type ShapePoint,
+  Strategy,
+  TolerationOp,
+} from './contract.js';
+import {
+  type Grade,
+  type Naming,
+  allReasonTexts,
+  failureGrade,
+  fitErrorMessage,
+  hostGrade,
+  hostReasonTexts,
+  quotaMessage,
+  reservationMessage,
+} from './messages.js';
+import { filterHistogram } from './histogram.js';
+import { ReferenceBackend } from './reference-backend.js';
+import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
+import { WasmBackend } from './wasm-backend.js';
+
+export const STRATEGIES: Record<StrategyName, Strategy> = {
+  LeastAllocated: Strategy.LeastAllocated,
+  MostAllocated: Strategy.MostAllocated,
+  BalancedAllocation: Strategy.BalancedAllocation,
+  RequestedToCapacityRatio: Strategy.RequestedToCapacityRatio,
+};
+
+export type BackendName = 'wasm' | 'wasm-scalar' | 'reference';
+
+export interface EngineOptions {
+  backend?: BackendName | Backend;
+  /** Default strategy; a NamespacePolicy's `placement.strategy` wins for its namespace. */
+  strategy?: StrategyName;
+  order?: 'size' | 'input';
+  /** Resources and weights of the strategy score (kube-scheduler's scoringStrategy.resources). */
+  scoring?: { resource: string; weight: number }[];
+  /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
+  shape?: ShapePoint[];
+  /** Keep a name → placement registry (needed for release; the batch CLI does not need it). */
+  trackPlacements?: boolean;
+}
+
+/** kubelet's default --max-pods, for a Node manifest written without `pods` allocatable. */
+const DEFAULT_POD_SLOTS = 110n;
+const HOST_NAME_KEY = '\0metadata.name';
+const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
+const MAX_HOST_TAINTS = 16;
+
+const EFFECTS: Record<string, Effect> = { '': Effect.Any, NoSchedule: Effect.NoSchedule, PreferNoSchedule: Effect.PreferNoSchedule, NoExecute: Effect.NoExecute };
+const OPS: Record<string, SelectorOp> = { In: SelectorOp.In, NotIn: SelectorOp.NotIn, Exists: SelectorOp.Exists, DoesNotExist: SelectorOp.DoesNotExist, Gt: SelectorOp.Gt, Lt: SelectorOp.Lt };
+
+/** Kubernetes quota keys that concern pods and VMs, and where their usage comes from. */
+function quotaKeySource(key: string): { source: QuotaSource; resource?: string } | null {
+  if (key === 'pods' || key === 'count/pods') return { source: QuotaSource.PodCount };
+  if (key === 'count/virtualmachines.vmoperator.vmware.com') return { source: QuotaSource.VMCount };
+  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage' || key.startsWith('hugepages-')) return { source: QuotaSource.Requests, resource: key };
+  if (key.startsWith('requests.')) {
+    const r = key.slice('requests.'.length);
+    return r === 'storage' ? null : { source: QuotaSource.Requests, resource: r };
+  }
+  if (key.startsWith('limits.')) return { source: QuotaSource.Limits, resource: key.slice('limits.'.length) };
+  return null; // services, persistentvolumeclaims, requests.storage, count/<other>: not placement business
+}
+
+/** The quota keys whose presence makes every container declare a request/limit (pods.go validationSet). */
+const MUST_SPECIFY: Record<string, (t: WorkloadTemplate) => string[]> = {
+  cpu: (t) => t.missingRequests.cpu,
+  'requests.cpu': (t) => t.missingRequests.cpu,
+  memory: (t) => t.missingRequests.memory,
+  'requests.memory': (t) => t.missingRequests.memory,
+  'limits.cpu': (t) => t.missingLimits.cpu,
+  'limits.memory': (t) => t.missingLimits.memory,
+};
+
+interface HostRecord {
+  obj: HostObj;
+  present: boolean;
+}
+
+interface QuotaRecord {
+  obj: QuotaObj;
+  entries: number[];
+}
+
+/** What a workload template compiles to: a class, or a reason it is rejected before any host. */
+export interface Compiled {
+  cls: number;
+  /** Rejected at admission for a reason that does not depend on usage (quota constraints, selector conflict). */
+  rejected?: string;
+  priority: number;
+  strategy: StrategyName;
+}
+
+export interface Outcome {
+  template: WorkloadTemplate;
+  /** Host per instance, null when not placed. Instances that were already bound keep their host. */
+  hosts: (string | null)[];
+  /** Instances placed by this call (not already bound). */
+  placed: boolean[];
+  /** Why the unplaced instances were not placed (they all fail the same way). */
+  failure: { message: string; grade: Grade } | null;
+}
+
+export interface HostExplanation {
+  host: string;
+  feasible: boolean;
+  /** kube-scheduler's reasons for the host (first failing stage); empty when feasible. */
+  reasons: string[];
+  /** Every failing check, all stages. */
+  allReasons: string[];
+  grade: Grade | null;
+  score: number;
+  fit: number;
+  affinity: number;
+  taints: number;
+}
+
+export interface Explanation {
+  workload: string;
+  admission: string | null;
+  hosts: HostExplanation[];
+  /** The host a placement would pick now, if any. */
+  selected: string | null;
+  message: string | null;
+}
+
+export class Engine {
+  readonly backend: Backend;
+  private readonly defaultStrategy: StrategyName;
+  private readonly config: EngineConfig;
+  private readonly track: boolean;
+  private readonly dims = new Dimensions();
+  private readonly labelCols = new LabelColumns();
+  private readonly labelValues = new Interner(1); // 0 = label absent
+  private readonly taintKeys = new Interner();
+  private readonly taintValues = new Interner();
+  private readonly taints = new TaintTable();
+  readonly namespaces = new Interner();
+  private hosts: HostRecord[] = [];
+  private readonly hostSlots = new Map<string, number>();
+  private quotas: QuotaRecord[] = [];
+  private entries: QuotaEntrySpec[] = [];
+  private entryKeys: string[] = [];
+  private policies = new Map<string, NamespacePolicyObj>();
+  private priorityClasses = new Map<string, PriorityClassObj>();
+  private globalDefault: PriorityClassObj | undefined;
+  private readonly constraintIds = new Map<string, number>();
+  private readonly classIds = new Map<string, number>();
+  private classes: { spec: ClassSpec; template: WorkloadTemplate; priorityClassName: string; tolerations: Toleration[] }[] = [];
+  private readonly placements = new Map<string, { cls: number; slot: number }>();
+
+  constructor(opts: EngineOptions = {}) {
+    const b = opts.backend ?? 'wasm';
+    this.backend = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    this.defaultStrategy = opts.strategy ?? 'LeastAllocated';
+    this.track = opts.trackPlacements ?? false;
+    const scoring = (opts.scoring ?? [
+      { resource: 'cpu', weight: 1 },
+      { resource: 'memory', weight: 1 },
+    ]).map((r) => ({ dim: this.dims.intern(r.resource), weight: r.weight }));
+    this.config = {
+      scoring,
+      balanced: [
+        { dim: DIM_CPU, weight: 1 },
+        { dim: DIM_MEMORY, weight: 1 },
+      ],
+      shape: opts.shape ?? [
+        { utilization: 0, score: 0 },
+        { utilization: 100, score: 10 },
+      ],
+      order: opts.order === 'input' ? OrderPolicy.Input : OrderPolicy.Size,
+    };
+    this.backend.configure(this.config);
+    // Taint 0 is the one a cordoned host is treated as carrying (NodeUnschedulable).
+    this.internTaint(UNSCHEDULABLE_TAINT_KEY, '', 'NoSchedule');
+  }
+
+  // ---------------------------------------------------------------- infrastructure
+
+  upsertHosts(objs: readonly HostObj[]): void {
+    for (const obj of objs) {
+      let slot = this.hostSlots.get(obj.name);
+      if (slot === undefined) {
+        slot = this.hosts.length;
+        this.hostSlots.set(obj.name, slot);
+        this.hosts.push({ obj, present: true });
+      } else {
+        this.hosts[slot] = { obj, present: true };
+      }
+      this.pushHost(slot);
+      for (let col = 0; col < this.labelCols.size; col++) this.pushLabel(slot, col);
+    }
+  }
+
+  /** Remove a host that holds nothing; throws when it still holds workloads. */
+  removeHost(name: string): void {
+    const slot = this.hostSlots.get(name);
+    if (slot === undefined || !this.hosts[slot].present) return;
+    this.backend.removeHost(slot);
+    this.hosts[slot].present = false;
+  }
+
+  hostNames(): string[] {
+    return this.hosts.filter((h) => h.present).map((h) => h.obj.name);
+  }
+
+  hostObj(name: string): HostObj | undefined {
+    const slot = this.hostSlots.get(name);
+    return slot === undefined || !this.hosts[slot].present ? undefined : this.hosts[slot].obj;
+  }
+
+  private pushHost(slot: number): void {
+    const { obj } = this.hosts[slot];
+    const alloc = new Array<number>(MAX_DIMS).fill(0);
+    for (let d = 0; d < this.dims.count; d++) {
+      const name = this.dims.names[d];
+      const amount = obj.allocatable.get(name) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
+      alloc[d] = this.amount(amount, obj.source, `status.allocatable[${name}]`, `Node ${obj.name}`);
+    }
+    if (obj.taints.length > MAX_HOST_TAINTS) {
+      throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
+    }
+    const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    this.backend.setHost(slot, alloc, obj.unschedulable, taints);
+  }
+
+  private amount(v: bigint, source: HostObj['source'], field: string, object: string): number {
+    if (v < 0n || v > BigInt(MAX_AMOUNT)) {
+      throw new InputError(source, field, `placer supports amounts from 0 to ${MAX_AMOUNT} (2^53−1) per host or workload`, object);
+    }
+    return Number(v);
+  }
+
+  private pushLabel(slot: number, col: number): void {
+    const h = this.hosts[slot];
+    if (!h.present) return;
+    const key = this.labelCols.name(col);
+    const value = key === HOST_NAME_KEY ? h.obj.name : h.obj.labels.get(key);
+    this.backend.setHostLabel(slot, col, value === undefined ? 0 : this.internValue(value));
+  }
+
+  private internValue(v: string): number {
+    const before = this.labelValues.size;
+    const id = this.labelValues.intern(v);
+    if (this.labelValues.size > before) this.backend.defineLabelValue(id, parseInt64(v));
+    return id;
+  }
+
+  private column(key: string): number {
+    const before = this.labelCols.size;
+    const col = this.labelCols.intern(key);
+    if (this.labelCols.size > before) for (let slot = 0; slot < this.hosts.length; slot++) this.pushLabel(slot, col);
+    return col;
+  }
+
+  private dimension(name: string): number {
+    const before = this.dims.count;
+    const d = this.dims.intern(name);
+    // A new extended resource: every host gets its allocatable in the new dimension.
+    if (this.dims.count > before) for (let slot = 0; slot < this.hosts.length; slot++) if (this.hosts[slot].present) this.pushHost(slot);
+    return d;
+  }
+
+  private internTaint(key: string, value: string, effect: string): number {
+    const name = `${key}\0${value}\0${effect}`;
+    const before = this.taints.size;
+    const id = this.taints.intern(name);
+    if (this.taints.size > before) this.backend.defineTaint(id, this.taintKeys.intern(key), this.taintValues.intern(value), EFFECTS[effect]);
+    return id;
+  }
+
+  setPriorityClasses(pcs: readonly PriorityClassObj[]): void {
+    this.priorityClasses = new Map(pcs.map((p) => [p.name, p]));
+    this.globalDefault = pcs.find((p) => p.globalDefault);
+  }
+
+  /** Replace the ResourceQuotas; classes are re-linked to the quotas that now apply to them. */
+  setQuotas(objs: readonly QuotaObj[]): void {
+    const sorted = [...objs].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    this.quotas = [];
+    this.entries = [];
+    this.entryKeys = [];
+    sorted.forEach((obj, q) => {
+      const rec: QuotaRecord = { obj, entries: [] };
+      const keys = [...obj.hard.keys()].sort();
+      for (const key of keys) {
+        const src = quotaKeySource(key);
+        if (!src) continue;
+        const dim = src.resource === undefined ? 0 : this.dimension(src.resource);
+        rec.entries.push(this.entries.length);
+        this.entries.push({ quota: q, source: src.source, dim, hard: obj.hard.get(key)! });
+        this.entryKeys.push(key);
+      }
+      this.quotas.push(rec);
+    });
+    this.backend.setQuotas(this.entries, this.quotas.length);
+    this.classes.forEach((c, id) => {
+      c.spec = { ...c.spec, quotas: this.applicableQuotas(c.template, c.priorityClassName) };
+      this.backend.defineClass(id, c.spec);
+    });
+    this.backend.rebuildQuotaUsage();
+  }
+
+  /** Replace the NamespacePolicies (placement defaults and reservations). See checkReservations. */
+  setPolicies(objs: readonly NamespacePolicyObj[]): void {
+    const byNs = new Map<string, NamespacePolicyObj>();
+    for (const p of objs) byNs.set(p.namespace, p);
+    const old = this.policies;
+    this.policies = byNs;
+    for (const ns of new Set([...old.keys(), ...byNs.keys()])) {
+      this.backend.setReservation(this.namespaces.intern(ns), this.reservationOf(ns));
+    }
+  }
+
+  private reservationOf(ns: string): bigint[] {
+    const r = new Array<bigint>(MAX_DIMS).fill(0n);
+    for (const [name, v] of this.policies.get(ns)?.reservation ?? []) r[this.dimension(name)] = v;
+    return r;
+  }
+
+  /**
+   * Reservations must be honourable: Σ_n max(R_n, used_n) ≤ capacity of the schedulable hosts, in
+   * every dimension. Throws an InputError naming a policy that reserves the dimension.
+   */
+  checkReservations(): void {
+    const ledger = this.backend.ledger(this.namespaces.size);
+    const capacity = this.schedulableCapacity();
+    for (let d = 0; d < this.dims.count; d++) {
+      let held = 0n;
+      this.namespaces.names.forEach((ns, id) => {
+        const used = ledger.nsUsed[id]?.[d] ?? 0n;
+        const r = this.reservationOf(ns)[d];
+        held += r > used ? r : used;
+      });
+      if (held <= capacity[d]) continue;
+      const culprit = [...this.policies.values()].filter((p) => this.reservationOf(p.namespace)[d] > 0n).pop();
+      if (!culprit) continue; // usage alone exceeds capacity (overcommitted input): not a reservation problem
+      const name = this.dims.names[d];
+      throw new InputError(
+        culprit.source,
+        `spec.reservation[${name}]`,
+        `reservations cannot be honoured: namespaces would hold ${formatAmount(name, held)} ${name} (reservation or usage, whichever is larger, summed) but the schedulable hosts have ${formatAmount(name, capacity[d])}`,
+        `NamespacePolicy ${culprit.namespace}/${culprit.name}`,
+      );
+    }
+  }
+
+  private schedulableCapacity(): bigint[] {
+    const cap = new Array<bigint>(MAX_DIMS).fill(0n);
+    for (const h of this.hosts) {
+      if (!h.present || h.obj.unschedulable) continue;
+      for (let d = 0; d < this.dims.count; d++) cap[d] += h.obj.allocatable.get(this.dims.names[d]) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
+    }
+    return cap;
+  }
+
+  // ---------------------------------------------------------------- compiling workloads
+
+  /** Effective priorityClassName: the workload's, else its namespace policy's, else the globalDefault. */
+  private priorityClassName(t: WorkloadTemplate): string {
+    return t.priorityClassName ?? this.policies.get(t.namespace)?.placement.priorityClassName ?? this.globalDefault?.name ?? '';
+  }
+
+  private priorityOf(t: WorkloadTemplate, className: string): number {
+    if (t.priority !== undefined) return t.priority;
+    const pc = className ? this.priorityClasses.get(className) : undefined;
+    if (className && !pc) {
+      throw new InputError(t.source, 'spec.priorityClassName', `no PriorityClass with name ${className} was found`, describeTemplate(t));
+    }
+    return pc?.value ?? 0;
+  }
+
+  /** ResourceQuotas of the namespace whose scopes match the workload, in evaluation order. */
+  private applicableQuotas(t: WorkloadTemplate, priorityClassName: string): number[] {
+    const out: number[] = [];
+    this.quotas.forEach((q, id) => {
+      if (q.obj.namespace === t.namespace && quotaMatches(q.obj, t, priorityClassName)) out.push(id);
+    });
+    return out;
+  }
+
+  compile(t: WorkloadTemplate): Compiled {
+    const policy = this.policies.get(t.namespace);
+    const strategy = policy?.placement.strategy ?? this.defaultStrategy;
+    const pcName = this.priorityClassName(t);
+    const priority = this.priorityOf(t, pcName);
+    const quotas = this.applicableQuotas(t, pcName);
+    const rejected = this.staticRejection(t, policy, quotas);
+    const ns = this.namespaces.intern(t.namespace);
+    const req = new Array<number>(MAX_DIMS).fill(0);
+    const lim = new Array<number>(MAX_DIMS).fill(0);
+    let reqPresent = 0;
+    let limPresent = 0;
+    const what = describeTemplate(t);
+    for (const [name, v] of t.requests) {
+      const d = this.dimension(name);
+      req[d] = this.amount(v, t.source, `requests[${name}]`, what);
+      reqPresent |= 1 << d;
+    }
+    for (const [name, v] of t.limits) {
+      const d = this.dimension(name);
+      lim[d] = this.amount(v, t.source, `limits[${name}]`, what);
+      limPresent |= 1 << d;
+    }
+    req[DIM_PODS] = 1; // every pod and VM takes a slot
+    const spec: ClassSpec = {
+      ns,
+      kind: t.kind === 'Pod' ? Kind.Pod : Kind.VirtualMachine,
+      priority,
+      strategy: STRATEGIES[strategy],
+      req,
+      reqPresent,
+      lim,
+      limPresent,
+      nzCpu: this.amount(t.nonZeroRequests.cpu, t.source, 'requests[cpu]', what),
+      nzMem: this.amount(t.nonZeroRequests.memory, t.source, 'requests[memory]', what),
+      quotas,
+      constraint: this.constraint(t, policy),
+    };
+    const key = JSON.stringify([spec.ns, spec.kind, spec.priority, spec.strategy, req, reqPresent, lim, limPresent, spec.nzCpu, spec.nzMem, quotas, spec.constraint]);
+    let cls = this.classIds.get(key);
+    if (cls === undefined) {
+      cls = this.classes.length;
+      this.classIds.set(key, cls);
+      this.classes.push({ spec, template: t, priorityClassName: pcName, tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])] });
+      this.backend.defineClass(cls, spec);
+    }
+    return { cls, rejected, priority, strategy };
+  }
+
+  /** Admission failures that depend only on the objects, not on usage. */
+  private staticRejection(t: WorkloadTemplate, policy: NamespacePolicyObj | undefined, quotas: number[]): string | undefined {
+    if (policy) {
+      for (const [k, v] of policy.placement.nodeSelector) {
+        const mine = t.nodeSelector.get(k);
+        if (mine !== undefined && mine !== v) return 'pod node label selector conflicts with its namespace node label selector';
+      }
+    }
+    if (t.kind !== 'Pod') return undefined;
+    for (const q of quotas) {
+      const obj = this.quotas[q].obj;
+      const missing = new Map<string, Set<string>>();
+      for (const key of obj.hard.keys()) {
+        const names = MUST_SPECIFY[key]?.(t) ?? [];
+        if (names.length > 0) missing.set(key, new Set([...(missing.get(key) ?? []), ...names]));
+      }
+      if (missing.size > 0) {
+        const parts = [...missing.keys()].sort().map((k) => `${k} for: ${[...missing.get(k)!].sort().join(',')}`);
+        return `failed quota: ${obj.name}: must specify ${parts.join('; ')}`;
+      }
+    }
+    return undefined;
+  }
+
+  private constraint(t: WorkloadTemplate, policy: NamespacePolicyObj | undefined): number {
+    const selector = new Map(t.nodeSelector);
+    if (policy) for (const [k, v] of policy.placement.nodeSelector) selector.set(k, v);
+    const tolerations = [...t.tolerations, ...(policy?.placement.tolerations ?? [])];
+    const key = JSON.stringify([[...selector].sort(), t.requiredAffinity, t.preferredAffinity, tolerations]);
+    let id = this.constraintIds.get(key);
+    if (id !== undefined) return id;
+    const spec: ConstraintSpec = {
+      selector: [...selector].sort().map(([k, v]) => this.requirement({ key: k, operator: 'In', values: [v] }, false)),
+      required:
+        t.requiredAffinity === null
+          ? null
+          : t.requiredAffinity.map((term) => [
+              ...term.matchExpressions.map((r) => this.requirement(r, false)),
+              ...term.matchFields.map((r) => this.requirement(r, true)),
+            ]),
+      preferred: t.preferredAffinity.map((p) => ({
+        weight: p.weight,
+        reqs: [...p.preference.matchExpressions.map((r) => this.requirement(r, false)), ...p.preference.matchFields.map((r) => this.requirement(r, true))],
+      })),
+      tolerations: dedupe(tolerations).map((tol) => ({
+        key: tol.key === '' ? -1 : this.taintKeys.intern(tol.key),
+        op: tol.operator === 'Exists' ? TolerationOp.Exists : TolerationOp.Equal,
+        value: this.taintValues.intern(tol.value),
+        effect: EFFECTS[tol.effect],
+      })),
+    };
+    id = this.constraintIds.size;
+    this.constraintIds.set(key, id);
+    this.backend.defineConstraint(id, spec);
+    return id;
+  }
+
+  private requirement(r: NodeSelectorRequirement, field: boolean): Requirement {
+    const op = OPS[r.operator];
+    const col = this.column(field ? HOST_NAME_KEY : r.key);
+    const numeric = op === SelectorOp.Gt || op === SelectorOp.Lt;
+    return {
+      col,
+      op,
+      values: numeric ? [] : r.values.map((v) => this.internValue(v)),
+      num: numeric ? (parseInt64(r.values[0]) ?? 0n) : 0n,
+    };
+  }
+
+  // ---------------------------------------------------------------- placing
+
+  /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
+  bindExisting(templates: readonly WorkloadTemplate[]): void {
+    for (const t of templates) t.instances.forEach((inst, j) => inst.boundHost !== undefined && this.bind(t, j, inst.boundHost));
+  }
+
+  /**
+   * Place every unbound instance of `templates` in one batch. Bound instances (see bindExisting)
+   * are reported with their host. Returns one outcome per template, in input order.
+   */
+  place(templates: readonly WorkloadTemplate[]): Outcome[] {
+    const outcomes: Outcome[] = templates.map((template) => ({
+      template,
+      hosts: template.instances.map((inst) => inst.boundHost ?? null),
+      placed: template.instances.map(() => false),
+      failure: null,
+    }));
+    const items: BatchItem[] = [];
+    const itemOf: { outcome: number; instances: number[] }[] = [];
+    templates.forEach((t, i) => {
+      const pending = t.instances.flatMap((inst, j) => (inst.boundHost === undefined ? [j] : []));
+      if (pending.length === 0) return;
+      const c = this.compile(t);
+      if (c.rejected) {
+        outcomes[i].failure = { message: c.rejected, grade: 'UnschedulableAndUnresolvable' };
+        return;
+      }
+      items.push({ cls: c.cls, count: pending.length });
+      itemOf.push({ outcome: i, instances: pending });
+    });
+    if (items.length === 0) return outcomes;
+    const result = this.backend.placeBatch(items);
+    let p = 0;
+    items.forEach((it, k) => {
+      const { outcome, instances } = itemOf[k];
+      const o = outcomes[outcome];
+      for (let n = 0; n < it.count; n++) {
+        const slot = result.hostOf[p + n];
+        if (slot < 0) continue;
+        const j = instances[n];
+        o.hosts[j] = this.hosts[slot].obj.name;
+        o.placed[j] = true;
+        if (this.track) this.placements.set(workloadKey(o.template, j), { cls: it.cls, slot });
+      }
+      p += it.count;
+      const f = result.failures[k];
+      if (f) o.failure = { message: this.failureMessage(it.cls, f), grade: failureGrade(f) };
+    });
+    return outcomes;
+  }
+
+  /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */
+  bind(t: WorkloadTemplate, j: number, hostName: string): void {
+    const slot = this.hostSlots.get(hostName);
+    if (slot === undefined || !this.hosts[slot].present) {
+      const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
+      throw new InputError(t.source, field, `host ${JSON.stringify(hostName)} is not among the hosts`, `${t.kind} ${t.namespace}/${t.instances[j].name}`);
+    }
+    const { cls } = this.compile(t);
+    this.backend.commit(cls, slot);
+    if (this.track) this.placements.set(workloadKey(t, j), { cls, slot });
+  }
+
+  /** Release a tracked workload; false when placer does not know it. */
+  release(kind: string, namespace: string, name: string): boolean {
+    const key = `${kind}/${namespace}/${name}`;
+    const p = this.placements.get(key);
+    if (!p) return false;
+    this.backend.release(p.cls, p.slot);
+    this.placements.delete(key);
+    return true;
+  }
+
+  /** Where a placement would go now and why every other host was rejected, without committing. */
+  explain(t: WorkloadTemplate, instance = 0): Explanation {
+    const c = this.compile(t);
+    const workload = `${t.kind} ${t.namespace}/${t.instances[instance]?.name ?? '?'}`;
+    if (c.rejected) return { workload, admission: c.rejected, hosts: [], selected: null, message: c.rejected };
+    const admission = this.backend.admit(c.cls);
+    const verdicts = this.backend.evaluate(c.cls);
+    const naming = this.naming(c.cls);
+    const hosts: HostExplanation[] = [];
+    let best = -1;
+    verdicts.forEach((v, slot) => {
+      const h = this.hosts[slot];
+      if (!h?.present) return;
+      const blocking = this.blockingTaints(c.cls, slot);
+      hosts.push({
+        host: h.obj.name,
+        feasible: v.reasons === 0,
+        reasons: hostReasonTexts(v.reasons, blocking[0] ?? -1, naming),
+        allReasons: allReasonTexts(v.reasons, blocking, naming),
+        grade: v.reasons === 0 ? null : hostGrade(v.reasons),
+        score: v.total,
+        fit: v.fit,
+        affinity: v.affinityRaw,
+        taints: v.taintRaw,
+      });
+      if (v.reasons === 0 && (best < 0 || v.total > verdicts[best].total)) best = slot;
+    });
+    let message: string | null = null;
+    if (admission) message = this.failureMessage(c.cls, admission);
+    else if (best < 0) message = this.failureMessage(c.cls, filterHistogram(verdicts, (slot) => this.blockingTaints(c.cls, slot)[0] ?? -1));
+    return {
+      workload,
+      admission: admission ? this.failureMessage(c.cls, admission) : null,
+      hosts,
+      selected: admission || best < 0 ? null : this.hosts[best].obj.name,
+      message,
+    };
+  }
+
+  /** Per-host filter verdicts for a class (the extender's filter/prioritize use this). */
+  evaluate(cls: number): HostVerdict[] {
+    return this.backend.evaluate(cls);
+  }
+
+  /** The host's untolerated NoSchedule/NoExecute taints in the Node's order. */
+  private blockingTaints(cls: number, slot: number): number[] {
+    const { tolerations } = this.classes[cls];
+    return this.hosts[slot].obj.taints
+      .filter((t) => t.effect !== 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t)))
+      .map((t) => this.taints.get(`${t.key}\0${t.value}\0${t.effect}`)!);
+  }
+
+  failureMessage(cls: number, f: Failure): string {
+    const n = this.naming(cls);
+    const spec = this.classes[cls].spec;
+    if (f.kind === 'filter') return fitErrorMessage(f, n);
+    if (f.kind === 'quota') {
+      return quotaMessage(f, (e) => quotaRequested(spec, this.entries[e]), n);
+    }
+    return reservationMessage(f, (d) => BigInt(spec.req[d]), n);
+  }
+
+  private naming(cls: number): Naming {
+    const t = this.classes[cls].template;
+    return {
+      dimName: (d) => this.dims.names[d],
+      taint: (id) => {
+        const [key, value, effect] = this.taints.name(id).split('\0');
+        return { key, value, effect };
+      },
+      quotaName: (q) => this.quotas[q].obj.name,
+      entryKey: (e) => this.entryKeys[e],
+      entryHard: (e) => this.entries[e].hard,
+      workloadKind: t.kind,
+    };
+  }
+
+  // ---------------------------------------------------------------- reporting
+
+  ledger(): Ledger {
+    return this.backend.ledger(this.namespaces.size);
+  }
+
+  dimensionNames(): string[] {
+    return [...this.dims.names];
+  }
+
+  /** Hosts with allocatable and used per resource. */
+  hostUsage(): { name: string; unschedulable: boolean; allocatable: Map<string, bigint>; used: Map<string, bigint> }[] {
+    const ledger = this.ledger();
+    const out = [];
+    for (let slot = 0; slot < this.hosts.length; slot++) {
+      const h = this.hosts[slot];
+      if (!h.present) continue;
+      const allocatable = new Map<string, bigint>();
+      const used = new Map<string, bigint>();
+      this.dims.names.forEach((name, d) => {
+        allocatable.set(name, h.obj.allocatable.get(name) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n));
+        used.set(name, ledger.hosts[slot].used[d]);
+      });
+      out.push({ name: h.obj.name, unschedulable: h.obj.unschedulable, allocatable, used });
+    }
+    return out;
+  }
+
+  /** Namespace usage, reservations and quota usage. */
+  namespaceUsage(): { namespace: string; used: Map<string, bigint>; reservation: Map<string, bigint>; quotas: { name: string; hard: Map<string, bigint>; used: Map<string, bigint> }[] }[] {
+    const ledger = this.ledger();
+    return this.namespaces.names.map((ns, id) => {
+      const used = new Map<string, bigint>();
+      this.dims.names.forEach((name, d) => used.set(name, ledger.nsUsed[id]?.[d] ?? 0n));
+      const policy = this.policies.get(ns);
+      const quotas = this.quotas
+        .filter((q) => q.obj.namespace === ns)
+        .map((q) => ({
+          name: q.obj.name,
+          hard: new Map(q.entries.map((e) => [this.entryKeys[e], this.entries[e].hard])),
+          used: new Map(q.entries.map((e) => [this.entryKeys[e], ledger.quotaUsed[e]])),
+        }));
+      return { namespace: ns, used, reservation: new Map(policy?.reservation ?? []), quotas };
+    });
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function workloadKey(t: WorkloadTemplate, j: number): string {
+  return `${t.kind}/${t.namespace}/${t.instances[j].name}`;
+}
+
+function describeTemplate(t: WorkloadTemplate): string {
+  return t.owner ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}` : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;
+}
+
+/** strconv.ParseInt(s, 10, 64): optional sign, decimal digits, within int64. */
+export function parseInt64(s: string): bigint | null {
+  if (!/^[+-]?\d+$/.test(s)) return null;
+  const v = BigInt(s);
+  return v >= -(1n << 63n) && v < 1n << 63n ? v : null;
+}
+
+function dedupe(tols: Toleration[]): Toleration[] {
+  const seen = new Set<string>();
+  return tols.filter((t) => {
+    const k = `${t.key}\0${t.operator}\0${t.value}\0${t.effect}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function tolerates(tol: Toleration, taint: { key: string; value: string; effect: string }): boolean {
+  if (tol.effect !== '' && tol.effect !== taint.effect) return false;
+  if (tol.key !== '' && tol.key !== taint.key) return false;
+  return tol.operator === 'Exists' || tol.value === taint.value;
+}
+
+/** Quota scopes (ResourceQuota spec.scopes / spec.scopeSelector) against a workload. */
+function quotaMatches(q: QuotaObj, t: WorkloadTemplate, priorityClassName: string): boolean {
+  const scoped = q.scopes.length > 0 || q.scopeSelector.length > 0;
+  if (!scoped) return true;
+  // Scopes are defined by the pod quota evaluator; VirtualMachines only meet unscoped quotas.
+  if (t.kind !== 'Pod') return false;
+  const scope = (name: string): boolean => {
+    switch (name) {
+      case 'BestEffort':
+        return t.bestEffort;
+      case 'NotBestEffort':
+        return !t.bestEffort;
+      case 'Terminating':
+        return t.terminating;
+      case 'NotTerminating':
+        return !t.terminating;
+      default:
+        return false; // CrossNamespacePodAffinity: placer's workloads carry no cross-namespace affinity yet
+    }
+  };
+  for (const s of q.scopes) if (!(s === 'PriorityClass' ? priorityClassName !== '' : scope(s))) return false;
+  for (const r of q.scopeSelector) {
+    if (r.scopeName === 'PriorityClass') {
+      const has = priorityClassName !== '';
+      const ok =
+        r.operator === 'Exists' ? has : r.operator === 'DoesNotExist' ? !has : r.operator === 'In' ? r.values.includes(priorityClassName) : !r.values.includes(priorityClassName);
+      if (!ok) return false;
+    } else {
+      const ok = r.operator === 'DoesNotExist' || r.operator === 'NotIn' ? !scope(r.scopeName) : scope(r.scopeName);
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+function quotaRequested(c: ClassSpec, e: QuotaEntrySpec): bigint {
+  switch (e.source) {
+    case QuotaSource.Requests:
+      return BigInt(c.req[e.dim]);
+    case QuotaSource.Limits:
+      return BigInt(c.lim[e.dim]);
+    case QuotaSource.PodCount:
+    case QuotaSource.VMCount:
+      return 1n;
+  }
+}

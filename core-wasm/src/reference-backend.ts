@@ -1,0 +1,528 @@
+// The reference engine: the placement pipeline in plain TypeScript, written to be read. It is the
+// oracle of the differential tests and the baseline of the benchmarks. Host columns are plain
+// number arrays (exact: every per-host amount is ≤ 2^53 − 1); cluster and namespace aggregates are
+// bigints because they can exceed 2^53.
+//
+// Pipeline per workload (DESIGN §2): Admit (quota, reservation) → Filter (reasons per host) →
+// Score (strategy + preferred affinity + PreferNoSchedule) → Select (max score, lowest slot) → Commit.
+
+import {
+  type Backend,
+  type BatchItem,
+  type BatchResult,
+  type ClassSpec,
+  type ConstraintSpec,
+  DIM_CPU,
+  DIM_MEMORY,
+  DIM_PODS,
+  Effect,
+  type EngineConfig,
+  type Failure,
+  FIXED_DIMS,
+  type HostVerdict,
+  Kind,
+  type Ledger,
+  MAX_DIMS,
+  OrderPolicy,
+  QuotaSource,
+  type QuotaEntrySpec,
+  R_ABSENT,
+  R_AFFINITY,
+  R_TAINT,
+  R_UNRESOLVABLE_FIT,
+  R_UNSCHEDULABLE,
+  type Requirement,
+  SelectorOp,
+  Strategy,
+  TolerationOp,
+  UNSCHEDULABLE_TAINT_ID,
+  WEIGHT_FIT,
+  WEIGHT_NODE_AFFINITY,
+  WEIGHT_TAINT_TOLERATION,
+  insufficientBit,
+} from './contract.js';
+import { filterHistogram } from './histogram.js';
+import {
+  balancedScore,
+  leastRequestedScore,
+  mostRequestedScore,
+  normalizeScore,
+  roundedMean,
+  rtcrResourceScore,
+  scaleShape,
+  weightedMean,
+} from './scoring.js';
+
+interface Host {
+  present: boolean;
+  alloc: number[];
+  used: number[];
+  usedNonZeroCpu: number;
+  usedNonZeroMem: number;
+  unschedulable: boolean;
+  taints: number[]; // taint ids in the Node's order
+  labels: number[]; // value id per label column, 0 = label absent
+}
+
+interface TaintDef {
+  key: number;
+  value: number;
+  effect: Effect;
+}
+
+interface Entry extends QuotaEntrySpec {
+  used: bigint;
+}
+
+/** A class's toleration verdicts over the taint vocabulary, computed once per evaluation. */
+interface Tolerated {
+  hard: Set<number>; // untolerated NoSchedule/NoExecute taints
+  prefer: Set<number>; // untolerated PreferNoSchedule taints
+  unschedulableOk: boolean;
+}
+
+const zeroDims = () => new Array<number>(MAX_DIMS).fill(0);
+const zeroBig = () => new Array<bigint>(MAX_DIMS).fill(0n);
+
+export class ReferenceBackend implements Backend {
+  readonly name = 'reference';
+  private config!: EngineConfig;
+  private shape: { utilization: number; score: number }[] = [];
+  private hosts: Host[] = [];
+  private taints: TaintDef[] = [];
+  private labelNumbers: (bigint | null)[] = [];
+  private constraints: ConstraintSpec[] = [];
+  private classes: ClassSpec[] = [];
+  private placedCount: number[] = [];
+  private entries: Entry[] = [];
+  private quotaEntries: number[][] = []; // quota id -> entry ids
+  private reservation: bigint[][] = []; // ns -> amount per dim
+  private nsUsed: bigint[][] = []; // ns -> used per dim
+  private free: bigint[] = zeroBig(); // F[d]: free capacity over schedulable hosts
+
+  configure(config: EngineConfig): void {
+    this.config = config;
+    this.shape = scaleShape(config.shape);
+  }
+
+  // ---------------------------------------------------------------- hosts and vocabulary
+
+  setHost(slot: number, alloc: readonly number[], unschedulable: boolean, taints: readonly number[]): void {
+    let h = this.hosts[slot];
+    if (h?.present) this.addFree(h, -1);
+    if (!h || !h.present) {
+      h = { present: true, alloc: zeroDims(), used: zeroDims(), usedNonZeroCpu: 0, usedNonZeroMem: 0, unschedulable: false, taints: [], labels: [] };
+      this.hosts[slot] = h;
+    }
+    h.alloc = [...alloc];
+    h.unschedulable = unschedulable;
+    h.taints = [...taints];
+    this.addFree(h, +1);
+  }
+
+  setHostLabel(slot: number, col: number, valueId: number): void {
+    this.hosts[slot].labels[col] = valueId;
+  }
+
+  removeHost(slot: number): void {
+    const h = this.hosts[slot];
+    if (!h?.present) return;
+    if (h.used.some((u) => u !== 0)) throw new Error(`host slot ${slot} is not empty`);
+    this.addFree(h, -1);
+    h.present = false;
+    h.labels = [];
+  }
+
+  defineTaint(id: number, key: number, value: number, effect: Effect): void {
+    this.taints[id] = { key, value, effect };
+  }
+
+  defineLabelValue(valueId: number, num: bigint | null): void {
+    this.labelNumbers[valueId] = num;
+  }
+
+  defineConstraint(id: number, spec: ConstraintSpec): void {
+    this.constraints[id] = spec;
+  }
+
+  defineClass(id: number, spec: ClassSpec): void {
+    this.classes[id] = spec;
+    this.placedCount[id] ??= 0;
+  }
+
+  setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void {
+    this.entries = entries.map((e) => ({ ...e, used: 0n }));
+    this.quotaEntries = Array.from({ length: quotaCount }, () => []);
+    entries.forEach((e, i) => this.quotaEntries[e.quota].push(i));
+    this.rebuildQuotaUsage();
+  }
+
+  /** Quota usage is a function of what is placed: Σ over classes of placed × the class's delta. */
+  rebuildQuotaUsage(): void {
+    for (const e of this.entries) e.used = 0n;
+    this.classes.forEach((c, id) => {
+      const n = this.placedCount[id] ?? 0;
+      if (n > 0) this.chargeQuotas(c, BigInt(n));
+    });
+  }
+
+  setReservation(ns: number, amounts: readonly bigint[]): void {
+    this.reservation[ns] = [...amounts];
+  }
+
+  // ---------------------------------------------------------------- Admit
+
+  admit(cls: number): Failure | null {
+    const c = this.classes[cls];
+    return this.admitQuota(c) ?? this.admitReservation(c);
+  }
+
+  /** ResourceQuota: the first quota (in evaluation order) any of whose hard limits would be exceeded. */
+  private admitQuota(c: ClassSpec): Failure | null {
+    for (const q of c.quotas) {
+      const exceeded: { entry: number; used: bigint }[] = [];
+      for (const e of this.quotaEntries[q]) {
+        const entry = this.entries[e];
+        const delta = quotaDelta(c, entry);
+        if (delta !== null && entry.used + delta > entry.hard) exceeded.push({ entry: e, used: entry.used });
+      }
+      if (exceeded.length > 0) return { kind: 'quota', quota: q, entries: exceeded };
+    }
+    return null;
+  }
+
+  /**
+   * Reservation rule (DESIGN §1): admit q of namespace a only if q[d] ≤ F[d] − Σ_{n≠a} U_n[d]
+   * for every dimension it requests, where U_n = max(0, R_n − used_n).
+   */
+  private admitReservation(c: ClassSpec): Failure | null {
+    if (this.reservation.length === 0) return null;
+    const dims: { dim: number; free: bigint; reservedForOthers: bigint }[] = [];
+    for (let d = 0; d < MAX_DIMS; d++) {
+      const q = c.req[d];
+      if (q === 0) continue;
+      let others = 0n;
+      this.reservation.forEach((r, ns) => {
+        if (ns !== c.ns && r) others += this.unusedReservation(ns, d);
+      });
+      if (others === 0n) continue;
+      if (BigInt(q) > this.free[d] - others) dims.push({ dim: d, free: this.free[d], reservedForOthers: others });
+    }
+    return dims.length > 0 ? { kind: 'reservation', dims } : null;
+  }
+
+  private unusedReservation(ns: number, d: number): bigint {
+    const r = this.reservation[ns]?.[d] ?? 0n;
+    const used = this.nsUsed[ns]?.[d] ?? 0n;
+    return r > used ? r - used : 0n;
+  }
+
+  // ---------------------------------------------------------------- Filter
+
+  private tolerated(c: ClassSpec): Tolerated {
+    const tolerations = this.constraints[c.constraint].tolerations;
+    const tolerates = (t: TaintDef) =>
+      tolerations.some(
+        (tol) =>
+          (tol.effect === Effect.Any || tol.effect === t.effect) &&
+          (tol.key === -1 || tol.key === t.key) &&
+          (tol.op === TolerationOp.Exists || tol.value === t.value),
+      );
+    const hard = new Set<number>();
+    const prefer = new Set<number>();
+    this.taints.forEach((t, id) => {
+      if (!t || tolerates(t)) return;
+      if (t.effect === Effect.PreferNoSchedule) prefer.add(id);
+      else hard.add(id);
+    });
+    return { hard, prefer, unschedulableOk: !hard.has(UNSCHEDULABLE_TAINT_ID) };
+  }
+
+  private matches(h: Host, r: Requirement): boolean {
+    const v = h.labels[r.col] ?? 0;
+    switch (r.op) {
+      case SelectorOp.In:
+        return v !== 0 && r.values.includes(v);
+      case SelectorOp.NotIn:
+        return v === 0 || !r.values.includes(v);
+      case SelectorOp.Exists:
+        return v !== 0;
+      case SelectorOp.DoesNotExist:
+        return v === 0;
+      case SelectorOp.Gt:
+      case SelectorOp.Lt: {
+        const n = v === 0 ? null : this.labelNumbers[v];
+        if (n === null || n === undefined) return false;
+        return r.op === SelectorOp.Gt ? n > r.num : n < r.num;
+      }
+    }
+  }
+
+  /** A term holds when every requirement holds; an empty term matches nothing (Kubernetes). */
+  private termMatches(h: Host, reqs: Requirement[]): boolean {
+    return reqs.length > 0 && reqs.every((r) => this.matches(h, r));
+  }
+
+  /** Every check runs, so --explain can show all reasons; messages use the first failing stage. */
+  private filter(c: ClassSpec, k: ConstraintSpec, tol: Tolerated, h: Host): number {
+    if (!h.present) return R_ABSENT;
+    let reasons = 0;
+    if (h.unschedulable && !tol.unschedulableOk) reasons |= R_UNSCHEDULABLE;
+    if (h.taints.some((t) => tol.hard.has(t))) reasons |= R_TAINT;
+    const selectorOk = k.selector.every((r) => this.matches(h, r));
+    const requiredOk = k.required === null || k.required.some((term) => this.termMatches(h, term));
+    if (!selectorOk || !requiredOk) reasons |= R_AFFINITY;
+    for (let d = 0; d < MAX_DIMS; d++) {
+      const q = c.req[d];
+      // Like NodeResourcesFit: a zero request never fails, except the pod count which always applies.
+      if (q === 0) continue;
+      if (q > h.alloc[d] - h.used[d]) {
+        reasons |= insufficientBit(d);
+        if (q > h.alloc[d] && d !== DIM_PODS) reasons |= R_UNRESOLVABLE_FIT;
+      }
+    }
+    return reasons;
+  }
+
+  // ---------------------------------------------------------------- Score
+
+  /** The strategy's 0..100 score for host h with the workload added. */
+  private fitScore(c: ClassSpec, h: Host): number {
+    if (c.strategy === Strategy.BalancedAllocation) return this.balanced(c, h);
+    let sum = 0;
+    let weights = 0;
+    for (const { dim, weight } of this.config.scoring) {
+      const [requested, capacity] = this.requestedAndCapacity(c, h, dim, false);
+      if (capacity === 0) continue;
+      let s: number;
+      if (c.strategy === Strategy.LeastAllocated) s = leastRequestedScore(requested, capacity);
+      else if (c.strategy === Strategy.MostAllocated) s = mostRequestedScore(requested, capacity);
+      else {
+        s = rtcrResourceScore(this.shape, requested, capacity);
+        if (s <= 0) continue; // RequestedToCapacityRatio only counts positive resource scores
+      }
+      sum += s * weight;
+      weights += weight;
+    }
+    return c.strategy === Strategy.RequestedToCapacityRatio ? roundedMean(sum, weights) : weightedMean(sum, weights);
+  }
+
+  /**
+   * resource_allocation.go calculateResourceAllocatableRequest: cpu and memory use the non-zero
+   * defaults (unless `actual`), other resources their real requests; an extended resource the
+   * workload does not request is skipped (capacity 0).
+   */
+  private requestedAndCapacity(c: ClassSpec, h: Host, dim: number, actual: boolean): [number, number] {
+    if (dim >= FIXED_DIMS && c.req[dim] === 0) return [0, 0];
+    if (!actual && dim === DIM_CPU) return [h.usedNonZeroCpu + c.nzCpu, h.alloc[dim]];
+    if (!actual && dim === DIM_MEMORY) return [h.usedNonZeroMem + c.nzMem, h.alloc[dim]];
+    return [h.used[dim] + c.req[dim], h.alloc[dim]];
+  }
+
+  private balanced(c: ClassSpec, h: Host): number {
+    // Best-effort workloads are skipped by the plugin (kubernetes#129138): no score from it.
+    if (this.config.balanced.every(({ dim }) => c.req[dim] === 0)) return 0;
+    const fractions: number[] = [];
+    for (const { dim } of this.config.balanced) {
+      const [requested, capacity] = this.requestedAndCapacity(c, h, dim, true);
+      if (capacity === 0) continue;
+      fractions.push(Math.min(requested / capacity, 1));
+    }
+    return balancedScore(fractions);
+  }
+
+  private affinityRaw(k: ConstraintSpec, h: Host): number {
+    let raw = 0;
+    for (const p of k.preferred) if (this.termMatches(h, p.reqs)) raw += p.weight;
+    return raw;
+  }
+
+  private taintRaw(tol: Tolerated, h: Host): number {
+    let n = 0;
+    for (const t of h.taints) if (tol.prefer.has(t)) n++;
+    return n;
+  }
+
+  evaluate(cls: number): HostVerdict[] {
+    const c = this.classes[cls];
+    const k = this.constraints[c.constraint];
+    const tol = this.tolerated(c);
+    const verdicts: HostVerdict[] = this.hosts.map((h) => {
+      const reasons = this.filter(c, k, tol, h);
+      if (reasons !== 0) return { reasons, fit: 0, affinityRaw: 0, taintRaw: 0, total: -1 };
+      return { reasons, fit: this.fitScore(c, h), affinityRaw: this.affinityRaw(k, h), taintRaw: this.taintRaw(tol, h), total: 0 };
+    });
+    // NormalizeScore runs over the feasible hosts only, as in kube-scheduler.
+    let maxAffinity = 0;
+    let maxTaint = 0;
+    for (const v of verdicts) {
+      if (v.reasons !== 0) continue;
+      maxAffinity = Math.max(maxAffinity, v.affinityRaw);
+      maxTaint = Math.max(maxTaint, v.taintRaw);
+    }
+    for (const v of verdicts) {
+      if (v.reasons !== 0) continue;
+      v.total =
+        WEIGHT_FIT * v.fit +
+        WEIGHT_NODE_AFFINITY * normalizeScore(v.affinityRaw, maxAffinity, false) +
+        WEIGHT_TAINT_TOLERATION * normalizeScore(v.taintRaw, maxTaint, true);
+    }
+    return verdicts;
+  }
+
+  /** The "0/N hosts are available" histogram of a failed placement. */
+  private histogram(c: ClassSpec, verdicts: HostVerdict[]): Failure {
+    const tol = this.tolerated(c);
+    return filterHistogram(verdicts, (slot) => this.hosts[slot].taints.find((t) => tol.hard.has(t))!);
+  }
+
+  // ---------------------------------------------------------------- Select, Commit, batches
+
+  placeBatch(items: readonly BatchItem[]): BatchResult {
+    const order = this.batchOrder(items);
+    const starts: number[] = [];
+    let total = 0;
+    for (const it of items) {
+      starts.push(total);
+      total += it.count;
+    }
+    const hostOf = new Int32Array(total).fill(-1);
+    const failures: (Failure | null)[] = items.map(() => null);
+    for (const i of order) {
+      const { cls, count } = items[i];
+      for (let n = 0; n < count; n++) {
+        let failure = this.admit(cls);
+        if (!failure) {
+          const verdicts = this.evaluate(cls);
+          const best = selectBest(verdicts);
+          if (best < 0) failure = this.histogram(this.classes[cls], verdicts);
+          else {
+            this.commit(cls, best);
+            hostOf[starts[i] + n] = best;
+          }
+        }
+        // Nothing changed since this instance failed, so the rest of the item fails the same way.
+        if (failure) {
+          failures[i] = failure;
+          break;
+        }
+      }
+    }
+    return { hostOf, failures, order: Int32Array.from(order) };
+  }
+
+  /** Higher priority first; then first-fit-decreasing by size (or input order); ties by input index. */
+  private batchOrder(items: readonly BatchItem[]): number[] {
+    const sizes = this.config.order === OrderPolicy.Size ? items.map((it) => this.sizeKey(this.classes[it.cls])) : null;
+    const idx = items.map((_, i) => i);
+    idx.sort((a, b) => {
+      const pa = this.classes[items[a].cls].priority;
+      const pb = this.classes[items[b].cls].priority;
+      if (pa !== pb) return pb - pa;
+      if (sizes && sizes[a] !== sizes[b]) return sizes[b] - sizes[a];
+      return a - b;
+    });
+    return idx;
+  }
+
+  /** Σ_d req[d] / (largest host's allocatable in d): a workload's size relative to a host, for FFD. */
+  private sizeKey(c: ClassSpec): number {
+    let size = 0;
+    for (let d = 0; d < MAX_DIMS; d++) {
+      if (d === DIM_PODS) continue;
+      const ref = this.maxAlloc(d);
+      if (ref > 0 && c.req[d] > 0) size += c.req[d] / ref;
+    }
+    return size;
+  }
+
+  private maxAllocCache: number[] | null = null;
+  private maxAlloc(d: number): number {
+    if (!this.maxAllocCache) {
+      this.maxAllocCache = zeroDims();
+      for (const h of this.hosts) if (h?.present) for (let i = 0; i < MAX_DIMS; i++) this.maxAllocCache[i] = Math.max(this.maxAllocCache[i], h.alloc[i]);
+    }
+    return this.maxAllocCache[d];
+  }
+
+  commit(cls: number, slot: number): void {
+    this.apply(cls, slot, +1);
+  }
+
+  release(cls: number, slot: number): void {
+    this.apply(cls, slot, -1);
+  }
+
+  private apply(cls: number, slot: number, sign: 1 | -1): void {
+    const c = this.classes[cls];
+    const h = this.hosts[slot];
+    this.addFree(h, -1);
+    for (let d = 0; d < MAX_DIMS; d++) h.used[d] += sign * c.req[d];
+    h.usedNonZeroCpu += sign * c.nzCpu;
+    h.usedNonZeroMem += sign * c.nzMem;
+    this.addFree(h, +1);
+    const ns = (this.nsUsed[c.ns] ??= zeroBig());
+    for (let d = 0; d < MAX_DIMS; d++) ns[d] += BigInt(sign * c.req[d]);
+    this.placedCount[cls] += sign;
+    this.chargeQuotas(c, BigInt(sign));
+  }
+
+  private chargeQuotas(c: ClassSpec, times: bigint): void {
+    for (const q of c.quotas) {
+      for (const e of this.quotaEntries[q] ?? []) {
+        const delta = quotaDelta(c, this.entries[e]);
+        if (delta !== null) this.entries[e].used += delta * times;
+      }
+    }
+  }
+
+  /** Add (sign +1) or remove (−1) host h's contribution max(0, alloc − used) to F, if schedulable. */
+  private addFree(h: Host, sign: 1 | -1): void {
+    this.maxAllocCache = null;
+    if (!h.present || h.unschedulable) return;
+    for (let d = 0; d < MAX_DIMS; d++) {
+      const f = h.alloc[d] - h.used[d];
+      if (f > 0) this.free[d] += BigInt(sign * f);
+    }
+  }
+
+  ledger(namespaces: number): Ledger {
+    return {
+      hosts: this.hosts.map((h) =>
+        h?.present
+          ? { used: h.used.map(BigInt), usedNonZeroCpu: BigInt(h.usedNonZeroCpu), usedNonZeroMem: BigInt(h.usedNonZeroMem) }
+          : { used: zeroBig(), usedNonZeroCpu: 0n, usedNonZeroMem: 0n },
+      ),
+      quotaUsed: this.entries.map((e) => e.used),
+      nsUsed: Array.from({ length: namespaces }, (_, ns) => (this.nsUsed[ns] ? [...this.nsUsed[ns]] : zeroBig())),
+      free: [...this.free],
+    };
+  }
+}
+
+/** The usage a workload adds to one quota entry, or null when the entry does not track it. */
+export function quotaDelta(c: ClassSpec, e: QuotaEntrySpec): bigint | null {
+  switch (e.source) {
+    case QuotaSource.Requests:
+      return c.reqPresent & (1 << e.dim) ? BigInt(c.req[e.dim]) : null;
+    case QuotaSource.Limits:
+      return c.limPresent & (1 << e.dim) ? BigInt(c.lim[e.dim]) : null;
+    case QuotaSource.PodCount:
+      return c.kind === Kind.Pod ? 1n : null;
+    case QuotaSource.VMCount:
+      return c.kind === Kind.VirtualMachine ? 1n : null;
+  }
+}
+
+/** Highest total score; ties go to the lowest slot (stable host order). */
+export function selectBest(verdicts: HostVerdict[]): number {
+  let best = -1;
+  let bestScore = -1;
+  verdicts.forEach((v, slot) => {
+    if (v.reasons === 0 && v.total > bestScore) {
+      best = slot;
+      bestScore = v.total;
+    }
+  });
+  return best;
+}

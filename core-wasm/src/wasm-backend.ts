@@ -1,0 +1,448 @@
+// The Wasm backend: instantiates the AssemblyScript core, keeps typed views over its memory
+// (re-created whenever memory grows or a table moves) and speaks the same Backend contract as the
+// reference engine. Classes, quota keys and per-class placement counts stay on this side; the core
+// only ever sees numbers in its own tables.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Backend,
+  type BatchItem,
+  type BatchResult,
+  type ClassSpec,
+  type ConstraintSpec,
+  type Effect,
+  type EngineConfig,
+  type Failure,
+  type HostVerdict,
+  type Ledger,
+  MAX_DIMS,
+  type QuotaEntrySpec,
+  type ReasonCount,
+  type Requirement,
+} from './contract.js';
+import { quotaDelta } from './reference-backend.js';
+
+export type WasmVariant = 'simd' | 'scalar';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  init(): void;
+  layout(): number;
+  configure(nScoring: number, nBalanced: number, nShape: number, policy: number): void;
+  ensureHosts(n: number): void;
+  setHost(slot: number, unschedulable: number, nTaints: number): void;
+  setHostLabel(slot: number, col: number, valueId: number): void;
+  removeHost(slot: number): number;
+  defineTaint(id: number, key: number, value: number, effect: number): void;
+  defineLabelValue(id: number, valid: number, lo: number, hi: number): void;
+  reserveConstraint(words: number): number;
+  commitConstraint(id: number, offset: number, words: number): void;
+  setQuotaEntryCount(n: number): void;
+  setReservation(ns: number): void;
+  ensureNamespaces(n: number): void;
+  prepareItems(n: number, dims: number, charges: number): void;
+  placeBatch(n: number): number;
+  evaluate(item: number): void;
+  admit(item: number): number;
+  commit(item: number, slot: number, sign: number): void;
+  recordFailure(item: number): void;
+}
+
+/** Field order of the table written by `layout()` in core-wasm/assembly/index.ts. */
+const LAYOUT_FIELDS = [
+  'hostCap', 'hostEnd', 'allocF', 'freeF', 'nzUsedF', 'base', 'labels', 'reasons', 'fit', 'affRaw', 'taintRaw', 'total',
+  'clusterFree', 'unusedReserved', 'nsCap', 'nsUsed', 'nsReservation', 'entryCap', 'entryHard', 'entryUsed', 'entryQuota',
+  'taintKey', 'taintValue', 'taintEffect', 'valueCap', 'valueNum', 'valueValid', 'prog', 'progLen', 'constraintOff',
+  'itemCap', 'itemDims', 'itemReq', 'itemNzCpu', 'itemNzMem', 'itemNs', 'itemPrio', 'itemStrategy', 'itemConstraint',
+  'itemCount', 'itemChargeOff', 'itemChargeLen', 'chargeEntry', 'chargeAmount', 'hostOf', 'failLog', 'logLen', 'order',
+  'scratch', 'scoringDim', 'scoringWeight', 'balancedDim', 'shapeUtil', 'shapeScore',
+] as const;
+type Layout = Record<(typeof LAYOUT_FIELDS)[number], number>;
+
+const FAIL_QUOTA = 1;
+const FAIL_RESERVATION = 2;
+const FAIL_FILTER = 3;
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** core-wasm/build, whether running from source (core-wasm/src) or from dist/core-wasm/src. */
+function wasmPath(variant: WasmVariant): string {
+  const file = variant === 'simd' ? 'release.wasm' : 'scalar.wasm';
+  const fromSource = join(here, '..', 'build', file);
+  const fromDist = join(here, '..', '..', '..', 'core-wasm', 'build', file);
+  for (const p of [fromSource, fromDist]) {
+    try {
+      readFileSync(p, { flag: 'r' }).length;
+      return p;
+    } catch {
+      /* try the next */
+    }
+  }
+  throw new Error(`placer: ${file} not found; run \`npm run build:wasm\``);
+}
+
+const modules = new Map<WasmVariant, WebAssembly.Module>();
+
+export class WasmBackend implements Backend {
+  readonly name: string;
+  private readonly x: Exports;
+  private L!: Layout;
+  private buffer!: ArrayBuffer;
+  private classes: ClassSpec[] = [];
+  private placedCount: number[] = [];
+  private entries: QuotaEntrySpec[] = [];
+  private quotaEntries: number[][] = [];
+
+  constructor(variant: WasmVariant = 'simd') {
+    this.name = variant === 'simd' ? 'wasm' : 'wasm-scalar';
+    let mod = modules.get(variant);
+    if (!mod) {
+      mod = new WebAssembly.Module(readFileSync(wasmPath(variant)));
+      modules.set(variant, mod);
+    }
+    const instance = new WebAssembly.Instance(mod, {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new Error(`placer core aborted at ${line}:${col}`);
+        },
+      },
+    });
+    this.x = instance.exports as unknown as Exports;
+    this.x.init();
+    this.refresh();
+  }
+
+  /** Re-read table addresses (tables move when they grow; memory.grow detaches old views). */
+  private refresh(): void {
+    const ptr = this.x.layout();
+    this.buffer = this.x.memory.buffer;
+    const t = new Int32Array(this.buffer, ptr, LAYOUT_FIELDS.length);
+    const L = {} as Layout;
+    LAYOUT_FIELDS.forEach((f, i) => (L[f] = t[i]));
+    this.L = L;
+  }
+
+  private f64(ptr: number, len: number) {
+    return new Float64Array(this.buffer, ptr, len);
+  }
+  private i64(ptr: number, len: number) {
+    return new BigInt64Array(this.buffer, ptr, len);
+  }
+  private i32(ptr: number, len: number) {
+    return new Int32Array(this.buffer, ptr, len);
+  }
+
+  configure(config: EngineConfig): void {
+    const L = this.L;
+    const sd = this.i32(L.scoringDim, MAX_DIMS);
+    const sw = this.i32(L.scoringWeight, MAX_DIMS);
+    config.scoring.forEach((r, i) => {
+      sd[i] = r.dim;
+      sw[i] = r.weight;
+    });
+    const bd = this.i32(L.balancedDim, MAX_DIMS);
+    config.balanced.forEach((r, i) => (bd[i] = r.dim));
+    const su = this.i32(L.shapeUtil, MAX_DIMS);
+    const ss = this.i32(L.shapeScore, MAX_DIMS);
+    config.shape.forEach((p, i) => {
+      su[i] = p.utilization;
+      ss[i] = p.score * 10; // MaxNodeScore / MaxCustomPriorityScore
+    });
+    this.x.configure(config.scoring.length, config.balanced.length, config.shape.length, config.order);
+  }
+
+  setHost(slot: number, alloc: readonly number[], unschedulable: boolean, taints: readonly number[]): void {
+    this.x.ensureHosts(slot + 1);
+    this.refresh();
+    const s = this.f64(this.L.scratch, MAX_DIMS);
+    for (let d = 0; d < MAX_DIMS; d++) s[d] = alloc[d] ?? 0;
+    this.i32(this.L.scratch + 128, 16).set(taints.slice(0, 16));
+    this.x.setHost(slot, unschedulable ? 1 : 0, Math.min(taints.length, 16));
+    this.refresh();
+  }
+
+  setHostLabel(slot: number, col: number, valueId: number): void {
+    this.x.setHostLabel(slot, col, valueId);
+  }
+
+  removeHost(slot: number): void {
+    if (!this.x.removeHost(slot)) throw new Error(`host slot ${slot} is not empty`);
+  }
+
+  defineTaint(id: number, key: number, value: number, effect: Effect): void {
+    this.x.defineTaint(id, key, value, effect);
+  }
+
+  defineLabelValue(valueId: number, num: bigint | null): void {
+    const n = BigInt.asUintN(64, num ?? 0n);
+    this.x.defineLabelValue(valueId, num === null ? 0 : 1, Number(n & 0xffffffffn) | 0, Number(n >> 32n) | 0);
+    this.refresh();
+  }
+
+  defineConstraint(id: number, spec: ConstraintSpec): void {
+    const words = encodeConstraint(spec);
+    const off = this.x.reserveConstraint(words.length);
+    this.refresh();
+    this.i32(this.L.prog + off * 4, words.length).set(words);
+    this.x.commitConstraint(id, off, words.length);
+    this.refresh();
+  }
+
+  defineClass(id: number, spec: ClassSpec): void {
+    this.classes[id] = spec;
+    this.placedCount[id] ??= 0;
+  }
+
+  setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void {
+    this.entries = entries;
+    this.quotaEntries = Array.from({ length: quotaCount }, () => []);
+    entries.forEach((e, i) => this.quotaEntries[e.quota].push(i));
+    this.x.setQuotaEntryCount(entries.length);
+    this.refresh();
+    const hard = this.i64(this.L.entryHard, entries.length);
+    const quota = this.i32(this.L.entryQuota, entries.length);
+    entries.forEach((e, i) => {
+      hard[i] = e.hard;
+      quota[i] = e.quota;
+    });
+    this.rebuildQuotaUsage();
+  }
+
+  rebuildQuotaUsage(): void {
+    const used = new Array<bigint>(this.entries.length).fill(0n);
+    this.classes.forEach((c, id) => {
+      const n = this.placedCount[id] ?? 0;
+      if (n === 0) return;
+      for (const q of c.quotas)
+        for (const e of this.quotaEntries[q] ?? []) {
+          const delta = quotaDelta(c, this.entries[e]);
+          if (delta !== null) used[e] += delta * BigInt(n);
+        }
+    });
+    this.i64(this.L.entryUsed, used.length).set(used);
+  }
+
+  setReservation(ns: number, amounts: readonly bigint[]): void {
+    this.x.ensureNamespaces(ns + 1);
+    this.refresh();
+    const s = this.i64(this.L.scratch, MAX_DIMS);
+    for (let d = 0; d < MAX_DIMS; d++) s[d] = amounts[d] ?? 0n;
+    this.x.setReservation(ns);
+    this.refresh();
+  }
+
+  // ---------------------------------------------------------------- items
+
+  /** Write items into the core's scratch tables. */
+  private writeItems(items: readonly BatchItem[]): void {
+    let dims = 4;
+    let charges = 0;
+    for (const it of items) {
+      const c = this.classes[it.cls];
+      for (let d = MAX_DIMS - 1; d >= dims; d--) if (c.req[d] !== 0) dims = d + 1;
+      charges += this.chargesOf(c).length;
+    }
+    this.x.prepareItems(items.length, dims, charges);
+    this.refresh();
+    const L = this.L;
+    const n = L.itemCap;
+    const req = this.f64(L.itemReq, n * dims);
+    const nzCpu = this.f64(L.itemNzCpu, n);
+    const nzMem = this.f64(L.itemNzMem, n);
+    const ns = this.i32(L.itemNs, n);
+    const prio = this.i32(L.itemPrio, n);
+    const strategy = this.i32(L.itemStrategy, n);
+    const constraint = this.i32(L.itemConstraint, n);
+    const count = this.i32(L.itemCount, n);
+    const chargeOff = this.i32(L.itemChargeOff, n);
+    const chargeLen = this.i32(L.itemChargeLen, n);
+    const chargeEntry = this.i32(L.chargeEntry, Math.max(charges, 1));
+    const chargeAmount = this.i64(L.chargeAmount, Math.max(charges, 1));
+    let k = 0;
+    items.forEach((it, i) => {
+      const c = this.classes[it.cls];
+      for (let d = 0; d < dims; d++) req[d * n + i] = c.req[d];
+      nzCpu[i] = c.nzCpu;
+      nzMem[i] = c.nzMem;
+      ns[i] = c.ns;
+      prio[i] = c.priority;
+      strategy[i] = c.strategy;
+      constraint[i] = c.constraint;
+      count[i] = it.count;
+      chargeOff[i] = k;
+      for (const ch of this.chargesOf(c)) {
+        chargeEntry[k] = ch.entry;
+        chargeAmount[k] = ch.amount;
+        k++;
+      }
+      chargeLen[i] = k - chargeOff[i];
+    });
+  }
+
+  private chargeCache = new WeakMap<ClassSpec, { entry: number; amount: bigint }[]>();
+  /** The class's quota charges, grouped by quota in evaluation order. */
+  private chargesOf(c: ClassSpec): { entry: number; amount: bigint }[] {
+    let list = this.chargeCache.get(c);
+    if (!list) {
+      list = [];
+      for (const q of c.quotas)
+        for (const e of this.quotaEntries[q] ?? []) {
+          const amount = quotaDelta(c, this.entries[e]);
+          if (amount !== null) list.push({ entry: e, amount });
+        }
+      this.chargeCache.set(c, list);
+    }
+    return list;
+  }
+
+  private readFailures(): Map<number, Failure> {
+    const out = new Map<number, Failure>();
+    const len = this.L.logLen;
+    const log = this.i32(this.L.failLog, len);
+    const i64at = (i: number) => (BigInt(log[i + 1]) << 32n) | BigInt(log[i] >>> 0);
+    let p = 0;
+    while (p < len) {
+      const item = log[p];
+      const kind = log[p + 1];
+      p += 2;
+      if (kind === FAIL_QUOTA) {
+        const quota = log[p];
+        const k = log[p + 1];
+        p += 2;
+        const entries = [];
+        for (let j = 0; j < k; j++, p += 3) entries.push({ entry: log[p], used: i64at(p + 1) });
+        out.set(item, { kind: 'quota', quota, entries });
+      } else if (kind === FAIL_RESERVATION) {
+        const k = log[p];
+        p += 1;
+        const dims = [];
+        for (let j = 0; j < k; j++, p += 5) dims.push({ dim: log[p], free: i64at(p + 1), reservedForOthers: i64at(p + 3) });
+        out.set(item, { kind: 'reservation', dims });
+      } else if (kind === FAIL_FILTER) {
+        const hosts = log[p];
+        const k = log[p + 1];
+        p += 2;
+        const counts: ReasonCount[] = [];
+        for (let j = 0; j < k; j++, p += 3) counts.push({ bit: log[p] >>> 0, taint: log[p + 1], count: log[p + 2] });
+        out.set(item, { kind: 'filter', hosts, counts });
+      } else {
+        throw new Error(`placer core: corrupt failure log (kind ${kind})`);
+      }
+    }
+    return out;
+  }
+
+  admit(cls: number): Failure | null {
+    this.writeItems([{ cls, count: 1 }]);
+    const r = this.x.admit(0);
+    this.refresh();
+    return r === 0 ? null : this.readFailures().get(0)!;
+  }
+
+  evaluate(cls: number): HostVerdict[] {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.evaluate(0);
+    this.refresh();
+    const L = this.L;
+    const n = L.hostEnd;
+    const reasons = new Uint32Array(this.buffer, L.reasons, n);
+    const fit = this.i32(L.fit, n);
+    const aff = this.i32(L.affRaw, n);
+    const taint = this.i32(L.taintRaw, n);
+    const total = this.i32(L.total, n);
+    const out: HostVerdict[] = new Array(n);
+    for (let h = 0; h < n; h++) out[h] = { reasons: reasons[h], fit: fit[h], affinityRaw: aff[h], taintRaw: taint[h], total: total[h] };
+    return out;
+  }
+
+  /** The filter histogram of the last evaluate() (for callers that report why nothing fits). */
+  lastFilterFailure(): Failure {
+    this.x.recordFailure(0);
+    this.refresh();
+    return this.readFailures().get(0)!;
+  }
+
+  placeBatch(items: readonly BatchItem[]): BatchResult {
+    this.writeItems(items);
+    const total = this.x.placeBatch(items.length);
+    this.refresh();
+    const hostOf = Int32Array.from(this.i32(this.L.hostOf, total));
+    const failures = this.readFailures();
+    const order = Int32Array.from(this.i32(this.L.order, items.length));
+    let p = 0;
+    items.forEach((it) => {
+      for (let j = 0; j < it.count; j++) if (hostOf[p + j] >= 0) this.placedCount[it.cls]++;
+      p += it.count;
+    });
+    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), order };
+  }
+
+  commit(cls: number, slot: number): void {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.commit(0, slot, 1);
+    this.refresh();
+    this.placedCount[cls]++;
+  }
+
+  release(cls: number, slot: number): void {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.commit(0, slot, -1);
+    this.refresh();
+    this.placedCount[cls]--;
+  }
+
+  ledger(namespaces = 0): Ledger {
+    const L = this.L;
+    const n = L.hostEnd;
+    const cap = L.hostCap;
+    const alloc = this.f64(L.allocF, MAX_DIMS * cap);
+    const free = this.f64(L.freeF, MAX_DIMS * cap);
+    const nz = this.f64(L.nzUsedF, 2 * cap);
+    const hosts = [];
+    for (let h = 0; h < n; h++) {
+      const used: bigint[] = [];
+      for (let d = 0; d < MAX_DIMS; d++) used.push(BigInt(alloc[d * cap + h] - free[d * cap + h]));
+      hosts.push({ used, usedNonZeroCpu: BigInt(nz[h]), usedNonZeroMem: BigInt(nz[cap + h]) });
+    }
+    const nsCount = Math.max(namespaces, 0);
+    const nsUsedView = this.i64(L.nsUsed, L.nsCap * MAX_DIMS);
+    const nsUsed: bigint[][] = [];
+    for (let s = 0; s < nsCount; s++) {
+      nsUsed.push(s < L.nsCap ? Array.from(nsUsedView.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS)) : new Array(MAX_DIMS).fill(0n));
+    }
+    return {
+      hosts,
+      quotaUsed: Array.from(this.i64(L.entryUsed, this.entries.length)),
+      nsUsed,
+      free: Array.from(this.i64(L.clusterFree, MAX_DIMS)),
+    };
+  }
+}
+
+/** Flatten a constraint into the program format documented in core-wasm/assembly/constraints.ts. */
+export function encodeConstraint(spec: ConstraintSpec): number[] {
+  const w: number[] = [];
+  const req = (r: Requirement) => {
+    const num = BigInt.asUintN(64, r.num);
+    w.push(r.col, r.op, r.values.length, ...r.values, Number(num & 0xffffffffn) | 0, Number(num >> 32n) | 0);
+  };
+  w.push(spec.selector.length);
+  spec.selector.forEach(req);
+  if (spec.required === null) w.push(-1);
+  else {
+    w.push(spec.required.length);
+    for (const term of spec.required) {
+      w.push(term.length);
+      term.forEach(req);
+    }
+  }
+  w.push(spec.preferred.length);
+  for (const p of spec.preferred) {
+    w.push(p.weight, p.reqs.length);
+    p.reqs.forEach(req);
+  }
+  w.push(spec.tolerations.length);
+  for (const t of spec.tolerations) w.push(t.key, t.op, t.value, t.effect);
+  return w;
+}

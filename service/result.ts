@@ -1,0 +1,171 @@
+// PlacementResult (placer.dev/v1alpha1): what `placer place -o json` prints and `POST /v1/apply`
+// answers. Field names are a contract: fields may be added, none renamed.
+
+import type { Engine, Outcome } from '../core-wasm/src/engine.js';
+import { formatAmount } from './k8s/quantity.js';
+
+export interface PlacementEntry {
+  namespace: string;
+  kind: string;
+  name: string;
+  host: string;
+  /** The controller that made it (`Deployment/web`), when there is one. */
+  owner?: string;
+  /** It already ran there (pod spec.nodeName / VM status.nodeName); placer did not choose it. */
+  existing?: true;
+}
+
+export interface UnplacedEntry {
+  namespace: string;
+  kind: string;
+  name: string;
+  reason: string;
+  /** kube-scheduler's grading: can preemption help? */
+  grade: 'Unschedulable' | 'UnschedulableAndUnresolvable';
+  owner?: string;
+}
+
+export interface ResourceUtilization {
+  allocatable: string;
+  requested: string;
+  /** requested / allocatable over schedulable hosts, in percent (one decimal). */
+  percent: number;
+}
+
+export interface ReservationReport {
+  namespace: string;
+  reserved: Record<string, string>;
+  used: Record<string, string>;
+  /** Capacity still held for the namespace (reserved − used, floored at 0). */
+  unused: Record<string, string>;
+  /**
+   * Reservations are aggregate, not per host: the largest free amount on any single schedulable
+   * host shows whether the unused reservation is fragmented across hosts.
+   */
+  largestFreeOnOneHost: Record<string, string>;
+}
+
+export interface PlacementSummary {
+  placed: number;
+  unplaced: number;
+  hostsUsed: number;
+  /** max over resources of the fewest hosts whose capacities can hold all requests. */
+  lowerBound: number;
+  /** Workloads that already ran (counted in `placed`). */
+  existing: number;
+  hosts: number;
+  utilization: Record<string, ResourceUtilization>;
+  reservations: ReservationReport[];
+}
+
+export interface PlacementResult {
+  apiVersion: 'placer.dev/v1alpha1';
+  kind: 'PlacementResult';
+  strategy: string;
+  placements: PlacementEntry[];
+  unplaced: UnplacedEntry[];
+  summary: PlacementSummary;
+}
+
+export function buildResult(engine: Engine, outcomes: readonly Outcome[], strategy: string): PlacementResult {
+  const placements: PlacementEntry[] = [];
+  const unplaced: UnplacedEntry[] = [];
+  let existing = 0;
+  for (const o of outcomes) {
+    const t = o.template;
+    t.instances.forEach((inst, j) => {
+      const host = o.hosts[j];
+      const base = { namespace: t.namespace, kind: t.kind, name: inst.name };
+      if (host !== null) {
+        const e: PlacementEntry = { ...base, host };
+        if (t.owner) e.owner = t.owner;
+        if (inst.boundHost !== undefined) {
+          e.existing = true;
+          existing++;
+        }
+        placements.push(e);
+      } else {
+        const u: UnplacedEntry = { ...base, reason: o.failure?.message ?? 'not placed', grade: o.failure?.grade ?? 'Unschedulable' };
+        if (t.owner) u.owner = t.owner;
+        unplaced.push(u);
+      }
+    });
+  }
+  return {
+    apiVersion: 'placer.dev/v1alpha1',
+    kind: 'PlacementResult',
+    strategy,
+    placements,
+    unplaced,
+    summary: summarize(engine, placements.length, unplaced.length, existing),
+  };
+}
+
+export function summarize(engine: Engine, placed: number, unplacedCount: number, existing: number): PlacementSummary {
+  const hosts = engine.hostUsage();
+  const dims = engine.dimensionNames();
+  const utilization: Record<string, ResourceUtilization> = {};
+  const largestFree = new Map<string, bigint>();
+  let lowerBound = 0;
+  for (const name of dims) {
+    let alloc = 0n;
+    let used = 0n;
+    let usedAll = 0n;
+    const capacities: bigint[] = [];
+    for (const h of hosts) {
+      const a = h.allocatable.get(name) ?? 0n;
+      const u = h.used.get(name) ?? 0n;
+      usedAll += u;
+      capacities.push(a);
+      if (h.unschedulable) continue;
+      alloc += a;
+      used += u;
+      const free = a - u;
+      if (free > (largestFree.get(name) ?? 0n)) largestFree.set(name, free);
+    }
+    if (alloc === 0n && used === 0n) continue;
+    utilization[name] = {
+      allocatable: formatAmount(name, alloc),
+      requested: formatAmount(name, used),
+      percent: alloc === 0n ? 0 : Number((used * 1000n) / alloc) / 10,
+    };
+    lowerBound = Math.max(lowerBound, hostsNeeded(usedAll, capacities));
+  }
+  const reservations: ReservationReport[] = [];
+  for (const ns of engine.namespaceUsage()) {
+    if (ns.reservation.size === 0) continue;
+    const rec = (f: (name: string, r: bigint) => bigint) => Object.fromEntries([...ns.reservation].map(([name, r]) => [name, formatAmount(name, f(name, r))]));
+    reservations.push({
+      namespace: ns.namespace,
+      reserved: rec((_, r) => r),
+      used: rec((name) => ns.used.get(name) ?? 0n),
+      unused: rec((name, r) => {
+        const u = r - (ns.used.get(name) ?? 0n);
+        return u > 0n ? u : 0n;
+      }),
+      largestFreeOnOneHost: rec((name) => largestFree.get(name) ?? 0n),
+    });
+  }
+  return {
+    placed,
+    unplaced: unplacedCount,
+    hostsUsed: hosts.filter((h) => (h.used.get('pods') ?? 0n) > 0n).length,
+    lowerBound,
+    existing,
+    hosts: hosts.length,
+    utilization,
+    reservations,
+  };
+}
+
+/** The fewest hosts (largest first) whose capacities sum to at least `total`. */
+export function hostsNeeded(total: bigint, capacities: bigint[]): number {
+  if (total <= 0n) return 0;
+  const sorted = [...capacities].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  let sum = 0n;
+  for (let i = 0; i < sorted.length; i++) {
+    sum += sorted[i];
+    if (sum >= total) return i + 1;
+  }
+  return sorted.length; // more requested than the whole cluster holds (overcommitted input)
+}

@@ -1,0 +1,119 @@
+// Admit: ResourceQuota hard limits with Kubernetes' messages, and the reservation rule of
+// DESIGN §1, exactly, through every backend.
+
+import { describe, expect, it } from 'vitest';
+import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
+import { InputError } from '../../service/model/errors.js';
+import { host, pod, policy, priorityClass, quota, vm } from '../fixtures/model.js';
+
+const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
+
+function engineWith(backend: BackendName, hostCount = 4) {
+  const engine = new Engine({ backend });
+  engine.upsertHosts(Array.from({ length: hostCount }, (_, i) => host(`h${i}`).cpu('4').memory('16Gi').obj()));
+  return engine;
+}
+
+describe.each(BACKENDS)('quota (%s)', (backend) => {
+  it('rejects the workload that would exceed a hard limit, with the admission plugin message', () => {
+    const engine = engineWith(backend);
+    engine.setQuotas([quota('a', 'compute', { 'requests.cpu': '10', pods: 100 })]);
+    const [o] = engine.place([pod('web').ns('a').req({ cpu: '2', memory: '1Gi' }).replicas(6).obj()]);
+    // 5 × 2 = 10 fits; the 6th would make 12 > 10.
+    expect(o.placed.filter(Boolean)).toHaveLength(5);
+    expect(o.failure).toEqual({
+      message: 'exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=10, limited: requests.cpu=10',
+      grade: 'UnschedulableAndUnresolvable',
+    });
+  });
+
+  it('names every exceeded key of the first failing quota, sorted, in canonical quantities', () => {
+    const engine = engineWith(backend);
+    engine.setQuotas([quota('a', 'q1', { 'requests.memory': '3Gi', 'requests.cpu': '1500m', pods: 10 })]);
+    const [o] = engine.place([pod('big').ns('a').req({ cpu: '2', memory: '4Gi' }).obj()]);
+    expect(o.failure?.message).toBe('exceeded quota: q1, requested: requests.cpu=2,requests.memory=4Gi, used: requests.cpu=0,requests.memory=0, limited: requests.cpu=1500m,requests.memory=3Gi');
+  });
+
+  it('counts pods and VMs under their own keys, and VMs against requests.* too', () => {
+    const engine = engineWith(backend);
+    engine.setQuotas([quota('a', 'q', { pods: 1, 'count/virtualmachines.vmoperator.vmware.com': 1, 'requests.cpu': '100' })]);
+    const out = engine.place([pod('p').ns('a').req({ cpu: '1' }).replicas(2).obj(), vm('v').ns('a').req({ cpu: '1', memory: '1Gi' }).replicas(2).obj()]);
+    expect(out[0].failure?.message).toBe('exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
+    expect(out[1].failure?.message).toBe(
+      'exceeded quota: q, requested: count/virtualmachines.vmoperator.vmware.com=1, used: count/virtualmachines.vmoperator.vmware.com=1, limited: count/virtualmachines.vmoperator.vmware.com=1',
+    );
+    expect(engine.namespaceUsage().find((n) => n.namespace === 'a')!.quotas[0].used.get('requests.cpu')).toBe(2000n);
+  });
+
+  it('requires every container to declare what a cpu/memory quota tracks', () => {
+    const engine = engineWith(backend);
+    engine.setQuotas([quota('a', 'compute', { 'limits.memory': '10Gi', 'requests.cpu': '10' })]);
+    const [o] = engine.place([pod('web').ns('a').req({ cpu: '1' }).obj()]);
+    expect(o.failure?.message).toBe('failed quota: compute: must specify limits.memory for: web');
+  });
+
+  it('leaves other namespaces alone and resumes when usage is released', () => {
+    const engine = new Engine({ backend, trackPlacements: true });
+    engine.upsertHosts([host('h0').cpu('8').obj()]);
+    engine.setQuotas([quota('a', 'q', { 'requests.cpu': '2' })]);
+    const first = engine.place([pod('x').ns('a').req({ cpu: '2' }).obj(), pod('y').ns('b').req({ cpu: '2' }).obj()]);
+    expect(first.map((o) => o.placed[0])).toEqual([true, true]);
+    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()])[0].failure).not.toBeNull();
+    expect(engine.release('Pod', 'a', 'x')).toBe(true);
+    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()])[0].placed[0]).toBe(true);
+  });
+});
+
+describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
+  it('admits q of namespace a only if q ≤ F − Σ_{n≠a} U_n, per dimension', () => {
+    // 4 hosts × 4 cpu: F = 16. Namespace r reserves 10 cpu (unused U_r = 10).
+    // Namespace b may take 16 − 10 = 6 cpu: three 2-cpu pods, not a fourth.
+    const engine = engineWith(backend);
+    engine.setPolicies([policy('r', { reserve: { cpu: '10' } })]);
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]);
+    expect(b.placed.filter(Boolean)).toHaveLength(3);
+    // The fourth: F = 10, others' unused = 10 ⇒ 2 > 10 − 10.
+    expect(b.failure?.message).toBe('exceeds unreserved capacity: requested: cpu=2, free: cpu=10, reserved for other namespaces: cpu=10');
+    // r itself can use its reservation: 10 cpu as five 2-cpu pods (its own U_r does not count against it).
+    const [r] = engine.place([pod('r').ns('r').req({ cpu: '2' }).replicas(5).obj()]);
+    expect(r.placed.filter(Boolean)).toHaveLength(5);
+  });
+
+  it('usage inside the reservation shrinks what is held for others', () => {
+    const engine = engineWith(backend);
+    engine.setPolicies([policy('r', { reserve: { cpu: '10' } })]);
+    engine.place([pod('r').ns('r').req({ cpu: '2' }).replicas(2).obj()]); // U_r = 10 − 4 = 6, F = 12
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]);
+    expect(b.placed.filter(Boolean)).toHaveLength(3); // 12 − 6 = 6 ⇒ three
+  });
+
+  it('does not gate dimensions the workload does not request', () => {
+    const engine = engineWith(backend);
+    engine.setPolicies([policy('r', { reserve: { memory: '64Gi' } })]); // all memory held
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '1' }).obj()]);
+    expect(b.placed[0]).toBe(true); // requests no memory
+    const [m] = engine.place([pod('m').ns('b').req({ cpu: '1', memory: '1Gi' }).obj()]);
+    expect(m.failure?.message).toContain('exceeds unreserved capacity: requested: memory=1Gi');
+  });
+
+  it('rejects a policy whose reservations cannot be honoured', () => {
+    const engine = engineWith(backend); // 16 cpu schedulable
+    engine.bindExisting([pod('x').ns('b').req({ cpu: '3' }).boundTo('h0').obj()]);
+    engine.setPolicies([policy('r', { reserve: { cpu: '14' } })]);
+    // Σ max(R, used) = 14 (r) + 3 (b) = 17 > 16
+    expect(() => engine.checkReservations()).toThrow(InputError);
+    expect(() => engine.checkReservations()).toThrow(/reservations cannot be honoured: namespaces would hold 17 cpu .* but the schedulable hosts have 16/);
+  });
+});
+
+describe.each(BACKENDS)('priority resolution (%s)', (backend) => {
+  it('explicit class, else the namespace policy class, else globalDefault', () => {
+    const engine = engineWith(backend);
+    engine.setPriorityClasses([priorityClass('high', 1000), priorityClass('dflt', 10, true), priorityClass('ns', 500)]);
+    engine.setPolicies([policy('p', { priorityClassName: 'ns' })]);
+    expect(engine.compile(pod('a').priorityClass('high').obj()).priority).toBe(1000);
+    expect(engine.compile(pod('b').ns('p').obj()).priority).toBe(500);
+    expect(engine.compile(pod('c').obj()).priority).toBe(10);
+    expect(() => engine.compile(pod('d').priorityClass('nope').obj())).toThrow('no PriorityClass with name nope was found');
+  });
+});

@@ -1,0 +1,240 @@
+// fast-check generators of whole random clusters at the numeric-contract level: hosts (labels,
+// taints, cordons, extended resources), namespaces with quotas and reservations, constraint
+// programs, workload classes, existing placements and a batch. One `Scenario` drives every
+// backend identically.
+
+import fc from 'fast-check';
+import {
+  type ClassSpec,
+  type ConstraintSpec,
+  Effect,
+  type EngineConfig,
+  Kind,
+  MAX_DIMS,
+  OrderPolicy,
+  QuotaSource,
+  type QuotaEntrySpec,
+  type Requirement,
+  SelectorOp,
+  Strategy,
+  TolerationOp,
+} from '../../core-wasm/src/contract.js';
+
+export interface HostGen {
+  alloc: number[];
+  unschedulable: boolean;
+  taints: number[];
+  labels: number[]; // value id per column (0 absent)
+}
+
+export interface Scenario {
+  config: EngineConfig;
+  taints: { key: number; value: number; effect: Effect }[];
+  labelNumbers: (bigint | null)[]; // per value id (index 0 unused)
+  hosts: HostGen[];
+  removed: number[]; // host slots removed before anything is placed
+  constraints: ConstraintSpec[];
+  classes: ClassSpec[];
+  quotaCount: number;
+  entries: QuotaEntrySpec[];
+  reservations: bigint[][]; // per namespace
+  bound: { cls: number; slot: number }[];
+  batch: { cls: number; count: number }[];
+  namespaces: number;
+}
+
+const COLS = 4;
+const VALUES = 6; // label value ids 1..6
+const GI = 2 ** 30;
+
+const dimsArb = (extended: boolean) =>
+  fc.record({
+    cpu: fc.oneof(fc.integer({ min: 0, max: 64_000 }), fc.integer({ min: 16_000, max: 128_000 }), fc.integer({ min: 16_000, max: 128_000 })),
+    mem: fc.oneof(fc.integer({ min: 0, max: 512 }), fc.integer({ min: 64, max: 1024 })).map((g) => g * GI + (g % 3) * 1000),
+    eph: fc.integer({ min: 0, max: 100 }).map((g) => g * GI),
+    pods: fc.integer({ min: 0, max: 40 }),
+    gpu: extended ? fc.integer({ min: 0, max: 8 }) : fc.constant(0),
+  });
+
+const reqArb = fc.record({
+  op: fc.constantFrom(SelectorOp.In, SelectorOp.NotIn, SelectorOp.Exists, SelectorOp.DoesNotExist, SelectorOp.Gt, SelectorOp.Lt),
+  col: fc.integer({ min: 0, max: COLS - 1 }),
+  values: fc.uniqueArray(fc.integer({ min: 1, max: VALUES }), { minLength: 1, maxLength: 3 }),
+  num: fc.bigInt({ min: -2n, max: 8n }),
+}).map(
+  (r): Requirement => ({
+    col: r.col,
+    op: r.op,
+    values: r.op === SelectorOp.In || r.op === SelectorOp.NotIn ? r.values : [],
+    num: r.op === SelectorOp.Gt || r.op === SelectorOp.Lt ? r.num : 0n,
+  }),
+);
+
+const constraintArb = (taintCount: number) =>
+  fc.record({
+    selector: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<Requirement[]>([]) },
+      {
+        weight: 1,
+        arbitrary: fc.array(
+          fc.record({ col: fc.integer({ min: 0, max: COLS - 1 }), v: fc.integer({ min: 1, max: 2 }) }).map((x): Requirement => ({ col: x.col, op: SelectorOp.In, values: [x.v], num: 0n })),
+          { minLength: 1, maxLength: 2 },
+        ),
+      },
+    ),
+    required: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.array(fc.array(reqArb, { maxLength: 3 }), { minLength: 1, maxLength: 3 }) }),
+    preferred: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 100 }), reqs: fc.array(reqArb, { maxLength: 2 }) }), { maxLength: 3 }),
+    tolerations: fc.array(
+      fc.record({
+        key: fc.integer({ min: -1, max: Math.max(0, taintCount) }),
+        op: fc.constantFrom(TolerationOp.Equal, TolerationOp.Exists),
+        value: fc.integer({ min: 0, max: 3 }),
+        effect: fc.constantFrom(Effect.Any, Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute),
+      }).map((t) => (t.key === -1 ? { ...t, op: TolerationOp.Exists } : t)),
+      { maxLength: 3 },
+    ),
+  });
+
+function vec(v: { cpu: number; mem: number; eph: number; gpu: number }, pods: number): number[] {
+  const a = new Array<number>(MAX_DIMS).fill(0);
+  a[0] = v.cpu;
+  a[1] = v.mem;
+  a[2] = v.eph;
+  a[3] = pods;
+  a[4] = v.gpu;
+  return a;
+}
+
+export const scenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    namespaces: fc.integer({ min: 1, max: 4 }),
+    taintDefs: fc.array(fc.record({ key: fc.integer({ min: 0, max: 3 }), value: fc.integer({ min: 0, max: 3 }), effect: fc.constantFrom(Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute) }), { maxLength: 5 }),
+    hostCount: fc.integer({ min: 0, max: 24 }),
+    extended: fc.boolean(),
+    strategyWeights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+    shape: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }).chain((us) =>
+      fc.array(fc.integer({ min: 0, max: 10 }), { minLength: us.length, maxLength: us.length }).map((ss) => [...us].sort((a, b) => a - b).map((u, i) => ({ utilization: u, score: ss[i] }))),
+    ),
+    order: fc.constantFrom(OrderPolicy.Size, OrderPolicy.Input),
+    labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), { minLength: VALUES + 1, maxLength: VALUES + 1 }),
+  })
+  .chain((base) => {
+    const taintCount = base.taintDefs.length + 1; // + the unschedulable taint (id 0)
+    const hostArb = fc.record({
+      alloc: dimsArb(base.extended),
+      pods: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 4, max: 60 }), fc.integer({ min: 4, max: 60 })),
+      cordon: fc.integer({ min: 0, max: 9 }),
+      taints: fc.oneof(fc.constant<number[]>([]), fc.constant<number[]>([]), fc.uniqueArray(fc.integer({ min: 0, max: taintCount - 1 }), { maxLength: 3 })),
+      labels: fc.array(fc.oneof(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: VALUES })), { minLength: COLS, maxLength: COLS }),
+      bigAlloc: fc.integer({ min: 0, max: 19 }),
+    });
+    const classArb = fc.record({
+      ns: fc.integer({ min: 0, max: base.namespaces - 1 }),
+      kind: fc.constantFrom(Kind.Pod, Kind.VirtualMachine),
+      priority: fc.integer({ min: -3, max: 3 }),
+      strategy: fc.constantFrom(Strategy.LeastAllocated, Strategy.MostAllocated, Strategy.BalancedAllocation, Strategy.RequestedToCapacityRatio),
+      req: fc.record({
+        cpu: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4_000 }), fc.integer({ min: 1, max: 16_000 })),
+        mem: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 * GI }), fc.integer({ min: 1, max: 64 * GI })),
+        eph: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 20 }).map((g) => g * GI)),
+        gpu: base.extended ? fc.integer({ min: 0, max: 3 }) : fc.constant(0),
+      }),
+      limExtra: fc.integer({ min: 0, max: 2000 }),
+      present: fc.integer({ min: 0, max: 31 }),
+      constraint: fc.nat(),
+      quotaPick: fc.nat(),
+    });
+    return fc.record({
+      base: fc.constant(base),
+      hosts: fc.array(hostArb, { minLength: base.hostCount, maxLength: base.hostCount }),
+      removeMask: fc.integer({ min: 0, max: 7 }),
+      constraints: fc.array(constraintArb(taintCount), { minLength: 1, maxLength: 4 }),
+      classes: fc.array(classArb, { minLength: 1, maxLength: 12 }),
+      quotas: fc.array(
+        fc.record({
+          ns: fc.integer({ min: 0, max: base.namespaces - 1 }),
+          entries: fc.array(
+            fc.record({
+              source: fc.constantFrom(QuotaSource.Requests, QuotaSource.Limits, QuotaSource.PodCount, QuotaSource.VMCount),
+              dim: fc.constantFrom(0, 1, 2, 4),
+              hard: fc.bigInt({ min: 0n, max: 200_000_000_000n }),
+            }),
+            { minLength: 1, maxLength: 4 },
+          ),
+        }),
+        { maxLength: 4 },
+      ),
+      reservations: fc.array(
+        fc.record({ cpu: fc.bigInt({ min: 0n, max: 100_000n }), mem: fc.bigInt({ min: 0n, max: 600n * BigInt(GI) }), pods: fc.bigInt({ min: 0n, max: 40n }) }),
+        { minLength: base.namespaces, maxLength: base.namespaces },
+      ),
+      reserveMask: fc.integer({ min: 0, max: 15 }),
+      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat() }), { maxLength: 8 }),
+      batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 10 }),
+    });
+  })
+  .map((g): Scenario => {
+    const { base } = g;
+    const weights = base.strategyWeights;
+    const scoringDims = [0, 1, 4].slice(0, weights.length);
+    const config: EngineConfig = {
+      scoring: scoringDims.map((dim, i) => ({ dim, weight: weights[i] })),
+      balanced: base.extended ? [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }, { dim: 4, weight: 1 }] : [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }],
+      shape: base.shape,
+      order: base.order,
+    };
+    const hosts: HostGen[] = g.hosts.map((h) => {
+      const a = vec(h.alloc, h.pods);
+      // Now and then a host past 2^45 bytes, to exercise the exact (non-SIMD) score path.
+      if (h.bigAlloc === 0) a[1] = 2 ** 46 + 12345;
+      return { alloc: a, unschedulable: h.cordon === 0, taints: h.taints, labels: h.labels };
+    });
+    // Quota ids are grouped by namespace in id order; a class gets some of its namespace's quotas.
+    const quotas = [...g.quotas].sort((a, b) => a.ns - b.ns);
+    const entries: QuotaEntrySpec[] = [];
+    quotas.forEach((q, id) => q.entries.forEach((e) => entries.push({ quota: id, source: e.source, dim: e.dim, hard: e.hard })));
+    const classes: ClassSpec[] = g.classes.map((c) => {
+      const req = vec(c.req, 1);
+      const lim = vec({ cpu: c.req.cpu + c.limExtra, mem: c.req.mem + c.limExtra, eph: c.req.eph, gpu: c.req.gpu }, 0);
+      const mine = quotas.map((q, id) => ({ q, id })).filter((x) => x.q.ns === c.ns).map((x) => x.id);
+      const quotasOf = mine.filter((_, i) => (c.quotaPick >> i) & 1 || i === 0);
+      return {
+        ns: c.ns,
+        kind: c.kind,
+        priority: c.priority,
+        strategy: c.strategy,
+        req,
+        reqPresent: (c.present & 0b111) | (c.req.gpu > 0 ? 1 << 4 : 0),
+        lim,
+        limPresent: (c.present >> 3) & 0b11,
+        nzCpu: c.req.cpu === 0 ? 100 : c.req.cpu,
+        nzMem: c.req.mem === 0 ? 200 * 1024 * 1024 : c.req.mem,
+        quotas: quotasOf,
+        constraint: c.constraint % g.constraints.length,
+      };
+    });
+    const slots = hosts.length;
+    return {
+      config,
+      taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }, ...base.taintDefs],
+      labelNumbers: base.labelNumbers,
+      hosts,
+      removed: slots > 0 && g.removeMask === 0 ? [slots - 1] : [],
+      constraints: g.constraints.map((k) => ({ ...k, required: k.required ?? null })),
+      classes,
+      quotaCount: quotas.length,
+      entries,
+      reservations: g.reservations.map((r, ns) => {
+        const a = new Array<bigint>(MAX_DIMS).fill(0n);
+        if ((g.reserveMask >> ns) & 1) {
+          a[0] = r.cpu;
+          a[1] = r.mem;
+          a[3] = r.pods;
+        }
+        return a;
+      }),
+      bound: slots === 0 ? [] : g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % slots })),
+      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
+      namespaces: base.namespaces,
+    };
+  });

@@ -1,0 +1,155 @@
+// An independent checker: recomputes every ledger from the scenario and the placements alone, and
+// verifies the promises placer makes about any placement it chooses — no host overcommitted in a
+// dimension it charged, no quota exceeded, the reservation invariant F ≥ Σ U kept, every hard
+// constraint (cordon, taints, node selector, required affinity) satisfied. It shares no code with
+// either engine.
+
+import { DIM_PODS, Effect, Kind, MAX_DIMS, QuotaSource, SelectorOp, TolerationOp, type BatchResult, type ClassSpec, type Ledger, type Requirement } from '../../core-wasm/src/contract.js';
+import type { Scenario } from './arbitraries.js';
+
+interface Placement {
+  cls: number;
+  slot: number;
+  fresh: boolean;
+}
+
+function placementsOf(s: Scenario, batch: BatchResult): Placement[] {
+  const out: Placement[] = s.bound.filter((p) => !s.removed.includes(p.slot)).map((p) => ({ ...p, fresh: false }));
+  let p = 0;
+  for (const it of s.batch) {
+    for (let j = 0; j < it.count; j++) if (batch.hostOf[p + j] >= 0) out.push({ cls: it.cls, slot: batch.hostOf[p + j], fresh: true });
+    p += it.count;
+  }
+  return out;
+}
+
+function delta(c: ClassSpec, source: QuotaSource, dim: number): bigint | null {
+  if (source === QuotaSource.Requests) return c.reqPresent & (1 << dim) ? BigInt(c.req[dim]) : null;
+  if (source === QuotaSource.Limits) return c.limPresent & (1 << dim) ? BigInt(c.lim[dim]) : null;
+  if (source === QuotaSource.PodCount) return c.kind === Kind.Pod ? 1n : null;
+  return c.kind === Kind.VirtualMachine ? 1n : null;
+}
+
+interface Books {
+  used: bigint[][];
+  nzCpu: bigint[];
+  nzMem: bigint[];
+  nsUsed: bigint[][];
+  quotaUsed: bigint[];
+}
+
+function books(s: Scenario, placements: Placement[]): Books {
+  const used = s.hosts.map(() => new Array<bigint>(MAX_DIMS).fill(0n));
+  const nzCpu = s.hosts.map(() => 0n);
+  const nzMem = s.hosts.map(() => 0n);
+  const nsUsed = Array.from({ length: s.namespaces }, () => new Array<bigint>(MAX_DIMS).fill(0n));
+  const quotaUsed = s.entries.map(() => 0n);
+  for (const p of placements) {
+    const c = s.classes[p.cls];
+    for (let d = 0; d < MAX_DIMS; d++) {
+      used[p.slot][d] += BigInt(c.req[d]);
+      nsUsed[c.ns][d] += BigInt(c.req[d]);
+    }
+    nzCpu[p.slot] += BigInt(c.nzCpu);
+    nzMem[p.slot] += BigInt(c.nzMem);
+    s.entries.forEach((e, i) => {
+      if (!c.quotas.includes(e.quota)) return;
+      const v = delta(c, e.source, e.dim);
+      if (v !== null) quotaUsed[i] += v;
+    });
+  }
+  return { used, nzCpu, nzMem, nsUsed, quotaUsed };
+}
+
+function freeAndUnused(s: Scenario, b: Books): { free: bigint[]; unused: bigint[] } {
+  const free = new Array<bigint>(MAX_DIMS).fill(0n);
+  s.hosts.forEach((h, slot) => {
+    if (h.unschedulable || s.removed.includes(slot)) return;
+    for (let d = 0; d < MAX_DIMS; d++) {
+      const f = BigInt(h.alloc[d]) - b.used[slot][d];
+      if (f > 0n) free[d] += f;
+    }
+  });
+  const unused = new Array<bigint>(MAX_DIMS).fill(0n);
+  s.reservations.forEach((r, ns) => {
+    for (let d = 0; d < MAX_DIMS; d++) {
+      const u = r[d] - b.nsUsed[ns][d];
+      if (u > 0n) unused[d] += u;
+    }
+  });
+  return { free, unused };
+}
+
+function matches(s: Scenario, slot: number, r: Requirement): boolean {
+  const v = s.hosts[slot].labels[r.col] ?? 0;
+  switch (r.op) {
+    case SelectorOp.In:
+      return v !== 0 && r.values.includes(v);
+    case SelectorOp.NotIn:
+      return v === 0 || !r.values.includes(v);
+    case SelectorOp.Exists:
+      return v !== 0;
+    case SelectorOp.DoesNotExist:
+      return v === 0;
+    default: {
+      const n = v === 0 ? null : s.labelNumbers[v];
+      if (n === null || n === undefined) return false;
+      return r.op === SelectorOp.Gt ? n > r.num : n < r.num;
+    }
+  }
+}
+
+function hardConstraintsHold(s: Scenario, c: ClassSpec, slot: number): string | null {
+  const k = s.constraints[c.constraint];
+  const h = s.hosts[slot];
+  const tolerated = (id: number) => {
+    const t = s.taints[id];
+    return k.tolerations.some((tol) => (tol.effect === Effect.Any || tol.effect === t.effect) && (tol.key === -1 || tol.key === t.key) && (tol.op === TolerationOp.Exists || tol.value === t.value));
+  };
+  if (h.unschedulable && !tolerated(0)) return 'placed on a cordoned host';
+  for (const id of h.taints) if (s.taints[id].effect !== Effect.PreferNoSchedule && !tolerated(id)) return `placed despite untolerated taint ${id}`;
+  if (!k.selector.every((r) => matches(s, slot, r))) return 'node selector does not match';
+  if (k.required && !k.required.some((term) => term.length > 0 && term.every((r) => matches(s, slot, r)))) return 'required node affinity does not match';
+  return null;
+}
+
+/** Throws with a description of the first broken promise. */
+export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
+  const all = placementsOf(s, batch);
+  const beforeBooks = books(s, all.filter((p) => !p.fresh));
+  const afterBooks = books(s, all);
+  const fail = (msg: string) => {
+    throw new Error(`checker: ${msg}`);
+  };
+  // Ledgers equal a recomputation from the placements.
+  s.hosts.forEach((_, slot) => {
+    for (let d = 0; d < MAX_DIMS; d++) if (after.hosts[slot].used[d] !== afterBooks.used[slot][d]) fail(`host ${slot} dim ${d}: ledger ${after.hosts[slot].used[d]}, recomputed ${afterBooks.used[slot][d]}`);
+    if (after.hosts[slot].usedNonZeroCpu !== afterBooks.nzCpu[slot]) fail(`host ${slot} non-zero cpu differs`);
+    if (after.hosts[slot].usedNonZeroMem !== afterBooks.nzMem[slot]) fail(`host ${slot} non-zero memory differs`);
+  });
+  afterBooks.quotaUsed.forEach((u, e) => u !== after.quotaUsed[e] && fail(`quota entry ${e}: ledger ${after.quotaUsed[e]}, recomputed ${u}`));
+  afterBooks.nsUsed.forEach((row, ns) => row.forEach((u, d) => u !== after.nsUsed[ns][d] && fail(`namespace ${ns} dim ${d} differs`)));
+  const { free, unused } = freeAndUnused(s, afterBooks);
+  free.forEach((f, d) => f !== after.free[d] && fail(`F[${d}]: ledger ${after.free[d]}, recomputed ${f}`));
+  // Every fresh placement: present host, hard constraints, capacity in every dimension it charged.
+  const fresh = all.filter((p) => p.fresh);
+  for (const p of fresh) {
+    const c = s.classes[p.cls];
+    if (s.removed.includes(p.slot)) fail(`placed on removed host ${p.slot}`);
+    const broken = hardConstraintsHold(s, c, p.slot);
+    if (broken) fail(`class ${p.cls} on host ${p.slot}: ${broken}`);
+    for (let d = 0; d < MAX_DIMS; d++) {
+      if ((c.req[d] > 0 || d === DIM_PODS) && afterBooks.used[p.slot][d] > BigInt(s.hosts[p.slot].alloc[d])) fail(`host ${p.slot} overcommitted in dim ${d}`);
+    }
+  }
+  // Quotas charged by fresh placements stay within hard.
+  s.entries.forEach((e, i) => {
+    const charged = fresh.some((p) => s.classes[p.cls].quotas.includes(e.quota) && delta(s.classes[p.cls], e.source, e.dim) !== null);
+    if (charged && afterBooks.quotaUsed[i] > e.hard) fail(`quota entry ${i} exceeded: ${afterBooks.quotaUsed[i]} > ${e.hard}`);
+  });
+  // The reservation invariant F ≥ Σ U is kept wherever it held.
+  const before = freeAndUnused(s, beforeBooks);
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (before.free[d] >= before.unused[d] && free[d] < unused[d]) fail(`reservation invariant broken in dim ${d}: F=${free[d]} < ΣU=${unused[d]}`);
+  }
+}

@@ -1,0 +1,47 @@
+// Drive a backend through a Scenario and collect everything observable, so two backends can be
+// compared value for value.
+
+import type { Backend, BatchResult, Failure, HostVerdict, Ledger } from '../../core-wasm/src/contract.js';
+import type { Scenario } from './arbitraries.js';
+
+export interface Observed {
+  before: Ledger;
+  evaluations: HostVerdict[][];
+  admissions: (Failure | null)[];
+  batch: BatchResult;
+  after: Ledger;
+  afterRelease: Ledger;
+}
+
+export function setup(b: Backend, s: Scenario): void {
+  b.configure(s.config);
+  s.taints.forEach((t, id) => b.defineTaint(id, t.key, t.value, t.effect));
+  s.labelNumbers.forEach((n, id) => id > 0 && b.defineLabelValue(id, n));
+  s.hosts.forEach((h, slot) => {
+    b.setHost(slot, h.alloc, h.unschedulable, h.taints);
+    h.labels.forEach((v, col) => b.setHostLabel(slot, col, v));
+  });
+  for (const slot of s.removed) b.removeHost(slot);
+  s.constraints.forEach((k, id) => b.defineConstraint(id, k));
+  s.classes.forEach((c, id) => b.defineClass(id, c));
+  b.setQuotas(s.entries, s.quotaCount);
+  s.reservations.forEach((r, ns) => b.setReservation(ns, r));
+  for (const p of s.bound) if (!s.removed.includes(p.slot)) b.commit(p.cls, p.slot);
+}
+
+export function drive(b: Backend, s: Scenario): Observed {
+  setup(b, s);
+  const before = b.ledger(s.namespaces);
+  const evaluations = s.classes.map((_, id) => b.evaluate(id));
+  const admissions = s.classes.map((_, id) => b.admit(id));
+  const batch = b.placeBatch(s.batch);
+  const after = b.ledger(s.namespaces);
+  // Release every instance the batch placed: the ledgers must return to `before`.
+  let p = 0;
+  for (const it of s.batch) {
+    for (let j = 0; j < it.count; j++) if (batch.hostOf[p + j] >= 0) b.release(it.cls, batch.hostOf[p + j]);
+    p += it.count;
+  }
+  const afterRelease = b.ledger(s.namespaces);
+  return { before, evaluations, admissions, batch, after, afterRelease };
+}

@@ -1,0 +1,145 @@
+// ResourceQuota and NamespacePolicy: the per-namespace objects.
+
+import { describe, expect, it } from 'vitest';
+import { inputErrorOf, parseObjects, policy, quota } from '../../fixtures/k8s.js';
+
+const Gi = 1024n ** 3n;
+
+describe('ResourceQuota', () => {
+  it('keeps hard keys as written; cpu-like keys in millicores, the rest in units', () => {
+    const [q] = parseObjects([
+      quota('compute')
+        .ns('team-a')
+        .hard({
+          cpu: '10',
+          'requests.cpu': '9500m',
+          'limits.cpu': 20,
+          memory: '64Gi',
+          'requests.memory': '48Gi',
+          'limits.memory': '128Gi',
+          'requests.ephemeral-storage': '500Gi',
+          pods: '100',
+          'count/pods': 100,
+          'count/virtualmachines.vmoperator.vmware.com': '20',
+          'requests.nvidia.com/gpu': '4',
+        })
+        .obj(),
+    ]).quotas;
+    expect(q).toMatchObject({ name: 'compute', namespace: 'team-a', scopes: [], scopeSelector: [] });
+    expect(Object.fromEntries(q!.hard)).toEqual({
+      cpu: 10_000n,
+      'requests.cpu': 9_500n,
+      'limits.cpu': 20_000n,
+      memory: 64n * Gi,
+      'requests.memory': 48n * Gi,
+      'limits.memory': 128n * Gi,
+      'requests.ephemeral-storage': 500n * Gi,
+      pods: 100n,
+      'count/pods': 100n,
+      'count/virtualmachines.vmoperator.vmware.com': 20n,
+      'requests.nvidia.com/gpu': 4n,
+    });
+    expect(q!.source).toEqual({ file: 'test.yaml', doc: 0, path: '' });
+  });
+
+  it('reads scopes and scope selectors', () => {
+    const [q] = parseObjects([
+      quota('high')
+        .ns('a')
+        .hard({ pods: '10' })
+        .scopes('NotTerminating')
+        .scopeSelector({ scopeName: 'PriorityClass', operator: 'In', values: ['high', 'critical'] }, { scopeName: 'NotBestEffort', operator: 'Exists' })
+        .obj(),
+    ]).quotas;
+    expect(q!.scopes).toEqual(['NotTerminating']);
+    expect(q!.scopeSelector).toEqual([
+      { scopeName: 'PriorityClass', operator: 'In', values: ['high', 'critical'] },
+      { scopeName: 'NotBestEffort', operator: 'Exists', values: [] },
+    ]);
+  });
+
+  it.each<[string, ReturnType<typeof quota>, string]>([
+    ['a negative limit', quota('q').hard({ 'requests.cpu': '-1' }), 'spec.hard[requests.cpu]: Invalid value: "-1": must be greater than or equal to 0'],
+    ['a fractional object count', quota('q').hard({ pods: '1.5' }), 'spec.hard.pods: Invalid value: "1500m": must be an integer'],
+    ['an unknown scope', quota('q').scopes('Sometimes'), 'spec.scopes[0]: Invalid value: "Sometimes": unsupported scope'],
+    ['conflicting scopes', quota('q').scopes('BestEffort', 'NotBestEffort'), 'spec.scopes: Invalid value: "BestEffort,NotBestEffort": conflicting scopes'],
+    [
+      'In without values',
+      quota('q').scopeSelector({ scopeName: 'PriorityClass', operator: 'In' }),
+      "spec.scopeSelector.matchExpressions[0].values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
+    ],
+    [
+      'Exists with values',
+      quota('q').scopeSelector({ scopeName: 'PriorityClass', operator: 'Exists', values: ['x'] }),
+      "spec.scopeSelector.matchExpressions[0].values: Invalid value: \"x\": must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
+    ],
+    [
+      'a BestEffort selector with In',
+      quota('q').scopeSelector({ scopeName: 'BestEffort', operator: 'In', values: ['x'] }),
+      "spec.scopeSelector.matchExpressions[0].operator: Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+    ],
+  ])('rejects %s', (_name, b, tail) => {
+    expect(inputErrorOf(() => parseObjects([b.ns('a').obj()]))).toBe(`test.yaml: document 1 (ResourceQuota a/q): ${tail}`);
+  });
+});
+
+describe('NamespacePolicy', () => {
+  it('reads reservation and placement defaults', () => {
+    const [p] = parseObjects([
+      policy('default')
+        .ns('team-a')
+        .reservation({ cpu: '20', memory: '64Gi', 'nvidia.com/gpu': 2 })
+        .placement({
+          strategy: 'MostAllocated',
+          nodeSelector: { 'topology.kubernetes.io/zone': 'zone-a' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'team-a', effect: 'NoSchedule' }],
+          priorityClassName: 'team-a-default',
+          spreadAcrossHosts: true,
+        })
+        .obj(),
+    ]).policies;
+    expect(p).toEqual({
+      name: 'default',
+      namespace: 'team-a',
+      reservation: new Map([['cpu', 20_000n], ['memory', 64n * Gi], ['nvidia.com/gpu', 2n]]),
+      placement: {
+        strategy: 'MostAllocated',
+        nodeSelector: new Map([['topology.kubernetes.io/zone', 'zone-a']]),
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'team-a', effect: 'NoSchedule' }],
+        priorityClassName: 'team-a-default',
+        spreadAcrossHosts: true,
+      },
+      source: { file: 'test.yaml', doc: 0, path: '' },
+    });
+  });
+
+  it('has empty defaults', () => {
+    const [p] = parseObjects([policy('p').ns('b').obj()]).policies;
+    expect(p!.reservation.size).toBe(0);
+    expect(p!.placement).toEqual({ nodeSelector: new Map(), tolerations: [], spreadAcrossHosts: false });
+  });
+
+  it.each<[string, ReturnType<typeof policy>, string]>([
+    ['an unknown field (strict decoding)', policy('p').patch({ spec: { reservations: { cpu: '1' } } }), 'spec.reservations: field not declared in schema'],
+    [
+      'an unknown strategy',
+      policy('p').placement({ strategy: 'Spread' }),
+      'spec.placement.strategy: Unsupported value: "Spread": supported values: "LeastAllocated", "MostAllocated", "BalancedAllocation", "RequestedToCapacityRatio"',
+    ],
+    [
+      'a toleration with Exists and a value',
+      policy('p').placement({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] }),
+      "spec.placement.tolerations[0].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+    ],
+    ['a negative reservation', policy('p').reservation({ memory: '-1Gi' }), 'spec.reservation.memory: Invalid value: "-1Gi": must be greater than or equal to 0'],
+    ['spreadAcrossHosts as a string', policy('p').placement({ spreadAcrossHosts: 'true' }), 'spec.placement.spreadAcrossHosts: Invalid value: "true": must be a boolean'],
+  ])('rejects %s', (_name, b, tail) => {
+    expect(inputErrorOf(() => parseObjects([b.ns('a').obj()]))).toBe(`test.yaml: document 1 (NamespacePolicy a/p): ${tail}`);
+  });
+
+  it('allows at most one policy per namespace, naming both', () => {
+    expect(inputErrorOf(() => parseObjects([policy('first').ns('a').obj(), policy('other').ns('b').obj(), policy('second').ns('a').obj()]))).toBe(
+      'test.yaml: document 3 (NamespacePolicy a/second): namespace a already has NamespacePolicy first (test.yaml: document 1); at most one NamespacePolicy per namespace',
+    );
+  });
+});
