@@ -1,8 +1,12 @@
-// Batch placement. Items (a workload class and how many of it) are ordered by priority, then
-// first-fit-decreasing size (or input order); each item is one equivalence class: a single full
-// scan, then per instance only Admit, the tournament-tree root, Commit and a rescore of the
-// chosen host. The result is the same as scanning every host for every instance (the reference
-// engine does exactly that; differential tests hold the two together).
+// Batch placement. Items (a workload class and how many of it) are ranked by priority, size
+// (first-fit decreasing) and input order; instances are attempted either interleaved (the
+// default: instance k of an item with n instances at position (k + ½)/n of its priority level)
+// or item after item. The result equals attempting every instance with a full scan of every host
+// — the reference engine does exactly that; differential tests hold the two together — but the
+// core keeps, per multi-instance item, its host scores and a tournament tree, and brings them up
+// to date by rescoring only the hosts that changed since the item's last turn (a most-recently-
+// changed list). A bin-packing batch touches one or two hosts between turns; when many changed
+// (spreading strategies), a SIMD rescan is cheaper and is used instead.
 
 import {
   DIM_PODS,
@@ -12,17 +16,19 @@ import {
   R_INSUFFICIENT_SHIFT,
   R_TAINT,
   R_UNSCHEDULABLE,
-  affRaw,
   allocF,
   at32,
   at64,
   base,
+  calloc,
   colF,
   ensureHostOf,
   ensureLog,
+  hostCap,
   hostEnd,
   hostOf,
   itemCount,
+  itemDims,
   itemPrio,
   itemSize,
   logPush,
@@ -30,79 +36,303 @@ import {
   orderPolicy,
   orderTmp,
   reasons,
+  regrow,
   reqAt,
-  itemDims,
-  taintRaw,
+  taintedHosts,
   total,
+  treeCap,
 } from './layout';
 import { FAIL_FILTER, FAIL_NONE, admit } from './admit';
-import { firstBlockingTaint } from './constraints';
+import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
 import { prepareItem } from './item';
 import { apply } from './ledger';
-import { maxAffinity, maxTaint, normalized, refreshMaxima, rescoreHost, scan, totalOf, computeTotals } from './scan';
-import { bestHost, buildTree, updateTree } from './select';
+import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
+import { fitScore } from './score';
+import { bestHostLinear, buildTree, treeRoot, updateTree } from './select';
 
+const POLICY_INTERLEAVE: i32 = 0;
+const POLICY_INPUT: i32 = 2;
 const MAX_TAINT_IDS: i32 = 128;
+/** Memory for per-item score tables and trees; items beyond it are placed by plain scans. */
+const STATE_BUDGET_BYTES: usize = 256 << 20;
+
 const counts: usize = memory.data(32 * 4);
 const taintCounts: usize = memory.data(MAX_TAINT_IDS * 4);
+const maxAllocTable: usize = memory.data(MAX_DIMS * 8);
+
+// Per-batch tables, grown on demand (i32 unless noted).
+let batchCap: i32 = 0;
+let starts: usize = 0; // first instance index of each item
+let nextK: usize = 0; // next instance of each item
+let failed: usize = 0; // u8: the item failed; its remaining instances are skipped
+let slotOf: usize = 0; // per-item state slot, −1 = none (scan per instance)
+let rankOf: usize = 0; // position of the item in rank order
+let itemHeap: usize = 0; // binary heap of items (interleave)
+let heapLen: i32 = 0;
+
+// Per-item state: [hostCap] totals then [2·treeCap] tree, plus stamp and normalization maxima.
+let stateCap: i32 = 0;
+let stateStride: usize = 0; // bytes per slot
+let stateArena: usize = 0;
+let stateStamp: usize = 0; // i32 [slots]: changes seen up to this stamp (0 = never scanned)
+let stateMaxAff: usize = 0; // i32 [slots]
+let stateMaxTaint: usize = 0; // i32 [slots]
+
+// Hosts by most recent change: a doubly linked list with the change stamp of each host.
+let mruCap: i32 = 0;
+let mruPrev: usize = 0;
+let mruNext: usize = 0;
+let lastChanged: usize = 0;
+let mruHead: i32 = -1;
+let stamp: i32 = 0;
+
+function ensureBatch(n: i32): void {
+  if (n <= batchCap) return;
+  let cap = batchCap == 0 ? 64 : batchCap;
+  while (cap < n) cap *= 2;
+  starts = regrow(starts, 0, <usize>cap * 4);
+  nextK = regrow(nextK, 0, <usize>cap * 4);
+  failed = regrow(failed, 0, <usize>cap);
+  slotOf = regrow(slotOf, 0, <usize>cap * 4);
+  rankOf = regrow(rankOf, 0, <usize>cap * 4);
+  itemHeap = regrow(itemHeap, 0, <usize>cap * 4);
+  batchCap = cap;
+}
+
+function resetMru(): void {
+  if (mruCap < hostCap) {
+    mruPrev = regrow(mruPrev, 0, <usize>hostCap * 4);
+    mruNext = regrow(mruNext, 0, <usize>hostCap * 4);
+    lastChanged = regrow(lastChanged, 0, <usize>hostCap * 4);
+    mruCap = hostCap;
+  }
+  memory.fill(lastChanged, 0, <usize>mruCap * 4);
+  mruHead = -1;
+  stamp = 1; // stamps of changes start at 2; a slot's stamp 0 means "never scanned"
+}
+
+/** Host h changed: stamp it and move it to the front of the list. */
+function markChanged(h: i32): void {
+  stamp++;
+  const wasListed = load<i32>(at32(lastChanged, h)) != 0;
+  store<i32>(at32(lastChanged, h), stamp);
+  if (mruHead == h) return;
+  if (wasListed) {
+    const p = load<i32>(at32(mruPrev, h));
+    const n = load<i32>(at32(mruNext, h));
+    if (p >= 0) store<i32>(at32(mruNext, p), n);
+    if (n >= 0) store<i32>(at32(mruPrev, n), p);
+  }
+  store<i32>(at32(mruPrev, h), -1);
+  store<i32>(at32(mruNext, h), mruHead);
+  if (mruHead >= 0) store<i32>(at32(mruPrev, mruHead), h);
+  mruHead = h;
+}
+
+/** Give state slots to multi-instance items in rank order, as far as the budget allows. */
+function assignSlots(n: i32): void {
+  stateStride = (<usize>hostCap + 2 * <usize>treeCap) * 4;
+  let want = 0;
+  for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1) want++;
+  let slots = <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
+  if (slots > stateCap || stateArena == 0) {
+    if (stateArena != 0) freeState();
+    const cap = max(slots, 1);
+    stateArena = calloc(<usize>cap * stateStride);
+    stateStamp = calloc(<usize>cap * 4);
+    stateMaxAff = calloc(<usize>cap * 4);
+    stateMaxTaint = calloc(<usize>cap * 4);
+    stateCap = cap;
+  }
+  memory.fill(stateStamp, 0, <usize>stateCap * 4);
+  let next = 0;
+  for (let r = 0; r < n; r++) {
+    const i = load<i32>(at32(order, r));
+    const multi = load<i32>(at32(itemCount, i)) > 1;
+    store<i32>(at32(slotOf, i), multi && next < slots ? next++ : -1);
+  }
+}
+
+function freeState(): void {
+  heap.free(stateArena);
+  heap.free(stateStamp);
+  heap.free(stateMaxAff);
+  heap.free(stateMaxTaint);
+  stateArena = 0;
+}
+
+// @ts-ignore: decorator
+@inline function slotTotal(slot: i32): usize {
+  return stateArena + <usize>slot * stateStride;
+}
+
+// @ts-ignore: decorator
+@inline function slotTree(slot: i32): usize {
+  return stateArena + <usize>slot * stateStride + (<usize>hostCap << 2);
+}
 
 /** Place `n` items; hostOf gets one slot per instance (item order), failures go to the log. */
 export function placeBatch(n: i32): i32 {
+  ensureBatch(n);
   let instances = 0;
-  for (let i = 0; i < n; i++) instances += load<i32>(at32(itemCount, i));
-  ensureHostOf(instances);
-  computeOrder(n);
-  // Instance offsets in item (input) order.
-  const starts = orderTmp; // reuse: orderTmp is free once computeOrder is done
-  let acc = 0;
   for (let i = 0; i < n; i++) {
-    store<i32>(at32(starts, i), acc);
-    acc += load<i32>(at32(itemCount, i));
+    store<i32>(at32(starts, i), instances);
+    store<i32>(at32(nextK, i), 0);
+    store<u8>(failed + <usize>i, 0);
+    instances += load<i32>(at32(itemCount, i));
   }
-  for (let k = 0; k < n; k++) {
-    const i = load<i32>(at32(order, k));
-    runItem(i, load<i32>(at32(starts, i)), load<i32>(at32(itemCount, i)));
+  ensureHostOf(instances);
+  for (let j = 0; j < instances; j++) store<i32>(at32(hostOf, j), -1);
+  computeOrder(n);
+  for (let r = 0; r < n; r++) store<i32>(at32(rankOf, load<i32>(at32(order, r))), r);
+  resetMru();
+  assignSlots(n);
+  if (orderPolicy == POLICY_INTERLEAVE) interleave(n);
+  else {
+    for (let r = 0; r < n; r++) {
+      const i = load<i32>(at32(order, r));
+      const count = load<i32>(at32(itemCount, i));
+      for (let k = 0; k < count && load<u8>(failed + <usize>i) == 0; k++) attempt(i, k);
+    }
   }
   return instances;
 }
 
-function runItem(i: i32, start: i32, count: i32): void {
-  for (let j = 0; j < count; j++) store<i32>(at32(hostOf, start + j), -1);
-  if (count == 0) return;
-  prepareItem(i);
-  let scanned = false;
-  for (let j = 0; j < count; j++) {
-    // Admission does not depend on hosts: check it before paying for a scan.
-    if (admit(true) != FAIL_NONE) return;
-    if (!scanned) {
-      scan();
-      buildTree();
-      scanned = true;
+/**
+ * Interleaved order, one priority level at a time: a heap of items keyed by the position of their
+ * next instance, (2k + 1)/n (compared exactly by cross-multiplication), ties by rank.
+ */
+function interleave(n: i32): void {
+  let r = 0;
+  while (r < n) {
+    const prio = load<i32>(at32(itemPrio, load<i32>(at32(order, r))));
+    heapLen = 0;
+    while (r < n && load<i32>(at32(itemPrio, load<i32>(at32(order, r)))) == prio) {
+      const i = load<i32>(at32(order, r));
+      if (load<i32>(at32(itemCount, i)) > 0) heapPush(i);
+      r++;
     }
-    const h = bestHost();
-    if (h < 0) {
-      recordFilterFailure(i);
-      return;
+    while (heapLen > 0) {
+      const i = heapPop();
+      const k = load<i32>(at32(nextK, i));
+      attempt(i, k);
+      store<i32>(at32(nextK, i), k + 1);
+      if (k + 1 < load<i32>(at32(itemCount, i)) && load<u8>(failed + <usize>i) == 0) heapPush(i);
     }
-    apply(h, 1);
-    store<i32>(at32(hostOf, start + j), h);
-    // Only host h changed. If it left the feasible set while holding a normalization maximum,
-    // the other hosts' totals change too: recompute them (rare).
-    const wasFeasibleMaxAff = load<i32>(at32(affRaw, h)) == maxAffinity;
-    const wasFeasibleMaxTaint = load<i32>(at32(taintRaw, h)) == maxTaint;
-    rescoreHost(h);
-    if (normalized && load<u32>(at32(reasons, h)) != 0 && (wasFeasibleMaxAff || wasFeasibleMaxTaint)) {
-      store<i32>(at32(affRaw, h), 0);
-      store<i32>(at32(taintRaw, h), 0);
-      if (refreshMaxima()) {
-        computeTotals();
-        buildTree();
-        continue;
-      }
-    }
-    store<i32>(at32(total, h), totalOf(h));
-    updateTree(h);
   }
+}
+
+/** a's next instance comes before b's. */
+// @ts-ignore: decorator
+@inline function earlier(a: i32, b: i32): bool {
+  const pa = <f64>(2 * load<i32>(at32(nextK, a)) + 1) * <f64>load<i32>(at32(itemCount, b));
+  const pb = <f64>(2 * load<i32>(at32(nextK, b)) + 1) * <f64>load<i32>(at32(itemCount, a));
+  if (pa != pb) return pa < pb;
+  return load<i32>(at32(rankOf, a)) < load<i32>(at32(rankOf, b));
+}
+
+function heapPush(i: i32): void {
+  let c = heapLen++;
+  while (c > 0) {
+    const p = (c - 1) >> 1;
+    const pi = load<i32>(at32(itemHeap, p));
+    if (!earlier(i, pi)) break;
+    store<i32>(at32(itemHeap, c), pi);
+    c = p;
+  }
+  store<i32>(at32(itemHeap, c), i);
+}
+
+function heapPop(): i32 {
+  const top = load<i32>(at32(itemHeap, 0));
+  const last = load<i32>(at32(itemHeap, --heapLen));
+  let c = 0;
+  while (true) {
+    let child = 2 * c + 1;
+    if (child >= heapLen) break;
+    if (child + 1 < heapLen && earlier(load<i32>(at32(itemHeap, child + 1)), load<i32>(at32(itemHeap, child)))) child++;
+    const ci = load<i32>(at32(itemHeap, child));
+    if (!earlier(ci, last)) break;
+    store<i32>(at32(itemHeap, c), ci);
+    c = child;
+  }
+  if (heapLen > 0) store<i32>(at32(itemHeap, c), last);
+  return top;
+}
+
+/** One instance: Admit, Select (via the item's state or a scan), Commit. */
+function attempt(i: i32, k: i32): void {
+  prepareItem(i);
+  if (admit(true) != FAIL_NONE) {
+    store<u8>(failed + <usize>i, 1);
+    return;
+  }
+  const h = selectFor(i);
+  if (h < 0) {
+    scan(); // fresh reasons for every host, for the message
+    recordFilterFailure(i);
+    store<u8>(failed + <usize>i, 1);
+    return;
+  }
+  apply(h, 1);
+  store<i32>(at32(hostOf, load<i32>(at32(starts, i)) + k), h);
+  markChanged(h);
+}
+
+/** The best host for the prepared item i, or −1. */
+function selectFor(i: i32): i32 {
+  const slot = load<i32>(at32(slotOf, i));
+  if (slot < 0) {
+    scan();
+    return bestHostLinear();
+  }
+  const totals = slotTotal(slot);
+  const tree = slotTree(slot);
+  const seen = load<i32>(at32(stateStamp, slot));
+  if (seen == 0 || !syncSlot(slot, totals, tree, seen)) fullScan(slot, totals, tree);
+  store<i32>(at32(stateStamp, slot), stamp);
+  return treeRoot(tree, totals);
+}
+
+function fullScan(slot: i32, totals: usize, tree: usize): void {
+  scan();
+  memory.copy(totals, total, <usize>hostCap << 2);
+  buildTree(tree, totals);
+  store<i32>(at32(stateMaxAff, slot), maxAffinity);
+  store<i32>(at32(stateMaxTaint, slot), maxTaint);
+}
+
+/**
+ * Rescore the hosts that changed since the slot last looked. False when a full scan is better
+ * (too many changed hosts) or needed (a normalization maximum may have moved).
+ */
+function syncSlot(slot: i32, totals: usize, tree: usize, seen: i32): bool {
+  const limit = max(8, hostEnd >> 4);
+  let walked = 0;
+  let h = mruHead;
+  while (h >= 0 && load<i32>(at32(lastChanged, h)) > seen) {
+    if (++walked > limit) return false;
+    h = load<i32>(at32(mruNext, h));
+  }
+  setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
+  const prefer = prefCount > 0;
+  const preferTaints = taintedHosts > 0 && hasPreferTaints();
+  const normalized = prefer || preferTaints;
+  h = mruHead;
+  while (h >= 0 && load<i32>(at32(lastChanged, h)) > seen) {
+    const r = hostReasons(h);
+    const aff = prefer ? preferredWeight(h) : 0;
+    const taint = preferTaints ? preferTaintCount(h) : 0;
+    let t = -1;
+    if (r == 0) t = combine(fitScore(h), aff, taint);
+    else if (normalized && load<i32>(at32(totals, h)) >= 0 && ((aff == maxAffinity && aff > 0) || (taint == maxTaint && taint > 0))) {
+      return false; // a host holding a normalization maximum left the feasible set
+    }
+    store<i32>(at32(totals, h), t);
+    updateTree(tree, totals, h);
+    h = load<i32>(at32(mruNext, h));
+  }
+  return true;
 }
 
 /** Evaluate one item without committing (explain, extender filter/prioritize). */
@@ -168,21 +398,19 @@ export function recordFilterFailure(i: i32): void {
   store<i32>(at32(p, i), load<i32>(at32(p, i)) + 1);
 }
 
-// ---------------------------------------------------------------- ordering
+// ---------------------------------------------------------------- ranking
 
 /** Σ_d req[d] / (largest allocatable of any host in d), pods excluded: a workload's size for FFD. */
-function sizeKey(i: i32, maxAlloc: usize): f64 {
+function sizeKey(i: i32): f64 {
   let size: f64 = 0;
   for (let d = 0; d < itemDims; d++) {
     if (d == DIM_PODS) continue;
-    const ref = load<f64>(maxAlloc + (<usize>d << 3));
+    const ref = load<f64>(maxAllocTable + (<usize>d << 3));
     const q = load<f64>(reqAt(d, i));
     if (ref > 0 && q > 0) size += q / ref;
   }
   return size;
 }
-
-const maxAllocTable: usize = memory.data(MAX_DIMS * 8);
 
 function computeOrder(n: i32): void {
   for (let d = 0; d < MAX_DIMS; d++) {
@@ -196,12 +424,12 @@ function computeOrder(n: i32): void {
   }
   for (let i = 0; i < n; i++) {
     store<i32>(at32(order, i), i);
-    store<f64>(at64(itemSize, i), orderPolicy == 0 ? sizeKey(i, maxAllocTable) : 0);
+    store<f64>(at64(itemSize, i), orderPolicy == POLICY_INPUT ? 0 : sizeKey(i));
   }
   mergeSort(n);
 }
 
-/** a goes before b: higher priority, then larger size (FFD), then input order. */
+/** a ranks before b: higher priority, then larger size, then input order. */
 // @ts-ignore: decorator
 @inline function before(a: i32, b: i32): bool {
   const pa = load<i32>(at32(itemPrio, a));
@@ -239,5 +467,3 @@ function mergeSort(n: i32): void {
   }
   if (src != order) memory.copy(order, src, <usize>n << 2);
 }
-
-export { scan, totalOf };

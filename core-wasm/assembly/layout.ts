@@ -39,8 +39,7 @@ export let fit: usize = 0; // i32 [hostCap]  strategy score 0..100
 export let affRaw: usize = 0; // i32 [hostCap]  preferred node affinity weight sum
 export let taintRaw: usize = 0; // i32 [hostCap] untolerated PreferNoSchedule count
 export let total: usize = 0; // i32 [hostCap]   combined score, −1 = infeasible
-export let treeCap: i32 = 0; // leaves, power of two ≥ hostCap
-export let tree: usize = 0; // i32 [2·treeCap]  tournament tree of host slots by (total desc, slot asc)
+export let treeCap: i32 = 0; // tournament tree leaves (select.ts): power of two ≥ hostCap
 
 /** Hosts whose allocatable in a scored dimension is ≥ 2^45: the SIMD score path is exact only below. */
 export let hugeHosts: i32 = 0;
@@ -191,11 +190,7 @@ export function ensureHosts(n: i32): void {
   hostCap = cap;
   let t = 1;
   while (t < cap) t <<= 1;
-  if (t != treeCap) {
-    if (tree != 0) heap.free(tree);
-    treeCap = t;
-    tree = calloc(<usize>t * 8);
-  }
+  treeCap = t;
 }
 
 export function setHostEnd(n: i32): void {

@@ -62,16 +62,14 @@ export function hostReasons(h: i32): u32 {
   return r;
 }
 
-/** Re-evaluate one host after its usage changed (batch commits); static raws are unchanged. */
-export function rescoreHost(h: i32): void {
-  const r = hostReasons(h);
-  store<u32>(at32(reasons, h), r);
-  store<i32>(at32(fit, h), r == 0 ? fitScore(h) : 0);
+export function setMaxima(aff: i32, taint: i32): void {
+  maxAffinity = aff;
+  maxTaint = taint;
 }
 
 /** The combined score of a feasible host: fit×1 + normalized affinity×2 + reverse-normalized taints×3. */
 // @ts-ignore: decorator
-@inline function combine(fitScore: i32, aff: i32, taint: i32): i32 {
+@inline export function combine(fitScore: i32, aff: i32, taint: i32): i32 {
   const a = maxAffinity == 0 ? aff : (100 * aff) / maxAffinity;
   const t = maxTaint == 0 ? 100 : 100 - (100 * taint) / maxTaint;
   return WEIGHT_FIT * fitScore + WEIGHT_NODE_AFFINITY * a + WEIGHT_TAINT_TOLERATION * t;

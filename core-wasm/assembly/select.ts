@@ -1,46 +1,48 @@
 // Select: the feasible host with the highest total score, ties to the lowest slot. A tournament
-// tree over `total` makes a batch of identical workloads O(log hosts) per placement: after a
-// commit only the chosen host's score changes, so only its path to the root is replayed.
+// tree over a score table makes repeated selection O(log hosts): after a change only the changed
+// hosts' paths to the root are replayed.
 
-import { at32, hostEnd, total, tree, treeCap } from './layout';
+import { at32, hostEnd, total, treeCap } from './layout';
 
 // @ts-ignore: decorator
-@inline function scoreOf(h: i32): i32 {
-  return h < 0 ? -2 : load<i32>(at32(total, h));
+@inline function scoreOf(totals: usize, h: i32): i32 {
+  return h < 0 ? -2 : load<i32>(at32(totals, h));
 }
 
 /** The better of two slots: higher total, then lower slot. */
 // @ts-ignore: decorator
-@inline function better(a: i32, b: i32): i32 {
-  const sa = scoreOf(a);
-  const sb = scoreOf(b);
+@inline function better(totals: usize, a: i32, b: i32): i32 {
+  const sa = scoreOf(totals, a);
+  const sb = scoreOf(totals, b);
   if (sa != sb) return sa > sb ? a : b;
   if (a < 0) return b;
   if (b < 0) return a;
   return a < b ? a : b;
 }
 
-export function buildTree(): void {
+/** Build the tree (2·treeCap i32 at `tree`) over `totals`. */
+export function buildTree(tree: usize, totals: usize): void {
   const n = treeCap;
   for (let i = 0; i < n; i++) store<i32>(at32(tree, n + i), i < hostEnd ? i : -1);
-  for (let i = n - 1; i >= 1; i--) store<i32>(at32(tree, i), better(load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
+  for (let i = n - 1; i >= 1; i--) store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
 }
 
-export function updateTree(h: i32): void {
+/** Host h's total changed: replay its path to the root. */
+export function updateTree(tree: usize, totals: usize, h: i32): void {
   let i = (treeCap + h) >> 1;
   while (i >= 1) {
-    store<i32>(at32(tree, i), better(load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
+    store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
     i >>= 1;
   }
 }
 
-/** The best feasible slot, or −1. */
-export function bestHost(): i32 {
+/** The best feasible slot of the tree, or −1. */
+export function treeRoot(tree: usize, totals: usize): i32 {
   const h = load<i32>(at32(tree, 1));
-  return h >= 0 && load<i32>(at32(total, h)) >= 0 ? h : -1;
+  return h >= 0 && load<i32>(at32(totals, h)) >= 0 ? h : -1;
 }
 
-/** Plain linear selection (single evaluations). */
+/** Linear selection over the last scan's totals. */
 export function bestHostLinear(): i32 {
   let best = -1;
   let bestScore = -1;

@@ -100,10 +100,17 @@ export interface ShapePoint {
 }
 
 export const OrderPolicy = {
-  /** Priority, then first-fit-decreasing by size (the default: best packing). */
-  Size: 0,
-  /** Priority, then input order (kube-scheduler's queue order). */
-  Input: 1,
+  /**
+   * The default. Priority first; within a priority, each item's instances are spread evenly over
+   * the batch: instance k of an item with n instances sits at position (k + ½)/n, ties broken by
+   * size (largest first) then input order. Every host then fills with a representative mix of
+   * the batch, which is what reaches the bin-packing lower bound with many workloads per host.
+   */
+  Interleave: 0,
+  /** Priority, then first-fit-decreasing by size, each item's instances contiguous. */
+  Size: 1,
+  /** Priority, then input order, each item's instances contiguous (kube-scheduler's queue order). */
+  Input: 2,
 } as const;
 export type OrderPolicy = (typeof OrderPolicy)[keyof typeof OrderPolicy];
 
@@ -207,8 +214,6 @@ export interface BatchResult {
   hostOf: Int32Array;
   /** Per item: the failure of its first unplaced instance, or null when all were placed. */
   failures: (Failure | null)[];
-  /** The order items were processed in (indices into the items array). */
-  order: Int32Array;
 }
 
 /** One host's verdict for a class: reasons (0 = feasible) and, when feasible, its scores. */

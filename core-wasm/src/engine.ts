@@ -69,7 +69,8 @@ export interface EngineOptions {
   backend?: BackendName | Backend;
   /** Default strategy; a NamespacePolicy's `placement.strategy` wins for its namespace. */
   strategy?: StrategyName;
-  order?: 'size' | 'input';
+  /** Batch order within a priority: interleaved (default), first-fit decreasing, or input order. */
+  order?: 'interleave' | 'size' | 'input';
   /** Resources and weights of the strategy score (kube-scheduler's scoringStrategy.resources). */
   scoring?: { resource: string; weight: number }[];
   /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
@@ -153,6 +154,23 @@ export interface HostExplanation {
   taints: number;
 }
 
+export interface HostVerdictText {
+  feasible: boolean;
+  /** kube-scheduler's reasons (first failing stage); empty when feasible. */
+  reasons: string[];
+  grade: Grade | null;
+  /** Strategy score 0..100 (0 when infeasible). */
+  fit: number;
+  /** Combined score, −1 when infeasible. */
+  total: number;
+}
+
+export interface Assessment {
+  /** Admission failure message: the workload fits nowhere, whatever the host. */
+  rejected: string | undefined;
+  verdict(host: string): HostVerdictText | undefined;
+}
+
 export interface Explanation {
   workload: string;
   admission: string | null;
@@ -206,7 +224,7 @@ export class Engine {
         { utilization: 0, score: 0 },
         { utilization: 100, score: 10 },
       ],
-      order: opts.order === 'input' ? OrderPolicy.Input : OrderPolicy.Size,
+      order: opts.order === 'input' ? OrderPolicy.Input : opts.order === 'size' ? OrderPolicy.Size : OrderPolicy.Interleave,
     };
     this.backend.configure(this.config);
     // Taint 0 is the one a cordoned host is treated as carrying (NodeUnschedulable).
@@ -607,6 +625,94 @@ export class Engine {
     this.backend.release(p.cls, p.slot);
     this.placements.delete(key);
     return true;
+  }
+
+  /** The host a tracked workload runs on, or undefined. */
+  placementOf(kind: string, namespace: string, name: string): string | undefined {
+    const p = this.placements.get(`${kind}/${namespace}/${name}`);
+    return p ? this.hosts[p.slot].obj.name : undefined;
+  }
+
+  /** Every tracked placement: `kind/namespace/name` → host. */
+  *trackedPlacements(): IterableIterator<{ kind: string; namespace: string; name: string; host: string }> {
+    for (const [key, p] of this.placements) {
+      const [kind, namespace, ...rest] = key.split('/');
+      yield { kind, namespace, name: rest.join('/'), host: this.hosts[p.slot].obj.name };
+    }
+  }
+
+  /**
+   * Filter and score one workload over every host without committing — the extender's filter and
+   * prioritize. `rejected` is an admission failure (quota, reservation, policy): no host fits.
+   * `verdict(name)` gives a host's verdict, or undefined for a host placer does not know.
+   */
+  assess(t: WorkloadTemplate): Assessment {
+    const c = this.compile(t);
+    const rejected = c.rejected ?? (() => {
+      const f = this.backend.admit(c.cls);
+      return f ? this.failureMessage(c.cls, f) : undefined;
+    })();
+    const verdicts = this.backend.evaluate(c.cls);
+    const naming = this.naming(c.cls);
+    return {
+      rejected,
+      verdict: (name) => {
+        const slot = this.hostSlots.get(name);
+        if (slot === undefined || !this.hosts[slot].present) return undefined;
+        const v = verdicts[slot];
+        if (v.reasons === 0) return { feasible: true, reasons: [], grade: null, fit: v.fit, total: v.total };
+        return { feasible: false, reasons: hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, naming), grade: hostGrade(v.reasons), fit: 0, total: -1 };
+      },
+    };
+  }
+
+  /**
+   * Would the workload fit on `hostName` — admission (quota, reservation) and every filter — if the
+   * tracked workloads `victims` (keys `kind/namespace/name`) were gone? The extender's preempt
+   * check. Nothing changes: the victims are released for the question and committed back.
+   * Returns null when it would fit, else the reason.
+   */
+  fitsAfterEvicting(t: WorkloadTemplate, hostName: string, victims: readonly string[]): string | null {
+    const slot = this.hostSlots.get(hostName);
+    if (slot === undefined || !this.hosts[slot].present) return `host ${JSON.stringify(hostName)} is not known to placer`;
+    const released: { cls: number; slot: number }[] = [];
+    for (const key of victims) {
+      const p = this.placements.get(key);
+      if (!p) continue;
+      this.backend.release(p.cls, p.slot);
+      released.push(p);
+    }
+    try {
+      const c = this.compile(t);
+      if (c.rejected) return c.rejected;
+      const f = this.backend.admit(c.cls);
+      if (f) return this.failureMessage(c.cls, f);
+      const v = this.backend.evaluate(c.cls)[slot];
+      if (v.reasons !== 0) return hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ');
+      return null;
+    } finally {
+      for (const p of released) this.backend.commit(p.cls, p.slot);
+    }
+  }
+
+  /**
+   * Commit instance `j` on `hostName` only if placer's own rules allow it there now (admission,
+   * every filter): the extender's bind. Returns the reason when they do not; nothing changes then.
+   */
+  tryBind(t: WorkloadTemplate, j: number, hostName: string): string | null {
+    const slot = this.hostSlots.get(hostName);
+    if (slot === undefined || !this.hosts[slot].present) return `host ${JSON.stringify(hostName)} is not known to placer`;
+    const c = this.compile(t);
+    if (c.rejected) return c.rejected;
+    const f = this.backend.admit(c.cls);
+    if (f) return this.failureMessage(c.cls, f);
+    const v = this.backend.evaluate(c.cls)[slot];
+    if (v.reasons !== 0) {
+      return `host ${hostName} does not fit: ${hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ')}`;
+    }
+    this.backend.commit(c.cls, slot);
+    if (this.track) this.placements.set(workloadKey(t, j), { cls: c.cls, slot });
+    return null;
   }
 
   /** Where a placement would go now and why every other host was rejected, without committing. */

@@ -379,7 +379,6 @@ export class ReferenceBackend implements Backend {
   // ---------------------------------------------------------------- Select, Commit, batches
 
   placeBatch(items: readonly BatchItem[]): BatchResult {
-    const order = this.batchOrder(items);
     const starts: number[] = [];
     let total = 0;
     for (const it of items) {
@@ -388,41 +387,43 @@ export class ReferenceBackend implements Backend {
     }
     const hostOf = new Int32Array(total).fill(-1);
     const failures: (Failure | null)[] = items.map(() => null);
-    for (const i of order) {
-      const { cls, count } = items[i];
-      for (let n = 0; n < count; n++) {
-        let failure = this.admit(cls);
-        if (!failure) {
-          const verdicts = this.evaluate(cls);
-          const best = selectBest(verdicts);
-          if (best < 0) failure = this.histogram(this.classes[cls], verdicts);
-          else {
-            this.commit(cls, best);
-            hostOf[starts[i] + n] = best;
-          }
-        }
-        // Nothing changed since this instance failed, so the rest of the item fails the same way.
-        if (failure) {
-          failures[i] = failure;
-          break;
+    for (const [i, k] of this.instanceOrder(items)) {
+      // Capacity, quota usage and free capacity only shrink during a batch, so an item that failed
+      // once would fail again: its remaining instances share the first failure.
+      if (failures[i]) continue;
+      const cls = items[i].cls;
+      let failure = this.admit(cls);
+      if (!failure) {
+        const verdicts = this.evaluate(cls);
+        const best = selectBest(verdicts);
+        if (best < 0) failure = this.histogram(this.classes[cls], verdicts);
+        else {
+          this.commit(cls, best);
+          hostOf[starts[i] + k] = best;
         }
       }
+      if (failure) failures[i] = failure;
     }
-    return { hostOf, failures, order: Int32Array.from(order) };
+    return { hostOf, failures };
   }
 
-  /** Higher priority first; then first-fit-decreasing by size (or input order); ties by input index. */
-  private batchOrder(items: readonly BatchItem[]): number[] {
-    const sizes = this.config.order === OrderPolicy.Size ? items.map((it) => this.sizeKey(this.classes[it.cls])) : null;
-    const idx = items.map((_, i) => i);
-    idx.sort((a, b) => {
-      const pa = this.classes[items[a].cls].priority;
-      const pb = this.classes[items[b].cls].priority;
-      if (pa !== pb) return pb - pa;
-      if (sizes && sizes[a] !== sizes[b]) return sizes[b] - sizes[a];
-      return a - b;
-    });
-    return idx;
+  /**
+   * The order instances are attempted in (see OrderPolicy): by priority, then either each item's
+   * instances spread evenly over the batch — instance k of n at (k + ½)/n — or items contiguous.
+   * Ties follow the rank: larger first (FFD size), then input order.
+   */
+  private instanceOrder(items: readonly BatchItem[]): [number, number][] {
+    const policy = this.config.order;
+    const prio = items.map((it) => this.classes[it.cls].priority);
+    const sizes = items.map((it) => (policy === OrderPolicy.Input ? 0 : this.sizeKey(this.classes[it.cls])));
+    const rank = items.map((_, i) => i).sort((a, b) => prio[b] - prio[a] || sizes[b] - sizes[a] || a - b);
+    const rankOf = new Array<number>(items.length);
+    rank.forEach((item, r) => (rankOf[item] = r));
+    const out: [number, number][] = [];
+    for (const i of rank) for (let k = 0; k < items[i].count; k++) out.push([i, k]);
+    if (policy !== OrderPolicy.Interleave) return out;
+    // (2k_a + 1)/n_a vs (2k_b + 1)/n_b, exactly, by cross-multiplication.
+    return out.sort(([a, ka], [b, kb]) => prio[b] - prio[a] || (2 * ka + 1) * items[b].count - (2 * kb + 1) * items[a].count || rankOf[a] - rankOf[b]);
   }
 
   /** Σ_d req[d] / (largest host's allocatable in d): a workload's size relative to a host, for FFD. */

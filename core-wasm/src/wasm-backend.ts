@@ -369,13 +369,12 @@ export class WasmBackend implements Backend {
     this.refresh();
     const hostOf = Int32Array.from(this.i32(this.L.hostOf, total));
     const failures = this.readFailures();
-    const order = Int32Array.from(this.i32(this.L.order, items.length));
     let p = 0;
     items.forEach((it) => {
       for (let j = 0; j < it.count; j++) if (hostOf[p + j] >= 0) this.placedCount[it.cls]++;
       p += it.count;
     });
-    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), order };
+    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null) };
   }
 
   commit(cls: number, slot: number): void {

@@ -56,7 +56,11 @@ export function program(): Command {
     .addOption(new Option('--strategy <name>', 'scoring strategy (a NamespacePolicy strategy wins for its namespace)').choices(STRATEGIES).default('LeastAllocated'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .option('--explain', 'explain every unplaced workload host by host', false)
-    .addOption(new Option('--order <policy>', 'batch order within a priority: size (first-fit decreasing) or input').choices(['size', 'input']).default('size'))
+    .addOption(
+      new Option('--order <policy>', 'batch order within a priority: interleave (replicas spread evenly over the batch), size (first-fit decreasing) or input')
+        .choices(['interleave', 'size', 'input'])
+        .default('interleave'),
+    )
     .option('--scoring-resources <list>', 'resources and weights of the strategy score', parseWeights)
     .option('--shape <points>', 'RequestedToCapacityRatio shape, utilization:score pairs', parseShape)
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)

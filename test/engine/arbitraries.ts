@@ -115,7 +115,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     shape: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }).chain((us) =>
       fc.array(fc.integer({ min: 0, max: 10 }), { minLength: us.length, maxLength: us.length }).map((ss) => [...us].sort((a, b) => a - b).map((u, i) => ({ utilization: u, score: ss[i] }))),
     ),
-    order: fc.constantFrom(OrderPolicy.Size, OrderPolicy.Input),
+    order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
     labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), { minLength: VALUES + 1, maxLength: VALUES + 1 }),
   })
   .chain((base) => {
