@@ -13,6 +13,9 @@ import { drive } from './drive.js';
 const runs = Number(process.env.PLACER_RUNS ?? 1000);
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
 
+// Generous: the run is CPU-bound and CI machines are shared; the default 60 s can be too tight.
+const timeout = Math.max(300_000, runs * 200);
+
 describe('differential: wasm vs reference', () => {
   test.prop([scenarioArb], { numRuns: runs, seed })('same decisions, reasons and ledgers on random clusters', (s) => {
     const ref = drive(new ReferenceBackend(), s);
@@ -22,5 +25,5 @@ describe('differential: wasm vs reference', () => {
     expect(scalar).toEqual(ref);
     check(s, ref.batch, ref.after);
     expect(ref.afterRelease).toEqual(ref.before);
-  });
+  }, timeout);
 });
