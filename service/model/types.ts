@@ -67,6 +67,55 @@ export interface HostObj {
 
 export type WorkloadKind = 'Pod' | 'VirtualMachine';
 
+/** metav1.LabelSelector. In affinity terms a null selector matches nothing; an empty one ({}) matches everything. */
+export interface LabelSelector {
+  matchLabels: Map<string, string>;
+  matchExpressions: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: string[] }[];
+}
+
+/**
+ * v1.PodAffinityTerm (pods) or vm-operator's VMAffinityTerm (VMs: `labelSelector` + `topologyKey`).
+ * Namespaces are resolved as Kubernetes does: `namespaces` ∪ namespaces matching
+ * `namespaceSelector`; both absent ⇒ the workload's own namespace; an empty selector ({}) ⇒ all.
+ */
+export interface PodAffinityTerm {
+  labelSelector: LabelSelector | null;
+  namespaces: string[];
+  namespaceSelector: LabelSelector | null;
+  topologyKey: string;
+}
+
+export interface WeightedPodAffinityTerm {
+  weight: number; // 1..100
+  term: PodAffinityTerm;
+}
+
+export interface InterPodAffinity {
+  required: PodAffinityTerm[];
+  preferred: WeightedPodAffinityTerm[];
+}
+
+/** v1.TopologySpreadConstraint. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** null matches nothing (only the workload's own labels matter for self-match then). */
+  labelSelector: LabelSelector | null;
+  minDomains?: number;
+  /** Default Honor: only hosts matching the workload's node selector / required node affinity count. */
+  nodeAffinityPolicy: 'Honor' | 'Ignore';
+  /** Default Ignore: tainted hosts count too. */
+  nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+/** All-or-nothing membership: the gang is placed with at least `minMember` members, or not at all. */
+export interface GangRef {
+  /** `PodGroup ns/name`, `TanzuKubernetesCluster ns/name` or `Cluster ns/name`. */
+  name: string;
+  minMember: number;
+}
+
 /**
  * One placement request shape shared by `instances.length` identical workloads (a Deployment's
  * replicas share one template). Everything that decides admission, filtering and scoring lives
@@ -105,6 +154,14 @@ export interface WorkloadTemplate {
   preferredAffinity: PreferredSchedulingTerm[];
   tolerations: Toleration[];
   labels: Map<string, string>;
+  /** spec.affinity.podAffinity / vmAffinity (absent = none). */
+  podAffinity?: InterPodAffinity;
+  /** spec.affinity.podAntiAffinity / vmAntiAffinity (absent = none). */
+  podAntiAffinity?: InterPodAffinity;
+  /** spec.topologySpreadConstraints (absent = none). */
+  topologySpread?: TopologySpreadConstraint[];
+  /** Set for members of a PodGroup (label scheduling.x-k8s.io/pod-group) or of a guest cluster. */
+  gang?: GangRef;
   source: SourceRef;
 }
 
@@ -160,6 +217,27 @@ export interface PriorityClassObj {
   source: SourceRef;
 }
 
+/** policy/v1 PodDisruptionBudget. */
+export interface PodDisruptionBudgetObj {
+  name: string;
+  namespace: string;
+  /** null or empty matches nothing (as in kube-scheduler's preemption). */
+  selector: LabelSelector | null;
+  minAvailable?: number | string; // an integer or a percentage like "50%"
+  maxUnavailable?: number | string;
+  /** status.disruptedPods names, which preemption does not count again. */
+  disruptedPods: string[];
+  source: SourceRef;
+}
+
+/** v1 Namespace: only its labels matter (namespaceSelector). */
+export interface NamespaceObj {
+  name: string;
+  /** Includes kubernetes.io/metadata.name, which the API server always sets. */
+  labels: Map<string, string>;
+  source: SourceRef;
+}
+
 /** vmoperator.vmware.com VirtualMachineClass (any apiVersion). */
 export interface VMClassObj {
   name: string;
@@ -204,6 +282,8 @@ export interface ParsedInput {
   policies: NamespacePolicyObj[];
   priorityClasses: PriorityClassObj[];
   vmClasses: VMClassObj[];
+  pdbs?: PodDisruptionBudgetObj[];
+  namespaces?: NamespaceObj[];
   /** Pods and pod controllers, already expanded to templates. */
   workloads: WorkloadTemplate[];
   /** VirtualMachines wait for their class; service/k8s/resolve.ts turns them into templates. */
@@ -219,5 +299,7 @@ export interface ClusterInput {
   policies: NamespacePolicyObj[];
   priorityClasses: PriorityClassObj[];
   vmClasses: VMClassObj[];
+  pdbs?: PodDisruptionBudgetObj[];
+  namespaces?: NamespaceObj[];
   workloads: WorkloadTemplate[];
 }
