@@ -8,6 +8,8 @@ import { loadClusterInput } from '../k8s/index.js';
 import { InputError } from '../model/errors.js';
 import type { Strategy } from '../model/types.js';
 import { runPlacement } from '../placement.js';
+import { inClusterOptions, type ApiServerOptions } from '../server/binder.js';
+import { serveCommand } from '../server/main.js';
 import { type OutputFormat, printResult } from './printers.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
@@ -35,6 +37,12 @@ function parseShape(v: string): { utilization: number; score: number }[] {
     if (points[i].utilization <= points[i - 1].utilization) throw new InvalidArgumentError('shape utilizations must be strictly increasing');
   }
   return points;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, 0 for any free port (got ${JSON.stringify(v)})`);
+  return n;
 }
 
 function positiveInt(v: string): number {
@@ -76,6 +84,40 @@ export function program(): Command {
         explain: o.explain,
       });
       process.stdout.write(printResult(run.result, o.output as OutputFormat, run.explanations));
+    });
+
+  cmd
+    .command('serve')
+    .description('run the placement service: the kube-scheduler extender (/scheduler), the native API (/v1), /metrics and health endpoints')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--data-dir <dir>', 'directory of the on-disk store', './data')
+    .option('--bootstrap <paths...>', 'manifests to apply when the store is empty (printed like `placer place`)')
+    .addOption(new Option('--strategy <name>', 'default scoring strategy (a NamespacePolicy strategy wins for its namespace)').choices(STRATEGIES).default('LeastAllocated'))
+    .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
+    .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
+    .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .option('--in-cluster', "on the extender's bind, create the pod's Binding with the pod's service account", false)
+    .option('--apiserver <url>', "on the extender's bind, create the pod's Binding in this API server")
+    .option('--apiserver-token-file <path>', 'bearer token file for --apiserver')
+    .option('--apiserver-ca-file <path>', 'CA bundle for --apiserver')
+    .action(async (o) => {
+      const apiServer: ApiServerOptions | undefined = o.inCluster
+        ? inClusterOptions()
+        : o.apiserver
+          ? { url: o.apiserver, ...(o.apiserverTokenFile && { tokenFile: o.apiserverTokenFile }), ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }) }
+          : undefined;
+      await serveCommand({
+        port: o.port,
+        host: o.host,
+        dataDir: o.dataDir,
+        bootstrap: o.bootstrap,
+        strategy: o.strategy as Strategy,
+        cpuMhzPerCore: o.cpuMhzPerCore,
+        backend: o.engine as BackendName,
+        logLevel: o.logLevel,
+        ...(apiServer && { apiServer }),
+      });
     });
 
   return cmd;

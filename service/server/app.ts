@@ -1,0 +1,88 @@
+// The Hono app: extender routes under /scheduler, the native API under /v1, health, metrics.
+// createApp builds it without listening (tests call app.request; main.ts serves it).
+
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Binder } from './binder.js';
+import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
+import type { Metrics } from './metrics.js';
+import { extenderRoutes } from './routes/extender.js';
+import { healthRoutes, type Lifecycle } from './routes/health.js';
+import { nativeRoutes } from './routes/native.js';
+import type { PlacerState } from './state.js';
+import { failure, notFound, statusOf, StatusError } from './status.js';
+
+export interface AppDeps {
+  /** The state, once loaded; routes that need it answer 503 before. */
+  state: () => PlacerState | undefined;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  logger: Logger;
+  limits?: Partial<BodyLimits>;
+  /** Creates Bindings in the API server for the extender's bind (optional). */
+  binder?: Binder;
+}
+
+/** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
+const QUIET = /^\/(scheduler\/|livez|readyz|healthz|metrics)/;
+
+export function createApp(deps: AppDeps): Hono {
+  const limits: BodyLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const app = new Hono();
+  const log = deps.logger;
+
+  app.use(async (c, next) => {
+    const start = performance.now();
+    await next();
+    const ms = Math.round((performance.now() - start) * 1000) / 1000;
+    const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
+    if (c.res.status >= 500) log.error(entry, 'request failed');
+    else if (QUIET.test(c.req.path)) log.debug(entry, 'request');
+    else log.info(entry, 'request');
+  });
+
+  // a body on a route that reads none is still bounded
+  app.use(async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'DELETE') {
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > limits.other) await readBody(c, limits.other);
+    }
+    await next();
+  });
+
+  app.route('/', healthRoutes(deps.lifecycle));
+
+  app.get('/metrics', async (c) => {
+    const text = await deps.metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+
+  const requireState = (): PlacerState => {
+    const s = deps.state();
+    if (!s) throw new StatusError(503, 'ServiceUnavailable', 'placer is loading its state from the store; try again shortly');
+    return s;
+  };
+  app.use('/scheduler/*', async (_c, next) => {
+    requireState();
+    await next();
+  });
+  app.use('/v1/*', async (_c, next) => {
+    requireState();
+    await next();
+  });
+  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }) }));
+  app.route('/v1', nativeRoutes({ state: requireState, metrics: deps.metrics, limits }));
+
+  app.notFound((c) => {
+    const s = notFound(`the server could not find the requested resource (${c.req.method} ${c.req.path})`);
+    return c.json(failure(s.code, s.reason, s.message), 404);
+  });
+
+  app.onError((err, c) => {
+    const { status, internal } = statusOf(err);
+    if (internal) log.error({ err, method: c.req.method, path: c.req.path }, 'internal error');
+    return c.json(status, status.code as 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,140 @@
+// `placer serve`: the HTTP service on @hono/node-server.
+//
+// Start-up: listen at once (so /livez answers and /readyz says "not ready"), rebuild the state
+// from the store under --data-dir, apply --bootstrap manifests when the store is empty (printing
+// the same table and summary as `placer place`), then become ready and print the URL.
+//
+// Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
+// finishes the requests in flight (every change is already durable when its response is sent),
+// idle keep-alive connections are closed, the rest at a deadline; then the store's WAL is
+// checkpointed, the logs flushed, and the process exits 0.
+
+import type { AddressInfo } from 'node:net';
+import { serve as listen, type ServerType } from '@hono/node-server';
+import pino from 'pino';
+import type { BackendName } from '../../core-wasm/src/engine.js';
+import { printResult } from '../cli/printers.js';
+import { loadPaths } from '../k8s/index.js';
+import type { Strategy } from '../model/types.js';
+import { createApp } from './app.js';
+import { Binder, type ApiServerOptions } from './binder.js';
+import type { BodyLimits } from './body.js';
+import { Metrics } from './metrics.js';
+import type { Lifecycle } from './routes/health.js';
+import { PlacerState } from './state.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  bootstrap?: string[];
+  backend?: BackendName;
+  strategy?: Strategy;
+  cpuMhzPerCore?: number;
+  logLevel?: string;
+  /** Longest wait for in-flight requests at shutdown before connections are cut. */
+  shutdownTimeoutMs?: number;
+  limits?: Partial<BodyLimits>;
+  /** Create Bindings in this API server on the extender's bind. */
+  apiServer?: ApiServerOptions;
+}
+
+export interface RunningServer {
+  url: string;
+  state: PlacerState;
+  /** Stop as on SIGTERM; resolves when everything is closed (does not exit the process). */
+  stop(): Promise<void>;
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
+  const lifecycle: Lifecycle = { loaded: false, shuttingDown: false };
+  let state: PlacerState | undefined;
+  const metrics = new Metrics(() => state);
+  const binder = opts.apiServer ? new Binder(opts.apiServer) : undefined;
+  const app = createApp({ state: () => (lifecycle.loaded ? state : undefined), lifecycle, metrics, logger, limits: opts.limits, ...(binder && { binder }) });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = listen({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${displayHost(opts.host)}:${port}`;
+
+  const closeServer = (): Promise<void> =>
+    new Promise((resolve) => {
+      const deadline = setTimeout(() => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }, opts.shutdownTimeoutMs ?? 10_000);
+      deadline.unref();
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    });
+
+  try {
+    logger.info({ dataDir: opts.dataDir }, 'loading state from the store');
+    const t0 = performance.now();
+    state = await PlacerState.open({
+      dataDir: opts.dataDir,
+      ...(opts.backend && { backend: opts.backend }),
+      ...(opts.strategy && { strategy: opts.strategy }),
+      ...(opts.cpuMhzPerCore && { cpuMhzPerCore: opts.cpuMhzPerCore }),
+    });
+    logger.info({ hosts: state.hostCount(), placements: state.placementCount(), ms: Math.round(performance.now() - t0) }, 'state loaded');
+    if (opts.bootstrap && opts.bootstrap.length > 0) {
+      if (state.isEmpty()) {
+        const out = state.apply(await loadPaths(opts.bootstrap));
+        process.stdout.write(printResult(out.result, 'table'));
+        process.stdout.write('\n');
+      } else {
+        process.stdout.write(`${opts.dataDir} already holds ${state.hostCount()} hosts and ${state.placementCount()} placements; --bootstrap skipped\n`);
+      }
+    }
+  } catch (err) {
+    await closeServer();
+    state?.close();
+    await new Promise<void>((r) => logger.flush(() => r()));
+    throw err;
+  }
+  lifecycle.loaded = true;
+  process.stdout.write(`placer serving on ${url} (data dir ${opts.dataDir})\n`);
+  logger.info({ url }, 'ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      lifecycle.shuttingDown = true;
+      logger.info('shutting down: no new connections, finishing requests in flight');
+      await closeServer();
+      state!.close();
+      logger.info('stopped');
+      await new Promise<void>((r) => logger.flush(() => r()));
+    })());
+
+  return { url, state, stop };
+}
+
+/** The CLI's `placer serve`: serve until SIGTERM/SIGINT, then shut down gracefully and exit 0. */
+export async function serveCommand(opts: ServeOptions): Promise<void> {
+  const running = await serve(opts);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`placer: ${signal}: shutting down\n`);
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`placer: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

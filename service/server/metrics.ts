@@ -1,0 +1,119 @@
+// Prometheus metrics (prom-client), named like kube-scheduler's so that its dashboards port:
+// the `placer_` prefix with kube-scheduler's suffixes, labels and label values.
+//
+//   placer_schedule_attempts_total{result, profile}               result: scheduled | unschedulable | error
+//   placer_scheduling_attempt_duration_seconds{result, profile}    profile: extender | native
+//   placer_extender_request_duration_seconds{verb, result}        verb: filter | prioritize | preempt | bind
+//   placer_resourcequota{namespace, resourcequota, resource, type}  type: hard | used (kube-state-metrics' shape)
+//   placer_namespace_usage{namespace, resource}, placer_namespace_reservation{namespace, resource}
+//   placer_hosts, placer_placements, plus the process metrics (placer_process_*, placer_nodejs_*)
+//
+// An attempt is one workload instance of POST /v1/apply (profile native), or one extender filter
+// call (profile extender: scheduled when at least one node passed) and one bind.
+// CPU amounts are exported in cores, everything else in its base unit (bytes, counts).
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import type { PlacerState } from './state.js';
+
+export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
+export type Profile = 'extender' | 'native';
+
+const cpuLike = (resource: string): boolean => resource === 'cpu' || resource.endsWith('.cpu');
+const toUnits = (resource: string, v: bigint): number => (cpuLike(resource) ? Number(v) / 1000 : Number(v));
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly attempts: Counter<'result' | 'profile'>;
+  readonly attemptDuration: Histogram<'result' | 'profile'>;
+  readonly extenderDuration: Histogram<'verb' | 'result'>;
+
+  constructor(state: () => PlacerState | undefined) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'placer_' });
+    this.attempts = new Counter({
+      name: 'placer_schedule_attempts_total',
+      help: 'Number of attempts to schedule workloads, by the result. "unschedulable" means a workload could not be placed, while "error" means an internal or input problem.',
+      labelNames: ['result', 'profile'],
+      registers,
+    });
+    this.attemptDuration = new Histogram({
+      name: 'placer_scheduling_attempt_duration_seconds',
+      help: 'Scheduling attempt latency in seconds (admission, filtering, scoring, commit and the durable write)',
+      labelNames: ['result', 'profile'],
+      buckets: exponentialBuckets(0.001, 2, 15),
+      registers,
+    });
+    this.extenderDuration = new Histogram({
+      name: 'placer_extender_request_duration_seconds',
+      help: 'Latency of the scheduler-extender verbs as served by placer',
+      labelNames: ['verb', 'result'],
+      buckets: exponentialBuckets(0.0001, 2, 16),
+      registers,
+    });
+    new Gauge({
+      name: 'placer_resourcequota',
+      help: 'ResourceQuota hard limits and usage as placer accounts them, per namespace, quota and resource',
+      labelNames: ['namespace', 'resourcequota', 'resource', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        const s = state();
+        if (!s) return;
+        for (const ns of s.engine.namespaceUsage()) {
+          for (const q of ns.quotas) {
+            for (const [resource, hard] of q.hard) {
+              this.set({ namespace: ns.namespace, resourcequota: q.name, resource, type: 'hard' }, toUnits(resource, hard));
+              this.set({ namespace: ns.namespace, resourcequota: q.name, resource, type: 'used' }, toUnits(resource, q.used.get(resource) ?? 0n));
+            }
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'placer_namespace_usage',
+      help: 'Resources held by the workloads placer placed in a namespace',
+      labelNames: ['namespace', 'resource'],
+      registers,
+      collect() {
+        this.reset();
+        const s = state();
+        if (!s) return;
+        for (const ns of s.engine.namespaceUsage()) for (const [resource, v] of ns.used) if (v !== 0n) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
+      },
+    });
+    new Gauge({
+      name: 'placer_namespace_reservation',
+      help: 'Capacity reserved for a namespace by its NamespacePolicy (aggregate over the cluster)',
+      labelNames: ['namespace', 'resource'],
+      registers,
+      collect() {
+        this.reset();
+        const s = state();
+        if (!s) return;
+        for (const ns of s.engine.namespaceUsage()) for (const [resource, v] of ns.reservation) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
+      },
+    });
+    new Gauge({
+      name: 'placer_hosts',
+      help: 'Hosts placer knows',
+      registers,
+      collect() {
+        this.set(state()?.hostCount() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'placer_placements',
+      help: 'Placements placer holds',
+      registers,
+      collect() {
+        this.set(state()?.placementCount() ?? 0);
+      },
+    });
+  }
+
+  attempt(profile: Profile, result: AttemptResult, seconds: number, count = 1): void {
+    if (count <= 0) return;
+    this.attempts.inc({ result, profile }, count);
+    for (let i = 0; i < count; i++) this.attemptDuration.observe({ result, profile }, seconds);
+  }
+}

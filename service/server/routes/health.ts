@@ -1,0 +1,41 @@
+// Health endpoints in the API server's style: machines read the status code, `?verbose` prints
+// one `[+]check ok` / `[-]check failed` line per check for humans.
+//
+//   /livez    the process answers (no dependencies)
+//   /readyz   the state is loaded from the store and the server is not shutting down
+//   /healthz  the same as /readyz, for old probes
+
+import { Hono, type Context } from 'hono';
+
+export interface Lifecycle {
+  /** True once the state was rebuilt from the store (and --bootstrap applied). */
+  loaded: boolean;
+  /** True from SIGTERM on. */
+  shuttingDown: boolean;
+}
+
+function answer(c: Context, name: string, checks: [string, boolean][]): Response {
+  const ok = checks.every(([, pass]) => pass);
+  const verbose = c.req.query('verbose') !== undefined;
+  const excluded = new Set(c.req.queries('exclude') ?? []);
+  const shown = checks.filter(([n]) => !excluded.has(n));
+  const okShown = shown.every(([, pass]) => pass);
+  if (!verbose) return c.text(okShown ? 'ok' : `${name} check failed`, okShown ? 200 : 503);
+  const lines = shown.map(([n, pass]) => (pass ? `[+]${n} ok` : `[-]${n} failed`));
+  lines.push(okShown ? `${name} check passed` : `${name} check failed`);
+  return c.text(`${lines.join('\n')}\n`, ok || okShown ? 200 : 503);
+}
+
+export function healthRoutes(life: Lifecycle): Hono {
+  const app = new Hono();
+  app.get('/livez', (c) => answer(c, 'livez', [['ping', true]]));
+  const ready = (c: Context): Response =>
+    answer(c, 'readyz', [
+      ['ping', true],
+      ['state-loaded', life.loaded],
+      ['shutdown', !life.shuttingDown],
+    ]);
+  app.get('/readyz', ready);
+  app.get('/healthz', ready);
+  return app;
+}

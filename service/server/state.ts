@@ -1,0 +1,669 @@
+// The service's state: the placement engine (in memory, Wasm) and the store (on disk) kept equal.
+//
+// Every mutation — apply, extender bind, release, host refresh, host removal — runs synchronously
+// from check to commit: the engine decides and commits in memory, the store commits the same
+// change in one durable transaction, and only then does the route answer. Node runs one request's
+// synchronous code at a time, so two requests never interleave between a check and its commit:
+// capacity and quota are never double-booked. If the store write fails, the engine change is
+// undone, so memory never holds what the disk does not.
+//
+// A restart rebuilds the engine from the store: infrastructure objects through the same adapters
+// as the CLI, then every placement bound back, one shape (template) at a time.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Engine, type Assessment, type BackendName, type Outcome } from '../../core-wasm/src/engine.js';
+import { NumberLiteral } from '../k8s/fields.js';
+import { parseManifests, parseText, resolveInput, type Manifest } from '../k8s/index.js';
+import { checkOnePolicyPerNamespace } from '../k8s/policy.js';
+import { checkSingleGlobalDefault } from '../k8s/priority.js';
+import { InputError } from '../model/errors.js';
+import type {
+  HostObj,
+  NamespaceObj,
+  NamespacePolicyObj,
+  ParsedInput,
+  PriorityClassObj,
+  QuotaObj,
+  SourceRef,
+  Strategy,
+  VMClassObj,
+  WorkloadInstance,
+  WorkloadTemplate,
+} from '../model/types.js';
+import { buildResult, type PlacementResult } from '../result.js';
+import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
+import { shapeOf, templateOf } from './shapes.js';
+import { conflict, notFound } from './status.js';
+import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
+
+export type InfraKind = 'Node' | 'ResourceQuota' | 'NamespacePolicy' | 'PriorityClass' | 'VirtualMachineClass' | 'PodDisruptionBudget' | 'Namespace';
+
+type InfraModel = HostObj | QuotaObj | NamespacePolicyObj | PriorityClassObj | VMClassObj | PdbObj | NamespaceObj;
+
+interface InfraEntry {
+  kind: InfraKind;
+  namespace: string;
+  name: string;
+  /** What the store keeps (a Node is reduced to what placement reads, see nodeManifest). */
+  manifest: string;
+  model: InfraModel;
+}
+
+/** A placement placer holds. */
+export interface Held {
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string | null;
+  host: string;
+  owner: string | null;
+  origin: PlacementOrigin;
+  /** The shape's JSON (shapes.ts); shared by every placement of the same shape. */
+  shape: string;
+}
+
+export interface StateOptions {
+  dataDir: string;
+  backend?: BackendName;
+  strategy?: Strategy;
+  cpuMhzPerCore?: number;
+  /** Pods seen by the extender's filter, kept (LRU) so that bind knows their shape. */
+  podCacheSize?: number;
+}
+
+export interface ApplyOutcome {
+  result: PlacementResult;
+  /** Workload instances placed by this call / not placed / already held or already running. */
+  placed: number;
+  unplaced: number;
+  existing: number;
+}
+
+export interface Victim {
+  uid: string;
+  /** `kind/namespace/name` of a placement placer holds, when it holds one. */
+  key?: string;
+  namespace?: string;
+  name?: string;
+  labels?: ReadonlyMap<string, string>;
+}
+
+const wkey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+const ikey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+
+const REQUEST_BODY = 'request body';
+
+const MARK = '\u0000placer-number\u0000';
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * A manifest as JSON text that re-reads to the same objects: numbers read from YAML (kept as
+ * NumberLiteral, big integers included) stay JSON numbers with every digit they were written with.
+ */
+export function manifestJson(obj: unknown): string {
+  return JSON.stringify(obj, function (this: Record<string, unknown>, key, v) {
+    const orig = this[key];
+    if (orig instanceof NumberLiteral) {
+      const raw = JSON_NUMBER.test(orig.source) ? orig.source : typeof orig.value === 'bigint' ? orig.value.toString() : Number.isFinite(orig.value) ? String(orig.value) : undefined;
+      if (raw !== undefined) return `${MARK}${raw}${MARK}`;
+    }
+    return v;
+  }).replace(/"\\u0000placer-number\\u0000(-?[0-9.eE+]+)\\u0000placer-number\\u0000"/g, '$1');
+}
+
+/**
+ * A Node reduced to what placement reads — name, labels, taints, unschedulable, capacity,
+ * allocatable — so that heartbeats and image lists do not rewrite the store, and an unchanged
+ * host is recognised by its text.
+ */
+export function nodeManifest(obj: Record<string, unknown>, name: string): string {
+  const o = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const md = o(obj.metadata);
+  const spec = o(obj.spec);
+  const status = o(obj.status);
+  const taints = Array.isArray(spec.taints) ? spec.taints.map((t) => ({ key: o(t).key, value: o(t).value, effect: o(t).effect })) : undefined;
+  return manifestJson({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, ...(md.labels != null && { labels: md.labels }) },
+    spec: { ...(taints && { taints }), ...(spec.unschedulable != null && { unschedulable: spec.unschedulable }) },
+    status: { ...(status.capacity != null && { capacity: status.capacity }), ...(status.allocatable != null && { allocatable: status.allocatable }) },
+  });
+}
+
+export class PlacerState {
+  engine: Engine;
+  readonly store: Store;
+  readonly strategy: Strategy;
+  private readonly opts: Required<Omit<StateOptions, 'strategy'>> & { strategy: Strategy };
+  private infra = new Map<string, InfraEntry>();
+  private held = new Map<string, Held>();
+  private byUid = new Map<string, string>();
+  private perHost = new Map<string, number>();
+  private perNamespace = new Map<string, number>();
+  private readonly podCache = new Map<string, WorkloadTemplate>();
+  private readonly shapeTemplates = new Map<string, WorkloadTemplate>();
+
+  private constructor(opts: StateOptions) {
+    this.opts = {
+      dataDir: opts.dataDir,
+      backend: opts.backend ?? 'wasm',
+      strategy: opts.strategy ?? 'LeastAllocated',
+      cpuMhzPerCore: opts.cpuMhzPerCore ?? 2000,
+      podCacheSize: opts.podCacheSize ?? 50_000,
+    };
+    this.strategy = this.opts.strategy;
+    this.store = Store.open(opts.dataDir);
+    this.engine = this.newEngine();
+  }
+
+  private newEngine(): Engine {
+    return new Engine({ backend: this.opts.backend, strategy: this.opts.strategy, trackPlacements: true });
+  }
+
+  /** Open the store and rebuild the engine from it, yielding to the event loop between batches. */
+  static async open(opts: StateOptions): Promise<PlacerState> {
+    const s = new PlacerState(opts);
+    for (const _ of s.loadSteps()) await yieldToLoop();
+    return s;
+  }
+
+  isEmpty(): boolean {
+    return this.store.isEmpty();
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /** Rebuild everything from the store; each yield is a point where the caller may pause. */
+  private *loadSteps(): Generator<void> {
+    this.engine = this.newEngine();
+    this.infra = new Map();
+    this.held = new Map();
+    this.byUid = new Map();
+    this.perHost = new Map();
+    this.perNamespace = new Map();
+    const rows = this.store.objects();
+    // parseText, not JSON.parse: long numbers keep every digit
+    const manifests: Manifest[] = rows.map((r, doc) => ({ ...parseText(r.manifest, 'store')[0], source: { file: 'store', doc, path: '' } }));
+    const parsed = parseManifests(manifests);
+    const entries = this.entriesOf(parsed, manifests);
+    for (const e of entries) this.infra.set(ikey(e.kind, e.namespace, e.name), e);
+    const input = resolveInput(parsed, { cpuMhzPerCore: this.opts.cpuMhzPerCore });
+    this.engine.setPriorityClasses(input.priorityClasses);
+    this.engine.upsertHosts(input.hosts);
+    this.engine.setQuotas(input.quotas);
+    this.engine.setPolicies(input.policies);
+    yield;
+    const shapes = this.store.shapes();
+    for (const batch of this.store.placementBatches()) {
+      let i = 0;
+      while (i < batch.length) {
+        const shapeId = batch[i].shapeId;
+        const body = shapes.get(shapeId);
+        if (body === undefined) throw new Error(`store: placement ${batch[i].kind} ${batch[i].namespace}/${batch[i].name} references missing shape ${shapeId}`);
+        const instances: WorkloadInstance[] = [];
+        const start = i;
+        for (; i < batch.length && batch[i].shapeId === shapeId; i++) {
+          const r = batch[i];
+          instances.push({ name: r.name, ...(r.uid !== null && { uid: r.uid }), boundHost: r.host });
+        }
+        // one template per shape: the engine compiles it, then commits every instance
+        this.engine.bindExisting([templateOf(body, instances)]);
+        for (let k = start; k < i; k++) {
+          const r = batch[k];
+          this.track({ kind: r.kind, namespace: r.namespace, name: r.name, uid: r.uid, host: r.host, owner: r.owner, origin: r.origin, shape: body });
+        }
+      }
+      yield;
+    }
+  }
+
+  /** Rebuild from the store, synchronously: the last resort when an undo fails. */
+  private reload(): void {
+    for (const _ of this.loadSteps());
+  }
+
+  /** Pair every parsed infrastructure object with its manifest (by source) and key. */
+  private entriesOf(parsed: ParsedInput, manifests: readonly Manifest[]): InfraEntry[] {
+    const bySource = new Map<SourceRef, Manifest>(manifests.map((m) => [m.source, m]));
+    const text = (src: SourceRef): string => manifestJson(bySource.get(src)!.obj);
+    const out: InfraEntry[] = [];
+    for (const h of parsed.hosts) out.push({ kind: 'Node', namespace: '', name: h.name, manifest: nodeManifest(bySource.get(h.source)!.obj, h.name), model: h });
+    for (const q of parsed.quotas) out.push({ kind: 'ResourceQuota', namespace: q.namespace, name: q.name, manifest: text(q.source), model: q });
+    for (const p of parsed.policies) out.push({ kind: 'NamespacePolicy', namespace: p.namespace, name: p.name, manifest: text(p.source), model: p });
+    for (const p of parsed.priorityClasses) out.push({ kind: 'PriorityClass', namespace: '', name: p.name, manifest: text(p.source), model: p });
+    for (const c of parsed.vmClasses) out.push({ kind: 'VirtualMachineClass', namespace: c.namespace ?? '', name: c.name, manifest: text(c.source), model: c });
+    for (const n of parsed.namespaces ?? []) out.push({ kind: 'Namespace', namespace: '', name: n.name, manifest: text(n.source), model: n });
+    const seenPdb = new Set<string>();
+    // the adapters' PodDisruptionBudgets when they read them, else placer's own reader
+    const pdbs: PdbObj[] = parsed.pdbs ?? manifests.filter(isPdb).map(readPdb);
+    for (const p of pdbs) {
+      const m = bySource.get(p.source)!;
+      if (!isPdb(m)) continue;
+      const k = `${p.namespace}/${p.name}`;
+      if (seenPdb.has(k)) throw new InputError(m.source, '', `duplicate object: PodDisruptionBudget ${k} appears twice`, `PodDisruptionBudget ${k}`);
+      seenPdb.add(k);
+      const status = (m.obj.status ?? {}) as Record<string, unknown>;
+      const model: PdbObj = typeof status.disruptionsAllowed === 'number' && (p as PdbObj).disruptionsAllowed === undefined ? { ...p, disruptionsAllowed: status.disruptionsAllowed } : p;
+      out.push({ kind: 'PodDisruptionBudget', namespace: p.namespace, name: p.name, manifest: text(p.source), model });
+    }
+    return out;
+  }
+
+  private modelsOf<T extends InfraModel>(kind: InfraKind, infra: ReadonlyMap<string, InfraEntry> = this.infra): T[] {
+    const out: T[] = [];
+    for (const e of infra.values()) if (e.kind === kind) out.push(e.model as T);
+    return out;
+  }
+
+  private track(h: Held): void {
+    const key = wkey(h.kind, h.namespace, h.name);
+    this.held.set(key, h);
+    if (h.uid !== null) this.byUid.set(h.uid, key);
+    this.perHost.set(h.host, (this.perHost.get(h.host) ?? 0) + 1);
+    this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 0) + 1);
+  }
+
+  private untrack(h: Held): void {
+    const key = wkey(h.kind, h.namespace, h.name);
+    this.held.delete(key);
+    if (h.uid !== null && this.byUid.get(h.uid) === key) this.byUid.delete(h.uid);
+    this.perHost.set(h.host, (this.perHost.get(h.host) ?? 1) - 1);
+    this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 1) - 1);
+  }
+
+  /** Run a mutation; if it throws, undo what it did in reverse order (or rebuild from the store). */
+  private transact<T>(fn: (undo: (() => void)[]) => T): T {
+    const undo: (() => void)[] = [];
+    try {
+      return fn(undo);
+    } catch (err) {
+      try {
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+      } catch {
+        this.reload();
+      }
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  /**
+   * Upsert the infrastructure objects of `manifests` and place their workloads. Everything is
+   * validated before anything changes; on any error nothing has changed.
+   */
+  apply(manifests: readonly Manifest[]): ApplyOutcome {
+    const parsed = parseManifests(manifests);
+    const incoming = this.entriesOf(parsed, manifests);
+
+    // the merged infrastructure: what the store holds, with this request's objects upserted
+    const merged = new Map(this.infra);
+    const changed: InfraEntry[] = [];
+    for (const e of incoming) {
+      const k = ikey(e.kind, e.namespace, e.name);
+      if (this.infra.get(k)?.manifest === e.manifest) continue;
+      merged.set(k, e);
+      changed.push(e);
+    }
+    const changedKinds = new Set(changed.map((e) => e.kind));
+    const mergedParsed: ParsedInput = {
+      hosts: this.modelsOf('Node', merged),
+      quotas: this.modelsOf('ResourceQuota', merged),
+      policies: this.modelsOf('NamespacePolicy', merged),
+      priorityClasses: this.modelsOf('PriorityClass', merged),
+      vmClasses: this.modelsOf('VirtualMachineClass', merged),
+      pdbs: this.modelsOf('PodDisruptionBudget', merged),
+      namespaces: this.modelsOf('Namespace', merged),
+      workloads: parsed.workloads,
+      vms: parsed.vms,
+      ignored: [],
+    };
+    checkOnePolicyPerNamespace(mergedParsed.policies);
+    checkSingleGlobalDefault(mergedParsed.priorityClasses);
+    const input = resolveInput(mergedParsed, { cpuMhzPerCore: this.opts.cpuMhzPerCore });
+    const hostNames = new Set(input.hosts.map((h) => h.name));
+
+    // Split every instance: already held by placer, already running (bind), or to place.
+    interface Split {
+      t: WorkloadTemplate;
+      heldHost: (string | null)[];
+      bind: number[];
+      place: number[];
+    }
+    const splits: Split[] = input.workloads.map((t) => {
+      const s: Split = { t, heldHost: t.instances.map(() => null), bind: [], place: [] };
+      t.instances.forEach((inst, j) => {
+        const h = this.held.get(wkey(t.kind, t.namespace, inst.name));
+        if (h) {
+          if (inst.boundHost !== undefined && inst.boundHost !== h.host) {
+            throw conflict(`${t.kind} ${t.namespace}/${inst.name} runs on host ${h.host} according to placer, not on ${inst.boundHost}; release it first`, { kind: t.kind, name: inst.name });
+          }
+          s.heldHost[j] = h.host;
+        } else if (inst.boundHost !== undefined) {
+          if (!hostNames.has(inst.boundHost)) {
+            const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
+            throw new InputError(t.source, field, `host ${JSON.stringify(inst.boundHost)} is not among the hosts`, `${t.kind} ${t.namespace}/${inst.name}`);
+          }
+          s.bind.push(j);
+        } else s.place.push(j);
+      });
+      return s;
+    });
+    const subset = (t: WorkloadTemplate, idx: number[]): WorkloadTemplate => ({ ...t, instances: idx.map((j) => t.instances[j]) });
+
+    return this.transact((undo) => {
+      const e = this.engine;
+      if (changedKinds.has('PriorityClass')) {
+        const prev = this.engineClasses();
+        e.setPriorityClasses(input.priorityClasses);
+        undo.push(() => e.setPriorityClasses(prev));
+      }
+      const hosts = changed.filter((c) => c.kind === 'Node').map((c) => c.model as HostObj);
+      if (hosts.length > 0) {
+        const prev = hosts.map((h) => this.infra.get(ikey('Node', '', h.name))?.model as HostObj | undefined);
+        undo.push(() => {
+          hosts.forEach((h, i) => (prev[i] ? e.upsertHosts([prev[i]!]) : e.removeHost(h.name)));
+        });
+        e.upsertHosts(hosts);
+      }
+      if (changedKinds.has('ResourceQuota')) {
+        const prev = this.modelsOf<QuotaObj>('ResourceQuota');
+        undo.push(() => e.setQuotas(prev));
+        e.setQuotas(input.quotas);
+      }
+      if (changedKinds.has('NamespacePolicy')) {
+        const prev = this.modelsOf<NamespacePolicyObj>('NamespacePolicy');
+        undo.push(() => e.setPolicies(prev));
+        e.setPolicies(input.policies);
+      }
+      const toBind = splits.filter((s) => s.bind.length > 0).map((s) => subset(s.t, s.bind));
+      for (const t of toBind) {
+        t.instances.forEach((inst) => {
+          e.bind(t, t.instances.indexOf(inst), inst.boundHost!);
+          undo.push(() => e.release(t.kind, t.namespace, inst.name));
+        });
+      }
+      if (changedKinds.has('NamespacePolicy') || hosts.length > 0 || toBind.length > 0) e.checkReservations();
+
+      const placing = splits.filter((s) => s.place.length > 0);
+      const outcomes = e.place(placing.map((s) => subset(s.t, s.place)));
+      const placedHost = new Map<Split, (string | null)[]>();
+      placing.forEach((s, k) => {
+        const o = outcomes[k];
+        placedHost.set(s, o.hosts);
+        o.hosts.forEach((host, n) => {
+          if (host !== null) undo.push(() => e.release(s.t.kind, s.t.namespace, s.t.instances[s.place[n]].name));
+        });
+      });
+
+      // the store, in one transaction
+      const puts: StoredPlacement[] = [];
+      const newHeld: Held[] = [];
+      const record = (t: WorkloadTemplate, inst: WorkloadInstance, host: string, origin: PlacementOrigin, shape: string): void => {
+        const h: Held = { kind: t.kind, namespace: t.namespace, name: inst.name, uid: inst.uid ?? null, host, owner: t.owner ?? null, origin, shape };
+        newHeld.push(h);
+        puts.push({ ...h });
+      };
+      for (const s of splits) {
+        if (s.bind.length === 0 && s.place.length === 0) continue;
+        const shape = shapeOf(s.t, e.compile(s.t).priority);
+        for (const j of s.bind) record(s.t, s.t.instances[j], s.t.instances[j].boundHost!, 'existing', shape);
+        placedHost.get(s)?.forEach((host, n) => host !== null && record(s.t, s.t.instances[s.place[n]], host, 'apply', shape));
+      }
+      this.store.commit({ putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })), putPlacements: puts });
+
+      // committed: the in-memory indexes follow
+      for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
+      for (const h of newHeld) this.track(h);
+
+      // the answer, in the CLI's PlacementResult: held instances show as existing
+      let placed = 0;
+      let unplaced = 0;
+      let existing = 0;
+      const display: Outcome[] = splits.map((s) => {
+        const hosts: (string | null)[] = s.t.instances.map((inst, j) => s.heldHost[j] ?? inst.boundHost ?? null);
+        const placedFlags = s.t.instances.map(() => false);
+        const ph = placedHost.get(s);
+        s.place.forEach((j, n) => {
+          hosts[j] = ph?.[n] ?? null;
+          placedFlags[j] = hosts[j] !== null;
+          if (hosts[j] !== null) placed++;
+          else unplaced++;
+        });
+        existing += s.t.instances.length - s.place.length;
+        const instances = s.t.instances.map((inst, j) => (s.heldHost[j] !== null ? { ...inst, boundHost: s.heldHost[j]! } : inst));
+        const k = placing.indexOf(s);
+        return { template: { ...s.t, instances }, hosts, placed: placedFlags, failure: k >= 0 ? outcomes[k].failure : null };
+      });
+      return { result: buildResult(e, display, this.strategy), placed, unplaced, existing };
+    });
+  }
+
+  private engineClasses(): PriorityClassObj[] {
+    const input = resolveInput(
+      { hosts: [], quotas: [], policies: [], priorityClasses: this.modelsOf('PriorityClass'), vmClasses: [], workloads: [], vms: [], ignored: [] },
+      { cpuMhzPerCore: this.opts.cpuMhzPerCore },
+    );
+    return input.priorityClasses;
+  }
+
+  // ------------------------------------------------------------------ extender
+
+  /**
+   * A Pod as kube-scheduler sends it (no kind/apiVersion, resolved spec.priority) → its
+   * template, remembered for bind. `path` prefixes error field paths (e.g. `Pod`).
+   */
+  podTemplate(pod: unknown, path: string): WorkloadTemplate {
+    const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
+    const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
+    const t = parsed.workloads[0];
+    if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
+    // kube-scheduler's pods carry their resolved priority; a class placer does not know is not an error
+    if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) {
+      t.priority = 0;
+    }
+    const inst = t.instances[0];
+    const cacheKey = inst.uid ?? `${t.namespace}/${inst.name}`;
+    this.podCache.delete(cacheKey);
+    this.podCache.set(cacheKey, t);
+    if (this.podCache.size > this.opts.podCacheSize) this.podCache.delete(this.podCache.keys().next().value!);
+    return t;
+  }
+
+  /**
+   * Upsert hosts from full Node objects (the extender's Nodes mode). Unchanged nodes cost a
+   * string comparison; a node that does not parse is reported, not stored.
+   */
+  refreshNodes(nodes: readonly { obj: Record<string, unknown>; path: string }[]): Map<string, string> {
+    const bad = new Map<string, string>();
+    const changed: InfraEntry[] = [];
+    for (const { obj, path } of nodes) {
+      const md = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
+      const name = typeof md.name === 'string' ? md.name : '';
+      const current = this.infra.get(ikey('Node', '', name));
+      if (current && current.manifest === nodeManifest(obj, name)) continue;
+      try {
+        const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Node', obj: { ...obj, apiVersion: 'v1', kind: 'Node' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
+        const h = parsed.hosts[0];
+        changed.push({ kind: 'Node', namespace: '', name: h.name, manifest: nodeManifest(obj, h.name), model: h });
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        bad.set(name, `placer cannot read this Node: ${err.message}`);
+      }
+    }
+    if (changed.length === 0) return bad;
+    this.transact((undo) => {
+      const hosts = changed.map((c) => c.model as HostObj);
+      const prev = hosts.map((h) => this.infra.get(ikey('Node', '', h.name))?.model as HostObj | undefined);
+      undo.push(() => hosts.forEach((h, i) => (prev[i] ? this.engine.upsertHosts([prev[i]!]) : this.engine.removeHost(h.name))));
+      this.engine.upsertHosts(hosts);
+      this.store.commit({ putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })) });
+      for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
+    });
+    return bad;
+  }
+
+  assess(t: WorkloadTemplate): Assessment {
+    return this.engine.assess(t);
+  }
+
+  /** The placement placer holds for a pod, if any. */
+  heldPod(namespace: string, name: string): Held | undefined {
+    return this.held.get(wkey('Pod', namespace, name));
+  }
+
+  /**
+   * The extender's bind: commit the pod on `host` if placer's own rules allow it there now.
+   * `error` is '' when the pod is bound — also when it already was, to the same host (binding
+   * is idempotent; `created` is false then).
+   */
+  bind(podName: string, namespace: string, uid: string, host: string): { error: string; created: boolean } {
+    const key = wkey('Pod', namespace, podName);
+    const h = this.held.get(key);
+    const fail = (error: string) => ({ error, created: false });
+    if (h) {
+      if (h.uid !== null && uid !== '' && h.uid !== uid) {
+        return fail(`pod ${namespace}/${podName} is already placed on host ${h.host} with uid ${h.uid}; release it before binding uid ${uid}`);
+      }
+      if (h.host === host) return { error: '', created: false };
+      return fail(`pod ${namespace}/${podName} is already bound to host ${h.host}; it cannot be bound to ${host}`);
+    }
+    const t = (uid !== '' ? this.podCache.get(uid) : undefined) ?? this.podCache.get(`${namespace}/${podName}`);
+    if (!t || t.namespace !== namespace || t.instances[0].name !== podName) {
+      return fail(`placer has not seen pod ${namespace}/${podName} (uid ${uid || 'unknown'}) in a filter or prioritize call since it started; it cannot bind a pod whose resources it does not know`);
+    }
+    if (!this.engine.hostObj(host)) {
+      return fail(`placer does not know host ${JSON.stringify(host)}; apply its Node through POST /v1/apply or configure the extender with nodeCacheCapable: false`);
+    }
+    return this.transact((undo) => {
+      const shape = shapeOf(t, this.engine.compile(t).priority);
+      const reason = this.engine.tryBind(t, 0, host);
+      if (reason !== null) return fail(reason);
+      undo.push(() => this.engine.release('Pod', namespace, podName));
+      const rec: Held = { kind: 'Pod', namespace, name: podName, uid: uid !== '' ? uid : (t.instances[0].uid ?? null), host, owner: t.owner ?? null, origin: 'bind', shape };
+      this.store.commit({ putPlacements: [{ ...rec }] });
+      this.track(rec);
+      return { error: '', created: true };
+    });
+  }
+
+  /** The placement key of a pod UID placer holds. */
+  keyOfUid(uid: string): string | undefined {
+    return this.byUid.get(uid);
+  }
+
+  /**
+   * The extender's preempt check: would the pod fit on `host` — quota, reservation, capacity,
+   * every filter — with the victims gone? null when it would, else why not.
+   */
+  fitsAfterEvicting(t: WorkloadTemplate, host: string, victims: readonly Victim[]): string | null {
+    return this.engine.fitsAfterEvicting(t, host, victims.flatMap((v) => (v.key ? [v.key] : [])));
+  }
+
+  /** Victims whose eviction breaks a PodDisruptionBudget placer holds, for one node's victim set. */
+  pdbViolations(victims: readonly Victim[]): number {
+    const pdbs = this.modelsOf<PdbObj>('PodDisruptionBudget');
+    if (pdbs.length === 0) return 0;
+    const allowed = new Map<PdbObj, number>();
+    let violations = 0;
+    for (const v of victims) {
+      const h = v.key ? this.held.get(v.key) : undefined;
+      const ns = h?.namespace ?? v.namespace;
+      const labels = v.labels ?? (h ? this.labelsOf(h) : undefined);
+      const name = h?.name ?? v.name;
+      if (ns === undefined || labels === undefined) continue;
+      let violates = false;
+      for (const p of pdbs) {
+        if (p.namespace !== ns || !pdbMatches(p, labels)) continue;
+        if (name !== undefined && p.disruptedPods.includes(name)) continue; // already being disrupted: not counted again
+        if (!allowed.has(p)) allowed.set(p, allowedDisruptions(p, this.matchingHeld(p)));
+        const left = allowed.get(p)! - 1;
+        allowed.set(p, left);
+        if (left < 0) violates = true;
+      }
+      if (violates) violations++;
+    }
+    return violations;
+  }
+
+  private labelsOf(h: Held): ReadonlyMap<string, string> {
+    let t = this.shapeTemplates.get(h.shape);
+    if (!t) this.shapeTemplates.set(h.shape, (t = templateOf(h.shape)));
+    return t.labels;
+  }
+
+  private matchingHeld(p: PdbObj): number {
+    let n = 0;
+    for (const h of this.held.values()) if (h.namespace === p.namespace && pdbMatches(p, this.labelsOf(h))) n++;
+    return n;
+  }
+
+  // ------------------------------------------------------------------ native API
+
+  /** Release a workload placer holds; throws NotFound. */
+  release(kind: string, namespace: string, name: string): Held {
+    const h = this.held.get(wkey(kind, namespace, name));
+    if (!h) {
+      if (!this.knowsNamespace(namespace)) throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, { name: namespace, kind: 'namespaces' });
+      throw notFound(`${kind} ${namespace}/${name} not found: placer does not hold it`, { name, kind });
+    }
+    this.store.commit({ deletePlacements: [{ kind, namespace, name }] });
+    this.engine.release(kind, namespace, name);
+    this.untrack(h);
+    return h;
+  }
+
+  knowsNamespace(namespace: string): boolean {
+    if (this.perNamespace.has(namespace)) return true; // held something since start-up
+    for (const e of this.infra.values()) if (e.namespace === namespace) return true;
+    return false;
+  }
+
+  /** Namespaces placer holds placements or objects in (what GET /v1/namespaces lists). */
+  listedNamespace(namespace: string): boolean {
+    if ((this.perNamespace.get(namespace) ?? 0) > 0) return true;
+    for (const e of this.infra.values()) if (e.namespace === namespace) return true;
+    return false;
+  }
+
+  /** Remove a host that holds nothing; NotFound / Conflict otherwise. */
+  removeHost(name: string): void {
+    const entry = this.infra.get(ikey('Node', '', name));
+    if (!entry) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
+    const n = this.perHost.get(name) ?? 0;
+    if (n > 0) throw conflict(`host ${name} holds ${n} workload(s); release or move them before removing the host`, { name, kind: 'hosts' });
+    const key: ObjectKey = { kind: 'Node', namespace: '', name };
+    this.store.commit({ deleteObjects: [key] });
+    this.engine.removeHost(name);
+    this.infra.delete(ikey('Node', '', name));
+  }
+
+  /** Every placement, sorted by namespace, kind, name; optionally one namespace's. */
+  placements(namespace?: string): Held[] {
+    const out: Held[] = [];
+    for (const h of this.held.values()) if (namespace === undefined || h.namespace === namespace) out.push(h);
+    return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.kind, b.kind) || cmp(a.name, b.name));
+  }
+
+  /** How many placements placer holds on a host. */
+  heldOn(host: string): number {
+    return this.perHost.get(host) ?? 0;
+  }
+
+  placementCount(): number {
+    return this.held.size;
+  }
+
+  hostCount(): number {
+    return this.engine.hostNames().length;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

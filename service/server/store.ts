@@ -1,0 +1,181 @@
+// The embedded on-disk store: SQLite through better-sqlite3, one file `placer.db` under
+// --data-dir. WAL journal with synchronous=FULL: a transaction that returned from commit is on
+// disk (fsync'd) and survives kill -9 and power loss; one that did not is rolled back on open.
+//
+// Tables
+//   objects     the infrastructure objects as applied (Node, ResourceQuota, NamespacePolicy,
+//               VirtualMachineClass, PriorityClass, PodDisruptionBudget), one JSON manifest each,
+//               keyed by (kind, namespace, name): a restart re-reads them through the adapters.
+//   shapes      deduplicated placement shapes (a WorkloadTemplate without its instances, see
+//               shapes.ts), referenced by id: a Deployment's 1,000 replicas store one shape.
+//   placements  every placement placer holds: (kind, namespace, name) → uid, host, shape, owner,
+//               origin. A restart binds them back, one shape at a time.
+//
+// Every change of a request is one `commit(change)`: one transaction, all or nothing.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+
+export interface ObjectKey {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface StoredObject extends ObjectKey {
+  /** The manifest as JSON text (apiVersion and kind included). */
+  manifest: string;
+}
+
+export type PlacementOrigin = 'apply' | 'existing' | 'bind';
+
+export interface StoredPlacement extends ObjectKey {
+  uid: string | null;
+  host: string;
+  /** The shape's JSON (shapes.ts); the store keeps one row per distinct shape. */
+  shape: string;
+  owner: string | null;
+  origin: PlacementOrigin;
+}
+
+export interface Change {
+  putObjects?: readonly StoredObject[];
+  deleteObjects?: readonly ObjectKey[];
+  putPlacements?: readonly StoredPlacement[];
+  deletePlacements?: readonly ObjectKey[];
+}
+
+/** A placement row as read back at start-up (shape by id). */
+export interface PlacementRow extends ObjectKey {
+  uid: string | null;
+  host: string;
+  shapeId: number;
+  owner: string | null;
+  origin: PlacementOrigin;
+}
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly shapeIds = new Map<string, number>();
+  private readonly stmt;
+  private readonly commitTx: (change: Change, pending: Map<string, number>) => void;
+
+  private constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, 'placer.db');
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.stmt = {
+      putObject: this.db.prepare('INSERT INTO objects (kind, namespace, name, manifest) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET manifest = excluded.manifest'),
+      deleteObject: this.db.prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+      findShape: this.db.prepare('SELECT id FROM shapes WHERE body = ?').pluck(),
+      insertShape: this.db.prepare('INSERT INTO shapes (body) VALUES (?)'),
+      putPlacement: this.db.prepare('INSERT INTO placements (kind, namespace, name, uid, host, shape, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      deletePlacement: this.db.prepare('DELETE FROM placements WHERE kind = ? AND namespace = ? AND name = ?'),
+    };
+    this.commitTx = this.db.transaction((change: Change, pending: Map<string, number>) => {
+      for (const o of change.deleteObjects ?? []) this.stmt.deleteObject.run(o.kind, o.namespace, o.name);
+      for (const o of change.putObjects ?? []) this.stmt.putObject.run(o.kind, o.namespace, o.name, o.manifest);
+      for (const p of change.deletePlacements ?? []) this.stmt.deletePlacement.run(p.kind, p.namespace, p.name);
+      for (const p of change.putPlacements ?? []) {
+        const shape = this.shapeIdIn(p.shape, pending);
+        // a plain INSERT: placing the same workload twice is a constraint violation, never a second row
+        this.stmt.putPlacement.run(p.kind, p.namespace, p.name, p.uid, p.host, shape, p.owner, p.origin);
+      }
+    });
+  }
+
+  static open(dir: string): Store {
+    return new Store(dir);
+  }
+
+  private migrate(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS objects (
+        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, manifest TEXT NOT NULL,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE TABLE IF NOT EXISTS shapes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS placements (
+        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        uid TEXT, host TEXT NOT NULL, shape INTEGER NOT NULL REFERENCES shapes (id),
+        owner TEXT, origin TEXT NOT NULL,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE INDEX IF NOT EXISTS placements_by_shape ON placements (shape);
+    `);
+    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
+    if (v === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    else if (Number(v) !== SCHEMA_VERSION) throw new Error(`${this.path}: store schema ${v} is not supported by this placer (schema ${SCHEMA_VERSION})`);
+  }
+
+  private shapeIdIn(body: string, pending: Map<string, number>): number {
+    const known = this.shapeIds.get(body) ?? pending.get(body);
+    if (known !== undefined) return known;
+    let id = this.stmt.findShape.get(body) as number | undefined;
+    if (id === undefined) id = Number(this.stmt.insertShape.run(body).lastInsertRowid);
+    pending.set(body, id);
+    return id;
+  }
+
+  /** Apply a change in one durable transaction; throws (and changes nothing) on failure. */
+  commit(change: Change): void {
+    const pending = new Map<string, number>();
+    this.commitTx(change, pending);
+    // shape ids become known only once their transaction committed
+    for (const [body, id] of pending) this.shapeIds.set(body, id);
+  }
+
+  isEmpty(): boolean {
+    return this.db.prepare('SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM placements)').pluck().get() === 0;
+  }
+
+  objects(): StoredObject[] {
+    return this.db.prepare('SELECT kind, namespace, name, manifest FROM objects ORDER BY rowid').all() as StoredObject[];
+  }
+
+  /** Every shape, id → JSON body. */
+  shapes(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [id, body] of this.db.prepare('SELECT id, body FROM shapes').raw().iterate() as IterableIterator<[number, string]>) {
+      out.set(id, body);
+      this.shapeIds.set(body, id);
+    }
+    return out;
+  }
+
+  placementCount(): number {
+    return this.db.prepare('SELECT count(*) FROM placements').pluck().get() as number;
+  }
+
+  /** Placements grouped by shape (rows of one shape are contiguous), in batches of `batch` rows. */
+  *placementBatches(batch = 50_000): Generator<PlacementRow[]> {
+    const it = this.db.prepare('SELECT kind, namespace, name, uid, host, shape, owner, origin FROM placements ORDER BY shape').raw().iterate() as IterableIterator<
+      [string, string, string, string | null, string, number, string | null, PlacementOrigin]
+    >;
+    let rows: PlacementRow[] = [];
+    for (const [kind, namespace, name, uid, host, shapeId, owner, origin] of it) {
+      rows.push({ kind, namespace, name, uid, host, shapeId, owner, origin });
+      if (rows.length >= batch) {
+        yield rows;
+        rows = [];
+      }
+    }
+    if (rows.length > 0) yield rows;
+  }
+
+  /** Flush the WAL into the main file and close. */
+  close(): void {
+    if (!this.db.open) return;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}
