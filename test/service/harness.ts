@@ -1,0 +1,71 @@
+// An in-process service for contract tests: a real store in a temp dir, the real app, app.request.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from '../../service/server/app.js';
+import type { Binder } from '../../service/server/binder.js';
+import type { BodyLimits } from '../../service/server/body.js';
+import { Metrics } from '../../service/server/metrics.js';
+import type { Lifecycle } from '../../service/server/routes/health.js';
+import { PlacerState } from '../../service/server/state.js';
+
+export type Obj = Record<string, unknown>;
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'extender');
+
+/** A fresh copy of a fixture under test/fixtures/extender/. */
+export function fixture<T = Obj>(name: string): T {
+  return JSON.parse(readFileSync(join(fixtures, name), 'utf8')) as T;
+}
+
+export interface Harness {
+  dir: string;
+  state: PlacerState;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  json<T = Obj>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** Close the store and open it again: what a restart sees. */
+  restart(): Promise<void>;
+  close(): void;
+}
+
+export async function harness(opts: { limits?: Partial<BodyLimits>; dir?: string; binder?: Binder } = {}): Promise<Harness> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'placer-svc-'));
+  const lifecycle: Lifecycle = { loaded: true, shuttingDown: false };
+  const h = {
+    dir,
+    state: await PlacerState.open({ dataDir: dir }),
+    lifecycle,
+  } as Harness;
+  h.metrics = new Metrics(() => h.state);
+  const app = createApp({ state: () => (lifecycle.loaded ? h.state : undefined), lifecycle, metrics: h.metrics, logger: pino({ level: 'silent' }), limits: opts.limits, ...(opts.binder && { binder: opts.binder }) });
+  h.request = (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      if (body instanceof ReadableStream) Object.assign(init, { body, duplex: 'half' });
+      else if (typeof body === 'string' || body instanceof Uint8Array) init.body = body as string;
+      else {
+        init.body = JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+    }
+    return Promise.resolve(app.request(path, init));
+  };
+  h.json = async (method, path, body, headers) => {
+    const res = await h.request(method, path, body, headers);
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as never };
+  };
+  h.restart = async () => {
+    h.state.close();
+    h.state = await PlacerState.open({ dataDir: dir });
+  };
+  h.close = () => {
+    h.state.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return h;
+}
