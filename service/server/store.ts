@@ -110,7 +110,7 @@ export class Store {
         owner TEXT, origin TEXT NOT NULL,
         PRIMARY KEY (kind, namespace, name)
       );
-      CREATE INDEX IF NOT EXISTS placements_by_shape ON placements (shape);
+      CREATE INDEX IF NOT EXISTS placements_by_shape ON placements (shape); -- an index ends with the rowid: (shape, rowid) order
     `);
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
     if (v === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
@@ -156,20 +156,23 @@ export class Store {
     return this.db.prepare('SELECT count(*) FROM placements').pluck().get() as number;
   }
 
-  /** Placements grouped by shape (rows of one shape are contiguous), in batches of `batch` rows. */
+  /**
+   * Placements in pages of at most `batch` rows, every page of a single shape: per shape, keyset
+   * pages over the rowid (`raw().all()` on an indexed range is several times faster than iterate()).
+   */
   *placementBatches(batch = 50_000): Generator<PlacementRow[]> {
-    const it = this.db.prepare('SELECT kind, namespace, name, uid, host, shape, owner, origin FROM placements ORDER BY shape').raw().iterate() as IterableIterator<
-      [string, string, string, string | null, string, number, string | null, PlacementOrigin]
-    >;
-    let rows: PlacementRow[] = [];
-    for (const [kind, namespace, name, uid, host, shapeId, owner, origin] of it) {
-      rows.push({ kind, namespace, name, uid, host, shapeId, owner, origin });
-      if (rows.length >= batch) {
-        yield rows;
-        rows = [];
+    const shapeIds = this.db.prepare('SELECT DISTINCT shape FROM placements ORDER BY shape').pluck().all() as number[];
+    const page = this.db.prepare('SELECT rowid, kind, namespace, name, uid, host, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
+    for (const shapeId of shapeIds) {
+      let after = 0;
+      for (;;) {
+        const rows = page.all(shapeId, after, batch) as [number, string, string, string, string | null, string, string | null, PlacementOrigin][];
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1][0];
+        yield rows.map(([, kind, namespace, name, uid, host, owner, origin]) => ({ kind, namespace, name, uid, host, shapeId, owner, origin }));
+        if (rows.length < batch) break;
       }
     }
-    if (rows.length > 0) yield rows;
   }
 
   /** Flush the WAL into the main file and close. */
