@@ -20,6 +20,7 @@ export interface RunOptions extends EngineOptions {
 export function loadEngine(input: ClusterInput, opts: EngineOptions = {}): Engine {
   const engine = new Engine(opts);
   engine.setPriorityClasses(input.priorityClasses);
+  engine.setNamespaces(input.namespaces ?? []);
   engine.upsertHosts(input.hosts);
   engine.setQuotas(input.quotas);
   engine.setPolicies(input.policies);

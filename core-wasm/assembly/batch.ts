@@ -13,7 +13,13 @@ import {
   MAX_DIMS,
   R_ABSENT,
   R_AFFINITY,
+  R_EXISTING_ANTI_AFFINITY,
+  R_INSUFFICIENT_MASK,
   R_INSUFFICIENT_SHIFT,
+  R_POD_AFFINITY,
+  R_POD_ANTI_AFFINITY,
+  R_SPREAD,
+  R_SPREAD_LABEL,
   R_TAINT,
   R_UNSCHEDULABLE,
   allocF,
@@ -31,6 +37,7 @@ import {
   itemDims,
   itemPrio,
   itemSize,
+  itemTopoOff,
   logPush,
   order,
   orderPolicy,
@@ -45,6 +52,7 @@ import {
 import { FAIL_FILTER, FAIL_NONE, admit } from './admit';
 import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
 import { prepareItem } from './item';
+import { looksAcrossHosts } from './topology';
 import { apply } from './ledger';
 import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
 import { fitScore } from './score';
@@ -69,6 +77,12 @@ let slotOf: usize = 0; // per-item state slot, −1 = none (scan per instance)
 let rankOf: usize = 0; // position of the item in rank order
 let itemHeap: usize = 0; // binary heap of items (interleave)
 let heapLen: i32 = 0;
+let seqCap: i32 = 0;
+let sequence: usize = 0; // i32: instance indices in commit order
+export let seqLen: i32 = 0;
+export function sequencePtr(): usize {
+  return sequence;
+}
 
 // Per-item state: [hostCap] totals then [2·treeCap] tree, plus stamp and normalization maxima.
 let stateCap: i32 = 0;
@@ -132,8 +146,10 @@ function markChanged(h: i32): void {
 /** Give state slots to multi-instance items in rank order, as far as the budget allows. */
 function assignSlots(n: i32): void {
   stateStride = (<usize>hostCap + 2 * <usize>treeCap) * 4;
+  // Items whose verdicts depend on other hosts (spread, inter-workload affinity) rescan instead.
+  for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
-  for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1) want++;
+  for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1 && load<u8>(failed + <usize>i) == 0) want++;
   let slots = <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
   if (slots > stateCap || stateArena == 0) {
     if (stateArena != 0) freeState();
@@ -148,9 +164,10 @@ function assignSlots(n: i32): void {
   let next = 0;
   for (let r = 0; r < n; r++) {
     const i = load<i32>(at32(order, r));
-    const multi = load<i32>(at32(itemCount, i)) > 1;
+    const multi = load<i32>(at32(itemCount, i)) > 1 && load<u8>(failed + <usize>i) == 0;
     store<i32>(at32(slotOf, i), multi && next < slots ? next++ : -1);
   }
+  memory.fill(failed, 0, <usize>n);
 }
 
 function freeState(): void {
@@ -183,6 +200,11 @@ export function placeBatch(n: i32): i32 {
   }
   ensureHostOf(instances);
   for (let j = 0; j < instances; j++) store<i32>(at32(hostOf, j), -1);
+  if (instances > seqCap) {
+    sequence = regrow(sequence, 0, <usize>instances * 4);
+    seqCap = instances;
+  }
+  seqLen = 0;
   computeOrder(n);
   for (let r = 0; r < n; r++) store<i32>(at32(rankOf, load<i32>(at32(order, r))), r);
   resetMru();
@@ -275,7 +297,9 @@ function attempt(i: i32, k: i32): void {
     return;
   }
   apply(h, 1);
-  store<i32>(at32(hostOf, load<i32>(at32(starts, i)) + k), h);
+  const instance = load<i32>(at32(starts, i)) + k;
+  store<i32>(at32(hostOf, instance), h);
+  store<i32>(at32(sequence, seqLen++), instance);
   markChanged(h);
 }
 
@@ -365,9 +389,13 @@ export function recordFilterFailure(i: i32): void {
     if (r & R_UNSCHEDULABLE) bump(counts, 0);
     else if (r & R_TAINT) bump(taintCounts, firstBlockingTaint(h));
     else if (r & R_AFFINITY) bump(counts, 2);
-    else {
+    else if (r & R_INSUFFICIENT_MASK) {
       for (let d = 0; d < MAX_DIMS; d++) if (r & ((<u32>1) << (R_INSUFFICIENT_SHIFT + <u32>d))) bump(counts, <i32>R_INSUFFICIENT_SHIFT + d);
-    }
+    } else if (r & R_SPREAD_LABEL) bump(counts, 21);
+    else if (r & R_SPREAD) bump(counts, 22);
+    else if (r & R_POD_AFFINITY) bump(counts, 23);
+    else if (r & R_POD_ANTI_AFFINITY) bump(counts, 24);
+    else if (r & R_EXISTING_ANTI_AFFINITY) bump(counts, 25);
   }
   let k = 0;
   for (let t = 0; t < MAX_TAINT_IDS; t++) if (load<i32>(at32(taintCounts, t)) > 0) k++;

@@ -3,7 +3,8 @@
 // the TypeScript side re-reads them after every call that may allocate).
 
 import * as L from './layout';
-import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter } from './batch';
+import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr } from './batch';
+import { counterAdd, counterDump } from './topology';
 import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
 
 const table: usize = memory.data(64 * 4);
@@ -76,7 +77,12 @@ export function layout(): usize {
   put(<i32>L.balancedDim);
   put(<i32>L.shapeUtil);
   put(<i32>L.shapeScore);
-  put(<i32>L.nzUsedF);
+  put(<i32>L.itemTopoOff);
+  put(<i32>L.topoPool);
+  put(L.topoCap);
+  put(<i32>L.logTable);
+  put(<i32>L.ipaRaw);
+  put(<i32>L.spreadRaw);
   return table;
 }
 
@@ -136,10 +142,37 @@ export function ensureNamespaces(n: i32): void {
   L.ensureNamespaces(n);
 }
 
-/** Size the item scratch for `n` items of `dims` request dimensions and `charges` quota charges. */
-export function prepareItems(n: i32, dims: i32, charges: i32): void {
+/** Size the item scratch for `n` items of `dims` request dimensions, quota charges and topology words. */
+export function prepareItems(n: i32, dims: i32, charges: i32, topoWords: i32): void {
   L.ensureItems(n, dims);
   L.ensureCharges(charges);
+  L.ensureTopo(topoWords);
+}
+
+export function addCounter(counter: i32, slot: i32, delta: i32): void {
+  counterAdd(counter, slot, delta);
+}
+
+/** Non-zero counters as (counter, slot, count) i32 triples in a fresh buffer; freeBuffer it after. */
+export function dumpCounters(): usize {
+  const n = counterDump(0);
+  const p = heap.alloc(<usize>n * 12 + 16);
+  store<i32>(p, n);
+  counterDump(p + 4);
+  return p;
+}
+
+export function freeBuffer(p: usize): void {
+  heap.free(p);
+}
+
+/** Commit order of the last batch: pointer to i32 instance indices; length from sequenceLength(). */
+export function sequence(): usize {
+  return sequencePtr();
+}
+
+export function sequenceLength(): i32 {
+  return seqLen;
 }
 
 export function placeBatch(n: i32): i32 {

@@ -20,6 +20,11 @@ export const R_AFFINITY: u32 = 1 << 2;
 export const R_INSUFFICIENT_SHIFT: u32 = 4;
 export const R_INSUFFICIENT_MASK: u32 = 0xffff << 4;
 export const R_UNRESOLVABLE_FIT: u32 = 1 << 20;
+export const R_SPREAD_LABEL: u32 = 1 << 21;
+export const R_SPREAD: u32 = 1 << 22;
+export const R_POD_AFFINITY: u32 = 1 << 23;
+export const R_POD_ANTI_AFFINITY: u32 = 1 << 24;
+export const R_EXISTING_ANTI_AFFINITY: u32 = 1 << 25;
 export const R_ABSENT: u32 = 1 << 30;
 
 // ---------------------------------------------------------------- hosts (capacity multiple of 4)
@@ -39,6 +44,9 @@ export let fit: usize = 0; // i32 [hostCap]  strategy score 0..100
 export let affRaw: usize = 0; // i32 [hostCap]  preferred node affinity weight sum
 export let taintRaw: usize = 0; // i32 [hostCap] untolerated PreferNoSchedule count
 export let total: usize = 0; // i32 [hostCap]   combined score, −1 = infeasible
+export let ipaRaw: usize = 0; // i64 [hostCap]  InterPodAffinity raw score
+export let spreadRaw: usize = 0; // i64 [hostCap] PodTopologySpread raw score
+export let topoScore: usize = 0; // i32 [hostCap] 2·InterPodAffinity + 2·PodTopologySpread, normalized
 export let treeCap: i32 = 0; // tournament tree leaves (select.ts): power of two ≥ hostCap
 
 /** Hosts whose allocatable in a scored dimension is ≥ 2^45: the SIMD score path is exact only below. */
@@ -86,6 +94,11 @@ export let itemConstraint: usize = 0; // i32 [itemCap]
 export let itemCount: usize = 0; // i32 [itemCap]
 export let itemChargeOff: usize = 0; // i32 [itemCap]
 export let itemChargeLen: usize = 0; // i32 [itemCap]
+export let itemTopoOff: usize = 0; // i32 [itemCap]  offset of the item's topology program in topoPool (−1: none)
+export let topoCap: i32 = 0;
+export let topoPool: usize = 0; // i32 [topoCap]  topology programs (see topology.ts)
+/** logTable[n] = Math.log(n + 2) as computed by JavaScript, so both engines weigh spread alike. */
+export let logTable: usize = 0; // f64 [hostCap + 4]
 export let itemSize: usize = 0; // f64 [itemCap]
 export let order: usize = 0; // i32 [itemCap]
 export let orderTmp: usize = 0; // i32 [itemCap]
@@ -187,6 +200,10 @@ export function ensureHosts(n: i32): void {
   affRaw = restride(affRaw, 1, 4, old, cap);
   taintRaw = restride(taintRaw, 1, 4, old, cap);
   total = restride(total, 1, 4, old, cap);
+  ipaRaw = restride(ipaRaw, 1, 8, old, cap);
+  spreadRaw = restride(spreadRaw, 1, 8, old, cap);
+  topoScore = restride(topoScore, 1, 4, old, cap);
+  logTable = regrow(logTable, <usize>old * 8, <usize>(cap + 4) * 8);
   hostCap = cap;
   let t = 1;
   while (t < cap) t <<= 1;
@@ -284,12 +301,21 @@ export function ensureItems(n: i32, dims: i32): void {
       itemCount = regrow(itemCount, 0, <usize>cap * 4);
       itemChargeOff = regrow(itemChargeOff, 0, <usize>cap * 4);
       itemChargeLen = regrow(itemChargeLen, 0, <usize>cap * 4);
+      itemTopoOff = regrow(itemTopoOff, 0, <usize>cap * 4);
       itemSize = regrow(itemSize, 0, <usize>cap * 8);
       order = regrow(order, 0, <usize>cap * 4);
       orderTmp = regrow(orderTmp, 0, <usize>cap * 4);
       itemCap = cap;
     }
   }
+}
+
+export function ensureTopo(n: i32): void {
+  if (n <= topoCap) return;
+  let cap = topoCap == 0 ? 1024 : topoCap * 2;
+  while (cap < n) cap *= 2;
+  topoPool = regrow(topoPool, 0, <usize>cap * 4);
+  topoCap = cap;
 }
 
 export function ensureCharges(n: i32): void {

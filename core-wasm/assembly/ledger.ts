@@ -39,6 +39,7 @@ import {
   unusedReserved,
 } from './layout';
 import { curItem, curNs, nzCpu, nzMem, reqDimCount, reqDims, reqOf } from './item';
+import { applyCounters } from './topology';
 
 /** Allocatable at or above this makes the SIMD score path inexact: such hosts use the scalar path. */
 const HUGE: f64 = 35184372088832; // 2^45
@@ -201,6 +202,7 @@ export function apply(h: i32, sign: i32): void {
   }
   store<f64>(colF(nzUsedF, 0, h), load<f64>(colF(nzUsedF, 0, h)) + s * nzCpu);
   store<f64>(colF(nzUsedF, 1, h), load<f64>(colF(nzUsedF, 1, h)) + s * nzMem);
+  applyCounters(h, sign);
   const off = load<i32>(at32(itemChargeOff, curItem));
   const len = load<i32>(at32(itemChargeLen, curItem));
   for (let c = off; c < off + len; c++) {

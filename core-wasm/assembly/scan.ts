@@ -24,15 +24,19 @@ import {
   hostCap,
   hostEnd,
   hugeHosts,
+  ipaRaw,
   nzUsedF,
   reasons,
   taintRaw,
+  spreadRaw,
   taintedHosts,
+  topoScore,
   total,
 } from './layout';
 import { affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, preferTaintCount, preferredWeight, prefCount, taintBlocked, unschedulableTolerated } from './constraints';
 import { STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { fitScore } from './score';
+import { topological, topologyFilter, topologyScores } from './topology';
 
 const WEIGHT_FIT: i32 = 1;
 const WEIGHT_NODE_AFFINITY: i32 = 2;
@@ -77,7 +81,7 @@ export function setMaxima(aff: i32, taint: i32): void {
 
 export function totalOf(h: i32): i32 {
   if (load<u32>(at32(reasons, h)) != 0) return -1;
-  return combine(load<i32>(at32(fit, h)), load<i32>(at32(affRaw, h)), load<i32>(at32(taintRaw, h)));
+  return combine(load<i32>(at32(fit, h)), load<i32>(at32(affRaw, h)), load<i32>(at32(taintRaw, h))) + load<i32>(at32(topoScore, h));
 }
 
 /** Recompute the normalization maxima over feasible hosts; true when they changed. */
@@ -120,6 +124,7 @@ export function scan(): void {
     }
   }
   staticPasses(end);
+  if (topological) topologyFilter(end);
   // Infeasible hosts carry no scores, like the reference's verdicts.
   for (let h = 0; h < end; h++) {
     if (load<u32>(at32(reasons, h)) != 0) {
@@ -128,9 +133,27 @@ export function scan(): void {
       store<i32>(at32(taintRaw, h), 0);
     }
   }
+  if (topological || topoDirty) {
+    // Scores of hosts that passed every filter; zeroes what a previous class left behind.
+    topologyScoresOrZero(end);
+  }
   maxAffinity = 0;
   maxTaint = 0;
   computeTotals();
+}
+
+let topoDirty = false;
+
+function topologyScoresOrZero(end: i32): void {
+  if (topological) {
+    topologyScores(end);
+    topoDirty = true;
+  } else {
+    memory.fill(topoScore, 0, <usize>end << 2);
+    memory.fill(ipaRaw, 0, <usize>end << 3);
+    memory.fill(spreadRaw, 0, <usize>end << 3);
+    topoDirty = false;
+  }
 }
 
 function resourceReasons(h: i32, r: u32): u32 {

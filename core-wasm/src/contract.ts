@@ -82,6 +82,16 @@ export const R_INSUFFICIENT_SHIFT = 4;
 export const R_INSUFFICIENT_MASK = 0xffff << R_INSUFFICIENT_SHIFT;
 /** Some insufficient dimension asks for more than the host's whole allocatable: preemption cannot help. */
 export const R_UNRESOLVABLE_FIT = 1 << 20;
+/** PodTopologySpread (after NodeResourcesFit): the host lacks a constraint's topology key (unresolvable). */
+export const R_SPREAD_LABEL = 1 << 21;
+/** PodTopologySpread: placing here would exceed maxSkew. */
+export const R_SPREAD = 1 << 22;
+/** InterPodAffinity (last): required affinity not met (unresolvable). */
+export const R_POD_AFFINITY = 1 << 23;
+/** InterPodAffinity: the workload's own required anti-affinity. */
+export const R_POD_ANTI_AFFINITY = 1 << 24;
+/** InterPodAffinity: a placed workload's required anti-affinity rejects this one here. */
+export const R_EXISTING_ANTI_AFFINITY = 1 << 25;
 /** The host slot is empty (removed host); never counted in messages. */
 export const R_ABSENT = 1 << 30;
 
@@ -128,6 +138,10 @@ export interface EngineConfig {
 export const WEIGHT_FIT = 1;
 export const WEIGHT_NODE_AFFINITY = 2;
 export const WEIGHT_TAINT_TOLERATION = 3;
+export const WEIGHT_INTER_POD_AFFINITY = 2;
+export const WEIGHT_TOPOLOGY_SPREAD = 2;
+/** InterPodAffinityArgs.hardPodAffinityWeight default: a placed workload's required affinity scores 1. */
+export const HARD_POD_AFFINITY_WEIGHT = 1;
 export const MAX_NODE_SCORE = 100;
 
 /** A node-selector requirement over an interned label column. */
@@ -181,6 +195,59 @@ export interface ClassSpec {
   /** ResourceQuota ids that apply to this workload (its namespace's, scopes matched), in evaluation order. */
   quotas: number[];
   constraint: number;
+  /** Inter-workload constraints; omitted when the class has none (and no placed workload's terms apply to it). */
+  topology?: TopologySpec;
+}
+
+/**
+ * Counters count placed workloads per host, sparsely: one per selector group (workloads of some
+ * namespaces matching a label selector) and one per held-term family (workloads carrying a given
+ * affinity term). Which counters a class belongs to is decided by the front from labels and
+ * namespaces; the engines only count, aggregate per topology domain, filter and score.
+ */
+export interface TermSpec {
+  counter: number;
+  /** Label column of the topology key. */
+  col: number;
+  /** Preferred terms: weight 1..100 (negative for anti-affinity). Required terms: 0. */
+  weight: number;
+}
+
+export interface SpreadSpec {
+  counter: number;
+  col: number;
+  maxSkew: number;
+  /** 0 when unset. */
+  minDomains: number;
+  /** DoNotSchedule (filter) vs ScheduleAnyway (score). */
+  hard: boolean;
+  /** The workload matches the constraint's own selector (it counts itself). */
+  selfMatch: boolean;
+  /** nodeAffinityPolicy Honor: only hosts matching the workload's node selector / affinity count. */
+  honorAffinity: boolean;
+  /** nodeTaintsPolicy Honor: tainted hosts the workload does not tolerate do not count. */
+  honorTaints: boolean;
+  /** The topology key is kubernetes.io/hostname (kube-scheduler scores it per node). */
+  hostname: boolean;
+}
+
+export interface TopologySpec {
+  /** Counters this class increments when placed (its selector groups and the term families it carries). */
+  counters: number[];
+  requiredAffinity: TermSpec[];
+  /** The workload matches every one of its required affinity terms (a group's first member may start it). */
+  affinitySelfMatch: boolean;
+  requiredAnti: TermSpec[];
+  /** Own preferred terms: affinity with weight > 0, anti-affinity with weight < 0. */
+  preferred: TermSpec[];
+  /** Required anti-affinity terms carried by placed workloads whose selector matches this class. */
+  heldAnti: TermSpec[];
+  /**
+   * Terms carried by placed workloads that match this class and score it: their preferred terms
+   * (±weight) and their required affinity terms (hardPodAffinityWeight = 1).
+   */
+  heldScore: TermSpec[];
+  spread: SpreadSpec[];
 }
 
 export interface QuotaEntrySpec {
@@ -214,6 +281,8 @@ export interface BatchResult {
   hostOf: Int32Array;
   /** Per item: the failure of its first unplaced instance, or null when all were placed. */
   failures: (Failure | null)[];
+  /** Instance indices (as in hostOf) in the order they were committed. */
+  sequence: Int32Array;
 }
 
 /** One host's verdict for a class: reasons (0 = feasible) and, when feasible, its scores. */
@@ -224,7 +293,13 @@ export interface HostVerdict {
   /** Raw preferred-affinity weight sum and untolerated PreferNoSchedule taint count (before normalization). */
   affinityRaw: number;
   taintRaw: number;
-  /** Combined score: fit×1 + normalized affinity×2 + normalized taint×3; -1 when infeasible. */
+  /** Raw InterPodAffinity and PodTopologySpread scores (before normalization). */
+  interPodRaw: number;
+  spreadRaw: number;
+  /**
+   * Combined score: fit×1 + NodeAffinity×2 + TaintToleration×3 + InterPodAffinity×2 +
+   * PodTopologySpread×2, each normalized over the feasible hosts; −1 when infeasible.
+   */
   total: number;
 }
 
@@ -233,6 +308,8 @@ export interface Ledger {
   quotaUsed: bigint[];
   nsUsed: bigint[][];
   free: bigint[];
+  /** counter → slot → count, non-zero entries only, sorted. */
+  counters: [number, number, number][];
 }
 
 /** The imperative API both backends implement identically. Slots and ids are chosen by the front. */
@@ -254,6 +331,8 @@ export interface Backend {
   /** Recompute quota usage from what is placed (after classes were redefined with new quota lists). */
   rebuildQuotaUsage(): void;
   setReservation(ns: number, amounts: readonly bigint[]): void;
+  /** Add `delta` to counter `counter` on host `slot` (backfill when memberships change). */
+  addCounter(counter: number, slot: number, delta: number): void;
   /** Filter and score one workload of class `cls` over every host, without committing. */
   evaluate(cls: number): HostVerdict[];
   /** Admission of one workload of class `cls` (quota, reservation) without committing. */

@@ -7,6 +7,7 @@ import { InputError } from '../../service/model/errors.js';
 import { formatAmount } from '../../service/k8s/quantity.js';
 import type {
   HostObj,
+  NamespaceObj,
   NamespacePolicyObj,
   NodeSelectorRequirement,
   PriorityClassObj,
@@ -53,6 +54,7 @@ import {
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
 import { ReferenceBackend } from './reference-backend.js';
+import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
 import { WasmBackend } from './wasm-backend.js';
 
@@ -110,6 +112,15 @@ const MUST_SPECIFY: Record<string, (t: WorkloadTemplate) => string[]> = {
   'limits.cpu': (t) => t.missingLimits.cpu,
   'limits.memory': (t) => t.missingLimits.memory,
 };
+
+interface ClassRecord {
+  spec: ClassSpec;
+  template: WorkloadTemplate;
+  priorityClassName: string;
+  tolerations: Toleration[];
+  subject: Subject;
+  own: OwnTerms;
+}
 
 interface HostRecord {
   obj: HostObj;
@@ -202,8 +213,12 @@ export class Engine {
   private globalDefault: PriorityClassObj | undefined;
   private readonly constraintIds = new Map<string, number>();
   private readonly classIds = new Map<string, number>();
-  private classes: { spec: ClassSpec; template: WorkloadTemplate; priorityClassName: string; tolerations: Toleration[] }[] = [];
+  private classes: ClassRecord[] = [];
   private readonly placements = new Map<string, { cls: number; slot: number }>();
+  private readonly topology = new TopologyRegistry((key) => this.column(key));
+  private syncedEpoch = 0;
+  /** Placed workloads per class and host: memberships can grow after placement (backfill). */
+  private readonly classHostCounts = new Map<number, Map<number, number>>();
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
@@ -325,13 +340,21 @@ export class Engine {
     return id;
   }
 
+  /** Namespace objects: their labels decide namespaceSelector matches of affinity terms. */
+  setNamespaces(objs: readonly NamespaceObj[]): void {
+    this.topology.setNamespaces(objs);
+    this.invalidateCompiled();
+  }
+
   setPriorityClasses(pcs: readonly PriorityClassObj[]): void {
+    this.invalidateCompiled();
     this.priorityClasses = new Map(pcs.map((p) => [p.name, p]));
     this.globalDefault = pcs.find((p) => p.globalDefault);
   }
 
   /** Replace the ResourceQuotas; classes are re-linked to the quotas that now apply to them. */
   setQuotas(objs: readonly QuotaObj[]): void {
+    this.invalidateCompiled();
     const sorted = [...objs].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
     this.quotas = [];
     this.entries = [];
@@ -359,6 +382,7 @@ export class Engine {
 
   /** Replace the NamespacePolicies (placement defaults and reservations). See checkReservations. */
   setPolicies(objs: readonly NamespacePolicyObj[]): void {
+    this.invalidateCompiled();
     const byNs = new Map<string, NamespacePolicyObj>();
     for (const p of objs) byNs.set(p.namespace, p);
     const old = this.policies;
@@ -435,7 +459,23 @@ export class Engine {
     return out;
   }
 
+  /** Compiled templates, valid until quotas, policies, priority classes or namespaces change. */
+  private compiled = new WeakMap<WorkloadTemplate, Compiled>();
+
   compile(t: WorkloadTemplate): Compiled {
+    let c = this.compiled.get(t);
+    if (!c) {
+      c = this.compileFresh(t);
+      this.compiled.set(t, c);
+    }
+    return c;
+  }
+
+  private invalidateCompiled(): void {
+    this.compiled = new WeakMap();
+  }
+
+  private compileFresh(t: WorkloadTemplate): Compiled {
     const policy = this.policies.get(t.namespace);
     const strategy = policy?.placement.strategy ?? this.defaultStrategy;
     const pcName = this.priorityClassName(t);
@@ -473,15 +513,53 @@ export class Engine {
       quotas,
       constraint: this.constraint(t, policy),
     };
-    const key = JSON.stringify([spec.ns, spec.kind, spec.priority, spec.strategy, req, reqPresent, lim, limPresent, spec.nzCpu, spec.nzMem, quotas, spec.constraint]);
+    // Inter-workload terms: the registry turns selectors into counters; the spec itself is
+    // (re)computed on sync, as memberships grow when new selectors appear.
+    const { subject, own } = this.topology.compile(t, policy);
+    const key = JSON.stringify([
+      spec.ns, spec.kind, spec.priority, spec.strategy, req, reqPresent, lim, limPresent, spec.nzCpu, spec.nzMem, quotas, spec.constraint,
+      [...subject.labels].sort(), own, own.spread.some((x) => x.hostname && x.selfMatch && x.maxSkew === 1) ? subject.workload : '',
+    ]);
     let cls = this.classIds.get(key);
     if (cls === undefined) {
       cls = this.classes.length;
       this.classIds.set(key, cls);
-      this.classes.push({ spec, template: t, priorityClassName: pcName, tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])] });
+      const topology = this.topology.spec(subject, own);
+      if (topology) spec.topology = topology;
+      this.classes.push({ spec, template: t, priorityClassName: pcName, tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])], subject, own });
       this.backend.defineClass(cls, spec);
     }
     return { cls, rejected, priority, strategy };
+  }
+
+  /**
+   * Bring every class's topology spec up to date after new selector groups or term families
+   * appeared, and backfill the counters it newly belongs to from what is already placed.
+   */
+  private syncTopology(): void {
+    if (this.topology.epoch === this.syncedEpoch) return;
+    this.syncedEpoch = this.topology.epoch;
+    this.classes.forEach((c, cls) => {
+      const next = this.topology.spec(c.subject, c.own);
+      const before = new Set(c.spec.topology?.counters ?? []);
+      const after = new Set(next?.counters ?? []);
+      const placed = this.classHostCounts.get(cls);
+      if (placed) {
+        for (const k of after) if (!before.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, n);
+        for (const k of before) if (!after.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, -n);
+      }
+      const spec: ClassSpec = { ...c.spec };
+      if (next) spec.topology = next;
+      else delete spec.topology;
+      c.spec = spec;
+      this.backend.defineClass(cls, spec);
+    });
+  }
+
+  private trackPlaced(cls: number, slot: number, delta: number): void {
+    const m = this.classHostCounts.get(cls) ?? new Map<number, number>();
+    m.set(slot, (m.get(slot) ?? 0) + delta);
+    this.classHostCounts.set(cls, m);
   }
 
   /** Admission failures that depend only on the objects, not on usage. */
@@ -585,6 +663,7 @@ export class Engine {
       itemOf.push({ outcome: i, instances: pending });
     });
     if (items.length === 0) return outcomes;
+    this.syncTopology();
     const result = this.backend.placeBatch(items);
     let p = 0;
     items.forEach((it, k) => {
@@ -593,6 +672,7 @@ export class Engine {
       for (let n = 0; n < it.count; n++) {
         const slot = result.hostOf[p + n];
         if (slot < 0) continue;
+        this.trackPlaced(it.cls, slot, 1);
         const j = instances[n];
         o.hosts[j] = this.hosts[slot].obj.name;
         o.placed[j] = true;
@@ -613,7 +693,9 @@ export class Engine {
       throw new InputError(t.source, field, `host ${JSON.stringify(hostName)} is not among the hosts`, `${t.kind} ${t.namespace}/${t.instances[j].name}`);
     }
     const { cls } = this.compile(t);
+    this.syncTopology();
     this.backend.commit(cls, slot);
+    this.trackPlaced(cls, slot, 1);
     if (this.track) this.placements.set(workloadKey(t, j), { cls, slot });
   }
 
@@ -623,6 +705,7 @@ export class Engine {
     const p = this.placements.get(key);
     if (!p) return false;
     this.backend.release(p.cls, p.slot);
+    this.trackPlaced(p.cls, p.slot, -1);
     this.placements.delete(key);
     return true;
   }
@@ -648,6 +731,7 @@ export class Engine {
    */
   assess(t: WorkloadTemplate): Assessment {
     const c = this.compile(t);
+    this.syncTopology();
     const rejected = c.rejected ?? (() => {
       const f = this.backend.admit(c.cls);
       return f ? this.failureMessage(c.cls, f) : undefined;
@@ -684,6 +768,7 @@ export class Engine {
     }
     try {
       const c = this.compile(t);
+      this.syncTopology();
       if (c.rejected) return c.rejected;
       const f = this.backend.admit(c.cls);
       if (f) return this.failureMessage(c.cls, f);
@@ -703,6 +788,7 @@ export class Engine {
     const slot = this.hostSlots.get(hostName);
     if (slot === undefined || !this.hosts[slot].present) return `host ${JSON.stringify(hostName)} is not known to placer`;
     const c = this.compile(t);
+    this.syncTopology();
     if (c.rejected) return c.rejected;
     const f = this.backend.admit(c.cls);
     if (f) return this.failureMessage(c.cls, f);
@@ -711,6 +797,7 @@ export class Engine {
       return `host ${hostName} does not fit: ${hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ')}`;
     }
     this.backend.commit(c.cls, slot);
+    this.trackPlaced(c.cls, slot, 1);
     if (this.track) this.placements.set(workloadKey(t, j), { cls: c.cls, slot });
     return null;
   }
@@ -718,6 +805,7 @@ export class Engine {
   /** Where a placement would go now and why every other host was rejected, without committing. */
   explain(t: WorkloadTemplate, instance = 0): Explanation {
     const c = this.compile(t);
+    this.syncTopology();
     const workload = `${t.kind} ${t.namespace}/${t.instances[instance]?.name ?? '?'}`;
     if (c.rejected) return { workload, admission: c.rejected, hosts: [], selected: null, message: c.rejected };
     const admission = this.backend.admit(c.cls);

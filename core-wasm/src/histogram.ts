@@ -1,6 +1,7 @@
 // The "0/N hosts are available" histogram: every present host counted once, under its first
 // failing filter stage (kube-scheduler stops at the first failing plugin of a node), in the order
-// NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit. Shared by the reference
+// NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread,
+// InterPodAffinity (affinity, anti-affinity, existing workloads' anti-affinity). Shared by the reference
 // backend and by explanations; the Wasm core computes the same in assembly/batch.ts.
 
 import {
@@ -9,6 +10,12 @@ import {
   MAX_DIMS,
   R_ABSENT,
   R_AFFINITY,
+  R_EXISTING_ANTI_AFFINITY,
+  R_INSUFFICIENT_MASK,
+  R_POD_AFFINITY,
+  R_POD_ANTI_AFFINITY,
+  R_SPREAD,
+  R_SPREAD_LABEL,
   R_TAINT,
   R_UNSCHEDULABLE,
   type ReasonCount,
@@ -30,8 +37,18 @@ export function filterHistogram(verdicts: readonly HostVerdict[], firstTaint: (s
     if (v.reasons & R_UNSCHEDULABLE) bump(R_UNSCHEDULABLE, 0);
     else if (v.reasons & R_TAINT) bump(0, firstTaint(slot));
     else if (v.reasons & R_AFFINITY) bump(R_AFFINITY, 0);
-    else for (let d = 0; d < MAX_DIMS; d++) if (v.reasons & insufficientBit(d)) bump(insufficientBit(d), 0);
+    else if (v.reasons & R_INSUFFICIENT_MASK) {
+      for (let d = 0; d < MAX_DIMS; d++) if (v.reasons & insufficientBit(d)) bump(insufficientBit(d), 0);
+    } else {
+      const bit = firstBit(v.reasons, [R_SPREAD_LABEL, R_SPREAD, R_POD_AFFINITY, R_POD_ANTI_AFFINITY, R_EXISTING_ANTI_AFFINITY]);
+      if (bit) bump(bit, 0);
+    }
   });
   const list = [...counts.values()].sort((a, b) => a.bit - b.bit || a.taint - b.taint);
   return { kind: 'filter', hosts, counts: list };
+}
+
+function firstBit(reasons: number, order: number[]): number {
+  for (const b of order) if (reasons & b) return b;
+  return 0;
 }

@@ -10,7 +10,13 @@ import {
   MAX_DIMS,
   R_ABSENT,
   R_AFFINITY,
+  R_EXISTING_ANTI_AFFINITY,
+  R_INSUFFICIENT_MASK,
   R_INSUFFICIENT_SHIFT,
+  R_POD_AFFINITY,
+  R_POD_ANTI_AFFINITY,
+  R_SPREAD,
+  R_SPREAD_LABEL,
   R_TAINT,
   R_UNRESOLVABLE_FIT,
   R_UNSCHEDULABLE,
@@ -38,6 +44,15 @@ export function taintText(t: { key: string; value: string }): string {
 }
 
 export const UNSCHEDULABLE_TEXT = 'host(s) were unschedulable';
+/** PodTopologySpread and InterPodAffinity reasons, kube-scheduler's words with "host(s)". */
+export const TOPOLOGY_TEXT: [number, string][] = [
+  [R_SPREAD_LABEL, "host(s) didn't match pod topology spread constraints (missing required label)"],
+  [R_SPREAD, "host(s) didn't match pod topology spread constraints"],
+  [R_POD_AFFINITY, "host(s) didn't match pod affinity rules"],
+  [R_POD_ANTI_AFFINITY, "host(s) didn't match pod anti-affinity rules"],
+  [R_EXISTING_ANTI_AFFINITY, "host(s) didn't satisfy existing pods anti-affinity rules"],
+];
+const TOPOLOGY_UNRESOLVABLE = R_SPREAD_LABEL | R_POD_AFFINITY;
 export function affinityText(kind: string): string {
   return `host(s) didn't match ${kind}'s node affinity/selector`;
 }
@@ -50,7 +65,9 @@ export function hostReasonTexts(reasons: number, firstTaint: number, n: Naming):
   if (reasons & R_AFFINITY) return [affinityText(n.workloadKind)];
   const out: string[] = [];
   for (let d = 0; d < MAX_DIMS; d++) if (reasons & (1 << (R_INSUFFICIENT_SHIFT + d))) out.push(insufficientText(n.dimName(d), d));
-  return out;
+  if (out.length > 0) return out;
+  const first = TOPOLOGY_TEXT.find(([bit]) => reasons & bit);
+  return first ? [first[1]] : [];
 }
 
 /** Every reason of a host, all stages (for --explain). */
@@ -60,18 +77,24 @@ export function allReasonTexts(reasons: number, blockingTaints: number[], n: Nam
   if (reasons & R_TAINT) for (const t of blockingTaints) out.push(taintText(n.taint(t)));
   if (reasons & R_AFFINITY) out.push(affinityText(n.workloadKind));
   for (let d = 0; d < MAX_DIMS; d++) if (reasons & (1 << (R_INSUFFICIENT_SHIFT + d))) out.push(insufficientText(n.dimName(d), d));
+  for (const [bit, text] of TOPOLOGY_TEXT) if (reasons & bit) out.push(text);
   return out;
 }
 
+/** The grade of a host's first failing stage, as kube-scheduler's status for that plugin. */
 export function hostGrade(reasons: number): Grade {
   if (reasons & (R_UNSCHEDULABLE | R_TAINT | R_AFFINITY)) return 'UnschedulableAndUnresolvable';
-  return reasons & R_UNRESOLVABLE_FIT ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
+  if (reasons & R_INSUFFICIENT_MASK) return reasons & R_UNRESOLVABLE_FIT ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
+  const first = TOPOLOGY_TEXT.find(([bit]) => reasons & bit);
+  return first && first[0] & TOPOLOGY_UNRESOLVABLE ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
 }
 
 function countText(rc: ReasonCount, n: Naming): string {
   if (rc.bit === 0) return taintText(n.taint(rc.taint));
   if (rc.bit === R_UNSCHEDULABLE) return UNSCHEDULABLE_TEXT;
   if (rc.bit === R_AFFINITY) return affinityText(n.workloadKind);
+  const topology = TOPOLOGY_TEXT.find(([bit]) => bit === rc.bit);
+  if (topology) return topology[1];
   const d = Math.log2(rc.bit) - R_INSUFFICIENT_SHIFT;
   return insufficientText(n.dimName(d), d);
 }

@@ -26,8 +26,14 @@ import {
   OrderPolicy,
   QuotaSource,
   type QuotaEntrySpec,
+  HARD_POD_AFFINITY_WEIGHT,
   R_ABSENT,
   R_AFFINITY,
+  R_EXISTING_ANTI_AFFINITY,
+  R_POD_AFFINITY,
+  R_POD_ANTI_AFFINITY,
+  R_SPREAD,
+  R_SPREAD_LABEL,
   R_TAINT,
   R_UNRESOLVABLE_FIT,
   R_UNSCHEDULABLE,
@@ -36,9 +42,13 @@ import {
   Strategy,
   TolerationOp,
   UNSCHEDULABLE_TAINT_ID,
+  type TermSpec,
+  type TopologySpec,
   WEIGHT_FIT,
+  WEIGHT_INTER_POD_AFFINITY,
   WEIGHT_NODE_AFFINITY,
   WEIGHT_TAINT_TOLERATION,
+  WEIGHT_TOPOLOGY_SPREAD,
   insufficientBit,
 } from './contract.js';
 import { filterHistogram } from './histogram.js';
@@ -46,8 +56,11 @@ import {
   balancedScore,
   leastRequestedScore,
   mostRequestedScore,
+  interPodNormalized,
   normalizeScore,
+  roundHalfAway,
   roundedMean,
+  spreadNormalized,
   rtcrResourceScore,
   scaleShape,
   weightedMean,
@@ -99,6 +112,7 @@ export class ReferenceBackend implements Backend {
   private reservation: bigint[][] = []; // ns -> amount per dim
   private nsUsed: bigint[][] = []; // ns -> used per dim
   private free: bigint[] = zeroBig(); // F[d]: free capacity over schedulable hosts
+  private counters = new Map<number, Map<number, number>>(); // counter → slot → placed workloads
 
   configure(config: EngineConfig): void {
     this.config = config;
@@ -168,6 +182,16 @@ export class ReferenceBackend implements Backend {
 
   setReservation(ns: number, amounts: readonly bigint[]): void {
     this.reservation[ns] = [...amounts];
+  }
+
+  addCounter(counter: number, slot: number, delta: number): void {
+    const m = this.counters.get(counter) ?? new Map<number, number>();
+    m.set(slot, (m.get(slot) ?? 0) + delta);
+    this.counters.set(counter, m);
+  }
+
+  private count(counter: number, slot: number): number {
+    return this.counters.get(counter)?.get(slot) ?? 0;
   }
 
   // ---------------------------------------------------------------- Admit
@@ -347,11 +371,17 @@ export class ReferenceBackend implements Backend {
     const c = this.classes[cls];
     const k = this.constraints[c.constraint];
     const tol = this.tolerated(c);
-    const verdicts: HostVerdict[] = this.hosts.map((h) => {
-      const reasons = this.filter(c, k, tol, h);
-      if (reasons !== 0) return { reasons, fit: 0, affinityRaw: 0, taintRaw: 0, total: -1 };
-      return { reasons, fit: this.fitScore(c, h), affinityRaw: this.affinityRaw(k, h), taintRaw: this.taintRaw(tol, h), total: 0 };
+    const reasons = this.hosts.map((h) => this.filter(c, k, tol, h));
+    // PodTopologySpread and InterPodAffinity look across hosts: they run after the per-host checks.
+    if (c.topology) this.topologyFilter(c.topology, k, tol, reasons);
+    const verdicts: HostVerdict[] = this.hosts.map((h, slot) => {
+      const r = reasons[slot];
+      if (r !== 0) return { reasons: r, fit: 0, affinityRaw: 0, taintRaw: 0, interPodRaw: 0, spreadRaw: 0, total: -1 };
+      return { reasons: r, fit: this.fitScore(c, h), affinityRaw: this.affinityRaw(k, h), taintRaw: this.taintRaw(tol, h), interPodRaw: 0, spreadRaw: 0, total: 0 };
     });
+    const feasible = verdicts.map((v) => v.reasons === 0);
+    const interPod = c.topology ? this.interPodScores(c.topology, feasible) : null;
+    const spread = c.topology ? this.spreadScores(c.topology, k, tol, feasible) : null;
     // NormalizeScore runs over the feasible hosts only, as in kube-scheduler.
     let maxAffinity = 0;
     let maxTaint = 0;
@@ -360,14 +390,190 @@ export class ReferenceBackend implements Backend {
       maxAffinity = Math.max(maxAffinity, v.affinityRaw);
       maxTaint = Math.max(maxTaint, v.taintRaw);
     }
-    for (const v of verdicts) {
-      if (v.reasons !== 0) continue;
+    verdicts.forEach((v, slot) => {
+      if (v.reasons !== 0) return;
+      v.interPodRaw = interPod?.raw[slot] ?? 0;
+      v.spreadRaw = spread?.raw[slot] ?? 0;
       v.total =
         WEIGHT_FIT * v.fit +
         WEIGHT_NODE_AFFINITY * normalizeScore(v.affinityRaw, maxAffinity, false) +
-        WEIGHT_TAINT_TOLERATION * normalizeScore(v.taintRaw, maxTaint, true);
-    }
+        WEIGHT_TAINT_TOLERATION * normalizeScore(v.taintRaw, maxTaint, true) +
+        WEIGHT_INTER_POD_AFFINITY * (interPod ? interPod.normalized(slot) : 0) +
+        WEIGHT_TOPOLOGY_SPREAD * (spread ? spread.normalized(slot) : 0);
+    });
     return verdicts;
+  }
+
+  // ---------------------------------------------------------------- PodTopologySpread, InterPodAffinity
+
+  /** Σ of `counter` over hosts by topology value of `col` (only hosts accepted by `include`). */
+  private domainCounts(counter: number, col: number, include: (slot: number) => boolean = () => true): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [slot, n] of this.counters.get(counter) ?? []) {
+      const h = this.hosts[slot];
+      const v = h?.present ? (h.labels[col] ?? 0) : 0;
+      if (v === 0 || n === 0 || !include(slot)) continue;
+      out.set(v, (out.get(v) ?? 0) + n);
+    }
+    return out;
+  }
+
+  /** kube-scheduler's topologyToMatchedTermCount: Σ over terms of matching workloads per (key, value). */
+  private pairCounts(terms: readonly TermSpec[], weighted = false): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of terms) {
+      for (const [v, n] of this.domainCounts(t.counter, t.col)) {
+        const key = `${t.col}/${v}`;
+        const sum = (out.get(key) ?? 0) + (weighted ? t.weight * n : n);
+        if (sum === 0) out.delete(key);
+        else out.set(key, sum);
+      }
+    }
+    return out;
+  }
+
+  private labelOf(h: Host, col: number): number {
+    return h.labels[col] ?? 0;
+  }
+
+  private nodeAffinityOk(k: ConstraintSpec, h: Host): boolean {
+    return k.selector.every((r) => this.matches(h, r)) && (k.required === null || k.required.some((term) => this.termMatches(h, term)));
+  }
+
+  private topologyFilter(t: TopologySpec, k: ConstraintSpec, tol: Tolerated, reasons: number[]): void {
+    // PodTopologySpread (DoNotSchedule): skew = matching in the host's domain + self − global minimum.
+    const hard = t.spread.filter((c) => c.hard);
+    const hasAllKeys = (h: Host) => hard.every((c) => this.labelOf(h, c.col) !== 0);
+    const domains = hard.map((c) => {
+      const counts = new Map<number, number>();
+      this.hosts.forEach((h, slot) => {
+        if (!h.present || !hasAllKeys(h)) return;
+        if (c.honorAffinity && !this.nodeAffinityOk(k, h)) return;
+        if (c.honorTaints && h.taints.some((x) => tol.hard.has(x))) return;
+        const v = this.labelOf(h, c.col);
+        counts.set(v, (counts.get(v) ?? 0) + this.count(c.counter, slot));
+      });
+      let min = counts.size === 0 ? 2 ** 31 - 1 : Math.min(...counts.values());
+      if (counts.size < c.minDomains) min = 0;
+      return { counts, min };
+    });
+    // InterPodAffinity: counts per (topology key, value), summed over the workload's terms.
+    const affinity = this.pairCounts(t.requiredAffinity);
+    const anti = this.pairCounts(t.requiredAnti);
+    const existing = this.pairCounts(t.heldAnti);
+    this.hosts.forEach((h, slot) => {
+      if (!h.present) return;
+      for (let i = 0; i < hard.length; i++) {
+        const c = hard[i];
+        const v = this.labelOf(h, c.col);
+        if (v === 0) {
+          reasons[slot] |= R_SPREAD_LABEL;
+          break;
+        }
+        const skew = (domains[i].counts.get(v) ?? 0) + (c.selfMatch ? 1 : 0) - domains[i].min;
+        if (skew > c.maxSkew) {
+          reasons[slot] |= R_SPREAD;
+          break;
+        }
+      }
+      if (t.requiredAffinity.length > 0) {
+        let ok = true;
+        let podsExist = true;
+        for (const term of t.requiredAffinity) {
+          const v = this.labelOf(h, term.col);
+          if (v === 0) ok = false; // every topology label must exist on the host
+          else if ((affinity.get(`${term.col}/${v}`) ?? 0) <= 0) podsExist = false;
+        }
+        // The first workload of a group with affinity to itself may start it anywhere.
+        if (ok && !podsExist) ok = affinity.size === 0 && t.affinitySelfMatch;
+        if (!ok) reasons[slot] |= R_POD_AFFINITY;
+      }
+      for (const term of t.requiredAnti) {
+        const v = this.labelOf(h, term.col);
+        if (v !== 0 && (anti.get(`${term.col}/${v}`) ?? 0) > 0) {
+          reasons[slot] |= R_POD_ANTI_AFFINITY;
+          break;
+        }
+      }
+      for (const key of existing.keys()) {
+        const [col, v] = key.split('/').map(Number);
+        if (this.labelOf(h, col) === v) {
+          reasons[slot] |= R_EXISTING_ANTI_AFFINITY;
+          break;
+        }
+      }
+    });
+  }
+
+  /** InterPodAffinity Score: Σ over topology pairs of the host of the weighted matching counts; min-max normalized. */
+  private interPodScores(t: TopologySpec, feasible: boolean[]): { raw: number[]; normalized: (slot: number) => number } | null {
+    const terms = [...t.preferred, ...t.heldScore.map((x) => ({ ...x, weight: x.weight === 0 ? HARD_POD_AFFINITY_WEIGHT : x.weight }))];
+    if (terms.length === 0) return null;
+    const pairs = new Map<string, number>();
+    for (const term of terms) {
+      for (const [v, n] of this.domainCounts(term.counter, term.col)) {
+        const key = `${term.col}/${v}`;
+        pairs.set(key, (pairs.get(key) ?? 0) + term.weight * n);
+      }
+    }
+    const cols = [...new Set(terms.map((x) => x.col))];
+    const raw = this.hosts.map((h, slot) => {
+      if (!feasible[slot]) return 0;
+      let score = 0;
+      for (const col of cols) {
+        const v = this.labelOf(h, col);
+        if (v !== 0) score += pairs.get(`${col}/${v}`) ?? 0;
+      }
+      return score;
+    });
+    const scored = raw.filter((_, slot) => feasible[slot]);
+    const min = Math.min(...scored);
+    const max = Math.max(...scored);
+    return { raw, normalized: (slot) => (pairs.size === 0 ? 0 : interPodNormalized(raw[slot], min, max)) };
+  }
+
+  /** PodTopologySpread Score (ScheduleAnyway constraints): matching counts weighted by log(domains + 2). */
+  private spreadScores(t: TopologySpec, k: ConstraintSpec, tol: Tolerated, feasible: boolean[]): { raw: number[]; normalized: (slot: number) => number } | null {
+    const soft = t.spread.filter((c) => !c.hard);
+    if (soft.length === 0) return null;
+    const hasAllKeys = (h: Host) => soft.every((c) => this.labelOf(h, c.col) !== 0);
+    const ignored = this.hosts.map((h, slot) => feasible[slot] && !hasAllKeys(h));
+    const candidates = this.hosts.filter((_, slot) => feasible[slot] && !ignored[slot]).length;
+    const per = soft.map((c) => {
+      if (c.hostname) return { counts: null as Map<number, number> | null, weight: Math.log(candidates + 2) };
+      const domains = new Set<number>();
+      this.hosts.forEach((h, slot) => {
+        if (feasible[slot] && !ignored[slot]) domains.add(this.labelOf(h, c.col));
+      });
+      const counts = new Map<number, number>();
+      this.hosts.forEach((h, slot) => {
+        if (!h.present || !hasAllKeys(h)) return;
+        if (c.honorAffinity && !this.nodeAffinityOk(k, h)) return;
+        if (c.honorTaints && h.taints.some((x) => tol.hard.has(x))) return;
+        const v = this.labelOf(h, c.col);
+        if (!domains.has(v)) return;
+        counts.set(v, (counts.get(v) ?? 0) + this.count(c.counter, slot));
+      });
+      return { counts, weight: Math.log(domains.size + 2) };
+    });
+    const raw = this.hosts.map((h, slot) => {
+      if (!feasible[slot] || ignored[slot]) return 0;
+      let score = 0;
+      soft.forEach((c, i) => {
+        const v = this.labelOf(h, c.col);
+        const cnt = per[i].counts === null ? this.count(c.counter, slot) : (per[i].counts!.get(v) ?? 0);
+        score += cnt * per[i].weight + (c.maxSkew - 1);
+      });
+      return roundHalfAway(score);
+    });
+    let min = Number.MAX_SAFE_INTEGER;
+    let max = 0;
+    raw.forEach((r, slot) => {
+      if (!feasible[slot] || ignored[slot]) return;
+      min = Math.min(min, r);
+      max = Math.max(max, r);
+    });
+    return { raw, normalized: (slot) => (ignored[slot] ? 0 : spreadNormalized(raw[slot], min, max)) };
   }
 
   /** The "0/N hosts are available" histogram of a failed placement. */
@@ -387,6 +593,7 @@ export class ReferenceBackend implements Backend {
     }
     const hostOf = new Int32Array(total).fill(-1);
     const failures: (Failure | null)[] = items.map(() => null);
+    const sequence: number[] = [];
     for (const [i, k] of this.instanceOrder(items)) {
       // Capacity, quota usage and free capacity only shrink during a batch, so an item that failed
       // once would fail again: its remaining instances share the first failure.
@@ -400,11 +607,12 @@ export class ReferenceBackend implements Backend {
         else {
           this.commit(cls, best);
           hostOf[starts[i] + k] = best;
+          sequence.push(starts[i] + k);
         }
       }
       if (failure) failures[i] = failure;
     }
-    return { hostOf, failures };
+    return { hostOf, failures, sequence: Int32Array.from(sequence) };
   }
 
   /**
@@ -466,6 +674,7 @@ export class ReferenceBackend implements Backend {
     for (let d = 0; d < MAX_DIMS; d++) ns[d] += BigInt(sign * c.req[d]);
     this.placedCount[cls] += sign;
     this.chargeQuotas(c, BigInt(sign));
+    for (const counter of c.topology?.counters ?? []) this.addCounter(counter, slot, sign);
   }
 
   private chargeQuotas(c: ClassSpec, times: bigint): void {
@@ -497,6 +706,9 @@ export class ReferenceBackend implements Backend {
       quotaUsed: this.entries.map((e) => e.used),
       nsUsed: Array.from({ length: namespaces }, (_, ns) => (this.nsUsed[ns] ? [...this.nsUsed[ns]] : zeroBig())),
       free: [...this.free],
+      counters: [...this.counters]
+        .flatMap(([counter, m]) => [...m].filter(([, n]) => n !== 0).map(([slot, n]): [number, number, number] => [counter, slot, n]))
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]),
     };
   }
 }

@@ -21,6 +21,7 @@ import {
   type QuotaEntrySpec,
   type ReasonCount,
   type Requirement,
+  type TopologySpec,
 } from './contract.js';
 import { quotaDelta } from './reference-backend.js';
 
@@ -42,8 +43,13 @@ interface Exports {
   setQuotaEntryCount(n: number): void;
   setReservation(ns: number): void;
   ensureNamespaces(n: number): void;
-  prepareItems(n: number, dims: number, charges: number): void;
+  prepareItems(n: number, dims: number, charges: number, topoWords: number): void;
+  addCounter(counter: number, slot: number, delta: number): void;
+  dumpCounters(): number;
+  freeBuffer(p: number): void;
   placeBatch(n: number): number;
+  sequence(): number;
+  sequenceLength(): number;
   evaluate(item: number): void;
   admit(item: number): number;
   commit(item: number, slot: number, sign: number): void;
@@ -57,7 +63,8 @@ const LAYOUT_FIELDS = [
   'taintKey', 'taintValue', 'taintEffect', 'valueCap', 'valueNum', 'valueValid', 'prog', 'progLen', 'constraintOff',
   'itemCap', 'itemDims', 'itemReq', 'itemNzCpu', 'itemNzMem', 'itemNs', 'itemPrio', 'itemStrategy', 'itemConstraint',
   'itemCount', 'itemChargeOff', 'itemChargeLen', 'chargeEntry', 'chargeAmount', 'hostOf', 'failLog', 'logLen', 'order',
-  'scratch', 'scoringDim', 'scoringWeight', 'balancedDim', 'shapeUtil', 'shapeScore',
+  'scratch', 'scoringDim', 'scoringWeight', 'balancedDim', 'shapeUtil', 'shapeScore', 'itemTopoOff', 'topoPool', 'topoCap',
+  'logTable', 'ipaRaw', 'spreadRaw',
 ] as const;
 type Layout = Record<(typeof LAYOUT_FIELDS)[number], number>;
 
@@ -121,7 +128,14 @@ export class WasmBackend implements Backend {
     const L = {} as Layout;
     LAYOUT_FIELDS.forEach((f, i) => (L[f] = t[i]));
     this.L = L;
+    if (L.hostCap !== this.logCap) {
+      // Math.log as JavaScript computes it: the reference engine calls the same function.
+      const table = new Float64Array(this.buffer, L.logTable, L.hostCap + 4);
+      for (let n = 0; n < table.length; n++) table[n] = Math.log(n + 2);
+      this.logCap = L.hostCap;
+    }
   }
+  private logCap = -1;
 
   private f64(ptr: number, len: number) {
     return new Float64Array(this.buffer, ptr, len);
@@ -223,6 +237,22 @@ export class WasmBackend implements Backend {
     this.i64(this.L.entryUsed, used.length).set(used);
   }
 
+  addCounter(counter: number, slot: number, delta: number): void {
+    this.x.addCounter(counter, slot, delta);
+    this.refresh();
+  }
+
+  private counters(): [number, number, number][] {
+    const p = this.x.dumpCounters();
+    this.refresh();
+    const n = new Int32Array(this.buffer, p, 1)[0];
+    const t = new Int32Array(this.buffer, p + 4, n * 3);
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < n; i++) out.push([t[3 * i], t[3 * i + 1], t[3 * i + 2]]);
+    this.x.freeBuffer(p);
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  }
+
   setReservation(ns: number, amounts: readonly bigint[]): void {
     this.x.ensureNamespaces(ns + 1);
     this.refresh();
@@ -238,12 +268,14 @@ export class WasmBackend implements Backend {
   private writeItems(items: readonly BatchItem[]): void {
     let dims = 4;
     let charges = 0;
+    let topoWords = 0;
     for (const it of items) {
       const c = this.classes[it.cls];
       for (let d = MAX_DIMS - 1; d >= dims; d--) if (c.req[d] !== 0) dims = d + 1;
       charges += this.chargesOf(c).length;
+      topoWords += this.topologyOf(c)?.length ?? 0;
     }
-    this.x.prepareItems(items.length, dims, charges);
+    this.x.prepareItems(items.length, dims, charges, topoWords);
     this.refresh();
     const L = this.L;
     const n = L.itemCap;
@@ -259,7 +291,10 @@ export class WasmBackend implements Backend {
     const chargeLen = this.i32(L.itemChargeLen, n);
     const chargeEntry = this.i32(L.chargeEntry, Math.max(charges, 1));
     const chargeAmount = this.i64(L.chargeAmount, Math.max(charges, 1));
+    const topoOff = this.i32(L.itemTopoOff, n);
+    const topoPool = this.i32(L.topoPool, Math.max(topoWords, 1));
     let k = 0;
+    let tw = 0;
     items.forEach((it, i) => {
       const c = this.classes[it.cls];
       for (let d = 0; d < dims; d++) req[d * n + i] = c.req[d];
@@ -277,7 +312,23 @@ export class WasmBackend implements Backend {
         k++;
       }
       chargeLen[i] = k - chargeOff[i];
+      const words = this.topologyOf(c);
+      if (words) {
+        topoOff[i] = tw;
+        topoPool.set(words, tw);
+        tw += words.length;
+      } else topoOff[i] = -1;
     });
+  }
+
+  private topologyCache = new WeakMap<ClassSpec, number[] | null>();
+  private topologyOf(c: ClassSpec): number[] | null {
+    let words = this.topologyCache.get(c);
+    if (words === undefined) {
+      words = c.topology ? encodeTopology(c.topology) : null;
+      this.topologyCache.set(c, words);
+    }
+    return words;
   }
 
   private chargeCache = new WeakMap<ClassSpec, { entry: number; amount: bigint }[]>();
@@ -351,8 +402,12 @@ export class WasmBackend implements Backend {
     const aff = this.i32(L.affRaw, n);
     const taint = this.i32(L.taintRaw, n);
     const total = this.i32(L.total, n);
+    const ipa = this.i64(L.ipaRaw, n);
+    const spread = this.i64(L.spreadRaw, n);
     const out: HostVerdict[] = new Array(n);
-    for (let h = 0; h < n; h++) out[h] = { reasons: reasons[h], fit: fit[h], affinityRaw: aff[h], taintRaw: taint[h], total: total[h] };
+    for (let h = 0; h < n; h++) {
+      out[h] = { reasons: reasons[h], fit: fit[h], affinityRaw: aff[h], taintRaw: taint[h], interPodRaw: Number(ipa[h]), spreadRaw: Number(spread[h]), total: total[h] };
+    }
     return out;
   }
 
@@ -374,7 +429,8 @@ export class WasmBackend implements Backend {
       for (let j = 0; j < it.count; j++) if (hostOf[p + j] >= 0) this.placedCount[it.cls]++;
       p += it.count;
     });
-    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null) };
+    const sequence = Int32Array.from(this.i32(this.x.sequence(), this.x.sequenceLength()));
+    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), sequence };
   }
 
   commit(cls: number, slot: number): void {
@@ -415,8 +471,30 @@ export class WasmBackend implements Backend {
       quotaUsed: Array.from(this.i64(L.entryUsed, this.entries.length)),
       nsUsed,
       free: Array.from(this.i64(L.clusterFree, MAX_DIMS)),
+      counters: this.counters(),
     };
   }
+}
+
+/** Flatten a topology spec into the program format documented in core-wasm/assembly/topology.ts. */
+export function encodeTopology(t: TopologySpec): number[] {
+  const w: number[] = [t.counters.length, ...t.counters];
+  w.push(t.requiredAffinity.length, t.affinitySelfMatch ? 1 : 0);
+  for (const x of t.requiredAffinity) w.push(x.counter, x.col);
+  w.push(t.requiredAnti.length);
+  for (const x of t.requiredAnti) w.push(x.counter, x.col);
+  w.push(t.preferred.length);
+  for (const x of t.preferred) w.push(x.counter, x.col, x.weight);
+  w.push(t.heldAnti.length);
+  for (const x of t.heldAnti) w.push(x.counter, x.col);
+  w.push(t.heldScore.length);
+  for (const x of t.heldScore) w.push(x.counter, x.col, x.weight);
+  w.push(t.spread.length);
+  for (const c of t.spread) {
+    const flags = (c.hard ? 1 : 0) | (c.selfMatch ? 2 : 0) | (c.honorAffinity ? 4 : 0) | (c.honorTaints ? 8 : 0) | (c.hostname ? 16 : 0);
+    w.push(c.counter, c.col, c.maxSkew, c.minDomains, flags);
+  }
+  return w;
 }
 
 /** Flatten a constraint into the program format documented in core-wasm/assembly/constraints.ts. */

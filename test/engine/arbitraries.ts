@@ -16,6 +16,9 @@ import {
   type QuotaEntrySpec,
   type Requirement,
   SelectorOp,
+  type SpreadSpec,
+  type TermSpec,
+  type TopologySpec,
   Strategy,
   TolerationOp,
 } from '../../core-wasm/src/contract.js';
@@ -41,10 +44,17 @@ export interface Scenario {
   bound: { cls: number; slot: number }[];
   batch: { cls: number; count: number }[];
   namespaces: number;
+  /** Counter backfills applied before anything is bound (addCounter). */
+  backfill: [number, number, number][];
 }
 
-const COLS = 4;
-const VALUES = 6; // label value ids 1..6
+const COLS = 5;
+const VALUES = 6; // label value ids 1..6 for columns 0..3
+/** Column 4 plays kubernetes.io/hostname: value 10 + slot, unique per host. */
+const HOSTNAME_COL = 4;
+const HOSTNAME_BASE = 10;
+const MAX_HOSTS = 24;
+const COUNTERS = 5;
 const GI = 2 ** 30;
 
 const dimsArb = (extended: boolean) =>
@@ -58,7 +68,7 @@ const dimsArb = (extended: boolean) =>
 
 const reqArb = fc.record({
   op: fc.constantFrom(SelectorOp.In, SelectorOp.NotIn, SelectorOp.Exists, SelectorOp.DoesNotExist, SelectorOp.Gt, SelectorOp.Lt),
-  col: fc.integer({ min: 0, max: COLS - 1 }),
+  col: fc.integer({ min: 0, max: COLS - 2 }),
   values: fc.uniqueArray(fc.integer({ min: 1, max: VALUES }), { minLength: 1, maxLength: 3 }),
   num: fc.bigInt({ min: -2n, max: 8n }),
 }).map(
@@ -77,7 +87,7 @@ const constraintArb = (taintCount: number) =>
       {
         weight: 1,
         arbitrary: fc.array(
-          fc.record({ col: fc.integer({ min: 0, max: COLS - 1 }), v: fc.integer({ min: 1, max: 2 }) }).map((x): Requirement => ({ col: x.col, op: SelectorOp.In, values: [x.v], num: 0n })),
+          fc.record({ col: fc.integer({ min: 0, max: COLS - 2 }), v: fc.integer({ min: 1, max: 2 }) }).map((x): Requirement => ({ col: x.col, op: SelectorOp.In, values: [x.v], num: 0n })),
           { minLength: 1, maxLength: 2 },
         ),
       },
@@ -95,6 +105,33 @@ const constraintArb = (taintCount: number) =>
     ),
   });
 
+const termArb = fc.record({ counter: fc.integer({ min: 0, max: COUNTERS - 1 }), col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 1 })), weight: fc.constant(0) });
+const weightedArb = fc.record({
+  counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
+  col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 1 })),
+  weight: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: -100, max: -1 })),
+});
+const spreadArb = fc.record({
+  counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
+  col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 2 })),
+  maxSkew: fc.integer({ min: 1, max: 3 }),
+  minDomains: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 })),
+  hard: fc.boolean(),
+  selfMatch: fc.boolean(),
+  honorAffinity: fc.oneof(fc.constant(true), fc.boolean()),
+  honorTaints: fc.oneof(fc.constant(false), fc.boolean()),
+}).map((s) => ({ ...s, hostname: s.col === HOSTNAME_COL, minDomains: s.hard ? s.minDomains : 0 }));
+const topologyArb: fc.Arbitrary<TopologySpec> = fc.record({
+  counters: fc.uniqueArray(fc.integer({ min: 0, max: COUNTERS - 1 }), { maxLength: 3 }),
+  requiredAffinity: fc.oneof({ weight: 3, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  affinitySelfMatch: fc.boolean(),
+  requiredAnti: fc.oneof({ weight: 2, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  preferred: fc.array(weightedArb, { maxLength: 2 }),
+  heldAnti: fc.oneof({ weight: 2, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  heldScore: fc.array(fc.oneof(weightedArb, termArb), { maxLength: 2 }),
+  spread: fc.oneof({ weight: 2, arbitrary: fc.constant<SpreadSpec[]>([]) }, { weight: 1, arbitrary: fc.array(spreadArb, { minLength: 1, maxLength: 2 }) }),
+});
+
 function vec(v: { cpu: number; mem: number; eph: number; gpu: number }, pods: number): number[] {
   const a = new Array<number>(MAX_DIMS).fill(0);
   a[0] = v.cpu;
@@ -109,14 +146,14 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     namespaces: fc.integer({ min: 1, max: 4 }),
     taintDefs: fc.array(fc.record({ key: fc.integer({ min: 0, max: 3 }), value: fc.integer({ min: 0, max: 3 }), effect: fc.constantFrom(Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute) }), { maxLength: 5 }),
-    hostCount: fc.integer({ min: 0, max: 24 }),
+    hostCount: fc.integer({ min: 0, max: MAX_HOSTS }),
     extended: fc.boolean(),
     strategyWeights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
     shape: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }).chain((us) =>
       fc.array(fc.integer({ min: 0, max: 10 }), { minLength: us.length, maxLength: us.length }).map((ss) => [...us].sort((a, b) => a - b).map((u, i) => ({ utilization: u, score: ss[i] }))),
     ),
     order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
-    labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), { minLength: VALUES + 1, maxLength: VALUES + 1 }),
+    labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), { minLength: HOSTNAME_BASE + MAX_HOSTS, maxLength: HOSTNAME_BASE + MAX_HOSTS }),
   })
   .chain((base) => {
     const taintCount = base.taintDefs.length + 1; // + the unschedulable taint (id 0)
@@ -125,7 +162,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       pods: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 4, max: 60 }), fc.integer({ min: 4, max: 60 })),
       cordon: fc.integer({ min: 0, max: 9 }),
       taints: fc.oneof(fc.constant<number[]>([]), fc.constant<number[]>([]), fc.uniqueArray(fc.integer({ min: 0, max: taintCount - 1 }), { maxLength: 3 })),
-      labels: fc.array(fc.oneof(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: VALUES })), { minLength: COLS, maxLength: COLS }),
+      labels: fc.array(fc.oneof(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: VALUES })), { minLength: COLS - 1, maxLength: COLS - 1 }),
+      noHostname: fc.integer({ min: 0, max: 15 }),
       bigAlloc: fc.integer({ min: 0, max: 19 }),
     });
     const classArb = fc.record({
@@ -143,6 +181,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       present: fc.integer({ min: 0, max: 31 }),
       constraint: fc.nat(),
       quotaPick: fc.nat(),
+      topology: fc.option(topologyArb, { freq: 2 }),
     });
     return fc.record({
       base: fc.constant(base),
@@ -171,6 +210,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       reserveMask: fc.integer({ min: 0, max: 15 }),
       bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat() }), { maxLength: 8 }),
       batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 10 }),
+      backfill: fc.array(fc.tuple(fc.integer({ min: 0, max: COUNTERS - 1 }), fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }),
     });
   })
   .map((g): Scenario => {
@@ -183,11 +223,11 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       shape: base.shape,
       order: base.order,
     };
-    const hosts: HostGen[] = g.hosts.map((h) => {
+    const hosts: HostGen[] = g.hosts.map((h, i) => {
       const a = vec(h.alloc, h.pods);
       // Now and then a host past 2^45 bytes, to exercise the exact (non-SIMD) score path.
       if (h.bigAlloc === 0) a[1] = 2 ** 46 + 12345;
-      return { alloc: a, unschedulable: h.cordon === 0, taints: h.taints, labels: h.labels };
+      return { alloc: a, unschedulable: h.cordon === 0, taints: h.taints, labels: [...h.labels, h.noHostname === 0 ? 0 : HOSTNAME_BASE + i] };
     });
     // Quota ids are grouped by namespace in id order; a class gets some of its namespace's quotas.
     const quotas = [...g.quotas].sort((a, b) => a.ns - b.ns);
@@ -211,6 +251,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         nzMem: c.req.mem === 0 ? 200 * 1024 * 1024 : c.req.mem,
         quotas: quotasOf,
         constraint: c.constraint % g.constraints.length,
+        ...(c.topology ? { topology: c.topology } : {}),
       };
     });
     const slots = hosts.length;
@@ -236,5 +277,6 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       bound: slots === 0 ? [] : g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % slots })),
       batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
       namespaces: base.namespaces,
+      backfill: slots === 0 ? [] : g.backfill.map(([counter, slot, n]): [number, number, number] => [counter, slot % slots, n]),
     };
   });

@@ -113,8 +113,74 @@ function hardConstraintsHold(s: Scenario, c: ClassSpec, slot: number): string | 
   return null;
 }
 
+/**
+ * Replay the batch's commits in order and verify, before each, that the workload's required
+ * topology constraints held on its host at that moment: PodTopologySpread (DoNotSchedule) skew and
+ * keys, required pod affinity (with the first-of-a-group exception), required anti-affinity, and
+ * placed workloads' anti-affinity.
+ */
+function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
+  const counters = new Map<string, number>();
+  const get = (c: number, slot: number) => counters.get(`${c}/${slot}`) ?? 0;
+  const add = (c: number, slot: number, n: number) => counters.set(`${c}/${slot}`, get(c, slot) + n);
+  for (const [c, slot, n] of s.backfill) add(c, slot, n);
+  for (const p of s.bound) if (!s.removed.includes(p.slot)) for (const c of s.classes[p.cls].topology?.counters ?? []) add(c, p.slot, 1);
+  const present = (slot: number) => !s.removed.includes(slot);
+  const label = (slot: number, col: number) => s.hosts[slot].labels[col] ?? 0;
+  const slots = s.hosts.map((_, i) => i).filter(present);
+  const domainSum = (counter: number, col: number, v: number, include: (slot: number) => boolean = () => true) =>
+    slots.filter((h) => label(h, col) === v && include(h)).reduce((a, h) => a + get(counter, h), 0);
+  const itemOf: number[] = [];
+  s.batch.forEach((it, i) => {
+    for (let k = 0; k < it.count; k++) itemOf.push(i);
+  });
+  for (const idx of batch.sequence) {
+    const slot = batch.hostOf[idx];
+    const c = s.classes[s.batch[itemOf[idx]].cls];
+    const t = c.topology;
+    if (t) {
+      const k = s.constraints[c.constraint];
+      const hard = t.spread.filter((x) => x.hard);
+      const allKeys = (h: number) => hard.every((x) => label(h, x.col) !== 0);
+      const nodeOk = (h: number) => k.selector.every((r) => matches(s, h, r)) && (!k.required || k.required.some((term) => term.length > 0 && term.every((r) => matches(s, h, r))));
+      const untolerated = (h: number) =>
+        s.hosts[h].taints.some((id) => {
+          const tt = s.taints[id];
+          if (tt.effect === Effect.PreferNoSchedule) return false;
+          return !k.tolerations.some((tol) => (tol.effect === Effect.Any || tol.effect === tt.effect) && (tol.key === -1 || tol.key === tt.key) && (tol.op === TolerationOp.Exists || tol.value === tt.value));
+        });
+      for (const x of hard) {
+        const v = label(slot, x.col);
+        if (v === 0) throw new Error(`checker: instance ${idx} on host ${slot} lacks spread key column ${x.col}`);
+        const eligible = (h: number) => allKeys(h) && (!x.honorAffinity || nodeOk(h)) && (!x.honorTaints || !untolerated(h));
+        const domains = [...new Set(slots.filter(eligible).map((h) => label(h, x.col)))];
+        let min = domains.length === 0 ? 2 ** 31 - 1 : Math.min(...domains.map((d) => domainSum(x.counter, x.col, d, eligible)));
+        if (domains.length < x.minDomains) min = 0;
+        const skew = domainSum(x.counter, x.col, v, eligible) + (x.selfMatch ? 1 : 0) - min;
+        if (skew > x.maxSkew) throw new Error(`checker: instance ${idx} on host ${slot} breaks maxSkew ${x.maxSkew} (skew ${skew})`);
+      }
+      if (t.requiredAffinity.length > 0) {
+        const anyMatch = t.requiredAffinity.some((term) => slots.some((h) => label(h, term.col) !== 0 && get(term.counter, h) > 0));
+        for (const term of t.requiredAffinity) {
+          const v = label(slot, term.col);
+          if (v === 0) throw new Error(`checker: instance ${idx} on host ${slot} lacks affinity key column ${term.col}`);
+        }
+        const podsExist = t.requiredAffinity.every((term) => t.requiredAffinity.filter((o) => o.col === term.col).reduce((a, o) => a + domainSum(o.counter, o.col, label(slot, term.col)), 0) > 0);
+        if (!podsExist && !(!anyMatch && t.affinitySelfMatch)) throw new Error(`checker: instance ${idx} on host ${slot} breaks required pod affinity`);
+      }
+      for (const term of [...t.requiredAnti, ...t.heldAnti]) {
+        const v = label(slot, term.col);
+        if (v === 0) continue;
+        if (domainSum(term.counter, term.col, v) > 0) throw new Error(`checker: instance ${idx} on host ${slot} breaks required anti-affinity (counter ${term.counter}, column ${term.col})`);
+      }
+    }
+    for (const counter of t?.counters ?? []) add(counter, slot, 1);
+  }
+}
+
 /** Throws with a description of the first broken promise. */
 export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
+  checkTopologyReplay(s, batch);
   const all = placementsOf(s, batch);
   const beforeBooks = books(s, all.filter((p) => !p.fresh));
   const afterBooks = books(s, all);
