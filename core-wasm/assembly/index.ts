@@ -13,6 +13,26 @@ export function init(): void {
   L.init();
 }
 
+export function layoutGeneration(): i32 {
+  return L.layoutGen;
+}
+
+/**
+ * Commit (sign +1) or release (−1) item `item` on many hosts: `n` (slot, count) pairs of i32 at
+ * the hostOf buffer (sized by ensurePairs). One call for a template's whole placement map.
+ */
+export function ensurePairs(n: i32): void {
+  L.ensureHostOf(2 * n);
+}
+
+export function commitMany(item: i32, n: i32, sign: i32): void {
+  for (let k = 0; k < n; k++) {
+    const slot = load<i32>(L.at32(L.hostOf, 2 * k));
+    const count = load<i32>(L.at32(L.hostOf, 2 * k + 1));
+    commitItem(item, slot, sign * count);
+  }
+}
+
 /** Publish current table addresses and capacities (order documented in core-wasm/src/layout.ts). */
 let slot = 0;
 

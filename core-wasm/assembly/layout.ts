@@ -123,8 +123,12 @@ export let shapeUtil: usize = 0; // i32 [MAX_DIMS]
 export let shapeScore: usize = 0; // i32 [MAX_DIMS] (already ×10)
 export let orderPolicy: i32 = 0;
 
+/** Bumped by every table allocation: the TypeScript side rebuilds its views when it moves. */
+export let layoutGen: i32 = 0;
+
 /** Zeroed allocation. */
 export function calloc(bytes: usize): usize {
+  layoutGen++;
   const p = heap.alloc(bytes < 16 ? 16 : bytes);
   memory.fill(p, 0, bytes);
   return p;

@@ -339,9 +339,11 @@ export interface Backend {
   admit(cls: number): Failure | null;
   /** Place a batch: order, admit, filter, score, select and commit each instance. */
   placeBatch(items: readonly BatchItem[]): BatchResult;
-  /** Record a workload as running on a host (already bound, or bound by the extender) without checks. */
-  commit(cls: number, slot: number): void;
-  release(cls: number, slot: number): void;
+  /** Record `count` (default 1) workloads as running on a host (already bound, or bound by the extender) without checks. */
+  commit(cls: number, slot: number, count?: number): void;
+  release(cls: number, slot: number, count?: number): void;
+  /** commit() for many hosts at once: (slot, count) pairs. */
+  commitMany(cls: number, pairs: Int32Array): void;
   /** Every ledger, with `namespaces` rows of namespace usage. */
   ledger(namespaces: number): Ledger;
 }

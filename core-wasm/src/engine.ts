@@ -214,7 +214,8 @@ export class Engine {
   private readonly constraintIds = new Map<string, number>();
   private readonly classIds = new Map<string, number>();
   private classes: ClassRecord[] = [];
-  private readonly placements = new Map<string, { cls: number; slot: number }>();
+  /** Tracked placements: class × SLOT_SPACE + slot (numbers, and names keyed without concatenation: a million of them). */
+  private readonly placements = new PlacementRegistry();
   private readonly topology = new TopologyRegistry((key) => this.column(key));
   private syncedEpoch = 0;
   /** Placed workloads per class and host: memberships can grow after placement (backfill). */
@@ -635,7 +636,36 @@ export class Engine {
 
   /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
   bindExisting(templates: readonly WorkloadTemplate[]): void {
-    for (const t of templates) t.instances.forEach((inst, j) => inst.boundHost !== undefined && this.bind(t, j, inst.boundHost));
+    for (const t of templates) {
+      // One backend call per template, counts per host: restarts replay a million placements.
+      const counts = new Map<number, number>();
+      t.instances.forEach((inst, j) => {
+        if (inst.boundHost === undefined) return;
+        const slot = this.slotOrThrow(t, j, inst.boundHost);
+        counts.set(slot, (counts.get(slot) ?? 0) + 1);
+      });
+      if (counts.size === 0) continue;
+      const { cls } = this.compile(t);
+      this.syncTopology();
+      const pairs = new Int32Array(2 * counts.size);
+      let k = 0;
+      for (const [slot, n] of counts) {
+        pairs[k++] = slot;
+        pairs[k++] = n;
+        this.trackPlaced(cls, slot, n);
+      }
+      this.backend.commitMany(cls, pairs);
+      if (this.track) t.instances.forEach((inst, j) => inst.boundHost !== undefined && this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(cls, this.hostSlots.get(inst.boundHost)!)));
+    }
+  }
+
+  private slotOrThrow(t: WorkloadTemplate, j: number, hostName: string): number {
+    const slot = this.hostSlots.get(hostName);
+    if (slot === undefined || !this.hosts[slot].present) {
+      const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
+      throw new InputError(t.source, field, `host ${JSON.stringify(hostName)} is not among the hosts`, `${t.kind} ${t.namespace}/${t.instances[j].name}`);
+    }
+    return slot;
   }
 
   /**
@@ -676,7 +706,7 @@ export class Engine {
         const j = instances[n];
         o.hosts[j] = this.hosts[slot].obj.name;
         o.placed[j] = true;
-        if (this.track) this.placements.set(workloadKey(o.template, j), { cls: it.cls, slot });
+        if (this.track) this.placements.set(o.template.kind, o.template.namespace, o.template.instances[j].name, pack(it.cls, slot));
       }
       p += it.count;
       const f = result.failures[k];
@@ -687,40 +717,35 @@ export class Engine {
 
   /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */
   bind(t: WorkloadTemplate, j: number, hostName: string): void {
-    const slot = this.hostSlots.get(hostName);
-    if (slot === undefined || !this.hosts[slot].present) {
-      const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
-      throw new InputError(t.source, field, `host ${JSON.stringify(hostName)} is not among the hosts`, `${t.kind} ${t.namespace}/${t.instances[j].name}`);
-    }
+    const slot = this.slotOrThrow(t, j, hostName);
     const { cls } = this.compile(t);
     this.syncTopology();
     this.backend.commit(cls, slot);
     this.trackPlaced(cls, slot, 1);
-    if (this.track) this.placements.set(workloadKey(t, j), { cls, slot });
+    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(cls, slot));
   }
 
   /** Release a tracked workload; false when placer does not know it. */
   release(kind: string, namespace: string, name: string): boolean {
-    const key = `${kind}/${namespace}/${name}`;
-    const p = this.placements.get(key);
-    if (!p) return false;
+    const packed = this.placements.get(kind, namespace, name);
+    if (packed === undefined) return false;
+    const p = unpack(packed);
     this.backend.release(p.cls, p.slot);
     this.trackPlaced(p.cls, p.slot, -1);
-    this.placements.delete(key);
+    this.placements.delete(kind, namespace, name);
     return true;
   }
 
   /** The host a tracked workload runs on, or undefined. */
   placementOf(kind: string, namespace: string, name: string): string | undefined {
-    const p = this.placements.get(`${kind}/${namespace}/${name}`);
-    return p ? this.hosts[p.slot].obj.name : undefined;
+    const packed = this.placements.get(kind, namespace, name);
+    return packed === undefined ? undefined : this.hosts[unpack(packed).slot].obj.name;
   }
 
   /** Every tracked placement: `kind/namespace/name` → host. */
   *trackedPlacements(): IterableIterator<{ kind: string; namespace: string; name: string; host: string }> {
-    for (const [key, p] of this.placements) {
-      const [kind, namespace, ...rest] = key.split('/');
-      yield { kind, namespace, name: rest.join('/'), host: this.hosts[p.slot].obj.name };
+    for (const [kind, namespace, name, packed] of this.placements.entries()) {
+      yield { kind, namespace, name, host: this.hosts[unpack(packed).slot].obj.name };
     }
   }
 
@@ -761,8 +786,10 @@ export class Engine {
     if (slot === undefined || !this.hosts[slot].present) return `host ${JSON.stringify(hostName)} is not known to placer`;
     const released: { cls: number; slot: number }[] = [];
     for (const key of victims) {
-      const p = this.placements.get(key);
-      if (!p) continue;
+      const [kind, namespace, ...rest] = key.split('/');
+      const packed = this.placements.get(kind, namespace, rest.join('/'));
+      if (packed === undefined) continue;
+      const p = unpack(packed);
       this.backend.release(p.cls, p.slot);
       released.push(p);
     }
@@ -798,7 +825,7 @@ export class Engine {
     }
     this.backend.commit(c.cls, slot);
     this.trackPlaced(c.cls, slot, 1);
-    if (this.track) this.placements.set(workloadKey(t, j), { cls: c.cls, slot });
+    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(c.cls, slot));
     return null;
   }
 
@@ -933,9 +960,37 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function workloadKey(t: WorkloadTemplate, j: number): string {
-  return `${t.kind}/${t.namespace}/${t.instances[j].name}`;
+/** Workload name → packed placement, per kind and namespace. */
+class PlacementRegistry {
+  private readonly byScope = new Map<string, Map<string, number>>();
+  private scope(kind: string, namespace: string, create: boolean): Map<string, number> | undefined {
+    const key = `${kind}/${namespace}`;
+    let m = this.byScope.get(key);
+    if (!m && create) this.byScope.set(key, (m = new Map()));
+    return m;
+  }
+  set(kind: string, namespace: string, name: string, packed: number): void {
+    this.scope(kind, namespace, true)!.set(name, packed);
+  }
+  get(kind: string, namespace: string, name: string): number | undefined {
+    return this.scope(kind, namespace, false)?.get(name);
+  }
+  delete(kind: string, namespace: string, name: string): void {
+    this.scope(kind, namespace, false)?.delete(name);
+  }
+  *entries(): IterableIterator<[string, string, string, number]> {
+    for (const [scope, m] of this.byScope) {
+      const slash = scope.indexOf('/');
+      for (const [name, packed] of m) yield [scope.slice(0, slash), scope.slice(slash + 1), name, packed];
+    }
+  }
 }
+
+/** Host slots stay below 2^24; class ids below 2^29: the pair fits a double exactly. */
+const SLOT_SPACE = 2 ** 24;
+const pack = (cls: number, slot: number): number => cls * SLOT_SPACE + slot;
+const unpack = (p: number): { cls: number; slot: number } => ({ cls: Math.floor(p / SLOT_SPACE), slot: p % SLOT_SPACE });
+
 
 function describeTemplate(t: WorkloadTemplate): string {
   return t.owner ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}` : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;

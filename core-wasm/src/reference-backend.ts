@@ -654,15 +654,20 @@ export class ReferenceBackend implements Backend {
     return this.maxAllocCache[d];
   }
 
-  commit(cls: number, slot: number): void {
-    this.apply(cls, slot, +1);
+  commit(cls: number, slot: number, count = 1): void {
+    this.apply(cls, slot, count);
   }
 
-  release(cls: number, slot: number): void {
-    this.apply(cls, slot, -1);
+  release(cls: number, slot: number, count = 1): void {
+    this.apply(cls, slot, -count);
   }
 
-  private apply(cls: number, slot: number, sign: 1 | -1): void {
+  commitMany(cls: number, pairs: Int32Array): void {
+    for (let k = 0; k < pairs.length; k += 2) this.apply(cls, pairs[k], pairs[k + 1]);
+  }
+
+  /** Add (sign > 0) or remove (sign < 0) |sign| workloads of class cls on host slot. */
+  private apply(cls: number, slot: number, sign: number): void {
     const c = this.classes[cls];
     const h = this.hosts[slot];
     this.addFree(h, -1);
@@ -687,7 +692,7 @@ export class ReferenceBackend implements Backend {
   }
 
   /** Add (sign +1) or remove (−1) host h's contribution max(0, alloc − used) to F, if schedulable. */
-  private addFree(h: Host, sign: 1 | -1): void {
+  private addFree(h: Host, sign: number): void {
     this.maxAllocCache = null;
     if (!h.present || h.unschedulable) return;
     for (let d = 0; d < MAX_DIMS; d++) {

@@ -31,6 +31,9 @@ interface Exports {
   memory: WebAssembly.Memory;
   init(): void;
   layout(): number;
+  layoutGeneration(): number;
+  ensurePairs(n: number): void;
+  commitMany(item: number, n: number, sign: number): void;
   configure(nScoring: number, nBalanced: number, nShape: number, policy: number): void;
   ensureHosts(n: number): void;
   setHost(slot: number, unschedulable: number, nTaints: number): void;
@@ -54,6 +57,20 @@ interface Exports {
   admit(item: number): number;
   commit(item: number, slot: number, sign: number): void;
   recordFailure(item: number): void;
+}
+
+interface ItemViews {
+  req: Float64Array;
+  nzCpu: Float64Array;
+  nzMem: Float64Array;
+  ns: Int32Array;
+  prio: Int32Array;
+  strategy: Int32Array;
+  constraint: Int32Array;
+  count: Int32Array;
+  chargeOff: Int32Array;
+  chargeLen: Int32Array;
+  topoOff: Int32Array;
 }
 
 /** Field order of the table written by `layout()` in core-wasm/assembly/index.ts. */
@@ -123,10 +140,20 @@ export class WasmBackend implements Backend {
   /** Re-read table addresses (tables move when they grow; memory.grow detaches old views). */
   private refresh(): void {
     const ptr = this.x.layout();
-    this.buffer = this.x.memory.buffer;
-    const t = new Int32Array(this.buffer, ptr, LAYOUT_FIELDS.length);
-    const L = {} as Layout;
-    LAYOUT_FIELDS.forEach((f, i) => (L[f] = t[i]));
+    const gen = this.x.layoutGeneration();
+    if (this.x.memory.buffer !== this.buffer || ptr !== this.tablePtr) {
+      this.buffer = this.x.memory.buffer;
+      this.tablePtr = ptr;
+      this.table = new Int32Array(this.buffer, ptr, LAYOUT_FIELDS.length);
+      this.cached = null;
+    }
+    if (gen !== this.gen) {
+      this.gen = gen;
+      this.cached = null;
+    }
+    const t = this.table;
+    const L = this.L ?? ({} as Layout);
+    for (let i = 0; i < LAYOUT_FIELDS.length; i++) L[LAYOUT_FIELDS[i]] = t[i];
     this.L = L;
     if (L.hostCap !== this.logCap) {
       // Math.log as JavaScript computes it: the reference engine calls the same function.
@@ -136,6 +163,31 @@ export class WasmBackend implements Backend {
     }
   }
   private logCap = -1;
+  private tablePtr = -1;
+  private table!: Int32Array;
+  private gen = -1;
+  /** Typed views over the item scratch, valid until a table moves (see refresh). */
+  private cached: ItemViews | null = null;
+
+  private itemViews(): ItemViews {
+    if (this.cached) return this.cached;
+    const L = this.L;
+    const n = L.itemCap;
+    this.cached = {
+      req: this.f64(L.itemReq, n * L.itemDims),
+      nzCpu: this.f64(L.itemNzCpu, n),
+      nzMem: this.f64(L.itemNzMem, n),
+      ns: this.i32(L.itemNs, n),
+      prio: this.i32(L.itemPrio, n),
+      strategy: this.i32(L.itemStrategy, n),
+      constraint: this.i32(L.itemConstraint, n),
+      count: this.i32(L.itemCount, n),
+      chargeOff: this.i32(L.itemChargeOff, n),
+      chargeLen: this.i32(L.itemChargeLen, n),
+      topoOff: this.i32(L.itemTopoOff, n),
+    };
+    return this.cached;
+  }
 
   private f64(ptr: number, len: number) {
     return new Float64Array(this.buffer, ptr, len);
@@ -279,20 +331,10 @@ export class WasmBackend implements Backend {
     this.refresh();
     const L = this.L;
     const n = L.itemCap;
-    const req = this.f64(L.itemReq, n * dims);
-    const nzCpu = this.f64(L.itemNzCpu, n);
-    const nzMem = this.f64(L.itemNzMem, n);
-    const ns = this.i32(L.itemNs, n);
-    const prio = this.i32(L.itemPrio, n);
-    const strategy = this.i32(L.itemStrategy, n);
-    const constraint = this.i32(L.itemConstraint, n);
-    const count = this.i32(L.itemCount, n);
-    const chargeOff = this.i32(L.itemChargeOff, n);
-    const chargeLen = this.i32(L.itemChargeLen, n);
-    const chargeEntry = this.i32(L.chargeEntry, Math.max(charges, 1));
-    const chargeAmount = this.i64(L.chargeAmount, Math.max(charges, 1));
-    const topoOff = this.i32(L.itemTopoOff, n);
-    const topoPool = this.i32(L.topoPool, Math.max(topoWords, 1));
+    const { req, nzCpu, nzMem, ns, prio, strategy, constraint, count, chargeOff, chargeLen, topoOff } = this.itemViews();
+    const chargeEntry = charges > 0 ? this.i32(L.chargeEntry, charges) : null;
+    const chargeAmount = charges > 0 ? this.i64(L.chargeAmount, charges) : null;
+    const topoPool = topoWords > 0 ? this.i32(L.topoPool, topoWords) : null;
     let k = 0;
     let tw = 0;
     items.forEach((it, i) => {
@@ -307,15 +349,15 @@ export class WasmBackend implements Backend {
       count[i] = it.count;
       chargeOff[i] = k;
       for (const ch of this.chargesOf(c)) {
-        chargeEntry[k] = ch.entry;
-        chargeAmount[k] = ch.amount;
+        chargeEntry![k] = ch.entry;
+        chargeAmount![k] = ch.amount;
         k++;
       }
       chargeLen[i] = k - chargeOff[i];
       const words = this.topologyOf(c);
       if (words) {
         topoOff[i] = tw;
-        topoPool.set(words, tw);
+        topoPool!.set(words, tw);
         tw += words.length;
       } else topoOff[i] = -1;
     });
@@ -433,18 +475,30 @@ export class WasmBackend implements Backend {
     return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), sequence };
   }
 
-  commit(cls: number, slot: number): void {
+  commit(cls: number, slot: number, count = 1): void {
     this.writeItems([{ cls, count: 1 }]);
-    this.x.commit(0, slot, 1);
+    this.x.commit(0, slot, count);
     this.refresh();
-    this.placedCount[cls]++;
+    this.placedCount[cls] += count;
   }
 
-  release(cls: number, slot: number): void {
+  release(cls: number, slot: number, count = 1): void {
     this.writeItems([{ cls, count: 1 }]);
-    this.x.commit(0, slot, -1);
+    this.x.commit(0, slot, -count);
     this.refresh();
-    this.placedCount[cls]--;
+    this.placedCount[cls] -= count;
+  }
+
+  commitMany(cls: number, pairs: Int32Array): void {
+    const n = pairs.length / 2;
+    if (n === 0) return;
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.ensurePairs(n);
+    this.refresh();
+    this.i32(this.L.hostOf, pairs.length).set(pairs);
+    this.x.commitMany(0, n, 1);
+    this.refresh();
+    for (let k = 1; k < pairs.length; k += 2) this.placedCount[cls] += pairs[k];
   }
 
   ledger(namespaces = 0): Ledger {

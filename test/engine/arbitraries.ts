@@ -41,7 +41,7 @@ export interface Scenario {
   quotaCount: number;
   entries: QuotaEntrySpec[];
   reservations: bigint[][]; // per namespace
-  bound: { cls: number; slot: number }[];
+  bound: { cls: number; slot: number; count: number }[];
   batch: { cls: number; count: number }[];
   namespaces: number;
   /** Counter backfills applied before anything is bound (addCounter). */
@@ -208,7 +208,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         { minLength: base.namespaces, maxLength: base.namespaces },
       ),
       reserveMask: fc.integer({ min: 0, max: 15 }),
-      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat() }), { maxLength: 8 }),
+      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })) }), { maxLength: 8 }),
       batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 10 }),
       backfill: fc.array(fc.tuple(fc.integer({ min: 0, max: COUNTERS - 1 }), fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }),
     });
@@ -274,7 +274,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         }
         return a;
       }),
-      bound: slots === 0 ? [] : g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % slots })),
+      bound: slots === 0 ? [] : g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % slots, count: b.count })),
       batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
       namespaces: base.namespaces,
       backfill: slots === 0 ? [] : g.backfill.map(([counter, slot, n]): [number, number, number] => [counter, slot % slots, n]),

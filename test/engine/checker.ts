@@ -14,7 +14,7 @@ interface Placement {
 }
 
 function placementsOf(s: Scenario, batch: BatchResult): Placement[] {
-  const out: Placement[] = s.bound.filter((p) => !s.removed.includes(p.slot)).map((p) => ({ ...p, fresh: false }));
+  const out: Placement[] = s.bound.filter((p) => !s.removed.includes(p.slot)).flatMap((p) => Array.from({ length: p.count }, () => ({ cls: p.cls, slot: p.slot, fresh: false })));
   let p = 0;
   for (const it of s.batch) {
     for (let j = 0; j < it.count; j++) if (batch.hostOf[p + j] >= 0) out.push({ cls: it.cls, slot: batch.hostOf[p + j], fresh: true });
@@ -124,7 +124,7 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
   const get = (c: number, slot: number) => counters.get(`${c}/${slot}`) ?? 0;
   const add = (c: number, slot: number, n: number) => counters.set(`${c}/${slot}`, get(c, slot) + n);
   for (const [c, slot, n] of s.backfill) add(c, slot, n);
-  for (const p of s.bound) if (!s.removed.includes(p.slot)) for (const c of s.classes[p.cls].topology?.counters ?? []) add(c, p.slot, 1);
+  for (const p of s.bound) if (!s.removed.includes(p.slot)) for (const c of s.classes[p.cls].topology?.counters ?? []) add(c, p.slot, p.count);
   const present = (slot: number) => !s.removed.includes(slot);
   const label = (slot: number, col: number) => s.hosts[slot].labels[col] ?? 0;
   const slots = s.hosts.map((_, i) => i).filter(present);

@@ -27,7 +27,7 @@ export function setup(b: Backend, s: Scenario): void {
   b.setQuotas(s.entries, s.quotaCount);
   s.reservations.forEach((r, ns) => b.setReservation(ns, r));
   for (const [counter, slot, n] of s.backfill) b.addCounter(counter, slot, n);
-  for (const p of s.bound) if (!s.removed.includes(p.slot)) b.commit(p.cls, p.slot);
+  for (const p of s.bound) if (!s.removed.includes(p.slot)) b.commit(p.cls, p.slot, p.count);
 }
 
 export function drive(b: Backend, s: Scenario): Observed {
