@@ -14,14 +14,20 @@
 // the ReplicaSet name `<deploy>-<hash>` / the `pod-template-hash` label; for Jobs the job-name
 // label) count toward its replicas, so a `kubectl get all -o json` dump is not counted twice.
 // ReplicaSets owned by a Deployment in the input are not expanded on their own.
+//
+// Every replica carries the template's inter-pod affinity and topology spread terms, with
+// matchLabelKeys / mismatchLabelKeys merged against the labels the replica gets (for a
+// Deployment, the template's labels plus pod-template-hash), as the API server merges them when
+// the controller creates the pod. Labels other controllers add pod by pod (a StatefulSet pod's
+// name, a Job's completion index) are not part of the template, so they are not merged.
 
 import type { WorkloadInstance, WorkloadTemplate } from '../model/types.js';
-import type { Field } from './fields.js';
+import { childPath, type Field } from './fields.js';
 import { controllerOf, type ObjectReader, type OwnerRef } from './meta.js';
 import { canonicalJson, generateNames, MAX_GENERATED_NAME_LENGTH, templateHash } from './names.js';
 import { setOrigin } from './origin.js';
 import { Ownership, POD_TEMPLATE_HASH } from './ownership.js';
-import { isTerminal, readPodShape, shapeKey, type PodRecord, type PodShape } from './pod.js';
+import { constraintsFor, isTerminal, POD_GROUP_LABEL, readPodShapeAndConstraints, shapeKey, type PodConstraints, type PodRecord, type PodShape } from './pod.js';
 
 export type ControllerKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Job';
 
@@ -46,6 +52,8 @@ export interface ControllerRecord {
   owner?: OwnerRef;
   /** Shape of spec.template (its labels are the template's). */
   shape: PodShape;
+  /** The template's label-dependent terms as written, merged again with the labels the controller adds. */
+  constraints: PodConstraints;
   /** Canonical JSON of spec.template without the pod-template-hash label: hashing and RS matching. */
   templateJson: string;
   replicas: number;
@@ -145,7 +153,7 @@ export function readController(r: ObjectReader, order: number): ControllerRecord
     checkSelector(r, templateLabels);
     checkRestartPolicy(podSpec.at('restartPolicy'), ['Always'], false);
   }
-  const shape = readPodShape(podSpec, templateLabels);
+  const { shape, constraints } = readPodShapeAndConstraints(podSpec, templateLabels);
   const rawTemplate = withoutHashLabel(template.value);
   const owner = controllerOf(r.meta);
   return {
@@ -156,6 +164,7 @@ export function readController(r: ObjectReader, order: number): ControllerRecord
     ...(r.meta.uid !== undefined && { uid: r.meta.uid }),
     ...(owner !== undefined && { owner }),
     shape,
+    constraints,
     templateJson: canonicalJson(rawTemplate),
     replicas: kind === 'Job' ? 0 : spec.at('replicas').int(1, 0),
     ...(kind === 'Deployment' && r.root.get('status.collisionCount').isSet && { collisionCount: r.root.get('status.collisionCount').optInt(0)! }),
@@ -262,6 +271,7 @@ function expandJob(j: ControllerRecord, activePods: PodRecord[], succeededPods: 
 }
 
 function newTemplate(shape: PodShape, namespace: string, owner: string | undefined, r: ObjectReader, specPath: string, labels = shape.labels): WorkloadTemplate {
+  const metadataPath = specPath === 'spec' ? 'metadata' : `${specPath.slice(0, -'.spec'.length)}.metadata`;
   const t: WorkloadTemplate = {
     kind: 'Pod',
     namespace,
@@ -273,7 +283,11 @@ function newTemplate(shape: PodShape, namespace: string, owner: string | undefin
   };
   return setOrigin(t, {
     object: r.label,
-    fields: { priorityClassName: `${specPath}.priorityClassName`, priority: `${specPath}.priority` },
+    fields: {
+      priorityClassName: `${specPath}.priorityClassName`,
+      priority: `${specPath}.priority`,
+      podGroupLabel: childPath(`${metadataPath}.labels`, POD_GROUP_LABEL),
+    },
   });
 }
 
@@ -345,8 +359,9 @@ export function expandWorkloads(pods: readonly PodRecord[], controllers: readonl
       : c.kind === 'Job' ? expandJob(c, active, mine.filter((p) => p.phase === 'Succeeded'), taken)
       : { names: generateNames(`${c.name}-`, Math.max(0, c.replicas - active.length), taken, (i) => `${c.name}/${i}`) };
     const labels = exp.extraLabels ? new Map([...c.shape.labels, ...exp.extraLabels]) : c.shape.labels;
-    const group = groupFor(`${c.namespace}\u0000${owner}\u0000${shapeKey(c.shape)}`, () =>
-      newTemplate(c.shape, c.namespace, owner, c.reader, 'spec.template.spec', labels),
+    const shape: PodShape = exp.extraLabels ? { ...c.shape, labels, ...constraintsFor(c.constraints, labels) } : c.shape;
+    const group = groupFor(`${c.namespace}\u0000${owner}\u0000${shapeKey(shape)}`, () =>
+      newTemplate(shape, c.namespace, owner, c.reader, 'spec.template.spec', labels),
     );
     for (const p of active) addOwnedPod(p, owner);
     for (const name of exp.names) group.instances.push({ name });

@@ -1,10 +1,12 @@
 // Pod (and pod template) → the placement shape of a WorkloadTemplate: the API server's defaulting
 // and validation of resources, then kube-scheduler's request math (requests.ts), quota facts
-// (missing requests/limits, BestEffort, Terminating), node selection and tolerations.
+// (missing requests/limits, BestEffort, Terminating), node selection, tolerations, inter-pod
+// affinity (interpod.ts) and topology spread (spread.ts).
 
 import type { WorkloadTemplate } from '../model/types.js';
 import { readNodeAffinity } from './affinity.js';
 import type { Field } from './fields.js';
+import { mergePodAffinity, readPodAffinity, type RawPodAffinity } from './interpod.js';
 import type { ObjectReader, OwnerRef } from './meta.js';
 import { quantityString, type Quantity } from './quantity.js';
 import {
@@ -25,6 +27,7 @@ import {
   toAmounts,
   toNano,
 } from './resources.js';
+import { mergeTopologySpread, readTopologySpread, type RawSpread } from './spread.js';
 import { readTolerations } from './tolerations.js';
 
 /** Everything of a WorkloadTemplate that comes from the pod spec (identity and instances excluded). */
@@ -87,11 +90,31 @@ function readPodResources(spec: Field): PodResources {
   });
 }
 
+/** The label-dependent constraints of a pod spec as written: merged per pod by `constraintsFor`. */
+export interface PodConstraints {
+  affinity: RawPodAffinity;
+  spread: RawSpread[];
+}
+
+export function readPodConstraints(spec: Field): PodConstraints {
+  return { affinity: readPodAffinity(spec.at('affinity')), spread: readTopologySpread(spec.at('topologySpreadConstraints')) };
+}
+
+/** What a pod with `labels` carries: matchLabelKeys / mismatchLabelKeys merged as the API server does. */
+export function constraintsFor(c: PodConstraints, labels: ReadonlyMap<string, string>): Pick<PodShape, 'podAffinity' | 'podAntiAffinity' | 'topologySpread'> {
+  return { ...mergePodAffinity(c.affinity, labels), topologySpread: mergeTopologySpread(c.spread, labels) };
+}
+
 /**
  * A pod spec's placement shape. `spec` is `spec` of a Pod or `spec.template.spec` of a
  * controller; `labels` are the pod's (template's) labels.
  */
 export function readPodShape(spec: Field, labels: Map<string, string>): PodShape {
+  return readPodShapeAndConstraints(spec, labels).shape;
+}
+
+/** readPodShape, also returning the constraints as written (a controller merges them again with the labels it adds). */
+export function readPodShapeAndConstraints(spec: Field, labels: Map<string, string>): { shape: PodShape; constraints: PodConstraints } {
   const pod = readPodResources(spec);
   const nz = toAmounts(podRequests(pod, NON_ZERO_DEFAULTS));
   const affinity = readNodeAffinity(spec.at('affinity'));
@@ -101,7 +124,8 @@ export function readPodShape(spec: Field, labels: Map<string, string>): PodShape
   const priorityClassName = spec.at('priorityClassName').optString() || undefined;
   const priority = spec.at('priority').optInt();
   const preemptionPolicy = spec.at('preemptionPolicy').optEnum(PREEMPTION_POLICIES);
-  return {
+  const constraints = readPodConstraints(spec);
+  const shape: PodShape = {
     requests: toAmounts(podRequests(pod)),
     limits: toAmounts(podLimits(pod)),
     nonZeroRequests: { cpu: nz.get('cpu') ?? 0n, memory: nz.get('memory') ?? 0n },
@@ -117,7 +141,9 @@ export function readPodShape(spec: Field, labels: Map<string, string>): PodShape
     preferredAffinity: affinity.preferred,
     tolerations: readTolerations(spec.at('tolerations')),
     labels,
+    ...constraintsFor(constraints, labels),
   };
+  return { shape, constraints };
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -158,7 +184,17 @@ export function readPod(r: ObjectReader, order: number, owner: OwnerRef | undefi
   };
 }
 
-/** Identity of a shape for grouping identical pods into one template (labels excluded). */
+/** JSON with Maps as sorted entry lists, for selectors inside terms. */
+const keyJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? [...(x as Map<string, unknown>)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : x));
+
+/** The label that puts a pod in a coscheduling PodGroup (podgroup.ts). */
+export const POD_GROUP_LABEL = 'scheduling.x-k8s.io/pod-group';
+
+/**
+ * Identity of a shape for grouping identical pods into one template. Labels are excluded, except
+ * the PodGroup label, which decides the gang; label-dependent terms are compared merged.
+ */
 export function shapeKey(s: PodShape): string {
   const map = (m: Map<string, unknown>): [string, string][] =>
     [...m].map(([k, v]) => [k, String(v)] as [string, string]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -178,5 +214,7 @@ export function shapeKey(s: PodShape): string {
     s.requiredAffinity,
     s.preferredAffinity,
     s.tolerations,
+    keyJson([s.podAffinity, s.podAntiAffinity, s.topologySpread]),
+    s.labels.get(POD_GROUP_LABEL) ?? null,
   ]);
 }
