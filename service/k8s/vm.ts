@@ -31,13 +31,17 @@
 // 6. Placement. `status.nodeName` (v1alpha5+) or `status.host` (v1alpha1..4) means the VM already
 //    runs on that host: it consumes capacity and quota there. Every power state counts: a
 //    powered-off VM keeps its reservation in quota and its slot on the host.
+// 7. Affinity. `spec.affinity` (v1alpha2+) becomes podAffinity / podAntiAffinity: the mapping is
+//    documented in vmaffinity.ts. A VM has no node selector, tolerations or topology spread.
 
 import { InputError } from '../model/errors.js';
 import type { VMClassObj, VMObj, WorkloadTemplate } from '../model/types.js';
 import type { Field } from './fields.js';
 import { splitApiVersion, type ObjectReader } from './meta.js';
-import { setOrigin } from './origin.js';
+import { emptyInterPod } from './interpod.js';
+import { originOf, setOrigin } from './origin.js';
 import { milliValue, value, type Quantity } from './quantity.js';
+import { readVMAffinity } from './vmaffinity.js';
 
 const VERSION_ORDER = ['v1alpha1', 'v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5', 'v1alpha6'];
 const versionIndex = (apiVersion: string): number => VERSION_ORDER.indexOf(splitApiVersion(apiVersion).version);
@@ -97,6 +101,7 @@ export function readVirtualMachine(r: ObjectReader): VMObj {
   const primaryHost = v >= 4 ? 'nodeName' : 'host';
   const boundHost =
     status.at(primaryHost).optString() || status.at(primaryHost === 'host' ? 'nodeName' : 'host').optString() || undefined;
+  const affinity = readVMAffinity(spec.at('affinity'), v >= 1);
 
   const vm: VMObj = {
     name: r.meta.name,
@@ -110,6 +115,7 @@ export function readVirtualMachine(r: ObjectReader): VMObj {
     ...(boundHost !== undefined && { boundHost }),
     ...(powerState !== undefined && { powerState }),
     labels: r.meta.labels,
+    ...affinity,
     source: r.source,
   };
   return setOrigin(vm, { object: r.label, fields: { className: classField } });
@@ -170,11 +176,12 @@ export function vmToWorkload(vm: VMObj, cls: VMClassObj | undefined, cpuMhzPerCo
   const memorySize = vm.size.memory ?? cls?.memory ?? 0n;
   if (vcpus <= 0n || memorySize <= 0n) {
     const what = vcpus <= 0n ? 'vCPUs (spec.hardware.cpus)' : 'memory (spec.hardware.memory)';
+    const origin = originOf(vm);
     throw new InputError(
       vm.source,
-      cls ? 'spec.className' : 'spec.resources.size',
+      cls ? (origin?.fields.className ?? 'spec.className') : 'spec.resources.size',
       cls ? `VirtualMachineClass ${cls.name} declares no ${what}` : 'Required value: spec.resources.size.cpu and spec.resources.size.memory are required without a class',
-      `VirtualMachine ${vm.namespace}/${vm.name}`,
+      origin?.object ?? `VirtualMachine ${vm.namespace}/${vm.name}`,
     );
   }
   const mhz = (v: bigint | undefined): bigint | undefined => (v === undefined ? undefined : mhzToMillicores(v, cpuMhzPerCore));
@@ -193,6 +200,7 @@ export function vmToWorkload(vm: VMObj, cls: VMClassObj | undefined, cpuMhzPerCo
   return {
     kind: 'VirtualMachine',
     namespace: vm.namespace,
+    ...(vm.owner !== undefined && { owner: vm.owner }),
     instances: [{ name: vm.name, ...(vm.uid !== undefined && { uid: vm.uid }), ...(vm.boundHost !== undefined && { boundHost: vm.boundHost }) }],
     requests,
     limits,
@@ -206,6 +214,10 @@ export function vmToWorkload(vm: VMObj, cls: VMClassObj | undefined, cpuMhzPerCo
     preferredAffinity: [],
     tolerations: [],
     labels: vm.labels,
+    podAffinity: vm.podAffinity ?? emptyInterPod(),
+    podAntiAffinity: vm.podAntiAffinity ?? emptyInterPod(),
+    topologySpread: [],
+    ...(vm.gang !== undefined && { gang: vm.gang }),
     source: vm.source,
   };
 }

@@ -272,6 +272,14 @@ export interface VMObj {
   boundHost?: string;
   powerState?: string;
   labels: Map<string, string>;
+  /** spec.affinity vmAffinity (v1alpha2+), as inter-workload terms; absent = none. */
+  podAffinity?: InterPodAffinity;
+  /** spec.affinity vmAntiAffinity (v1alpha2+); guest-cluster control-plane VMs: one per host. */
+  podAntiAffinity?: InterPodAffinity;
+  /** Guest-cluster VMs: the object they stand for, `TanzuKubernetesCluster/x` or `Cluster/x`. */
+  owner?: string;
+  /** Guest-cluster VMs: the whole cluster is one gang. */
+  gang?: GangRef;
   source: SourceRef;
 }
 

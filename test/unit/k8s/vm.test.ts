@@ -195,3 +195,117 @@ describe('bad VMs', () => {
     expect(parsed.ignored).toEqual([{ kind: 'VirtualMachine', name: 'x/kv', source: { file: 'test.yaml', doc: 0, path: '' } }]);
   });
 });
+
+describe('VirtualMachine spec.affinity', () => {
+  const ZONE = 'topology.kubernetes.io/zone';
+  const HOST = 'kubernetes.io/hostname';
+  const term = (matchLabels: Record<string, string>, topologyKey: string) => ({
+    labelSelector: { matchLabels: new Map(Object.entries(matchLabels)), matchExpressions: [] },
+    namespaces: [],
+    namespaceSelector: null,
+    topologyKey,
+  });
+  const cls = vmClass('small').ns('vms').hardware(2, '4Gi');
+
+  it('maps vmAffinity / vmAntiAffinity to pod-affinity terms; preferred terms get weight 1', () => {
+    const t = one([
+      cls.obj(),
+      vm('db-1')
+        .ns('vms')
+        .labels({ app: 'db' })
+        .className('small')
+        .affinity({
+          vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: ZONE }] },
+          vmAntiAffinity: {
+            requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: HOST }],
+            preferredDuringSchedulingPreferredDuringExecution: [
+              { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'db-replica'] }] }, topologyKey: ZONE },
+            ],
+            requiredDuringSchedulingRequiredDuringExecution: [{ labelSelector: { matchLabels: { role: 'primary' } }, topologyKey: ZONE }],
+          },
+        })
+        .patch({ spec: { groupName: 'db-group' } })
+        .obj(),
+    ]);
+    expect(t.podAffinity).toEqual({ required: [term({ app: 'cache' }, ZONE)], preferred: [] });
+    expect(t.podAntiAffinity).toEqual({
+      required: [term({ app: 'db' }, HOST), term({ role: 'primary' }, ZONE)],
+      preferred: [
+        {
+          weight: 1,
+          term: {
+            labelSelector: { matchLabels: new Map(), matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'db-replica'] }] },
+            namespaces: [],
+            namespaceSelector: null,
+            topologyKey: ZONE,
+          },
+        },
+      ],
+    });
+    expect(t.topologySpread).toEqual([]);
+  });
+
+  it.each(['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'])('is read in %s', (v) => {
+    const t = one([
+      vmClass('small', v).ns('vms').hardware(2, '4Gi').obj(),
+      vm('x', v).ns('vms').className('small').affinity({ vmAntiAffinity: { preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { a: 'b' } }, topologyKey: HOST }] } }).obj(),
+    ]);
+    expect(t.podAntiAffinity!.preferred).toHaveLength(1);
+  });
+
+  it('a VM without affinity has empty terms', () => {
+    const t = one([cls.obj(), vm('plain').ns('vms').className('small').obj()]);
+    expect(t.podAffinity).toEqual({ required: [], preferred: [] });
+    expect(t.podAntiAffinity).toEqual({ required: [], preferred: [] });
+  });
+
+  const ANTI = 'spec.affinity.vmAntiAffinity.requiredDuringSchedulingPreferredDuringExecution[0]';
+  it.each<[string, string, Record<string, unknown>, string]>([
+    [
+      'affinity in v1alpha1',
+      'v1alpha1',
+      { vmAntiAffinity: {} },
+      'spec.affinity: field not declared in schema (spec.affinity is served from vmoperator.vmware.com/v1alpha2)',
+    ],
+    ['the pre-release zoneAffinity', 'v1alpha5', { zoneAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] } }, 'spec.affinity.zoneAffinity: field not declared in schema'],
+    [
+      'an IgnoredDuringExecution term',
+      'v1alpha5',
+      { vmAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST }] } },
+      'spec.affinity.vmAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: field not declared in schema',
+    ],
+    ['no topologyKey', 'v1alpha5', { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: {} }] } }, `${ANTI}.topologyKey: Required value`],
+    [
+      'an operator other than In',
+      'v1alpha6',
+      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }, topologyKey: ZONE }] } },
+      `${ANTI}.labelSelector.matchExpressions[0].operator: Unsupported value: "NotIn": supported values: "In"`,
+    ],
+    [
+      'a VM Operator label in matchLabels',
+      'v1alpha6',
+      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { 'vmoperator.vmware.com/paused': 'x' } }, topologyKey: ZONE }] } },
+      `${ANTI}.labelSelector.matchLabels: Forbidden: label selector can not contain VM Operator managed labels (vmoperator.vmware.com)`,
+    ],
+    [
+      'a host topology for vmAffinity',
+      'v1alpha6',
+      { vmAffinity: { preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: HOST }] } },
+      `spec.affinity.vmAffinity.preferredDuringSchedulingPreferredDuringExecution[0].topologyKey: Unsupported value: "${HOST}": supported values: "${ZONE}"`,
+    ],
+    [
+      'a rack topology for vmAntiAffinity',
+      'v1alpha6',
+      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'example.com/rack' }] } },
+      `${ANTI}.topologyKey: Unsupported value: "example.com/rack": supported values: "${ZONE}", "${HOST}"`,
+    ],
+    [
+      'In without values',
+      'v1alpha6',
+      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topologyKey: ZONE }] } },
+      `${ANTI}.labelSelector.matchExpressions[0].values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`,
+    ],
+  ])('rejects %s', (_name, v, affinity, tail) => {
+    expect(inputErrorOf(() => parseObjects([vm('v', v).ns('vms').className('small').affinity(affinity).obj()]))).toBe(`test.yaml: document 1 (VirtualMachine vms/v): ${tail}`);
+  });
+});
