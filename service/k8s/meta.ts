@@ -17,7 +17,15 @@ export type KnownKind =
   | 'PriorityClass'
   | 'VirtualMachine'
   | 'VirtualMachineClass'
-  | 'NamespacePolicy';
+  | 'NamespacePolicy'
+  | 'Namespace'
+  | 'PodDisruptionBudget'
+  | 'PodGroup'
+  | 'TanzuKubernetesCluster'
+  | 'Cluster'
+  | 'KubeadmControlPlane'
+  | 'MachineDeployment'
+  | 'VSphereMachineTemplate';
 
 interface KindInfo {
   group: string;
@@ -42,6 +50,15 @@ export const KINDS: Readonly<Record<KnownKind, KindInfo>> = {
   // v1alpha1 classes are cluster-scoped; v1alpha2 and later are namespaced
   VirtualMachineClass: { group: 'vmoperator.vmware.com', versions: VMOP_VERSIONS, namespaced: true, clusterScopedIn: ['v1alpha1'] },
   NamespacePolicy: { group: 'placer.dev', versions: ['v1alpha1'], namespaced: true },
+  Namespace: { group: '', versions: ['v1'], namespaced: false },
+  // policy/v1beta1 is no longer served (removed in Kubernetes 1.25)
+  PodDisruptionBudget: { group: 'policy', versions: ['v1'], namespaced: true },
+  PodGroup: { group: 'scheduling.x-k8s.io', versions: ['v1alpha1'], namespaced: true },
+  TanzuKubernetesCluster: { group: 'run.tanzu.vmware.com', versions: ['v1alpha1', 'v1alpha2', 'v1alpha3'], namespaced: true },
+  Cluster: { group: 'cluster.x-k8s.io', versions: ['v1beta1'], namespaced: true },
+  MachineDeployment: { group: 'cluster.x-k8s.io', versions: ['v1beta1'], namespaced: true },
+  KubeadmControlPlane: { group: 'controlplane.cluster.x-k8s.io', versions: ['v1beta1'], namespaced: true },
+  VSphereMachineTemplate: { group: 'vmware.infrastructure.cluster.x-k8s.io', versions: ['v1beta1'], namespaced: true },
 };
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {

@@ -1,20 +1,33 @@
-// Manifests → ParsedInput: dispatch by group and kind, reject duplicates, expand controllers.
-// Nothing is half-applied: the first bad object throws an InputError and no result is returned.
+// Manifests → ParsedInput: dispatch by group and kind, reject duplicates, expand controllers and
+// guest clusters, attach PodGroup gangs. Nothing is half-applied: the first bad object throws an
+// InputError and no result is returned.
 
 import { InputError } from '../model/errors.js';
 import type { ParsedInput } from '../model/types.js';
 import { expandWorkloads, readController, type ControllerRecord } from './controllers.js';
+import { readPodDisruptionBudget } from './disruption.js';
+import {
+  expandGuestClusters,
+  readCapiCluster,
+  readKubeadmControlPlane,
+  readMachineDeployment,
+  readTanzuKubernetesCluster,
+  readVSphereMachineTemplate,
+  type GuestClusterInput,
+} from './guestcluster.js';
 import type { Manifest } from './load.js';
 import { controllerOf, describeSource, knownKind, readObject, splitApiVersion, type ObjectReader } from './meta.js';
+import { readNamespace } from './namespace.js';
 import { readNode } from './node.js';
 import { isTerminal, readPod, type PodRecord } from './pod.js';
+import { assignPodGroups, readPodGroup, type PodGroupRecord } from './podgroup.js';
 import { checkOnePolicyPerNamespace, readNamespacePolicy } from './policy.js';
 import { checkSingleGlobalDefault, readPriorityClass } from './priority.js';
 import { readResourceQuota } from './quota.js';
 import { readVirtualMachine, readVirtualMachineClass } from './vm.js';
 
 export function emptyParsedInput(): ParsedInput {
-  return { hosts: [], quotas: [], policies: [], priorityClasses: [], vmClasses: [], workloads: [], vms: [], ignored: [] };
+  return { hosts: [], quotas: [], policies: [], priorityClasses: [], vmClasses: [], pdbs: [], namespaces: [], workloads: [], vms: [], ignored: [] };
 }
 
 /** Same kind, namespace and name twice is an error naming both places. */
@@ -36,6 +49,8 @@ export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
   const dups = new DuplicateCheck();
   const pods: PodRecord[] = [];
   const controllers: ControllerRecord[] = [];
+  const podGroups: PodGroupRecord[] = [];
+  const guests: GuestClusterInput = { tkcs: [], clusters: [], machineSets: [], templates: [] };
   manifests.forEach((m, order) => {
     const kind = knownKind(m);
     if (!kind) {
@@ -76,11 +91,39 @@ export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
       case 'VirtualMachineClass':
         out.vmClasses.push(readVirtualMachineClass(r));
         break;
+      case 'Namespace':
+        out.namespaces!.push(readNamespace(r));
+        break;
+      case 'PodDisruptionBudget':
+        out.pdbs!.push(readPodDisruptionBudget(r));
+        break;
+      case 'PodGroup':
+        podGroups.push(readPodGroup(r));
+        break;
+      case 'TanzuKubernetesCluster':
+        guests.tkcs.push(readTanzuKubernetesCluster(r, order));
+        break;
+      case 'Cluster':
+        guests.clusters.push(readCapiCluster(r, order));
+        break;
+      case 'KubeadmControlPlane':
+        guests.machineSets.push(readKubeadmControlPlane(r));
+        break;
+      case 'MachineDeployment':
+        guests.machineSets.push(readMachineDeployment(r));
+        break;
+      case 'VSphereMachineTemplate':
+        guests.templates.push(readVSphereMachineTemplate(r));
+        break;
     }
   });
   checkOnePolicyPerNamespace(out.policies);
   checkSingleGlobalDefault(out.priorityClasses);
   out.workloads = expandWorkloads(pods, controllers);
+  assignPodGroups(out.workloads, podGroups);
+  const expanded = expandGuestClusters(guests, out.vms);
+  out.vms.push(...expanded.vms);
+  out.ignored.push(...expanded.ignored);
   return out;
 }
 

@@ -1,7 +1,8 @@
-// ParsedInput → ClusterInput: VirtualMachines become WorkloadTemplates through their class (the
-// rule is documented at the top of vm.ts) and every PriorityClass reference is checked, as the
-// Priority admission plugin does. The built-in system-* classes exist in every cluster and are
-// added when the input does not declare them.
+// ParsedInput → ClusterInput: VirtualMachines (guest-cluster VMs included) become
+// WorkloadTemplates through their class (the rule is documented at the top of vm.ts) and every
+// PriorityClass reference is checked, as the Priority admission plugin does. The built-in
+// system-* classes exist in every cluster and are added when the input does not declare them.
+// PodDisruptionBudgets and Namespaces pass through.
 
 import { InputError } from '../model/errors.js';
 import type { ClusterInput, ParsedInput, PriorityClassObj, VMClassObj, VMObj, WorkloadTemplate } from '../model/types.js';
@@ -84,6 +85,8 @@ export function resolveInput(parsed: ParsedInput, opts: ResolveOptions): Cluster
     policies: parsed.policies,
     priorityClasses,
     vmClasses: parsed.vmClasses,
+    pdbs: parsed.pdbs ?? [],
+    namespaces: parsed.namespaces ?? [],
     workloads,
   };
 }

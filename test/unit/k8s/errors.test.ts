@@ -200,14 +200,14 @@ describe('bad objects anywhere', () => {
   });
 
   it('ignores kinds that carry nothing for placement, and does not check them for duplicates', () => {
-    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, data: { mode: 'fast' } };
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port: 80 }] } };
     const cfg = { apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', extenders: [] };
-    const parsed = parseObjects([ns, svc, ns, cfg]);
+    const parsed = parseObjects([cm, svc, cm, cfg]);
     expect(parsed.ignored.map((i) => `${i.kind} ${i.name} #${i.source.doc}`)).toEqual([
-      'Namespace shop #0',
+      'ConfigMap shop/settings #0',
       'Service shop/web #1',
-      'Namespace shop #2',
+      'ConfigMap shop/settings #2',
       'KubeSchedulerConfiguration  #3',
     ]);
   });

@@ -1,7 +1,7 @@
-// ResourceQuota and NamespacePolicy: the per-namespace objects.
+// ResourceQuota, NamespacePolicy and Namespace: the per-namespace objects.
 
 import { describe, expect, it } from 'vitest';
-import { inputErrorOf, parseObjects, policy, quota } from '../../fixtures/k8s.js';
+import { inputErrorOf, namespace, parseObjects, policy, quota, resolveObjects } from '../../fixtures/k8s.js';
 
 const Gi = 1024n ** 3n;
 
@@ -140,6 +140,47 @@ describe('NamespacePolicy', () => {
   it('allows at most one policy per namespace, naming both', () => {
     expect(inputErrorOf(() => parseObjects([policy('first').ns('a').obj(), policy('other').ns('b').obj(), policy('second').ns('a').obj()]))).toBe(
       'test.yaml: document 3 (NamespacePolicy a/second): namespace a already has NamespacePolicy first (test.yaml: document 1); at most one NamespacePolicy per namespace',
+    );
+  });
+});
+
+describe('Namespace', () => {
+  it('keeps its labels and always has kubernetes.io/metadata.name, as the API server sets it', () => {
+    const parsed = parseObjects([
+      namespace('payments').labels({ team: 'payments', 'kubernetes.io/metadata.name': 'spoofed' }).obj(),
+      namespace('web').obj(),
+    ]);
+    expect(parsed.namespaces).toEqual([
+      {
+        name: 'payments',
+        labels: new Map([['team', 'payments'], ['kubernetes.io/metadata.name', 'payments']]),
+        source: { file: 'test.yaml', doc: 0, path: '' },
+      },
+      { name: 'web', labels: new Map([['kubernetes.io/metadata.name', 'web']]), source: { file: 'test.yaml', doc: 1, path: '' } },
+    ]);
+    expect(parsed.ignored).toEqual([]);
+  });
+
+  it('passes through resolution; an undeclared namespace is not an error', () => {
+    const input = resolveObjects([namespace('a').obj(), quota('q').ns('undeclared').hard({ pods: '1' }).obj()]);
+    expect(input.namespaces!.map((n) => n.name)).toEqual(['a']);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'an upper-case name',
+      'Team-A',
+      `metadata.name: Invalid value: "Team-A": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    ],
+    ['a dotted name', 'team.a', 'metadata.name: Invalid value: "team.a": must not contain dots'],
+    ['a name over 63 bytes', 'n'.repeat(64), `metadata.name: Invalid value: "${'n'.repeat(64)}": must be no more than 63 bytes`],
+  ])('rejects %s', (_name, name, tail) => {
+    expect(inputErrorOf(() => parseObjects([namespace(name).obj()]))).toBe(`test.yaml: document 1 (Namespace ${name}): ${tail}`);
+  });
+
+  it('rejects a namespace declared twice', () => {
+    expect(inputErrorOf(() => parseObjects([namespace('a').obj(), namespace('a').obj()]))).toBe(
+      'test.yaml: document 2 (Namespace a): duplicate object: Namespace a is already defined in test.yaml: document 1',
     );
   });
 });
