@@ -1,0 +1,136 @@
+// DESIGN §5 targets, evaluated against the figures of a run. A target whose measurement did not
+// run (suite skipped or not selected, or a --quick run at a smaller size) is `met: null`.
+
+import { type Results, type TargetResult, dur, pct, ratio, si } from './report.js';
+
+type Figures = Record<string, number | string | boolean | null>;
+
+function num(f: Figures | undefined, key: string): number | null {
+  const v = f?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function evaluateTargets(r: Results): TargetResult[] {
+  const out: TargetResult[] = [];
+  const scan = r.suites.scan?.status === 'ok' ? r.suites.scan.figures : undefined;
+  const batch = r.suites.batch?.status === 'ok' ? r.suites.batch.figures : undefined;
+  const quality = r.suites.quality?.status === 'ok' ? r.suites.quality.figures : undefined;
+  const ext = r.suites.extender?.status === 'ok' ? r.suites.extender.figures : undefined;
+  const restart = r.suites.restart?.status === 'ok' ? r.suites.restart.figures : undefined;
+  const why = (suite: string) => {
+    const s = r.suites[suite];
+    return s ? `${suite} suite ${s.status}${s.reason ? `: ${s.reason}` : ''}` : `${suite} suite not run`;
+  };
+
+  // 1. wasm vs reference.
+  {
+    const cells: string[] = [];
+    let min: number | null = null;
+    for (const n of [1000, 5000]) {
+      const parts: string[] = [];
+      for (const v of ['plain', 'constrained']) {
+        const x = num(scan, `${n}.${v}.wasmVsReference`);
+        if (x !== null) min = min === null ? x : Math.min(min, x);
+        parts.push(`${v} ${ratio(x)}`);
+      }
+      cells.push(`${n} hosts: ${parts.join(', ')}`);
+    }
+    out.push({
+      name: 'wasm core vs the TS reference (scan, same data)',
+      target: '≥ 3× at 1,000 and 5,000 hosts',
+      value: scan ? cells.join('; ') : null,
+      met: min === null ? null : min >= 3,
+      note: scan ? 'Backend.evaluate() per scan, SIMD Wasm ÷ reference; the lowest ratio decides.' : why('scan'),
+    });
+  }
+  // 2. scan throughput.
+  {
+    const viaEval = num(scan, '5000.plain.wasm.hostChecksPerSec');
+    const kernel = num(scan, '5000.plain.wasm-kernel.hostChecksPerSec');
+    const best = kernel ?? viaEval;
+    out.push({
+      name: 'filter+score scan, one core',
+      target: '≥ 700 M host-checks/s',
+      value: scan ? `${si(kernel)}/s scan kernel; ${si(viaEval)}/s through evaluate() (5,000 hosts)` : null,
+      met: best === null ? null : best >= 700e6,
+      note: scan ? 'decided on the kernel (the scan itself); evaluate() also builds one HostVerdict object per host.' : why('scan'),
+    });
+  }
+  // 3. batch in the core.
+  const full = (batch && num(batch, 'manyReplicaWorkloads')! >= 1_000_000) || false;
+  for (const s of ['MostAllocated', 'LeastAllocated']) {
+    const ms = num(batch, `core.many-replica.${s}.wasm.ms`);
+    const n = num(batch, `core.many-replica.${s}.wasm.workloads`);
+    out.push({
+      name: `batch in the core, 1,000 × 1,000 replicas onto 1,000 hosts, quotas on (${s})`,
+      target: '≤ 1 s',
+      value: ms === null ? null : `${dur(ms)} for ${si(n)} workloads`,
+      met: ms === null || !full ? null : ms <= 1000,
+      note: !batch ? why('batch') : full ? 'Backend.placeBatch() wall time, Wasm SIMD.' : 'quick run: smaller batch, not comparable to the target.',
+    });
+  }
+  // 4. end to end.
+  for (const s of ['MostAllocated', 'LeastAllocated']) {
+    const ms = num(batch, `e2e.many-replica.${s}.ms`);
+    if (ms === null && s === 'LeastAllocated') continue;
+    const n = num(batch, `e2e.many-replica.${s}.workloads`);
+    out.push({
+      name: `batch end to end from manifests, placer place (${s})`,
+      target: '≤ 10 s',
+      value: ms === null ? null : `${dur(ms)} for ${si(n)} workloads`,
+      met: ms === null || !full ? null : ms <= 10_000,
+      note: !batch ? why('batch') : full ? '`node bin/placer.js place <dir> -o json > /dev/null`, process wall time.' : 'quick run: smaller batch, not comparable to the target.',
+    });
+  }
+  // 5. extender.
+  {
+    const p99c = Math.max(num(ext, 'NodeNames.c1.filter.p99Ms') ?? NaN, num(ext, 'NodeNames.c1.prioritize.p99Ms') ?? NaN);
+    const p99s = Math.max(num(ext, 'NodeNames.c1.filter.serviceP99BucketMs') ?? NaN, num(ext, 'NodeNames.c1.prioritize.serviceP99BucketMs') ?? NaN);
+    const cps = Math.max(num(ext, 'NodeNames.c1.callsPerSec') ?? 0, num(ext, 'NodeNames.c8.callsPerSec') ?? 0);
+    const p99 = Number.isFinite(p99c) && p99c <= 2 ? p99c : Number.isFinite(p99s) ? p99s : p99c;
+    const extFull = (num(ext, 'hosts') ?? 0) >= 5000;
+    out.push({
+      name: 'extender filter+prioritize, 5,000 hosts, NodeNames mode',
+      target: 'p99 ≤ 2 ms service-side, ≥ 2,000 calls/s',
+      value: ext ? `p99 ${dur(p99c)} client-side (service ≤ ${dur(Number.isFinite(p99s) ? p99s : null)}); ${si(cps)} calls/s` : null,
+      met: ext && extFull ? Number.isFinite(p99) && p99 <= 2 && cps >= 2000 : null,
+      note: !ext ? why('extender') : extFull ? 'p99 at concurrency 1 (client side, or the service histogram bucket when that is within 2 ms); calls/s: best of concurrency 1 and 8.' : 'quick run: 500 hosts, not comparable to the target.',
+    });
+    const pods = num(ext, 'NodeNames.c1.podsPerSec');
+    out.push({
+      name: "kube-scheduler's CI floor at 5,000 nodes: placer never the bottleneck",
+      target: '≥ 810 pods/s through the extender (680–810 pods/s floor)',
+      value: pods === null ? null : `${si(pods)} pods/s (filter + prioritize per pod, concurrency 1)`,
+      met: pods === null || !extFull ? null : pods >= 810,
+      note: !ext ? why('extender') : extFull ? 'kube-scheduler calls the extender once per verb per pod, one pod at a time.' : 'quick run: 500 hosts, not comparable to the target.',
+    });
+  }
+  // 6. quality.
+  for (const [fam, limit, label] of [
+    ['a', 2, 'bin-pack quality, ~1000 small workloads per host'],
+    ['b', 5, 'bin-pack quality, VM-sized mixes (~100 per host)'],
+  ] as const) {
+    const over = num(quality, `${fam}.engine-interleave.overLowerBoundPct`);
+    out.push({
+      name: label,
+      target: `≤ ${limit}% above max_d ⌈Σreq/cap⌉`,
+      value: over === null ? null : `${pct(over, 2)} above the bound (engine default order, MostAllocated)`,
+      met: over === null || r.quick ? null : over <= limit,
+      note: quality ? (r.quick ? 'quick run: ~10 hosts per instance, not comparable to the target.' : '~100 hosts per instance.') : why('quality'),
+    });
+  }
+  // 7. restart.
+  {
+    const ms = num(restart, 'readyFullMs');
+    const n = num(restart, 'placements');
+    const bigEnough = n !== null && n >= 900_000;
+    out.push({
+      name: 'restart with 1,000,000 stored placements',
+      target: 'ready in ≤ 10 s',
+      value: ms === null ? null : `${dur(ms)} with ${si(n)} placements`,
+      met: ms === null || !bigEnough ? null : ms <= 10_000,
+      note: !restart ? why('restart') : bigEnough ? 'spawn → /readyz 200.' : 'fewer placements than the target (quick run).',
+    });
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// npm run bench [-- --quick] [--only scan,batch] [--out file] [--markdown] [--render]
+//
+// Runs the benchmark suites, prints a table per suite and the DESIGN §5 targets, and writes every
+// figure with the machine it ran on to bench/results/latest.json (--quick: bench/results/quick.json,
+// so a quick run never overwrites the committed full results). --markdown then rewrites the
+// results section of BENCHMARKS.md; --render only rewrites it from an existing results file.
+//
+// Benchmarks are measurements, never tests: nothing here fails on a slow figure. The exit code is
+// non-zero only when a suite crashed (a bug), so CI keeps the suites working.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { machine } from './lib/machine.js';
+import { renderBenchmarksMd } from './lib/markdown.js';
+import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
+import { evaluateTargets } from './lib/targets.js';
+import { batchSuite } from './suites/batch.js';
+import { extenderSuite } from './suites/extender.js';
+import { qualitySuite } from './suites/quality.js';
+import { restartSuite } from './suites/restart.js';
+import { scanSuite } from './suites/scan.js';
+
+const SUITES: Record<string, Suite> = {
+  scan: scanSuite,
+  batch: batchSuite,
+  quality: qualitySuite,
+  extender: extenderSuite,
+  restart: restartSuite,
+};
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      seed: { type: 'string', default: '20250101' },
+      markdown: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'usage: npm run bench -- [--quick] [--only <suite>[,<suite>]] [--out <file>] [--seed <n>] [--markdown] [--render]',
+        `  suites: ${Object.keys(SUITES).join(', ')}`,
+        '  --quick     every suite at a small size (under a minute); writes bench/results/quick.json',
+        '  --markdown  after the run, rewrite the results section of BENCHMARKS.md',
+        '  --render    do not run: rewrite BENCHMARKS.md from the results file (--out or latest.json)',
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  }
+  const out = resolve(values.out ?? join(root, 'bench', 'results', values.quick ? 'quick.json' : 'latest.json'));
+  const mdFile = join(root, 'BENCHMARKS.md');
+  if (values.render) {
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
+    renderBenchmarksMd(mdFile, results);
+    progress(`rewrote ${mdFile} from ${out}`);
+    return 0;
+  }
+
+  const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const s of only) if (!SUITES[s]) throw new Error(`unknown suite ${JSON.stringify(s)} (suites: ${Object.keys(SUITES).join(', ')})`);
+  const selected = only.length > 0 ? only : Object.keys(SUITES);
+  const seed = Number(values.seed);
+  const results: Results = { machine: machine(), quick: values.quick, seed, args: process.argv.slice(2), suites: {}, targets: [] };
+  const m = results.machine;
+  process.stdout.write(`placer benchmarks${values.quick ? ' (quick)' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os}, load ${m.load}, seed ${seed}\n`);
+
+  const tmp = mkdtempSync(join(tmpdir(), 'placer-bench-'));
+  let crashed = false;
+  try {
+    for (const name of selected) {
+      const t0 = performance.now();
+      let r: SuiteResult;
+      try {
+        const body = await SUITES[name]({ quick: values.quick, seed, tmp, root });
+        r = { name, seconds: (performance.now() - t0) / 1000, ...body };
+      } catch (err) {
+        crashed = true;
+        const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        progress(`${name} failed: ${reason}`);
+        r = { name, status: 'error', reason: reason.split('\n')[0], seconds: (performance.now() - t0) / 1000, description: '', tables: [], figures: {} };
+      }
+      results.suites[name] = r;
+      printSuite(r);
+      // Results so far are written after every suite: an interrupted run still leaves figures.
+      results.targets = evaluateTargets(results);
+      writeResults(out, results);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  printTargets(results.targets);
+  process.stdout.write(`\nwrote ${out}\n`);
+  if (values.markdown) {
+    renderBenchmarksMd(mdFile, results);
+    process.stdout.write(`rewrote the results section of ${mdFile}\n`);
+  }
+  return crashed ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

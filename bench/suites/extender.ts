@@ -1,0 +1,207 @@
+// extender: a real `placer serve` process answering kube-scheduler-shaped requests on loopback.
+//
+//   NodeNames mode, 5,000 hosts  (nodeCacheCapable: true)   POST /scheduler/filter then
+//   Nodes mode, 1,000 hosts      (full v1.Node objects)      /scheduler/prioritize per pod,
+//                                                            as kube-scheduler calls them
+//   native, msgpack              POST /v1/apply of one Pod as application/vnd.msgpack
+//                                (places it and stores it durably)
+//
+// At concurrency 1 and 8: p50/p99 latency per verb (client side, loopback) and calls/s; the
+// server's own histogram (placer_extender_request_duration_seconds) gives the service-side p99
+// as a bucket bound. The hosts are applied through /v1/apply first, with some workloads placed.
+
+import { mkdirSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { Packr } from 'msgpackr';
+import { Rng, generateHosts, podRequest, type HostSpec, type RequestSpec } from '../lib/generators.js';
+import { deployment, list, nodeList, nodeObject, podSpec } from '../lib/manifests.js';
+import { type Cell, type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
+import { SKIP_REASON, call, histogram, histogramQuantile, load, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** A pending v1.Pod as kube-scheduler's informer holds it (no kind/apiVersion). */
+function kubePod(i: number, r: RequestSpec): Record<string, unknown> {
+  return {
+    metadata: {
+      name: `web-7d9f8c5b4-${i.toString(36).padStart(5, '0')}`,
+      generateName: 'web-7d9f8c5b4-',
+      namespace: 'team-00',
+      uid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+      resourceVersion: String(1000 + i),
+      labels: { app: 'web', 'pod-template-hash': '7d9f8c5b4' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c5b4', uid: '11111111-2222-4333-8444-555555555555', controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      ...podSpec(r),
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      schedulerName: 'default-scheduler',
+      priority: 0,
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
+    },
+    status: { phase: 'Pending', qosClass: 'Burstable' },
+  };
+}
+
+/** A v1.Node as the informer holds it: the bench host plus the status kube-scheduler sends along. */
+function kubeNode(h: HostSpec): Record<string, unknown> {
+  const n = nodeObject(h) as { metadata: Record<string, unknown>; spec: unknown; status: Record<string, unknown> };
+  const now = '2025-01-01T00:00:00Z';
+  return {
+    metadata: { ...n.metadata, uid: `node-${h.name}`, resourceVersion: '884213', creationTimestamp: now, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+    spec: n.spec,
+    status: {
+      ...n.status,
+      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => ({ type, status: 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason: `KubeletHasNo${type}`, message: 'ok' })).concat([
+        { type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ]),
+      addresses: [
+        { type: 'InternalIP', address: '10.0.0.1' },
+        { type: 'Hostname', address: h.name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: { machineID: h.name, systemUUID: h.name, bootID: h.name, kernelVersion: '8.0.3', osImage: 'VMware ESXi 8.0.3', containerRuntimeVersion: 'containerd://1.7.22', kubeletVersion: 'v1.33.4', kubeProxyVersion: '', operatingSystem: 'linux', architecture: 'amd64' },
+      images: Array.from({ length: 8 }, (_, k) => ({ names: [`registry.example.com/base/image-${k}@sha256:${'0'.repeat(64)}`, `registry.example.com/base/image-${k}:1.${k}`], sizeBytes: 100_000_000 + k })),
+    },
+  };
+}
+
+async function apply(s: Served, agent: Agent, body: unknown): Promise<void> {
+  const r = await call(agent, s.url, 'POST', '/v1/apply', JSON.stringify(body), JSON_HEADERS);
+  if (r.status !== 200) throw new Error(`POST /v1/apply → ${r.status}: ${r.body.toString('utf8').slice(0, 500)}`);
+}
+
+interface ModeResult {
+  mode: string;
+  hosts: number;
+  result: LoadResult;
+  bodyBytes: number;
+  serviceP99: Record<string, number | null>;
+}
+
+async function metricsText(s: Served, agent: Agent): Promise<string> {
+  const r = await call(agent, s.url, 'GET', '/metrics');
+  return r.status === 200 ? r.body.toString('utf8') : '';
+}
+
+export const extenderSuite: Suite = async (ctx) => {
+  const avail = serveAvailable(ctx.root);
+  if (!avail.ok) return { status: 'skipped', reason: `${SKIP_REASON}: ${avail.why}`, description: 'kube-scheduler-shaped extender calls against a real `placer serve`.', tables: [], figures: {} };
+  const q = ctx.quick;
+  const H = q ? 500 : 5000;
+  const NODES_MODE_HOSTS = q ? 100 : 1000;
+  const warmup = q ? 200 : 2000;
+  const duration = q ? 600 : 10_000;
+  const dataDir = join(ctx.tmp, 'extender-data');
+  mkdirSync(dataDir, { recursive: true });
+  progress('extender: starting placer serve');
+  const s = await startServer(ctx.root, dataDir, join(ctx.tmp, 'extender-serve.log'));
+  const agent = new Agent({ keepAlive: true });
+  const figures: SuiteResult['figures'] = { hosts: H, nodesModeHosts: NODES_MODE_HOSTS };
+  const rows: Cell[][] = [];
+  try {
+    const hosts = generateHosts(H, ctx.seed, { taints: true });
+    progress(`extender: applying ${H} hosts and some workloads`);
+    await apply(s, agent, nodeList(hosts));
+    const rng = new Rng(ctx.seed + 3);
+    // Some load on the hosts: 20 Deployments of H/20 replicas each in the pods' namespace.
+    await apply(s, agent, list(Array.from({ length: 20 }, (_, i) => deployment('team-00', `base-${i}`, { ns: 0, req: podRequest(rng, 200), count: H / 20 }))));
+
+    const pods = Array.from({ length: 64 }, (_, i) => kubePod(i, podRequest(rng, 200)));
+    const names = hosts.map((h) => h.name);
+    const nodesItems = hosts.slice(0, NODES_MODE_HOSTS).map(kubeNode);
+    // Bodies are built once per pod (kube-scheduler marshals each call; the server parses each).
+    const nodeNamesBodies = pods.map((pod) => JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names }));
+    const nodesBodies = pods.map((pod) => JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodesItems }, NodeNames: null }));
+    const checkFilter = (mode: 'NodeNames' | 'Nodes') => (r: { body: Buffer }) => {
+      const o = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+      if (o.Error) throw new Error(`filter answered Error: ${String(o.Error)}`);
+      if (mode === 'NodeNames' ? !Array.isArray(o.NodeNames) : typeof o.Nodes !== 'object') throw new Error(`filter answered without ${mode}`);
+    };
+    const extenderReq = (bodies: string[], mode: 'NodeNames' | 'Nodes') => (i: number): LoadRequest => {
+      const verb = i % 2 === 0 ? 'filter' : 'prioritize';
+      return { path: `/scheduler/${verb}`, body: bodies[(i >> 1) % bodies.length], headers: JSON_HEADERS, label: verb, ...(verb === 'filter' && { check: checkFilter(mode) }) };
+    };
+    let uniq = 0;
+    const msgpackReq = (): LoadRequest => {
+      const n = uniq++;
+      const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `native-${n}`, namespace: 'team-01' }, spec: podSpec(podRequest(rng, 200)) };
+      return { path: '/v1/apply', body: packr.pack(manifest), headers: { 'content-type': 'application/vnd.msgpack', accept: 'application/vnd.msgpack' }, label: 'apply' };
+    };
+
+    const modes: { mode: string; hosts: number; bytes: number; next: (i: number) => LoadRequest }[] = [
+      { mode: 'NodeNames', hosts: H, bytes: nodeNamesBodies[0].length, next: extenderReq(nodeNamesBodies, 'NodeNames') },
+      { mode: 'Nodes', hosts: NODES_MODE_HOSTS, bytes: nodesBodies[0].length, next: extenderReq(nodesBodies, 'Nodes') },
+      { mode: 'native msgpack apply', hosts: H, bytes: msgpackReq().body.length, next: () => msgpackReq() },
+    ];
+    const results: ModeResult[] = [];
+    for (const m of modes) {
+      for (const concurrency of [1, 8]) {
+        progress(`extender: ${m.mode}, ${m.hosts} hosts, concurrency ${concurrency}`);
+        const before = await metricsText(s, agent);
+        const result = await load(s.url, concurrency, warmup, duration, m.next);
+        const after = await metricsText(s, agent);
+        const serviceP99: Record<string, number | null> = {};
+        for (const verb of result.latencies.keys()) {
+          const metric = verb === 'apply' ? 'placer_scheduling_attempt_duration_seconds' : 'placer_extender_request_duration_seconds';
+          const match: Record<string, string> = verb === 'apply' ? {} : { verb };
+          // Includes the warmup's calls: an upper bound in any case (bucket bounds).
+          serviceP99[verb] = histogramQuantile(histogram(before, metric, match), histogram(after, metric, match), 0.99);
+        }
+        results.push({ mode: m.mode, hosts: m.hosts, result, bodyBytes: m.bytes, serviceP99 });
+      }
+    }
+    for (const r of results) {
+      const verbs = [...r.result.latencies.keys()].sort((a, b) => ['filter', 'prioritize', 'apply'].indexOf(a) - ['filter', 'prioritize', 'apply'].indexOf(b));
+      for (const verb of verbs) {
+        const lat = r.result.latencies.get(verb)!;
+        const key = `${r.mode.replace(/ /g, '-')}.c${r.result.concurrency}.${verb}`;
+        figures[`${key}.p50Ms`] = quantile(lat, 0.5);
+        figures[`${key}.p99Ms`] = quantile(lat, 0.99);
+        figures[`${key}.serviceP99BucketMs`] = r.serviceP99[verb] ?? null;
+        rows.push([
+          r.mode,
+          int(r.hosts),
+          `${(r.bodyBytes / 1024).toFixed(r.bodyBytes < 10_240 ? 2 : 0)} KiB`,
+          r.result.concurrency,
+          verb,
+          int(lat.length),
+          dur(quantile(lat, 0.5)),
+          dur(quantile(lat, 0.99)),
+          r.serviceP99[verb] === null || r.serviceP99[verb] === undefined ? '–' : `≤ ${dur(r.serviceP99[verb])}`,
+          `${si(r.result.callsPerSec)}/s`,
+        ]);
+      }
+      const key = `${r.mode.replace(/ /g, '-')}.c${r.result.concurrency}`;
+      figures[`${key}.callsPerSec`] = r.result.callsPerSec;
+      // kube-scheduler calls filter then prioritize for each pod, one pod at a time.
+      if (r.mode !== 'native msgpack apply') figures[`${key}.podsPerSec`] = r.result.callsPerSec / 2;
+    }
+  } finally {
+    agent.destroy();
+    await s.stop();
+  }
+  return {
+    status: 'ok',
+    description:
+      'A real `placer serve` on loopback: kube-scheduler-shaped filter + prioritize calls (PascalCase ExtenderArgs) at 5,000 hosts in NodeNames mode and 1,000 hosts in full-Nodes mode, and single-Pod msgpack applies on the native API; p50/p99 and calls/s at concurrency 1 and 8.',
+    tables: [
+      {
+        title: `extender: closed-loop load on loopback, ${duration / 1000} s per row after ${warmup / 1000} s warmup`,
+        columns: ['mode', 'hosts', 'request', 'concurrency', 'verb', 'calls', 'p50', 'p99', 'service p99', 'calls/s (all verbs)'],
+        rows,
+        notes: [
+          'p50/p99: client side (load generator on the same 2 cores); service p99: bucket bound of the server\'s own histogram (handler time after the body is read; warmup included).',
+          'calls/s counts filter and prioritize together; kube-scheduler makes both calls per pod, so pods/s = calls/s ÷ 2 at concurrency 1.',
+        ],
+      },
+    ],
+    figures,
+  };
+};
