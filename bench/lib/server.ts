@@ -55,7 +55,9 @@ export async function startServer(root: string, dataDir: string, logFile: string
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(logFile, { flags: 'a' });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, 'bin', 'placer.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
+  // PLACER_BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'placer.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log);
