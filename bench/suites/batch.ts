@@ -192,7 +192,7 @@ export const batchSuite: Suite = async (ctx) => {
         columns: ['scenario', 'strategy', 'engine', 'hosts', 'workloads', 'classes', 'placed', 'unplaced: quota / reservation / no fit', 'slots used', 'hosts used', 'wall time', 'workloads/s'],
         rows: coreRows,
         notes: [
-          '99.5% pods (10m–2 cores, 64Mi–8Gi, lognormal), 0.5% VMs (classes 1–32 vCPU); 20 namespaces with ResourceQuotas (the last at half its demand: rejections), 3 with reservations; 1% GPU hosts, tainted.',
+          'Pods 10m–2 cores / 64Mi–8Gi (lognormal) plus 1 VM per 500 pods (classes 1–32 vCPU); 20 namespaces with ResourceQuotas (the last at half its demand: rejections), 3 with reservations; 1% GPU hosts, tainted.',
           'Workloads decided per second (placed or rejected). Slots used = placed ÷ slots of untainted hosts. Reference size = the same scenario shrunk so the reference engine finishes.',
         ],
       },
