@@ -21,6 +21,7 @@ export function loadEngine(input: ClusterInput, opts: EngineOptions = {}): Engin
   const engine = new Engine(opts);
   engine.setPriorityClasses(input.priorityClasses);
   engine.setNamespaces(input.namespaces ?? []);
+  engine.setPdbs(input.pdbs ?? []);
   engine.upsertHosts(input.hosts);
   engine.setQuotas(input.quotas);
   engine.setPolicies(input.policies);

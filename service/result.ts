@@ -45,6 +45,16 @@ export interface ReservationReport {
   largestFreeOnOneHost: Record<string, string>;
 }
 
+/** An all-or-nothing group (PodGroup, guest cluster): one line, then its members. */
+export interface GangReport {
+  name: string;
+  minMember: number;
+  placed: number;
+  members: { namespace: string; kind: string; name: string; host: string | null }[];
+  /** Why nothing was placed, when the gang failed. */
+  reason?: string;
+}
+
 export interface PlacementSummary {
   placed: number;
   unplaced: number;
@@ -56,6 +66,7 @@ export interface PlacementSummary {
   hosts: number;
   utilization: Record<string, ResourceUtilization>;
   reservations: ReservationReport[];
+  gangs: GangReport[];
 }
 
 export interface PlacementResult {
@@ -85,20 +96,35 @@ export function buildResult(engine: Engine, outcomes: readonly Outcome[], strate
         }
         placements.push(e);
       } else {
-        const u: UnplacedEntry = { ...base, reason: o.failure?.message ?? 'not placed', grade: o.failure?.grade ?? 'Unschedulable' };
+        const by = o.preemptedBy?.[j];
+        const u: UnplacedEntry = by
+          ? { ...base, reason: `preempted by ${by}`, grade: 'Unschedulable' }
+          : { ...base, reason: o.failure?.message ?? 'not placed', grade: o.failure?.grade ?? 'Unschedulable' };
         if (t.owner) u.owner = t.owner;
         unplaced.push(u);
       }
     });
   }
-  return {
-    apiVersion: 'placer.dev/v1alpha1',
-    kind: 'PlacementResult',
-    strategy,
-    placements,
-    unplaced,
-    summary: summarize(engine, placements.length, unplaced.length, existing),
-  };
+  const summary = summarize(engine, placements.length, unplaced.length, existing);
+  summary.gangs = gangReports(outcomes);
+  return { apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy, placements, unplaced, summary };
+}
+
+function gangReports(outcomes: readonly Outcome[]): GangReport[] {
+  const gangs = new Map<string, GangReport>();
+  for (const o of outcomes) {
+    const g = o.template.gang;
+    if (!g) continue;
+    const r = gangs.get(g.name) ?? { name: g.name, minMember: g.minMember, placed: 0, members: [] };
+    o.template.instances.forEach((inst, j) => {
+      const host = o.hosts[j];
+      r.members.push({ namespace: o.template.namespace, kind: o.template.kind, name: inst.name, host });
+      if (host !== null) r.placed++;
+      else if (o.failure && r.reason === undefined) r.reason = o.failure.message;
+    });
+    gangs.set(g.name, r);
+  }
+  return [...gangs.values()];
 }
 
 export function summarize(engine: Engine, placed: number, unplacedCount: number, existing: number): PlacementSummary {
@@ -155,6 +181,7 @@ export function summarize(engine: Engine, placed: number, unplacedCount: number,
     hosts: hosts.length,
     utilization,
     reservations,
+    gangs: [],
   };
 }
 

@@ -27,6 +27,8 @@ export const FAIL_NONE: i32 = 0;
 export const FAIL_QUOTA: i32 = 1;
 export const FAIL_RESERVATION: i32 = 2;
 export const FAIL_FILTER: i32 = 3;
+/** Gang record: [gang, FAIL_GANG, placed, needed, causeItem] (the cause item has its own record). */
+export const FAIL_GANG: i32 = 5;
 
 /** Admission of one workload of the prepared item; logs the failure when `record`. */
 export function admit(record: bool): i32 {

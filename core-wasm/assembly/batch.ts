@@ -37,8 +37,13 @@ import {
   itemDims,
   itemPrio,
   itemSize,
+  itemFlags,
+  itemGang,
+  gangMin,
   itemTopoOff,
+  logLen,
   logPush,
+  setLogLen,
   order,
   orderPolicy,
   orderTmp,
@@ -49,16 +54,18 @@ import {
   total,
   treeCap,
 } from './layout';
-import { FAIL_FILTER, FAIL_NONE, admit } from './admit';
+import { FAIL_FILTER, FAIL_GANG, FAIL_NONE, admit } from './admit';
 import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
 import { prepareItem } from './item';
 import { looksAcrossHosts } from './topology';
-import { apply } from './ledger';
+import { applyItem } from './ledger';
+import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
 import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
 import { fitScore } from './score';
 import { bestHostLinear, buildTree, treeRoot, updateTree } from './select';
 
 const POLICY_INTERLEAVE: i32 = 0;
+const FLAG_PREEMPT_NEVER: i32 = 1;
 const POLICY_INPUT: i32 = 2;
 const MAX_TAINT_IDS: i32 = 128;
 /** Memory for per-item score tables and trees; items beyond it are placed by plain scans. */
@@ -70,6 +77,8 @@ const maxAllocTable: usize = memory.data(MAX_DIMS * 8);
 
 // Per-batch tables, grown on demand (i32 unless noted).
 let batchCap: i32 = 0;
+let batchItems: i32 = 0;
+let batchInstances: i32 = 0;
 let starts: usize = 0; // first instance index of each item
 let nextK: usize = 0; // next instance of each item
 let failed: usize = 0; // u8: the item failed; its remaining instances are skipped
@@ -191,6 +200,7 @@ function freeState(): void {
 /** Place `n` items; hostOf gets one slot per instance (item order), failures go to the log. */
 export function placeBatch(n: i32): i32 {
   ensureBatch(n);
+  batchItems = n;
   let instances = 0;
   for (let i = 0; i < n; i++) {
     store<i32>(at32(starts, i), instances);
@@ -198,50 +208,112 @@ export function placeBatch(n: i32): i32 {
     store<u8>(failed + <usize>i, 0);
     instances += load<i32>(at32(itemCount, i));
   }
+  batchInstances = instances;
+  setBatchIndex(starts, n);
   ensureHostOf(instances);
   for (let j = 0; j < instances; j++) store<i32>(at32(hostOf, j), -1);
-  if (instances > seqCap) {
-    sequence = regrow(sequence, 0, <usize>instances * 4);
-    seqCap = instances;
-  }
   seqLen = 0;
+  evLen = 0;
   computeOrder(n);
   for (let r = 0; r < n; r++) store<i32>(at32(rankOf, load<i32>(at32(order, r))), r);
   resetMru();
   assignSlots(n);
-  if (orderPolicy == POLICY_INTERLEAVE) interleave(n);
-  else {
-    for (let r = 0; r < n; r++) {
-      const i = load<i32>(at32(order, r));
-      const count = load<i32>(at32(itemCount, i));
-      for (let k = 0; k < count && load<u8>(failed + <usize>i) == 0; k++) attempt(i, k);
+  // One priority level at a time: its gangs as units, then everything else in order.
+  let r = 0;
+  while (r < n) {
+    const prio = load<i32>(at32(itemPrio, load<i32>(at32(order, r))));
+    let end = r;
+    while (end < n && load<i32>(at32(itemPrio, load<i32>(at32(order, end)))) == prio) end++;
+    placeGangs(r, end);
+    if (orderPolicy == POLICY_INTERLEAVE) interleave(r, end);
+    else {
+      for (let q = r; q < end; q++) {
+        const i = load<i32>(at32(order, q));
+        if (load<i32>(at32(itemGang, i)) >= 0) continue;
+        const count = load<i32>(at32(itemCount, i));
+        for (let k = 0; k < count && load<u8>(failed + <usize>i) == 0; k++) attempt(i, k, true);
+      }
     }
+    r = end;
   }
   return instances;
 }
 
-/**
- * Interleaved order, one priority level at a time: a heap of items keyed by the position of their
- * next instance, (2k + 1)/n (compared exactly by cross-multiplication), ties by rank.
- */
-function interleave(n: i32): void {
-  let r = 0;
-  while (r < n) {
-    const prio = load<i32>(at32(itemPrio, load<i32>(at32(order, r))));
-    heapLen = 0;
-    while (r < n && load<i32>(at32(itemPrio, load<i32>(at32(order, r)))) == prio) {
-      const i = load<i32>(at32(order, r));
-      if (load<i32>(at32(itemCount, i)) > 0) heapPush(i);
-      r++;
-    }
-    while (heapLen > 0) {
-      const i = heapPop();
-      const k = load<i32>(at32(nextK, i));
-      attempt(i, k);
-      store<i32>(at32(nextK, i), k + 1);
-      if (k + 1 < load<i32>(at32(itemCount, i)) && load<u8>(failed + <usize>i) == 0) heapPush(i);
-    }
+/** Interleaved order over ranks [from, to): a heap of items keyed by their next instance's position. */
+function interleave(from: i32, to: i32): void {
+  heapLen = 0;
+  for (let r = from; r < to; r++) {
+    const i = load<i32>(at32(order, r));
+    if (load<i32>(at32(itemCount, i)) > 0 && load<i32>(at32(itemGang, i)) < 0) heapPush(i);
   }
+  while (heapLen > 0) {
+    const i = heapPop();
+    const k = load<i32>(at32(nextK, i));
+    attempt(i, k, true);
+    store<i32>(at32(nextK, i), k + 1);
+    if (k + 1 < load<i32>(at32(itemCount, i)) && load<u8>(failed + <usize>i) == 0) heapPush(i);
+  }
+}
+
+/**
+ * The gangs of ranks [from, to), in the order of their first member: every member instance in
+ * turn, without preemption; short of minMember, every commit of the gang is undone and each
+ * member fails with the gang's reason.
+ */
+function placeGangs(from: i32, to: i32): void {
+  // A gang is one unit at the priority of its most important member (its first in rank order).
+  for (let r = from; r < to; r++) {
+    const g = load<i32>(at32(itemGang, load<i32>(at32(order, r))));
+    if (g < 0 || gangSeen(g, 0, r)) continue;
+    const mark = seqLen;
+    let cause = -1;
+    for (let q = r; q < batchItems; q++) {
+      const i = load<i32>(at32(order, q));
+      if (load<i32>(at32(itemGang, i)) != g) continue;
+      const count = load<i32>(at32(itemCount, i));
+      for (let k = 0; k < count && load<u8>(failed + <usize>i) == 0; k++) attempt(i, k, false);
+      if (cause < 0 && load<u8>(failed + <usize>i) != 0) cause = i;
+    }
+    const placed = seqLen - mark;
+    const needed = load<i32>(at32(gangMin, g));
+    if (placed >= needed) continue;
+    for (let e = seqLen - 1; e >= mark; e--) {
+      const instance = load<i32>(at32(sequence, e));
+      const i = itemOfInstance(instance);
+      const h = load<i32>(at32(hostOf, instance));
+      applyItem(i, h, -1);
+      markChanged(h);
+      store<i32>(at32(hostOf, instance), -1);
+    }
+    seqLen = mark;
+    for (let q = r; q < batchItems; q++) {
+      const i = load<i32>(at32(order, q));
+      if (load<i32>(at32(itemGang, i)) == g) store<u8>(failed + <usize>i, 1);
+    }
+    ensureLog(5);
+    logPush(g);
+    logPush(FAIL_GANG);
+    logPush(placed);
+    logPush(needed);
+    logPush(cause);
+  }
+}
+
+function gangSeen(g: i32, from: i32, before: i32): bool {
+  for (let q = from; q < before; q++) if (load<i32>(at32(itemGang, load<i32>(at32(order, q)))) == g) return true;
+  return false;
+}
+
+/** The item whose instances include `instance` (binary search over starts). */
+function itemOfInstance(instance: i32): i32 {
+  let lo = 0;
+  let hi = batchItems - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (load<i32>(at32(starts, mid)) <= instance) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** a's next instance comes before b's. */
@@ -282,25 +354,69 @@ function heapPop(): i32 {
   return top;
 }
 
-/** One instance: Admit, Select (via the item's state or a scan), Commit. */
-function attempt(i: i32, k: i32): void {
+/** One instance: Admit, Select (via the item's state or a scan), Commit — or preempt. */
+function attempt(i: i32, k: i32, mayPreempt: bool): void {
   prepareItem(i);
   if (admit(true) != FAIL_NONE) {
     store<u8>(failed + <usize>i, 1);
     return;
   }
-  const h = selectFor(i);
-  if (h < 0) {
-    scan(); // fresh reasons for every host, for the message
-    recordFilterFailure(i);
-    store<u8>(failed + <usize>i, 1);
-    return;
-  }
-  apply(h, 1);
   const instance = load<i32>(at32(starts, i)) + k;
+  let h = selectFor(i);
+  if (h < 0) {
+    scan(); // fresh reasons for every host, for the message (and for preemption)
+    const logMark = logLen;
+    recordFilterFailure(i);
+    if (mayPreempt && (load<i32>(at32(itemFlags, i)) & FLAG_PREEMPT_NEVER) == 0 && selectVictims(i) >= 0) {
+      setLogLen(logMark); // preemption made room: no failure after all
+      h = bestHost;
+      for (let v = 0; v < bestCount; v++) {
+        const cls = bestVictimCls(v);
+        const ref = evictBest(v);
+        if (ref >= 0) store<i32>(at32(hostOf, ref), -1);
+        pushEvent(-1 - evLen);
+        pushEviction(ref, cls, h, instance);
+      }
+      markChanged(h);
+    } else {
+      store<u8>(failed + <usize>i, 1);
+      return;
+    }
+  }
+  applyItem(i, h, 1, instance);
   store<i32>(at32(hostOf, instance), h);
-  store<i32>(at32(sequence, seqLen++), instance);
+  pushEvent(instance);
   markChanged(h);
+}
+
+function pushEvent(v: i32): void {
+  if (seqLen == seqCap) {
+    const cap = seqCap == 0 ? 1024 : seqCap * 2;
+    sequence = regrow(sequence, <usize>seqCap * 4, <usize>cap * 4);
+    seqCap = cap;
+  }
+  store<i32>(at32(sequence, seqLen++), v);
+}
+
+let evCap: i32 = 0;
+export let evLen: i32 = 0;
+let evRecords: usize = 0; // i32 × 4 per eviction: instance, class, host, by
+export function evictionsPtr(): usize {
+  return evRecords;
+}
+
+function pushEviction(ref: i32, cls: i32, h: i32, by: i32): void {
+  if (evLen == evCap) {
+    const cap = evCap == 0 ? 64 : evCap * 2;
+    evRecords = regrow(evRecords, <usize>evCap * 16, <usize>cap * 16);
+    evCap = cap;
+  }
+  const p = evRecords + (<usize>evLen << 4);
+  store<i32>(p, ref);
+  store<i32>(p + 4, cls);
+  store<i32>(p + 8, h);
+  store<i32>(p + 12, by);
+  evLen++;
 }
 
 /** The best host for the prepared item i, or −1. */
@@ -372,8 +488,7 @@ export function admitItem(i: i32): i32 {
 }
 
 export function commitItem(i: i32, h: i32, sign: i32): void {
-  prepareItem(i);
-  apply(h, sign);
+  applyItem(i, h, sign);
 }
 
 /** Record the "0/N hosts are available" histogram of the current scan for item i. */

@@ -3,7 +3,8 @@
 // the TypeScript side re-reads them after every call that may allocate).
 
 import * as L from './layout';
-import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr } from './batch';
+import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr } from './batch';
+import { setPdbCount, setPdbDesired } from './ledger';
 import { counterAdd, counterDump } from './topology';
 import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
 
@@ -103,6 +104,12 @@ export function layout(): usize {
   put(<i32>L.logTable);
   put(<i32>L.ipaRaw);
   put(<i32>L.spreadRaw);
+  put(<i32>L.itemPdbOff);
+  put(<i32>L.itemCls);
+  put(<i32>L.itemFlags);
+  put(<i32>L.itemGang);
+  put(<i32>L.gangMin);
+  put(<i32>L.clsItem);
   return table;
 }
 
@@ -184,6 +191,29 @@ export function dumpCounters(): usize {
 
 export function freeBuffer(p: usize): void {
   heap.free(p);
+}
+
+/** Gangs of the next batch and the class → item table (class ids below n). */
+export function prepareGangs(gangs: i32, classIds: i32): void {
+  L.ensureGangs(gangs);
+  L.ensureClsItem(classIds);
+}
+
+export function setPdbs(n: i32): void {
+  setPdbCount(n);
+}
+
+export function setPdb(p: i32, desired: i32, healthy: i32): void {
+  setPdbDesired(p, <i64>desired, <i64>healthy);
+}
+
+/** Evictions of the last batch: i32 × 4 records (instance, class, host, by) at evictions(). */
+export function evictions(): usize {
+  return evictionsPtr();
+}
+
+export function evictionCount(): i32 {
+  return evLen;
 }
 
 /** Commit order of the last batch: pointer to i32 instance indices; length from sequenceLength(). */

@@ -95,6 +95,14 @@ export let itemCount: usize = 0; // i32 [itemCap]
 export let itemChargeOff: usize = 0; // i32 [itemCap]
 export let itemChargeLen: usize = 0; // i32 [itemCap]
 export let itemTopoOff: usize = 0; // i32 [itemCap]  offset of the item's topology program in topoPool (−1: none)
+export let itemPdbOff: usize = 0; // i32 [itemCap]   offset of [n, pdb ids…] in topoPool (−1: none)
+export let itemCls: usize = 0; // i32 [itemCap]      the TypeScript class id (units remember it)
+export let itemFlags: usize = 0; // i32 [itemCap]    1: preemptionPolicy Never
+export let itemGang: usize = 0; // i32 [itemCap]     gang id, −1: none
+export let gangCap: i32 = 0;
+export let gangMin: usize = 0; // i32 [gang]         minMember
+export let clsItemCap: i32 = 0;
+export let clsItem: usize = 0; // i32 [class id]     item carrying the class in this call, −1
 export let topoCap: i32 = 0;
 export let topoPool: usize = 0; // i32 [topoCap]  topology programs (see topology.ts)
 /** logTable[n] = Math.log(n + 2) as computed by JavaScript, so both engines weigh spread alike. */
@@ -306,12 +314,35 @@ export function ensureItems(n: i32, dims: i32): void {
       itemChargeOff = regrow(itemChargeOff, 0, <usize>cap * 4);
       itemChargeLen = regrow(itemChargeLen, 0, <usize>cap * 4);
       itemTopoOff = regrow(itemTopoOff, 0, <usize>cap * 4);
+      itemPdbOff = regrow(itemPdbOff, 0, <usize>cap * 4);
+      itemCls = regrow(itemCls, 0, <usize>cap * 4);
+      itemFlags = regrow(itemFlags, 0, <usize>cap * 4);
+      itemGang = regrow(itemGang, 0, <usize>cap * 4);
       itemSize = regrow(itemSize, 0, <usize>cap * 8);
       order = regrow(order, 0, <usize>cap * 4);
       orderTmp = regrow(orderTmp, 0, <usize>cap * 4);
       itemCap = cap;
     }
   }
+}
+
+export function ensureGangs(n: i32): void {
+  if (n <= gangCap) return;
+  let cap = gangCap == 0 ? 16 : gangCap * 2;
+  while (cap < n) cap *= 2;
+  gangMin = regrow(gangMin, 0, <usize>cap * 4);
+  gangCap = cap;
+}
+
+/** Size the class → item table for class ids below n; every entry reset to −1. */
+export function ensureClsItem(n: i32): void {
+  if (n > clsItemCap) {
+    let cap = clsItemCap == 0 ? 256 : clsItemCap * 2;
+    while (cap < n) cap *= 2;
+    clsItem = regrow(clsItem, 0, <usize>cap * 4);
+    clsItemCap = cap;
+  }
+  memory.fill(clsItem, 0xff, <usize>clsItemCap * 4);
 }
 
 export function ensureTopo(n: i32): void {
@@ -350,6 +381,10 @@ export function ensureLog(n: i32): void {
 
 export function resetLog(): void {
   logLen = 0;
+}
+
+export function setLogLen(n: i32): void {
+  logLen = n;
 }
 
 export function logPush(v: i32): void {

@@ -28,6 +28,16 @@ import {
   freeF,
   itemChargeLen,
   itemChargeOff,
+  itemCls,
+  itemDims,
+  itemNs,
+  itemNzCpu,
+  itemNzMem,
+  itemPdbOff,
+  itemTopoOff,
+  regrow,
+  reqAt,
+  topoPool,
   labels,
   nsReservation,
   nsUsed,
@@ -38,8 +48,9 @@ import {
   taintMask,
   unusedReserved,
 } from './layout';
-import { curItem, curNs, nzCpu, nzMem, reqDimCount, reqDims, reqOf } from './item';
-import { applyCounters } from './topology';
+import { curItem } from './item';
+import { itemCounters } from './topology';
+import { addUnits, removeUnits } from './units';
 
 /** Allocatable at or above this makes the SIMD score path inexact: such hosts use the scalar path. */
 const HUGE: f64 = 35184372088832; // 2^45
@@ -183,32 +194,83 @@ export function setReservation(ns: i32): void {
 
 // ---------------------------------------------------------------- commit / release
 
-/** Apply (+1) or revert (−1) one workload of the prepared item on host h. */
+/** Apply (+sign) or revert (−sign) |sign| workloads of the prepared item on host h. */
 export function apply(h: i32, sign: i32): void {
+  applyItem(curItem, h, sign);
+}
+
+/** Apply |sign| workloads of item i on host h (sign > 0) or remove the newest ones (sign < 0). */
+export function applyItem(i: i32, h: i32, sign: i32, ref: i32 = -1): void {
+  applyLedgers(i, h, sign);
+  const cls = load<i32>(at32(itemCls, i));
+  if (sign > 0) addUnits(h, cls, sign, ref);
+  else removeUnits(h, cls, -sign);
+}
+
+/**
+ * The ledgers of |sign| workloads of item i on host h: host usage, F, namespace usage and unused
+ * reservations, quota usage, topology counters, PDB health. Reads item i's tables directly, so it
+ * works for any item, prepared or not (preemption moves victims of other classes with it).
+ */
+export function applyLedgers(i: i32, h: i32, sign: i32): void {
   const s = <f64>sign;
-  ensureNamespaces(curNs + 1);
+  const ns = load<i32>(at32(itemNs, i));
+  ensureNamespaces(ns + 1);
   const sched = schedulable(h);
-  for (let i = 0; i < reqDimCount; i++) {
-    const d = load<i32>(reqDims + (<usize>i << 2));
-    const q = reqOf(d);
+  for (let d = 0; d < itemDims; d++) {
+    const q = load<f64>(reqAt(d, i));
+    if (q == 0) continue;
     if (sched) freeContribution(h, d, -1);
     const p = colF(freeF, d, h);
     store<f64>(p, load<f64>(p) - s * q);
     if (sched) freeContribution(h, d, 1);
-    addUnused(curNs, d, -1);
-    const u = nsAt(nsUsed, curNs, d);
+    addUnused(ns, d, -1);
+    const u = nsAt(nsUsed, ns, d);
     store<i64>(u, load<i64>(u) + <i64>sign * <i64>q);
-    addUnused(curNs, d, 1);
+    addUnused(ns, d, 1);
   }
-  store<f64>(colF(nzUsedF, 0, h), load<f64>(colF(nzUsedF, 0, h)) + s * nzCpu);
-  store<f64>(colF(nzUsedF, 1, h), load<f64>(colF(nzUsedF, 1, h)) + s * nzMem);
-  applyCounters(h, sign);
-  const off = load<i32>(at32(itemChargeOff, curItem));
-  const len = load<i32>(at32(itemChargeLen, curItem));
+  store<f64>(colF(nzUsedF, 0, h), load<f64>(colF(nzUsedF, 0, h)) + s * load<f64>(at64(itemNzCpu, i)));
+  store<f64>(colF(nzUsedF, 1, h), load<f64>(colF(nzUsedF, 1, h)) + s * load<f64>(at64(itemNzMem, i)));
+  itemCounters(load<i32>(at32(itemTopoOff, i)), h, sign);
+  const off = load<i32>(at32(itemChargeOff, i));
+  const len = load<i32>(at32(itemChargeLen, i));
   for (let c = off; c < off + len; c++) {
     const e = load<i32>(at32(chargeEntry, c));
     const p = at64(entryUsed, e);
     store<i64>(p, load<i64>(p) + <i64>sign * load<i64>(at64(chargeAmount, c)));
+  }
+  pdbHealth(i, sign);
+}
+
+// ---------------------------------------------------------------- PodDisruptionBudgets
+
+let pdbCap: i32 = 0;
+export let pdbCount: i32 = 0;
+export let pdbHealthy: usize = 0; // i64 [pdb]: placed workloads matching the budget
+export let pdbDesired: usize = 0; // i64 [pdb]: desired healthy (from minAvailable / maxUnavailable)
+
+export function setPdbCount(n: i32): void {
+  if (n > pdbCap) {
+    pdbHealthy = regrow(pdbHealthy, <usize>pdbCap * 8, <usize>n * 8);
+    pdbDesired = regrow(pdbDesired, <usize>pdbCap * 8, <usize>n * 8);
+    pdbCap = n;
+  }
+  pdbCount = n;
+}
+
+export function setPdbDesired(p: i32, desired: i64, healthy: i64): void {
+  store<i64>(at64(pdbDesired, p), desired);
+  store<i64>(at64(pdbHealthy, p), healthy);
+}
+
+function pdbHealth(i: i32, sign: i32): void {
+  const off = load<i32>(at32(itemPdbOff, i));
+  if (off < 0) return;
+  const n = load<i32>(at32(topoPool, off));
+  for (let k = 0; k < n; k++) {
+    const p = load<i32>(at32(topoPool, off + 1 + k));
+    if (p >= pdbCap) continue;
+    store<i64>(at64(pdbHealthy, p), load<i64>(at64(pdbHealthy, p)) + <i64>sign);
   }
 }
 

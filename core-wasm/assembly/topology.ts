@@ -342,9 +342,12 @@ export function looksAcrossHosts(offset: i32): bool {
   return topological;
 }
 
-/** Commit (+1) or release (−1) on host h: every counter of the item moves. */
-export function applyCounters(h: i32, sign: i32): void {
-  for (let i = 0; i < nCounters; i++) counterAdd(w(countersPtr, i), h, sign);
+/** Commit (+n) or release (−n) on host h: every counter of the program at `offset` moves. */
+export function itemCounters(offset: i32, h: i32, sign: i32): void {
+  if (offset < 0) return;
+  const p = topoPool + (<usize>offset << 2);
+  const n = w(p, 0);
+  for (let i = 0; i < n; i++) counterAdd(w(p + 4, i), h, sign);
 }
 
 // @ts-ignore: decorator

@@ -197,6 +197,12 @@ export interface ClassSpec {
   constraint: number;
   /** Inter-workload constraints; omitted when the class has none (and no placed workload's terms apply to it). */
   topology?: TopologySpec;
+  /** preemptionPolicy Never: the workload never evicts anything. */
+  preemptNever?: boolean;
+  /** PodDisruptionBudgets (ids, see setPdbs) whose selector matches the workload. */
+  pdbs?: number[];
+  /** Member of a gang: never a preemption victim (evicting one would break the all-or-nothing placement). */
+  gangMember?: boolean;
 }
 
 /**
@@ -261,7 +267,9 @@ export interface QuotaEntrySpec {
 export type Failure =
   | { kind: 'quota'; quota: number; entries: { entry: number; used: bigint }[] }
   | { kind: 'reservation'; dims: { dim: number; free: bigint; reservedForOthers: bigint }[] }
-  | { kind: 'filter'; hosts: number; counts: ReasonCount[] };
+  | { kind: 'filter'; hosts: number; counts: ReasonCount[] }
+  /** A gang fell short of minMember: every member is unplaced; `cause` is why the first one failed (null: too few members). */
+  | { kind: 'gang'; gang: number; placed: number; needed: number; cause: Failure | null };
 
 /** One line of the "0/N hosts are available" histogram: a reason bit, or an untolerated taint id. */
 export interface ReasonCount {
@@ -274,6 +282,22 @@ export interface ReasonCount {
 export interface BatchItem {
   cls: number;
   count: number;
+  /** Gang id (index into the batch's gangs): placed with at least minMember members, or not at all. */
+  gang?: number;
+}
+
+export interface GangSpec {
+  minMember: number;
+}
+
+/** A workload evicted by preemption. */
+export interface Eviction {
+  /** Batch instance (as in hostOf), or −1 for a workload placed before the batch. */
+  instance: number;
+  cls: number;
+  slot: number;
+  /** The batch instance that preempted it. */
+  by: number;
 }
 
 export interface BatchResult {
@@ -281,8 +305,12 @@ export interface BatchResult {
   hostOf: Int32Array;
   /** Per item: the failure of its first unplaced instance, or null when all were placed. */
   failures: (Failure | null)[];
-  /** Instance indices (as in hostOf) in the order they were committed. */
+  /**
+   * Events in order: an instance index (as in hostOf) for each commit, −1 − e for eviction e.
+   * Gang rollbacks remove their commits from the sequence.
+   */
   sequence: Int32Array;
+  evictions: Eviction[];
 }
 
 /** One host's verdict for a class: reasons (0 = feasible) and, when feasible, its scores. */
@@ -337,8 +365,10 @@ export interface Backend {
   evaluate(cls: number): HostVerdict[];
   /** Admission of one workload of class `cls` (quota, reservation) without committing. */
   admit(cls: number): Failure | null;
-  /** Place a batch: order, admit, filter, score, select and commit each instance. */
-  placeBatch(items: readonly BatchItem[]): BatchResult;
+  /** Place a batch: order, admit, filter, score, select and commit each instance (preempting when allowed). */
+  placeBatch(items: readonly BatchItem[], gangs?: readonly GangSpec[]): BatchResult;
+  /** Desired healthy count per PodDisruptionBudget id (disruptionsAllowed = max(0, healthy − desired)). */
+  setPdbs(desiredHealthy: readonly number[]): void;
   /** Record `count` (default 1) workloads as running on a host (already bound, or bound by the extender) without checks. */
   commit(cls: number, slot: number, count?: number): void;
   release(cls: number, slot: number, count?: number): void;

@@ -7,7 +7,9 @@ import { InputError } from '../../service/model/errors.js';
 import { formatAmount } from '../../service/k8s/quantity.js';
 import type {
   HostObj,
+  LabelSelector,
   NamespaceObj,
+  PodDisruptionBudgetObj,
   NamespacePolicyObj,
   NodeSelectorRequirement,
   PriorityClassObj,
@@ -27,6 +29,7 @@ import {
   Effect,
   type EngineConfig,
   type Failure,
+  type GangSpec,
   type HostVerdict,
   Kind,
   type Ledger,
@@ -54,7 +57,7 @@ import {
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
 import { ReferenceBackend } from './reference-backend.js';
-import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
+import { type OwnTerms, type Subject, TopologyRegistry, selectorMatches } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
 import { WasmBackend } from './wasm-backend.js';
 
@@ -149,6 +152,17 @@ export interface Outcome {
   placed: boolean[];
   /** Why the unplaced instances were not placed (they all fail the same way). */
   failure: { message: string; grade: Grade } | null;
+  /** Per instance: evicted by this call's preemption, with the preemptor as `namespace/name`. */
+  preemptedBy: (string | null)[];
+}
+
+/** A workload evicted by preemption. */
+export interface EvictionReport {
+  template: WorkloadTemplate;
+  instance: number;
+  host: string;
+  /** The preemptor, `namespace/name`. */
+  by: string;
 }
 
 export interface HostExplanation {
@@ -220,6 +234,11 @@ export class Engine {
   private syncedEpoch = 0;
   /** Placed workloads per class and host: memberships can grow after placement (backfill). */
   private readonly classHostCounts = new Map<number, Map<number, number>>();
+  /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
+  private readonly residents = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+  private pdbs: PodDisruptionBudgetObj[] = [];
+  /** Workloads evicted by the last place() (also reflected in its outcomes when they were part of it). */
+  lastEvictions: EvictionReport[] = [];
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
@@ -514,12 +533,19 @@ export class Engine {
       quotas,
       constraint: this.constraint(t, policy),
     };
+    // preemptionPolicy: the workload's, else its PriorityClass's (the Priority admission plugin copies it).
+    const pc = pcName ? this.priorityClasses.get(pcName) : undefined;
+    if ((t.preemptionPolicy ?? pc?.preemptionPolicy) === 'Never') spec.preemptNever = true;
+    const pdbs = this.pdbs.flatMap((pdb, id) => (pdb.namespace === t.namespace && pdbSelects(pdb, t.labels) ? [id] : []));
+    if (pdbs.length > 0) spec.pdbs = pdbs;
+    if (t.gang) spec.gangMember = true;
     // Inter-workload terms: the registry turns selectors into counters; the spec itself is
     // (re)computed on sync, as memberships grow when new selectors appear.
     const { subject, own } = this.topology.compile(t, policy);
     const key = JSON.stringify([
       spec.ns, spec.kind, spec.priority, spec.strategy, req, reqPresent, lim, limPresent, spec.nzCpu, spec.nzMem, quotas, spec.constraint,
       [...subject.labels].sort(), own, own.spread.some((x) => x.hostname && x.selfMatch && x.maxSkew === 1) ? subject.workload : '',
+      spec.preemptNever ?? false, pdbs, spec.gangMember ?? false,
     ]);
     let cls = this.classIds.get(key);
     if (cls === undefined) {
@@ -555,6 +581,21 @@ export class Engine {
       c.spec = spec;
       this.backend.defineClass(cls, spec);
     });
+  }
+
+  private addResident(cls: number, slot: number, t: WorkloadTemplate, j: number): void {
+    const key = pack(cls, slot);
+    const list = this.residents.get(key);
+    if (list) list.push({ t, j });
+    else this.residents.set(key, [{ t, j }]);
+  }
+
+  private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
+    const list = this.residents.get(pack(cls, slot));
+    if (!list || list.length === 0) return undefined;
+    // Without a name, the youngest goes: the engines evict the most recently committed first.
+    const at = match ? list.findIndex(match) : list.length - 1;
+    return at < 0 ? undefined : list.splice(at, 1)[0];
   }
 
   private trackPlaced(cls: number, slot: number, delta: number): void {
@@ -655,7 +696,12 @@ export class Engine {
         this.trackPlaced(cls, slot, n);
       }
       this.backend.commitMany(cls, pairs);
-      if (this.track) t.instances.forEach((inst, j) => inst.boundHost !== undefined && this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(cls, this.hostSlots.get(inst.boundHost)!)));
+      t.instances.forEach((inst, j) => {
+        if (inst.boundHost === undefined) return;
+        const slot = this.hostSlots.get(inst.boundHost)!;
+        this.addResident(cls, slot, t, j);
+        if (this.track) this.placements.set(t.kind, t.namespace, inst.name, pack(cls, slot));
+      });
     }
   }
 
@@ -678,9 +724,13 @@ export class Engine {
       hosts: template.instances.map((inst) => inst.boundHost ?? null),
       placed: template.instances.map(() => false),
       failure: null,
+      preemptedBy: template.instances.map(() => null),
     }));
+    this.lastEvictions = [];
     const items: BatchItem[] = [];
     const itemOf: { outcome: number; instances: number[] }[] = [];
+    const gangIds = new Map<string, number>();
+    const gangs: GangSpec[] = [];
     templates.forEach((t, i) => {
       const pending = t.instances.flatMap((inst, j) => (inst.boundHost === undefined ? [j] : []));
       if (pending.length === 0) return;
@@ -689,12 +739,32 @@ export class Engine {
         outcomes[i].failure = { message: c.rejected, grade: 'UnschedulableAndUnresolvable' };
         return;
       }
-      items.push({ cls: c.cls, count: pending.length });
+      const item: BatchItem = { cls: c.cls, count: pending.length };
+      if (t.gang) {
+        let g = gangIds.get(t.gang.name);
+        if (g === undefined) {
+          g = gangs.length;
+          gangIds.set(t.gang.name, g);
+          gangs.push({ minMember: t.gang.minMember });
+        }
+        item.gang = g;
+      }
+      items.push(item);
       itemOf.push({ outcome: i, instances: pending });
     });
     if (items.length === 0) return outcomes;
     this.syncTopology();
-    const result = this.backend.placeBatch(items);
+    this.backend.setPdbs(this.pdbDesired(templates));
+    const gangNames = [...gangIds.keys()];
+    const result = this.backend.placeBatch(items, gangs);
+    // Instance index → (outcome, instance) for naming preemptors and batch victims.
+    const where: { outcome: number; j: number; cls: number }[] = [];
+    items.forEach((it, k) => itemOf[k].instances.forEach((j) => where.push({ outcome: itemOf[k].outcome, j, cls: it.cls })));
+    const nameOf = (instance: number) => {
+      const w = where[instance];
+      const t = outcomes[w.outcome].template;
+      return `${t.namespace}/${t.instances[w.j].name}`;
+    };
     let p = 0;
     items.forEach((it, k) => {
       const { outcome, instances } = itemOf[k];
@@ -706,13 +776,62 @@ export class Engine {
         const j = instances[n];
         o.hosts[j] = this.hosts[slot].obj.name;
         o.placed[j] = true;
+        this.addResident(it.cls, slot, o.template, j);
         if (this.track) this.placements.set(o.template.kind, o.template.namespace, o.template.instances[j].name, pack(it.cls, slot));
       }
       p += it.count;
       const f = result.failures[k];
-      if (f) o.failure = { message: this.failureMessage(it.cls, f), grade: failureGrade(f) };
+      if (f) o.failure = { message: this.failureMessage(it.cls, f, gangNames), grade: failureGrade(f) };
     });
+    // Workloads evicted by preemption: from before the batch (named by the resident lists), or
+    // — never in practice, priorities go first — from earlier in the batch.
+    for (const e of result.evictions) {
+      const by = nameOf(e.by);
+      const host = this.hosts[e.slot].obj.name;
+      let victim: { t: WorkloadTemplate; j: number } | undefined;
+      if (e.instance >= 0) {
+        const w = where[e.instance];
+        victim = { t: outcomes[w.outcome].template, j: w.j };
+        this.trackPlaced(e.cls, e.slot, -1);
+        this.removeResident(e.cls, e.slot, (r) => r.t === victim!.t && r.j === victim!.j);
+      } else {
+        victim = this.removeResident(e.cls, e.slot);
+        this.trackPlaced(e.cls, e.slot, -1);
+      }
+      if (!victim) continue;
+      if (this.track) this.placements.delete(victim.t.kind, victim.t.namespace, victim.t.instances[victim.j].name);
+      this.lastEvictions.push({ template: victim.t, instance: victim.j, host, by });
+      const o = outcomes.find((x) => x.template === victim!.t);
+      if (o) {
+        o.hosts[victim.j] = null;
+        o.placed[victim.j] = false;
+        o.preemptedBy[victim.j] = by;
+      }
+    }
     return outcomes;
+  }
+
+  /** Desired healthy count per PodDisruptionBudget, from its spec and the workloads it covers. */
+  private pdbDesired(templates: readonly WorkloadTemplate[]): number[] {
+    return this.pdbs.map((pdb) => {
+      // Expected: every workload the budget covers, placed or about to be (the controllers' scale).
+      let expected = 0;
+      const seen = new Set<WorkloadTemplate>();
+      const count = (t: WorkloadTemplate) => {
+        if (seen.has(t) || t.namespace !== pdb.namespace || !pdbSelects(pdb, t.labels)) return;
+        seen.add(t);
+        expected += t.instances.length;
+      };
+      templates.forEach(count);
+      for (const list of this.residents.values()) for (const r of list) count(r.t);
+      return desiredHealthy(pdb, expected);
+    });
+  }
+
+  /** PodDisruptionBudgets (policy/v1): their coverage decides which preemption victims violate them. */
+  setPdbs(objs: readonly PodDisruptionBudgetObj[]): void {
+    this.pdbs = [...objs];
+    this.invalidateCompiled();
   }
 
   /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */
@@ -722,6 +841,7 @@ export class Engine {
     this.syncTopology();
     this.backend.commit(cls, slot);
     this.trackPlaced(cls, slot, 1);
+    this.addResident(cls, slot, t, j);
     if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(cls, slot));
   }
 
@@ -732,6 +852,7 @@ export class Engine {
     const p = unpack(packed);
     this.backend.release(p.cls, p.slot);
     this.trackPlaced(p.cls, p.slot, -1);
+    this.removeResident(p.cls, p.slot, (r) => r.t.kind === kind && r.t.namespace === namespace && r.t.instances[r.j].name === name);
     this.placements.delete(kind, namespace, name);
     return true;
   }
@@ -825,6 +946,7 @@ export class Engine {
     }
     this.backend.commit(c.cls, slot);
     this.trackPlaced(c.cls, slot, 1);
+    this.addResident(c.cls, slot, t, j);
     if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(c.cls, slot));
     return null;
   }
@@ -882,9 +1004,14 @@ export class Engine {
       .map((t) => this.taints.get(`${t.key}\0${t.value}\0${t.effect}`)!);
   }
 
-  failureMessage(cls: number, f: Failure): string {
+  failureMessage(cls: number, f: Failure, gangNames: readonly string[] = []): string {
     const n = this.naming(cls);
     const spec = this.classes[cls].spec;
+    if (f.kind === 'gang') {
+      const name = gangNames[f.gang] ?? `gang ${f.gang}`;
+      if (!f.cause) return `gang ${name} has fewer members than its minMember ${f.needed}: nothing was placed`;
+      return `gang ${name}: only ${f.placed} of the ${f.needed} members it needs could be placed, so none were: ${this.failureMessage(cls, f.cause, gangNames)}`;
+    }
     if (f.kind === 'filter') return fitErrorMessage(f, n);
     if (f.kind === 'quota') {
       return quotaMessage(f, (e) => quotaRequested(spec, this.entries[e]), n);
@@ -1064,4 +1191,25 @@ function quotaRequested(c: ClassSpec, e: QuotaEntrySpec): bigint {
     case QuotaSource.VMCount:
       return 1n;
   }
+}
+
+/** A PodDisruptionBudget selects nothing with a null or empty selector (kube-scheduler's preemption). */
+function pdbSelects(pdb: PodDisruptionBudgetObj, labels: ReadonlyMap<string, string>): boolean {
+  if (!pdb.selector || isEmptySelector(pdb.selector)) return false;
+  return selectorMatches(pdb.selector, labels);
+}
+
+function isEmptySelector(s: LabelSelector): boolean {
+  return s.matchLabels.size === 0 && s.matchExpressions.length === 0;
+}
+
+/**
+ * The disruption controller's desired healthy count: minAvailable (an integer, or a percentage of
+ * the expected workloads rounded up), or expected − maxUnavailable (rounded up); neither: 0.
+ */
+export function desiredHealthy(pdb: PodDisruptionBudgetObj, expected: number): number {
+  const scaled = (v: number | string) => (typeof v === 'number' ? v : Math.ceil((Number(v.slice(0, -1)) * expected) / 100));
+  if (pdb.minAvailable !== undefined) return scaled(pdb.minAvailable);
+  if (pdb.maxUnavailable !== undefined) return Math.max(0, expected - scaled(pdb.maxUnavailable));
+  return 0;
 }

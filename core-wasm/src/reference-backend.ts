@@ -10,6 +10,8 @@ import {
   type Backend,
   type BatchItem,
   type BatchResult,
+  type Eviction,
+  type GangSpec,
   type ClassSpec,
   type ConstraintSpec,
   DIM_CPU,
@@ -52,6 +54,8 @@ import {
   insufficientBit,
 } from './contract.js';
 import { filterHistogram } from './histogram.js';
+import { hostGrade as hostGradeOf } from './messages.js';
+import { pickPreemptionHost } from './preemption.js';
 import {
   balancedScore,
   leastRequestedScore,
@@ -75,6 +79,13 @@ interface Host {
   unschedulable: boolean;
   taints: number[]; // taint ids in the Node's order
   labels: number[]; // value id per label column, 0 = label absent
+}
+
+/** One placed workload: its class, when it was committed, and its batch instance (−1 outside). */
+interface Unit {
+  cls: number;
+  stamp: number;
+  ref: number;
 }
 
 interface TaintDef {
@@ -113,6 +124,10 @@ export class ReferenceBackend implements Backend {
   private nsUsed: bigint[][] = []; // ns -> used per dim
   private free: bigint[] = zeroBig(); // F[d]: free capacity over schedulable hosts
   private counters = new Map<number, Map<number, number>>(); // counter → slot → placed workloads
+  /** Placed workloads per host in commit order: who preemption may evict, and how important they are. */
+  private units: Unit[][] = [];
+  private stamp = 0;
+  private pdbDesired: number[] = [];
 
   configure(config: EngineConfig): void {
     this.config = config;
@@ -584,7 +599,7 @@ export class ReferenceBackend implements Backend {
 
   // ---------------------------------------------------------------- Select, Commit, batches
 
-  placeBatch(items: readonly BatchItem[]): BatchResult {
+  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = []): BatchResult {
     const starts: number[] = [];
     let total = 0;
     for (const it of items) {
@@ -594,25 +609,186 @@ export class ReferenceBackend implements Backend {
     const hostOf = new Int32Array(total).fill(-1);
     const failures: (Failure | null)[] = items.map(() => null);
     const sequence: number[] = [];
-    for (const [i, k] of this.instanceOrder(items)) {
-      // Capacity, quota usage and free capacity only shrink during a batch, so an item that failed
-      // once would fail again: its remaining instances share the first failure.
-      if (failures[i]) continue;
+    const evictions: Eviction[] = [];
+    /** Place one instance: Admit, Filter/Score/Select, Commit — or preempt when nothing fits. */
+    const attempt = (i: number, k: number, mayPreempt: boolean): void => {
       const cls = items[i].cls;
       let failure = this.admit(cls);
       if (!failure) {
         const verdicts = this.evaluate(cls);
-        const best = selectBest(verdicts);
+        let best = selectBest(verdicts);
+        if (best < 0 && mayPreempt) {
+          const protectedRef = (ref: number) => ref >= 0 && items[this.itemOfInstance(starts, ref)].gang !== undefined;
+          best = this.preempt(cls, verdicts, starts[i] + k, hostOf, sequence, evictions, protectedRef);
+        }
         if (best < 0) failure = this.histogram(this.classes[cls], verdicts);
         else {
-          this.commit(cls, best);
+          this.commit(cls, best, 1, starts[i] + k);
           hostOf[starts[i] + k] = best;
           sequence.push(starts[i] + k);
         }
       }
       if (failure) failures[i] = failure;
+    };
+    for (const step of this.batchSteps(items, gangs)) {
+      if (step.gang === undefined) {
+        const [i, k] = step.instance!;
+        // Capacity, quota usage and free capacity only shrink between preemptions, so an item
+        // that failed would fail again: its remaining instances share the first failure.
+        if (failures[i]) continue;
+        attempt(i, k, !this.classes[items[i].cls].preemptNever);
+        continue;
+      }
+      // A gang: every member instance in turn, no preemption; short of minMember, undo it all.
+      const mark = sequence.length;
+      let cause: Failure | null = null;
+      for (const i of step.members!) {
+        for (let k = 0; k < items[i].count && !failures[i]; k++) attempt(i, k, false);
+        cause ??= failures[i];
+      }
+      const placed = sequence.length - mark;
+      const needed = gangs[step.gang].minMember;
+      if (placed < needed) {
+        for (const idx of sequence.splice(mark).reverse()) {
+          const i = this.itemOfInstance(starts, idx);
+          this.release(items[i].cls, hostOf[idx]);
+          hostOf[idx] = -1;
+        }
+        const failure: Failure = { kind: 'gang', gang: step.gang, placed, needed, cause };
+        for (const i of step.members!) failures[i] = failure;
+      }
     }
-    return { hostOf, failures, sequence: Int32Array.from(sequence) };
+    return { hostOf, failures, sequence: Int32Array.from(sequence), evictions };
+  }
+
+  private itemOfInstance(starts: number[], idx: number): number {
+    let i = 0;
+    while (i + 1 < starts.length && starts[i + 1] <= idx) i++;
+    return i;
+  }
+
+  /**
+   * The batch as steps: per priority level (highest first), its gangs as units (ranked by their
+   * first member), then the other instances in the OrderPolicy's order.
+   */
+  private batchSteps(items: readonly BatchItem[], gangs: readonly GangSpec[]): { instance?: [number, number]; gang?: number; members?: number[] }[] {
+    const prio = items.map((it) => this.classes[it.cls].priority);
+    const order = this.instanceOrder(items.map((it) => (it.gang === undefined ? it : { ...it, count: 0 })));
+    const rank = this.itemRank(items);
+    // A gang is one unit at the priority of its most important member, its members in rank order.
+    const members = new Map<number, number[]>();
+    for (const i of rank) {
+      const g = items[i].gang;
+      if (g !== undefined && g < gangs.length) members.set(g, [...(members.get(g) ?? []), i]);
+    }
+    const levels = [...new Set(prio)].sort((a, b) => b - a);
+    const steps: { instance?: [number, number]; gang?: number; members?: number[] }[] = [];
+    for (const level of levels) {
+      for (const [gang, m] of members) if (prio[m[0]] === level) steps.push({ gang, members: m });
+      for (const [i, k] of order) if (prio[i] === level) steps.push({ instance: [i, k] });
+    }
+    return steps;
+  }
+
+  private itemRank(items: readonly BatchItem[]): number[] {
+    const prio = items.map((it) => this.classes[it.cls].priority);
+    const sizes = items.map((it) => (this.config.order === OrderPolicy.Input ? 0 : this.sizeKey(this.classes[it.cls])));
+    return items.map((_, i) => i).sort((a, b) => prio[b] - prio[a] || sizes[b] - sizes[a] || a - b);
+  }
+
+  // ---------------------------------------------------------------- preemption
+
+  /**
+   * kube-scheduler's DefaultPreemption for a workload that fits nowhere: on every host whose
+   * failure preemption could resolve, remove all lower-priority workloads; if it then fits (quota,
+   * reservation and every filter re-checked), reprieve them greedily — PDB-violating first, most
+   * important first — keeping as victims only those it cannot fit beside. Pick the host by the
+   * tie-breakers (fewest PDB violations, lowest highest victim priority, smallest priority sum,
+   * fewest victims, latest earliest start, first host); evict. Returns the host, or −1.
+   */
+  private preempt(
+    cls: number,
+    verdicts: HostVerdict[],
+    by: number,
+    hostOf: Int32Array,
+    sequence: number[],
+    evictions: Eviction[],
+    protectedRef: (ref: number) => boolean,
+  ): number {
+    const c = this.classes[cls];
+    const fits = (slot: number) => this.admit(cls) === null && this.evaluate(cls)[slot].reasons === 0;
+    const important = (a: Unit, b: Unit) => this.classes[b.cls].priority - this.classes[a.cls].priority || a.stamp - b.stamp;
+    const plans: { slot: number; victims: Unit[]; violations: number }[] = [];
+    verdicts.forEach((v, slot) => {
+      if (v.reasons === 0 || v.reasons & R_ABSENT || hostGradeOf(v.reasons) !== 'Unschedulable') return;
+      // Gang members are never victims: their placement was all-or-nothing.
+      const evictable = (u: Unit) => this.classes[u.cls].priority < c.priority && !this.classes[u.cls].gangMember && !protectedRef(u.ref);
+      const lower = (this.units[slot] ?? []).filter(evictable).sort(important);
+      if (lower.length === 0) return;
+      const allowed = this.pdbAllowed();
+      for (const u of lower) this.removeUnit(slot, u);
+      if (!fits(slot)) {
+        for (const u of lower) this.restoreUnit(slot, u);
+        return;
+      }
+      const violating: Unit[] = [];
+      const nonViolating: Unit[] = [];
+      for (const u of lower) {
+        let violates = false;
+        for (const p of this.classes[u.cls].pdbs ?? []) if (--allowed[p] < 0) violates = true;
+        (violates ? violating : nonViolating).push(u);
+      }
+      const victims: Unit[] = [];
+      let violations = 0;
+      for (const group of [violating, nonViolating]) {
+        for (const u of group) {
+          this.restoreUnit(slot, u);
+          if (!fits(slot)) {
+            this.removeUnit(slot, u);
+            victims.push(u);
+            if (group === violating) violations++;
+          }
+        }
+      }
+      for (const u of victims) this.restoreUnit(slot, u);
+      plans.push({ slot, victims: victims.sort(important), violations });
+    });
+    if (plans.length === 0) return -1;
+    const best = pickPreemptionHost(plans, (u) => this.classes[u.cls].priority);
+    for (const u of best.victims) {
+      this.removeUnit(best.slot, u);
+      if (u.ref >= 0) hostOf[u.ref] = -1;
+      sequence.push(-1 - evictions.length);
+      evictions.push({ instance: u.ref, cls: u.cls, slot: best.slot, by });
+    }
+    return best.slot;
+  }
+
+  /** disruptionsAllowed per PodDisruptionBudget: healthy (placed matching workloads) − desired, at least 0. */
+  private pdbAllowed(): number[] {
+    const healthy = this.pdbDesired.map(() => 0);
+    for (const units of this.units) for (const u of units ?? []) for (const p of this.classes[u.cls].pdbs ?? []) healthy[p]++;
+    return this.pdbDesired.map((d, p) => Math.max(0, healthy[p] - d));
+  }
+
+  setPdbs(desiredHealthy: readonly number[]): void {
+    this.pdbDesired = [...desiredHealthy];
+  }
+
+  /** Take one placed unit off its host (ledgers and all), keeping its identity for restoreUnit. */
+  private removeUnit(slot: number, u: Unit): void {
+    this.apply(u.cls, slot, -1);
+    const list = this.units[slot];
+    list.splice(list.indexOf(u), 1);
+  }
+
+  private restoreUnit(slot: number, u: Unit): void {
+    this.apply(u.cls, slot, 1);
+    // Keep the host's units in commit order (stamps ascending).
+    const list = this.units[slot];
+    let at = list.length;
+    while (at > 0 && list[at - 1].stamp > u.stamp) at--;
+    list.splice(at, 0, u);
   }
 
   /**
@@ -654,16 +830,27 @@ export class ReferenceBackend implements Backend {
     return this.maxAllocCache[d];
   }
 
-  commit(cls: number, slot: number, count = 1): void {
+  /** `ref`: the batch instance, −1 for workloads committed from outside a batch. */
+  commit(cls: number, slot: number, count = 1, ref = -1): void {
     this.apply(cls, slot, count);
+    const stamp = ++this.stamp;
+    const list = (this.units[slot] ??= []);
+    for (let n = 0; n < count; n++) list.push({ cls, stamp, ref });
   }
 
+  /** Releases the most recently committed `count` workloads of the class on the host. */
   release(cls: number, slot: number, count = 1): void {
     this.apply(cls, slot, -count);
+    const list = this.units[slot] ?? [];
+    for (let n = 0, at = list.length - 1; n < count && at >= 0; at--) {
+      if (list[at].cls !== cls) continue;
+      list.splice(at, 1);
+      n++;
+    }
   }
 
   commitMany(cls: number, pairs: Int32Array): void {
-    for (let k = 0; k < pairs.length; k += 2) this.apply(cls, pairs[k], pairs[k + 1]);
+    for (let k = 0; k < pairs.length; k += 2) this.commit(cls, pairs[k], pairs[k + 1]);
   }
 
   /** Add (sign > 0) or remove (sign < 0) |sign| workloads of class cls on host slot. */

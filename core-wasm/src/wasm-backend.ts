@@ -14,7 +14,9 @@ import {
   type ConstraintSpec,
   type Effect,
   type EngineConfig,
+  type Eviction,
   type Failure,
+  type GangSpec,
   type HostVerdict,
   type Ledger,
   MAX_DIMS,
@@ -51,6 +53,11 @@ interface Exports {
   dumpCounters(): number;
   freeBuffer(p: number): void;
   placeBatch(n: number): number;
+  prepareGangs(gangs: number, classIds: number): void;
+  setPdbs(n: number): void;
+  setPdb(p: number, desired: number, healthy: number): void;
+  evictions(): number;
+  evictionCount(): number;
   sequence(): number;
   sequenceLength(): number;
   evaluate(item: number): void;
@@ -71,6 +78,10 @@ interface ItemViews {
   chargeOff: Int32Array;
   chargeLen: Int32Array;
   topoOff: Int32Array;
+  pdbOff: Int32Array;
+  cls: Int32Array;
+  flags: Int32Array;
+  gang: Int32Array;
 }
 
 /** Field order of the table written by `layout()` in core-wasm/assembly/index.ts. */
@@ -81,13 +92,14 @@ const LAYOUT_FIELDS = [
   'itemCap', 'itemDims', 'itemReq', 'itemNzCpu', 'itemNzMem', 'itemNs', 'itemPrio', 'itemStrategy', 'itemConstraint',
   'itemCount', 'itemChargeOff', 'itemChargeLen', 'chargeEntry', 'chargeAmount', 'hostOf', 'failLog', 'logLen', 'order',
   'scratch', 'scoringDim', 'scoringWeight', 'balancedDim', 'shapeUtil', 'shapeScore', 'itemTopoOff', 'topoPool', 'topoCap',
-  'logTable', 'ipaRaw', 'spreadRaw',
+  'logTable', 'ipaRaw', 'spreadRaw', 'itemPdbOff', 'itemCls', 'itemFlags', 'itemGang', 'gangMin', 'clsItem',
 ] as const;
 type Layout = Record<(typeof LAYOUT_FIELDS)[number], number>;
 
 const FAIL_QUOTA = 1;
 const FAIL_RESERVATION = 2;
 const FAIL_FILTER = 3;
+const FAIL_GANG = 5;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** core-wasm/build, whether running from source (core-wasm/src) or from dist/core-wasm/src. */
@@ -185,6 +197,10 @@ export class WasmBackend implements Backend {
       chargeOff: this.i32(L.itemChargeOff, n),
       chargeLen: this.i32(L.itemChargeLen, n),
       topoOff: this.i32(L.itemTopoOff, n),
+      pdbOff: this.i32(L.itemPdbOff, n),
+      cls: this.i32(L.itemCls, n),
+      flags: this.i32(L.itemFlags, n),
+      gang: this.i32(L.itemGang, n),
     };
     return this.cached;
   }
@@ -325,13 +341,13 @@ export class WasmBackend implements Backend {
       const c = this.classes[it.cls];
       for (let d = MAX_DIMS - 1; d >= dims; d--) if (c.req[d] !== 0) dims = d + 1;
       charges += this.chargesOf(c).length;
-      topoWords += this.topologyOf(c)?.length ?? 0;
+      topoWords += (this.topologyOf(c)?.length ?? 0) + (c.pdbs?.length ? c.pdbs.length + 1 : 0);
     }
     this.x.prepareItems(items.length, dims, charges, topoWords);
     this.refresh();
     const L = this.L;
     const n = L.itemCap;
-    const { req, nzCpu, nzMem, ns, prio, strategy, constraint, count, chargeOff, chargeLen, topoOff } = this.itemViews();
+    const { req, nzCpu, nzMem, ns, prio, strategy, constraint, count, chargeOff, chargeLen, topoOff, pdbOff, cls: clsOf, flags, gang } = this.itemViews();
     const chargeEntry = charges > 0 ? this.i32(L.chargeEntry, charges) : null;
     const chargeAmount = charges > 0 ? this.i64(L.chargeAmount, charges) : null;
     const topoPool = topoWords > 0 ? this.i32(L.topoPool, topoWords) : null;
@@ -360,6 +376,14 @@ export class WasmBackend implements Backend {
         topoPool!.set(words, tw);
         tw += words.length;
       } else topoOff[i] = -1;
+      if (c.pdbs?.length) {
+        pdbOff[i] = tw;
+        topoPool![tw++] = c.pdbs.length;
+        for (const p of c.pdbs) topoPool![tw++] = p;
+      } else pdbOff[i] = -1;
+      clsOf[i] = it.cls;
+      flags[i] = (c.preemptNever ? 1 : 0) | (c.gangMember ? 2 : 0);
+      gang[i] = it.gang ?? -1;
     });
   }
 
@@ -389,8 +413,10 @@ export class WasmBackend implements Backend {
     return list;
   }
 
-  private readFailures(): Map<number, Failure> {
+  /** Decode the core's failure log; gang records apply to every member item of `items`. */
+  private readFailures(items: readonly BatchItem[] = []): Map<number, Failure> {
     const out = new Map<number, Failure>();
+    const own = new Map<number, Failure>();
     const len = this.L.logLen;
     const log = this.i32(this.L.failLog, len);
     const i64at = (i: number) => (BigInt(log[i + 1]) << 32n) | BigInt(log[i] >>> 0);
@@ -405,24 +431,32 @@ export class WasmBackend implements Backend {
         p += 2;
         const entries = [];
         for (let j = 0; j < k; j++, p += 3) entries.push({ entry: log[p], used: i64at(p + 1) });
-        out.set(item, { kind: 'quota', quota, entries });
+        own.set(item, { kind: 'quota', quota, entries });
       } else if (kind === FAIL_RESERVATION) {
         const k = log[p];
         p += 1;
         const dims = [];
         for (let j = 0; j < k; j++, p += 5) dims.push({ dim: log[p], free: i64at(p + 1), reservedForOthers: i64at(p + 3) });
-        out.set(item, { kind: 'reservation', dims });
+        own.set(item, { kind: 'reservation', dims });
+      } else if (kind === FAIL_GANG) {
+        const gang = item; // gang records lead with the gang id
+        const [placed, needed, causeItem] = [log[p], log[p + 1], log[p + 2]];
+        p += 3;
+        const failure: Failure = { kind: 'gang', gang, placed, needed, cause: own.get(causeItem) ?? null };
+        items.forEach((it, i) => it.gang === gang && out.set(i, failure));
+        continue;
       } else if (kind === FAIL_FILTER) {
         const hosts = log[p];
         const k = log[p + 1];
         p += 2;
         const counts: ReasonCount[] = [];
         for (let j = 0; j < k; j++, p += 3) counts.push({ bit: log[p] >>> 0, taint: log[p + 1], count: log[p + 2] });
-        out.set(item, { kind: 'filter', hosts, counts });
+        own.set(item, { kind: 'filter', hosts, counts });
       } else {
         throw new Error(`placer core: corrupt failure log (kind ${kind})`);
       }
     }
+    for (const [item, f] of own) if (!out.has(item)) out.set(item, f);
     return out;
   }
 
@@ -460,19 +494,59 @@ export class WasmBackend implements Backend {
     return this.readFailures().get(0)!;
   }
 
-  placeBatch(items: readonly BatchItem[]): BatchResult {
-    this.writeItems(items);
-    const total = this.x.placeBatch(items.length);
+  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = []): BatchResult {
+    // Classes placed before the batch that a preemptor could evict travel along as empty items,
+    // so the core knows their requests, quota charges, counters and budgets.
+    let maxPriority = -Infinity;
+    for (const it of items) {
+      const c = this.classes[it.cls];
+      if (it.gang === undefined && !c.preemptNever && it.count > 0) maxPriority = Math.max(maxPriority, c.priority);
+    }
+    const present = new Set(items.map((it) => it.cls));
+    const all: BatchItem[] = [...items];
+    this.placedCount.forEach((n, cls) => {
+      if (n > 0 && !present.has(cls) && this.classes[cls].priority < maxPriority) all.push({ cls, count: 0 });
+    });
+    this.writeItems(all);
+    this.syncPdbHealth();
+    this.x.prepareGangs(gangs.length, this.classes.length);
+    this.refresh();
+    const clsItem = this.i32(this.L.clsItem, this.classes.length);
+    for (let i = all.length - 1; i >= 0; i--) clsItem[all[i].cls] = i;
+    const gangMin = this.i32(this.L.gangMin, Math.max(gangs.length, 1));
+    gangs.forEach((g, k) => (gangMin[k] = g.minMember));
+    const total = this.x.placeBatch(all.length);
     this.refresh();
     const hostOf = Int32Array.from(this.i32(this.L.hostOf, total));
-    const failures = this.readFailures();
+    const failures = this.readFailures(items);
+    const sequence = Int32Array.from(this.i32(this.x.sequence(), this.x.sequenceLength()));
+    const records = this.i32(this.x.evictions(), 4 * this.x.evictionCount());
+    const evictions: Eviction[] = [];
+    for (let e = 0; e < records.length; e += 4) evictions.push({ instance: records[e], cls: records[e + 1], slot: records[e + 2], by: records[e + 3] });
     let p = 0;
     items.forEach((it) => {
       for (let j = 0; j < it.count; j++) if (hostOf[p + j] >= 0) this.placedCount[it.cls]++;
       p += it.count;
     });
-    const sequence = Int32Array.from(this.i32(this.x.sequence(), this.x.sequenceLength()));
-    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), sequence };
+    for (const e of evictions) if (e.instance < 0) this.placedCount[e.cls]--;
+    return { hostOf, failures: items.map((_, i) => failures.get(i) ?? null), sequence, evictions };
+  }
+
+  private pdbDesired: number[] = [];
+
+  setPdbs(desiredHealthy: readonly number[]): void {
+    this.pdbDesired = [...desiredHealthy];
+  }
+
+  /** Budgets' healthy counts from what is placed, so class memberships may change between batches. */
+  private syncPdbHealth(): void {
+    const healthy = this.pdbDesired.map(() => 0);
+    this.placedCount.forEach((n, cls) => {
+      if (n > 0) for (const p of this.classes[cls].pdbs ?? []) if (p < healthy.length) healthy[p] += n;
+    });
+    this.x.setPdbs(this.pdbDesired.length);
+    this.pdbDesired.forEach((d, p) => this.x.setPdb(p, d, healthy[p]));
+    this.refresh();
   }
 
   commit(cls: number, slot: number, count = 1): void {

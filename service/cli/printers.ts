@@ -94,6 +94,15 @@ export function summaryText(r: PlacementResult): string {
     );
     lines.push('Reservations are aggregate over the cluster, not per host: an unused reservation larger than the largest free block is fragmented.');
   }
+  if (s.gangs.length > 0) {
+    lines.push('');
+    lines.push('Gangs (all or nothing):');
+    for (const g of s.gangs) {
+      const status = g.placed >= g.minMember ? `placed ${g.placed}/${g.members.length}` : `not placed (${g.reason ?? 'too few members'})`;
+      lines.push(`  ${g.name}: ${status}`);
+      for (const m of g.members) lines.push(`    ${m.kind} ${m.namespace}/${m.name} → ${m.host ?? '<none>'}`);
+    }
+  }
   if (r.unplaced.length > 0) {
     lines.push('');
     lines.push('Unplaced:');

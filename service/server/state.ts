@@ -20,6 +20,7 @@ import { InputError } from '../model/errors.js';
 import type {
   HostObj,
   NamespaceObj,
+  PodDisruptionBudgetObj,
   NamespacePolicyObj,
   ParsedInput,
   PriorityClassObj,
@@ -197,6 +198,8 @@ export class PlacerState {
     this.engine.upsertHosts(input.hosts);
     this.engine.setQuotas(input.quotas);
     this.engine.setPolicies(input.policies);
+    this.engine.setNamespaces(input.namespaces ?? []);
+    this.engine.setPdbs(input.pdbs ?? []);
     yield;
     const shapes = this.store.shapes();
     for (const batch of this.store.placementBatches()) {
@@ -381,6 +384,16 @@ export class PlacerState {
         undo.push(() => e.setPolicies(prev));
         e.setPolicies(input.policies);
       }
+      if (changedKinds.has('Namespace')) {
+        const prev = this.modelsOf<NamespaceObj>('Namespace');
+        undo.push(() => e.setNamespaces(prev));
+        e.setNamespaces(input.namespaces ?? []);
+      }
+      if (changedKinds.has('PodDisruptionBudget')) {
+        const prev = this.modelsOf<PodDisruptionBudgetObj>('PodDisruptionBudget');
+        undo.push(() => e.setPdbs(prev));
+        e.setPdbs(input.pdbs ?? []);
+      }
       const toBind = splits.filter((s) => s.bind.length > 0).map((s) => subset(s.t, s.bind));
       for (const t of toBind) {
         t.instances.forEach((inst) => {
@@ -392,6 +405,11 @@ export class PlacerState {
 
       const placing = splits.filter((s) => s.place.length > 0);
       const outcomes = e.place(placing.map((s) => subset(s.t, s.place)));
+      // Preemption may have evicted workloads placer held: they leave the store with this commit,
+      // and come back if anything below fails.
+      const evicted = e.lastEvictions;
+      for (const ev of evicted) undo.push(() => e.bind(ev.template, ev.instance, ev.host));
+      const evictedNow = new Set(evicted.map((ev) => wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name)));
       const placedHost = new Map<Split, (string | null)[]>();
       placing.forEach((s, k) => {
         const o = outcomes[k];
@@ -412,19 +430,33 @@ export class PlacerState {
       for (const s of splits) {
         if (s.bind.length === 0 && s.place.length === 0) continue;
         const shape = shapeOf(s.t, e.compile(s.t).priority);
-        for (const j of s.bind) record(s.t, s.t.instances[j], s.t.instances[j].boundHost!, 'existing', shape);
+        for (const j of s.bind) {
+          // A running workload this very request's preemption evicted is not held any more.
+          if (evictedNow.has(wkey(s.t.kind, s.t.namespace, s.t.instances[j].name))) continue;
+          record(s.t, s.t.instances[j], s.t.instances[j].boundHost!, 'existing', shape);
+        }
         placedHost.get(s)?.forEach((host, n) => host !== null && record(s.t, s.t.instances[s.place[n]], host, 'apply', shape));
       }
-      this.store.commit({ putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })), putPlacements: puts });
+      const evictedKeys = evicted.map((ev) => ({ kind: ev.template.kind, namespace: ev.template.namespace, name: ev.template.instances[ev.instance].name }));
+      this.store.commit({
+        putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })),
+        putPlacements: puts,
+        deletePlacements: evictedKeys,
+      });
 
       // committed: the in-memory indexes follow
       for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
+      for (const k of evictedKeys) {
+        const h = this.held.get(wkey(k.kind, k.namespace, k.name));
+        if (h) this.untrack(h);
+      }
       for (const h of newHeld) this.track(h);
 
       // the answer, in the CLI's PlacementResult: held instances show as existing
       let placed = 0;
       let unplaced = 0;
       let existing = 0;
+      const evictedBy = new Map(evicted.map((ev) => [wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), ev.by]));
       const display: Outcome[] = splits.map((s) => {
         const hosts: (string | null)[] = s.t.instances.map((inst, j) => s.heldHost[j] ?? inst.boundHost ?? null);
         const placedFlags = s.t.instances.map(() => false);
@@ -436,11 +468,27 @@ export class PlacerState {
           else unplaced++;
         });
         existing += s.t.instances.length - s.place.length;
+        // Preemption evicted some of what this request brought (running workloads): unplaced now.
+        const preemptedBy = s.t.instances.map((inst) => evictedBy.get(wkey(s.t.kind, s.t.namespace, inst.name)) ?? null);
+        preemptedBy.forEach((by, j) => {
+          if (by === null) return;
+          hosts[j] = null;
+          evictedBy.delete(wkey(s.t.kind, s.t.namespace, s.t.instances[j].name));
+        });
         const instances = s.t.instances.map((inst, j) => (s.heldHost[j] !== null ? { ...inst, boundHost: s.heldHost[j]! } : inst));
         const k = placing.indexOf(s);
-        return { template: { ...s.t, instances }, hosts, placed: placedFlags, failure: k >= 0 ? outcomes[k].failure : null };
+        return { template: { ...s.t, instances }, hosts, placed: placedFlags, failure: k >= 0 ? outcomes[k].failure : null, preemptedBy };
       });
-      return { result: buildResult(e, display, this.strategy), placed, unplaced, existing };
+      const result = buildResult(e, display, this.strategy);
+      // Workloads placer held from earlier requests and evicted now are reported too.
+      for (const ev of evicted) {
+        const t = ev.template;
+        const name = t.instances[ev.instance].name;
+        if (!evictedBy.has(wkey(t.kind, t.namespace, name))) continue;
+        result.unplaced.push({ namespace: t.namespace, kind: t.kind, name, reason: `preempted by ${ev.by}`, grade: 'Unschedulable' });
+      }
+      result.summary.unplaced = result.unplaced.length;
+      return { result, placed, unplaced: unplaced + evicted.length, existing };
     });
   }
 

@@ -42,7 +42,9 @@ export interface Scenario {
   entries: QuotaEntrySpec[];
   reservations: bigint[][]; // per namespace
   bound: { cls: number; slot: number; count: number }[];
-  batch: { cls: number; count: number }[];
+  batch: { cls: number; count: number; gang?: number }[];
+  gangs: { minMember: number }[];
+  pdbDesired: number[];
   namespaces: number;
   /** Counter backfills applied before anything is bound (addCounter). */
   backfill: [number, number, number][];
@@ -146,7 +148,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     namespaces: fc.integer({ min: 1, max: 4 }),
     taintDefs: fc.array(fc.record({ key: fc.integer({ min: 0, max: 3 }), value: fc.integer({ min: 0, max: 3 }), effect: fc.constantFrom(Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute) }), { maxLength: 5 }),
-    hostCount: fc.integer({ min: 0, max: MAX_HOSTS }),
+    // Small clusters crowd up: that is where quotas, reservations and preemption bite.
+    hostCount: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: MAX_HOSTS })),
     extended: fc.boolean(),
     strategyWeights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
     shape: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }).chain((us) =>
@@ -182,6 +185,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       constraint: fc.nat(),
       quotaPick: fc.nat(),
       topology: fc.option(topologyArb, { freq: 2 }),
+      preemptNever: fc.integer({ min: 0, max: 4 }),
+      pdbs: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
     });
     return fc.record({
       base: fc.constant(base),
@@ -208,8 +213,10 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         { minLength: base.namespaces, maxLength: base.namespaces },
       ),
       reserveMask: fc.integer({ min: 0, max: 15 }),
-      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })) }), { maxLength: 8 }),
-      batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 10 }),
+      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 4 })) }), { maxLength: 16 }),
+      batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }), gang: fc.integer({ min: -6, max: 2 }) }), { minLength: 1, maxLength: 10 }),
+      gangs: fc.array(fc.record({ minMember: fc.integer({ min: 1, max: 8 }) }), { minLength: 3, maxLength: 3 }),
+      pdbDesired: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
       backfill: fc.array(fc.tuple(fc.integer({ min: 0, max: COUNTERS - 1 }), fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }),
     });
   })
@@ -252,6 +259,9 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         quotas: quotasOf,
         constraint: c.constraint % g.constraints.length,
         ...(c.topology ? { topology: c.topology } : {}),
+        ...(c.preemptNever === 0 ? { preemptNever: true } : {}),
+        ...(c.pdbs.length > 0 ? { pdbs: c.pdbs } : {}),
+        ...(c.preemptNever === 1 ? { gangMember: true } : {}),
       };
     });
     const slots = hosts.length;
@@ -275,8 +285,65 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         return a;
       }),
       bound: slots === 0 ? [] : g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % slots, count: b.count })),
-      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
+      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count, ...(b.gang >= 0 ? { gang: b.gang } : {}) })),
+      gangs: g.gangs,
+      pdbDesired: g.pdbDesired,
       namespaces: base.namespaces,
       backfill: slots === 0 ? [] : g.backfill.map(([counter, slot, n]): [number, number, number] => [counter, slot % slots, n]),
+    };
+  });
+
+/**
+ * Crowded clusters for preemption: a few plain hosts filled by lower-priority workloads of
+ * several sizes (some under PodDisruptionBudgets), then a batch of higher-priority workloads that
+ * fit only by evicting. No quotas or reservations in the way, so the tie-breakers decide.
+ */
+export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    hosts: fc.array(fc.record({ cpu: fc.integer({ min: 2, max: 8 }), pods: fc.integer({ min: 2, max: 8 }) }), { minLength: 1, maxLength: 6 }),
+    classes: fc.array(
+      fc.record({ priority: fc.integer({ min: -2, max: 3 }), cpu: fc.integer({ min: 1, max: 4 }), pdbs: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }), never: fc.integer({ min: 0, max: 5 }) }),
+      { minLength: 2, maxLength: 6 },
+    ),
+    bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 14 }),
+    batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 4 }),
+    pdbDesired: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }),
+    order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
+  })
+  .map((g): Scenario => {
+    const classes: ClassSpec[] = g.classes.map((c) => ({
+      ns: 0,
+      kind: Kind.Pod,
+      priority: c.priority,
+      strategy: Strategy.LeastAllocated,
+      req: vec({ cpu: c.cpu * 1000, mem: 0, eph: 0, gpu: 0 }, 1),
+      reqPresent: 1,
+      lim: vec({ cpu: 0, mem: 0, eph: 0, gpu: 0 }, 0),
+      limPresent: 0,
+      nzCpu: c.cpu * 1000,
+      nzMem: 200 * 1024 * 1024,
+      quotas: [],
+      constraint: 0,
+      ...(c.pdbs.length > 0 ? { pdbs: c.pdbs } : {}),
+      ...(c.never === 0 ? { preemptNever: true } : {}),
+    }));
+    const hosts: HostGen[] = g.hosts.map((h, i) => ({ alloc: vec({ cpu: h.cpu * 1000, mem: 64 * GI, eph: 0, gpu: 0 }, h.pods), unschedulable: false, taints: [], labels: [0, 0, 0, 0, HOSTNAME_BASE + i] }));
+    return {
+      config: { scoring: [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }], balanced: [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }], shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }], order: g.order },
+      taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
+      labelNumbers: Array.from({ length: HOSTNAME_BASE + MAX_HOSTS }, () => null),
+      hosts,
+      removed: [],
+      constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
+      classes,
+      quotaCount: 0,
+      entries: [],
+      reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
+      bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: b.count })),
+      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
+      gangs: [],
+      pdbDesired: g.pdbDesired,
+      namespaces: 1,
+      backfill: [],
     };
   });

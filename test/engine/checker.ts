@@ -15,6 +15,13 @@ interface Placement {
 
 function placementsOf(s: Scenario, batch: BatchResult): Placement[] {
   const out: Placement[] = s.bound.filter((p) => !s.removed.includes(p.slot)).flatMap((p) => Array.from({ length: p.count }, () => ({ cls: p.cls, slot: p.slot, fresh: false })));
+  // Workloads placed before the batch and preempted by it are gone.
+  for (const e of batch.evictions) {
+    if (e.instance >= 0) continue;
+    const at = out.findIndex((p) => !p.fresh && p.cls === e.cls && p.slot === e.slot);
+    if (at < 0) throw new Error(`checker: eviction of class ${e.cls} on host ${e.slot}, which held none`);
+    out.splice(at, 1);
+  }
   let p = 0;
   for (const it of s.batch) {
     for (let j = 0; j < it.count; j++) if (batch.hostOf[p + j] >= 0) out.push({ cls: it.cls, slot: batch.hostOf[p + j], fresh: true });
@@ -134,8 +141,22 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
   s.batch.forEach((it, i) => {
     for (let k = 0; k < it.count; k++) itemOf.push(i);
   });
+  // Where each instance was committed: its final host, or the host it was evicted from.
+  const commitHost = new Map<number, number>();
+  for (const e of batch.evictions) if (e.instance >= 0) commitHost.set(e.instance, e.slot);
   for (const idx of batch.sequence) {
-    const slot = batch.hostOf[idx];
+    if (idx < 0) {
+      // An eviction: a lower-priority workload leaves its host before the preemptor arrives.
+      const e = batch.evictions[-1 - idx];
+      const victim = s.classes[e.cls];
+      const preemptor = s.classes[s.batch[itemOf[e.by]].cls];
+      if (victim.priority >= preemptor.priority) throw new Error(`checker: a workload of priority ${victim.priority} was preempted by one of priority ${preemptor.priority}`);
+      if (preemptor.preemptNever) throw new Error('checker: a preemptionPolicy Never workload preempted');
+      if (e.instance >= 0 && batch.hostOf[e.instance] !== -1) throw new Error(`checker: evicted instance ${e.instance} still has a host`);
+      for (const counter of victim.topology?.counters ?? []) add(counter, e.slot, -1);
+      continue;
+    }
+    const slot = commitHost.get(idx) ?? batch.hostOf[idx];
     const c = s.classes[s.batch[itemOf[idx]].cls];
     const t = c.topology;
     if (t) {
@@ -178,9 +199,28 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
   }
 }
 
+/** A gang either placed at least minMember members or none at all. */
+function checkGangs(s: Scenario, batch: BatchResult): void {
+  s.gangs.forEach((g, id) => {
+    let placed = 0;
+    let p = 0;
+    let failedAsGang = false;
+    s.batch.forEach((it, i) => {
+      if (it.gang === id) {
+        for (let k = 0; k < it.count; k++) if (batch.hostOf[p + k] >= 0) placed++;
+        if (batch.failures[i]?.kind === 'gang') failedAsGang = true;
+      }
+      p += it.count;
+    });
+    if (failedAsGang && placed > 0) throw new Error(`checker: failed gang ${id} left ${placed} members placed`);
+    if (!failedAsGang && placed > 0 && placed < g.minMember) throw new Error(`checker: gang ${id} placed ${placed} < minMember ${g.minMember}`);
+  });
+}
+
 /** Throws with a description of the first broken promise. */
 export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
   checkTopologyReplay(s, batch);
+  checkGangs(s, batch);
   const all = placementsOf(s, batch);
   const beforeBooks = books(s, all.filter((p) => !p.fresh));
   const afterBooks = books(s, all);

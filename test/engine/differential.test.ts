@@ -6,7 +6,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { ReferenceBackend } from '../../core-wasm/src/reference-backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
-import { scenarioArb } from './arbitraries.js';
+import { preemptionScenarioArb, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
 import { drive } from './drive.js';
 
@@ -23,6 +23,14 @@ describe('differential: wasm vs reference', () => {
     const scalar = drive(new WasmBackend('scalar'), s);
     expect(simd).toEqual(ref);
     expect(scalar).toEqual(ref);
+    check(s, ref.batch, ref.after);
+    expect(ref.afterRelease).toEqual(ref.before);
+  }, timeout);
+
+  test.prop([preemptionScenarioArb], { numRuns: runs, seed })('same victims on crowded clusters (preemption tie-breakers, PDBs)', (s) => {
+    const ref = drive(new ReferenceBackend(), s);
+    const simd = drive(new WasmBackend('simd'), s);
+    expect(simd).toEqual(ref);
     check(s, ref.batch, ref.after);
     expect(ref.afterRelease).toEqual(ref.before);
   }, timeout);

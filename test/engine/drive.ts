@@ -27,6 +27,7 @@ export function setup(b: Backend, s: Scenario): void {
   b.setQuotas(s.entries, s.quotaCount);
   s.reservations.forEach((r, ns) => b.setReservation(ns, r));
   for (const [counter, slot, n] of s.backfill) b.addCounter(counter, slot, n);
+  b.setPdbs(s.pdbDesired);
   for (const p of s.bound) if (!s.removed.includes(p.slot)) b.commit(p.cls, p.slot, p.count);
 }
 
@@ -35,7 +36,7 @@ export function drive(b: Backend, s: Scenario): Observed {
   const before = b.ledger(s.namespaces);
   const evaluations = s.classes.map((_, id) => b.evaluate(id));
   const admissions = s.classes.map((_, id) => b.admit(id));
-  const batch = b.placeBatch(s.batch);
+  const batch = b.placeBatch(s.batch, s.gangs);
   const after = b.ledger(s.namespaces);
   // Release every instance the batch placed: the ledgers must return to `before`.
   let p = 0;
@@ -43,6 +44,8 @@ export function drive(b: Backend, s: Scenario): Observed {
     for (let j = 0; j < it.count; j++) if (batch.hostOf[p + j] >= 0) b.release(it.cls, batch.hostOf[p + j]);
     p += it.count;
   }
+  // Workloads placed before the batch and evicted by it come back.
+  for (const e of batch.evictions) if (e.instance < 0) b.commit(e.cls, e.slot);
   const afterRelease = b.ledger(s.namespaces);
   return { before, evaluations, admissions, batch, after, afterRelease };
 }
