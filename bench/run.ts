@@ -22,6 +22,7 @@ import { extenderSuite } from './suites/extender.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
+import { topologySuite } from './suites/topology.js';
 
 const SUITES: Record<string, Suite> = {
   scan: scanSuite,
@@ -29,6 +30,7 @@ const SUITES: Record<string, Suite> = {
   quality: qualitySuite,
   extender: extenderSuite,
   restart: restartSuite,
+  topology: topologySuite,
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

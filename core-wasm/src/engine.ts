@@ -232,6 +232,11 @@ export class Engine {
   private readonly placements = new PlacementRegistry();
   private readonly topology = new TopologyRegistry((key) => this.column(key));
   private syncedEpoch = 0;
+  private syncedNsEpoch = 0;
+  /** Counters that existed at the last sync: later ones may add memberships to existing classes. */
+  private syncedCounters = 0;
+  /** Classes by label pair (k=v), to find the ones a new selector may match. */
+  private readonly classesByLabel = new Map<string, number[]>();
   /** Placed workloads per class and host: memberships can grow after placement (backfill). */
   private readonly classHostCounts = new Map<number, Map<number, number>>();
   /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
@@ -553,6 +558,11 @@ export class Engine {
       this.classIds.set(key, cls);
       const topology = this.topology.spec(subject, own);
       if (topology) spec.topology = topology;
+      for (const [k, v] of subject.labels) {
+        const list = this.classesByLabel.get(`${k}=${v}`);
+        if (list) list.push(cls);
+        else this.classesByLabel.set(`${k}=${v}`, [cls]);
+      }
       this.classes.push({ spec, template: t, priorityClassName: pcName, tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])], subject, own });
       this.backend.defineClass(cls, spec);
     }
@@ -566,7 +576,16 @@ export class Engine {
   private syncTopology(): void {
     if (this.topology.epoch === this.syncedEpoch) return;
     this.syncedEpoch = this.topology.epoch;
-    this.classes.forEach((c, cls) => {
+    // Only classes a new selector may match need a new spec: those carrying its anchor label,
+    // or all of them when a selector has no matchLabels or namespace labels changed.
+    let affected: Iterable<number>;
+    const { anchors, unanchored } = this.topology.anchorsSince(this.syncedCounters);
+    if (unanchored || this.topology.nsEpoch !== this.syncedNsEpoch) affected = this.classes.keys();
+    else affected = new Set(anchors.flatMap((a) => this.classesByLabel.get(a) ?? []));
+    this.syncedCounters = this.topology.counterCount;
+    this.syncedNsEpoch = this.topology.nsEpoch;
+    for (const cls of affected) {
+      const c = this.classes[cls];
       const next = this.topology.spec(c.subject, c.own);
       const before = new Set(c.spec.topology?.counters ?? []);
       const after = new Set(next?.counters ?? []);
@@ -575,12 +594,13 @@ export class Engine {
         for (const k of after) if (!before.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, n);
         for (const k of before) if (!after.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, -n);
       }
+      if (JSON.stringify(next) === JSON.stringify(c.spec.topology)) continue;
       const spec: ClassSpec = { ...c.spec };
       if (next) spec.topology = next;
       else delete spec.topology;
       c.spec = spec;
       this.backend.defineClass(cls, spec);
-    });
+    }
   }
 
   private addResident(cls: number, slot: number, t: WorkloadTemplate, j: number): void {

@@ -85,12 +85,17 @@ export class TopologyRegistry {
   private readonly byKey = new Map<string, Group>();
   private readonly groups: Group[] = [];
   private readonly families: Group[] = [];
-  /** Groups indexed by one of their matchLabels pairs (k=v); the rest are checked for every subject. */
+  /**
+   * Groups and families indexed by one of their selector's matchLabels pairs (k=v): a subject can
+   * only match those indexed under one of its own labels, or the unanchored ones.
+   */
   private readonly anchored = new Map<string, Group[]>();
   private readonly unanchored: Group[] = [];
   private nsLabels = new Map<string, Map<string, string>>();
   /** Bumped whenever memberships may change (new counters, new namespace labels). */
   epoch = 0;
+  /** Bumped when namespace labels change: every membership must be recomputed. */
+  nsEpoch = 0;
 
   constructor(private readonly column: (key: string) => number) {}
 
@@ -101,6 +106,20 @@ export class TopologyRegistry {
   setNamespaces(objs: readonly NamespaceObj[]): void {
     this.nsLabels = new Map(objs.map((n) => [n.name, new Map(n.labels)]));
     this.epoch++;
+    this.nsEpoch++;
+  }
+
+  /** The label pair counters created from `fromId` on are indexed under (null: they match by other means). */
+  anchorsSince(fromId: number): { anchors: string[]; unanchored: boolean } {
+    const anchors: string[] = [];
+    let unanchored = false;
+    for (const g of [...this.groups, ...this.families]) {
+      if (g.id < fromId || g.kind === 'workload') continue; // a workload's own group: its class knows it already
+      const a = anchorOf(g);
+      if (a) anchors.push(a);
+      else unanchored = true;
+    }
+    return { anchors, unanchored };
   }
 
   private namespaceLabels(ns: string): ReadonlyMap<string, string> {
@@ -117,13 +136,12 @@ export class TopologyRegistry {
     g = make(this.byKey.size);
     this.byKey.set(key, g);
     (g.kind === 'family' ? this.families : this.groups).push(g);
-    if (g.kind !== 'family') {
-      const anchor = g.selector && g.selector.matchLabels.size > 0 ? [...g.selector.matchLabels].sort()[0] : null;
-      if (g.kind === 'group' && anchor) {
-        const k = `${anchor[0]}=${anchor[1]}`;
-        this.anchored.set(k, [...(this.anchored.get(k) ?? []), g]);
-      } else this.unanchored.push(g);
-    }
+    const anchor = anchorOf(g);
+    if (anchor) {
+      const list = this.anchored.get(anchor);
+      if (list) list.push(g);
+      else this.anchored.set(anchor, [g]);
+    } else this.unanchored.push(g);
     this.epoch++;
     return g;
   }
@@ -144,12 +162,13 @@ export class TopologyRegistry {
     return this.nsMatches(g.ns, s.ns) && selectorMatches(g.selector, s.labels);
   }
 
-  /** Selector groups a subject counts in. */
-  private memberships(s: Subject): number[] {
-    const out = new Set<number>();
-    for (const [k, v] of s.labels) for (const g of this.anchored.get(`${k}=${v}`) ?? []) if (this.matches(g, s)) out.add(g.id);
-    for (const g of this.unanchored) if (this.matches(g, s)) out.add(g.id);
-    return [...out].sort((a, b) => a - b);
+  /** Groups and families whose selector matches the subject (through the anchor index). */
+  private candidates(s: Subject): Group[] {
+    const out = new Set<Group>();
+    for (const [k, v] of s.labels) for (const g of this.anchored.get(`${k}=${v}`) ?? []) if (this.matches(g, s)) out.add(g);
+    for (const g of this.anchored.get(workloadAnchor(s.workload)) ?? []) out.add(g);
+    for (const g of this.unanchored) if (this.matches(g, s)) out.add(g);
+    return [...out].sort((a, b) => a.id - b.id);
   }
 
   /**
@@ -206,11 +225,12 @@ export class TopologyRegistry {
 
   /** The full spec given the subject's own terms; call again whenever the epoch moved. */
   spec(subject: Subject, own: OwnTerms): TopologySpec | undefined {
-    const memberOf = this.memberships(subject);
+    const matching = this.candidates(subject);
+    const memberOf = matching.filter((g) => g.kind !== 'family').map((g) => g.id);
     const heldAnti: TermSpec[] = [];
     const heldScore: TermSpec[] = [];
-    for (const f of this.families) {
-      if (!this.matches(f, subject)) continue;
+    for (const f of matching) {
+      if (f.kind !== 'family') continue;
       const t: TermSpec = { counter: f.id, col: this.column(f.family!.topologyKey), weight: f.family!.weight };
       if (f.family!.role === 'requiredAnti') heldAnti.push(t);
       else heldScore.push(t); // required affinity scores hardPodAffinityWeight (weight 0 marks it)
@@ -229,6 +249,19 @@ export class TopologyRegistry {
     const empty = counters.length + own.requiredAffinity.length + own.requiredAnti.length + own.preferred.length + heldAnti.length + heldScore.length + own.spread.length === 0;
     return empty ? undefined : spec;
   }
+}
+
+/** The matchLabels pair a group or family is indexed under (its smallest), or null. */
+function anchorOf(g: Group): string | null {
+  // A workload's own group (spreadAcrossHosts) is found by the workload's identity.
+  if (g.kind === 'workload') return workloadAnchor(g.workload!);
+  if (!g.selector || g.selector.matchLabels.size === 0) return null;
+  const [k, v] = [...g.selector.matchLabels].sort()[0];
+  return `${k}=${v}`;
+}
+
+function workloadAnchor(workload: string): string {
+  return `\0workload=${workload}`;
 }
 
 export interface OwnTerms {
