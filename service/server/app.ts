@@ -3,6 +3,7 @@
 
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { KubeHooks } from '../kube/mode.js';
 import type { Binder } from './binder.js';
 import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
 import type { Metrics } from './metrics.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   limits?: Partial<BodyLimits>;
   /** Creates Bindings in the API server for the extender's bind (optional). */
   binder?: Binder;
+  /** Kubernetes mode: the API server is the source of truth (service/kube/mode.ts). */
+  kube?: KubeHooks;
 }
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
@@ -50,7 +53,7 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
-  app.route('/', healthRoutes(deps.lifecycle));
+  app.route('/', healthRoutes(deps.lifecycle, deps.kube?.checks));
 
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.registry.metrics();
@@ -66,11 +69,15 @@ export function createApp(deps: AppDeps): Hono {
     requireState();
     await next();
   });
-  app.use('/v1/*', async (_c, next) => {
+  app.use('/v1/*', async (c, next) => {
+    // Kubernetes mode: the native API reads; changes go through the API server
+    if (deps.kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return c.json(failure(405, 'MethodNotAllowed', deps.kube.readOnly), 405, { allow: 'GET, HEAD' });
+    }
     requireState();
     await next();
   });
-  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }) }));
+  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }), ...(deps.kube && { bind: deps.kube.bind }) }));
   app.route('/v1', nativeRoutes({ state: requireState, metrics: deps.metrics, limits }));
 
   app.notFound((c) => {
