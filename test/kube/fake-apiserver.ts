@@ -47,6 +47,9 @@ export interface BindingRecord {
 /** A test's say over one Binding POST: answer with this Status instead of binding. */
 export type BindingHook = (b: BindingRecord) => { code: number; reason: string; message: string } | undefined;
 
+/** A test's say over any request (after authentication): answer with this Status instead. */
+export type RequestHook = (method: string, path: string, query: URLSearchParams) => { code: number; reason: string; message: string } | undefined;
+
 interface Route {
   resource: ResourceType;
   namespace: string | undefined;
@@ -63,6 +66,7 @@ export class FakeApiServer {
   /** Method, path and query of every request, in order. */
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
+  requestHook: RequestHook | undefined;
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
   leaseWritesFail = false;
   expiredAs: 'event' | 'http';
@@ -228,6 +232,11 @@ export class FakeApiServer {
     if (req.headers.authorization !== `Bearer ${this.opts.token ?? 'placer-token'}`) {
       await drain(req);
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    }
+    const injected = this.requestHook?.(method, url.pathname, url.searchParams);
+    if (injected) {
+      await drain(req);
+      return send(res, injected.code, status(injected.code, injected.reason, injected.message));
     }
     const rt = this.route(url.pathname);
     if (!rt) {
