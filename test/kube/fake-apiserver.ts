@@ -67,6 +67,10 @@ export class FakeApiServer {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
   requestHook: RequestHook | undefined;
+  /** Called once a Binding bound its pod, before the 201 is sent. */
+  afterBinding: ((b: BindingRecord) => void) | undefined;
+  /** Hold each successful Binding's 201 this long after the pod was bound (an answer a dying client may never see). */
+  bindingResponseDelayMs = 0;
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
   leaseWritesFail = false;
   expiredAs: 'event' | 'http';
@@ -417,6 +421,8 @@ export class FakeApiServer {
     delete pm.resourceVersion;
     this.storage.update(pods, pod);
     this.bindings.push(b);
+    this.afterBinding?.(b);
+    if (this.bindingResponseDelayMs > 0) await new Promise((r) => setTimeout(r, this.bindingResponseDelayMs));
     send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 }
