@@ -111,6 +111,7 @@ export function program(): Command {
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .option('--ignored-resources <names>', "resources placer does not account, comma-separated (e.g. the extender's managedResources marker placer.dev/managed)", (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .option('--apiserver <url>', "standalone mode: on the extender's bind, also create the pod's Binding in this API server")
     .option('--apiserver-token-file <path>', 'bearer token file for --apiserver')
     .option('--apiserver-ca-file <path>', 'CA bundle for --apiserver')
@@ -158,6 +159,7 @@ export function program(): Command {
         cpuMhzPerCore: o.cpuMhzPerCore,
         backend: o.engine as BackendName,
         logLevel: o.logLevel,
+        ...(o.ignoredResources && { ignoredResources: o.ignoredResources }),
         ...(apiServer && { apiServer }),
         ...(kube && { kube }),
       });

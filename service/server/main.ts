@@ -43,6 +43,8 @@ export interface ServeOptions {
   limits?: Partial<BodyLimits>;
   /** Create Bindings in this API server on the extender's bind. */
   apiServer?: ApiServerOptions;
+  /** Resources placer does not account (see StateOptions.ignoredResources). */
+  ignoredResources?: string[];
   /** Kubernetes mode: mirror this API server instead of keeping a store (dataDir and bootstrap unused). */
   kube?: KubeOptions;
 }
@@ -111,6 +113,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       ...(opts.backend && { backend: opts.backend }),
       ...(opts.strategy && { strategy: opts.strategy }),
       ...(opts.cpuMhzPerCore && { cpuMhzPerCore: opts.cpuMhzPerCore }),
+      ...(opts.ignoredResources && { ignoredResources: opts.ignoredResources }),
     });
     if (kube) await kube.start(() => state!);
     logger.info({ hosts: state.hostCount(), placements: state.placementCount(), ms: Math.round(performance.now() - t0) }, 'state loaded');

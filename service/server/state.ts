@@ -70,6 +70,11 @@ export interface StateOptions {
   cpuMhzPerCore?: number;
   /** Pods seen by the extender's filter, kept (LRU) so that bind knows their shape. */
   podCacheSize?: number;
+  /**
+   * Resources placer does not account (kube-scheduler's NodeResourcesFit ignoredResources), such
+   * as the marker an extender's managedResources selects pods by: dropped from every workload.
+   */
+  ignoredResources?: readonly string[];
 }
 
 export interface ApplyOutcome {
@@ -152,6 +157,7 @@ export class PlacerState {
       strategy: opts.strategy ?? 'LeastAllocated',
       cpuMhzPerCore: opts.cpuMhzPerCore ?? 2000,
       podCacheSize: opts.podCacheSize ?? 50_000,
+      ignoredResources: opts.ignoredResources ?? [],
     };
     this.strategy = this.opts.strategy;
     this.store = Store.open(opts.dataDir);
@@ -329,6 +335,7 @@ export class PlacerState {
     checkOnePolicyPerNamespace(mergedParsed.policies);
     checkSingleGlobalDefault(mergedParsed.priorityClasses);
     const input = resolveInput(mergedParsed, { cpuMhzPerCore: this.opts.cpuMhzPerCore });
+    for (const t of input.workloads) this.dropIgnored(t);
     const hostNames = new Set(input.hosts.map((h) => h.name));
 
     // Split every instance: already held by placer, already running (bind), or to place.
@@ -510,6 +517,7 @@ export class PlacerState {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
     const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
     const t = parsed.workloads[0];
+    if (t) this.dropIgnored(t);
     if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
     // kube-scheduler's pods carry their resolved priority; a class placer does not know is not an error
     if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) {
@@ -853,6 +861,7 @@ export class PlacerState {
    * replaced. 'unknown-host' when placer has no such host (yet): nothing changes.
    */
   mirrorRunning(t: WorkloadTemplate): 'held' | 'unchanged' | 'unknown-host' {
+    this.dropIgnored(t);
     const inst = t.instances[0];
     const host = inst.boundHost!;
     if (!this.engine.hostObj(host)) return 'unknown-host';
@@ -891,6 +900,13 @@ export class PlacerState {
     this.untrack(h);
     this.dropGhost(h.host);
     return true;
+  }
+
+  private dropIgnored(t: WorkloadTemplate): void {
+    for (const r of this.opts.ignoredResources) {
+      t.requests.delete(r);
+      t.limits.delete(r);
+    }
   }
 
   /** A deleted Node's host goes once it holds nothing. */

@@ -106,8 +106,10 @@ describe('placer serve --kubeconfig (real process, fake API server)', () => {
   it('binds through the API: the Binding is POSTed, the placement is committed only once it was accepted', async () => {
     f.create(hv('hv-1').obj());
     f.create(hv('hv-2').obj());
-    const p = f.create(web('p', 'team', '1').obj());
-    const r = await start();
+    // the pod carries the extender's managedResources marker, which no node advertises
+    const marker = { 'placer.dev/managed': '1' };
+    const p = f.create(pod('p').ns('team').container({ cpu: '1', memory: '1Gi', ...marker }, { limits: marker }).obj());
+    const r = await start(['--ignored-resources', 'placer.dev/managed']);
     const { passed } = await filter(r, p, ['hv-1', 'hv-2']);
     expect(passed).toEqual(['hv-1', 'hv-2']);
 
