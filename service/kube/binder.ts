@@ -9,8 +9,9 @@
 //      holds the capacity while the POST is in flight, so that two binds cannot both take the last
 //      slot of a host (kube-scheduler's "assume");
 //   4. leadership again, right before the write (the renew deadline may have passed meanwhile);
-//   5. POST: 201 commits the placement (the watch then confirms it); 409 is success only if the
-//      pod now runs on this node with this UID (a bind the API took but whose answer was lost);
+//   5. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
+//      node <this node>" is success once the watch shows the pod there with this UID (a bind the
+//      API took but whose answer was lost);
 //      anything else, or no answer at all and a pod that is not bound there, gives the
 //      reservation back — the ledgers end as they were — and the error goes to kube-scheduler.
 //
@@ -108,8 +109,12 @@ export class KubeBinder {
         this.log.info({ pod: key, node }, 'bound');
         return this.done('bound', '');
       }
-      failure = `the API server refused the Binding of pod ${key} to node ${node}: ${r.code} ${String(r.body?.reason ?? '')}: ${String(r.body?.message ?? '')}`;
-      if (r.code === 409 && (await this.boundThere(namespace, name, uid, node))) return this.done('bound', '');
+      const message = String(r.body?.message ?? '');
+      failure = `the API server refused the Binding of pod ${key} to node ${node}: ${r.code} ${String(r.body?.reason ?? '')}: ${message}`;
+      // a 409 is ours only if the pod is already on this very node (a UID precondition failure, a
+      // pod being deleted or on another node are final): then the watch tells whether it is this UID
+      const assigned = /is already assigned to node "(.*)"$/.exec(message);
+      if (r.code === 409 && assigned?.[1] === node && (await this.boundThere(namespace, name, uid, node))) return this.done('bound', '');
     } catch (err) {
       // no answer: the API server may have taken it
       failure = `creating the Binding of pod ${key} to node ${node} failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -143,7 +143,11 @@ describe('fake API server', () => {
     const binding = (name: string, node: string, u?: string) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: 'ns1', ...(u && { uid: u }) }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
     const wrongUid = await call('POST', '/api/v1/namespaces/ns1/pods/web/binding', binding('web', 'hv-1', 'not-the-uid'));
     expect(wrongUid.status).toBe(409);
-    expect(wrongUid.body.message).toBe(`Operation cannot be fulfilled on pods/binding "web": Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${uid}`);
+    expect(wrongUid.body).toMatchObject({
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on pods "web": StorageError: invalid object, Code: 4, Key: /registry/pods/ns1/web, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${uid}`,
+      details: { name: 'web', kind: 'pods' },
+    });
     const ok = await call('POST', '/api/v1/namespaces/ns1/pods/web/binding', binding('web', 'hv-1', uid));
     expect(ok.status).toBe(201);
     expect(ok.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -163,6 +167,12 @@ describe('fake API server', () => {
     const missing = await call('POST', '/api/v1/namespaces/ns1/pods/gone/binding', binding('gone', 'hv-1'));
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ reason: 'NotFound', message: 'pods "gone" not found', details: { name: 'gone', kind: 'pods' } });
+    // graceful deletion started: no binding any more (checked before spec.nodeName)
+    f.create(pod('leaving').ns('ns1').container({ cpu: '1' }).obj());
+    f.modify('Pod', 'ns1', 'leaving', (o) => ((o.metadata as Obj).deletionTimestamp = '2026-01-01T00:00:00Z'));
+    const leaving = await call('POST', '/api/v1/namespaces/ns1/pods/leaving/binding', binding('leaving', 'hv-1'));
+    expect(leaving.status).toBe(409);
+    expect(leaving.body).toMatchObject({ reason: 'Conflict', message: 'Operation cannot be fulfilled on pods/binding "leaving": pod leaving is being deleted, cannot be assigned to a host', details: { name: 'leaving', kind: 'pods/binding' } });
     expect(f.bindingPosts.get('ns1/web')).toBe(3);
     expect(f.bindings).toEqual([{ namespace: 'ns1', name: 'web', uid, node: 'hv-1' }]);
   });
@@ -188,6 +198,14 @@ describe('fake API server', () => {
     expect(stale.body).toMatchObject({
       reason: 'Conflict',
       message: 'Operation cannot be fulfilled on leases.coordination.k8s.io "placer": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    // a metadata.uid in the body is a precondition, checked before the resourceVersion
+    const otherUid = await call('PUT', `${path}/placer`, { ...got, metadata: { ...(got.metadata as Obj), uid: 'not-the-uid' }, spec: { holderIdentity: 'c', leaseDurationSeconds: 15 } });
+    expect(otherUid.status).toBe(409);
+    expect(otherUid.body).toMatchObject({
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on leases.coordination.k8s.io "placer": StorageError: invalid object, Code: 4, Key: /registry/leases/placer-system/placer, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${String((got.metadata as Obj).uid)}`,
+      details: { name: 'placer', group: 'coordination.k8s.io', kind: 'leases' },
     });
     expect(((await call('GET', `${path}/placer`)).body.spec as Obj).holderIdentity).toBe('b');
   });

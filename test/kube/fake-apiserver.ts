@@ -13,8 +13,9 @@
 //   GET/POST/PUT/DELETE on single objects (leases): 404 NotFound, 409 AlreadyExists, 409 Conflict
 //          on a stale metadata.resourceVersion
 //   POST   /api/v1/namespaces/{ns}/pods/{name}/binding: 201 + Status Success; 404 if the pod is gone;
-//          409 Conflict "pod X is already assigned to node Y", on a UID precondition mismatch or a
-//          pod being deleted
+//          409 Conflict on pods/binding "pod X is already assigned to node \"Y\"" or "pod X is being
+//          deleted, cannot be assigned to a host"; 409 Conflict on pods with the storage layer's
+//          "StorageError: invalid object ... Precondition failed: UID in precondition" for a stale UID
 //
 // Every request needs `Authorization: Bearer <token>` (401 otherwise). The test drives the
 // cluster through the methods (create/update/remove/compact/bookmark) and reads what placer did
@@ -22,7 +23,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApiError, apiVersionOf, FakeStorage, notFound, RESOURCES, status, type Obj, type ResourceType, type Watcher } from './fake-storage.js';
+import { ApiError, apiVersionOf, FakeStorage, notFound, RESOURCES, status, uidPreconditionFailed, type Obj, type ResourceType, type Watcher } from './fake-storage.js';
 
 export type { Obj } from './fake-storage.js';
 
@@ -409,7 +410,7 @@ export class FakeApiServer {
     const pm = pod.metadata as Obj;
     const spec = (pod.spec ?? {}) as Obj;
     const conflict = (why: string) => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": ${why}`, { name, kind: 'pods/binding' });
-    if (b.uid !== '' && b.uid !== pm.uid) throw conflict(`Precondition failed: UID in precondition: ${b.uid}, UID in object meta: ${String(pm.uid)}`);
+    if (b.uid !== '' && b.uid !== pm.uid) throw uidPreconditionFailed(pods, namespace, name, b.uid, String(pm.uid));
     if (pm.deletionTimestamp) throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
     if (typeof spec.nodeName === 'string' && spec.nodeName !== '') throw conflict(`pod ${name} is already assigned to node "${spec.nodeName}"`);
     spec.nodeName = b.node;

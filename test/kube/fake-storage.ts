@@ -33,6 +33,29 @@ export const apiVersionOf = (r: ResourceType): string => (r.group === '' ? r.ver
 /** "pods", "leases.coordination.k8s.io": how Status messages name a resource (GroupResource.String()). */
 export const groupResource = (r: ResourceType): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
 
+/**
+ * The object's etcd key as kube-apiserver's default storage prefixes make it (built-in resources
+ * under /registry/<resource> — Nodes under their historical "minions" — custom resources under
+ * /registry/<group>/<plural>): the API server quotes it in a storage precondition failure.
+ */
+export function etcdKey(r: ResourceType, namespace: string, name: string): string {
+  const prefix = r.kind === 'Node' ? 'minions' : r.group.includes('.') && !r.group.endsWith('.k8s.io') ? `${r.group}/${r.plural}` : r.plural;
+  return `/registry/${prefix}/${r.namespaced ? `${namespace}/` : ''}${name}`;
+}
+
+/**
+ * 409 for a failed UID precondition (the object was deleted and created again under its name):
+ * the storage layer's "invalid object" error that the registry wraps in a Conflict.
+ */
+export function uidPreconditionFailed(r: ResourceType, namespace: string, name: string, want: string, have: string): ApiError {
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${groupResource(r)} "${name}": StorageError: invalid object, Code: 4, Key: ${etcdKey(r, namespace, name)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${want}, UID in object meta: ${have}`,
+    { name, ...(r.group && { group: r.group }), kind: r.plural },
+  );
+}
+
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoredEvent {
@@ -143,15 +166,11 @@ export class FakeStorage {
     const cur = this.objects.get(key);
     if (!cur) throw notFound(r, name);
     const curMd = cur.object.metadata as Obj;
+    // a metadata.uid in the body is a precondition, checked before the resourceVersion (the
+    // storage layer checks preconditions, then the registry compares versions)
+    if (m.uid !== undefined && m.uid !== '' && m.uid !== curMd.uid) throw uidPreconditionFailed(r, ns, name, String(m.uid), String(curMd.uid));
     if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== curMd.resourceVersion) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-        name,
-        ...(r.group && { group: r.group }),
-        kind: r.plural,
-      });
-    }
-    if (m.uid !== undefined && m.uid !== curMd.uid) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(r)} "${name}": Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(curMd.uid)}`, {
         name,
         ...(r.group && { group: r.group }),
         kind: r.plural,
