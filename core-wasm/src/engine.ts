@@ -1230,6 +1230,14 @@ export class Engine {
     return packed === undefined ? undefined : this.hosts[unpack(packed).slot].obj.name;
   }
 
+  /** The hosts of a namespace's placed workloads, one entry per workload. */
+  *placementsIn(namespace: string): IterableIterator<{ host: string }> {
+    for (const [key, list] of this.residents) {
+      const host = this.hosts[unpack(key).slot].obj.name;
+      for (const r of list) if (r.t.namespace === namespace) yield { host };
+    }
+  }
+
   /** Every tracked placement: `kind/namespace/name` → host. */
   *trackedPlacements(): IterableIterator<{ kind: string; namespace: string; name: string; host: string }> {
     for (const [kind, namespace, name, packed] of this.placements.entries()) {
