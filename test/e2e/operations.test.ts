@@ -119,3 +119,20 @@ describe('placer drain --server (real service)', () => {
     expect(gpu.stderr).toMatch(/Pod team-ml\/train-resnet-\w+: 0\/36 hosts are available/);
   });
 });
+
+describe('the README shows real plans', () => {
+  it('every line of its drain and rebalance transcripts is what the CLI prints', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    // each `$ npx placer …` transcript inside the "Drain, rebalance" section; "…" elides lines
+    const section = readme.slice(readme.indexOf('## Drain, rebalance'), readme.indexOf('## The service'));
+    const transcripts = [...section.matchAll(/^\$ npx placer (.+)\n([\s\S]*?)(?=^\$ |^```)/gm)];
+    expect(transcripts.map((t) => t[1])).toEqual(['drain esx-b04 examples/', 'rebalance examples/ --max-moves 4']);
+    for (const [, command, shown] of transcripts) {
+      const r = placer(command!.split(' '));
+      expect(r.code, command).toBe(0);
+      const printed = new Set(r.stdout.split('\n').map((l) => l.trimEnd()));
+      for (const line of shown!.split('\n').map((l) => l.trimEnd())) if (line !== '' && line !== '…') expect(printed.has(line), `${command}: ${line}`).toBe(true);
+    }
+  });
+});
