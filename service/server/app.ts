@@ -70,9 +70,10 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
   app.use('/v1/*', async (c, next) => {
-    // Kubernetes mode: the native API reads; changes go through the API server
+    // Kubernetes mode: the native API reads and plans; changes go through the API server
     if (deps.kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      return c.json(failure(405, 'MethodNotAllowed', deps.kube.readOnly), 405, { allow: 'GET, HEAD' });
+      const refused = deps.kube.refuse(c.req.method, c.req.path, (n) => c.req.query(n));
+      if (refused) return c.json(failure(refused.code, refused.reason, refused.message), refused.code, refused.allow === undefined ? {} : { allow: refused.allow });
     }
     requireState();
     await next();

@@ -5,6 +5,8 @@
 // The first group shares one replica (each test in its own namespace and hosts, to keep the
 // suite fast); relists and restarts get a cluster of their own. Every wait is bounded.
 
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node, policy, pod, quota } from '../fixtures/k8s.js';
 import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
@@ -221,20 +223,77 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect(f.bindings.filter((b) => b.namespace === 'fail')).toEqual([]);
   });
 
-  it('refuses the native API writes (405 Status): the API server is the source of truth', async () => {
-    f.create(hv('n-1').obj());
-    await until(async () => (await hosts(r, 'n-'))['n-1'] !== undefined);
-    for (const [method, path] of [
-      ['POST', '/v1/apply'],
-      ['DELETE', '/v1/hosts/n-1'],
-      ['DELETE', '/v1/namespaces/team/pods/a'],
+  it('refuses the native API writes (405 Status), executing an operation (409 Status), and answers operation plans (dryRun=true) without changing anything', async () => {
+    f.create(hv('n-1', '4', { rack: 'r1' }).obj());
+    f.create(hv('n-2', '4', { rack: 'r2' }).obj());
+    // the namespace's pods may only run in racks r1 and r2: the plans' moves stay on n-1 and n-2
+    const inRacks = (name: string) => web(name, 'ops', '1').nodeName('n-1').requiredAffinity({ matchExpressions: [{ key: 'rack', operator: 'In', values: ['r1', 'r2'] }] });
+    f.create(inRacks('a').obj());
+    f.create(inRacks('b').obj());
+    await until(async () => Object.keys(await placements(r, 'ops')).length === 2, 5000, 'ops mirrored');
+    const before = json([await hosts(r, 'n-'), await placements(r, 'ops')]);
+    const writes = () => f.requests.filter((q) => q.method !== 'GET').length;
+    const writesBefore = writes();
+
+    for (const [method, path, body, hint] of [
+      ['POST', '/v1/apply', hv('n-9').obj(), ''],
+      ['DELETE', '/v1/hosts/n-1', undefined, ''],
+      ['DELETE', '/v1/namespaces/ops/pods/a', undefined, ''],
+      ['POST', '/v1/hosts/n-1/cordon', undefined, ' Here: `kubectl cordon n-1`.'],
+      ['POST', '/v1/hosts/n-1/uncordon', undefined, ' Here: `kubectl uncordon n-1`.'],
     ] as const) {
-      const res = await call(r, method, path, method === 'POST' ? hv('n-9').obj() : undefined);
-      expect(res.status).toBe(405);
+      const res = await call(r, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'MethodNotAllowed', code: 405 });
       expect(String(res.body.message)).toContain('the API server is the source of truth');
+      expect(String(res.body.message).endsWith(`kube-scheduler binds pods through the extender.${hint}`)).toBe(true);
     }
-    expect(Object.keys(await hosts(r, 'n-'))).toEqual(['n-1']);
+    for (const [path, body, how] of [
+      ['/v1/hosts/n-1/drain', undefined, 'kubectl drain NODE'],
+      ['/v1/hosts/n-1/drain?dryRun=false', undefined, 'kubectl drain NODE'],
+      ['/v1/drain', { hosts: ['n-1'] }, 'kubectl drain NODE'],
+      ['/v1/rebalance', undefined, 'evict or delete a pod'],
+      ['/v1/namespaces/ops/move', { to: 'rack=r2' }, 'NamespacePolicy'],
+    ] as const) {
+      const res = await call(r, 'POST', path, body);
+      expect(res.status, path).toBe(409);
+      expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
+      expect(String(res.body.message)).toContain('the API server is the source of truth, and placer does not move pods itself, so it only plans this operation: ask for the plan with dryRun=true.');
+      expect(String(res.body.message)).toContain(how);
+    }
+
+    // the plans, over the mirrored state
+    const drain = await call(r, 'POST', '/v1/hosts/n-1/drain?dryRun=true');
+    expect(drain.status).toBe(200);
+    expect(drain.body).toMatchObject({ kind: 'DrainPlan', hosts: ['n-1'], dryRun: true, executed: false, unmovable: [], summary: { moves: 2, unmovable: 0 } });
+    expect(drain.body.moves).toEqual([
+      { kind: 'Pod', namespace: 'ops', name: 'a', from: 'n-1', to: 'n-2' },
+      { kind: 'Pod', namespace: 'ops', name: 'b', from: 'n-1', to: 'n-2' },
+    ]);
+    expect((await call(r, 'POST', '/v1/drain?dryRun=true', { selector: 'rack=r1' })).body).toEqual(drain.body);
+    const move = await call(r, 'POST', '/v1/namespaces/ops/move?dryRun=true', { to: 'rack=r2' });
+    expect(move.status).toBe(200);
+    expect(move.body).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'ops', selector: 'rack=r2', dryRun: true, executed: false, summary: { moves: 2, unmovable: 0 } });
+    const rebalance = await call(r, 'POST', '/v1/rebalance?dryRun=true&maxMoves=3');
+    expect(rebalance.status).toBe(200);
+    expect(rebalance.body).toMatchObject({ kind: 'RebalancePlan', dryRun: true, executed: false });
+    expect((rebalance.body.moves as Obj[]).length).toBeLessThanOrEqual(3);
+    // a plan's own errors are the standalone mode's
+    expect((await call(r, 'POST', '/v1/hosts/nope/drain?dryRun=true')).status).toBe(404);
+    // the CLI against this server: --dry-run prints the plan; executing reports the refusal
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'placer.js'), ...args], { encoding: 'utf8' });
+    const planned = cli(['drain', 'n-1', '--server', r.url, '--dry-run', '-o', 'json']);
+    expect(planned.status).toBe(0);
+    expect(JSON.parse(planned.stdout)).toEqual(drain.body);
+    const executed = cli(['drain', 'n-1', '--server', r.url]);
+    expect(executed.status).not.toBe(0);
+    expect(executed.stdout).toBe('');
+    expect(executed.stderr).toContain('so it only plans this operation: ask for the plan with dryRun=true. Drain with `kubectl drain NODE`');
+
+    // nothing changed, here or in the API server
+    expect(json([await hosts(r, 'n-'), await placements(r, 'ops')])).toBe(before);
+    expect(writes()).toBe(writesBefore);
+    expect((f.get('Node', '', 'n-1')!.spec as Obj | undefined)?.unschedulable).toBeUndefined();
     expect((await call(r, 'GET', '/readyz?verbose')).text).toBe('[+]ping ok\n[+]state-loaded ok\n[+]shutdown ok\n[+]informers-synced ok\n[+]leader ok\nreadyz check passed\n');
   });
 });
