@@ -5,7 +5,7 @@
 // The first group shares one replica (each test in its own namespace and hosts, to keep the
 // suite fast); relists and restarts get a cluster of their own. Every wait is bounded.
 
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node, policy, pod, quota } from '../fixtures/k8s.js';
@@ -32,6 +32,15 @@ async function placements(r: Replica, ns?: string): Promise<Record<string, strin
 }
 
 const json = (v: unknown): string => JSON.stringify(v);
+
+/** The placer CLI as a process (asynchronously: the fake API server in this process keeps serving). */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'placer.js'), ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+  });
+}
 
 /** What the fake API says runs where: bound pods that have not finished. */
 function apiPlacements(): Record<string, string> {
@@ -82,6 +91,15 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.modify('Node', '', 'm-2', (o) => ((o.spec as Obj).unschedulable = true));
     await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === 'm-1', 5000, 'quota and cordon mirrored');
     expect((await hosts(r, 'm-'))['m-2'].unschedulable).toBe(true);
+
+    // a taint on m-1 keeps p off it; a pod that tolerates it may go there
+    f.modify('Node', '', 'm-1', (o) => ((o.spec as Obj).taints = [{ key: 'maintenance', value: 'true', effect: 'NoSchedule' }]));
+    await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === '', 5000, 'taint mirrored');
+    expect(String((await filter(r, p, ['m-1', 'm-2'])).unresolvable['m-1'])).toContain('untolerated taint {maintenance: true}');
+    const tolerant = f.create(web('tolerant', 'mirror', '1').toleration({ key: 'maintenance', operator: 'Exists', effect: 'NoSchedule' }).obj());
+    expect((await filter(r, tolerant, ['m-1', 'm-2'])).passed).toEqual(['m-1']);
+    f.modify('Node', '', 'm-1', (o) => delete (o.spec as Obj).taints);
+    await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === 'm-1', 5000, 'taint removal mirrored');
 
     // a NamespacePolicy: the namespace's workloads go to zone a only
     f.modify('Node', '', 'm-2', (o) => {
@@ -281,11 +299,10 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     // a plan's own errors are the standalone mode's
     expect((await call(r, 'POST', '/v1/hosts/nope/drain?dryRun=true')).status).toBe(404);
     // the CLI against this server: --dry-run prints the plan; executing reports the refusal
-    const cli = (args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'placer.js'), ...args], { encoding: 'utf8' });
-    const planned = cli(['drain', 'n-1', '--server', r.url, '--dry-run', '-o', 'json']);
+    const planned = await cli(['drain', 'n-1', '--server', r.url, '--dry-run', '-o', 'json']);
     expect(planned.status).toBe(0);
     expect(JSON.parse(planned.stdout)).toEqual(drain.body);
-    const executed = cli(['drain', 'n-1', '--server', r.url]);
+    const executed = await cli(['drain', 'n-1', '--server', r.url]);
     expect(executed.status).not.toBe(0);
     expect(executed.stdout).toBe('');
     expect(executed.stderr).toContain('so it only plans this operation: ask for the plan with dryRun=true. Drain with `kubectl drain NODE`');

@@ -177,7 +177,7 @@ describe('fake API server', () => {
     expect(f.bindings).toEqual([{ namespace: 'ns1', name: 'web', uid, node: 'hv-1' }]);
   });
 
-  it('Lease get/create/update with optimistic concurrency: 404, 409 AlreadyExists, 409 Conflict on a stale resourceVersion', async () => {
+  it('Lease get/create/update/delete with optimistic concurrency: 404, 409 AlreadyExists, 409 Conflict on a stale resourceVersion or UID, 422 without one, create on PUT', async () => {
     const path = '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases';
     const none = await call('GET', `${path}/placer`);
     expect(none.status).toBe(404);
@@ -207,6 +207,22 @@ describe('fake API server', () => {
       message: `Operation cannot be fulfilled on leases.coordination.k8s.io "placer": StorageError: invalid object, Code: 4, Key: /registry/leases/placer-system/placer, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${String((got.metadata as Obj).uid)}`,
       details: { name: 'placer', group: 'coordination.k8s.io', kind: 'leases' },
     });
+    // Lease's strategy: no unconditional update (422 without resourceVersion), create on update
+    const { resourceVersion: _rv, ...noRv } = got.metadata as Obj;
+    const unconditional = await call('PUT', `${path}/placer`, { ...got, metadata: noRv, spec: { holderIdentity: 'c', leaseDurationSeconds: 15 } });
+    expect(unconditional.status).toBe(422);
+    expect(unconditional.body).toMatchObject({
+      reason: 'Invalid',
+      message: 'Lease.coordination.k8s.io "placer" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      details: { name: 'placer', group: 'coordination.k8s.io', kind: 'Lease', causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }] },
+    });
     expect(((await call('GET', `${path}/placer`)).body.spec as Obj).holderIdentity).toBe('b');
+    const putNew = await call('PUT', `${path}/other`, { ...lease, metadata: { name: 'other' } });
+    expect(putNew.status).toBe(201);
+    expect((putNew.body.metadata as Obj).namespace).toBe('placer-system');
+    const removed = await call('DELETE', `${path}/other`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'other', group: 'coordination.k8s.io', kind: 'leases', uid: (putNew.body.metadata as Obj).uid } });
+    expect((await call('GET', `${path}/other`)).status).toBe(404);
   });
 });

@@ -11,7 +11,9 @@
 //          event carrying a Status (the watch cache's way, default) or as the HTTP status
 //          (`expiredAs: 'http'`); N empty or "0": synthetic ADDED events for the current state first
 //   GET/POST/PUT/DELETE on single objects (leases): 404 NotFound, 409 AlreadyExists, 409 Conflict
-//          on a stale metadata.resourceVersion
+//          on a stale metadata.resourceVersion or UID, 422 for a PUT without resourceVersion where
+//          the strategy wants one (Lease, custom resources), 201 for a PUT creating a Lease;
+//          DELETE answers a Status Success naming the object
 //   POST   /api/v1/namespaces/{ns}/pods/{name}/binding: 201 + Status Success; 404 if the pod is gone;
 //          409 Conflict on pods/binding "pod X is already assigned to node \"Y\"" or "pod X is being
 //          deleted, cannot be assigned to a host"; 409 Conflict on pods with the storage layer's
@@ -281,11 +283,35 @@ export class FakeApiServer {
         const m = (body.metadata ?? {}) as Obj;
         if (m.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
         if (r.kind === 'Lease' && this.leaseWritesFail) throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
-        return send(res, 200, this.storage.update(r, { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } }));
+        const obj = { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } };
+        const cur = this.storage.get(r, ns, name);
+        if (!cur) {
+          // a Lease may be created with a PUT (201); other resources answer 404
+          if (!r.createOnUpdate) throw notFound(r, name);
+          const { resourceVersion: _rv, ...fresh } = obj.metadata as Obj;
+          return send(res, 201, this.storage.create(r, { ...obj, metadata: fresh }));
+        }
+        const curMd = cur.metadata as Obj;
+        // the storage layer checks the UID precondition first, then the registry the resourceVersion
+        if (typeof m.uid === 'string' && m.uid !== '' && m.uid !== curMd.uid) throw uidPreconditionFailed(r, ns, name, m.uid, String(curMd.uid));
+        if ((m.resourceVersion === undefined || m.resourceVersion === '') && !r.unconditionalUpdate) {
+          const groupKind = r.group === '' ? r.kind : `${r.kind}.${r.group}`;
+          throw new ApiError(422, 'Invalid', `${groupKind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, {
+            name,
+            ...(r.group && { group: r.group }),
+            kind: r.kind,
+            causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }],
+          });
+        }
+        return send(res, 200, this.storage.update(r, obj));
       }
-      case 'DELETE':
+      case 'DELETE': {
         await drain(req);
-        return send(res, 200, this.storage.delete(r, ns, name));
+        // without ReturnDeletedObject the registry answers a Status naming what it deleted
+        const gone = this.storage.delete(r, ns, name);
+        const gm = gone.metadata as Obj;
+        return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(r.group && { group: r.group }), kind: r.plural, uid: gm.uid } });
+      }
       default:
         throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }

@@ -16,17 +16,23 @@ export interface ResourceType {
   plural: string;
   kind: string;
   namespaced: boolean;
+  /** The registry strategy's AllowUnconditionalUpdate: a PUT without metadata.resourceVersion is accepted (else 422). */
+  unconditionalUpdate: boolean;
+  /** The registry strategy's AllowCreateOnUpdate: a PUT of a missing object creates it (else 404). */
+  createOnUpdate: boolean;
 }
 
 export const RESOURCES: readonly ResourceType[] = [
-  { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false },
-  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
-  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
-  { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true },
-  { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false },
-  { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true },
-  { group: 'placer.dev', version: 'v1alpha1', plural: 'namespacepolicies', kind: 'NamespacePolicy', namespaced: true },
-  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  // the built-in strategies allow unconditional updates and no create on update, except Lease's
+  // (pkg/registry/coordination/lease/strategy.go); custom resources allow neither
+  { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
+  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
+  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
+  { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
+  { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
+  { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
+  { group: 'placer.dev', version: 'v1alpha1', plural: 'namespacepolicies', kind: 'NamespacePolicy', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, unconditionalUpdate: false, createOnUpdate: true },
 ];
 
 export const apiVersionOf = (r: ResourceType): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);

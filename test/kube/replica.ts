@@ -76,9 +76,11 @@ export function removeTempDirs(): void {
 }
 
 export async function call(r: Replica, method: string, path: string, body?: unknown): Promise<{ status: number; body: Obj; text: string }> {
+  // a fresh connection per call (as test/e2e/server.ts): never a keep-alive socket the server closed while the test was blocked
   const res = await fetch(r.url + path, {
     method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { connection: 'close', ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await res.text();
   let parsed: Obj = {};
