@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { node, policy, pod, quota } from '../fixtures/k8s.js';
+import { node, pdb, policy, pod, quota } from '../fixtures/k8s.js';
 import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
 import { bind, call, filter, hosts as allHosts, killAll, kubeconfigFor, metric, placements as allPlacements, removeTempDirs, startReplica, type Replica } from '../kube/replica.js';
 import { until } from '../kube/until.js';
@@ -193,6 +193,30 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect(f.bindingPosts.get('lost/p')).toBe(1);
     expect(await placements(r, 'lost')).toEqual({ 'lost/p': 'l-1' });
     expect((await hosts(r, 'l-'))['l-1'].used).toEqual({ cpu: '1', memory: '1Gi', pods: '1' });
+  });
+
+  it('preemption: victims and PodDisruptionBudgets come from the watch; victims are left to kube-scheduler and released when the API says they are gone', async () => {
+    f.create(hv('v-1', '4').obj());
+    const low = f.create(web('low', 'preempt', '3').labels({ app: 'low' }).nodeName('v-1').obj());
+    f.create(pdb('low').ns('preempt').maxUnavailable(0).selector({ matchLabels: { app: 'low' } }).obj());
+    const high = f.create(web('high', 'preempt', '2').priority(1000).obj());
+    await until(async () => (await placements(r, 'preempt'))['preempt/low'] === 'v-1', 5000, 'victim mirrored');
+    expect(Object.keys((await filter(r, high, ['v-1'])).failed)).toEqual(['v-1']); // 3 of 4 cpu used
+    const { kind: _k, apiVersion: _a, ...highPod } = high;
+    const preempt = async () => (await call(r, 'POST', '/scheduler/preempt', { Pod: highPod, NodeNameToVictims: null, NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } } })).body;
+    // evicting low would violate its budget (maxUnavailable 0)
+    await until(async () => json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 1 } } }), 5000, 'PDB mirrored');
+    f.remove('PodDisruptionBudget', 'preempt', 'low');
+    await until(async () => json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } } }), 5000, 'PDB deletion mirrored');
+    // placer deleted nothing: the victim still runs and holds its capacity
+    expect(f.requests.some((q) => q.method === 'DELETE')).toBe(false);
+    expect(await placements(r, 'preempt')).toEqual({ 'preempt/low': 'v-1' });
+    expect((await filter(r, high, ['v-1'])).passed).toEqual([]);
+    // kube-scheduler deletes the victim: released, the preemptor fits and binds
+    f.remove('Pod', 'preempt', 'low');
+    await until(async () => (await filter(r, high, ['v-1'])).passed.join() === 'v-1', 5000, 'victim released');
+    expect(await bind(r, high, 'v-1')).toBe('');
+    expect(await placements(r, 'preempt')).toEqual({ 'preempt/high': 'v-1' });
   });
 
   it('a failed bind changes nothing: the API server refusing, a stale UID, a 409 for another node, a pod being deleted, a gone pod, placer refusing', async () => {
