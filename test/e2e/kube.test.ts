@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { node, pdb, policy, pod, quota } from '../fixtures/k8s.js';
+import { node, pdb, policy, pod, priorityClass, quota } from '../fixtures/k8s.js';
 import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
 import { bind, call, filter, hosts as allHosts, killAll, kubeconfigFor, metric, placements as allPlacements, removeTempDirs, startReplica, type Replica } from '../kube/replica.js';
 import { until } from '../kube/until.js';
@@ -137,6 +137,17 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect((await hosts(r, 'g-'))['g-new'].workloads).toBe(1);
     f.remove('Pod', 'ghost', 'early');
     await until(async () => (await hosts(r, 'g-'))['g-new'] === undefined, 5000, 'ghost host gone with its last pod');
+  });
+
+  it('mirrors PriorityClasses: the default class of a namespace policy takes effect once the API has it', async () => {
+    f.create(hv('pc-1').obj());
+    f.create(policy('default').ns('prio').placement({ priorityClassName: 'business-high' }).obj());
+    const p = f.create(web('p', 'prio', '1').obj());
+    await until(async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'), 5000, 'policy mirrored');
+    f.create(priorityClass('business-high', 1000).obj());
+    await until(async () => (await filter(r, p, ['pc-1'])).passed.join() === 'pc-1', 5000, 'PriorityClass mirrored');
+    f.remove('PriorityClass', '', 'business-high');
+    await until(async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'), 5000, 'PriorityClass deletion mirrored');
   });
 
   it('keeps serving when an object cannot be read: logs it, counts it, keeps its previous version', async () => {
