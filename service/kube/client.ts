@@ -25,6 +25,11 @@ export interface KubeConfigSource {
   kubeconfig?: string;
   /** A context of the file other than its current-context. */
   context?: string;
+  /**
+   * In-cluster only: a directory prefixed to /var/run/secrets/kubernetes.io/serviceaccount (the
+   * token, ca.crt and namespace files), for tests; '' (in a pod) by default.
+   */
+  serviceAccountPrefix?: string;
 }
 
 /** The loaded configuration: the API server, the namespace of the context (or of the pod). */
@@ -48,7 +53,7 @@ export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget>
     if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
       throw new Error('--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster');
     }
-    kc.loadFromCluster();
+    kc.loadFromCluster(src.serviceAccountPrefix ?? '');
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig: the current context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);

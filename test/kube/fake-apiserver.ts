@@ -23,7 +23,8 @@
 // cluster through the methods (create/update/remove/compact/bookmark) and reads what placer did
 // through bindingPosts/bindings/requests.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, apiVersionOf, FakeStorage, notFound, RESOURCES, status, uidPreconditionFailed, type Obj, type ResourceType, type Watcher } from './fake-storage.js';
 
@@ -38,6 +39,8 @@ export interface FakeApiServerOptions {
   expiredAs?: 'event' | 'http';
   /** Send a BOOKMARK to watches that asked for them this often (0: only on bookmark()). */
   bookmarkIntervalMs?: number;
+  /** Serve HTTPS with this key and certificate (test/kube/tls: its own CA), as a real API server does. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface BindingRecord {
@@ -86,13 +89,14 @@ export class FakeApiServer {
   private constructor(private readonly opts: FakeApiServerOptions) {
     this.storage = new FakeStorage(opts.historyLimit ?? 1000);
     this.expiredAs = opts.expiredAs ?? 'event';
-    this.server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) send(res, e.code, status(e.code, e.reason, e.message, e.details));
         else res.end();
       });
-    });
+    };
+    this.server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createServer(listener);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
@@ -102,7 +106,7 @@ export class FakeApiServer {
   static async start(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     const f = new FakeApiServer(opts);
     await new Promise<void>((resolve) => f.server.listen(0, '127.0.0.1', resolve));
-    f.url = `http://127.0.0.1:${(f.server.address() as AddressInfo).port}`;
+    f.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(f.server.address() as AddressInfo).port}`;
     if (opts.bookmarkIntervalMs) {
       f.bookmarkTimer = setInterval(() => f.bookmark(), opts.bookmarkIntervalMs);
       f.bookmarkTimer.unref();
@@ -119,8 +123,9 @@ export class FakeApiServer {
       '- name: fake',
       '  cluster:',
       `    server: ${this.url}`,
-      // plain HTTP on loopback: client-node only allows http:// with TLS verification off
-      '    insecure-skip-tls-verify: true',
+      // HTTPS: the certificate is its own CA; plain HTTP on loopback: client-node only allows
+      // http:// with TLS verification off
+      this.opts.tls ? `    certificate-authority-data: ${Buffer.from(this.opts.tls.cert).toString('base64')}` : '    insecure-skip-tls-verify: true',
       'users:',
       '- name: placer',
       '  user:',
