@@ -80,6 +80,13 @@ describe('fake API server', () => {
     const gone = await call('GET', `/api/v1/nodes?limit=2&continue=${encodeURIComponent(String(md1.continue))}`);
     expect(gone.status).toBe(410);
     expect(gone.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+    // resourceVersion: "0" (any) and N not older than N list; a version the server has not reached times out
+    const current = f.storage.resourceVersion;
+    expect((await call('GET', '/api/v1/nodes?resourceVersion=0')).status).toBe(200);
+    expect((await call('GET', `/api/v1/nodes?resourceVersion=${current}`)).status).toBe(200);
+    const ahead = await call('GET', `/api/v1/nodes?resourceVersion=${current + 10}`);
+    expect(ahead.status).toBe(504);
+    expect(ahead.body).toMatchObject({ reason: 'Timeout', message: `Too large resource version: ${current + 10}, current: ${current}`, details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
   });
 
   it('watches from a resourceVersion: history, then live events, bookmarks only when allowed', async () => {

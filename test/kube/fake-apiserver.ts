@@ -4,7 +4,8 @@
 //   GET    /api/v1/<plural>, /api/v1/namespaces/{ns}/<plural>, /apis/{group}/{version}/...
 //          list: {kind: XList, apiVersion, metadata: {resourceVersion, continue?}, items} — items
 //          without kind/apiVersion, as the API server encodes a typed list; `limit` + `continue`
-//          pages from a consistent snapshot (410 Expired once its revision is compacted)
+//          pages from a consistent snapshot (410 Expired once its revision is compacted);
+//          resourceVersion=N newer than the server's: 504 Timeout "Too large resource version"
 //   GET    ...?watch=1&resourceVersion=N&allowWatchBookmarks=true&timeoutSeconds=T
 //          newline-delimited JSON events ADDED/MODIFIED/DELETED/BOOKMARK/ERROR; from N: the retained
 //          history after N, then live events; N older than the history: 410 Expired, as an ERROR
@@ -325,6 +326,19 @@ export class FakeApiServer {
   private listResponse(res: ServerResponse, r: ResourceType, namespace: string | undefined, q: URLSearchParams): void {
     const limit = Number(q.get('limit') ?? 0);
     const token = q.get('continue');
+    // resourceVersion: unset (most recent, what placer sends), "0" (any) or N (not older than N):
+    // all served from the current state here; a version the server has not reached yet times out
+    const rvParam = q.get('resourceVersion') ?? '';
+    if (rvParam !== '' && token === null) {
+      const want = Number(rvParam);
+      if (!Number.isSafeInteger(want) || want < 0) throw new ApiError(400, 'BadRequest', `invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
+      if (want > this.storage.resourceVersion) {
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${want}, current: ${this.storage.resourceVersion}`, {
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
+      }
+    }
     let rv = this.storage.resourceVersion;
     let items: Obj[];
     let start = '';
