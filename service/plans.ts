@@ -36,6 +36,8 @@ export interface PlanDoc {
   /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
   resource?: string;
   imbalance?: { before: number; after: number };
+  /** RebalancePlan: namespaces that bin-pack on purpose (strategy MostAllocated); their workloads do not move. */
+  binPacking?: string[];
   /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
   usage?: NamespaceUsageDoc;
   dryRun: boolean;
@@ -97,6 +99,7 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;
+    doc.binPacking = report.binPacking;
   }
   return doc;
 }

@@ -252,6 +252,8 @@ export interface RebalanceReport extends PlanReport {
   resource: string;
   /** Standard deviation of per-host utilization of `resource`, in percentage points. */
   imbalance: { before: number; after: number };
+  /** Namespaces with workloads that bin-pack on purpose (strategy MostAllocated): they stay put. */
+  binPacking: string[];
 }
 
 /** A host name that is not among the hosts. */
@@ -977,7 +979,10 @@ export class Engine {
       alloc: h.present ? Number(this.allocatableOf(slot, dim)) : 0,
       schedulable: h.present && !h.obj.unschedulable,
     }));
-    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim] });
+    // Bin-packing namespaces (MostAllocated) packed their hosts on purpose: spreading them would
+    // undo their policy, so only the others move.
+    const movable = (cls: number) => this.classes[cls].spec.strategy !== Strategy.MostAllocated;
+    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim], movable });
     // Name the moves: the youngest resident of the class on the host (the engines release the
     // most recent first); a workload moves once.
     const lists = new Map<number, { t: WorkloadTemplate; j: number }[]>();
@@ -1000,6 +1005,7 @@ export class Engine {
     const report: RebalanceReport = {
       resource: this.dims.names[dim],
       imbalance: { before: stddev(plan.before), after: stddev(plan.after) },
+      binPacking: [...new Set([...this.residentClasses.values()].flatMap((set) => [...set].filter((c) => !movable(c)).map((c) => this.classes[c].template.namespace)))].sort(),
       moves: named.map((m) => ({ template: m.who.t, instance: m.who.j, from: this.hosts[m.from].obj.name, to: this.hosts[m.to].obj.name })),
       unmovable: [],
       utilization: { before: this.clusterUtilization(before, new Set()), after: this.clusterUtilization(after, new Set()) },

@@ -178,6 +178,7 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
     out += '\n';
   }
   if (p.imbalance) out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
+  if (p.binPacking && p.binPacking.length > 0) out += `Not moved: ${p.binPacking.join(', ')} (strategy MostAllocated: bin-packed on purpose).\n\n`;
   const resources = Object.keys(p.utilization.before).filter((r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0);
   out += 'Cluster utilization (schedulable hosts):\n';
   out += table(
