@@ -12,7 +12,7 @@ const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 export interface HostColumns {
   apiVersion: string;
   kind: 'HostColumns';
-  /** Every resource the engine knows, in a fixed order. */
+  /** Every resource the engine tracks, then hosts' other allocatable resources by name. */
   resources: string[];
   names: string[];
   /** 1 when cordoned (spec.unschedulable). */
@@ -34,7 +34,12 @@ export function labelKeys(param: string | undefined): string[] {
 
 export function hostColumns(state: PlacerState, apiVersion: string, labelKeys: readonly string[]): HostColumns {
   const usage = state.engine.hostUsage();
-  const resources = state.engine.dimensionNames();
+  // The engine tracks the resources some workload requested; a host's other extended resources
+  // (GPUs nobody asked for yet) are shown too, unused.
+  const dims = state.engine.dimensionNames();
+  const extra = new Set<string>();
+  for (const h of usage) for (const k of state.engine.hostObj(h.name)?.allocatable.keys() ?? []) if (!dims.includes(k)) extra.add(k);
+  const resources = [...dims, ...[...extra].sort()];
   const allocatable: Record<string, number[]> = Object.fromEntries(resources.map((r) => [r, new Array<number>(usage.length)]));
   const used: Record<string, number[]> = Object.fromEntries(resources.map((r) => [r, new Array<number>(usage.length)]));
   const labels: HostColumns['labels'] = Object.fromEntries(labelKeys.map((k) => [k, { values: [], index: new Array<number>(usage.length) }]));
@@ -58,7 +63,7 @@ export function hostColumns(state: PlacerState, apiVersion: string, labelKeys: r
     out.taints[i] = obj ? obj.taints.filter((t) => t.key !== CORDON_TAINT).length : 0;
     out.workloads[i] = state.heldOn(h.name);
     for (const r of resources) {
-      allocatable[r][i] = Number(h.allocatable.get(r) ?? 0n);
+      allocatable[r][i] = Number(h.allocatable.get(r) ?? obj?.allocatable.get(r) ?? 0n);
       used[r][i] = Number(h.used.get(r) ?? 0n);
     }
     for (const k of labelKeys) {
