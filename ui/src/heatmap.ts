@@ -29,7 +29,7 @@ const PAD = 8;
 export function cellSize(n: number, width: number): number {
   if (n <= 0) return 40;
   const area = (width * Math.max(320, Math.min(720, n * 4))) / n;
-  return Math.max(6, Math.min(44, Math.floor(Math.sqrt(area)) - 2));
+  return Math.max(6, Math.min(56, Math.floor(Math.sqrt(area)) - 2));
 }
 
 export function layout(groups: readonly Group[], total: number, width: number): Layout {
@@ -100,6 +100,8 @@ export interface CellPaint {
   tainted(i: number): boolean;
   /** Text in the cell when cells are large enough. */
   text?(i: number): string | null;
+  /** A name above the text when cells are larger still. */
+  name?(i: number): string;
   /** A highlight ring (selected, hovered, drained). */
   ring?(i: number): string | null;
 }
@@ -121,6 +123,7 @@ export function draw(ctx: CanvasRenderingContext2D, l: Layout, paint: CellPaint,
   }
   const s = l.size;
   const showText = s >= 34 && paint.text !== undefined;
+  const showName = s >= 50 && paint.name !== undefined;
   if (showText) {
     ctx.font = '10px system-ui, sans-serif';
     ctx.textAlign = 'center';
@@ -159,10 +162,9 @@ export function draw(ctx: CanvasRenderingContext2D, l: Layout, paint: CellPaint,
       }
       if (showText) {
         const txt = paint.text!(h);
-        if (txt) {
-          ctx.fillStyle = isDark(paint.fill(h)) ? '#fff' : '#0f172a';
-          ctx.fillText(txt, x + s / 2, y + s / 2);
-        }
+        ctx.fillStyle = isDark(paint.fill(h)) ? '#fff' : '#0f172a';
+        if (showName) ctx.fillText(elide(ctx, paint.name!(h), s - 4), x + s / 2, y + s / 2 - 8);
+        if (txt) ctx.fillText(txt, x + s / 2, y + s / 2 + (showName ? 8 : 0));
       }
       const ring = paint.ring?.(h);
       if (ring) {
@@ -173,6 +175,14 @@ export function draw(ctx: CanvasRenderingContext2D, l: Layout, paint: CellPaint,
     }
   }
   drawArrows(ctx, l, arrows);
+}
+
+/** `text` cut to `width` pixels with an ellipsis (keeping its end: host names differ at the end). */
+function elide(ctx: CanvasRenderingContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) return text;
+  let t = text;
+  while (t.length > 1 && ctx.measureText(`…${t}`).width > width) t = t.slice(1);
+  return `…${t}`;
 }
 
 /** Whether an rgb(…) fill needs light text (relative luminance under ~0.4). */

@@ -2,7 +2,7 @@
 // screens, redrawn when its inputs change. Reports the host under the pointer; the first draw
 // with hosts leaves a performance mark (the benchmark's "time to first paint").
 
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Arrow, type CellPaint, type Group, draw, hitTest, layout } from '../heatmap';
 
 export interface HeatmapProps {
@@ -23,7 +23,9 @@ export function Heatmap(props: HeatmapProps) {
   const [width, setWidth] = useState(0);
   const marked = useRef(false);
 
-  useEffect(() => {
+  // Layout effects, not effects: the width and the first draw land in the same frame as the
+  // canvas itself (an effect would run a frame later).
+  useLayoutEffect(() => {
     const el = wrap.current!;
     const ro = new ResizeObserver(() => setWidth(Math.floor(el.clientWidth)));
     ro.observe(el);
@@ -33,7 +35,7 @@ export function Heatmap(props: HeatmapProps) {
 
   const l = useMemo(() => (width > 0 ? layout(props.groups, props.total, width) : undefined), [props.groups, props.total, width]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const c = canvas.current;
     if (!c || !l) return;
     const dpr = window.devicePixelRatio || 1;

@@ -38,6 +38,7 @@ export function ClusterView() {
         const u = utilization(h, res, i);
         return Number.isNaN(u) ? null : `${Math.round(u)}%`;
       },
+      name: (i) => h.names[i],
       ring: (i) => (i === pinned ? '#1d4ed8' : null),
     };
   }, [h, res, pinned]);
