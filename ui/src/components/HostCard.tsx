@@ -2,7 +2,7 @@
 // at once), then taints, workloads per namespace and labels (GET /v1/hosts/{name}, fetched when
 // the card opens and cached until the host list changes).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { getJson, type HostColumns, type HostDetail, ZONE_LABEL } from '../api';
 import { colourableResources, utilization } from '../hosts';
 import { fromColumn, human, pct } from '../quantity';
@@ -46,14 +46,27 @@ export function HostCard({ columns: h, host, x, y }: HostCardProps) {
     };
   }, [h, name]);
 
+  // Follow the pointer, but stay on screen: flip above or left of it when the card would overflow.
+  const card = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const el = card.current;
+    if (!el) return;
+    if (x < 0 || y < 0) {
+      el.style.left = el.style.top = ''; // docked: the stylesheet places it
+      return;
+    }
+    const r = el.getBoundingClientRect();
+    el.style.left = `${x + 16 + r.width > window.innerWidth ? Math.max(8, x - 16 - r.width) : x + 16}px`;
+    el.style.top = `${y + 16 + r.height > window.innerHeight ? Math.max(8, y - 16 - r.height) : y + 16}px`;
+  });
+
   const zl = h.labels[ZONE_LABEL];
   const zone = zl && zl.index[host] >= 0 ? zl.values[zl.index[host]] : null;
   const floating = x >= 0 && y >= 0;
-  const style = floating ? { left: `${Math.min(x + 16, window.innerWidth - 380)}px`, top: `${Math.min(y + 16, window.innerHeight - 40)}px` } : undefined;
   const taints = detail?.taints ?? [];
 
   return (
-    <aside class={`hostcard ${floating ? 'floating' : 'docked'}`} style={style} data-testid="host-card" data-host={name}>
+    <aside ref={card} class={`hostcard ${floating ? 'floating' : 'docked'}`} data-testid="host-card" data-host={name}>
       <header>
         <strong data-testid="host-card-name">{name}</strong>
         {zone && <span class="muted"> · {zone}</span>}
