@@ -4,6 +4,7 @@
 // core or the reference engine — through the numeric contract of contract.ts.
 
 import { InputError } from '../../service/model/errors.js';
+import { requirementMatches } from '../../service/k8s/labels.js';
 import { formatAmount } from '../../service/k8s/quantity.js';
 import type {
   HostObj,
@@ -1048,7 +1049,7 @@ export class Engine {
         u += used[slot][d];
         a += this.allocatableOf(slot, d);
       });
-      if (a > 0n) out[name] = Number((u * 10_000n) / a) / 100;
+      if (a > 0n) out[name] = Math.round(Number((u * 100_000n) / a) / 10) / 100;
     });
     return out;
   }
@@ -1440,26 +1441,6 @@ function andTerms(terms: NodeSelectorTerm[] | null, extra: readonly NodeSelector
   return terms.map((t) => ({ ...t, matchExpressions: [...t.matchExpressions, ...extra] }));
 }
 
-/** One label-selector requirement against a host's labels (In, NotIn, Exists, DoesNotExist, Gt, Lt). */
-function requirementMatches(r: NodeSelectorRequirement, labels: ReadonlyMap<string, string>): boolean {
-  const v = labels.get(r.key);
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && r.values.includes(v);
-    case 'NotIn':
-      return v === undefined || !r.values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    default: {
-      const n = v === undefined ? null : parseInt64(v);
-      const bound = parseInt64(r.values[0] ?? '');
-      if (n === null || bound === null) return false;
-      return r.operator === 'Gt' ? n > bound : n < bound;
-    }
-  }
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
