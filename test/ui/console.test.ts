@@ -291,3 +291,73 @@ describe('web console (Chromium, real server, examples/)', () => {
     expect(pageErrors()).toEqual([]);
   });
 });
+
+describe('drain preview (Chromium, real server, examples/)', () => {
+  it('shows the dry-run move plan of a host as a table and arrows; every workload on the host is accounted for; nothing changes', async () => {
+    const placements = async () => (await api<{ items: { kind: string; namespace: string; name: string; host: string }[] }>('/v1/placements')).items;
+    const before = await placements();
+    // the host with the most placements, from GET /v1/placements
+    const count = new Map<string, number>();
+    for (const p of before) count.set(p.host, (count.get(p.host) ?? 0) + 1);
+    const host = [...count].sort((a, b) => b[1] - a[1])[0][0];
+    const onHost = before.filter((p) => p.host === host).map((p) => `${p.kind} ${p.namespace}/${p.name}`).sort();
+    const cordoned = new Set(nodes.filter((n) => n.spec.unschedulable).map((n) => n.metadata.name));
+
+    await page.goto(`${server.url}/ui/#/drain`);
+    await page.getByTestId('drain-view').waitFor();
+    const canvas = page.locator('[data-testid="drain-view"] canvas');
+    const blank = await canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+    await page.getByTestId('drain-host').fill(host);
+    await page.getByTestId('drain-host').press('Enter');
+    await page.getByTestId('drain-summary').waitFor();
+
+    const moves = await page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const stuck = (await page.getByTestId('drain-unmovable-table').count()) > 0 ? await page.locator('[data-testid="drain-unmovable-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))) : [];
+    // every workload on the host either moves or is reported as unmovable, once
+    expect([...moves.map((m) => m[0]), ...stuck.map((u) => u[0])].sort()).toEqual(onHost);
+    for (const [, from, to] of moves) {
+      expect(from).toBe(host);
+      expect(to).not.toBe(host);
+      expect(cordoned.has(to)).toBe(false);
+      expect(count.has(to) || nodes.some((n) => n.metadata.name === to)).toBe(true);
+    }
+    expect(Number(await page.getByTestId('drain-moves').textContent())).toBe(moves.length);
+    expect(Number(await page.getByTestId('drain-unmovable').textContent())).toBe(stuck.length);
+    // the per-target table adds up to the moves
+    const perTarget = await page.locator('[data-testid="drain-targets"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-host'), Number(tr.querySelector('.num')!.textContent)]));
+    const want = new Map<string, number>();
+    for (const m of moves) want.set(m[2], (want.get(m[2]) ?? 0) + 1);
+    expect(new Map(perTarget as [string, number][])).toEqual(want);
+    // the page shows the endpoint's plan (asked again here, independently of the page)
+    const plan = await api<{ moves: { kind: string; namespace: string; name: string; from: string; to: string }[]; utilization: { before: Record<string, number>; after: Record<string, number> } }>(
+      `/v1/hosts/${host}/drain?dryRun=true`,
+      { method: 'POST' },
+    );
+    expect(moves).toEqual(plan.moves.slice(0, 200).map((m) => [`${m.kind} ${m.namespace}/${m.name}`, m.from, m.to]));
+    const util = await page.locator('[data-testid="drain-utilization"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-resource'), ...[...tr.querySelectorAll('.num')].map((td) => td.textContent)]));
+    for (const [r, b, a] of util as [string, string, string][]) {
+      near(b, plan.utilization.before[r]);
+      near(a, plan.utilization.after[r]);
+    }
+    // arrows: the map is redrawn with the plan
+    expect(await canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL())).not.toBe(blank);
+    await page.screenshot({ path: artifact('console-drain.png'), fullPage: true });
+
+    // a GPU host whose workloads have nowhere to go: they are listed with the reason
+    const gpu = nodes.find((n) => (n.spec.taints ?? []).some((t) => t.key === 'nvidia.com/gpu'))!.metadata.name;
+    await page.goto(`${server.url}/ui/#/drain?host=${gpu}`);
+    await expect.poll(() => page.getByTestId('drain-summary').textContent()).toContain(gpu);
+    const gpuPlan = await api<{ unmovable: { reason: string }[] }>(`/v1/hosts/${gpu}/drain?dryRun=true`, { method: 'POST' });
+    expect(Number(await page.getByTestId('drain-unmovable').textContent())).toBe(gpuPlan.unmovable.length);
+    // the example's GPU workloads cannot move: the other GPU host is full
+    expect(gpuPlan.unmovable.length).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="drain-unmovable-table"] td.reason').allTextContents()).toEqual(gpuPlan.unmovable.map((u) => u.reason));
+
+    // a dry run: nothing moved, nothing cordoned
+    expect(await placements()).toEqual(before);
+    const hostCols = await api<{ names: string[]; unschedulable: number[] }>('/v1/hosts?format=columns');
+    expect(hostCols.names.filter((_, i) => hostCols.unschedulable[i] === 1)).toEqual([...cordoned]);
+    expect(offsite).toEqual([]);
+    expect(pageErrors()).toEqual([]);
+  });
+});

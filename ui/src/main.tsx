@@ -1,11 +1,12 @@
 // The placer web console: a single page served at /ui by `placer serve`, reading only the native
-// API (/v1). Views are chosen by the URL's hash (#/cluster, #/namespaces, #/explain?…), so a
+// API (/v1). Views are chosen by the URL's hash (#/cluster, #/namespaces, #/explain?…, #/drain?host=…), so a
 // view with its parameters is a link an admin can share.
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { ClusterView } from './views/Cluster';
+import { DrainView } from './views/Drain';
 import { ExplainView } from './views/Explain';
 import { NamespacesView } from './views/Namespaces';
 
@@ -18,6 +19,7 @@ const VIEWS: { id: string; title: string }[] = [
   { id: 'cluster', title: 'Cluster' },
   { id: 'namespaces', title: 'Namespaces' },
   { id: 'explain', title: 'Explain' },
+  { id: 'drain', title: 'Drain preview' },
 ];
 
 function route(): Route {
@@ -49,6 +51,7 @@ function App() {
         {r.view === 'cluster' && <ClusterView />}
         {r.view === 'namespaces' && <NamespacesView />}
         {r.view === 'explain' && <ExplainView params={r.params} />}
+        {r.view === 'drain' && <DrainView params={r.params} />}
       </main>
     </>
   );

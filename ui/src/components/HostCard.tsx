@@ -97,6 +97,14 @@ export function HostCard({ columns: h, host, x, y }: HostCardProps) {
       </table>
       <p>
         <strong data-testid="host-card-workloads">{h.workloads[host]}</strong> workloads
+        {!floating && (
+          <>
+            {' · '}
+            <a href={`#/drain?${new URLSearchParams({ host: name }).toString()}`} data-testid="host-card-drain">
+              preview a drain
+            </a>
+          </>
+        )}
       </p>
       {error && <p class="error">{error}</p>}
       {!detail && !error && <p class="muted">Loading…</p>}
