@@ -4,54 +4,26 @@
 // another binary. Every page may load only from the server under test: any other request fails
 // the test.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { killAll, removeDirs, start, tempDir } from '../e2e/server.js';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const artifacts = join(root, 'test', 'artifacts');
-const bin = join(root, 'bin', 'placer.js');
 
 export interface Served {
   url: string;
-  proc: ChildProcess;
-  dir: string;
   stop(): void;
 }
 
 export async function serveExamples(args: string[] = []): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), 'placer-ui-'));
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--log-level', 'warn', '--bootstrap', 'examples/', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`placer serve did not start in 30 s:\n${out}\n${err}`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`placer serve exited (${code}) before serving:\n${out}\n${err}`));
-    });
-  });
+  const s = await start(tempDir(), ['--bootstrap', 'examples/', ...args]);
   return {
-    url,
-    proc,
-    dir,
+    url: s.url,
     stop() {
-      proc.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      killAll();
+      removeDirs();
     },
   };
 }
