@@ -30,17 +30,19 @@ const SELECTED = '#1d4ed8';
 
 export function ExplainView({ params }: { params: URLSearchParams }) {
   const pending = useLive<PendingList>('/v1/pending');
+  // one poll of the host list for every explanation's map
+  const hosts = useLive<HostColumns>(HOSTS_PATH).data;
   const [yaml, setYaml] = useState(SAMPLE);
-  const [result, setResult] = useState<{ items: WorkloadExplanation[]; source: string } | undefined>();
+  const [result, setResult] = useState<{ items: WorkloadExplanation[]; again: () => Promise<ExplanationList>; at: Date } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const target = params.get('namespace') && params.get('kind') && params.get('name') ? { namespace: params.get('namespace')!, kind: params.get('kind')!, name: params.get('name')! } : undefined;
 
-  const run = async (what: () => Promise<ExplanationList>, source: string): Promise<void> => {
+  const run = async (what: () => Promise<ExplanationList>): Promise<void> => {
     setBusy(true);
     setError(undefined);
     try {
-      setResult({ items: (await what()).items, source });
+      setResult({ items: (await what()).items, again: what, at: new Date() });
     } catch (e) {
       setResult(undefined);
       setError(e instanceof Error ? e.message : String(e));
@@ -49,7 +51,7 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
     }
   };
   const explainPending = (t: { namespace: string; kind: string; name: string }): Promise<void> =>
-    run(() => getJson<ExplanationList>(`/v1/namespaces/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.kind)}/${encodeURIComponent(t.name)}/explain`), `${t.kind} ${t.namespace}/${t.name}`);
+    run(() => getJson<ExplanationList>(`/v1/namespaces/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.kind)}/${encodeURIComponent(t.name)}/explain`));
 
   useEffect(() => {
     if (target) void explainPending(target);
@@ -89,7 +91,7 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
             data-testid="explain-run"
             onClick={() => {
               if (target) location.hash = '#/explain';
-              void run(() => postJson<ExplanationList>('/v1/explain', yaml, 'application/yaml'), 'pasted manifests');
+              void run(() => postJson<ExplanationList>('/v1/explain', yaml, 'application/yaml'));
             }}
           >
             Explain
@@ -104,8 +106,14 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
       )}
       {result && (
         <div data-testid="explain-result">
+          <p class="muted">
+            Evaluated at {result.at.toLocaleTimeString()} against the cluster as it was then.{' '}
+            <button class="link" disabled={busy} onClick={() => void run(result.again)} data-testid="explain-again">
+              explain again
+            </button>
+          </p>
           {result.items.map((e) => (
-            <ExplanationCard key={`${e.kind}/${e.namespace}/${e.name}`} e={e} />
+            <ExplanationCard key={`${e.kind}/${e.namespace}/${e.name}`} e={e} h={hosts} />
           ))}
         </div>
       )}
@@ -113,9 +121,7 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
   );
 }
 
-function ExplanationCard({ e }: { e: WorkloadExplanation }) {
-  const hosts = useLive<HostColumns>(HOSTS_PATH);
-  const h = hosts.data;
+function ExplanationCard({ e, h }: { e: WorkloadExplanation; h: HostColumns | undefined }) {
   const zones = useMemo(() => (h ? zoneGroups(h) : []), [h]);
   const paint = useMemo<CellPaint | undefined>(() => {
     if (!h) return undefined;
