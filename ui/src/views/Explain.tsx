@@ -130,8 +130,15 @@ function ExplanationCard({ e, h }: { e: WorkloadExplanation; h: HostColumns | un
     for (const f of e.feasible) colour.set(f.host, `rgba(22,163,74,${(0.35 + (0.65 * f.score) / max).toFixed(2)})`);
     e.rejected.forEach((g, k) => g.hosts.forEach((host) => colour.set(host, GROUP_COLOURS[k % GROUP_COLOURS.length])));
     if (e.selected) colour.set(e.selected, SELECTED);
+    const score = new Map(e.feasible.map((f) => [f.host, f.score]));
     return {
       fill: (i) => colour.get(h.names[i]) ?? NO_CAPACITY,
+      name: (i) => h.names[i],
+      // feasible hosts show their score
+      text: (i) => {
+        const f = score.get(h.names[i]);
+        return f === undefined ? null : String(f);
+      },
       cordoned: (i) => h.unschedulable[i] === 1,
       tainted: (i) => h.taints[i] > 0,
       ring: (i) => (h.names[i] === e.selected ? '#0f172a' : null),
