@@ -23,6 +23,7 @@ import { extenderSuite } from './suites/extender.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
+import { operationsSuite } from './suites/operations.js';
 import { topologySuite } from './suites/topology.js';
 
 const SUITES: Record<string, Suite> = {
@@ -33,6 +34,7 @@ const SUITES: Record<string, Suite> = {
   restart: restartSuite,
   topology: topologySuite,
   console: consoleSuite,
+  operations: operationsSuite,
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

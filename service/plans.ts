@@ -2,7 +2,8 @@
 // what the native API answers. The engine reports moves by template and instance; here they get
 // the names a user knows.
 
-import type { PlanReport, RebalanceReport } from '../core-wasm/src/engine.js';
+import type { Engine, PlanReport, RebalanceReport } from '../core-wasm/src/engine.js';
+import { formatAmount } from './k8s/quantity.js';
 
 export const PLAN_API_VERSION = 'placer.dev/v1alpha1';
 
@@ -35,6 +36,8 @@ export interface PlanDoc {
   /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
   resource?: string;
   imbalance?: { before: number; after: number };
+  /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
+  usage?: NamespaceUsageDoc;
   dryRun: boolean;
   executed: boolean;
   moves: MoveDoc[];
@@ -42,6 +45,43 @@ export interface PlanDoc {
   /** Cluster utilization per resource in percent, over schedulable hosts. */
   utilization: { before: Record<string, number>; after: Record<string, number> };
   summary: { moves: number; unmovable: number };
+}
+
+export interface NamespaceUsageDoc {
+  used: Record<string, string>;
+  reservation: Record<string, string>;
+  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
+  /** Hosts holding the namespace's workloads before and after the plan. */
+  hosts: { before: number; after: number };
+}
+
+/** A namespace's usage for a NamespaceMovePlan. */
+export function namespaceUsageDoc(engine: Engine, namespace: string, report: PlanReport): NamespaceUsageDoc {
+  const amounts = (m: ReadonlyMap<string, bigint>, skipZero = false): Record<string, string> =>
+    Object.fromEntries([...m].filter(([, v]) => !skipZero || v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
+  const u = engine.namespaceUsage().find((n) => n.namespace === namespace);
+  const before = new Map<string, number>();
+  for (const p of engine.placementsIn(namespace)) before.set(p.host, (before.get(p.host) ?? 0) + 1);
+  const after = new Map(before);
+  if (!report.executed) {
+    for (const m of report.moves) {
+      after.set(m.from, after.get(m.from)! - 1);
+      after.set(m.to, (after.get(m.to) ?? 0) + 1);
+    }
+  } else {
+    // The engine already holds the moved placements: undo them for "before".
+    for (const m of report.moves) {
+      before.set(m.to, before.get(m.to)! - 1);
+      before.set(m.from, (before.get(m.from) ?? 0) + 1);
+    }
+  }
+  const count = (m: Map<string, number>) => [...m.values()].filter((n) => n > 0).length;
+  return {
+    used: u ? amounts(u.used, true) : {},
+    reservation: u ? amounts(u.reservation) : {},
+    quotas: (u?.quotas ?? []).map((q) => ({ name: q.name, hard: amounts(q.hard), used: amounts(q.used) })),
+    hosts: { before: count(before), after: count(after) },
+  };
 }
 
 const byName = <T extends { namespace: string; kind: string; name: string }>(a: T, b: T): number =>

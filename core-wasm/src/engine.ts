@@ -297,6 +297,8 @@ export class Engine {
   private readonly classHostCounts = new Map<number, Map<number, number>>();
   /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
   private readonly residents = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+  /** Classes with residents, per host: finds what runs on a host without scanning every resident. */
+  private readonly residentClasses = new Map<number, Set<number>>();
   private pdbs: PodDisruptionBudgetObj[] = [];
   /** Workloads evicted by the last place() (also reflected in its outcomes when they were part of it). */
   lastEvictions: EvictionReport[] = [];
@@ -663,15 +665,35 @@ export class Engine {
     const key = pack(cls, slot);
     const list = this.residents.get(key);
     if (list) list.push({ t, j });
-    else this.residents.set(key, [{ t, j }]);
+    else {
+      this.residents.set(key, [{ t, j }]);
+      const classes = this.residentClasses.get(slot);
+      if (classes) classes.add(cls);
+      else this.residentClasses.set(slot, new Set([cls]));
+    }
   }
 
   private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
-    const list = this.residents.get(pack(cls, slot));
+    const key = pack(cls, slot);
+    const list = this.residents.get(key);
     if (!list || list.length === 0) return undefined;
     // Without a name, the youngest goes: the engines evict the most recently committed first.
     const at = match ? list.findIndex(match) : list.length - 1;
-    return at < 0 ? undefined : list.splice(at, 1)[0];
+    if (at < 0) return undefined;
+    const [r] = list.splice(at, 1);
+    if (list.length === 0) {
+      this.residents.delete(key);
+      this.residentClasses.get(slot)!.delete(cls);
+    }
+    return r;
+  }
+
+  /** Resident keys (packed class, slot) on the given hosts, or on every host; ascending. */
+  private residentKeys(slots?: Iterable<number>): number[] {
+    if (!slots) return [...this.residents.keys()].sort((a, b) => a - b);
+    const keys: number[] = [];
+    for (const slot of slots) for (const cls of this.residentClasses.get(slot) ?? []) keys.push(pack(cls, slot));
+    return keys.sort((a, b) => a - b);
   }
 
   private trackPlaced(cls: number, slot: number, delta: number): void {
@@ -899,6 +921,7 @@ export class Engine {
     const drained = new Set(slots);
     const gangs = new Map<string, number>();
     const moving = this.collectMoving(
+      this.residentKeys(slots),
       (_cls, slot) => drained.has(slot),
       (t) => (t.gang ? groupIndex(gangs, t.gang.name) : undefined),
     );
@@ -919,6 +942,7 @@ export class Engine {
       return a;
     };
     const moving = this.collectMoving(
+      this.residentKeys(),
       (_cls, slot, t) => t.namespace === namespace && !onTarget(slot),
       () => 0,
       (t) => {
@@ -944,19 +968,16 @@ export class Engine {
     const dim = opts.resource === undefined ? this.scarcestDimension(ledger) : this.dims.names.indexOf(opts.resource);
     if (dim < 0) throw new Error(`unknown resource ${JSON.stringify(opts.resource)}: the cluster has ${this.dims.names.join(', ')}`);
     const maxMoves = opts.maxMoves ?? 10;
-    const residents = new Map<number, Map<number, number>>();
-    for (const [key, list] of this.residents) {
-      if (list.length === 0) continue;
-      const { cls, slot } = unpack(key);
-      const m = residents.get(slot) ?? new Map<number, number>();
-      m.set(cls, list.length);
-      residents.set(slot, m);
-    }
+    const residentsOn = (slot: number) => {
+      const m = new Map<number, number>();
+      for (const cls of this.residentClasses.get(slot) ?? []) m.set(cls, this.residents.get(pack(cls, slot))!.length);
+      return m;
+    };
     const hosts = this.hosts.map((h, slot) => ({
       alloc: h.present ? Number(this.allocatableOf(slot, dim)) : 0,
       schedulable: h.present && !h.obj.unschedulable,
     }));
-    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residents, size: (cls) => this.classes[cls].spec.req[dim] });
+    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim] });
     // Name the moves: the youngest resident of the class on the host (the engines release the
     // most recent first); a workload moves once.
     const lists = new Map<number, { t: WorkloadTemplate; j: number }[]>();
@@ -1056,12 +1077,12 @@ export class Engine {
 
   /** Placed workloads selected by `select`, grouped into moving entries by (class, host, group). */
   private collectMoving(
+    keys: readonly number[],
     select: (cls: number, slot: number, t: WorkloadTemplate) => boolean,
     group: (t: WorkloadTemplate) => number | undefined,
     planCls?: (t: WorkloadTemplate) => number,
   ): { req: MoveRequest; who: { t: WorkloadTemplate; j: number }[][] } {
     const entries = new Map<string, { entry: MovingEntry; who: { t: WorkloadTemplate; j: number }[] }>();
-    const keys = [...this.residents.keys()].sort((a, b) => a - b);
     for (const key of keys) {
       const { cls, slot } = unpack(key);
       for (const r of this.residents.get(key)!) {
@@ -1207,6 +1228,14 @@ export class Engine {
   placementOf(kind: string, namespace: string, name: string): string | undefined {
     const packed = this.placements.get(kind, namespace, name);
     return packed === undefined ? undefined : this.hosts[unpack(packed).slot].obj.name;
+  }
+
+  /** The hosts of a namespace's placed workloads, one entry per workload. */
+  *placementsIn(namespace: string): IterableIterator<{ host: string }> {
+    for (const [key, list] of this.residents) {
+      const host = this.hosts[unpack(key).slot].obj.name;
+      for (const r of list) if (r.t.namespace === namespace) yield { host };
+    }
   }
 
   /** Every tracked placement: `kind/namespace/name` → host. */
@@ -1428,6 +1457,16 @@ export class Engine {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** A function of a number, computed once per argument. */
+function memo<T>(f: (n: number) => T): (n: number) => T {
+  const cache = new Map<number, T>();
+  return (n) => {
+    let v = cache.get(n);
+    if (v === undefined) cache.set(n, (v = f(n)));
+    return v;
+  };
+}
 
 function groupIndex(groups: Map<string, number>, name: string): number {
   let g = groups.get(name);

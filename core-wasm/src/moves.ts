@@ -148,12 +148,14 @@ export interface RebalanceRequest {
   maxMoves: number;
   /** Per slot: allocatable in `dim` (0 = not counted) and whether the host is schedulable and present. */
   hosts: readonly { alloc: number; schedulable: boolean }[];
-  /** Per slot: class → count of the workloads that may move. */
-  residents: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  /** The workloads on a host that may move: class → count (as before the plan). */
+  residentsOn(slot: number): ReadonlyMap<number, number>;
   /** A class's request in `dim`. */
   size(cls: number): number;
   /** Source hosts tried per move, hottest first (bounds the work of one step). */
   sourcesPerMove?: number;
+  /** Classes evaluated per source host, spread evenly over the size order (bounds the work of one step). */
+  candidatesPerHost?: number;
 }
 
 export interface RebalanceMove {
@@ -185,11 +187,15 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
   const used = new Map<number, number>();
   const ledger = b.ledger(0);
   req.hosts.forEach((h, slot) => h.alloc > 0 && h.schedulable && used.set(slot, Number(ledger.hosts[slot]?.used[dim] ?? 0n)));
-  const residents = new Map([...req.residents].map(([slot, m]) => [slot, new Map(m)]));
+  // Workloads already moved by the plan, per host and class: a workload moves at most once.
+  const taken = new Map<number, Map<number, number>>();
+  const left = (slot: number, cls: number) => (req.residentsOn(slot).get(cls) ?? 0) - (taken.get(slot)?.get(cls) ?? 0);
+  const movable = (slot: number) => [...req.residentsOn(slot).keys()].filter((cls) => left(slot, cls) > 0 && req.size(cls) > 0);
+  const perHost = req.candidatesPerHost ?? 128;
   const moves: RebalanceMove[] = [];
   const applied: { cls: number; from: number; to: number }[] = [];
   let variance = start.variance;
-  const sources = req.sourcesPerMove ?? 8;
+  const sources = req.sourcesPerMove ?? 4;
   try {
     while (moves.length < req.maxMoves) {
       const n = used.size;
@@ -197,14 +203,20 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
       let mean = 0;
       for (const [slot, u] of used) mean += u / req.hosts[slot].alloc;
       mean /= n;
-      const hot = [...used]
+      const above = [...used]
         .map(([slot, u]) => ({ slot, u: u / req.hosts[slot].alloc }))
-        .filter((h) => h.u > mean && (residents.get(h.slot)?.size ?? 0) > 0)
-        .sort((a, z) => z.u - a.u || a.slot - z.slot)
-        .slice(0, sources);
+        .filter((h) => h.u > mean)
+        .sort((a, z) => z.u - a.u || a.slot - z.slot);
+      const hot: { slot: number }[] = [];
+      for (const h of above) {
+        if (hot.length === sources) break;
+        if (movable(h.slot).length > 0) hot.push(h);
+      }
       let chosen: RebalanceMove | null = null;
       for (const { slot: from } of hot) {
-        const candidates = [...residents.get(from)!.keys()].filter((cls) => req.size(cls) > 0).sort((a, z) => req.size(a) - req.size(z) || a - z);
+        const sorted = movable(from).sort((a, z) => req.size(a) - req.size(z) || a - z);
+        // Many classes on one host: an even sample over the size order, smallest and largest included.
+        const candidates = sorted.length <= perHost ? sorted : Array.from({ length: perHost }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (perHost - 1))]);
         const options: RebalanceMove[] = [];
         for (const cls of candidates) {
           b.shiftLedgers(cls, from, -1);
@@ -225,10 +237,9 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
       const size = req.size(chosen.cls);
       used.set(chosen.from, used.get(chosen.from)! - size);
       used.set(chosen.to, used.get(chosen.to)! + size);
-      const left = residents.get(chosen.from)!;
-      const k = left.get(chosen.cls)! - 1;
-      if (k === 0) left.delete(chosen.cls);
-      else left.set(chosen.cls, k);
+      const t = taken.get(chosen.from) ?? new Map<number, number>();
+      t.set(chosen.cls, (t.get(chosen.cls) ?? 0) + 1);
+      taken.set(chosen.from, t);
       variance = chosen.variance;
       moves.push(chosen);
     }

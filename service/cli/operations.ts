@@ -7,7 +7,7 @@ import { type BackendName, UnknownHostError } from '../../core-wasm/src/engine.j
 import { loadClusterInput } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
 import type { Strategy } from '../model/types.js';
-import { type PlanDoc, planDoc } from '../plans.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { runPlacement } from '../placement.js';
 import { type OutputFormat, printPlan } from './printers.js';
 
@@ -147,7 +147,8 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
     } else {
       const engine = await clusterFrom(paths, o);
       if (!engine.namespaceUsage().some((n) => n.namespace === namespace)) throw new OperationError(`namespace ${JSON.stringify(namespace)} has no workloads in the given manifests`);
-      doc = planDoc('NamespaceMovePlan', engine.moveNamespace(namespace, requirements), true, { namespace, selector: o.to });
+      const report = engine.moveNamespace(namespace, requirements);
+      doc = planDoc('NamespaceMovePlan', report, true, { namespace, selector: o.to, usage: namespaceUsageDoc(engine, namespace, report) });
     }
     setExit(finish(doc, o, false));
   });

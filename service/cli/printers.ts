@@ -169,6 +169,14 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
     out += 'Cannot move:\n';
     out += table(['NAMESPACE', 'KIND', 'NAME', 'HOST', 'REASON'], p.unmovable.map((u) => [u.namespace, u.kind, u.name, u.from, u.reason])) + '\n';
   }
+  if (p.usage) {
+    const u = p.usage;
+    out += `Namespace ${p.namespace}: on ${u.hosts.before} host(s) before, ${u.hosts.after} after; quota and reservation usage do not change with a move.\n`;
+    const rows = Object.entries(u.used).map(([r, v]) => [r, v, u.reservation[r] ?? '<none>']);
+    if (rows.length > 0) out += table(['RESOURCE', 'USED', 'RESERVED'], rows);
+    for (const q of u.quotas) out += table([`QUOTA ${q.name}`, 'USED', 'HARD'], Object.entries(q.hard).map(([k, v]) => [k, q.used[k] ?? '0', v]));
+    out += '\n';
+  }
   if (p.imbalance) out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
   const resources = Object.keys(p.utilization.before).filter((r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0);
   out += 'Cluster utilization (schedulable hosts):\n';

@@ -32,7 +32,7 @@ import type {
   WorkloadInstance,
   WorkloadTemplate,
 } from '../model/types.js';
-import { type PlanDoc, planDoc } from '../plans.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
 import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
 import { PendingSet, type PendingWorkload } from './pending.js';
@@ -759,7 +759,7 @@ export class PlacerState {
     }
     const report = this.engine.moveNamespace(namespace, requirements, { execute: !dryRun });
     this.settle(report, dryRun, `moving namespace ${namespace}`, []);
-    return planDoc('NamespaceMovePlan', report, dryRun, { namespace, selector });
+    return planDoc('NamespaceMovePlan', report, dryRun, { namespace, selector, usage: namespaceUsageDoc(this.engine, namespace, report) });
   }
 
   /** Record an executed plan in the store (or refuse one that could not execute). */

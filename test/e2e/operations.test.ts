@@ -76,6 +76,9 @@ describe('placer drain / rebalance / move-namespace over examples/', () => {
 
     const mv = JSON.parse(placer(['move-namespace', 'team-shop', '--to', 'topology.kubernetes.io/zone=dc1-zone-b', 'examples/', '-o', 'json']).stdout) as PlanDoc;
     expect(mv).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'team-shop', unmovable: [] });
+    const shopPods = base.placements.filter((x) => x.namespace === 'team-shop');
+    expect(mv.usage!.hosts.before).toBe(new Set(shopPods.map((p) => p.host)).size);
+    expect(mv.usage!.used.pods).toBe(String(shopPods.length));
     const after = applyPlan(base, mv);
     const zoneOf = new Map(input.hosts.map((h) => [h.name, h.labels.get('topology.kubernetes.io/zone')]));
     for (const p of after.placements.filter((x) => x.namespace === 'team-shop')) expect(zoneOf.get(p.host)).toBe('dc1-zone-b');

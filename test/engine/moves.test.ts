@@ -127,7 +127,7 @@ describe('moves: wasm vs reference', () => {
           byHost.set(r.slot, m);
         }
         const hosts = s.hosts.map((h, slot) => ({ alloc: h.alloc[dim], schedulable: !h.unschedulable && !s.removed.includes(slot) }));
-        const plan = planRebalance(b, { dim, maxMoves, hosts, residents: byHost, size: (cls) => s.classes[cls].req[dim] });
+        const plan = planRebalance(b, { dim, maxMoves, hosts, residentsOn: (slot) => byHost.get(slot) ?? new Map(), size: (cls) => s.classes[cls].req[dim] });
         expect(b.ledger(s.namespaces)).toEqual(before);
         return { b, residents, plan };
       });

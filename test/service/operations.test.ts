@@ -134,6 +134,8 @@ describe('POST /v1/rebalance and /v1/namespaces/{ns}/move', () => {
     const r = await h.json<Obj>('POST', '/v1/namespaces/web/move', { to: 'topology.kubernetes.io/zone=c' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'web', selector: 'topology.kubernetes.io/zone=c', executed: true, summary: { moves: 2, unmovable: 0 } });
+    // w1 on a1 and w2 on b1 end up on zone c; usage is the namespace's (1 + 1 cpu), unchanged by the move.
+    expect(r.body.usage).toMatchObject({ used: { cpu: '2', pods: '2' }, hosts: { before: 2 } });
     await h.restart();
     const where = Object.fromEntries((await placements()).map((p) => [p.name, p.host]));
     expect(where.w1).toMatch(/^c/);
