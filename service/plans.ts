@@ -13,6 +13,10 @@ export interface MoveDoc {
   name: string;
   from: string;
   to: string;
+  /** Eviction wave under the PodDisruptionBudgets: a wave starts when the previous one's replacements run; 0 = blocked. */
+  wave: number;
+  /** The PodDisruptionBudget that allows no disruption of this pod: evicting it would wait forever. */
+  blockedBy?: string;
 }
 
 export interface StuckDoc {
@@ -46,7 +50,9 @@ export interface PlanDoc {
   unmovable: StuckDoc[];
   /** Cluster utilization per resource in percent, over schedulable hosts. */
   utilization: { before: Record<string, number>; after: Record<string, number> };
-  summary: { moves: number; unmovable: number };
+  /** Eviction waves the moves need under the PodDisruptionBudgets (1 without budgets). */
+  waves: number;
+  summary: { moves: number; unmovable: number; blocked: number };
 }
 
 export interface NamespaceUsageDoc {
@@ -90,12 +96,23 @@ const byName = <T extends { namespace: string; kind: string; name: string }>(a: 
   a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dryRun: boolean, extra: Partial<PlanDoc> = {}): PlanDoc {
-  const moves = report.moves.map((m) => ({ kind: m.template.kind, namespace: m.template.namespace, name: m.template.instances[m.instance].name, from: m.from, to: m.to }));
+  const moves: MoveDoc[] = report.moves.map((m) => ({
+    kind: m.template.kind,
+    namespace: m.template.namespace,
+    name: m.template.instances[m.instance].name,
+    from: m.from,
+    to: m.to,
+    wave: m.wave,
+    ...(m.blockedBy !== undefined ? { blockedBy: m.blockedBy } : {}),
+  }));
   const unmovable = report.unmovable.map((m) => ({ kind: m.template.kind, namespace: m.template.namespace, name: m.template.instances[m.instance].name, from: m.from, reason: m.reason }));
   // Rebalancing moves are a sequence (each legal after the ones before it): keep their order.
-  if (kind !== 'RebalancePlan') moves.sort(byName);
+  // Others: by wave (the blocked last), then by name.
+  const waveOrder = (w: number) => (w === 0 ? Infinity : w);
+  if (kind !== 'RebalancePlan') moves.sort((a, b) => waveOrder(a.wave) - waveOrder(b.wave) || byName(a, b));
+  const blocked = moves.filter((m) => m.wave === 0).length;
   unmovable.sort(byName);
-  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, summary: { moves: moves.length, unmovable: unmovable.length } };
+  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, waves: Math.max(0, ...moves.map((m) => m.wave)), summary: { moves: moves.length, unmovable: unmovable.length, blocked } };
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;
