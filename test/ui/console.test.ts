@@ -360,4 +360,20 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     expect(offsite).toEqual([]);
     expect(pageErrors()).toEqual([]);
   });
+
+  it('paces the plan by a PodDisruptionBudget: the wave column shows the endpoint\'s waves', async () => {
+    // last in the file: it adds a budget to the server's state (maxUnavailable 2 over the storefront pods)
+    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'storefront', namespace: 'team-web' }, spec: { maxUnavailable: 2, selector: { matchLabels: { app: 'storefront' } } } };
+    expect((await fetch(`${server.url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pdb) })).status).toBe(200);
+    const plan = await api<{ waves: number; moves: { kind: string; namespace: string; name: string; wave: number }[] }>('/v1/hosts/esx-b04/drain?dryRun=true', { method: 'POST' });
+    expect(plan.waves).toBeGreaterThan(1);
+    await page.goto(`${server.url}/ui/#/drain?host=esx-b04`);
+    await expect.poll(() => page.getByTestId('drain-summary').textContent()).toContain('esx-b04');
+    await expect.poll(() => page.getByTestId('drain-waves').textContent()).toContain(`${plan.waves} wave(s)`);
+    expect(await page.getByTestId('drain-host').inputValue()).toBe('esx-b04');
+    const rows = await page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent ?? '')));
+    expect(rows).toEqual(plan.moves.map((m) => [String(m.wave), `${m.kind} ${m.namespace}/${m.name}`]));
+    await page.screenshot({ path: artifact('console-drain-waves.png'), fullPage: true });
+    expect(pageErrors()).toEqual([]);
+  });
 });

@@ -79,9 +79,12 @@ export interface DrainPlan {
   hosts: string[];
   dryRun: boolean;
   executed: boolean;
-  moves: { kind: string; namespace: string; name: string; from: string; to: string }[];
+  /** wave: eviction wave under the PodDisruptionBudgets (0: blocked by `blockedBy`). */
+  moves: { kind: string; namespace: string; name: string; from: string; to: string; wave: number; blockedBy?: string }[];
   unmovable: { kind: string; namespace: string; name: string; from: string; reason: string }[];
   utilization: { before: Record<string, number>; after: Record<string, number> };
+  waves: number;
+  summary: { moves: number; unmovable: number; blocked: number };
 }
 
 /** An error answer: the Status message when there is one. */

@@ -20,6 +20,8 @@ export function DrainView({ params }: { params: URLSearchParams }) {
   const h = live.data;
   const host = params.get('host') ?? '';
   const [search, setSearch] = useState(host);
+  // the box follows the picked host (a click on the map, a link, the back button)
+  useEffect(() => setSearch(host), [host]);
   const [plan, setPlan] = useState<DrainPlan | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [all, setAll] = useState(false);
@@ -80,6 +82,8 @@ export function DrainView({ params }: { params: URLSearchParams }) {
     location.hash = `#/drain?${new URLSearchParams({ host: name }).toString()}`;
   };
   const resources = plan ? Object.keys(plan.utilization.before) : [];
+  // The wave column only when PodDisruptionBudgets pace the plan (as the CLI prints it).
+  const paced = plan !== null && plan !== undefined && (plan.waves > 1 || plan.summary.blocked > 0);
 
   return (
     <section class="view drain" data-testid="drain-view">
@@ -106,6 +110,18 @@ export function DrainView({ params }: { params: URLSearchParams }) {
         <p class="summary" data-testid="drain-summary">
           Draining <strong>{plan.hosts.join(', ')}</strong>: <strong data-testid="drain-moves">{plan.moves.length}</strong> workloads move to{' '}
           <strong>{targets.length}</strong> hosts, <strong data-testid="drain-unmovable">{plan.unmovable.length}</strong> cannot move.
+          {paced && (
+            <span data-testid="drain-waves">
+              {' '}
+              PodDisruptionBudgets pace the evictions: <strong>{plan.waves}</strong> wave(s)
+              {plan.summary.blocked > 0 && (
+                <>
+                  , <strong>{plan.summary.blocked}</strong> blocked by a budget that allows no disruption
+                </>
+              )}
+              .
+            </span>
+          )}
         </p>
       )}
       <Heatmap groups={groups} total={h.names.length} paint={paint} arrows={arrows} label="Hosts; arrows show where the drained host's workloads would go" onPick={(i) => pick(h.names[i])} />
@@ -186,6 +202,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
               </caption>
               <thead>
                 <tr>
+                  {paced && <th class="num">wave</th>}
                   <th>workload</th>
                   <th>from</th>
                   <th>to</th>
@@ -194,6 +211,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
               <tbody>
                 {(all ? plan.moves : plan.moves.slice(0, SHOWN)).map((m) => (
                   <tr key={`${m.kind}/${m.namespace}/${m.name}`} data-testid="drain-move">
+                    {paced && <td class="num">{m.wave === 0 ? `blocked (${m.blockedBy})` : m.wave}</td>}
                     <td>
                       {m.kind} {m.namespace}/{m.name}
                     </td>
