@@ -3,65 +3,12 @@
 // the names a user knows.
 
 import type { Engine, PlanReport, RebalanceReport } from '../core-wasm/src/engine.js';
+import { type MoveDoc, type NamespaceUsageDoc, PLAN_API_VERSION, type PlanDoc, type PlanKind } from './api-types.js';
 import { formatAmount } from './k8s/quantity.js';
 
-export const PLAN_API_VERSION = 'placer.dev/v1alpha1';
-
-export interface MoveDoc {
-  kind: string;
-  namespace: string;
-  name: string;
-  from: string;
-  to: string;
-  /** Eviction wave under the PodDisruptionBudgets: a wave starts when the previous one's replacements run; 0 = blocked. */
-  wave: number;
-  /** The PodDisruptionBudget that allows no disruption of this pod: evicting it would wait forever. */
-  blockedBy?: string;
-}
-
-export interface StuckDoc {
-  kind: string;
-  namespace: string;
-  name: string;
-  from: string;
-  reason: string;
-}
-
-export type PlanKind = 'DrainPlan' | 'RebalancePlan' | 'NamespaceMovePlan';
-
-export interface PlanDoc {
-  apiVersion: typeof PLAN_API_VERSION;
-  kind: PlanKind;
-  /** DrainPlan: the hosts drained. */
-  hosts?: string[];
-  /** NamespaceMovePlan: the namespace and the selector of its new hosts. */
-  namespace?: string;
-  selector?: string;
-  /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
-  resource?: string;
-  imbalance?: { before: number; after: number };
-  /** RebalancePlan: namespaces that bin-pack on purpose (strategy MostAllocated); their workloads do not move. */
-  binPacking?: string[];
-  /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
-  usage?: NamespaceUsageDoc;
-  dryRun: boolean;
-  executed: boolean;
-  moves: MoveDoc[];
-  unmovable: StuckDoc[];
-  /** Cluster utilization per resource in percent, over schedulable hosts. */
-  utilization: { before: Record<string, number>; after: Record<string, number> };
-  /** Eviction waves the moves need under the PodDisruptionBudgets (1 without budgets). */
-  waves: number;
-  summary: { moves: number; unmovable: number; blocked: number };
-}
-
-export interface NamespaceUsageDoc {
-  used: Record<string, string>;
-  reservation: Record<string, string>;
-  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
-  /** Hosts holding the namespace's workloads before and after the plan. */
-  hosts: { before: number; after: number };
-}
+// The document types live in api-types.ts (shared with the web console).
+export { PLAN_API_VERSION };
+export type { MoveDoc, NamespaceUsageDoc, PlanDoc, PlanKind, StuckDoc } from './api-types.js';
 
 /** A namespace's usage for a NamespaceMovePlan. */
 export function namespaceUsageDoc(engine: Engine, namespace: string, report: PlanReport): NamespaceUsageDoc {

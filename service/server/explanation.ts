@@ -3,43 +3,10 @@
 // (largest group first), feasible hosts by score — so that 5,000 hosts are a few groups.
 
 import type { Explanation } from '../../core-wasm/src/engine.js';
+import type { FeasibleHost, RejectedGroup, WorkloadExplanation } from '../api-types.js';
 import type { WorkloadTemplate } from '../model/types.js';
 
-export interface RejectedGroup {
-  /** Every failing check of these hosts, all stages (the CLI's --explain wording). */
-  reasons: string[];
-  /** kube-scheduler's grade of the first failing stage. */
-  grade: string | null;
-  hosts: string[];
-}
-
-export interface FeasibleHost {
-  host: string;
-  /** Combined score (fit + 2×preferred affinity + 3×PreferNoSchedule taints, normalized), as the CLI prints it. */
-  score: number;
-  fit: number;
-  affinity: number;
-  taints: number;
-}
-
-export interface WorkloadExplanation {
-  namespace: string;
-  kind: string;
-  /** The instance explained: the first one placer does not hold. */
-  name: string;
-  owner?: string;
-  /** Instances of the template (replicas); the explanation is for one of them. */
-  replicas: number;
-  /** The admission failure (quota, reservation, policy): no host was tried. */
-  admission: string | null;
-  /** The host a placement would pick now. */
-  selected: string | null;
-  /** kube-scheduler's message when nothing fits (or the admission message). */
-  message: string | null;
-  hosts: number;
-  feasible: FeasibleHost[];
-  rejected: RejectedGroup[];
-}
+export type { FeasibleHost, RejectedGroup, WorkloadExplanation };
 
 export function explanationOf(t: WorkloadTemplate, name: string, e: Explanation): WorkloadExplanation {
   const groups = new Map<string, RejectedGroup>();

@@ -4,28 +4,14 @@
 // allocating an object per host. Amounts are numbers in the engine's units: cpu in millicores,
 // every other resource in its base unit (bytes, pods, devices).
 
+import type { HostColumns } from '../api-types.js';
 import type { PlacerState } from './state.js';
+
+export type { HostColumns };
 
 /** The taint a cordon adds (the cordon is its own column). */
 const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 
-export interface HostColumns {
-  apiVersion: string;
-  kind: 'HostColumns';
-  /** Every resource the engine tracks, then hosts' other allocatable resources by name. */
-  resources: string[];
-  names: string[];
-  /** 1 when cordoned (spec.unschedulable). */
-  unschedulable: number[];
-  /** Taints other than the cordon's own node.kubernetes.io/unschedulable. */
-  taints: number[];
-  /** Placements placer holds on the host. */
-  workloads: number[];
-  allocatable: Record<string, number[]>;
-  used: Record<string, number[]>;
-  /** Per requested label key: the distinct values, and per host the index of its value (-1: no such label). */
-  labels: Record<string, { values: string[]; index: number[] }>;
-}
 
 /** `?labels=a,b` → the label keys to return as columns (none when absent). */
 export function labelKeys(param: string | undefined): string[] {

@@ -1,91 +1,24 @@
 // The native API as the console uses it: the shapes of the answers it reads (docs/api.md), reads
 // with ETags (a 304 means "what you have is current"), and errors as Kubernetes Status messages.
 
+// The answers' types are the server's own (service/api-types.ts: no imports, types only).
+import type { PlanDoc } from '../../service/api-types';
+
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-export interface HostColumns {
-  kind: 'HostColumns';
-  resources: string[];
-  names: string[];
-  unschedulable: number[];
-  taints: number[];
-  workloads: number[];
-  allocatable: Record<string, number[]>;
-  used: Record<string, number[]>;
-  labels: Record<string, { values: string[]; index: number[] }>;
-}
+export type {
+  ExplanationList,
+  HostColumns,
+  HostDetail,
+  NamespaceList,
+  NamespaceUsage,
+  Pending,
+  PendingList,
+  WorkloadExplanation,
+} from '../../service/api-types';
 
-export interface HostDetail {
-  kind: 'Host';
-  name: string;
-  unschedulable: boolean;
-  labels: Record<string, string>;
-  taints: { key: string; value?: string; effect: string }[];
-  allocatable: Record<string, string>;
-  used: Record<string, string>;
-  utilization: Record<string, number>;
-  workloads: number;
-  namespaces: { namespace: string; workloads: number }[];
-}
-
-export interface NamespaceUsage {
-  namespace: string;
-  used: Record<string, string>;
-  reservation: Record<string, string>;
-  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
-}
-
-export interface NamespaceList {
-  kind: 'NamespaceList';
-  items: NamespaceUsage[];
-}
-
-export interface Pending {
-  namespace: string;
-  kind: string;
-  name: string;
-  owner?: string;
-  reason: string;
-  grade: string;
-  since: string;
-}
-
-export interface PendingList {
-  kind: 'PendingList';
-  items: Pending[];
-}
-
-export interface WorkloadExplanation {
-  namespace: string;
-  kind: string;
-  name: string;
-  owner?: string;
-  replicas: number;
-  admission: string | null;
-  selected: string | null;
-  message: string | null;
-  hosts: number;
-  feasible: { host: string; score: number; fit: number; affinity: number; taints: number }[];
-  rejected: { reasons: string[]; grade: string | null; hosts: string[] }[];
-}
-
-export interface ExplanationList {
-  kind: 'ExplanationList';
-  items: WorkloadExplanation[];
-}
-
-export interface DrainPlan {
-  kind: 'DrainPlan';
-  hosts: string[];
-  dryRun: boolean;
-  executed: boolean;
-  /** wave: eviction wave under the PodDisruptionBudgets (0: blocked by `blockedBy`). */
-  moves: { kind: string; namespace: string; name: string; from: string; to: string; wave: number; blockedBy?: string }[];
-  unmovable: { kind: string; namespace: string; name: string; from: string; reason: string }[];
-  utilization: { before: Record<string, number>; after: Record<string, number> };
-  waves: number;
-  summary: { moves: number; unmovable: number; blocked: number };
-}
+/** POST /v1/hosts/{name}/drain: a PlanDoc of kind DrainPlan, which names its hosts. */
+export type DrainPlan = PlanDoc & { kind: 'DrainPlan'; hosts: string[] };
 
 /** An error answer: the Status message when there is one. */
 export class ApiError extends Error {

@@ -4,6 +4,7 @@
 // None of them changes anything.
 
 import { Hono } from 'hono';
+import type { ExplanationList, HostDetail, PendingList } from '../../api-types.js';
 import { formatAmount } from '../../k8s/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
@@ -46,7 +47,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       utilization,
       workloads: state.heldOn(name),
       namespaces,
-    });
+    } satisfies HostDetail);
   });
 
   app.get('/pending', (c) => {
@@ -55,7 +56,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       .state()
       .pending.list(ns === undefined || ns === '' ? undefined : ns)
       .map((p) => ({ namespace: p.namespace, kind: p.kind, name: p.name, ...(p.owner !== null && { owner: p.owner }), reason: p.reason, grade: p.grade, since: p.since }));
-    return reply(c, { apiVersion, kind: 'PendingList', items });
+    return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });
 
   app.post('/explain', async (c) => {
@@ -65,14 +66,14 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       .state()
       .explain(manifests)
       .map(({ template, name, explanation }) => explanationOf(template, name, explanation));
-    return reply(c, { apiVersion, kind: 'ExplanationList', items });
+    return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);
   });
 
   app.get('/namespaces/:namespace/:kind/:name/explain', (c) => {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
     const { pending, explanation } = deps.state().explainPending(kind, namespace, name);
-    return reply(c, { apiVersion, kind: 'ExplanationList', items: [explanationOf(pending.template, pending.name, explanation)] });
+    return reply(c, { apiVersion, kind: 'ExplanationList', items: [explanationOf(pending.template, pending.name, explanation)] } satisfies ExplanationList);
   });
 
   return app;

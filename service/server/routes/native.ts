@@ -3,6 +3,7 @@
 // out (Accept) with application/vnd.msgpack. Errors are Kubernetes Status objects.
 
 import { type Context, Hono } from 'hono';
+import type { NamespaceList } from '../../api-types.js';
 import { parseSelectorString, requirementMatches } from '../../k8s/labels.js';
 import { formatAmount, parseText, type Manifest } from '../../k8s/index.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
@@ -181,7 +182,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
         reservation: amounts(ns.reservation),
         quotas: ns.quotas.map((q) => ({ name: q.name, hard: amounts(q.hard), used: amounts(q.used) })),
       }));
-    return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items });
+    return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items } satisfies NamespaceList);
   });
 
   app.get('/placements', (c) => {
