@@ -69,8 +69,8 @@ const PLANS: readonly [RegExp, string][] = [
  * Kubernetes mode and the native API's writes (`method` other than GET/HEAD on /v1/...):
  *
  *   - the operations' plans — POST /v1/hosts/{name}/drain, /v1/drain, /v1/rebalance,
- *     /v1/namespaces/{ns}/move with dryRun=true — are answered over the mirrored state: a plan
- *     changes nothing (undefined: let the request through);
+ *     /v1/namespaces/{ns}/move with dryRun=true — and POST /v1/explain are answered over the
+ *     mirrored state: they change nothing (undefined: let the request through);
  *   - executing one of them is 409 Conflict: the pods run where the API server says, and only
  *     evictions (kubectl drain) and kube-scheduler move them; the message says how;
  *   - every other write (apply, place, release, remove a host, cordon, uncordon) is 405
@@ -78,6 +78,8 @@ const PLANS: readonly [RegExp, string][] = [
  */
 export function nativeWriteRefusal(method: string, path: string, query: (name: string) => string | undefined): NativeWriteRefusal | undefined {
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  // explain (the console's, docs/api.md) only reads: where workloads would go, and why
+  if (method === 'POST' && p === '/v1/explain') return undefined;
   const plan = method === 'POST' ? PLANS.find(([re]) => re.test(p)) : undefined;
   if (plan) {
     const dryRun = query('dryRun');

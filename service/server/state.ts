@@ -11,7 +11,7 @@
 // as the CLI, then every placement bound back, one shape (template) at a time.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Engine, type Assessment, type BackendName, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
+import { Engine, type Assessment, type BackendName, type EvictionReport, type Explanation, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, type Manifest } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
@@ -35,6 +35,7 @@ import type {
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
 import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
+import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
 import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
@@ -149,6 +150,10 @@ export class PlacerState {
   private byUid = new Map<string, string>();
   private perHost = new Map<string, number>();
   private perNamespace = new Map<string, number>();
+  /** Placements per host and namespace (the console's host details). */
+  private perHostNs = new Map<string, Map<string, number>>();
+  /** What apply could not place, with the reason (the console's namespaces view). */
+  readonly pending = new PendingSet();
   private readonly podCache = new Map<string, WorkloadTemplate>();
   private readonly shapeTemplates = new Map<string, WorkloadTemplate>();
 
@@ -195,6 +200,7 @@ export class PlacerState {
     this.byUid = new Map();
     this.perHost = new Map();
     this.perNamespace = new Map();
+    this.perHostNs = new Map();
     const rows = this.store.objects();
     // parseText, not JSON.parse: long numbers keep every digit
     const manifests: Manifest[] = rows.map((r, doc) => ({ ...parseText(r.manifest, 'store')[0], source: { file: 'store', doc, path: '' } }));
@@ -277,6 +283,9 @@ export class PlacerState {
     if (h.uid !== null) this.byUid.set(h.uid, key);
     this.perHost.set(h.host, (this.perHost.get(h.host) ?? 0) + 1);
     this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 0) + 1);
+    let ns = this.perHostNs.get(h.host);
+    if (!ns) this.perHostNs.set(h.host, (ns = new Map()));
+    ns.set(h.namespace, (ns.get(h.namespace) ?? 0) + 1);
   }
 
   private untrack(h: Held): void {
@@ -285,6 +294,10 @@ export class PlacerState {
     if (h.uid !== null && this.byUid.get(h.uid) === key) this.byUid.delete(h.uid);
     this.perHost.set(h.host, (this.perHost.get(h.host) ?? 1) - 1);
     this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 1) - 1);
+    const ns = this.perHostNs.get(h.host);
+    const left = (ns?.get(h.namespace) ?? 1) - 1;
+    if (left > 0) ns!.set(h.namespace, left);
+    else ns?.delete(h.namespace);
   }
 
   /** Run a mutation; if it throws, undo what it did in reverse order (or rebuild from the store). */
@@ -497,8 +510,24 @@ export class PlacerState {
         result.unplaced.push({ namespace: t.namespace, kind: t.kind, name, reason: `preempted by ${ev.by}`, grade: 'Unschedulable' });
       }
       result.summary.unplaced = result.unplaced.length;
+      this.notePending(result, splits.map((s) => s.t), evicted);
       return { result, placed, unplaced: unplaced + evicted.length, existing };
     });
+  }
+
+  /** The pending list follows every apply: what it could not place is recorded, what it placed forgotten. */
+  private notePending(result: PlacementResult, templates: readonly WorkloadTemplate[], evicted: readonly EvictionReport[]): void {
+    for (const p of result.placements) this.pending.forget(p.kind, p.namespace, p.name);
+    if (result.unplaced.length === 0) return;
+    const where = new Map<string, { t: WorkloadTemplate; j: number }>();
+    for (const t of templates) t.instances.forEach((inst, j) => where.set(wkey(t.kind, t.namespace, inst.name), { t, j }));
+    for (const ev of evicted) where.set(wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), { t: ev.template, j: ev.instance });
+    const since = new Date().toISOString();
+    for (const u of result.unplaced) {
+      const w = where.get(wkey(u.kind, u.namespace, u.name));
+      if (!w) continue;
+      this.pending.record({ namespace: u.namespace, kind: u.kind, name: u.name, owner: u.owner ?? null, reason: u.reason, grade: u.grade, since, template: w.t, instance: w.j });
+    }
   }
 
   private engineClasses(): PriorityClassObj[] {
@@ -606,6 +635,7 @@ export class PlacerState {
       const rec: Held = { kind: 'Pod', namespace, name: podName, uid: uid !== '' ? uid : (t.instances[0].uid ?? null), host, owner: t.owner ?? null, origin: 'bind', shape };
       this.store.commit({ putPlacements: [{ ...rec }] });
       this.track(rec);
+      this.pending.forget('Pod', namespace, podName);
       return { error: '', created: true };
     });
   }
@@ -806,6 +836,59 @@ export class PlacerState {
 
   placementCount(): number {
     return this.held.size;
+  }
+
+  // ------------------------------------------------------------------ console (read-only)
+
+  /** Placements on a host, per namespace. */
+  namespacesOn(host: string): ReadonlyMap<string, number> {
+    return this.perHostNs.get(host) ?? new Map();
+  }
+
+  /**
+   * Where each workload of `manifests` would go now, and why every other host is rejected — the
+   * CLI's --explain, against the service's cluster. Workloads only (an infrastructure object is
+   * 422: explaining against hosts or quotas that are not applied would answer another question);
+   * they resolve against the applied VirtualMachineClasses and PriorityClasses. Nothing changes.
+   */
+  explain(manifests: readonly Manifest[]): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+    const parsed = parseManifests(manifests);
+    const infra = this.entriesOf(parsed, manifests);
+    if (infra.length > 0) {
+      const e = infra[0];
+      const object = `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
+      throw new InputError((e.model as { source?: SourceRef }).source, 'kind', `${e.kind} is infrastructure: explain takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`, object);
+    }
+    const input = resolveInput(
+      {
+        hosts: [],
+        quotas: [],
+        policies: [],
+        priorityClasses: this.modelsOf('PriorityClass'),
+        vmClasses: this.modelsOf('VirtualMachineClass'),
+        workloads: parsed.workloads,
+        vms: parsed.vms,
+        ignored: [],
+      },
+      { cpuMhzPerCore: this.opts.cpuMhzPerCore },
+    );
+    if (input.workloads.length === 0) throw new InputError(undefined, '', 'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine');
+    // The first instance placer does not hold: the one the next placement would be about.
+    return input.workloads.map((t) => {
+      const j = Math.max(0, t.instances.findIndex((inst) => !this.held.has(wkey(t.kind, t.namespace, inst.name))));
+      return { template: t, name: t.instances[j].name, explanation: this.engine.explain(t, j) };
+    });
+  }
+
+  /** explain() for a pending workload, by name; NotFound when it is not pending, Conflict when placed. */
+  explainPending(kind: string, namespace: string, name: string): { pending: PendingWorkload; explanation: Explanation } {
+    const p = this.pending.get(kind, namespace, name);
+    if (!p) {
+      const h = this.held.get(wkey(kind, namespace, name));
+      if (h) throw conflict(`${kind} ${namespace}/${name} is placed on host ${h.host}: explain answers for workloads that are pending`, { name, kind });
+      throw notFound(`${kind} ${namespace}/${name} is not pending: placer holds no failed placement of it`, { name, kind });
+    }
+    return { pending: p, explanation: this.engine.explain(p.template, p.instance) };
   }
 
   hostCount(): number {

@@ -66,6 +66,7 @@ export class Store {
   private readonly shapeIds = new Map<string, number>();
   private readonly stmt;
   private readonly commitTx: (change: Change, pending: Map<string, number>) => void;
+  private commits = 0;
 
   private constructor(dir: string) {
     // MEMORY: Kubernetes mode, where the API server holds the truth and a restart relists
@@ -135,10 +136,20 @@ export class Store {
 
   /** Apply a change in one durable transaction; throws (and changes nothing) on failure. */
   commit(change: Change): void {
+    // counted before the attempt: a failed commit costs readers a refetch, never a stale answer
+    this.commits++;
     const pending = new Map<string, number>();
     this.commitTx(change, pending);
     // shape ids become known only once their transaction committed
     for (const [body, id] of pending) this.shapeIds.set(body, id);
+  }
+
+  /**
+   * Commits attempted since the store was opened: every change of the state goes through commit(),
+   * so an unchanged count means unchanged answers (the native API's ETags).
+   */
+  get generation(): number {
+    return this.commits;
   }
 
   isEmpty(): boolean {

@@ -150,6 +150,20 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     await until(async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'), 5000, 'PriorityClass deletion mirrored');
   });
 
+  it('the native API ETags follow the watch: 304 while the API says nothing new, 200 once a Node changes', async () => {
+    f.create(hv('e-1').obj());
+    await until(async () => (await hosts(r, 'e-'))['e-1'] !== undefined);
+    const get = (etag?: string) => fetch(`${r.url}/v1/hosts`, { headers: { connection: 'close', ...(etag && { 'if-none-match': etag }) } });
+    const first = await get();
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    expect((await get(etag)).status).toBe(304);
+    f.modify('Node', '', 'e-1', (o) => ((o.status as Obj).allocatable = { cpu: '6', memory: '16Gi', pods: '10' }));
+    await until(async () => (await get(etag)).status === 200, 5000, 'the Node change ends the 304s');
+    const items = (await (await get()).json()) as { items: Obj[] };
+    expect(items.items.find((h) => h.name === 'e-1')!.allocatable).toMatchObject({ cpu: '6' });
+  });
+
   it('keeps serving when an object cannot be read: logs it, counts it, keeps its previous version', async () => {
     f.create(hv('u-1').obj());
     await until(async () => (await hosts(r, 'u-'))['u-1'] !== undefined);
@@ -276,7 +290,7 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect(f.bindings.filter((b) => b.namespace === 'fail')).toEqual([]);
   });
 
-  it('refuses the native API writes (405 Status), executing an operation (409 Status), and answers operation plans (dryRun=true) without changing anything', async () => {
+  it('refuses the native API writes (405 Status), executing an operation (409 Status), and answers operation plans (dryRun=true) and explain without changing anything', async () => {
     f.create(hv('n-1', '4', { rack: 'r1' }).obj());
     f.create(hv('n-2', '4', { rack: 'r2' }).obj());
     // the namespace's pods may only run in racks r1 and r2: the plans' moves stay on n-1 and n-2
@@ -319,7 +333,7 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     const drain = await call(r, 'POST', '/v1/hosts/n-1/drain?dryRun=true');
     expect(drain.status).toBe(200);
     expect(drain.body).toMatchObject({ kind: 'DrainPlan', hosts: ['n-1'], dryRun: true, executed: false, unmovable: [], summary: { moves: 2, unmovable: 0 } });
-    expect(drain.body.moves).toEqual([
+    expect(drain.body.moves).toMatchObject([
       { kind: 'Pod', namespace: 'ops', name: 'a', from: 'n-1', to: 'n-2' },
       { kind: 'Pod', namespace: 'ops', name: 'b', from: 'n-1', to: 'n-2' },
     ]);
@@ -331,6 +345,10 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect(rebalance.status).toBe(200);
     expect(rebalance.body).toMatchObject({ kind: 'RebalancePlan', dryRun: true, executed: false });
     expect((rebalance.body.moves as Obj[]).length).toBeLessThanOrEqual(3);
+    // explain only reads too: where a workload would go, and why
+    const explained = await call(r, 'POST', '/v1/explain', web('c', 'ops', '1').obj());
+    expect(explained.status).toBe(200);
+    expect(explained.body).toMatchObject({ kind: 'ExplanationList', items: [{ namespace: 'ops', name: 'c' }] });
     // a plan's own errors are the standalone mode's
     expect((await call(r, 'POST', '/v1/hosts/nope/drain?dryRun=true')).status).toBe(404);
     // the CLI against this server: --dry-run prints the plan; executing reports the refusal
