@@ -19,6 +19,9 @@ import Database from 'better-sqlite3';
 
 export const SCHEMA_VERSION = 1;
 
+/** The data dir of a store that lives in memory only (nothing survives the process). */
+export const MEMORY = ':memory:';
+
 export interface ObjectKey {
   kind: string;
   namespace: string;
@@ -66,8 +69,12 @@ export class Store {
   private commits = 0;
 
   private constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.path = join(dir, 'placer.db');
+    // MEMORY: Kubernetes mode, where the API server holds the truth and a restart relists
+    if (dir === MEMORY) this.path = MEMORY;
+    else {
+      mkdirSync(dir, { recursive: true });
+      this.path = join(dir, 'placer.db');
+    }
     this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
