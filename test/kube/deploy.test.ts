@@ -62,23 +62,36 @@ describe('deploy/', () => {
     expect(validate(schema, bad, 'x')).toEqual(['x.spec.reservations: unknown field', 'x.spec.placement.strategy: not one of LeastAllocated, MostAllocated, BalancedAllocation, RequestedToCapacityRatio']);
   });
 
-  it('the ClusterRole grants list/watch on exactly the mirrored resources, create on pods/binding, and the Lease verbs', () => {
-    const role = docs('rbac.yaml').find((d) => d.kind === 'ClusterRole')!;
-    const grants = new Set<string>();
-    for (const rule of role.rules as Obj[]) {
-      for (const g of rule.apiGroups as string[]) {
-        for (const r of rule.resources as string[]) {
-          for (const v of rule.verbs as string[]) grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
+  it('the ClusterRole grants list/watch on exactly the mirrored resources and create on pods/binding; a Role in placer-system the Lease verbs', () => {
+    const grantsOf = (role: Obj): string[] => {
+      const grants = new Set<string>();
+      for (const rule of role.rules as Obj[]) {
+        for (const g of rule.apiGroups as string[]) {
+          for (const r of rule.resources as string[]) {
+            for (const v of rule.verbs as string[]) grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
+          }
         }
       }
-    }
+      return [...grants].sort();
+    };
+    const rbac = docs('rbac.yaml');
     const mirrored = WATCHED.flatMap((w) => {
       const seg = w.path.split('/');
       const group = seg[1] === 'api' ? '' : seg[2];
       const plural = seg[seg.length - 1];
       return [`${group}/${plural}:list`, `${group}/${plural}:watch`];
     });
-    expect([...grants].sort()).toEqual([...mirrored, '/pods/binding:create', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get@placer', 'coordination.k8s.io/leases:update@placer'].sort());
+    expect(grantsOf(rbac.find((d) => d.kind === 'ClusterRole')!)).toEqual([...mirrored, '/pods/binding:create'].sort());
+    const role = rbac.find((d) => d.kind === 'Role')!;
+    const deployment = docs('placer.yaml').find((d) => d.kind === 'Deployment')!;
+    expect((role.metadata as Obj).namespace).toBe((deployment.metadata as Obj).namespace);
+    expect(grantsOf(role)).toEqual(['coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get@placer', 'coordination.k8s.io/leases:update@placer']);
+    // both bound to the Deployment's service account
+    const sa = ((deployment.spec as Obj).template as { spec: Obj }).spec.serviceAccountName;
+    for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
+      const b = rbac.find((d) => d.kind === kind)!;
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace: (deployment.metadata as Obj).namespace }]);
+    }
   });
 
   it('the KubeSchedulerConfiguration points every verb at a route the extender serves, on the Service', () => {
