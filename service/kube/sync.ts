@@ -164,7 +164,7 @@ export class KubeSync {
         this.note(kind, rejected, [], true);
         if (kind === 'Node') {
           this.retryWaiting(undefined);
-          this.retryVms(() => true);
+          this.retryVms((_, key) => this.vmWaiting.get(key) === 'host');
         }
         if (kind === 'VirtualMachineClass') this.retryVms(() => true);
       },
@@ -179,7 +179,7 @@ export class KubeSync {
         this.note(kind, rejected, [label(o)], false);
         if (kind === 'Node') {
           this.retryWaiting(f.name);
-          this.retryVms((vm) => vm.boundHost === f.name);
+          this.retryVms((vm, key) => this.vmWaiting.get(key) === 'host' && vm.boundHost === f.name);
         }
         // the VMs of this class: sized now, or re-sized
         if (kind === 'VirtualMachineClass') this.retryVms((vm) => vm.className === f.name);
@@ -352,9 +352,9 @@ export class KubeSync {
     else this.vmWaiting.delete(key);
   }
 
-  /** Place (again) the VMs on a host that `which` selects: their class or Node changed. */
-  private retryVms(which: (vm: VMObj) => boolean): void {
-    for (const [key, vm] of [...this.vms]) if (which(vm)) this.placeVm(key, vm);
+  /** Place (again) the VMs on a host that `which` selects: their class changed, or their Node came. */
+  private retryVms(which: (vm: VMObj, key: string) => boolean): void {
+    for (const [key, vm] of [...this.vms]) if (which(vm, key)) this.placeVm(key, vm);
     this.vmGauges();
   }
 
