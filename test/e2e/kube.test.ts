@@ -134,13 +134,15 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
   it('mirrors VirtualMachines: one on a host takes its capacity and quota, sized by its class; re-sized, moved and deleted with the API', async () => {
     f.create(hv('vm-1').obj());
     f.create(hv('vm-2').obj());
-    f.create(quota('compute').ns('vms').hard({ 'requests.cpu': '4' }).obj());
+    f.create(quota('compute').ns('vms').hard({ 'requests.cpu': '4', 'count/virtualmachines.vmoperator.vmware.com': '3' }).obj());
     f.create(vmClass('best-effort-small').ns('vms').hardware(2, '4Gi').obj());
     f.create(vm('db').ns('vms').className('best-effort-small').powerState('PoweredOn').status({ nodeName: 'vm-1', powerState: 'PoweredOn' }).obj());
     f.create(vm('new').ns('vms').className('best-effort-small').obj()); // not placed by vm-operator yet: holds nothing
     await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-1', 5000, 'VM mirrored');
     expect(await placements(r, 'vms')).toEqual({ 'vms/db': 'vm-1' });
     expect((await hosts(r, 'vm-'))['vm-1']).toEqual({ used: { cpu: '2', memory: '4Gi', pods: '1' }, unschedulable: false, workloads: 1 });
+    const usage = ((await call(r, 'GET', '/v1/namespaces')).body.items as Obj[]).find((n) => n.namespace === 'vms')!;
+    expect((usage.quotas as Obj[])[0]).toMatchObject({ name: 'compute', used: { 'requests.cpu': '2', 'count/virtualmachines.vmoperator.vmware.com': '1' } });
 
     // a pod asking 3 cpu would have fit on v-1 (4 cpu) and in the quota (4): the VM leaves 2 of each
     const p = f.create(web('p', 'vms', '3').obj());
