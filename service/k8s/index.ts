@@ -13,7 +13,7 @@ import { resolveInput, type ResolveOptions } from './resolve.js';
 
 export { loadPaths, parseText, listManifestFiles, type Manifest, type LoadOptions } from './load.js';
 export { parseManifests, emptyParsedInput } from './parse.js';
-export { resolveInput, type ResolveOptions } from './resolve.js';
+export { resolveInput, resolveVirtualMachine, type ResolveOptions } from './resolve.js';
 export {
   parseQuantity,
   milliValue,

@@ -44,6 +44,16 @@ function resolveVm(vm: VMObj, find: ReturnType<typeof classIndex>, opts: Resolve
   return vmToWorkload(vm, cls, opts.cpuMhzPerCore);
 }
 
+/**
+ * One VirtualMachine against `classes` (Kubernetes mode resolves each VM as it changes).
+ * undefined: the VM names a class that is not among them.
+ */
+export function resolveVirtualMachine(vm: VMObj, classes: readonly VMClassObj[], opts: ResolveOptions): WorkloadTemplate | undefined {
+  const find = classIndex(classes);
+  if (vm.className && !find(vm.namespace, vm.className)) return undefined;
+  return resolveVm(vm, find, opts);
+}
+
 function checkPriority(t: WorkloadTemplate, classes: ReadonlyMap<string, PriorityClassObj>): void {
   if (t.priorityClassName === undefined) return;
   const origin = originOf(t);

@@ -6,6 +6,8 @@
 //   placer_kube_bindings_total{result}                 bound | refused | error | not_leader
 //   placer_kube_unreadable_objects{resource}           API objects placer cannot read (logged)
 //   placer_kube_pods_pending_host                      bound pods whose Node placer has not seen yet
+//   placer_kube_vms_pending{reason}                    VirtualMachines on a host that wait for their
+//                                                      class (reason="class") or Node (reason="host")
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -18,6 +20,7 @@ export class KubeMetrics {
   readonly bindings: Counter<'result'>;
   readonly unreadable: Gauge<'resource'>;
   readonly pendingHost: Gauge;
+  readonly vmsPending: Gauge<'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -27,5 +30,6 @@ export class KubeMetrics {
     this.bindings = new Counter({ name: 'placer_kube_bindings_total', help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no), error, not_leader", labelNames: ['result'], registers });
     this.unreadable = new Gauge({ name: 'placer_kube_unreadable_objects', help: 'Objects of the API server placer cannot read and does not account (see the logs)', labelNames: ['resource'], registers });
     this.pendingHost = new Gauge({ name: 'placer_kube_pods_pending_host', help: 'Bound pods waiting for their Node to be seen', registers });
+    this.vmsPending = new Gauge({ name: 'placer_kube_vms_pending', help: 'VirtualMachines on a host waiting for their VirtualMachineClass (reason="class") or Node (reason="host") to be seen', labelNames: ['reason'], registers });
   }
 }

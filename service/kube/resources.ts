@@ -1,6 +1,12 @@
 // The Kubernetes resources placer mirrors, in the order their initial lists are applied: what a
 // later kind refers to comes first (classes and namespaces before the pods that name them, nodes
-// before the pods bound to them).
+// before the pods bound to them, VirtualMachineClasses before the VirtualMachines that name them).
+//
+// vm-operator's kinds are read at vmoperator.vmware.com/v1alpha6, its storage version: the API
+// server serves every version of a CRD from the same objects, and only v1alpha6 carries every
+// field placer reads (spec.resources, spec.class, status.nodeName) without a lossy conversion.
+// A supervisor whose vm-operator does not serve v1alpha6 (or no vm-operator) answers 404: placer
+// then takes it as "no VirtualMachines" and lists again later (docs/kubernetes.md).
 
 export interface WatchedResource {
   kind: string;
@@ -11,14 +17,19 @@ export interface WatchedResource {
   optional?: boolean;
 }
 
+/** The vm-operator API version placer reads VirtualMachines and VirtualMachineClasses at. */
+export const VMOP = 'vmoperator.vmware.com/v1alpha6';
+
 export const WATCHED: readonly WatchedResource[] = [
   { kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', path: '/apis/scheduling.k8s.io/v1/priorityclasses' },
+  { kind: 'VirtualMachineClass', apiVersion: VMOP, path: `/apis/${VMOP}/virtualmachineclasses`, optional: true },
   { kind: 'Namespace', apiVersion: 'v1', path: '/api/v1/namespaces' },
   { kind: 'Node', apiVersion: 'v1', path: '/api/v1/nodes' },
   { kind: 'ResourceQuota', apiVersion: 'v1', path: '/api/v1/resourcequotas' },
   { kind: 'NamespacePolicy', apiVersion: 'placer.dev/v1alpha1', path: '/apis/placer.dev/v1alpha1/namespacepolicies', optional: true },
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', path: '/apis/policy/v1/poddisruptionbudgets' },
   { kind: 'Pod', apiVersion: 'v1', path: '/api/v1/pods' },
+  { kind: 'VirtualMachine', apiVersion: VMOP, path: `/apis/${VMOP}/virtualmachines`, optional: true },
 ];
 
 export const LEASE_API = '/apis/coordination.k8s.io/v1';

@@ -1,7 +1,7 @@
 // The reflectors' events into the service state (service/server/state.ts, "Kubernetes mode"):
 //
 //   infrastructure  Node, Namespace, ResourceQuota, NamespacePolicy, PriorityClass,
-//                   PodDisruptionBudget: upserted/deleted as the API says (a relist replaces the
+//                   VirtualMachineClass, PodDisruptionBudget: upserted/deleted as the API says (a relist replaces the
 //                   kind's whole set); an object the adapters cannot read is logged, counted in
 //                   placer_kube_unreadable_objects, and its previous version (if any) stays.
 //   pods            a pod with spec.nodeName that has not finished (phase Succeeded/Failed) holds
@@ -9,6 +9,15 @@
 //                   releases them. A bound pod whose Node placer has not seen yet (the watches are
 //                   separate streams) waits for it. Unbound pods are remembered, so that a bind can
 //                   find the pod's spec even when this replica did not serve its filter.
+//   VMs             vm-operator places VirtualMachines, placer never binds them: they are consumers.
+//                   A VM with a host (status.nodeName; status.host before v1alpha5) holds that
+//                   host's capacity and its namespace's quota, sized by its class as in standalone
+//                   mode (service/k8s/vm.ts) — in every power state: vSphere keeps a powered-off
+//                   VM's reservation, and so does standalone mode. Deleted, or without a host any
+//                   more, it releases them; on another host, it moves. A VM whose class placer has
+//                   not seen waits for it (keeping what it held, if anything: a deleted class does
+//                   not shrink a running VM), as a bound pod waits for its Node; a class change
+//                   re-sizes the VMs of that class.
 //
 // Binds placer made itself are "assumed" (kube-scheduler's word) from just before the Binding
 // POST until the watch shows the pod bound: a relist or an event older than the binding must not
@@ -17,7 +26,7 @@
 import type { Logger } from 'pino';
 import { parseManifests, type Manifest } from '../k8s/index.js';
 import { InputError } from '../model/errors.js';
-import type { WorkloadTemplate } from '../model/types.js';
+import type { VMObj, WorkloadTemplate } from '../model/types.js';
 import type { InfraKind, PlacerState } from '../server/state.js';
 import type { Obj } from './client.js';
 import type { KubeMetrics } from './metrics.js';
@@ -74,6 +83,10 @@ export class KubeSync {
   /** Bound pods whose Node placer has not seen. */
   private readonly waiting = new Map<string, WorkloadTemplate>();
   private readonly assumed = new Map<string, { uid: string; since: number }>();
+  /** VirtualMachines the API shows on a host: key → the VM as read. */
+  private readonly vms = new Map<string, VMObj>();
+  /** Those of them not held yet: waiting for their class or their Node. */
+  private readonly vmWaiting = new Map<string, 'class' | 'host'>();
   /** Per kind: object → why placer cannot read it. */
   private readonly unreadable = new Map<string, Map<string, string>>();
 
@@ -116,7 +129,9 @@ export class KubeSync {
   // ------------------------------------------------------------------ handlers
 
   handlerFor(kind: string, collection: string): ReflectorHandler {
-    return kind === 'Pod' ? this.podHandler(collection) : this.infraHandler(kind as InfraKind, collection);
+    if (kind === 'Pod') return this.podHandler(collection);
+    if (kind === 'VirtualMachine') return this.vmHandler(collection);
+    return this.infraHandler(kind as InfraKind, collection);
   }
 
   private note(kind: string, rejected: { object: string; message: string }[], cleared: string[], replace: boolean): void {
@@ -131,9 +146,12 @@ export class KubeSync {
   }
 
   private infraHandler(kind: InfraKind, collection: string): ReflectorHandler {
+    // a VirtualMachineClass without a namespace is a cluster-scoped (v1alpha1) one
+    const nsOf = (o: Obj): string => (kind === 'VirtualMachineClass' && rawNamespace(o) === '' ? '' : facts(o).namespace);
     const label = (o: Obj): string => {
       const f = facts(o);
-      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? `${kind} ${f.name}` : `${kind} ${f.namespace}/${f.name}`;
+      const ns = nsOf(o);
+      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' || ns === '' ? `${kind} ${f.name}` : `${kind} ${ns}/${f.name}`;
     };
     return {
       replace: (items) => {
@@ -144,18 +162,27 @@ export class KubeSync {
           true,
         );
         this.note(kind, rejected, [], true);
-        if (kind === 'Node') this.retryWaiting(undefined);
+        if (kind === 'Node') {
+          this.retryWaiting(undefined);
+          this.retryVms((_, key) => this.vmWaiting.get(key) === 'host');
+        }
+        if (kind === 'VirtualMachineClass') this.retryVms(() => true);
       },
       event: (type, o) => {
         const f = facts(o);
         if (type === 'DELETED') {
-          this.state().mirrorObjects(kind, [], [{ namespace: f.namespace, name: f.name }]);
+          this.state().mirrorObjects(kind, [], [{ namespace: nsOf(o), name: f.name }]);
           this.note(kind, [], [label(o)], false);
           return;
         }
         const rejected = this.state().mirrorObjects(kind, [manifestOf(o, objectPath(o, collection))], []);
         this.note(kind, rejected, [label(o)], false);
-        if (kind === 'Node') this.retryWaiting(f.name);
+        if (kind === 'Node') {
+          this.retryWaiting(f.name);
+          this.retryVms((vm, key) => this.vmWaiting.get(key) === 'host' && vm.boundHost === f.name);
+        }
+        // the VMs of this class: sized now, or re-sized
+        if (kind === 'VirtualMachineClass') this.retryVms((vm) => vm.className === f.name);
       },
     };
   }
@@ -247,4 +274,106 @@ export class KubeSync {
     }
     this.metrics?.pendingHost.set(this.waiting.size);
   }
+
+  // ------------------------------------------------------------------ VirtualMachines
+
+  private vmHandler(collection: string): ReflectorHandler {
+    return {
+      replace: (items) => {
+        const state = this.state();
+        const onHost = new Map<string, Obj>();
+        for (const o of items) if (vmHost(o) !== '') onHost.set(facts(o).key, o);
+        this.vms.clear();
+        this.vmWaiting.clear();
+        this.note('VirtualMachine', [], [], true);
+        // what placer holds and the API does not show on a host any more: released
+        for (const h of state.placements()) {
+          if (h.kind !== 'VirtualMachine') continue;
+          const o = onHost.get(`${h.namespace}/${h.name}`);
+          if (o && (h.uid === null || h.uid === facts(o).uid)) continue;
+          state.mirrorGone('VirtualMachine', h.namespace, h.name);
+        }
+        for (const o of items) this.vmEvent('MODIFIED', o, collection);
+        this.vmGauges();
+      },
+      event: (type, o) => {
+        this.vmEvent(type, o, collection);
+        this.vmGauges();
+      },
+    };
+  }
+
+  private vmEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): void {
+    const f = facts(o);
+    const state = this.state();
+    const label = `VirtualMachine ${f.key}`;
+    if (type === 'DELETED' || vmHost(o) === '') {
+      // gone, or not on a host (not placed yet, or its host cleared): holds nothing
+      this.vms.delete(f.key);
+      this.vmWaiting.delete(f.key);
+      this.note('VirtualMachine', [], [label], false);
+      state.mirrorGone('VirtualMachine', f.namespace, f.name, f.uid || undefined);
+      return;
+    }
+    let vm: VMObj | undefined;
+    try {
+      vm = parseManifests([manifestOf(o, objectPath(o, collection))]).vms[0];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // placer cannot read this version: a placement it holds stays as it was
+      this.note('VirtualMachine', [{ object: label, message: err.message }], [], false);
+      return;
+    }
+    if (!vm) return;
+    this.vms.set(f.key, vm);
+    this.placeVm(f.key, vm);
+  }
+
+  private placeVm(key: string, vm: VMObj): void {
+    const label = `VirtualMachine ${key}`;
+    const state = this.state();
+    let r: ReturnType<PlacerState['mirrorRunning']>;
+    try {
+      const t = state.mirrorVmWorkload(vm);
+      if (!t) {
+        this.vmWaiting.set(key, 'class');
+        this.note('VirtualMachine', [], [label], false);
+        return;
+      }
+      r = state.mirrorRunning(t);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.vmWaiting.delete(key);
+      this.note('VirtualMachine', [{ object: label, message: err.message }], [], false);
+      return;
+    }
+    this.note('VirtualMachine', [], [label], false);
+    if (r === 'unknown-host') this.vmWaiting.set(key, 'host');
+    else this.vmWaiting.delete(key);
+  }
+
+  /** Place (again) the VMs on a host that `which` selects: their class changed, or their Node came. */
+  private retryVms(which: (vm: VMObj, key: string) => boolean): void {
+    for (const [key, vm] of [...this.vms]) if (which(vm, key)) this.placeVm(key, vm);
+    this.vmGauges();
+  }
+
+  private vmGauges(): void {
+    let cls = 0;
+    for (const w of this.vmWaiting.values()) if (w === 'class') cls++;
+    this.metrics?.vmsPending.set({ reason: 'class' }, cls);
+    this.metrics?.vmsPending.set({ reason: 'host' }, this.vmWaiting.size - cls);
+  }
+}
+
+function rawNamespace(o: Obj): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  return typeof md.namespace === 'string' ? md.namespace : '';
+}
+
+/** A VirtualMachine's host: status.nodeName (v1alpha5+) or status.host (v1alpha1..4). */
+function vmHost(o: Obj): string {
+  const st = isObj(o.status) ? o.status : {};
+  if (typeof st.nodeName === 'string' && st.nodeName !== '') return st.nodeName;
+  return typeof st.host === 'string' ? st.host : '';
 }

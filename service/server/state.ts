@@ -13,7 +13,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Engine, type Assessment, type BackendName, type EvictionReport, type Explanation, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
-import { parseManifests, parseText, resolveInput, type Manifest } from '../k8s/index.js';
+import { parseManifests, parseText, resolveInput, resolveVirtualMachine, type Manifest } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
 import { checkOnePolicyPerNamespace } from '../k8s/policy.js';
 import { checkSingleGlobalDefault } from '../k8s/priority.js';
@@ -29,6 +29,7 @@ import type {
   SourceRef,
   Strategy,
   VMClassObj,
+  VMObj,
   WorkloadInstance,
   WorkloadTemplate,
 } from '../model/types.js';
@@ -916,7 +917,14 @@ export class PlacerState {
     const incoming: InfraEntry[] = [];
     for (const m of upserts) {
       const md = (m.obj.metadata ?? {}) as Record<string, unknown>;
-      const ns = kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? '' : typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+      const ns =
+        kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace'
+          ? ''
+          : typeof md.namespace === 'string' && md.namespace !== ''
+            ? md.namespace
+            : kind === 'VirtualMachineClass'
+              ? '' // cluster-scoped (v1alpha1)
+              : 'default';
       const name = typeof md.name === 'string' ? md.name : '';
       const object = `${kind} ${ns === '' ? name : `${ns}/${name}`}`;
       try {
@@ -1065,6 +1073,15 @@ export class PlacerState {
     });
     if (h && h.host !== host) this.dropGhost(h.host);
     return 'held';
+  }
+
+  /**
+   * A VirtualMachine as a workload, sized by its class among the mirrored VirtualMachineClasses
+   * (the rule of service/k8s/vm.ts, as in standalone mode). undefined: its class is not known
+   * (yet). An InputError for a VM placer cannot size.
+   */
+  mirrorVmWorkload(vm: VMObj): WorkloadTemplate | undefined {
+    return resolveVirtualMachine(vm, this.modelsOf<VMClassObj>('VirtualMachineClass'), { cpuMhzPerCore: this.opts.cpuMhzPerCore });
   }
 
   /** Forget a workload the API server says is gone or finished (only incarnation `uid` when given); false when placer held none. */

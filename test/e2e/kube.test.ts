@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { node, pdb, policy, pod, priorityClass, quota } from '../fixtures/k8s.js';
+import { node, pdb, policy, pod, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
 import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
 import { bind, call, filter, hosts as allHosts, killAll, kubeconfigFor, metric, placements as allPlacements, removeTempDirs, startReplica, type Replica } from '../kube/replica.js';
 import { until } from '../kube/until.js';
@@ -42,9 +42,14 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 
-/** What the fake API says runs where: bound pods that have not finished. */
+/** What the fake API says runs where: bound pods that have not finished, VirtualMachines on a host. */
 function apiPlacements(): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const v of f.list('VirtualMachine')) {
+    const md = v.metadata as Obj;
+    const n = (v.status as Obj | undefined)?.nodeName;
+    if (typeof n === 'string' && n !== '') out[`${md.namespace}/${md.name}`] = n;
+  }
   for (const p of f.list('Pod')) {
     const md = p.metadata as Obj;
     const n = (p.spec as Obj).nodeName;
@@ -124,6 +129,83 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.remove('Node', '', 'm-1');
     await until(async () => Object.keys(await hosts(r, 'm-')).join() === 'm-2,m-3', 5000, 'nodes mirrored');
     expect(await metric(r, 'placer_kube_watch_events_total', { resource: 'Node', type: 'DELETED' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('mirrors VirtualMachines: one on a host takes its capacity and quota, sized by its class; re-sized, moved and deleted with the API', async () => {
+    f.create(hv('vm-1').obj());
+    f.create(hv('vm-2').obj());
+    f.create(quota('compute').ns('vms').hard({ 'requests.cpu': '4', 'count/virtualmachines.vmoperator.vmware.com': '3' }).obj());
+    f.create(vmClass('best-effort-small').ns('vms').hardware(2, '4Gi').obj());
+    f.create(vm('db').ns('vms').className('best-effort-small').powerState('PoweredOn').status({ nodeName: 'vm-1', powerState: 'PoweredOn' }).obj());
+    f.create(vm('new').ns('vms').className('best-effort-small').obj()); // not placed by vm-operator yet: holds nothing
+    await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-1', 5000, 'VM mirrored');
+    expect(await placements(r, 'vms')).toEqual({ 'vms/db': 'vm-1' });
+    expect((await hosts(r, 'vm-'))['vm-1']).toEqual({ used: { cpu: '2', memory: '4Gi', pods: '1' }, unschedulable: false, workloads: 1 });
+    const usage = ((await call(r, 'GET', '/v1/namespaces')).body.items as Obj[]).find((n) => n.namespace === 'vms')!;
+    expect((usage.quotas as Obj[])[0]).toMatchObject({ name: 'compute', used: { 'requests.cpu': '2', 'count/virtualmachines.vmoperator.vmware.com': '1' } });
+
+    // a pod asking 3 cpu would have fit on v-1 (4 cpu) and in the quota (4): the VM leaves 2 of each
+    const p = f.create(web('p', 'vms', '3').obj());
+    const f1 = await filter(r, p, ['vm-1', 'vm-2']);
+    expect(f1.passed).toEqual([]);
+    expect(String(f1.unresolvable['vm-2'])).toContain('exceeded quota: compute, requested: requests.cpu=3, used: requests.cpu=2, limited: requests.cpu=4');
+    // outside the namespace's quota only the host's capacity counts
+    const other = f.create(web('o', 'vms-other', '3').obj());
+    expect((await filter(r, other, ['vm-1', 'vm-2'])).passed).toEqual(['vm-2']);
+
+    // the class shrinks: the VM is re-sized
+    f.modify('VirtualMachineClass', 'vms', 'best-effort-small', (o) => ((o.spec as Obj).hardware = { cpus: 1, memory: '2Gi' }));
+    await until(async () => json((await hosts(r, 'vm-'))['vm-1'].used) === json({ cpu: '1', memory: '2Gi', pods: '1' }), 5000, 'VM re-sized');
+    expect((await filter(r, p, ['vm-1', 'vm-2'])).passed).toEqual(['vm-1', 'vm-2']);
+
+    // powered off, it keeps its reservation, as in standalone mode
+    f.modify('VirtualMachine', 'vms', 'db', (o) => {
+      (o.spec as Obj).powerState = 'PoweredOff';
+      (o.status as Obj).powerState = 'PoweredOff';
+    });
+    await until(async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachine', type: 'MODIFIED' })) >= 1, 5000, 'power-off seen');
+    expect((await hosts(r, 'vm-'))['vm-1'].used).toEqual({ cpu: '1', memory: '2Gi', pods: '1' });
+
+    // vMotion to v-2: the usage moves
+    f.modify('VirtualMachine', 'vms', 'db', (o) => ((o.status as Obj).nodeName = 'vm-2'));
+    await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-2', 5000, 'VM moved');
+    expect(await hosts(r, 'vm-')).toEqual({
+      'vm-1': { used: {}, unschedulable: false, workloads: 0 },
+      'vm-2': { used: { cpu: '1', memory: '2Gi', pods: '1' }, unschedulable: false, workloads: 1 },
+    });
+
+    // deleted: everything is free again
+    f.remove('VirtualMachine', 'vms', 'db');
+    await until(async () => Object.keys(await placements(r, 'vms')).length === 0, 5000, 'VM deletion mirrored');
+    expect((await hosts(r, 'vm-'))['vm-2'].used).toEqual({});
+    const f2 = await filter(r, p, ['vm-1', 'vm-2']);
+    expect(f2.passed).toEqual(['vm-1', 'vm-2']);
+  });
+
+  it('a VirtualMachine whose class or Node placer has not seen waits for it, and is accounted once it is there', async () => {
+    f.create(hv('vc-1').obj());
+    f.create(vm('late').ns('late-class').className('late').status({ nodeName: 'vc-1' }).obj());
+    await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 1, 5000, 'VM waiting for its class');
+    expect(await placements(r, 'late-class')).toEqual({});
+    expect((await hosts(r, 'vc-'))['vc-1'].used).toEqual({});
+    f.create(vmClass('late').ns('late-class').hardware(3, '8Gi').obj());
+    await until(async () => (await placements(r, 'late-class'))['late-class/late'] === 'vc-1', 5000, 'VM accounted once its class came');
+    expect((await hosts(r, 'vc-'))['vc-1'].used).toEqual({ cpu: '3', memory: '8Gi', pods: '1' });
+    expect(await metric(r, 'placer_kube_vms_pending', { reason: 'class' })).toBe(0);
+
+    // a class in another namespace is not the VM's class
+    f.create(vmClass('elsewhere').ns('other-ns').hardware(1, '1Gi').obj());
+    f.create(vm('wrong-ns').ns('late-class').className('elsewhere').status({ nodeName: 'vc-1' }).obj());
+    await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 1, 5000, 'VM waiting for a class of its namespace');
+    f.remove('VirtualMachine', 'late-class', 'wrong-ns');
+    await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 0, 5000, 'deleted VM no longer waits');
+
+    // a VM on a Node placer has not seen yet
+    f.create(vm('early').ns('late-class').className('late').status({ nodeName: 'vc-2' }).obj());
+    await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'host' })) === 1, 5000, 'VM waiting for its node');
+    f.create(hv('vc-2').obj());
+    await until(async () => (await placements(r, 'late-class'))['late-class/early'] === 'vc-2', 5000, 'VM placed once its node came');
+    expect(await metric(r, 'placer_kube_vms_pending', { reason: 'host' })).toBe(0);
   });
 
   it('a pod bound to a Node placer has not seen yet waits for it; a deleted Node with pods stays, unschedulable, until they go', async () => {
@@ -385,7 +467,7 @@ describe('placer serve --kubeconfig: relists and restarts (real processes, fake 
     f.create(web('a', 'team', '1').nodeName('hv-1').obj());
     f.create(web('b', 'team', '1').nodeName('hv-2').obj());
     const r = await start();
-    await until(() => f.openWatches() === 7, 5000, 'every resource watched');
+    await until(() => f.openWatches() === 9, 5000, 'every resource watched');
     // the watches drop; while they are down everything changes and the history is compacted
     f.closeWatches();
     f.remove('Pod', 'team', 'a');
@@ -399,6 +481,50 @@ describe('placer serve --kubeconfig: relists and restarts (real processes, fake 
     expect(await placements(r)).toEqual({ 'team/c': 'hv-3' });
     expect(await metric(r, 'placer_kube_relists_total', { resource: 'Pod', reason: 'expired' })).toBeGreaterThanOrEqual(1);
     expect(await metric(r, 'placer_kube_relists_total', { resource: 'Node', reason: 'expired' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('relists on 410 Expired and keeps VirtualMachine accounting right', async () => {
+    f.create(hv('hv-1').obj());
+    f.create(hv('hv-2').obj());
+    f.create(vmClass('small').ns('team').hardware(1, '2Gi').obj());
+    f.create(vm('a').ns('team').className('small').status({ nodeName: 'hv-1' }).obj());
+    f.create(vm('b').ns('team').className('small').status({ nodeName: 'hv-1' }).obj());
+    const r = await start();
+    await until(async () => Object.keys(await placements(r)).length === 2, 5000, 'VMs mirrored');
+    await until(() => f.openWatches() === 9, 5000, 'every resource watched');
+    // the watches drop; meanwhile a VM goes, one moves, one comes and the class grows
+    f.closeWatches();
+    f.remove('VirtualMachine', 'team', 'a');
+    f.modify('VirtualMachine', 'team', 'b', (o) => ((o.status as Obj).nodeName = 'hv-2'));
+    f.create(vm('c').ns('team').className('small').status({ nodeName: 'hv-1' }).obj());
+    f.modify('VirtualMachineClass', 'team', 'small', (o) => ((o.spec as Obj).hardware = { cpus: 2, memory: '4Gi' }));
+    f.compact();
+    f.closeWatches();
+    await until(
+      async () => json(await placements(r)) === json(apiPlacements()) && json((await hosts(r, ''))['hv-1'].used) === json({ cpu: '2', memory: '4Gi', pods: '1' }),
+      10_000,
+      'converged',
+    );
+    expect(await placements(r)).toEqual({ 'team/b': 'hv-2', 'team/c': 'hv-1' });
+    expect(await hosts(r, '')).toEqual({
+      'hv-1': { used: { cpu: '2', memory: '4Gi', pods: '1' }, unschedulable: false, workloads: 1 },
+      'hv-2': { used: { cpu: '2', memory: '4Gi', pods: '1' }, unschedulable: false, workloads: 1 },
+    });
+    expect(await metric(r, 'placer_kube_relists_total', { resource: 'VirtualMachine', reason: 'expired' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('without vm-operator (its API 404) placer serves: pods are mirrored and bound, VirtualMachines taken as none', async () => {
+    f.uninstall('vmoperator.vmware.com');
+    f.create(hv('hv-1').obj());
+    f.create(web('q', 'team', '1').nodeName('hv-1').obj());
+    const p = f.create(web('p', 'team', '2').obj());
+    const r = await start();
+    expect(await placements(r)).toEqual({ 'team/q': 'hv-1' });
+    expect((await call(r, 'GET', '/readyz')).status).toBe(200);
+    expect((await filter(r, p, ['hv-1'])).passed).toEqual(['hv-1']);
+    expect(await bind(r, p, 'hv-1')).toBe('');
+    expect(f.requests.some((q) => q.path === '/apis/vmoperator.vmware.com/v1alpha6/virtualmachines')).toBe(true);
+    expect(r.stdout() + r.stderr()).toContain('the API server does not serve this resource');
   });
 
   it('a restart relists: the state equals the API, nothing stale survives', async () => {

@@ -20,6 +20,10 @@
 //          deleted, cannot be assigned to a host"; 409 Conflict on pods with the storage layer's
 //          "StorageError: invalid object ... Precondition failed: UID in precondition" for a stale UID
 //
+// uninstall(group) makes every path of an API group (a CRD's: vmoperator.vmware.com, placer.dev)
+// 404 NotFound, as a cluster without that operator answers, and ends its watches; install(group)
+// serves it again, with whatever objects the test created meanwhile.
+//
 // Every request needs `Authorization: Bearer <token>` (401 otherwise). The test drives the
 // cluster through the methods (create/update/remove/compact/bookmark) and reads what placer did
 // through bindingPosts/bindings/requests.
@@ -81,6 +85,8 @@ export class FakeApiServer {
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
   leaseWritesFail = false;
   expiredAs: 'event' | 'http';
+  /** API groups not served (their CRDs not installed): every path under them is 404. */
+  readonly uninstalled = new Set<string>();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly snapshots = new Map<number, Obj[]>();
@@ -200,6 +206,16 @@ export class FakeApiServer {
     }
   }
 
+  /** Stop serving an API group (its CRDs deleted; the objects stay for a later install). */
+  uninstall(group: string): void {
+    this.uninstalled.add(group);
+    for (const w of [...this.storage.watchers]) if (w.resource.group === group) w.close();
+  }
+
+  install(group: string): void {
+    this.uninstalled.delete(group);
+  }
+
   /** End every watch stream (as an API server restart or a load balancer does). */
   closeWatches(): void {
     for (const w of [...this.storage.watchers]) w.close();
@@ -227,6 +243,7 @@ export class FakeApiServer {
       version = seg[2];
       rest = seg.slice(3);
     } else return undefined;
+    if (this.uninstalled.has(group)) return undefined;
     const find = (plural: string) => RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
     // namespaces/{ns}/<plural>[/name[/sub]] — but namespaces/{name} is the Namespace itself
     if (rest[0] === 'namespaces' && rest.length >= 3) {

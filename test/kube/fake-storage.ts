@@ -32,6 +32,9 @@ export const RESOURCES: readonly ResourceType[] = [
   { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
   { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
   { group: 'placer.dev', version: 'v1alpha1', plural: 'namespacepolicies', kind: 'NamespacePolicy', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
+  // vm-operator's CRDs, at their storage version (service/kube/resources.ts reads them there)
+  { group: 'vmoperator.vmware.com', version: 'v1alpha6', plural: 'virtualmachines', kind: 'VirtualMachine', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
+  { group: 'vmoperator.vmware.com', version: 'v1alpha6', plural: 'virtualmachineclasses', kind: 'VirtualMachineClass', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, unconditionalUpdate: false, createOnUpdate: true },
 ];
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeClient, loadKubeConfig, type Obj } from '../../service/kube/client.js';
 import { Reflector } from '../../service/kube/reflector.js';
 import { WATCHED, type WatchedResource } from '../../service/kube/resources.js';
-import { node } from '../fixtures/k8s.js';
+import { node, vm } from '../fixtures/k8s.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { until } from './until.js';
 
@@ -154,6 +154,23 @@ describe('reflector', () => {
     expect(r.synced).toBe(true);
     expect(rec.calls).toEqual(['replace 0 @']);
     await until(() => f.requests.filter((q) => q.path === crd.path).length >= 2); // asked again later
+  });
+
+  it('vm-operator installed after placer started: its VirtualMachines are listed and watched once it serves them', async () => {
+    const vms = WATCHED.find((w) => w.kind === 'VirtualMachine')!;
+    expect(vms).toMatchObject({ path: '/apis/vmoperator.vmware.com/v1alpha6/virtualmachines', optional: true });
+    f.uninstall('vmoperator.vmware.com');
+    const { r, rec } = reflect(vms, { absentRetryMs: 100 });
+    await r.start();
+    expect(r.synced).toBe(true);
+    expect(rec.calls).toEqual(['replace 0 @']);
+    f.create(vm('db').ns('team').className('small').obj());
+    f.install('vmoperator.vmware.com');
+    await until(() => rec.names().join() === 'db');
+    expect(rec.objects.get('db')).toMatchObject({ kind: 'VirtualMachine', apiVersion: 'vmoperator.vmware.com/v1alpha6' });
+    await until(() => f.openWatches('virtualmachines') === 1);
+    f.create(vm('web').ns('team').className('small').obj());
+    await until(() => rec.names().join() === 'db,web');
   });
 
   it('retries a failing watch with backoff from the same resourceVersion (no relist) and catches up', async () => {
