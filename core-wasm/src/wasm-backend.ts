@@ -24,6 +24,7 @@ import {
   type ReasonCount,
   type Requirement,
   type TopologySpec,
+  type VerdictColumns,
 } from './contract.js';
 import { quotaDelta } from './reference-backend.js';
 
@@ -486,6 +487,20 @@ export class WasmBackend implements Backend {
     }
     return out;
   }
+
+  /** Zero-copy views over the core's result columns, re-made only when memory or a table moved. */
+  evaluateColumns(cls: number): VerdictColumns {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.evaluate(0);
+    this.refresh();
+    const L = this.L;
+    const c = this.columnViews;
+    if (c && c.n === L.hostEnd && c.reasons.buffer === this.buffer && c.reasons.byteOffset === L.reasons && c.fit.byteOffset === L.fit && c.total.byteOffset === L.total) return c;
+    const n = L.hostEnd;
+    this.columnViews = { n, reasons: new Uint32Array(this.buffer, L.reasons, n), fit: this.i32(L.fit, n), total: this.i32(L.total, n) };
+    return this.columnViews;
+  }
+  private columnViews: VerdictColumns | null = null;
 
   /** The filter histogram of the last evaluate() (for callers that report why nothing fits). */
   lastFilterFailure(): Failure {
