@@ -43,6 +43,10 @@ import {
   type ShapePoint,
   Strategy,
   TolerationOp,
+  R_ABSENT,
+  R_TAINT,
+  R_UNSCHEDULABLE,
+  type VerdictColumns,
 } from './contract.js';
 import {
   type Grade,
@@ -128,6 +132,8 @@ interface ClassRecord {
 interface HostRecord {
   obj: HostObj;
   present: boolean;
+  /** Interned ids of obj.taints, in the Node's order (set by pushHost). */
+  taintIds?: number[];
 }
 
 interface QuotaRecord {
@@ -194,6 +200,14 @@ export interface Assessment {
   /** Admission failure message: the workload fits nowhere, whatever the host. */
   rejected: string | undefined;
   verdict(host: string): HostVerdictText | undefined;
+}
+
+/** Why a host rejects a class: kube-scheduler's reasons (first failing stage) and their grade. */
+export interface HostFailure {
+  readonly texts: readonly string[];
+  /** texts joined with ", ". */
+  readonly text: string;
+  readonly grade: Grade;
 }
 
 export interface Explanation {
@@ -286,6 +300,7 @@ export class Engine {
       this.pushHost(slot);
       for (let col = 0; col < this.labelCols.size; col++) this.pushLabel(slot, col);
     }
+    this.hostsEpoch++;
   }
 
   /** Remove a host that holds nothing; throws when it still holds workloads. */
@@ -294,6 +309,7 @@ export class Engine {
     if (slot === undefined || !this.hosts[slot].present) return;
     this.backend.removeHost(slot);
     this.hosts[slot].present = false;
+    this.hostsEpoch++;
   }
 
   hostNames(): string[] {
@@ -317,6 +333,7 @@ export class Engine {
       throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
     }
     const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    this.hosts[slot].taintIds = taints;
     this.backend.setHost(slot, alloc, obj.unschedulable, taints);
   }
 
@@ -896,22 +913,21 @@ export class Engine {
    * `verdict(name)` gives a host's verdict, or undefined for a host placer does not know.
    */
   assess(t: WorkloadTemplate): Assessment {
-    const c = this.compile(t);
-    this.syncTopology();
-    const rejected = c.rejected ?? (() => {
-      const f = this.backend.admit(c.cls);
-      return f ? this.failureMessage(c.cls, f) : undefined;
-    })();
-    const verdicts = this.backend.evaluate(c.cls);
-    const naming = this.naming(c.cls);
+    const a = this.assessColumns(t);
+    const n = a.columns.n;
+    // copies: the columns may be views the next backend call overwrites
+    const reasons = a.columns.reasons.slice(0, n);
+    const fit = a.columns.fit.slice(0, n);
+    const total = a.columns.total.slice(0, n);
     return {
-      rejected,
+      rejected: a.rejected,
       verdict: (name) => {
-        const slot = this.hostSlots.get(name);
-        if (slot === undefined || !this.hosts[slot].present) return undefined;
-        const v = verdicts[slot];
-        if (v.reasons === 0) return { feasible: true, reasons: [], grade: null, fit: v.fit, total: v.total };
-        return { feasible: false, reasons: hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, naming), grade: hostGrade(v.reasons), fit: 0, total: -1 };
+        const slot = this.hostSlot(name);
+        if (slot < 0 || slot >= n) return undefined;
+        const r = reasons[slot];
+        if (r === 0) return { feasible: true, reasons: [], grade: null, fit: fit[slot], total: total[slot] };
+        const f = this.hostFailure(a.cls, slot, r);
+        return { feasible: false, reasons: [...f.texts], grade: f.grade, fit: 0, total: -1 };
       },
     };
   }
@@ -940,8 +956,8 @@ export class Engine {
       if (c.rejected) return c.rejected;
       const f = this.backend.admit(c.cls);
       if (f) return this.failureMessage(c.cls, f);
-      const v = this.backend.evaluate(c.cls)[slot];
-      if (v.reasons !== 0) return hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ');
+      const r = this.reasonsOn(c.cls, slot);
+      if (r !== 0) return this.hostFailure(c.cls, slot, r).text;
       return null;
     } finally {
       for (const p of released) this.backend.commit(p.cls, p.slot);
@@ -960,10 +976,8 @@ export class Engine {
     if (c.rejected) return c.rejected;
     const f = this.backend.admit(c.cls);
     if (f) return this.failureMessage(c.cls, f);
-    const v = this.backend.evaluate(c.cls)[slot];
-    if (v.reasons !== 0) {
-      return `host ${hostName} does not fit: ${hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ')}`;
-    }
+    const r = this.reasonsOn(c.cls, slot);
+    if (r !== 0) return `host ${hostName} does not fit: ${this.hostFailure(c.cls, slot, r).text}`;
     this.backend.commit(c.cls, slot);
     this.trackPlaced(c.cls, slot, 1);
     this.addResident(c.cls, slot, t, j);
@@ -1014,6 +1028,78 @@ export class Engine {
   /** Per-host filter verdicts for a class (the extender's filter/prioritize use this). */
   evaluate(cls: number): HostVerdict[] {
     return this.backend.evaluate(cls);
+  }
+
+  // ---------------------------------------------------------------- columnar assessment
+  // The extender's hot path: one evaluation as typed columns (no object per host), name → slot
+  // lookups that callers may cache while hostsEpoch stays the same, and one message per class
+  // and distinct reason mask (or first blocking taint).
+
+  /** Changes whenever hosts are added, updated or removed: cached name → slot lookups expire. */
+  hostsEpoch = 0;
+  private readonly failureMemo: Map<number, HostFailure>[] = [];
+  private readonly taintBlockMemo: Map<number, boolean>[] = [];
+
+  /** The slot of a present host, or −1 (unknown or removed). */
+  hostSlot(name: string): number {
+    const slot = this.hostSlots.get(name);
+    return slot === undefined || !this.hosts[slot].present ? -1 : slot;
+  }
+
+  /**
+   * assess() as columns indexed by host slot: the admission verdict and one evaluation. The
+   * columns may be views over the backend's memory: read them before the next engine call.
+   */
+  assessColumns(t: WorkloadTemplate): { cls: number; rejected: string | undefined; columns: VerdictColumns } {
+    const c = this.compile(t);
+    this.syncTopology();
+    let rejected = c.rejected;
+    if (rejected === undefined) {
+      const f = this.backend.admit(c.cls);
+      if (f) rejected = this.failureMessage(c.cls, f);
+    }
+    return { cls: c.cls, rejected, columns: this.backend.evaluateColumns(c.cls) };
+  }
+
+  /** The filter reasons of one host for a class (R_ABSENT beyond the hosts). */
+  private reasonsOn(cls: number, slot: number): number {
+    const cols = this.backend.evaluateColumns(cls);
+    return slot < cols.n ? cols.reasons[slot] : R_ABSENT;
+  }
+
+  /**
+   * Why an infeasible host (reasons ≠ 0) rejects a workload of class `cls`, as kube-scheduler
+   * reports it (first failing stage), and the grade. Memoized per class and reason mask.
+   */
+  hostFailure(cls: number, slot: number, reasons: number): HostFailure {
+    const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;
+    const taint = taintFirst ? this.firstBlockingTaint(cls, slot) : -1;
+    const key = taintFirst ? -2 - taint : reasons;
+    const memo = (this.failureMemo[cls] ??= new Map());
+    let f = memo.get(key);
+    if (!f) {
+      const texts = hostReasonTexts(reasons, taint, this.naming(cls));
+      f = { texts, text: texts.join(', '), grade: hostGrade(reasons) };
+      memo.set(key, f);
+    }
+    return f;
+  }
+
+  /** The first of the host's taints (Node order) the class does not tolerate, NoSchedule/NoExecute; −1 if none. */
+  private firstBlockingTaint(cls: number, slot: number): number {
+    for (const id of this.hosts[slot].taintIds ?? []) if (this.taintBlocks(cls, id)) return id;
+    return -1;
+  }
+
+  private taintBlocks(cls: number, id: number): boolean {
+    const memo = (this.taintBlockMemo[cls] ??= new Map());
+    let blocks = memo.get(id);
+    if (blocks === undefined) {
+      const [key, value, effect] = this.taints.name(id).split('\0');
+      blocks = effect !== 'PreferNoSchedule' && !this.classes[cls].tolerations.some((tol) => tolerates(tol, { key, value, effect }));
+      memo.set(id, blocks);
+    }
+    return blocks;
   }
 
   /** The host's untolerated NoSchedule/NoExecute taints in the Node's order. */
