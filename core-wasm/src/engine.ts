@@ -261,7 +261,8 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
-    this.backend = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    const raw = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    this.backend = versioned(raw, () => this.backendVersion++);
     this.defaultStrategy = opts.strategy ?? 'LeastAllocated';
     this.track = opts.trackPlacements ?? false;
     const scoring = (opts.scoring ?? [
@@ -1037,7 +1038,13 @@ export class Engine {
 
   /** Changes whenever hosts are added, updated or removed: cached name → slot lookups expire. */
   hostsEpoch = 0;
-  private readonly failureMemo: Map<number, HostFailure>[] = [];
+  /** Counts backend calls that may change an evaluation's answer (see versioned()). */
+  private backendVersion = 0;
+  /** The last assessColumns() answer (copied columns), reused while the backend did not change. */
+  private lastAssessed: { version: number; cls: number; admission: string | undefined; columns: VerdictColumns } | null = null;
+  /** Host failure texts by workload kind and reason mask (or first blocking taint). */
+  private readonly failureMemo = new Map<string, Map<number, HostFailure>>();
+  /** Whether a taint blocks, by constraint (the tolerations are part of it) and taint id. */
   private readonly taintBlockMemo: Map<number, boolean>[] = [];
 
   /** The slot of a present host, or −1 (unknown or removed). */
@@ -1053,12 +1060,18 @@ export class Engine {
   assessColumns(t: WorkloadTemplate): { cls: number; rejected: string | undefined; columns: VerdictColumns } {
     const c = this.compile(t);
     this.syncTopology();
-    let rejected = c.rejected;
-    if (rejected === undefined) {
+    // The extender asks twice per pod (filter, then prioritize) and often for pods of one class
+    // in a row: while no backend call changed anything, the last answer holds.
+    let a = this.lastAssessed;
+    if (!a || a.cls !== c.cls || a.version !== this.backendVersion) {
       const f = this.backend.admit(c.cls);
-      if (f) rejected = this.failureMessage(c.cls, f);
+      const admission = f ? this.failureMessage(c.cls, f) : undefined;
+      const cols = this.backend.evaluateColumns(c.cls);
+      const n = cols.n;
+      a = { version: this.backendVersion, cls: c.cls, admission, columns: { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) } };
+      this.lastAssessed = a;
     }
-    return { cls: c.cls, rejected, columns: this.backend.evaluateColumns(c.cls) };
+    return { cls: c.cls, rejected: c.rejected ?? a.admission, columns: a.columns };
   }
 
   /** The filter reasons of one host for a class (R_ABSENT beyond the hosts). */
@@ -1075,7 +1088,9 @@ export class Engine {
     const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;
     const taint = taintFirst ? this.firstBlockingTaint(cls, slot) : -1;
     const key = taintFirst ? -2 - taint : reasons;
-    const memo = (this.failureMemo[cls] ??= new Map());
+    const kind = this.classes[cls].template.kind;
+    let memo = this.failureMemo.get(kind);
+    if (!memo) this.failureMemo.set(kind, (memo = new Map()));
     let f = memo.get(key);
     if (!f) {
       const texts = hostReasonTexts(reasons, taint, this.naming(cls));
@@ -1092,7 +1107,7 @@ export class Engine {
   }
 
   private taintBlocks(cls: number, id: number): boolean {
-    const memo = (this.taintBlockMemo[cls] ??= new Map());
+    const memo = (this.taintBlockMemo[this.classes[cls].spec.constraint] ??= new Map());
     let blocks = memo.get(id);
     if (blocks === undefined) {
       const [key, value, effect] = this.taints.name(id).split('\0');
@@ -1188,6 +1203,35 @@ export class Engine {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Backend calls that never change what evaluate() / admit() answer. */
+const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger']);
+
+/**
+ * The backend, with `onChange` called before every call that may change an evaluation's answer:
+ * every method but READ_ONLY_CALLS, including ones added to the contract later.
+ */
+function versioned(b: Backend, onChange: () => void): Backend {
+  const wrappers = new Map<PropertyKey, unknown>();
+  return new Proxy(b, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      let w = wrappers.get(prop);
+      if (w === undefined) {
+        const fn = v as (...args: unknown[]) => unknown;
+        w = READ_ONLY_CALLS.has(prop)
+          ? fn.bind(target)
+          : (...args: unknown[]) => {
+              onChange();
+              return fn.apply(target, args);
+            };
+        wrappers.set(prop, w);
+      }
+      return w;
+    },
+  });
+}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
