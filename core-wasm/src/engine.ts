@@ -1043,7 +1043,7 @@ export class Engine {
   /** The last assessColumns() answer (copied columns), reused while the backend did not change. */
   private lastAssessed: { version: number; cls: number; admission: string | undefined; columns: VerdictColumns } | null = null;
   /** Host failure texts by workload kind and reason mask (or first blocking taint). */
-  private readonly failureMemo = new Map<string, Map<number, HostFailure>>();
+  private readonly failureMemo: Map<number, HostFailure>[] = [];
   /** Whether a taint blocks, by constraint (the tolerations are part of it) and taint id. */
   private readonly taintBlockMemo: Map<number, boolean>[] = [];
 
@@ -1088,9 +1088,8 @@ export class Engine {
     const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;
     const taint = taintFirst ? this.firstBlockingTaint(cls, slot) : -1;
     const key = taintFirst ? -2 - taint : reasons;
-    const kind = this.classes[cls].template.kind;
-    let memo = this.failureMemo.get(kind);
-    if (!memo) this.failureMemo.set(kind, (memo = new Map()));
+    const kind = this.classes[cls].spec.kind;
+    const memo = (this.failureMemo[kind] ??= new Map());
     let f = memo.get(key);
     if (!f) {
       const texts = hostReasonTexts(reasons, taint, this.naming(cls));
@@ -1102,9 +1101,32 @@ export class Engine {
 
   /** The first of the host's taints (Node order) the class does not tolerate, NoSchedule/NoExecute; −1 if none. */
   private firstBlockingTaint(cls: number, slot: number): number {
-    for (const id of this.hosts[slot].taintIds ?? []) if (this.taintBlocks(cls, id)) return id;
-    return -1;
+    // per constraint and host slot, until the hosts change: id + 2 (0 = not known yet)
+    if (this.firstTaintEpoch !== this.hostsEpoch) {
+      this.firstTaintMemo = [];
+      this.firstTaintEpoch = this.hostsEpoch;
+    }
+    const k = this.classes[cls].spec.constraint;
+    let memo = this.firstTaintMemo[k];
+    if (!memo || memo.length <= slot) {
+      const grown = new Int32Array(this.hosts.length);
+      if (memo) grown.set(memo);
+      this.firstTaintMemo[k] = memo = grown;
+    }
+    if (memo[slot] === 0) {
+      let first = -1;
+      for (const id of this.hosts[slot].taintIds ?? []) {
+        if (this.taintBlocks(cls, id)) {
+          first = id;
+          break;
+        }
+      }
+      memo[slot] = first + 2;
+    }
+    return memo[slot] - 2;
   }
+  private firstTaintMemo: Int32Array[] = [];
+  private firstTaintEpoch = -1;
 
   private taintBlocks(cls: number, id: number): boolean {
     const memo = (this.taintBlockMemo[this.classes[cls].spec.constraint] ??= new Map());

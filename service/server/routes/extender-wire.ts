@@ -175,47 +175,45 @@ export function judged(n: number): Judged {
 
 const FILTER_HEAD = Buffer.from('{"Nodes":null,"NodeNames":[');
 
+/** Failure messages as JSON strings: a handful of distinct ones repeat for many hosts. */
+const messageJson = new Map<string, string>();
+function jsonMessage(m: string): string {
+  let e = messageJson.get(m);
+  if (e === undefined) {
+    if (messageJson.size >= 4096) messageJson.clear();
+    messageJson.set(m, (e = JSON.stringify(m)));
+  }
+  return e;
+}
+
 /** ExtenderFilterResult in NodeNames mode, assembled from the list's encodings (list.distinct). */
 export function filterNodeNamesBody(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
   const { joined, start } = list;
-  let failed = '';
-  let unresolvable = '';
-  let lastMsg = '';
-  let lastJson = '""';
+  const failed: string[] = [];
+  const unresolvable: string[] = [];
   for (let k = 0; k < j.failIdx.length; k++) {
-    // failing hosts mostly share a handful of messages: encode each run once
-    const msg = j.failMsg[k];
-    if (msg !== lastMsg) {
-      lastMsg = msg;
-      lastJson = JSON.stringify(msg);
-    }
-    const member = `${list.json[j.failIdx[k]]}:${lastJson}`;
-    if (j.failResolvable[k]) failed += failed === '' ? member : `,${member}`;
-    else unresolvable += unresolvable === '' ? member : `,${member}`;
+    const member = `${list.json[j.failIdx[k]]}:${jsonMessage(j.failMsg[k])}`;
+    (j.failResolvable[k] ? failed : unresolvable).push(member);
   }
-  const tail = Buffer.from(`],"FailedNodes":{${failed}},"FailedAndUnresolvableNodes":{${unresolvable}},"Error":""}`);
-  // Passing names: runs of consecutive passing indices are contiguous in `joined`.
-  const n = j.n;
-  let size = FILTER_HEAD.length + tail.length;
-  for (let i = 0; i < n; i++) if (j.pass[i]) size += start[i + 1] - start[i];
-  const out = Buffer.allocUnsafe(size);
+  const tail = Buffer.from(`],"FailedNodes":{${failed.join(',')}},"FailedAndUnresolvableNodes":{${unresolvable.join(',')}},"Error":""}`);
+  // Passing names are the runs between failing indices (every index passes or fails): each run
+  // is one contiguous copy out of `joined`.
+  const out = Buffer.allocUnsafe(FILTER_HEAD.length + joined.length + tail.length);
   let at = FILTER_HEAD.copy(out, 0);
-  let first = true;
-  let i = 0;
-  while (i < n) {
-    if (!j.pass[i]) {
-      i++;
-      continue;
+  let from = 0;
+  const run = (to: number) => {
+    if (to > from) {
+      if (at > FILTER_HEAD.length) out[at++] = 0x2c; // ,
+      at += joined.copy(out, at, start[from], start[to] - 1);
     }
-    let k = i;
-    while (k < n && j.pass[k]) k++;
-    if (!first) out[at++] = 0x2c; // ,
-    at += joined.copy(out, at, start[i], start[k] - 1);
-    first = false;
-    i = k;
+  };
+  for (const i of j.failIdx) {
+    run(i);
+    from = i + 1;
   }
+  run(j.n);
   at += tail.copy(out, at);
-  return at === size ? out : out.subarray(0, at);
+  return out.subarray(0, at);
 }
 
 /** HostPriorityList for the list: the template with every score digit patched in ("10" shifts the rest). */

@@ -22,6 +22,7 @@
 import { Hono, type Context } from 'hono';
 import { InputError } from '../../model/errors.js';
 import type { WorkloadTemplate } from '../../model/types.js';
+import { R_TAINT } from '../../../core-wasm/src/contract.js';
 import type { HostFailure } from '../../../core-wasm/src/engine.js';
 import { bodyKind, parseJsonBody, readBody, utf8, type BodyLimits } from '../body.js';
 import type { Binder } from '../binder.js';
@@ -114,6 +115,9 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
   const rejected = a.rejected === undefined ? undefined : `placer: ${a.rejected}`;
   const { reasons, fit } = a.columns;
   const hosts = a.columns.n;
+  // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
+  let lastReasons = -1;
+  let lastFailure: HostFailure | undefined;
   if (slots && bad.size === 0 && rejected === undefined) {
     // the common case in a tight loop: known list, admitted pod
     const { pass, score } = j;
@@ -149,10 +153,13 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
       j.score[i] = Math.trunc(fit[slot] / 10);
       continue;
     }
-    const f = engine.hostFailure(a.cls, slot, r);
-    let message = prefixedFailure.get(f);
-    if (message === undefined) prefixedFailure.set(f, (message = `placer: ${f.text}`));
-    fail(i, message, f.grade === 'Unschedulable');
+    let f = lastFailure;
+    if (r !== lastReasons || (r & R_TAINT) !== 0) f = engine.hostFailure(a.cls, slot, r);
+    lastReasons = r;
+    lastFailure = f;
+    let message = prefixedFailure.get(f!);
+    if (message === undefined) prefixedFailure.set(f!, (message = `placer: ${f!.text}`));
+    fail(i, message, f!.grade === 'Unschedulable');
   }
   return j;
 }
