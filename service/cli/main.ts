@@ -10,7 +10,7 @@ import type { Strategy } from '../model/types.js';
 import { runPlacement } from '../placement.js';
 import { inClusterOptions, type ApiServerOptions } from '../server/binder.js';
 import { serveCommand } from '../server/main.js';
-import { type OutputFormat, printResult } from './printers.js';
+import { type OutputFormat, writeResult } from './printers.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
@@ -83,7 +83,7 @@ export function program(): Command {
         shape: o.shape,
         explain: o.explain,
       });
-      process.stdout.write(printResult(run.result, o.output as OutputFormat, run.explanations));
+      writeResult(run.result, o.output as OutputFormat, (chunk) => process.stdout.write(chunk), run.explanations);
     });
 
   cmd
