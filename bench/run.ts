@@ -22,6 +22,7 @@ import { extenderSuite } from './suites/extender.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
+import { operationsSuite } from './suites/operations.js';
 import { topologySuite } from './suites/topology.js';
 
 const SUITES: Record<string, Suite> = {
@@ -31,6 +32,7 @@ const SUITES: Record<string, Suite> = {
   extender: extenderSuite,
   restart: restartSuite,
   topology: topologySuite,
+  operations: operationsSuite,
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -119,6 +119,20 @@ export function evaluateTargets(r: Results): TargetResult[] {
       note: quality ? (r.quick ? 'quick run: ~10 hosts per instance, not comparable to the target.' : '~100 hosts per instance.') : why('quality'),
     });
   }
+  // 8. drain planning (issue 6).
+  {
+    const ops = r.suites.operations?.status === 'ok' ? r.suites.operations.figures : undefined;
+    const ms = num(ops, 'wasm.drainHostMs');
+    const moves = num(ops, 'wasm.drainHostMoves');
+    const full = num(ops, 'hosts') === 1000 && num(ops, 'workloadsPerHost') === 1000;
+    out.push({
+      name: 'drain plan of a host holding 1,000 workloads among 1,000 hosts',
+      target: 'well under 1 s (≤ 250 ms)',
+      value: ms === null ? null : `${dur(ms)} for ${si(moves)} moves`,
+      met: ms === null || !full ? null : ms <= 250,
+      note: !ops ? why('operations') : full ? 'Engine.drain() dry run, median of 5: cordon, release, one batch in the Wasm core, undo.' : 'quick run: 100 hosts × 100 workloads.',
+    });
+  }
   // 7. restart.
   {
     const ms = num(restart, 'readyFullMs');

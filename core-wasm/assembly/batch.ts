@@ -89,6 +89,11 @@ let heapLen: i32 = 0;
 let seqCap: i32 = 0;
 let sequence: usize = 0; // i32: instance indices in commit order
 export let seqLen: i32 = 0;
+/** Whether the next batches may preempt (plans of moves never evict anyone). */
+let preemption: bool = true;
+export function setPreemption(on: bool): void {
+  preemption = on;
+}
 export function sequencePtr(): usize {
   return sequence;
 }
@@ -367,7 +372,7 @@ function attempt(i: i32, k: i32, mayPreempt: bool): void {
     scan(); // fresh reasons for every host, for the message (and for preemption)
     const logMark = logLen;
     recordFilterFailure(i);
-    if (mayPreempt && (load<i32>(at32(itemFlags, i)) & FLAG_PREEMPT_NEVER) == 0 && selectVictims(i) >= 0) {
+    if (mayPreempt && preemption && (load<i32>(at32(itemFlags, i)) & FLAG_PREEMPT_NEVER) == 0 && selectVictims(i) >= 0) {
       setLogLen(logMark); // preemption made room: no failure after all
       h = bestHost;
       for (let v = 0; v < bestCount; v++) {

@@ -3,8 +3,9 @@
 // the TypeScript side re-reads them after every call that may allocate).
 
 import * as L from './layout';
-import { evaluateItem, admitItem, commitItem, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr } from './batch';
-import { setPdbCount, setPdbDesired } from './ledger';
+import { evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr } from './batch';
+import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
+import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
 import { counterAdd, counterDump } from './topology';
 import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
 
@@ -249,4 +250,33 @@ export function recordFailure(item: i32): void {
   // The last evaluate() left reasons for this item: format its histogram.
   // (batch.ts records filter failures itself during placeBatch.)
   recordFilter(item);
+}
+
+/** Whether placeBatch may preempt (1) or not (0). */
+export function setPreemption(on: i32): void {
+  setPreemptionImpl(on != 0);
+}
+
+/** The ledgers of |sign| workloads of item `item` on `slot`, leaving preemption's unit lists alone (plans that are undone). */
+export function shiftLedgers(item: i32, slot: i32, sign: i32): void {
+  applyLedgers(item, slot, sign);
+}
+
+/** Variance of per-host utilization of dimension d over schedulable hosts; imbalanceCount() tells how many. */
+export function imbalance(d: i32): f64 {
+  return imbalanceImpl(d);
+}
+
+export function imbalanceCount(): i32 {
+  return imbalanceHosts;
+}
+
+/** Best host for one workload of `item` moving off `exclude`, by the variance it leaves (lastMoveVariance()). */
+export function moveTarget(item: i32, d: i32, exclude: i32): i32 {
+  L.resetLog();
+  return moveTargetImpl(item, d, exclude);
+}
+
+export function lastMoveVariance(): f64 {
+  return moveVariance;
 }

@@ -385,7 +385,7 @@ export interface Backend {
   /** Admission of one workload of class `cls` (quota, reservation) without committing. */
   admit(cls: number): Failure | null;
   /** Place a batch: order, admit, filter, score, select and commit each instance (preempting when allowed). */
-  placeBatch(items: readonly BatchItem[], gangs?: readonly GangSpec[]): BatchResult;
+  placeBatch(items: readonly BatchItem[], gangs?: readonly GangSpec[], options?: BatchOptions): BatchResult;
   /** Desired healthy count per PodDisruptionBudget id (disruptionsAllowed = max(0, healthy − desired)). */
   setPdbs(desiredHealthy: readonly number[]): void;
   /** Record `count` (default 1) workloads as running on a host (already bound, or bound by the extender) without checks. */
@@ -395,4 +395,39 @@ export interface Backend {
   commitMany(cls: number, pairs: Int32Array): void;
   /** Every ledger, with `namespaces` rows of namespace usage. */
   ledger(namespaces: number): Ledger;
+  /**
+   * Add (delta > 0) or remove (delta < 0) |delta| workloads of class `cls` on host `slot` in the
+   * ledgers only — host usage, F, namespace and quota usage, topology counters — leaving
+   * preemption's per-host unit lists (commit order, stamps) alone: for plans that are undone.
+   */
+  shiftLedgers(cls: number, slot: number, delta: number): void;
+  /** The imbalance of dimension `dim`: see Imbalance. */
+  imbalance(dim: number): Imbalance;
+  /**
+   * Where one workload of class `cls`, already released from host `exclude`, would go to reduce
+   * the imbalance of `dim` most: admission, then Filter over every host, then the feasible host
+   * (other than `exclude`) leaving the lowest variance. Nothing is committed.
+   */
+  moveTarget(cls: number, dim: number, exclude: number): MoveTarget;
+}
+
+export interface BatchOptions {
+  /** false: never evict anyone (plans of moves). Default true. */
+  preempt?: boolean;
+}
+
+/**
+ * Variance of per-host utilization (used / allocatable, as a fraction) of one dimension over the
+ * present, schedulable hosts with allocatable > 0 in it; `hosts` is how many were counted.
+ */
+export interface Imbalance {
+  hosts: number;
+  variance: number;
+}
+
+/** slot: the chosen host; −1 when no host fits, −2 when admission refuses the workload. */
+export interface MoveTarget {
+  slot: number;
+  /** The variance once the workload is on `slot` (Infinity when slot < 0). */
+  variance: number;
 }

@@ -4,6 +4,7 @@
 // core or the reference engine — through the numeric contract of contract.ts.
 
 import { InputError } from '../../service/model/errors.js';
+import { requirementMatches } from '../../service/k8s/labels.js';
 import { formatAmount } from '../../service/k8s/quantity.js';
 import type {
   HostObj,
@@ -12,6 +13,7 @@ import type {
   PodDisruptionBudgetObj,
   NamespacePolicyObj,
   NodeSelectorRequirement,
+  NodeSelectorTerm,
   PriorityClassObj,
   QuotaObj,
   Strategy as StrategyName,
@@ -60,6 +62,7 @@ import {
   reservationMessage,
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
+import { type MovePlan, type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance, revertMoves } from './moves.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { type OwnTerms, type Subject, TopologyRegistry, selectorMatches } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
@@ -219,6 +222,59 @@ export interface Explanation {
   message: string | null;
 }
 
+export interface PlanOptions {
+  /** Commit the plan (default: plan only). */
+  execute?: boolean;
+  /** Execute even when some workloads cannot move (they stay where they are). */
+  allowPartial?: boolean;
+}
+
+export interface RebalanceOptions {
+  execute?: boolean;
+  /** At most this many moves (default 10). */
+  maxMoves?: number;
+  /** The resource to balance (default: the scarcest, by cluster utilization). */
+  resource?: string;
+}
+
+export interface MoveReport {
+  template: WorkloadTemplate;
+  instance: number;
+  from: string;
+  to: string;
+}
+
+export interface StuckReport {
+  template: WorkloadTemplate;
+  instance: number;
+  from: string;
+  /** Why it cannot move, in the scheduler's words. */
+  reason: string;
+}
+
+export interface PlanReport {
+  moves: MoveReport[];
+  unmovable: StuckReport[];
+  /** Cluster utilization per resource in percent over schedulable hosts, before and after the plan. */
+  utilization: { before: Record<string, number>; after: Record<string, number> };
+  executed: boolean;
+  /** Undo an executed plan (when the caller's store could not record it). */
+  undo?: () => void;
+}
+
+export interface RebalanceReport extends PlanReport {
+  resource: string;
+  /** Standard deviation of per-host utilization of `resource`, in percentage points. */
+  imbalance: { before: number; after: number };
+}
+
+/** A host name that is not among the hosts. */
+export class UnknownHostError extends Error {
+  constructor(readonly host: string) {
+    super(`host ${JSON.stringify(host)} is not among the hosts`);
+  }
+}
+
 export class Engine {
   readonly backend: Backend;
   private readonly defaultStrategy: StrategyName;
@@ -255,6 +311,8 @@ export class Engine {
   private readonly classHostCounts = new Map<number, Map<number, number>>();
   /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
   private readonly residents = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+  /** Classes with residents, per host: finds what runs on a host without scanning every resident. */
+  private readonly residentClasses = new Map<number, Set<number>>();
   private pdbs: PodDisruptionBudgetObj[] = [];
   /** Workloads evicted by the last place() (also reflected in its outcomes when they were part of it). */
   lastEvictions: EvictionReport[] = [];
@@ -625,15 +683,35 @@ export class Engine {
     const key = pack(cls, slot);
     const list = this.residents.get(key);
     if (list) list.push({ t, j });
-    else this.residents.set(key, [{ t, j }]);
+    else {
+      this.residents.set(key, [{ t, j }]);
+      const classes = this.residentClasses.get(slot);
+      if (classes) classes.add(cls);
+      else this.residentClasses.set(slot, new Set([cls]));
+    }
   }
 
   private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
-    const list = this.residents.get(pack(cls, slot));
+    const key = pack(cls, slot);
+    const list = this.residents.get(key);
     if (!list || list.length === 0) return undefined;
     // Without a name, the youngest goes: the engines evict the most recently committed first.
     const at = match ? list.findIndex(match) : list.length - 1;
-    return at < 0 ? undefined : list.splice(at, 1)[0];
+    if (at < 0) return undefined;
+    const [r] = list.splice(at, 1);
+    if (list.length === 0) {
+      this.residents.delete(key);
+      this.residentClasses.get(slot)!.delete(cls);
+    }
+    return r;
+  }
+
+  /** Resident keys (packed class, slot) on the given hosts, or on every host; ascending. */
+  private residentKeys(slots?: Iterable<number>): number[] {
+    if (!slots) return [...this.residents.keys()].sort((a, b) => a - b);
+    const keys: number[] = [];
+    for (const slot of slots) for (const cls of this.residentClasses.get(slot) ?? []) keys.push(pack(cls, slot));
+    return keys.sort((a, b) => a - b);
   }
 
   private trackPlaced(cls: number, slot: number, delta: number): void {
@@ -849,6 +927,275 @@ export class Engine {
     return outcomes;
   }
 
+  // ---------------------------------------------------------------- moves: drain, namespace moves, rebalance
+
+  /**
+   * Drain hosts (maintenance mode): cordon them and plan a new host for every workload on them, as
+   * one batch honouring every rule (moves.ts). Members of a gang move together or not at all.
+   * Executes when `execute` and everything can move (or `allowPartial`); the hosts stay cordoned.
+   */
+  drain(hostNames: readonly string[], opts: PlanOptions = {}): PlanReport {
+    const slots = [...new Set(hostNames.map((n) => this.presentSlot(n)))];
+    const drained = new Set(slots);
+    const gangs = new Map<string, number>();
+    const moving = this.collectMoving(
+      this.residentKeys(slots),
+      (_cls, slot) => drained.has(slot),
+      (t) => (t.gang ? groupIndex(gangs, t.gang.name) : undefined),
+    );
+    return this.runPlan(moving, slots, opts, [...gangs.keys()]);
+  }
+
+  /**
+   * Move a namespace onto the hosts matching `requirements` (a label selector, ANDed): every
+   * workload of the namespace on another host is placed again with the selector added to its
+   * required node affinity, all or nothing. Workloads already on matching hosts stay.
+   */
+  moveNamespace(namespace: string, requirements: readonly NodeSelectorRequirement[], opts: PlanOptions = {}): PlanReport {
+    const onTarget = (slot: number) => requirements.every((r) => requirementMatches(r, this.hosts[slot].obj.labels));
+    const augmented = new Map<WorkloadTemplate, WorkloadTemplate>();
+    const planTemplate = (t: WorkloadTemplate) => {
+      let a = augmented.get(t);
+      if (!a) augmented.set(t, (a = { ...t, requiredAffinity: andTerms(t.requiredAffinity, requirements) }));
+      return a;
+    };
+    const moving = this.collectMoving(
+      this.residentKeys(),
+      (_cls, slot, t) => t.namespace === namespace && !onTarget(slot),
+      () => 0,
+      (t) => {
+        const c = this.compile(planTemplate(t));
+        if (c.rejected) throw new InputError(t.source, 'spec', c.rejected, `${t.kind} ${t.namespace}`);
+        return c.cls;
+      },
+    );
+    return this.runPlan(moving, [], { ...opts, allowPartial: false }, [namespace], (f, cls) =>
+      f.kind === 'gang' && f.cause
+        ? `namespace ${namespace} moves all or nothing: only ${f.placed} of its ${f.needed} workloads to move found a host, so none moves: ${this.failureMessage(cls, f.cause)}`
+        : this.failureMessage(cls, f),
+    );
+  }
+
+  /**
+   * Rebalance (DRS-like): at most `maxMoves` moves that lower the imbalance — the standard
+   * deviation of per-host utilization — of `resource` (default: the scarcest one, by cluster
+   * utilization), each legal on its own and in sequence (moves.ts planRebalance).
+   */
+  rebalance(opts: RebalanceOptions = {}): RebalanceReport {
+    const ledger = this.ledger();
+    const dim = opts.resource === undefined ? this.scarcestDimension(ledger) : this.dims.names.indexOf(opts.resource);
+    if (dim < 0) throw new Error(`unknown resource ${JSON.stringify(opts.resource)}: the cluster has ${this.dims.names.join(', ')}`);
+    const maxMoves = opts.maxMoves ?? 10;
+    const residentsOn = (slot: number) => {
+      const m = new Map<number, number>();
+      for (const cls of this.residentClasses.get(slot) ?? []) m.set(cls, this.residents.get(pack(cls, slot))!.length);
+      return m;
+    };
+    const hosts = this.hosts.map((h, slot) => ({
+      alloc: h.present ? Number(this.allocatableOf(slot, dim)) : 0,
+      schedulable: h.present && !h.obj.unschedulable,
+    }));
+    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim] });
+    // Name the moves: the youngest resident of the class on the host (the engines release the
+    // most recent first); a workload moves once.
+    const lists = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+    const named = plan.moves.map((m) => {
+      const key = pack(m.cls, m.from);
+      let list = lists.get(key);
+      if (!list) lists.set(key, (list = [...(this.residents.get(key) ?? [])]));
+      return { ...m, who: list.pop()! };
+    });
+    const before = this.usedBySlot(ledger);
+    const after = before.map((row) => [...row]);
+    for (const m of plan.moves) {
+      const req = this.classes[m.cls].spec.req;
+      for (let d = 0; d < MAX_DIMS; d++) {
+        after[m.from][d] -= BigInt(req[d]);
+        after[m.to][d] += BigInt(req[d]);
+      }
+    }
+    const stddev = (v: number) => Math.round(Math.sqrt(Math.max(0, v)) * 1e6) / 1e4;
+    const report: RebalanceReport = {
+      resource: this.dims.names[dim],
+      imbalance: { before: stddev(plan.before), after: stddev(plan.after) },
+      moves: named.map((m) => ({ template: m.who.t, instance: m.who.j, from: this.hosts[m.from].obj.name, to: this.hosts[m.to].obj.name })),
+      unmovable: [],
+      utilization: { before: this.clusterUtilization(before, new Set()), after: this.clusterUtilization(after, new Set()) },
+      executed: false,
+    };
+    if (opts.execute && plan.moves.length > 0) {
+      executeRebalance(this.backend, plan.moves);
+      for (const m of named) this.relocate(m.cls, m.from, m.to, m.who);
+      report.executed = true;
+      report.undo = () => {
+        for (const m of [...named].reverse()) {
+          this.backend.release(m.cls, m.to);
+          this.backend.commit(m.cls, m.from);
+          this.relocate(m.cls, m.to, m.from, m.who);
+        }
+      };
+    }
+    return report;
+  }
+
+  private presentSlot(name: string): number {
+    const slot = this.hostSlots.get(name);
+    if (slot === undefined || !this.hosts[slot].present) throw new UnknownHostError(name);
+    return slot;
+  }
+
+  private allocatableOf(slot: number, d: number): bigint {
+    return this.hosts[slot].obj.allocatable.get(this.dims.names[d]) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
+  }
+
+  /**
+   * cpu or memory, whichever has the higher cluster utilization over schedulable hosts (ties: cpu).
+   * Like DRS, balance what every workload consumes; other resources only when asked by name.
+   */
+  private scarcestDimension(ledger: Ledger): number {
+    let best = DIM_CPU;
+    let bestU = -1;
+    for (const d of [DIM_CPU, DIM_MEMORY]) {
+      let used = 0n;
+      let alloc = 0n;
+      this.hosts.forEach((h, slot) => {
+        if (!h.present || h.obj.unschedulable) return;
+        used += ledger.hosts[slot].used[d];
+        alloc += this.allocatableOf(slot, d);
+      });
+      if (alloc === 0n) continue;
+      const u = Number((used * 1_000_000n) / alloc);
+      if (u > bestU) {
+        best = d;
+        bestU = u;
+      }
+    }
+    return best;
+  }
+
+  private usedBySlot(ledger: Ledger): bigint[][] {
+    return this.hosts.map((_, slot) => [...(ledger.hosts[slot]?.used ?? new Array<bigint>(MAX_DIMS).fill(0n))]);
+  }
+
+  /** Cluster utilization per resource, in percent (two decimals), over present hosts not cordoned or excluded. */
+  private clusterUtilization(used: bigint[][], excluded: ReadonlySet<number>): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.dims.names.forEach((name, d) => {
+      let u = 0n;
+      let a = 0n;
+      this.hosts.forEach((h, slot) => {
+        if (!h.present || h.obj.unschedulable || excluded.has(slot)) return;
+        u += used[slot][d];
+        a += this.allocatableOf(slot, d);
+      });
+      if (a > 0n) out[name] = Math.round(Number((u * 100_000n) / a) / 10) / 100;
+    });
+    return out;
+  }
+
+  /** Placed workloads selected by `select`, grouped into moving entries by (class, host, group). */
+  private collectMoving(
+    keys: readonly number[],
+    select: (cls: number, slot: number, t: WorkloadTemplate) => boolean,
+    group: (t: WorkloadTemplate) => number | undefined,
+    planCls?: (t: WorkloadTemplate) => number,
+  ): { req: MoveRequest; who: { t: WorkloadTemplate; j: number }[][] } {
+    const entries = new Map<string, { entry: MovingEntry; who: { t: WorkloadTemplate; j: number }[] }>();
+    for (const key of keys) {
+      const { cls, slot } = unpack(key);
+      for (const r of this.residents.get(key)!) {
+        if (!select(cls, slot, r.t)) continue;
+        const g = group(r.t);
+        const p = planCls ? planCls(r.t) : cls;
+        const k = `${cls}/${slot}/${g ?? ''}/${p}`;
+        let e = entries.get(k);
+        if (!e) entries.set(k, (e = { entry: { cls, slot, count: 0, ...(p === cls ? {} : { planCls: p }), ...(g === undefined ? {} : { group: g }) }, who: [] }));
+        e.entry.count++;
+        e.who.push(r);
+      }
+    }
+    const list = [...entries.values()];
+    // All-or-nothing groups need every moving member: minMember = the group's size.
+    const groups: GangSpec[] = [];
+    for (const { entry } of list) if (entry.group !== undefined) groups[entry.group] = { minMember: (groups[entry.group]?.minMember ?? 0) + entry.count };
+    for (let g = 0; g < groups.length; g++) groups[g] ??= { minMember: 0 };
+    return { req: { moving: list.map((e) => e.entry), groups }, who: list.map((e) => e.who) };
+  }
+
+  private setCordon(slot: number, on: boolean): void {
+    const h = this.hosts[slot];
+    if (h.obj.unschedulable === on) return;
+    h.obj = { ...h.obj, unschedulable: on };
+    this.pushHost(slot);
+  }
+
+  /** Plan (cordoning `cordon` first), then execute or restore. */
+  private runPlan(moving: { req: MoveRequest; who: { t: WorkloadTemplate; j: number }[][] }, cordon: number[], opts: PlanOptions, groupNames: string[], message = (f: Failure, cls: number) => this.failureMessage(cls, f, groupNames)): PlanReport {
+    const ledger = this.ledger();
+    const before = this.clusterUtilization(this.usedBySlot(ledger), new Set());
+    const wasCordoned = cordon.map((slot) => this.hosts[slot].obj.unschedulable);
+    cordon.forEach((slot) => this.setCordon(slot, true));
+    this.syncTopology();
+    let plan: MovePlan;
+    try {
+      plan = planMoves(this.backend, { ...moving.req, avoid: new Set(cordon) });
+    } catch (e) {
+      cordon.forEach((slot, i) => this.setCordon(slot, wasCordoned[i]));
+      throw e;
+    }
+    const moves: MoveReport[] = [];
+    const unmovable: StuckReport[] = [];
+    const relocations: { cls: number; from: number; to: number; who: { t: WorkloadTemplate; j: number } }[] = [];
+    const after = this.usedBySlot(ledger);
+    moving.req.moving.forEach((m, e) => {
+      const failure = plan.failures[e];
+      plan.targets[e].forEach((to, k) => {
+        const who = moving.who[e][k];
+        const from = this.hosts[m.slot].obj.name;
+        if (to < 0) {
+          const reason =
+            k - (m.count - plan.targets[e].filter((t) => t < 0).length) < plan.stays[e]
+              ? 'it tolerates the cordon (node.kubernetes.io/unschedulable), so it would stay on a drained host, like a DaemonSet pod'
+              : failure
+                ? message(failure, m.planCls ?? m.cls)
+                : 'not placed';
+          unmovable.push({ template: who.t, instance: who.j, from, reason });
+          return;
+        }
+        moves.push({ template: who.t, instance: who.j, from, to: this.hosts[to].obj.name });
+        relocations.push({ cls: m.cls, from: m.slot, to, who });
+        const req = this.classes[m.cls].spec.req;
+        for (let d = 0; d < MAX_DIMS; d++) {
+          after[m.slot][d] -= BigInt(req[d]);
+          after[to][d] += BigInt(req[d]);
+        }
+      });
+    });
+    const report: PlanReport = { moves, unmovable, utilization: { before, after: this.clusterUtilization(after, new Set(cordon)) }, executed: false };
+    if (opts.execute && (unmovable.length === 0 || opts.allowPartial)) {
+      executeMoves(this.backend, moving.req, plan);
+      for (const r of relocations) this.relocate(r.cls, r.from, r.to, r.who);
+      report.executed = true;
+      report.undo = () => {
+        revertMoves(this.backend, moving.req, plan);
+        for (const r of relocations) this.relocate(r.cls, r.to, r.from, r.who);
+        cordon.forEach((slot, i) => this.setCordon(slot, wasCordoned[i]));
+      };
+    } else {
+      cordon.forEach((slot, i) => this.setCordon(slot, wasCordoned[i]));
+    }
+    return report;
+  }
+
+  /** Front bookkeeping of one workload moved from one host to another (the backend already moved it). */
+  private relocate(cls: number, from: number, to: number, who: { t: WorkloadTemplate; j: number }): void {
+    this.trackPlaced(cls, from, -1);
+    this.trackPlaced(cls, to, 1);
+    this.removeResident(cls, from, (r) => r.t === who.t && r.j === who.j);
+    this.addResident(cls, to, who.t, who.j);
+    if (this.track) this.placements.set(who.t.kind, who.t.namespace, who.t.instances[who.j].name, pack(cls, to));
+  }
+
   /** Desired healthy count per PodDisruptionBudget, from its spec and the workloads it covers. */
   private pdbDesired(templates: readonly WorkloadTemplate[]): number[] {
     return this.pdbs.map((pdb) => {
@@ -899,6 +1246,14 @@ export class Engine {
   placementOf(kind: string, namespace: string, name: string): string | undefined {
     const packed = this.placements.get(kind, namespace, name);
     return packed === undefined ? undefined : this.hosts[unpack(packed).slot].obj.name;
+  }
+
+  /** The hosts of a namespace's placed workloads, one entry per workload. */
+  *placementsIn(namespace: string): IterableIterator<{ host: string }> {
+    for (const [key, list] of this.residents) {
+      const host = this.hosts[unpack(key).slot].obj.name;
+      for (const r of list) if (r.t.namespace === namespace) yield { host };
+    }
   }
 
   /** Every tracked placement: `kind/namespace/name` → host. */
@@ -1253,6 +1608,28 @@ function versioned(b: Backend, onChange: () => void): Backend {
       return w;
     },
   });
+}
+
+/** A function of a number, computed once per argument. */
+function memo<T>(f: (n: number) => T): (n: number) => T {
+  const cache = new Map<number, T>();
+  return (n) => {
+    let v = cache.get(n);
+    if (v === undefined) cache.set(n, (v = f(n)));
+    return v;
+  };
+}
+
+function groupIndex(groups: Map<string, number>, name: string): number {
+  let g = groups.get(name);
+  if (g === undefined) groups.set(name, (g = groups.size));
+  return g;
+}
+
+/** Required node affinity with `extra` ANDed into every term (one term when there was none). */
+function andTerms(terms: NodeSelectorTerm[] | null, extra: readonly NodeSelectorRequirement[]): NodeSelectorTerm[] {
+  if (terms === null) return [{ matchExpressions: [...extra], matchFields: [] }];
+  return terms.map((t) => ({ ...t, matchExpressions: [...t.matchExpressions, ...extra] }));
 }
 
 function cmp(a: string, b: string): number {

@@ -9,6 +9,7 @@
 import {
   type Backend,
   type BatchItem,
+  type BatchOptions,
   type BatchResult,
   type Eviction,
   type GangSpec,
@@ -23,6 +24,8 @@ import {
   FIXED_DIMS,
   type HostVerdict,
   type VerdictColumns,
+  type Imbalance,
+  type MoveTarget,
   Kind,
   type Ledger,
   MAX_DIMS,
@@ -612,7 +615,8 @@ export class ReferenceBackend implements Backend {
 
   // ---------------------------------------------------------------- Select, Commit, batches
 
-  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = []): BatchResult {
+  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = [], options: BatchOptions = {}): BatchResult {
+    const preemption = options.preempt ?? true;
     const starts: number[] = [];
     let total = 0;
     for (const it of items) {
@@ -630,7 +634,7 @@ export class ReferenceBackend implements Backend {
       if (!failure) {
         const verdicts = this.evaluate(cls);
         let best = selectBest(verdicts);
-        if (best < 0 && mayPreempt) {
+        if (best < 0 && mayPreempt && preemption) {
           const protectedRef = (ref: number) => ref >= 0 && items[this.itemOfInstance(starts, ref)].gang !== undefined;
           best = this.preempt(cls, verdicts, starts[i] + k, hostOf, sequence, evictions, protectedRef);
         }
@@ -864,6 +868,61 @@ export class ReferenceBackend implements Backend {
 
   commitMany(cls: number, pairs: Int32Array): void {
     for (let k = 0; k < pairs.length; k += 2) this.commit(cls, pairs[k], pairs[k + 1]);
+  }
+
+  shiftLedgers(cls: number, slot: number, delta: number): void {
+    this.apply(cls, slot, delta);
+  }
+
+  // ---------------------------------------------------------------- moves (rebalancing)
+
+  /** Present, schedulable, with some of dimension d: the hosts the imbalance counts. */
+  private counted(h: Host | undefined, d: number): h is Host {
+    return !!h && h.present && !h.unschedulable && h.alloc[d] > 0;
+  }
+
+  /** Σu and Σu² over the counted hosts, slots ascending (the core's order, for identical doubles). */
+  private sums(d: number): { n: number; s1: number; s2: number } {
+    let n = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (const h of this.hosts) {
+      if (!this.counted(h, d)) continue;
+      const u = h.used[d] / h.alloc[d];
+      n++;
+      s1 += u;
+      s2 += u * u;
+    }
+    return { n, s1, s2 };
+  }
+
+  imbalance(dim: number): Imbalance {
+    const { n, s1, s2 } = this.sums(dim);
+    if (n === 0) return { hosts: 0, variance: 0 };
+    const mean = s1 / n;
+    return { hosts: n, variance: s2 / n - mean * mean };
+  }
+
+  moveTarget(cls: number, dim: number, exclude: number): MoveTarget {
+    if (this.admit(cls)) return { slot: -2, variance: Infinity };
+    const verdicts = this.evaluate(cls);
+    const { n, s1, s2 } = this.sums(dim);
+    const r = this.classes[cls].req[dim];
+    let slot = -1;
+    let best = Infinity;
+    verdicts.forEach((v, h) => {
+      const host = this.hosts[h];
+      if (h === exclude || v.reasons !== 0 || !this.counted(host, dim)) return;
+      const u = host.used[dim] / host.alloc[dim];
+      const w = (host.used[dim] + r) / host.alloc[dim];
+      const m = (s1 - u + w) / n;
+      const variance = (s2 - u * u + w * w) / n - m * m;
+      if (variance < best) {
+        slot = h;
+        best = variance;
+      }
+    });
+    return { slot, variance: best };
   }
 
   /** Add (sign > 0) or remove (sign < 0) |sign| workloads of class cls on host slot. */

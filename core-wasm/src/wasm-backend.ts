@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type Backend,
   type BatchItem,
+  type BatchOptions,
   type BatchResult,
   type ClassSpec,
   type ConstraintSpec,
@@ -18,6 +19,8 @@ import {
   type Failure,
   type GangSpec,
   type HostVerdict,
+  type Imbalance,
+  type MoveTarget,
   type Ledger,
   MAX_DIMS,
   type QuotaEntrySpec,
@@ -65,6 +68,12 @@ interface Exports {
   admit(item: number): number;
   commit(item: number, slot: number, sign: number): void;
   recordFailure(item: number): void;
+  setPreemption(on: number): void;
+  shiftLedgers(item: number, slot: number, sign: number): void;
+  imbalance(d: number): number;
+  imbalanceCount(): number;
+  moveTarget(item: number, d: number, exclude: number): number;
+  lastMoveVariance(): number;
 }
 
 interface ItemViews {
@@ -509,13 +518,14 @@ export class WasmBackend implements Backend {
     return this.readFailures().get(0)!;
   }
 
-  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = []): BatchResult {
+  placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = [], options: BatchOptions = {}): BatchResult {
+    const preemption = options.preempt ?? true;
     // Classes placed before the batch that a preemptor could evict travel along as empty items,
     // so the core knows their requests, quota charges, counters and budgets.
     let maxPriority = -Infinity;
     for (const it of items) {
       const c = this.classes[it.cls];
-      if (it.gang === undefined && !c.preemptNever && it.count > 0) maxPriority = Math.max(maxPriority, c.priority);
+      if (preemption && it.gang === undefined && !c.preemptNever && it.count > 0) maxPriority = Math.max(maxPriority, c.priority);
     }
     const present = new Set(items.map((it) => it.cls));
     const all: BatchItem[] = [...items];
@@ -530,7 +540,13 @@ export class WasmBackend implements Backend {
     for (let i = all.length - 1; i >= 0; i--) clsItem[all[i].cls] = i;
     const gangMin = this.i32(this.L.gangMin, Math.max(gangs.length, 1));
     gangs.forEach((g, k) => (gangMin[k] = g.minMember));
-    const total = this.x.placeBatch(all.length);
+    this.x.setPreemption(preemption ? 1 : 0);
+    let total: number;
+    try {
+      total = this.x.placeBatch(all.length);
+    } finally {
+      this.x.setPreemption(1);
+    }
     this.refresh();
     const hostOf = Int32Array.from(this.i32(this.L.hostOf, total));
     const failures = this.readFailures(items);
@@ -576,6 +592,25 @@ export class WasmBackend implements Backend {
     this.x.commit(0, slot, -count);
     this.refresh();
     this.placedCount[cls] -= count;
+  }
+
+  shiftLedgers(cls: number, slot: number, delta: number): void {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.shiftLedgers(0, slot, delta);
+    this.refresh();
+    this.placedCount[cls] += delta;
+  }
+
+  imbalance(dim: number): Imbalance {
+    const variance = this.x.imbalance(dim);
+    return { hosts: this.x.imbalanceCount(), variance };
+  }
+
+  moveTarget(cls: number, dim: number, exclude: number): MoveTarget {
+    this.writeItems([{ cls, count: 1 }]);
+    const slot = this.x.moveTarget(0, dim, exclude);
+    this.refresh();
+    return { slot, variance: slot < 0 ? Infinity : this.x.lastMoveVariance() };
   }
 
   commitMany(cls: number, pairs: Int32Array): void {

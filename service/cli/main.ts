@@ -10,6 +10,7 @@ import type { Strategy } from '../model/types.js';
 import { runPlacement } from '../placement.js';
 import { inClusterOptions, type ApiServerOptions } from '../server/binder.js';
 import { serveCommand } from '../server/main.js';
+import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from './printers.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
@@ -120,15 +121,20 @@ export function program(): Command {
       });
     });
 
+  operationCommands(cmd, (code) => (commandExit = code));
+
   return cmd;
 }
+
+/** Exit code a command asks for (a drain plan that leaves workloads behind is 1). */
+let commandExit = 0;
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    return commandExit;
   } catch (err) {
-    if (err instanceof InputError) {
+    if (err instanceof InputError || err instanceof OperationError) {
       process.stderr.write(`error: ${err.message}\n`);
       return 1;
     }

@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import type { Explanation } from '../../core-wasm/src/engine.js';
 import { milliValue, parseQuantity, value } from '../k8s/quantity.js';
+import type { PlanDoc } from '../plans.js';
 import { type PlacementResult, type ResultView, materialize, viewOf } from '../result.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
@@ -227,4 +228,43 @@ export function explainText(e: Explanation): string {
   }
   lines.push(`  Result: ${e.selected ? `would place on ${e.selected}` : (e.message ?? 'no host')}`);
   return lines.join('\n') + '\n';
+}
+
+/** A move plan (drain, rebalance, namespace move): the moves, what cannot move and why, utilization before and after. */
+export function printPlan(p: PlanDoc, format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(p, null, 2) + '\n';
+  if (format === 'yaml') return stringify(p, { lineWidth: 0 });
+  const what =
+    p.kind === 'DrainPlan'
+      ? `Drain of ${p.hosts!.join(', ')}`
+      : p.kind === 'NamespaceMovePlan'
+        ? `Move of namespace ${p.namespace} to hosts matching ${p.selector}`
+        : `Rebalance of ${p.resource}`;
+  const state = p.executed ? 'executed' : p.dryRun ? 'plan only (dry run)' : 'not executed';
+  let out = `${what}: ${p.summary.moves} move(s), ${p.summary.unmovable} cannot move — ${state}.\n\n`;
+  const seq = p.kind === 'RebalancePlan';
+  if (p.moves.length > 0) {
+    const header = [...(seq ? ['#'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
+    out += table(header, p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), m.namespace, m.kind, m.name, m.from, m.to])) + '\n';
+  }
+  if (p.unmovable.length > 0) {
+    out += 'Cannot move:\n';
+    out += table(['NAMESPACE', 'KIND', 'NAME', 'HOST', 'REASON'], p.unmovable.map((u) => [u.namespace, u.kind, u.name, u.from, u.reason])) + '\n';
+  }
+  if (p.usage) {
+    const u = p.usage;
+    out += `Namespace ${p.namespace}: on ${u.hosts.before} host(s) before, ${u.hosts.after} after; quota and reservation usage do not change with a move.\n`;
+    const rows = Object.entries(u.used).map(([r, v]) => [r, v, u.reservation[r] ?? '<none>']);
+    if (rows.length > 0) out += table(['RESOURCE', 'USED', 'RESERVED'], rows);
+    for (const q of u.quotas) out += table([`QUOTA ${q.name}`, 'USED', 'HARD'], Object.entries(q.hard).map(([k, v]) => [k, q.used[k] ?? '0', v]));
+    out += '\n';
+  }
+  if (p.imbalance) out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
+  const resources = Object.keys(p.utilization.before).filter((r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0);
+  out += 'Cluster utilization (schedulable hosts):\n';
+  out += table(
+    ['RESOURCE', 'BEFORE', 'AFTER'],
+    resources.map((r) => [r, `${(p.utilization.before[r] ?? 0).toFixed(2)}%`, p.utilization.after[r] === undefined ? '<none>' : `${p.utilization.after[r].toFixed(2)}%`]),
+  );
+  return out;
 }

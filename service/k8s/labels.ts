@@ -3,7 +3,7 @@
 // IsDNS1123Label; pkg/apis/meta/v1/validation: ValidateLabelSelector), plus selector matching.
 // Where apimachinery returns several messages, the first one is reported.
 
-import type { LabelSelector } from '../model/types.js';
+import type { LabelSelector, NodeSelectorRequirement } from '../model/types.js';
 import type { Field } from './fields.js';
 
 /** content.RegexError: `msg (e.g. 'a',  or 'b', regex used for validation is 're')`. */
@@ -160,3 +160,87 @@ export const cloneSelector = (sel: LabelSelector): LabelSelector => ({
   matchLabels: new Map(sel.matchLabels),
   matchExpressions: sel.matchExpressions.map((e) => ({ ...e, values: [...e.values] })),
 });
+
+/**
+ * A label selector in kubectl's `-l` syntax (apimachinery labels.Parse): requirements separated
+ * by commas, all of which must hold — `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`,
+ * `!k`, `k>n`, `k<n`. Throws an Error naming the bad requirement.
+ */
+export function parseSelectorString(text: string): NodeSelectorRequirement[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  if (text.trim() === '') throw new Error('the selector is empty: give at least one requirement, e.g. topology.kubernetes.io/zone=zone-a');
+  return parts.map((raw) => parseRequirement(raw.trim(), text));
+}
+
+function parseRequirement(r: string, whole: string): NodeSelectorRequirement {
+  const fail = (why: string): never => {
+    throw new Error(`unable to parse requirement ${JSON.stringify(r)} of selector ${JSON.stringify(whole)}: ${why}`);
+  };
+  const key = (k: string): string => {
+    const [msg] = labelKeyErrors(k);
+    if (msg !== undefined) fail(`key ${JSON.stringify(k)}: ${msg}`);
+    return k;
+  };
+  const value = (v: string): string => {
+    const [msg] = labelValueErrors(v);
+    if (msg !== undefined) fail(`value ${JSON.stringify(v)}: ${msg}`);
+    return v;
+  };
+  if (r === '') fail('empty requirement');
+  if (r.startsWith('!')) return { key: key(r.slice(1).trim()), operator: 'DoesNotExist', values: [] };
+  const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(r);
+  if (set) {
+    const values = set[3].split(',').map((v) => value(v.trim()));
+    return { key: key(set[1]), operator: set[2] === 'in' ? 'In' : 'NotIn', values };
+  }
+  const cmp = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(r);
+  if (cmp) {
+    const [, k, op, v] = cmp;
+    if (op === '>' || op === '<') {
+      if (!/^-?\d+$/.test(v)) fail(`${op} needs an integer, got ${JSON.stringify(v)}`);
+      return { key: key(k), operator: op === '>' ? 'Gt' : 'Lt', values: [v] };
+    }
+    return { key: key(k), operator: op === '!=' ? 'NotIn' : 'In', values: [value(v)] };
+  }
+  if (/\s/.test(r)) fail("expected 'key', '!key', 'key=value', 'key!=value', 'key in (a,b)' or 'key notin (a,b)'");
+  return { key: key(r), operator: 'Exists', values: [] };
+}
+
+/** One node-selector requirement against a host's labels: In, NotIn, Exists, DoesNotExist, Gt, Lt (int64, like strconv.ParseInt). */
+export function requirementMatches(r: NodeSelectorRequirement, labels: ReadonlyMap<string, string>): boolean {
+  const v = labels.get(r.key);
+  switch (r.operator) {
+    case 'In':
+      return v !== undefined && r.values.includes(v);
+    case 'NotIn':
+      return v === undefined || !r.values.includes(v);
+    case 'Exists':
+      return v !== undefined;
+    case 'DoesNotExist':
+      return v === undefined;
+    default: {
+      const n = v === undefined ? null : int64(v);
+      const bound = int64(r.values[0] ?? '');
+      if (n === null || bound === null) return false;
+      return r.operator === 'Gt' ? n > bound : n < bound;
+    }
+  }
+}
+
+function int64(s: string): bigint | null {
+  if (!/^[+-]?\d+$/.test(s)) return null;
+  const v = BigInt(s);
+  return v >= -(1n << 63n) && v < 1n << 63n ? v : null;
+}

@@ -11,9 +11,10 @@
 // as the CLI, then every placement bound back, one shape (template) at a time.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Engine, type Assessment, type BackendName, type Outcome } from '../../core-wasm/src/engine.js';
+import { Engine, type Assessment, type BackendName, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, type Manifest } from '../k8s/index.js';
+import { parseSelectorString } from '../k8s/labels.js';
 import { checkOnePolicyPerNamespace } from '../k8s/policy.js';
 import { checkSingleGlobalDefault } from '../k8s/priority.js';
 import { InputError } from '../model/errors.js';
@@ -31,10 +32,11 @@ import type {
   WorkloadInstance,
   WorkloadTemplate,
 } from '../model/types.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
 import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
 import { shapeOf, templateOf } from './shapes.js';
-import { conflict, notFound } from './status.js';
+import { badRequest, conflict, notFound } from './status.js';
 import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
 
 export type InfraKind = 'Node' | 'ResourceQuota' | 'NamespacePolicy' | 'PriorityClass' | 'VirtualMachineClass' | 'PodDisruptionBudget' | 'Namespace';
@@ -733,6 +735,97 @@ export class PlacerState {
     this.store.commit({ deleteObjects: [key] });
     this.engine.removeHost(name);
     this.infra.delete(ikey('Node', '', name));
+  }
+
+  // ------------------------------------------------------------------ moves: drain, rebalance, namespace moves
+
+  /**
+   * Drain hosts (maintenance mode): the move plan; unless `dryRun`, executed — the placements move
+   * and the Nodes are cordoned in one store transaction. A plan that leaves something behind
+   * executes only with `allowPartial`; otherwise it is a 409 Conflict and nothing changes.
+   */
+  drain(hosts: readonly string[], dryRun: boolean, allowPartial: boolean): PlanDoc {
+    if (hosts.length === 0) throw badRequest('no host to drain: name at least one');
+    for (const h of hosts) if (!this.infra.has(ikey('Node', '', h))) throw notFound(`host ${JSON.stringify(h)} not found`, { name: h, kind: 'hosts' });
+    const report = this.engine.drain(hosts, { execute: !dryRun, allowPartial });
+    this.settle(report, dryRun, `draining ${hosts.join(', ')}`, hosts);
+    return planDoc('DrainPlan', report, dryRun, { hosts: [...hosts] });
+  }
+
+  /** Rebalance: at most `maxMoves` moves lowering the imbalance of `resource` (default: cpu or memory, the scarcer). */
+  rebalance(dryRun: boolean, maxMoves: number, resource?: string): PlanDoc {
+    if (resource !== undefined && !this.engine.dimensionNames().includes(resource)) {
+      throw badRequest(`unknown resource ${JSON.stringify(resource)}: the hosts have ${this.engine.dimensionNames().join(', ')}`);
+    }
+    const report = this.engine.rebalance({ execute: !dryRun, maxMoves, ...(resource !== undefined && { resource }) });
+    this.settle(report, dryRun, 'rebalancing', []);
+    return planDoc('RebalancePlan', report, dryRun);
+  }
+
+  /** Move a namespace onto the hosts matching a selector (kubectl -l syntax), all or nothing. */
+  moveNamespace(namespace: string, selector: string, dryRun: boolean): PlanDoc {
+    if (!this.knowsNamespace(namespace)) throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, { name: namespace, kind: 'namespaces' });
+    let requirements;
+    try {
+      requirements = parseSelectorString(selector);
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+    const report = this.engine.moveNamespace(namespace, requirements, { execute: !dryRun });
+    this.settle(report, dryRun, `moving namespace ${namespace}`, []);
+    return planDoc('NamespaceMovePlan', report, dryRun, { namespace, selector, usage: namespaceUsageDoc(this.engine, namespace, report) });
+  }
+
+  /** Record an executed plan in the store (or refuse one that could not execute). */
+  private settle(report: PlanReport, dryRun: boolean, what: string, cordoned: readonly string[]): void {
+    if (!dryRun && !report.executed && report.unmovable.length > 0) {
+      throw conflict(`${what} would leave ${report.unmovable.length} workload(s) where they are; nothing was changed (a drain executes partially only with allowPartial=true)`, {
+        causes: report.unmovable.map((u) => ({ reason: 'Unmovable', message: u.reason, field: `${u.template.kind} ${u.template.namespace}/${u.template.instances[u.instance].name}` })),
+      });
+    }
+    if (!report.executed) return;
+    this.transact((undo) => {
+      undo.push(report.undo!);
+      const moved = report.moves.map((m) => {
+        const before = this.held.get(wkey(m.template.kind, m.template.namespace, m.template.instances[m.instance].name));
+        if (!before) throw new Error(`placer state: the engine moved ${m.template.kind} ${m.template.namespace}/${m.template.instances[m.instance].name}, which the service does not hold`);
+        return { before, after: { ...before, host: m.to } };
+      });
+      const nodes = cordoned.map((name) => {
+        const e = this.infra.get(ikey('Node', '', name))!;
+        const obj = parseText(e.manifest, 'store')[0].obj;
+        obj.spec = { ...((obj.spec ?? {}) as Record<string, unknown>), unschedulable: true };
+        return { ...e, manifest: nodeManifest(obj, name), model: this.engine.hostObj(name)! };
+      });
+      this.store.commit({
+        // a move is a delete and an insert in one transaction (the store never upserts a placement)
+        deletePlacements: moved.map((m) => ({ kind: m.before.kind, namespace: m.before.namespace, name: m.before.name })),
+        putPlacements: moved.map((m) => ({ ...m.after })),
+        putObjects: nodes.map((n) => ({ kind: n.kind, namespace: n.namespace, name: n.name, manifest: n.manifest })),
+      });
+      for (const m of moved) {
+        this.untrack(m.before);
+        this.track(m.after);
+      }
+      for (const n of nodes) this.infra.set(ikey('Node', '', n.name), n);
+    });
+  }
+
+  /** Cordon or uncordon a host (spec.unschedulable), kept in the store. */
+  setUnschedulable(name: string, on: boolean): void {
+    const e = this.infra.get(ikey('Node', '', name));
+    if (!e) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
+    const obj = parseText(e.manifest, 'store')[0].obj;
+    obj.spec = { ...((obj.spec ?? {}) as Record<string, unknown>), unschedulable: on };
+    const manifest = nodeManifest(obj, name);
+    if (manifest === e.manifest) return;
+    const model: HostObj = { ...(e.model as HostObj), unschedulable: on };
+    this.transact((undo) => {
+      undo.push(() => this.engine.upsertHosts([e.model as HostObj]));
+      this.engine.upsertHosts([model]);
+      this.store.commit({ putObjects: [{ kind: 'Node', namespace: '', name, manifest }] });
+      this.infra.set(ikey('Node', '', name), { ...e, manifest, model });
+    });
   }
 
   /** Every placement, sorted by namespace, kind, name; optionally one namespace's. */

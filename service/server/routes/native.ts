@@ -2,9 +2,10 @@
 // placements, release a workload, remove a host. JSON by default; msgpack in (Content-Type) and
 // out (Accept) with application/vnd.msgpack. Errors are Kubernetes Status objects.
 
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { parseSelectorString, requirementMatches } from '../../k8s/labels.js';
 import { formatAmount, parseText, type Manifest } from '../../k8s/index.js';
-import { bodyKind, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
+import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState } from '../state.js';
 import { badRequest, notFound, success } from '../status.js';
@@ -43,6 +44,27 @@ function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Mani
   if (kind === 'json' && !/^\s*[{[]/.test(text)) throw badRequest(`${LABEL}: invalid JSON: a JSON object or array was expected`);
   return parseText(text, LABEL);
 }
+
+/** Boolean query parameters (absent = false); anything but true/false is a 400. */
+function flags<K extends string>(c: Context, names: readonly K[]): Record<K, boolean> {
+  const out = {} as Record<K, boolean>;
+  for (const n of names) {
+    const v = c.req.query(n);
+    if (v === undefined || v === '' || v === 'false') out[n] = false;
+    else if (v === 'true' || (n === 'dryRun' && v === 'All')) out[n] = true;
+    else throw badRequest(`query parameter ${n} must be true or false, got ${JSON.stringify(v)}`);
+  }
+  return out;
+}
+
+/** A small JSON object body (operations' parameters). */
+async function smallJson(c: Context, limit: number): Promise<Record<string, unknown>> {
+  bodyKind(c, ['json', 'unspecified']);
+  const v = parseJsonBody(await readBody(c, limit));
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('the request body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
 
 export function nativeRoutes(deps: NativeDeps): Hono {
   const app = new Hono();
@@ -84,6 +106,59 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     const name = c.req.param('name');
     deps.state().removeHost(name);
     return reply(c, success({ name, kind: 'hosts' }, `host ${name} removed`));
+  });
+
+  // Operations (docs/operations.md): plans by default only with dryRun=true; executed otherwise.
+  app.post('/hosts/:name/drain', (c) => {
+    const q = flags(c, ['dryRun', 'allowPartial']);
+    return reply(c, deps.state().drain([c.req.param('name')], q.dryRun, q.allowPartial));
+  });
+
+  app.post('/drain', async (c) => {
+    const q = flags(c, ['dryRun', 'allowPartial']);
+    const body = await smallJson(c, deps.limits.other);
+    const state = deps.state();
+    let hosts: string[];
+    if (Array.isArray(body.hosts) && body.hosts.every((h) => typeof h === 'string') && body.selector === undefined) hosts = body.hosts as string[];
+    else if (typeof body.selector === 'string' && body.hosts === undefined) {
+      let reqs;
+      try {
+        reqs = parseSelectorString(body.selector);
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      hosts = state.engine.hostUsage().map((h) => h.name).filter((n) => reqs.every((r) => requirementMatches(r, state.engine.hostObj(n)!.labels)));
+      if (hosts.length === 0) throw notFound(`no host matches the selector ${JSON.stringify(body.selector)}`, { kind: 'hosts' });
+    } else throw badRequest('the body must be {"hosts": ["<name>", ...]} or {"selector": "<label selector>"}');
+    return reply(c, state.drain(hosts, q.dryRun, q.allowPartial));
+  });
+
+  app.post('/hosts/:name/cordon', (c) => {
+    const name = c.req.param('name');
+    deps.state().setUnschedulable(name, true);
+    return reply(c, success({ name, kind: 'hosts' }, `host ${name} cordoned`));
+  });
+
+  app.post('/hosts/:name/uncordon', (c) => {
+    const name = c.req.param('name');
+    deps.state().setUnschedulable(name, false);
+    return reply(c, success({ name, kind: 'hosts' }, `host ${name} uncordoned`));
+  });
+
+  app.post('/rebalance', (c) => {
+    const q = flags(c, ['dryRun']);
+    const raw = c.req.query('maxMoves');
+    const maxMoves = raw === undefined ? 10 : Number(raw);
+    if (!Number.isInteger(maxMoves) || maxMoves < 1 || maxMoves > 10_000) throw badRequest(`maxMoves must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`);
+    const resource = c.req.query('resource');
+    return reply(c, deps.state().rebalance(q.dryRun, maxMoves, resource === '' ? undefined : resource));
+  });
+
+  app.post('/namespaces/:namespace/move', async (c) => {
+    const q = flags(c, ['dryRun']);
+    const body = await smallJson(c, deps.limits.other);
+    if (typeof body.to !== 'string') throw badRequest('the body must be {"to": "<label selector of the hosts>"}, e.g. {"to": "topology.kubernetes.io/zone=zone-b"}');
+    return reply(c, deps.state().moveNamespace(c.req.param('namespace'), body.to, q.dryRun));
   });
 
   app.get('/namespaces', (c) => {

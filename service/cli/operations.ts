@@ -1,0 +1,155 @@
+// `placer drain`, `placer rebalance` and `placer move-namespace`: over manifests (the cluster as
+// `placer place` would leave it; a plan, since files are not a store) or against a running
+// `placer serve` (--server: planned with --dry-run, executed otherwise).
+
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type BackendName, UnknownHostError } from '../../core-wasm/src/engine.js';
+import { loadClusterInput } from '../k8s/index.js';
+import { parseSelectorString } from '../k8s/labels.js';
+import type { Strategy } from '../model/types.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
+import { runPlacement } from '../placement.js';
+import { type OutputFormat, printPlan } from './printers.js';
+
+/** A failure the command reports on stderr with exit code 1. */
+export class OperationError extends Error {}
+
+const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function common(c: Command): Command {
+  return c
+    .option('--server <url>', 'a running placer serve (e.g. http://127.0.0.1:8080): plan or execute there instead of over files')
+    .option('--dry-run', 'with --server: plan only, change nothing', false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .addOption(new Option('--strategy <name>', 'scoring strategy for the cluster read from files').choices(STRATEGIES).default('LeastAllocated'))
+    .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
+    .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'));
+}
+
+interface CommonOpts {
+  server?: string;
+  dryRun: boolean;
+  output: OutputFormat;
+  strategy: Strategy;
+  cpuMhzPerCore: number;
+  engine: BackendName;
+}
+
+/** The cluster as `placer place` leaves it: every workload of the files placed. */
+async function clusterFrom(paths: string[], o: CommonOpts) {
+  if (paths.length === 0) throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
+  const input = await loadClusterInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore });
+  return runPlacement(input, { backend: o.engine, strategy: o.strategy, trackPlacements: true }).engine;
+}
+
+/** POST to the native API; a Status error becomes an OperationError with its causes. */
+async function post(server: string, path: string, body?: unknown): Promise<PlanDoc> {
+  const url = new URL(path, server.endsWith('/') ? server : server + '/');
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new OperationError(`cannot reach ${url.origin}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+  }
+  const text = await res.text();
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new OperationError(`${url.origin} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const causes = ((json.details as { causes?: { field?: string; message: string }[] } | undefined)?.causes ?? []).map((c) => `\n  ${c.field ? `${c.field}: ` : ''}${c.message}`).join('');
+    throw new OperationError(`${json.message ?? `HTTP ${res.status}`}${causes}`);
+  }
+  return json as unknown as PlanDoc;
+}
+
+const flag = (name: string, on: boolean) => `${name}=${on ? 'true' : 'false'}`;
+
+function finish(doc: PlanDoc, o: CommonOpts, allowPartial: boolean): number {
+  process.stdout.write(printPlan(doc, o.output));
+  // A plan that leaves workloads behind is a failed drain for scripts, unless partial is fine.
+  return doc.unmovable.length > 0 && !allowPartial ? 1 : 0;
+}
+
+export function operationCommands(cmd: Command, setExit: (code: number) => void): void {
+  common(
+    cmd
+      .command('drain')
+      .description('maintenance mode: cordon the hosts and plan a new host for every workload on them (all constraints kept)')
+      .argument('<hosts>', 'host name(s), comma-separated: a rack drains as one plan')
+      .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
+      .option('--allow-partial', 'execute even when some workloads cannot move (they stay; exit code 0)', false),
+  ).action(async (hostList: string, paths: string[], o: CommonOpts & { allowPartial: boolean }) => {
+    const hosts = hostList.split(',').map((h) => h.trim()).filter((h) => h !== '');
+    if (hosts.length === 0) throw new OperationError('name at least one host to drain');
+    let doc: PlanDoc;
+    if (o.server) {
+      const q = `${flag('dryRun', o.dryRun)}&${flag('allowPartial', o.allowPartial)}`;
+      doc = hosts.length === 1 ? await post(o.server, `v1/hosts/${encodeURIComponent(hosts[0])}/drain?${q}`) : await post(o.server, `v1/drain?${q}`, { hosts });
+    } else {
+      const engine = await clusterFrom(paths, o);
+      try {
+        doc = planDoc('DrainPlan', engine.drain(hosts), true, { hosts });
+      } catch (err) {
+        if (err instanceof UnknownHostError) throw new OperationError(`${err.message} of the given manifests`);
+        throw err;
+      }
+    }
+    setExit(finish(doc, o, o.allowPartial));
+  });
+
+  common(
+    cmd
+      .command('rebalance')
+      .description('DRS-like: recommend moves that lower the imbalance of the scarcest resource (cpu or memory), each legal in sequence')
+      .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
+      .option('--max-moves <n>', 'at most this many moves', positiveInt, 10)
+      .option('--resource <name>', 'balance this resource (default: cpu or memory, whichever is more utilized)'),
+  ).action(async (paths: string[], o: CommonOpts & { maxMoves: number; resource?: string }) => {
+    let doc: PlanDoc;
+    if (o.server) {
+      doc = await post(o.server, `v1/rebalance?${flag('dryRun', o.dryRun)}&maxMoves=${o.maxMoves}${o.resource ? `&resource=${encodeURIComponent(o.resource)}` : ''}`);
+    } else {
+      const engine = await clusterFrom(paths, o);
+      if (o.resource !== undefined && !engine.dimensionNames().includes(o.resource)) {
+        throw new OperationError(`unknown resource ${JSON.stringify(o.resource)}: the hosts have ${engine.dimensionNames().join(', ')}`);
+      }
+      doc = planDoc('RebalancePlan', engine.rebalance({ maxMoves: o.maxMoves, ...(o.resource !== undefined && { resource: o.resource }) }), true);
+    }
+    setExit(finish(doc, o, true));
+  });
+
+  common(
+    cmd
+      .command('move-namespace')
+      .description('move every workload of a namespace onto the hosts matching a label selector, all or nothing')
+      .argument('<namespace>', 'the namespace')
+      .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
+      .requiredOption('--to <selector>', "label selector of the target hosts, kubectl syntax: 'topology.kubernetes.io/zone=zone-b', 'rack in (r1,r2)', '!maintenance'"),
+  ).action(async (namespace: string, paths: string[], o: CommonOpts & { to: string }) => {
+    let requirements;
+    try {
+      requirements = parseSelectorString(o.to);
+    } catch (err) {
+      throw new OperationError(`--to: ${(err as Error).message}`);
+    }
+    let doc: PlanDoc;
+    if (o.server) {
+      doc = await post(o.server, `v1/namespaces/${encodeURIComponent(namespace)}/move?${flag('dryRun', o.dryRun)}`, { to: o.to });
+    } else {
+      const engine = await clusterFrom(paths, o);
+      if (!engine.namespaceUsage().some((n) => n.namespace === namespace)) throw new OperationError(`namespace ${JSON.stringify(namespace)} has no workloads in the given manifests`);
+      const report = engine.moveNamespace(namespace, requirements);
+      doc = planDoc('NamespaceMovePlan', report, true, { namespace, selector: o.to, usage: namespaceUsageDoc(engine, namespace, report) });
+    }
+    setExit(finish(doc, o, false));
+  });
+}

@@ -1,0 +1,81 @@
+// A real `placer serve` process on 127.0.0.1 (a free port, a temp data dir) for end-to-end tests.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Obj = Record<string, unknown>;
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'placer.js');
+
+export interface Server {
+  url: string;
+  proc: ChildProcess;
+  stdout: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'placer-serve-'));
+  dirs.push(d);
+  return d;
+}
+
+export async function start(dataDir: string, args: string[] = []): Promise<Server> {
+  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  let out = '';
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      running.delete(proc);
+      resolve({ code, signal });
+    }),
+  );
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`placer serve did not start in 30 s:\n${out}\n${err}`)), 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`placer serve exited (${code}) before serving:\n${out}\n${err}`));
+    });
+  });
+  return { url, proc, stdout: () => out, exited };
+}
+
+/** Kill every server still running (afterEach). */
+export function killAll(): void {
+  for (const p of running) p.kill('SIGKILL');
+}
+
+/** Remove the temp data dirs (afterAll). */
+export function removeDirs(): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+export async function call(s: Server, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Obj }> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(s.url + path, init);
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Obj };
+}
+
