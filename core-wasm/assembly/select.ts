@@ -27,12 +27,24 @@ export function buildTree(tree: usize, totals: usize): void {
   for (let i = n - 1; i >= 1; i--) store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
 }
 
-/** Host h's total changed: replay its path to the root. */
+/**
+ * Host h's total changed: replay its path to the root. The winner along the path is kept in
+ * registers and met with each sibling subtree's winner — better() of the two children, as the
+ * sibling's subtree did not change (equal totals go to the lower slot; the path winner is a real
+ * host, with a total ≥ −1, so an empty leaf, −1 with −2, never wins).
+ */
 export function updateTree(tree: usize, totals: usize, h: i32): void {
-  let i = (treeCap + h) >> 1;
-  while (i >= 1) {
-    store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
+  let w = h;
+  let sw = load<i32>(at32(totals, h));
+  let i = treeCap + h;
+  while (i > 1) {
+    const o = load<i32>(at32(tree, i ^ 1));
+    const so = o < 0 ? -2 : load<i32>(at32(totals, o));
+    const take = so > sw || (so == sw && o < w);
+    w = select<i32>(o, w, take);
+    sw = select<i32>(so, sw, take);
     i >>= 1;
+    store<i32>(at32(tree, i), w);
   }
 }
 
