@@ -71,7 +71,7 @@ import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
 import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
 import { fitScore } from './score';
-import { bestHostLinear, buildTree, treeRoot, updateTree } from './select';
+import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, treeRoot, updateTree } from './select';
 
 const POLICY_INTERLEAVE: i32 = 0;
 const FLAG_PREEMPT_NEVER: i32 = 1;
@@ -178,7 +178,7 @@ function assignSlots(n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
   for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1 && load<u8>(failed + <usize>i) == 0) want++;
-  let slots = <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
+  let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
   if (slots > stateCap || stateArena == 0) {
     if (stateArena != 0) freeState();
     const cap = max(slots, 1);
@@ -487,7 +487,7 @@ function lazyRoot(slot: i32, totals: usize, tree: usize): i32 {
   // Past this many recomputations in one turn, a full SIMD rescan is the cheaper refresh.
   const limit = max(32, hostEnd >> 1);
   for (let n = 0; n <= limit; n++) {
-    const h = load<i32>(at32(tree, 1));
+    const h = rootSlot(tree);
     if (h < 0 || load<i32>(at32(totals, h)) < 0) return -1; // every bound says infeasible
     const changed = load<i32>(at32(lastChanged, h));
     if (changed <= fresh || changed <= load<i32>(at32(stamps, h))) return h;
