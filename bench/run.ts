@@ -18,6 +18,7 @@ import { renderBenchmarksMd } from './lib/markdown.js';
 import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
 import { evaluateTargets } from './lib/targets.js';
 import { batchSuite } from './suites/batch.js';
+import { consoleSuite } from './suites/console.js';
 import { extenderSuite } from './suites/extender.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
@@ -32,6 +33,7 @@ const SUITES: Record<string, Suite> = {
   extender: extenderSuite,
   restart: restartSuite,
   topology: topologySuite,
+  console: consoleSuite,
   operations: operationsSuite,
 };
 

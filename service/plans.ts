@@ -3,57 +3,12 @@
 // the names a user knows.
 
 import type { Engine, PlanReport, RebalanceReport } from '../core-wasm/src/engine.js';
+import { type MoveDoc, type NamespaceUsageDoc, PLAN_API_VERSION, type PlanDoc, type PlanKind } from './api-types.js';
 import { formatAmount } from './k8s/quantity.js';
 
-export const PLAN_API_VERSION = 'placer.dev/v1alpha1';
-
-export interface MoveDoc {
-  kind: string;
-  namespace: string;
-  name: string;
-  from: string;
-  to: string;
-}
-
-export interface StuckDoc {
-  kind: string;
-  namespace: string;
-  name: string;
-  from: string;
-  reason: string;
-}
-
-export type PlanKind = 'DrainPlan' | 'RebalancePlan' | 'NamespaceMovePlan';
-
-export interface PlanDoc {
-  apiVersion: typeof PLAN_API_VERSION;
-  kind: PlanKind;
-  /** DrainPlan: the hosts drained. */
-  hosts?: string[];
-  /** NamespaceMovePlan: the namespace and the selector of its new hosts. */
-  namespace?: string;
-  selector?: string;
-  /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
-  resource?: string;
-  imbalance?: { before: number; after: number };
-  /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
-  usage?: NamespaceUsageDoc;
-  dryRun: boolean;
-  executed: boolean;
-  moves: MoveDoc[];
-  unmovable: StuckDoc[];
-  /** Cluster utilization per resource in percent, over schedulable hosts. */
-  utilization: { before: Record<string, number>; after: Record<string, number> };
-  summary: { moves: number; unmovable: number };
-}
-
-export interface NamespaceUsageDoc {
-  used: Record<string, string>;
-  reservation: Record<string, string>;
-  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
-  /** Hosts holding the namespace's workloads before and after the plan. */
-  hosts: { before: number; after: number };
-}
+// The document types live in api-types.ts (shared with the web console).
+export { PLAN_API_VERSION };
+export type { MoveDoc, NamespaceUsageDoc, PlanDoc, PlanKind, StuckDoc } from './api-types.js';
 
 /** A namespace's usage for a NamespaceMovePlan. */
 export function namespaceUsageDoc(engine: Engine, namespace: string, report: PlanReport): NamespaceUsageDoc {
@@ -88,15 +43,27 @@ const byName = <T extends { namespace: string; kind: string; name: string }>(a: 
   a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dryRun: boolean, extra: Partial<PlanDoc> = {}): PlanDoc {
-  const moves = report.moves.map((m) => ({ kind: m.template.kind, namespace: m.template.namespace, name: m.template.instances[m.instance].name, from: m.from, to: m.to }));
+  const moves: MoveDoc[] = report.moves.map((m) => ({
+    kind: m.template.kind,
+    namespace: m.template.namespace,
+    name: m.template.instances[m.instance].name,
+    from: m.from,
+    to: m.to,
+    wave: m.wave,
+    ...(m.blockedBy !== undefined ? { blockedBy: m.blockedBy } : {}),
+  }));
   const unmovable = report.unmovable.map((m) => ({ kind: m.template.kind, namespace: m.template.namespace, name: m.template.instances[m.instance].name, from: m.from, reason: m.reason }));
   // Rebalancing moves are a sequence (each legal after the ones before it): keep their order.
-  if (kind !== 'RebalancePlan') moves.sort(byName);
+  // Others: by wave (the blocked last), then by name.
+  const waveOrder = (w: number) => (w === 0 ? Infinity : w);
+  if (kind !== 'RebalancePlan') moves.sort((a, b) => waveOrder(a.wave) - waveOrder(b.wave) || byName(a, b));
+  const blocked = moves.filter((m) => m.wave === 0).length;
   unmovable.sort(byName);
-  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, summary: { moves: moves.length, unmovable: unmovable.length } };
+  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, waves: Math.max(0, ...moves.map((m) => m.wave)), summary: { moves: moves.length, unmovable: unmovable.length, blocked } };
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;
+    doc.binPacking = report.binPacking;
   }
   return doc;
 }

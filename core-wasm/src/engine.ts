@@ -63,6 +63,7 @@ import {
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
 import { type MovePlan, type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance, revertMoves } from './moves.js';
+import { allowedDisruptions, paceWaves, pdbCovers } from './pacing.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { type OwnTerms, type Subject, TopologyRegistry, selectorMatches } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
@@ -242,6 +243,10 @@ export interface MoveReport {
   instance: number;
   from: string;
   to: string;
+  /** Eviction wave under the PodDisruptionBudgets (pacing.ts): 1-based, 0 when a budget blocks it. */
+  wave: number;
+  /** The budget that allows no disruption of this pod. */
+  blockedBy?: string;
 }
 
 export interface StuckReport {
@@ -266,6 +271,8 @@ export interface RebalanceReport extends PlanReport {
   resource: string;
   /** Standard deviation of per-host utilization of `resource`, in percentage points. */
   imbalance: { before: number; after: number };
+  /** Namespaces with workloads that bin-pack on purpose (strategy MostAllocated): they stay put. */
+  binPacking: string[];
 }
 
 /** A host name that is not among the hosts. */
@@ -995,7 +1002,10 @@ export class Engine {
       alloc: h.present ? Number(this.allocatableOf(slot, dim)) : 0,
       schedulable: h.present && !h.obj.unschedulable,
     }));
-    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim] });
+    // Bin-packing namespaces (MostAllocated) packed their hosts on purpose: spreading them would
+    // undo their policy, so only the others move.
+    const movable = (cls: number) => this.classes[cls].spec.strategy !== Strategy.MostAllocated;
+    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim], movable });
     // Name the moves: the youngest resident of the class on the host (the engines release the
     // most recent first); a workload moves once.
     const lists = new Map<number, { t: WorkloadTemplate; j: number }[]>();
@@ -1018,7 +1028,11 @@ export class Engine {
     const report: RebalanceReport = {
       resource: this.dims.names[dim],
       imbalance: { before: stddev(plan.before), after: stddev(plan.after) },
-      moves: named.map((m) => ({ template: m.who.t, instance: m.who.j, from: this.hosts[m.from].obj.name, to: this.hosts[m.to].obj.name })),
+      binPacking: [...new Set([...this.residentClasses.values()].flatMap((set) => [...set].filter((c) => !movable(c)).map((c) => this.classes[c].template.namespace)))].sort(),
+      moves: this.pace(
+        named.map((m) => ({ template: m.who.t, instance: m.who.j, from: this.hosts[m.from].obj.name, to: this.hosts[m.to].obj.name, wave: 1 })),
+        true,
+      ),
       unmovable: [],
       utilization: { before: this.clusterUtilization(before, new Set()), after: this.clusterUtilization(after, new Set()) },
       executed: false,
@@ -1162,7 +1176,7 @@ export class Engine {
           unmovable.push({ template: who.t, instance: who.j, from, reason });
           return;
         }
-        moves.push({ template: who.t, instance: who.j, from, to: this.hosts[to].obj.name });
+        moves.push({ template: who.t, instance: who.j, from, to: this.hosts[to].obj.name, wave: 1 });
         relocations.push({ cls: m.cls, from: m.slot, to, who });
         const req = this.classes[m.cls].spec.req;
         for (let d = 0; d < MAX_DIMS; d++) {
@@ -1171,6 +1185,7 @@ export class Engine {
         }
       });
     });
+    this.pace(moves, false);
     const report: PlanReport = { moves, unmovable, utilization: { before, after: this.clusterUtilization(after, new Set(cordon)) }, executed: false };
     if (opts.execute && (unmovable.length === 0 || opts.allowPartial)) {
       executeMoves(this.backend, moving.req, plan);
@@ -1185,6 +1200,22 @@ export class Engine {
       cordon.forEach((slot, i) => this.setCordon(slot, wasCordoned[i]));
     }
     return report;
+  }
+
+  /** Set each move's eviction wave under the PodDisruptionBudgets (pacing.ts); `ordered` for a sequence. */
+  private pace(moves: MoveReport[], ordered: boolean): MoveReport[] {
+    if (this.pdbs.length === 0 || moves.length === 0) return moves;
+    const residents = this.residents;
+    const placed = (function* () {
+      for (const list of residents.values()) yield* list;
+    })();
+    const allowed = allowedDisruptions(this.pdbs, placed, desiredHealthy);
+    const covers = moves.map((m) => this.pdbs.flatMap((pdb, i) => (pdbCovers(pdb, m.template) ? [i] : [])));
+    paceWaves(covers, allowed, this.pdbs.map((p) => p.name), ordered).forEach((w, i) => {
+      moves[i].wave = w.wave;
+      if (w.blockedBy !== undefined) moves[i].blockedBy = w.blockedBy;
+    });
+    return moves;
   }
 
   /** Front bookkeeping of one workload moved from one host to another (the backend already moved it). */

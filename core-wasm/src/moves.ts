@@ -152,6 +152,8 @@ export interface RebalanceRequest {
   residentsOn(slot: number): ReadonlyMap<number, number>;
   /** A class's request in `dim`. */
   size(cls: number): number;
+  /** Whether the class may move at all (a namespace that bin-packs on purpose stays where it is). */
+  movable?(cls: number): boolean;
   /** Source hosts tried per move, hottest first (bounds the work of one step). */
   sourcesPerMove?: number;
   /** Classes evaluated per source host, spread evenly over the size order (bounds the work of one step). */
@@ -190,7 +192,7 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
   // Workloads already moved by the plan, per host and class: a workload moves at most once.
   const taken = new Map<number, Map<number, number>>();
   const left = (slot: number, cls: number) => (req.residentsOn(slot).get(cls) ?? 0) - (taken.get(slot)?.get(cls) ?? 0);
-  const movable = (slot: number) => [...req.residentsOn(slot).keys()].filter((cls) => left(slot, cls) > 0 && req.size(cls) > 0);
+  const movable = (slot: number) => [...req.residentsOn(slot).keys()].filter((cls) => left(slot, cls) > 0 && req.size(cls) > 0 && (req.movable?.(cls) ?? true));
   const perHost = req.candidatesPerHost ?? 128;
   const moves: RebalanceMove[] = [];
   const applied: { cls: number; from: number; to: number }[] = [];

@@ -8,7 +8,8 @@ import { loadClusterInput } from '../k8s/index.js';
 import { InputError } from '../model/errors.js';
 import type { Strategy } from '../model/types.js';
 import { runPlacement } from '../placement.js';
-import { inClusterOptions, type ApiServerOptions } from '../server/binder.js';
+import type { KubeOptions } from '../kube/mode.js';
+import type { ApiServerOptions } from '../server/binder.js';
 import { serveCommand } from '../server/main.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from './printers.js';
@@ -50,6 +51,19 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
   return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as Kubernetes flags take them: 15s, 500ms, 1m30s. */
+export function parseDuration(v: string): number {
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v) {
+    throw new InvalidArgumentError(`expected a duration such as 15s, 500ms or 1m30s (got ${JSON.stringify(v)})`);
+  }
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]], 0);
+  if (ms <= 0) throw new InvalidArgumentError(`expected a positive duration (got ${JSON.stringify(v)})`);
+  return ms;
 }
 
 export function program(): Command {
@@ -98,16 +112,45 @@ export function program(): Command {
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
-    .option('--in-cluster', "on the extender's bind, create the pod's Binding with the pod's service account", false)
-    .option('--apiserver <url>', "on the extender's bind, create the pod's Binding in this API server")
+    .option('--ignored-resources <names>', "resources placer does not account, comma-separated (e.g. the extender's managedResources marker placer.dev/managed)", (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .option('--apiserver <url>', "standalone mode: on the extender's bind, also create the pod's Binding in this API server")
     .option('--apiserver-token-file <path>', 'bearer token file for --apiserver')
     .option('--apiserver-ca-file <path>', 'CA bundle for --apiserver')
-    .action(async (o) => {
-      const apiServer: ApiServerOptions | undefined = o.inCluster
-        ? inClusterOptions()
-        : o.apiserver
-          ? { url: o.apiserver, ...(o.apiserverTokenFile && { tokenFile: o.apiserverTokenFile }), ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }) }
-          : undefined;
+    .option('--kubeconfig <file>', 'Kubernetes mode: mirror the API server of this kubeconfig (the API server is the source of truth; no store, no --bootstrap)')
+    .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
+    .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
+    .option('--no-leader-elect', 'Kubernetes mode: do not elect a leader (a single replica that always binds)')
+    .option('--leader-elect-lease-duration <duration>', 'how long a Lease holds without renewal (whole seconds)', parseDuration, 15_000)
+    .option('--leader-elect-renew-deadline <duration>', 'a leader that could not renew for this long stops binding', parseDuration, 10_000)
+    .option('--leader-elect-retry-period <duration>', 'how often the Lease is renewed or tried', parseDuration, 2_000)
+    .option('--leader-elect-resource-name <name>', 'name of the Lease', 'placer')
+    .option('--leader-elect-resource-namespace <namespace>', "namespace of the Lease (default: the kubeconfig context's, in a pod its own)")
+    .action(async (o, command: Command) => {
+      const kubeMode = o.kubeconfig !== undefined || o.inCluster === true;
+      if (kubeMode) {
+        const conflicts = [
+          o.kubeconfig !== undefined && o.inCluster && '--kubeconfig and --in-cluster',
+          o.bootstrap && '--bootstrap (the API server holds the objects)',
+          command.getOptionValueSource('dataDir') === 'cli' && '--data-dir (nothing is stored: a start relists the API server)',
+          o.apiserver !== undefined && '--apiserver (Kubernetes mode binds through the kubeconfig)',
+        ].filter(Boolean);
+        if (conflicts.length > 0) throw new InputError(undefined, '', `Kubernetes mode does not take ${conflicts.join(', ')}`);
+      }
+      const apiServer: ApiServerOptions | undefined = o.apiserver
+        ? { url: o.apiserver, ...(o.apiserverTokenFile && { tokenFile: o.apiserverTokenFile }), ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }) }
+        : undefined;
+      const kube: KubeOptions | undefined = kubeMode
+        ? {
+            ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig }),
+            ...(o.context !== undefined && { context: o.context }),
+            leaderElect: o.leaderElect !== false,
+            leaseDurationMs: o.leaderElectLeaseDuration,
+            renewDeadlineMs: o.leaderElectRenewDeadline,
+            retryPeriodMs: o.leaderElectRetryPeriod,
+            leaseName: o.leaderElectResourceName,
+            ...(o.leaderElectResourceNamespace !== undefined && { leaseNamespace: o.leaderElectResourceNamespace }),
+          }
+        : undefined;
       await serveCommand({
         port: o.port,
         host: o.host,
@@ -117,7 +160,9 @@ export function program(): Command {
         cpuMhzPerCore: o.cpuMhzPerCore,
         backend: o.engine as BackendName,
         logLevel: o.logLevel,
+        ...(o.ignoredResources && { ignoredResources: o.ignoredResources }),
         ...(apiServer && { apiServer }),
+        ...(kube && { kube }),
       });
     });
 

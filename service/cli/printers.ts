@@ -4,7 +4,7 @@
 import { stringify } from 'yaml';
 import type { Explanation } from '../../core-wasm/src/engine.js';
 import { milliValue, parseQuantity, value } from '../k8s/quantity.js';
-import type { PlanDoc } from '../plans.js';
+import type { MoveDoc, PlanDoc } from '../plans.js';
 import { type PlacementResult, type ResultView, materialize, viewOf } from '../result.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
@@ -243,9 +243,17 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
   const state = p.executed ? 'executed' : p.dryRun ? 'plan only (dry run)' : 'not executed';
   let out = `${what}: ${p.summary.moves} move(s), ${p.summary.unmovable} cannot move — ${state}.\n\n`;
   const seq = p.kind === 'RebalancePlan';
+  // The WAVE column only when PodDisruptionBudgets pace the plan (more than one wave, or a blocked move).
+  const paced = p.waves > 1 || p.summary.blocked > 0;
   if (p.moves.length > 0) {
-    const header = [...(seq ? ['#'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
-    out += table(header, p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), m.namespace, m.kind, m.name, m.from, m.to])) + '\n';
+    const header = [...(seq ? ['#'] : []), ...(paced ? ['WAVE'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
+    const wave = (m: MoveDoc) => (m.wave === 0 ? `blocked (${m.blockedBy})` : String(m.wave));
+    out += table(header, p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), ...(paced ? [wave(m)] : []), m.namespace, m.kind, m.name, m.from, m.to])) + '\n';
+    if (paced) {
+      out += `PodDisruptionBudgets pace the evictions: ${p.waves} wave(s), each starting once the previous one's replacements run.\n`;
+      if (p.summary.blocked > 0) out += `${p.summary.blocked} move(s) blocked: their budget allows no disruption now, so evicting them would wait (as kubectl drain does) until it does.\n`;
+      out += '\n';
+    }
   }
   if (p.unmovable.length > 0) {
     out += 'Cannot move:\n';
@@ -260,6 +268,7 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
     out += '\n';
   }
   if (p.imbalance) out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
+  if (p.binPacking && p.binPacking.length > 0) out += `Not moved: ${p.binPacking.join(', ')} (strategy MostAllocated: bin-packed on purpose).\n\n`;
   const resources = Object.keys(p.utilization.before).filter((r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0);
   out += 'Cluster utilization (schedulable hosts):\n';
   out += table(

@@ -3,12 +3,16 @@
 
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { KubeHooks } from '../kube/mode.js';
 import type { Binder } from './binder.js';
 import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
 import type { Metrics } from './metrics.js';
 import { extenderRoutes } from './routes/extender.js';
+import { etags } from './etag.js';
 import { healthRoutes, type Lifecycle } from './routes/health.js';
-import { nativeRoutes } from './routes/native.js';
+import { inspectRoutes } from './routes/inspect.js';
+import { API_VERSION, nativeRoutes } from './routes/native.js';
+import { uiRoutes } from './routes/ui.js';
 import type { PlacerState } from './state.js';
 import { failure, notFound, statusOf, StatusError } from './status.js';
 
@@ -21,6 +25,10 @@ export interface AppDeps {
   limits?: Partial<BodyLimits>;
   /** Creates Bindings in the API server for the extender's bind (optional). */
   binder?: Binder;
+  /** Kubernetes mode: the API server is the source of truth (service/kube/mode.ts). */
+  kube?: KubeHooks;
+  /** The built web console (default: dist/ui of the package). */
+  uiDir?: string;
 }
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
@@ -50,7 +58,7 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
-  app.route('/', healthRoutes(deps.lifecycle));
+  app.route('/', healthRoutes(deps.lifecycle, deps.kube?.checks));
 
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.registry.metrics();
@@ -66,12 +74,22 @@ export function createApp(deps: AppDeps): Hono {
     requireState();
     await next();
   });
-  app.use('/v1/*', async (_c, next) => {
+  app.use('/v1/*', async (c, next) => {
+    // Kubernetes mode: the native API reads and plans; changes go through the API server
+    if (deps.kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const refused = deps.kube.refuse(c.req.method, c.req.path, (n) => c.req.query(n));
+      if (refused) return c.json(failure(refused.code, refused.reason, refused.message), refused.code, refused.allow === undefined ? {} : { allow: refused.allow });
+    }
     requireState();
     await next();
   });
-  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }) }));
+  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }), ...(deps.kube && { bind: deps.kube.bind }) }));
+  // GETs under /v1 carry ETags (304 when unchanged): the console polls with them
+  app.use('/v1/*', etags(() => deps.state()?.store.generation));
   app.route('/v1', nativeRoutes({ state: requireState, metrics: deps.metrics, limits }));
+  // the web console (/ui) and the read endpoints it is built on
+  app.route('/v1', inspectRoutes({ state: requireState, limits, apiVersion: API_VERSION }));
+  app.route('/', uiRoutes(deps.uiDir));
 
   app.notFound((c) => {
     const s = notFound(`the server could not find the requested resource (${c.req.method} ${c.req.path})`);

@@ -5,8 +5,8 @@
 //   POST /api/v1/namespaces/{namespace}/pods/{name}/binding
 //   {"apiVersion":"v1","kind":"Binding","metadata":{"name","namespace","uid"},"target":{"apiVersion":"v1","kind":"Node","name"}}
 //
-// In a pod, --in-cluster reads the service account (KUBERNETES_SERVICE_HOST/PORT, token, CA) the
-// way client-go's rest.InClusterConfig does; the account needs `create` on `pods/binding`.
+// Standalone mode only (--apiserver): Kubernetes mode (--kubeconfig / --in-cluster) binds through
+// service/kube/binder.ts. The account needs `create` on `pods/binding`.
 
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -18,15 +18,6 @@ export interface ApiServerOptions {
   tokenFile?: string;
   caFile?: string;
   timeoutMs?: number;
-}
-
-const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-export function inClusterOptions(): ApiServerOptions {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  const port = process.env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new Error('--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)');
-  return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, tokenFile: `${SA}/token`, caFile: `${SA}/ca.crt` };
 }
 
 export class BindingError extends Error {

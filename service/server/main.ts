@@ -4,6 +4,10 @@
 // from the store under --data-dir, apply --bootstrap manifests when the store is empty (printing
 // the same table and summary as `placer place`), then become ready and print the URL.
 //
+// Kubernetes mode (opts.kube, service/kube/mode.ts): no store on disk and no --bootstrap; the
+// state is loaded once every resource was listed from the API server, and the leader election
+// starts then. Shutdown first gives up the lease, so that a follower takes over at once.
+//
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
 // finishes the requests in flight (every change is already durable when its response is sent),
 // idle keep-alive connections are closed, the rest at a deadline; then the store's WAL is
@@ -15,6 +19,7 @@ import pino from 'pino';
 import type { BackendName } from '../../core-wasm/src/engine.js';
 import { printResult } from '../cli/printers.js';
 import { loadPaths } from '../k8s/index.js';
+import { KubeMode, type KubeOptions } from '../kube/mode.js';
 import type { Strategy } from '../model/types.js';
 import { createApp } from './app.js';
 import { Binder, type ApiServerOptions } from './binder.js';
@@ -22,6 +27,7 @@ import type { BodyLimits } from './body.js';
 import { Metrics } from './metrics.js';
 import type { Lifecycle } from './routes/health.js';
 import { PlacerState } from './state.js';
+import { MEMORY } from './store.js';
 
 export interface ServeOptions {
   port: number;
@@ -37,6 +43,10 @@ export interface ServeOptions {
   limits?: Partial<BodyLimits>;
   /** Create Bindings in this API server on the extender's bind. */
   apiServer?: ApiServerOptions;
+  /** Resources placer does not account (see StateOptions.ignoredResources). */
+  ignoredResources?: string[];
+  /** Kubernetes mode: mirror this API server instead of keeping a store (dataDir and bootstrap unused). */
+  kube?: KubeOptions;
 }
 
 export interface RunningServer {
@@ -57,7 +67,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   let state: PlacerState | undefined;
   const metrics = new Metrics(() => state);
   const binder = opts.apiServer ? new Binder(opts.apiServer) : undefined;
-  const app = createApp({ state: () => (lifecycle.loaded ? state : undefined), lifecycle, metrics, logger, limits: opts.limits, ...(binder && { binder }) });
+  let kube: KubeMode | undefined;
+  try {
+    if (opts.kube) kube = await KubeMode.connect(opts.kube, logger, metrics.registry);
+  } catch (err) {
+    await new Promise<void>((r) => logger.flush(() => r()));
+    throw err;
+  }
+  const app = createApp({
+    state: () => (lifecycle.loaded ? state : undefined),
+    lifecycle,
+    metrics,
+    logger,
+    limits: opts.limits,
+    ...(binder && { binder }),
+    ...(kube && { kube: kube.hooks() }),
+  });
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = listen({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
@@ -80,16 +105,19 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     });
 
   try {
-    logger.info({ dataDir: opts.dataDir }, 'loading state from the store');
     const t0 = performance.now();
+    if (kube) logger.info('listing the API server');
+    else logger.info({ dataDir: opts.dataDir }, 'loading state from the store');
     state = await PlacerState.open({
-      dataDir: opts.dataDir,
+      dataDir: kube ? MEMORY : opts.dataDir,
       ...(opts.backend && { backend: opts.backend }),
       ...(opts.strategy && { strategy: opts.strategy }),
       ...(opts.cpuMhzPerCore && { cpuMhzPerCore: opts.cpuMhzPerCore }),
+      ...(opts.ignoredResources && { ignoredResources: opts.ignoredResources }),
     });
+    if (kube) await kube.start(() => state!);
     logger.info({ hosts: state.hostCount(), placements: state.placementCount(), ms: Math.round(performance.now() - t0) }, 'state loaded');
-    if (opts.bootstrap && opts.bootstrap.length > 0) {
+    if (!kube && opts.bootstrap && opts.bootstrap.length > 0) {
       if (state.isEmpty()) {
         const out = state.apply(await loadPaths(opts.bootstrap));
         process.stdout.write(printResult(out.result, 'table'));
@@ -99,13 +127,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       }
     }
   } catch (err) {
+    await kube?.stop();
     await closeServer();
     state?.close();
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
   lifecycle.loaded = true;
-  process.stdout.write(`placer serving on ${url} (data dir ${opts.dataDir})\n`);
+  process.stdout.write(kube ? `placer serving on ${url} (Kubernetes mode)\n` : `placer serving on ${url} (data dir ${opts.dataDir})\n`);
   logger.info({ url }, 'ready');
 
   let stopping: Promise<void> | undefined;
@@ -113,6 +142,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     (stopping ??= (async () => {
       lifecycle.shuttingDown = true;
       logger.info('shutting down: no new connections, finishing requests in flight');
+      await kube?.stop();
       await closeServer();
       state!.close();
       logger.info('stopped');

@@ -11,7 +11,7 @@
 // as the CLI, then every placement bound back, one shape (template) at a time.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Engine, type Assessment, type BackendName, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
+import { Engine, type Assessment, type BackendName, type EvictionReport, type Explanation, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, type Manifest } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
@@ -35,6 +35,7 @@ import type {
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
 import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
+import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
 import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
@@ -72,6 +73,11 @@ export interface StateOptions {
   cpuMhzPerCore?: number;
   /** Pods seen by the extender's filter, kept (LRU) so that bind knows their shape. */
   podCacheSize?: number;
+  /**
+   * Resources placer does not account (kube-scheduler's NodeResourcesFit ignoredResources), such
+   * as the marker an extender's managedResources selects pods by: dropped from every workload.
+   */
+  ignoredResources?: readonly string[];
 }
 
 export interface ApplyOutcome {
@@ -153,6 +159,10 @@ export class PlacerState {
   private byUid = new Map<string, string>();
   private perHost = new Map<string, number>();
   private perNamespace = new Map<string, number>();
+  /** Placements per host and namespace (the console's host details). */
+  private perHostNs = new Map<string, Map<string, number>>();
+  /** What apply could not place, with the reason (the console's namespaces view). */
+  readonly pending = new PendingSet();
   private readonly podCache = new Map<string, WorkloadTemplate>();
   private readonly shapeTemplates = new Map<string, WorkloadTemplate>();
   /** Pods by the exact request text they came in (podTemplateCached). */
@@ -165,6 +175,7 @@ export class PlacerState {
       strategy: opts.strategy ?? 'LeastAllocated',
       cpuMhzPerCore: opts.cpuMhzPerCore ?? 2000,
       podCacheSize: opts.podCacheSize ?? 50_000,
+      ignoredResources: opts.ignoredResources ?? [],
     };
     this.strategy = this.opts.strategy;
     this.store = Store.open(opts.dataDir);
@@ -200,6 +211,7 @@ export class PlacerState {
     this.byUid = new Map();
     this.perHost = new Map();
     this.perNamespace = new Map();
+    this.perHostNs = new Map();
     const rows = this.store.objects();
     // parseText, not JSON.parse: long numbers keep every digit
     const manifests: Manifest[] = rows.map((r, doc) => ({ ...parseText(r.manifest, 'store')[0], source: { file: 'store', doc, path: '' } }));
@@ -282,6 +294,9 @@ export class PlacerState {
     if (h.uid !== null) this.byUid.set(h.uid, key);
     this.perHost.set(h.host, (this.perHost.get(h.host) ?? 0) + 1);
     this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 0) + 1);
+    let ns = this.perHostNs.get(h.host);
+    if (!ns) this.perHostNs.set(h.host, (ns = new Map()));
+    ns.set(h.namespace, (ns.get(h.namespace) ?? 0) + 1);
   }
 
   private untrack(h: Held): void {
@@ -290,6 +305,10 @@ export class PlacerState {
     if (h.uid !== null && this.byUid.get(h.uid) === key) this.byUid.delete(h.uid);
     this.perHost.set(h.host, (this.perHost.get(h.host) ?? 1) - 1);
     this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 1) - 1);
+    const ns = this.perHostNs.get(h.host);
+    const left = (ns?.get(h.namespace) ?? 1) - 1;
+    if (left > 0) ns!.set(h.namespace, left);
+    else ns?.delete(h.namespace);
   }
 
   /** Run a mutation; if it throws, undo what it did in reverse order (or rebuild from the store). */
@@ -342,6 +361,7 @@ export class PlacerState {
     checkOnePolicyPerNamespace(mergedParsed.policies);
     checkSingleGlobalDefault(mergedParsed.priorityClasses);
     const input = resolveInput(mergedParsed, { cpuMhzPerCore: this.opts.cpuMhzPerCore });
+    for (const t of input.workloads) this.dropIgnored(t);
     const hostNames = new Set(input.hosts.map((h) => h.name));
 
     // Split every instance: already held by placer, already running (bind), or to place.
@@ -501,8 +521,24 @@ export class PlacerState {
         result.unplaced.push({ namespace: t.namespace, kind: t.kind, name, reason: `preempted by ${ev.by}`, grade: 'Unschedulable' });
       }
       result.summary.unplaced = result.unplaced.length;
+      this.notePending(result, splits.map((s) => s.t), evicted);
       return { result, placed, unplaced: unplaced + evicted.length, existing };
     });
+  }
+
+  /** The pending list follows every apply: what it could not place is recorded, what it placed forgotten. */
+  private notePending(result: PlacementResult, templates: readonly WorkloadTemplate[], evicted: readonly EvictionReport[]): void {
+    for (const p of result.placements) this.pending.forget(p.kind, p.namespace, p.name);
+    if (result.unplaced.length === 0) return;
+    const where = new Map<string, { t: WorkloadTemplate; j: number }>();
+    for (const t of templates) t.instances.forEach((inst, j) => where.set(wkey(t.kind, t.namespace, inst.name), { t, j }));
+    for (const ev of evicted) where.set(wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), { t: ev.template, j: ev.instance });
+    const since = new Date().toISOString();
+    for (const u of result.unplaced) {
+      const w = where.get(wkey(u.kind, u.namespace, u.name));
+      if (!w) continue;
+      this.pending.record({ namespace: u.namespace, kind: u.kind, name: u.name, owner: u.owner ?? null, reason: u.reason, grade: u.grade, since, template: w.t, instance: w.j });
+    }
   }
 
   private engineClasses(): PriorityClassObj[] {
@@ -550,6 +586,7 @@ export class PlacerState {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
     const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
     const t = parsed.workloads[0];
+    if (t) this.dropIgnored(t);
     if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
     // kube-scheduler's pods carry their resolved priority; a class placer does not know is not an error
     if (t.priority === undefined && t.priorityClassName !== undefined) {
@@ -642,6 +679,7 @@ export class PlacerState {
       const rec: Held = { kind: 'Pod', namespace, name: podName, uid: uid !== '' ? uid : (t.instances[0].uid ?? null), host, owner: t.owner ?? null, origin: 'bind', shape };
       this.store.commit({ putPlacements: [{ ...rec }] });
       this.track(rec);
+      this.pending.forget('Pod', namespace, podName);
       return { error: '', created: true };
     });
   }
@@ -844,8 +882,259 @@ export class PlacerState {
     return this.held.size;
   }
 
+  // ------------------------------------------------------------------ console (read-only)
+
+  /** Placements on a host, per namespace. */
+  namespacesOn(host: string): ReadonlyMap<string, number> {
+    return this.perHostNs.get(host) ?? new Map();
+  }
+
+  /**
+   * Where each workload of `manifests` would go now, and why every other host is rejected — the
+   * CLI's --explain, against the service's cluster. Workloads only (an infrastructure object is
+   * 422: explaining against hosts or quotas that are not applied would answer another question);
+   * they resolve against the applied VirtualMachineClasses and PriorityClasses. Nothing changes.
+   */
+  explain(manifests: readonly Manifest[]): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+    const parsed = parseManifests(manifests);
+    const infra = this.entriesOf(parsed, manifests);
+    if (infra.length > 0) {
+      const e = infra[0];
+      const object = `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
+      throw new InputError((e.model as { source?: SourceRef }).source, 'kind', `${e.kind} is infrastructure: explain takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`, object);
+    }
+    const input = resolveInput(
+      {
+        hosts: [],
+        quotas: [],
+        policies: [],
+        priorityClasses: this.modelsOf('PriorityClass'),
+        vmClasses: this.modelsOf('VirtualMachineClass'),
+        workloads: parsed.workloads,
+        vms: parsed.vms,
+        ignored: [],
+      },
+      { cpuMhzPerCore: this.opts.cpuMhzPerCore },
+    );
+    if (input.workloads.length === 0) throw new InputError(undefined, '', 'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine');
+    // The first instance placer does not hold: the one the next placement would be about.
+    return input.workloads.map((t) => {
+      const j = Math.max(0, t.instances.findIndex((inst) => !this.held.has(wkey(t.kind, t.namespace, inst.name))));
+      return { template: t, name: t.instances[j].name, explanation: this.engine.explain(t, j) };
+    });
+  }
+
+  /** explain() for a pending workload, by name; NotFound when it is not pending, Conflict when placed. */
+  explainPending(kind: string, namespace: string, name: string): { pending: PendingWorkload; explanation: Explanation } {
+    const p = this.pending.get(kind, namespace, name);
+    if (!p) {
+      const h = this.held.get(wkey(kind, namespace, name));
+      if (h) throw conflict(`${kind} ${namespace}/${name} is placed on host ${h.host}: explain answers for workloads that are pending`, { name, kind });
+      throw notFound(`${kind} ${namespace}/${name} is not pending: placer holds no failed placement of it`, { name, kind });
+    }
+    return { pending: p, explanation: this.engine.explain(p.template, p.instance) };
+  }
+
   hostCount(): number {
     return this.engine.hostNames().length;
+  }
+
+  // ------------------------------------------------------------------ Kubernetes mode (service/kube)
+  //
+  // In Kubernetes mode the API server holds the truth and these methods mirror it, without
+  // placer's own admission rules: a cordon that leaves a reservation unhonourable, or pods that
+  // overcommit a host, still happened. The store is in memory (store.ts MEMORY) and a start
+  // relists everything. A deleted Node that still holds workloads stays as an unschedulable
+  // "ghost" until the API says they are gone, as kube-scheduler keeps a removed node's pods.
+
+  private readonly ghostHosts = new Set<string>();
+
+  /**
+   * Mirror infrastructure objects of one kind: upsert `upserts` and delete `deletes`, or with
+   * `replaceAll` make `upserts` the complete set of the kind. An object placer cannot read is
+   * skipped (its previous version, if any, stays) and reported; everything else applies.
+   */
+  mirrorObjects(kind: InfraKind, upserts: readonly Manifest[], deletes: readonly { namespace: string; name: string }[], replaceAll = false): { object: string; message: string }[] {
+    const rejected: { object: string; message: string }[] = [];
+    const rejectedKeys = new Set<string>();
+    const incoming: InfraEntry[] = [];
+    for (const m of upserts) {
+      const md = (m.obj.metadata ?? {}) as Record<string, unknown>;
+      const ns = kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? '' : typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+      const name = typeof md.name === 'string' ? md.name : '';
+      const object = `${kind} ${ns === '' ? name : `${ns}/${name}`}`;
+      try {
+        const e = this.entriesOf(parseManifests([m]), [m]).find((x) => x.kind === kind);
+        if (!e) throw new InputError(m.source, '', `not a ${kind}`);
+        if (kind === 'NamespacePolicy') {
+          // the API server does not stop a second policy in a namespace; placer applies the first it has
+          for (const other of this.infra.values()) {
+            if (other.kind === kind && other.namespace === e.namespace && other.name !== e.name && !deletes.some((d) => d.namespace === other.namespace && d.name === other.name)) {
+              throw new InputError(m.source, '', `namespace ${e.namespace} already has NamespacePolicy ${other.name}; placer applies one NamespacePolicy per namespace`, object);
+            }
+          }
+        }
+        incoming.push(e);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        rejected.push({ object, message: err.message });
+        rejectedKeys.add(ikey(kind, ns, name));
+      }
+    }
+    const gone = new Set(deletes.map((d) => ikey(kind, kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? '' : d.namespace, d.name)));
+    if (replaceAll) {
+      const keep = new Set([...incoming.map((e) => ikey(e.kind, e.namespace, e.name)), ...rejectedKeys]);
+      for (const [k, e] of this.infra) if (e.kind === kind && !keep.has(k)) gone.add(k);
+    }
+    const changed = incoming.filter((e) => this.infra.get(ikey(e.kind, e.namespace, e.name))?.manifest !== e.manifest);
+    const removed = [...gone].flatMap((k) => this.infra.get(k) ?? []);
+    try {
+      this.applyMirrored(kind, changed, removed);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // one object the engine refuses (an amount beyond its range): find it, apply the others
+      if (changed.length + removed.length === 1) rejected.push({ object: `${kind} ${changed[0]?.name ?? removed[0].name}`, message: err.message });
+      else {
+        for (const c of changed) rejected.push(...this.tryMirrored(kind, [c], []));
+        if (removed.length > 0) this.applyMirrored(kind, [], removed);
+      }
+    }
+    return rejected;
+  }
+
+  private tryMirrored(kind: InfraKind, changed: InfraEntry[], removed: InfraEntry[]): { object: string; message: string }[] {
+    try {
+      this.applyMirrored(kind, changed, removed);
+      return [];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return [{ object: `${kind} ${changed[0]?.name ?? removed[0]?.name}`, message: err.message }];
+    }
+  }
+
+  private applyMirrored(kind: InfraKind, changed: InfraEntry[], removed: InfraEntry[]): void {
+    if (changed.length === 0 && removed.length === 0) return;
+    this.transact((undo) => {
+      const e = this.engine;
+      const before = new Map(this.infra);
+      const prevClasses = kind === 'PriorityClass' ? this.engineClasses() : [];
+      undo.push(() => (this.infra = before));
+      for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
+      for (const r of removed) this.infra.delete(ikey(r.kind, r.namespace, r.name));
+      switch (kind) {
+        case 'Node':
+          for (const c of changed) {
+            const prev = before.get(ikey('Node', '', c.name))?.model as HostObj | undefined;
+            const wasGhost = this.ghostHosts.delete(c.name);
+            undo.push(() => {
+              if (prev) e.upsertHosts([prev]);
+              else e.removeHost(c.name);
+              if (wasGhost) this.ghostHosts.add(c.name);
+            });
+            e.upsertHosts([c.model as HostObj]);
+          }
+          for (const r of removed) {
+            const h = r.model as HostObj;
+            undo.push(() => {
+              e.upsertHosts([h]);
+              this.ghostHosts.delete(h.name);
+            });
+            if (this.heldOn(h.name) > 0) {
+              e.upsertHosts([{ ...h, unschedulable: true }]);
+              this.ghostHosts.add(h.name);
+            } else e.removeHost(h.name);
+          }
+          break;
+        case 'ResourceQuota':
+          undo.push(() => e.setQuotas(this.modelsOf<QuotaObj>('ResourceQuota', before)));
+          e.setQuotas(this.modelsOf('ResourceQuota'));
+          break;
+        case 'NamespacePolicy':
+          undo.push(() => e.setPolicies(this.modelsOf<NamespacePolicyObj>('NamespacePolicy', before)));
+          e.setPolicies(this.modelsOf('NamespacePolicy'));
+          break;
+        case 'PriorityClass':
+          undo.push(() => e.setPriorityClasses(prevClasses));
+          e.setPriorityClasses(this.engineClasses());
+          break;
+        case 'Namespace':
+          undo.push(() => e.setNamespaces(this.modelsOf<NamespaceObj>('Namespace', before)));
+          e.setNamespaces(this.modelsOf('Namespace'));
+          break;
+        case 'PodDisruptionBudget':
+          undo.push(() => e.setPdbs(this.modelsOf<PodDisruptionBudgetObj>('PodDisruptionBudget', before)));
+          e.setPdbs(this.modelsOf('PodDisruptionBudget'));
+          break;
+        case 'VirtualMachineClass':
+          break; // read when a VirtualMachine is resolved
+      }
+      this.store.commit({
+        putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })),
+        deleteObjects: removed.map((r) => ({ kind: r.kind, namespace: r.namespace, name: r.name })),
+      });
+    });
+  }
+
+  /**
+   * A workload the API server says runs on a host (a pod with spec.nodeName, not finished): held
+   * without placer's checks. A held placement of the same name with another uid, host or shape is
+   * replaced. 'unknown-host' when placer has no such host (yet): nothing changes.
+   */
+  mirrorRunning(t: WorkloadTemplate): 'held' | 'unchanged' | 'unknown-host' {
+    this.dropIgnored(t);
+    const inst = t.instances[0];
+    const host = inst.boundHost!;
+    if (!this.engine.hostObj(host)) return 'unknown-host';
+    // a pod carries its resolved priority; a class placer does not know is not an error
+    if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) t.priority = 0;
+    const key = wkey(t.kind, t.namespace, inst.name);
+    const uid = inst.uid ?? null;
+    const h = this.held.get(key);
+    const shape = shapeOf(t, this.engine.compile(t).priority);
+    if (h && h.host === host && h.shape === shape && h.uid === uid) return 'unchanged';
+    this.transact((undo) => {
+      const e = this.engine;
+      if (h) {
+        e.release(h.kind, h.namespace, h.name);
+        undo.push(() => e.bind(templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }) }]), 0, h.host));
+      }
+      e.bind(t, 0, host);
+      undo.push(() => e.release(t.kind, t.namespace, inst.name));
+      // the same incarnation on the same host (a bind placer made, now confirmed) keeps its origin
+      const same = h !== undefined && (h.uid === uid || h.uid === null) && h.host === host;
+      const rec: Held = { kind: t.kind, namespace: t.namespace, name: inst.name, uid, host, owner: t.owner ?? null, origin: same ? h.origin : 'existing', shape };
+      this.store.commit({ ...(h && { deletePlacements: [{ kind: h.kind, namespace: h.namespace, name: h.name }] }), putPlacements: [{ ...rec }] });
+      if (h) this.untrack(h);
+      this.track(rec);
+    });
+    if (h && h.host !== host) this.dropGhost(h.host);
+    return 'held';
+  }
+
+  /** Forget a workload the API server says is gone or finished (only incarnation `uid` when given); false when placer held none. */
+  mirrorGone(kind: string, namespace: string, name: string, uid?: string): boolean {
+    const h = this.held.get(wkey(kind, namespace, name));
+    if (!h || (uid !== undefined && h.uid !== null && h.uid !== uid)) return false;
+    this.store.commit({ deletePlacements: [{ kind, namespace, name }] });
+    this.engine.release(kind, namespace, name);
+    this.untrack(h);
+    this.dropGhost(h.host);
+    return true;
+  }
+
+  private dropIgnored(t: WorkloadTemplate): void {
+    for (const r of this.opts.ignoredResources) {
+      t.requests.delete(r);
+      t.limits.delete(r);
+    }
+  }
+
+  /** A deleted Node's host goes once it holds nothing. */
+  private dropGhost(host: string): void {
+    if (this.ghostHosts.has(host) && this.heldOn(host) === 0) {
+      this.engine.removeHost(host);
+      this.ghostHosts.delete(host);
+    }
   }
 }
 

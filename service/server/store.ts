@@ -19,6 +19,9 @@ import Database from 'better-sqlite3';
 
 export const SCHEMA_VERSION = 1;
 
+/** The data dir of a store that lives in memory only (nothing survives the process). */
+export const MEMORY = ':memory:';
+
 export interface ObjectKey {
   kind: string;
   namespace: string;
@@ -63,10 +66,15 @@ export class Store {
   private readonly shapeIds = new Map<string, number>();
   private readonly stmt;
   private readonly commitTx: (change: Change, pending: Map<string, number>) => void;
+  private commits = 0;
 
   private constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.path = join(dir, 'placer.db');
+    // MEMORY: Kubernetes mode, where the API server holds the truth and a restart relists
+    if (dir === MEMORY) this.path = MEMORY;
+    else {
+      mkdirSync(dir, { recursive: true });
+      this.path = join(dir, 'placer.db');
+    }
     this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -128,10 +136,20 @@ export class Store {
 
   /** Apply a change in one durable transaction; throws (and changes nothing) on failure. */
   commit(change: Change): void {
+    // counted before the attempt: a failed commit costs readers a refetch, never a stale answer
+    this.commits++;
     const pending = new Map<string, number>();
     this.commitTx(change, pending);
     // shape ids become known only once their transaction committed
     for (const [body, id] of pending) this.shapeIds.set(body, id);
+  }
+
+  /**
+   * Commits attempted since the store was opened: every change of the state goes through commit(),
+   * so an unchanged count means unchanged answers (the native API's ETags).
+   */
+  get generation(): number {
+    return this.commits;
   }
 
   isEmpty(): boolean {

@@ -120,6 +120,31 @@ describe('placer drain --server (real service)', () => {
   });
 });
 
+describe('placer drain paces by PodDisruptionBudgets', () => {
+  it('prints the waves: maxUnavailable 2 over the storefront replicas on esx-b04', async () => {
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'placer-pdb-'));
+    try {
+      const file = join(dir, 'pdb.yaml');
+      writeFileSync(file, 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: storefront, namespace: team-web}\nspec:\n  maxUnavailable: 2\n  selector: {matchLabels: {app: storefront}}\n');
+      const text = placer(['drain', 'esx-b04', 'examples/', file]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^WAVE +NAMESPACE +KIND +NAME +FROM +TO$/m);
+      const plan = JSON.parse(placer(['drain', 'esx-b04', 'examples/', file, '-o', 'json']).stdout) as PlanDoc;
+      const perWave = new Map<number, number>();
+      for (const m of plan.moves.filter((x) => x.name.startsWith('storefront-'))) perWave.set(m.wave, (perWave.get(m.wave) ?? 0) + 1);
+      // at most two storefront pods per wave, waves numbered from 1 without gaps
+      for (const n of perWave.values()) expect(n).toBeLessThanOrEqual(2);
+      expect([...perWave.keys()].sort()).toEqual(Array.from({ length: perWave.size }, (_, i) => i + 1));
+      expect(plan.waves).toBe(perWave.size);
+      expect(text.stdout).toContain(`PodDisruptionBudgets pace the evictions: ${plan.waves} wave(s)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the README shows real plans', () => {
   it('every line of its drain and rebalance transcripts is what the CLI prints', async () => {
     const { readFileSync } = await import('node:fs');

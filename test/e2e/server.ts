@@ -69,7 +69,10 @@ export function removeDirs(): void {
 }
 
 export async function call(s: Server, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Obj }> {
-  const init: RequestInit = { method, headers: { ...headers } };
+  // a fresh connection per call: a test that blocks its event loop (spawnSync of the CLI) for
+  // longer than the server's keep-alive timeout would otherwise reuse a socket the server closed
+  // meanwhile ("other side closed")
+  const init: RequestInit = { method, headers: { connection: 'close', ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName, type PlanReport, UnknownHostError } from '../../core-wasm/src/engine.js';
 import type { WorkloadTemplate } from '../../service/model/types.js';
-import { host, pod, vm } from '../fixtures/model.js';
+import { host, pod, policy, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm'];
 
@@ -151,6 +151,17 @@ describe.each(BACKENDS)('rebalance (%s)', (backend) => {
     expect(moves(done)).toEqual(moves(dry));
     const a1 = engine.hostUsage().find((h) => h.name === 'a1')!.used.get('cpu');
     expect(a1).toBe(4000n - 3n * 500n);
+  });
+
+  it('leaves bin-packing namespaces where they are and names them', () => {
+    const engine = cluster(backend);
+    engine.setPolicies([policy('packed', { strategy: 'MostAllocated' })]);
+    bind(engine, pod('packer').ns('packed').req({ cpu: '500m' }).replicas(6).obj(), ['a1', 'a1', 'a1', 'a1', 'a1', 'a1']);
+    bind(engine, pod('spread').req({ cpu: '500m' }).replicas(2).obj(), ['a1', 'a1']);
+    const plan = engine.rebalance({ maxMoves: 5 });
+    // only the two `spread` replicas may leave a1 (4 cpu used of 4)
+    expect(moves(plan).map((m) => m.split('-')[0])).toEqual(['spread', 'spread']);
+    expect(plan.binPacking).toEqual(['packed']);
   });
 
   it('recommends nothing when the cluster is balanced', () => {

@@ -292,7 +292,7 @@ describe('extender: preempt', () => {
   });
 });
 
-describe('extender: bind creates the Binding in the API server (--apiserver / --in-cluster)', () => {
+describe('extender: bind creates the Binding in the API server (standalone --apiserver)', () => {
   let h: Harness;
   let api: Server;
   let answer = 201;

@@ -99,6 +99,23 @@ describe('POST /v1/hosts/{name}/drain', () => {
     for (const m of byName.body.moves as { to: string }[]) expect(m.to).not.toMatch(/^a/);
   });
 
+  it('paces the plan by the PodDisruptionBudgets it applies (waves, blocked moves)', async () => {
+    const replicas = ['r1', 'r2', 'r3', 'r4'].map((n) => ({ ...pod(n, 'shop', '500m', 'a1'), metadata: { name: n, namespace: 'shop', labels: { app: 'cart' } } }));
+    const budget = (spec: Obj): Obj => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'cart', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'cart' } }, ...spec } });
+    await cluster([...replicas, pod('solo', 'shop', '500m', 'a1'), budget({ maxUnavailable: 1 })]);
+    const r = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
+    // four replicas, one disruption at a time: waves 1–4; `solo` has no budget: wave 1
+    expect(r.body).toMatchObject({ waves: 4, summary: { moves: 5, unmovable: 0, blocked: 0 } });
+    const waves = (r.body.moves as { name: string; wave: number }[]).map((m) => `${m.name}:${m.wave}`);
+    expect(waves.filter((w) => w.startsWith('r')).map((w) => w.split(':')[1]).sort()).toEqual(['1', '2', '3', '4']);
+    expect(waves).toContain('solo:1');
+    // minAvailable 4 of 4: nothing may be evicted; the plan says so, and executing still records where they go
+    expect((await h.json('POST', '/v1/apply', budget({ minAvailable: 4 }))).status).toBe(200);
+    const strict = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
+    expect(strict.body).toMatchObject({ summary: { moves: 5, blocked: 4 } });
+    for (const m of strict.body.moves as { name: string; wave: number; blockedBy?: string }[]) expect([m.name, m.wave, m.blockedBy]).toEqual(m.name === 'solo' ? ['solo', 1, undefined] : [m.name, 0, 'cart']);
+  });
+
   it('answers bad requests with their Status', async () => {
     await cluster();
     expect((await h.json<Obj>('POST', '/v1/hosts/nope/drain')).status).toBe(404);

@@ -170,6 +170,8 @@ export interface ExtenderDeps {
   limits: BodyLimits;
   /** Creates the pod's Binding in the API server after placer committed it; absent: placer only records. */
   binder?: Binder;
+  /** Kubernetes mode: the whole bind (service/kube/binder.ts) instead of placer's own; resolves with the Error ('' when bound). */
+  bind?: (name: string, namespace: string, uid: string, node: string) => Promise<string>;
 }
 
 async function jsonBody(c: Context, limit: number): Promise<unknown> {
@@ -366,6 +368,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     let error = '';
     let created = false;
     if (name === '' || node === '') error = 'ExtenderBindingArgs needs PodName and Node';
+    else if (deps.bind) error = await deps.bind(name, namespace, uid, node);
     else {
       try {
         ({ error, created } = deps.state().bind(name, namespace, uid, node));
@@ -374,7 +377,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         error = err.message;
       }
     }
-    if (error === '' && deps.binder) {
+    if (error === '' && deps.binder && !deps.bind) {
       // placer holds the capacity (kube-scheduler's "assume"); now the API server. A replayed bind
       // re-posts: 409 means the pod is bound already (to this node: placer bound it).
       try {

@@ -2,7 +2,9 @@
 // one `[+]check ok` / `[-]check failed` line per check for humans.
 //
 //   /livez    the process answers (no dependencies)
-//   /readyz   the state is loaded from the store and the server is not shutting down
+//   /readyz   the state is loaded from the store and the server is not shutting down; in
+//             Kubernetes mode also: every resource listed (informers-synced) and this replica
+//             leads (leader) — followers are not ready, so a Service sends traffic to the leader
 //   /healthz  the same as /readyz, for old probes
 
 import { Hono, type Context } from 'hono';
@@ -26,7 +28,8 @@ function answer(c: Context, name: string, checks: [string, boolean][]): Response
   return c.text(`${lines.join('\n')}\n`, ok || okShown ? 200 : 503);
 }
 
-export function healthRoutes(life: Lifecycle): Hono {
+/** `extra`: more readiness checks (Kubernetes mode: informers-synced, leader). */
+export function healthRoutes(life: Lifecycle, extra: () => [string, boolean][] = () => []): Hono {
   const app = new Hono();
   app.get('/livez', (c) => answer(c, 'livez', [['ping', true]]));
   const ready = (c: Context): Response =>
@@ -34,6 +37,7 @@ export function healthRoutes(life: Lifecycle): Hono {
       ['ping', true],
       ['state-loaded', life.loaded],
       ['shutdown', !life.shuttingDown],
+      ...extra(),
     ]);
   app.get('/readyz', ready);
   app.get('/healthz', ready);

@@ -3,9 +3,11 @@
 // out (Accept) with application/vnd.msgpack. Errors are Kubernetes Status objects.
 
 import { type Context, Hono } from 'hono';
+import type { NamespaceList } from '../../api-types.js';
 import { parseSelectorString, requirementMatches } from '../../k8s/labels.js';
 import { formatAmount, parseText, type Manifest } from '../../k8s/index.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
+import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState } from '../state.js';
 import { badRequest, notFound, success } from '../status.js';
@@ -23,6 +25,13 @@ const KINDS: Record<string, 'Pod' | 'VirtualMachine'> = {
   vms: 'VirtualMachine',
 };
 
+/** A kind in a path (`pods`, `vm`, `Pod`, …) → Pod or VirtualMachine; NotFound otherwise. */
+export function kindOf(param: string): 'Pod' | 'VirtualMachine' {
+  const kind = KINDS[param.toLowerCase()] ?? (param === 'Pod' || param === 'VirtualMachine' ? param : undefined);
+  if (!kind) throw notFound(`the server could not find the requested resource: placer places Pod and VirtualMachine, not ${JSON.stringify(param)}`, { kind: param });
+  return kind;
+}
+
 export interface NativeDeps {
   state: () => PlacerState;
   metrics: Metrics;
@@ -37,7 +46,7 @@ const amounts = (m: ReadonlyMap<string, bigint>, skipZero = false): Record<strin
   Object.fromEntries([...m].filter(([, v]) => !skipZero || v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
 
 /** Manifests from a body: YAML (multi-document), JSON object, List or array; msgpack object or array. */
-function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
+export function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
   if (kind === 'msgpack') return parseText(JSON.stringify(unpackBody(bytes), (_, v) => (typeof v === 'bigint' ? v.toString() : v)), LABEL);
   const text = utf8(bytes);
   if (text.trim() === '') throw badRequest('the request body is empty');
@@ -89,6 +98,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
 
   app.get('/hosts', (c) => {
     const state = deps.state();
+    if (c.req.query('format') === 'columns') return reply(c, hostColumns(state, API_VERSION, labelKeys(c.req.query('labels'))));
     const items = state.engine
       .hostUsage()
       .map((h) => ({
@@ -172,7 +182,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
         reservation: amounts(ns.reservation),
         quotas: ns.quotas.map((q) => ({ name: q.name, hard: amounts(q.hard), used: amounts(q.used) })),
       }));
-    return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items });
+    return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items } satisfies NamespaceList);
   });
 
   app.get('/placements', (c) => {
@@ -194,9 +204,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
 
   app.delete('/namespaces/:namespace/:kind/:name', (c) => {
     const { namespace, name } = c.req.param();
-    const kindParam = c.req.param('kind');
-    const kind = KINDS[kindParam.toLowerCase()] ?? (kindParam === 'Pod' || kindParam === 'VirtualMachine' ? kindParam : undefined);
-    if (!kind) throw notFound(`the server could not find the requested resource: placer places Pod and VirtualMachine, not ${JSON.stringify(kindParam)}`, { kind: kindParam });
+    const kind = kindOf(c.req.param('kind'));
     const released = deps.state().release(kind, namespace, name);
     return reply(c, success({ name, kind }, `${kind} ${namespace}/${name} released from host ${released.host}`));
   });

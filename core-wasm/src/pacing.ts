@@ -1,0 +1,68 @@
+// Pacing a move plan against PodDisruptionBudgets. placer decides where each workload goes; the
+// moving itself is evictions (kubectl drain, the eviction API) that a budget throttles: a pod
+// covered by a budget may be evicted only while the budget has a disruption left, and the
+// disruption comes back once the replacement runs. So a plan executes in waves: within a wave, no
+// budget loses more pods than it allows; the next wave starts when the previous one's
+// replacements are up. A budget that allows no disruption at all blocks its pods: eviction would
+// wait forever (what `kubectl drain` does), and the plan says so before anyone starts.
+//
+// VirtualMachines are not paced: they migrate live (vMotion) and a PodDisruptionBudget selects
+// pods only.
+
+import type { PodDisruptionBudgetObj, WorkloadTemplate } from '../../service/model/types.js';
+import { selectorMatches } from './topology-front.js';
+
+export interface PacedMove {
+  /** 1-based wave; 0 when blocked. */
+  wave: number;
+  /** The budget that allows no disruption of this pod (the move cannot start). */
+  blockedBy?: string;
+}
+
+/** Whether a budget covers a workload: same namespace, a non-empty selector that matches, pods only. */
+export function pdbCovers(pdb: PodDisruptionBudgetObj, t: WorkloadTemplate): boolean {
+  if (t.kind !== 'Pod' || pdb.namespace !== t.namespace || !pdb.selector) return false;
+  if (pdb.selector.matchLabels.size === 0 && pdb.selector.matchExpressions.length === 0) return false;
+  return selectorMatches(pdb.selector, t.labels);
+}
+
+/**
+ * Disruptions each budget allows now: `status.disruptionsAllowed` when the object carries the
+ * disruption controller's count; otherwise healthy − desired, where healthy counts the placed pods
+ * the budget covers (less those already in `status.disruptedPods`) and desired follows from
+ * minAvailable / maxUnavailable over them (`desired(pdb, expected)`).
+ */
+export function allowedDisruptions(
+  pdbs: readonly (PodDisruptionBudgetObj & { disruptionsAllowed?: number })[],
+  placed: Iterable<{ t: WorkloadTemplate; j: number }>,
+  desired: (pdb: PodDisruptionBudgetObj, expected: number) => number,
+): number[] {
+  const healthy = pdbs.map(() => 0);
+  for (const { t, j } of placed) {
+    pdbs.forEach((pdb, i) => {
+      if (pdbCovers(pdb, t) && !pdb.disruptedPods.includes(t.instances[j].name)) healthy[i]++;
+    });
+  }
+  return pdbs.map((pdb, i) => pdb.disruptionsAllowed ?? Math.max(0, healthy[i] - desired(pdb, healthy[i])));
+}
+
+/**
+ * Waves for moves given the budgets covering each (`covers[m]`: indexes into `allowed`). Each move
+ * takes the earliest wave where every budget covering it has a disruption left; `ordered` keeps
+ * waves non-decreasing along the list (a rebalance's moves are a sequence, each legal after the
+ * ones before it). Uncovered moves go in the first wave (or the current one, ordered).
+ */
+export function paceWaves(covers: readonly (readonly number[])[], allowed: readonly number[], names: readonly string[], ordered = false): PacedMove[] {
+  // used[p][w-1]: disruptions of budget p spent in wave w
+  const used: number[][] = allowed.map(() => []);
+  let floor = 1;
+  return covers.map((pdbs) => {
+    const blocked = pdbs.find((p) => allowed[p] <= 0);
+    if (blocked !== undefined) return { wave: 0, blockedBy: names[blocked] };
+    let w = ordered ? floor : 1;
+    while (pdbs.some((p) => (used[p][w - 1] ?? 0) >= allowed[p])) w++;
+    for (const p of pdbs) used[p][w - 1] = (used[p][w - 1] ?? 0) + 1;
+    if (ordered) floor = w;
+    return { wave: w };
+  });
+}

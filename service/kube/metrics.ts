@@ -1,0 +1,31 @@
+// Kubernetes-mode metrics, on the service's registry (service/server/metrics.ts):
+//
+//   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
+//   placer_kube_watch_events_total{resource, type}     ADDED | MODIFIED | DELETED | BOOKMARK | ERROR
+//   placer_kube_relists_total{resource, reason}        initial | expired (410) | error | absent
+//   placer_kube_bindings_total{result}                 bound | refused | error | not_leader
+//   placer_kube_unreadable_objects{resource}           API objects placer cannot read (logged)
+//   placer_kube_pods_pending_host                      bound pods whose Node placer has not seen yet
+
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export type BindResult = 'bound' | 'refused' | 'error' | 'not_leader';
+
+export class KubeMetrics {
+  readonly leader: Gauge<'name'>;
+  readonly events: Counter<'resource' | 'type'>;
+  readonly relists: Counter<'resource' | 'reason'>;
+  readonly bindings: Counter<'result'>;
+  readonly unreadable: Gauge<'resource'>;
+  readonly pendingHost: Gauge;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.leader = new Gauge({ name: 'placer_leader_election_master_status', help: 'Whether this replica leads (1) or follows (0), per lease name', labelNames: ['name'], registers });
+    this.events = new Counter({ name: 'placer_kube_watch_events_total', help: 'Watch events received from the API server', labelNames: ['resource', 'type'], registers });
+    this.relists = new Counter({ name: 'placer_kube_relists_total', help: 'Complete lists of a resource: the initial one, after 410 Expired, after an error', labelNames: ['resource', 'reason'], registers });
+    this.bindings = new Counter({ name: 'placer_kube_bindings_total', help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no), error, not_leader", labelNames: ['result'], registers });
+    this.unreadable = new Gauge({ name: 'placer_kube_unreadable_objects', help: 'Objects of the API server placer cannot read and does not account (see the logs)', labelNames: ['resource'], registers });
+    this.pendingHost = new Gauge({ name: 'placer_kube_pods_pending_host', help: 'Bound pods waiting for their Node to be seen', registers });
+  }
+}

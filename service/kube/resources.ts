@@ -1,0 +1,26 @@
+// The Kubernetes resources placer mirrors, in the order their initial lists are applied: what a
+// later kind refers to comes first (classes and namespaces before the pods that name them, nodes
+// before the pods bound to them).
+
+export interface WatchedResource {
+  kind: string;
+  apiVersion: string;
+  /** Collection path for list and watch, cluster-wide (all namespaces). */
+  path: string;
+  /** An API the cluster may not serve (a CRD not installed yet): a 404 list means "none", retried later. */
+  optional?: boolean;
+}
+
+export const WATCHED: readonly WatchedResource[] = [
+  { kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', path: '/apis/scheduling.k8s.io/v1/priorityclasses' },
+  { kind: 'Namespace', apiVersion: 'v1', path: '/api/v1/namespaces' },
+  { kind: 'Node', apiVersion: 'v1', path: '/api/v1/nodes' },
+  { kind: 'ResourceQuota', apiVersion: 'v1', path: '/api/v1/resourcequotas' },
+  { kind: 'NamespacePolicy', apiVersion: 'placer.dev/v1alpha1', path: '/apis/placer.dev/v1alpha1/namespacepolicies', optional: true },
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', path: '/apis/policy/v1/poddisruptionbudgets' },
+  { kind: 'Pod', apiVersion: 'v1', path: '/api/v1/pods' },
+];
+
+export const LEASE_API = '/apis/coordination.k8s.io/v1';
+
+export const podBindingPath = (namespace: string, name: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`;

@@ -1,0 +1,250 @@
+// The reflectors' events into the service state (service/server/state.ts, "Kubernetes mode"):
+//
+//   infrastructure  Node, Namespace, ResourceQuota, NamespacePolicy, PriorityClass,
+//                   PodDisruptionBudget: upserted/deleted as the API says (a relist replaces the
+//                   kind's whole set); an object the adapters cannot read is logged, counted in
+//                   placer_kube_unreadable_objects, and its previous version (if any) stays.
+//   pods            a pod with spec.nodeName that has not finished (phase Succeeded/Failed) holds
+//                   its host's capacity and its namespace's quota; deleted or finished, it
+//                   releases them. A bound pod whose Node placer has not seen yet (the watches are
+//                   separate streams) waits for it. Unbound pods are remembered, so that a bind can
+//                   find the pod's spec even when this replica did not serve its filter.
+//
+// Binds placer made itself are "assumed" (kube-scheduler's word) from just before the Binding
+// POST until the watch shows the pod bound: a relist or an event older than the binding must not
+// release them meanwhile. An assumption the API never confirms lapses after ASSUME_TTL_MS.
+
+import type { Logger } from 'pino';
+import { parseManifests, type Manifest } from '../k8s/index.js';
+import { InputError } from '../model/errors.js';
+import type { WorkloadTemplate } from '../model/types.js';
+import type { InfraKind, PlacerState } from '../server/state.js';
+import type { Obj } from './client.js';
+import type { KubeMetrics } from './metrics.js';
+import type { ReflectorHandler } from './reflector.js';
+
+const ASSUME_TTL_MS = 30_000;
+
+interface PodFacts {
+  key: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName: string;
+  terminal: boolean;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function facts(o: Obj): PodFacts {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const spec = isObj(o.spec) ? o.spec : {};
+  const st = isObj(o.status) ? o.status : {};
+  const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+  const name = typeof md.name === 'string' ? md.name : '';
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    uid: typeof md.uid === 'string' ? md.uid : '',
+    nodeName: typeof spec.nodeName === 'string' ? spec.nodeName : '',
+    terminal: st.phase === 'Succeeded' || st.phase === 'Failed',
+  };
+}
+
+/** An API object as a manifest for the adapters; errors name its API path. */
+function manifestOf(o: Obj, path: string): Manifest {
+  return { apiVersion: String(o.apiVersion), kind: String(o.kind), obj: o, source: { file: `api-server ${path}`, doc: 0, path: '' } };
+}
+
+function objectPath(o: Obj, collection: string): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const ns = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : undefined;
+  const name = String(md.name ?? '');
+  if (ns === undefined) return `${collection}/${name}`;
+  const i = collection.lastIndexOf('/');
+  return `${collection.slice(0, i)}/namespaces/${ns}${collection.slice(i)}/${name}`;
+}
+
+export class KubeSync {
+  /** Pods the API shows bound and running: key → uid, node. */
+  private readonly bound = new Map<string, { uid: string; node: string }>();
+  /** Pods not bound yet, as the API has them. */
+  private readonly unbound = new Map<string, Obj>();
+  /** Bound pods whose Node placer has not seen. */
+  private readonly waiting = new Map<string, WorkloadTemplate>();
+  private readonly assumed = new Map<string, { uid: string; since: number }>();
+  /** Per kind: object → why placer cannot read it. */
+  private readonly unreadable = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly state: () => PlacerState,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+  ) {}
+
+  // ------------------------------------------------------------------ what the binder asks
+
+  /** Where the API says a pod runs, if it is bound. */
+  apiPlacement(namespace: string, name: string): { uid: string; node: string } | undefined {
+    return this.bound.get(`${namespace}/${name}`);
+  }
+
+  /** An unbound pod as the API has it. */
+  pendingPod(namespace: string, name: string): Obj | undefined {
+    return this.unbound.get(`${namespace}/${name}`);
+  }
+
+  assume(namespace: string, name: string, uid: string): void {
+    this.assumed.set(`${namespace}/${name}`, { uid, since: Date.now() });
+  }
+
+  forget(namespace: string, name: string): void {
+    this.assumed.delete(`${namespace}/${name}`);
+  }
+
+  private isAssumed(key: string, uid: string): boolean {
+    const a = this.assumed.get(key);
+    if (!a) return false;
+    if (Date.now() - a.since > ASSUME_TTL_MS) {
+      this.assumed.delete(key);
+      return false;
+    }
+    return a.uid === '' || uid === '' || a.uid === uid;
+  }
+
+  // ------------------------------------------------------------------ handlers
+
+  handlerFor(kind: string, collection: string): ReflectorHandler {
+    return kind === 'Pod' ? this.podHandler(collection) : this.infraHandler(kind as InfraKind, collection);
+  }
+
+  private note(kind: string, rejected: { object: string; message: string }[], cleared: string[], replace: boolean): void {
+    let m = this.unreadable.get(kind);
+    if (!m || replace) this.unreadable.set(kind, (m = new Map()));
+    for (const c of cleared) m.delete(c);
+    for (const r of rejected) {
+      if (m.get(r.object) !== r.message) this.log.warn({ object: r.object, reason: r.message }, 'placer cannot read this object from the API server; it is not accounted');
+      m.set(r.object, r.message);
+    }
+    this.metrics?.unreadable.set({ resource: kind }, m.size);
+  }
+
+  private infraHandler(kind: InfraKind, collection: string): ReflectorHandler {
+    const label = (o: Obj): string => {
+      const f = facts(o);
+      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? `${kind} ${f.name}` : `${kind} ${f.namespace}/${f.name}`;
+    };
+    return {
+      replace: (items) => {
+        const rejected = this.state().mirrorObjects(
+          kind,
+          items.map((o) => manifestOf(o, objectPath(o, collection))),
+          [],
+          true,
+        );
+        this.note(kind, rejected, [], true);
+        if (kind === 'Node') this.retryWaiting(undefined);
+      },
+      event: (type, o) => {
+        const f = facts(o);
+        if (type === 'DELETED') {
+          this.state().mirrorObjects(kind, [], [{ namespace: f.namespace, name: f.name }]);
+          this.note(kind, [], [label(o)], false);
+          return;
+        }
+        const rejected = this.state().mirrorObjects(kind, [manifestOf(o, objectPath(o, collection))], []);
+        this.note(kind, rejected, [label(o)], false);
+        if (kind === 'Node') this.retryWaiting(f.name);
+      },
+    };
+  }
+
+  private podHandler(collection: string): ReflectorHandler {
+    return {
+      replace: (items) => {
+        const state = this.state();
+        const seen = new Map(items.map((o) => [facts(o).key, o]));
+        this.bound.clear();
+        this.unbound.clear();
+        this.waiting.clear();
+        this.note('Pod', [], [], true);
+        // what placer holds and the API does not show bound any more: released
+        for (const h of state.placements()) {
+          if (h.kind !== 'Pod') continue;
+          const key = `${h.namespace}/${h.name}`;
+          const o = seen.get(key);
+          const f = o && facts(o);
+          if (f && !f.terminal && f.nodeName !== '' && (h.uid === null || h.uid === f.uid)) continue;
+          if (this.isAssumed(key, h.uid ?? '')) continue;
+          state.mirrorGone('Pod', h.namespace, h.name);
+        }
+        for (const o of items) this.podEvent('MODIFIED', o, collection);
+        this.metrics?.pendingHost.set(this.waiting.size);
+      },
+      event: (type, o) => {
+        this.podEvent(type, o, collection);
+        this.metrics?.pendingHost.set(this.waiting.size);
+      },
+    };
+  }
+
+  private podEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): void {
+    const f = facts(o);
+    const state = this.state();
+    if (type === 'DELETED' || f.terminal) {
+      this.bound.delete(f.key);
+      this.unbound.delete(f.key);
+      this.waiting.delete(f.key);
+      this.assumed.delete(f.key);
+      this.note('Pod', [], [`Pod ${f.key}`], false);
+      state.mirrorGone('Pod', f.namespace, f.name, f.uid || undefined);
+      return;
+    }
+    if (f.nodeName === '') {
+      this.bound.delete(f.key);
+      this.waiting.delete(f.key);
+      this.unbound.set(f.key, o);
+      // placer holds it but the API says unbound: an older incarnation, or a bind that did not land
+      const h = state.heldPod(f.namespace, f.name);
+      if (h && !this.isAssumed(f.key, f.uid)) state.mirrorGone('Pod', f.namespace, f.name);
+      return;
+    }
+    this.unbound.delete(f.key);
+    this.bound.set(f.key, { uid: f.uid, node: f.nodeName });
+    this.assumed.delete(f.key); // confirmed
+    let t: WorkloadTemplate | undefined;
+    try {
+      t = parseManifests([manifestOf(o, objectPath(o, collection))]).workloads[0];
+      this.note('Pod', [], [`Pod ${f.key}`], false);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // placer cannot read this version: a placement it holds stays as it was
+      this.note('Pod', [{ object: `Pod ${f.key}`, message: err.message }], [], false);
+      return;
+    }
+    if (!t) return;
+    this.place(f.key, t);
+  }
+
+  private place(key: string, t: WorkloadTemplate): void {
+    let r: ReturnType<PlacerState['mirrorRunning']>;
+    try {
+      r = this.state().mirrorRunning(t);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.note('Pod', [{ object: `Pod ${key}`, message: err.message }], [], false);
+      return;
+    }
+    if (r === 'unknown-host') this.waiting.set(key, t);
+    else this.waiting.delete(key);
+  }
+
+  /** Bound pods that waited for a Node: `host` appeared (undefined: any). */
+  private retryWaiting(host: string | undefined): void {
+    for (const [key, t] of [...this.waiting]) {
+      if (host === undefined || t.instances[0].boundHost === host) this.place(key, t);
+    }
+    this.metrics?.pendingHost.set(this.waiting.size);
+  }
+}

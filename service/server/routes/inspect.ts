@@ -1,0 +1,80 @@
+// Read endpoints of the native API that the web console is built on, general enough for any
+// client (docs/api.md): one host in detail, the pending workloads, and explain — where a workload
+// would go now and why every other host is rejected — for pasted manifests or a pending workload.
+// None of them changes anything.
+
+import { Hono } from 'hono';
+import type { ExplanationList, HostDetail, PendingList } from '../../api-types.js';
+import { formatAmount } from '../../k8s/index.js';
+import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
+import { explanationOf } from '../explanation.js';
+import type { PlacerState } from '../state.js';
+import { notFound } from '../status.js';
+import { kindOf, manifestsOf } from './native.js';
+
+export interface InspectDeps {
+  state: () => PlacerState;
+  limits: BodyLimits;
+  apiVersion: string;
+}
+
+const amounts = (m: ReadonlyMap<string, bigint>): Record<string, string> =>
+  Object.fromEntries([...m].filter(([, v]) => v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
+
+export function inspectRoutes(deps: InspectDeps): Hono {
+  const app = new Hono();
+  const apiVersion = deps.apiVersion;
+
+  app.get('/hosts/:name', (c) => {
+    const name = c.req.param('name');
+    const state = deps.state();
+    const obj = state.engine.hostObj(name);
+    const usage = obj && state.engine.hostUsage().find((h) => h.name === name);
+    if (!obj || !usage) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
+    const utilization = Object.fromEntries(
+      [...usage.allocatable].filter(([, a]) => a !== 0n).map(([k, a]) => [k, Number(((usage.used.get(k) ?? 0n) * 1000n) / a) / 10]),
+    );
+    const namespaces = [...state.namespacesOn(name)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([namespace, workloads]) => ({ namespace, workloads }));
+    return reply(c, {
+      apiVersion,
+      kind: 'Host',
+      name,
+      unschedulable: obj.unschedulable,
+      labels: Object.fromEntries(obj.labels),
+      taints: obj.taints.map((t) => ({ key: t.key, ...(t.value !== '' && { value: t.value }), effect: t.effect })),
+      allocatable: amounts(usage.allocatable),
+      used: amounts(usage.used),
+      utilization,
+      workloads: state.heldOn(name),
+      namespaces,
+    } satisfies HostDetail);
+  });
+
+  app.get('/pending', (c) => {
+    const ns = c.req.query('namespace');
+    const items = deps
+      .state()
+      .pending.list(ns === undefined || ns === '' ? undefined : ns)
+      .map((p) => ({ namespace: p.namespace, kind: p.kind, name: p.name, ...(p.owner !== null && { owner: p.owner }), reason: p.reason, grade: p.grade, since: p.since }));
+    return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
+  });
+
+  app.post('/explain', async (c) => {
+    const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
+    const manifests = manifestsOf(kind, await readBody(c, deps.limits.apply));
+    const items = deps
+      .state()
+      .explain(manifests)
+      .map(({ template, name, explanation }) => explanationOf(template, name, explanation));
+    return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);
+  });
+
+  app.get('/namespaces/:namespace/:kind/:name/explain', (c) => {
+    const { namespace, name } = c.req.param();
+    const kind = kindOf(c.req.param('kind'));
+    const { pending, explanation } = deps.state().explainPending(kind, namespace, name);
+    return reply(c, { apiVersion, kind: 'ExplanationList', items: [explanationOf(pending.template, pending.name, explanation)] } satisfies ExplanationList);
+  });
+
+  return app;
+}

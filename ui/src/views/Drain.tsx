@@ -1,0 +1,229 @@
+// Drain preview: pick a host (click it on the map, or type its name) and see the move plan the
+// drain would carry out — where each workload would go, what cannot move and why, and the
+// cluster's utilization before and after — as a table and as arrows on the heatmap. A dry run
+// (POST /v1/hosts/{name}/drain?dryRun=true): nothing is cordoned or moved. The plan is asked
+// again whenever the cluster changes.
+
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { type DrainPlan, type HostColumns, postJson } from '../api';
+import { Heatmap } from '../components/Heatmap';
+import { type Arrow, type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
+import { utilization, zoneGroups } from '../hosts';
+import { useLive } from '../live';
+import { pct } from '../quantity';
+import { HOSTS_PATH } from './Cluster';
+
+const SHOWN = 200;
+
+export function DrainView({ params }: { params: URLSearchParams }) {
+  const live = useLive<HostColumns>(HOSTS_PATH);
+  const h = live.data;
+  const host = params.get('host') ?? '';
+  const [search, setSearch] = useState(host);
+  // the box follows the picked host (a click on the map, a link, the back button)
+  useEffect(() => setSearch(host), [host]);
+  const [plan, setPlan] = useState<DrainPlan | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [all, setAll] = useState(false);
+  const index = useMemo(() => (h ? new Map(h.names.map((n, i) => [n, i])) : new Map<string, number>()), [h]);
+
+  // the plan for the picked host, asked again when the host list changes (a new ETag)
+  useEffect(() => {
+    setPlan(undefined);
+    setError(undefined);
+    if (host === '' || !h) return;
+    let gone = false;
+    postJson<DrainPlan>(`/v1/hosts/${encodeURIComponent(host)}/drain?dryRun=true`, '', 'application/json').then(
+      (p) => !gone && setPlan(p),
+      (e: unknown) => !gone && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [host, h]);
+
+  const groups = useMemo(() => (h ? zoneGroups(h) : []), [h]);
+  const picked = index.get(host) ?? -1;
+  const targets = useMemo(() => {
+    const by = new Map<string, number>();
+    for (const m of plan?.moves ?? []) by.set(m.to, (by.get(m.to) ?? 0) + 1);
+    return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  }, [plan]);
+  const arrows = useMemo<Arrow[]>(() => {
+    const out: Arrow[] = [];
+    const moves = new Map<string, number>();
+    for (const m of plan?.moves ?? []) moves.set(`${m.from}\0${m.to}`, (moves.get(`${m.from}\0${m.to}`) ?? 0) + 1);
+    for (const [k, count] of moves) {
+      const [from, to] = k.split('\0');
+      const f = index.get(from);
+      const t = index.get(to);
+      if (f !== undefined && t !== undefined) out.push({ from: f, to: t, count });
+    }
+    return out;
+  }, [plan, index]);
+  const paint = useMemo<CellPaint | undefined>(() => {
+    if (!h) return undefined;
+    const targetSet = new Set(targets.map(([t]) => t));
+    return {
+      fill: (i) => {
+        const u = utilization(h, 'cpu', i);
+        return Number.isNaN(u) ? NO_CAPACITY : scaleColor(u);
+      },
+      cordoned: (i) => h.unschedulable[i] === 1,
+      tainted: (i) => h.taints[i] > 0,
+      name: (i) => h.names[i],
+      text: (i) => `${h.workloads[i]}`,
+      ring: (i) => (i === picked ? '#0f172a' : targetSet.has(h.names[i]) ? '#1d4ed8' : null),
+    };
+  }, [h, picked, targets]);
+
+  if (!h || !paint) return <p class="muted">{live.error ? `Cannot read the hosts: ${live.error}` : 'Loading hosts…'}</p>;
+  const pick = (name: string): void => {
+    location.hash = `#/drain?${new URLSearchParams({ host: name }).toString()}`;
+  };
+  const resources = plan ? Object.keys(plan.utilization.before) : [];
+  // The wave column only when PodDisruptionBudgets pace the plan (as the CLI prints it).
+  const paced = plan !== null && plan !== undefined && (plan.waves > 1 || plan.summary.blocked > 0);
+
+  return (
+    <section class="view drain" data-testid="drain-view">
+      <div class="toolbar">
+        <form
+          class="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const q = search.trim();
+            pick(index.has(q) ? q : (h.names.find((n) => n.startsWith(q)) ?? q));
+          }}
+        >
+          <input type="search" placeholder="Host to drain…" value={search} onInput={(e) => setSearch(e.currentTarget.value)} aria-label="Host to drain" data-testid="drain-host" />
+        </form>
+        <span class="muted">Click a host, or type its name. A dry run: nothing is cordoned or moved. Cells show workloads per host, coloured by cpu.</span>
+      </div>
+      {host !== '' && !plan && !error && <p class="muted">Planning the drain of {host}…</p>}
+      {error && (
+        <p class="error" data-testid="drain-error">
+          {error}
+        </p>
+      )}
+      {plan && (
+        <p class="summary" data-testid="drain-summary">
+          Draining <strong>{plan.hosts.join(', ')}</strong>: <strong data-testid="drain-moves">{plan.moves.length}</strong> workloads move to{' '}
+          <strong>{targets.length}</strong> hosts, <strong data-testid="drain-unmovable">{plan.unmovable.length}</strong> cannot move.
+          {paced && (
+            <span data-testid="drain-waves">
+              {' '}
+              PodDisruptionBudgets pace the evictions: <strong>{plan.waves}</strong> wave(s)
+              {plan.summary.blocked > 0 && (
+                <>
+                  , <strong>{plan.summary.blocked}</strong> blocked by a budget that allows no disruption
+                </>
+              )}
+              .
+            </span>
+          )}
+        </p>
+      )}
+      <Heatmap groups={groups} total={h.names.length} paint={paint} arrows={arrows} label="Hosts; arrows show where the drained host's workloads would go" onPick={(i) => pick(h.names[i])} />
+      {plan && (
+        <div class="drain-plan">
+          {resources.length > 0 && (
+            <table data-testid="drain-utilization">
+              <caption>Cluster utilization (schedulable hosts)</caption>
+              <thead>
+                <tr>
+                  <th>resource</th>
+                  <th class="num">before</th>
+                  <th class="num">after</th>
+                </tr>
+              </thead>
+              <tbody>
+                {resources.map((r) => (
+                  <tr key={r} data-resource={r}>
+                    <td>{r}</td>
+                    <td class="num">{pct(plan.utilization.before[r])}</td>
+                    <td class="num">{pct(plan.utilization.after[r] ?? NaN)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {targets.length > 0 && (
+            <table data-testid="drain-targets">
+              <caption>Where they go</caption>
+              <thead>
+                <tr>
+                  <th>host</th>
+                  <th class="num">workloads</th>
+                </tr>
+              </thead>
+              <tbody>
+                {targets.map(([to, n]) => (
+                  <tr key={to} data-host={to}>
+                    <td>{to}</td>
+                    <td class="num">{n}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {plan.unmovable.length > 0 && (
+            <table data-testid="drain-unmovable-table">
+              <caption>Cannot move</caption>
+              <thead>
+                <tr>
+                  <th>workload</th>
+                  <th>from</th>
+                  <th>why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.unmovable.map((u) => (
+                  <tr key={`${u.kind}/${u.namespace}/${u.name}`}>
+                    <td>
+                      {u.kind} {u.namespace}/{u.name}
+                    </td>
+                    <td>{u.from}</td>
+                    <td class="reason">{u.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {plan.moves.length > 0 && (
+            <table data-testid="drain-moves-table">
+              <caption>
+                Moves{plan.moves.length > SHOWN && !all ? ` (first ${SHOWN} of ${plan.moves.length})` : ''}{' '}
+                {plan.moves.length > SHOWN && (
+                  <button class="link" onClick={() => setAll(!all)}>
+                    {all ? 'fewer' : 'show all'}
+                  </button>
+                )}
+              </caption>
+              <thead>
+                <tr>
+                  {paced && <th class="num">wave</th>}
+                  <th>workload</th>
+                  <th>from</th>
+                  <th>to</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(all ? plan.moves : plan.moves.slice(0, SHOWN)).map((m) => (
+                  <tr key={`${m.kind}/${m.namespace}/${m.name}`} data-testid="drain-move">
+                    {paced && <td class="num">{m.wave === 0 ? `blocked (${m.blockedBy})` : m.wave}</td>}
+                    <td>
+                      {m.kind} {m.namespace}/{m.name}
+                    </td>
+                    <td>{m.from}</td>
+                    <td>{m.to}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
