@@ -4,12 +4,13 @@
 
 import { Engine, type EngineOptions, type Explanation, type Outcome } from '../core-wasm/src/engine.js';
 import type { ClusterInput } from './model/types.js';
-import { buildResult, type PlacementResult } from './result.js';
+import { outcomesView, type ResultView } from './result.js';
 
 export interface PlacementRun {
   engine: Engine;
   outcomes: Outcome[];
-  result: PlacementResult;
+  /** The PlacementResult as a view over the outcomes (materialize() builds the object). */
+  result: ResultView;
   explanations?: Explanation[];
 }
 
@@ -33,7 +34,7 @@ export function loadEngine(input: ClusterInput, opts: EngineOptions = {}): Engin
 export function runPlacement(input: ClusterInput, opts: RunOptions = {}): PlacementRun {
   const engine = loadEngine(input, opts);
   const outcomes = engine.place(input.workloads);
-  const result = buildResult(engine, outcomes, opts.strategy ?? 'LeastAllocated');
+  const result = outcomesView(engine, outcomes, opts.strategy ?? 'LeastAllocated');
   const run: PlacementRun = { engine, outcomes, result };
   if (opts.explain) {
     // Explain each template that left something unplaced, against the final state.

@@ -78,36 +78,100 @@ export interface PlacementResult {
   summary: PlacementSummary;
 }
 
-export function buildResult(engine: Engine, outcomes: readonly Outcome[], strategy: string): PlacementResult {
-  const placements: PlacementEntry[] = [];
-  const unplaced: UnplacedEntry[] = [];
+/** Visits one placement entry (fields of PlacementEntry, in its key order). */
+export type PlacementVisitor = (namespace: string, kind: string, name: string, host: string, owner: string | undefined, existing: boolean) => void;
+/** Visits one unplaced entry (fields of UnplacedEntry, in its key order). */
+export type UnplacedVisitor = (namespace: string, kind: string, name: string, reason: string, grade: UnplacedEntry['grade'], owner: string | undefined) => void;
+
+/**
+ * A PlacementResult that may not have its entry lists built: a million placements stream from
+ * the outcomes to the output without an object each. `viewOf` adapts a built result.
+ */
+export interface ResultView {
+  strategy: string;
+  summary: PlacementSummary;
+  placements(visit: PlacementVisitor): void;
+  unplaced(visit: UnplacedVisitor): void;
+}
+
+export function viewOf(r: PlacementResult): ResultView {
+  return {
+    strategy: r.strategy,
+    summary: r.summary,
+    placements(visit) {
+      for (const p of r.placements) visit(p.namespace, p.kind, p.name, p.host, p.owner, p.existing === true);
+    },
+    unplaced(visit) {
+      for (const u of r.unplaced) visit(u.namespace, u.kind, u.name, u.reason, u.grade, u.owner);
+    },
+  };
+}
+
+/** The result of placing `outcomes`, as a view over them (entries in outcome, then instance order). */
+export function outcomesView(engine: Engine, outcomes: readonly Outcome[], strategy: string): ResultView {
+  let placed = 0;
+  let unplacedCount = 0;
   let existing = 0;
   for (const o of outcomes) {
-    const t = o.template;
-    t.instances.forEach((inst, j) => {
-      const host = o.hosts[j];
-      const base = { namespace: t.namespace, kind: t.kind, name: inst.name };
-      if (host !== null) {
-        const e: PlacementEntry = { ...base, host };
-        if (t.owner) e.owner = t.owner;
-        if (inst.boundHost !== undefined) {
-          e.existing = true;
-          existing++;
-        }
-        placements.push(e);
-      } else {
-        const by = o.preemptedBy?.[j];
-        const u: UnplacedEntry = by
-          ? { ...base, reason: `preempted by ${by}`, grade: 'Unschedulable' }
-          : { ...base, reason: o.failure?.message ?? 'not placed', grade: o.failure?.grade ?? 'Unschedulable' };
-        if (t.owner) u.owner = t.owner;
-        unplaced.push(u);
+    const { instances } = o.template;
+    for (let j = 0; j < instances.length; j++) {
+      if (o.hosts[j] === null) unplacedCount++;
+      else {
+        placed++;
+        if (instances[j].boundHost !== undefined) existing++;
       }
-    });
+    }
   }
-  const summary = summarize(engine, placements.length, unplaced.length, existing);
+  const summary = summarize(engine, placed, unplacedCount, existing);
   summary.gangs = gangReports(outcomes);
-  return { apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy, placements, unplaced, summary };
+  return {
+    strategy,
+    summary,
+    placements(visit) {
+      for (const o of outcomes) {
+        const t = o.template;
+        const { instances } = t;
+        for (let j = 0; j < instances.length; j++) {
+          const host = o.hosts[j];
+          if (host !== null) visit(t.namespace, t.kind, instances[j].name, host, t.owner || undefined, instances[j].boundHost !== undefined);
+        }
+      }
+    },
+    unplaced(visit) {
+      for (const o of outcomes) {
+        const t = o.template;
+        const { instances } = t;
+        for (let j = 0; j < instances.length; j++) {
+          if (o.hosts[j] !== null) continue;
+          const by = o.preemptedBy?.[j];
+          if (by) visit(t.namespace, t.kind, instances[j].name, `preempted by ${by}`, 'Unschedulable', t.owner || undefined);
+          else visit(t.namespace, t.kind, instances[j].name, o.failure?.message ?? 'not placed', o.failure?.grade ?? 'Unschedulable', t.owner || undefined);
+        }
+      }
+    },
+  };
+}
+
+/** Every entry built: the result as an object (the native API's answer). */
+export function materialize(v: ResultView): PlacementResult {
+  const placements: PlacementEntry[] = [];
+  const unplaced: UnplacedEntry[] = [];
+  v.placements((namespace, kind, name, host, owner, existing) => {
+    const e: PlacementEntry = { namespace, kind, name, host };
+    if (owner) e.owner = owner;
+    if (existing) e.existing = true;
+    placements.push(e);
+  });
+  v.unplaced((namespace, kind, name, reason, grade, owner) => {
+    const u: UnplacedEntry = { namespace, kind, name, reason, grade };
+    if (owner) u.owner = owner;
+    unplaced.push(u);
+  });
+  return { apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy: v.strategy, placements, unplaced, summary: v.summary };
+}
+
+export function buildResult(engine: Engine, outcomes: readonly Outcome[], strategy: string): PlacementResult {
+  return materialize(outcomesView(engine, outcomes, strategy));
 }
 
 function gangReports(outcomes: readonly Outcome[]): GangReport[] {

@@ -40,9 +40,13 @@ const FLAG_GANG_MEMBER: i32 = 2;
 /** The batch's instance offsets (batch.ts `starts`), to map an instance back to its item. */
 let batchStarts: usize = 0;
 let batchItemCount: i32 = 0;
+/** The lowest priority among the batch's items: nothing placed can be a victim of an item at or below it. */
+let batchMinPrio: i32 = i32.MAX_VALUE;
 export function setBatchIndex(starts: usize, items: i32): void {
   batchStarts = starts;
   batchItemCount = items;
+  batchMinPrio = i32.MAX_VALUE;
+  for (let i = 0; i < items; i++) batchMinPrio = min(batchMinPrio, load<i32>(at32(itemPrio, i)));
 }
 
 function instanceItem(instance: i32): i32 {
@@ -154,6 +158,13 @@ export let bestCount: i32 = 0;
  */
 export function selectVictims(i: i32): i32 {
   const prio = load<i32>(at32(itemPrio, i));
+  // Victims have a lower priority than the preemptor and belong to one of the batch's items
+  // (classes placed before the batch travel as empty items): none has one, so no host has any.
+  if (prio <= batchMinPrio) {
+    bestHost = -1;
+    bestCount = 0;
+    return -1;
+  }
   const end = hostEnd;
   ensure(end);
   let nHosts = 0;

@@ -29,11 +29,12 @@ import {
   reasons,
   taintRaw,
   spreadRaw,
+  taintMask,
   taintedHosts,
   topoScore,
   total,
 } from './layout';
-import { affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, preferTaintCount, preferredWeight, prefCount, taintBlocked, unschedulableTolerated } from './constraints';
+import { hardHi, hardLo, affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, preferTaintCount, preferredWeight, prefCount, taintBlocked, unschedulableTolerated } from './constraints';
 import { STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { fitScore } from './score';
 import { topological, topologyFilter, topologyScores } from './topology';
@@ -113,7 +114,19 @@ export function computeTotals(): void {
 export function scan(): void {
   const end = (hostEnd + 3) & ~3;
   if (ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST)) {
-    scanResourcesSimd(end);
+    // A class with no selector/affinity, no preferences, no topology and at most hard taints:
+    // one SIMD pass computes reasons (taints included), fit and total; the passes below would
+    // only write zeroes and fit + 300 (combine() with no normalized parts).
+    const fused = !topological && !topoDirty && prefCount == 0 && !hasAffinityChecks() && !(taintedHosts > 0 && hasPreferTaints());
+    scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints());
+    if (fused) {
+      memory.fill(affRaw, 0, <usize>end << 2);
+      memory.fill(taintRaw, 0, <usize>end << 2);
+      normalized = false;
+      maxAffinity = 0;
+      maxTaint = 0;
+      return;
+    }
   } else {
     for (let h = 0; h < end; h++) {
       let r = load<u32>(at32(base, h));
@@ -195,7 +208,7 @@ function staticPasses(end: i32): void {
  * Exact: every operand is an integer < 2^53, products stay < 2^53 (allocatable < 2^45 here, see
  * hugeHosts), and floor(a/b) of such integers is exact in doubles.
  */
-function scanResourcesSimd(end: i32): void {
+function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
   const colBytes = <usize>hostCap << 3;
   const unschedMask = i32x4.splat(unschedulableTolerated ? <i32>~R_UNSCHEDULABLE : -1);
   const absentBit = i32x4.splat(<i32>R_ABSENT);
@@ -203,9 +216,21 @@ function scanResourcesSimd(end: i32): void {
   const hundred = f64x2.splat(100);
   const most = curStrategy == STRATEGY_MOST;
   let anyInsufficient = i32x4.splat(0);
+  const hard = i64x2(<i64>hardLo, <i64>hardHi);
+  const totalOffset = i32x4.splat(WEIGHT_TAINT_TOLERATION * 100);
   for (let h = 0; h < end; h += 4) {
     const o = <usize>h << 3;
     let r = v128.and(v128.load(base + (<usize>h << 2)), unschedMask);
+    if (taints) {
+      // TaintToleration filter (taintBlocked), four hosts of 128 taint bits each
+      const tp = taintMask + (<usize>h << 4);
+      let tv = i32x4.splat(0);
+      tv = i32x4.replace_lane(tv, 0, v128.any_true(v128.and(v128.load(tp), hard)) ? <i32>R_TAINT : 0);
+      tv = i32x4.replace_lane(tv, 1, v128.any_true(v128.and(v128.load(tp + 16), hard)) ? <i32>R_TAINT : 0);
+      tv = i32x4.replace_lane(tv, 2, v128.any_true(v128.and(v128.load(tp + 32), hard)) ? <i32>R_TAINT : 0);
+      tv = i32x4.replace_lane(tv, 3, v128.any_true(v128.and(v128.load(tp + 48), hard)) ? <i32>R_TAINT : 0);
+      r = v128.or(r, tv);
+    }
     // NodeResourcesFit: request > allocatable − requested, per requested dimension.
     for (let i = 0; i < reqDimCount; i++) {
       const d = load<i32>(reqDims + (<usize>i << 2));
@@ -266,7 +291,12 @@ function scanResourcesSimd(end: i32): void {
     const meanLo = f64x2.floor(f64x2.div(sumLo, wLo));
     const meanHi = f64x2.floor(f64x2.div(sumHi, wHi));
     const fitV = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(meanLo), i32x4.trunc_sat_f64x2_s_zero(meanHi), 0, 1, 4, 5);
-    v128.store(fit + (<usize>h << 2), fitV);
+    if (fused) {
+      // infeasible hosts: fit 0, total −1; feasible: total = fit + 300 (see scan)
+      const ok = i32x4.eq(r, i32x4.splat(0));
+      v128.store(fit + (<usize>h << 2), v128.and(fitV, ok));
+      v128.store(total + (<usize>h << 2), v128.bitselect(i32x4.add(fitV, totalOffset), i32x4.splat(-1), ok));
+    } else v128.store(fit + (<usize>h << 2), fitV);
   }
   // Requests above a host's whole allocatable are unresolvable by preemption: rare, so scalar.
   if (v128.any_true(v128.and(anyInsufficient, i32x4.splat(<i32>R_INSUFFICIENT_MASK)))) {

@@ -4,41 +4,50 @@
 
 import { at32, hostEnd, total, treeCap } from './layout';
 
-// @ts-ignore: decorator
-@inline function scoreOf(totals: usize, h: i32): i32 {
-  return h < 0 ? -2 : load<i32>(at32(totals, h));
-}
+/**
+ * Tree nodes hold keys, not slots: (total + 2) << KEY_BITS | (KEY_MASK − slot), so the better of
+ * two entries — higher total, then lower slot — is the larger key, and an empty leaf is 0. Totals
+ * of tree items are −1 (infeasible) .. 600 and slots below 2^KEY_BITS (batch.ts gives no item a
+ * tree beyond that): keys stay positive i32.
+ */
+const KEY_BITS: i32 = 20;
+const KEY_MASK: i32 = (1 << KEY_BITS) - 1;
+export const TREE_MAX_SLOTS: i32 = 1 << KEY_BITS;
 
-/** The better of two slots: higher total, then lower slot. */
 // @ts-ignore: decorator
-@inline function better(totals: usize, a: i32, b: i32): i32 {
-  const sa = scoreOf(totals, a);
-  const sb = scoreOf(totals, b);
-  if (sa != sb) return sa > sb ? a : b;
-  if (a < 0) return b;
-  if (b < 0) return a;
-  return a < b ? a : b;
+@inline function keyOf(total: i32, h: i32): i32 {
+  return ((total + 2) << KEY_BITS) | (KEY_MASK - h);
 }
 
 /** Build the tree (2·treeCap i32 at `tree`) over `totals`. */
 export function buildTree(tree: usize, totals: usize): void {
   const n = treeCap;
-  for (let i = 0; i < n; i++) store<i32>(at32(tree, n + i), i < hostEnd ? i : -1);
-  for (let i = n - 1; i >= 1; i--) store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
+  for (let i = 0; i < n; i++) store<i32>(at32(tree, n + i), i < hostEnd ? keyOf(load<i32>(at32(totals, i)), i) : 0);
+  for (let i = n - 1; i >= 1; i--) store<i32>(at32(tree, i), max(load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
 }
 
-/** Host h's total changed: replay its path to the root. */
+/** Host h's total changed: replay its path to the root, up to the first node that keeps its key. */
 export function updateTree(tree: usize, totals: usize, h: i32): void {
-  let i = (treeCap + h) >> 1;
-  while (i >= 1) {
-    store<i32>(at32(tree, i), better(totals, load<i32>(at32(tree, 2 * i)), load<i32>(at32(tree, 2 * i + 1))));
+  let i = treeCap + h;
+  let w = keyOf(load<i32>(at32(totals, h)), h);
+  store<i32>(at32(tree, i), w);
+  while (i > 1) {
+    w = max(w, load<i32>(at32(tree, i ^ 1)));
     i >>= 1;
+    if (load<i32>(at32(tree, i)) == w) return; // this node, hence every node above, is unchanged
+    store<i32>(at32(tree, i), w);
   }
+}
+
+/** The slot at the root (the best, feasible or not), or −1 for an empty tree. */
+export function rootSlot(tree: usize): i32 {
+  const key = load<i32>(at32(tree, 1));
+  return key == 0 ? -1 : KEY_MASK - (key & KEY_MASK);
 }
 
 /** The best feasible slot of the tree, or −1. */
 export function treeRoot(tree: usize, totals: usize): i32 {
-  const h = load<i32>(at32(tree, 1));
+  const h = rootSlot(tree);
   return h >= 0 && load<i32>(at32(totals, h)) >= 0 ? h : -1;
 }
 

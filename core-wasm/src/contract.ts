@@ -331,6 +331,23 @@ export interface HostVerdict {
   total: number;
 }
 
+/**
+ * One evaluation as columns indexed by host slot (Backend.evaluateColumns): the same values as
+ * evaluate()'s HostVerdict fields, without an object per host. Slots at or beyond `n` are not
+ * hosts. The Wasm backend returns views over its own memory: they hold until the next call into
+ * the backend, so read (or copy) them first.
+ */
+export interface VerdictColumns {
+  /** Host slots covered: every column has at least `n` entries. */
+  n: number;
+  /** Filter reasons (0 = feasible; R_ABSENT for an empty slot). */
+  reasons: Uint32Array;
+  /** Strategy score 0..100, 0 when infeasible. */
+  fit: Int32Array;
+  /** Combined score, −1 when infeasible. */
+  total: Int32Array;
+}
+
 export interface Ledger {
   hosts: { used: bigint[]; usedNonZeroCpu: bigint; usedNonZeroMem: bigint }[];
   quotaUsed: bigint[];
@@ -363,6 +380,8 @@ export interface Backend {
   addCounter(counter: number, slot: number, delta: number): void;
   /** Filter and score one workload of class `cls` over every host, without committing. */
   evaluate(cls: number): HostVerdict[];
+  /** evaluate() as columns (see VerdictColumns: Wasm views are valid until the next backend call). */
+  evaluateColumns(cls: number): VerdictColumns;
   /** Admission of one workload of class `cls` (quota, reservation) without committing. */
   admit(cls: number): Failure | null;
   /** Place a batch: order, admit, filter, score, select and commit each instance (preempting when allowed). */

@@ -45,6 +45,10 @@ import {
   type ShapePoint,
   Strategy,
   TolerationOp,
+  R_ABSENT,
+  R_TAINT,
+  R_UNSCHEDULABLE,
+  type VerdictColumns,
 } from './contract.js';
 import {
   type Grade,
@@ -132,6 +136,8 @@ interface ClassRecord {
 interface HostRecord {
   obj: HostObj;
   present: boolean;
+  /** Interned ids of obj.taints, in the Node's order (set by pushHost). */
+  taintIds?: number[];
 }
 
 interface QuotaRecord {
@@ -198,6 +204,14 @@ export interface Assessment {
   /** Admission failure message: the workload fits nowhere, whatever the host. */
   rejected: string | undefined;
   verdict(host: string): HostVerdictText | undefined;
+}
+
+/** Why a host rejects a class: kube-scheduler's reasons (first failing stage) and their grade. */
+export interface HostFailure {
+  readonly texts: readonly string[];
+  /** texts joined with ", ". */
+  readonly text: string;
+  readonly grade: Grade;
 }
 
 export interface Explanation {
@@ -312,7 +326,8 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
-    this.backend = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    const raw = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    this.backend = versioned(raw, () => this.backendVersion++);
     this.defaultStrategy = opts.strategy ?? 'LeastAllocated';
     this.track = opts.trackPlacements ?? false;
     const scoring = (opts.scoring ?? [
@@ -351,6 +366,7 @@ export class Engine {
       this.pushHost(slot);
       for (let col = 0; col < this.labelCols.size; col++) this.pushLabel(slot, col);
     }
+    this.hostsEpoch++;
   }
 
   /** Remove a host that holds nothing; throws when it still holds workloads. */
@@ -359,6 +375,7 @@ export class Engine {
     if (slot === undefined || !this.hosts[slot].present) return;
     this.backend.removeHost(slot);
     this.hosts[slot].present = false;
+    this.hostsEpoch++;
   }
 
   hostNames(): string[] {
@@ -382,6 +399,7 @@ export class Engine {
       throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
     }
     const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    this.hosts[slot].taintIds = taints;
     this.backend.setHost(slot, alloc, obj.unschedulable, taints);
   }
 
@@ -1282,22 +1300,21 @@ export class Engine {
    * `verdict(name)` gives a host's verdict, or undefined for a host placer does not know.
    */
   assess(t: WorkloadTemplate): Assessment {
-    const c = this.compile(t);
-    this.syncTopology();
-    const rejected = c.rejected ?? (() => {
-      const f = this.backend.admit(c.cls);
-      return f ? this.failureMessage(c.cls, f) : undefined;
-    })();
-    const verdicts = this.backend.evaluate(c.cls);
-    const naming = this.naming(c.cls);
+    const a = this.assessColumns(t);
+    const n = a.columns.n;
+    // copies: the columns may be views the next backend call overwrites
+    const reasons = a.columns.reasons.slice(0, n);
+    const fit = a.columns.fit.slice(0, n);
+    const total = a.columns.total.slice(0, n);
     return {
-      rejected,
+      rejected: a.rejected,
       verdict: (name) => {
-        const slot = this.hostSlots.get(name);
-        if (slot === undefined || !this.hosts[slot].present) return undefined;
-        const v = verdicts[slot];
-        if (v.reasons === 0) return { feasible: true, reasons: [], grade: null, fit: v.fit, total: v.total };
-        return { feasible: false, reasons: hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, naming), grade: hostGrade(v.reasons), fit: 0, total: -1 };
+        const slot = this.hostSlot(name);
+        if (slot < 0 || slot >= n) return undefined;
+        const r = reasons[slot];
+        if (r === 0) return { feasible: true, reasons: [], grade: null, fit: fit[slot], total: total[slot] };
+        const f = this.hostFailure(a.cls, slot, r);
+        return { feasible: false, reasons: [...f.texts], grade: f.grade, fit: 0, total: -1 };
       },
     };
   }
@@ -1326,8 +1343,8 @@ export class Engine {
       if (c.rejected) return c.rejected;
       const f = this.backend.admit(c.cls);
       if (f) return this.failureMessage(c.cls, f);
-      const v = this.backend.evaluate(c.cls)[slot];
-      if (v.reasons !== 0) return hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ');
+      const r = this.reasonsOn(c.cls, slot);
+      if (r !== 0) return this.hostFailure(c.cls, slot, r).text;
       return null;
     } finally {
       for (const p of released) this.backend.commit(p.cls, p.slot);
@@ -1346,10 +1363,8 @@ export class Engine {
     if (c.rejected) return c.rejected;
     const f = this.backend.admit(c.cls);
     if (f) return this.failureMessage(c.cls, f);
-    const v = this.backend.evaluate(c.cls)[slot];
-    if (v.reasons !== 0) {
-      return `host ${hostName} does not fit: ${hostReasonTexts(v.reasons, this.blockingTaints(c.cls, slot)[0] ?? -1, this.naming(c.cls)).join(', ')}`;
-    }
+    const r = this.reasonsOn(c.cls, slot);
+    if (r !== 0) return `host ${hostName} does not fit: ${this.hostFailure(c.cls, slot, r).text}`;
     this.backend.commit(c.cls, slot);
     this.trackPlaced(c.cls, slot, 1);
     this.addResident(c.cls, slot, t, j);
@@ -1400,6 +1415,114 @@ export class Engine {
   /** Per-host filter verdicts for a class (the extender's filter/prioritize use this). */
   evaluate(cls: number): HostVerdict[] {
     return this.backend.evaluate(cls);
+  }
+
+  // ---------------------------------------------------------------- columnar assessment
+  // The extender's hot path: one evaluation as typed columns (no object per host), name → slot
+  // lookups that callers may cache while hostsEpoch stays the same, and one message per class
+  // and distinct reason mask (or first blocking taint).
+
+  /** Changes whenever hosts are added, updated or removed: cached name → slot lookups expire. */
+  hostsEpoch = 0;
+  /** Counts backend calls that may change an evaluation's answer (see versioned()). */
+  private backendVersion = 0;
+  /** The last assessColumns() answer (copied columns), reused while the backend did not change. */
+  private lastAssessed: { version: number; cls: number; admission: string | undefined; columns: VerdictColumns } | null = null;
+  /** Host failure texts by workload kind and reason mask (or first blocking taint). */
+  private readonly failureMemo: Map<number, HostFailure>[] = [];
+  /** Whether a taint blocks, by constraint (the tolerations are part of it) and taint id. */
+  private readonly taintBlockMemo: Map<number, boolean>[] = [];
+
+  /** The slot of a present host, or −1 (unknown or removed). */
+  hostSlot(name: string): number {
+    const slot = this.hostSlots.get(name);
+    return slot === undefined || !this.hosts[slot].present ? -1 : slot;
+  }
+
+  /**
+   * assess() as columns indexed by host slot: the admission verdict and one evaluation. The
+   * columns may be views over the backend's memory: read them before the next engine call.
+   */
+  assessColumns(t: WorkloadTemplate): { cls: number; rejected: string | undefined; columns: VerdictColumns } {
+    const c = this.compile(t);
+    this.syncTopology();
+    // The extender asks twice per pod (filter, then prioritize) and often for pods of one class
+    // in a row: while no backend call changed anything, the last answer holds.
+    let a = this.lastAssessed;
+    if (!a || a.cls !== c.cls || a.version !== this.backendVersion) {
+      const f = this.backend.admit(c.cls);
+      const admission = f ? this.failureMessage(c.cls, f) : undefined;
+      const cols = this.backend.evaluateColumns(c.cls);
+      const n = cols.n;
+      a = { version: this.backendVersion, cls: c.cls, admission, columns: { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) } };
+      this.lastAssessed = a;
+    }
+    return { cls: c.cls, rejected: c.rejected ?? a.admission, columns: a.columns };
+  }
+
+  /** The filter reasons of one host for a class (R_ABSENT beyond the hosts). */
+  private reasonsOn(cls: number, slot: number): number {
+    const cols = this.backend.evaluateColumns(cls);
+    return slot < cols.n ? cols.reasons[slot] : R_ABSENT;
+  }
+
+  /**
+   * Why an infeasible host (reasons ≠ 0) rejects a workload of class `cls`, as kube-scheduler
+   * reports it (first failing stage), and the grade. Memoized per class and reason mask.
+   */
+  hostFailure(cls: number, slot: number, reasons: number): HostFailure {
+    const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;
+    const taint = taintFirst ? this.firstBlockingTaint(cls, slot) : -1;
+    const key = taintFirst ? -2 - taint : reasons;
+    const kind = this.classes[cls].spec.kind;
+    const memo = (this.failureMemo[kind] ??= new Map());
+    let f = memo.get(key);
+    if (!f) {
+      const texts = hostReasonTexts(reasons, taint, this.naming(cls));
+      f = { texts, text: texts.join(', '), grade: hostGrade(reasons) };
+      memo.set(key, f);
+    }
+    return f;
+  }
+
+  /** The first of the host's taints (Node order) the class does not tolerate, NoSchedule/NoExecute; −1 if none. */
+  private firstBlockingTaint(cls: number, slot: number): number {
+    // per constraint and host slot, until the hosts change: id + 2 (0 = not known yet)
+    if (this.firstTaintEpoch !== this.hostsEpoch) {
+      this.firstTaintMemo = [];
+      this.firstTaintEpoch = this.hostsEpoch;
+    }
+    const k = this.classes[cls].spec.constraint;
+    let memo = this.firstTaintMemo[k];
+    if (!memo || memo.length <= slot) {
+      const grown = new Int32Array(this.hosts.length);
+      if (memo) grown.set(memo);
+      this.firstTaintMemo[k] = memo = grown;
+    }
+    if (memo[slot] === 0) {
+      let first = -1;
+      for (const id of this.hosts[slot].taintIds ?? []) {
+        if (this.taintBlocks(cls, id)) {
+          first = id;
+          break;
+        }
+      }
+      memo[slot] = first + 2;
+    }
+    return memo[slot] - 2;
+  }
+  private firstTaintMemo: Int32Array[] = [];
+  private firstTaintEpoch = -1;
+
+  private taintBlocks(cls: number, id: number): boolean {
+    const memo = (this.taintBlockMemo[this.classes[cls].spec.constraint] ??= new Map());
+    let blocks = memo.get(id);
+    if (blocks === undefined) {
+      const [key, value, effect] = this.taints.name(id).split('\0');
+      blocks = effect !== 'PreferNoSchedule' && !this.classes[cls].tolerations.some((tol) => tolerates(tol, { key, value, effect }));
+      memo.set(id, blocks);
+    }
+    return blocks;
   }
 
   /** The host's untolerated NoSchedule/NoExecute taints in the Node's order. */
@@ -1489,6 +1612,35 @@ export class Engine {
 
 // ---------------------------------------------------------------- helpers
 
+/** Backend calls that never change what evaluate() / admit() answer. */
+const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger']);
+
+/**
+ * The backend, with `onChange` called before every call that may change an evaluation's answer:
+ * every method but READ_ONLY_CALLS, including ones added to the contract later.
+ */
+function versioned(b: Backend, onChange: () => void): Backend {
+  const wrappers = new Map<PropertyKey, unknown>();
+  return new Proxy(b, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      let w = wrappers.get(prop);
+      if (w === undefined) {
+        const fn = v as (...args: unknown[]) => unknown;
+        w = READ_ONLY_CALLS.has(prop)
+          ? fn.bind(target)
+          : (...args: unknown[]) => {
+              onChange();
+              return fn.apply(target, args);
+            };
+        wrappers.set(prop, w);
+      }
+      return w;
+    },
+  });
+}
+
 /** A function of a number, computed once per argument. */
 function memo<T>(f: (n: number) => T): (n: number) => T {
   const cache = new Map<number, T>();
@@ -1510,7 +1662,6 @@ function andTerms(terms: NodeSelectorTerm[] | null, extra: readonly NodeSelector
   if (terms === null) return [{ matchExpressions: [...extra], matchFields: [] }];
   return terms.map((t) => ({ ...t, matchExpressions: [...t.matchExpressions, ...extra] }));
 }
-
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

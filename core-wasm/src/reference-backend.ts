@@ -23,6 +23,7 @@ import {
   type Failure,
   FIXED_DIMS,
   type HostVerdict,
+  type VerdictColumns,
   type Imbalance,
   type MoveTarget,
   Kind,
@@ -383,6 +384,18 @@ export class ReferenceBackend implements Backend {
     let n = 0;
     for (const t of h.taints) if (tol.prefer.has(t)) n++;
     return n;
+  }
+
+  evaluateColumns(cls: number): VerdictColumns {
+    const verdicts = this.evaluate(cls);
+    const n = verdicts.length;
+    const out: VerdictColumns = { n, reasons: new Uint32Array(n), fit: new Int32Array(n), total: new Int32Array(n) };
+    verdicts.forEach((v, h) => {
+      out.reasons[h] = v.reasons;
+      out.fit[h] = v.fit;
+      out.total[h] = v.total;
+    });
+    return out;
   }
 
   evaluate(cls: number): HostVerdict[] {

@@ -27,6 +27,7 @@ import {
   type ReasonCount,
   type Requirement,
   type TopologySpec,
+  type VerdictColumns,
 } from './contract.js';
 import { quotaDelta } from './reference-backend.js';
 
@@ -487,14 +488,34 @@ export class WasmBackend implements Backend {
     const aff = this.i32(L.affRaw, n);
     const taint = this.i32(L.taintRaw, n);
     const total = this.i32(L.total, n);
-    const ipa = this.i64(L.ipaRaw, n);
-    const spread = this.i64(L.spreadRaw, n);
+    // The i64 raws as (low u32, high i32) halves: hi·2^32 + lo is Number(BigInt) (one rounding of
+    // the exact sum) without a BigInt per read.
+    const ipaLo = new Uint32Array(this.buffer, L.ipaRaw, 2 * n);
+    const ipaHi = this.i32(L.ipaRaw, 2 * n);
+    const spreadLo = new Uint32Array(this.buffer, L.spreadRaw, 2 * n);
+    const spreadHi = this.i32(L.spreadRaw, 2 * n);
     const out: HostVerdict[] = new Array(n);
     for (let h = 0; h < n; h++) {
-      out[h] = { reasons: reasons[h], fit: fit[h], affinityRaw: aff[h], taintRaw: taint[h], interPodRaw: Number(ipa[h]), spreadRaw: Number(spread[h]), total: total[h] };
+      const interPodRaw = ipaHi[2 * h + 1] * 4294967296 + ipaLo[2 * h];
+      const spreadRaw = spreadHi[2 * h + 1] * 4294967296 + spreadLo[2 * h];
+      out[h] = { reasons: reasons[h], fit: fit[h], affinityRaw: aff[h], taintRaw: taint[h], interPodRaw, spreadRaw, total: total[h] };
     }
     return out;
   }
+
+  /** Zero-copy views over the core's result columns, re-made only when memory or a table moved. */
+  evaluateColumns(cls: number): VerdictColumns {
+    this.writeItems([{ cls, count: 1 }]);
+    this.x.evaluate(0);
+    this.refresh();
+    const L = this.L;
+    const c = this.columnViews;
+    if (c && c.n === L.hostEnd && c.reasons.buffer === this.buffer && c.reasons.byteOffset === L.reasons && c.fit.byteOffset === L.fit && c.total.byteOffset === L.total) return c;
+    const n = L.hostEnd;
+    this.columnViews = { n, reasons: new Uint32Array(this.buffer, L.reasons, n), fit: this.i32(L.fit, n), total: this.i32(L.total, n) };
+    return this.columnViews;
+  }
+  private columnViews: VerdictColumns | null = null;
 
   /** The filter histogram of the last evaluate() (for callers that report why nothing fits). */
   lastFilterFailure(): Failure {

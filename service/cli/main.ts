@@ -12,7 +12,7 @@ import type { KubeOptions } from '../kube/mode.js';
 import type { ApiServerOptions } from '../server/binder.js';
 import { serveCommand } from '../server/main.js';
 import { OperationError, operationCommands } from './operations.js';
-import { type OutputFormat, printResult } from './printers.js';
+import { type OutputFormat, writeResult } from './printers.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
@@ -98,7 +98,7 @@ export function program(): Command {
         shape: o.shape,
         explain: o.explain,
       });
-      process.stdout.write(printResult(run.result, o.output as OutputFormat, run.explanations));
+      writeResult(run.result, o.output as OutputFormat, (chunk) => process.stdout.write(chunk), run.explanations);
     });
 
   cmd

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { Explanation } from '../../core-wasm/src/engine.js';
 import { milliValue, parseQuantity, value } from '../k8s/quantity.js';
 import type { MoveDoc, PlanDoc } from '../plans.js';
-import type { PlacementResult } from '../result.js';
+import { type PlacementResult, type ResultView, materialize, viewOf } from '../result.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -42,35 +42,117 @@ export function human(resource: string, quantity: string): string {
   return `${Number.isInteger(v) ? v : v.toFixed(1)}${BINARY[i]}`;
 }
 
-export function printResult(r: PlacementResult, format: OutputFormat, explanations?: Explanation[]): string {
-  if (format === 'json') return JSON.stringify(explanations ? { ...r, explanations } : r, null, 2) + '\n';
-  if (format === 'yaml') return stringify(explanations ? { ...r, explanations } : r, { lineWidth: 0 });
-  const wide = format === 'wide';
-  const header = wide ? ['NAMESPACE', 'KIND', 'NAME', 'HOST', 'STATUS', 'OWNER'] : ['NAMESPACE', 'KIND', 'NAME', 'HOST'];
-  const rows: string[][] = [];
-  for (const p of r.placements) {
-    const row = [p.namespace, p.kind, p.name, p.host];
-    if (wide) row.push(p.existing ? 'Running' : 'Placed', none(p.owner));
-    rows.push(row);
-  }
-  for (const u of r.unplaced) {
-    const row = [u.namespace, u.kind, u.name, '<none>'];
-    if (wide) row.push(u.grade === 'Unschedulable' ? 'Pending' : 'Rejected', none(u.owner));
-    rows.push(row);
-  }
-  let out = table(header, rows);
-  out += '\n' + summaryText(r);
-  if (explanations && explanations.length > 0) out += '\n' + explanations.map(explainText).join('\n');
-  return out;
+export function printResult(r: PlacementResult | ResultView, format: OutputFormat, explanations?: Explanation[]): string {
+  const chunks: string[] = [];
+  writeResult(r, format, (chunk) => void chunks.push(chunk), explanations);
+  return chunks.join('');
 }
 
-export function summaryText(r: PlacementResult): string {
-  const s = r.summary;
+/** Output is handed to `write` in chunks of about this many characters. */
+const CHUNK = 1 << 20;
+
+/**
+ * printResult, streamed: entries go to `write` in chunks as they are formatted, so a million
+ * placements never become one string (nor, from a ResultView, a million objects). The text is
+ * exactly printResult's.
+ */
+export function writeResult(r: PlacementResult | ResultView, format: OutputFormat, write: (chunk: string) => void, explanations?: Explanation[]): void {
+  const view = 'apiVersion' in r ? viewOf(r) : r;
+  if (format === 'yaml') {
+    const full = 'apiVersion' in r ? r : materialize(view);
+    write(stringify(explanations ? { ...full, explanations } : full, { lineWidth: 0 }));
+    return;
+  }
+  let buf = '';
+  const out = (s: string): void => {
+    buf += s;
+    if (buf.length >= CHUNK) {
+      write(buf);
+      buf = '';
+    }
+  };
+  if (format === 'json') writeJson(view, out, explanations);
+  else {
+    writeTable(view, format === 'wide', out);
+    out('\n' + summaryText(view));
+    if (explanations && explanations.length > 0) out('\n' + explanations.map(explainText).join('\n'));
+  }
+  if (buf !== '') write(buf);
+}
+
+/** JSON.stringify({...result, explanations}, null, 2) + newline, with the entry lists written one entry at a time. */
+function writeJson(view: ResultView, out: (s: string) => void, explanations?: Explanation[]): void {
+  const P = '\u0000placements\u0000';
+  const U = '\u0000unplaced\u0000';
+  const skeleton = JSON.stringify({ apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy: view.strategy, placements: P, unplaced: U, summary: view.summary, ...(explanations && { explanations }) }, null, 2);
+  const pAt = skeleton.indexOf(JSON.stringify(P));
+  const uAt = skeleton.indexOf(JSON.stringify(U));
+  out(skeleton.slice(0, pAt));
+  // strings that repeat (namespaces, kinds, owners, hosts, reasons) are encoded once
+  const quoted = new Map<string, string>();
+  const q = (v: string): string => {
+    let e = quoted.get(v);
+    if (e === undefined) {
+      if (quoted.size >= 100_000) quoted.clear();
+      quoted.set(v, (e = JSON.stringify(v)));
+    }
+    return e;
+  };
+  let first = true;
+  const open = (): string => {
+    if (!first) return ',\n    {\n';
+    first = false;
+    return '[\n    {\n';
+  };
+  view.placements((namespace, kind, name, host, owner, existing) => {
+    let e = `${open()}      "namespace": ${q(namespace)},\n      "kind": ${q(kind)},\n      "name": ${JSON.stringify(name)},\n      "host": ${q(host)}`;
+    if (owner) e += `,\n      "owner": ${q(owner)}`;
+    if (existing) e += ',\n      "existing": true';
+    out(e + '\n    }');
+  });
+  out(first ? '[]' : '\n  ]');
+  out(skeleton.slice(pAt + JSON.stringify(P).length, uAt));
+  first = true;
+  view.unplaced((namespace, kind, name, reason, grade, owner) => {
+    let e = `${open()}      "namespace": ${q(namespace)},\n      "kind": ${q(kind)},\n      "name": ${JSON.stringify(name)},\n      "reason": ${q(reason)},\n      "grade": ${q(grade)}`;
+    if (owner) e += `,\n      "owner": ${q(owner)}`;
+    out(e + '\n    }');
+  });
+  out(first ? '[]' : '\n  ]');
+  out(skeleton.slice(uAt + JSON.stringify(U).length) + '\n');
+}
+
+/** The kubectl-style table of every entry: widths from a first pass, rows written in a second. */
+function writeTable(view: ResultView, wide: boolean, out: (s: string) => void): void {
+  const header = wide ? ['NAMESPACE', 'KIND', 'NAME', 'HOST', 'STATUS', 'OWNER'] : ['NAMESPACE', 'KIND', 'NAME', 'HOST'];
+  const widths = header.map((h) => h.length);
+  const measure = (cells: string[]): void => {
+    for (let i = 0; i < cells.length; i++) if (cells[i].length > widths[i]) widths[i] = cells[i].length;
+  };
+  const placementCells = (namespace: string, kind: string, name: string, host: string, owner: string | undefined, existing: boolean): string[] =>
+    wide ? [namespace, kind, name, host, existing ? 'Running' : 'Placed', none(owner)] : [namespace, kind, name, host];
+  const unplacedCells = (namespace: string, kind: string, name: string, grade: string, owner: string | undefined): string[] =>
+    wide ? [namespace, kind, name, '<none>', grade === 'Unschedulable' ? 'Pending' : 'Rejected', none(owner)] : [namespace, kind, name, '<none>'];
+  view.placements((ns, kind, name, host, owner, existing) => measure(placementCells(ns, kind, name, host, owner, existing)));
+  view.unplaced((ns, kind, name, _reason, grade, owner) => measure(unplacedCells(ns, kind, name, grade, owner)));
+  const line = (cells: string[]): string => {
+    let l = '';
+    for (let i = 0; i < cells.length; i++) l += i === cells.length - 1 ? cells[i] : cells[i].padEnd(widths[i] + 3);
+    return l.trimEnd() + '\n';
+  };
+  out(line(header));
+  view.placements((ns, kind, name, host, owner, existing) => out(line(placementCells(ns, kind, name, host, owner, existing))));
+  view.unplaced((ns, kind, name, _reason, grade, owner) => out(line(unplacedCells(ns, kind, name, grade, owner))));
+}
+
+export function summaryText(r: PlacementResult | ResultView): string {
+  const view = 'apiVersion' in r ? viewOf(r) : r;
+  const s = view.summary;
   const total = s.placed + s.unplaced;
   const lines: string[] = [];
   lines.push(
     `Placed ${s.placed}/${total} workloads${s.existing ? ` (${s.existing} already running)` : ''} on ${s.hostsUsed} of ${s.hosts} hosts ` +
-      `(lower bound ${s.lowerBound}); strategy ${r.strategy}.`,
+      `(lower bound ${s.lowerBound}); strategy ${view.strategy}.`,
   );
   lines.push('');
   lines.push(
@@ -104,18 +186,18 @@ export function summaryText(r: PlacementResult): string {
       for (const m of g.members) lines.push(`    ${m.kind} ${m.namespace}/${m.name} → ${m.host ?? '<none>'}`);
     }
   }
-  if (r.unplaced.length > 0) {
+  // One line per controller (or bare workload) and reason: 1,000 replicas failing alike are one line.
+  const groups = new Map<string, { first: string; count: number; reason: string }>();
+  view.unplaced((namespace, kind, name, reason, _grade, owner) => {
+    const who = owner ? `${namespace} ${owner}` : `${namespace} ${kind}/${name}`;
+    const key = `${who}\0${reason}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { first: who, count: 1, reason });
+  });
+  if (groups.size > 0) {
     lines.push('');
     lines.push('Unplaced:');
-    // One line per controller (or bare workload) and reason: 1,000 replicas failing alike are one line.
-    const groups = new Map<string, { first: string; count: number; reason: string }>();
-    for (const u of r.unplaced) {
-      const who = u.owner ? `${u.namespace} ${u.owner}` : `${u.namespace} ${u.kind}/${u.name}`;
-      const key = `${who}\0${u.reason}`;
-      const g = groups.get(key) ?? { first: who, count: 0, reason: u.reason };
-      g.count++;
-      groups.set(key, g);
-    }
     for (const g of groups.values()) lines.push(`  ${g.first}${g.count > 1 ? ` (${g.count} workloads)` : ''}: ${g.reason}`);
   }
   return lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 // Request bodies: size limits (checked on Content-Length first, then while streaming), content
 // types, JSON / YAML / msgpack decoding, and msgpack answers for clients that ask with Accept.
 
+import { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { Packr } from 'msgpackr';
 import { StatusError, badRequest } from './status.js';
@@ -56,6 +57,10 @@ export function tooLarge(limit: number): StatusError {
 export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  // Served by @hono/node-server: read Node's request stream itself (a web ReadableStream over it
+  // costs more than the extender's whole answer). app.request() in tests takes the other path.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming instanceof IncomingMessage && !incoming.readableDidRead && !c.req.raw.bodyUsed) return readIncoming(incoming, limit);
   const stream = c.req.raw.body;
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
@@ -79,6 +84,46 @@ export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
     at += ch.byteLength;
   }
   return out;
+}
+
+/** Collect a Node request body, at most `limit` bytes (what is left is drained by @hono/node-server). */
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) {
+        cleanup();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      if (incoming.readableEnded) return onEnd();
+      cleanup();
+      reject(new Error('the client closed the connection before the request body was complete'));
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -102,6 +102,15 @@ const wkey = (kind: string, namespace: string, name: string): string => `${kind}
 const ikey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
 
 const REQUEST_BODY = 'request body';
+/** Distinct pod texts whose templates the extender keeps (filter, prioritize and retries of recent pods). */
+const POD_TEXT_CACHE = 256;
+
+/** A parsed extender pod; `priorityClass` when its priority depends on whether placer knows that PriorityClass. */
+interface ParsedPod {
+  t: WorkloadTemplate;
+  priorityClass?: string;
+  classKnown: boolean;
+}
 
 const MARK = '\u0000placer-number\u0000';
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -157,6 +166,8 @@ export class PlacerState {
   readonly pending = new PendingSet();
   private readonly podCache = new Map<string, WorkloadTemplate>();
   private readonly shapeTemplates = new Map<string, WorkloadTemplate>();
+  /** Pods by the exact request text they came in (podTemplateCached). */
+  private readonly podTextCache = new Map<string, ParsedPod>();
 
   private constructor(opts: StateOptions) {
     this.opts = {
@@ -546,21 +557,54 @@ export class PlacerState {
    * template, remembered for bind. `path` prefixes error field paths (e.g. `Pod`).
    */
   podTemplate(pod: unknown, path: string): WorkloadTemplate {
+    const { t } = this.parsePod(pod, path);
+    this.rememberPod(t);
+    return t;
+  }
+
+  /**
+   * podTemplate() for a pod known by the exact request text `key` it came in (the extender sends
+   * the same pod to filter, prioritize and again on retries): the same text gives the same
+   * template, parsed once. The priority fix-up below is re-checked on every hit.
+   */
+  podTemplateCached(key: string, pod: unknown, path: string): WorkloadTemplate {
+    const hit = this.podTextCache.get(key);
+    if (hit && (hit.priorityClass === undefined || this.infra.has(ikey('PriorityClass', '', hit.priorityClass)) === hit.classKnown)) {
+      this.podTextCache.delete(key);
+      this.podTextCache.set(key, hit);
+      this.rememberPod(hit.t);
+      return hit.t;
+    }
+    const parsed = this.parsePod(pod, path);
+    this.rememberPod(parsed.t);
+    this.podTextCache.delete(key);
+    this.podTextCache.set(key, parsed);
+    if (this.podTextCache.size > POD_TEXT_CACHE) this.podTextCache.delete(this.podTextCache.keys().next().value!);
+    return parsed.t;
+  }
+
+  private parsePod(pod: unknown, path: string): ParsedPod {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
     const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
     const t = parsed.workloads[0];
     if (t) this.dropIgnored(t);
     if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
     // kube-scheduler's pods carry their resolved priority; a class placer does not know is not an error
-    if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) {
-      t.priority = 0;
+    if (t.priority === undefined && t.priorityClassName !== undefined) {
+      const classKnown = this.infra.has(ikey('PriorityClass', '', t.priorityClassName));
+      if (!classKnown) t.priority = 0;
+      return { t, priorityClass: t.priorityClassName, classKnown };
     }
+    return { t, classKnown: false };
+  }
+
+  /** Remember a pod's template for bind (LRU by uid, else namespace/name). */
+  private rememberPod(t: WorkloadTemplate): void {
     const inst = t.instances[0];
     const cacheKey = inst.uid ?? `${t.namespace}/${inst.name}`;
     this.podCache.delete(cacheKey);
     this.podCache.set(cacheKey, t);
     if (this.podCache.size > this.opts.podCacheSize) this.podCache.delete(this.podCache.keys().next().value!);
-    return t;
   }
 
   /**

@@ -29,6 +29,40 @@ describe.each<BackendName>(['reference', 'wasm'])('engine API (%s)', (backend) =
     expect(engine.assess(pod('p').req({ cpu: '2' }).obj()).rejected).toBe('exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=0, limited: requests.cpu=1');
   });
 
+  it('assessColumns: the same answers as assess, by slot; a repeated question is answered again after every change', () => {
+    const engine = setup();
+    const w = pod('p').req({ cpu: '2' }).obj();
+    const columns = () => {
+      const a = engine.assessColumns(w);
+      return { rejected: a.rejected, reasons: [...a.columns.reasons.subarray(0, a.columns.n)], fit: [...a.columns.fit.subarray(0, a.columns.n)] };
+    };
+    const first = columns();
+    const a = engine.assess(w);
+    for (const name of ['big', 'small', 'tainted']) {
+      const slot = engine.hostSlot(name);
+      const v = a.verdict(name)!;
+      expect(first.reasons[slot] === 0).toBe(v.feasible);
+      expect(first.fit[slot]).toBe(v.fit);
+      if (!v.feasible) expect(engine.hostFailure(engine.compile(w).cls, slot, first.reasons[slot]).texts).toEqual(v.reasons);
+    }
+    expect(engine.hostSlot('nope')).toBe(-1);
+    expect(columns()).toEqual(first);
+    // bind 3 cpu worth on big: its score moves; fill it up: it stops fitting
+    expect(engine.tryBind(pod('q').req({ cpu: '3' }).obj(), 0, 'big')).toBeNull();
+    const after = columns();
+    expect(after.fit[engine.hostSlot('big')]).not.toBe(first.fit[engine.hostSlot('big')]);
+    expect(engine.tryBind(pod('r').req({ cpu: '4' }).obj(), 0, 'big')).toBeNull();
+    expect(columns().reasons[engine.hostSlot('big')]).not.toBe(0);
+    // a quota appears: admission changes
+    engine.setQuotas([quota('default', 'q', { 'requests.cpu': '1' })]);
+    expect(columns().rejected).toMatch(/^exceeded quota: q/);
+    // a host is removed: its slot is no longer known
+    const epoch = engine.hostsEpoch;
+    engine.removeHost('small');
+    expect(engine.hostsEpoch).not.toBe(epoch);
+    expect(engine.hostSlot('small')).toBe(-1);
+  });
+
   it('tryBind commits only what fits, and release gives it back', () => {
     const engine = setup();
     const w = pod('p').req({ cpu: '2' }).obj();

@@ -4,11 +4,14 @@
 
 import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
+import type { HostVerdict } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference-backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
 import { preemptionScenarioArb, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
 import { drive } from './drive.js';
+
+const asColumns = (vs: HostVerdict[]) => ({ reasons: vs.map((v) => v.reasons), fit: vs.map((v) => v.fit), total: vs.map((v) => v.total) });
 
 const runs = Number(process.env.PLACER_RUNS ?? 1000);
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
@@ -23,6 +26,8 @@ describe('differential: wasm vs reference', () => {
     const scalar = drive(new WasmBackend('scalar'), s);
     expect(simd).toEqual(ref);
     expect(scalar).toEqual(ref);
+    // The columnar evaluation says what evaluate() says, host by host.
+    expect(ref.columns).toEqual(ref.evaluations.map(asColumns));
     check(s, ref.batch, ref.after);
     expect(ref.afterRelease).toEqual(ref.before);
   }, timeout);

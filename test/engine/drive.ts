@@ -7,6 +7,8 @@ import type { Scenario } from './arbitraries.js';
 export interface Observed {
   before: Ledger;
   evaluations: HostVerdict[][];
+  /** evaluateColumns() per class, copied out of the backend's views. */
+  columns: { reasons: number[]; fit: number[]; total: number[] }[];
   admissions: (Failure | null)[];
   batch: BatchResult;
   after: Ledger;
@@ -35,6 +37,10 @@ export function drive(b: Backend, s: Scenario): Observed {
   setup(b, s);
   const before = b.ledger(s.namespaces);
   const evaluations = s.classes.map((_, id) => b.evaluate(id));
+  const columns = s.classes.map((_, id) => {
+    const c = b.evaluateColumns(id);
+    return { reasons: Array.from(c.reasons.subarray(0, c.n)), fit: Array.from(c.fit.subarray(0, c.n)), total: Array.from(c.total.subarray(0, c.n)) };
+  });
   const admissions = s.classes.map((_, id) => b.admit(id));
   const batch = b.placeBatch(s.batch, s.gangs);
   const after = b.ledger(s.namespaces);
@@ -47,5 +53,5 @@ export function drive(b: Backend, s: Scenario): Observed {
   // Workloads placed before the batch and evicted by it come back.
   for (const e of batch.evictions) if (e.instance < 0) b.commit(e.cls, e.slot);
   const afterRelease = b.ledger(s.namespaces);
-  return { before, evaluations, admissions, batch, after, afterRelease };
+  return { before, evaluations, columns, admissions, batch, after, afterRelease };
 }

@@ -22,11 +22,14 @@
 import { Hono, type Context } from 'hono';
 import { InputError } from '../../model/errors.js';
 import type { WorkloadTemplate } from '../../model/types.js';
-import { bodyKind, parseJsonBody, readBody, type BodyLimits } from '../body.js';
+import { R_TAINT } from '../../../core-wasm/src/contract.js';
+import type { HostFailure } from '../../../core-wasm/src/engine.js';
+import { bodyKind, parseJsonBody, readBody, utf8, type BodyLimits } from '../body.js';
 import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState, Victim } from '../state.js';
 import { badRequest } from '../status.js';
+import { type Judged, type NamesList, NodeNamesCache, filterNodeNamesBody, judged, prioritizeBody } from './extender-wire.js';
 
 type Obj = Record<string, unknown>;
 
@@ -82,36 +85,83 @@ export function unknownHostMessage(name: string): string {
   return `placer: placer does not know host ${JSON.stringify(name)}; apply its Node through POST /v1/apply, or configure the extender with nodeCacheCapable: false so that kube-scheduler sends full Node objects`;
 }
 
-interface Judgement {
-  pass: boolean;
-  /** Unschedulable: preemption could help. */
-  failed?: string;
-  /** UnschedulableAndUnresolvable. */
-  unresolvable?: string;
-  score: number;
-}
+const prefixedFailure = new WeakMap<HostFailure, string>();
 
-/** Filter + score every node of the request for one pod. */
-function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[], bad: ReadonlyMap<string, string>): Judgement[] {
+/** Filter + score every node of the request for one pod, in request order. */
+function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[], slots: Int32Array | null, bad: ReadonlyMap<string, string>): Judged {
+  const n = names.length;
+  const j = judged(n);
+  const fail = (i: number, message: string, resolvable: boolean): void => {
+    j.failIdx.push(i);
+    j.failMsg.push(message);
+    j.failResolvable.push(resolvable);
+  };
   const inst = t.instances[0];
   const held = state.heldPod(t.namespace, inst.name);
   if (held && (held.uid === null || inst.uid === undefined || held.uid === inst.uid)) {
     // already bound by placer (a retry after bind): only its host fits
-    return names.map((n) =>
-      n === held.host ? { pass: true, score: MAX_EXTENDER_PRIORITY } : { pass: false, unresolvable: `placer: pod ${t.namespace}/${inst.name} is already bound to host ${held.host}`, score: 0 },
-    );
+    const message = `placer: pod ${t.namespace}/${inst.name} is already bound to host ${held.host}`;
+    for (let i = 0; i < n; i++) {
+      if (names[i] === held.host) {
+        j.pass[i] = 1;
+        j.score[i] = MAX_EXTENDER_PRIORITY;
+      } else fail(i, message, false);
+    }
+    return j;
   }
-  const a = state.assess(t);
-  return names.map((n): Judgement => {
-    const b = bad.get(n);
-    if (b !== undefined) return { pass: false, unresolvable: `placer: ${b}`, score: 0 };
-    if (a.rejected !== undefined) return { pass: false, unresolvable: `placer: ${a.rejected}`, score: 0 };
-    const v = a.verdict(n);
-    if (v === undefined) return { pass: false, unresolvable: unknownHostMessage(n), score: 0 };
-    if (v.feasible) return { pass: true, score: Math.trunc(v.fit / 10) };
-    const msg = `placer: ${v.reasons.join(', ')}`;
-    return v.grade === 'Unschedulable' ? { pass: false, failed: msg, score: 0 } : { pass: false, unresolvable: msg, score: 0 };
-  });
+  const engine = state.engine;
+  // The columns are views over the engine's memory: nothing below calls into the backend.
+  const a = engine.assessColumns(t);
+  const rejected = a.rejected === undefined ? undefined : `placer: ${a.rejected}`;
+  const { reasons, fit } = a.columns;
+  const hosts = a.columns.n;
+  // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
+  let lastReasons = -1;
+  let lastFailure: HostFailure | undefined;
+  if (slots && bad.size === 0 && rejected === undefined) {
+    // the common case in a tight loop: known list, admitted pod
+    const { pass, score } = j;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i];
+      if (slot >= 0 && slot < hosts && reasons[slot] === 0) {
+        pass[i] = 1;
+        score[i] = Math.trunc(fit[slot] / 10);
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (j.pass[i]) continue;
+    if (bad.size > 0) {
+      const b = bad.get(names[i]);
+      if (b !== undefined) {
+        fail(i, `placer: ${b}`, false);
+        continue;
+      }
+    }
+    if (rejected !== undefined) {
+      fail(i, rejected, false);
+      continue;
+    }
+    const slot = slots ? slots[i] : engine.hostSlot(names[i]);
+    if (slot < 0 || slot >= hosts) {
+      fail(i, unknownHostMessage(names[i]), false);
+      continue;
+    }
+    const r = reasons[slot];
+    if (r === 0) {
+      j.pass[i] = 1;
+      j.score[i] = Math.trunc(fit[slot] / 10);
+      continue;
+    }
+    let f = lastFailure;
+    if (r !== lastReasons || (r & R_TAINT) !== 0) f = engine.hostFailure(a.cls, slot, r);
+    lastReasons = r;
+    lastFailure = f;
+    let message = prefixedFailure.get(f!);
+    if (message === undefined) prefixedFailure.set(f!, (message = `placer: ${f!.text}`));
+    fail(i, message, f!.grade === 'Unschedulable');
+  }
+  return j;
 }
 
 export interface ExtenderDeps {
@@ -129,45 +179,89 @@ async function jsonBody(c: Context, limit: number): Promise<unknown> {
   return parseJsonBody(await readBody(c, limit));
 }
 
+/** ExtenderArgs as read from the body: parsed whole, or — a known NodeNames list — only up to the list. */
+interface Received {
+  /** The parsed body (the general path). */
+  body?: unknown;
+  /** The known list's fast path: ExtenderArgs without NodeNames, its text, and the list. */
+  head?: { args: ExtenderArgs; text: string; list: NamesList };
+}
+
+async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache): Promise<Received> {
+  bodyKind(c, ['json', 'unspecified']);
+  const bytes = await readBody(c, limit);
+  const known = cache.match(bytes, utf8);
+  if (known) {
+    let head: unknown;
+    try {
+      head = JSON.parse(known.head);
+    } catch {
+      head = undefined;
+    }
+    // The fast path only where the general one would read the same: an object whose Pod is an
+    // object, no Nodes, and no other spelling of NodeNames.
+    if (isObj(head) && Object.keys(head).length > 0 && !Object.keys(head).some((k) => k.toLowerCase() === 'nodenames')) {
+      const pod = goField(head, 'Pod');
+      const nodes = goField(head, 'Nodes');
+      if (isObj(pod) && (nodes === null || nodes === undefined)) {
+        return { head: { args: { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} }, text: known.head, list: known.list } };
+      }
+    }
+  }
+  const body = parseJsonBody(bytes);
+  if (isObj(body)) {
+    const names = goField(body, 'NodeNames');
+    const nodes = goField(body, 'Nodes');
+    if ((nodes === null || nodes === undefined) && Array.isArray(names) && names.every((n) => typeof n === 'string')) cache.record(bytes, names);
+  }
+  return { body };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 const errorMessage = (err: unknown): string | undefined => (err instanceof InputError || err instanceof ArgsError ? err.message : undefined);
 
 export function extenderRoutes(deps: ExtenderDeps): Hono {
   const app = new Hono();
+  const namesCache = new NodeNamesCache();
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
 
   app.post('/filter', async (c) => {
-    const body = await jsonBody(c, deps.limits.extender);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache);
     const start = performance.now();
     const state = deps.state();
     let mode: 'Nodes' | 'NodeNames' | undefined;
     try {
-      const args = readArgs(body);
+      const args = received.head?.args ?? readArgs(received.body);
       mode = args.mode;
       const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
-      const t = state.podTemplate(args.pod, 'Pod');
-      const verdicts = judge(state, t, args.names, bad);
-      const failed: Record<string, string> = {};
-      const unresolvable: Record<string, string> = {};
-      const passed: number[] = [];
-      verdicts.forEach((v, i) => {
-        const n = args.names[i];
-        if (v.pass) passed.push(i);
-        else if (v.unresolvable !== undefined) unresolvable[n] = v.unresolvable;
-        else failed[n] = v.failed!;
-      });
-      const result = {
-        Nodes: args.mode === 'Nodes' ? { metadata: args.listMeta, items: passed.map((i) => args.nodes[i]) } : null,
-        NodeNames: args.mode === 'NodeNames' ? passed.map((i) => args.names[i]) : null,
-        FailedNodes: failed,
-        FailedAndUnresolvableNodes: unresolvable,
-        Error: '',
-      };
+      const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
+      const list = received.head?.list;
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad);
+      let passed = 0;
+      for (let i = 0; i < j.n; i++) passed += j.pass[i];
+      let response: Response;
+      if (list && list.distinct) response = c.body(filterNodeNamesBody(list, j), 200, JSON_TYPE);
+      else {
+        const failed: Record<string, string> = {};
+        const unresolvable: Record<string, string> = {};
+        j.failIdx.forEach((i, k) => ((j.failResolvable[k] ? failed : unresolvable)[args.names[i]] = j.failMsg[k]));
+        const pass: number[] = [];
+        for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
+        response = c.json({
+          Nodes: args.mode === 'Nodes' ? { metadata: args.listMeta, items: pass.map((i) => args.nodes[i]) } : null,
+          NodeNames: args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : null,
+          FailedNodes: failed,
+          FailedAndUnresolvableNodes: unresolvable,
+          Error: '',
+        });
+      }
       const seconds = (performance.now() - start) / 1000;
-      deps.metrics.attempt('extender', passed.length > 0 ? 'scheduled' : 'unschedulable', seconds);
+      deps.metrics.attempt('extender', passed > 0 ? 'scheduled' : 'unschedulable', seconds);
       timed('filter', start, true);
-      return c.json(result);
+      return response;
     } catch (err) {
       const message = errorMessage(err);
       if (message === undefined) throw err;
@@ -184,16 +278,18 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   });
 
   app.post('/prioritize', async (c) => {
-    const body = await jsonBody(c, deps.limits.extender);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache);
     const start = performance.now();
     const state = deps.state();
     try {
-      const args = readArgs(body);
+      const args = received.head?.args ?? readArgs(received.body);
       const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
-      const t = state.podTemplate(args.pod, 'Pod');
-      const list = judge(state, t, args.names, bad).map((v, i) => ({ Host: args.names[i], Score: v.score }));
+      const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
+      const list = received.head?.list;
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad);
+      const response = list ? c.body(prioritizeBody(list, j), 200, JSON_TYPE) : c.json(args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
       timed('prioritize', start, true);
-      return c.json(list);
+      return response;
     } catch (err) {
       timed('prioritize', start, false);
       // HostPriorityList has no error field: a non-200 is the only way to say it (kube-scheduler logs and ignores it)

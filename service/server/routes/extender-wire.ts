@@ -1,0 +1,245 @@
+// The extender's hot path on the wire: kube-scheduler (nodeCacheCapable: true) sends the same
+// `NodeNames` list, byte for byte, in every filter and prioritize call, after the pod. Parsing
+// and resolving 5,000 names per call, and writing a JSON object per host back, cost more than
+// placing the pod; this module does that work once per distinct list:
+//
+//   NodeNamesCache  recognizes a known list at the end of a request body by comparing bytes
+//                   (the body must end `,"NodeNames":[...]}`, exactly as Go's json.Marshal
+//                   writes ExtenderArgs), so only the part before it — the pod — is parsed;
+//   NamesList       the list with its host slots (re-resolved when the engine's hosts change)
+//                   and the names pre-encoded as JSON, so that answers are assembled by copying
+//                   bytes: NodeNames as runs of passing names, the prioritize list as a template
+//                   whose score digits are patched in.
+//
+// Anything unusual (another key order or spelling, whitespace before the list, Nodes mode, a
+// list seen for the first time) takes the general path in extender.ts, which gives the same
+// answers; tests compare the two.
+
+import type { Engine } from '../../../core-wasm/src/engine.js';
+
+/** The bytes `,"NodeNames":` before the list, as Go writes them. */
+const NAMES_KEY = Buffer.from(',"NodeNames":');
+const MAX_LISTS = 4;
+/** A list is pre-encoded from its second sighting (kube-scheduler repeats it; one-off lists do not pay). */
+const ENCODE_AFTER = 2;
+
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** The end of `body` without trailing JSON whitespace. */
+function trimmedEnd(body: Uint8Array): number {
+  let end = body.length;
+  while (end > 0 && isSpace(body[end - 1])) end--;
+  return end;
+}
+
+/** A NodeNames list as received, resolved to engine host slots, with its JSON encodings. */
+export class NamesList {
+  readonly names: readonly string[];
+  /** Host slot per name (−1: unknown to placer), valid while the engine's hostsEpoch is `epoch`. */
+  private slotCache: Int32Array;
+  private epoch = -1;
+  /** Every name once: the fast answers need no duplicate keys. */
+  readonly distinct: boolean;
+  /** `"n0","n1",…` and the byte offset of each name in it (start[n] = length + 1). */
+  readonly joined: Buffer;
+  readonly start: Int32Array;
+  /** Each name as a JSON string literal (for FailedNodes keys). */
+  readonly json: readonly string[];
+  /** `[{"Host":"n0","Score":0},…]` and the offset of each score digit. */
+  readonly prioritize: Buffer;
+  readonly digit: Int32Array;
+
+  constructor(names: readonly string[]) {
+    this.names = names;
+    const n = names.length;
+    this.slotCache = new Int32Array(n);
+    this.distinct = new Set(names).size === n;
+    const json = names.map((name) => JSON.stringify(name));
+    this.json = json;
+    this.joined = Buffer.from(json.join(','));
+    this.start = new Int32Array(n + 1);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      this.start[i] = at;
+      at += Buffer.byteLength(json[i]) + 1;
+    }
+    this.start[n] = at;
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(`{"Host":${json[i]},"Score":0}`);
+    this.prioritize = Buffer.from(`[${parts.join(',')}]`);
+    this.digit = new Int32Array(n);
+    let p = 1;
+    for (let i = 0; i < n; i++) {
+      p += 8 + Buffer.byteLength(json[i]) + 9; // {"Host": name ,"Score":
+      this.digit[i] = p;
+      p += 3; // digit } ,
+    }
+  }
+
+  /** Host slots of the names, resolved again whenever the engine's hosts changed. */
+  slots(engine: Engine): Int32Array {
+    if (this.epoch !== engine.hostsEpoch) {
+      for (let i = 0; i < this.names.length; i++) this.slotCache[i] = engine.hostSlot(this.names[i]);
+      this.epoch = engine.hostsEpoch;
+    }
+    return this.slotCache;
+  }
+}
+
+interface Entry {
+  /** The list's bytes: `[...]`. */
+  bytes: Buffer;
+  seen: number;
+  list: NamesList | null;
+}
+
+/** A request whose NodeNames list is a known one: the bytes before `,"NodeNames":`, and the list. */
+export interface KnownNames {
+  /** The body up to the list, closed with `}`: the other members of ExtenderArgs (the pod). */
+  head: string;
+  list: NamesList;
+}
+
+/** The few NodeNames lists the extender sees again and again (most recent first). */
+export class NodeNamesCache {
+  private entries: Entry[] = [];
+
+  /**
+   * When `body` ends with a known, pre-encoded list as its last member (`,"NodeNames":[...]}`),
+   * that list and the text before it. null otherwise (the caller takes the general path).
+   */
+  match(body: Uint8Array, utf8: (bytes: Uint8Array) => string): KnownNames | null {
+    const end = trimmedEnd(body);
+    if (end < 2 || body[end - 1] !== 0x7d /* } */ || body[end - 2] !== 0x5d /* ] */) return null;
+    for (let k = 0; k < this.entries.length; k++) {
+      const e = this.entries[k];
+      if (!e.list) continue;
+      const from = end - 1 - e.bytes.length;
+      const keyAt = from - NAMES_KEY.length;
+      if (keyAt < 1) continue;
+      if (Buffer.compare(e.bytes, body.subarray(from, end - 1)) !== 0) continue;
+      if (Buffer.compare(NAMES_KEY, body.subarray(keyAt, from)) !== 0) continue;
+      if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
+      return { head: `${utf8(body.subarray(0, keyAt))}}`, list: e.list };
+    }
+    return null;
+  }
+
+  /**
+   * After the general path parsed `body` to `names`: remember the list's bytes when they are the
+   * body's last member, and pre-encode it once it was seen ENCODE_AFTER times.
+   */
+  record(body: Uint8Array, names: readonly string[]): void {
+    const end = trimmedEnd(body);
+    if (end < 2 || body[end - 1] !== 0x7d || body[end - 2] !== 0x5d) return;
+    const keyAt = Buffer.from(body.buffer, body.byteOffset, end).lastIndexOf(NAMES_KEY);
+    if (keyAt < 1) return;
+    const bytes = body.subarray(keyAt + NAMES_KEY.length, end - 1);
+    let e = this.entries.find((x) => Buffer.compare(x.bytes, bytes) === 0);
+    if (!e) {
+      e = { bytes: Buffer.from(bytes), seen: 0, list: null };
+      this.entries.unshift(e);
+      if (this.entries.length > MAX_LISTS) this.entries.pop();
+    }
+    e.seen++;
+    if (e.list || e.seen < ENCODE_AFTER) return;
+    // The list is what those bytes decode to (not necessarily `names`: the body may hold another
+    // NodeNames member, in which case the fast path will not match it anyway).
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(e.bytes.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(decoded) || decoded.length !== names.length || !decoded.every((v, i) => v === names[i])) return;
+    e.list = new NamesList(decoded as string[]);
+  }
+}
+
+/** Filter answers for one pod over a list, in list order. */
+export interface Judged {
+  n: number;
+  /** 1 where the node passes. */
+  pass: Uint8Array;
+  /** Prioritize score 0..10 (0 for failing nodes). */
+  score: Uint8Array;
+  /** Failing nodes, in list order: index, message, and whether preemption could help. */
+  failIdx: number[];
+  failMsg: string[];
+  failResolvable: boolean[];
+}
+
+export function judged(n: number): Judged {
+  return { n, pass: new Uint8Array(n), score: new Uint8Array(n), failIdx: [], failMsg: [], failResolvable: [] };
+}
+
+const FILTER_HEAD = Buffer.from('{"Nodes":null,"NodeNames":[');
+
+/** Failure messages as JSON strings: a handful of distinct ones repeat for many hosts. */
+const messageJson = new Map<string, string>();
+function jsonMessage(m: string): string {
+  let e = messageJson.get(m);
+  if (e === undefined) {
+    if (messageJson.size >= 4096) messageJson.clear();
+    messageJson.set(m, (e = JSON.stringify(m)));
+  }
+  return e;
+}
+
+/** ExtenderFilterResult in NodeNames mode, assembled from the list's encodings (list.distinct). */
+export function filterNodeNamesBody(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
+  const { joined, start } = list;
+  const failed: string[] = [];
+  const unresolvable: string[] = [];
+  for (let k = 0; k < j.failIdx.length; k++) {
+    const member = `${list.json[j.failIdx[k]]}:${jsonMessage(j.failMsg[k])}`;
+    (j.failResolvable[k] ? failed : unresolvable).push(member);
+  }
+  const tail = Buffer.from(`],"FailedNodes":{${failed.join(',')}},"FailedAndUnresolvableNodes":{${unresolvable.join(',')}},"Error":""}`);
+  // Passing names are the runs between failing indices (every index passes or fails): each run
+  // is one contiguous copy out of `joined`.
+  const out = Buffer.allocUnsafe(FILTER_HEAD.length + joined.length + tail.length);
+  let at = FILTER_HEAD.copy(out, 0);
+  let from = 0;
+  const run = (to: number) => {
+    if (to > from) {
+      if (at > FILTER_HEAD.length) out[at++] = 0x2c; // ,
+      at += joined.copy(out, at, start[from], start[to] - 1);
+    }
+  };
+  for (const i of j.failIdx) {
+    run(i);
+    from = i + 1;
+  }
+  run(j.n);
+  at += tail.copy(out, at);
+  return out.subarray(0, at);
+}
+
+/** HostPriorityList for the list: the template with every score digit patched in ("10" shifts the rest). */
+export function prioritizeBody(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
+  const { prioritize: tpl, digit } = list;
+  const n = j.n;
+  let tens = 0;
+  for (let i = 0; i < n; i++) if (j.score[i] >= 10) tens++;
+  const out = Buffer.allocUnsafe(tpl.length + tens);
+  if (tens === 0) {
+    tpl.copy(out, 0);
+    for (let i = 0; i < n; i++) out[digit[i]] = 0x30 + j.score[i];
+    return out;
+  }
+  let src = 0;
+  let dst = 0;
+  for (let i = 0; i < n; i++) {
+    const s = j.score[i];
+    const p = digit[i];
+    dst += tpl.copy(out, dst, src, p);
+    src = p + 1;
+    if (s >= 10) {
+      out[dst++] = 0x31;
+      out[dst++] = 0x30;
+    } else out[dst++] = 0x30 + s;
+  }
+  tpl.copy(out, dst, src);
+  return out;
+}

@@ -1,0 +1,151 @@
+// The extender's fast path (service/server/routes/extender-wire.ts): from the second time a
+// NodeNames list is seen, requests ending with it are answered without parsing it, and answers
+// are assembled from pre-encoded bytes. Every answer must equal the general path's: the same
+// request with NodeNames first (which never takes the fast path), and the first sighting.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixture, harness, type Harness, type Obj } from './harness.js';
+
+const NODE = (name: string, cpu: string, memory: string, extra: Obj = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+  spec: extra.spec ?? {},
+  status: { allocatable: { cpu, memory, pods: '110' } },
+});
+
+function pod(name: string, cpu: string, memory: string, extra: { namespace?: string; uid?: string; priorityClassName?: string; priority?: number } = {}): Obj {
+  return {
+    metadata: { name, namespace: extra.namespace ?? 'apps', uid: extra.uid ?? `uid-${name}`, labels: { app: name } },
+    spec: {
+      containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory } } }],
+      ...(extra.priorityClassName !== undefined && { priorityClassName: extra.priorityClassName }),
+      ...(extra.priority !== undefined && { priority: extra.priority }),
+    },
+    status: { phase: 'Pending' },
+  };
+}
+
+/** Go's json.Marshal order (the fast path's) and NodeNames first (always the general path). */
+const goOrder = (p: Obj, names: unknown) => JSON.stringify({ Pod: p, Nodes: null, NodeNames: names });
+const namesFirst = (p: Obj, names: unknown) => JSON.stringify({ NodeNames: names, Pod: p, Nodes: null });
+
+describe('extender: the known-list fast path answers what the general path answers', () => {
+  let h: Harness;
+  const names: string[] = [];
+  beforeEach(async () => {
+    h = await harness();
+    const nodes: Obj[] = [];
+    for (let i = 0; i < 40; i++) {
+      const name = `esx-${String(i).padStart(3, '0')}`;
+      names.push(name);
+      // a mix: big, small, tainted, cordoned; esx-007 exactly fits a 2-cpu/4Gi pod (MostAllocated: 10)
+      if (i === 7) nodes.push(NODE(name, '2', '4Gi'));
+      else if (i % 9 === 4) nodes.push(NODE(name, '64', '512Gi', { spec: { taints: [{ key: 'maint', value: 'yes', effect: 'NoSchedule' }] } }));
+      else if (i % 13 === 5) nodes.push(NODE(name, '64', '512Gi', { spec: { unschedulable: true } }));
+      else nodes.push(NODE(name, i % 3 === 0 ? '4' : '64', i % 3 === 0 ? '8Gi' : '512Gi'));
+    }
+    const running = [0, 1, 2, 3].map((k) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `run-${k}`, namespace: 'other', uid: `uid-run-${k}` },
+      spec: { nodeName: names[k * 3], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3', memory: '1Gi' } } }] },
+    }));
+    const policy = { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'pack', namespace: 'packed' }, spec: { placement: { strategy: 'MostAllocated' } } };
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tiny', namespace: 'capped' }, spec: { hard: { 'requests.cpu': '1' } } };
+    const r = await h.json('POST', '/v1/apply', [...nodes, ...running, policy, quota]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  });
+  afterEach(() => {
+    h.close();
+    names.length = 0;
+  });
+
+  /** Send the request three times in Go's order (the 3rd takes the fast path) and once NodeNames first. */
+  async function same(verb: 'filter' | 'prioritize', p: Obj, list: unknown, trailer = ''): Promise<unknown> {
+    const general = await h.json('POST', `/scheduler/${verb}`, namesFirst(p, list), { 'content-type': 'application/json' });
+    expect(general.status).toBe(200);
+    for (let k = 0; k < 3; k++) {
+      const r = await h.json('POST', `/scheduler/${verb}`, goOrder(p, list) + trailer, { 'content-type': 'application/json' });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual(general.body);
+      if (verb === 'filter') expect(Object.keys(r.body as Obj)).toEqual(['Nodes', 'NodeNames', 'FailedNodes', 'FailedAndUnresolvableNodes', 'Error']);
+    }
+    return general.body;
+  }
+
+  it('feasible, full, tainted and cordoned hosts; failures keep their grade', async () => {
+    const f = (await same('filter', pod('web-1', '2', '4Gi'), names)) as Obj;
+    expect((f.NodeNames as string[]).length).toBeGreaterThan(20);
+    expect(Object.keys(f.FailedNodes as Obj).length).toBeGreaterThan(0); // the 4-cpu hosts holding 3 cpu
+    expect(Object.values(f.FailedAndUnresolvableNodes as Obj)).toContain('placer: host(s) had untolerated taint {maint: yes}');
+    expect(Object.values(f.FailedAndUnresolvableNodes as Obj)).toContain('placer: host(s) were unschedulable');
+    const p = (await same('prioritize', pod('web-1', '2', '4Gi'), names)) as Obj[];
+    expect(p.map((e) => e.Host)).toEqual(names);
+  });
+
+  it('score 10 (a host the pod fills exactly, MostAllocated) shifts the rest of the list correctly', async () => {
+    const p = (await same('prioritize', pod('db-1', '2', '4Gi', { namespace: 'packed' }), names)) as Obj[];
+    expect(p.find((e) => e.Host === 'esx-007')!.Score).toBe(10);
+    expect(p.filter((e) => e.Score === 10)).toHaveLength(1);
+    await same('filter', pod('db-1', '2', '4Gi', { namespace: 'packed' }), names);
+  });
+
+  it('unknown hosts, names that need escaping, a shorter list in another order', async () => {
+    const odd = ['esx-003', 'nope', 'quote"d', 'ümlaut-\u2028', ...names.slice(10, 20).reverse()];
+    await same('filter', pod('web-2', '500m', '1Gi'), odd);
+    await same('prioritize', pod('web-2', '500m', '1Gi'), odd);
+  });
+
+  it('a list with duplicate names', async () => {
+    const dup = [...names.slice(0, 5), ...names.slice(0, 5), 'nope', 'nope'];
+    await same('filter', pod('web-3', '500m', '1Gi'), dup);
+    await same('prioritize', pod('web-3', '500m', '1Gi'), dup);
+  });
+
+  it('a pod rejected at admission (quota) and a pod placer already bound', async () => {
+    await same('filter', pod('big', '2', '1Gi', { namespace: 'capped' }), names);
+    await same('prioritize', pod('big', '2', '1Gi', { namespace: 'capped' }), names);
+    const bound = pod('held-1', '1', '1Gi');
+    await h.json('POST', '/scheduler/filter', goOrder(bound, names), { 'content-type': 'application/json' });
+    const b = await h.json('POST', '/scheduler/bind', { PodName: 'held-1', PodNamespace: 'apps', PodUID: 'uid-held-1', Node: 'esx-001' });
+    expect(b.body).toEqual({ Error: '' });
+    const f = (await same('filter', bound, names)) as Obj;
+    expect(f.NodeNames).toEqual(['esx-001']);
+    await same('prioritize', bound, names);
+  });
+
+  it('trailing whitespace after the body; the answers follow state changes between calls', async () => {
+    await same('filter', pod('web-4', '1', '1Gi'), names, '\n');
+    const before = (await same('prioritize', pod('web-4', '1', '1Gi'), names)) as Obj[];
+    // fill esx-001 and cordon esx-002: the next answers must see it
+    await h.json('POST', '/v1/apply', [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler', namespace: 'other', uid: 'uid-filler' }, spec: { nodeName: 'esx-001', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '60', memory: '1Gi' } } }] } },
+      NODE('esx-002', '64', '512Gi', { spec: { unschedulable: true } }),
+    ]);
+    const f = (await same('filter', pod('web-4', '1', '1Gi'), names)) as Obj;
+    expect(f.NodeNames).not.toContain('esx-002');
+    const after = (await same('prioritize', pod('web-4', '1', '1Gi'), names)) as Obj[];
+    expect(after).not.toEqual(before);
+  });
+
+  it('a known list after Nodes, or next to another spelling of NodeNames, is read by the general path', async () => {
+    const p = pod('web-5', '1', '1Gi');
+    await same('filter', p, names); // the list is known now
+    const nodes = { metadata: {}, items: [fixture<{ items: Obj[] }>('nodes.json').items[0]] };
+    const withNodes = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"Nodes":${JSON.stringify(nodes)},"NodeNames":${JSON.stringify(names)}}`, { 'content-type': 'application/json' });
+    expect(withNodes.body.NodeNames).toBeNull();
+    expect(((withNodes.body.Nodes as Obj).items as Obj[]).length).toBe(1);
+    const twice = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`, { 'content-type': 'application/json' });
+    const general = await h.json('POST', '/scheduler/filter', JSON.parse(`{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`));
+    expect(twice.body).toEqual(general.body);
+  });
+
+  it('a pod whose PriorityClass appears later is read again (its priority no longer defaults to 0)', async () => {
+    const p = pod('prio-1', '1', '1Gi', { priorityClassName: 'later' });
+    await same('filter', p, names);
+    await h.json('POST', '/v1/apply', [{ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'later' }, value: 1000 }]);
+    await same('filter', p, names);
+    await same('prioritize', p, names);
+  });
+});
