@@ -13,6 +13,7 @@ export interface Server {
   url: string;
   proc: ChildProcess;
   stdout: () => string;
+  stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -25,8 +26,9 @@ export function tempDir(): string {
   return d;
 }
 
-export async function start(dataDir: string, args: string[] = []): Promise<Server> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+/** Start `placer serve` on a free port with the given arguments on 127.0.0.1; resolves with its URL once `ready` shows on stdout. */
+export async function spawnServe(args: string[], ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/): Promise<Server> {
+  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,7 +46,7 @@ export async function start(dataDir: string, args: string[] = []): Promise<Serve
     const timer = setTimeout(() => reject(new Error(`placer serve did not start in 30 s:\n${out}\n${err}`)), 30_000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -55,7 +57,12 @@ export async function start(dataDir: string, args: string[] = []): Promise<Serve
       reject(new Error(`placer serve exited (${code}) before serving:\n${out}\n${err}`));
     });
   });
-  return { url, proc, stdout: () => out, exited };
+  return { url, proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** A standalone server over `dataDir`. */
+export function start(dataDir: string, args: string[] = []): Promise<Server> {
+  return spawnServe(['--data-dir', dataDir, '--log-level', 'warn', ...args]);
 }
 
 /** Kill every server still running (afterEach). */

@@ -1,26 +1,17 @@
 // A real `placer serve` process in Kubernetes mode, pointed at a fake API server through a
 // kubeconfig file the test wrote (as test/e2e/serve.test.ts starts standalone servers).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killAll, type Server, spawnServe } from '../e2e/server.js';
 import type { FakeApiServer } from './fake-apiserver.js';
 
 export type Obj = Record<string, unknown>;
 
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'placer.js');
+/** A replica is a server process like any other (test/e2e/server.ts starts both). */
+export type Replica = Server;
 
-export interface Replica {
-  url: string;
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 /** Write the fake's kubeconfig to a temp file. */
@@ -33,43 +24,12 @@ export function kubeconfigFor(f: FakeApiServer): string {
 }
 
 /** Start `placer serve --kubeconfig`; resolves once it serves (that is, after its first lists). */
-export async function startReplica(kubeconfig: string, args: string[] = []): Promise<Replica> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--kubeconfig', kubeconfig, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => {
-      running.delete(proc);
-      resolve({ code, signal });
-    }),
-  );
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`placer serve did not start in 30 s:\n${out}\n${err}`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /placer serving on (http:\/\/127\.0\.0\.1:\d+) \(Kubernetes mode\)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`placer serve exited (${code}) before serving:\n${out}\n${err}`));
-    });
-  });
-  return { url, proc, stdout: () => out, stderr: () => err, exited };
+export function startReplica(kubeconfig: string, args: string[] = []): Promise<Replica> {
+  return spawnServe(['--kubeconfig', kubeconfig, '--log-level', 'info', ...args], /placer serving on (http:\/\/127\.0\.0\.1:\d+) \(Kubernetes mode\)/);
 }
 
 /** SIGKILL every replica still running (afterEach). */
-export function killAll(): void {
-  for (const p of running) p.kill('SIGKILL');
-}
+export { killAll };
 
 export function removeTempDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
