@@ -174,10 +174,20 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
       'vm-2': { used: { cpu: '1', memory: '2Gi', pods: '1' }, unschedulable: false, workloads: 1 },
     });
 
+    // its class deleted, then a vMotion back to vm-1: it keeps its last size and the usage follows it
+    f.remove('VirtualMachineClass', 'vms', 'best-effort-small');
+    await until(async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachineClass', type: 'DELETED' })) >= 1, 5000, 'class deletion seen');
+    f.modify('VirtualMachine', 'vms', 'db', (o) => ((o.status as Obj).nodeName = 'vm-1'));
+    await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-1', 5000, 'VM without a class moved');
+    expect(await hosts(r, 'vm-')).toEqual({
+      'vm-1': { used: { cpu: '1', memory: '2Gi', pods: '1' }, unschedulable: false, workloads: 1 },
+      'vm-2': { used: {}, unschedulable: false, workloads: 0 },
+    });
+
     // deleted: everything is free again
     f.remove('VirtualMachine', 'vms', 'db');
     await until(async () => Object.keys(await placements(r, 'vms')).length === 0, 5000, 'VM deletion mirrored');
-    expect((await hosts(r, 'vm-'))['vm-2'].used).toEqual({});
+    expect((await hosts(r, 'vm-'))['vm-1'].used).toEqual({});
     const f2 = await filter(r, p, ['vm-1', 'vm-2']);
     expect(f2.passed).toEqual(['vm-1', 'vm-2']);
   });
