@@ -53,15 +53,21 @@ export function allowedDisruptions(
  * ones before it). Uncovered moves go in the first wave (or the current one, ordered).
  */
 export function paceWaves(covers: readonly (readonly number[])[], allowed: readonly number[], names: readonly string[], ordered = false): PacedMove[] {
-  // used[p][w-1]: disruptions of budget p spent in wave w
+  // used[p][w-1]: disruptions of budget p spent in wave w; open[p]: budget p's first wave with
+  // room (every wave before it is full for p), so a long run under one budget stays linear
   const used: number[][] = allowed.map(() => []);
+  const open: number[] = allowed.map(() => 1);
   let floor = 1;
   return covers.map((pdbs) => {
     const blocked = pdbs.find((p) => allowed[p] <= 0);
     if (blocked !== undefined) return { wave: 0, blockedBy: names[blocked] };
     let w = ordered ? floor : 1;
+    for (const p of pdbs) w = Math.max(w, open[p]);
     while (pdbs.some((p) => (used[p][w - 1] ?? 0) >= allowed[p])) w++;
-    for (const p of pdbs) used[p][w - 1] = (used[p][w - 1] ?? 0) + 1;
+    for (const p of pdbs) {
+      used[p][w - 1] = (used[p][w - 1] ?? 0) + 1;
+      while ((used[p][open[p] - 1] ?? 0) >= allowed[p]) open[p]++;
+    }
     if (ordered) floor = w;
     return { wave: w };
   });
