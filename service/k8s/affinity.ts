@@ -4,6 +4,7 @@
 
 import type { NodeSelectorRequirement, NodeSelectorTerm, PreferredSchedulingTerm, SelectorOperator } from '../model/types.js';
 import type { Field } from './fields.js';
+import { checkSetOperatorValues } from './labels.js';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
 
@@ -18,22 +19,12 @@ function readExpression(f: Field): NodeSelectorRequirement {
   const operator = readOperator(f.at('operator'));
   const valuesField = f.at('values');
   const values = valuesField.stringList();
-  switch (operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) valuesField.required("must be specified when `operator` is 'In' or 'NotIn'");
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) valuesField.fail("Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-      break;
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1) valuesField.required("must be specified single value when `operator` is 'Lt' or 'Gt'");
-      if (!/^[+-]?[0-9]+$/.test(values[0]!) || !fitsInt64(values[0]!)) {
-        valuesField.items()[0]!.invalid("for 'Gt', 'Lt' operators, the value must be an integer");
-      }
-      break;
+  if (!checkSetOperatorValues(operator, values, valuesField)) {
+    // Gt, Lt
+    if (values.length !== 1) valuesField.required("must be specified single value when `operator` is 'Lt' or 'Gt'");
+    if (!/^[+-]?[0-9]+$/.test(values[0]!) || !fitsInt64(values[0]!)) {
+      valuesField.items()[0]!.invalid("for 'Gt', 'Lt' operators, the value must be an integer");
+    }
   }
   return { key, operator, values };
 }

@@ -116,18 +116,7 @@ export function readLabelSelector(f: Field): LabelSelector | null {
       const op = opField.optString() ?? '';
       const valuesField = e.at('values');
       const values = valuesField.stringList();
-      switch (op) {
-        case 'In':
-        case 'NotIn':
-          if (values.length === 0) valuesField.required("must be specified when `operator` is 'In' or 'NotIn'");
-          break;
-        case 'Exists':
-        case 'DoesNotExist':
-          if (values.length > 0) valuesField.fail("Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-          break;
-        default:
-          opField.invalid('not a valid selector operator', op);
-      }
+      if (!checkSetOperatorValues(op, values, valuesField)) opField.invalid('not a valid selector operator', op);
       checkLabelKey(keyField, key);
       valuesField.items().forEach((vf, i) => {
         const [msg] = labelValueErrors(values[i]!);
@@ -216,6 +205,26 @@ function parseRequirement(r: string, whole: string): NodeSelectorRequirement {
   }
   if (/\s/.test(r)) fail("expected 'key', '!key', 'key=value', 'key!=value', 'key in (a,b)' or 'key notin (a,b)'");
   return { key: key(r), operator: 'Exists', values: [] };
+}
+
+/**
+ * The values rule of the set operators, the same for label selectors and node selector
+ * requirements in the API server's validation: In and NotIn need values, Exists and DoesNotExist
+ * forbid them. false for any other operator (the caller's to judge).
+ */
+export function checkSetOperatorValues(op: string, values: readonly string[], valuesField: Field): boolean {
+  switch (op) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) valuesField.required("must be specified when `operator` is 'In' or 'NotIn'");
+      return true;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) valuesField.fail("Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** One node-selector requirement against a host's labels: In, NotIn, Exists, DoesNotExist, Gt, Lt (int64, like strconv.ParseInt). */
