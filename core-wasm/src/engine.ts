@@ -8,7 +8,6 @@ import { requirementMatches } from '../../service/k8s/labels.js';
 import { formatAmount } from '../../service/k8s/quantity.js';
 import type {
   HostObj,
-  LabelSelector,
   NamespaceObj,
   PodDisruptionBudgetObj,
   NamespacePolicyObj,
@@ -63,9 +62,9 @@ import {
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
 import { type MovePlan, type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance, revertMoves } from './moves.js';
-import { allowedDisruptions, paceWaves, pdbCovers } from './pacing.js';
+import { allowedDisruptions, desiredHealthy, paceWaves, pdbCovers, pdbSelects } from './disruption.js';
 import { ReferenceBackend } from './reference-backend.js';
-import { type OwnTerms, type Subject, TopologyRegistry, selectorMatches } from './topology-front.js';
+import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
 import { WasmBackend } from './wasm-backend.js';
 
@@ -243,7 +242,7 @@ export interface MoveReport {
   instance: number;
   from: string;
   to: string;
-  /** Eviction wave under the PodDisruptionBudgets (pacing.ts): 1-based, 0 when a budget blocks it. */
+  /** Eviction wave under the PodDisruptionBudgets (disruption.ts): 1-based, 0 when a budget blocks it. */
   wave: number;
   /** The budget that allows no disruption of this pod. */
   blockedBy?: string;
@@ -1202,14 +1201,14 @@ export class Engine {
     return report;
   }
 
-  /** Set each move's eviction wave under the PodDisruptionBudgets (pacing.ts); `ordered` for a sequence. */
+  /** Set each move's eviction wave under the PodDisruptionBudgets (disruption.ts); `ordered` for a sequence. */
   private pace(moves: MoveReport[], ordered: boolean): MoveReport[] {
     if (this.pdbs.length === 0 || moves.length === 0) return moves;
     const residents = this.residents;
     const placed = (function* () {
       for (const list of residents.values()) yield* list;
     })();
-    const allowed = allowedDisruptions(this.pdbs, placed, desiredHealthy);
+    const allowed = allowedDisruptions(this.pdbs, placed);
     const covers = moves.map((m) => this.pdbs.flatMap((pdb, i) => (pdbCovers(pdb, m.template) ? [i] : [])));
     paceWaves(covers, allowed, this.pdbs.map((p) => p.name), ordered).forEach((w, i) => {
       moves[i].wave = w.wave;
@@ -1771,25 +1770,4 @@ function quotaRequested(c: ClassSpec, e: QuotaEntrySpec): bigint {
     case QuotaSource.VMCount:
       return 1n;
   }
-}
-
-/** A PodDisruptionBudget selects nothing with a null or empty selector (kube-scheduler's preemption). */
-function pdbSelects(pdb: PodDisruptionBudgetObj, labels: ReadonlyMap<string, string>): boolean {
-  if (!pdb.selector || isEmptySelector(pdb.selector)) return false;
-  return selectorMatches(pdb.selector, labels);
-}
-
-function isEmptySelector(s: LabelSelector): boolean {
-  return s.matchLabels.size === 0 && s.matchExpressions.length === 0;
-}
-
-/**
- * The disruption controller's desired healthy count: minAvailable (an integer, or a percentage of
- * the expected workloads rounded up), or expected − maxUnavailable (rounded up); neither: 0.
- */
-export function desiredHealthy(pdb: PodDisruptionBudgetObj, expected: number): number {
-  const scaled = (v: number | string) => (typeof v === 'number' ? v : Math.ceil((Number(v.slice(0, -1)) * expected) / 100));
-  if (pdb.minAvailable !== undefined) return scaled(pdb.minAvailable);
-  if (pdb.maxUnavailable !== undefined) return Math.max(0, expected - scaled(pdb.maxUnavailable));
-  return 0;
 }

@@ -6,8 +6,8 @@
 //
 // Allowed disruptions: `status.disruptionsAllowed` when the object carries a status (the
 // disruption controller's own count); otherwise from the spec against the workloads placer holds
-// that match the selector: maxUnavailable, or (matching − minAvailable). Percentages round up, as
-// the disruption controller rounds them.
+// that match the selector, as the controller computes it (matching − desired healthy; percentages
+// round up). Selection and allowances are core-wasm/src/disruption.ts's, shared with the engine.
 
 import { Field } from '../k8s/fields.js';
 import type { Manifest } from '../k8s/load.js';
@@ -63,35 +63,4 @@ export function readPdb(m: Manifest): PdbObj {
     ...(allowed.isSet && { disruptionsAllowed: allowed.optInt(0)! }),
     source: m.source,
   };
-}
-
-/** kube-scheduler's preemption: a nil or empty selector matches nothing; otherwise LabelSelector semantics. */
-export function pdbMatches(p: PodDisruptionBudgetObj, labels: ReadonlyMap<string, string>): boolean {
-  const sel = p.selector;
-  if (!sel || (sel.matchLabels.size === 0 && sel.matchExpressions.length === 0)) return false;
-  for (const [k, v] of sel.matchLabels) if (labels.get(k) !== v) return false;
-  for (const r of sel.matchExpressions) {
-    const has = labels.has(r.key);
-    const v = labels.get(r.key);
-    const ok =
-      r.operator === 'In' ? has && r.values.includes(v!)
-      : r.operator === 'NotIn' ? !has || !r.values.includes(v!)
-      : r.operator === 'Exists' ? has
-      : !has;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-const percentOf = (p: string, n: number): number => Math.ceil((Number(p.slice(0, -1)) * n) / 100);
-
-/** Disruptions the budget allows now, given how many held workloads match it. */
-export function allowedDisruptions(p: PdbObj, matching: number): number {
-  if (p.disruptionsAllowed !== undefined) return p.disruptionsAllowed;
-  if (p.maxUnavailable !== undefined) return typeof p.maxUnavailable === 'number' ? p.maxUnavailable : percentOf(p.maxUnavailable, matching);
-  if (p.minAvailable !== undefined) {
-    const min = typeof p.minAvailable === 'number' ? p.minAvailable : percentOf(p.minAvailable, matching);
-    return Math.max(0, matching - min);
-  }
-  return matching; // neither set: the API server rejects that; treat it as no budget
 }

@@ -11,6 +11,7 @@
 // as the CLI, then every placement bound back, one shape (template) at a time.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { disruptionsAllowed, pdbSelects } from '../../core-wasm/src/disruption.js';
 import { Engine, type Assessment, type BackendName, type EvictionReport, type Explanation, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, resolveVirtualMachine, type Manifest } from '../k8s/index.js';
@@ -35,7 +36,7 @@ import type {
 } from '../model/types.js';
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
-import { allowedDisruptions, isPdb, pdbMatches, readPdb, type PdbObj } from './pdb.js';
+import { isPdb, readPdb, type PdbObj } from './pdb.js';
 import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
@@ -712,9 +713,9 @@ export class PlacerState {
       if (ns === undefined || labels === undefined) continue;
       let violates = false;
       for (const p of pdbs) {
-        if (p.namespace !== ns || !pdbMatches(p, labels)) continue;
+        if (p.namespace !== ns || !pdbSelects(p, labels)) continue;
         if (name !== undefined && p.disruptedPods.includes(name)) continue; // already being disrupted: not counted again
-        if (!allowed.has(p)) allowed.set(p, allowedDisruptions(p, this.matchingHeld(p)));
+        if (!allowed.has(p)) allowed.set(p, disruptionsAllowed(p, this.matchingHeld(p)));
         const left = allowed.get(p)! - 1;
         allowed.set(p, left);
         if (left < 0) violates = true;
@@ -732,7 +733,7 @@ export class PlacerState {
 
   private matchingHeld(p: PdbObj): number {
     let n = 0;
-    for (const h of this.held.values()) if (h.namespace === p.namespace && pdbMatches(p, this.labelsOf(h))) n++;
+    for (const h of this.held.values()) if (h.namespace === p.namespace && pdbSelects(p, this.labelsOf(h))) n++;
     return n;
   }
 
