@@ -4,7 +4,7 @@
 
 import type { Engine, PlanReport, RebalanceReport } from '../core-wasm/src/engine.js';
 import { type MoveDoc, type NamespaceUsageDoc, PLAN_API_VERSION, type PlanDoc, type PlanKind } from './api-types.js';
-import { formatAmount } from './k8s/quantity.js';
+import { formatAmounts } from './k8s/quantity.js';
 
 // The document types live in api-types.ts (shared with the web console).
 export { PLAN_API_VERSION };
@@ -12,8 +12,6 @@ export type { MoveDoc, NamespaceUsageDoc, PlanDoc, PlanKind, StuckDoc } from './
 
 /** A namespace's usage for a NamespaceMovePlan. */
 export function namespaceUsageDoc(engine: Engine, namespace: string, report: PlanReport): NamespaceUsageDoc {
-  const amounts = (m: ReadonlyMap<string, bigint>, skipZero = false): Record<string, string> =>
-    Object.fromEntries([...m].filter(([, v]) => !skipZero || v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
   const u = engine.namespaceUsage().find((n) => n.namespace === namespace);
   const before = new Map<string, number>();
   for (const p of engine.placementsIn(namespace)) before.set(p.host, (before.get(p.host) ?? 0) + 1);
@@ -32,9 +30,9 @@ export function namespaceUsageDoc(engine: Engine, namespace: string, report: Pla
   }
   const count = (m: Map<string, number>) => [...m.values()].filter((n) => n > 0).length;
   return {
-    used: u ? amounts(u.used, true) : {},
-    reservation: u ? amounts(u.reservation) : {},
-    quotas: (u?.quotas ?? []).map((q) => ({ name: q.name, hard: amounts(q.hard), used: amounts(q.used) })),
+    used: u ? formatAmounts(u.used, true) : {},
+    reservation: u ? formatAmounts(u.reservation) : {},
+    quotas: (u?.quotas ?? []).map((q) => ({ name: q.name, hard: formatAmounts(q.hard), used: formatAmounts(q.used) })),
     hosts: { before: count(before), after: count(after) },
   };
 }

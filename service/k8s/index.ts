@@ -20,6 +20,7 @@ export {
   value,
   formatQuantity,
   formatAmount,
+  formatAmounts,
   quantityString,
   resourceAmount,
   QuantityError,

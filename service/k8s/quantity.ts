@@ -276,6 +276,11 @@ export function formatAmount(resourceName: string, amount: bigint): string {
   return formatQuantity(amount, 'unit', isByteResource(resourceName) ? 'BinarySI' : 'DecimalSI');
 }
 
+/** A resource → amount map as canonical strings (formatAmount), zero amounts left out with `skipZero`. */
+export function formatAmounts(m: ReadonlyMap<string, bigint>, skipZero = false): Record<string, string> {
+  return Object.fromEntries([...m].filter(([, v]) => !skipZero || v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
+}
+
 function isByteResource(name: string): boolean {
   const base = name.startsWith('requests.') || name.startsWith('limits.') ? name.slice(name.indexOf('.') + 1) : name;
   return base === 'memory' || base === 'ephemeral-storage' || base === 'storage' || base.startsWith('hugepages-');

@@ -5,7 +5,7 @@
 
 import { Hono } from 'hono';
 import type { ExplanationList, HostDetail, PendingList } from '../../api-types.js';
-import { formatAmount } from '../../k8s/index.js';
+import { formatAmounts } from '../../k8s/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
 import type { PlacerState } from '../state.js';
@@ -17,9 +17,6 @@ export interface InspectDeps {
   limits: BodyLimits;
   apiVersion: string;
 }
-
-const amounts = (m: ReadonlyMap<string, bigint>): Record<string, string> =>
-  Object.fromEntries([...m].filter(([, v]) => v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
 
 export function inspectRoutes(deps: InspectDeps): Hono {
   const app = new Hono();
@@ -42,8 +39,8 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       unschedulable: obj.unschedulable,
       labels: Object.fromEntries(obj.labels),
       taints: obj.taints.map((t) => ({ key: t.key, ...(t.value !== '' && { value: t.value }), effect: t.effect })),
-      allocatable: amounts(usage.allocatable),
-      used: amounts(usage.used),
+      allocatable: formatAmounts(usage.allocatable, true),
+      used: formatAmounts(usage.used, true),
       utilization,
       workloads: state.heldOn(name),
       namespaces,

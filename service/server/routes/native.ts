@@ -5,7 +5,7 @@
 import { type Context, Hono } from 'hono';
 import type { NamespaceList } from '../../api-types.js';
 import { parseSelectorString, requirementMatches } from '../../k8s/labels.js';
-import { formatAmount, parseText, type Manifest } from '../../k8s/index.js';
+import { formatAmounts, parseText, type Manifest } from '../../k8s/index.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
@@ -41,9 +41,6 @@ export interface NativeDeps {
 function percent(used: bigint, alloc: bigint): number {
   return alloc === 0n ? 0 : Number((used * 1000n) / alloc) / 10;
 }
-
-const amounts = (m: ReadonlyMap<string, bigint>, skipZero = false): Record<string, string> =>
-  Object.fromEntries([...m].filter(([, v]) => !skipZero || v !== 0n).map(([k, v]) => [k, formatAmount(k, v)]));
 
 /** Manifests from a body: YAML (multi-document), JSON object, List or array; msgpack object or array. */
 export function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
@@ -104,8 +101,8 @@ export function nativeRoutes(deps: NativeDeps): Hono {
       .map((h) => ({
         name: h.name,
         unschedulable: h.unschedulable,
-        allocatable: amounts(h.allocatable, true),
-        used: amounts(h.used, true),
+        allocatable: formatAmounts(h.allocatable, true),
+        used: formatAmounts(h.used, true),
         utilization: Object.fromEntries([...h.allocatable].filter(([, a]) => a !== 0n).map(([k, a]) => [k, percent(h.used.get(k) ?? 0n, a)])),
         workloads: state.heldOn(h.name),
       }));
@@ -178,9 +175,9 @@ export function nativeRoutes(deps: NativeDeps): Hono {
       .filter((ns) => state.listedNamespace(ns.namespace))
       .map((ns) => ({
         namespace: ns.namespace,
-        used: amounts(ns.used, true),
-        reservation: amounts(ns.reservation),
-        quotas: ns.quotas.map((q) => ({ name: q.name, hard: amounts(q.hard), used: amounts(q.used) })),
+        used: formatAmounts(ns.used, true),
+        reservation: formatAmounts(ns.reservation),
+        quotas: ns.quotas.map((q) => ({ name: q.name, hard: formatAmounts(q.hard), used: formatAmounts(q.used) })),
       }));
     return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items } satisfies NamespaceList);
   });
