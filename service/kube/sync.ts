@@ -85,8 +85,6 @@ export class KubeSync {
   private readonly assumed = new Map<string, { uid: string; since: number }>();
   /** VirtualMachines the API shows on a host: key → the VM as read. */
   private readonly vms = new Map<string, VMObj>();
-  /** The last size each VM was accounted with: a VM whose class goes keeps it, wherever it runs. */
-  private readonly vmSized = new Map<string, WorkloadTemplate>();
   /** Those of them not held yet: waiting for their class or their Node. */
   private readonly vmWaiting = new Map<string, 'class' | 'host'>();
   /** Per kind: object → why placer cannot read it. */
@@ -287,7 +285,6 @@ export class KubeSync {
         for (const o of items) if (vmHost(o) !== '') onHost.set(facts(o).key, o);
         this.vms.clear();
         this.vmWaiting.clear();
-        for (const k of [...this.vmSized.keys()]) if (!onHost.has(k)) this.vmSized.delete(k);
         this.note('VirtualMachine', [], [], true);
         // what placer holds and the API does not show on a host any more: released
         for (const h of state.placements()) {
@@ -314,7 +311,6 @@ export class KubeSync {
       // gone, or not on a host (not placed yet, or its host cleared): holds nothing
       this.vms.delete(f.key);
       this.vmWaiting.delete(f.key);
-      this.vmSized.delete(f.key);
       this.note('VirtualMachine', [], [label], false);
       state.mirrorGone('VirtualMachine', f.namespace, f.name, f.uid || undefined);
       return;
@@ -342,17 +338,12 @@ export class KubeSync {
       if (!t) {
         this.vmWaiting.set(key, 'class');
         this.note('VirtualMachine', [], [label], false);
-        // its class is gone (or not seen yet): a VM accounted before keeps its last size, and
-        // follows its host (a vMotion meanwhile must not leave the usage behind)
-        const last = this.vmSized.get(key);
-        if (last && last.instances[0].boundHost !== vm.boundHost) {
-          const moved: WorkloadTemplate = { ...last, instances: [{ ...last.instances[0], boundHost: vm.boundHost }] };
-          if (state.mirrorRunning(moved) !== 'unknown-host') this.vmSized.set(key, moved);
-        }
+        // its class is gone (or not seen yet): a VM placer holds keeps the size it was accounted
+        // with, and follows its host (a vMotion meanwhile must not leave the usage behind)
+        state.mirrorMoved('VirtualMachine', vm.namespace, vm.name, vm.boundHost!);
         return;
       }
       r = state.mirrorRunning(t);
-      if (r !== 'unknown-host') this.vmSized.set(key, t);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       this.vmWaiting.delete(key);

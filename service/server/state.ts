@@ -1121,6 +1121,16 @@ export class PlacerState {
   }
 
   /**
+   * Move a held workload to `host` as placer holds it (its stored shape): a VM whose class placer
+   * no longer has keeps the size it was accounted with. undefined when placer holds none.
+   */
+  mirrorMoved(kind: string, namespace: string, name: string, host: string): ReturnType<PlacerState['mirrorRunning']> | undefined {
+    const h = this.held.get(wkey(kind, namespace, name));
+    if (!h) return undefined;
+    return this.mirrorRunning(templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: host }], h.owner ?? undefined));
+  }
+
+  /**
    * A VirtualMachine as a workload, sized by its class among the mirrored VirtualMachineClasses
    * (the rule of service/k8s/vm.ts, as in standalone mode). undefined: its class is not known
    * (yet). An InputError for a VM placer cannot size.
