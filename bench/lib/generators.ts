@@ -236,7 +236,8 @@ export interface MixOptions {
 /**
  * `items` pod templates of `replicas` instances each (Deployments; bare Pods when replicas is 1)
  * with the usual skew, then the VM templates of `opts.vms`. With `distinct`, every template
- * gets a request no other has (a unique byte count of memory): all-distinct shapes.
+ * gets a request no other has (a unique byte count of memory, 64 B apart so a million templates
+ * add at most 64 MB to a request): all-distinct shapes.
  */
 export function workloadMix(items: number, replicas: number, seed: number, opts: MixOptions, distinct = false): WorkItem[] {
   const rng = new Rng(seed);
@@ -250,7 +251,7 @@ export function workloadMix(items: number, replicas: number, seed: number, opts:
     const r = vmRequest(rng, opts.vmCpuMedian ?? 2);
     out.push({ ns: i % opts.namespaces, req: r, count: opts.vms.replicas, vmClass: r.vmClass });
   }
-  if (distinct) out.forEach((it, i) => (it.req = { ...it.req, memory: it.req.memory + (i + 1) * 4096 }));
+  if (distinct) out.forEach((it, i) => (it.req = { ...it.req, memory: it.req.memory + (i + 1) * 64 }));
   return out;
 }
 
