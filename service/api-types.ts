@@ -158,6 +158,8 @@ export interface PlanDoc {
   utilization: { before: Record<string, number>; after: Record<string, number> };
   /** Eviction waves the moves need under the PodDisruptionBudgets (1 without budgets). */
   waves: number;
+  /** Whether PodDisruptionBudgets pace the plan: more than one wave, or a move blocked. */
+  paced: boolean;
   summary: { moves: number; unmovable: number; blocked: number };
 }
 

@@ -56,8 +56,9 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
   const waveOrder = (w: number) => (w === 0 ? Infinity : w);
   if (kind !== 'RebalancePlan') moves.sort((a, b) => waveOrder(a.wave) - waveOrder(b.wave) || byName(a, b));
   const blocked = moves.filter((m) => m.wave === 0).length;
+  const waves = moves.reduce((w, m) => Math.max(w, m.wave), 0);
   unmovable.sort(byName);
-  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, waves: moves.reduce((w, m) => Math.max(w, m.wave), 0), summary: { moves: moves.length, unmovable: unmovable.length, blocked } };
+  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, waves, paced: waves > 1 || blocked > 0, summary: { moves: moves.length, unmovable: unmovable.length, blocked } };
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;

@@ -244,7 +244,7 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
   let out = `${what}: ${p.summary.moves} move(s), ${p.summary.unmovable} cannot move — ${state}.\n\n`;
   const seq = p.kind === 'RebalancePlan';
   // The WAVE column only when PodDisruptionBudgets pace the plan (more than one wave, or a blocked move).
-  const paced = p.waves > 1 || p.summary.blocked > 0;
+  const paced = p.paced;
   if (p.moves.length > 0) {
     const header = [...(seq ? ['#'] : []), ...(paced ? ['WAVE'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
     const wave = (m: MoveDoc) => (m.wave === 0 ? `blocked (${m.blockedBy})` : String(m.wave));

@@ -105,7 +105,7 @@ describe('POST /v1/hosts/{name}/drain', () => {
     await cluster([...replicas, pod('solo', 'shop', '500m', 'a1'), budget({ maxUnavailable: 1 })]);
     const r = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
     // four replicas, one disruption at a time: waves 1–4; `solo` has no budget: wave 1
-    expect(r.body).toMatchObject({ waves: 4, summary: { moves: 5, unmovable: 0, blocked: 0 } });
+    expect(r.body).toMatchObject({ waves: 4, paced: true, summary: { moves: 5, unmovable: 0, blocked: 0 } });
     const waves = (r.body.moves as { name: string; wave: number }[]).map((m) => `${m.name}:${m.wave}`);
     expect(waves.filter((w) => w.startsWith('r')).map((w) => w.split(':')[1]).sort()).toEqual(['1', '2', '3', '4']);
     expect(waves).toContain('solo:1');

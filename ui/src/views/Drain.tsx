@@ -83,7 +83,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
   };
   const resources = plan ? Object.keys(plan.utilization.before) : [];
   // The wave column only when PodDisruptionBudgets pace the plan (as the CLI prints it).
-  const paced = plan !== null && plan !== undefined && (plan.waves > 1 || plan.summary.blocked > 0);
+  const paced = plan?.paced === true;
 
   return (
     <section class="view drain" data-testid="drain-view">
