@@ -103,6 +103,8 @@ export interface KnownNames {
 /** The few NodeNames lists the extender sees again and again (most recent first). */
 export class NodeNamesCache {
   private entries: Entry[] = [];
+  /** The last head (the bytes before the list) and its text: prioritize repeats the filter's body. */
+  private lastHead: { bytes: Buffer; text: string } | null = null;
 
   /**
    * When `body` ends with a known, pre-encoded list as its last member (`,"NodeNames":[...]}`),
@@ -120,7 +122,13 @@ export class NodeNamesCache {
       if (Buffer.compare(e.bytes, body.subarray(from, end - 1)) !== 0) continue;
       if (Buffer.compare(NAMES_KEY, body.subarray(keyAt, from)) !== 0) continue;
       if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
-      return { head: `${utf8(body.subarray(0, keyAt))}}`, list: e.list };
+      const headBytes = body.subarray(0, keyAt);
+      const last = this.lastHead;
+      // the same bytes decode to the same text: the same string, so callers may key on it cheaply
+      if (last && last.bytes.length === keyAt && Buffer.compare(last.bytes, headBytes) === 0) return { head: last.text, list: e.list };
+      const head = `${utf8(headBytes)}}`;
+      this.lastHead = { bytes: Buffer.from(headBytes), text: head };
+      return { head, list: e.list };
     }
     return null;
   }
