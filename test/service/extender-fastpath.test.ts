@@ -129,6 +129,29 @@ describe('extender: the known-list fast path answers what the general path answe
     expect(after).not.toEqual(before);
   });
 
+  it('consecutive pods failing alike share one filter answer; pods failing elsewhere get their own', async () => {
+    // a and b fail on the same hosts (taints, cordons, the busy 4-cpu hosts); c and d elsewhere too
+    // the last two fail on every host, for other reasons (quota; capacity, taints, cordons)
+    const pods = [pod('a', '500m', '1Gi'), pod('b', '600m', '1Gi'), pod('c', '2', '4Gi'), pod('a2', '500m', '1Gi'), pod('d', '60', '1Gi'), pod('e', '700m', '1Gi', { namespace: 'capped' }), pod('q', '2', '1Gi', { namespace: 'capped' }), pod('huge', '100', '1Gi')];
+    for (const p of pods) {
+      await same('filter', p, names);
+      await same('prioritize', p, names);
+    }
+  });
+
+  it('a prioritize after a change reads the change, not the filter of the same pod before it', async () => {
+    const p = pod('web-6', '1', '1Gi');
+    await same('filter', p, names);
+    // a placement (the hosts themselves do not change) fills esx-010 and its score drops
+    const before = ((await h.json('POST', '/scheduler/prioritize', namesFirst(p, names), { 'content-type': 'application/json' })).body as unknown as Obj[]).find((e) => e.Host === 'esx-010')!.Score as number;
+    await h.json('POST', '/v1/apply', [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler-10', namespace: 'other', uid: 'uid-filler-10' }, spec: { nodeName: 'esx-010', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '62', memory: '500Gi' } } }] } },
+    ]);
+    const after = (await same('prioritize', p, names)) as Obj[];
+    expect(after.find((e) => e.Host === 'esx-010')!.Score).toBeLessThan(before);
+    await same('filter', p, names);
+  });
+
   it('a known list after Nodes, or next to another spelling of NodeNames, is read by the general path', async () => {
     const p = pod('web-5', '1', '1Gi');
     await same('filter', p, names); // the list is known now

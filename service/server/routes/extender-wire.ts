@@ -103,6 +103,8 @@ export interface KnownNames {
 /** The few NodeNames lists the extender sees again and again (most recent first). */
 export class NodeNamesCache {
   private entries: Entry[] = [];
+  /** The last head (the bytes before the list) and its text: prioritize repeats the filter's body. */
+  private lastHead: { bytes: Buffer; text: string } | null = null;
 
   /**
    * When `body` ends with a known, pre-encoded list as its last member (`,"NodeNames":[...]}`),
@@ -120,7 +122,13 @@ export class NodeNamesCache {
       if (Buffer.compare(e.bytes, body.subarray(from, end - 1)) !== 0) continue;
       if (Buffer.compare(NAMES_KEY, body.subarray(keyAt, from)) !== 0) continue;
       if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
-      return { head: `${utf8(body.subarray(0, keyAt))}}`, list: e.list };
+      const headBytes = body.subarray(0, keyAt);
+      const last = this.lastHead;
+      // the same bytes decode to the same text: the same string, so callers may key on it cheaply
+      if (last && last.bytes.length === keyAt && Buffer.compare(last.bytes, headBytes) === 0) return { head: last.text, list: e.list };
+      const head = `${utf8(headBytes)}}`;
+      this.lastHead = { bytes: Buffer.from(headBytes), text: head };
+      return { head, list: e.list };
     }
     return null;
   }
@@ -186,8 +194,60 @@ function jsonMessage(m: string): string {
   return e;
 }
 
+/**
+ * Answer buffers for one verb, reused once Node is done writing them. A 150 KB answer in a fresh
+ * Buffer is a fresh mmap: its page faults cost more than assembling the answer (~70 µs vs ~3 µs
+ * to fill a buffer already mapped). A buffer is lent for one response and comes back when that
+ * response closed: written (or the connection gone), so Node no longer holds it.
+ */
+export class AnswerBuffers {
+  private readonly free: Buffer<ArrayBuffer>[] = [];
+
+  /** A buffer of at least `size` bytes (possibly longer: answer with a subarray). */
+  private take(size: number): Buffer<ArrayBuffer> {
+    for (let k = this.free.length - 1; k >= 0; k--) {
+      const b = this.free[k];
+      if (b.length >= size) {
+        this.free[k] = this.free[this.free.length - 1];
+        this.free.pop();
+        return b;
+      }
+    }
+    // some slack so that an answer a little longer than the last one still fits
+    return Buffer.allocUnsafeSlow(size + (size >> 3) + 64);
+  }
+
+  private give(b: Buffer<ArrayBuffer>): void {
+    if (this.free.length < MAX_FREE_BUFFERS) this.free.push(b);
+    else {
+      // keep the larger ones: they fit every answer the smaller ones fit
+      let min = 0;
+      for (let k = 1; k < this.free.length; k++) if (this.free[k].length < this.free[min].length) min = k;
+      if (this.free[min].length < b.length) this.free[min] = b;
+    }
+  }
+
+  /** An allocator for one response: the buffer it hands out returns to the pool when `res` emits 'close'. */
+  lend(res: { once(event: 'close', listener: () => void): unknown }): Alloc {
+    return (size) => {
+      const b = this.take(size);
+      res.once('close', () => this.give(b));
+      return b;
+    };
+  }
+}
+
+/** At most this many idle answer buffers per verb (concurrent requests beyond it allocate). */
+const MAX_FREE_BUFFERS = 8;
+
+/** Where an answer is assembled: a buffer of at least `size` bytes. */
+export type Alloc = (size: number) => Buffer<ArrayBuffer>;
+
+/** A fresh buffer per answer (no response to tie a reused one to, e.g. app.request in tests). */
+export const freshBuffer: Alloc = (size) => Buffer.allocUnsafe(size);
+
 /** ExtenderFilterResult in NodeNames mode, assembled from the list's encodings (list.distinct). */
-export function filterNodeNamesBody(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
+export function filterNodeNamesBody(list: NamesList, j: Judged, alloc: Alloc = freshBuffer): Buffer<ArrayBuffer> {
   const { joined, start } = list;
   const failed: string[] = [];
   const unresolvable: string[] = [];
@@ -195,11 +255,12 @@ export function filterNodeNamesBody(list: NamesList, j: Judged): Buffer<ArrayBuf
     const member = `${list.json[j.failIdx[k]]}:${jsonMessage(j.failMsg[k])}`;
     (j.failResolvable[k] ? failed : unresolvable).push(member);
   }
-  const tail = Buffer.from(`],"FailedNodes":{${failed.join(',')}},"FailedAndUnresolvableNodes":{${unresolvable.join(',')}},"Error":""}`);
+  // written straight into the answer (no intermediate Buffer for it)
+  const tail = `],"FailedNodes":{${failed.join(',')}},"FailedAndUnresolvableNodes":{${unresolvable.join(',')}},"Error":""}`;
+  const out = alloc(FILTER_HEAD.length + joined.length + Buffer.byteLength(tail));
+  let at = FILTER_HEAD.copy(out, 0);
   // Passing names are the runs between failing indices (every index passes or fails): each run
   // is one contiguous copy out of `joined`.
-  const out = Buffer.allocUnsafe(FILTER_HEAD.length + joined.length + tail.length);
-  let at = FILTER_HEAD.copy(out, 0);
   let from = 0;
   const run = (to: number) => {
     if (to > from) {
@@ -212,34 +273,73 @@ export function filterNodeNamesBody(list: NamesList, j: Judged): Buffer<ArrayBuf
     from = i + 1;
   }
   run(j.n);
-  at += tail.copy(out, at);
+  at += out.write(tail, at);
   return out.subarray(0, at);
 }
 
-/** HostPriorityList for the list: the template with every score digit patched in ("10" shifts the rest). */
-export function prioritizeBody(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
+/**
+ * The last filter answer over a list, kept by its failures. Consecutive pods often fail on the
+ * same hosts for the same reasons (tainted, cordoned or full hosts) and then get the same bytes.
+ * The failures are compared, never assumed: any difference builds a new answer. The kept answer
+ * is shared by the responses that send it, so it is never written again (not a pooled buffer).
+ */
+export class FilterAnswers {
+  private last: { list: NamesList; j: Judged; body: Buffer<ArrayBuffer> } | null = null;
+
+  answer(list: NamesList, j: Judged): Buffer<ArrayBuffer> {
+    const m = this.last;
+    if (m && m.list === list && sameFailures(m.j, j)) return m.body;
+    const body = filterNodeNamesBody(list, j);
+    this.last = { list, j, body };
+    return body;
+  }
+}
+
+/** The same hosts fail for the same messages and grades (a Judged is not changed once judged). */
+function sameFailures(a: Judged, b: Judged): boolean {
+  if (a === b) return true;
+  const k = a.failIdx.length;
+  if (a.n !== b.n || b.failIdx.length !== k) return false;
+  for (let i = 0; i < k; i++) {
+    if (a.failIdx[i] !== b.failIdx[i] || a.failResolvable[i] !== b.failResolvable[i] || a.failMsg[i] !== b.failMsg[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * HostPriorityList for the list: the template with every score digit patched in. A score of 10
+ * takes two bytes and shifts the rest: the template is copied in runs split at those hosts (one
+ * copy per such host, not per host), then every single digit is patched at its shifted offset.
+ */
+export function prioritizeBody(list: NamesList, j: Judged, alloc: Alloc = freshBuffer): Buffer<ArrayBuffer> {
   const { prioritize: tpl, digit } = list;
-  const n = j.n;
+  const { n, score } = j;
   let tens = 0;
-  for (let i = 0; i < n; i++) if (j.score[i] >= 10) tens++;
-  const out = Buffer.allocUnsafe(tpl.length + tens);
+  for (let i = 0; i < n; i++) if (score[i] >= 10) tens++;
+  const size = tpl.length + tens;
+  const out = alloc(size);
   if (tens === 0) {
     tpl.copy(out, 0);
-    for (let i = 0; i < n; i++) out[digit[i]] = 0x30 + j.score[i];
-    return out;
+    for (let i = 0; i < n; i++) out[digit[i]] = 0x30 + score[i];
+    return out.subarray(0, size);
   }
   let src = 0;
   let dst = 0;
   for (let i = 0; i < n; i++) {
-    const s = j.score[i];
+    if (score[i] < 10) continue;
     const p = digit[i];
     dst += tpl.copy(out, dst, src, p);
+    out[dst++] = 0x31;
+    out[dst++] = 0x30;
     src = p + 1;
-    if (s >= 10) {
-      out[dst++] = 0x31;
-      out[dst++] = 0x30;
-    } else out[dst++] = 0x30 + s;
   }
   tpl.copy(out, dst, src);
-  return out;
+  // the single digits, after the copies: each is `shift` bytes (tens before it) further on
+  let shift = 0;
+  for (let i = 0; i < n; i++) {
+    const s = score[i];
+    if (s >= 10) shift++;
+    else out[digit[i] + shift] = 0x30 + s;
+  }
+  return out.subarray(0, size);
 }

@@ -19,6 +19,7 @@
 // Transport problems (wrong content type, body too large, not JSON) answer a Kubernetes Status
 // with the HTTP code; kube-scheduler treats any non-200 as the extender's error.
 
+import { ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { InputError } from '../../model/errors.js';
 import type { WorkloadTemplate } from '../../model/types.js';
@@ -29,7 +30,7 @@ import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState, Victim } from '../state.js';
 import { badRequest } from '../status.js';
-import { type Judged, type NamesList, NodeNamesCache, filterNodeNamesBody, judged, prioritizeBody } from './extender-wire.js';
+import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeNamesCache, freshBuffer, judged, prioritizeBody } from './extender-wire.js';
 
 type Obj = Record<string, unknown>;
 
@@ -87,25 +88,35 @@ export function unknownHostMessage(name: string): string {
 
 const prefixedFailure = new WeakMap<HostFailure, string>();
 
+function fail(j: Judged, i: number, message: string, resolvable: boolean): void {
+  j.failIdx.push(i);
+  j.failMsg.push(message);
+  j.failResolvable.push(resolvable);
+}
+
+/**
+ * The last judgement over a known list. kube-scheduler calls prioritize right after filter for the
+ * same pod and list: while the pod's template, the list's host slots and the engine's assessment
+ * (the same columns object: no backend change since) are the same, so is the judgement.
+ */
+interface JudgedMemo {
+  last: { t: WorkloadTemplate; names: readonly string[]; slots: Int32Array; epoch: number; columns: object; rejected: string | undefined; j: Judged } | null;
+}
+
 /** Filter + score every node of the request for one pod, in request order. */
-function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[], slots: Int32Array | null, bad: ReadonlyMap<string, string>): Judged {
+function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[], slots: Int32Array | null, bad: ReadonlyMap<string, string>, memo?: JudgedMemo): Judged {
   const n = names.length;
-  const j = judged(n);
-  const fail = (i: number, message: string, resolvable: boolean): void => {
-    j.failIdx.push(i);
-    j.failMsg.push(message);
-    j.failResolvable.push(resolvable);
-  };
   const inst = t.instances[0];
   const held = state.heldPod(t.namespace, inst.name);
   if (held && (held.uid === null || inst.uid === undefined || held.uid === inst.uid)) {
     // already bound by placer (a retry after bind): only its host fits
+    const j = judged(n);
     const message = `placer: pod ${t.namespace}/${inst.name} is already bound to host ${held.host}`;
     for (let i = 0; i < n; i++) {
       if (names[i] === held.host) {
         j.pass[i] = 1;
         j.score[i] = MAX_EXTENDER_PRIORITY;
-      } else fail(i, message, false);
+      } else fail(j, i, message, false);
     }
     return j;
   }
@@ -113,6 +124,12 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
   // The columns are views over the engine's memory: nothing below calls into the backend.
   const a = engine.assessColumns(t);
   const rejected = a.rejected === undefined ? undefined : `placer: ${a.rejected}`;
+  const memoize = memo !== undefined && slots !== null && bad.size === 0;
+  if (memoize) {
+    const m = memo.last;
+    if (m && m.t === t && m.names === names && m.slots === slots && m.epoch === engine.hostsEpoch && m.columns === a.columns && m.rejected === rejected) return m.j;
+  }
+  const j = judged(n);
   const { reasons, fit } = a.columns;
   const hosts = a.columns.n;
   // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
@@ -134,17 +151,17 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
     if (bad.size > 0) {
       const b = bad.get(names[i]);
       if (b !== undefined) {
-        fail(i, `placer: ${b}`, false);
+        fail(j, i, `placer: ${b}`, false);
         continue;
       }
     }
     if (rejected !== undefined) {
-      fail(i, rejected, false);
+      fail(j, i, rejected, false);
       continue;
     }
     const slot = slots ? slots[i] : engine.hostSlot(names[i]);
     if (slot < 0 || slot >= hosts) {
-      fail(i, unknownHostMessage(names[i]), false);
+      fail(j, i, unknownHostMessage(names[i]), false);
       continue;
     }
     const r = reasons[slot];
@@ -159,8 +176,9 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
     lastFailure = f;
     let message = prefixedFailure.get(f!);
     if (message === undefined) prefixedFailure.set(f!, (message = `placer: ${f!.text}`));
-    fail(i, message, f!.grade === 'Unschedulable');
+    fail(j, i, message, f!.grade === 'Unschedulable');
   }
+  if (memoize) memo.last = { t, names, slots, epoch: engine.hostsEpoch, columns: a.columns, rejected, j };
   return j;
 }
 
@@ -187,11 +205,18 @@ interface Received {
   head?: { args: ExtenderArgs; text: string; list: NamesList };
 }
 
-async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache): Promise<Received> {
+/** The last head read on the fast path: kube-scheduler sends prioritize the filter's body again. */
+interface HeadMemo {
+  last: { text: string; list: NamesList; args: ExtenderArgs } | null;
+}
+
+async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, memo: HeadMemo): Promise<Received> {
   bodyKind(c, ['json', 'unspecified']);
   const bytes = await readBody(c, limit);
   const known = cache.match(bytes, utf8);
   if (known) {
+    const m = memo.last;
+    if (m && m.text === known.head && m.list === known.list) return { head: { args: m.args, text: m.text, list: m.list } };
     let head: unknown;
     try {
       head = JSON.parse(known.head);
@@ -204,7 +229,9 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache): Pr
       const pod = goField(head, 'Pod');
       const nodes = goField(head, 'Nodes');
       if (isObj(pod) && (nodes === null || nodes === undefined)) {
-        return { head: { args: { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} }, text: known.head, list: known.list } };
+        const args: ExtenderArgs = { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} };
+        memo.last = { text: known.head, list: known.list, args };
+        return { head: { args, text: known.head, list: known.list } };
       }
     }
   }
@@ -219,17 +246,27 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache): Pr
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+/** Served by @hono/node-server: answers go into `buffers`, back in the pool once the response closed. */
+function answerAlloc(c: Context, buffers: AnswerBuffers): Alloc {
+  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? buffers.lend(outgoing) : freshBuffer;
+}
+
 const errorMessage = (err: unknown): string | undefined => (err instanceof InputError || err instanceof ArgsError ? err.message : undefined);
 
 export function extenderRoutes(deps: ExtenderDeps): Hono {
   const app = new Hono();
   const namesCache = new NodeNamesCache();
+  const filterAnswers = new FilterAnswers();
+  const prioritizeBuffers = new AnswerBuffers();
+  const memo: JudgedMemo = { last: null };
+  const headMemo: HeadMemo = { last: null };
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
 
   app.post('/filter', async (c) => {
-    const received = await receiveArgs(c, deps.limits.extender, namesCache);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
     let mode: 'Nodes' | 'NodeNames' | undefined;
@@ -239,11 +276,10 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
-      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad);
-      let passed = 0;
-      for (let i = 0; i < j.n; i++) passed += j.pass[i];
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
+      const passed = j.n - j.failIdx.length; // every node passes or fails, once
       let response: Response;
-      if (list && list.distinct) response = c.body(filterNodeNamesBody(list, j), 200, JSON_TYPE);
+      if (list && list.distinct) response = c.body(filterAnswers.answer(list, j), 200, JSON_TYPE);
       else {
         const failed: Record<string, string> = {};
         const unresolvable: Record<string, string> = {};
@@ -278,7 +314,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   });
 
   app.post('/prioritize', async (c) => {
-    const received = await receiveArgs(c, deps.limits.extender, namesCache);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
     try {
@@ -286,8 +322,8 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
-      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad);
-      const response = list ? c.body(prioritizeBody(list, j), 200, JSON_TYPE) : c.json(args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
+      const response = list ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE) : c.json(args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
       timed('prioritize', start, true);
       return response;
     } catch (err) {

@@ -1,0 +1,101 @@
+// The extender's answers over a real `placer serve` (test/service/ uses app.request, which never
+// reuses answer buffers): known NodeNames lists are answered from pooled buffers that return to
+// the pool when their response closed. Many calls in flight on keep-alive connections, with
+// answers of different lengths (mixed failure reasons, a score of 10 shifting the list), must
+// each equal the general path's answer for the same request.
+
+import { Agent, request as httpRequest } from 'node:http';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type Obj, call, killAll, removeDirs, start, tempDir } from './server.js';
+
+afterEach(killAll);
+afterAll(removeDirs);
+
+const node = (name: string, cpu: string, memory: string, spec: Obj = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+  spec,
+  status: { allocatable: { cpu, memory, pods: '110' } },
+});
+
+const pod = (name: string, namespace: string, cpu: string, memory: string): Obj => ({
+  metadata: { name, namespace, uid: `uid-${namespace}-${name}`, labels: { app: name } },
+  spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory } } }] },
+  status: { phase: 'Pending' },
+});
+
+function post(agent: Agent, url: string, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(path, url);
+    const req = httpRequest(
+      { agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('extender over a real server: pooled answer buffers', () => {
+  it('concurrent filter and prioritize calls on a known list answer what the general path answers', async () => {
+    const s = await start(tempDir());
+    const names: string[] = [];
+    const nodes: Obj[] = [];
+    for (let i = 0; i < 300; i++) {
+      const name = `esx-${String(i).padStart(3, '0')}`;
+      names.push(name);
+      if (i === 7) nodes.push(node(name, '2', '4Gi')); // a 2-cpu/4Gi pod fills it exactly: MostAllocated 10
+      else if (i % 9 === 4) nodes.push(node(name, '64', '512Gi', { taints: [{ key: 'maint', value: `v${i % 4}`, effect: 'NoSchedule' }] }));
+      else if (i % 13 === 5) nodes.push(node(name, '64', '512Gi', { unschedulable: true }));
+      else nodes.push(node(name, i % 3 === 0 ? '4' : '64', i % 3 === 0 ? '8Gi' : '512Gi'));
+    }
+    const running = [0, 1, 2, 3].map((k) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `run-${k}`, namespace: 'other', uid: `uid-run-${k}` },
+      spec: { nodeName: names[k * 3], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3', memory: '1Gi' } } }] },
+    }));
+    const policy = { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'pack', namespace: 'packed' }, spec: { placement: { strategy: 'MostAllocated' } } };
+    const applied = await call(s, 'POST', '/v1/apply', [...nodes, ...running, policy]);
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+
+    // pods whose answers differ in length: few or many failures, and scores of 10 (MostAllocated)
+    const pods = [pod('small', 'apps', '100m', '128Mi'), pod('mid', 'apps', '2', '4Gi'), pod('big', 'apps', '8', '64Gi'), pod('fill', 'packed', '2', '4Gi'), pod('tiny', 'packed', '10m', '16Mi')];
+    const goOrder = (p: Obj) => JSON.stringify({ Pod: p, Nodes: null, NodeNames: names });
+    const namesFirst = (p: Obj) => JSON.stringify({ NodeNames: names, Pod: p, Nodes: null });
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    try {
+      const expected = new Map<string, unknown>();
+      for (const verb of ['filter', 'prioritize']) {
+        for (const p of pods) {
+          const r = await post(agent, s.url, `/scheduler/${verb}`, namesFirst(p));
+          expect(r.status).toBe(200);
+          expected.set(`${verb} ${(p.metadata as Obj).name}`, JSON.parse(r.text));
+        }
+      }
+      const fill = expected.get('prioritize fill') as Obj[];
+      expect(fill.filter((e) => e.Score === 10).length).toBeGreaterThan(0);
+      // the list becomes known (second sighting), then 400 calls, 8 at a time, in a shuffled mix
+      await post(agent, s.url, '/scheduler/filter', goOrder(pods[0]));
+      const calls = Array.from({ length: 400 }, (_, i) => ({ verb: (i * 7) % 3 === 0 ? 'prioritize' : 'filter', p: pods[(i * 11) % pods.length] }));
+      let next = 0;
+      const worker = async () => {
+        while (next < calls.length) {
+          const { verb, p } = calls[next++];
+          const r = await post(agent, s.url, `/scheduler/${verb}`, goOrder(p));
+          expect(r.status).toBe(200);
+          expect(JSON.parse(r.text)).toEqual(expected.get(`${verb} ${(p.metadata as Obj).name}`));
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+    } finally {
+      agent.destroy();
+    }
+  });
+});
