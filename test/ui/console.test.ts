@@ -161,8 +161,8 @@ describe('web console (Chromium, real server, examples/)', () => {
       await page.getByTestId('host-search').press('Enter');
       await expect.poll(() => page.getByTestId('host-card-name').textContent()).toBe(n.metadata.name);
       await card.getByTestId('host-card-taints').waitFor();
-      const chips = await card.locator('[data-testid="host-card-taints"] code').allTextContents();
-      expect(chips).toEqual((n.spec.taints ?? []).map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`));
+      // The chips follow the name once the host's details arrive: poll, a slow machine shows them late.
+      await expect.poll(() => card.locator('[data-testid="host-card-taints"] code').allTextContents()).toEqual((n.spec.taints ?? []).map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`));
       expect(await card.locator('.tag.cordoned').count()).toBe(n.spec.unschedulable ? 1 : 0);
       expect(await card.locator('.tag.tainted').count()).toBe((n.spec.taints ?? []).some((t) => t.key !== CORDON) ? 1 : 0);
     }
@@ -371,8 +371,8 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     await expect.poll(() => page.getByTestId('drain-summary').textContent()).toContain('esx-b04');
     await expect.poll(() => page.getByTestId('drain-waves').textContent()).toContain(`${plan.waves} wave(s)`);
     expect(await page.getByTestId('drain-host').inputValue()).toBe('esx-b04');
-    const rows = await page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent ?? '')));
-    expect(rows).toEqual(plan.moves.map((m) => [String(m.wave), `${m.kind} ${m.namespace}/${m.name}`]));
+    const rows = () => page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent ?? '')));
+    await expect.poll(rows).toEqual(plan.moves.map((m) => [String(m.wave), `${m.kind} ${m.namespace}/${m.name}`]));
     await page.screenshot({ path: artifact('console-drain-waves.png'), fullPage: true });
     expect(pageErrors()).toEqual([]);
   });

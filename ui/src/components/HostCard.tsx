@@ -19,25 +19,26 @@ export interface HostCardProps {
 
 export function HostCard({ columns: h, host, x, y }: HostCardProps) {
   const name = h.names[host];
-  const [detail, setDetail] = useState<HostDetail | undefined>(() => cache.get(h)?.get(name));
-  const [error, setError] = useState<string | undefined>();
+  // Keyed by host name: when the card moves to another host, the previous host's details must not
+  // show under the new name for the render before the effect runs (or while the fetch is in flight).
+  const [loaded, setLoaded] = useState<{ name: string; detail: HostDetail } | undefined>();
+  const [failed, setFailed] = useState<{ name: string; message: string } | undefined>();
+  const detail = cache.get(h)?.get(name) ?? (loaded?.name === name ? loaded.detail : undefined);
+  const error = failed?.name === name ? failed.message : undefined;
 
   useEffect(() => {
     let byName = cache.get(h);
     if (!byName) cache.set(h, (byName = new Map()));
-    const known = byName.get(name);
-    setDetail(known);
-    setError(undefined);
-    if (known) return;
+    if (byName.has(name)) return;
     let gone = false;
     // a short delay: sweeping the pointer over a thousand hosts should not fetch a thousand
     const t = setTimeout(() => {
       getJson<HostDetail>(`/v1/hosts/${encodeURIComponent(name)}`).then(
         (d) => {
           byName!.set(name, d);
-          if (!gone) setDetail(d);
+          if (!gone) setLoaded({ name, detail: d });
         },
-        (e: unknown) => !gone && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => !gone && setFailed({ name, message: e instanceof Error ? e.message : String(e) }),
       );
     }, 60);
     return () => {
