@@ -51,14 +51,20 @@ export interface Change {
   deletePlacements?: readonly ObjectKey[];
 }
 
-/** A placement row as read back at start-up (shape by id). */
-export interface PlacementRow extends ObjectKey {
-  uid: string | null;
-  host: string;
+/**
+ * Placement rows as read back at start-up, all of one shape: each row the raw column values
+ * [kind, namespace, name, uid, host, owner, origin, rowid] (no object per row: a restart reads a
+ * million of them).
+ */
+export interface PlacementPage {
   shapeId: number;
-  owner: string | null;
-  origin: PlacementOrigin;
+  rows: PlacementRaw[];
 }
+
+export type PlacementRaw = [kind: string, namespace: string, name: string, uid: string | null, host: string, owner: string | null, origin: PlacementOrigin, rowid: number];
+
+/** Column indexes of a PlacementRaw. */
+export const P_KIND = 0, P_NAMESPACE = 1, P_NAME = 2, P_UID = 3, P_HOST = 4, P_OWNER = 5, P_ORIGIN = 6, P_ROWID = 7;
 
 export class Store {
   readonly path: string;
@@ -177,17 +183,18 @@ export class Store {
   /**
    * Placements in pages of at most `batch` rows, every page of a single shape: per shape, keyset
    * pages over the rowid (`raw().all()` on an indexed range is several times faster than iterate()).
+   * The rows are yielded as read, without an object per row.
    */
-  *placementBatches(batch = 50_000): Generator<PlacementRow[]> {
+  *placementBatches(batch = 50_000): Generator<PlacementPage> {
     const shapeIds = this.db.prepare('SELECT DISTINCT shape FROM placements ORDER BY shape').pluck().all() as number[];
-    const page = this.db.prepare('SELECT rowid, kind, namespace, name, uid, host, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
+    const page = this.db.prepare('SELECT kind, namespace, name, uid, host, owner, origin, rowid FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
     for (const shapeId of shapeIds) {
       let after = 0;
       for (;;) {
-        const rows = page.all(shapeId, after, batch) as [number, string, string, string, string | null, string, string | null, PlacementOrigin][];
+        const rows = page.all(shapeId, after, batch) as PlacementRaw[];
         if (rows.length === 0) break;
-        after = rows[rows.length - 1][0];
-        yield rows.map(([, kind, namespace, name, uid, host, owner, origin]) => ({ kind, namespace, name, uid, host, shapeId, owner, origin }));
+        after = rows[rows.length - 1][P_ROWID];
+        yield { shapeId, rows };
         if (rows.length < batch) break;
       }
     }
