@@ -316,7 +316,7 @@ export class Engine {
   /** Placed workloads per class and host: memberships can grow after placement (backfill). */
   private readonly classHostCounts = new Map<number, Map<number, number>>();
   /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
-  private readonly residents = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+  private readonly residents = new ResidentLists();
   /** Classes with residents, per host: finds what runs on a host without scanning every resident. */
   private readonly residentClasses = new Map<number, Set<number>>();
   private pdbs: PodDisruptionBudgetObj[] = [];
@@ -686,11 +686,10 @@ export class Engine {
   }
 
   private addResident(cls: number, slot: number, t: WorkloadTemplate, j: number): void {
-    const key = pack(cls, slot);
-    const list = this.residents.get(key);
+    const list = this.residents.at(cls, slot);
     if (list) list.push({ t, j });
     else {
-      this.residents.set(key, [{ t, j }]);
+      this.residents.put(cls, slot, [{ t, j }]);
       const classes = this.residentClasses.get(slot);
       if (classes) classes.add(cls);
       else this.residentClasses.set(slot, new Set([cls]));
@@ -698,15 +697,14 @@ export class Engine {
   }
 
   private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
-    const key = pack(cls, slot);
-    const list = this.residents.get(key);
+    const list = this.residents.at(cls, slot);
     if (!list || list.length === 0) return undefined;
     // Without a name, the youngest goes: the engines evict the most recently committed first.
     const at = match ? list.findIndex(match) : list.length - 1;
     if (at < 0) return undefined;
     const [r] = list.splice(at, 1);
     if (list.length === 0) {
-      this.residents.delete(key);
+      this.residents.remove(cls, slot);
       this.residentClasses.get(slot)!.delete(cls);
     }
     return r;
@@ -832,7 +830,7 @@ export class Engine {
         if (list) list.push({ t, j });
         else {
           this.addResident(cls, slot, t, j);
-          lists[slot] = this.residents.get(pack(cls, slot))!;
+          lists[slot] = this.residents.at(cls, slot)!;
         }
         if (names) this.placements.setIn(names, t.instances[j].name, cls, slot);
       }
@@ -1736,6 +1734,42 @@ class PlacementRegistry {
       const slash = scope.indexOf('/');
       for (const [name, id] of m) yield [scope.slice(0, slash), scope.slice(slash + 1), name, pack(this.cls[id], this.slot[id])];
     }
+  }
+}
+
+type Resident = { t: WorkloadTemplate; j: number };
+
+/**
+ * Resident lists by packed (class, slot) key, as a Map of them would be, kept per class and then
+ * per slot: a packed key is beyond the small-integer range, so a flat Map held a heap number per
+ * (class, host) and hashed doubles (a restart fills ~a million). Iteration order is per class, not
+ * insertion order: every reader sorts or sums.
+ */
+class ResidentLists {
+  private readonly byClass: (Map<number, Resident[]> | undefined)[] = [];
+  at(cls: number, slot: number): Resident[] | undefined {
+    return this.byClass[cls]?.get(slot);
+  }
+  put(cls: number, slot: number, list: Resident[]): void {
+    let m = this.byClass[cls];
+    if (!m) this.byClass[cls] = m = new Map();
+    m.set(slot, list);
+  }
+  remove(cls: number, slot: number): void {
+    this.byClass[cls]?.delete(slot);
+  }
+  get(key: number): Resident[] | undefined {
+    const { cls, slot } = unpack(key);
+    return this.at(cls, slot);
+  }
+  *keys(): IterableIterator<number> {
+    for (const [cls, m] of this.byClass.entries()) if (m) for (const slot of m.keys()) yield pack(cls, slot);
+  }
+  *values(): IterableIterator<Resident[]> {
+    for (const m of this.byClass) if (m) yield* m.values();
+  }
+  *[Symbol.iterator](): IterableIterator<[number, Resident[]]> {
+    for (const [cls, m] of this.byClass.entries()) if (m) for (const [slot, list] of m) yield [pack(cls, slot), list];
   }
 }
 

@@ -83,10 +83,10 @@ export class HeldTable {
   private readonly free: number[] = [];
   private live = 0;
 
-  /** Placements per host id, per namespace id; per host: namespace id → count (> 0 only). */
+  /** Placements per host id, per namespace id, and per host and namespace ([host][namespace id]). */
   private perHost = new Int32Array(0);
   private perNs: number[] = [];
-  private readonly perHostNs: Map<number, number>[] = [];
+  private readonly perHostNs: Int32Array[] = [];
 
   get size(): number {
     return this.live;
@@ -123,7 +123,8 @@ export class HeldTable {
     this.cap = cap;
   }
 
-  private hostId(host: string): number {
+  /** The id of a host name, interned; `hostName(id)` is the one string kept for it. */
+  hostId(host: string): number {
     const h = this.hosts.intern(host);
     if (h >= this.perHost.length) {
       const b = new Int32Array(Math.max(h + 1, this.perHost.length * 2, 64));
@@ -131,6 +132,21 @@ export class HeldTable {
       this.perHost = b;
     }
     return h;
+  }
+
+  hostName(id: number): string {
+    return this.hosts.names[id];
+  }
+
+  /** The per-namespace counts of a host, long enough for namespace id `ns`. */
+  private hostNs(hid: number, ns: number): Int32Array {
+    let a = this.perHostNs[hid];
+    if (a === undefined || a.length <= ns) {
+      const b = new Int32Array(Math.max(ns + 1, (a?.length ?? 0) * 2, 8));
+      if (a) b.set(a);
+      this.perHostNs[hid] = a = b;
+    }
+    return a;
   }
 
   private lookup(kind: string, namespace: string, name: string): number | undefined {
@@ -179,14 +195,15 @@ export class HeldTable {
 
   add(h: Held): void {
     const run: HeldRun = { kind: h.kind, namespace: h.namespace, owner: h.owner, origin: h.origin, shape: h.shape };
-    this.addRun(run, [h.name], [h.uid], [h.host], 0, 1);
+    this.addRun(run, [h.name], [h.uid], [this.hostId(h.host)], 0, 1);
   }
 
   /**
-   * Placements `from` … `to − 1` of the parallel arrays, all of one run. A name already held in
-   * the scope is replaced (as a Map.set would), so callers keep their old semantics.
+   * Placements `from` … `to − 1` of the parallel arrays, all of one run; `hosts` are hostId()s. A
+   * name already held in the scope is replaced (as a Map.set would), so callers keep their old
+   * semantics.
    */
-  addRun(run: HeldRun, names: readonly string[], uids: readonly (string | null)[], hosts: readonly string[], from: number, to: number): void {
+  addRun(run: HeldRun, names: readonly string[], uids: readonly (string | null)[], hosts: ArrayLike<number>, from: number, to: number): void {
     const s = this.scopeOf(run.kind, run.namespace, true)!;
     const ns = this.scopeNs[s];
     const byName = this.byName[s];
@@ -194,22 +211,12 @@ export class HeldTable {
     const shape = this.shapes.intern(run.shape);
     const origin = originId(run.origin);
     this.grow(this.top + (to - from));
-    let lastHost = '';
-    let hid = NONE;
-    let perNs: Map<number, number> | undefined;
     for (let k = from; k < to; k++) {
       const name = names[k];
       const prev = byName.get(name);
       if (prev !== undefined) this.removeId(prev);
       const id = this.free.length > 0 ? this.free.pop()! : this.top++;
-      const host = hosts[k];
-      // consecutive placements on one host are common (a store page is in commit order): skip the lookups
-      if (host !== lastHost || hid === NONE) {
-        hid = this.hostId(host);
-        lastHost = host;
-        perNs = this.perHostNs[hid];
-        if (!perNs) this.perHostNs[hid] = perNs = new Map();
-      }
+      const hid = hosts[k];
       this.scope[id] = s;
       this.host[id] = hid;
       this.owner[id] = owner;
@@ -222,7 +229,7 @@ export class HeldTable {
       if (uid !== null) this.byUid.set(uid, id);
       this.perHost[hid]++;
       this.perNs[ns]++;
-      perNs!.set(ns, (perNs!.get(ns) ?? 0) + 1);
+      this.hostNs(hid, ns)[ns]++;
       this.live++;
     }
   }
@@ -244,10 +251,7 @@ export class HeldTable {
     if (uid !== null && this.byUid.get(uid) === id) this.byUid.delete(uid);
     this.perHost[hid]--;
     this.perNs[ns]--;
-    const m = this.perHostNs[hid];
-    const left = (m.get(ns) ?? 1) - 1;
-    if (left > 0) m.set(ns, left);
-    else m.delete(ns);
+    this.perHostNs[hid][ns]--;
     this.names[id] = undefined;
     this.uids[id] = null;
     this.free.push(id);
@@ -292,8 +296,8 @@ export class HeldTable {
   namespacesOn(host: string): Map<string, number> {
     const out = new Map<string, number>();
     const h = this.hosts.id(host);
-    const m = h === undefined ? undefined : this.perHostNs[h];
-    if (m) for (const [ns, n] of m) out.set(this.namespaces.names[ns], n);
+    const a = h === undefined ? undefined : this.perHostNs[h];
+    if (a) a.forEach((n, ns) => n > 0 && out.set(this.namespaces.names[ns], n));
     return out;
   }
 }

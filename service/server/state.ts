@@ -41,7 +41,7 @@ import { HeldTable, type Held, type HeldRun } from './held.js';
 import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
-import { P_HOST, P_KIND, P_NAME, P_NAMESPACE, P_ORIGIN, P_OWNER, P_UID, Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
+import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
 
 export type InfraKind = 'Node' | 'ResourceQuota' | 'NamespacePolicy' | 'PriorityClass' | 'VirtualMachineClass' | 'PodDisruptionBudget' | 'Namespace';
 
@@ -211,39 +211,45 @@ export class PlacerState {
     this.engine.setPdbs(input.pdbs ?? []);
     yield;
     const shapes = this.store.shapes();
-    // one string per host name for every instance bound there (the rows bring a copy each)
-    const hostText = new Map<string, string>();
-    for (const { shapeId, rows } of this.store.placementBatches()) {
+    for (const { shapeId, common, rows } of this.store.placementBatches()) {
       const body = shapes.get(shapeId);
-      if (body === undefined) throw new Error(`store: placement ${rows[0][P_KIND]} ${rows[0][P_NAMESPACE]}/${rows[0][P_NAME]} references missing shape ${shapeId}`);
+      if (body === undefined) {
+        const r = rows[0];
+        throw new Error(`store: placement ${common?.kind ?? r[4]} ${common?.namespace ?? r[5]}/${r[0]} references missing shape ${shapeId}`);
+      }
       const n = rows.length;
       const names: string[] = new Array(n);
       const uids: (string | null)[] = new Array(n);
-      const hosts: string[] = new Array(n);
+      const hosts = new Int32Array(n);
       const instances: WorkloadInstance[] = new Array(n);
       for (let k = 0; k < n; k++) {
-        const r = rows[k];
-        let host = hostText.get(r[P_HOST]);
-        if (host === undefined) hostText.set(r[P_HOST], (host = r[P_HOST]));
-        const uid = r[P_UID];
-        names[k] = r[P_NAME];
+        const [name, uid, text] = rows[k];
+        // the table's one string per host name, for every instance bound there (each row brings a copy)
+        const hid = this.held.hostId(text);
+        const host = this.held.hostName(hid);
+        names[k] = name;
         uids[k] = uid;
-        hosts[k] = host;
-        instances[k] = uid !== null ? { name: r[P_NAME], uid, boundHost: host } : { name: r[P_NAME], boundHost: host };
+        hosts[k] = hid;
+        instances[k] = uid !== null ? { name, uid, boundHost: host } : { name, boundHost: host };
       }
       // one template per shape: the engine compiles it, then commits every instance
       this.engine.bindExisting([templateOf(body, instances)]);
-      // the table takes runs of rows that agree on everything but name, uid and host
+      if (common) {
+        this.held.addRun({ ...common, shape: body }, names, uids, hosts, 0, n);
+        yield;
+        continue;
+      }
+      // rows that differ in kind, namespace, owner or origin: the table takes runs that agree
       let start = 0;
       while (start < n) {
         const a = rows[start];
         let end = start + 1;
         while (end < n) {
           const b = rows[end];
-          if (b[P_KIND] !== a[P_KIND] || b[P_NAMESPACE] !== a[P_NAMESPACE] || b[P_OWNER] !== a[P_OWNER] || b[P_ORIGIN] !== a[P_ORIGIN]) break;
+          if (b[4] !== a[4] || b[5] !== a[5] || b[6] !== a[6] || b[7] !== a[7]) break;
           end++;
         }
-        const run: HeldRun = { kind: a[P_KIND], namespace: a[P_NAMESPACE], owner: a[P_OWNER], origin: a[P_ORIGIN], shape: body };
+        const run: HeldRun = { kind: a[4]!, namespace: a[5]!, owner: a[6]!, origin: a[7]!, shape: body };
         this.held.addRun(run, names, uids, hosts, start, end);
         start = end;
       }
