@@ -304,7 +304,7 @@ export class Engine {
   private readonly constraintIds = new Map<string, number>();
   private readonly classIds = new Map<string, number>();
   private classes: ClassRecord[] = [];
-  /** Tracked placements: class × SLOT_SPACE + slot (numbers, and names keyed without concatenation: a million of them). */
+  /** Tracked placements: name → (class, slot), per kind and namespace (a million of them: no object per placement). */
   private readonly placements = new PlacementRegistry();
   private readonly topology = new TopologyRegistry((key) => this.column(key));
   private syncedEpoch = 0;

@@ -61,7 +61,7 @@ export class HeldTable {
   private readonly hosts = new Strings();
   private readonly owners = new Strings();
   private readonly shapes = new Strings();
-  /** kind id × namespace count is not stable; scopes are (kind, namespace) pairs interned by text. */
+  /** Scopes: (kind, namespace) pairs, interned by their `kind/namespace` text. */
   private readonly scopes = new Strings();
   private readonly scopeKind: number[] = [];
   private readonly scopeNs: number[] = [];
