@@ -304,7 +304,7 @@ export class Engine {
   private readonly constraintIds = new Map<string, number>();
   private readonly classIds = new Map<string, number>();
   private classes: ClassRecord[] = [];
-  /** Tracked placements: class × SLOT_SPACE + slot (numbers, and names keyed without concatenation: a million of them). */
+  /** Tracked placements: name → (class, slot), per kind and namespace (a million of them: no object per placement). */
   private readonly placements = new PlacementRegistry();
   private readonly topology = new TopologyRegistry((key) => this.column(key));
   private syncedEpoch = 0;
@@ -316,7 +316,7 @@ export class Engine {
   /** Placed workloads per class and host: memberships can grow after placement (backfill). */
   private readonly classHostCounts = new Map<number, Map<number, number>>();
   /** Who runs where, per (class, host), oldest first: names the victims of preemption. */
-  private readonly residents = new Map<number, { t: WorkloadTemplate; j: number }[]>();
+  private readonly residents = new ResidentLists();
   /** Classes with residents, per host: finds what runs on a host without scanning every resident. */
   private readonly residentClasses = new Map<number, Set<number>>();
   private pdbs: PodDisruptionBudgetObj[] = [];
@@ -686,11 +686,10 @@ export class Engine {
   }
 
   private addResident(cls: number, slot: number, t: WorkloadTemplate, j: number): void {
-    const key = pack(cls, slot);
-    const list = this.residents.get(key);
+    const list = this.residents.at(cls, slot);
     if (list) list.push({ t, j });
     else {
-      this.residents.set(key, [{ t, j }]);
+      this.residents.put(cls, slot, [{ t, j }]);
       const classes = this.residentClasses.get(slot);
       if (classes) classes.add(cls);
       else this.residentClasses.set(slot, new Set([cls]));
@@ -698,15 +697,14 @@ export class Engine {
   }
 
   private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
-    const key = pack(cls, slot);
-    const list = this.residents.get(key);
+    const list = this.residents.at(cls, slot);
     if (!list || list.length === 0) return undefined;
     // Without a name, the youngest goes: the engines evict the most recently committed first.
     const at = match ? list.findIndex(match) : list.length - 1;
     if (at < 0) return undefined;
     const [r] = list.splice(at, 1);
     if (list.length === 0) {
-      this.residents.delete(key);
+      this.residents.remove(cls, slot);
       this.residentClasses.get(slot)!.delete(cls);
     }
     return r;
@@ -801,29 +799,41 @@ export class Engine {
   bindExisting(templates: readonly WorkloadTemplate[]): void {
     for (const t of templates) {
       // One backend call per template, counts per host: restarts replay a million placements.
+      const n = t.instances.length;
+      const slots = new Int32Array(n).fill(-1);
       const counts = new Map<number, number>();
-      t.instances.forEach((inst, j) => {
-        if (inst.boundHost === undefined) return;
-        const slot = this.slotOrThrow(t, j, inst.boundHost);
+      for (let j = 0; j < n; j++) {
+        const host = t.instances[j].boundHost;
+        if (host === undefined) continue;
+        const slot = this.slotOrThrow(t, j, host);
+        slots[j] = slot;
         counts.set(slot, (counts.get(slot) ?? 0) + 1);
-      });
+      }
       if (counts.size === 0) continue;
       const { cls } = this.compile(t);
       this.syncTopology();
       const pairs = new Int32Array(2 * counts.size);
       let k = 0;
-      for (const [slot, n] of counts) {
+      for (const [slot, c] of counts) {
         pairs[k++] = slot;
-        pairs[k++] = n;
-        this.trackPlaced(cls, slot, n);
+        pairs[k++] = c;
+        this.trackPlaced(cls, slot, c);
       }
       this.backend.commitMany(cls, pairs);
-      t.instances.forEach((inst, j) => {
-        if (inst.boundHost === undefined) return;
-        const slot = this.hostSlots.get(inst.boundHost)!;
-        this.addResident(cls, slot, t, j);
-        if (this.track) this.placements.set(t.kind, t.namespace, inst.name, pack(cls, slot));
-      });
+      // the same records, in the same order, as addResident and placements.set per instance
+      const lists: { t: WorkloadTemplate; j: number }[][] = [];
+      const names = this.track ? this.placements.scope(t.kind, t.namespace, true) : undefined;
+      for (let j = 0; j < n; j++) {
+        const slot = slots[j];
+        if (slot < 0) continue;
+        const list = lists[slot];
+        if (list) list.push({ t, j });
+        else {
+          this.addResident(cls, slot, t, j);
+          lists[slot] = this.residents.at(cls, slot)!;
+        }
+        if (names) this.placements.setIn(names, t.instances[j].name, cls, slot);
+      }
     }
   }
 
@@ -899,7 +909,7 @@ export class Engine {
         o.hosts[j] = this.hosts[slot].obj.name;
         o.placed[j] = true;
         this.addResident(it.cls, slot, o.template, j);
-        if (this.track) this.placements.set(o.template.kind, o.template.namespace, o.template.instances[j].name, pack(it.cls, slot));
+        if (this.track) this.placements.set(o.template.kind, o.template.namespace, o.template.instances[j].name, it.cls, slot);
       }
       p += it.count;
       const f = result.failures[k];
@@ -1223,7 +1233,7 @@ export class Engine {
     this.trackPlaced(cls, to, 1);
     this.removeResident(cls, from, (r) => r.t === who.t && r.j === who.j);
     this.addResident(cls, to, who.t, who.j);
-    if (this.track) this.placements.set(who.t.kind, who.t.namespace, who.t.instances[who.j].name, pack(cls, to));
+    if (this.track) this.placements.set(who.t.kind, who.t.namespace, who.t.instances[who.j].name, cls, to);
   }
 
   /** Desired healthy count per PodDisruptionBudget, from its spec and the workloads it covers. */
@@ -1257,7 +1267,7 @@ export class Engine {
     this.backend.commit(cls, slot);
     this.trackPlaced(cls, slot, 1);
     this.addResident(cls, slot, t, j);
-    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(cls, slot));
+    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, cls, slot);
   }
 
   /** Release a tracked workload; false when placer does not know it. */
@@ -1367,7 +1377,7 @@ export class Engine {
     this.backend.commit(c.cls, slot);
     this.trackPlaced(c.cls, slot, 1);
     this.addResident(c.cls, slot, t, j);
-    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, pack(c.cls, slot));
+    if (this.track) this.placements.set(t.kind, t.namespace, t.instances[j].name, c.cls, slot);
     return null;
   }
 
@@ -1666,29 +1676,100 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Workload name → packed placement, per kind and namespace. */
+/**
+ * Workload name → placement (class, host slot), per kind and namespace. Each name maps to a dense
+ * id and the class and slot live in typed arrays: a packed pair is beyond the small-integer range,
+ * so a Map of packed numbers held one heap number per placement (a restart binds a million).
+ */
 class PlacementRegistry {
   private readonly byScope = new Map<string, Map<string, number>>();
-  private scope(kind: string, namespace: string, create: boolean): Map<string, number> | undefined {
+  private cls = new Int32Array(1024);
+  private slot = new Int32Array(1024);
+  private top = 0;
+  private readonly free: number[] = [];
+  /** The name → id map of one kind and namespace; bulk binds look it up once. */
+  scope(kind: string, namespace: string, create: true): Map<string, number>;
+  scope(kind: string, namespace: string, create: boolean): Map<string, number> | undefined;
+  scope(kind: string, namespace: string, create: boolean): Map<string, number> | undefined {
     const key = `${kind}/${namespace}`;
     let m = this.byScope.get(key);
     if (!m && create) this.byScope.set(key, (m = new Map()));
     return m;
   }
-  set(kind: string, namespace: string, name: string, packed: number): void {
-    this.scope(kind, namespace, true)!.set(name, packed);
+  set(kind: string, namespace: string, name: string, cls: number, slot: number): void {
+    this.setIn(this.scope(kind, namespace, true), name, cls, slot);
   }
+  /** set() in a map from scope(kind, namespace, true). */
+  setIn(m: Map<string, number>, name: string, cls: number, slot: number): void {
+    let id = m.get(name);
+    if (id === undefined) {
+      id = this.free.length > 0 ? this.free.pop()! : this.top++;
+      if (id >= this.cls.length) {
+        const c = new Int32Array(this.cls.length * 2);
+        c.set(this.cls);
+        this.cls = c;
+        const s = new Int32Array(this.slot.length * 2);
+        s.set(this.slot);
+        this.slot = s;
+      }
+      m.set(name, id);
+    }
+    this.cls[id] = cls;
+    this.slot[id] = slot;
+  }
+  /** The packed (class, slot) of a placement. */
   get(kind: string, namespace: string, name: string): number | undefined {
-    return this.scope(kind, namespace, false)?.get(name);
+    const id = this.scope(kind, namespace, false)?.get(name);
+    return id === undefined ? undefined : pack(this.cls[id], this.slot[id]);
   }
   delete(kind: string, namespace: string, name: string): void {
-    this.scope(kind, namespace, false)?.delete(name);
+    const m = this.scope(kind, namespace, false);
+    const id = m?.get(name);
+    if (id === undefined) return;
+    m!.delete(name);
+    this.free.push(id);
   }
   *entries(): IterableIterator<[string, string, string, number]> {
     for (const [scope, m] of this.byScope) {
       const slash = scope.indexOf('/');
-      for (const [name, packed] of m) yield [scope.slice(0, slash), scope.slice(slash + 1), name, packed];
+      for (const [name, id] of m) yield [scope.slice(0, slash), scope.slice(slash + 1), name, pack(this.cls[id], this.slot[id])];
     }
+  }
+}
+
+type Resident = { t: WorkloadTemplate; j: number };
+
+/**
+ * Resident lists by packed (class, slot) key, as a Map of them would be, kept per class and then
+ * per slot: a packed key is beyond the small-integer range, so a flat Map held a heap number per
+ * (class, host) and hashed doubles (a restart fills ~a million). Iteration order is per class, not
+ * insertion order: every reader sorts or sums.
+ */
+class ResidentLists {
+  private readonly byClass: (Map<number, Resident[]> | undefined)[] = [];
+  at(cls: number, slot: number): Resident[] | undefined {
+    return this.byClass[cls]?.get(slot);
+  }
+  put(cls: number, slot: number, list: Resident[]): void {
+    let m = this.byClass[cls];
+    if (!m) this.byClass[cls] = m = new Map();
+    m.set(slot, list);
+  }
+  remove(cls: number, slot: number): void {
+    this.byClass[cls]?.delete(slot);
+  }
+  get(key: number): Resident[] | undefined {
+    const { cls, slot } = unpack(key);
+    return this.at(cls, slot);
+  }
+  *keys(): IterableIterator<number> {
+    for (const [cls, m] of this.byClass.entries()) if (m) for (const slot of m.keys()) yield pack(cls, slot);
+  }
+  *values(): IterableIterator<Resident[]> {
+    for (const m of this.byClass) if (m) yield* m.values();
+  }
+  *[Symbol.iterator](): IterableIterator<[number, Resident[]]> {
+    for (const [cls, m] of this.byClass.entries()) if (m) for (const [slot, list] of m) yield [pack(cls, slot), list];
   }
 }
 

@@ -37,6 +37,7 @@ import type {
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
 import { buildResult, type PlacementResult } from '../result.js';
 import { isPdb, readPdb, type PdbObj } from './pdb.js';
+import { HeldTable, type Held, type HeldRun } from './held.js';
 import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
@@ -55,18 +56,7 @@ interface InfraEntry {
   model: InfraModel;
 }
 
-/** A placement placer holds. */
-export interface Held {
-  kind: string;
-  namespace: string;
-  name: string;
-  uid: string | null;
-  host: string;
-  owner: string | null;
-  origin: PlacementOrigin;
-  /** The shape's JSON (shapes.ts); shared by every placement of the same shape. */
-  shape: string;
-}
+export type { Held } from './held.js';
 
 export interface StateOptions {
   dataDir: string;
@@ -157,12 +147,8 @@ export class PlacerState {
   readonly strategy: Strategy;
   private readonly opts: Required<Omit<StateOptions, 'strategy'>> & { strategy: Strategy };
   private infra = new Map<string, InfraEntry>();
-  private held = new Map<string, Held>();
-  private byUid = new Map<string, string>();
-  private perHost = new Map<string, number>();
-  private perNamespace = new Map<string, number>();
-  /** Placements per host and namespace (the console's host details). */
-  private perHostNs = new Map<string, Map<string, number>>();
+  /** Every placement placer holds, with counts per host, namespace and both (columnar, see held.ts). */
+  private held = new HeldTable();
   /** What apply could not place, with the reason (the console's namespaces view). */
   readonly pending = new PendingSet();
   private readonly podCache = new Map<string, WorkloadTemplate>();
@@ -209,11 +195,7 @@ export class PlacerState {
   private *loadSteps(): Generator<void> {
     this.engine = this.newEngine();
     this.infra = new Map();
-    this.held = new Map();
-    this.byUid = new Map();
-    this.perHost = new Map();
-    this.perNamespace = new Map();
-    this.perHostNs = new Map();
+    this.held = new HeldTable();
     const rows = this.store.objects();
     // parseText, not JSON.parse: long numbers keep every digit
     const manifests: Manifest[] = rows.map((r, doc) => ({ ...parseText(r.manifest, 'store')[0], source: { file: 'store', doc, path: '' } }));
@@ -229,24 +211,47 @@ export class PlacerState {
     this.engine.setPdbs(input.pdbs ?? []);
     yield;
     const shapes = this.store.shapes();
-    for (const batch of this.store.placementBatches()) {
-      let i = 0;
-      while (i < batch.length) {
-        const shapeId = batch[i].shapeId;
-        const body = shapes.get(shapeId);
-        if (body === undefined) throw new Error(`store: placement ${batch[i].kind} ${batch[i].namespace}/${batch[i].name} references missing shape ${shapeId}`);
-        const instances: WorkloadInstance[] = [];
-        const start = i;
-        for (; i < batch.length && batch[i].shapeId === shapeId; i++) {
-          const r = batch[i];
-          instances.push({ name: r.name, ...(r.uid !== null && { uid: r.uid }), boundHost: r.host });
+    for (const { shapeId, common, rows } of this.store.placementBatches()) {
+      const body = shapes.get(shapeId);
+      if (body === undefined) {
+        const r = rows[0];
+        throw new Error(`store: placement ${common?.kind ?? r[4]} ${common?.namespace ?? r[5]}/${r[0]} references missing shape ${shapeId}`);
+      }
+      const n = rows.length;
+      const names: string[] = new Array(n);
+      const uids: (string | null)[] = new Array(n);
+      const hosts = new Int32Array(n);
+      const instances: WorkloadInstance[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        const [name, uid, text] = rows[k];
+        // the table's one string per host name, for every instance bound there (each row brings a copy)
+        const hid = this.held.hostId(text);
+        const host = this.held.hostName(hid);
+        names[k] = name;
+        uids[k] = uid;
+        hosts[k] = hid;
+        instances[k] = uid !== null ? { name, uid, boundHost: host } : { name, boundHost: host };
+      }
+      // one template per shape: the engine compiles it, then commits every instance
+      this.engine.bindExisting([templateOf(body, instances)]);
+      if (common) {
+        this.held.addRun({ ...common, shape: body }, names, uids, hosts, 0, n);
+        yield;
+        continue;
+      }
+      // rows that differ in kind, namespace, owner or origin: the table takes runs that agree
+      let start = 0;
+      while (start < n) {
+        const a = rows[start];
+        let end = start + 1;
+        while (end < n) {
+          const b = rows[end];
+          if (b[4] !== a[4] || b[5] !== a[5] || b[6] !== a[6] || b[7] !== a[7]) break;
+          end++;
         }
-        // one template per shape: the engine compiles it, then commits every instance
-        this.engine.bindExisting([templateOf(body, instances)]);
-        for (let k = start; k < i; k++) {
-          const r = batch[k];
-          this.track({ kind: r.kind, namespace: r.namespace, name: r.name, uid: r.uid, host: r.host, owner: r.owner, origin: r.origin, shape: body });
-        }
+        const run: HeldRun = { kind: a[4]!, namespace: a[5]!, owner: a[6]!, origin: a[7]!, shape: body };
+        this.held.addRun(run, names, uids, hosts, start, end);
+        start = end;
       }
       yield;
     }
@@ -291,26 +296,11 @@ export class PlacerState {
   }
 
   private track(h: Held): void {
-    const key = wkey(h.kind, h.namespace, h.name);
-    this.held.set(key, h);
-    if (h.uid !== null) this.byUid.set(h.uid, key);
-    this.perHost.set(h.host, (this.perHost.get(h.host) ?? 0) + 1);
-    this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 0) + 1);
-    let ns = this.perHostNs.get(h.host);
-    if (!ns) this.perHostNs.set(h.host, (ns = new Map()));
-    ns.set(h.namespace, (ns.get(h.namespace) ?? 0) + 1);
+    this.held.add(h);
   }
 
   private untrack(h: Held): void {
-    const key = wkey(h.kind, h.namespace, h.name);
-    this.held.delete(key);
-    if (h.uid !== null && this.byUid.get(h.uid) === key) this.byUid.delete(h.uid);
-    this.perHost.set(h.host, (this.perHost.get(h.host) ?? 1) - 1);
-    this.perNamespace.set(h.namespace, (this.perNamespace.get(h.namespace) ?? 1) - 1);
-    const ns = this.perHostNs.get(h.host);
-    const left = (ns?.get(h.namespace) ?? 1) - 1;
-    if (left > 0) ns!.set(h.namespace, left);
-    else ns?.delete(h.namespace);
+    this.held.remove(h.kind, h.namespace, h.name);
   }
 
   /** Run a mutation; if it throws, undo what it did in reverse order (or rebuild from the store). */
@@ -376,7 +366,7 @@ export class PlacerState {
     const splits: Split[] = input.workloads.map((t) => {
       const s: Split = { t, heldHost: t.instances.map(() => null), bind: [], place: [] };
       t.instances.forEach((inst, j) => {
-        const h = this.held.get(wkey(t.kind, t.namespace, inst.name));
+        const h = this.held.get(t.kind, t.namespace, inst.name);
         if (h) {
           if (inst.boundHost !== undefined && inst.boundHost !== h.host) {
             throw conflict(`${t.kind} ${t.namespace}/${inst.name} runs on host ${h.host} according to placer, not on ${inst.boundHost}; release it first`, { kind: t.kind, name: inst.name });
@@ -482,7 +472,7 @@ export class PlacerState {
       // committed: the in-memory indexes follow
       for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
       for (const k of evictedKeys) {
-        const h = this.held.get(wkey(k.kind, k.namespace, k.name));
+        const h = this.held.get(k.kind, k.namespace, k.name);
         if (h) this.untrack(h);
       }
       for (const h of newHeld) this.track(h);
@@ -647,7 +637,7 @@ export class PlacerState {
 
   /** The placement placer holds for a pod, if any. */
   heldPod(namespace: string, name: string): Held | undefined {
-    return this.held.get(wkey('Pod', namespace, name));
+    return this.held.get('Pod', namespace, name);
   }
 
   /**
@@ -656,8 +646,7 @@ export class PlacerState {
    * is idempotent; `created` is false then).
    */
   bind(podName: string, namespace: string, uid: string, host: string): { error: string; created: boolean } {
-    const key = wkey('Pod', namespace, podName);
-    const h = this.held.get(key);
+    const h = this.held.get('Pod', namespace, podName);
     const fail = (error: string) => ({ error, created: false });
     if (h) {
       if (h.uid !== null && uid !== '' && h.uid !== uid) {
@@ -688,7 +677,7 @@ export class PlacerState {
 
   /** The placement key of a pod UID placer holds. */
   keyOfUid(uid: string): string | undefined {
-    return this.byUid.get(uid);
+    return this.held.keyOfUid(uid);
   }
 
   /**
@@ -706,9 +695,9 @@ export class PlacerState {
     const allowed = new Map<PdbObj, number>();
     let violations = 0;
     for (const v of victims) {
-      const h = v.key ? this.held.get(v.key) : undefined;
+      const h = v.key ? this.held.getByKey(v.key) : undefined;
       const ns = h?.namespace ?? v.namespace;
-      const labels = v.labels ?? (h ? this.labelsOf(h) : undefined);
+      const labels = v.labels ?? (h ? this.labelsOf(h.shape) : undefined);
       const name = h?.name ?? v.name;
       if (ns === undefined || labels === undefined) continue;
       let violates = false;
@@ -725,15 +714,15 @@ export class PlacerState {
     return violations;
   }
 
-  private labelsOf(h: Held): ReadonlyMap<string, string> {
-    let t = this.shapeTemplates.get(h.shape);
-    if (!t) this.shapeTemplates.set(h.shape, (t = templateOf(h.shape)));
+  private labelsOf(shape: string): ReadonlyMap<string, string> {
+    let t = this.shapeTemplates.get(shape);
+    if (!t) this.shapeTemplates.set(shape, (t = templateOf(shape)));
     return t.labels;
   }
 
   private matchingHeld(p: PdbObj): number {
     let n = 0;
-    for (const h of this.held.values()) if (h.namespace === p.namespace && pdbSelects(p, this.labelsOf(h))) n++;
+    for (const shape of this.held.shapesIn(p.namespace)) if (pdbSelects(p, this.labelsOf(shape))) n++;
     return n;
   }
 
@@ -741,7 +730,7 @@ export class PlacerState {
 
   /** Release a workload placer holds; throws NotFound. */
   release(kind: string, namespace: string, name: string): Held {
-    const h = this.held.get(wkey(kind, namespace, name));
+    const h = this.held.get(kind, namespace, name);
     if (!h) {
       if (!this.knowsNamespace(namespace)) throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, { name: namespace, kind: 'namespaces' });
       throw notFound(`${kind} ${namespace}/${name} not found: placer does not hold it`, { name, kind });
@@ -753,14 +742,14 @@ export class PlacerState {
   }
 
   knowsNamespace(namespace: string): boolean {
-    if (this.perNamespace.has(namespace)) return true; // held something since start-up
+    if (this.held.seenNamespace(namespace)) return true; // held something since start-up
     for (const e of this.infra.values()) if (e.namespace === namespace) return true;
     return false;
   }
 
   /** Namespaces placer holds placements or objects in (what GET /v1/namespaces lists). */
   listedNamespace(namespace: string): boolean {
-    if ((this.perNamespace.get(namespace) ?? 0) > 0) return true;
+    if (this.held.inNamespaceCount(namespace) > 0) return true;
     for (const e of this.infra.values()) if (e.namespace === namespace) return true;
     return false;
   }
@@ -769,7 +758,7 @@ export class PlacerState {
   removeHost(name: string): void {
     const entry = this.infra.get(ikey('Node', '', name));
     if (!entry) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
-    const n = this.perHost.get(name) ?? 0;
+    const n = this.held.heldOn(name);
     if (n > 0) throw conflict(`host ${name} holds ${n} workload(s); release or move them before removing the host`, { name, kind: 'hosts' });
     const key: ObjectKey = { kind: 'Node', namespace: '', name };
     this.store.commit({ deleteObjects: [key] });
@@ -827,7 +816,7 @@ export class PlacerState {
     this.transact((undo) => {
       undo.push(report.undo!);
       const moved = report.moves.map((m) => {
-        const before = this.held.get(wkey(m.template.kind, m.template.namespace, m.template.instances[m.instance].name));
+        const before = this.held.get(m.template.kind, m.template.namespace, m.template.instances[m.instance].name);
         if (!before) throw new Error(`placer state: the engine moved ${m.template.kind} ${m.template.namespace}/${m.template.instances[m.instance].name}, which the service does not hold`);
         return { before, after: { ...before, host: m.to } };
       });
@@ -871,13 +860,13 @@ export class PlacerState {
   /** Every placement, sorted by namespace, kind, name; optionally one namespace's. */
   placements(namespace?: string): Held[] {
     const out: Held[] = [];
-    for (const h of this.held.values()) if (namespace === undefined || h.namespace === namespace) out.push(h);
+    for (const h of namespace === undefined ? this.held.values() : this.held.inNamespace(namespace)) out.push(h);
     return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.kind, b.kind) || cmp(a.name, b.name));
   }
 
   /** How many placements placer holds on a host. */
   heldOn(host: string): number {
-    return this.perHost.get(host) ?? 0;
+    return this.held.heldOn(host);
   }
 
   placementCount(): number {
@@ -888,7 +877,7 @@ export class PlacerState {
 
   /** Placements on a host, per namespace. */
   namespacesOn(host: string): ReadonlyMap<string, number> {
-    return this.perHostNs.get(host) ?? new Map();
+    return this.held.namespacesOn(host);
   }
 
   /**
@@ -921,7 +910,7 @@ export class PlacerState {
     if (input.workloads.length === 0) throw new InputError(undefined, '', 'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine');
     // The first instance placer does not hold: the one the next placement would be about.
     return input.workloads.map((t) => {
-      const j = Math.max(0, t.instances.findIndex((inst) => !this.held.has(wkey(t.kind, t.namespace, inst.name))));
+      const j = Math.max(0, t.instances.findIndex((inst) => !this.held.has(t.kind, t.namespace, inst.name)));
       return { template: t, name: t.instances[j].name, explanation: this.engine.explain(t, j) };
     });
   }
@@ -930,7 +919,7 @@ export class PlacerState {
   explainPending(kind: string, namespace: string, name: string): { pending: PendingWorkload; explanation: Explanation } {
     const p = this.pending.get(kind, namespace, name);
     if (!p) {
-      const h = this.held.get(wkey(kind, namespace, name));
+      const h = this.held.get(kind, namespace, name);
       if (h) throw conflict(`${kind} ${namespace}/${name} is placed on host ${h.host}: explain answers for workloads that are pending`, { name, kind });
       throw notFound(`${kind} ${namespace}/${name} is not pending: placer holds no failed placement of it`, { name, kind });
     }
@@ -1096,9 +1085,8 @@ export class PlacerState {
     if (!this.engine.hostObj(host)) return 'unknown-host';
     // a pod carries its resolved priority; a class placer does not know is not an error
     if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) t.priority = 0;
-    const key = wkey(t.kind, t.namespace, inst.name);
     const uid = inst.uid ?? null;
-    const h = this.held.get(key);
+    const h = this.held.get(t.kind, t.namespace, inst.name);
     const shape = shapeOf(t, this.engine.compile(t).priority);
     if (h && h.host === host && h.shape === shape && h.uid === uid) return 'unchanged';
     this.transact((undo) => {
@@ -1125,7 +1113,7 @@ export class PlacerState {
    * no longer has keeps the size it was accounted with. undefined when placer holds none.
    */
   mirrorMoved(kind: string, namespace: string, name: string, host: string): ReturnType<PlacerState['mirrorRunning']> | undefined {
-    const h = this.held.get(wkey(kind, namespace, name));
+    const h = this.held.get(kind, namespace, name);
     if (!h) return undefined;
     return this.mirrorRunning(templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: host }], h.owner ?? undefined));
   }
@@ -1141,7 +1129,7 @@ export class PlacerState {
 
   /** Forget a workload the API server says is gone or finished (only incarnation `uid` when given); false when placer held none. */
   mirrorGone(kind: string, namespace: string, name: string, uid?: string): boolean {
-    const h = this.held.get(wkey(kind, namespace, name));
+    const h = this.held.get(kind, namespace, name);
     if (!h || (uid !== undefined && h.uid !== null && h.uid !== uid)) return false;
     this.store.commit({ deletePlacements: [{ kind, namespace, name }] });
     this.engine.release(kind, namespace, name);

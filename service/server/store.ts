@@ -51,14 +51,26 @@ export interface Change {
   deletePlacements?: readonly ObjectKey[];
 }
 
-/** A placement row as read back at start-up (shape by id). */
-export interface PlacementRow extends ObjectKey {
-  uid: string | null;
-  host: string;
-  shapeId: number;
+/** What every placement of a run shares besides its shape (a Deployment's replicas share all of it). */
+export interface PlacementCommon {
+  kind: string;
+  namespace: string;
   owner: string | null;
   origin: PlacementOrigin;
 }
+
+/**
+ * Placement rows as read back at start-up, all of one shape, without an object per row (a restart
+ * reads a million): each row [name, uid, host, rowid, kind, namespace, owner, origin], the last four
+ * only when `common` is null — when every placement of the shape shares them, they are read once.
+ */
+export interface PlacementPage {
+  shapeId: number;
+  common: PlacementCommon | null;
+  rows: PlacementRaw[];
+}
+
+export type PlacementRaw = [name: string, uid: string | null, host: string, rowid: number, kind?: string, namespace?: string, owner?: string | null, origin?: PlacementOrigin];
 
 export class Store {
   readonly path: string;
@@ -177,17 +189,24 @@ export class Store {
   /**
    * Placements in pages of at most `batch` rows, every page of a single shape: per shape, keyset
    * pages over the rowid (`raw().all()` on an indexed range is several times faster than iterate()).
+   * A shape whose placements all share kind, namespace, owner and origin (found in SQLite, cheaper
+   * than a string per row and column) reads only name, uid and host per row.
    */
-  *placementBatches(batch = 50_000): Generator<PlacementRow[]> {
+  *placementBatches(batch = 50_000): Generator<PlacementPage> {
     const shapeIds = this.db.prepare('SELECT DISTINCT shape FROM placements ORDER BY shape').pluck().all() as number[];
-    const page = this.db.prepare('SELECT rowid, kind, namespace, name, uid, host, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
+    const commons = this.db.prepare('SELECT kind, namespace, owner, origin FROM placements WHERE shape = ? GROUP BY kind, namespace, owner, origin LIMIT 2');
+    const full = this.db.prepare('SELECT name, uid, host, rowid, kind, namespace, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
+    const short = this.db.prepare('SELECT name, uid, host, rowid FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
     for (const shapeId of shapeIds) {
+      const c = commons.all(shapeId) as PlacementCommon[];
+      const common = c.length === 1 ? c[0] : null;
+      const page = common ? short : full;
       let after = 0;
       for (;;) {
-        const rows = page.all(shapeId, after, batch) as [number, string, string, string, string | null, string, string | null, PlacementOrigin][];
+        const rows = page.all(shapeId, after, batch) as PlacementRaw[];
         if (rows.length === 0) break;
-        after = rows[rows.length - 1][0];
-        yield rows.map(([, kind, namespace, name, uid, host, owner, origin]) => ({ kind, namespace, name, uid, host, shapeId, owner, origin }));
+        after = rows[rows.length - 1][3];
+        yield { shapeId, common, rows };
         if (rows.length < batch) break;
       }
     }
