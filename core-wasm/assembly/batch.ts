@@ -35,6 +35,7 @@ import {
   at32,
   at64,
   base,
+  allocRaw,
   calloc,
   colF,
   ensureHostOf,
@@ -71,7 +72,10 @@ import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
 import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
 import { fitScore } from './score';
-import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, treeRoot, updateTree } from './select';
+import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
+
+/** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */
+const LEVELS: i32 = 101;
 
 const POLICY_INTERLEAVE: i32 = 0;
 const FLAG_PREEMPT_NEVER: i32 = 1;
@@ -108,7 +112,8 @@ export function sequencePtr(): usize {
 }
 
 // Per-item state: [hostCap] totals, [2·treeCap] tree, [hostCap] stamps of the totals (lazy
-// mode), plus stamp, full-scan stamp and normalization maxima per slot.
+// mode), plus stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals
+// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
 let stateArena: usize = 0;
@@ -116,6 +121,8 @@ let stateStamp: usize = 0; // i32 [slots]: changes seen up to this stamp (0 = ne
 let stateMaxAff: usize = 0; // i32 [slots]
 let stateMaxTaint: usize = 0; // i32 [slots]
 let stateBase: usize = 0; // i32 [slots]: stamp of the last full scan
+let stateLevels: usize = 0; // u8 [slots]: the slot holds levels and a top set, not a tree
+let stateTop: usize = 0; // i32 [slots]: level + 1 of the top set, 0 = no feasible host
 /** Stamp of the last change that may have raised a score (a release); lazy slots older rescan. */
 let raiseStamp: i32 = 0;
 
@@ -124,6 +131,7 @@ let mruCap: i32 = 0;
 let mruPrev: usize = 0;
 let mruNext: usize = 0;
 let lastChanged: usize = 0;
+let changeVer: usize = 0; // u16 [hostCap]: changes of each host, mod 2^16 (lazy level slots)
 let mruHead: i32 = -1;
 let stamp: i32 = 0;
 
@@ -145,6 +153,7 @@ function resetMru(): void {
     mruPrev = regrow(mruPrev, 0, <usize>hostCap * 4);
     mruNext = regrow(mruNext, 0, <usize>hostCap * 4);
     lastChanged = regrow(lastChanged, 0, <usize>hostCap * 4);
+    changeVer = regrow(changeVer, 0, <usize>hostCap * 2);
     mruCap = hostCap;
   }
   memory.fill(lastChanged, 0, <usize>mruCap * 4);
@@ -156,6 +165,10 @@ function resetMru(): void {
 /** Host h changed: stamp it and move it to the front of the list. */
 function markChanged(h: i32): void {
   stamp++;
+  const ver = <u16>(load<u16>(changeVer + (<usize>h << 1)) + 1);
+  store<u16>(changeVer + (<usize>h << 1), ver);
+  // A version that wraps could match one a slot stored 2^16 changes ago: lazy slots rescan.
+  if (ver == 0) raiseStamp = stamp;
   const wasListed = load<i32>(at32(lastChanged, h)) != 0;
   store<i32>(at32(lastChanged, h), stamp);
   if (mruHead == h) return;
@@ -173,7 +186,7 @@ function markChanged(h: i32): void {
 
 /** Give state slots to multi-instance items in rank order, as far as the budget allows. */
 function assignSlots(n: i32): void {
-  stateStride = (2 * <usize>hostCap + 2 * <usize>treeCap) * 4;
+  stateStride = max((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
   // Items whose verdicts depend on other hosts (spread, inter-workload affinity) rescan instead.
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
@@ -182,11 +195,14 @@ function assignSlots(n: i32): void {
   if (slots > stateCap || stateArena == 0) {
     if (stateArena != 0) freeState();
     const cap = max(slots, 1);
-    stateArena = calloc(<usize>cap * stateStride);
+    // Not zeroed: a slot is written in full by its first scan; pages a slot never uses stay untouched.
+    stateArena = allocRaw(<usize>cap * stateStride);
     stateStamp = calloc(<usize>cap * 4);
     stateMaxAff = calloc(<usize>cap * 4);
     stateMaxTaint = calloc(<usize>cap * 4);
     stateBase = calloc(<usize>cap * 4);
+    stateLevels = calloc(<usize>cap);
+    stateTop = calloc(<usize>cap * 4);
     stateCap = cap;
   }
   memory.fill(stateStamp, 0, <usize>stateCap * 4);
@@ -205,6 +221,8 @@ function freeState(): void {
   heap.free(stateMaxAff);
   heap.free(stateMaxTaint);
   heap.free(stateBase);
+  heap.free(stateLevels);
+  heap.free(stateTop);
   stateArena = 0;
 }
 
@@ -459,16 +477,17 @@ function selectFor(i: i32): i32 {
   const seen = load<i32>(at32(stateStamp, slot));
   if (curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints())) {
     if (seen != 0 && seen >= raiseStamp) {
-      const h = lazyRoot(slot, totals, tree);
+      const h = load<u8>(stateLevels + <usize>slot) != 0 ? lazyLevels(slot) : lazyRoot(slot, totals, tree);
       if (h != -2) {
         store<i32>(at32(stateStamp, slot), stamp);
         return h;
       }
     }
-    fullScan(slot, totals, tree);
-    memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     store<i32>(at32(stateBase, slot), stamp);
     store<i32>(at32(stateStamp, slot), stamp);
+    if (levelsScan(slot)) return load<i32>(at32(stateTop, slot)) == 0 ? -1 : topFirst(slotTotal(slot) + (<usize>hostCap << 2));
+    treeFromScan(slot, totals, tree);
+    memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     return treeRoot(tree, totals);
   }
   if (seen == 0 || !syncSlot(slot, totals, tree, seen)) fullScan(slot, totals, tree);
@@ -500,8 +519,79 @@ function lazyRoot(slot: i32, totals: usize, tree: usize): i32 {
   return -2;
 }
 
+/**
+ * Lazy mode's full scan into levels: true when every feasible total lies in the level range
+ * (then the slot holds levels and a top set); false leaves the scan's results for the tree.
+ */
+function levelsScan(slot: i32): bool {
+  scan();
+  store<i32>(at32(stateMaxAff, slot), maxAffinity);
+  store<i32>(at32(stateMaxTaint, slot), maxTaint);
+  const lo = combine(0, 0, 0);
+  for (let h = 0; h < hostEnd; h++) {
+    const t = load<i32>(at32(total, h));
+    if (t != -1 && <u32>(t - lo) >= <u32>LEVELS) {
+      store<u8>(stateLevels + <usize>slot, 0);
+      return false;
+    }
+  }
+  store<u8>(stateLevels + <usize>slot, 1);
+  const rec = slotTotal(slot);
+  for (let h = 0; h < hostEnd; h++) {
+    const t = load<i32>(at32(total, h));
+    store<u32>(rec + (<usize>h << 2), (<u32>load<u16>(changeVer + (<usize>h << 1)) << 16) | <u32>(t < 0 ? 0 : t - lo + 1));
+  }
+  store<i32>(at32(stateTop, slot), topBuild(rec + (<usize>hostCap << 2), rec));
+  return true;
+}
+
+/**
+ * lazyRoot over levels: the lowest host of the top set, recomputing hosts changed since their
+ * level was computed; −1 when no host is feasible, −2 when a full scan is cheaper.
+ */
+function lazyLevels(slot: i32): i32 {
+  const rec = slotTotal(slot);
+  const set = rec + (<usize>hostCap << 2);
+  let top = load<i32>(at32(stateTop, slot));
+  setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
+  const lo = combine(0, 0, 0);
+  const limit = max(32, hostEnd >> 1);
+  let h = -2;
+  for (let n = 0; n <= limit; n++) {
+    if (top == 0) {
+      h = -1; // every bound says infeasible
+      break;
+    }
+    const c = topFirst(set);
+    const r = rec + (<usize>c << 2);
+    const ver = load<u16>(changeVer + (<usize>c << 1));
+    if (load<u16>(r + 2) == ver) {
+      h = c;
+      break;
+    }
+    const t = hostReasons(c) == 0 ? combine(fitScore(c), 0, 0) : -1;
+    store<u16>(r + 2, ver);
+    if (t >= 0 && <u32>(t - lo) >= <u32>LEVELS) break; // out of range: the full scan takes the tree
+    const level = t < 0 ? 0 : t - lo + 1;
+    if (level == top) {
+      h = c; // unchanged: the bound was exact
+      break;
+    }
+    store<u16>(r, <u16>level);
+    if (topRemove(set, c)) top = topBuild(set, rec);
+  }
+  store<i32>(at32(stateTop, slot), top);
+  return h;
+}
+
 function fullScan(slot: i32, totals: usize, tree: usize): void {
   scan();
+  treeFromScan(slot, totals, tree);
+}
+
+/** The slot's totals and tree from the last scan. */
+function treeFromScan(slot: i32, totals: usize, tree: usize): void {
+  store<u8>(stateLevels + <usize>slot, 0);
   memory.copy(totals, total, <usize>hostCap << 2);
   buildTree(tree, totals);
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
