@@ -18,6 +18,8 @@
 // rescan of every host.)
 
 import {
+  DIM_CPU,
+  DIM_MEMORY,
   DIM_PODS,
   MAX_DIMS,
   R_ABSENT,
@@ -41,8 +43,11 @@ import {
   ensureHostOf,
   ensureLog,
   hostCap,
+  freeF,
   hostEnd,
   hostOf,
+  hugeHosts,
+  nzUsedF,
   itemCount,
   itemDims,
   itemPrio,
@@ -66,7 +71,7 @@ import {
 } from './layout';
 import { FAIL_FILTER, FAIL_GANG, FAIL_NONE, admit } from './admit';
 import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
-import { STRATEGY_LEAST, curStrategy, prepareItem } from './item';
+import { STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
@@ -541,6 +546,7 @@ function levelsScan(slot: i32): bool {
     const t = load<i32>(at32(total, h));
     store<u32>(rec + (<usize>h << 2), (<u32>load<u16>(changeVer + (<usize>h << 1)) << 16) | <u32>(t < 0 ? 0 : t - lo + 1));
   }
+  for (let h = hostEnd; h < ((hostEnd + 3) & ~3); h++) store<u32>(rec + (<usize>h << 2), 0); // topBuild reads whole vectors
   store<i32>(at32(stateTop, slot), topBuild(rec + (<usize>hostCap << 2), rec));
   return true;
 }
@@ -555,6 +561,7 @@ function lazyLevels(slot: i32): i32 {
   let top = load<i32>(at32(stateTop, slot));
   setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
   const lo = combine(0, 0, 0);
+  prepareRescore();
   const limit = max(32, hostEnd >> 1);
   let h = -2;
   for (let n = 0; n <= limit; n++) {
@@ -569,7 +576,7 @@ function lazyLevels(slot: i32): i32 {
       h = c;
       break;
     }
-    const t = hostReasons(c) == 0 ? combine(fitScore(c), 0, 0) : -1;
+    const t = rescore(c);
     store<u16>(r + 2, ver);
     if (t >= 0 && <u32>(t - lo) >= <u32>LEVELS) break; // out of range: the full scan takes the tree
     const level = t < 0 ? 0 : t - lo + 1;
@@ -582,6 +589,56 @@ function lazyLevels(slot: i32): i32 {
   }
   store<i32>(at32(stateTop, slot), top);
   return h;
+}
+
+// The prepared class scores exactly cpu and memory with these weights, and every host is within
+// f64-exact range: rescore() computes the LeastAllocated score itself (see prepareRescore).
+let quickFit: bool = false;
+let quickCpuWeight: i32 = 0;
+let quickMemWeight: i32 = 0;
+
+/** Whether the prepared class can take rescore()'s direct formula. */
+function prepareRescore(): void {
+  quickFit = false;
+  if (hugeHosts != 0 || scoreDimCount != 2) return;
+  const d0 = load<i32>(scoreDims);
+  const d1 = load<i32>(scoreDims + 4);
+  const w0 = load<i32>(scoreWeights);
+  const w1 = load<i32>(scoreWeights + 4);
+  if (w0 <= 0 || w1 <= 0) return;
+  if (d0 == DIM_CPU && d1 == DIM_MEMORY) {
+    quickCpuWeight = w0;
+    quickMemWeight = w1;
+  } else if (d0 == DIM_MEMORY && d1 == DIM_CPU) {
+    quickCpuWeight = w1;
+    quickMemWeight = w0;
+  } else return;
+  quickFit = true;
+}
+
+/**
+ * The lazy total of host h — hostReasons(h) == 0 ? combine(fitScore(h), 0, 0) : −1 — for a host
+ * that passed every filter when its level was last computed in this batch: within a batch only
+ * commits change a host (a release forces a full scan), so only the resource fit can fail now.
+ * With quickFit, fitScore's LeastAllocated in doubles: cap < 2^45 (no huge hosts) keeps
+ * (cap − requested)·100 / cap exact enough that truncation is the i64 floor (as in scan.ts).
+ */
+function rescore(h: i32): i32 {
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    if (reqOf(d) > load<f64>(colF(freeF, d, h))) return -1;
+  }
+  if (!quickFit) return combine(fitScore(h), 0, 0);
+  const capCpu = load<f64>(colF(allocF, DIM_CPU, h));
+  const capMem = load<f64>(colF(allocF, DIM_MEMORY, h));
+  if (capCpu == 0 || capMem == 0) return combine(fitScore(h), 0, 0); // a dimension fitScore skips
+  const usedCpu = load<f64>(colF(nzUsedF, 0, h)) + nzCpu;
+  const usedMem = load<f64>(colF(nzUsedF, 1, h)) + nzMem;
+  const cpu = usedCpu > capCpu ? 0 : <i32>(((capCpu - usedCpu) * 100) / capCpu);
+  const mem = usedMem > capMem ? 0 : <i32>(((capMem - usedMem) * 100) / capMem);
+  // equal weights (kube-scheduler's default 1, 1): ⌊w·(cpu + mem) / 2w⌋ = (cpu + mem) >> 1, no division
+  if (quickCpuWeight == quickMemWeight) return combine((cpu + mem) >> 1, 0, 0);
+  return combine((cpu * quickCpuWeight + mem * quickMemWeight) / (quickCpuWeight + quickMemWeight), 0, 0);
 }
 
 function fullScan(slot: i32, totals: usize, tree: usize): void {

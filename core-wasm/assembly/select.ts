@@ -86,17 +86,44 @@ export function topSetBytes(): usize {
   return set + (((<usize>hostCap + 63) >> 6) << 3);
 }
 
-/** Fill `set` with the hosts at the highest level of `rec`; the level + 1, or 0 when every host is infeasible. */
+/**
+ * Fill `set` with the hosts at the highest level of `rec` (rec is written up to hostEnd rounded
+ * up to 4); the level + 1, or 0 when every host is infeasible.
+ */
 export function topBuild(set: usize, rec: usize): i32 {
-  const end = hostEnd;
+  const end = (hostEnd + 3) & ~3;
+  const sum = topSummary(set);
+  memory.fill(sum, 0, ((((<usize>hostCap + 63) >> 6) + 63) >> 6) << 3);
   let best: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const low = i32x4.splat(0xffff);
+    let m = i32x4.splat(0);
+    for (let h = 0; h < end; h += 4) m = i32x4.max_u(m, v128.and(v128.load(rec + (<usize>h << 2)), low));
+    best = max(max(i32x4.extract_lane(m, 0), i32x4.extract_lane(m, 1)), max(i32x4.extract_lane(m, 2), i32x4.extract_lane(m, 3)));
+    if (best == 0) return 0;
+    const want = i32x4.splat(best);
+    for (let w = 0; w << 6 < end; w++) {
+      let bits: u64 = 0;
+      const from = w << 6;
+      const to = min(from + 64, end);
+      for (let h = from; h < to; h += 4) {
+        const eq = i32x4.eq(v128.and(v128.load(rec + (<usize>h << 2)), low), want);
+        bits |= (<u64>i32x4.bitmask(eq)) << (<u64>(h - from));
+      }
+      store<u64>(set + (<usize>w << 3), bits);
+      if (bits != 0) {
+        const s = sum + ((<usize>w >> 6) << 3);
+        store<u64>(s, load<u64>(s) | ((<u64>1) << (<u64>w & 63)));
+      }
+    }
+    return <i32>best;
+  }
   for (let h = 0; h < end; h++) {
     const l = <u32>load<u16>(rec + (<usize>h << 2));
     if (l > best) best = l;
   }
-  memory.fill(set, 0, topSetBytes());
   if (best == 0) return 0;
-  const sum = topSummary(set);
+  memory.fill(set, 0, ((<usize>end + 63) >> 6) << 3);
   for (let h = 0; h < end; h++) {
     if (<u32>load<u16>(rec + (<usize>h << 2)) != best) continue;
     const w = set + ((<usize>h >> 6) << 3);
