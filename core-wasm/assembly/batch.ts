@@ -121,6 +121,8 @@ export function sequencePtr(): usize {
 // fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
+let stateBytes: usize = 0;
+let smallSlots: bool = false; // slots hold levels only (every multi-instance item is lazy)
 let stateArena: usize = 0;
 let stateStamp: usize = 0; // i32 [slots]: changes seen up to this stamp (0 = never scanned)
 let stateMaxAff: usize = 0; // i32 [slots]
@@ -191,17 +193,31 @@ function markChanged(h: i32): void {
 
 /** Give state slots to multi-instance items in rank order, as far as the budget allows. */
 function assignSlots(n: i32): void {
-  stateStride = max((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
   // Items whose verdicts depend on other hosts (spread, inter-workload affinity) rescan instead.
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
-  for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1 && load<u8>(failed + <usize>i) == 0) want++;
+  let allLazy = true;
+  for (let i = 0; i < n; i++) {
+    if (load<i32>(at32(itemCount, i)) <= 1 || load<u8>(failed + <usize>i) != 0) continue;
+    want++;
+    if (allLazy) {
+      prepareItem(i);
+      allLazy = lazyItem();
+    }
+  }
+  // Only lazy items: slots of levels and a top set, a quarter of a tree's, and not a power of two
+  // apart (slots 16 KB apart would compete for the same cache sets).
+  stateStride = allLazy
+    ? ((<usize>hostCap << 2) + topSetBytes() + 64 + 63) & ~63
+    : max((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
+  smallSlots = allLazy;
   let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
-  if (slots > stateCap || stateArena == 0) {
+  if (slots > stateCap || <usize>slots * stateStride > stateBytes || stateArena == 0) {
     if (stateArena != 0) freeState();
     const cap = max(slots, 1);
     // Not zeroed: a slot is written in full by its first scan; pages a slot never uses stay untouched.
-    stateArena = allocRaw(<usize>cap * stateStride);
+    stateBytes = <usize>cap * stateStride;
+    stateArena = allocRaw(stateBytes);
     stateStamp = calloc(<usize>cap * 4);
     stateMaxAff = calloc(<usize>cap * 4);
     stateMaxTaint = calloc(<usize>cap * 4);
@@ -480,7 +496,7 @@ function selectFor(i: i32): i32 {
   const totals = slotTotal(slot);
   const tree = slotTree(slot);
   const seen = load<i32>(at32(stateStamp, slot));
-  if (curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints())) {
+  if (lazyItem()) {
     if (seen != 0 && seen >= raiseStamp) {
       const h = load<u8>(stateLevels + <usize>slot) != 0 ? lazyLevels(slot) : lazyRoot(slot, totals, tree);
       if (h != -2) {
@@ -491,13 +507,30 @@ function selectFor(i: i32): i32 {
     store<i32>(at32(stateBase, slot), stamp);
     store<i32>(at32(stateStamp, slot), stamp);
     if (levelsScan(slot)) return load<i32>(at32(stateTop, slot)) == 0 ? -1 : topFirst(slotTotal(slot) + (<usize>hostCap << 2));
+    if (smallSlots) return noSlot(i);
     treeFromScan(slot, totals, tree);
     memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     return treeRoot(tree, totals);
   }
+  if (smallSlots) {
+    scan();
+    return noSlot(i);
+  }
   if (seen == 0 || !syncSlot(slot, totals, tree, seen)) fullScan(slot, totals, tree);
   store<i32>(at32(stateStamp, slot), stamp);
   return treeRoot(tree, totals);
+}
+
+/** The prepared class keeps a lazy slot (see the header). */
+// @ts-ignore: decorator
+@inline function lazyItem(): bool {
+  return curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
+}
+
+/** Item i's slot is too small for a tree: it is placed by scans from now on (the last scan is current). */
+function noSlot(i: i32): i32 {
+  store<i32>(at32(slotOf, i), -1);
+  return bestHostLinear();
 }
 
 /**
@@ -562,6 +595,9 @@ function lazyLevels(slot: i32): i32 {
   setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
   const lo = combine(0, 0, 0);
   prepareRescore();
+  // Stale hosts come in runs of neighbouring slots (spreading fills the lowest slots of a level
+  // first): rescore them four at a time, as the SIMD scan does, where doubles are exact.
+  const vector = ASC_FEATURE_SIMD && hugeHosts == 0;
   const limit = max(32, hostEnd >> 1);
   let h = -2;
   for (let n = 0; n <= limit; n++) {
@@ -576,6 +612,33 @@ function lazyLevels(slot: i32): i32 {
       h = c;
       break;
     }
+    if (vector) {
+      const g = c & ~3;
+      groupLevels(g);
+      for (let x = c; x < g + 4; x++) {
+        const w = load<u64>(set + ((<usize>x >> 6) << 3));
+        if ((w & ((<u64>1) << (<u64>x & 63))) == 0) continue; // not at the top level
+        const rx = rec + (<usize>x << 2);
+        const vx = load<u16>(changeVer + (<usize>x << 1));
+        if (load<u16>(rx + 2) == vx) {
+          h = x;
+          break;
+        }
+        const level = load<i32>(groupOut + (<usize>(x - g) << 2));
+        store<u32>(rx, (<u32>vx << 16) | <u32>level);
+        if (level == top) {
+          h = x; // unchanged: the bound was exact
+          break;
+        }
+        n++;
+        if (topRemove(set, x)) {
+          top = topBuild(set, rec); // the rest of the group is picked up from the new top set
+          break;
+        }
+      }
+      if (h >= 0) break;
+      continue;
+    }
     const t = rescore(c);
     store<u16>(r + 2, ver);
     if (t >= 0 && <u32>(t - lo) >= <u32>LEVELS) break; // out of range: the full scan takes the tree
@@ -589,6 +652,66 @@ function lazyLevels(slot: i32): i32 {
   }
   store<i32>(at32(stateTop, slot), top);
   return h;
+}
+
+const groupOut: usize = memory.data(16);
+
+/**
+ * Level + 1 (0 = infeasible) of hosts g..g+3 (g a multiple of 4) into groupOut: rescore() four at
+ * a time — the resource fit of the requested dimensions and the LeastAllocated mean exactly as
+ * the SIMD scan computes them (cap < 2^45: no huge hosts).
+ */
+function groupLevels(g: i32): void {
+  if (!ASC_FEATURE_SIMD) return;
+  const colBytes = <usize>hostCap << 3;
+  const o = <usize>g << 3;
+  const zero = f64x2.splat(0);
+  const hundred = f64x2.splat(100);
+  let bad = i32x4.splat(0);
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    const q = f64x2.splat(reqOf(d));
+    const p = freeF + <usize>d * colBytes + o;
+    bad = v128.or(bad, i32x4.shuffle(f64x2.gt(q, v128.load(p)), f64x2.gt(q, v128.load(p + 16)), 0, 2, 4, 6));
+  }
+  let sumLo = zero;
+  let sumHi = zero;
+  let wLo = zero;
+  let wHi = zero;
+  for (let s = 0; s < scoreDimCount; s++) {
+    const d = load<i32>(scoreDims + (<usize>s << 2));
+    const w = f64x2.splat(<f64>load<i32>(scoreWeights + (<usize>s << 2)));
+    const ap = allocF + <usize>d * colBytes + o;
+    const capLo = v128.load(ap);
+    const capHi = v128.load(ap + 16);
+    let reqLo: v128;
+    let reqHi: v128;
+    if (d == DIM_CPU || d == DIM_MEMORY) {
+      const nz = f64x2.splat(d == DIM_CPU ? nzCpu : nzMem);
+      const up = nzUsedF + (d == DIM_CPU ? 0 : colBytes) + o;
+      reqLo = f64x2.add(v128.load(up), nz);
+      reqHi = f64x2.add(v128.load(up + 16), nz);
+    } else {
+      const q = f64x2.splat(reqOf(d));
+      const fp = freeF + <usize>d * colBytes + o;
+      reqLo = f64x2.add(f64x2.sub(capLo, v128.load(fp)), q);
+      reqHi = f64x2.add(f64x2.sub(capHi, v128.load(fp + 16)), q);
+    }
+    // requested > capacity gives a negative quotient: clamp to 0 like leastRequestedScore.
+    const scLo = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capLo, reqLo), hundred), capLo)), zero);
+    const scHi = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capHi, reqHi), hundred), capHi)), zero);
+    const okLo = f64x2.ne(capLo, zero);
+    const okHi = f64x2.ne(capHi, zero);
+    sumLo = f64x2.add(sumLo, v128.and(f64x2.mul(scLo, w), okLo));
+    sumHi = f64x2.add(sumHi, v128.and(f64x2.mul(scHi, w), okHi));
+    wLo = f64x2.add(wLo, v128.and(w, okLo));
+    wHi = f64x2.add(wHi, v128.and(w, okHi));
+  }
+  // Σw = 0 ⇒ 0 (NaN, which trunc_sat turns into 0), as in fitScore and the scan.
+  const meanLo = f64x2.floor(f64x2.div(sumLo, wLo));
+  const meanHi = f64x2.floor(f64x2.div(sumHi, wHi));
+  const fitV = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(meanLo), i32x4.trunc_sat_f64x2_s_zero(meanHi), 0, 1, 4, 5);
+  v128.store(groupOut, v128.andnot(i32x4.add(fitV, i32x4.splat(1)), bad));
 }
 
 // The prepared class scores exactly cpu and memory with these weights, and every host is within
