@@ -18,6 +18,8 @@
 // rescan of every host.)
 
 import {
+  DIM_CPU,
+  DIM_MEMORY,
   DIM_PODS,
   MAX_DIMS,
   R_ABSENT,
@@ -35,13 +37,17 @@ import {
   at32,
   at64,
   base,
+  allocRaw,
   calloc,
   colF,
   ensureHostOf,
   ensureLog,
   hostCap,
+  freeF,
   hostEnd,
   hostOf,
+  hugeHosts,
+  nzUsedF,
   itemCount,
   itemDims,
   itemPrio,
@@ -65,13 +71,16 @@ import {
 } from './layout';
 import { FAIL_FILTER, FAIL_GANG, FAIL_NONE, admit } from './admit';
 import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
-import { STRATEGY_LEAST, curStrategy, prepareItem } from './item';
+import { STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
 import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
 import { fitScore } from './score';
-import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, treeRoot, updateTree } from './select';
+import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
+
+/** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */
+const LEVELS: i32 = 101;
 
 const POLICY_INTERLEAVE: i32 = 0;
 const FLAG_PREEMPT_NEVER: i32 = 1;
@@ -108,14 +117,19 @@ export function sequencePtr(): usize {
 }
 
 // Per-item state: [hostCap] totals, [2·treeCap] tree, [hostCap] stamps of the totals (lazy
-// mode), plus stamp, full-scan stamp and normalization maxima per slot.
+// mode), plus stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals
+// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
+let stateBytes: usize = 0;
+let smallSlots: bool = false; // slots hold levels only (every multi-instance item is lazy)
 let stateArena: usize = 0;
 let stateStamp: usize = 0; // i32 [slots]: changes seen up to this stamp (0 = never scanned)
 let stateMaxAff: usize = 0; // i32 [slots]
 let stateMaxTaint: usize = 0; // i32 [slots]
 let stateBase: usize = 0; // i32 [slots]: stamp of the last full scan
+let stateLevels: usize = 0; // u8 [slots]: the slot holds levels and a top set, not a tree
+let stateTop: usize = 0; // i32 [slots]: level + 1 of the top set, 0 = no feasible host
 /** Stamp of the last change that may have raised a score (a release); lazy slots older rescan. */
 let raiseStamp: i32 = 0;
 
@@ -124,6 +138,7 @@ let mruCap: i32 = 0;
 let mruPrev: usize = 0;
 let mruNext: usize = 0;
 let lastChanged: usize = 0;
+let changeVer: usize = 0; // u16 [hostCap]: changes of each host, mod 2^16 (lazy level slots)
 let mruHead: i32 = -1;
 let stamp: i32 = 0;
 
@@ -145,6 +160,7 @@ function resetMru(): void {
     mruPrev = regrow(mruPrev, 0, <usize>hostCap * 4);
     mruNext = regrow(mruNext, 0, <usize>hostCap * 4);
     lastChanged = regrow(lastChanged, 0, <usize>hostCap * 4);
+    changeVer = regrow(changeVer, 0, <usize>hostCap * 2);
     mruCap = hostCap;
   }
   memory.fill(lastChanged, 0, <usize>mruCap * 4);
@@ -156,6 +172,10 @@ function resetMru(): void {
 /** Host h changed: stamp it and move it to the front of the list. */
 function markChanged(h: i32): void {
   stamp++;
+  const ver = <u16>(load<u16>(changeVer + (<usize>h << 1)) + 1);
+  store<u16>(changeVer + (<usize>h << 1), ver);
+  // A version that wraps could match one a slot stored 2^16 changes ago: lazy slots rescan.
+  if (ver == 0) raiseStamp = stamp;
   const wasListed = load<i32>(at32(lastChanged, h)) != 0;
   store<i32>(at32(lastChanged, h), stamp);
   if (mruHead == h) return;
@@ -173,20 +193,37 @@ function markChanged(h: i32): void {
 
 /** Give state slots to multi-instance items in rank order, as far as the budget allows. */
 function assignSlots(n: i32): void {
-  stateStride = (2 * <usize>hostCap + 2 * <usize>treeCap) * 4;
   // Items whose verdicts depend on other hosts (spread, inter-workload affinity) rescan instead.
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
-  for (let i = 0; i < n; i++) if (load<i32>(at32(itemCount, i)) > 1 && load<u8>(failed + <usize>i) == 0) want++;
+  let allLazy = true;
+  for (let i = 0; i < n; i++) {
+    if (load<i32>(at32(itemCount, i)) <= 1 || load<u8>(failed + <usize>i) != 0) continue;
+    want++;
+    if (allLazy) {
+      prepareItem(i);
+      allLazy = lazyItem();
+    }
+  }
+  // Only lazy items: slots of levels and a top set, a quarter of a tree's, and not a power of two
+  // apart (slots 16 KB apart would compete for the same cache sets).
+  stateStride = allLazy
+    ? ((<usize>hostCap << 2) + topSetBytes() + 64 + 63) & ~63
+    : max((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
+  smallSlots = allLazy;
   let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
-  if (slots > stateCap || stateArena == 0) {
+  if (slots > stateCap || <usize>slots * stateStride > stateBytes || stateArena == 0) {
     if (stateArena != 0) freeState();
     const cap = max(slots, 1);
-    stateArena = calloc(<usize>cap * stateStride);
+    // Not zeroed: a slot is written in full by its first scan; pages a slot never uses stay untouched.
+    stateBytes = <usize>cap * stateStride;
+    stateArena = allocRaw(stateBytes);
     stateStamp = calloc(<usize>cap * 4);
     stateMaxAff = calloc(<usize>cap * 4);
     stateMaxTaint = calloc(<usize>cap * 4);
     stateBase = calloc(<usize>cap * 4);
+    stateLevels = calloc(<usize>cap);
+    stateTop = calloc(<usize>cap * 4);
     stateCap = cap;
   }
   memory.fill(stateStamp, 0, <usize>stateCap * 4);
@@ -205,6 +242,8 @@ function freeState(): void {
   heap.free(stateMaxAff);
   heap.free(stateMaxTaint);
   heap.free(stateBase);
+  heap.free(stateLevels);
+  heap.free(stateTop);
   stateArena = 0;
 }
 
@@ -457,23 +496,41 @@ function selectFor(i: i32): i32 {
   const totals = slotTotal(slot);
   const tree = slotTree(slot);
   const seen = load<i32>(at32(stateStamp, slot));
-  if (curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints())) {
+  if (lazyItem()) {
     if (seen != 0 && seen >= raiseStamp) {
-      const h = lazyRoot(slot, totals, tree);
+      const h = load<u8>(stateLevels + <usize>slot) != 0 ? lazyLevels(slot) : lazyRoot(slot, totals, tree);
       if (h != -2) {
         store<i32>(at32(stateStamp, slot), stamp);
         return h;
       }
     }
-    fullScan(slot, totals, tree);
-    memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     store<i32>(at32(stateBase, slot), stamp);
     store<i32>(at32(stateStamp, slot), stamp);
+    if (levelsScan(slot)) return load<i32>(at32(stateTop, slot)) == 0 ? -1 : topFirst(slotTotal(slot) + (<usize>hostCap << 2));
+    if (smallSlots) return noSlot(i);
+    treeFromScan(slot, totals, tree);
+    memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     return treeRoot(tree, totals);
+  }
+  if (smallSlots) {
+    scan();
+    return noSlot(i);
   }
   if (seen == 0 || !syncSlot(slot, totals, tree, seen)) fullScan(slot, totals, tree);
   store<i32>(at32(stateStamp, slot), stamp);
   return treeRoot(tree, totals);
+}
+
+/** The prepared class keeps a lazy slot (see the header). */
+// @ts-ignore: decorator
+@inline function lazyItem(): bool {
+  return curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
+}
+
+/** Item i's slot is too small for a tree: it is placed by scans from now on (the last scan is current). */
+function noSlot(i: i32): i32 {
+  store<i32>(at32(slotOf, i), -1);
+  return bestHostLinear();
 }
 
 /**
@@ -500,8 +557,221 @@ function lazyRoot(slot: i32, totals: usize, tree: usize): i32 {
   return -2;
 }
 
+/**
+ * Lazy mode's full scan into levels: true when every feasible total lies in the level range
+ * (then the slot holds levels and a top set); false leaves the scan's results for the tree.
+ */
+function levelsScan(slot: i32): bool {
+  scan();
+  store<i32>(at32(stateMaxAff, slot), maxAffinity);
+  store<i32>(at32(stateMaxTaint, slot), maxTaint);
+  const lo = combine(0, 0, 0);
+  for (let h = 0; h < hostEnd; h++) {
+    const t = load<i32>(at32(total, h));
+    if (t != -1 && <u32>(t - lo) >= <u32>LEVELS) {
+      store<u8>(stateLevels + <usize>slot, 0);
+      return false;
+    }
+  }
+  store<u8>(stateLevels + <usize>slot, 1);
+  const rec = slotTotal(slot);
+  for (let h = 0; h < hostEnd; h++) {
+    const t = load<i32>(at32(total, h));
+    store<u32>(rec + (<usize>h << 2), (<u32>load<u16>(changeVer + (<usize>h << 1)) << 16) | <u32>(t < 0 ? 0 : t - lo + 1));
+  }
+  for (let h = hostEnd; h < ((hostEnd + 3) & ~3); h++) store<u32>(rec + (<usize>h << 2), 0); // topBuild reads whole vectors
+  store<i32>(at32(stateTop, slot), topBuild(rec + (<usize>hostCap << 2), rec));
+  return true;
+}
+
+/**
+ * lazyRoot over levels: the lowest host of the top set, recomputing hosts changed since their
+ * level was computed; −1 when no host is feasible, −2 when a full scan is cheaper.
+ */
+function lazyLevels(slot: i32): i32 {
+  const rec = slotTotal(slot);
+  const set = rec + (<usize>hostCap << 2);
+  let top = load<i32>(at32(stateTop, slot));
+  setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
+  const lo = combine(0, 0, 0);
+  prepareRescore();
+  // Stale hosts come in runs of neighbouring slots (spreading fills the lowest slots of a level
+  // first): rescore them four at a time, as the SIMD scan does, where doubles are exact.
+  const vector = ASC_FEATURE_SIMD && hugeHosts == 0;
+  const limit = max(32, hostEnd >> 1);
+  let h = -2;
+  for (let n = 0; n <= limit; n++) {
+    if (top == 0) {
+      h = -1; // every bound says infeasible
+      break;
+    }
+    const c = topFirst(set);
+    const r = rec + (<usize>c << 2);
+    const ver = load<u16>(changeVer + (<usize>c << 1));
+    if (load<u16>(r + 2) == ver) {
+      h = c;
+      break;
+    }
+    if (vector) {
+      const g = c & ~3;
+      groupLevels(g);
+      for (let x = c; x < g + 4; x++) {
+        const w = load<u64>(set + ((<usize>x >> 6) << 3));
+        if ((w & ((<u64>1) << (<u64>x & 63))) == 0) continue; // not at the top level
+        const rx = rec + (<usize>x << 2);
+        const vx = load<u16>(changeVer + (<usize>x << 1));
+        if (load<u16>(rx + 2) == vx) {
+          h = x;
+          break;
+        }
+        const level = load<i32>(groupOut + (<usize>(x - g) << 2));
+        store<u32>(rx, (<u32>vx << 16) | <u32>level);
+        if (level == top) {
+          h = x; // unchanged: the bound was exact
+          break;
+        }
+        n++;
+        if (topRemove(set, x)) {
+          top = topBuild(set, rec); // the rest of the group is picked up from the new top set
+          break;
+        }
+      }
+      if (h >= 0) break;
+      continue;
+    }
+    const t = rescore(c);
+    store<u16>(r + 2, ver);
+    if (t >= 0 && <u32>(t - lo) >= <u32>LEVELS) break; // out of range: the full scan takes the tree
+    const level = t < 0 ? 0 : t - lo + 1;
+    if (level == top) {
+      h = c; // unchanged: the bound was exact
+      break;
+    }
+    store<u16>(r, <u16>level);
+    if (topRemove(set, c)) top = topBuild(set, rec);
+  }
+  store<i32>(at32(stateTop, slot), top);
+  return h;
+}
+
+const groupOut: usize = memory.data(16);
+
+/**
+ * Level + 1 (0 = infeasible) of hosts g..g+3 (g a multiple of 4) into groupOut: rescore() four at
+ * a time — the resource fit of the requested dimensions and the LeastAllocated mean exactly as
+ * the SIMD scan computes them (cap < 2^45: no huge hosts).
+ */
+function groupLevels(g: i32): void {
+  if (!ASC_FEATURE_SIMD) return;
+  const colBytes = <usize>hostCap << 3;
+  const o = <usize>g << 3;
+  const zero = f64x2.splat(0);
+  const hundred = f64x2.splat(100);
+  let bad = i32x4.splat(0);
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    const q = f64x2.splat(reqOf(d));
+    const p = freeF + <usize>d * colBytes + o;
+    bad = v128.or(bad, i32x4.shuffle(f64x2.gt(q, v128.load(p)), f64x2.gt(q, v128.load(p + 16)), 0, 2, 4, 6));
+  }
+  let sumLo = zero;
+  let sumHi = zero;
+  let wLo = zero;
+  let wHi = zero;
+  for (let s = 0; s < scoreDimCount; s++) {
+    const d = load<i32>(scoreDims + (<usize>s << 2));
+    const w = f64x2.splat(<f64>load<i32>(scoreWeights + (<usize>s << 2)));
+    const ap = allocF + <usize>d * colBytes + o;
+    const capLo = v128.load(ap);
+    const capHi = v128.load(ap + 16);
+    let reqLo: v128;
+    let reqHi: v128;
+    if (d == DIM_CPU || d == DIM_MEMORY) {
+      const nz = f64x2.splat(d == DIM_CPU ? nzCpu : nzMem);
+      const up = nzUsedF + (d == DIM_CPU ? 0 : colBytes) + o;
+      reqLo = f64x2.add(v128.load(up), nz);
+      reqHi = f64x2.add(v128.load(up + 16), nz);
+    } else {
+      const q = f64x2.splat(reqOf(d));
+      const fp = freeF + <usize>d * colBytes + o;
+      reqLo = f64x2.add(f64x2.sub(capLo, v128.load(fp)), q);
+      reqHi = f64x2.add(f64x2.sub(capHi, v128.load(fp + 16)), q);
+    }
+    // requested > capacity gives a negative quotient: clamp to 0 like leastRequestedScore.
+    const scLo = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capLo, reqLo), hundred), capLo)), zero);
+    const scHi = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capHi, reqHi), hundred), capHi)), zero);
+    const okLo = f64x2.ne(capLo, zero);
+    const okHi = f64x2.ne(capHi, zero);
+    sumLo = f64x2.add(sumLo, v128.and(f64x2.mul(scLo, w), okLo));
+    sumHi = f64x2.add(sumHi, v128.and(f64x2.mul(scHi, w), okHi));
+    wLo = f64x2.add(wLo, v128.and(w, okLo));
+    wHi = f64x2.add(wHi, v128.and(w, okHi));
+  }
+  // Σw = 0 ⇒ 0 (NaN, which trunc_sat turns into 0), as in fitScore and the scan.
+  const meanLo = f64x2.floor(f64x2.div(sumLo, wLo));
+  const meanHi = f64x2.floor(f64x2.div(sumHi, wHi));
+  const fitV = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(meanLo), i32x4.trunc_sat_f64x2_s_zero(meanHi), 0, 1, 4, 5);
+  v128.store(groupOut, v128.andnot(i32x4.add(fitV, i32x4.splat(1)), bad));
+}
+
+// The prepared class scores exactly cpu and memory with these weights, and every host is within
+// f64-exact range: rescore() computes the LeastAllocated score itself (see prepareRescore).
+let quickFit: bool = false;
+let quickCpuWeight: i32 = 0;
+let quickMemWeight: i32 = 0;
+
+/** Whether the prepared class can take rescore()'s direct formula. */
+function prepareRescore(): void {
+  quickFit = false;
+  if (hugeHosts != 0 || scoreDimCount != 2) return;
+  const d0 = load<i32>(scoreDims);
+  const d1 = load<i32>(scoreDims + 4);
+  const w0 = load<i32>(scoreWeights);
+  const w1 = load<i32>(scoreWeights + 4);
+  if (w0 <= 0 || w1 <= 0) return;
+  if (d0 == DIM_CPU && d1 == DIM_MEMORY) {
+    quickCpuWeight = w0;
+    quickMemWeight = w1;
+  } else if (d0 == DIM_MEMORY && d1 == DIM_CPU) {
+    quickCpuWeight = w1;
+    quickMemWeight = w0;
+  } else return;
+  quickFit = true;
+}
+
+/**
+ * The lazy total of host h — hostReasons(h) == 0 ? combine(fitScore(h), 0, 0) : −1 — for a host
+ * that passed every filter when its level was last computed in this batch: within a batch only
+ * commits change a host (a release forces a full scan), so only the resource fit can fail now.
+ * With quickFit, fitScore's LeastAllocated in doubles: cap < 2^45 (no huge hosts) keeps
+ * (cap − requested)·100 / cap exact enough that truncation is the i64 floor (as in scan.ts).
+ */
+function rescore(h: i32): i32 {
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    if (reqOf(d) > load<f64>(colF(freeF, d, h))) return -1;
+  }
+  if (!quickFit) return combine(fitScore(h), 0, 0);
+  const capCpu = load<f64>(colF(allocF, DIM_CPU, h));
+  const capMem = load<f64>(colF(allocF, DIM_MEMORY, h));
+  if (capCpu == 0 || capMem == 0) return combine(fitScore(h), 0, 0); // a dimension fitScore skips
+  const usedCpu = load<f64>(colF(nzUsedF, 0, h)) + nzCpu;
+  const usedMem = load<f64>(colF(nzUsedF, 1, h)) + nzMem;
+  const cpu = usedCpu > capCpu ? 0 : <i32>(((capCpu - usedCpu) * 100) / capCpu);
+  const mem = usedMem > capMem ? 0 : <i32>(((capMem - usedMem) * 100) / capMem);
+  // equal weights (kube-scheduler's default 1, 1): ⌊w·(cpu + mem) / 2w⌋ = (cpu + mem) >> 1, no division
+  if (quickCpuWeight == quickMemWeight) return combine((cpu + mem) >> 1, 0, 0);
+  return combine((cpu * quickCpuWeight + mem * quickMemWeight) / (quickCpuWeight + quickMemWeight), 0, 0);
+}
+
 function fullScan(slot: i32, totals: usize, tree: usize): void {
   scan();
+  treeFromScan(slot, totals, tree);
+}
+
+/** The slot's totals and tree from the last scan. */
+function treeFromScan(slot: i32, totals: usize, tree: usize): void {
+  store<u8>(stateLevels + <usize>slot, 0);
   memory.copy(totals, total, <usize>hostCap << 2);
   buildTree(tree, totals);
   store<i32>(at32(stateMaxAff, slot), maxAffinity);

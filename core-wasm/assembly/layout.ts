@@ -142,6 +142,12 @@ export function calloc(bytes: usize): usize {
   return p;
 }
 
+/** Uninitialized allocation, for tables the caller writes before reading. */
+export function allocRaw(bytes: usize): usize {
+  layoutGen++;
+  return heap.alloc(bytes < 16 ? 16 : bytes);
+}
+
 /** Grow a block from `oldBytes` to `newBytes`, keeping its content and zeroing the tail. */
 export function regrow(p: usize, oldBytes: usize, newBytes: usize): usize {
   const q = calloc(newBytes);

@@ -2,7 +2,7 @@
 // tree over a score table makes repeated selection O(log hosts): after a change only the changed
 // hosts' paths to the root are replayed.
 
-import { at32, hostEnd, total, treeCap } from './layout';
+import { at32, hostCap, hostEnd, total, treeCap } from './layout';
 
 /**
  * Tree nodes hold keys, not slots: (total + 2) << KEY_BITS | (KEY_MASK − slot), so the better of
@@ -63,4 +63,101 @@ export function bestHostLinear(): i32 {
     }
   }
   return best;
+}
+
+// ---------------------------------------------------------------- top sets
+//
+// A lazy item whose totals are a small integer range (LeastAllocated: base + fit, fit 0..100)
+// keeps one u32 per host — level + 1 (0 = infeasible) in the low half, the host's change version
+// when the level was computed in the high half — and, instead of a tree, the bitset of the hosts
+// at the highest level only, with a summary word per 64 words. The best host is then the lowest
+// set bit (two ctz); a host that drops out of the top level is one bit cleared; when the set
+// empties, one pass over the levels finds the next one. Far smaller than a tree (4 B per host and
+// hostCap / 8 bytes of bits), so the state of ~1,000 interleaved items stays in cache.
+
+/** Bytes of a top set at this host capacity. */
+export function topSetBytes(): usize {
+  const words = (<usize>hostCap + 63) >> 6;
+  return (words + ((words + 63) >> 6)) << 3;
+}
+
+// @ts-ignore: decorator
+@inline function topSummary(set: usize): usize {
+  return set + (((<usize>hostCap + 63) >> 6) << 3);
+}
+
+/**
+ * Fill `set` with the hosts at the highest level of `rec` (rec is written up to hostEnd rounded
+ * up to 4); the level + 1, or 0 when every host is infeasible.
+ */
+export function topBuild(set: usize, rec: usize): i32 {
+  const end = (hostEnd + 3) & ~3;
+  const sum = topSummary(set);
+  memory.fill(sum, 0, ((((<usize>hostCap + 63) >> 6) + 63) >> 6) << 3);
+  let best: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const low = i32x4.splat(0xffff);
+    let m = i32x4.splat(0);
+    for (let h = 0; h < end; h += 4) m = i32x4.max_u(m, v128.and(v128.load(rec + (<usize>h << 2)), low));
+    best = max(max(i32x4.extract_lane(m, 0), i32x4.extract_lane(m, 1)), max(i32x4.extract_lane(m, 2), i32x4.extract_lane(m, 3)));
+    if (best == 0) return 0;
+    const want = i32x4.splat(best);
+    for (let w = 0; w << 6 < end; w++) {
+      let bits: u64 = 0;
+      const from = w << 6;
+      const to = min(from + 64, end);
+      for (let h = from; h < to; h += 4) {
+        const eq = i32x4.eq(v128.and(v128.load(rec + (<usize>h << 2)), low), want);
+        bits |= (<u64>i32x4.bitmask(eq)) << (<u64>(h - from));
+      }
+      store<u64>(set + (<usize>w << 3), bits);
+      if (bits != 0) {
+        const s = sum + ((<usize>w >> 6) << 3);
+        store<u64>(s, load<u64>(s) | ((<u64>1) << (<u64>w & 63)));
+      }
+    }
+    return <i32>best;
+  }
+  for (let h = 0; h < end; h++) {
+    const l = <u32>load<u16>(rec + (<usize>h << 2));
+    if (l > best) best = l;
+  }
+  if (best == 0) return 0;
+  memory.fill(set, 0, ((<usize>end + 63) >> 6) << 3);
+  for (let h = 0; h < end; h++) {
+    if (<u32>load<u16>(rec + (<usize>h << 2)) != best) continue;
+    const w = set + ((<usize>h >> 6) << 3);
+    store<u64>(w, load<u64>(w) | ((<u64>1) << (<u64>h & 63)));
+    const s = sum + ((<usize>h >> 12) << 3);
+    store<u64>(s, load<u64>(s) | ((<u64>1) << ((<u64>h >> 6) & 63)));
+  }
+  return <i32>best;
+}
+
+/** The lowest host of a non-empty top set. */
+// @ts-ignore: decorator
+@inline export function topFirst(set: usize): i32 {
+  const sum = topSummary(set);
+  let k: usize = 0;
+  let bits = load<u64>(sum);
+  while (bits == 0) bits = load<u64>(sum + (++k << 3));
+  const w = (k << 6) + <usize>ctz(bits);
+  return <i32>((w << 6) + <usize>ctz(load<u64>(set + (w << 3))));
+}
+
+/** Take host h (a member) out of the top set; true when the set became empty. */
+// @ts-ignore: decorator
+@inline export function topRemove(set: usize, h: i32): bool {
+  const w = set + ((<usize>h >> 6) << 3);
+  const bits = load<u64>(w) & ~((<u64>1) << (<u64>h & 63));
+  store<u64>(w, bits);
+  if (bits != 0) return false;
+  const sum = topSummary(set);
+  const s = sum + ((<usize>h >> 12) << 3);
+  const left = load<u64>(s) & ~((<u64>1) << ((<u64>h >> 6) & 63));
+  store<u64>(s, left);
+  if (left != 0) return false;
+  const n = (((<usize>hostCap + 63) >> 6) + 63) >> 6;
+  for (let k: usize = 0; k < n; k++) if (load<u64>(sum + (k << 3)) != 0) return false;
+  return true;
 }
