@@ -49,6 +49,7 @@ export const zeroCapHosts: usize = memory.data(MAX_DIMS * 4); // i32 [MAX_DIMS]
 export const allocFloor: usize = memory.data(MAX_DIMS * 8); // f64 [MAX_DIMS]
 export let base: usize = 0; // u32 [hostCap]              R_ABSENT | R_UNSCHEDULABLE
 export let taintMask: usize = 0; // v128 [hostCap]        bit t set when the host carries taint t
+export let taintFold: usize = 0; // u32 [hostCap]         bit t mod 32 set when the host carries taint t (SIMD pre-check)
 export let taintList: usize = 0; // u8 [hostCap][16]      taint ids in the Node's order
 export let labels: usize = 0; // i32 [MAX_LABEL_COLS][hostCap] label value id, 0 = absent
 // scan outputs
@@ -229,6 +230,7 @@ export function ensureHosts(n: i32): void {
   base = restride(base, 1, 4, old, cap);
   for (let h = old; h < cap; h++) store<u32>(base + (<usize>h << 2), R_ABSENT);
   taintMask = restride(taintMask, 1, 16, old, cap);
+  taintFold = restride(taintFold, 1, 4, old, cap);
   taintList = restride(taintList, 1, HOST_TAINT_SLOTS, old, cap);
   for (let h = old; h < cap; h++) store<u8>(taintList + <usize>h * HOST_TAINT_SLOTS, 0xff);
   labels = restride(labels, MAX_LABEL_COLS, 4, old, cap);

@@ -51,6 +51,7 @@ import {
   scoreB32,
   scratch,
   setHostEnd,
+  taintFold,
   taintList,
   taintMask,
   unusedReserved,
@@ -172,6 +173,7 @@ export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
   }
   store<u64>(taintMask + (<usize>slot << 4), lo);
   store<u64>(taintMask + (<usize>slot << 4) + 8, hi);
+  store<u32>(at32(taintFold, slot), foldTaints(lo, hi));
   if (nTaints > 0) addTainted(1);
   if (isHuge(slot)) addHuge(1);
   hostContribution(slot, 1);
@@ -188,6 +190,12 @@ function zeroCapCount(h: i32, sign: i32): void {
   for (let d = 0; d < MAX_DIMS; d++) {
     if (load<f64>(colF(allocF, d, h)) == 0) store<i32>(zeroCapHosts + (<usize>d << 2), load<i32>(zeroCapHosts + (<usize>d << 2)) + sign);
   }
+}
+
+/** The 128 taint bits folded to 32 (bit t mod 32): a zero AND with the folded class set proves no taint applies. */
+export function foldTaints(lo: u64, hi: u64): u32 {
+  const x = lo | hi;
+  return <u32>(x | (x >> 32));
 }
 
 export function setHostLabel(slot: i32, col: i32, valueId: i32): void {
@@ -213,6 +221,7 @@ export function removeHost(slot: i32): bool {
   for (let c = 0; c < MAX_LABEL_COLS; c++) store<i32>(colI(labels, c, slot), 0);
   store<u64>(taintMask + (<usize>slot << 4), 0);
   store<u64>(taintMask + (<usize>slot << 4) + 8, 0);
+  store<u32>(at32(taintFold, slot), 0);
   store<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS, 0xff);
   store<u32>(at32(base, slot), R_ABSENT);
   mirrorHost(slot);

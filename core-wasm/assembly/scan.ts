@@ -22,9 +22,11 @@ import {
   at32,
   base,
   colF,
+  colI,
   f32Down,
   fit,
   freeF,
+  nzUsedF,
   freeLo32,
   hostCap,
   hostEnd,
@@ -36,13 +38,36 @@ import {
   reasons,
   taintRaw,
   spreadRaw,
+  labels,
+  taintFold,
   taintMask,
   taintedHosts,
   topoScore,
   total,
   zeroCapHosts,
 } from './layout';
-import { hardHi, hardLo, affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, preferTaintCount, preferredWeight, prefCount, taintBlocked, unschedulableTolerated } from './constraints';
+import {
+  OP_DOES_NOT_EXIST,
+  OP_EXISTS,
+  OP_IN,
+  OP_NOT_IN,
+  affinityOk,
+  hardHi,
+  hardLo,
+  hasAffinityChecks,
+  hasHardTaints,
+  hasPreferTaints,
+  prefCount,
+  preferTaintCount,
+  preferredWeight,
+  reqWords,
+  selCount,
+  selPtr,
+  taintBlocked,
+  termCount,
+  unschedulableTolerated,
+} from './constraints';
+import { foldTaints } from './ledger';
 import { STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { fitScore } from './score';
 import { topological, topologyFilter, topologyScores } from './topology';
@@ -122,11 +147,12 @@ export function computeTotals(): void {
 export function scan(): void {
   const end = (hostEnd + 3) & ~3;
   if (ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST) && scoreWeightSum() <= MAX_SIMD_WEIGHT) {
-    // A class with no selector/affinity, no preferences, no topology and at most hard taints:
+    // A class with no required affinity, no preferences, no topology and at most hard taints:
     // one SIMD pass computes reasons (taints included), fit and total; the passes below would
     // only write zeroes and fit + 300 (combine() with no normalized parts).
-    const fused = !topological && !topoDirty && prefCount == 0 && !hasAffinityChecks() && !(taintedHosts > 0 && hasPreferTaints());
-    scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints());
+    // A plain nodeSelector (In/NotIn/Exists/DoesNotExist) is checked in the same pass.
+    const fused = !topological && !topoDirty && prefCount == 0 && (!hasAffinityChecks() || simpleSelector()) && !(taintedHosts > 0 && hasPreferTaints());
+    scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints(), fused && selCount > 0);
     if (fused) {
       // The raws are zero unless a scan of another kind wrote them since (rawsDirty).
       if (rawsDirty) {
@@ -273,10 +299,16 @@ const V_UNSCHED: i32 = 18; // mask keeping base's bits (R_UNSCHEDULABLE dropped 
 const V_TOTAL: i32 = 19; // WEIGHT_TAINT_TOLERATION·100
 const V_HARD: i32 = 20; // untolerated NoSchedule/NoExecute taints
 const V_UNRES_Q: i32 = 21; // 21..24: unresolvable slots, request↓
+const V_HARD_FOLD: i32 = 25; // the untolerated hard taints folded to 32 bits (foldTaints)
+const V_SEL_A: i32 = 26; // 26..27: selector slots, first value id
+const V_SEL_B: i32 = 28; // 28..29: second value id
+const V_SEL_INV: i32 = 30; // 30..31: all ones when the match is inverted (NotIn, Exists)
+const MAX_SEL: i32 = 2;
 const P_FREE: i32 = 0; // 0..3: filter slots, freeLo32 column
 const P_B: i32 = 4; // 4..5: score slots, scoreB32 column
 const P_INV: i32 = 6; // 6..7: score slots, inv32 column
 const P_UNRES: i32 = 8; // 8..11: unresolvable slots, allocLo32 column
+const P_SEL: i32 = 12; // 12..13: selector slots, label column
 const MAX_UNRES: i32 = 4;
 
 // @ts-ignore: decorator
@@ -293,15 +325,19 @@ const reqQ32: usize = memory.data(MAX_DIMS * 4); // f32 request rounded toward �
 const reqInexact: usize = memory.data(MAX_DIMS * 4); // i32 1 when the request is not an f32
 const scoreN32: usize = memory.data(MAX_DIMS * 4); // f32 the (non-zero) request, rounded toward −∞
 let unresCount = 0;
+/** Hosts the last SIMD pass sent to the exact scalar code (undecided f32 lanes). */
+export let exactLanes = 0;
 
 /** The exact scalar verdict of one host of a SIMD group that the f32 lanes could not decide. */
-function exactLane(h: i32, fused: bool, taints: bool): void {
+function exactLane(h: i32, fused: bool, taints: bool, sel: bool): void {
+  exactLanes++;
   let r = load<u32>(at32(base, h));
   let f = 0;
   if (r & R_ABSENT) r = R_ABSENT;
   else {
     if (unschedulableTolerated) r &= ~R_UNSCHEDULABLE;
     if (taints && taintBlocked(h)) r |= R_TAINT;
+    if (sel && !affinityOk(h)) r |= R_AFFINITY;
     r = resourceReasons(h, r);
     f = fitScore(h);
   }
@@ -312,13 +348,119 @@ function exactLane(h: i32, fused: bool, taints: bool): void {
   } else store<i32>(at32(fit, h), f);
 }
 
+/**
+ * fitScore (LeastAllocated / MostAllocated) of host h in f64: every allocatable is below 2^45 on
+ * this path (hugeHosts = 0), so for 0 ≤ a ≤ cap, a·100 is exact and the rounded quotient is
+ * within 2^-47 of a·100/cap, whose fractional part is 0 or ≥ 1/cap > 2^-45: the floor is exact,
+ * and so is floor(Σ score·w / Σ w). No i64 division: this is the undecided lanes' path.
+ */
+function exactFit(h: i32): i32 {
+  const most = curStrategy == STRATEGY_MOST;
+  let sum: f64 = 0;
+  let weights: f64 = 0;
+  for (let s = 0; s < scoreDimCount; s++) {
+    const d = load<i32>(scoreDims + (<usize>s << 2));
+    const cap = load<f64>(colF(allocF, d, h));
+    if (cap == 0) continue;
+    const requested =
+      d == DIM_CPU ? load<f64>(colF(nzUsedF, 0, h)) + nzCpu : d == DIM_MEMORY ? load<f64>(colF(nzUsedF, 1, h)) + nzMem : cap - load<f64>(colF(freeF, d, h)) + reqOf(d);
+    let score: f64;
+    if (most) score = Math.floor((Math.min(requested, cap) * 100) / cap);
+    else score = requested > cap ? 0 : Math.floor(((cap - requested) * 100) / cap);
+    const w = <f64>load<i32>(scoreWeights + (<usize>s << 2));
+    sum += score * w;
+    weights += w;
+  }
+  return weights == 0 ? 0 : <i32>Math.floor(sum / weights);
+}
+
+/** Fast loop: the fit is decided, host h is feasible (fused) and only its score was undecided. */
+function exactScoreLane(h: i32, fused: bool): void {
+  exactLanes++;
+  const f = exactFit(h);
+  store<i32>(at32(fit, h), f);
+  if (fused) store<i32>(at32(total, h), f + WEIGHT_TAINT_TOLERATION * 100);
+}
+
 // @ts-ignore: decorator
-@inline function redoLanes(redo: v128, h: i32, fused: bool, taints: bool): void {
+@inline function redoScores(redo: v128, h: i32, fused: bool): void {
   if (v128.any_true(redo)) {
-    if (i32x4.extract_lane(redo, 0) != 0) exactLane(h, fused, taints);
-    if (i32x4.extract_lane(redo, 1) != 0) exactLane(h + 1, fused, taints);
-    if (i32x4.extract_lane(redo, 2) != 0) exactLane(h + 2, fused, taints);
-    if (i32x4.extract_lane(redo, 3) != 0) exactLane(h + 3, fused, taints);
+    if (i32x4.extract_lane(redo, 0) != 0) exactScoreLane(h, fused);
+    if (i32x4.extract_lane(redo, 1) != 0) exactScoreLane(h + 1, fused);
+    if (i32x4.extract_lane(redo, 2) != 0) exactScoreLane(h + 2, fused);
+    if (i32x4.extract_lane(redo, 3) != 0) exactScoreLane(h + 3, fused);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function redoLanes(redo: v128, h: i32, fused: bool, taints: bool, sel: bool): void {
+  if (v128.any_true(redo)) {
+    if (i32x4.extract_lane(redo, 0) != 0) exactLane(h, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 1) != 0) exactLane(h + 1, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 2) != 0) exactLane(h + 2, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 3) != 0) exactLane(h + 3, fused, taints, sel);
+  }
+}
+
+/**
+ * Hard-taint and nodeSelector reasons of four hosts (fused pass). The folded taint column proves
+ * most groups untainted with one AND; the rest take the exact 128-bit test per host. A selector
+ * requirement matches when (v = a or v = b) xor inv (label value ids are ≥ 1, 0 = absent).
+ */
+// @ts-ignore: decorator
+@inline function staticBits(r: v128, h: i32, o: usize, taints: bool, nSel: i32): v128 {
+  if (taints && v128.any_true(v128.and(v128.load(taintFold + o), pv(V_HARD_FOLD)))) r = v128.or(r, taintBits(h));
+  if (nSel > 0) {
+    let m = selMatch(o, 0);
+    for (let k = 1; k < nSel; k++) m = v128.and(m, selMatch(o, k));
+    // empty slots report R_ABSENT alone
+    const absent = i32x4.ne(v128.and(r, i32x4.splat(<i32>R_ABSENT)), i32x4.splat(0));
+    r = v128.or(r, v128.andnot(i32x4.splat(<i32>R_AFFINITY), v128.or(m, absent)));
+  }
+  return r;
+}
+
+// @ts-ignore: decorator
+@inline function selMatch(o: usize, k: i32): v128 {
+  const v = v128.load(pp(P_SEL + k) + o);
+  return v128.xor(v128.or(i32x4.eq(v, pv(V_SEL_A + k)), i32x4.eq(v, pv(V_SEL_B + k))), pv(V_SEL_INV + k));
+}
+
+/** A nodeSelector the SIMD pass evaluates: no required affinity, ≤ MAX_SEL requirements of ≤ 2 values, no Gt/Lt. */
+function simpleSelector(): bool {
+  if (termCount >= 0 || selCount > MAX_SEL) return false;
+  let p = selPtr;
+  for (let i = 0; i < selCount; i++) {
+    const op = load<i32>(p + 4);
+    if ((op != OP_IN && op != OP_NOT_IN && op != OP_EXISTS && op != OP_DOES_NOT_EXIST) || load<i32>(p + 8) > 2) return false;
+    p += <usize>reqWords(p) << 2;
+  }
+  return true;
+}
+
+/** The selector slots of PV/PP for the prepared class (simpleSelector holds). */
+function prepareSelector(): void {
+  let p = selPtr;
+  for (let k = 0; k < selCount; k++) {
+    const col = load<i32>(p);
+    const op = load<i32>(p + 4);
+    const n = load<i32>(p + 8);
+    let a = -1; // matches no label value id
+    let b = -1;
+    if (op == OP_EXISTS || op == OP_DOES_NOT_EXIST) {
+      a = 0;
+      b = 0;
+    } else if (n > 0) {
+      a = load<i32>(p + 12);
+      b = n > 1 ? load<i32>(p + 16) : a;
+    }
+    // Exists: not (v = 0); NotIn: not (v ∈ values)
+    const inv = op == OP_EXISTS || op == OP_NOT_IN ? -1 : 0;
+    v128.store(PV + (<usize>(V_SEL_A + k) << 4), i32x4.splat(a));
+    v128.store(PV + (<usize>(V_SEL_B + k) << 4), i32x4.splat(b));
+    v128.store(PV + (<usize>(V_SEL_INV + k) << 4), i32x4.splat(inv));
+    store<u32>(PP + (<usize>(P_SEL + k) << 2), <u32>colI(labels, col, 0));
+    p += <usize>reqWords(p) << 2;
   }
 }
 
@@ -347,9 +489,11 @@ function exactLane(h: i32, fused: bool, taints: bool): void {
  * allocatable is below the request. Unrolled over the constant slot counts.
  */
 // @ts-ignore: decorator
-@inline function fastLoop(end: i32, fused: bool, taints: bool, NR: i32, NS: i32): void {
+@inline function fastLoop(end: i32, fused: bool, taints: bool, NR: i32, NS: i32, ST: bool): void {
   const zeroI = i32x4.splat(0);
   const nUnres = unresCount;
+  const nSel = fused ? selCount : 0;
+  const sel = nSel > 0;
   const baseP = base;
   const reasonsP = reasons;
   const fitP = fit;
@@ -357,7 +501,7 @@ function exactLane(h: i32, fused: bool, taints: bool): void {
   for (let h = 0; h < end; h += 4) {
     const o = <usize>h << 2;
     let r = v128.and(v128.load(baseP + o), pv(V_UNSCHED));
-    if (taints) r = v128.or(r, taintBits(h));
+    if (ST) r = staticBits(r, h, o, taints, nSel);
     // Empty slots hold +∞ free and allocatable, so they keep R_ABSENT alone.
     r = v128.or(r, v128.and(f32x4.gt(pv(V_Q), v128.load(pp(P_FREE) + o)), pv(V_BIT)));
     if (NR > 1) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 1), v128.load(pp(P_FREE + 1) + o)), pv(V_BIT + 1)));
@@ -389,18 +533,28 @@ function exactLane(h: i32, fused: bool, taints: bool): void {
       v128.store(totalP + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
     } else v128.store(fitP + o, fitV);
     // A feasible host whose score is within 2δ above an integer: the exact path decides it.
-    redoLanes(v128.andnot(ok, f32x4.ge(frac, pv(V_TWO_SLACK))), h, fused, taints);
+    redoScores(v128.andnot(ok, f32x4.ge(frac, pv(V_TWO_SLACK))), h, fused);
   }
+}
+
+// @ts-ignore: decorator
+@inline function fastLoops(end: i32, fused: bool, taints: bool, NS: i32, ST: bool): void {
+  if (reqDimCount == 1) fastLoop(end, fused, taints, 1, NS, ST);
+  else if (reqDimCount == 2) fastLoop(end, fused, taints, 2, NS, ST);
+  else if (reqDimCount == 3) fastLoop(end, fused, taints, 3, NS, ST);
+  else fastLoop(end, fused, taints, 4, NS, ST);
 }
 
 /**
  * The resource fit and LeastAllocated/MostAllocated score of every host, four hosts per f32x4
- * (see the exactness notes above). `fused`: also total (fit + 300, −1 when infeasible) and the
- * hard-taint filter when `taints`.
+ * (see the exactness notes above). `fused`: also total (fit + 300, −1 when infeasible), the
+ * hard-taint filter when `taints` and the nodeSelector when `sel`.
  */
-function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
+function scanResourcesSimd(end: i32, fused: bool, taints: bool, sel: bool): void {
   const colBytes = <usize>hostCap << 2;
   const most = curStrategy == STRATEGY_MOST;
+  exactLanes = 0;
+  if (sel) prepareSelector();
   let exactReqs = true;
   for (let i = 0; i < reqDimCount; i++) {
     const d = load<i32>(reqDims + (<usize>i << 2));
@@ -423,6 +577,7 @@ function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
   v128.store(PV + (V_UNSCHED << 4), i32x4.splat(unsched));
   v128.store(PV + (V_TOTAL << 4), i32x4.splat(WEIGHT_TAINT_TOLERATION * 100));
   v128.store(PV + (V_HARD << 4), i64x2(<i64>hardLo, <i64>hardHi));
+  v128.store(PV + (V_HARD_FOLD << 4), i32x4.splat(<i32>foldTaints(hardLo, hardHi)));
   v128.store(PV + (V_INVW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(1.0 / weights)));
   v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(0.5 / weights)));
   v128.store(PV + (V_TWO_SLACK << 4), f32x4.splat(2 * SCORE_SLACK));
@@ -455,16 +610,13 @@ function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
       store<u32>(PP + (<usize>(P_UNRES + unresCount) << 2), <u32>(allocLo32 + <usize>d * colBytes));
       unresCount++;
     }
-    if (scoreDimCount == 1) {
-      if (reqDimCount == 1) fastLoop(end, fused, taints, 1, 1);
-      else if (reqDimCount == 2) fastLoop(end, fused, taints, 2, 1);
-      else if (reqDimCount == 3) fastLoop(end, fused, taints, 3, 1);
-      else fastLoop(end, fused, taints, 4, 1);
+    // Constant slot counts, and the taint/selector step only in the loops that need it.
+    if (taints || sel) {
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, true);
+      else fastLoops(end, fused, taints, 2, true);
     } else {
-      if (reqDimCount == 1) fastLoop(end, fused, taints, 1, 2);
-      else if (reqDimCount == 2) fastLoop(end, fused, taints, 2, 2);
-      else if (reqDimCount == 3) fastLoop(end, fused, taints, 3, 2);
-      else fastLoop(end, fused, taints, 4, 2);
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, false);
+      else fastLoops(end, fused, taints, 2, false);
     }
     return;
   }
@@ -473,6 +625,8 @@ function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
 
 /** The same pass for any class: loops over the dimensions, undecided fit compares, NaN scores. */
 function generalLoop(end: i32, fused: bool, taints: bool): void {
+  const nSel = fused ? selCount : 0;
+  const sel = nSel > 0;
   const colBytes = <usize>hostCap << 2;
   const zeroI = i32x4.splat(0);
   const absentBit = i32x4.splat(<i32>R_ABSENT);
@@ -480,7 +634,7 @@ function generalLoop(end: i32, fused: bool, taints: bool): void {
   for (let h = 0; h < end; h += 4) {
     const o = <usize>h << 2;
     let r = v128.and(v128.load(base + o), pv(V_UNSCHED));
-    if (taints) r = v128.or(r, taintBits(h));
+    if (taints || sel) r = staticBits(r, h, o, taints, nSel);
     let amb = zeroI;
     let unres = zeroI;
     for (let i = 0; i < reqDimCount; i++) {
@@ -519,6 +673,6 @@ function generalLoop(end: i32, fused: bool, taints: bool): void {
       v128.store(fit + o, v128.and(fitV, ok));
       v128.store(total + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
     } else v128.store(fit + o, fitV);
-    redoLanes(v128.or(amb, v128.and(ambScore, ok)), h, fused, taints);
+    redoLanes(v128.or(amb, v128.and(ambScore, ok)), h, fused, taints, sel);
   }
 }
