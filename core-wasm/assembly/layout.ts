@@ -34,8 +34,22 @@ export let hostEnd: i32 = 0;
 export let allocF: usize = 0; // f64 [MAX_DIMS][hostCap]  allocatable
 export let freeF: usize = 0; // f64 [MAX_DIMS][hostCap]   allocatable − requested (may go negative for pre-bound overcommit)
 export let nzUsedF: usize = 0; // f64 [2][hostCap]        requested with non-zero defaults (cpu, memory), for scoring
+// f32 mirrors of the columns above for the SIMD scan (four hosts per vector, half the bytes),
+// rewritten by ledger.ts on every write of the exact columns; scan.ts explains why they decide
+// exactly or flag a host for the exact scalar path.
+export let freeLo32: usize = 0; // f32 [MAX_DIMS][hostCap]  freeF rounded toward −∞
+export let allocLo32: usize = 0; // f32 [MAX_DIMS][hostCap] allocF rounded toward −∞
+export let inv32: usize = 0; // f32 [MAX_DIMS][hostCap]     100 / allocF (NaN when allocF is 0)
+export let scoreB32: usize = 0; // f32 [MAX_DIMS][hostCap]  A·100/allocF + SCORE_SLACK, A = allocF − nzUsedF (cpu, memory) or freeF
+/** Margin of the SIMD score (2^-12): see scan.ts scanResourcesSimd for the error bound it covers. */
+export const SCORE_SLACK: f32 = 0.000244140625;
+/** Present hosts whose allocatable is 0, per dimension (such a scored dimension is skipped per host). */
+export const zeroCapHosts: usize = memory.data(MAX_DIMS * 4); // i32 [MAX_DIMS]
+/** A lower bound of the allocatable of every present host, per dimension (never raised). */
+export const allocFloor: usize = memory.data(MAX_DIMS * 8); // f64 [MAX_DIMS]
 export let base: usize = 0; // u32 [hostCap]              R_ABSENT | R_UNSCHEDULABLE
 export let taintMask: usize = 0; // v128 [hostCap]        bit t set when the host carries taint t
+export let taintFold: usize = 0; // u32 [hostCap]         bit t mod 32 set when the host carries taint t (SIMD pre-check)
 export let taintList: usize = 0; // u8 [hostCap][16]      taint ids in the Node's order
 export let labels: usize = 0; // i32 [MAX_LABEL_COLS][hostCap] label value id, 0 = absent
 // scan outputs
@@ -182,6 +196,7 @@ export function init(): void {
   shapeUtil = calloc(MAX_DIMS * 4);
   shapeScore = calloc(MAX_DIMS * 4);
   scratch = calloc(256);
+  for (let d = 0; d < MAX_DIMS; d++) store<f64>(allocFloor + (<usize>d << 3), f64.POSITIVE_INFINITY);
   ensureHosts(64);
   ensureNamespaces(16);
   ensureValues(256);
@@ -207,9 +222,21 @@ export function ensureHosts(n: i32): void {
   allocF = restride(allocF, MAX_DIMS, 8, old, cap);
   freeF = restride(freeF, MAX_DIMS, 8, old, cap);
   nzUsedF = restride(nzUsedF, 2, 8, old, cap);
+  freeLo32 = restride(freeLo32, MAX_DIMS, 4, old, cap);
+  allocLo32 = restride(allocLo32, MAX_DIMS, 4, old, cap);
+  inv32 = restride(inv32, MAX_DIMS, 4, old, cap);
+  scoreB32 = restride(scoreB32, MAX_DIMS, 4, old, cap);
+  // Empty slots never lack room (+∞ free and allocatable): the SIMD filter sets no bit besides R_ABSENT there.
+  for (let d = 0; d < MAX_DIMS; d++) {
+    for (let h = old; h < cap; h++) {
+      store<f32>(freeLo32 + ((<usize>d * <usize>cap + <usize>h) << 2), f32.POSITIVE_INFINITY);
+      store<f32>(allocLo32 + ((<usize>d * <usize>cap + <usize>h) << 2), f32.POSITIVE_INFINITY);
+    }
+  }
   base = restride(base, 1, 4, old, cap);
   for (let h = old; h < cap; h++) store<u32>(base + (<usize>h << 2), R_ABSENT);
   taintMask = restride(taintMask, 1, 16, old, cap);
+  taintFold = restride(taintFold, 1, 4, old, cap);
   taintList = restride(taintList, 1, HOST_TAINT_SLOTS, old, cap);
   for (let h = old; h < cap; h++) store<u8>(taintList + <usize>h * HOST_TAINT_SLOTS, 0xff);
   labels = restride(labels, MAX_LABEL_COLS, 4, old, cap);
@@ -411,6 +438,17 @@ export function logPush64(v: i64): void {
 // @ts-ignore: decorator
 @inline export function colI(p: usize, col: i32, h: i32): usize {
   return p + ((<usize>col * <usize>hostCap + <usize>h) << 2);
+}
+/**
+ * x rounded toward −∞ to f32. x is an integer of magnitude < 2^53, so the result is a normal
+ * float and its neighbour below is one step of the bit pattern away.
+ */
+// @ts-ignore: decorator
+@inline export function f32Down(x: f64): f32 {
+  const r = <f32>x;
+  if (<f64>r <= x) return r;
+  const b = reinterpret<i32>(r);
+  return reinterpret<f32>(r > 0 ? b - 1 : b + 1);
 }
 // @ts-ignore: decorator
 @inline export function at32(p: usize, i: i32): usize {

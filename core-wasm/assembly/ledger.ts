@@ -14,6 +14,8 @@ import {
   addReservingNamespace,
   addTainted,
   allocF,
+  allocFloor,
+  allocLo32,
   at32,
   at64,
   base,
@@ -25,7 +27,10 @@ import {
   ensureHosts,
   ensureNamespaces,
   entryUsed,
+  f32Down,
   freeF,
+  freeLo32,
+  inv32,
   itemChargeLen,
   itemChargeOff,
   itemCls,
@@ -42,11 +47,15 @@ import {
   nsReservation,
   nsUsed,
   nzUsedF,
+  SCORE_SLACK,
+  scoreB32,
   scratch,
   setHostEnd,
+  taintFold,
   taintList,
   taintMask,
   unusedReserved,
+  zeroCapHosts,
 } from './layout';
 import { curItem } from './item';
 import { itemCounters } from './topology';
@@ -68,6 +77,44 @@ function isHuge(h: i32): bool {
 // @ts-ignore: decorator
 @inline function schedulable(h: i32): bool {
   return (load<u32>(at32(base, h)) & (R_ABSENT | R_UNSCHEDULABLE)) == 0;
+}
+
+// ---------------------------------------------------------------- f32 mirrors (layout.ts, scan.ts)
+
+/** A·100/cap + SCORE_SLACK in f64, rounded once to f32 (NaN when cap is 0: such a dimension is skipped). */
+// @ts-ignore: decorator
+@inline function scoreB(a: f64, cap: f64): f32 {
+  return cap == 0 ? f32.NaN : <f32>((a * 100) / cap + <f64>SCORE_SLACK);
+}
+
+// @ts-ignore: decorator
+@inline function mirrorFree(h: i32, d: i32): void {
+  const f = load<f64>(colF(freeF, d, h));
+  store<f32>(colI(freeLo32, d, h), f32Down(f));
+  if (d != DIM_CPU && d != DIM_MEMORY) store<f32>(colI(scoreB32, d, h), scoreB(f, load<f64>(colF(allocF, d, h))));
+}
+
+/** cpu and memory score from allocatable − nzUsed (requests with kube-scheduler's non-zero defaults). */
+// @ts-ignore: decorator
+@inline function mirrorNonZero(h: i32): void {
+  const c = load<f64>(colF(allocF, DIM_CPU, h));
+  const m = load<f64>(colF(allocF, DIM_MEMORY, h));
+  store<f32>(colI(scoreB32, DIM_CPU, h), scoreB(c - load<f64>(colF(nzUsedF, 0, h)), c));
+  store<f32>(colI(scoreB32, DIM_MEMORY, h), scoreB(m - load<f64>(colF(nzUsedF, 1, h)), m));
+}
+
+function mirrorHost(h: i32): void {
+  const absent = !present(h);
+  for (let d = 0; d < MAX_DIMS; d++) {
+    const a = load<f64>(colF(allocF, d, h));
+    // An empty slot never lacks room (+∞ free and allocatable): the SIMD filter leaves it with R_ABSENT alone.
+    if (absent) store<f32>(colI(freeLo32, d, h), f32.POSITIVE_INFINITY);
+    else mirrorFree(h, d);
+    store<f32>(colI(allocLo32, d, h), absent ? f32.POSITIVE_INFINITY : f32Down(a));
+    // NaN sends a zero-capacity dimension to the exact path (it is skipped, not scored).
+    store<f32>(colI(inv32, d, h), a == 0 ? f32.NaN : <f32>(100 / a));
+  }
+  mirrorNonZero(h);
 }
 
 /** Add (+1) or remove (−1) host h's max(0, free) in dimension d to F. */
@@ -95,6 +142,7 @@ export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
   const wasPresent = present(slot);
   if (wasPresent) {
     hostContribution(slot, -1);
+    zeroCapCount(slot, -1);
     if (isHuge(slot)) addHuge(-1);
     if (load<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS) != 0xff) addTainted(-1);
   }
@@ -125,9 +173,29 @@ export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
   }
   store<u64>(taintMask + (<usize>slot << 4), lo);
   store<u64>(taintMask + (<usize>slot << 4) + 8, hi);
+  store<u32>(at32(taintFold, slot), foldTaints(lo, hi));
   if (nTaints > 0) addTainted(1);
   if (isHuge(slot)) addHuge(1);
   hostContribution(slot, 1);
+  zeroCapCount(slot, 1);
+  for (let d = 0; d < MAX_DIMS; d++) {
+    const p = allocFloor + (<usize>d << 3);
+    const a = load<f64>(colF(allocF, d, slot));
+    if (a < load<f64>(p)) store<f64>(p, a);
+  }
+  mirrorHost(slot);
+}
+
+function zeroCapCount(h: i32, sign: i32): void {
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (load<f64>(colF(allocF, d, h)) == 0) store<i32>(zeroCapHosts + (<usize>d << 2), load<i32>(zeroCapHosts + (<usize>d << 2)) + sign);
+  }
+}
+
+/** The 128 taint bits folded to 32 (bit t mod 32): a zero AND with the folded class set proves no taint applies. */
+export function foldTaints(lo: u64, hi: u64): u32 {
+  const x = lo | hi;
+  return <u32>(x | (x >> 32));
 }
 
 export function setHostLabel(slot: i32, col: i32, valueId: i32): void {
@@ -141,6 +209,7 @@ export function removeHost(slot: i32): bool {
     if (load<f64>(colF(allocF, d, slot)) != load<f64>(colF(freeF, d, slot))) return false;
   }
   hostContribution(slot, -1);
+  zeroCapCount(slot, -1);
   if (isHuge(slot)) addHuge(-1);
   if (load<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS) != 0xff) addTainted(-1);
   for (let d = 0; d < MAX_DIMS; d++) {
@@ -152,8 +221,10 @@ export function removeHost(slot: i32): bool {
   for (let c = 0; c < MAX_LABEL_COLS; c++) store<i32>(colI(labels, c, slot), 0);
   store<u64>(taintMask + (<usize>slot << 4), 0);
   store<u64>(taintMask + (<usize>slot << 4) + 8, 0);
+  store<u32>(at32(taintFold, slot), 0);
   store<u8>(taintList + <usize>slot * HOST_TAINT_SLOTS, 0xff);
   store<u32>(at32(base, slot), R_ABSENT);
+  mirrorHost(slot);
   return true;
 }
 
@@ -223,6 +294,7 @@ export function applyLedgers(i: i32, h: i32, sign: i32): void {
     if (sched) freeContribution(h, d, -1);
     const p = colF(freeF, d, h);
     store<f64>(p, load<f64>(p) - s * q);
+    mirrorFree(h, d);
     if (sched) freeContribution(h, d, 1);
     addUnused(ns, d, -1);
     const u = nsAt(nsUsed, ns, d);
@@ -231,6 +303,7 @@ export function applyLedgers(i: i32, h: i32, sign: i32): void {
   }
   store<f64>(colF(nzUsedF, 0, h), load<f64>(colF(nzUsedF, 0, h)) + s * load<f64>(at64(itemNzCpu, i)));
   store<f64>(colF(nzUsedF, 1, h), load<f64>(colF(nzUsedF, 1, h)) + s * load<f64>(at64(itemNzMem, i)));
+  mirrorNonZero(h);
   itemCounters(load<i32>(at32(itemTopoOff, i)), h, sign);
   const off = load<i32>(at32(itemChargeOff, i));
   const len = load<i32>(at32(itemChargeLen, i));

@@ -14,27 +14,60 @@ import {
   R_TAINT,
   R_UNRESOLVABLE_FIT,
   R_UNSCHEDULABLE,
+  MAX_DIMS,
   affRaw,
   allocF,
+  allocFloor,
+  allocLo32,
   at32,
   base,
   colF,
+  colI,
+  f32Down,
   fit,
   freeF,
+  nzUsedF,
+  freeLo32,
   hostCap,
   hostEnd,
   hugeHosts,
+  inv32,
   ipaRaw,
-  nzUsedF,
+  SCORE_SLACK,
+  scoreB32,
   reasons,
   taintRaw,
   spreadRaw,
+  labels,
+  taintFold,
   taintMask,
   taintedHosts,
   topoScore,
   total,
+  zeroCapHosts,
 } from './layout';
-import { hardHi, hardLo, affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, preferTaintCount, preferredWeight, prefCount, taintBlocked, unschedulableTolerated } from './constraints';
+import {
+  OP_DOES_NOT_EXIST,
+  OP_EXISTS,
+  OP_IN,
+  OP_NOT_IN,
+  affinityOk,
+  hardHi,
+  hardLo,
+  hasAffinityChecks,
+  hasHardTaints,
+  hasPreferTaints,
+  prefCount,
+  preferTaintCount,
+  preferredWeight,
+  reqWords,
+  selCount,
+  selPtr,
+  taintBlocked,
+  termCount,
+  unschedulableTolerated,
+} from './constraints';
+import { foldTaints } from './ledger';
 import { STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { fitScore } from './score';
 import { topological, topologyFilter, topologyScores } from './topology';
@@ -113,15 +146,20 @@ export function computeTotals(): void {
 /** Filter + Score every host for the prepared class: fills reasons, fit, affRaw, taintRaw, total. */
 export function scan(): void {
   const end = (hostEnd + 3) & ~3;
-  if (ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST)) {
-    // A class with no selector/affinity, no preferences, no topology and at most hard taints:
+  if (ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST) && scoreWeightSum() <= MAX_SIMD_WEIGHT) {
+    // A class with no required affinity, no preferences, no topology and at most hard taints:
     // one SIMD pass computes reasons (taints included), fit and total; the passes below would
     // only write zeroes and fit + 300 (combine() with no normalized parts).
-    const fused = !topological && !topoDirty && prefCount == 0 && !hasAffinityChecks() && !(taintedHosts > 0 && hasPreferTaints());
-    scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints());
+    // A plain nodeSelector (In/NotIn/Exists/DoesNotExist) is checked in the same pass.
+    const fused = !topological && !topoDirty && prefCount == 0 && (!hasAffinityChecks() || simpleSelector()) && !(taintedHosts > 0 && hasPreferTaints());
+    scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints(), fused && selCount > 0);
     if (fused) {
-      memory.fill(affRaw, 0, <usize>end << 2);
-      memory.fill(taintRaw, 0, <usize>end << 2);
+      // The raws are zero unless a scan of another kind wrote them since (rawsDirty).
+      if (rawsDirty) {
+        memory.fill(affRaw, 0, <usize>hostCap << 2);
+        memory.fill(taintRaw, 0, <usize>hostCap << 2);
+        rawsDirty = false;
+      }
       normalized = false;
       maxAffinity = 0;
       maxTaint = 0;
@@ -136,6 +174,7 @@ export function scan(): void {
       store<i32>(at32(fit, h), r & R_ABSENT ? 0 : fitScore(h));
     }
   }
+  rawsDirty = true;
   staticPasses(end);
   if (topological) topologyFilter(end);
   // Infeasible hosts carry no scores, like the reference's verdicts.
@@ -156,6 +195,14 @@ export function scan(): void {
 }
 
 let topoDirty = false;
+/** affRaw / taintRaw may hold non-zero values (written by the non-fused passes). */
+let rawsDirty = true;
+
+function scoreWeightSum(): i32 {
+  let w = 0;
+  for (let s = 0; s < scoreDimCount; s++) w += load<i32>(scoreWeights + (<usize>s << 2));
+  return w;
+}
 
 function topologyScoresOrZero(end: i32): void {
   if (topological) {
@@ -203,108 +250,429 @@ function staticPasses(end: i32): void {
   }
 }
 
-/**
- * The resource fit and LeastAllocated/MostAllocated score of every host, two hosts per f64x2.
- * Exact: every operand is an integer < 2^53, products stay < 2^53 (allocatable < 2^45 here, see
- * hugeHosts), and floor(a/b) of such integers is exact in doubles.
- */
-function scanResourcesSimd(end: i32, fused: bool, taints: bool): void {
-  const colBytes = <usize>hostCap << 3;
-  const unschedMask = i32x4.splat(unschedulableTolerated ? <i32>~R_UNSCHEDULABLE : -1);
-  const absentBit = i32x4.splat(<i32>R_ABSENT);
-  const zero = f64x2.splat(0);
-  const hundred = f64x2.splat(100);
-  const most = curStrategy == STRATEGY_MOST;
-  let anyInsufficient = i32x4.splat(0);
-  const hard = i64x2(<i64>hardLo, <i64>hardHi);
-  const totalOffset = i32x4.splat(WEIGHT_TAINT_TOLERATION * 100);
-  for (let h = 0; h < end; h += 4) {
-    const o = <usize>h << 3;
-    let r = v128.and(v128.load(base + (<usize>h << 2)), unschedMask);
-    if (taints) {
-      // TaintToleration filter (taintBlocked), four hosts of 128 taint bits each
-      const tp = taintMask + (<usize>h << 4);
-      let tv = i32x4.splat(0);
-      tv = i32x4.replace_lane(tv, 0, v128.any_true(v128.and(v128.load(tp), hard)) ? <i32>R_TAINT : 0);
-      tv = i32x4.replace_lane(tv, 1, v128.any_true(v128.and(v128.load(tp + 16), hard)) ? <i32>R_TAINT : 0);
-      tv = i32x4.replace_lane(tv, 2, v128.any_true(v128.and(v128.load(tp + 32), hard)) ? <i32>R_TAINT : 0);
-      tv = i32x4.replace_lane(tv, 3, v128.any_true(v128.and(v128.load(tp + 48), hard)) ? <i32>R_TAINT : 0);
-      r = v128.or(r, tv);
-    }
-    // NodeResourcesFit: request > allocatable − requested, per requested dimension.
-    for (let i = 0; i < reqDimCount; i++) {
-      const d = load<i32>(reqDims + (<usize>i << 2));
-      const q = f64x2.splat(reqOf(d));
-      const p = freeF + <usize>d * colBytes + o;
-      const lo = f64x2.gt(q, v128.load(p));
-      const hi = f64x2.gt(q, v128.load(p + 16));
-      const bad = i32x4.shuffle(lo, hi, 0, 2, 4, 6);
-      r = v128.or(r, v128.and(bad, i32x4.splat((<i32>1) << (R_INSUFFICIENT_SHIFT + <u32>d))));
-    }
-    anyInsufficient = v128.or(anyInsufficient, r);
-    // Absent slots report only R_ABSENT.
-    const absent = i32x4.ne(v128.and(r, absentBit), i32x4.splat(0));
-    r = v128.bitselect(absentBit, r, absent);
-    v128.store(reasons + (<usize>h << 2), r);
-    // Strategy score: Σ score·w / Σ w over scored dimensions with allocatable > 0.
-    let sumLo = zero;
-    let sumHi = zero;
-    let wLo = zero;
-    let wHi = zero;
-    for (let s = 0; s < scoreDimCount; s++) {
-      const d = load<i32>(scoreDims + (<usize>s << 2));
-      const w = f64x2.splat(<f64>load<i32>(scoreWeights + (<usize>s << 2)));
-      const ap = allocF + <usize>d * colBytes + o;
-      const capLo = v128.load(ap);
-      const capHi = v128.load(ap + 16);
-      let reqLo: v128;
-      let reqHi: v128;
-      if (d == DIM_CPU || d == DIM_MEMORY) {
-        const nz = f64x2.splat(d == DIM_CPU ? nzCpu : nzMem);
-        const up = nzUsedF + (d == DIM_CPU ? 0 : colBytes) + o;
-        reqLo = f64x2.add(v128.load(up), nz);
-        reqHi = f64x2.add(v128.load(up + 16), nz);
-      } else {
-        const q = f64x2.splat(reqOf(d));
-        const fp = freeF + <usize>d * colBytes + o;
-        reqLo = f64x2.add(f64x2.sub(capLo, v128.load(fp)), q);
-        reqHi = f64x2.add(f64x2.sub(capHi, v128.load(fp + 16)), q);
-      }
-      let scLo: v128;
-      let scHi: v128;
-      if (most) {
-        scLo = f64x2.floor(f64x2.div(f64x2.mul(f64x2.min(reqLo, capLo), hundred), capLo));
-        scHi = f64x2.floor(f64x2.div(f64x2.mul(f64x2.min(reqHi, capHi), hundred), capHi));
-      } else {
-        // requested > capacity gives a negative quotient: clamp to 0 like leastRequestedScore.
-        scLo = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capLo, reqLo), hundred), capLo)), zero);
-        scHi = f64x2.max(f64x2.floor(f64x2.div(f64x2.mul(f64x2.sub(capHi, reqHi), hundred), capHi)), zero);
-      }
-      const okLo = f64x2.ne(capLo, zero);
-      const okHi = f64x2.ne(capHi, zero);
-      sumLo = f64x2.add(sumLo, v128.and(f64x2.mul(scLo, w), okLo));
-      sumHi = f64x2.add(sumHi, v128.and(f64x2.mul(scHi, w), okHi));
-      wLo = f64x2.add(wLo, v128.and(w, okLo));
-      wHi = f64x2.add(wHi, v128.and(w, okHi));
-    }
-    // Σw = 0 ⇒ 0 (the division gives NaN, which trunc_sat turns into 0).
-    const meanLo = f64x2.floor(f64x2.div(sumLo, wLo));
-    const meanHi = f64x2.floor(f64x2.div(sumHi, wHi));
-    const fitV = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(meanLo), i32x4.trunc_sat_f64x2_s_zero(meanHi), 0, 1, 4, 5);
-    if (fused) {
-      // infeasible hosts: fit 0, total −1; feasible: total = fit + 300 (see scan)
-      const ok = i32x4.eq(r, i32x4.splat(0));
-      v128.store(fit + (<usize>h << 2), v128.and(fitV, ok));
-      v128.store(total + (<usize>h << 2), v128.bitselect(i32x4.add(fitV, totalOffset), i32x4.splat(-1), ok));
-    } else v128.store(fit + (<usize>h << 2), fitV);
+// ---------------------------------------------------------------- the SIMD pass (f32 lanes)
+//
+// Exactness. The lanes read f32 mirrors of the exact f64 columns (layout.ts, kept by ledger.ts):
+// free↓ and allocatable↓ rounded toward −∞, inv = f32(100/cap) and B = f32(A·100/cap + δ) with
+// A = cap − nzUsed (cpu, memory) or free (other dimensions), δ = SCORE_SLACK = 2^-12.
+//
+// Fit: rounding toward −∞ is monotone, so with the request rounded down too, q↓ > free↓ proves
+// q > free and q↓ < free↓ proves q ≤ free; q↓ = free↓ proves q ≤ free when q is an f32 (then
+// q↓ = q ≤ free), and is undecided otherwise. Same for q > allocatable (unresolvable).
+//
+// Score: the exact score is floor(q) (LeastAllocated) or floor(100 − q) (MostAllocated), clamped,
+// with q = (A − n)·100/cap, n the workload's (non-zero) request. The lane computes
+// x = B − f32(n↓·inv), close to q + δ: with Q = A·100/cap ∈ [−1, 100] and N = n·100/cap ≤ 200,
+// the roundings of B, n↓, inv, the product and the difference (u = 2^-24 each, 2u for n↓) give
+// |x − (q + δ)| ≤ 101u + 4.01u·N + u·|x| ≤ 101u + 802u + 201u < 6.6e-5, and x − 2δ rounds by
+// < 7.7e-6, both well inside δ ≈ 2.4e-4. So when
+// x − floor(x) ≥ 2δ, q lies strictly between floor(x) and floor(x) + 1: floor(q) = floor(x), and
+// q is not an integer, so floor(100 − q) = 99 − floor(x). When x < 0, q < 0 (requested above
+// capacity) and the clamp gives the exact score (0, or 100 for MostAllocated); when N > 200 or
+// Q < −1 the same holds (x < 0 and q < 0). A lane with 0 ≤ x − floor(x) < 2δ, a NaN (zero capacity) or an undecided
+// fit compare goes to the exact scalar code (exactLane), so every verdict is the exact one.
+//
+// The weighted mean floor(S/W) of integer scores (S ≤ 100·W exact in f32) is floor(S·(1/W) +
+// 1/(2W)) in f32 as long as the error (≤ 1.6e-5) stays below 1/(2W): W ≤ MAX_SIMD_WEIGHT.
+
+/** Above this weight sum the f32 weighted mean is not proven exact (the scan takes the scalar path). */
+export const MAX_SIMD_WEIGHT: i32 = 1024;
+/** 2^23 as f32: adding it to an integer in [0, 2^23) leaves the integer in the low mantissa bits. */
+const MAGIC: f32 = 8388608;
+
+// Per-scan parameters, written before the loop and loaded inside it: V8 sinks loop-invariant
+// splats and address arithmetic into the loop body, while a load from a fixed address is one
+// instruction. PV: v128 slots; PP: column addresses.
+const PV: usize = memory.data(32 << 4, 16);
+const PP: usize = memory.data(32 << 2, 16);
+const V_Q: i32 = 0; // 0..3: filter slots, request↓ (−∞ when the slot is unused)
+const V_BIT: i32 = 4; // 4..7: their insufficient bits
+const V_N: i32 = 8; // 8..9: score slots, request↓
+const V_W: i32 = 10; // 10..11: score slots, weight (negated for MostAllocated)
+const V_CLAMP: i32 = 12; // lowest floor(x) kept: 0 (LeastAllocated) or −1 (MostAllocated)
+const V_SUM0: i32 = 13; // Σ of the constant parts: 0 or 99·W
+const V_INVW: i32 = 14;
+const V_HALFW: i32 = 15;
+const V_TWO_SLACK: i32 = 16;
+const V_MAGIC: i32 = 17;
+const V_UNSCHED: i32 = 18; // mask keeping base's bits (R_UNSCHEDULABLE dropped when tolerated)
+const V_TOTAL: i32 = 19; // WEIGHT_TAINT_TOLERATION·100
+const V_HARD: i32 = 20; // untolerated NoSchedule/NoExecute taints
+const V_UNRES_Q: i32 = 21; // 21..24: unresolvable slots, request↓
+const V_HARD_FOLD: i32 = 25; // the untolerated hard taints folded to 32 bits (foldTaints)
+const V_SEL_A: i32 = 26; // 26..27: selector slots, first value id
+const V_SEL_B: i32 = 28; // 28..29: second value id
+const V_SEL_INV: i32 = 30; // 30..31: all ones when the match is inverted (NotIn, Exists)
+const MAX_SEL: i32 = 2;
+const P_FREE: i32 = 0; // 0..3: filter slots, freeLo32 column
+const P_B: i32 = 4; // 4..5: score slots, scoreB32 column
+const P_INV: i32 = 6; // 6..7: score slots, inv32 column
+const P_UNRES: i32 = 8; // 8..11: unresolvable slots, allocLo32 column
+const P_SEL: i32 = 12; // 12..13: selector slots, label column
+const MAX_UNRES: i32 = 4;
+
+// @ts-ignore: decorator
+@inline function pv(k: i32): v128 {
+  return v128.load(PV + (<usize>k << 4));
+}
+// @ts-ignore: decorator
+@inline function pp(k: i32): usize {
+  return <usize>load<u32>(PP + (<usize>k << 2));
+}
+
+// Per-scan tables of the general loop (any number of dimensions, inexact requests, zero capacities).
+const reqQ32: usize = memory.data(MAX_DIMS * 4); // f32 request rounded toward −∞
+const reqInexact: usize = memory.data(MAX_DIMS * 4); // i32 1 when the request is not an f32
+const scoreN32: usize = memory.data(MAX_DIMS * 4); // f32 the (non-zero) request, rounded toward −∞
+let unresCount = 0;
+/** Hosts the last SIMD pass sent to the exact scalar code (undecided f32 lanes). */
+export let exactLanes = 0;
+
+/** The exact scalar verdict of one host of a SIMD group that the f32 lanes could not decide. */
+function exactLane(h: i32, fused: bool, taints: bool, sel: bool): void {
+  exactLanes++;
+  let r = load<u32>(at32(base, h));
+  let f = 0;
+  if (r & R_ABSENT) r = R_ABSENT;
+  else {
+    if (unschedulableTolerated) r &= ~R_UNSCHEDULABLE;
+    if (taints && taintBlocked(h)) r |= R_TAINT;
+    if (sel && !affinityOk(h)) r |= R_AFFINITY;
+    r = resourceReasons(h, r);
+    f = fitScore(h);
   }
-  // Requests above a host's whole allocatable are unresolvable by preemption: rare, so scalar.
-  if (v128.any_true(v128.and(anyInsufficient, i32x4.splat(<i32>R_INSUFFICIENT_MASK)))) {
-    for (let h = 0; h < end; h++) {
-      const r = load<u32>(at32(reasons, h));
-      if ((r & R_INSUFFICIENT_MASK) == 0 || (r & R_ABSENT) != 0) continue;
-      store<u32>(at32(reasons, h), resourceReasons(h, r));
-    }
+  store<u32>(at32(reasons, h), r);
+  if (fused) {
+    store<i32>(at32(fit, h), r == 0 ? f : 0);
+    store<i32>(at32(total, h), r == 0 ? f + WEIGHT_TAINT_TOLERATION * 100 : -1);
+  } else store<i32>(at32(fit, h), f);
+}
+
+/**
+ * fitScore (LeastAllocated / MostAllocated) of host h in f64: every allocatable is below 2^45 on
+ * this path (hugeHosts = 0), so for 0 ≤ a ≤ cap, a·100 is exact and the rounded quotient is
+ * within 2^-47 of a·100/cap, whose fractional part is 0 or ≥ 1/cap > 2^-45: the floor is exact,
+ * and so is floor(Σ score·w / Σ w). No i64 division: this is the undecided lanes' path.
+ */
+function exactFit(h: i32): i32 {
+  const most = curStrategy == STRATEGY_MOST;
+  let sum: f64 = 0;
+  let weights: f64 = 0;
+  for (let s = 0; s < scoreDimCount; s++) {
+    const d = load<i32>(scoreDims + (<usize>s << 2));
+    const cap = load<f64>(colF(allocF, d, h));
+    if (cap == 0) continue;
+    const requested =
+      d == DIM_CPU ? load<f64>(colF(nzUsedF, 0, h)) + nzCpu : d == DIM_MEMORY ? load<f64>(colF(nzUsedF, 1, h)) + nzMem : cap - load<f64>(colF(freeF, d, h)) + reqOf(d);
+    let score: f64;
+    if (most) score = Math.floor((Math.min(requested, cap) * 100) / cap);
+    else score = requested > cap ? 0 : Math.floor(((cap - requested) * 100) / cap);
+    const w = <f64>load<i32>(scoreWeights + (<usize>s << 2));
+    sum += score * w;
+    weights += w;
+  }
+  return weights == 0 ? 0 : <i32>Math.floor(sum / weights);
+}
+
+/** Fast loop: the fit is decided, host h is feasible (fused) and only its score was undecided. */
+function exactScoreLane(h: i32, fused: bool): void {
+  exactLanes++;
+  const f = exactFit(h);
+  store<i32>(at32(fit, h), f);
+  if (fused) store<i32>(at32(total, h), f + WEIGHT_TAINT_TOLERATION * 100);
+}
+
+// @ts-ignore: decorator
+@inline function redoScores(redo: v128, h: i32, fused: bool): void {
+  if (v128.any_true(redo)) {
+    if (i32x4.extract_lane(redo, 0) != 0) exactScoreLane(h, fused);
+    if (i32x4.extract_lane(redo, 1) != 0) exactScoreLane(h + 1, fused);
+    if (i32x4.extract_lane(redo, 2) != 0) exactScoreLane(h + 2, fused);
+    if (i32x4.extract_lane(redo, 3) != 0) exactScoreLane(h + 3, fused);
   }
 }
 
+// @ts-ignore: decorator
+@inline function redoLanes(redo: v128, h: i32, fused: bool, taints: bool, sel: bool): void {
+  if (v128.any_true(redo)) {
+    if (i32x4.extract_lane(redo, 0) != 0) exactLane(h, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 1) != 0) exactLane(h + 1, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 2) != 0) exactLane(h + 2, fused, taints, sel);
+    if (i32x4.extract_lane(redo, 3) != 0) exactLane(h + 3, fused, taints, sel);
+  }
+}
+
+/**
+ * Hard-taint and nodeSelector reasons of four hosts (fused pass). The folded taint column proves
+ * most groups untainted with one AND; the rest take the exact 128-bit test per host. A selector
+ * requirement matches when (v = a or v = b) xor inv (label value ids are ≥ 1, 0 = absent).
+ */
+// @ts-ignore: decorator
+@inline function staticBits(r: v128, h: i32, o: usize, taints: bool, nSel: i32): v128 {
+  if (taints && v128.any_true(v128.and(v128.load(taintFold + o), pv(V_HARD_FOLD)))) r = v128.or(r, taintBits(h));
+  if (nSel > 0) {
+    let m = selMatch(o, 0);
+    for (let k = 1; k < nSel; k++) m = v128.and(m, selMatch(o, k));
+    // empty slots report R_ABSENT alone
+    const absent = i32x4.ne(v128.and(r, i32x4.splat(<i32>R_ABSENT)), i32x4.splat(0));
+    r = v128.or(r, v128.andnot(i32x4.splat(<i32>R_AFFINITY), v128.or(m, absent)));
+  }
+  return r;
+}
+
+// @ts-ignore: decorator
+@inline function selMatch(o: usize, k: i32): v128 {
+  const v = v128.load(pp(P_SEL + k) + o);
+  return v128.xor(v128.or(i32x4.eq(v, pv(V_SEL_A + k)), i32x4.eq(v, pv(V_SEL_B + k))), pv(V_SEL_INV + k));
+}
+
+/** A nodeSelector the SIMD pass evaluates: no required affinity, ≤ MAX_SEL requirements of ≤ 2 values, no Gt/Lt. */
+function simpleSelector(): bool {
+  if (termCount >= 0 || selCount > MAX_SEL) return false;
+  let p = selPtr;
+  for (let i = 0; i < selCount; i++) {
+    const op = load<i32>(p + 4);
+    if ((op != OP_IN && op != OP_NOT_IN && op != OP_EXISTS && op != OP_DOES_NOT_EXIST) || load<i32>(p + 8) > 2) return false;
+    p += <usize>reqWords(p) << 2;
+  }
+  return true;
+}
+
+/** The selector slots of PV/PP for the prepared class (simpleSelector holds). */
+function prepareSelector(): void {
+  let p = selPtr;
+  for (let k = 0; k < selCount; k++) {
+    const col = load<i32>(p);
+    const op = load<i32>(p + 4);
+    const n = load<i32>(p + 8);
+    let a = -1; // matches no label value id
+    let b = -1;
+    if (op == OP_EXISTS || op == OP_DOES_NOT_EXIST) {
+      a = 0;
+      b = 0;
+    } else if (n > 0) {
+      a = load<i32>(p + 12);
+      b = n > 1 ? load<i32>(p + 16) : a;
+    }
+    // Exists: not (v = 0); NotIn: not (v ∈ values)
+    const inv = op == OP_EXISTS || op == OP_NOT_IN ? -1 : 0;
+    v128.store(PV + (<usize>(V_SEL_A + k) << 4), i32x4.splat(a));
+    v128.store(PV + (<usize>(V_SEL_B + k) << 4), i32x4.splat(b));
+    v128.store(PV + (<usize>(V_SEL_INV + k) << 4), i32x4.splat(inv));
+    store<u32>(PP + (<usize>(P_SEL + k) << 2), <u32>colI(labels, col, 0));
+    p += <usize>reqWords(p) << 2;
+  }
+}
+
+/** TaintToleration filter (taintBlocked) of four hosts of 128 taint bits each. */
+// @ts-ignore: decorator
+@inline function taintBits(h: i32): v128 {
+  const hard = pv(V_HARD);
+  const tp = taintMask + (<usize>h << 4);
+  let tv = i32x4.splat(0);
+  tv = i32x4.replace_lane(tv, 0, v128.any_true(v128.and(v128.load(tp), hard)) ? <i32>R_TAINT : 0);
+  tv = i32x4.replace_lane(tv, 1, v128.any_true(v128.and(v128.load(tp + 16), hard)) ? <i32>R_TAINT : 0);
+  tv = i32x4.replace_lane(tv, 2, v128.any_true(v128.and(v128.load(tp + 32), hard)) ? <i32>R_TAINT : 0);
+  tv = i32x4.replace_lane(tv, 3, v128.any_true(v128.and(v128.load(tp + 48), hard)) ? <i32>R_TAINT : 0);
+  return tv;
+}
+
+/** One score slot: floor(x) clamped and weighted into sum, x − floor(x) into the frac minimum. */
+// @ts-ignore: decorator
+@inline function scoreSlot(o: usize, k: i32): v128 {
+  return f32x4.sub(v128.load(pp(P_B + k) + o), f32x4.mul(pv(V_N + k), v128.load(pp(P_INV + k) + o)));
+}
+
+/**
+ * The loop for the common class: every request an f32, NR requested dimensions (1–4), NS scored
+ * dimensions (1–2) without a zero-capacity host, unresolvable compares only where some host's
+ * allocatable is below the request. Unrolled over the constant slot counts.
+ */
+// @ts-ignore: decorator
+@inline function fastLoop(end: i32, fused: bool, taints: bool, NR: i32, NS: i32, ST: bool): void {
+  const zeroI = i32x4.splat(0);
+  const nUnres = unresCount;
+  const nSel = fused ? selCount : 0;
+  const sel = nSel > 0;
+  const baseP = base;
+  const reasonsP = reasons;
+  const fitP = fit;
+  const totalP = total;
+  for (let h = 0; h < end; h += 4) {
+    const o = <usize>h << 2;
+    let r = v128.and(v128.load(baseP + o), pv(V_UNSCHED));
+    if (ST) r = staticBits(r, h, o, taints, nSel);
+    // Empty slots hold +∞ free and allocatable, so they keep R_ABSENT alone.
+    r = v128.or(r, v128.and(f32x4.gt(pv(V_Q), v128.load(pp(P_FREE) + o)), pv(V_BIT)));
+    if (NR > 1) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 1), v128.load(pp(P_FREE + 1) + o)), pv(V_BIT + 1)));
+    if (NR > 2) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 2), v128.load(pp(P_FREE + 2) + o)), pv(V_BIT + 2)));
+    if (NR > 3) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 3), v128.load(pp(P_FREE + 3) + o)), pv(V_BIT + 3)));
+    if (nUnres > 0) {
+      // allocatable ≥ free, so q > allocatable comes with the insufficient bit already set
+      let u = f32x4.gt(pv(V_UNRES_Q), v128.load(pp(P_UNRES) + o));
+      for (let k = 1; k < nUnres; k++) u = v128.or(u, f32x4.gt(pv(V_UNRES_Q + k), v128.load(pp(P_UNRES + k) + o)));
+      r = v128.or(r, v128.and(u, i32x4.splat(<i32>R_UNRESOLVABLE_FIT)));
+    }
+    v128.store(reasonsP + o, r);
+    const x0 = scoreSlot(o, 0);
+    const f0 = f32x4.floor(x0);
+    let frac = f32x4.sub(x0, f0);
+    let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(f0, pv(V_CLAMP)), pv(V_W)));
+    if (NS > 1) {
+      const x1 = scoreSlot(o, 1);
+      const f1 = f32x4.floor(x1);
+      frac = f32x4.pmin(frac, f32x4.sub(x1, f1));
+      sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(f1, pv(V_CLAMP)), pv(V_W + 1)));
+    }
+    // floor(S/W) as an i32 (the 2^23 trick: S/W ∈ [0, 100])
+    const magic = pv(V_MAGIC);
+    const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
+    const ok = i32x4.eq(r, zeroI);
+    if (fused) {
+      v128.store(fitP + o, v128.and(fitV, ok));
+      v128.store(totalP + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
+    } else v128.store(fitP + o, fitV);
+    // A feasible host whose score is within 2δ above an integer: the exact path decides it.
+    redoScores(v128.andnot(ok, f32x4.ge(frac, pv(V_TWO_SLACK))), h, fused);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function fastLoops(end: i32, fused: bool, taints: bool, NS: i32, ST: bool): void {
+  if (reqDimCount == 1) fastLoop(end, fused, taints, 1, NS, ST);
+  else if (reqDimCount == 2) fastLoop(end, fused, taints, 2, NS, ST);
+  else if (reqDimCount == 3) fastLoop(end, fused, taints, 3, NS, ST);
+  else fastLoop(end, fused, taints, 4, NS, ST);
+}
+
+/**
+ * The resource fit and LeastAllocated/MostAllocated score of every host, four hosts per f32x4
+ * (see the exactness notes above). `fused`: also total (fit + 300, −1 when infeasible), the
+ * hard-taint filter when `taints` and the nodeSelector when `sel`.
+ */
+function scanResourcesSimd(end: i32, fused: bool, taints: bool, sel: bool): void {
+  const colBytes = <usize>hostCap << 2;
+  const most = curStrategy == STRATEGY_MOST;
+  exactLanes = 0;
+  if (sel) prepareSelector();
+  let exactReqs = true;
+  for (let i = 0; i < reqDimCount; i++) {
+    const d = load<i32>(reqDims + (<usize>i << 2));
+    const q = reqOf(d);
+    const q32 = f32Down(q);
+    store<f32>(reqQ32 + (<usize>i << 2), q32);
+    const inexact = <f64>q32 != q;
+    store<i32>(reqInexact + (<usize>i << 2), inexact ? 1 : 0);
+    if (inexact) exactReqs = false;
+  }
+  let weights: f64 = 0;
+  let zeroCaps = false;
+  for (let s = 0; s < scoreDimCount; s++) {
+    const d = load<i32>(scoreDims + (<usize>s << 2));
+    weights += <f64>load<i32>(scoreWeights + (<usize>s << 2));
+    store<f32>(scoreN32 + (<usize>s << 2), f32Down(d == DIM_CPU ? nzCpu : d == DIM_MEMORY ? nzMem : reqOf(d)));
+    if (load<i32>(zeroCapHosts + (<usize>d << 2)) != 0) zeroCaps = true;
+  }
+  const unsched = unschedulableTolerated ? <i32>~R_UNSCHEDULABLE : -1;
+  v128.store(PV + (V_UNSCHED << 4), i32x4.splat(unsched));
+  v128.store(PV + (V_TOTAL << 4), i32x4.splat(WEIGHT_TAINT_TOLERATION * 100));
+  v128.store(PV + (V_HARD << 4), i64x2(<i64>hardLo, <i64>hardHi));
+  v128.store(PV + (V_HARD_FOLD << 4), i32x4.splat(<i32>foldTaints(hardLo, hardHi)));
+  v128.store(PV + (V_INVW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(1.0 / weights)));
+  v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(0.5 / weights)));
+  v128.store(PV + (V_TWO_SLACK << 4), f32x4.splat(2 * SCORE_SLACK));
+  v128.store(PV + (V_MAGIC << 4), f32x4.splat(MAGIC));
+  v128.store(PV + (V_CLAMP << 4), f32x4.splat(most ? -1 : 0));
+  v128.store(PV + (V_SUM0 << 4), f32x4.splat(most ? <f32>(99 * weights) : 0));
+  if (exactReqs && !zeroCaps && reqDimCount >= 1 && reqDimCount <= 4 && scoreDimCount >= 1 && scoreDimCount <= 2) {
+    for (let i = 0; i < 4; i++) {
+      const used = i < reqDimCount;
+      const d = used ? load<i32>(reqDims + (<usize>i << 2)) : 0;
+      v128.store(PV + (<usize>(V_Q + i) << 4), f32x4.splat(used ? load<f32>(reqQ32 + (<usize>i << 2)) : -Infinity));
+      v128.store(PV + (<usize>(V_BIT + i) << 4), i32x4.splat(used ? (<i32>1) << (R_INSUFFICIENT_SHIFT + <u32>d) : 0));
+      store<u32>(PP + (<usize>(P_FREE + i) << 2), <u32>(freeLo32 + <usize>d * colBytes));
+    }
+    for (let s = 0; s < 2; s++) {
+      const used = s < scoreDimCount;
+      const d = used ? load<i32>(scoreDims + (<usize>s << 2)) : 0;
+      const w = used ? <f32>load<i32>(scoreWeights + (<usize>s << 2)) : 0;
+      v128.store(PV + (<usize>(V_N + s) << 4), f32x4.splat(used ? load<f32>(scoreN32 + (<usize>s << 2)) : 0));
+      v128.store(PV + (<usize>(V_W + s) << 4), f32x4.splat(most ? -w : w));
+      store<u32>(PP + (<usize>(P_B + s) << 2), <u32>(scoreB32 + <usize>d * colBytes));
+      store<u32>(PP + (<usize>(P_INV + s) << 2), <u32>(inv32 + <usize>d * colBytes));
+    }
+    // q > allocatable is possible only where some host's allocatable is below the request.
+    unresCount = 0;
+    for (let i = 0; i < reqDimCount && unresCount < MAX_UNRES; i++) {
+      const d = load<i32>(reqDims + (<usize>i << 2));
+      if (d == DIM_PODS || !(reqOf(d) > load<f64>(allocFloor + (<usize>d << 3)))) continue;
+      v128.store(PV + (<usize>(V_UNRES_Q + unresCount) << 4), f32x4.splat(load<f32>(reqQ32 + (<usize>i << 2))));
+      store<u32>(PP + (<usize>(P_UNRES + unresCount) << 2), <u32>(allocLo32 + <usize>d * colBytes));
+      unresCount++;
+    }
+    // Constant slot counts, and the taint/selector step only in the loops that need it.
+    if (taints || sel) {
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, true);
+      else fastLoops(end, fused, taints, 2, true);
+    } else {
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, false);
+      else fastLoops(end, fused, taints, 2, false);
+    }
+    return;
+  }
+  generalLoop(end, fused, taints);
+}
+
+/** The same pass for any class: loops over the dimensions, undecided fit compares, NaN scores. */
+function generalLoop(end: i32, fused: bool, taints: bool): void {
+  const nSel = fused ? selCount : 0;
+  const sel = nSel > 0;
+  const colBytes = <usize>hostCap << 2;
+  const zeroI = i32x4.splat(0);
+  const absentBit = i32x4.splat(<i32>R_ABSENT);
+  const twoSlack = f32x4.splat(2 * SCORE_SLACK);
+  for (let h = 0; h < end; h += 4) {
+    const o = <usize>h << 2;
+    let r = v128.and(v128.load(base + o), pv(V_UNSCHED));
+    if (taints || sel) r = staticBits(r, h, o, taints, nSel);
+    let amb = zeroI;
+    let unres = zeroI;
+    for (let i = 0; i < reqDimCount; i++) {
+      const d = load<i32>(reqDims + (<usize>i << 2));
+      const q = f32x4.splat(load<f32>(reqQ32 + (<usize>i << 2)));
+      const inexact = load<i32>(reqInexact + (<usize>i << 2)) != 0;
+      const fv = v128.load(freeLo32 + <usize>d * colBytes + o);
+      const bad = f32x4.gt(q, fv);
+      r = v128.or(r, v128.and(bad, i32x4.splat((<i32>1) << (R_INSUFFICIENT_SHIFT + <u32>d))));
+      if (inexact) amb = v128.or(amb, f32x4.eq(q, fv));
+      if (d != DIM_PODS) {
+        const av = v128.load(allocLo32 + <usize>d * colBytes + o);
+        unres = v128.or(unres, v128.and(bad, f32x4.gt(q, av)));
+        if (inexact) amb = v128.or(amb, f32x4.eq(q, av));
+      }
+    }
+    r = v128.or(r, v128.and(unres, i32x4.splat(<i32>R_UNRESOLVABLE_FIT)));
+    r = v128.bitselect(absentBit, r, i32x4.ne(v128.and(r, absentBit), zeroI));
+    v128.store(reasons + o, r);
+    let sum = pv(V_SUM0);
+    let ambScore = zeroI;
+    for (let s = 0; s < scoreDimCount; s++) {
+      const d = load<i32>(scoreDims + (<usize>s << 2));
+      const n = f32x4.splat(load<f32>(scoreN32 + (<usize>s << 2)));
+      const x = f32x4.sub(v128.load(scoreB32 + <usize>d * colBytes + o), f32x4.mul(n, v128.load(inv32 + <usize>d * colBytes + o)));
+      const hi = f32x4.floor(x);
+      // floor(x − 2δ) ≠ floor(x), or NaN (zero capacity): undecided
+      ambScore = v128.or(ambScore, f32x4.ne(f32x4.floor(f32x4.sub(x, twoSlack)), hi));
+      const w = <f32>load<i32>(scoreWeights + (<usize>s << 2));
+      sum = f32x4.add(sum, f32x4.mul(f32x4.max(hi, pv(V_CLAMP)), f32x4.splat(curStrategy == STRATEGY_MOST ? -w : w)));
+    }
+    const magic = pv(V_MAGIC);
+    const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
+    const ok = i32x4.eq(r, zeroI);
+    if (fused) {
+      v128.store(fit + o, v128.and(fitV, ok));
+      v128.store(total + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
+    } else v128.store(fit + o, fitV);
+    redoLanes(v128.or(amb, v128.and(ambScore, ok)), h, fused, taints, sel);
+  }
+}
