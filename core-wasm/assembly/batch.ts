@@ -75,7 +75,7 @@ import { STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, re
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
-import { combine, hostReasons, maxAffinity, maxTaint, scan, setMaxima } from './scan';
+import { combine, hostReasons, laneFits, maxAffinity, maxTaint, prepareLaneFits, scan, setMaxima } from './scan';
 import { fitScore } from './score';
 import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
 
@@ -598,6 +598,7 @@ function lazyLevels(slot: i32): i32 {
   // Stale hosts come in runs of neighbouring slots (spreading fills the lowest slots of a level
   // first): rescore them four at a time, as the SIMD scan does, where doubles are exact.
   const vector = ASC_FEATURE_SIMD && hugeHosts == 0;
+  let lanes = -1; // prepareLaneFits() once, at the first stale host
   const limit = max(32, hostEnd >> 1);
   let h = -2;
   for (let n = 0; n <= limit; n++) {
@@ -614,7 +615,11 @@ function lazyLevels(slot: i32): i32 {
     }
     if (vector) {
       const g = c & ~3;
-      groupLevels(g);
+      // The scan's f32 lanes when they apply (no division; undecided lanes come back < 0 and are
+      // rescored exactly below), else the f64 lanes.
+      if (lanes < 0) lanes = prepareLaneFits() ? 1 : 0;
+      if (lanes == 1) v128.store(groupOut, i32x4.add(laneFits(g), i32x4.splat(1)));
+      else groupLevels(g);
       for (let x = c; x < g + 4; x++) {
         const w = load<u64>(set + ((<usize>x >> 6) << 3));
         if ((w & ((<u64>1) << (<u64>x & 63))) == 0) continue; // not at the top level
@@ -624,7 +629,11 @@ function lazyLevels(slot: i32): i32 {
           h = x;
           break;
         }
-        const level = load<i32>(groupOut + (<usize>(x - g) << 2));
+        let level = load<i32>(groupOut + (<usize>(x - g) << 2));
+        if (level < 0) {
+          const t = rescore(x);
+          level = t < 0 ? 0 : t - lo + 1;
+        }
         store<u32>(rx, (<u32>vx << 16) | <u32>level);
         if (level == top) {
           h = x; // unchanged: the bound was exact

@@ -164,11 +164,13 @@ export function allocRaw(bytes: usize): usize {
 
 /** Grow a block from `oldBytes` to `newBytes`, keeping its content and zeroing the tail. */
 export function regrow(p: usize, oldBytes: usize, newBytes: usize): usize {
-  const q = calloc(newBytes);
+  // Zero only the tail: the head is overwritten by the copy (tables double while a batch runs).
+  const q = allocRaw(newBytes);
   if (p != 0) {
     memory.copy(q, p, oldBytes);
     heap.free(p);
-  }
+  } else oldBytes = 0;
+  memory.fill(q + oldBytes, 0, newBytes - oldBytes);
   return q;
 }
 

@@ -551,10 +551,30 @@ function prepareSelector(): void {
  * hard-taint filter when `taints` and the nodeSelector when `sel`.
  */
 function scanResourcesSimd(end: i32, fused: bool, taints: bool, sel: bool): void {
-  const colBytes = <usize>hostCap << 2;
-  const most = curStrategy == STRATEGY_MOST;
   exactLanes = 0;
   if (sel) prepareSelector();
+  if (prepareLanes()) {
+    // Constant slot counts, and the taint/selector step only in the loops that need it.
+    if (taints || sel) {
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, true);
+      else fastLoops(end, fused, taints, 2, true);
+    } else {
+      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, false);
+      else fastLoops(end, fused, taints, 2, false);
+    }
+    return;
+  }
+  generalLoop(end, fused, taints);
+}
+
+/**
+ * The per-class operands of the f32 lanes (PV/PP) for the prepared class; true when the fast
+ * loop's slots hold them (every request an f32, 1–4 requested and 1–2 scored dimensions, no
+ * zero-capacity host), false when only generalLoop may run.
+ */
+function prepareLanes(): bool {
+  const colBytes = <usize>hostCap << 2;
+  const most = curStrategy == STRATEGY_MOST;
   let exactReqs = true;
   for (let i = 0; i < reqDimCount; i++) {
     const d = load<i32>(reqDims + (<usize>i << 2));
@@ -610,17 +630,50 @@ function scanResourcesSimd(end: i32, fused: bool, taints: bool, sel: bool): void
       store<u32>(PP + (<usize>(P_UNRES + unresCount) << 2), <u32>(allocLo32 + <usize>d * colBytes));
       unresCount++;
     }
-    // Constant slot counts, and the taint/selector step only in the loops that need it.
-    if (taints || sel) {
-      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, true);
-      else fastLoops(end, fused, taints, 2, true);
-    } else {
-      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, false);
-      else fastLoops(end, fused, taints, 2, false);
-    }
-    return;
+    return true;
   }
-  generalLoop(end, fused, taints);
+  return false;
+}
+
+/**
+ * For a batch's lazy rescoring (batch.ts): prepare the f32 lanes for the prepared class; true
+ * when laneFits may be used (the conditions of the fused scan's fast loop).
+ */
+export function prepareLaneFits(): bool {
+  if (!ASC_FEATURE_SIMD || hugeHosts != 0 || (curStrategy != STRATEGY_LEAST && curStrategy != STRATEGY_MOST) || scoreWeightSum() > MAX_SIMD_WEIGHT) return false;
+  return prepareLanes();
+}
+
+/** laneFits: a lane the f32 arithmetic cannot decide (the caller rescores it exactly). */
+export const LANE_UNDECIDED: i32 = -2;
+
+/**
+ * The resource fit of hosts h..h+3 (h a multiple of 4) for the class prepareLaneFits prepared:
+ * the strategy score 0..100, −1 where a requested dimension does not fit, LANE_UNDECIDED where
+ * the score lies too close to an integer for the f32 lanes (see the exactness notes above).
+ * Only the resource filter: the caller knows the hosts passed the static filters.
+ */
+export function laneFits(h: i32): v128 {
+  const o = <usize>h << 2;
+  // unused request slots hold −∞: never "insufficient"
+  let bad = f32x4.gt(pv(V_Q), v128.load(pp(P_FREE) + o));
+  bad = v128.or(bad, f32x4.gt(pv(V_Q + 1), v128.load(pp(P_FREE + 1) + o)));
+  bad = v128.or(bad, f32x4.gt(pv(V_Q + 2), v128.load(pp(P_FREE + 2) + o)));
+  bad = v128.or(bad, f32x4.gt(pv(V_Q + 3), v128.load(pp(P_FREE + 3) + o)));
+  const x0 = scoreSlot(o, 0);
+  const f0 = f32x4.floor(x0);
+  let frac = f32x4.sub(x0, f0);
+  let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(f0, pv(V_CLAMP)), pv(V_W)));
+  if (scoreDimCount > 1) {
+    const x1 = scoreSlot(o, 1);
+    const f1 = f32x4.floor(x1);
+    frac = f32x4.pmin(frac, f32x4.sub(x1, f1));
+    sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(f1, pv(V_CLAMP)), pv(V_W + 1)));
+  }
+  const magic = pv(V_MAGIC);
+  const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
+  const undecided = v128.andnot(v128.not(f32x4.ge(frac, pv(V_TWO_SLACK))), bad);
+  return v128.bitselect(i32x4.splat(LANE_UNDECIDED), v128.bitselect(i32x4.splat(-1), fitV, bad), undecided);
 }
 
 /** The same pass for any class: loops over the dimensions, undecided fit compares, NaN scores. */
