@@ -78,6 +78,7 @@ import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchI
 import { combine, hostReasons, laneFits, maxAffinity, maxTaint, prepareLaneFits, scan, setMaxima } from './scan';
 import { fitScore } from './score';
 import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
+import { reserveUnits } from './units';
 
 /** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */
 const LEVELS: i32 = 101;
@@ -279,6 +280,9 @@ export function placeBatch(n: i32): i32 {
   for (let j = 0; j < instances; j++) store<i32>(at32(hostOf, j), -1);
   seqLen = 0;
   evLen = 0;
+  // One commit (a unit and an event) per placed instance: size those tables once.
+  reserveUnits(instances);
+  reserveSequence(instances);
   computeOrder(n);
   for (let r = 0; r < n; r++) store<i32>(at32(rankOf, load<i32>(at32(order, r))), r);
   resetMru();
@@ -457,12 +461,17 @@ function attempt(i: i32, k: i32, mayPreempt: bool): void {
 }
 
 function pushEvent(v: i32): void {
-  if (seqLen == seqCap) {
-    const cap = seqCap == 0 ? 1024 : seqCap * 2;
-    sequence = regrow(sequence, <usize>seqCap * 4, <usize>cap * 4);
-    seqCap = cap;
-  }
+  if (seqLen == seqCap) growSequence(seqCap == 0 ? 1024 : seqCap * 2);
   store<i32>(at32(sequence, seqLen++), v);
+}
+
+function growSequence(cap: i32): void {
+  sequence = regrow(sequence, <usize>seqCap * 4, <usize>cap * 4);
+  seqCap = cap;
+}
+
+function reserveSequence(n: i32): void {
+  if (seqLen + n > seqCap) growSequence(max(seqLen + n, seqCap * 2));
 }
 
 let evCap: i32 = 0;

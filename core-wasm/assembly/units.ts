@@ -41,16 +41,25 @@ function newUnit(): i32 {
     freeUnit = load<i32>(at32(uNext, u));
     return u;
   }
-  if (unitLen == unitCap) {
-    const cap = unitCap == 0 ? 4096 : unitCap * 2;
-    uCls = regrow(uCls, <usize>unitCap * 4, <usize>cap * 4);
-    uStamp = regrow(uStamp, <usize>unitCap * 4, <usize>cap * 4);
-    uRef = regrow(uRef, <usize>unitCap * 4, <usize>cap * 4);
-    uPrev = regrow(uPrev, <usize>unitCap * 4, <usize>cap * 4);
-    uNext = regrow(uNext, <usize>unitCap * 4, <usize>cap * 4);
-    unitCap = cap;
-  }
+  if (unitLen == unitCap) growUnits(unitCap == 0 ? 4096 : unitCap * 2);
   return unitLen++;
+}
+
+function growUnits(cap: i32): void {
+  uCls = regrow(uCls, <usize>unitCap * 4, <usize>cap * 4);
+  uStamp = regrow(uStamp, <usize>unitCap * 4, <usize>cap * 4);
+  uRef = regrow(uRef, <usize>unitCap * 4, <usize>cap * 4);
+  uPrev = regrow(uPrev, <usize>unitCap * 4, <usize>cap * 4);
+  uNext = regrow(uNext, <usize>unitCap * 4, <usize>cap * 4);
+  unitCap = cap;
+}
+
+/**
+ * Room for `n` more units in one step: a batch knows its instance count, and growing the tables
+ * once beats ~log2(n) doublings (each a copy, and Wasm memory growth under them).
+ */
+export function reserveUnits(n: i32): void {
+  if (unitLen + n > unitCap) growUnits(max(unitLen + n, unitCap * 2));
 }
 
 /** Append `count` units of class `cls` on host h, all with one new stamp. */
