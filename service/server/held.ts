@@ -5,6 +5,7 @@
 // held as integers in typed arrays; only the name and the uid are strings per placement. A `Held`
 // object is built when a caller asks for one.
 
+import { Interner } from '../../core-wasm/src/vocab.js';
 import type { PlacementOrigin } from './store.js';
 
 /** A placement placer holds. */
@@ -18,24 +19,6 @@ export interface Held {
   origin: PlacementOrigin;
   /** The shape's JSON (shapes.ts); shared by every placement of the same shape. */
   shape: string;
-}
-
-/** Strings ↔ dense ids; ids are never reused, so a column value stays valid. */
-class Strings {
-  private readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-  id(s: string): number | undefined {
-    return this.ids.get(s);
-  }
-  intern(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(s, id);
-      this.names.push(s);
-    }
-    return id;
-  }
 }
 
 const ORIGINS: readonly PlacementOrigin[] = ['apply', 'existing', 'bind'];
@@ -56,13 +39,14 @@ export interface HeldRun {
 }
 
 export class HeldTable {
-  private readonly kinds = new Strings();
-  private readonly namespaces = new Strings();
-  private readonly hosts = new Strings();
-  private readonly owners = new Strings();
-  private readonly shapes = new Strings();
+  // Interned names (ids are never reused, so a value in a column below stays valid).
+  private readonly kinds = new Interner();
+  private readonly namespaces = new Interner();
+  private readonly hosts = new Interner();
+  private readonly owners = new Interner();
+  private readonly shapes = new Interner();
   /** Scopes: (kind, namespace) pairs, interned by their `kind/namespace` text. */
-  private readonly scopes = new Strings();
+  private readonly scopes = new Interner();
   private readonly scopeKind: number[] = [];
   private readonly scopeNs: number[] = [];
   /** Per scope: name → placement id. */
@@ -94,7 +78,7 @@ export class HeldTable {
 
   private scopeOf(kind: string, namespace: string, create: boolean): number | undefined {
     const text = `${kind}/${namespace}`;
-    const id = this.scopes.id(text);
+    const id = this.scopes.get(text);
     if (id !== undefined || !create) return id;
     const s = this.scopes.intern(text);
     this.scopeKind[s] = this.kinds.intern(kind);
@@ -265,37 +249,37 @@ export class HeldTable {
 
   /** Placements of one namespace (built on demand), in no particular order. */
   *inNamespace(namespace: string): IterableIterator<Held> {
-    const ns = this.namespaces.id(namespace);
+    const ns = this.namespaces.get(namespace);
     if (ns === undefined || this.perNs[ns] === 0) return;
     for (let id = 0; id < this.top; id++) if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.held(id);
   }
 
   /** Placements of one namespace, each as its namespace and shape only (PodDisruptionBudget counts). */
   *shapesIn(namespace: string): IterableIterator<string> {
-    const ns = this.namespaces.id(namespace);
+    const ns = this.namespaces.get(namespace);
     if (ns === undefined || this.perNs[ns] === 0) return;
     for (let id = 0; id < this.top; id++) if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]];
   }
 
   heldOn(host: string): number {
-    const h = this.hosts.id(host);
+    const h = this.hosts.get(host);
     return h === undefined ? 0 : this.perHost[h];
   }
 
   /** Whether anything was held in the namespace since the table was made (even if released since). */
   seenNamespace(namespace: string): boolean {
-    return this.namespaces.id(namespace) !== undefined;
+    return this.namespaces.get(namespace) !== undefined;
   }
 
   inNamespaceCount(namespace: string): number {
-    const ns = this.namespaces.id(namespace);
+    const ns = this.namespaces.get(namespace);
     return ns === undefined ? 0 : this.perNs[ns];
   }
 
   /** Placements on a host, per namespace (> 0 only). */
   namespacesOn(host: string): Map<string, number> {
     const out = new Map<string, number>();
-    const h = this.hosts.id(host);
+    const h = this.hosts.get(host);
     const a = h === undefined ? undefined : this.perHostNs[h];
     if (a) a.forEach((n, ns) => n > 0 && out.set(this.namespaces.names[ns], n));
     return out;
