@@ -6,18 +6,11 @@
 
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mixedExtenderCluster } from '../fixtures/extender-cluster.js';
 import { type Obj, call, killAll, removeDirs, start, tempDir } from './server.js';
 
 afterEach(killAll);
 afterAll(removeDirs);
-
-const node = (name: string, cpu: string, memory: string, spec: Obj = {}): Obj => ({
-  apiVersion: 'v1',
-  kind: 'Node',
-  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
-  spec,
-  status: { allocatable: { cpu, memory, pods: '110' } },
-});
 
 const pod = (name: string, namespace: string, cpu: string, memory: string): Obj => ({
   metadata: { name, namespace, uid: `uid-${namespace}-${name}`, labels: { app: name } },
@@ -45,24 +38,9 @@ function post(agent: Agent, url: string, path: string, body: string): Promise<{ 
 describe('extender over a real server: pooled answer buffers', () => {
   it('concurrent filter and prioritize calls on a known list answer what the general path answers', async () => {
     const s = await start(tempDir());
-    const names: string[] = [];
-    const nodes: Obj[] = [];
-    for (let i = 0; i < 300; i++) {
-      const name = `esx-${String(i).padStart(3, '0')}`;
-      names.push(name);
-      if (i === 7) nodes.push(node(name, '2', '4Gi')); // a 2-cpu/4Gi pod fills it exactly: MostAllocated 10
-      else if (i % 9 === 4) nodes.push(node(name, '64', '512Gi', { taints: [{ key: 'maint', value: `v${i % 4}`, effect: 'NoSchedule' }] }));
-      else if (i % 13 === 5) nodes.push(node(name, '64', '512Gi', { unschedulable: true }));
-      else nodes.push(node(name, i % 3 === 0 ? '4' : '64', i % 3 === 0 ? '8Gi' : '512Gi'));
-    }
-    const running = [0, 1, 2, 3].map((k) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: `run-${k}`, namespace: 'other', uid: `uid-run-${k}` },
-      spec: { nodeName: names[k * 3], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3', memory: '1Gi' } } }] },
-    }));
-    const policy = { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'pack', namespace: 'packed' }, spec: { placement: { strategy: 'MostAllocated' } } };
-    const applied = await call(s, 'POST', '/v1/apply', [...nodes, ...running, policy]);
+    // mixed failure reasons: taint values differ per host, so their messages do too
+    const { names, objects } = mixedExtenderCluster(300, (i) => `v${i % 4}`);
+    const applied = await call(s, 'POST', '/v1/apply', objects);
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
 
     // pods whose answers differ in length: few or many failures, and scores of 10 (MostAllocated)

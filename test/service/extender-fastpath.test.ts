@@ -4,15 +4,8 @@
 // request with NodeNames first (which never takes the fast path), and the first sighting.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { extenderNode, mixedExtenderCluster } from '../fixtures/extender-cluster.js';
 import { fixture, harness, type Harness, type Obj } from './harness.js';
-
-const NODE = (name: string, cpu: string, memory: string, extra: Obj = {}): Obj => ({
-  apiVersion: 'v1',
-  kind: 'Node',
-  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
-  spec: extra.spec ?? {},
-  status: { allocatable: { cpu, memory, pods: '110' } },
-});
 
 function pod(name: string, cpu: string, memory: string, extra: { namespace?: string; uid?: string; priorityClassName?: string; priority?: number } = {}): Obj {
   return {
@@ -35,25 +28,11 @@ describe('extender: the known-list fast path answers what the general path answe
   const names: string[] = [];
   beforeEach(async () => {
     h = await harness();
-    const nodes: Obj[] = [];
-    for (let i = 0; i < 40; i++) {
-      const name = `esx-${String(i).padStart(3, '0')}`;
-      names.push(name);
-      // a mix: big, small, tainted, cordoned; esx-007 exactly fits a 2-cpu/4Gi pod (MostAllocated: 10)
-      if (i === 7) nodes.push(NODE(name, '2', '4Gi'));
-      else if (i % 9 === 4) nodes.push(NODE(name, '64', '512Gi', { spec: { taints: [{ key: 'maint', value: 'yes', effect: 'NoSchedule' }] } }));
-      else if (i % 13 === 5) nodes.push(NODE(name, '64', '512Gi', { spec: { unschedulable: true } }));
-      else nodes.push(NODE(name, i % 3 === 0 ? '4' : '64', i % 3 === 0 ? '8Gi' : '512Gi'));
-    }
-    const running = [0, 1, 2, 3].map((k) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: `run-${k}`, namespace: 'other', uid: `uid-run-${k}` },
-      spec: { nodeName: names[k * 3], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3', memory: '1Gi' } } }] },
-    }));
-    const policy = { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'pack', namespace: 'packed' }, spec: { placement: { strategy: 'MostAllocated' } } };
+    // a mix: big, small, tainted, cordoned (see the fixture)
+    const cluster = mixedExtenderCluster(40, () => 'yes');
+    names.push(...cluster.names);
     const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tiny', namespace: 'capped' }, spec: { hard: { 'requests.cpu': '1' } } };
-    const r = await h.json('POST', '/v1/apply', [...nodes, ...running, policy, quota]);
+    const r = await h.json('POST', '/v1/apply', [...cluster.objects, quota]);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
   afterEach(() => {
@@ -121,7 +100,7 @@ describe('extender: the known-list fast path answers what the general path answe
     // fill esx-001 and cordon esx-002: the next answers must see it
     await h.json('POST', '/v1/apply', [
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler', namespace: 'other', uid: 'uid-filler' }, spec: { nodeName: 'esx-001', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '60', memory: '1Gi' } } }] } },
-      NODE('esx-002', '64', '512Gi', { spec: { unschedulable: true } }),
+      extenderNode('esx-002', '64', '512Gi', { unschedulable: true }),
     ]);
     const f = (await same('filter', pod('web-4', '1', '1Gi'), names)) as Obj;
     expect(f.NodeNames).not.toContain('esx-002');
