@@ -58,6 +58,8 @@ export let fit: usize = 0; // i32 [hostCap]  strategy score 0..100
 export let affRaw: usize = 0; // i32 [hostCap]  preferred node affinity weight sum
 export let taintRaw: usize = 0; // i32 [hostCap] untolerated PreferNoSchedule count
 export let total: usize = 0; // i32 [hostCap]   combined score, −1 = infeasible
+export let redoMasks: usize = 0; // v128 [hostCap/4] lanes the last SIMD scan left undecided, per listed group
+export let redoGroups: usize = 0; // i32 [hostCap/4] first host of each listed group
 export let ipaRaw: usize = 0; // i64 [hostCap]  InterPodAffinity raw score
 export let spreadRaw: usize = 0; // i64 [hostCap] PodTopologySpread raw score
 export let topoScore: usize = 0; // i32 [hostCap] 2·InterPodAffinity + 2·PodTopologySpread, normalized
@@ -247,6 +249,8 @@ export function ensureHosts(n: i32): void {
   affRaw = restride(affRaw, 1, 4, old, cap);
   taintRaw = restride(taintRaw, 1, 4, old, cap);
   total = restride(total, 1, 4, old, cap);
+  redoMasks = restride(redoMasks, 1, 4, old, cap);
+  redoGroups = restride(redoGroups, 1, 1, old, cap);
   ipaRaw = restride(ipaRaw, 1, 8, old, cap);
   spreadRaw = restride(spreadRaw, 1, 8, old, cap);
   topoScore = restride(topoScore, 1, 4, old, cap);

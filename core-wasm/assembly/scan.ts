@@ -1,7 +1,7 @@
 // Filter and Score over every host for the prepared class. `hostReasons` + `fitScore` are the
 // canonical per-host semantics; `scan` computes the same thing for all hosts, with a SIMD fast
-// path (f64x2 lanes over the structure-of-arrays columns) for the resource fit and the
-// LeastAllocated / MostAllocated scores, which is where the time goes.
+// path (f32x4 lanes over f32 mirrors of the structure-of-arrays columns, undecided lanes exact)
+// for the resource fit and the LeastAllocated / MostAllocated scores, which is where the time goes.
 
 import {
   DIM_CPU,
@@ -36,6 +36,8 @@ import {
   SCORE_SLACK,
   scoreB32,
   reasons,
+  redoGroups,
+  redoMasks,
   taintRaw,
   spreadRaw,
   labels,
@@ -272,18 +274,22 @@ function staticPasses(end: i32): void {
 // Q < −1 the same holds (x < 0 and q < 0). A lane with 0 ≤ x − floor(x) < 2δ, a NaN (zero capacity) or an undecided
 // fit compare goes to the exact scalar code (exactLane), so every verdict is the exact one.
 //
-// The weighted mean floor(S/W) of integer scores (S ≤ 100·W exact in f32) is floor(S·(1/W) +
-// 1/(2W)) in f32 as long as the error (≤ 1.6e-5) stays below 1/(2W): W ≤ MAX_SIMD_WEIGHT.
+// The weighted mean floor(S/W) of integer scores (S ≤ 100·W exact in f32): t = S/W + 1/(2W) − 1/2
+// = (2S + 1)/(2W) − 1/2 lies at least 1/(2W) from every half-integer (2S + 1 is odd), and
+// round(t) = floor(S/W). The lane computes t' = S·f32(1/W) + f32(1/(2W) − 1/2), within 1.9e-5
+// of t (two roundings of a product ≤ 101, one of the sum, 2^-26 for the constant), so as long as
+// that stays below 1/(2W) — W ≤ MAX_SIMD_WEIGHT — round(t') = floor(S/W), and adding
+// 1.5·2^23 rounds it to that integer in the low mantissa bits (ulp 1 on [2^23, 2^24)).
 
 /** Above this weight sum the f32 weighted mean is not proven exact (the scan takes the scalar path). */
 export const MAX_SIMD_WEIGHT: i32 = 1024;
-/** 2^23 as f32: adding it to an integer in [0, 2^23) leaves the integer in the low mantissa bits. */
-const MAGIC: f32 = 8388608;
+/** 1.5·2^23 as f32: adding it to t ∈ (−2^22, 2^22) leaves round(t) in the low mantissa bits. */
+const MAGIC: f32 = 12582912;
 
 // Per-scan parameters, written before the loop and loaded inside it: V8 sinks loop-invariant
 // splats and address arithmetic into the loop body, while a load from a fixed address is one
 // instruction. PV: v128 slots; PP: column addresses.
-const PV: usize = memory.data(32 << 4, 16);
+const PV: usize = memory.data(33 << 4, 16);
 const PP: usize = memory.data(32 << 2, 16);
 const V_Q: i32 = 0; // 0..3: filter slots, request↓ (−∞ when the slot is unused)
 const V_BIT: i32 = 4; // 4..7: their insufficient bits
@@ -292,17 +298,18 @@ const V_W: i32 = 10; // 10..11: score slots, weight (negated for MostAllocated)
 const V_CLAMP: i32 = 12; // lowest floor(x) kept: 0 (LeastAllocated) or −1 (MostAllocated)
 const V_SUM0: i32 = 13; // Σ of the constant parts: 0 or 99·W
 const V_INVW: i32 = 14;
-const V_HALFW: i32 = 15;
+const V_HALFW: i32 = 15; // 1/(2W) − 1/2
 const V_TWO_SLACK: i32 = 16;
 const V_MAGIC: i32 = 17;
 const V_UNSCHED: i32 = 18; // mask keeping base's bits (R_UNSCHEDULABLE dropped when tolerated)
-const V_TOTAL: i32 = 19; // WEIGHT_TAINT_TOLERATION·100
+const V_TOTAL: i32 = 19; // WEIGHT_TAINT_TOLERATION·100 + 1
 const V_HARD: i32 = 20; // untolerated NoSchedule/NoExecute taints
 const V_UNRES_Q: i32 = 21; // 21..24: unresolvable slots, request↓
 const V_HARD_FOLD: i32 = 25; // the untolerated hard taints folded to 32 bits (foldTaints)
 const V_SEL_A: i32 = 26; // 26..27: selector slots, first value id
 const V_SEL_B: i32 = 28; // 28..29: second value id
 const V_SEL_INV: i32 = 30; // 30..31: all ones when the match is inverted (NotIn, Exists)
+const V_ONE: i32 = 32; // i32 1
 const MAX_SEL: i32 = 2;
 const P_FREE: i32 = 0; // 0..3: filter slots, freeLo32 column
 const P_B: i32 = 4; // 4..5: score slots, scoreB32 column
@@ -382,9 +389,26 @@ function exactScoreLane(h: i32, fused: bool): void {
   if (fused) store<i32>(at32(total, h), f + WEIGHT_TAINT_TOLERATION * 100);
 }
 
+/**
+ * Lists a group of four hosts whose scores the f32 lanes could not decide (mask `redo`): the
+ * fast loop makes no call, so V8 keeps its vectors in registers instead of saving them around
+ * one. Returns the new list length; redoListed() decides the lanes after the loop.
+ */
 // @ts-ignore: decorator
-@inline function redoScores(redo: v128, h: i32, fused: bool): void {
+@inline function listRedo(redo: v128, h: i32, n: i32): i32 {
   if (v128.any_true(redo)) {
+    v128.store(redoMasks + (<usize>n << 4), redo);
+    store<i32>(redoGroups + (<usize>n << 2), h);
+    n++;
+  }
+  return n;
+}
+
+/** The exact scores of the lanes listRedo listed (feasible hosts; fit and total are rewritten). */
+function redoListed(n: i32, fused: bool): void {
+  for (let i = 0; i < n; i++) {
+    const redo = v128.load(redoMasks + (<usize>i << 4));
+    const h = load<i32>(redoGroups + (<usize>i << 2));
     if (i32x4.extract_lane(redo, 0) != 0) exactScoreLane(h, fused);
     if (i32x4.extract_lane(redo, 1) != 0) exactScoreLane(h + 1, fused);
     if (i32x4.extract_lane(redo, 2) != 0) exactScoreLane(h + 2, fused);
@@ -483,66 +507,169 @@ function prepareSelector(): void {
   return f32x4.sub(v128.load(pp(P_B + k) + o), f32x4.mul(pv(V_N + k), v128.load(pp(P_INV + k) + o)));
 }
 
+// AssemblyScript has no constant generics and inlines a call's arguments as locals, which the
+// optimizer then merges back into one loop with the counts tested per group of hosts (seen in
+// the .wat: the 2/3/4-request loops were one). A class's size, offsetof<K>(), is a compile-time
+// constant, so the fast loop takes its slot counts as these types and every `if` on them is
+// decided when it is compiled.
+@unmanaged class K0 {}
+@unmanaged class K1 { a: u8; }
+@unmanaged class K2 { a: u8; b: u8; }
+@unmanaged class K3 { a: u8; b: u8; c: u8; }
+@unmanaged class K4 { a: u8; b: u8; c: u8; d: u8; }
+
+/** floor(S/W) of four weighted score sums as i32 (see the exactness notes above): no floor. */
+// @ts-ignore: decorator
+@inline function meanFloor(sum: v128, invW: v128, halfW: v128, magic: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.add(f32x4.mul(sum, invW), halfW), magic), magic);
+}
+
+/** total of four hosts: fit + 300 where ok (all ones), −1 elsewhere: ((fit + 301) & ok) − 1. */
+// @ts-ignore: decorator
+@inline function totalOf4(fitV: v128, ok: v128, t301: v128, one: v128): v128 {
+  return i32x4.sub(v128.and(i32x4.add(fitV, t301), ok), one);
+}
+
+/** The reasons of a group of four hosts with request slot k's insufficient bit added. */
+// @ts-ignore: decorator
+@inline function lacks(r: v128, q: v128, free: usize, bit: v128): v128 {
+  return v128.or(r, v128.and(f32x4.gt(q, v128.load(free)), bit));
+}
+
 /**
- * The loop for the common class: every request an f32, NR requested dimensions (1–4), NS scored
+ * The loop for the common class: every request an f32, R requested dimensions (1–4), S scored
  * dimensions (1–2) without a zero-capacity host, unresolvable compares only where some host's
- * allocatable is below the request. Unrolled over the constant slot counts.
+ * allocatable is below the request; T: the taint/selector step, F: fused (total too).
+ * Two groups of four hosts per iteration, each operand loaded once for both: V8 keeps no
+ * operand in a register across the loop's stores, so a load serves eight hosts instead of four.
+ * Columns hold hostCap slots (a multiple of 64) and slots past hostEnd are empty, so the loop
+ * may run to a multiple of 8.
  */
 // @ts-ignore: decorator
-@inline function fastLoop(end: i32, fused: bool, taints: bool, NR: i32, NS: i32, ST: bool): void {
-  const zeroI = i32x4.splat(0);
+@inline function fastLoop<R, S, T, F>(end: i32, taints: bool): void {
+  const NR = offsetof<R>();
+  const NS = offsetof<S>();
+  const ST = offsetof<T>() != 0;
+  const fused = offsetof<F>() != 0;
   const nUnres = unresCount;
   const nSel = fused ? selCount : 0;
-  const sel = nSel > 0;
   const baseP = base;
   const reasonsP = reasons;
   const fitP = fit;
   const totalP = total;
-  for (let h = 0; h < end; h += 4) {
+  const end8 = (end + 7) & ~7;
+  let nRedo = 0;
+  for (let h = 0; h < end8; h += 8) {
     const o = <usize>h << 2;
-    let r = v128.and(v128.load(baseP + o), pv(V_UNSCHED));
-    if (ST) r = staticBits(r, h, o, taints, nSel);
+    const o2 = o + 16;
+    const unsched = pv(V_UNSCHED);
+    let r = v128.and(v128.load(baseP + o), unsched);
+    let r2 = v128.and(v128.load(baseP + o2), unsched);
+    if (ST) {
+      r = staticBits(r, h, o, taints, nSel);
+      r2 = staticBits(r2, h + 4, o2, taints, nSel);
+    }
     // Empty slots hold +∞ free and allocatable, so they keep R_ABSENT alone.
-    r = v128.or(r, v128.and(f32x4.gt(pv(V_Q), v128.load(pp(P_FREE) + o)), pv(V_BIT)));
-    if (NR > 1) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 1), v128.load(pp(P_FREE + 1) + o)), pv(V_BIT + 1)));
-    if (NR > 2) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 2), v128.load(pp(P_FREE + 2) + o)), pv(V_BIT + 2)));
-    if (NR > 3) r = v128.or(r, v128.and(f32x4.gt(pv(V_Q + 3), v128.load(pp(P_FREE + 3) + o)), pv(V_BIT + 3)));
+    let c = pp(P_FREE) + o;
+    r = lacks(r, pv(V_Q), c, pv(V_BIT));
+    r2 = lacks(r2, pv(V_Q), c + 16, pv(V_BIT));
+    if (NR > 1) {
+      c = pp(P_FREE + 1) + o;
+      r = lacks(r, pv(V_Q + 1), c, pv(V_BIT + 1));
+      r2 = lacks(r2, pv(V_Q + 1), c + 16, pv(V_BIT + 1));
+    }
+    if (NR > 2) {
+      c = pp(P_FREE + 2) + o;
+      r = lacks(r, pv(V_Q + 2), c, pv(V_BIT + 2));
+      r2 = lacks(r2, pv(V_Q + 2), c + 16, pv(V_BIT + 2));
+    }
+    if (NR > 3) {
+      c = pp(P_FREE + 3) + o;
+      r = lacks(r, pv(V_Q + 3), c, pv(V_BIT + 3));
+      r2 = lacks(r2, pv(V_Q + 3), c + 16, pv(V_BIT + 3));
+    }
     if (nUnres > 0) {
       // allocatable ≥ free, so q > allocatable comes with the insufficient bit already set
-      let u = f32x4.gt(pv(V_UNRES_Q), v128.load(pp(P_UNRES) + o));
-      for (let k = 1; k < nUnres; k++) u = v128.or(u, f32x4.gt(pv(V_UNRES_Q + k), v128.load(pp(P_UNRES + k) + o)));
-      r = v128.or(r, v128.and(u, i32x4.splat(<i32>R_UNRESOLVABLE_FIT)));
+      const bit = i32x4.splat(<i32>R_UNRESOLVABLE_FIT);
+      for (let k = 0; k < nUnres; k++) {
+        c = pp(P_UNRES + k) + o;
+        r = lacks(r, pv(V_UNRES_Q + k), c, bit);
+        r2 = lacks(r2, pv(V_UNRES_Q + k), c + 16, bit);
+      }
     }
-    v128.store(reasonsP + o, r);
-    const x0 = scoreSlot(o, 0);
-    const f0 = f32x4.floor(x0);
-    let frac = f32x4.sub(x0, f0);
-    let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(f0, pv(V_CLAMP)), pv(V_W)));
+    // score slot 0: x = B − n·inv; floor(x) clamped and weighted into sum, x − floor(x) into frac
+    c = pp(P_B) + o;
+    let i = pp(P_INV) + o;
+    let n = pv(V_N);
+    const x = f32x4.sub(v128.load(c), f32x4.mul(n, v128.load(i)));
+    const x2 = f32x4.sub(v128.load(c + 16), f32x4.mul(n, v128.load(i + 16)));
+    const fl = f32x4.floor(x);
+    const fl2 = f32x4.floor(x2);
+    let frac = f32x4.sub(x, fl);
+    let frac2 = f32x4.sub(x2, fl2);
+    let clamp = pv(V_CLAMP);
+    let w = pv(V_W);
+    let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(fl, clamp), w));
+    let sum2 = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(fl2, clamp), w));
     if (NS > 1) {
-      const x1 = scoreSlot(o, 1);
-      const f1 = f32x4.floor(x1);
-      frac = f32x4.pmin(frac, f32x4.sub(x1, f1));
-      sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(f1, pv(V_CLAMP)), pv(V_W + 1)));
+      c = pp(P_B + 1) + o;
+      i = pp(P_INV + 1) + o;
+      n = pv(V_N + 1);
+      const y = f32x4.sub(v128.load(c), f32x4.mul(n, v128.load(i)));
+      const y2 = f32x4.sub(v128.load(c + 16), f32x4.mul(n, v128.load(i + 16)));
+      const gl = f32x4.floor(y);
+      const gl2 = f32x4.floor(y2);
+      frac = f32x4.pmin(frac, f32x4.sub(y, gl));
+      frac2 = f32x4.pmin(frac2, f32x4.sub(y2, gl2));
+      clamp = pv(V_CLAMP);
+      w = pv(V_W + 1);
+      sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(gl, clamp), w));
+      sum2 = f32x4.add(sum2, f32x4.mul(f32x4.pmax(gl2, clamp), w));
     }
     // floor(S/W) as an i32 (the 2^23 trick: S/W ∈ [0, 100])
     const magic = pv(V_MAGIC);
-    const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
-    const ok = i32x4.eq(r, zeroI);
+    const invW = pv(V_INVW);
+    const halfW = pv(V_HALFW);
+    const fitV = meanFloor(sum, invW, halfW, magic);
+    const fitV2 = meanFloor(sum2, invW, halfW, magic);
+    // all ones where the host passes every filter
+    const ok = i32x4.eq(r, i32x4.splat(0));
+    const ok2 = i32x4.eq(r2, i32x4.splat(0));
+    // A feasible host whose score is within 2δ above an integer: the exact path decides it.
+    const twoSlack = pv(V_TWO_SLACK);
+    const redo = v128.andnot(ok, f32x4.ge(frac, twoSlack));
+    const redo2 = v128.andnot(ok2, f32x4.ge(frac2, twoSlack));
+    v128.store(reasonsP + o, r);
+    v128.store(reasonsP + o2, r2);
     if (fused) {
       v128.store(fitP + o, v128.and(fitV, ok));
-      v128.store(totalP + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
-    } else v128.store(fitP + o, fitV);
-    // A feasible host whose score is within 2δ above an integer: the exact path decides it.
-    redoScores(v128.andnot(ok, f32x4.ge(frac, pv(V_TWO_SLACK))), h, fused);
+      v128.store(fitP + o2, v128.and(fitV2, ok2));
+      const t = pv(V_TOTAL);
+      const one = pv(V_ONE);
+      v128.store(totalP + o, totalOf4(fitV, ok, t, one));
+      v128.store(totalP + o2, totalOf4(fitV2, ok2, t, one));
+    } else {
+      v128.store(fitP + o, fitV);
+      v128.store(fitP + o2, fitV2);
+    }
+    nRedo = listRedo(redo, h, nRedo);
+    nRedo = listRedo(redo2, h + 4, nRedo);
   }
+  if (nRedo > 0) redoListed(nRedo, fused);
 }
 
 // @ts-ignore: decorator
-@inline function fastLoops(end: i32, fused: bool, taints: bool, NS: i32, ST: bool): void {
-  if (reqDimCount == 1) fastLoop(end, fused, taints, 1, NS, ST);
-  else if (reqDimCount == 2) fastLoop(end, fused, taints, 2, NS, ST);
-  else if (reqDimCount == 3) fastLoop(end, fused, taints, 3, NS, ST);
-  else fastLoop(end, fused, taints, 4, NS, ST);
+@inline function fastLoops<S, T, F>(end: i32, taints: bool): void {
+  if (reqDimCount == 1) fastLoop<K1, S, T, F>(end, taints);
+  else if (reqDimCount == 2) fastLoop<K2, S, T, F>(end, taints);
+  else if (reqDimCount == 3) fastLoop<K3, S, T, F>(end, taints);
+  else fastLoop<K4, S, T, F>(end, taints);
+}
+
+// @ts-ignore: decorator
+@inline function fastLoopsFor<T, F>(end: i32, taints: bool): void {
+  if (scoreDimCount == 1) fastLoops<K1, T, F>(end, taints);
+  else fastLoops<K2, T, F>(end, taints);
 }
 
 /**
@@ -555,13 +682,10 @@ function scanResourcesSimd(end: i32, fused: bool, taints: bool, sel: bool): void
   if (sel) prepareSelector();
   if (prepareLanes()) {
     // Constant slot counts, and the taint/selector step only in the loops that need it.
-    if (taints || sel) {
-      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, true);
-      else fastLoops(end, fused, taints, 2, true);
-    } else {
-      if (scoreDimCount == 1) fastLoops(end, fused, taints, 1, false);
-      else fastLoops(end, fused, taints, 2, false);
-    }
+    if (fused) {
+      if (taints || sel) fastLoopsFor<K1, K1>(end, taints);
+      else fastLoopsFor<K0, K1>(end, taints);
+    } else fastLoopsFor<K0, K0>(end, taints);
     return;
   }
   generalLoop(end, fused, taints);
@@ -595,11 +719,12 @@ function prepareLanes(): bool {
   }
   const unsched = unschedulableTolerated ? <i32>~R_UNSCHEDULABLE : -1;
   v128.store(PV + (V_UNSCHED << 4), i32x4.splat(unsched));
-  v128.store(PV + (V_TOTAL << 4), i32x4.splat(WEIGHT_TAINT_TOLERATION * 100));
+  v128.store(PV + (V_TOTAL << 4), i32x4.splat(WEIGHT_TAINT_TOLERATION * 100 + 1));
+  v128.store(PV + (V_ONE << 4), i32x4.splat(1));
   v128.store(PV + (V_HARD << 4), i64x2(<i64>hardLo, <i64>hardHi));
   v128.store(PV + (V_HARD_FOLD << 4), i32x4.splat(<i32>foldTaints(hardLo, hardHi)));
   v128.store(PV + (V_INVW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(1.0 / weights)));
-  v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(0.5 / weights)));
+  v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(0.5 / weights - 0.5)));
   v128.store(PV + (V_TWO_SLACK << 4), f32x4.splat(2 * SCORE_SLACK));
   v128.store(PV + (V_MAGIC << 4), f32x4.splat(MAGIC));
   v128.store(PV + (V_CLAMP << 4), f32x4.splat(most ? -1 : 0));
@@ -672,8 +797,7 @@ export function laneFits(h: i32): v128 {
     frac = f32x4.pmin(frac, f32x4.sub(x1, f1));
     sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(f1, pv(V_CLAMP)), pv(V_W + 1)));
   }
-  const magic = pv(V_MAGIC);
-  const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
+  const fitV = meanFloor(sum, pv(V_INVW), pv(V_HALFW), pv(V_MAGIC));
   const undecided = v128.andnot(v128.not(f32x4.ge(frac, pv(V_TWO_SLACK))), bad);
   return v128.bitselect(i32x4.splat(LANE_UNDECIDED), v128.bitselect(i32x4.splat(-1), fitV, bad), undecided);
 }
@@ -721,12 +845,11 @@ function generalLoop(end: i32, fused: bool, taints: bool): void {
       const w = <f32>load<i32>(scoreWeights + (<usize>s << 2));
       sum = f32x4.add(sum, f32x4.mul(f32x4.max(hi, pv(V_CLAMP)), f32x4.splat(curStrategy == STRATEGY_MOST ? -w : w)));
     }
-    const magic = pv(V_MAGIC);
-    const fitV = i32x4.sub(f32x4.add(f32x4.floor(f32x4.add(f32x4.mul(sum, pv(V_INVW)), pv(V_HALFW))), magic), magic);
+    const fitV = meanFloor(sum, pv(V_INVW), pv(V_HALFW), pv(V_MAGIC));
     const ok = i32x4.eq(r, zeroI);
     if (fused) {
       v128.store(fit + o, v128.and(fitV, ok));
-      v128.store(total + o, v128.or(v128.and(i32x4.add(fitV, pv(V_TOTAL)), ok), v128.not(ok)));
+      v128.store(total + o, totalOf4(fitV, ok, pv(V_TOTAL), pv(V_ONE)));
     } else v128.store(fit + o, fitV);
     redoLanes(v128.or(amb, v128.and(ambScore, ok)), h, fused, taints, sel);
   }

@@ -78,6 +78,7 @@ const CONFIGS: EngineConfig[] = [
   [{ dim: DIM_MEMORY, weight: 2 }],
   [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 1 }, { dim: DIM_GPU, weight: 2 }],
   [{ dim: DIM_CPU, weight: 5 }, { dim: DIM_EPH, weight: 7 }],
+  [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 1023 }], // weight sum at the SIMD bound (1024); S = a + 1023·b meets the mean's 1/2048 margin whenever a = b − 1
   [{ dim: DIM_CPU, weight: 700 }, { dim: DIM_MEMORY, weight: 600 }], // weight sum above the SIMD bound
 ].map((scoring) => ({ scoring, balanced: scoring, shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }], order: OrderPolicy.Interleave }));
 
@@ -175,6 +176,21 @@ describe('scan exactness: f32 SIMD lanes vs the exact engines', () => {
       { req: vec({ [DIM_CPU]: 0, [DIM_MEMORY]: 0 }, 1), strategy }, // best effort: non-zero defaults score
     ]);
     agree({ config, hosts, removed: [], items });
+  });
+
+  it('weighted mean at the SIMD weight bound: S = a + 1023·(a + 1) sits 1/2048 below a whole mean', () => {
+    // cpu weight 1, memory weight 1023 (W = 1024): scores a and a + 1 give S ≡ −1 (mod 1024), so
+    // floor(S/W) = a is one rounding away from a + 1. Quotients a + ½ keep every lane decided.
+    const config = CONFIGS.find((c) => c.scoring[1]?.weight === 1023)!;
+    const hosts: Case['hosts'] = [];
+    for (let a = 0; a < 99; a++) {
+      hosts.push({ alloc: vec({ [DIM_CPU]: 64000, [DIM_MEMORY]: 100 * GI }, 110), used: vec({ [DIM_CPU]: 64000 - 500 - (a + 0.5) * 640, [DIM_MEMORY]: 100 * GI - GI - (a + 1.5) * GI }, 1) });
+    }
+    const items = [Strategy.LeastAllocated, Strategy.MostAllocated].map((strategy) => ({ req: vec({ [DIM_CPU]: 500, [DIM_MEMORY]: GI }, 1), strategy }));
+    agree({ config, hosts, removed: [], items });
+    // and the arithmetic itself: host a scores floor((a + 1023·(a + 1)) / 1024) = a
+    const verdicts = run(new WasmBackend('simd'), { config, hosts, removed: [], items });
+    expect(verdicts[0].map((v) => v.fit)).toEqual(hosts.map((_, a) => a));
   });
 
   test.prop([caseArb], { numRuns: runs, seed })('random adversarial clusters', (c) => agree(c), timeout);
