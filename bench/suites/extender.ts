@@ -117,14 +117,14 @@ export const extenderSuite: Suite = async (ctx) => {
     const names = hosts.map((h) => h.name);
     const nodesItems = hosts.slice(0, NODES_MODE_HOSTS).map(kubeNode);
     // Bodies are built once per pod (kube-scheduler marshals each call; the server parses each).
-    const nodeNamesBodies = pods.map((pod) => JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names }));
-    const nodesBodies = pods.map((pod) => JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodesItems }, NodeNames: null }));
+    const nodeNamesBodies = pods.map((pod) => Buffer.from(JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names })));
+    const nodesBodies = pods.map((pod) => Buffer.from(JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodesItems }, NodeNames: null })));
     const checkFilter = (mode: 'NodeNames' | 'Nodes') => (r: { body: Buffer }) => {
       const o = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
       if (o.Error) throw new Error(`filter answered Error: ${String(o.Error)}`);
       if (mode === 'NodeNames' ? !Array.isArray(o.NodeNames) : typeof o.Nodes !== 'object') throw new Error(`filter answered without ${mode}`);
     };
-    const extenderReq = (bodies: string[], mode: 'NodeNames' | 'Nodes') => (i: number): LoadRequest => {
+    const extenderReq = (bodies: Buffer[], mode: 'NodeNames' | 'Nodes') => (i: number): LoadRequest => {
       const verb = i % 2 === 0 ? 'filter' : 'prioritize';
       return { path: `/scheduler/${verb}`, body: bodies[(i >> 1) % bodies.length], headers: JSON_HEADERS, label: verb, ...(verb === 'filter' && { check: checkFilter(mode) }) };
     };
