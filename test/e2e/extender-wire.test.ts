@@ -59,7 +59,8 @@ describe('extender over a real server: pooled answer buffers', () => {
       }
       const fill = expected.get('prioritize fill') as Obj[];
       expect(fill.filter((e) => e.Score === 10).length).toBeGreaterThan(0);
-      // the list becomes known (second sighting), then 400 calls, 8 at a time, in a shuffled mix
+      // the list in Go's order (known from its third sighting: the first calls below take the split
+      // path, the rest the pooled known-list answers), then 400 calls, 8 at a time, in a shuffled mix
       await post(agent, s.url, '/scheduler/filter', goOrder(pods[0]));
       const calls = Array.from({ length: 400 }, (_, i) => ({ verb: (i * 7) % 3 === 0 ? 'prioritize' : 'filter', p: pods[(i * 11) % pods.length] }));
       let next = 0;

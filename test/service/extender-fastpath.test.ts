@@ -1,7 +1,8 @@
-// The extender's fast path (service/server/routes/extender-wire.ts): from the second time a
-// NodeNames list is seen, requests ending with it are answered without parsing it, and answers
-// are assembled from pre-encoded bytes. Every answer must equal the general path's: the same
-// request with NodeNames first (which never takes the fast path), and the first sighting.
+// The extender's fast paths (service/server/routes/extender-wire.ts): a body shaped as Go writes
+// it (NodeNames last) is read as the pod and the list apart (the split path), and from the third
+// time a list is seen, requests ending with it are answered without parsing it, from pre-encoded
+// bytes (the known-list path). Every answer must equal the general path's: the same request with
+// NodeNames first (which takes neither).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extenderNode, mixedExtenderCluster } from '../fixtures/extender-cluster.js';
@@ -40,11 +41,11 @@ describe('extender: the known-list fast path answers what the general path answe
     names.length = 0;
   });
 
-  /** Send the request three times in Go's order (the 3rd takes the fast path) and once NodeNames first. */
+  /** Send the request four times in Go's order (the first three take the split path, the 4th the known-list path) and once NodeNames first. */
   async function same(verb: 'filter' | 'prioritize', p: Obj, list: unknown, trailer = ''): Promise<unknown> {
     const general = await h.json('POST', `/scheduler/${verb}`, namesFirst(p, list), { 'content-type': 'application/json' });
     expect(general.status).toBe(200);
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 4; k++) {
       const r = await h.json('POST', `/scheduler/${verb}`, goOrder(p, list) + trailer, { 'content-type': 'application/json' });
       expect(r.status).toBe(200);
       expect(r.body).toEqual(general.body);
@@ -141,6 +142,15 @@ describe('extender: the known-list fast path answers what the general path answe
     const twice = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`, { 'content-type': 'application/json' });
     const general = await h.json('POST', '/scheduler/filter', JSON.parse(`{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`));
     expect(twice.body).toEqual(general.body);
+  });
+
+  it('a body whose last member is not the list is read by the general path', async () => {
+    const p = pod('web-6', '1', '1Gi');
+    const general = await h.json('POST', '/scheduler/filter', namesFirst(p, names), { 'content-type': 'application/json' });
+    // ends `]}` with a NodeNames key before it, but the part after the key is not one array
+    const odd = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"Nodes":null,"NodeNames":${JSON.stringify(names)},"Extra":["x"]}`, { 'content-type': 'application/json' });
+    expect(odd.status).toBe(200);
+    expect(odd.body).toEqual(general.body);
   });
 
   it('a pod whose PriorityClass appears later is read again (its priority no longer defaults to 0)', async () => {

@@ -20,8 +20,12 @@ import type { Engine } from '../../../core-wasm/src/engine.js';
 /** The bytes `,"NodeNames":` before the list, as Go writes them. */
 const NAMES_KEY = Buffer.from(',"NodeNames":');
 const MAX_LISTS = 4;
-/** A list is pre-encoded from its second sighting (kube-scheduler repeats it; one-off lists do not pay). */
-const ENCODE_AFTER = 2;
+/**
+ * A list is pre-encoded from its third sighting: kube-scheduler repeats a list across pods when it
+ * sends every node (percentageOfNodesToScore: 100); with the default share every pod gets its own
+ * list, seen by its filter and its prioritize only, and encoding it would be wasted.
+ */
+const ENCODE_AFTER = 3;
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -93,6 +97,21 @@ interface Entry {
   list: NamesList | null;
 }
 
+/**
+ * The bytes of a body shaped as Go writes ExtenderArgs, `{…,"NodeNames":[…]}` with the list last:
+ * the members before the list (`head`, without the closing brace) and the list (`[…]`). null for
+ * any other shape. A JSON string cannot hold an unescaped quote, so the last `,"NodeNames":` before
+ * a final `]}` is the top-level key whenever the list is the last member; callers parse both parts
+ * and fall back to the whole body when either does not read as that shape.
+ */
+export function splitNodeNames(body: Uint8Array): { head: Uint8Array; list: Uint8Array } | null {
+  const end = trimmedEnd(body);
+  if (end < 2 || body[end - 1] !== 0x7d /* } */ || body[end - 2] !== 0x5d /* ] */) return null;
+  const keyAt = Buffer.from(body.buffer, body.byteOffset, end).lastIndexOf(NAMES_KEY);
+  if (keyAt < 1) return null;
+  return { head: body.subarray(0, keyAt), list: body.subarray(keyAt + NAMES_KEY.length, end - 1) };
+}
+
 /** A request whose NodeNames list is a known one: the bytes before `,"NodeNames":`, and the list. */
 export interface KnownNames {
   /** The body up to the list, closed with `}`: the other members of ExtenderArgs (the pod). */
@@ -138,11 +157,9 @@ export class NodeNamesCache {
    * body's last member, and pre-encode it once it was seen ENCODE_AFTER times.
    */
   record(body: Uint8Array, names: readonly string[]): void {
-    const end = trimmedEnd(body);
-    if (end < 2 || body[end - 1] !== 0x7d || body[end - 2] !== 0x5d) return;
-    const keyAt = Buffer.from(body.buffer, body.byteOffset, end).lastIndexOf(NAMES_KEY);
-    if (keyAt < 1) return;
-    const bytes = body.subarray(keyAt + NAMES_KEY.length, end - 1);
+    const split = splitNodeNames(body);
+    if (!split) return;
+    const bytes = split.list;
     let e = this.entries.find((x) => Buffer.compare(x.bytes, bytes) === 0);
     if (!e) {
       e = { bytes: Buffer.from(bytes), seen: 0, list: null };

@@ -30,7 +30,7 @@ import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState, Victim } from '../state.js';
 import { badRequest } from '../status.js';
-import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeNamesCache, freshBuffer, judged, prioritizeBody } from './extender-wire.js';
+import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeNamesCache, freshBuffer, judged, prioritizeBody, splitNodeNames } from './extender-wire.js';
 
 type Obj = Record<string, unknown>;
 
@@ -197,17 +197,32 @@ async function jsonBody(c: Context, limit: number): Promise<unknown> {
   return parseJsonBody(await readBody(c, limit));
 }
 
-/** ExtenderArgs as read from the body: parsed whole, or — a known NodeNames list — only up to the list. */
+/**
+ * ExtenderArgs as read from the body: parsed whole, or — shaped as Go writes it, the NodeNames list
+ * last — as the members before the list (the pod, whose text keys the parsed-pod cache) and the
+ * list, pre-encoded when it is a known one.
+ */
 interface Received {
   /** The parsed body (the general path). */
   body?: unknown;
-  /** The known list's fast path: ExtenderArgs without NodeNames, its text, and the list. */
-  head?: { args: ExtenderArgs; text: string; list: NamesList };
+  /** ExtenderArgs read in two parts: its text without NodeNames, and the list when it is a known (pre-encoded) one. */
+  head?: { args: ExtenderArgs; text: string; list?: NamesList };
 }
 
 /** The last head read on the fast path: kube-scheduler sends prioritize the filter's body again. */
 interface HeadMemo {
   last: { text: string; list: NamesList; args: ExtenderArgs } | null;
+}
+
+/**
+ * The Pod of ExtenderArgs read without its NodeNames member, when the whole body would read the
+ * same: an object whose Pod is an object, no Nodes, and no other spelling of NodeNames. undefined otherwise.
+ */
+function namesHeadPod(head: unknown): Obj | undefined {
+  if (!isObj(head) || Object.keys(head).length === 0 || Object.keys(head).some((k) => k.toLowerCase() === 'nodenames')) return undefined;
+  const pod = goField(head, 'Pod');
+  const nodes = goField(head, 'Nodes');
+  return isObj(pod) && (nodes === null || nodes === undefined) ? pod : undefined;
 }
 
 async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, memo: HeadMemo): Promise<Received> {
@@ -223,16 +238,30 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, mem
     } catch {
       head = undefined;
     }
-    // The fast path only where the general one would read the same: an object whose Pod is an
-    // object, no Nodes, and no other spelling of NodeNames.
-    if (isObj(head) && Object.keys(head).length > 0 && !Object.keys(head).some((k) => k.toLowerCase() === 'nodenames')) {
-      const pod = goField(head, 'Pod');
-      const nodes = goField(head, 'Nodes');
-      if (isObj(pod) && (nodes === null || nodes === undefined)) {
-        const args: ExtenderArgs = { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} };
-        memo.last = { text: known.head, list: known.list, args };
-        return { head: { args, text: known.head, list: known.list } };
-      }
+    const pod = namesHeadPod(head);
+    if (pod !== undefined) {
+      const args: ExtenderArgs = { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} };
+      memo.last = { text: known.head, list: known.list, args };
+      return { head: { args, text: known.head, list: known.list } };
+    }
+  }
+  // A list seen for the first time (kube-scheduler's default sends each pod its own share of the
+  // nodes): parse the pod and the list apart, so prioritize finds the filter's parsed pod by text.
+  const split = splitNodeNames(bytes);
+  if (split) {
+    let head: unknown;
+    let names: unknown;
+    const text = `${utf8(split.head)}}`;
+    try {
+      head = JSON.parse(text);
+      names = JSON.parse(utf8(split.list));
+    } catch {
+      head = undefined;
+    }
+    const pod = namesHeadPod(head);
+    if (pod !== undefined && Array.isArray(names) && names.every((n) => typeof n === 'string')) {
+      cache.record(bytes, names);
+      return { head: { args: { pod, mode: 'NodeNames', names, nodes: [], listMeta: {} }, text } };
     }
   }
   const body = parseJsonBody(bytes);
