@@ -10,14 +10,16 @@
 // server's own histogram (placer_extender_request_duration_seconds) gives the service-side p99
 // as a bucket bound. The hosts are applied through /v1/apply first, with some workloads placed.
 
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Packr } from 'msgpackr';
 import { Rng, generateHosts, podRequest, type HostSpec, type RequestSpec } from '../lib/generators.js';
 import { deployment, list, nodeList, nodeObject, podSpec } from '../lib/manifests.js';
 import { type Cell, type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
-import { SKIP_REASON, call, histogram, histogramQuantile, load, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
+import { SKIP_REASON, call, freePort, histogram, histogramQuantile, load, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -81,6 +83,36 @@ export function numFeasibleNodesToFind(n: number): number {
   if (n < 100) return n;
   const p = Math.max(5, 50 - Math.trunc(n / 125));
   return Math.max(100, Math.trunc((n * p) / 100));
+}
+
+/**
+ * The same NodeNames load at concurrency 1 against bench/lib/transport-floor.mjs: a plain
+ * node:http server answering with the bytes placer answered for the same request, doing no
+ * other work, so the machine's loopback HTTP cost is measured in the same run as placer's.
+ */
+async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer, hosts: number, warmup: number, duration: number): Promise<ModeResult> {
+  const files: string[] = [];
+  for (const verb of ['filter', 'prioritize']) {
+    const r = await call(agent, s.url, 'POST', `/scheduler/${verb}`, body, JSON_HEADERS);
+    if (r.status !== 200) throw new Error(`extender ${verb} → ${r.status}`);
+    const file = join(tmp, `floor-${verb}.json`);
+    writeFileSync(file, r.body);
+    files.push(file);
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../lib/transport-floor.mjs', import.meta.url)), String(port), ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`transport floor server exited ${code}`)));
+      child.stdout!.once('data', () => resolve());
+    });
+    const result = await load(`http://127.0.0.1:${port}`, 1, warmup, duration, (i) => ({ path: i % 2 === 0 ? '/scheduler/filter' : '/scheduler/prioritize', body, headers: JSON_HEADERS, label: i % 2 === 0 ? 'filter' : 'prioritize' }));
+    return { mode: 'transport floor (fixed answers)', key: 'floor', hosts, result, bodyBytes: body.length, serviceP99: {} };
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGTERM');
+  }
 }
 
 async function apply(s: Served, agent: Agent, body: unknown): Promise<void> {
@@ -159,6 +191,9 @@ export const extenderSuite: Suite = async (ctx) => {
       { mode: 'native msgpack apply', hosts: H, bytes: msgpackReq().body.length, next: () => msgpackReq() },
     ];
     const results: ModeResult[] = [];
+    // The transport floor first: a server that only returns placer's own answers for the same pod.
+    progress('extender: transport floor (fixed answers), concurrency 1');
+    results.push(await transportFloor(ctx.tmp, s, agent, nodeNamesBodies[0], H, warmup, duration));
     for (const m of modes) {
       for (const concurrency of m.concurrencies ?? [1, 8]) {
         progress(`extender: ${m.mode}, ${m.hosts} hosts, concurrency ${concurrency}`);
@@ -200,6 +235,7 @@ export const extenderSuite: Suite = async (ctx) => {
       figures[`${key}.callsPerSec`] = r.result.callsPerSec;
       // kube-scheduler calls filter then prioritize for each pod, one pod at a time.
       if (r.mode !== 'native msgpack apply') figures[`${key}.podsPerSec`] = r.result.callsPerSec / 2;
+      if (r.key === 'NodeNames' && r.result.concurrency === 1) figures['NodeNames.c1.vsTransportFloor'] = r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
     }
   } finally {
     agent.destroy();
@@ -217,6 +253,7 @@ export const extenderSuite: Suite = async (ctx) => {
         notes: [
           'p50/p99: client side (load generator on the same 2 cores); service p99: bucket bound of the server\'s own histogram (handler time after the body is read; warmup included).',
           'calls/s counts filter and prioritize together; kube-scheduler makes both calls per pod, so pods/s = calls/s ÷ 2 at concurrency 1.',
+          'transport floor: a plain node:http server answering the same requests with placer\'s own answer bytes and doing nothing else, same load generator, same run: what loopback HTTP allows on the machine.',
           'default share: with the default percentageOfNodesToScore kube-scheduler stops filtering after numFeasibleNodesToFind feasible nodes (500 at 5,000 nodes) and sends only those to the extender; the target is held against the all-names rows.',
         ],
       },
