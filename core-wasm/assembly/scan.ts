@@ -274,12 +274,14 @@ function staticPasses(end: i32): void {
 // Q < −1 the same holds (x < 0 and q < 0). A lane with 0 ≤ x − floor(x) < 2δ, a NaN (zero capacity) or an undecided
 // fit compare goes to the exact scalar code (exactLane), so every verdict is the exact one.
 //
-// The weighted mean floor(S/W) of integer scores (S ≤ 100·W exact in f32): t = S/W + 1/(2W) − 1/2
-// = (2S + 1)/(2W) − 1/2 lies at least 1/(2W) from every half-integer (2S + 1 is odd), and
-// round(t) = floor(S/W). The lane computes t' = S·f32(1/W) + f32(1/(2W) − 1/2), within 1.9e-5
-// of t (two roundings of a product ≤ 101, one of the sum, 2^-26 for the constant), so as long as
-// that stays below 1/(2W) — W ≤ MAX_SIMD_WEIGHT — round(t') = floor(S/W), and adding
-// 1.5·2^23 rounds it to that integer in the low mantissa bits (ulp 1 on [2^23, 2^24)).
+// The weighted mean floor(S/W) of integer scores, S = S0 + S' with S0 = 0 (LeastAllocated) or
+// 99·W (MostAllocated: Σ w·(99 − floor(x)), the weights negated in S'), |S'| ≤ 101·W exact in f32:
+// t = S/W + 1/(2W) − 1/2 = (2S + 1)/(2W) − 1/2 lies at least 1/(2W) from every half-integer
+// (2S + 1 is odd), and round(t) = floor(S/W). The lane computes t' = S'·f32(1/W) + C with
+// C = f32(S0/W + 1/(2W) − 1/2), within 2.0e-5 of t (the product ≤ 101 rounded twice: 1.2e-5;
+// C and the sum, both below 128, rounded once each: 2^-18), so as long as that stays below
+// 1/(2W) — W ≤ MAX_SIMD_WEIGHT — round(t') = floor(S/W), and adding 1.5·2^23 rounds it to that
+// integer in the low mantissa bits (ulp 1 on [2^23, 2^24)).
 
 /** Above this weight sum the f32 weighted mean is not proven exact (the scan takes the scalar path). */
 export const MAX_SIMD_WEIGHT: i32 = 1024;
@@ -296,9 +298,9 @@ const V_BIT: i32 = 4; // 4..7: their insufficient bits
 const V_N: i32 = 8; // 8..9: score slots, request↓
 const V_W: i32 = 10; // 10..11: score slots, weight (negated for MostAllocated)
 const V_CLAMP: i32 = 12; // lowest floor(x) kept: 0 (LeastAllocated) or −1 (MostAllocated)
-const V_SUM0: i32 = 13; // Σ of the constant parts: 0 or 99·W
+// slot 13: unused
 const V_INVW: i32 = 14;
-const V_HALFW: i32 = 15; // 1/(2W) − 1/2
+const V_HALFW: i32 = 15; // C = S0/W + 1/(2W) − 1/2 (see above)
 const V_TWO_SLACK: i32 = 16;
 const V_MAGIC: i32 = 17;
 const V_UNSCHED: i32 = 18; // mask keeping base's bits (R_UNSCHEDULABLE dropped when tolerated)
@@ -609,8 +611,8 @@ function prepareSelector(): void {
     let frac2 = f32x4.sub(x2, fl2);
     let clamp = pv(V_CLAMP);
     let w = pv(V_W);
-    let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(fl, clamp), w));
-    let sum2 = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(fl2, clamp), w));
+    let sum = f32x4.mul(f32x4.pmax(fl, clamp), w);
+    let sum2 = f32x4.mul(f32x4.pmax(fl2, clamp), w);
     if (NS > 1) {
       c = pp(P_B + 1) + o;
       i = pp(P_INV + 1) + o;
@@ -724,11 +726,10 @@ function prepareLanes(): bool {
   v128.store(PV + (V_HARD << 4), i64x2(<i64>hardLo, <i64>hardHi));
   v128.store(PV + (V_HARD_FOLD << 4), i32x4.splat(<i32>foldTaints(hardLo, hardHi)));
   v128.store(PV + (V_INVW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(1.0 / weights)));
-  v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>(0.5 / weights - 0.5)));
+  v128.store(PV + (V_HALFW << 4), f32x4.splat(weights == 0 ? 0 : <f32>((most ? 99.0 : 0.0) + 0.5 / weights - 0.5)));
   v128.store(PV + (V_TWO_SLACK << 4), f32x4.splat(2 * SCORE_SLACK));
   v128.store(PV + (V_MAGIC << 4), f32x4.splat(MAGIC));
   v128.store(PV + (V_CLAMP << 4), f32x4.splat(most ? -1 : 0));
-  v128.store(PV + (V_SUM0 << 4), f32x4.splat(most ? <f32>(99 * weights) : 0));
   if (exactReqs && !zeroCaps && reqDimCount >= 1 && reqDimCount <= 4 && scoreDimCount >= 1 && scoreDimCount <= 2) {
     for (let i = 0; i < 4; i++) {
       const used = i < reqDimCount;
@@ -790,7 +791,7 @@ export function laneFits(h: i32): v128 {
   const x0 = scoreSlot(o, 0);
   const f0 = f32x4.floor(x0);
   let frac = f32x4.sub(x0, f0);
-  let sum = f32x4.add(pv(V_SUM0), f32x4.mul(f32x4.pmax(f0, pv(V_CLAMP)), pv(V_W)));
+  let sum = f32x4.mul(f32x4.pmax(f0, pv(V_CLAMP)), pv(V_W));
   if (scoreDimCount > 1) {
     const x1 = scoreSlot(o, 1);
     const f1 = f32x4.floor(x1);
@@ -833,7 +834,7 @@ function generalLoop(end: i32, fused: bool, taints: bool): void {
     r = v128.or(r, v128.and(unres, i32x4.splat(<i32>R_UNRESOLVABLE_FIT)));
     r = v128.bitselect(absentBit, r, i32x4.ne(v128.and(r, absentBit), zeroI));
     v128.store(reasons + o, r);
-    let sum = pv(V_SUM0);
+    let sum = f32x4.splat(0);
     let ambScore = zeroI;
     for (let s = 0; s < scoreDimCount; s++) {
       const d = load<i32>(scoreDims + (<usize>s << 2));
