@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine } from './lib/machine.js';
+import { probe } from './lib/probe.js';
 import { renderBenchmarksMd } from './lib/markdown.js';
 import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
 import { evaluateTargets } from './lib/targets.js';
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
   let crashed = false;
   try {
     for (const name of selected) {
+      const before = probe();
       const t0 = performance.now();
       let r: SuiteResult;
       try {
@@ -97,6 +99,7 @@ async function main(): Promise<number> {
         progress(`${name} failed: ${reason}`);
         r = { name, status: 'error', reason: reason.split('\n')[0], seconds: (performance.now() - t0) / 1000, description: '', tables: [], figures: {} };
       }
+      r.probe = { before, after: probe() };
       results.suites[name] = r;
       printSuite(r);
       // Results so far are written after every suite: an interrupted run still leaves figures.

@@ -27,6 +27,8 @@ export interface SuiteResult {
   tables: Table[];
   /** Every figure, machine-readable (keys are stable; targets read them). */
   figures: Record<string, number | string | boolean | null>;
+  /** Machine-speed probe (bench/lib/probe.ts) before and after the suite, ns per element. */
+  probe?: { before: number; after: number };
 }
 
 export interface TargetResult {
@@ -103,7 +105,8 @@ export function renderTable(t: Table): string {
 }
 
 export function printSuite(s: SuiteResult): void {
-  const head = `== ${s.name}: ${s.status}${s.reason ? ` (${s.reason})` : ''} in ${s.seconds.toFixed(1)} s`;
+  const probe = s.probe ? `; machine probe ${s.probe.before.toFixed(2)} ns before, ${s.probe.after.toFixed(2)} ns after` : '';
+  const head = `== ${s.name}: ${s.status}${s.reason ? ` (${s.reason})` : ''} in ${s.seconds.toFixed(1)} s${probe}`;
   process.stdout.write(`\n${head}\n`);
   for (const t of s.tables) process.stdout.write(`\n${renderTable(t)}`);
 }
