@@ -503,7 +503,7 @@ function prepareSelector(): void {
   return tv;
 }
 
-/** One score slot: floor(x) clamped and weighted into sum, x − floor(x) into the frac minimum. */
+/** x = B − n·inv of score slot k for four hosts (see the exactness notes above). */
 // @ts-ignore: decorator
 @inline function scoreSlot(o: usize, k: i32): v128 {
   return f32x4.sub(v128.load(pp(P_B + k) + o), f32x4.mul(pv(V_N + k), v128.load(pp(P_INV + k) + o)));
@@ -778,8 +778,8 @@ export const LANE_UNDECIDED: i32 = -2;
  * the strategy score 0..100, −1 where a requested dimension does not fit, LANE_UNDECIDED where
  * the score lies too close to an integer for the f32 lanes (see the exactness notes above).
  * Only the resource filter: the caller knows the hosts passed the static filters. The score
- * step repeats fastLoop's line for line: a shared helper must hand back two vectors (fit and the
- * fractions), and through memory that cost the scan kernel ~5% (measured).
+ * step repeats fastLoop's: a shared helper must hand back two vectors (fit and the fractions),
+ * and through memory that cost the scan kernel ~5% (measured).
  */
 export function laneFits(h: i32): v128 {
   const o = <usize>h << 2;
