@@ -41,7 +41,7 @@ export let freeLo32: usize = 0; // f32 [MAX_DIMS][hostCap]  freeF rounded toward
 export let allocLo32: usize = 0; // f32 [MAX_DIMS][hostCap] allocF rounded toward −∞
 export let inv32: usize = 0; // f32 [MAX_DIMS][hostCap]     100 / allocF (NaN when allocF is 0)
 export let scoreB32: usize = 0; // f32 [MAX_DIMS][hostCap]  A·100/allocF + SCORE_SLACK, A = allocF − nzUsedF (cpu, memory) or freeF
-/** Margin of the SIMD score (2^-12): see scan.ts scanResourcesSimd for the error bound it covers. */
+/** Margin of the SIMD score (2^-12): scan.ts's exactness notes give the error bound it covers. */
 export const SCORE_SLACK: f32 = 0.000244140625;
 /** Present hosts whose allocatable is 0, per dimension (such a scored dimension is skipped per host). */
 export const zeroCapHosts: usize = memory.data(MAX_DIMS * 4); // i32 [MAX_DIMS]

@@ -291,14 +291,14 @@ const MAGIC: f32 = 12582912;
 // Per-scan parameters, written before the loop and loaded inside it: V8 sinks loop-invariant
 // splats and address arithmetic into the loop body, while a load from a fixed address is one
 // instruction. PV: v128 slots; PP: column addresses.
-const PV: usize = memory.data(33 << 4, 16);
+const PV: usize = memory.data(32 << 4, 16);
 const PP: usize = memory.data(32 << 2, 16);
 const V_Q: i32 = 0; // 0..3: filter slots, request↓ (−∞ when the slot is unused)
 const V_BIT: i32 = 4; // 4..7: their insufficient bits
 const V_N: i32 = 8; // 8..9: score slots, request↓
 const V_W: i32 = 10; // 10..11: score slots, weight (negated for MostAllocated)
 const V_CLAMP: i32 = 12; // lowest floor(x) kept: 0 (LeastAllocated) or −1 (MostAllocated)
-// slot 13: unused
+const V_ONE: i32 = 13; // i32 1
 const V_INVW: i32 = 14;
 const V_HALFW: i32 = 15; // C = S0/W + 1/(2W) − 1/2 (see above)
 const V_TWO_SLACK: i32 = 16;
@@ -311,7 +311,6 @@ const V_HARD_FOLD: i32 = 25; // the untolerated hard taints folded to 32 bits (f
 const V_SEL_A: i32 = 26; // 26..27: selector slots, first value id
 const V_SEL_B: i32 = 28; // 28..29: second value id
 const V_SEL_INV: i32 = 30; // 30..31: all ones when the match is inverted (NotIn, Exists)
-const V_ONE: i32 = 32; // i32 1
 const MAX_SEL: i32 = 2;
 const P_FREE: i32 = 0; // 0..3: filter slots, freeLo32 column
 const P_B: i32 = 4; // 4..5: score slots, scoreB32 column
@@ -628,7 +627,7 @@ function prepareSelector(): void {
       sum = f32x4.add(sum, f32x4.mul(f32x4.pmax(gl, clamp), w));
       sum2 = f32x4.add(sum2, f32x4.mul(f32x4.pmax(gl2, clamp), w));
     }
-    // floor(S/W) as an i32 (the 2^23 trick: S/W ∈ [0, 100])
+    // floor(S/W) as an i32 (meanFloor: the 1.5·2^23 rounding, see the exactness notes)
     const magic = pv(V_MAGIC);
     const invW = pv(V_INVW);
     const halfW = pv(V_HALFW);
