@@ -153,13 +153,10 @@ export class NodeNamesCache {
   }
 
   /**
-   * After the general path parsed `body` to `names`: remember the list's bytes when they are the
-   * body's last member, and pre-encode it once it was seen ENCODE_AFTER times.
+   * After a body's list bytes (`splitNodeNames(body).list`) were read as `names`: remember them,
+   * and pre-encode the list once it was seen ENCODE_AFTER times.
    */
-  record(body: Uint8Array, names: readonly string[]): void {
-    const split = splitNodeNames(body);
-    if (!split) return;
-    const bytes = split.list;
+  record(bytes: Uint8Array, names: readonly string[]): void {
     let e = this.entries.find((x) => Buffer.compare(x.bytes, bytes) === 0);
     if (!e) {
       e = { bytes: Buffer.from(bytes), seen: 0, list: null };

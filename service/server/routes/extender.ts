@@ -260,7 +260,7 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, mem
     }
     const pod = namesHeadPod(head);
     if (pod !== undefined && Array.isArray(names) && names.every((n) => typeof n === 'string')) {
-      cache.record(bytes, names);
+      cache.record(split.list, names);
       return { head: { args: { pod, mode: 'NodeNames', names, nodes: [], listMeta: {} }, text } };
     }
   }
@@ -268,7 +268,7 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, mem
   if (isObj(body)) {
     const names = goField(body, 'NodeNames');
     const nodes = goField(body, 'Nodes');
-    if ((nodes === null || nodes === undefined) && Array.isArray(names) && names.every((n) => typeof n === 'string')) cache.record(bytes, names);
+    if (split && (nodes === null || nodes === undefined) && Array.isArray(names) && names.every((n) => typeof n === 'string')) cache.record(split.list, names);
   }
   return { body };
 }
