@@ -92,15 +92,10 @@ export class HeldTable {
   private grow(need: number): void {
     if (need <= this.cap) return;
     const cap = Math.max(need, this.cap * 2, 1024);
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.scope = i32(this.scope);
-    this.host = i32(this.host);
-    this.owner = i32(this.owner);
-    this.shape = i32(this.shape);
+    this.scope = widened(this.scope, cap);
+    this.host = widened(this.host, cap);
+    this.owner = widened(this.owner, cap);
+    this.shape = widened(this.shape, cap);
     const o = new Uint8Array(cap);
     o.set(this.origin);
     this.origin = o;
@@ -110,11 +105,7 @@ export class HeldTable {
   /** The id of a host name, interned; `hostName(id)` is the one string kept for it. */
   hostId(host: string): number {
     const h = this.hosts.intern(host);
-    if (h >= this.perHost.length) {
-      const b = new Int32Array(Math.max(h + 1, this.perHost.length * 2, 64));
-      b.set(this.perHost);
-      this.perHost = b;
-    }
+    if (h >= this.perHost.length) this.perHost = widened(this.perHost, Math.max(h + 1, this.perHost.length * 2, 64));
     return h;
   }
 
@@ -125,11 +116,7 @@ export class HeldTable {
   /** The per-namespace counts of a host, long enough for namespace id `ns`. */
   private hostNs(hid: number, ns: number): Int32Array {
     let a = this.perHostNs[hid];
-    if (a === undefined || a.length <= ns) {
-      const b = new Int32Array(Math.max(ns + 1, (a?.length ?? 0) * 2, 8));
-      if (a) b.set(a);
-      this.perHostNs[hid] = a = b;
-    }
+    if (a === undefined || a.length <= ns) this.perHostNs[hid] = a = widened(a ?? new Int32Array(0), Math.max(ns + 1, (a?.length ?? 0) * 2, 8));
     return a;
   }
 
@@ -284,4 +271,11 @@ export class HeldTable {
     if (a) a.forEach((n, ns) => n > 0 && out.set(this.namespaces.names[ns], n));
     return out;
   }
+}
+
+/** A copy of `a` in a zeroed array of `length` entries. */
+function widened(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(length);
+  b.set(a);
+  return b;
 }
