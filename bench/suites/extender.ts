@@ -86,11 +86,12 @@ export function numFeasibleNodesToFind(n: number): number {
 }
 
 /**
- * The same NodeNames load at concurrency 1 against bench/lib/transport-floor.mjs: a plain
- * node:http server answering with the bytes placer answered for the same request, doing no
- * other work, so the machine's loopback HTTP cost is measured in the same run as placer's.
+ * The same NodeNames load (`next`) at concurrency 1 against bench/lib/transport-floor.mjs: a
+ * plain node:http server answering every call with the bytes placer answered for `body` (the
+ * first pod's request), doing no other work, so the machine's loopback HTTP cost is measured in
+ * the same run as placer's.
  */
-async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer, hosts: number, warmup: number, duration: number): Promise<ModeResult> {
+async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer, next: (i: number) => LoadRequest, hosts: number, warmup: number, duration: number): Promise<ModeResult> {
   const files: string[] = [];
   for (const verb of ['filter', 'prioritize']) {
     const r = await call(agent, s.url, 'POST', `/scheduler/${verb}`, body, JSON_HEADERS);
@@ -107,7 +108,7 @@ async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer
       child.once('exit', (code) => reject(new Error(`transport floor server exited ${code}`)));
       child.stdout!.once('data', () => resolve());
     });
-    const result = await load(`http://127.0.0.1:${port}`, 1, warmup, duration, (i) => ({ path: i % 2 === 0 ? '/scheduler/filter' : '/scheduler/prioritize', body, headers: JSON_HEADERS, label: i % 2 === 0 ? 'filter' : 'prioritize' }));
+    const result = await load(`http://127.0.0.1:${port}`, 1, warmup, duration, next);
     return { mode: 'transport floor (fixed answers)', key: 'floor', hosts, result, bodyBytes: body.length, serviceP99: {} };
   } finally {
     child.removeAllListeners('exit');
@@ -193,7 +194,7 @@ export const extenderSuite: Suite = async (ctx) => {
     const results: ModeResult[] = [];
     // The transport floor first: a server that only returns placer's own answers for the same pod.
     progress('extender: transport floor (fixed answers), concurrency 1');
-    results.push(await transportFloor(ctx.tmp, s, agent, nodeNamesBodies[0], H, warmup, duration));
+    results.push(await transportFloor(ctx.tmp, s, agent, nodeNamesBodies[0], extenderReq(nodeNamesBodies, 'NodeNames'), H, warmup, duration));
     for (const m of modes) {
       for (const concurrency of m.concurrencies ?? [1, 8]) {
         progress(`extender: ${m.mode}, ${m.hosts} hosts, concurrency ${concurrency}`);
