@@ -75,7 +75,7 @@ import { STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, re
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
-import { combine, hostReasons, laneFits, maxAffinity, maxTaint, prepareLaneFits, scan, setMaxima } from './scan';
+import { combine, deriveTotals, ensureTotals, hostReasons, laneFits, maxAffinity, maxTaint, prepareLaneFits, scan, setMaxima, totalsDeferred } from './scan';
 import { fitScore } from './score';
 import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
 import { reserveUnits } from './units';
@@ -572,6 +572,7 @@ function lazyRoot(slot: i32, totals: usize, tree: usize): i32 {
  */
 function levelsScan(slot: i32): bool {
   scan();
+  ensureTotals();
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
   store<i32>(at32(stateMaxTaint, slot), maxTaint);
   const lo = combine(0, 0, 0);
@@ -790,7 +791,8 @@ function fullScan(slot: i32, totals: usize, tree: usize): void {
 /** The slot's totals and tree from the last scan. */
 function treeFromScan(slot: i32, totals: usize, tree: usize): void {
   store<u8>(stateLevels + <usize>slot, 0);
-  memory.copy(totals, total, <usize>hostCap << 2);
+  if (totalsDeferred) deriveTotals(totals);
+  else memory.copy(totals, total, <usize>hostCap << 2);
   buildTree(tree, totals);
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
   store<i32>(at32(stateMaxTaint, slot), maxTaint);

@@ -7,7 +7,7 @@ import { evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl
 import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
 import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
 import { counterAdd, counterDump } from './topology';
-import { exactLanes } from './scan';
+import { ensureTotals, exactLanes } from './scan';
 import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
 
 const table: usize = memory.data(64 * 4);
@@ -235,6 +235,11 @@ export function placeBatch(n: i32): i32 {
 export function evaluate(item: i32): void {
   L.resetLog();
   evaluateItem(item);
+}
+
+/** Fills the `total` column of the last evaluate() (a fused scan leaves it to its readers). */
+export function totals(): void {
+  ensureTotals();
 }
 
 /** Hosts of the last SIMD scan that the f32 lanes left undecided (recomputed by the exact code). */

@@ -3,6 +3,7 @@
 // hosts' paths to the root are replayed.
 
 import { at32, hostCap, hostEnd, total, treeCap } from './layout';
+import { ensureTotals } from './scan';
 
 /**
  * Tree nodes hold keys, not slots: (total + 2) << KEY_BITS | (KEY_MASK − slot), so the better of
@@ -53,6 +54,7 @@ export function treeRoot(tree: usize, totals: usize): i32 {
 
 /** Linear selection over the last scan's totals. */
 export function bestHostLinear(): i32 {
+  ensureTotals();
   let best = -1;
   let bestScore = -1;
   for (let h = 0; h < hostEnd; h++) {

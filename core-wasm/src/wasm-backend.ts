@@ -65,6 +65,7 @@ interface Exports {
   sequence(): number;
   sequenceLength(): number;
   evaluate(item: number): void;
+  totals(): void;
   admit(item: number): number;
   commit(item: number, slot: number, sign: number): void;
   recordFailure(item: number): void;
@@ -480,6 +481,7 @@ export class WasmBackend implements Backend {
   evaluate(cls: number): HostVerdict[] {
     this.writeItems([{ cls, count: 1 }]);
     this.x.evaluate(0);
+    this.x.totals();
     this.refresh();
     const L = this.L;
     const n = L.hostEnd;
@@ -507,6 +509,7 @@ export class WasmBackend implements Backend {
   evaluateColumns(cls: number): VerdictColumns {
     this.writeItems([{ cls, count: 1 }]);
     this.x.evaluate(0);
+    this.x.totals();
     this.refresh();
     const L = this.L;
     const c = this.columnViews;
