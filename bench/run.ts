@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine } from './lib/machine.js';
-import { probe } from './lib/probe.js';
+import { probe, steady, waitedSeconds } from './lib/probe.js';
 import { renderBenchmarksMd } from './lib/markdown.js';
 import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
 import { evaluateTargets } from './lib/targets.js';
@@ -87,11 +87,14 @@ async function main(): Promise<number> {
   let crashed = false;
   try {
     for (const name of selected) {
-      const before = probe();
+      // Start outside a slow phase of the shared machine (the suites gate their rounds too).
+      const waitedBefore = waitedSeconds();
+      const before = (await steady(values.quick ? 0 : 60_000)).probe;
       const t0 = performance.now();
       let r: SuiteResult;
       try {
-        const body = await SUITES[name]({ quick: values.quick, seed, tmp, root });
+        const gate = async () => void (await steady(values.quick ? 0 : 30_000));
+        const body = await SUITES[name]({ quick: values.quick, seed, tmp, root, gate });
         r = { name, seconds: (performance.now() - t0) / 1000, ...body };
       } catch (err) {
         crashed = true;
@@ -99,7 +102,7 @@ async function main(): Promise<number> {
         progress(`${name} failed: ${reason}`);
         r = { name, status: 'error', reason: reason.split('\n')[0], seconds: (performance.now() - t0) / 1000, description: '', tables: [], figures: {} };
       }
-      r.probe = { before, after: probe() };
+      r.probe = { before, after: probe(), waitedSeconds: waitedSeconds() - waitedBefore };
       results.suites[name] = r;
       printSuite(r);
       // Results so far are written after every suite: an interrupted run still leaves figures.

@@ -66,7 +66,8 @@ function probeNote(r: Results, s: SuiteResult): string {
   const best = Math.min(...Object.values(r.suites).flatMap((x) => (x.probe ? [x.probe.before, x.probe.after] : [])));
   const worst = Math.max(s.probe.before, s.probe.after);
   const ratio = worst / best;
-  return ratio < 1.15 ? '; machine probe steady' : `; machine probe up to ${ratio.toFixed(2)}× slower than the run's fastest (bench/lib/probe.ts): a shared machine, some figures may be low`;
+  const waited = s.probe.waitedSeconds && s.probe.waitedSeconds >= 1 ? `; waited ${s.probe.waitedSeconds.toFixed(0)} s in all for a steady machine before timed rounds` : '';
+  return (ratio < 1.15 ? '; machine probe steady' : `; machine probe up to ${ratio.toFixed(2)}× slower than the run's fastest (bench/lib/probe.ts): a shared machine, some figures may be low`) + waited;
 }
 
 /** Replace the generated section of BENCHMARKS.md. */

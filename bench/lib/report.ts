@@ -27,8 +27,11 @@ export interface SuiteResult {
   tables: Table[];
   /** Every figure, machine-readable (keys are stable; targets read them). */
   figures: Record<string, number | string | boolean | null>;
-  /** Machine-speed probe (bench/lib/probe.ts) before and after the suite, ns per element. */
-  probe?: { before: number; after: number };
+  /**
+   * Machine-speed probe (bench/lib/probe.ts) before and after the suite, ns per element, and the
+   * seconds the suite's gates waited for a steady machine.
+   */
+  probe?: { before: number; after: number; waitedSeconds?: number };
 }
 
 export interface TargetResult {
@@ -105,7 +108,9 @@ export function renderTable(t: Table): string {
 }
 
 export function printSuite(s: SuiteResult): void {
-  const probe = s.probe ? `; machine probe ${s.probe.before.toFixed(2)} ns before, ${s.probe.after.toFixed(2)} ns after` : '';
+  const w = s.probe?.waitedSeconds ?? 0;
+  const waited = w >= 1 ? `, waited ${w.toFixed(0)} s for a steady machine` : '';
+  const probe = s.probe ? `; machine probe ${s.probe.before.toFixed(2)} ns before, ${s.probe.after.toFixed(2)} ns after${waited}` : '';
   const head = `== ${s.name}: ${s.status}${s.reason ? ` (${s.reason})` : ''} in ${s.seconds.toFixed(1)} s${probe}`;
   process.stdout.write(`\n${head}\n`);
   for (const t of s.tables) process.stdout.write(`\n${renderTable(t)}`);
@@ -135,6 +140,11 @@ export interface SuiteContext {
   tmp: string;
   /** Repository root (for bin/placer.js). */
   root: string;
+  /**
+   * Before a timed round: waits until the machine probe is steady (bench/lib/probe.ts steady();
+   * at most 30 s, no wait in a quick run).
+   */
+  gate(): Promise<void>;
 }
 
 export type Suite = (ctx: SuiteContext) => Promise<Omit<SuiteResult, 'name' | 'seconds'>>;

@@ -45,6 +45,8 @@ export interface Served {
   logFile: string;
   /** Resident set size of the server process, KiB (Linux /proc). */
   rssKiB(): number | null;
+  /** CPU seconds the server process has used, user + system (Linux /proc). */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startServer(root: string, dataDir: string, logFile: string
     child,
     readyMs,
     logFile,
+    cpuSeconds: () => cpuSeconds(pid),
     rssKiB() {
       try {
         const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -104,6 +107,22 @@ export async function startServer(root: string, dataDir: string, logFile: string
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * CPU seconds process `pid` has used (utime + stime of /proc/<pid>/stat, in USER_HZ ticks of
+ * 10 ms on Linux): what a server costs per call, whatever it spends it on (HTTP, parsing, GC).
+ */
+export function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces) in parentheses.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export interface Reply {
@@ -144,10 +163,34 @@ export interface LoadResult {
   concurrency: number;
   seconds: number;
   calls: number;
+  /** calls ÷ seconds; for merged rounds, the best round's. */
   callsPerSec: number;
   errors: number;
   /** Per label: sorted latencies in ms. */
   latencies: Map<string, Float64Array>;
+  /** Merged rounds (mergeRounds): each round's calls/s, in the order run. */
+  rounds?: number[];
+  /** Answers received, warmup included. */
+  sent: number;
+}
+
+/**
+ * Rounds of the same load as one result: latencies pooled, calls/s of the best round (a slow
+ * phase of the shared machine only ever slows a round down), every round's calls/s kept.
+ */
+export function mergeRounds(parts: readonly LoadResult[]): LoadResult {
+  const lat = new Map<string, number[]>();
+  for (const p of parts) for (const [k, v] of p.latencies) lat.set(k, [...(lat.get(k) ?? []), ...v]);
+  return {
+    concurrency: parts[0].concurrency,
+    seconds: parts.reduce((s, p) => s + p.seconds, 0),
+    calls: parts.reduce((s, p) => s + p.calls, 0),
+    callsPerSec: Math.max(...parts.map((p) => p.callsPerSec)),
+    errors: parts.reduce((s, p) => s + p.errors, 0),
+    latencies: new Map([...lat].map(([k, v]) => [k, Float64Array.from(v).sort()])),
+    rounds: parts.map((p) => p.callsPerSec),
+    sent: parts.reduce((s, p) => s + p.sent, 0),
+  };
 }
 
 export function quantile(sorted: Float64Array, q: number): number | null {
@@ -169,6 +212,7 @@ export async function load(url: string, concurrency: number, warmupMs: number, d
   const lat = new Map<string, number[]>();
   let i = 0;
   let calls = 0;
+  let sent = 0;
   let errors = 0;
   let firstError: string | null = null;
   const start = performance.now();
@@ -184,6 +228,7 @@ export async function load(url: string, concurrency: number, warmupMs: number, d
       // The whole answer is received (and kept for the occasional check).
       const body = Buffer.from(await res.body.arrayBuffer());
       const t1 = performance.now();
+      sent++;
       const reply: Reply = { status: res.statusCode, body, headers: res.headers };
       if (reply.status < 200 || reply.status >= 300) {
         errors++;
@@ -205,7 +250,7 @@ export async function load(url: string, concurrency: number, warmupMs: number, d
   if (errors > 0) throw new Error(`${errors} failed calls; first: ${firstError}`);
   const seconds = durationMs / 1000;
   const latencies = new Map([...lat].map(([k, v]) => [k, Float64Array.from(v).sort()]));
-  return { concurrency, seconds, calls, callsPerSec: calls / seconds, errors, latencies };
+  return { concurrency, seconds, calls, callsPerSec: calls / seconds, errors, latencies, sent };
 }
 
 /** Histogram buckets of one Prometheus metric, per label set: `le` → cumulative count. */
@@ -219,6 +264,21 @@ export function histogram(text: string, metric: string, match: Record<string, st
     out.set(le, (out.get(le) ?? 0) + Number(m[2]));
   }
   return out;
+}
+
+/** Mean of the observations of one Prometheus histogram between two scrapes (its _sum and _count), ms. */
+export function histogramMeanMs(before: string, after: string, metric: string, match: Record<string, string>): number | null {
+  const total = (text: string, suffix: string) => {
+    let t = 0;
+    const re = new RegExp(`^${metric}_${suffix}\\{([^}]*)\\} ([0-9.e+-]+)$`, 'gm');
+    for (const m of text.matchAll(re)) {
+      const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(match).every(([k, v]) => labels[k] === v)) t += Number(m[2]);
+    }
+    return t;
+  };
+  const n = total(after, 'count') - total(before, 'count');
+  return n > 0 ? ((total(after, 'sum') - total(before, 'sum')) / n) * 1000 : null;
 }
 
 /** The bucket bound under which quantile q of (after − before) observations fell (ms). */

@@ -39,13 +39,14 @@ interface CoreRun {
   runs: number;
 }
 
-function runCore(plan: BatchPlan, engine: BackendKind, strategy: CoreRun['strategy'], scenario: string, repeats: number): CoreRun {
+async function runCore(plan: BatchPlan, engine: BackendKind, strategy: CoreRun['strategy'], scenario: string, repeats: number, gate: () => Promise<void>): Promise<CoreRun> {
   const times: number[] = [];
   let last: Omit<CoreRun, 'ms' | 'runs'> | null = null;
   for (let r = 0; r < repeats; r++) {
     const c = new BenchCluster(engine);
     const items = c.loadPlan(plan, Strategy[strategy]);
     gc();
+    await gate();
     const { ms, value } = wall(() => c.placeBatch(items));
     times.push(ms);
     let placed = 0;
@@ -126,10 +127,10 @@ export const batchSuite: Suite = async (ctx) => {
   const refPlan = batchPlan(H, refN.items, refN.replicas, ctx.seed);
   for (const strategy of ['MostAllocated', 'LeastAllocated'] as const) {
     progress(`batch core: many-replica ${strategy}`);
-    runs.push(runCore(manyPlan, 'wasm', strategy, 'many-replica', repeats));
+    runs.push(await runCore(manyPlan, 'wasm', strategy, 'many-replica', repeats, ctx.gate));
     progress(`batch core: reference-size ${strategy}`);
-    runs.push(runCore(refPlan, 'wasm', strategy, 'reference size', repeats));
-    runs.push(runCore(refPlan, 'reference', strategy, 'reference size', 1));
+    runs.push(await runCore(refPlan, 'wasm', strategy, 'reference size', repeats, ctx.gate));
+    runs.push(await runCore(refPlan, 'reference', strategy, 'reference size', 1, ctx.gate));
   }
   // The million all-distinct templates last, built only now and dropped after: held through the
   // other runs, their JavaScript heap slowed those runs' garbage collection.
@@ -137,7 +138,7 @@ export const batchSuite: Suite = async (ctx) => {
     const distinctPlan = batchPlan(H, distinctCoreN, 1, ctx.seed, true);
     for (const strategy of ['MostAllocated', 'LeastAllocated'] as const) {
       progress(`batch core: all-distinct ${strategy}`);
-      runs.push(runCore(distinctPlan, 'wasm', strategy, 'all-distinct', distinctCoreN > 100_000 ? 1 : repeats));
+      runs.push(await runCore(distinctPlan, 'wasm', strategy, 'all-distinct', distinctCoreN > 100_000 ? 1 : repeats, ctx.gate));
     }
   }
   // Table order: per strategy, many-replica, all-distinct, reference size (wasm, reference).
@@ -187,6 +188,7 @@ export const batchSuite: Suite = async (ctx) => {
     const workloads = c.plan.items.reduce((s, it) => s + it.count, 0);
     progress(`batch end-to-end: ${c.name}, ${int(workloads)} workloads, ${(written.bytes / 1e6).toFixed(1)} MB of manifests (written in ${dur(genMs)})`);
     for (const strategy of c.strategies) {
+      await ctx.gate();
       const run = await timeCli(ctx.root, ['place', dir, '-o', 'json', '--strategy', strategy]);
       if (run.code !== 0) throw new Error(`placer place exited ${run.code}: ${run.stderr.slice(0, 2000)}`);
       e2eRows.push([c.name, strategy, int(c.plan.hosts.length), int(workloads), `${(written.bytes / 1e6).toFixed(1)} MB`, dur(run.ms), `${si((workloads / run.ms) * 1000)}/s`]);

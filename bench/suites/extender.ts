@@ -19,7 +19,7 @@ import { Packr } from 'msgpackr';
 import { Rng, generateHosts, podRequest, type HostSpec, type RequestSpec } from '../lib/generators.js';
 import { deployment, list, nodeList, nodeObject, podSpec } from '../lib/manifests.js';
 import { type Cell, type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
-import { SKIP_REASON, call, freePort, histogram, histogramQuantile, load, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
+import { SKIP_REASON, call, cpuSeconds, freePort, histogram, histogramMeanMs, histogramQuantile, load, mergeRounds, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -86,12 +86,11 @@ export function numFeasibleNodesToFind(n: number): number {
 }
 
 /**
- * The same NodeNames load (`next`) at concurrency 1 against bench/lib/transport-floor.mjs: a
- * plain node:http server answering every call with the bytes placer answered for `body` (the
- * first pod's request), doing no other work, so the machine's loopback HTTP cost is measured in
- * the same run as placer's.
+ * bench/lib/transport-floor.mjs: a plain node:http server answering every call with the bytes
+ * placer answered for `body` (the first pod's request) and doing no other work, so the machine's
+ * loopback HTTP cost is measured in the same run as placer's. Returns its URL and a stop function.
  */
-async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer, next: (i: number) => LoadRequest, hosts: number, warmup: number, duration: number): Promise<ModeResult> {
+async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
   const files: string[] = [];
   for (const verb of ['filter', 'prioritize']) {
     const r = await call(agent, s.url, 'POST', `/scheduler/${verb}`, body, JSON_HEADERS);
@@ -108,12 +107,18 @@ async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer
       child.once('exit', (code) => reject(new Error(`transport floor server exited ${code}`)));
       child.stdout!.once('data', () => resolve());
     });
-    const result = await load(`http://127.0.0.1:${port}`, 1, warmup, duration, next);
-    return { mode: 'transport floor (fixed answers)', key: 'floor', hosts, result, bodyBytes: body.length, serviceP99: {} };
-  } finally {
-    child.removeAllListeners('exit');
+  } catch (err) {
     child.kill('SIGTERM');
+    throw err;
   }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop: () => {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 async function apply(s: Served, agent: Agent, body: unknown): Promise<void> {
@@ -129,6 +134,8 @@ interface ModeResult {
   result: LoadResult;
   bodyBytes: number;
   serviceP99: Record<string, number | null>;
+  /** Mean service time per verb (the server's histogram _sum ÷ _count), ms. */
+  serviceMean?: Record<string, number | null>;
 }
 
 async function metricsText(s: Served, agent: Agent): Promise<string> {
@@ -192,23 +199,66 @@ export const extenderSuite: Suite = async (ctx) => {
       { mode: 'native msgpack apply', hosts: H, bytes: msgpackReq().body.length, next: () => msgpackReq() },
     ];
     const results: ModeResult[] = [];
-    // The transport floor first: a server that only returns placer's own answers for the same pod.
-    progress('extender: transport floor (fixed answers), concurrency 1');
-    results.push(await transportFloor(ctx.tmp, s, agent, nodeNamesBodies[0], extenderReq(nodeNamesBodies, 'NodeNames'), H, warmup, duration));
+    const service = (before: string, after: string, result: LoadResult) => {
+      const serviceP99: Record<string, number | null> = {};
+      const serviceMean: Record<string, number | null> = {};
+      for (const verb of result.latencies.keys()) {
+        const metric = verb === 'apply' ? 'placer_scheduling_attempt_duration_seconds' : 'placer_extender_request_duration_seconds';
+        const match: Record<string, string> = verb === 'apply' ? {} : { verb };
+        // Includes the warmup's calls: an upper bound in any case (bucket bounds).
+        serviceP99[verb] = histogramQuantile(histogram(before, metric, match), histogram(after, metric, match), 0.99);
+        serviceMean[verb] = histogramMeanMs(before, after, metric, match);
+      }
+      return { serviceP99, serviceMean };
+    };
+    // NodeNames at concurrency 1 (the target's row) and the transport floor, in alternated rounds
+    // with a gate before each: the two see the same phases of the shared machine, and the best
+    // round of each is reported.
+    {
+      const floor = await transportFloor(ctx.tmp, s, agent, nodeNamesBodies[0]);
+      const next = extenderReq(nodeNamesBodies, 'NodeNames');
+      const rounds = q ? 1 : 4;
+      const parts: { floor: LoadResult[]; placer: LoadResult[] } = { floor: [], placer: [] };
+      // Server CPU seconds over the rounds (warmup calls included, and counted): per pod, what
+      // each server spends, loopback HTTP included.
+      const cpu = { floor: 0, placer: 0 };
+      const cpuOf = (who: 'floor' | 'placer') => (who === 'floor' ? cpuSeconds(floor.pid) : s.cpuSeconds());
+      const before = await metricsText(s, agent);
+      try {
+        for (let r = 0; r < rounds; r++) {
+          for (const who of r % 2 === 0 ? (['floor', 'placer'] as const) : (['placer', 'floor'] as const)) {
+            progress(`extender: NodeNames, ${H} hosts, concurrency 1, ${who === 'floor' ? 'transport floor' : 'placer'}, round ${r + 1} of ${rounds}`);
+            await ctx.gate();
+            const c0 = cpuOf(who);
+            parts[who].push(await load(who === 'floor' ? floor.url : s.url, 1, r === 0 ? warmup : warmup / 4, duration / rounds, next));
+            const c1 = cpuOf(who);
+            cpu[who] += c0 === null || c1 === null ? NaN : c1 - c0;
+          }
+        }
+      } finally {
+        floor.stop();
+      }
+      const after = await metricsText(s, agent);
+      for (const who of ['floor', 'placer'] as const) {
+        const pods = parts[who].reduce((n, p) => n + p.sent, 0) / 2;
+        if (Number.isFinite(cpu[who]) && cpu[who] > 0) {
+          figures[`${who === 'floor' ? 'floor' : 'NodeNames'}.c1.serverCpuMsPerPod`] = (1000 * cpu[who]) / pods;
+          figures[`${who === 'floor' ? 'floor' : 'NodeNames'}.c1.serverCpuPodsPerSec`] = pods / cpu[who];
+        }
+      }
+      results.push({ mode: 'transport floor (fixed answers)', key: 'floor', hosts: H, result: mergeRounds(parts.floor), bodyBytes: nodeNamesBodies[0].length, serviceP99: {} });
+      const result = mergeRounds(parts.placer);
+      results.push({ mode: 'NodeNames', key: 'NodeNames', hosts: H, result, bodyBytes: nodeNamesBodies[0].length, ...service(before, after, result) });
+    }
     for (const m of modes) {
       for (const concurrency of m.concurrencies ?? [1, 8]) {
+        if (m.mode === 'NodeNames' && concurrency === 1) continue; // measured above
         progress(`extender: ${m.mode}, ${m.hosts} hosts, concurrency ${concurrency}`);
+        await ctx.gate();
         const before = await metricsText(s, agent);
         const result = await load(s.url, concurrency, warmup, duration, m.next);
         const after = await metricsText(s, agent);
-        const serviceP99: Record<string, number | null> = {};
-        for (const verb of result.latencies.keys()) {
-          const metric = verb === 'apply' ? 'placer_scheduling_attempt_duration_seconds' : 'placer_extender_request_duration_seconds';
-          const match: Record<string, string> = verb === 'apply' ? {} : { verb };
-          // Includes the warmup's calls: an upper bound in any case (bucket bounds).
-          serviceP99[verb] = histogramQuantile(histogram(before, metric, match), histogram(after, metric, match), 0.99);
-        }
-        results.push({ mode: m.mode, key: m.key ?? m.mode.replace(/ /g, '-'), hosts: m.hosts, result, bodyBytes: m.bytes, serviceP99 });
+        results.push({ mode: m.mode, key: m.key ?? m.mode.replace(/ /g, '-'), hosts: m.hosts, result, bodyBytes: m.bytes, ...service(before, after, result) });
       }
     }
     for (const r of results) {
@@ -219,6 +269,7 @@ export const extenderSuite: Suite = async (ctx) => {
         figures[`${key}.p50Ms`] = quantile(lat, 0.5);
         figures[`${key}.p99Ms`] = quantile(lat, 0.99);
         figures[`${key}.serviceP99BucketMs`] = r.serviceP99[verb] ?? null;
+        figures[`${key}.serviceMeanMs`] = r.serviceMean?.[verb] ?? null;
         rows.push([
           r.mode,
           int(r.hosts),
@@ -234,6 +285,7 @@ export const extenderSuite: Suite = async (ctx) => {
       }
       const key = `${r.key}.c${r.result.concurrency}`;
       figures[`${key}.callsPerSec`] = r.result.callsPerSec;
+      if (r.result.rounds) figures[`${key}.roundsCallsPerSec`] = r.result.rounds.map((x) => x.toFixed(0)).join(' ');
       // kube-scheduler calls filter then prioritize for each pod, one pod at a time.
       if (r.mode !== 'native msgpack apply') figures[`${key}.podsPerSec`] = r.result.callsPerSec / 2;
       if (r.key === 'NodeNames' && r.result.concurrency === 1) figures['NodeNames.c1.vsTransportFloor'] = r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
@@ -255,6 +307,7 @@ export const extenderSuite: Suite = async (ctx) => {
           'p50/p99: client side (load generator on the same 2 cores); service p99: bucket bound of the server\'s own histogram (handler time after the body is read; warmup included).',
           'calls/s counts filter and prioritize together; kube-scheduler makes both calls per pod, so pods/s = calls/s ÷ 2 at concurrency 1.',
           'transport floor: a plain node:http server answering the same requests with placer\'s own answer bytes and doing nothing else, same load generator, same run: what loopback HTTP allows on the machine.',
+          'NodeNames at concurrency 1 and the transport floor run in alternated rounds (floor, placer, placer, floor, …), each after a gate that waits for a steady machine probe: their calls/s is the best round\'s, latencies are pooled over all rounds (every round: figures *.roundsCallsPerSec).',
           'default share: with the default percentageOfNodesToScore kube-scheduler stops filtering after numFeasibleNodesToFind feasible nodes (500 at 5,000 nodes) and sends only those to the extender; the target is held against the all-names rows.',
         ],
       },

@@ -69,6 +69,7 @@ export const operationsSuite: Suite = async (ctx) => {
       const n = backend === 'reference' && label.startsWith('drain a rack') && !q ? 1 : runs;
       const times: number[] = [];
       let moves = 0;
+      await ctx.gate();
       for (let i = 0; i < n; i++) {
         const { ms: t, value } = wall(run);
         times.push(t);

@@ -73,6 +73,7 @@ export const restartSuite: Suite = async (ctx) => {
     await s.stop();
 
     progress('restart: restarting over the full store');
+    await ctx.gate();
     s = await startServer(ctx.root, dataDir, log, 600_000);
     figures.readyFullMs = s.readyMs;
     const rssFull = await settledRss(s);

@@ -14,7 +14,7 @@ import { DIM_CPU, DIM_MEMORY, DIM_PODS, type HostVerdict, R_UNRESOLVABLE_FIT, R_
 import { BenchCluster, type BackendKind } from '../lib/cluster.js';
 import { GPU_TAINT, Gi, Rng, generateHosts, type HostSpec } from '../lib/generators.js';
 import { type Cell, type Suite, type SuiteResult, type Table, dur, progress, ratio, si } from '../lib/report.js';
-import { benchSync, type BenchTask } from '../lib/timing.js';
+import { benchSync, type BenchTask, type Measured } from '../lib/timing.js';
 
 const BACKENDS: BackendKind[] = ['wasm', 'wasm-scalar', 'reference'];
 
@@ -119,7 +119,10 @@ function kernelOf(c: BenchCluster): Kernel | null {
 
 export const scanSuite: Suite = async (ctx) => {
   const sizes = [1000, 5000];
-  const time = ctx.quick ? 60 : 1500;
+  // Two rounds of every task (a gate before each), the faster median of the two kept: a slow
+  // phase of the shared machine that starts during one round does not decide a figure.
+  const rounds = ctx.quick ? 1 : 2;
+  const time = ctx.quick ? 60 : 800;
   const warmupTime = ctx.quick ? 20 : 300;
   const REQ = { kind: 'Pod' as const, cpu: 500, memory: 1 * Gi, gpu: 0 };
   const rows: Cell[][] = [];
@@ -174,8 +177,14 @@ export const scanSuite: Suite = async (ctx) => {
         }
         tasks.push({ name: 'optimized JS', label: 'optimized JS loop (Float64Array)', fn: () => jsScan(k, REQ.cpu, REQ.memory, reasons, fit) });
       }
-      const measured = benchSync(tasks, { time, warmupTime });
-      const by = new Map(measured.map((m) => [m.name, m]));
+      const by = new Map<string, Measured>();
+      for (let round = 0; round < rounds; round++) {
+        await ctx.gate();
+        for (const m of benchSync(tasks, { time, warmupTime })) {
+          const prev = by.get(m.name);
+          if (!prev || m.p50 < prev.p50) by.set(m.name, m);
+        }
+      }
       const rate = (name: string) => {
         const m = by.get(name);
         return m ? n / (m.p50 / 1000) : null;
@@ -201,7 +210,7 @@ export const scanSuite: Suite = async (ctx) => {
   }
   if (!rows.some((r) => String(r[2]).includes('kernel'))) notes.push('kernel rows missing: WasmBackend no longer exposes its exports as `x`.');
   const table: Table = {
-    title: 'scan: filter + score of one workload over all hosts (median of tinybench samples)',
+    title: `scan: filter + score of one workload over all hosts (median of tinybench samples${rounds > 1 ? `, the faster of ${rounds} rounds` : ''})`,
     columns: ['hosts', 'workload', 'engine', 'time/scan', 'rme', 'host-checks/s', 'vs reference'],
     rows,
     notes: [
