@@ -45,13 +45,15 @@ export interface Gate {
  * Waits (up to `maxWaitMs`, probing every 2 s) until the probe is within 15% of the fastest seen,
  * so that a timed measurement starts outside a slow phase. It cannot keep a phase from starting
  * during the measurement, which is why suites time several alternated rounds as well. The first
- * call probes a few times first: the fastest of those is the reference.
+ * call probes ten times over five seconds first: the fastest of those is the reference.
  */
 export async function steady(maxWaitMs = 30_000): Promise<Gate> {
   if (fastest === Infinity) {
-    for (let k = 0; k < 5; k++) {
+    // Slow phases last seconds to minutes: a reference taken over a few seconds is rarely all slow.
+    const n = maxWaitMs > 0 ? 10 : 3;
+    for (let k = 0; k < n; k++) {
       fastest = Math.min(fastest, probe());
-      await sleep(200);
+      await sleep(maxWaitMs > 0 ? 500 : 20);
     }
   }
   const t0 = performance.now();
