@@ -7,14 +7,20 @@
 //
 // Benchmarks are measurements, never tests: nothing here fails on a slow figure. The exit code is
 // non-zero only when a suite crashed (a bug), so CI keeps the suites working.
+//
+// Every suite runs in a process of its own (this file with --suite-child): a suite that built a
+// million-workload plan leaves a multi-GB heap whose concurrent garbage collection took the other
+// core from the next suite (seen: the extender's transport floor at ~1 k calls/s after the batch
+// suite, ~2.5–6 k in a run of its own).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine } from './lib/machine.js';
-import { probe, steady, waitedSeconds } from './lib/probe.js';
+import { fastestProbe, probe, steady, waitedSeconds } from './lib/probe.js';
 import { renderBenchmarksMd } from './lib/markdown.js';
 import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
 import { evaluateTargets } from './lib/targets.js';
@@ -50,6 +56,10 @@ async function main(): Promise<number> {
       markdown: { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      // internal: run one suite in this process and write its result to --child-out
+      'suite-child': { type: 'string' },
+      'child-out': { type: 'string' },
+      'child-tmp': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -75,6 +85,19 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (values['suite-child']) {
+    const name = values['suite-child'];
+    const gate = async () => void (await steady(values.quick ? 0 : 30_000));
+    try {
+      const body = await SUITES[name]({ quick: values.quick, seed: Number(values.seed), tmp: values['child-tmp']!, root, gate });
+      writeFileSync(values['child-out']!, JSON.stringify({ body, waitedSeconds: waitedSeconds() }));
+    } catch (err) {
+      writeFileSync(values['child-out']!, JSON.stringify({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+    }
+    // Whatever a suite left open (a timer, a socket) must not keep the child alive.
+    process.exit(0);
+  }
+
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
   for (const s of only) if (!SUITES[s]) throw new Error(`unknown suite ${JSON.stringify(s)} (suites: ${Object.keys(SUITES).join(', ')})`);
   const selected = only.length > 0 ? only : Object.keys(SUITES);
@@ -92,17 +115,18 @@ async function main(): Promise<number> {
       const before = (await steady(values.quick ? 0 : 60_000)).probe;
       const t0 = performance.now();
       let r: SuiteResult;
+      let childWaited = 0;
       try {
-        const gate = async () => void (await steady(values.quick ? 0 : 30_000));
-        const body = await SUITES[name]({ quick: values.quick, seed, tmp, root, gate });
-        r = { name, seconds: (performance.now() - t0) / 1000, ...body };
+        const result = await runChild(name, { quick: values.quick, seed, tmp });
+        childWaited = result.waitedSeconds;
+        r = { name, seconds: (performance.now() - t0) / 1000, ...result.body };
       } catch (err) {
         crashed = true;
         const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
         progress(`${name} failed: ${reason}`);
         r = { name, status: 'error', reason: reason.split('\n')[0], seconds: (performance.now() - t0) / 1000, description: '', tables: [], figures: {} };
       }
-      r.probe = { before, after: probe(), waitedSeconds: waitedSeconds() - waitedBefore };
+      r.probe = { before, after: probe(), waitedSeconds: waitedSeconds() - waitedBefore + childWaited };
       results.suites[name] = r;
       printSuite(r);
       // Results so far are written after every suite: an interrupted run still leaves figures.
@@ -119,6 +143,29 @@ async function main(): Promise<number> {
     process.stdout.write(`rewrote the results section of ${mdFile}\n`);
   }
   return crashed ? 1 : 0;
+}
+
+/**
+ * Runs one suite in a child process (same Node flags and loader as this one; the probe's reference
+ * handed down so the child's gates need not take their own) and returns what it wrote.
+ */
+function runChild(name: string, o: { quick: boolean; seed: number; tmp: string }): Promise<{ body: Awaited<ReturnType<Suite>>; waitedSeconds: number }> {
+  const file = join(o.tmp, `${name}.result.json`);
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--suite-child', name, '--child-out', file, '--child-tmp', o.tmp, '--seed', String(o.seed), ...(o.quick ? ['--quick'] : [])];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PLACER_BENCH_PROBE_REF: String(fastestProbe()) } });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code !== 0) return reject(new Error(`suite ${name}: child process exited ${code ?? signal}`));
+      try {
+        const r = JSON.parse(readFileSync(file, 'utf8')) as { body: Awaited<ReturnType<Suite>>; waitedSeconds: number } | { error: string };
+        if ('error' in r) reject(new Error(r.error));
+        else resolvePromise(r);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
 }
 
 main().then(
