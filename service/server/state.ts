@@ -147,6 +147,13 @@ export class PlacerState {
   readonly strategy: Strategy;
   private readonly opts: Required<Omit<StateOptions, 'strategy'>> & { strategy: Strategy };
   private infra = new Map<string, InfraEntry>();
+  /**
+   * Per node name: the resourceVersion of the last Node refreshNodes found equal to (or made) the
+   * mirror's entry, with that entry. The API server changes resourceVersion on every write, so the
+   * same version against the same entry object is the same Node: no reduction, no comparison.
+   * Entries are replaced, never changed, so any other write of the host shows as another object.
+   */
+  private readonly nodeVersions = new Map<string, { rv: string; entry: InfraEntry }>();
   /** Every placement placer holds, with counts per host, namespace and both (columnar, see held.ts). */
   private held = new HeldTable();
   /** What apply could not place, with the reason (the console's namespaces view). */
@@ -605,15 +612,24 @@ export class PlacerState {
   refreshNodes(nodes: readonly { obj: Record<string, unknown>; path: string }[]): Map<string, string> {
     const bad = new Map<string, string>();
     const changed: InfraEntry[] = [];
+    const versions: { name: string; rv: string }[] = [];
     for (const { obj, path } of nodes) {
       const md = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
       const name = typeof md.name === 'string' ? md.name : '';
+      const rv = typeof md.resourceVersion === 'string' && md.resourceVersion !== '' ? md.resourceVersion : undefined;
       const current = this.infra.get(ikey('Node', '', name));
-      if (current && current.manifest === nodeManifest(obj, name)) continue;
+      const seen = this.nodeVersions.get(name);
+      if (current && rv !== undefined && seen?.rv === rv && seen.entry === current) continue;
+      const manifest = nodeManifest(obj, name);
+      if (current && current.manifest === manifest) {
+        if (rv !== undefined) this.nodeVersions.set(name, { rv, entry: current });
+        continue;
+      }
       try {
         const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Node', obj: { ...obj, apiVersion: 'v1', kind: 'Node' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
         const h = parsed.hosts[0];
-        changed.push({ kind: 'Node', namespace: '', name: h.name, manifest: nodeManifest(obj, h.name), model: h });
+        changed.push({ kind: 'Node', namespace: '', name: h.name, manifest: h.name === name ? manifest : nodeManifest(obj, h.name), model: h });
+        if (rv !== undefined) versions.push({ name: h.name, rv });
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         bad.set(name, `placer cannot read this Node: ${err.message}`);
@@ -628,6 +644,7 @@ export class PlacerState {
       this.store.commit({ putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })) });
       for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
     });
+    for (const v of versions) this.nodeVersions.set(v.name, { rv: v.rv, entry: this.infra.get(ikey('Node', '', v.name))! });
     return bad;
   }
 
@@ -764,6 +781,7 @@ export class PlacerState {
     this.store.commit({ deleteObjects: [key] });
     this.engine.removeHost(name);
     this.infra.delete(ikey('Node', '', name));
+    this.nodeVersions.delete(name);
   }
 
   // ------------------------------------------------------------------ moves: drain, rebalance, namespace moves
@@ -1018,7 +1036,10 @@ export class PlacerState {
       const prevClasses = kind === 'PriorityClass' ? this.engineClasses() : [];
       undo.push(() => (this.infra = before));
       for (const c of changed) this.infra.set(ikey(c.kind, c.namespace, c.name), c);
-      for (const r of removed) this.infra.delete(ikey(r.kind, r.namespace, r.name));
+      for (const r of removed) {
+        this.infra.delete(ikey(r.kind, r.namespace, r.name));
+        if (r.kind === 'Node') this.nodeVersions.delete(r.name); // a cache: dropping it is always safe
+      }
       switch (kind) {
         case 'Node':
           for (const c of changed) {

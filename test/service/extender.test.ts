@@ -99,6 +99,31 @@ describe('extender: filter and prioritize', () => {
     expect((byName.get('esx-a02')?.allocatable as Obj).cpu).toBe('15800m');
   });
 
+  it('Nodes mode trusts resourceVersion: a Node already read at its version is not read again, unless the host changed another way since', async () => {
+    const filter = async (items: Obj[]) => (await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: { metadata: {}, items }, NodeNames: null })).body;
+    const cpuOf = async (name: string) => (((await h.json('GET', '/v1/hosts')).body.items as Obj[]).find((x) => x.name === name)!.allocatable as Obj).cpu;
+    const at = (rv: string, cpu: string): Obj[] => {
+      const items = nodeList().items;
+      (items[1].metadata as Obj).resourceVersion = rv;
+      ((items[1].status as Obj).allocatable as Obj).cpu = cpu;
+      return items;
+    };
+    // esx-a02 at 7800m holds a 6-cpu pod: the 4355m pod does not fit there
+    expect((await filter(at('100', '7800m'))).FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' });
+    // the host is changed through the API (15800m): the version placer read before no longer vouches for it
+    await apply(h, [{ ...nodeManifests()[1], status: { ...(nodeManifests()[1].status as Obj), allocatable: { ...((nodeManifests()[1].status as Obj).allocatable as Obj), cpu: '15800m' } } }]);
+    expect(await cpuOf('esx-a02')).toBe('15800m');
+    expect((await filter(at('100', '7800m'))).FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' });
+    expect(await cpuOf('esx-a02')).toBe('7800m');
+    // a new version is read
+    expect((await filter(at('101', '15800m'))).FailedNodes).toEqual({});
+    expect(await cpuOf('esx-a02')).toBe('15800m');
+    // one version, one content: the API server never sends another Node under a version it sent
+    // (a sender that does is not re-read until the version moves)
+    expect((await filter(at('101', '7800m'))).FailedNodes).toEqual({});
+    expect(await cpuOf('esx-a02')).toBe('15800m');
+  });
+
   it('a Node that does not parse is rejected by itself; the others are judged', async () => {
     const nodes = nodeList();
     ((nodes.items[1].status as Obj).allocatable as Obj).cpu = '-2';
