@@ -275,6 +275,12 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, mem
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+/**
+ * A JSON answer as bytes: for a string body the Node adapter first measures its UTF-8 length
+ * (Buffer.byteLength, a full pass) and then encodes it; a Nodes-mode filter answer is megabytes.
+ */
+const jsonBytes = (c: Context, value: unknown): Response => c.body(Buffer.from(JSON.stringify(value)), 200, JSON_TYPE);
+
 /** Served by @hono/node-server: answers go into `buffers`, back in the pool once the response closed. */
 function answerAlloc(c: Context, buffers: AnswerBuffers): Alloc {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
@@ -315,7 +321,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         j.failIdx.forEach((i, k) => ((j.failResolvable[k] ? failed : unresolvable)[args.names[i]] = j.failMsg[k]));
         const pass: number[] = [];
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
-        response = c.json({
+        response = jsonBytes(c, {
           Nodes: args.mode === 'Nodes' ? { metadata: args.listMeta, items: pass.map((i) => args.nodes[i]) } : null,
           NodeNames: args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : null,
           FailedNodes: failed,
@@ -352,7 +358,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
-      const response = list ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE) : c.json(args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
+      const response = list ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE) : jsonBytes(c, args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
       timed('prioritize', start, true);
       return response;
     } catch (err) {
