@@ -37,6 +37,7 @@ let fastest = Number(process.env.PLACER_BENCH_PROBE_REF) > 0 ? Number(process.en
 export function fastestProbe(): number {
   return fastest;
 }
+
 /** Seconds the gates below waited, in total. */
 let waited = 0;
 
