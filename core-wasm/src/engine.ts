@@ -1449,10 +1449,11 @@ export class Engine {
   }
 
   /**
-   * assess() as columns indexed by host slot: the admission verdict and one evaluation. The
-   * columns may be views over the backend's memory: read them before the next engine call.
+   * assess() as columns indexed by host slot: the admission verdict and one evaluation (copies,
+   * kept while nothing changes). `version` changes whenever a backend call may have changed an
+   * answer: equal `cls` and `version` mean equal columns (the extender memoizes on that).
    */
-  assessColumns(t: WorkloadTemplate): { cls: number; rejected: string | undefined; columns: VerdictColumns } {
+  assessColumns(t: WorkloadTemplate): { cls: number; version: number; rejected: string | undefined; columns: VerdictColumns } {
     const c = this.compile(t);
     this.syncTopology();
     // The extender asks twice per pod (filter, then prioritize) and often for pods of one class
@@ -1466,7 +1467,7 @@ export class Engine {
       a = { version: this.backendVersion, cls: c.cls, admission, columns: { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) } };
       this.lastAssessed = a;
     }
-    return { cls: c.cls, rejected: c.rejected ?? a.admission, columns: a.columns };
+    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns };
   }
 
   /** The filter reasons of one host for a class (R_ABSENT beyond the hosts). */

@@ -100,7 +100,7 @@ function fail(j: Judged, i: number, message: string, resolvable: boolean): void 
  * (the same columns object: no backend change since) are the same, so is the judgement.
  */
 interface JudgedMemo {
-  last: { t: WorkloadTemplate; names: readonly string[]; slots: Int32Array; epoch: number; columns: object; rejected: string | undefined; j: Judged } | null;
+  last: { t: WorkloadTemplate; names: readonly string[]; slots: Int32Array; engine: object; epoch: number; cls: number; version: number; rejected: string | undefined; j: Judged } | null;
 }
 
 /** Filter + score every node of the request for one pod, in request order. */
@@ -127,7 +127,7 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
   const memoize = memo !== undefined && slots !== null && bad.size === 0;
   if (memoize) {
     const m = memo.last;
-    if (m && m.t === t && m.names === names && m.slots === slots && m.epoch === engine.hostsEpoch && m.columns === a.columns && m.rejected === rejected) return m.j;
+    if (m && m.t === t && m.names === names && m.slots === slots && m.engine === engine && m.epoch === engine.hostsEpoch && m.cls === a.cls && m.version === a.version && m.rejected === rejected) return m.j;
   }
   const j = judged(n);
   const { reasons, fit } = a.columns;
@@ -178,7 +178,7 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
     if (message === undefined) prefixedFailure.set(f!, (message = `placer: ${f!.text}`));
     fail(j, i, message, f!.grade === 'Unschedulable');
   }
-  if (memoize) memo.last = { t, names, slots, epoch: engine.hostsEpoch, columns: a.columns, rejected, j };
+  if (memoize) memo.last = { t, names, slots, engine, epoch: engine.hostsEpoch, cls: a.cls, version: a.version, rejected, j };
   return j;
 }
 
