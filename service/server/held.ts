@@ -29,6 +29,44 @@ const originId = (o: PlacementOrigin): number => {
 };
 const NONE = -1;
 
+/**
+ * Interned strings with a count of users: an id whose last user is gone is forgotten and reused.
+ * Owners and shapes come and go with rollouts and Jobs (new ReplicaSet names, new pod-template
+ * labels); kept forever they would grow the process for as long as it runs.
+ */
+class CountedNames {
+  private readonly ids = new Map<string, number>();
+  readonly names: (string | undefined)[] = [];
+  private readonly users: number[] = [];
+  private readonly free: number[] = [];
+
+  /** The id of `name`, with `n` more users. */
+  acquire(name: string, n: number): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.free.length > 0 ? this.free.pop()! : this.names.length;
+      this.ids.set(name, id);
+      this.names[id] = name;
+      this.users[id] = 0;
+    }
+    this.users[id] += n;
+    return id;
+  }
+
+  /** One user fewer; the last one forgets the name. */
+  release(id: number): void {
+    if (--this.users[id] > 0) return;
+    this.ids.delete(this.names[id]!);
+    this.names[id] = undefined;
+    this.free.push(id);
+  }
+
+  /** Names with at least one user. */
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
 /** A run of placements that share kind, namespace, owner, origin and shape (one store page). */
 export interface HeldRun {
   kind: string;
@@ -39,12 +77,13 @@ export interface HeldRun {
 }
 
 export class HeldTable {
-  // Interned names (ids are never reused, so a value in a column below stays valid).
+  // Interned names. Kinds, namespaces and hosts are few and kept (ids never reused); owners and
+  // shapes are counted per placement and forgotten with their last one.
   private readonly kinds = new Interner();
   private readonly namespaces = new Interner();
   private readonly hosts = new Interner();
-  private readonly owners = new Interner();
-  private readonly shapes = new Interner();
+  private readonly owners = new CountedNames();
+  private readonly shapes = new CountedNames();
   /** Scopes: (kind, namespace) pairs, interned by their `kind/namespace` text. */
   private readonly scopes = new Interner();
   private readonly scopeKind: number[] = [];
@@ -158,9 +197,9 @@ export class HeldTable {
       name: this.names[id]!,
       uid: this.uids[id],
       host: this.hosts.names[this.host[id]],
-      owner: o === NONE ? null : this.owners.names[o],
+      owner: o === NONE ? null : this.owners.names[o]!,
       origin: ORIGINS[this.origin[id]],
-      shape: this.shapes.names[this.shape[id]],
+      shape: this.shapes.names[this.shape[id]]!,
     };
   }
 
@@ -175,11 +214,14 @@ export class HeldTable {
    * semantics.
    */
   addRun(run: HeldRun, names: readonly string[], uids: readonly (string | null)[], hosts: ArrayLike<number>, from: number, to: number): void {
+    if (to <= from) return;
     const s = this.scopeOf(run.kind, run.namespace, true)!;
     const ns = this.scopeNs[s];
     const byName = this.byName[s];
-    const owner = run.owner === null ? NONE : this.owners.intern(run.owner);
-    const shape = this.shapes.intern(run.shape);
+    // acquired for the whole run first: replacing a placement below releases its old owner and
+    // shape, which may be these
+    const owner = run.owner === null ? NONE : this.owners.acquire(run.owner, to - from);
+    const shape = this.shapes.acquire(run.shape, to - from);
     const origin = originId(run.origin);
     this.grow(this.top + (to - from));
     for (let k = from; k < to; k++) {
@@ -223,6 +265,8 @@ export class HeldTable {
     this.perHost[hid]--;
     this.perNs[ns]--;
     this.perHostNs[hid][ns]--;
+    if (this.owner[id] !== NONE) this.owners.release(this.owner[id]);
+    this.shapes.release(this.shape[id]);
     this.names[id] = undefined;
     this.uids[id] = null;
     this.free.push(id);
@@ -245,7 +289,12 @@ export class HeldTable {
   *shapesIn(namespace: string): IterableIterator<string> {
     const ns = this.namespaces.get(namespace);
     if (ns === undefined || this.perNs[ns] === 0) return;
-    for (let id = 0; id < this.top; id++) if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]];
+    for (let id = 0; id < this.top; id++) if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]]!;
+  }
+
+  /** Distinct owners and shapes of the placements held now. */
+  get distinct(): { owners: number; shapes: number } {
+    return { owners: this.owners.size, shapes: this.shapes.size };
   }
 
   heldOn(host: string): number {

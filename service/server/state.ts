@@ -733,7 +733,11 @@ export class PlacerState {
 
   private labelsOf(shape: string): ReadonlyMap<string, string> {
     let t = this.shapeTemplates.get(shape);
-    if (!t) this.shapeTemplates.set(shape, (t = templateOf(shape)));
+    if (!t) {
+      // a cache: emptied once it holds well more than the shapes held now (old ones go with their placements)
+      if (this.shapeTemplates.size >= Math.max(1024, 2 * this.held.distinct.shapes)) this.shapeTemplates.clear();
+      this.shapeTemplates.set(shape, (t = templateOf(shape)));
+    }
     return t.labels;
   }
 

@@ -7,7 +7,10 @@
 //               VirtualMachineClass, PriorityClass, PodDisruptionBudget), one JSON manifest each,
 //               keyed by (kind, namespace, name): a restart re-reads them through the adapters.
 //   shapes      deduplicated placement shapes (a WorkloadTemplate without its instances, see
-//               shapes.ts), referenced by id: a Deployment's 1,000 replicas store one shape.
+//               shapes.ts), referenced by id: a Deployment's 1,000 replicas store one shape. A
+//               shape no placement references any more is deleted in the same transaction (every
+//               rollout and every Job brings new labels, so new shapes: kept, they would grow the
+//               store and the process for as long as it runs).
 //   placements  every placement placer holds: (kind, namespace, name) → uid, host, shape, owner,
 //               origin. A restart binds them back, one shape at a time.
 //
@@ -77,7 +80,7 @@ export class Store {
   private readonly db: Database.Database;
   private readonly shapeIds = new Map<string, number>();
   private readonly stmt;
-  private readonly commitTx: (change: Change, pending: Map<string, number>) => void;
+  private readonly commitTx: (change: Change, pending: Map<string, number>, dropped: string[]) => void;
   private commits = 0;
 
   private constructor(dir: string) {
@@ -98,16 +101,28 @@ export class Store {
       findShape: this.db.prepare('SELECT id FROM shapes WHERE body = ?').pluck(),
       insertShape: this.db.prepare('INSERT INTO shapes (body) VALUES (?)'),
       putPlacement: this.db.prepare('INSERT INTO placements (kind, namespace, name, uid, host, shape, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      deletePlacement: this.db.prepare('DELETE FROM placements WHERE kind = ? AND namespace = ? AND name = ?'),
+      deletePlacement: this.db.prepare('DELETE FROM placements WHERE kind = ? AND namespace = ? AND name = ? RETURNING shape').pluck(),
+      shapeInUse: this.db.prepare('SELECT 1 FROM placements WHERE shape = ? LIMIT 1').pluck(),
+      deleteShape: this.db.prepare('DELETE FROM shapes WHERE id = ? RETURNING body').pluck(),
     };
-    this.commitTx = this.db.transaction((change: Change, pending: Map<string, number>) => {
+    this.commitTx = this.db.transaction((change: Change, pending: Map<string, number>, dropped: string[]) => {
       for (const o of change.deleteObjects ?? []) this.stmt.deleteObject.run(o.kind, o.namespace, o.name);
       for (const o of change.putObjects ?? []) this.stmt.putObject.run(o.kind, o.namespace, o.name, o.manifest);
-      for (const p of change.deletePlacements ?? []) this.stmt.deletePlacement.run(p.kind, p.namespace, p.name);
+      const released = new Set<number>();
+      for (const p of change.deletePlacements ?? []) {
+        const shape = this.stmt.deletePlacement.get(p.kind, p.namespace, p.name) as number | undefined;
+        if (shape !== undefined) released.add(shape);
+      }
       for (const p of change.putPlacements ?? []) {
         const shape = this.shapeIdIn(p.shape, pending);
         // a plain INSERT: placing the same workload twice is a constraint violation, never a second row
         this.stmt.putPlacement.run(p.kind, p.namespace, p.name, p.uid, p.host, shape, p.owner, p.origin);
+      }
+      // after the puts: a placement that moved keeps its shape
+      for (const id of released) {
+        if (this.stmt.shapeInUse.get(id) !== undefined) continue;
+        const body = this.stmt.deleteShape.get(id) as string | undefined;
+        if (body !== undefined) dropped.push(body);
       }
     });
   }
@@ -135,6 +150,8 @@ export class Store {
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
     if (v === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     else if (Number(v) !== SCHEMA_VERSION) throw new Error(`${this.path}: store schema ${v} is not supported by this placer (schema ${SCHEMA_VERSION})`);
+    // shapes left unreferenced by a placer that did not delete them (before it did)
+    this.db.exec('DELETE FROM shapes WHERE NOT EXISTS (SELECT 1 FROM placements WHERE placements.shape = shapes.id)'); // an index lookup per shape
   }
 
   private shapeIdIn(body: string, pending: Map<string, number>): number {
@@ -151,9 +168,11 @@ export class Store {
     // counted before the attempt: a failed commit costs readers a refetch, never a stale answer
     this.commits++;
     const pending = new Map<string, number>();
-    this.commitTx(change, pending);
-    // shape ids become known only once their transaction committed
+    const dropped: string[] = [];
+    this.commitTx(change, pending, dropped);
+    // shape ids become known, and deleted ones forgotten, only once their transaction committed
     for (const [body, id] of pending) this.shapeIds.set(body, id);
+    for (const body of dropped) this.shapeIds.delete(body);
   }
 
   /**
@@ -172,7 +191,7 @@ export class Store {
     return this.db.prepare('SELECT kind, namespace, name, manifest FROM objects ORDER BY rowid').all() as StoredObject[];
   }
 
-  /** Every shape, id → JSON body. */
+  /** Every shape, id → JSON body (every one is referenced by some placement). */
   shapes(): Map<number, string> {
     const out = new Map<number, string>();
     for (const [id, body] of this.db.prepare('SELECT id, body FROM shapes').raw().iterate() as IterableIterator<[number, string]>) {
