@@ -115,9 +115,15 @@ describe('extender: filter and prioritize', () => {
     expect(await cpuOf('esx-a02')).toBe('15800m');
     expect((await filter(at('100', '7800m'))).FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' });
     expect(await cpuOf('esx-a02')).toBe('7800m');
-    // a new version is read
-    expect((await filter(at('101', '15800m'))).FailedNodes).toEqual({});
+    // a new version is read, and echoed as sent
+    const echoed = await filter(at('101', '15800m'));
+    expect(echoed.FailedNodes).toEqual({});
     expect(await cpuOf('esx-a02')).toBe('15800m');
+    expect(((echoed.Nodes as Obj).items as Obj[]).map((n) => [(n.metadata as Obj).name, ((n.status as Obj).allocatable as Obj).cpu])).toEqual([
+      ['esx-a01', '63800m'],
+      ['esx-a02', '15800m'],
+    ]);
+    expect(((echoed.Nodes as Obj).items as Obj[])[1]).toEqual(at('101', '15800m')[1]);
     // one version, one content: the API server never sends another Node under a version it sent
     // (a sender that does is not re-read until the version moves)
     expect((await filter(at('101', '7800m'))).FailedNodes).toEqual({});

@@ -13,7 +13,8 @@
 //
 // Anything unusual (another key order or spelling, whitespace before the list, Nodes mode, a
 // list seen for the first time) takes the general path in extender.ts, which gives the same
-// answers; tests compare the two.
+// answers; tests compare the two. For that path, filterBody writes the answer as bytes, in Nodes
+// mode from each Node's JSON kept per resourceVersion (NodeJsonCache).
 
 import type { Engine } from '../../../core-wasm/src/engine.js';
 
@@ -356,4 +357,62 @@ export function prioritizeBody(list: NamesList, j: Judged, alloc: Alloc = freshB
     else out[digit[i] + shift] = 0x30 + s;
   }
   return out.subarray(0, size);
+}
+
+/**
+ * Nodes mode (nodeCacheCapable: false): the filter answers with the passing Node objects as
+ * received, a few KB each and thousands per call. A Node's JSON bytes are kept per name with its
+ * `metadata.resourceVersion` — the API server changes it on every write, so the same version is
+ * the same object — and reused while the version is the same, so that an answer is assembled by
+ * copying bytes; a Node without one is encoded each time. The cache holds at most `maxBytes` of
+ * JSON (5,000 Nodes of 25 KiB, status, images and managedFields included, fit in the default) and
+ * empties when full: names come and go with the cluster's nodes.
+ */
+export class NodeJsonCache {
+  private readonly byName = new Map<string, { rv: string; json: Buffer }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 128 << 20) {}
+
+  json(node: Record<string, unknown>, name: string): Buffer {
+    const md = node.metadata;
+    const rv = typeof md === 'object' && md !== null ? (md as Record<string, unknown>).resourceVersion : undefined;
+    if (typeof rv !== 'string' || rv === '') return Buffer.from(JSON.stringify(node));
+    const hit = this.byName.get(name);
+    if (hit && hit.rv === rv) return hit.json;
+    const json = Buffer.from(JSON.stringify(node));
+    if (hit) this.bytes -= hit.json.length;
+    if (this.bytes + json.length > this.maxBytes) {
+      this.byName.clear();
+      this.bytes = 0;
+    }
+    this.byName.set(name, { rv, json });
+    this.bytes += json.length;
+    return json;
+  }
+}
+
+const COMMA = Buffer.from(',');
+
+/**
+ * The filter answer of the general path as bytes, keys in ExtenderFilterResult's order; in Nodes
+ * mode the passing Node objects (`passIdx`) as `nodeJson` gives their JSON.
+ */
+export function filterBody(
+  mode: 'Nodes' | 'NodeNames',
+  listMeta: unknown,
+  passing: readonly string[],
+  nodeJson: (i: number) => Buffer,
+  passIdx: readonly number[],
+  failed: Record<string, string>,
+  unresolvable: Record<string, string>,
+): Buffer<ArrayBuffer> {
+  const tail = Buffer.from(`,"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":""}`);
+  if (mode === 'NodeNames') return Buffer.concat([Buffer.from(`{"Nodes":null,"NodeNames":${JSON.stringify(passing)}`), tail]);
+  const parts: Buffer[] = [Buffer.from(`{"Nodes":{"metadata":${JSON.stringify(listMeta)},"items":[`)];
+  passIdx.forEach((i, k) => {
+    if (k > 0) parts.push(COMMA);
+    parts.push(nodeJson(i));
+  });
+  parts.push(Buffer.from(']},"NodeNames":null'), tail);
+  return Buffer.concat(parts);
 }

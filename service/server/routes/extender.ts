@@ -30,7 +30,7 @@ import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState, Victim } from '../state.js';
 import { badRequest } from '../status.js';
-import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeNamesCache, freshBuffer, judged, prioritizeBody, splitNodeNames } from './extender-wire.js';
+import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeJsonCache, NodeNamesCache, filterBody, freshBuffer, judged, prioritizeBody, splitNodeNames } from './extender-wire.js';
 
 type Obj = Record<string, unknown>;
 
@@ -292,6 +292,7 @@ const errorMessage = (err: unknown): string | undefined => (err instanceof Input
 export function extenderRoutes(deps: ExtenderDeps): Hono {
   const app = new Hono();
   const namesCache = new NodeNamesCache();
+  const nodeJsonCache = new NodeJsonCache();
   const filterAnswers = new FilterAnswers();
   const prioritizeBuffers = new AnswerBuffers();
   const memo: JudgedMemo = { last: null };
@@ -321,13 +322,9 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         j.failIdx.forEach((i, k) => ((j.failResolvable[k] ? failed : unresolvable)[args.names[i]] = j.failMsg[k]));
         const pass: number[] = [];
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
-        response = jsonBytes(c, {
-          Nodes: args.mode === 'Nodes' ? { metadata: args.listMeta, items: pass.map((i) => args.nodes[i]) } : null,
-          NodeNames: args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : null,
-          FailedNodes: failed,
-          FailedAndUnresolvableNodes: unresolvable,
-          Error: '',
-        });
+        const passing = args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : [];
+        const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
+        response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable), 200, JSON_TYPE);
       }
       const seconds = (performance.now() - start) / 1000;
       deps.metrics.attempt('extender', passed > 0 ? 'scheduled' : 'unschedulable', seconds);
