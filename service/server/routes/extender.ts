@@ -97,7 +97,7 @@ function fail(j: Judged, i: number, message: string, resolvable: boolean): void 
 /**
  * The last judgement over a known list. kube-scheduler calls prioritize right after filter for the
  * same pod and list: while the pod's template, the list's host slots and the engine's assessment
- * (the same columns object: no backend change since) are the same, so is the judgement.
+ * (same engine, class and backend version: nothing changed since) are the same, so is the judgement.
  */
 interface JudgedMemo {
   last: { t: WorkloadTemplate; names: readonly string[]; slots: Int32Array; engine: object; epoch: number; cls: number; version: number; rejected: string | undefined; j: Judged } | null;
@@ -277,7 +277,8 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 /**
  * A JSON answer as bytes: for a string body the Node adapter first measures its UTF-8 length
- * (Buffer.byteLength, a full pass) and then encodes it; a Nodes-mode filter answer is megabytes.
+ * (Buffer.byteLength, a full pass) and then encodes it (a prioritize answer for 5,000 nodes is
+ * ~150 KB).
  */
 const jsonBytes = (c: Context, value: unknown): Response => c.body(Buffer.from(JSON.stringify(value)), 200, JSON_TYPE);
 
