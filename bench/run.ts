@@ -112,7 +112,7 @@ async function main(): Promise<number> {
     for (const name of selected) {
       // Start outside a slow phase of the shared machine (the suites gate their rounds too).
       const waitedBefore = waitedSeconds();
-      const before = (await steady(values.quick ? 0 : 60_000)).probe;
+      const before = await steady(values.quick ? 0 : 60_000);
       const t0 = performance.now();
       let r: SuiteResult;
       let childWaited = 0;

@@ -41,21 +41,14 @@ export function fastestProbe(): number {
 /** Seconds the gates below waited, in total. */
 let waited = 0;
 
-export interface Gate {
-  /** The probe when the gate opened (or gave up), ns per element. */
-  probe: number;
-  /** Within 15% of the fastest probe seen. */
-  steady: boolean;
-  waitedMs: number;
-}
-
 /**
  * Waits (up to `maxWaitMs`, probing every 2 s) until the probe is within 15% of the fastest seen,
  * so that a timed measurement starts outside a slow phase. It cannot keep a phase from starting
  * during the measurement, which is why suites time several alternated rounds as well. The first
- * call probes ten times over five seconds first: the fastest of those is the reference.
+ * call probes ten times over five seconds first: the fastest of those is the reference. Returns the
+ * probe it opened (or gave up) on, ns per element.
  */
-export async function steady(maxWaitMs = 30_000): Promise<Gate> {
+export async function steady(maxWaitMs = 30_000): Promise<number> {
   if (fastest === Infinity) {
     // Slow phases last seconds to minutes: a reference taken over a few seconds is rarely all slow.
     const n = maxWaitMs > 0 ? 10 : 3;
@@ -71,7 +64,7 @@ export async function steady(maxWaitMs = 30_000): Promise<Gate> {
     const ms = performance.now() - t0;
     if (p <= fastest * 1.15 || ms >= maxWaitMs) {
       waited += ms / 1000;
-      return { probe: p, steady: p <= fastest * 1.15, waitedMs: ms };
+      return p;
     }
     await sleep(2000);
   }

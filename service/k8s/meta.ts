@@ -61,6 +61,12 @@ export const KINDS: Readonly<Record<KnownKind, KindInfo>> = {
   VSphereMachineTemplate: { group: 'vmware.infrastructure.cluster.x-k8s.io', versions: ['v1beta1'], namespaced: true },
 };
 
+/** An object's metadata.resourceVersion; '' when it has none. */
+export function resourceVersionOf(o: Record<string, unknown>): string {
+  const md = o.metadata as Record<string, unknown> | null | undefined;
+  return typeof md?.resourceVersion === 'string' ? md.resourceVersion : '';
+}
+
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.lastIndexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };

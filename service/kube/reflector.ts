@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { ApiStatusError, type KubeClient, type Obj } from './client.js';
 import type { KubeMetrics } from './metrics.js';
 import type { WatchedResource } from './resources.js';
+import { resourceVersionOf } from '../k8s/meta.js';
 
 export interface ReflectorHandler {
   /** The complete current set (initial list and every relist). */
@@ -34,11 +35,6 @@ export interface ReflectorOptions {
 }
 
 class Expired extends Error {}
-
-const resourceVersionOf = (o: Obj): string => {
-  const md = o.metadata as Obj | undefined;
-  return typeof md?.resourceVersion === 'string' ? md.resourceVersion : '';
-};
 
 export class Reflector {
   resourceVersion = '';

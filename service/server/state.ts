@@ -16,6 +16,7 @@ import { Engine, type Assessment, type BackendName, type EvictionReport, type Ex
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, resolveVirtualMachine, type Manifest } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
+import { resourceVersionOf } from '../k8s/meta.js';
 import { checkOnePolicyPerNamespace } from '../k8s/policy.js';
 import { checkSingleGlobalDefault } from '../k8s/priority.js';
 import { InputError } from '../model/errors.js';
@@ -616,7 +617,7 @@ export class PlacerState {
     for (const { obj, path } of nodes) {
       const md = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
       const name = typeof md.name === 'string' ? md.name : '';
-      const rv = typeof md.resourceVersion === 'string' && md.resourceVersion !== '' ? md.resourceVersion : undefined;
+      const rv = resourceVersionOf(obj) || undefined;
       const current = this.infra.get(ikey('Node', '', name));
       const seen = this.nodeVersions.get(name);
       if (current && rv !== undefined && seen?.rv === rv && seen.entry === current) continue;

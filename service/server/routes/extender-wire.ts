@@ -17,6 +17,7 @@
 // mode from each Node's JSON kept per resourceVersion (NodeJsonCache).
 
 import type { Engine } from '../../../core-wasm/src/engine.js';
+import { resourceVersionOf } from '../../k8s/meta.js';
 
 /** The bytes `,"NodeNames":` before the list, as Go writes them. */
 const NAMES_KEY = Buffer.from(',"NodeNames":');
@@ -374,9 +375,8 @@ export class NodeJsonCache {
   constructor(private readonly maxBytes = 128 << 20) {}
 
   json(node: Record<string, unknown>, name: string): Buffer {
-    const md = node.metadata;
-    const rv = typeof md === 'object' && md !== null ? (md as Record<string, unknown>).resourceVersion : undefined;
-    if (typeof rv !== 'string' || rv === '') return Buffer.from(JSON.stringify(node));
+    const rv = resourceVersionOf(node);
+    if (rv === '') return Buffer.from(JSON.stringify(node));
     const hit = this.byName.get(name);
     if (hit && hit.rv === rv) return hit.json;
     const json = Buffer.from(JSON.stringify(node));
