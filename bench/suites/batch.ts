@@ -37,6 +37,18 @@ interface CoreRun {
   /** Median wall time of placeBatch, ms. */
   ms: number;
   runs: number;
+  /** FNV-1a of the host of every instance (hostOf): refactors and optimisations must keep it. */
+  placementsHash: string;
+}
+
+/** 32-bit FNV-1a over the i32 host slots, as 8 hex digits. */
+function placementsHash(hostOf: Int32Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < hostOf.length; i++) {
+    const v = hostOf[i];
+    for (let b = 0; b < 32; b += 8) h = Math.imul(h ^ ((v >>> b) & 0xff), 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 async function runCore(plan: BatchPlan, engine: BackendKind, strategy: CoreRun['strategy'], scenario: string, repeats: number, gate: () => Promise<void>): Promise<CoreRun> {
@@ -76,6 +88,7 @@ async function runCore(plan: BatchPlan, engine: BackendKind, strategy: CoreRun['
       quotaRejected: quota,
       reservationRejected: reservation,
       slotsUsedPct: (100 * placed) / slots,
+      placementsHash: placementsHash(value.hostOf),
     };
   }
   times.sort((a, b) => a - b);
@@ -167,6 +180,7 @@ export const batchSuite: Suite = async (ctx) => {
     figures[`${key}.reservationRejected`] = r.reservationRejected;
     figures[`${key}.ms`] = r.ms;
     figures[`${key}.workloadsPerSec`] = (r.workloads / r.ms) * 1000;
+    figures[`${key}.placementsHash`] = r.placementsHash;
   }
   for (const strategy of ['MostAllocated', 'LeastAllocated']) {
     const w = runs.find((r) => r.scenario === 'reference size' && r.strategy === strategy && r.engine === 'wasm')!;
