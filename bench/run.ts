@@ -104,7 +104,9 @@ async function main(): Promise<number> {
   const seed = Number(values.seed);
   const results: Results = { machine: machine(), quick: values.quick, seed, args: process.argv.slice(2), suites: {}, targets: [] };
   const m = results.machine;
-  process.stdout.write(`placer benchmarks${values.quick ? ' (quick)' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os}, load ${m.load}, seed ${seed}\n`);
+  process.stdout.write(
+    `placer benchmarks${values.quick ? ' (quick)' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os}, load ${m.load}, seed ${seed}\n`,
+  );
 
   const tmp = mkdtempSync(join(tmpdir(), 'placer-bench-'));
   let crashed = false;
@@ -124,7 +126,15 @@ async function main(): Promise<number> {
         crashed = true;
         const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
         progress(`${name} failed: ${reason}`);
-        r = { name, status: 'error', reason: reason.split('\n')[0], seconds: (performance.now() - t0) / 1000, description: '', tables: [], figures: {} };
+        r = {
+          name,
+          status: 'error',
+          reason: reason.split('\n')[0],
+          seconds: (performance.now() - t0) / 1000,
+          description: '',
+          tables: [],
+          figures: {},
+        };
       }
       r.probe = { before, after: probe(), waitedSeconds: waitedSeconds() - waitedBefore + childWaited };
       results.suites[name] = r;
@@ -149,11 +159,29 @@ async function main(): Promise<number> {
  * Runs one suite in a child process (same Node flags and loader as this one; the probe's reference
  * handed down so the child's gates need not take their own) and returns what it wrote.
  */
-function runChild(name: string, o: { quick: boolean; seed: number; tmp: string }): Promise<{ body: Awaited<ReturnType<Suite>>; waitedSeconds: number }> {
+function runChild(
+  name: string,
+  o: { quick: boolean; seed: number; tmp: string },
+): Promise<{ body: Awaited<ReturnType<Suite>>; waitedSeconds: number }> {
   const file = join(o.tmp, `${name}.result.json`);
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--suite-child', name, '--child-out', file, '--child-tmp', o.tmp, '--seed', String(o.seed), ...(o.quick ? ['--quick'] : [])];
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--suite-child',
+    name,
+    '--child-out',
+    file,
+    '--child-tmp',
+    o.tmp,
+    '--seed',
+    String(o.seed),
+    ...(o.quick ? ['--quick'] : []),
+  ];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PLACER_BENCH_PROBE_REF: String(fastestProbe()) } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PLACER_BENCH_PROBE_REF: String(fastestProbe()) },
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (code !== 0) return reject(new Error(`suite ${name}: child process exited ${code ?? signal}`));

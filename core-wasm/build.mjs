@@ -9,14 +9,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'build');
 mkdirSync(out, { recursive: true });
 
-const common = [join(here, 'assembly/index.ts'), '--runtime', 'minimal', '--noAssert', '-O3', '--converge', '--initialMemory', '64', '--exportRuntime'];
+const common = [
+  join(here, 'assembly/index.ts'),
+  '--runtime',
+  'minimal',
+  '--noAssert',
+  '-O3',
+  '--converge',
+  '--initialMemory',
+  '64',
+  '--exportRuntime',
+];
 const targets = [
   { name: 'release.wasm', args: ['--enable', 'simd'] },
   { name: 'scalar.wasm', args: [] },
 ];
 
 for (const t of targets) {
-  const { error, stderr } = await asc.main([...common, ...t.args, '--outFile', join(out, t.name), '--textFile', join(out, t.name.replace('.wasm', '.wat'))]);
+  const { error, stderr } = await asc.main([
+    ...common,
+    ...t.args,
+    '--outFile',
+    join(out, t.name),
+    '--textFile',
+    join(out, t.name.replace('.wasm', '.wat')),
+  ]);
   if (error) {
     console.error(stderr.toString());
     console.error(`core-wasm: building ${t.name} failed: ${error.message}`);

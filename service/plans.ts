@@ -38,7 +38,19 @@ export function namespaceUsageDoc(engine: Engine, namespace: string, report: Pla
 }
 
 const byName = <T extends { namespace: string; kind: string; name: string }>(a: T, b: T): number =>
-  a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  a.namespace < b.namespace
+    ? -1
+    : a.namespace > b.namespace
+      ? 1
+      : a.kind < b.kind
+        ? -1
+        : a.kind > b.kind
+          ? 1
+          : a.name < b.name
+            ? -1
+            : a.name > b.name
+              ? 1
+              : 0;
 
 export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dryRun: boolean, extra: Partial<PlanDoc> = {}): PlanDoc {
   const moves: MoveDoc[] = report.moves.map((m) => ({
@@ -50,7 +62,13 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
     wave: m.wave,
     ...(m.blockedBy !== undefined ? { blockedBy: m.blockedBy } : {}),
   }));
-  const unmovable = report.unmovable.map((m) => ({ kind: m.template.kind, namespace: m.template.namespace, name: m.template.instances[m.instance].name, from: m.from, reason: m.reason }));
+  const unmovable = report.unmovable.map((m) => ({
+    kind: m.template.kind,
+    namespace: m.template.namespace,
+    name: m.template.instances[m.instance].name,
+    from: m.from,
+    reason: m.reason,
+  }));
   // Rebalancing moves are a sequence (each legal after the ones before it): keep their order.
   // Others: by wave (the blocked last), then by name.
   const waveOrder = (w: number) => (w === 0 ? Infinity : w);
@@ -58,7 +76,19 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
   const blocked = moves.filter((m) => m.wave === 0).length;
   const waves = moves.reduce((w, m) => Math.max(w, m.wave), 0);
   unmovable.sort(byName);
-  const doc: PlanDoc = { apiVersion: PLAN_API_VERSION, kind, ...extra, dryRun, executed: report.executed, moves, unmovable, utilization: report.utilization, waves, paced: waves > 1 || blocked > 0, summary: { moves: moves.length, unmovable: unmovable.length, blocked } };
+  const doc: PlanDoc = {
+    apiVersion: PLAN_API_VERSION,
+    kind,
+    ...extra,
+    dryRun,
+    executed: report.executed,
+    moves,
+    unmovable,
+    utilization: report.utilization,
+    waves,
+    paced: waves > 1 || blocked > 0,
+    summary: { moves: moves.length, unmovable: unmovable.length, blocked },
+  };
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;

@@ -79,9 +79,23 @@ export interface PlacementResult {
 }
 
 /** Visits one placement entry (fields of PlacementEntry, in its key order). */
-export type PlacementVisitor = (namespace: string, kind: string, name: string, host: string, owner: string | undefined, existing: boolean) => void;
+export type PlacementVisitor = (
+  namespace: string,
+  kind: string,
+  name: string,
+  host: string,
+  owner: string | undefined,
+  existing: boolean,
+) => void;
 /** Visits one unplaced entry (fields of UnplacedEntry, in its key order). */
-export type UnplacedVisitor = (namespace: string, kind: string, name: string, reason: string, grade: UnplacedEntry['grade'], owner: string | undefined) => void;
+export type UnplacedVisitor = (
+  namespace: string,
+  kind: string,
+  name: string,
+  reason: string,
+  grade: UnplacedEntry['grade'],
+  owner: string | undefined,
+) => void;
 
 /**
  * A PlacementResult that may not have its entry lists built: a million placements stream from
@@ -133,7 +147,8 @@ export function outcomesView(engine: Engine, outcomes: readonly Outcome[], strat
         const { instances } = t;
         for (let j = 0; j < instances.length; j++) {
           const host = o.hosts[j];
-          if (host !== null) visit(t.namespace, t.kind, instances[j].name, host, t.owner || undefined, instances[j].boundHost !== undefined);
+          if (host !== null)
+            visit(t.namespace, t.kind, instances[j].name, host, t.owner || undefined, instances[j].boundHost !== undefined);
         }
       }
     },
@@ -145,7 +160,15 @@ export function outcomesView(engine: Engine, outcomes: readonly Outcome[], strat
           if (o.hosts[j] !== null) continue;
           const by = o.preemptedBy?.[j];
           if (by) visit(t.namespace, t.kind, instances[j].name, `preempted by ${by}`, 'Unschedulable', t.owner || undefined);
-          else visit(t.namespace, t.kind, instances[j].name, o.failure?.message ?? 'not placed', o.failure?.grade ?? 'Unschedulable', t.owner || undefined);
+          else
+            visit(
+              t.namespace,
+              t.kind,
+              instances[j].name,
+              o.failure?.message ?? 'not placed',
+              o.failure?.grade ?? 'Unschedulable',
+              t.owner || undefined,
+            );
         }
       }
     },
@@ -224,7 +247,8 @@ export function summarize(engine: Engine, placed: number, unplacedCount: number,
   const reservations: ReservationReport[] = [];
   for (const ns of engine.namespaceUsage()) {
     if (ns.reservation.size === 0) continue;
-    const rec = (f: (name: string, r: bigint) => bigint) => Object.fromEntries([...ns.reservation].map(([name, r]) => [name, formatAmount(name, f(name, r))]));
+    const rec = (f: (name: string, r: bigint) => bigint) =>
+      Object.fromEntries([...ns.reservation].map(([name, r]) => [name, formatAmount(name, f(name, r))]));
     reservations.push({
       namespace: ns.namespace,
       reserved: rec((_, r) => r),

@@ -42,7 +42,11 @@ const EPHEMERAL_PER_HOST = 1_900_000_000_000;
 const NZ_CPU = 100;
 const NZ_MEM = 200 * Mi;
 
-const EFFECTS: Record<TaintSpec['effect'], Effect> = { NoSchedule: Effect.NoSchedule, PreferNoSchedule: Effect.PreferNoSchedule, NoExecute: Effect.NoExecute };
+const EFFECTS: Record<TaintSpec['effect'], Effect> = {
+  NoSchedule: Effect.NoSchedule,
+  PreferNoSchedule: Effect.PreferNoSchedule,
+  NoExecute: Effect.NoExecute,
+};
 
 export interface ConstraintOptions {
   /** nodeSelector: label key → value. */
@@ -143,7 +147,8 @@ export class BenchCluster {
     const key = `${t.key}\0${t.value}\0${t.effect}`;
     const before = this.taints.size;
     const id = this.intern(this.taints, key);
-    if (this.taints.size > before) this.backend.defineTaint(id, this.intern(this.taintKeys, t.key), this.intern(this.taintValues, t.value), EFFECTS[t.effect]);
+    if (this.taints.size > before)
+      this.backend.defineTaint(id, this.intern(this.taintKeys, t.key), this.intern(this.taintValues, t.value), EFFECTS[t.effect]);
     return id;
   }
 
@@ -165,7 +170,12 @@ export class BenchCluster {
     for (const h of hosts) {
       const slot = this.hosts.length;
       this.hosts.push(h);
-      this.backend.setHost(slot, this.alloc(h), h.unschedulable, h.taints.map((t) => this.taint(t)));
+      this.backend.setHost(
+        slot,
+        this.alloc(h),
+        h.unschedulable,
+        h.taints.map((t) => this.taint(t)),
+      );
       for (const [k, col] of this.cols) {
         const v = h.labels[k];
         this.backend.setHostLabel(slot, col, v === undefined ? 0 : this.value(v));
@@ -259,7 +269,10 @@ export class BenchCluster {
     this.setQuotas(plan.quotas);
     for (const r of plan.reservations) this.reserve(r.ns, r);
     const gpu = this.constraint({ tolerations: [{ key: GPU_TAINT.key, effect: 'NoSchedule' }] });
-    return plan.items.map((it) => ({ cls: this.defineClass({ ns: it.ns, req: it.req, strategy, priority: it.priority, constraint: it.gpu ? gpu : 0 }), count: it.count }));
+    return plan.items.map((it) => ({
+      cls: this.defineClass({ ns: it.ns, req: it.req, strategy, priority: it.priority, constraint: it.gpu ? gpu : 0 }),
+      count: it.count,
+    }));
   }
 
   get classCount(): number {

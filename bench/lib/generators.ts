@@ -244,7 +244,8 @@ export function workloadMix(items: number, replicas: number, seed: number, opts:
   const out: WorkItem[] = [];
   for (let i = 0; i < items; i++) {
     const ns = i % opts.namespaces;
-    if (opts.gpuFraction && rng.next() < opts.gpuFraction) out.push({ ns, req: { kind: 'Pod', cpu: 4000, memory: 16 * Gi, gpu: 1 }, count: replicas, gpu: true });
+    if (opts.gpuFraction && rng.next() < opts.gpuFraction)
+      out.push({ ns, req: { kind: 'Pod', cpu: 4000, memory: 16 * Gi, gpu: 1 }, count: replicas, gpu: true });
     else out.push({ ns, req: (opts.pod ?? podRequest)(rng), count: replicas });
   }
   for (let i = 0; i < opts.vms.items; i++) {

@@ -34,7 +34,10 @@ export function nodeList(hosts: readonly HostSpec[]): Obj {
 }
 
 function resources(r: RequestSpec): Obj {
-  return { requests: { cpu: cpuQ(r.cpu), memory: bytesQ(r.memory), ...(r.gpu > 0 && { 'nvidia.com/gpu': String(r.gpu) }) }, ...(r.gpu > 0 && { limits: { 'nvidia.com/gpu': String(r.gpu) } }) };
+  return {
+    requests: { cpu: cpuQ(r.cpu), memory: bytesQ(r.memory), ...(r.gpu > 0 && { 'nvidia.com/gpu': String(r.gpu) }) },
+    ...(r.gpu > 0 && { limits: { 'nvidia.com/gpu': String(r.gpu) } }),
+  };
 }
 
 export function podSpec(r: RequestSpec, gpu = false): Obj {
@@ -49,7 +52,11 @@ export function deployment(ns: string, name: string, it: WorkItem): Obj {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace: ns },
-    spec: { replicas: it.count, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec(it.req, it.gpu) } },
+    spec: {
+      replicas: it.count,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: podSpec(it.req, it.gpu) },
+    },
   };
 }
 
@@ -58,11 +65,21 @@ export function pod(ns: string, name: string, r: RequestSpec): Obj {
 }
 
 export function vmClass(ns: string, c: VmClass): Obj {
-  return { apiVersion: 'vmoperator.vmware.com/v1alpha3', kind: 'VirtualMachineClass', metadata: { name: c.name, namespace: ns }, spec: { hardware: { cpus: c.cpus, memory: bytesQ(c.memory) } } };
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha3',
+    kind: 'VirtualMachineClass',
+    metadata: { name: c.name, namespace: ns },
+    spec: { hardware: { cpus: c.cpus, memory: bytesQ(c.memory) } },
+  };
 }
 
 export function vm(ns: string, name: string, className: string): Obj {
-  return { apiVersion: 'vmoperator.vmware.com/v1alpha3', kind: 'VirtualMachine', metadata: { name, namespace: ns }, spec: { className, imageName: 'ubuntu-24.04', powerState: 'PoweredOn' } };
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha3',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: ns },
+    spec: { className, imageName: 'ubuntu-24.04', powerState: 'PoweredOn' },
+  };
 }
 
 export function quota(ns: string, q: BatchPlan['quotas'][number]): Obj {
@@ -70,12 +87,24 @@ export function quota(ns: string, q: BatchPlan['quotas'][number]): Obj {
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     metadata: { name: 'compute', namespace: ns },
-    spec: { hard: { 'requests.cpu': cpuQ(q.cpu), 'requests.memory': bytesQ(q.memory), pods: String(q.pods), 'count/virtualmachines.vmoperator.vmware.com': String(q.vms) } },
+    spec: {
+      hard: {
+        'requests.cpu': cpuQ(q.cpu),
+        'requests.memory': bytesQ(q.memory),
+        pods: String(q.pods),
+        'count/virtualmachines.vmoperator.vmware.com': String(q.vms),
+      },
+    },
   };
 }
 
 export function namespacePolicy(ns: string, r: BatchPlan['reservations'][number]): Obj {
-  return { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'policy', namespace: ns }, spec: { reservation: { cpu: cpuQ(r.cpu), memory: bytesQ(r.memory) } } };
+  return {
+    apiVersion: 'placer.dev/v1alpha1',
+    kind: 'NamespacePolicy',
+    metadata: { name: 'policy', namespace: ns },
+    spec: { reservation: { cpu: cpuQ(r.cpu), memory: bytesQ(r.memory) } },
+  };
 }
 
 export const list = (items: Obj[]): Obj => ({ apiVersion: 'v1', kind: 'List', items });

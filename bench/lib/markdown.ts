@@ -11,7 +11,11 @@ export const END = '<!-- bench:results:end -->';
 const esc = (c: Cell) => (c === null ? '–' : String(c)).replace(/\|/g, '\\|');
 
 export function markdownTable(t: Table): string {
-  const lines = [`| ${t.columns.map(esc).join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
+  const lines = [
+    `| ${t.columns.map(esc).join(' | ')} |`,
+    `| ${t.columns.map(() => '---').join(' | ')} |`,
+    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ];
   return lines.join('\n');
 }
 
@@ -31,7 +35,12 @@ export function resultsMarkdown(r: Results): string {
     markdownTable({
       title: '',
       columns: ['target', 'wanted', 'measured', 'met'],
-      rows: r.targets.map((t) => [t.name, t.target, t.value ?? `not measured (${t.note})`, t.met === null ? '–' : t.met ? '✅ yes' : '❌ no']),
+      rows: r.targets.map((t) => [
+        t.name,
+        t.target,
+        t.value ?? `not measured (${t.note})`,
+        t.met === null ? '–' : t.met ? '✅ yes' : '❌ no',
+      ]),
     }),
   );
   out.push('');
@@ -66,8 +75,16 @@ function probeNote(r: Results, s: SuiteResult): string {
   const best = Math.min(...Object.values(r.suites).flatMap((x) => (x.probe ? [x.probe.before, x.probe.after] : [])));
   const worst = Math.max(s.probe.before, s.probe.after);
   const ratio = worst / best;
-  const waited = s.probe.waitedSeconds && s.probe.waitedSeconds >= 1 ? `; waited ${s.probe.waitedSeconds.toFixed(0)} s in all for a steady machine before timed rounds` : '';
-  return (ratio < 1.15 ? '; machine probe steady' : `; machine probe up to ${ratio.toFixed(2)}× slower than the run's fastest (bench/lib/probe.ts): a shared machine, some figures may be low`) + waited;
+  const waited =
+    s.probe.waitedSeconds && s.probe.waitedSeconds >= 1
+      ? `; waited ${s.probe.waitedSeconds.toFixed(0)} s in all for a steady machine before timed rounds`
+      : '';
+  return (
+    (ratio < 1.15
+      ? '; machine probe steady'
+      : `; machine probe up to ${ratio.toFixed(2)}× slower than the run's fastest (bench/lib/probe.ts): a shared machine, some figures may be low`) +
+    waited
+  );
 }
 
 /** Replace the generated section of BENCHMARKS.md. */

@@ -20,8 +20,10 @@ export const SKIP_REASON = 'placer serve not available';
 /** Whether the built CLI has a `serve` command with the options the suites use. */
 export function serveAvailable(root: string): { ok: true } | { ok: false; why: string } {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'placer.js'), 'serve', '--help'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) return { ok: false, why: `\`placer serve --help\` exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n')[0]}` };
-  for (const opt of ['--port', '--data-dir']) if (!r.stdout.includes(opt)) return { ok: false, why: `\`placer serve\` has no ${opt} option` };
+  if (r.status !== 0)
+    return { ok: false, why: `\`placer serve --help\` exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n')[0]}` };
+  for (const opt of ['--port', '--data-dir'])
+    if (!r.stdout.includes(opt)) return { ok: false, why: `\`placer serve\` has no ${opt} option` };
   return { ok: true };
 }
 
@@ -60,9 +62,25 @@ export async function startServer(root: string, dataDir: string, logFile: string
   const t0 = performance.now();
   // PLACER_BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
   const nodeArgs = (process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'placer.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(root, 'bin', 'placer.js'),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   let exited: number | null = null;
@@ -131,11 +149,25 @@ export interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export function call(agent: Agent, url: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+export function call(
+  agent: Agent,
+  url: string,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const u = new URL(path, url);
     const req = httpRequest(
-      { agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: { ...headers, ...(body !== undefined && { 'content-length': String(Buffer.byteLength(body)) }) } },
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        headers: { ...headers, ...(body !== undefined && { 'content-length': String(Buffer.byteLength(body)) }) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -203,7 +235,13 @@ export function quantile(sorted: Float64Array, q: number): number | null {
  * after `warmupMs` of unrecorded calls. Every non-2xx answer counts as an error (and the first
  * one is reported).
  */
-export async function load(url: string, concurrency: number, warmupMs: number, durationMs: number, next: (i: number) => LoadRequest): Promise<LoadResult> {
+export async function load(
+  url: string,
+  concurrency: number,
+  warmupMs: number,
+  durationMs: number,
+  next: (i: number) => LoadRequest,
+): Promise<LoadResult> {
   // undici, one request in flight per keep-alive connection (as kube-scheduler's extender
   // client): the generator shares the two cores with the server, and node:http spent about as
   // much CPU per call as the server did (~320 µs for a 59 KiB call), which at concurrency 1

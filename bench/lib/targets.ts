@@ -66,7 +66,11 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: '≤ 1 s',
       value: ms === null ? null : `${dur(ms)} for ${si(n)} workloads`,
       met: ms === null || !full ? null : ms <= 1000,
-      note: !batch ? why('batch') : full ? 'Backend.placeBatch() wall time, Wasm SIMD.' : 'quick run: smaller batch, not comparable to the target.',
+      note: !batch
+        ? why('batch')
+        : full
+          ? 'Backend.placeBatch() wall time, Wasm SIMD.'
+          : 'quick run: smaller batch, not comparable to the target.',
     });
   }
   // 4. end to end.
@@ -79,13 +83,20 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: '≤ 10 s',
       value: ms === null ? null : `${dur(ms)} for ${si(n)} workloads`,
       met: ms === null || !full ? null : ms <= 10_000,
-      note: !batch ? why('batch') : full ? '`node bin/placer.js place <dir> -o json > /dev/null`, process wall time.' : 'quick run: smaller batch, not comparable to the target.',
+      note: !batch
+        ? why('batch')
+        : full
+          ? '`node bin/placer.js place <dir> -o json > /dev/null`, process wall time.'
+          : 'quick run: smaller batch, not comparable to the target.',
     });
   }
   // 5. extender.
   {
     const p99c = Math.max(num(ext, 'NodeNames.c1.filter.p99Ms') ?? NaN, num(ext, 'NodeNames.c1.prioritize.p99Ms') ?? NaN);
-    const p99s = Math.max(num(ext, 'NodeNames.c1.filter.serviceP99BucketMs') ?? NaN, num(ext, 'NodeNames.c1.prioritize.serviceP99BucketMs') ?? NaN);
+    const p99s = Math.max(
+      num(ext, 'NodeNames.c1.filter.serviceP99BucketMs') ?? NaN,
+      num(ext, 'NodeNames.c1.prioritize.serviceP99BucketMs') ?? NaN,
+    );
     const cps = Math.max(num(ext, 'NodeNames.c1.callsPerSec') ?? 0, num(ext, 'NodeNames.c8.callsPerSec') ?? 0);
     const p99 = Number.isFinite(p99c) && p99c <= 2 ? p99c : Number.isFinite(p99s) ? p99s : p99c;
     const extFull = (num(ext, 'hosts') ?? 0) >= 5000;
@@ -94,7 +105,11 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: 'p99 ≤ 2 ms service-side, ≥ 2,000 calls/s',
       value: ext ? `p99 ${dur(p99c)} client-side (service ≤ ${dur(Number.isFinite(p99s) ? p99s : null)}); ${si(cps)} calls/s` : null,
       met: ext && extFull ? Number.isFinite(p99) && p99 <= 2 && cps >= 2000 : null,
-      note: !ext ? why('extender') : extFull ? 'p99 at concurrency 1 (client side, or the service histogram bucket when that is within 2 ms); calls/s: best of concurrency 1 and 8.' : 'quick run: 500 hosts, not comparable to the target.',
+      note: !ext
+        ? why('extender')
+        : extFull
+          ? 'p99 at concurrency 1 (client side, or the service histogram bucket when that is within 2 ms); calls/s: best of concurrency 1 and 8.'
+          : 'quick run: 500 hosts, not comparable to the target.',
     });
     const pods = num(ext, 'NodeNames.c1.podsPerSec');
     const floorPods = num(ext, 'floor.c1.podsPerSec');
@@ -127,7 +142,11 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: `≤ ${limit}% above max_d ⌈Σreq/cap⌉`,
       value: over === null ? null : `${pct(over, 2)} above the bound (engine default order, MostAllocated)`,
       met: over === null || r.quick ? null : over <= limit,
-      note: quality ? (r.quick ? 'quick run: ~10 hosts per instance, not comparable to the target.' : '~100 hosts per instance.') : why('quality'),
+      note: quality
+        ? r.quick
+          ? 'quick run: ~10 hosts per instance, not comparable to the target.'
+          : '~100 hosts per instance.'
+        : why('quality'),
     });
   }
   // 8. drain planning (issue 6).
@@ -141,7 +160,11 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: 'well under 1 s (≤ 250 ms)',
       value: ms === null ? null : `${dur(ms)} for ${si(moves)} moves`,
       met: ms === null || !full ? null : ms <= 250,
-      note: !ops ? why('operations') : full ? 'Engine.drain() dry run, median of 5: cordon, release, one batch in the Wasm core, undo.' : 'quick run: 100 hosts × 100 workloads.',
+      note: !ops
+        ? why('operations')
+        : full
+          ? 'Engine.drain() dry run, median of 5: cordon, release, one batch in the Wasm core, undo.'
+          : 'quick run: 100 hosts × 100 workloads.',
     });
   }
   // 7. restart.

@@ -40,7 +40,15 @@ function calibrate(fn: () => void, sampleMs: number): number {
  * report the per-call median and mean. `time` is the sampling budget per task in ms.
  */
 export function benchSync(tasks: readonly BenchTask[], opts: { time: number; warmupTime: number; sampleMs?: number }): Measured[] {
-  const bench = new Bench({ name: 'placer', time: opts.time, warmupTime: opts.warmupTime, warmupIterations: 4, iterations: 8, timestampProvider: 'hrtimeNow', throws: true });
+  const bench = new Bench({
+    name: 'placer',
+    time: opts.time,
+    warmupTime: opts.warmupTime,
+    warmupIterations: 4,
+    iterations: 8,
+    timestampProvider: 'hrtimeNow',
+    throws: true,
+  });
   const reps = new Map<string, number>();
   for (const t of tasks) {
     const r = calibrate(t.fn, opts.sampleMs ?? 0.5);
@@ -55,7 +63,14 @@ export function benchSync(tasks: readonly BenchTask[], opts: { time: number; war
     const res = task.result;
     if (res.state !== 'completed' && res.state !== 'aborted-with-statistics') throw new Error(`bench task ${task.name}: ${res.state}`);
     const r = reps.get(task.name)!;
-    return { name: task.name, p50: res.latency.p50! / r, mean: res.latency.mean / r, rme: res.latency.rme, samples: res.latency.samplesCount, reps: r };
+    return {
+      name: task.name,
+      p50: res.latency.p50! / r,
+      mean: res.latency.mean / r,
+      rme: res.latency.rme,
+      samples: res.latency.samplesCount,
+      reps: r,
+    };
   });
 }
 

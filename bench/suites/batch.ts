@@ -51,7 +51,14 @@ function placementsHash(hostOf: Int32Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-async function runCore(plan: BatchPlan, engine: BackendKind, strategy: CoreRun['strategy'], scenario: string, repeats: number, gate: () => Promise<void>): Promise<CoreRun> {
+async function runCore(
+  plan: BatchPlan,
+  engine: BackendKind,
+  strategy: CoreRun['strategy'],
+  scenario: string,
+  repeats: number,
+  gate: () => Promise<void>,
+): Promise<CoreRun> {
   const times: number[] = [];
   let last: Omit<CoreRun, 'ms' | 'runs'> | null = null;
   for (let r = 0; r < repeats; r++) {
@@ -200,12 +207,22 @@ export const batchSuite: Suite = async (ctx) => {
     const dir = join(ctx.tmp, `e2e-${c.name}`);
     const { ms: genMs, value: written } = wall(() => writePlan(dir, c.plan));
     const workloads = c.plan.items.reduce((s, it) => s + it.count, 0);
-    progress(`batch end-to-end: ${c.name}, ${int(workloads)} workloads, ${(written.bytes / 1e6).toFixed(1)} MB of manifests (written in ${dur(genMs)})`);
+    progress(
+      `batch end-to-end: ${c.name}, ${int(workloads)} workloads, ${(written.bytes / 1e6).toFixed(1)} MB of manifests (written in ${dur(genMs)})`,
+    );
     for (const strategy of c.strategies) {
       await ctx.gate();
       const run = await timeCli(ctx.root, ['place', dir, '-o', 'json', '--strategy', strategy]);
       if (run.code !== 0) throw new Error(`placer place exited ${run.code}: ${run.stderr.slice(0, 2000)}`);
-      e2eRows.push([c.name, strategy, int(c.plan.hosts.length), int(workloads), `${(written.bytes / 1e6).toFixed(1)} MB`, dur(run.ms), `${si((workloads / run.ms) * 1000)}/s`]);
+      e2eRows.push([
+        c.name,
+        strategy,
+        int(c.plan.hosts.length),
+        int(workloads),
+        `${(written.bytes / 1e6).toFixed(1)} MB`,
+        dur(run.ms),
+        `${si((workloads / run.ms) * 1000)}/s`,
+      ]);
       figures[`e2e.${c.name}.${strategy}.workloads`] = workloads;
       figures[`e2e.${c.name}.${strategy}.ms`] = run.ms;
       figures[`e2e.${c.name}.${strategy}.manifestBytes`] = written.bytes;
@@ -218,7 +235,20 @@ export const batchSuite: Suite = async (ctx) => {
     tables: [
       {
         title: `batch, in the core: Backend.placeBatch() alone (median of ${repeats} run${repeats > 1 ? 's' : ''}; all-distinct at 1M and reference: 1 run)`,
-        columns: ['scenario', 'strategy', 'engine', 'hosts', 'workloads', 'classes', 'placed', 'unplaced: quota / reservation / no fit', 'slots used', 'hosts used', 'wall time', 'workloads/s'],
+        columns: [
+          'scenario',
+          'strategy',
+          'engine',
+          'hosts',
+          'workloads',
+          'classes',
+          'placed',
+          'unplaced: quota / reservation / no fit',
+          'slots used',
+          'hosts used',
+          'wall time',
+          'workloads/s',
+        ],
         rows: coreRows,
         notes: [
           'Pods 10m–2 cores / 64Mi–8Gi (lognormal) plus 1 VM per 500 pods (classes 1–32 vCPU); 20 namespaces with ResourceQuotas (the last at half its demand: rejections), 3 with reservations; 1% GPU hosts, tainted.',

@@ -31,7 +31,13 @@ const median = (xs: number[]): number => {
 
 export const consoleSuite: Suite = async (ctx) => {
   const chromiumPath = process.env.PLACER_CHROMIUM ?? '/usr/bin/chromium';
-  const skipped = (reason: string): Omit<SuiteResult, 'name' | 'seconds'> => ({ status: 'skipped', reason, description: DESCRIPTION, tables: [], figures: {} });
+  const skipped = (reason: string): Omit<SuiteResult, 'name' | 'seconds'> => ({
+    status: 'skipped',
+    reason,
+    description: DESCRIPTION,
+    tables: [],
+    figures: {},
+  });
   if (!existsSync(chromiumPath)) return skipped(`no Chromium at ${chromiumPath} (apt-get install chromium, or set PLACER_CHROMIUM)`);
   const avail = serveAvailable(ctx.root);
   if (!avail.ok) return skipped(`${SKIP_REASON}: ${avail.why}`);
@@ -61,7 +67,9 @@ export const consoleSuite: Suite = async (ctx) => {
     await post(nodeList(plan.hosts));
     let placed = 0;
     for (let i = 0; i < pods.length; i += perCall) {
-      placed += await post(list(pods.slice(i, i + perCall).map((it, k) => deployment(plan.namespaces[it.ns], `d${String(i + k).padStart(5, '0')}`, it))));
+      placed += await post(
+        list(pods.slice(i, i + perCall).map((it, k) => deployment(plan.namespaces[it.ns], `d${String(i + k).padStart(5, '0')}`, it))),
+      );
       if ((i / perCall) % 2 === 1) progress(`console: ${int(placed)} placed`);
     }
     figures.hosts = H;
@@ -115,7 +123,9 @@ export const consoleSuite: Suite = async (ctx) => {
     }
     figures.firstPaintWarmMs = median(warm);
     // In-page code as text: this file is compiled without the DOM's types.
-    figures.hostsDrawn = Number(await page.evaluate<string>(`document.querySelector('[data-testid="cluster-summary"] strong')?.textContent ?? ''`));
+    figures.hostsDrawn = Number(
+      await page.evaluate<string>(`document.querySelector('[data-testid="cluster-summary"] strong')?.textContent ?? ''`),
+    );
     // the longest main-thread task of a load (buffered long-task entries)
     figures.longestTaskMs = await page.evaluate<number>(`new Promise((resolve) => {
       let max = 0;
@@ -158,7 +168,9 @@ export const consoleSuite: Suite = async (ctx) => {
           ['the same poll with a current ETag → 304 (median of 20)', dur(f('poll304Ms'))],
           ['GET /v1/hosts/{name}, the hover card (median of 20)', dur(f('hostDetailMs'))],
         ],
-        notes: ['First paint: navigation start → the frame after the heatmap first drew every host (the page marks it); includes loading the bundle and the host columns.'],
+        notes: [
+          'First paint: navigation start → the frame after the heatmap first drew every host (the page marks it); includes loading the bundle and the host columns.',
+        ],
       },
     ],
     figures,

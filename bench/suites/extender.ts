@@ -19,7 +19,23 @@ import { Packr } from 'msgpackr';
 import { Rng, generateHosts, podRequest, type HostSpec, type RequestSpec } from '../lib/generators.js';
 import { deployment, list, nodeList, nodeObject, podSpec } from '../lib/manifests.js';
 import { type Cell, type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
-import { SKIP_REASON, call, cpuSeconds, freePort, histogram, histogramMeanMs, histogramQuantile, load, mergeRounds, quantile, serveAvailable, startServer, type LoadRequest, type LoadResult, type Served } from '../lib/server.js';
+import {
+  SKIP_REASON,
+  call,
+  cpuSeconds,
+  freePort,
+  histogram,
+  histogramMeanMs,
+  histogramQuantile,
+  load,
+  mergeRounds,
+  quantile,
+  serveAvailable,
+  startServer,
+  type LoadRequest,
+  type LoadResult,
+  type Served,
+} from '../lib/server.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -34,7 +50,16 @@ function kubePod(i: number, r: RequestSpec): Record<string, unknown> {
       uid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
       resourceVersion: String(1000 + i),
       labels: { app: 'web', 'pod-template-hash': '7d9f8c5b4' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c5b4', uid: '11111111-2222-4333-8444-555555555555', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'web-7d9f8c5b4',
+          uid: '11111111-2222-4333-8444-555555555555',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       ...podSpec(r),
@@ -56,20 +81,56 @@ function kubeNode(h: HostSpec): Record<string, unknown> {
   const n = nodeObject(h) as { metadata: Record<string, unknown>; spec: unknown; status: Record<string, unknown> };
   const now = '2025-01-01T00:00:00Z';
   return {
-    metadata: { ...n.metadata, uid: `node-${h.name}`, resourceVersion: '884213', creationTimestamp: now, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+    metadata: {
+      ...n.metadata,
+      uid: `node-${h.name}`,
+      resourceVersion: '884213',
+      creationTimestamp: now,
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
     spec: n.spec,
     status: {
       ...n.status,
-      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => ({ type, status: 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason: `KubeletHasNo${type}`, message: 'ok' })).concat([
-        { type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
-      ]),
+      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure']
+        .map((type) => ({
+          type,
+          status: 'False',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+          reason: `KubeletHasNo${type}`,
+          message: 'ok',
+        }))
+        .concat([
+          {
+            type: 'Ready',
+            status: 'True',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+          },
+        ]),
       addresses: [
         { type: 'InternalIP', address: '10.0.0.1' },
         { type: 'Hostname', address: h.name },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      nodeInfo: { machineID: h.name, systemUUID: h.name, bootID: h.name, kernelVersion: '8.0.3', osImage: 'VMware ESXi 8.0.3', containerRuntimeVersion: 'containerd://1.7.22', kubeletVersion: 'v1.33.4', kubeProxyVersion: '', operatingSystem: 'linux', architecture: 'amd64' },
-      images: Array.from({ length: 8 }, (_, k) => ({ names: [`registry.example.com/base/image-${k}@sha256:${'0'.repeat(64)}`, `registry.example.com/base/image-${k}:1.${k}`], sizeBytes: 100_000_000 + k })),
+      nodeInfo: {
+        machineID: h.name,
+        systemUUID: h.name,
+        bootID: h.name,
+        kernelVersion: '8.0.3',
+        osImage: 'VMware ESXi 8.0.3',
+        containerRuntimeVersion: 'containerd://1.7.22',
+        kubeletVersion: 'v1.33.4',
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+      images: Array.from({ length: 8 }, (_, k) => ({
+        names: [`registry.example.com/base/image-${k}@sha256:${'0'.repeat(64)}`, `registry.example.com/base/image-${k}:1.${k}`],
+        sizeBytes: 100_000_000 + k,
+      })),
     },
   };
 }
@@ -90,7 +151,12 @@ export function numFeasibleNodesToFind(n: number): number {
  * placer answered for `body` (the first pod's request) and doing no other work, so the machine's
  * loopback HTTP cost is measured in the same run as placer's. Returns its URL and a stop function.
  */
-async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
+async function transportFloor(
+  tmp: string,
+  s: Served,
+  agent: Agent,
+  body: Buffer,
+): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
   const files: string[] = [];
   for (const verb of ['filter', 'prioritize']) {
     const r = await call(agent, s.url, 'POST', `/scheduler/${verb}`, body, JSON_HEADERS);
@@ -100,7 +166,9 @@ async function transportFloor(tmp: string, s: Served, agent: Agent, body: Buffer
     files.push(file);
   }
   const port = await freePort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../lib/transport-floor.mjs', import.meta.url)), String(port), ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../lib/transport-floor.mjs', import.meta.url)), String(port), ...files], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);
@@ -145,7 +213,14 @@ async function metricsText(s: Served, agent: Agent): Promise<string> {
 
 export const extenderSuite: Suite = async (ctx) => {
   const avail = serveAvailable(ctx.root);
-  if (!avail.ok) return { status: 'skipped', reason: `${SKIP_REASON}: ${avail.why}`, description: 'kube-scheduler-shaped extender calls against a real `placer serve`.', tables: [], figures: {} };
+  if (!avail.ok)
+    return {
+      status: 'skipped',
+      reason: `${SKIP_REASON}: ${avail.why}`,
+      description: 'kube-scheduler-shaped extender calls against a real `placer serve`.',
+      tables: [],
+      figures: {},
+    };
   const q = ctx.quick;
   const H = q ? 500 : 5000;
   const NODES_MODE_HOSTS = q ? 100 : 1000;
@@ -165,7 +240,11 @@ export const extenderSuite: Suite = async (ctx) => {
     await apply(s, agent, nodeList(hosts));
     const rng = new Rng(ctx.seed + 3);
     // Some load on the hosts: 20 Deployments of H/20 replicas each in the pods' namespace.
-    await apply(s, agent, list(Array.from({ length: 20 }, (_, i) => deployment('team-00', `base-${i}`, { ns: 0, req: podRequest(rng, 200), count: H / 20 }))));
+    await apply(
+      s,
+      agent,
+      list(Array.from({ length: 20 }, (_, i) => deployment('team-00', `base-${i}`, { ns: 0, req: podRequest(rng, 200), count: H / 20 }))),
+    );
 
     const pods = Array.from({ length: 64 }, (_, i) => kubePod(i, podRequest(rng, 200)));
     const names = hosts.map((h) => h.name);
@@ -175,27 +254,66 @@ export const extenderSuite: Suite = async (ctx) => {
     // kube-scheduler's default: the extender sees only the first numFeasibleNodesToFind feasible
     // nodes, from a start index that rotates pod to pod (500 of 5,000).
     const share = numFeasibleNodesToFind(H);
-    const shareBodies = pods.map((pod, p) => Buffer.from(JSON.stringify({ Pod: pod, Nodes: null, NodeNames: Array.from({ length: share }, (_, k) => names[(p * share + k) % H]) })));
-    const nodesBodies = pods.map((pod) => Buffer.from(JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodesItems }, NodeNames: null })));
+    const shareBodies = pods.map((pod, p) =>
+      Buffer.from(
+        JSON.stringify({ Pod: pod, Nodes: null, NodeNames: Array.from({ length: share }, (_, k) => names[(p * share + k) % H]) }),
+      ),
+    );
+    const nodesBodies = pods.map((pod) =>
+      Buffer.from(JSON.stringify({ Pod: pod, Nodes: { metadata: {}, items: nodesItems }, NodeNames: null })),
+    );
     const checkFilter = (mode: 'NodeNames' | 'Nodes') => (r: { body: Buffer }) => {
       const o = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
       if (o.Error) throw new Error(`filter answered Error: ${String(o.Error)}`);
-      if (mode === 'NodeNames' ? !Array.isArray(o.NodeNames) : typeof o.Nodes !== 'object') throw new Error(`filter answered without ${mode}`);
+      if (mode === 'NodeNames' ? !Array.isArray(o.NodeNames) : typeof o.Nodes !== 'object')
+        throw new Error(`filter answered without ${mode}`);
     };
-    const extenderReq = (bodies: Buffer[], mode: 'NodeNames' | 'Nodes') => (i: number): LoadRequest => {
-      const verb = i % 2 === 0 ? 'filter' : 'prioritize';
-      return { path: `/scheduler/${verb}`, body: bodies[(i >> 1) % bodies.length], headers: JSON_HEADERS, label: verb, ...(verb === 'filter' && { check: checkFilter(mode) }) };
-    };
+    const extenderReq =
+      (bodies: Buffer[], mode: 'NodeNames' | 'Nodes') =>
+      (i: number): LoadRequest => {
+        const verb = i % 2 === 0 ? 'filter' : 'prioritize';
+        return {
+          path: `/scheduler/${verb}`,
+          body: bodies[(i >> 1) % bodies.length],
+          headers: JSON_HEADERS,
+          label: verb,
+          ...(verb === 'filter' && { check: checkFilter(mode) }),
+        };
+      };
     let uniq = 0;
     const msgpackReq = (): LoadRequest => {
       const n = uniq++;
-      const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `native-${n}`, namespace: 'team-01' }, spec: podSpec(podRequest(rng, 200)) };
-      return { path: '/v1/apply', body: packr.pack(manifest), headers: { 'content-type': 'application/vnd.msgpack', accept: 'application/vnd.msgpack' }, label: 'apply' };
+      const manifest = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `native-${n}`, namespace: 'team-01' },
+        spec: podSpec(podRequest(rng, 200)),
+      };
+      return {
+        path: '/v1/apply',
+        body: packr.pack(manifest),
+        headers: { 'content-type': 'application/vnd.msgpack', accept: 'application/vnd.msgpack' },
+        label: 'apply',
+      };
     };
 
-    const modes: { mode: string; key?: string; hosts: number; bytes: number; concurrencies?: number[]; next: (i: number) => LoadRequest }[] = [
+    const modes: {
+      mode: string;
+      key?: string;
+      hosts: number;
+      bytes: number;
+      concurrencies?: number[];
+      next: (i: number) => LoadRequest;
+    }[] = [
       { mode: 'NodeNames', hosts: H, bytes: nodeNamesBodies[0].length, next: extenderReq(nodeNamesBodies, 'NodeNames') },
-      { mode: `NodeNames, ${share} names (default share)`, key: 'NodeNames-share', hosts: H, bytes: shareBodies[0].length, concurrencies: [1], next: extenderReq(shareBodies, 'NodeNames') },
+      {
+        mode: `NodeNames, ${share} names (default share)`,
+        key: 'NodeNames-share',
+        hosts: H,
+        bytes: shareBodies[0].length,
+        concurrencies: [1],
+        next: extenderReq(shareBodies, 'NodeNames'),
+      },
       { mode: 'Nodes', hosts: NODES_MODE_HOSTS, bytes: nodesBodies[0].length, next: extenderReq(nodesBodies, 'Nodes') },
       { mode: 'native msgpack apply', hosts: H, bytes: msgpackReq().body.length, next: () => msgpackReq() },
     ];
@@ -252,7 +370,9 @@ export const extenderSuite: Suite = async (ctx) => {
       const before = await metricsText(s, agent);
       for (let r = 0; r < rounds; r++) {
         for (const who of r % 2 === 0 ? (['floor', 'placer'] as const) : (['placer', 'floor'] as const)) {
-          progress(`extender: NodeNames, ${H} hosts, concurrency 1, ${who === 'floor' ? 'transport floor' : 'placer'}, round ${r + 1} of ${rounds}`);
+          progress(
+            `extender: NodeNames, ${H} hosts, concurrency 1, ${who === 'floor' ? 'transport floor' : 'placer'}, round ${r + 1} of ${rounds}`,
+          );
           await gate();
           const c0 = cpuOf(who);
           parts[who].push(await load(who === 'floor' ? fl.url : s.url, 1, r === 0 ? warmup : warmup / 4, duration / rounds, next));
@@ -268,9 +388,23 @@ export const extenderSuite: Suite = async (ctx) => {
           figures[`${who === 'floor' ? 'floor' : 'NodeNames'}.c1.serverCpuPodsPerSec`] = pods / cpu[who];
         }
       }
-      results.push({ mode: 'transport floor (fixed answers)', key: 'floor', hosts: H, result: mergeRounds(parts.floor), bodyBytes: nodeNamesBodies[0].length, serviceP99: {} });
+      results.push({
+        mode: 'transport floor (fixed answers)',
+        key: 'floor',
+        hosts: H,
+        result: mergeRounds(parts.floor),
+        bodyBytes: nodeNamesBodies[0].length,
+        serviceP99: {},
+      });
       const result = mergeRounds(parts.placer);
-      results.push({ mode: 'NodeNames', key: 'NodeNames', hosts: H, result, bodyBytes: nodeNamesBodies[0].length, ...service(before, after, result) });
+      results.push({
+        mode: 'NodeNames',
+        key: 'NodeNames',
+        hosts: H,
+        result,
+        bodyBytes: nodeNamesBodies[0].length,
+        ...service(before, after, result),
+      });
     }
     for (const m of modes) {
       for (const concurrency of m.concurrencies ?? [1, 8]) {
@@ -280,11 +414,20 @@ export const extenderSuite: Suite = async (ctx) => {
         const before = await metricsText(s, agent);
         const result = await load(s.url, concurrency, warmup, duration, m.next);
         const after = await metricsText(s, agent);
-        results.push({ mode: m.mode, key: m.key ?? m.mode.replace(/ /g, '-'), hosts: m.hosts, result, bodyBytes: m.bytes, ...service(before, after, result) });
+        results.push({
+          mode: m.mode,
+          key: m.key ?? m.mode.replace(/ /g, '-'),
+          hosts: m.hosts,
+          result,
+          bodyBytes: m.bytes,
+          ...service(before, after, result),
+        });
       }
     }
     for (const r of results) {
-      const verbs = [...r.result.latencies.keys()].sort((a, b) => ['filter', 'prioritize', 'apply'].indexOf(a) - ['filter', 'prioritize', 'apply'].indexOf(b));
+      const verbs = [...r.result.latencies.keys()].sort(
+        (a, b) => ['filter', 'prioritize', 'apply'].indexOf(a) - ['filter', 'prioritize', 'apply'].indexOf(b),
+      );
       for (const verb of verbs) {
         const lat = r.result.latencies.get(verb)!;
         const key = `${r.key}.c${r.result.concurrency}.${verb}`;
@@ -310,7 +453,9 @@ export const extenderSuite: Suite = async (ctx) => {
       if (r.result.rounds) figures[`${key}.roundsCallsPerSec`] = r.result.rounds.map((x) => x.toFixed(0)).join(' ');
       // kube-scheduler calls filter then prioritize for each pod, one pod at a time.
       if (r.mode !== 'native msgpack apply') figures[`${key}.podsPerSec`] = r.result.callsPerSec / 2;
-      if (r.key === 'NodeNames' && r.result.concurrency === 1) figures['NodeNames.c1.vsTransportFloor'] = r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
+      if (r.key === 'NodeNames' && r.result.concurrency === 1)
+        figures['NodeNames.c1.vsTransportFloor'] =
+          r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
     }
     figures.loopbackGateSeconds = gateWaits;
     figures.loopbackGateBestFloorCallsPerSec = bestFloor;
@@ -329,10 +474,10 @@ export const extenderSuite: Suite = async (ctx) => {
         columns: ['mode', 'hosts', 'request', 'concurrency', 'verb', 'calls', 'p50', 'p99', 'service p99', 'calls/s (all verbs)'],
         rows,
         notes: [
-          'p50/p99: client side (load generator on the same 2 cores); service p99: bucket bound of the server\'s own histogram (handler time after the body is read; warmup included).',
+          "p50/p99: client side (load generator on the same 2 cores); service p99: bucket bound of the server's own histogram (handler time after the body is read; warmup included).",
           'calls/s counts filter and prioritize together; kube-scheduler makes both calls per pod, so pods/s = calls/s ÷ 2 at concurrency 1.',
-          'transport floor: a plain node:http server answering the same requests with placer\'s own answer bytes and doing nothing else, same load generator, same run: what loopback HTTP allows on the machine.',
-          'NodeNames at concurrency 1 and the transport floor run in alternated rounds (floor, placer, placer, floor, …), each after the gates (a steady machine probe, and the floor itself at least half as fast as its best): their calls/s is the best round\'s, latencies are pooled over all rounds (every round: figures *.roundsCallsPerSec).',
+          "transport floor: a plain node:http server answering the same requests with placer's own answer bytes and doing nothing else, same load generator, same run: what loopback HTTP allows on the machine.",
+          "NodeNames at concurrency 1 and the transport floor run in alternated rounds (floor, placer, placer, floor, …), each after the gates (a steady machine probe, and the floor itself at least half as fast as its best): their calls/s is the best round's, latencies are pooled over all rounds (every round: figures *.roundsCallsPerSec).",
           'default share: with the default percentageOfNodesToScore kube-scheduler stops filtering after numFeasibleNodesToFind feasible nodes (500 at 5,000 nodes) and sends only those to the extender; the target is held against the all-names rows.',
         ],
       },

@@ -16,7 +16,13 @@ const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 function hosts(n: number): HostObj[] {
   return Array.from({ length: n }, (_, i) =>
-    host(`esx-${String(i).padStart(4, '0')}`).cpu('96').memory('768Gi').pods(1100).label('topology.kubernetes.io/zone', ZONES[i % ZONES.length]).label('rack', `r${Math.floor(i / 10)}`).obj(),
+    host(`esx-${String(i).padStart(4, '0')}`)
+      .cpu('96')
+      .memory('768Gi')
+      .pods(1100)
+      .label('topology.kubernetes.io/zone', ZONES[i % ZONES.length])
+      .label('rack', `r${Math.floor(i / 10)}`)
+      .obj(),
   );
 }
 
@@ -46,7 +52,11 @@ export const operationsSuite: Suite = async (ctx) => {
   const templates = Array.from({ length: perHost }, (_, d) => deployment(d, H, names));
   // Hot spots for rebalancing: 40 × 500m more on each of the first 5% of hosts (+20 cores).
   const hotHosts = names.slice(0, Math.max(1, H / 20));
-  const hot = pod('batch-hot').ns('team-hot').req({ cpu: '500m', memory: '1Gi' }).replicas(40 * hotHosts.length).obj();
+  const hot = pod('batch-hot')
+    .ns('team-hot')
+    .req({ cpu: '500m', memory: '1Gi' })
+    .replicas(40 * hotHosts.length)
+    .obj();
   hot.instances.forEach((inst, r) => (inst.boundHost = hotHosts[r % hotHosts.length]));
   templates.push(hot);
   const rows: Cell[][] = [];
@@ -95,7 +105,9 @@ export const operationsSuite: Suite = async (ctx) => {
         title: 'operations: planning time (dry run: nothing changes)',
         columns: ['operation', 'engine', 'hosts', 'workloads per host', 'moves', 'time', 'runs'],
         rows,
-        notes: ['A drain is planned as one batch of every workload on the drained hosts, with those hosts cordoned; then undone. Rebalancing evaluates every class on the hottest hosts per move.'],
+        notes: [
+          'A drain is planned as one batch of every workload on the drained hosts, with those hosts cordoned; then undone. Rebalancing evaluates every class on the hottest hosts per move.',
+        ],
       },
       { title: 'operations: wasm vs reference (same cluster, same run)', columns: ['operation', 'reference ÷ wasm'], rows: ratios },
     ],

@@ -28,7 +28,12 @@ interface Instance {
 
 /** Capacity and request vectors over the instance's dimensions (slots included). */
 function vectors(inst: Instance): { cap: number[]; sizes: number[][]; counts: number[] } {
-  const dims = (r: { cpu: number; memory: number; extra?: Record<string, number> }, slots: number) => [r.cpu, r.memory, slots, ...inst.extra.map((k) => r.extra?.[k] ?? 0)];
+  const dims = (r: { cpu: number; memory: number; extra?: Record<string, number> }, slots: number) => [
+    r.cpu,
+    r.memory,
+    slots,
+    ...inst.extra.map((k) => r.extra?.[k] ?? 0),
+  ];
   return {
     cap: dims({ cpu: inst.host.cpu, memory: inst.host.memory, extra: inst.host.extra }, inst.host.pods),
     sizes: inst.items.map((it) => dims(it.req, 1)),
@@ -178,7 +183,13 @@ function vectorInstance(seed: number, dims: number, n: number): Instance {
   const C = 100_000;
   const host = uniformHosts(1, C, C * Mi, 100_000, Object.fromEntries(extra.map((k) => [k, C])))[0];
   const u = () => Math.round(C * (0.1 + 0.3 * rng.next()));
-  const reqs: RequestSpec[] = Array.from({ length: n }, () => ({ kind: 'Pod', cpu: u(), memory: u() * Mi, gpu: 0, extra: Object.fromEntries(extra.map((k) => [k, u()])) }));
+  const reqs: RequestSpec[] = Array.from({ length: n }, () => ({
+    kind: 'Pod',
+    cpu: u(),
+    memory: u() * Mi,
+    gpu: 0,
+    extra: Object.fromEntries(extra.map((k) => [k, u()])),
+  }));
   // Vector dimensions beyond cpu and memory: d = 2 uses cpu and memory only.
   return { family: 'c', name: `vectors, ${dims}-d, n=${n}`, host, items: reqs.map((req) => ({ req, count: 1 })), extra };
 }
@@ -201,7 +212,10 @@ export const qualitySuite: Suite = async (ctx) => {
   const figures: SuiteResult['figures'] = {};
   // Per family and method: Σ hosts used / Σ lower bounds − 1 over the family's instances.
   const agg = new Map<string, { used: number; lb: number; unplaced: number }>();
-  const vectorRows = new Map<string, { inst: string; method: string; n: number; workloads: number; lb: number; used: number; unplaced: number; ms: number }>();
+  const vectorRows = new Map<
+    string,
+    { inst: string; method: string; n: number; workloads: number; lb: number; used: number; unplaced: number; ms: number }
+  >();
   for (const inst of instances) {
     progress(`quality: ${inst.name}`);
     const lb = lowerBound(inst);
@@ -216,7 +230,16 @@ export const qualitySuite: Suite = async (ctx) => {
       // Vector instances are summarized per dimension count (several instances each).
       const row = inst.family === 'c' ? `${inst.family} ${inst.extra.length + 2}-d ${r.method}` : null;
       if (row) {
-        const v = vectorRows.get(row) ?? { inst: `vectors, ${inst.extra.length + 2}-d (n=${workloads} each)`, method: r.method, n: 0, workloads: 0, lb: 0, used: 0, unplaced: 0, ms: 0 };
+        const v = vectorRows.get(row) ?? {
+          inst: `vectors, ${inst.extra.length + 2}-d (n=${workloads} each)`,
+          method: r.method,
+          n: 0,
+          workloads: 0,
+          lb: 0,
+          used: 0,
+          unplaced: 0,
+          ms: 0,
+        };
         v.n++;
         v.workloads += workloads;
         v.lb += lb;
@@ -226,7 +249,17 @@ export const qualitySuite: Suite = async (ctx) => {
         vectorRows.set(row, v);
       } else {
         const over = (100 * (r.used - lb)) / lb;
-        rows.push([inst.family, inst.name, int(workloads), int(inst.items.length), r.method, int(lb), int(r.used), r.unplaced > 0 ? `${int(r.unplaced)} unplaced` : pct(over), r.ms === null ? '' : dur(r.ms)]);
+        rows.push([
+          inst.family,
+          inst.name,
+          int(workloads),
+          int(inst.items.length),
+          r.method,
+          int(lb),
+          int(r.used),
+          r.unplaced > 0 ? `${int(r.unplaced)} unplaced` : pct(over),
+          r.ms === null ? '' : dur(r.ms),
+        ]);
       }
       const key = `${inst.family}.${r.method.split(' ')[0].replace(':', '')}${r.method.startsWith('engine') ? `-${r.method.split(' ')[1]}` : ''}`;
       const a = agg.get(key) ?? { used: 0, lb: 0, unplaced: 0 };
@@ -238,7 +271,17 @@ export const qualitySuite: Suite = async (ctx) => {
   }
   for (const v of vectorRows.values()) {
     const over = (100 * (v.used - v.lb)) / v.lb;
-    rows.push(['c', `${v.inst} × ${v.n}`, int(v.workloads), int(v.workloads), v.method, int(v.lb), int(v.used), v.unplaced > 0 ? `${int(v.unplaced)} unplaced` : pct(over), v.method.startsWith('engine') ? dur(v.ms) : '']);
+    rows.push([
+      'c',
+      `${v.inst} × ${v.n}`,
+      int(v.workloads),
+      int(v.workloads),
+      v.method,
+      int(v.lb),
+      int(v.used),
+      v.unplaced > 0 ? `${int(v.unplaced)} unplaced` : pct(over),
+      v.method.startsWith('engine') ? dur(v.ms) : '',
+    ]);
   }
   const summary: Cell[][] = [];
   for (const fam of ['a', 'b', 'c'] as const) {
@@ -256,7 +299,7 @@ export const qualitySuite: Suite = async (ctx) => {
   return {
     status: 'ok',
     description:
-      'Hosts used vs the lower bound max_d ⌈Σreq/cap⌉ with MostAllocated on identical hosts: (a) ~1000 pods per host, (b) VM reservations ~100 per host (lognormal), (c) random 2–5-dimensional vectors; the engine\'s three batch orders against first-fit decreasing and the dot-product heuristic on the same instances.',
+      "Hosts used vs the lower bound max_d ⌈Σreq/cap⌉ with MostAllocated on identical hosts: (a) ~1000 pods per host, (b) VM reservations ~100 per host (lognormal), (c) random 2–5-dimensional vectors; the engine's three batch orders against first-fit decreasing and the dot-product heuristic on the same instances.",
     tables: [
       {
         title: 'quality: hosts used above the lower bound (Σ used / Σ bound − 1 per family; lower is better)',

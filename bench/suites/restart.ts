@@ -26,7 +26,14 @@ async function settledRss(s: Served): Promise<number | null> {
 
 export const restartSuite: Suite = async (ctx) => {
   const avail = serveAvailable(ctx.root);
-  if (!avail.ok) return { status: 'skipped', reason: `${SKIP_REASON}: ${avail.why}`, description: 'Time to ready with 1,000,000 stored placements; RSS per placed workload.', tables: [], figures: {} };
+  if (!avail.ok)
+    return {
+      status: 'skipped',
+      reason: `${SKIP_REASON}: ${avail.why}`,
+      description: 'Time to ready with 1,000,000 stored placements; RSS per placed workload.',
+      tables: [],
+      figures: {},
+    };
   const q = ctx.quick;
   const H = q ? 100 : 1000;
   const deployments = q ? 10 : 1000;
@@ -38,7 +45,10 @@ export const restartSuite: Suite = async (ctx) => {
   const log = join(ctx.tmp, 'restart-serve.log');
   const agent = new Agent({ keepAlive: true });
   const post = async (s: Served, body: unknown) => {
-    const r = await call(agent, s.url, 'POST', '/v1/apply', JSON.stringify(body), { 'content-type': 'application/json', accept: 'application/json' });
+    const r = await call(agent, s.url, 'POST', '/v1/apply', JSON.stringify(body), {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
     if (r.status !== 200) throw new Error(`POST /v1/apply → ${r.status}: ${r.body.toString('utf8').slice(0, 500)}`);
     const summary = (JSON.parse(r.body.toString('utf8')) as { summary?: { placed?: number } }).summary;
     return summary?.placed ?? 0;
@@ -92,7 +102,8 @@ export const restartSuite: Suite = async (ctx) => {
   const f = (k: string) => figures[k] as number | null;
   return {
     status: 'ok',
-    description: 'Time from process start to /readyz 200 of `placer serve` over a store holding every placement (1,000 hosts, 1,000 Deployments × 1,000 replicas applied through POST /v1/apply), and resident memory per placed workload.',
+    description:
+      'Time from process start to /readyz 200 of `placer serve` over a store holding every placement (1,000 hosts, 1,000 Deployments × 1,000 replicas applied through POST /v1/apply), and resident memory per placed workload.',
     tables: [
       {
         title: `restart: ${int(f('placements') ?? 0)} stored placements on ${H} hosts`,
@@ -101,7 +112,10 @@ export const restartSuite: Suite = async (ctx) => {
           ['ready, empty data dir', dur(f('coldStartEmptyMs'))],
           ['ready, hosts only', dur(f('readyHostsOnlyMs'))],
           [`ready, ${int(f('placements') ?? 0)} placements`, dur(f('readyFullMs'))],
-          ['workloads held after restart', f('workloadsAfterRestart') === null || f('workloadsAfterRestart') === undefined ? '–' : int(f('workloadsAfterRestart')!)],
+          [
+            'workloads held after restart',
+            f('workloadsAfterRestart') === null || f('workloadsAfterRestart') === undefined ? '–' : int(f('workloadsAfterRestart')!),
+          ],
           ['RSS, hosts only', f('rssHostsOnlyMiB') === null ? '–' : `${f('rssHostsOnlyMiB')!.toFixed(0)} MiB`],
           ['RSS, after restart with every placement', f('rssFullMiB') === null ? '–' : `${f('rssFullMiB')!.toFixed(0)} MiB`],
           ['RSS per placed workload', f('rssBytesPerWorkload') === null ? '–' : `${f('rssBytesPerWorkload')!.toFixed(0)} B`],

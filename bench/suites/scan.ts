@@ -10,7 +10,16 @@
 // hand-written loop over Float64Array columns doing the same resource fit and LeastAllocated
 // score; its answers are checked against the engines' before anything is timed.
 
-import { DIM_CPU, DIM_MEMORY, DIM_PODS, type HostVerdict, R_UNRESOLVABLE_FIT, R_UNSCHEDULABLE, Strategy, insufficientBit } from '../../core-wasm/src/contract.js';
+import {
+  DIM_CPU,
+  DIM_MEMORY,
+  DIM_PODS,
+  type HostVerdict,
+  R_UNRESOLVABLE_FIT,
+  R_UNSCHEDULABLE,
+  Strategy,
+  insufficientBit,
+} from '../../core-wasm/src/contract.js';
 import { BenchCluster, type BackendKind } from '../lib/cluster.js';
 import { GPU_TAINT, Gi, Rng, generateHosts, type HostSpec } from '../lib/generators.js';
 import { type Cell, type Suite, type SuiteResult, type Table, dur, progress, ratio, si } from '../lib/report.js';
@@ -21,7 +30,11 @@ const BACKENDS: BackendKind[] = ['wasm', 'wasm-scalar', 'reference'];
 /** Commit filler workloads so hosts sit at 0–105% cpu: some are full, most partly used. */
 function fill(c: BenchCluster, seed: number): void {
   const rng = new Rng(seed);
-  const big = c.defineClass({ ns: 1, req: { kind: 'VirtualMachine', cpu: 8000, memory: 48 * Gi, gpu: 0 }, strategy: Strategy.LeastAllocated });
+  const big = c.defineClass({
+    ns: 1,
+    req: { kind: 'VirtualMachine', cpu: 8000, memory: 48 * Gi, gpu: 0 },
+    strategy: Strategy.LeastAllocated,
+  });
   const small = c.defineClass({ ns: 1, req: { kind: 'Pod', cpu: 250, memory: 1 * Gi, gpu: 0 }, strategy: Strategy.LeastAllocated });
   c.hosts.forEach((h, slot) => {
     if (h.unschedulable) return;
@@ -56,7 +69,17 @@ function columns(c: BenchCluster): Columns {
   const ledger = c.backend.ledger(0);
   const n = c.hosts.length;
   const col = () => new Float64Array(n);
-  const k: Columns = { n, allocCpu: col(), allocMem: col(), freeCpu: col(), freeMem: col(), freePods: col(), nzCpu: col(), nzMem: col(), base: new Uint32Array(n) };
+  const k: Columns = {
+    n,
+    allocCpu: col(),
+    allocMem: col(),
+    freeCpu: col(),
+    freeMem: col(),
+    freePods: col(),
+    nzCpu: col(),
+    nzMem: col(),
+    base: new Uint32Array(n),
+  };
   c.hosts.forEach((h, i) => {
     const used = ledger.hosts[i].used;
     k.allocCpu[i] = h.cpu;
@@ -132,7 +155,11 @@ export const scanSuite: Suite = async (ctx) => {
   const notes: string[] = [];
   for (const n of sizes) {
     const variants: Variant[] = [
-      { name: 'plain', hosts: generateHosts(n, ctx.seed, { taints: false }), cls: (c) => c.defineClass({ ns: 0, req: REQ, strategy: Strategy.LeastAllocated }) },
+      {
+        name: 'plain',
+        hosts: generateHosts(n, ctx.seed, { taints: false }),
+        cls: (c) => c.defineClass({ ns: 0, req: REQ, strategy: Strategy.LeastAllocated }),
+      },
       {
         name: 'constrained',
         hosts: generateHosts(n, ctx.seed, { taints: true }),
@@ -141,7 +168,10 @@ export const scanSuite: Suite = async (ctx) => {
             ns: 0,
             req: REQ,
             strategy: Strategy.LeastAllocated,
-            constraint: c.constraint({ selector: { 'placer.dev/storage': 'vsan' }, tolerations: [{ key: GPU_TAINT.key, effect: 'NoSchedule' }] }),
+            constraint: c.constraint({
+              selector: { 'placer.dev/storage': 'vsan' },
+              tolerations: [{ key: GPU_TAINT.key, effect: 'NoSchedule' }],
+            }),
           }),
       },
     ];
@@ -160,7 +190,11 @@ export const scanSuite: Suite = async (ctx) => {
         if (diff) throw new Error(`scan: ${clusters[i].kind} disagrees with wasm (${n} hosts, ${v.name}): ${diff}`);
       }
       const feasible = verdicts[0].filter((x) => x.reasons === 0).length;
-      const tasks: (BenchTask & { label: string })[] = clusters.map(({ kind, c, cls }) => ({ name: kind, label: `${kind}: evaluate()`, fn: () => void c.backend.evaluate(cls) }));
+      const tasks: (BenchTask & { label: string })[] = clusters.map(({ kind, c, cls }) => ({
+        name: kind,
+        label: `${kind}: evaluate()`,
+        fn: () => void c.backend.evaluate(cls),
+      }));
       for (const { kind, c, cls } of clusters) {
         const k = kernelOf(c);
         if (!k) continue;
@@ -174,10 +208,16 @@ export const scanSuite: Suite = async (ctx) => {
         jsScan(k, REQ.cpu, REQ.memory, reasons, fit);
         for (let h = 0; h < n; h++) {
           if (reasons[h] !== verdicts[0][h].reasons || fit[h] !== verdicts[0][h].fit) {
-            throw new Error(`scan: optimized JS disagrees with the engines at host ${h}: reasons ${reasons[h]} fit ${fit[h]} vs ${JSON.stringify(verdicts[0][h])}`);
+            throw new Error(
+              `scan: optimized JS disagrees with the engines at host ${h}: reasons ${reasons[h]} fit ${fit[h]} vs ${JSON.stringify(verdicts[0][h])}`,
+            );
           }
         }
-        tasks.push({ name: 'optimized JS', label: 'optimized JS loop (Float64Array)', fn: () => jsScan(k, REQ.cpu, REQ.memory, reasons, fit) });
+        tasks.push({
+          name: 'optimized JS',
+          label: 'optimized JS loop (Float64Array)',
+          fn: () => jsScan(k, REQ.cpu, REQ.memory, reasons, fit),
+        });
       }
       const by = new Map<string, Measured>();
       for (let round = 0; round < rounds; round++) {
@@ -207,10 +247,12 @@ export const scanSuite: Suite = async (ctx) => {
         figures[`${n}.${v.name}.kernelSimdVsScalar`] = rate('wasm kernel')! / rate('wasm-scalar kernel')!;
         figures[`${n}.${v.name}.kernelShareOfEvaluate`] = by.get('wasm kernel')!.p50 / by.get('wasm')!.p50;
       }
-      if (by.has('optimized JS') && by.has('wasm kernel')) figures[`${n}.${v.name}.kernelVsOptimizedJs`] = rate('wasm kernel')! / rate('optimized JS')!;
+      if (by.has('optimized JS') && by.has('wasm kernel'))
+        figures[`${n}.${v.name}.kernelVsOptimizedJs`] = rate('wasm kernel')! / rate('optimized JS')!;
     }
   }
-  if (!rows.some((r) => String(r[2]).includes('kernel'))) notes.push('kernel rows missing: WasmBackend no longer exposes its exports as `x`.');
+  if (!rows.some((r) => String(r[2]).includes('kernel')))
+    notes.push('kernel rows missing: WasmBackend no longer exposes its exports as `x`.');
   const table: Table = {
     title: `scan: filter + score of one workload over all hosts (median of tinybench samples${rounds > 1 ? `, the fastest of ${rounds} rounds` : ''})`,
     columns: ['hosts', 'workload', 'engine', 'time/scan', 'rme', 'host-checks/s', 'vs reference'],
@@ -223,11 +265,27 @@ export const scanSuite: Suite = async (ctx) => {
   };
   const summary: Table = {
     title: 'scan: ratios (same data, same run)',
-    columns: ['hosts', 'workload', 'wasm/reference', 'simd/scalar (evaluate)', 'simd/scalar (kernel)', 'kernel/optimized JS', 'kernel share of evaluate()'],
+    columns: [
+      'hosts',
+      'workload',
+      'wasm/reference',
+      'simd/scalar (evaluate)',
+      'simd/scalar (kernel)',
+      'kernel/optimized JS',
+      'kernel share of evaluate()',
+    ],
     rows: sizes.flatMap((n) =>
       (['plain', 'constrained'] as const).map((v) => {
         const f = (k: string) => figures[`${n}.${v}.${k}`] as number | undefined;
-        return [n, v, ratio(f('wasmVsReference')), ratio(f('simdVsScalar')), ratio(f('kernelSimdVsScalar')), ratio(f('kernelVsOptimizedJs')), f('kernelShareOfEvaluate') === undefined ? '–' : `${(100 * f('kernelShareOfEvaluate')!).toFixed(0)}%`];
+        return [
+          n,
+          v,
+          ratio(f('wasmVsReference')),
+          ratio(f('simdVsScalar')),
+          ratio(f('kernelSimdVsScalar')),
+          ratio(f('kernelVsOptimizedJs')),
+          f('kernelShareOfEvaluate') === undefined ? '–' : `${(100 * f('kernelShareOfEvaluate')!).toFixed(0)}%`,
+        ];
       }),
     ),
   };

@@ -17,7 +17,14 @@ import { wall } from '../lib/timing.js';
 const ZONES = ['zone-a', 'zone-b', 'zone-c', 'zone-d'];
 
 function hosts(n: number): HostObj[] {
-  return Array.from({ length: n }, (_, i) => host(`esx-${String(i).padStart(4, '0')}`).cpu('64').memory('512Gi').pods(1024).label('topology.kubernetes.io/zone', ZONES[i % ZONES.length]).obj());
+  return Array.from({ length: n }, (_, i) =>
+    host(`esx-${String(i).padStart(4, '0')}`)
+      .cpu('64')
+      .memory('512Gi')
+      .pods(1024)
+      .label('topology.kubernetes.io/zone', ZONES[i % ZONES.length])
+      .obj(),
+  );
 }
 
 /** Deployment g: 3 replicas, own label, distinct hosts, zone spread. */
@@ -62,7 +69,17 @@ export const topologySuite: Suite = async (ctx) => {
     const perPlacement = (total * 1000) / attempted; // µs
     const first = sliceMs[0];
     const last = sliceMs[sliceMs.length - 1];
-    rows.push([backend, int(attempted), int(placed), dur(total), si((attempted / total) * 1000), `${perPlacement.toPrecision(3)} µs`, dur(first), dur(last), sliceCount > 1 ? `${(last / first).toFixed(2)}×` : '–']);
+    rows.push([
+      backend,
+      int(attempted),
+      int(placed),
+      dur(total),
+      si((attempted / total) * 1000),
+      `${perPlacement.toPrecision(3)} µs`,
+      dur(first),
+      dur(last),
+      sliceCount > 1 ? `${(last / first).toFixed(2)}×` : '–',
+    ]);
     figures[`${backend}.replicas`] = attempted;
     figures[`${backend}.placed`] = placed;
     figures[`${backend}.ms`] = total;

@@ -71,13 +71,22 @@ import {
 } from './layout';
 import { FAIL_FILTER, FAIL_GANG, FAIL_NONE, admit } from './admit';
 import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
-import { STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
+import {
+  STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf,
+  scoreDimCount, scoreDims, scoreWeights,
+} from './item';
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
-import { combine, deriveTotals, ensureTotals, hostReasons, laneFits, maxAffinity, maxTaint, prepareLaneFits, scan, setMaxima, totalsDeferred } from './scan';
+import {
+  combine, deriveTotals, ensureTotals, hostReasons, laneFits, maxAffinity, maxTaint,
+  prepareLaneFits, scan, setMaxima, totalsDeferred,
+} from './scan';
 import { fitScore } from './score';
-import { TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes, treeRoot, updateTree } from './select';
+import {
+  TREE_MAX_SLOTS, bestHostLinear, buildTree, rootSlot, topBuild, topFirst, topRemove, topSetBytes,
+  treeRoot, updateTree,
+} from './select';
 import { reserveUnits } from './units';
 
 /** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */

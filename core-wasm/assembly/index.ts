@@ -3,12 +3,18 @@
 // the TypeScript side re-reads them after every call that may allocate).
 
 import * as L from './layout';
-import { evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch, recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr } from './batch';
+import {
+  evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch,
+  recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr,
+} from './batch';
 import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
 import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
 import { counterAdd, counterDump } from './topology';
 import { ensureTotals, exactLanes } from './scan';
-import { setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl, setReservation as setReservationImpl } from './ledger';
+import {
+  setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
+  setReservation as setReservationImpl,
+} from './ledger';
 
 const table: usize = memory.data(64 * 4);
 

@@ -1,7 +1,10 @@
 // The workload class being evaluated ("PreFilter" state, computed once per class, read by every
 // per-host check). Requests are copied from the batch scratch into small fixed tables.
 
-import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_DIMS, at32, at64, itemConstraint, itemDims, itemNzCpu, itemNzMem, itemNs, itemStrategy, itemTopoOff, reqAt, scoringCount, scoringDim, scoringWeight } from './layout';
+import {
+  DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_DIMS, at32, at64, itemConstraint, itemDims, itemNzCpu,
+  itemNzMem, itemNs, itemStrategy, itemTopoOff, reqAt, scoringCount, scoringDim, scoringWeight,
+} from './layout';
 import { prepareTopology } from './topology';
 import { prepareConstraint } from './constraints';
 

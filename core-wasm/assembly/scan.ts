@@ -70,7 +70,10 @@ import {
   unschedulableTolerated,
 } from './constraints';
 import { foldTaints } from './ledger';
-import { STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
+import {
+  STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf,
+  scoreDimCount, scoreDims, scoreWeights,
+} from './item';
 import { fitScore } from './score';
 import { topological, topologyFilter, topologyScores } from './topology';
 
@@ -157,7 +160,9 @@ export let totalsDeferred = false;
 export function deriveTotals(dst: usize): void {
   const end = (hostEnd + 3) & ~3;
   if (!ASC_FEATURE_SIMD) {
-    for (let h = 0; h < end; h++) store<i32>(at32(dst, h), load<u32>(at32(reasons, h)) == 0 ? load<i32>(at32(fit, h)) + WEIGHT_TAINT_TOLERATION * 100 : -1);
+    for (let h = 0; h < end; h++) {
+      store<i32>(at32(dst, h), load<u32>(at32(reasons, h)) == 0 ? load<i32>(at32(fit, h)) + WEIGHT_TAINT_TOLERATION * 100 : -1);
+    }
     return;
   }
   const t301 = i32x4.splat(WEIGHT_TAINT_TOLERATION * 100 + 1);
@@ -180,12 +185,17 @@ export function ensureTotals(): void {
 /** Filter + Score every host for the prepared class: fills reasons, fit, affRaw, taintRaw and total (or defers it). */
 export function scan(): void {
   const end = (hostEnd + 3) & ~3;
-  if (ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST) && scoreWeightSum() <= MAX_SIMD_WEIGHT) {
+  if (
+    ASC_FEATURE_SIMD && hugeHosts == 0 && (curStrategy == STRATEGY_LEAST || curStrategy == STRATEGY_MOST) &&
+    scoreWeightSum() <= MAX_SIMD_WEIGHT
+  ) {
     // A class with no required affinity, no preferences, no topology and at most hard taints:
     // one SIMD pass computes reasons (taints included), fit and total; the passes below would
     // only write zeroes and fit + 300 (combine() with no normalized parts).
     // A plain nodeSelector (In/NotIn/Exists/DoesNotExist) is checked in the same pass.
-    const fused = !topological && !topoDirty && prefCount == 0 && (!hasAffinityChecks() || simpleSelector()) && !(taintedHosts > 0 && hasPreferTaints());
+    const fused =
+      !topological && !topoDirty && prefCount == 0 && (!hasAffinityChecks() || simpleSelector()) &&
+      !(taintedHosts > 0 && hasPreferTaints());
     scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints(), fused && selCount > 0);
     if (fused) {
       // The raws are zero unless a scan of another kind wrote them since (rawsDirty).
@@ -399,7 +409,9 @@ function exactFit(h: i32): i32 {
     const cap = load<f64>(colF(allocF, d, h));
     if (cap == 0) continue;
     const requested =
-      d == DIM_CPU ? load<f64>(colF(nzUsedF, 0, h)) + nzCpu : d == DIM_MEMORY ? load<f64>(colF(nzUsedF, 1, h)) + nzMem : cap - load<f64>(colF(freeF, d, h)) + reqOf(d);
+      d == DIM_CPU ? load<f64>(colF(nzUsedF, 0, h)) + nzCpu
+      : d == DIM_MEMORY ? load<f64>(colF(nzUsedF, 1, h)) + nzMem
+      : cap - load<f64>(colF(freeF, d, h)) + reqOf(d);
     let score: f64;
     if (most) score = Math.floor((Math.min(requested, cap) * 100) / cap);
     else score = requested > cap ? 0 : Math.floor(((cap - requested) * 100) / cap);
@@ -779,7 +791,10 @@ function prepareLanes(): bool {
  * when laneFits may be used (the conditions of the fused scan's fast loop).
  */
 export function prepareLaneFits(): bool {
-  if (!ASC_FEATURE_SIMD || hugeHosts != 0 || (curStrategy != STRATEGY_LEAST && curStrategy != STRATEGY_MOST) || scoreWeightSum() > MAX_SIMD_WEIGHT) return false;
+  if (
+    !ASC_FEATURE_SIMD || hugeHosts != 0 || (curStrategy != STRATEGY_LEAST && curStrategy != STRATEGY_MOST) ||
+    scoreWeightSum() > MAX_SIMD_WEIGHT
+  ) return false;
   return prepareLanes();
 }
 

@@ -2,8 +2,14 @@
 // arithmetic: the canonical semantics that the SIMD scan in scan.ts reproduces four hosts at a
 // time. Mirrors core-wasm/src/scoring.ts line for line.
 
-import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF, shapeCount, shapeScore, shapeUtil } from './layout';
-import { STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
+import {
+  DIM_CPU, DIM_MEMORY, FIXED_DIMS, allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF,
+  shapeCount, shapeScore, shapeUtil,
+} from './layout';
+import {
+  STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqOf,
+  scoreDimCount, scoreDims, scoreWeights,
+} from './item';
 
 const MAX_NODE_SCORE: i64 = 100;
 

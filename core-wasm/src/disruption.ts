@@ -73,7 +73,12 @@ export function allowedDisruptions(pdbs: readonly BudgetObj[], placed: Iterable<
  * waves non-decreasing along the list (a rebalance's moves are a sequence, each legal after the
  * ones before it). Uncovered moves go in the first wave (or the current one, ordered).
  */
-export function paceWaves(covers: readonly (readonly number[])[], allowed: readonly number[], names: readonly string[], ordered = false): PacedMove[] {
+export function paceWaves(
+  covers: readonly (readonly number[])[],
+  allowed: readonly number[],
+  names: readonly string[],
+  ordered = false,
+): PacedMove[] {
   // used[p][w-1]: disruptions of budget p spent in wave w; open[p]: budget p's first wave with
   // room (every wave before it is full for p), so a long run under one budget stays linear
   const used: number[][] = allowed.map(() => []);

@@ -61,7 +61,16 @@ import {
   reservationMessage,
 } from './messages.js';
 import { filterHistogram } from './histogram.js';
-import { type MovePlan, type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance, revertMoves } from './moves.js';
+import {
+  type MovePlan,
+  type MoveRequest,
+  type MovingEntry,
+  executeMoves,
+  executeRebalance,
+  planMoves,
+  planRebalance,
+  revertMoves,
+} from './moves.js';
 import { allowedDisruptions, desiredHealthy, paceWaves, pdbCovers, pdbSelects } from './disruption.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
@@ -97,14 +106,27 @@ const HOST_NAME_KEY = '\0metadata.name';
 const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
 const MAX_HOST_TAINTS = 16;
 
-const EFFECTS: Record<string, Effect> = { '': Effect.Any, NoSchedule: Effect.NoSchedule, PreferNoSchedule: Effect.PreferNoSchedule, NoExecute: Effect.NoExecute };
-const OPS: Record<string, SelectorOp> = { In: SelectorOp.In, NotIn: SelectorOp.NotIn, Exists: SelectorOp.Exists, DoesNotExist: SelectorOp.DoesNotExist, Gt: SelectorOp.Gt, Lt: SelectorOp.Lt };
+const EFFECTS: Record<string, Effect> = {
+  '': Effect.Any,
+  NoSchedule: Effect.NoSchedule,
+  PreferNoSchedule: Effect.PreferNoSchedule,
+  NoExecute: Effect.NoExecute,
+};
+const OPS: Record<string, SelectorOp> = {
+  In: SelectorOp.In,
+  NotIn: SelectorOp.NotIn,
+  Exists: SelectorOp.Exists,
+  DoesNotExist: SelectorOp.DoesNotExist,
+  Gt: SelectorOp.Gt,
+  Lt: SelectorOp.Lt,
+};
 
 /** Kubernetes quota keys that concern pods and VMs, and where their usage comes from. */
 function quotaKeySource(key: string): { source: QuotaSource; resource?: string } | null {
   if (key === 'pods' || key === 'count/pods') return { source: QuotaSource.PodCount };
   if (key === 'count/virtualmachines.vmoperator.vmware.com') return { source: QuotaSource.VMCount };
-  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage' || key.startsWith('hugepages-')) return { source: QuotaSource.Requests, resource: key };
+  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage' || key.startsWith('hugepages-'))
+    return { source: QuotaSource.Requests, resource: key };
   if (key.startsWith('requests.')) {
     const r = key.slice('requests.'.length);
     return r === 'storage' ? null : { source: QuotaSource.Requests, resource: r };
@@ -329,10 +351,12 @@ export class Engine {
     this.backend = versioned(raw, () => this.backendVersion++);
     this.defaultStrategy = opts.strategy ?? 'LeastAllocated';
     this.track = opts.trackPlacements ?? false;
-    const scoring = (opts.scoring ?? [
-      { resource: 'cpu', weight: 1 },
-      { resource: 'memory', weight: 1 },
-    ]).map((r) => ({ dim: this.dims.intern(r.resource), weight: r.weight }));
+    const scoring = (
+      opts.scoring ?? [
+        { resource: 'cpu', weight: 1 },
+        { resource: 'memory', weight: 1 },
+      ]
+    ).map((r) => ({ dim: this.dims.intern(r.resource), weight: r.weight }));
     this.config = {
       scoring,
       balanced: [
@@ -443,7 +467,8 @@ export class Engine {
     const name = `${key}\0${value}\0${effect}`;
     const before = this.taints.size;
     const id = this.taints.intern(name);
-    if (this.taints.size > before) this.backend.defineTaint(id, this.taintKeys.intern(key), this.taintValues.intern(value), EFFECTS[effect]);
+    if (this.taints.size > before)
+      this.backend.defineTaint(id, this.taintKeys.intern(key), this.taintValues.intern(value), EFFECTS[effect]);
     return id;
   }
 
@@ -536,7 +561,8 @@ export class Engine {
     const cap = new Array<bigint>(MAX_DIMS).fill(0n);
     for (const h of this.hosts) {
       if (!h.present || h.obj.unschedulable) continue;
-      for (let d = 0; d < this.dims.count; d++) cap[d] += h.obj.allocatable.get(this.dims.names[d]) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
+      for (let d = 0; d < this.dims.count; d++)
+        cap[d] += h.obj.allocatable.get(this.dims.names[d]) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
     }
     return cap;
   }
@@ -630,9 +656,24 @@ export class Engine {
     // (re)computed on sync, as memberships grow when new selectors appear.
     const { subject, own } = this.topology.compile(t, policy);
     const key = JSON.stringify([
-      spec.ns, spec.kind, spec.priority, spec.strategy, req, reqPresent, lim, limPresent, spec.nzCpu, spec.nzMem, quotas, spec.constraint,
-      [...subject.labels].sort(), own, own.spread.some((x) => x.hostname && x.selfMatch && x.maxSkew === 1) ? subject.workload : '',
-      spec.preemptNever ?? false, pdbs, spec.gangMember ?? false,
+      spec.ns,
+      spec.kind,
+      spec.priority,
+      spec.strategy,
+      req,
+      reqPresent,
+      lim,
+      limPresent,
+      spec.nzCpu,
+      spec.nzMem,
+      quotas,
+      spec.constraint,
+      [...subject.labels].sort(),
+      own,
+      own.spread.some((x) => x.hostname && x.selfMatch && x.maxSkew === 1) ? subject.workload : '',
+      spec.preemptNever ?? false,
+      pdbs,
+      spec.gangMember ?? false,
     ]);
     let cls = this.classIds.get(key);
     if (cls === undefined) {
@@ -645,7 +686,14 @@ export class Engine {
         if (list) list.push(cls);
         else this.classesByLabel.set(`${k}=${v}`, [cls]);
       }
-      this.classes.push({ spec, template: t, priorityClassName: pcName, tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])], subject, own });
+      this.classes.push({
+        spec,
+        template: t,
+        priorityClassName: pcName,
+        tolerations: [...t.tolerations, ...(policy?.placement.tolerations ?? [])],
+        subject,
+        own,
+      });
       this.backend.defineClass(cls, spec);
     }
     return { cls, rejected, priority, strategy };
@@ -696,7 +744,11 @@ export class Engine {
     }
   }
 
-  private removeResident(cls: number, slot: number, match?: (r: { t: WorkloadTemplate; j: number }) => boolean): { t: WorkloadTemplate; j: number } | undefined {
+  private removeResident(
+    cls: number,
+    slot: number,
+    match?: (r: { t: WorkloadTemplate; j: number }) => boolean,
+  ): { t: WorkloadTemplate; j: number } | undefined {
     const list = this.residents.at(cls, slot);
     if (!list || list.length === 0) return undefined;
     // Without a name, the youngest goes: the engines evict the most recently committed first.
@@ -766,7 +818,10 @@ export class Engine {
             ]),
       preferred: t.preferredAffinity.map((p) => ({
         weight: p.weight,
-        reqs: [...p.preference.matchExpressions.map((r) => this.requirement(r, false)), ...p.preference.matchFields.map((r) => this.requirement(r, true))],
+        reqs: [
+          ...p.preference.matchExpressions.map((r) => this.requirement(r, false)),
+          ...p.preference.matchFields.map((r) => this.requirement(r, true)),
+        ],
       })),
       tolerations: dedupe(tolerations).map((tol) => ({
         key: tol.key === '' ? -1 : this.taintKeys.intern(tol.key),
@@ -841,7 +896,12 @@ export class Engine {
     const slot = this.hostSlots.get(hostName);
     if (slot === undefined || !this.hosts[slot].present) {
       const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
-      throw new InputError(t.source, field, `host ${JSON.stringify(hostName)} is not among the hosts`, `${t.kind} ${t.namespace}/${t.instances[j].name}`);
+      throw new InputError(
+        t.source,
+        field,
+        `host ${JSON.stringify(hostName)} is not among the hosts`,
+        `${t.kind} ${t.namespace}/${t.instances[j].name}`,
+      );
     }
     return slot;
   }
@@ -1014,7 +1074,14 @@ export class Engine {
     // Bin-packing namespaces (MostAllocated) packed their hosts on purpose: spreading them would
     // undo their policy, so only the others move.
     const movable = (cls: number) => this.classes[cls].spec.strategy !== Strategy.MostAllocated;
-    const plan = planRebalance(this.backend, { dim, maxMoves, hosts, residentsOn: memo(residentsOn), size: (cls) => this.classes[cls].spec.req[dim], movable });
+    const plan = planRebalance(this.backend, {
+      dim,
+      maxMoves,
+      hosts,
+      residentsOn: memo(residentsOn),
+      size: (cls) => this.classes[cls].spec.req[dim],
+      movable,
+    });
     // Name the moves: the youngest resident of the class on the host (the engines release the
     // most recent first); a workload moves once.
     const lists = new Map<number, { t: WorkloadTemplate; j: number }[]>();
@@ -1037,9 +1104,21 @@ export class Engine {
     const report: RebalanceReport = {
       resource: this.dims.names[dim],
       imbalance: { before: stddev(plan.before), after: stddev(plan.after) },
-      binPacking: [...new Set([...this.residentClasses.values()].flatMap((set) => [...set].filter((c) => !movable(c)).map((c) => this.classes[c].template.namespace)))].sort(),
+      binPacking: [
+        ...new Set(
+          [...this.residentClasses.values()].flatMap((set) =>
+            [...set].filter((c) => !movable(c)).map((c) => this.classes[c].template.namespace),
+          ),
+        ),
+      ].sort(),
       moves: this.pace(
-        named.map((m) => ({ template: m.who.t, instance: m.who.j, from: this.hosts[m.from].obj.name, to: this.hosts[m.to].obj.name, wave: 1 })),
+        named.map((m) => ({
+          template: m.who.t,
+          instance: m.who.j,
+          from: this.hosts[m.from].obj.name,
+          to: this.hosts[m.to].obj.name,
+          wave: 1,
+        })),
         true,
       ),
       unmovable: [],
@@ -1132,7 +1211,14 @@ export class Engine {
         const p = planCls ? planCls(r.t) : cls;
         const k = `${cls}/${slot}/${g ?? ''}/${p}`;
         let e = entries.get(k);
-        if (!e) entries.set(k, (e = { entry: { cls, slot, count: 0, ...(p === cls ? {} : { planCls: p }), ...(g === undefined ? {} : { group: g }) }, who: [] }));
+        if (!e)
+          entries.set(
+            k,
+            (e = {
+              entry: { cls, slot, count: 0, ...(p === cls ? {} : { planCls: p }), ...(g === undefined ? {} : { group: g }) },
+              who: [],
+            }),
+          );
         e.entry.count++;
         e.who.push(r);
       }
@@ -1140,7 +1226,8 @@ export class Engine {
     const list = [...entries.values()];
     // All-or-nothing groups need every moving member: minMember = the group's size.
     const groups: GangSpec[] = [];
-    for (const { entry } of list) if (entry.group !== undefined) groups[entry.group] = { minMember: (groups[entry.group]?.minMember ?? 0) + entry.count };
+    for (const { entry } of list)
+      if (entry.group !== undefined) groups[entry.group] = { minMember: (groups[entry.group]?.minMember ?? 0) + entry.count };
     for (let g = 0; g < groups.length; g++) groups[g] ??= { minMember: 0 };
     return { req: { moving: list.map((e) => e.entry), groups }, who: list.map((e) => e.who) };
   }
@@ -1153,7 +1240,13 @@ export class Engine {
   }
 
   /** Plan (cordoning `cordon` first), then execute or restore. */
-  private runPlan(moving: { req: MoveRequest; who: { t: WorkloadTemplate; j: number }[][] }, cordon: number[], opts: PlanOptions, groupNames: string[], message = (f: Failure, cls: number) => this.failureMessage(cls, f, groupNames)): PlanReport {
+  private runPlan(
+    moving: { req: MoveRequest; who: { t: WorkloadTemplate; j: number }[][] },
+    cordon: number[],
+    opts: PlanOptions,
+    groupNames: string[],
+    message = (f: Failure, cls: number) => this.failureMessage(cls, f, groupNames),
+  ): PlanReport {
     const ledger = this.ledger();
     const before = this.clusterUtilization(this.usedBySlot(ledger), new Set());
     const wasCordoned = cordon.map((slot) => this.hosts[slot].obj.unschedulable);
@@ -1195,7 +1288,12 @@ export class Engine {
       });
     });
     this.pace(moves, false);
-    const report: PlanReport = { moves, unmovable, utilization: { before, after: this.clusterUtilization(after, new Set(cordon)) }, executed: false };
+    const report: PlanReport = {
+      moves,
+      unmovable,
+      utilization: { before, after: this.clusterUtilization(after, new Set(cordon)) },
+      executed: false,
+    };
     if (opts.execute && (unmovable.length === 0 || opts.allowPartial)) {
       executeMoves(this.backend, moving.req, plan);
       for (const r of relocations) this.relocate(r.cls, r.from, r.to, r.who);
@@ -1220,7 +1318,12 @@ export class Engine {
     })();
     const allowed = allowedDisruptions(this.pdbs, placed);
     const covers = moves.map((m) => this.pdbs.flatMap((pdb, i) => (pdbCovers(pdb, m.template) ? [i] : [])));
-    paceWaves(covers, allowed, this.pdbs.map((p) => p.name), ordered).forEach((w, i) => {
+    paceWaves(
+      covers,
+      allowed,
+      this.pdbs.map((p) => p.name),
+      ordered,
+    ).forEach((w, i) => {
       moves[i].wave = w.wave;
       if (w.blockedBy !== undefined) moves[i].blockedBy = w.blockedBy;
     });
@@ -1411,7 +1514,11 @@ export class Engine {
     });
     let message: string | null = null;
     if (admission) message = this.failureMessage(c.cls, admission);
-    else if (best < 0) message = this.failureMessage(c.cls, filterHistogram(verdicts, (slot) => this.blockingTaints(c.cls, slot)[0] ?? -1));
+    else if (best < 0)
+      message = this.failureMessage(
+        c.cls,
+        filterHistogram(verdicts, (slot) => this.blockingTaints(c.cls, slot)[0] ?? -1),
+      );
     return {
       workload,
       admission: admission ? this.failureMessage(c.cls, admission) : null,
@@ -1464,7 +1571,12 @@ export class Engine {
       const admission = f ? this.failureMessage(c.cls, f) : undefined;
       const cols = this.backend.evaluateColumns(c.cls);
       const n = cols.n;
-      a = { version: this.backendVersion, cls: c.cls, admission, columns: { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) } };
+      a = {
+        version: this.backendVersion,
+        cls: c.cls,
+        admission,
+        columns: { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) },
+      };
       this.lastAssessed = a;
     }
     return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns };
@@ -1602,7 +1714,12 @@ export class Engine {
   }
 
   /** Namespace usage, reservations and quota usage. */
-  namespaceUsage(): { namespace: string; used: Map<string, bigint>; reservation: Map<string, bigint>; quotas: { name: string; hard: Map<string, bigint>; used: Map<string, bigint> }[] }[] {
+  namespaceUsage(): {
+    namespace: string;
+    used: Map<string, bigint>;
+    reservation: Map<string, bigint>;
+    quotas: { name: string; hard: Map<string, bigint>; used: Map<string, bigint> }[];
+  }[] {
     const ledger = this.ledger();
     return this.namespaces.names.map((ns, id) => {
       const used = new Map<string, bigint>();
@@ -1779,9 +1896,10 @@ const SLOT_SPACE = 2 ** 24;
 const pack = (cls: number, slot: number): number => cls * SLOT_SPACE + slot;
 const unpack = (p: number): { cls: number; slot: number } => ({ cls: Math.floor(p / SLOT_SPACE), slot: p % SLOT_SPACE });
 
-
 function describeTemplate(t: WorkloadTemplate): string {
-  return t.owner ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}` : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;
+  return t.owner
+    ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}`
+    : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;
 }
 
 /** strconv.ParseInt(s, 10, 64): optional sign, decimal digits, within int64. */
@@ -1832,7 +1950,13 @@ function quotaMatches(q: QuotaObj, t: WorkloadTemplate, priorityClassName: strin
     if (r.scopeName === 'PriorityClass') {
       const has = priorityClassName !== '';
       const ok =
-        r.operator === 'Exists' ? has : r.operator === 'DoesNotExist' ? !has : r.operator === 'In' ? r.values.includes(priorityClassName) : !r.values.includes(priorityClassName);
+        r.operator === 'Exists'
+          ? has
+          : r.operator === 'DoesNotExist'
+            ? !has
+            : r.operator === 'In'
+              ? r.values.includes(priorityClassName)
+              : !r.values.includes(priorityClassName);
       if (!ok) return false;
     } else {
       const ok = r.operator === 'DoesNotExist' || r.operator === 'NotIn' ? !scope(r.scopeName) : scope(r.scopeName);

@@ -22,7 +22,10 @@ import {
   insufficientBit,
 } from './contract.js';
 
-export function filterHistogram(verdicts: readonly HostVerdict[], firstTaint: (slot: number) => number): Extract<Failure, { kind: 'filter' }> {
+export function filterHistogram(
+  verdicts: readonly HostVerdict[],
+  firstTaint: (slot: number) => number,
+): Extract<Failure, { kind: 'filter' }> {
   const counts = new Map<string, ReasonCount>();
   const bump = (bit: number, taint: number) => {
     const key = `${bit}/${taint}`;

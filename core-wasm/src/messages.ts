@@ -116,7 +116,8 @@ export function quotaMessage(f: Extract<Failure, { kind: 'quota' }>, requested: 
 
 /** The reservation rule's message, in the quota message's shape. */
 export function reservationMessage(f: Extract<Failure, { kind: 'reservation' }>, requested: (dim: number) => bigint, n: Naming): string {
-  const list = (pick: (r: (typeof f.dims)[number]) => bigint) => f.dims.map((r) => `${n.dimName(r.dim)}=${formatAmount(n.dimName(r.dim), pick(r))}`).join(',');
+  const list = (pick: (r: (typeof f.dims)[number]) => bigint) =>
+    f.dims.map((r) => `${n.dimName(r.dim)}=${formatAmount(n.dimName(r.dim), pick(r))}`).join(',');
   return `exceeds unreserved capacity: requested: ${list((r) => requested(r.dim))}, free: ${list((r) => r.free)}, reserved for other namespaces: ${list((r) => r.reservedForOthers)}`;
 }
 

@@ -73,7 +73,14 @@ export function planMoves(b: Backend, req: MoveRequest): MovePlan {
       round.entries.forEach((e, k) => targets[e].set(round.targets[k]));
       const moved = active.reduce((a, n) => a + n, 0);
       const total = req.moving.reduce((a, m) => a + m.count, 0);
-      return { targets, stays, failures, moved, stuck: total - moved, final: { items: round.items, groups: round.groups, result: round.result } };
+      return {
+        targets,
+        stays,
+        failures,
+        moved,
+        stuck: total - moved,
+        final: { items: round.items, groups: round.groups, result: round.result },
+      };
     }
   }
 }
@@ -100,7 +107,14 @@ function planRound(b: Backend, req: MoveRequest, active: readonly number[]) {
     if (m.group !== undefined) item.gang = groupOf.get(m.group)!;
     return item;
   });
-  if (items.length === 0) return { entries, items, groups, result: { hostOf: new Int32Array(0), failures: [], sequence: new Int32Array(0), evictions: [] }, targets: [] };
+  if (items.length === 0)
+    return {
+      entries,
+      items,
+      groups,
+      result: { hostOf: new Int32Array(0), failures: [], sequence: new Int32Array(0), evictions: [] },
+      targets: [],
+    };
   for (const e of entries) b.shiftLedgers(req.moving[e].cls, req.moving[e].slot, -active[e]);
   let placed: BatchResult | undefined;
   try {
@@ -192,7 +206,8 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
   // Workloads already moved by the plan, per host and class: a workload moves at most once.
   const taken = new Map<number, Map<number, number>>();
   const left = (slot: number, cls: number) => (req.residentsOn(slot).get(cls) ?? 0) - (taken.get(slot)?.get(cls) ?? 0);
-  const movable = (slot: number) => [...req.residentsOn(slot).keys()].filter((cls) => left(slot, cls) > 0 && req.size(cls) > 0 && (req.movable?.(cls) ?? true));
+  const movable = (slot: number) =>
+    [...req.residentsOn(slot).keys()].filter((cls) => left(slot, cls) > 0 && req.size(cls) > 0 && (req.movable?.(cls) ?? true));
   const perHost = req.candidatesPerHost ?? 128;
   const moves: RebalanceMove[] = [];
   const applied: { cls: number; from: number; to: number }[] = [];
@@ -218,7 +233,10 @@ export function planRebalance(b: Backend, req: RebalanceRequest): RebalancePlan 
       for (const { slot: from } of hot) {
         const sorted = movable(from).sort((a, z) => req.size(a) - req.size(z) || a - z);
         // Many classes on one host: an even sample over the size order, smallest and largest included.
-        const candidates = sorted.length <= perHost ? sorted : Array.from({ length: perHost }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (perHost - 1))]);
+        const candidates =
+          sorted.length <= perHost
+            ? sorted
+            : Array.from({ length: perHost }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (perHost - 1))]);
         const options: RebalanceMove[] = [];
         for (const cls of candidates) {
           b.shiftLedgers(cls, from, -1);

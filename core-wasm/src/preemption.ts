@@ -10,7 +10,10 @@ export interface PreemptionPlan<U extends { stamp: number }> {
 
 const MAX_INT32_PLUS_ONE = 2 ** 31;
 
-export function pickPreemptionHost<U extends { stamp: number }>(plans: PreemptionPlan<U>[], priorityOf: (u: U) => number): PreemptionPlan<U> {
+export function pickPreemptionHost<U extends { stamp: number }>(
+  plans: PreemptionPlan<U>[],
+  priorityOf: (u: U) => number,
+): PreemptionPlan<U> {
   const keep = (list: PreemptionPlan<U>[], score: (p: PreemptionPlan<U>) => number, lower: boolean) => {
     const values = list.map(score);
     const best = lower ? Math.min(...values) : Math.max(...values);

@@ -144,7 +144,16 @@ export class ReferenceBackend implements Backend {
     let h = this.hosts[slot];
     if (h?.present) this.addFree(h, -1);
     if (!h || !h.present) {
-      h = { present: true, alloc: zeroDims(), used: zeroDims(), usedNonZeroCpu: 0, usedNonZeroMem: 0, unschedulable: false, taints: [], labels: [] };
+      h = {
+        present: true,
+        alloc: zeroDims(),
+        used: zeroDims(),
+        usedNonZeroCpu: 0,
+        usedNonZeroMem: 0,
+        unschedulable: false,
+        taints: [],
+        labels: [],
+      };
       this.hosts[slot] = h;
     }
     h.alloc = [...alloc];
@@ -408,7 +417,15 @@ export class ReferenceBackend implements Backend {
     const verdicts: HostVerdict[] = this.hosts.map((h, slot) => {
       const r = reasons[slot];
       if (r !== 0) return { reasons: r, fit: 0, affinityRaw: 0, taintRaw: 0, interPodRaw: 0, spreadRaw: 0, total: -1 };
-      return { reasons: r, fit: this.fitScore(c, h), affinityRaw: this.affinityRaw(k, h), taintRaw: this.taintRaw(tol, h), interPodRaw: 0, spreadRaw: 0, total: 0 };
+      return {
+        reasons: r,
+        fit: this.fitScore(c, h),
+        affinityRaw: this.affinityRaw(k, h),
+        taintRaw: this.taintRaw(tol, h),
+        interPodRaw: 0,
+        spreadRaw: 0,
+        total: 0,
+      };
     });
     const feasible = verdicts.map((v) => v.reasons === 0);
     const interPod = c.topology ? this.interPodScores(c.topology, feasible) : null;
@@ -512,7 +529,8 @@ export class ReferenceBackend implements Backend {
         let podsExist = true;
         for (const term of t.requiredAffinity) {
           const v = this.labelOf(h, term.col);
-          if (v === 0) ok = false; // every topology label must exist on the host
+          if (v === 0)
+            ok = false; // every topology label must exist on the host
           else if ((affinity.get(`${term.col}/${v}`) ?? 0) <= 0) podsExist = false;
         }
         // The first workload of a group with affinity to itself may start it anywhere.
@@ -564,7 +582,12 @@ export class ReferenceBackend implements Backend {
   }
 
   /** PodTopologySpread Score (ScheduleAnyway constraints): matching counts weighted by log(domains + 2). */
-  private spreadScores(t: TopologySpec, k: ConstraintSpec, tol: Tolerated, feasible: boolean[]): { raw: number[]; normalized: (slot: number) => number } | null {
+  private spreadScores(
+    t: TopologySpec,
+    k: ConstraintSpec,
+    tol: Tolerated,
+    feasible: boolean[],
+  ): { raw: number[]; normalized: (slot: number) => number } | null {
     const soft = t.spread.filter((c) => !c.hard);
     if (soft.length === 0) return null;
     const hasAllKeys = (h: Host) => soft.every((c) => this.labelOf(h, c.col) !== 0);
@@ -688,7 +711,10 @@ export class ReferenceBackend implements Backend {
    * The batch as steps: per priority level (highest first), its gangs as units (ranked by their
    * first member), then the other instances in the OrderPolicy's order.
    */
-  private batchSteps(items: readonly BatchItem[], gangs: readonly GangSpec[]): { instance?: [number, number]; gang?: number; members?: number[] }[] {
+  private batchSteps(
+    items: readonly BatchItem[],
+    gangs: readonly GangSpec[],
+  ): { instance?: [number, number]; gang?: number; members?: number[] }[] {
     const prio = items.map((it) => this.classes[it.cls].priority);
     const order = this.instanceOrder(items.map((it) => (it.gang === undefined ? it : { ...it, count: 0 })));
     const rank = this.itemRank(items);
@@ -824,7 +850,9 @@ export class ReferenceBackend implements Backend {
     for (const i of rank) for (let k = 0; k < items[i].count; k++) out.push([i, k]);
     if (policy !== OrderPolicy.Interleave) return out;
     // (2k_a + 1)/n_a vs (2k_b + 1)/n_b, exactly, by cross-multiplication.
-    return out.sort(([a, ka], [b, kb]) => prio[b] - prio[a] || (2 * ka + 1) * items[b].count - (2 * kb + 1) * items[a].count || rankOf[a] - rankOf[b]);
+    return out.sort(
+      ([a, ka], [b, kb]) => prio[b] - prio[a] || (2 * ka + 1) * items[b].count - (2 * kb + 1) * items[a].count || rankOf[a] - rankOf[b],
+    );
   }
 
   /** Σ_d req[d] / (largest host's allocatable in d): a workload's size relative to a host, for FFD. */
@@ -842,7 +870,8 @@ export class ReferenceBackend implements Backend {
   private maxAlloc(d: number): number {
     if (!this.maxAllocCache) {
       this.maxAllocCache = zeroDims();
-      for (const h of this.hosts) if (h?.present) for (let i = 0; i < MAX_DIMS; i++) this.maxAllocCache[i] = Math.max(this.maxAllocCache[i], h.alloc[i]);
+      for (const h of this.hosts)
+        if (h?.present) for (let i = 0; i < MAX_DIMS; i++) this.maxAllocCache[i] = Math.max(this.maxAllocCache[i], h.alloc[i]);
     }
     return this.maxAllocCache[d];
   }

@@ -55,7 +55,10 @@ export function selectorMatches(sel: LabelSelector | null, labels: ReadonlyMap<s
 
 function selectorKey(sel: LabelSelector | null): string {
   if (sel === null) return 'null';
-  return JSON.stringify([[...sel.matchLabels].sort(), [...sel.matchExpressions].map((e) => [e.key, e.operator, [...e.values].sort()]).sort()]);
+  return JSON.stringify([
+    [...sel.matchLabels].sort(),
+    [...sel.matchExpressions].map((e) => [e.key, e.operator, [...e.values].sort()]).sort(),
+  ]);
 }
 
 /** Namespaces a term selects, resolved relative to the namespace of the workload carrying it. */
@@ -154,7 +157,13 @@ export class TopologyRegistry {
   private family(role: 'requiredAnti' | 'requiredAffinity' | 'preferred', weight: number, term: PodAffinityTerm, ownerNs: string): Group {
     const ns = namespaceRule(term, ownerNs);
     const key = `f|${role}|${weight}|${term.topologyKey}|${selectorKey(term.labelSelector)}|${JSON.stringify(ns.names)}|${selectorKey(ns.selector)}`;
-    return this.intern(key, (id) => ({ id, kind: 'family', selector: term.labelSelector, ns, family: { role, topologyKey: term.topologyKey, weight } }));
+    return this.intern(key, (id) => ({
+      id,
+      kind: 'family',
+      selector: term.labelSelector,
+      ns,
+      family: { role, topologyKey: term.topologyKey, weight },
+    }));
   }
 
   private matches(g: Group, s: Subject): boolean {
@@ -186,7 +195,9 @@ export class TopologyRegistry {
     const anti = t.podAntiAffinity ?? { required: [], preferred: [] };
     const own: OwnTerms = {
       requiredAffinity: aff.required.map((x) => term(x, 0)),
-      affinitySelfMatch: aff.required.every((x) => this.nsMatches(namespaceRule(x, t.namespace), t.namespace) && selectorMatches(x.labelSelector, t.labels)),
+      affinitySelfMatch: aff.required.every(
+        (x) => this.nsMatches(namespaceRule(x, t.namespace), t.namespace) && selectorMatches(x.labelSelector, t.labels),
+      ),
       requiredAnti: anti.required.map((x) => term(x, 0)),
       preferred: [...aff.preferred.map((x) => term(x.term, x.weight)), ...anti.preferred.map((x) => term(x.term, -x.weight))],
       carried: [
@@ -218,7 +229,17 @@ export class TopologyRegistry {
     if (policy?.placement.spreadAcrossHosts && t.instances.length > 1) {
       const identity = workloadIdentity(t);
       const g = this.intern(`w|${identity}`, (id) => ({ id, kind: 'workload', selector: null, ns: own, workload: identity }));
-      out.push({ counter: g.id, col: this.column(HOSTNAME_KEY), maxSkew: 1, minDomains: 0, hard: true, selfMatch: true, honorAffinity: true, honorTaints: false, hostname: true });
+      out.push({
+        counter: g.id,
+        col: this.column(HOSTNAME_KEY),
+        maxSkew: 1,
+        minDomains: 0,
+        hard: true,
+        selfMatch: true,
+        honorAffinity: true,
+        honorTaints: false,
+        hostname: true,
+      });
     }
     return out;
   }
@@ -246,7 +267,15 @@ export class TopologyRegistry {
       heldScore,
       spread: own.spread,
     };
-    const empty = counters.length + own.requiredAffinity.length + own.requiredAnti.length + own.preferred.length + heldAnti.length + heldScore.length + own.spread.length === 0;
+    const empty =
+      counters.length +
+        own.requiredAffinity.length +
+        own.requiredAnti.length +
+        own.preferred.length +
+        heldAnti.length +
+        heldScore.length +
+        own.spread.length ===
+      0;
     return empty ? undefined : spec;
   }
 }

@@ -3,7 +3,7 @@
 // reference engine. Classes, quota keys and per-class placement counts stay on this side; the core
 // only ever sees numbers in its own tables.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -97,13 +97,72 @@ interface ItemViews {
 
 /** Field order of the table written by `layout()` in core-wasm/assembly/index.ts. */
 const LAYOUT_FIELDS = [
-  'hostCap', 'hostEnd', 'allocF', 'freeF', 'nzUsedF', 'base', 'labels', 'reasons', 'fit', 'affRaw', 'taintRaw', 'total',
-  'clusterFree', 'unusedReserved', 'nsCap', 'nsUsed', 'nsReservation', 'entryCap', 'entryHard', 'entryUsed', 'entryQuota',
-  'taintKey', 'taintValue', 'taintEffect', 'valueCap', 'valueNum', 'valueValid', 'prog', 'progLen', 'constraintOff',
-  'itemCap', 'itemDims', 'itemReq', 'itemNzCpu', 'itemNzMem', 'itemNs', 'itemPrio', 'itemStrategy', 'itemConstraint',
-  'itemCount', 'itemChargeOff', 'itemChargeLen', 'chargeEntry', 'chargeAmount', 'hostOf', 'failLog', 'logLen', 'order',
-  'scratch', 'scoringDim', 'scoringWeight', 'balancedDim', 'shapeUtil', 'shapeScore', 'itemTopoOff', 'topoPool', 'topoCap',
-  'logTable', 'ipaRaw', 'spreadRaw', 'itemPdbOff', 'itemCls', 'itemFlags', 'itemGang', 'gangMin', 'clsItem',
+  'hostCap',
+  'hostEnd',
+  'allocF',
+  'freeF',
+  'nzUsedF',
+  'base',
+  'labels',
+  'reasons',
+  'fit',
+  'affRaw',
+  'taintRaw',
+  'total',
+  'clusterFree',
+  'unusedReserved',
+  'nsCap',
+  'nsUsed',
+  'nsReservation',
+  'entryCap',
+  'entryHard',
+  'entryUsed',
+  'entryQuota',
+  'taintKey',
+  'taintValue',
+  'taintEffect',
+  'valueCap',
+  'valueNum',
+  'valueValid',
+  'prog',
+  'progLen',
+  'constraintOff',
+  'itemCap',
+  'itemDims',
+  'itemReq',
+  'itemNzCpu',
+  'itemNzMem',
+  'itemNs',
+  'itemPrio',
+  'itemStrategy',
+  'itemConstraint',
+  'itemCount',
+  'itemChargeOff',
+  'itemChargeLen',
+  'chargeEntry',
+  'chargeAmount',
+  'hostOf',
+  'failLog',
+  'logLen',
+  'order',
+  'scratch',
+  'scoringDim',
+  'scoringWeight',
+  'balancedDim',
+  'shapeUtil',
+  'shapeScore',
+  'itemTopoOff',
+  'topoPool',
+  'topoCap',
+  'logTable',
+  'ipaRaw',
+  'spreadRaw',
+  'itemPdbOff',
+  'itemCls',
+  'itemFlags',
+  'itemGang',
+  'gangMin',
+  'clsItem',
 ] as const;
 type Layout = Record<(typeof LAYOUT_FIELDS)[number], number>;
 
@@ -118,14 +177,7 @@ function wasmPath(variant: WasmVariant): string {
   const file = variant === 'simd' ? 'release.wasm' : 'scalar.wasm';
   const fromSource = join(here, '..', 'build', file);
   const fromDist = join(here, '..', '..', '..', 'core-wasm', 'build', file);
-  for (const p of [fromSource, fromDist]) {
-    try {
-      readFileSync(p, { flag: 'r' }).length;
-      return p;
-    } catch {
-      /* try the next */
-    }
-  }
+  for (const p of [fromSource, fromDist]) if (existsSync(p)) return p;
   throw new Error(`placer: ${file} not found; run \`npm run build:wasm\``);
 }
 
@@ -358,7 +410,23 @@ export class WasmBackend implements Backend {
     this.refresh();
     const L = this.L;
     const n = L.itemCap;
-    const { req, nzCpu, nzMem, ns, prio, strategy, constraint, count, chargeOff, chargeLen, topoOff, pdbOff, cls: clsOf, flags, gang } = this.itemViews();
+    const {
+      req,
+      nzCpu,
+      nzMem,
+      ns,
+      prio,
+      strategy,
+      constraint,
+      count,
+      chargeOff,
+      chargeLen,
+      topoOff,
+      pdbOff,
+      cls: clsOf,
+      flags,
+      gang,
+    } = this.itemViews();
     const chargeEntry = charges > 0 ? this.i32(L.chargeEntry, charges) : null;
     const chargeAmount = charges > 0 ? this.i64(L.chargeAmount, charges) : null;
     const topoPool = topoWords > 0 ? this.i32(L.topoPool, topoWords) : null;
@@ -513,7 +581,15 @@ export class WasmBackend implements Backend {
     this.refresh();
     const L = this.L;
     const c = this.columnViews;
-    if (c && c.n === L.hostEnd && c.reasons.buffer === this.buffer && c.reasons.byteOffset === L.reasons && c.fit.byteOffset === L.fit && c.total.byteOffset === L.total) return c;
+    if (
+      c &&
+      c.n === L.hostEnd &&
+      c.reasons.buffer === this.buffer &&
+      c.reasons.byteOffset === L.reasons &&
+      c.fit.byteOffset === L.fit &&
+      c.total.byteOffset === L.total
+    )
+      return c;
     const n = L.hostEnd;
     this.columnViews = { n, reasons: new Uint32Array(this.buffer, L.reasons, n), fit: this.i32(L.fit, n), total: this.i32(L.total, n) };
     return this.columnViews;
@@ -562,7 +638,8 @@ export class WasmBackend implements Backend {
     const sequence = Int32Array.from(this.i32(this.x.sequence(), this.x.sequenceLength()));
     const records = this.i32(this.x.evictions(), 4 * this.x.evictionCount());
     const evictions: Eviction[] = [];
-    for (let e = 0; e < records.length; e += 4) evictions.push({ instance: records[e], cls: records[e + 1], slot: records[e + 2], by: records[e + 3] });
+    for (let e = 0; e < records.length; e += 4)
+      evictions.push({ instance: records[e], cls: records[e + 1], slot: records[e + 2], by: records[e + 3] });
     let p = 0;
     items.forEach((it) => {
       for (let j = 0; j < it.count; j++) if (hostOf[p + j] >= 0) this.placedCount[it.cls]++;

@@ -21,7 +21,9 @@ function parseWeights(v: string): { resource: string; weight: number }[] {
     const [resource, w] = pair.split('=');
     const weight = Number(w);
     if (!resource || !Number.isInteger(weight) || weight < 1 || weight > 100) {
-      throw new InvalidArgumentError(`expected resource=weight pairs with weights 1..100, e.g. cpu=1,memory=1 (got ${JSON.stringify(pair)})`);
+      throw new InvalidArgumentError(
+        `expected resource=weight pairs with weights 1..100, e.g. cpu=1,memory=1 (got ${JSON.stringify(pair)})`,
+      );
     }
     return { resource, weight };
   });
@@ -31,19 +33,23 @@ function parseShape(v: string): { utilization: number; score: number }[] {
   const points = v.split(',').map((pair) => {
     const [u, s] = pair.split(':').map(Number);
     if (!Number.isInteger(u) || !Number.isInteger(s) || u < 0 || u > 100 || s < 0 || s > 10) {
-      throw new InvalidArgumentError(`expected utilization:score points (utilization 0..100, score 0..10), e.g. 0:0,100:10 (got ${JSON.stringify(pair)})`);
+      throw new InvalidArgumentError(
+        `expected utilization:score points (utilization 0..100, score 0..10), e.g. 0:0,100:10 (got ${JSON.stringify(pair)})`,
+      );
     }
     return { utilization: u, score: s };
   });
   for (let i = 1; i < points.length; i++) {
-    if (points[i].utilization <= points[i - 1].utilization) throw new InvalidArgumentError('shape utilizations must be strictly increasing');
+    if (points[i].utilization <= points[i - 1].utilization)
+      throw new InvalidArgumentError('shape utilizations must be strictly increasing');
   }
   return points;
 }
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, 0 for any free port (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`expected a port number 0..65535, 0 for any free port (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -76,11 +82,18 @@ export function program(): Command {
     .command('place')
     .description('place every workload of the given manifests (YAML, JSON, Lists, `kubectl get -o json` output; `-` for stdin)')
     .argument('<paths...>', 'files, directories (read recursively) or - for stdin')
-    .addOption(new Option('--strategy <name>', 'scoring strategy (a NamespacePolicy strategy wins for its namespace)').choices(STRATEGIES).default('LeastAllocated'))
+    .addOption(
+      new Option('--strategy <name>', 'scoring strategy (a NamespacePolicy strategy wins for its namespace)')
+        .choices(STRATEGIES)
+        .default('LeastAllocated'),
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .option('--explain', 'explain every unplaced workload host by host', false)
     .addOption(
-      new Option('--order <policy>', 'batch order within a priority: interleave (replicas spread evenly over the batch), size (first-fit decreasing) or input')
+      new Option(
+        '--order <policy>',
+        'batch order within a priority: interleave (replicas spread evenly over the batch), size (first-fit decreasing) or input',
+      )
         .choices(['interleave', 'size', 'input'])
         .default('interleave'),
     )
@@ -108,15 +121,34 @@ export function program(): Command {
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .option('--data-dir <dir>', 'directory of the on-disk store', './data')
     .option('--bootstrap <paths...>', 'manifests to apply when the store is empty (printed like `placer place`)')
-    .addOption(new Option('--strategy <name>', 'default scoring strategy (a NamespacePolicy strategy wins for its namespace)').choices(STRATEGIES).default('LeastAllocated'))
+    .addOption(
+      new Option('--strategy <name>', 'default scoring strategy (a NamespacePolicy strategy wins for its namespace)')
+        .choices(STRATEGIES)
+        .default('LeastAllocated'),
+    )
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
-    .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
-    .option('--ignored-resources <names>', "resources placer does not account, comma-separated (e.g. the extender's managedResources marker placer.dev/managed)", (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .addOption(
+      new Option('--log-level <level>', 'log level (JSON logs on stderr)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .option(
+      '--ignored-resources <names>',
+      "resources placer does not account, comma-separated (e.g. the extender's managedResources marker placer.dev/managed)",
+      (v: string) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== ''),
+    )
     .option('--apiserver <url>', "standalone mode: on the extender's bind, also create the pod's Binding in this API server")
     .option('--apiserver-token-file <path>', 'bearer token file for --apiserver')
     .option('--apiserver-ca-file <path>', 'CA bundle for --apiserver')
-    .option('--kubeconfig <file>', 'Kubernetes mode: mirror the API server of this kubeconfig (the API server is the source of truth; no store, no --bootstrap)')
+    .option(
+      '--kubeconfig <file>',
+      'Kubernetes mode: mirror the API server of this kubeconfig (the API server is the source of truth; no store, no --bootstrap)',
+    )
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
     .option('--no-leader-elect', 'Kubernetes mode: do not elect a leader (a single replica that always binds)')
@@ -137,7 +169,11 @@ export function program(): Command {
         if (conflicts.length > 0) throw new InputError(undefined, '', `Kubernetes mode does not take ${conflicts.join(', ')}`);
       }
       const apiServer: ApiServerOptions | undefined = o.apiserver
-        ? { url: o.apiserver, ...(o.apiserverTokenFile && { tokenFile: o.apiserverTokenFile }), ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }) }
+        ? {
+            url: o.apiserver,
+            ...(o.apiserverTokenFile && { tokenFile: o.apiserverTokenFile }),
+            ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }),
+          }
         : undefined;
       const kube: KubeOptions | undefined = kubeMode
         ? {

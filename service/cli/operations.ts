@@ -27,7 +27,9 @@ function common(c: Command): Command {
     .option('--server <url>', 'a running placer serve (e.g. http://127.0.0.1:8080): plan or execute there instead of over files')
     .option('--dry-run', 'with --server: plan only, change nothing', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
-    .addOption(new Option('--strategy <name>', 'scoring strategy for the cluster read from files').choices(STRATEGIES).default('LeastAllocated'))
+    .addOption(
+      new Option('--strategy <name>', 'scoring strategy for the cluster read from files').choices(STRATEGIES).default('LeastAllocated'),
+    )
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'));
 }
@@ -43,7 +45,8 @@ interface CommonOpts {
 
 /** The cluster as `placer place` leaves it: every workload of the files placed. */
 async function clusterFrom(paths: string[], o: CommonOpts) {
-  if (paths.length === 0) throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
+  if (paths.length === 0)
+    throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
   const input = await loadClusterInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore });
   return runPlacement(input, { backend: o.engine, strategy: o.strategy, trackPlacements: true }).engine;
 }
@@ -53,7 +56,11 @@ async function post(server: string, path: string, body?: unknown): Promise<PlanD
   const url = new URL(path, server.endsWith('/') ? server : server + '/');
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
     throw new OperationError(`cannot reach ${url.origin}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
   }
@@ -65,7 +72,9 @@ async function post(server: string, path: string, body?: unknown): Promise<PlanD
     throw new OperationError(`${url.origin} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
   }
   if (!res.ok) {
-    const causes = ((json.details as { causes?: { field?: string; message: string }[] } | undefined)?.causes ?? []).map((c) => `\n  ${c.field ? `${c.field}: ` : ''}${c.message}`).join('');
+    const causes = ((json.details as { causes?: { field?: string; message: string }[] } | undefined)?.causes ?? [])
+      .map((c) => `\n  ${c.field ? `${c.field}: ` : ''}${c.message}`)
+      .join('');
     throw new OperationError(`${json.message ?? `HTTP ${res.status}`}${causes}`);
   }
   return json as unknown as PlanDoc;
@@ -88,12 +97,18 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
       .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
       .option('--allow-partial', 'execute even when some workloads cannot move (they stay; exit code 0)', false),
   ).action(async (hostList: string, paths: string[], o: CommonOpts & { allowPartial: boolean }) => {
-    const hosts = hostList.split(',').map((h) => h.trim()).filter((h) => h !== '');
+    const hosts = hostList
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
     if (hosts.length === 0) throw new OperationError('name at least one host to drain');
     let doc: PlanDoc;
     if (o.server) {
       const q = `${flag('dryRun', o.dryRun)}&${flag('allowPartial', o.allowPartial)}`;
-      doc = hosts.length === 1 ? await post(o.server, `v1/hosts/${encodeURIComponent(hosts[0])}/drain?${q}`) : await post(o.server, `v1/drain?${q}`, { hosts });
+      doc =
+        hosts.length === 1
+          ? await post(o.server, `v1/hosts/${encodeURIComponent(hosts[0])}/drain?${q}`)
+          : await post(o.server, `v1/drain?${q}`, { hosts });
     } else {
       const engine = await clusterFrom(paths, o);
       try {
@@ -116,13 +131,20 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
   ).action(async (paths: string[], o: CommonOpts & { maxMoves: number; resource?: string }) => {
     let doc: PlanDoc;
     if (o.server) {
-      doc = await post(o.server, `v1/rebalance?${flag('dryRun', o.dryRun)}&maxMoves=${o.maxMoves}${o.resource ? `&resource=${encodeURIComponent(o.resource)}` : ''}`);
+      doc = await post(
+        o.server,
+        `v1/rebalance?${flag('dryRun', o.dryRun)}&maxMoves=${o.maxMoves}${o.resource ? `&resource=${encodeURIComponent(o.resource)}` : ''}`,
+      );
     } else {
       const engine = await clusterFrom(paths, o);
       if (o.resource !== undefined && !engine.dimensionNames().includes(o.resource)) {
         throw new OperationError(`unknown resource ${JSON.stringify(o.resource)}: the hosts have ${engine.dimensionNames().join(', ')}`);
       }
-      doc = planDoc('RebalancePlan', engine.rebalance({ maxMoves: o.maxMoves, ...(o.resource !== undefined && { resource: o.resource }) }), true);
+      doc = planDoc(
+        'RebalancePlan',
+        engine.rebalance({ maxMoves: o.maxMoves, ...(o.resource !== undefined && { resource: o.resource }) }),
+        true,
+      );
     }
     setExit(finish(doc, o, true));
   });
@@ -133,7 +155,10 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
       .description('move every workload of a namespace onto the hosts matching a label selector, all or nothing')
       .argument('<namespace>', 'the namespace')
       .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
-      .requiredOption('--to <selector>', "label selector of the target hosts, kubectl syntax: 'topology.kubernetes.io/zone=zone-b', 'rack in (r1,r2)', '!maintenance'"),
+      .requiredOption(
+        '--to <selector>',
+        "label selector of the target hosts, kubectl syntax: 'topology.kubernetes.io/zone=zone-b', 'rack in (r1,r2)', '!maintenance'",
+      ),
   ).action(async (namespace: string, paths: string[], o: CommonOpts & { to: string }) => {
     let requirements;
     try {
@@ -146,7 +171,8 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
       doc = await post(o.server, `v1/namespaces/${encodeURIComponent(namespace)}/move?${flag('dryRun', o.dryRun)}`, { to: o.to });
     } else {
       const engine = await clusterFrom(paths, o);
-      if (!engine.namespaceUsage().some((n) => n.namespace === namespace)) throw new OperationError(`namespace ${JSON.stringify(namespace)} has no workloads in the given manifests`);
+      if (!engine.namespaceUsage().some((n) => n.namespace === namespace))
+        throw new OperationError(`namespace ${JSON.stringify(namespace)} has no workloads in the given manifests`);
       const report = engine.moveNamespace(namespace, requirements);
       doc = planDoc('NamespaceMovePlan', report, true, { namespace, selector: o.to, usage: namespaceUsageDoc(engine, namespace, report) });
     }

@@ -56,7 +56,12 @@ const CHUNK = 1 << 20;
  * placements never become one string (nor, from a ResultView, a million objects). The text is
  * exactly printResult's.
  */
-export function writeResult(r: PlacementResult | ResultView, format: OutputFormat, write: (chunk: string) => void, explanations?: Explanation[]): void {
+export function writeResult(
+  r: PlacementResult | ResultView,
+  format: OutputFormat,
+  write: (chunk: string) => void,
+  explanations?: Explanation[],
+): void {
   const view = 'apiVersion' in r ? viewOf(r) : r;
   if (format === 'yaml') {
     const full = 'apiVersion' in r ? r : materialize(view);
@@ -84,7 +89,19 @@ export function writeResult(r: PlacementResult | ResultView, format: OutputForma
 function writeJson(view: ResultView, out: (s: string) => void, explanations?: Explanation[]): void {
   const P = '\u0000placements\u0000';
   const U = '\u0000unplaced\u0000';
-  const skeleton = JSON.stringify({ apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy: view.strategy, placements: P, unplaced: U, summary: view.summary, ...(explanations && { explanations }) }, null, 2);
+  const skeleton = JSON.stringify(
+    {
+      apiVersion: 'placer.dev/v1alpha1',
+      kind: 'PlacementResult',
+      strategy: view.strategy,
+      placements: P,
+      unplaced: U,
+      summary: view.summary,
+      ...(explanations && { explanations }),
+    },
+    null,
+    2,
+  );
   const pAt = skeleton.indexOf(JSON.stringify(P));
   const uAt = skeleton.indexOf(JSON.stringify(U));
   out(skeleton.slice(0, pAt));
@@ -129,10 +146,18 @@ function writeTable(view: ResultView, wide: boolean, out: (s: string) => void): 
   const measure = (cells: string[]): void => {
     for (let i = 0; i < cells.length; i++) if (cells[i].length > widths[i]) widths[i] = cells[i].length;
   };
-  const placementCells = (namespace: string, kind: string, name: string, host: string, owner: string | undefined, existing: boolean): string[] =>
-    wide ? [namespace, kind, name, host, existing ? 'Running' : 'Placed', none(owner)] : [namespace, kind, name, host];
+  const placementCells = (
+    namespace: string,
+    kind: string,
+    name: string,
+    host: string,
+    owner: string | undefined,
+    existing: boolean,
+  ): string[] => (wide ? [namespace, kind, name, host, existing ? 'Running' : 'Placed', none(owner)] : [namespace, kind, name, host]);
   const unplacedCells = (namespace: string, kind: string, name: string, grade: string, owner: string | undefined): string[] =>
-    wide ? [namespace, kind, name, '<none>', grade === 'Unschedulable' ? 'Pending' : 'Rejected', none(owner)] : [namespace, kind, name, '<none>'];
+    wide
+      ? [namespace, kind, name, '<none>', grade === 'Unschedulable' ? 'Pending' : 'Rejected', none(owner)]
+      : [namespace, kind, name, '<none>'];
   view.placements((ns, kind, name, host, owner, existing) => measure(placementCells(ns, kind, name, host, owner, existing)));
   view.unplaced((ns, kind, name, _reason, grade, owner) => measure(unplacedCells(ns, kind, name, grade, owner)));
   const line = (cells: string[]): string => {
@@ -158,7 +183,12 @@ export function summaryText(r: PlacementResult | ResultView): string {
   lines.push(
     table(
       ['RESOURCE', 'ALLOCATABLE', 'REQUESTED', 'UTILIZATION'],
-      Object.entries(s.utilization).map(([name, u]) => [name, human(name, u.allocatable), human(name, u.requested), `${u.percent.toFixed(1)}%`]),
+      Object.entries(s.utilization).map(([name, u]) => [
+        name,
+        human(name, u.allocatable),
+        human(name, u.requested),
+        `${u.percent.toFixed(1)}%`,
+      ]),
     ).trimEnd(),
   );
   if (s.reservations.length > 0) {
@@ -175,7 +205,9 @@ export function summaryText(r: PlacementResult | ResultView): string {
         ),
       ).trimEnd(),
     );
-    lines.push('Reservations are aggregate over the cluster, not per host: an unused reservation larger than the largest free block is fragmented.');
+    lines.push(
+      'Reservations are aggregate over the cluster, not per host: an unused reservation larger than the largest free block is fragmented.',
+    );
   }
   if (s.gangs.length > 0) {
     lines.push('');
@@ -224,7 +256,8 @@ export function explainText(e: Explanation): string {
   const feasible = e.hosts.filter((h) => h.feasible).sort((a, b) => b.score - a.score);
   if (feasible.length > 0) {
     lines.push('  Score (top 5 feasible hosts: total = fit + 2×affinity + 3×taint toleration, normalized):');
-    for (const h of feasible.slice(0, 5)) lines.push(`    ${h.host}: total ${h.score} (fit ${h.fit}, preferred affinity ${h.affinity}, PreferNoSchedule taints ${h.taints})`);
+    for (const h of feasible.slice(0, 5))
+      lines.push(`    ${h.host}: total ${h.score} (fit ${h.fit}, preferred affinity ${h.affinity}, PreferNoSchedule taints ${h.taints})`);
   }
   lines.push(`  Result: ${e.selected ? `would place on ${e.selected}` : (e.message ?? 'no host')}`);
   return lines.join('\n') + '\n';
@@ -248,32 +281,53 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
   if (p.moves.length > 0) {
     const header = [...(seq ? ['#'] : []), ...(paced ? ['WAVE'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
     const wave = (m: MoveDoc) => (m.wave === 0 ? `blocked (${m.blockedBy})` : String(m.wave));
-    out += table(header, p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), ...(paced ? [wave(m)] : []), m.namespace, m.kind, m.name, m.from, m.to])) + '\n';
+    out +=
+      table(
+        header,
+        p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), ...(paced ? [wave(m)] : []), m.namespace, m.kind, m.name, m.from, m.to]),
+      ) + '\n';
     if (paced) {
       out += `PodDisruptionBudgets pace the evictions: ${p.waves} wave(s), each starting once the previous one's replacements run.\n`;
-      if (p.summary.blocked > 0) out += `${p.summary.blocked} move(s) blocked: their budget allows no disruption now, so evicting them would wait (as kubectl drain does) until it does.\n`;
+      if (p.summary.blocked > 0)
+        out += `${p.summary.blocked} move(s) blocked: their budget allows no disruption now, so evicting them would wait (as kubectl drain does) until it does.\n`;
       out += '\n';
     }
   }
   if (p.unmovable.length > 0) {
     out += 'Cannot move:\n';
-    out += table(['NAMESPACE', 'KIND', 'NAME', 'HOST', 'REASON'], p.unmovable.map((u) => [u.namespace, u.kind, u.name, u.from, u.reason])) + '\n';
+    out +=
+      table(
+        ['NAMESPACE', 'KIND', 'NAME', 'HOST', 'REASON'],
+        p.unmovable.map((u) => [u.namespace, u.kind, u.name, u.from, u.reason]),
+      ) + '\n';
   }
   if (p.usage) {
     const u = p.usage;
     out += `Namespace ${p.namespace}: on ${u.hosts.before} host(s) before, ${u.hosts.after} after; quota and reservation usage do not change with a move.\n`;
     const rows = Object.entries(u.used).map(([r, v]) => [r, v, u.reservation[r] ?? '<none>']);
     if (rows.length > 0) out += table(['RESOURCE', 'USED', 'RESERVED'], rows);
-    for (const q of u.quotas) out += table([`QUOTA ${q.name}`, 'USED', 'HARD'], Object.entries(q.hard).map(([k, v]) => [k, q.used[k] ?? '0', v]));
+    for (const q of u.quotas)
+      out += table(
+        [`QUOTA ${q.name}`, 'USED', 'HARD'],
+        Object.entries(q.hard).map(([k, v]) => [k, q.used[k] ?? '0', v]),
+      );
     out += '\n';
   }
-  if (p.imbalance) out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
-  if (p.binPacking && p.binPacking.length > 0) out += `Not moved: ${p.binPacking.join(', ')} (strategy MostAllocated: bin-packed on purpose).\n\n`;
-  const resources = Object.keys(p.utilization.before).filter((r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0);
+  if (p.imbalance)
+    out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
+  if (p.binPacking && p.binPacking.length > 0)
+    out += `Not moved: ${p.binPacking.join(', ')} (strategy MostAllocated: bin-packed on purpose).\n\n`;
+  const resources = Object.keys(p.utilization.before).filter(
+    (r) => (p.utilization.before[r] ?? 0) > 0 || (p.utilization.after[r] ?? 0) > 0,
+  );
   out += 'Cluster utilization (schedulable hosts):\n';
   out += table(
     ['RESOURCE', 'BEFORE', 'AFTER'],
-    resources.map((r) => [r, `${(p.utilization.before[r] ?? 0).toFixed(2)}%`, p.utilization.after[r] === undefined ? '<none>' : `${p.utilization.after[r].toFixed(2)}%`]),
+    resources.map((r) => [
+      r,
+      `${(p.utilization.before[r] ?? 0).toFixed(2)}%`,
+      p.utilization.after[r] === undefined ? '<none>' : `${p.utilization.after[r].toFixed(2)}%`,
+    ]),
   );
   return out;
 }

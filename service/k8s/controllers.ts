@@ -27,7 +27,16 @@ import { controllerOf, type ObjectReader, type OwnerRef } from './meta.js';
 import { canonicalJson, generateNames, MAX_GENERATED_NAME_LENGTH, templateHash } from './names.js';
 import { setOrigin } from './origin.js';
 import { Ownership, POD_TEMPLATE_HASH } from './ownership.js';
-import { constraintsFor, isTerminal, POD_GROUP_LABEL, readPodShapeAndConstraints, shapeKey, type PodConstraints, type PodRecord, type PodShape } from './pod.js';
+import {
+  constraintsFor,
+  isTerminal,
+  POD_GROUP_LABEL,
+  readPodShapeAndConstraints,
+  shapeKey,
+  type PodConstraints,
+  type PodRecord,
+  type PodShape,
+} from './pod.js';
 
 export type ControllerKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Job';
 
@@ -74,11 +83,15 @@ function selectorMatches(sel: Field, labels: Map<string, string>): boolean {
     const has = labels.has(key);
     const op = e.at('operator').optString();
     const ok =
-      op === 'In' ? has && values.includes(labels.get(key)!)
-      : op === 'NotIn' ? !has || !values.includes(labels.get(key)!)
-      : op === 'Exists' ? has
-      : op === 'DoesNotExist' ? !has
-      : e.at('operator').unsupported(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+      op === 'In'
+        ? has && values.includes(labels.get(key)!)
+        : op === 'NotIn'
+          ? !has || !values.includes(labels.get(key)!)
+          : op === 'Exists'
+            ? has
+            : op === 'DoesNotExist'
+              ? !has
+              : e.at('operator').unsupported(['In', 'NotIn', 'Exists', 'DoesNotExist']);
     if (!ok) return false;
   }
   return true;
@@ -167,7 +180,8 @@ export function readController(r: ObjectReader, order: number): ControllerRecord
     constraints,
     templateJson: canonicalJson(rawTemplate),
     replicas: kind === 'Job' ? 0 : spec.at('replicas').int(1, 0),
-    ...(kind === 'Deployment' && r.root.get('status.collisionCount').isSet && { collisionCount: r.root.get('status.collisionCount').optInt(0)! }),
+    ...(kind === 'Deployment' &&
+      r.root.get('status.collisionCount').isSet && { collisionCount: r.root.get('status.collisionCount').optInt(0)! }),
     ordinalsStart: kind === 'StatefulSet' ? spec.get('ordinals.start').int(0, 0) : 0,
     ...(kind === 'Job' && { job: readJobSpec(r) }),
     order,
@@ -264,13 +278,22 @@ function expandJob(j: ControllerRecord, activePods: PodRecord[], succeededPods: 
   const succeeded = Math.max(spec.statusSucceeded, succeededPods.length);
   const wantActive =
     spec.completions === undefined
-      ? succeeded > 0 ? active : spec.parallelism // work queue: once one succeeds, no new pods
+      ? succeeded > 0
+        ? active
+        : spec.parallelism // work queue: once one succeeds, no new pods
       : Math.max(0, Math.min(spec.completions - succeeded, spec.parallelism));
   const count = Math.max(0, wantActive - active);
   return { names: generateNames(`${j.name}-`, count, taken, (i) => `${j.name}/${i}`) };
 }
 
-function newTemplate(shape: PodShape, namespace: string, owner: string | undefined, r: ObjectReader, specPath: string, labels = shape.labels): WorkloadTemplate {
+function newTemplate(
+  shape: PodShape,
+  namespace: string,
+  owner: string | undefined,
+  r: ObjectReader,
+  specPath: string,
+  labels = shape.labels,
+): WorkloadTemplate {
   const metadataPath = specPath === 'spec' ? 'metadata' : `${specPath.slice(0, -'.spec'.length)}.metadata`;
   const t: WorkloadTemplate = {
     kind: 'Pod',
@@ -354,10 +377,18 @@ export function expandWorkloads(pods: readonly PodRecord[], controllers: readonl
     const active = mine.filter((p) => !isTerminal(p));
     const taken = takenIn(c.namespace);
     const exp =
-      c.kind === 'Deployment' ? expandDeployment(c, active.length, setsOf.get(c) ?? [], taken)
-      : c.kind === 'StatefulSet' ? expandStatefulSet(c, taken)
-      : c.kind === 'Job' ? expandJob(c, active, mine.filter((p) => p.phase === 'Succeeded'), taken)
-      : { names: generateNames(`${c.name}-`, Math.max(0, c.replicas - active.length), taken, (i) => `${c.name}/${i}`) };
+      c.kind === 'Deployment'
+        ? expandDeployment(c, active.length, setsOf.get(c) ?? [], taken)
+        : c.kind === 'StatefulSet'
+          ? expandStatefulSet(c, taken)
+          : c.kind === 'Job'
+            ? expandJob(
+                c,
+                active,
+                mine.filter((p) => p.phase === 'Succeeded'),
+                taken,
+              )
+            : { names: generateNames(`${c.name}-`, Math.max(0, c.replicas - active.length), taken, (i) => `${c.name}/${i}`) };
     const labels = exp.extraLabels ? new Map([...c.shape.labels, ...exp.extraLabels]) : c.shape.labels;
     const shape: PodShape = exp.extraLabels ? { ...c.shape, labels, ...constraintsFor(c.constraints, labels) } : c.shape;
     const group = groupFor(`${c.namespace}\u0000${owner}\u0000${shapeKey(shape)}`, () =>

@@ -17,7 +17,8 @@ import { NumberLiteral } from './fields.js';
 import { readLabelSelector } from './labels.js';
 import type { ObjectReader } from './meta.js';
 
-const PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+const PERCENT_MSG =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'] as const;
 
 /** An intstr.IntOrString field: ValidatePositiveIntOrPercent, then IsNotMoreThan100Percent. */
@@ -53,7 +54,10 @@ export function readPodDisruptionBudget(r: ObjectReader): PodDisruptionBudgetObj
     selector,
     ...(minAvailable !== undefined && { minAvailable }),
     ...(maxUnavailable !== undefined && { maxUnavailable }),
-    disruptedPods: r.root.get('status.disruptedPods').entries().map(([name]) => name),
+    disruptedPods: r.root
+      .get('status.disruptedPods')
+      .entries()
+      .map(([name]) => name),
     source: r.source,
   };
 }

@@ -91,9 +91,7 @@ export class Field {
 
   /** Walk a dotted path of plain keys: `f.get('spec.template.spec')`. */
   get(dotted: string): Field {
-    let f: Field = this;
-    for (const k of dotted.split('.')) f = f.at(k);
-    return f;
+    return dotted.split('.').reduce<Field>((f, k) => f.at(k), this);
   }
 
   /** Throws an InputError for this field. */

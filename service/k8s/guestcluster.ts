@@ -103,7 +103,12 @@ interface GuestCluster {
   order: number;
 }
 
-const classRef = (r: ObjectReader, f: Field, className: string): ClassRef => ({ className, source: r.source, object: r.label, field: f.path });
+const classRef = (r: ObjectReader, f: Field, className: string): ClassRef => ({
+  className,
+  source: r.source,
+  object: r.label,
+  field: f.path,
+});
 
 function requireSet(f: Field): Field {
   if (!f.isSet) f.required();
@@ -129,7 +134,13 @@ export function readTanzuKubernetesCluster(r: ObjectReader, order: number): TkcR
     namePrefix: `${name}-${pool}-`,
     deploymentName: `${name}-${pool}`,
   });
-  const controlPlane = (replicas: number, cls: ClassRef): Pool => ({ controlPlane: true, name: '', replicas, cls, namePrefix: `${name}-control-plane-` });
+  const controlPlane = (replicas: number, cls: ClassRef): Pool => ({
+    controlPlane: true,
+    name: '',
+    replicas,
+    cls,
+    namePrefix: `${name}-control-plane-`,
+  });
   if (splitApiVersion(r.apiVersion).version === 'v1alpha1') {
     const settings = (f: Field): { count: number; cls: ClassRef } => {
       const count = requireSet(f.at('count')).optInt(0)!;
@@ -173,7 +184,12 @@ interface ObjectRef {
 
 function readRef(f: Field): ObjectRef {
   requireSet(f);
-  return { group: splitApiVersion(f.at('apiVersion').stringOr('')).group, kind: f.at('kind').string(), name: f.at('name').string(), field: f };
+  return {
+    group: splitApiVersion(f.at('apiVersion').stringOr('')).group,
+    kind: f.at('kind').string(),
+    name: f.at('name').string(),
+    field: f,
+  };
 }
 
 export interface CapiClusterRecord {
@@ -210,7 +226,9 @@ function readTopology(r: ObjectReader, topo: Field, order: number): GuestCluster
       controlPlane: true,
       name: '',
       replicas: cp.at('replicas').optInt(0) ?? 1,
-      cls: pick(cp.get('variables.overrides'), () => topo.at('variables').required('a vmClass variable naming the VM class of the control plane is required')),
+      cls: pick(cp.get('variables.overrides'), () =>
+        topo.at('variables').required('a vmClass variable naming the VM class of the control plane is required'),
+      ),
       namePrefix: `${name}-control-plane-`,
     },
   ];
@@ -219,7 +237,8 @@ function readTopology(r: ObjectReader, topo: Field, order: number): GuestCluster
     const nameField = md.at('name');
     const mdName = nameField.optString() ?? '';
     if (mdName === '') nameField.required('name must not be empty');
-    if (seen.has(mdName)) nameField.invalid(`name must be unique. MachineDeployment with name ${JSON.stringify(mdName)} is defined more than once`);
+    if (seen.has(mdName))
+      nameField.invalid(`name must be unique. MachineDeployment with name ${JSON.stringify(mdName)} is defined more than once`);
     seen.add(mdName);
     pools.push({
       controlPlane: false,
@@ -334,14 +353,27 @@ function classicCluster(c: CapiClusterRecord, input: GuestClusterInput, used: Se
   for (const md of input.machineSets) {
     if (md.kind !== 'MachineDeployment' || md.namespace !== c.namespace || md.clusterName !== c.name) continue;
     used.add(md);
-    pools.push({ controlPlane: false, name: md.name, replicas: md.replicas, cls: templateOf(md).cls, namePrefix: `${md.name}-`, deploymentName: md.name });
+    pools.push({
+      controlPlane: false,
+      name: md.name,
+      replicas: md.replicas,
+      cls: templateOf(md).cls,
+      namePrefix: `${md.name}-`,
+      deploymentName: md.name,
+    });
   }
   return { kind: 'Cluster', namespace: c.namespace, name: c.name, pools, order: c.order };
 }
 
 function controlPlaneTerm(cluster: string): PodAffinityTerm {
   return {
-    labelSelector: { matchLabels: new Map([[CLUSTER_NAME_LABEL, cluster], [CONTROL_PLANE_LABEL, '']]), matchExpressions: [] },
+    labelSelector: {
+      matchLabels: new Map([
+        [CLUSTER_NAME_LABEL, cluster],
+        [CONTROL_PLANE_LABEL, ''],
+      ]),
+      matchExpressions: [],
+    },
     namespaces: [],
     namespaceSelector: null,
     topologyKey: HOSTNAME,
@@ -364,10 +396,12 @@ export function expandGuestClusters(input: GuestClusterInput, vms: readonly VMOb
   const used = new Set<object>();
   const clusters: GuestCluster[] = input.tkcs.map((t) => t.cluster);
   for (const c of input.clusters) {
-    const ownedByTkc = c.reader.meta.ownerReferences.some((o) => o.kind === 'TanzuKubernetesCluster') || tkcKeys.has(key(c.namespace, c.name));
+    const ownedByTkc =
+      c.reader.meta.ownerReferences.some((o) => o.kind === 'TanzuKubernetesCluster') || tkcKeys.has(key(c.namespace, c.name));
     if (ownedByTkc) ignored.push({ kind: 'Cluster', name: `${c.namespace}/${c.name}`, source: c.reader.source });
     else if (c.topology) clusters.push(c.topology);
-    else if (c.infrastructureRef?.group === VMWARE_INFRA_GROUP && c.infrastructureRef.kind === 'VSphereCluster') clusters.push(classicCluster(c, input, used));
+    else if (c.infrastructureRef?.group === VMWARE_INFRA_GROUP && c.infrastructureRef.kind === 'VSphereCluster')
+      clusters.push(classicCluster(c, input, used));
     else ignored.push({ kind: 'Cluster', name: `${c.namespace}/${c.name}`, source: c.reader.source });
   }
   for (const o of [...input.machineSets, ...input.templates]) {
@@ -388,7 +422,9 @@ export function expandGuestClusters(input: GuestClusterInput, vms: readonly VMOb
     const members: { vm: VMObj; controlPlane: boolean }[] = [];
     for (const pool of gc.pools) {
       const existing = mine.filter((v) =>
-        pool.controlPlane ? v.labels.has(CONTROL_PLANE_LABEL) : !v.labels.has(CONTROL_PLANE_LABEL) && v.labels.get(DEPLOYMENT_NAME_LABEL) === pool.deploymentName,
+        pool.controlPlane
+          ? v.labels.has(CONTROL_PLANE_LABEL)
+          : !v.labels.has(CONTROL_PLANE_LABEL) && v.labels.get(DEPLOYMENT_NAME_LABEL) === pool.deploymentName,
       );
       for (const vm of existing) members.push({ vm, controlPlane: pool.controlPlane });
       const count = Math.max(0, pool.replicas - existing.length);

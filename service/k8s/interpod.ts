@@ -94,7 +94,12 @@ export function readPodAffinity(affinity: Field): RawPodAffinity {
 function mergeTerm(raw: RawAffinityTerm, labels: ReadonlyMap<string, string>): PodAffinityTerm {
   const { term } = raw;
   const copy = (sel: LabelSelector | null): LabelSelector | null => (sel === null ? null : cloneSelector(sel));
-  const out: PodAffinityTerm = { ...term, labelSelector: copy(term.labelSelector), namespaces: [...term.namespaces], namespaceSelector: copy(term.namespaceSelector) };
+  const out: PodAffinityTerm = {
+    ...term,
+    labelSelector: copy(term.labelSelector),
+    namespaces: [...term.namespaces],
+    namespaceSelector: copy(term.namespaceSelector),
+  };
   const sel = out.labelSelector;
   if (sel === null || (raw.matchLabelKeys.length === 0 && raw.mismatchLabelKeys.length === 0)) return out;
   for (const key of raw.matchLabelKeys) {
@@ -129,6 +134,9 @@ function mergeInterPod(raw: RawInterPod, labels: ReadonlyMap<string, string>): I
 }
 
 /** The terms a pod with `labels` carries, with matchLabelKeys / mismatchLabelKeys merged in. */
-export function mergePodAffinity(raw: RawPodAffinity, labels: ReadonlyMap<string, string>): { podAffinity: InterPodAffinity; podAntiAffinity: InterPodAffinity } {
+export function mergePodAffinity(
+  raw: RawPodAffinity,
+  labels: ReadonlyMap<string, string>,
+): { podAffinity: InterPodAffinity; podAntiAffinity: InterPodAffinity } {
   return { podAffinity: mergeInterPod(raw.affinity, labels), podAntiAffinity: mergeInterPod(raw.antiAffinity, labels) };
 }

@@ -44,7 +44,9 @@ export function dns1123LabelErrors(v: string): string[] {
   const errs: string[] = [];
   if (byteLength(v) > 63) errs.push(maxLen(63));
   if (!DNS1123_LABEL_RE.test(v)) {
-    errs.push(DNS1123_SUBDOMAIN_RE.test(v) ? 'must not contain dots' : regexError(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, 'my-name', '123-abc'));
+    errs.push(
+      DNS1123_SUBDOMAIN_RE.test(v) ? 'must not contain dots' : regexError(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, 'my-name', '123-abc'),
+    );
   }
   return errs;
 }
@@ -85,8 +87,7 @@ export function checkLabelKey(f: Field, key: string): void {
   if (msg !== undefined) f.invalid(msg, key);
 }
 
-const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
-type SelectorOp = (typeof SELECTOR_OPERATORS)[number];
+type SelectorOp = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 /**
  * A metav1.LabelSelector (ValidateLabelSelector, label values checked as on create): null when
@@ -133,10 +134,13 @@ export function selectorMatches(sel: LabelSelector, labels: ReadonlyMap<string, 
   for (const r of sel.matchExpressions) {
     const v = labels.get(r.key);
     const ok =
-      r.operator === 'In' ? v !== undefined && r.values.includes(v)
-      : r.operator === 'NotIn' ? v === undefined || !r.values.includes(v)
-      : r.operator === 'Exists' ? v !== undefined
-      : v === undefined;
+      r.operator === 'In'
+        ? v !== undefined && r.values.includes(v)
+        : r.operator === 'NotIn'
+          ? v === undefined || !r.values.includes(v)
+          : r.operator === 'Exists'
+            ? v !== undefined
+            : v === undefined;
     if (!ok) return false;
   }
   return true;

@@ -84,7 +84,9 @@ export function knownKind(m: Manifest): KnownKind | undefined {
   if (group !== info.group) return undefined;
   if (!info.versions.includes(version)) {
     const f = Field.root({ source: m.source, object: m.kind }, m.obj).at('apiVersion');
-    f.fail(`no matches for kind "${m.kind}" in version "${m.apiVersion}" (served: ${info.versions.map((v) => (group ? `${group}/${v}` : v)).join(', ')})`);
+    f.fail(
+      `no matches for kind "${m.kind}" in version "${m.apiVersion}" (served: ${info.versions.map((v) => (group ? `${group}/${v}` : v)).join(', ')})`,
+    );
   }
   return m.kind as KnownKind;
 }
@@ -137,7 +139,10 @@ export function readObject(m: Manifest, kind: KnownKind): ObjectReader {
   if (!name) {
     // generateName: the API server appends 5 random characters; ours are derived from the source
     const gen = md.at('generateName').optString();
-    name = generateName(gen || md.at('name').required('name or generateName is required'), `${m.source.file}#${m.source.doc}#${m.source.path}`);
+    name = generateName(
+      gen || md.at('name').required('name or generateName is required'),
+      `${m.source.file}#${m.source.doc}#${m.source.path}`,
+    );
   }
   ctx.object = objectLabel(kind, namespace, name);
   const meta: ObjectMeta = {

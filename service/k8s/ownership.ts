@@ -34,7 +34,12 @@ export class Ownership {
   }
 
   /** The Deployment owning ReplicaSet `rsName`: by owner reference, else by the `<deploy>-<hash>` name. */
-  private deploymentOfReplicaSet(ns: string, rsName: string, ref: OwnerRef | undefined, hash: string | undefined): ControllerRecord | undefined {
+  private deploymentOfReplicaSet(
+    ns: string,
+    rsName: string,
+    ref: OwnerRef | undefined,
+    hash: string | undefined,
+  ): ControllerRecord | undefined {
     if (ref) {
       if (ref.kind !== 'Deployment') return undefined;
       const d = this.get('Deployment', ns, ref.name);

@@ -27,7 +27,18 @@ import { readResourceQuota } from './quota.js';
 import { readVirtualMachine, readVirtualMachineClass } from './vm.js';
 
 export function emptyParsedInput(): ParsedInput {
-  return { hosts: [], quotas: [], policies: [], priorityClasses: [], vmClasses: [], pdbs: [], namespaces: [], workloads: [], vms: [], ignored: [] };
+  return {
+    hosts: [],
+    quotas: [],
+    policies: [],
+    priorityClasses: [],
+    vmClasses: [],
+    pdbs: [],
+    namespaces: [],
+    workloads: [],
+    vms: [],
+    ignored: [],
+  };
 }
 
 /** Same kind, namespace and name twice is an error naming both places. */

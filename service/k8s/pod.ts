@@ -67,7 +67,10 @@ function readPodResources(spec: Field): PodResources {
   const containersField = spec.at('containers');
   const containers = containersField.items().map((c) => readContainer(c, seen, false));
   if (containers.length === 0) containersField.required();
-  const initContainers = spec.at('initContainers').items().map((c) => readContainer(c, seen, true));
+  const initContainers = spec
+    .at('initContainers')
+    .items()
+    .map((c) => readContainer(c, seen, true));
   const pr = spec.at('resources');
   let podReqs: Map<string, Quantity> | undefined;
   let podLims: Map<string, Quantity> | undefined;
@@ -77,7 +80,9 @@ function readPodResources(spec: Field): PodResources {
     for (const [k, q] of podReqs) {
       const lim = podLims.get(k);
       if (lim !== undefined && q.nano > lim.nano) {
-        pr.at('requests').at(k).invalid(`must be less than or equal to ${k} limit of ${quantityString(lim)}`, quantityString(q));
+        pr.at('requests')
+          .at(k)
+          .invalid(`must be less than or equal to ${k} limit of ${quantityString(lim)}`, quantityString(q));
       }
     }
   }
@@ -101,7 +106,10 @@ export function readPodConstraints(spec: Field): PodConstraints {
 }
 
 /** What a pod with `labels` carries: matchLabelKeys / mismatchLabelKeys merged as the API server does. */
-export function constraintsFor(c: PodConstraints, labels: ReadonlyMap<string, string>): Pick<PodShape, 'podAffinity' | 'podAntiAffinity' | 'topologySpread'> {
+export function constraintsFor(
+  c: PodConstraints,
+  labels: ReadonlyMap<string, string>,
+): Pick<PodShape, 'podAffinity' | 'podAntiAffinity' | 'topologySpread'> {
   return { ...mergePodAffinity(c.affinity, labels), topologySpread: mergeTopologySpread(c.spread, labels) };
 }
 
@@ -186,7 +194,9 @@ export function readPod(r: ObjectReader, order: number, owner: OwnerRef | undefi
 
 /** JSON with Maps as sorted entry lists, for selectors inside terms. */
 const keyJson = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? [...(x as Map<string, unknown>)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : x));
+  JSON.stringify(v, (_k, x: unknown) =>
+    x instanceof Map ? [...(x as Map<string, unknown>)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : x,
+  );
 
 /** The label that puts a pod in a coscheduling PodGroup (podgroup.ts). */
 export const POD_GROUP_LABEL = 'scheduling.x-k8s.io/pod-group';

@@ -33,8 +33,16 @@ export function readPriorityClass(r: ObjectReader): PriorityClassObj {
   const name = r.meta.name;
   if (name.startsWith('system-')) {
     const known = SYSTEM_PRIORITY_CLASSES.get(name);
-    const why = known === undefined ? `${name} is not a known system priority class` : known !== value ? `value of ${name} PriorityClass must be ${known}` : '';
-    if (why) r.root.get('metadata.name').fail(`Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: ${why}`);
+    const why =
+      known === undefined
+        ? `${name} is not a known system priority class`
+        : known !== value
+          ? `value of ${name} PriorityClass must be ${known}`
+          : '';
+    if (why)
+      r.root
+        .get('metadata.name')
+        .fail(`Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: ${why}`);
   } else if (value > HIGHEST_USER_DEFINABLE_PRIORITY) {
     vf.fail(`Forbidden: maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`);
   }

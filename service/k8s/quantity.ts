@@ -37,10 +37,24 @@ const NANO = 1_000_000_000n;
 const MAX_NANO = MAX_INT64 * NANO;
 
 const DEC_SUFFIXES: ReadonlyMap<string, number> = new Map([
-  ['n', -9], ['u', -6], ['m', -3], ['', 0], ['k', 3], ['M', 6], ['G', 9], ['T', 12], ['P', 15], ['E', 18],
+  ['n', -9],
+  ['u', -6],
+  ['m', -3],
+  ['', 0],
+  ['k', 3],
+  ['M', 6],
+  ['G', 9],
+  ['T', 12],
+  ['P', 15],
+  ['E', 18],
 ]);
 const BIN_SUFFIXES: ReadonlyMap<string, number> = new Map([
-  ['Ki', 10], ['Mi', 20], ['Gi', 30], ['Ti', 40], ['Pi', 50], ['Ei', 60],
+  ['Ki', 10],
+  ['Mi', 20],
+  ['Gi', 30],
+  ['Ti', 40],
+  ['Pi', 50],
+  ['Ei', 60],
 ]);
 const DEC_SUFFIX_BY_EXP: ReadonlyMap<number, string> = new Map([...DEC_SUFFIXES].map(([s, e]) => [e, s]));
 const BIN_SUFFIX_BY_EXP: ReadonlyMap<number, string> = new Map([...BIN_SUFFIXES].map(([s, e]) => [e, s]));
@@ -196,8 +210,7 @@ function numberText(n: number): string {
   return String(n);
 }
 
-const roundAwayFromZero = (nano: bigint, unit: bigint): bigint =>
-  nano >= 0n ? ceilDiv(nano, unit) : -ceilDiv(-nano, unit);
+const roundAwayFromZero = (nano: bigint, unit: bigint): bigint => (nano >= 0n ? ceilDiv(nano, unit) : -ceilDiv(-nano, unit));
 
 /**
  * MilliValue(): ceil(q × 1000), rounded away from zero for negative values ("-0.0005" ⇒ -1m),
@@ -255,8 +268,7 @@ export function formatNano(nano: bigint, format: QuantityFormat = 'DecimalSI'): 
     m *= 10n;
     exp--;
   }
-  const suffix =
-    format === 'DecimalExponent' ? (exp === 0 ? '' : `e${exp}`) : (DEC_SUFFIX_BY_EXP.get(exp) ?? `e${exp}`);
+  const suffix = format === 'DecimalExponent' ? (exp === 0 ? '' : `e${exp}`) : (DEC_SUFFIX_BY_EXP.get(exp) ?? `e${exp}`);
   return `${sign}${m}${suffix}`;
 }
 

@@ -7,9 +7,22 @@ import type { Field } from './fields.js';
 import type { ObjectReader } from './meta.js';
 import { quantitiesToAmounts, readAnyResourceList } from './resources.js';
 
-const SCOPES: readonly QuotaScope[] = ['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'PriorityClass', 'CrossNamespacePodAffinity'];
+const SCOPES: readonly QuotaScope[] = [
+  'BestEffort',
+  'NotBestEffort',
+  'Terminating',
+  'NotTerminating',
+  'PriorityClass',
+  'CrossNamespacePodAffinity',
+];
 /** Scopes that only take `Exists` in a scope selector. */
-const EXISTS_ONLY: ReadonlySet<QuotaScope> = new Set(['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity']);
+const EXISTS_ONLY: ReadonlySet<QuotaScope> = new Set([
+  'BestEffort',
+  'NotBestEffort',
+  'Terminating',
+  'NotTerminating',
+  'CrossNamespacePodAffinity',
+]);
 const CONFLICTS: readonly [QuotaScope, QuotaScope][] = [
   ['BestEffort', 'NotBestEffort'],
   ['Terminating', 'NotTerminating'],
@@ -40,7 +53,8 @@ function readSelectorRequirement(f: Field): ScopedResourceSelectorRequirement {
       break;
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) valuesField.invalid("must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector", values.join(','));
+      if (values.length > 0)
+        valuesField.invalid("must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector", values.join(','));
       break;
     default:
       opField.invalid('not a valid selector operator', operator);

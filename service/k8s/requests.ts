@@ -160,8 +160,7 @@ export function containersMissing(pod: PodResources, which: 'requests' | 'limits
 
 /** Pod QoS BestEffort: no cpu/memory request or limit above zero (pod-level ones when set). */
 export function isBestEffort(pod: PodResources): boolean {
-  const positive = (l: NanoList | undefined): boolean =>
-    !!l && ((l.get('cpu') ?? 0n) > 0n || (l.get('memory') ?? 0n) > 0n);
+  const positive = (l: NanoList | undefined): boolean => !!l && ((l.get('cpu') ?? 0n) > 0n || (l.get('memory') ?? 0n) > 0n);
   if (hasSupported(pod.podRequests) || hasSupported(pod.podLimits)) {
     return !positive(pod.podRequests) && !positive(pod.podLimits);
   }

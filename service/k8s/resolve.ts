@@ -28,7 +28,12 @@ function resolveVm(vm: VMObj, find: ReturnType<typeof classIndex>, opts: Resolve
   const field = origin?.fields.className ?? 'spec.className';
   if (!vm.className) {
     if (vm.size.cpu === undefined || vm.size.memory === undefined) {
-      throw new InputError(vm.source, field, 'Required value: a VirtualMachineClass is required unless spec.resources.size.cpu and spec.resources.size.memory are both set', object);
+      throw new InputError(
+        vm.source,
+        field,
+        'Required value: a VirtualMachineClass is required unless spec.resources.size.cpu and spec.resources.size.memory are both set',
+        object,
+      );
     }
     return vmToWorkload(vm, undefined, opts.cpuMhzPerCore);
   }
@@ -60,7 +65,12 @@ function checkPriority(t: WorkloadTemplate, classes: ReadonlyMap<string, Priorit
   const object = origin?.object;
   const pc = classes.get(t.priorityClassName);
   if (!pc) {
-    throw new InputError(t.source, origin?.fields.priorityClassName ?? 'spec.priorityClassName', `no PriorityClass with name ${t.priorityClassName} was found`, object);
+    throw new InputError(
+      t.source,
+      origin?.fields.priorityClassName ?? 'spec.priorityClassName',
+      `no PriorityClass with name ${t.priorityClassName} was found`,
+      object,
+    );
   }
   if (t.priority !== undefined && t.priority !== pc.value) {
     throw new InputError(
@@ -86,7 +96,12 @@ export function resolveInput(parsed: ParsedInput, opts: ResolveOptions): Cluster
   for (const p of parsed.policies) {
     const name = p.placement.priorityClassName;
     if (name !== undefined && !byName.has(name)) {
-      throw new InputError(p.source, 'spec.placement.priorityClassName', `no PriorityClass with name ${name} was found`, `NamespacePolicy ${p.namespace}/${p.name}`);
+      throw new InputError(
+        p.source,
+        'spec.placement.priorityClassName',
+        `no PriorityClass with name ${name} was found`,
+        `NamespacePolicy ${p.namespace}/${p.name}`,
+      );
     }
   }
   return {

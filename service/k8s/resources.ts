@@ -16,7 +16,9 @@ export const isNativeResource = (name: string): boolean => !name.includes('/') |
 
 /** IsExtendedResourceName: domain-prefixed, outside kubernetes.io, not a quota `requests.` key. */
 export const isExtendedResource = (name: string): boolean =>
-  !isNativeResource(name) && !name.startsWith('requests.') && /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+  !isNativeResource(name) &&
+  !name.startsWith('requests.') &&
+  /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
 
 /** IsOvercommitAllowed: requests may be below limits (not for hugepages or extended resources). */
 export const isOvercommitAllowed = (name: string): boolean => isNativeResource(name) && !isHugePages(name);
@@ -29,8 +31,15 @@ export const isSupportedPodLevelResource = (name: string): boolean => name === '
 
 /** Quota resources that count objects and so must be whole numbers. */
 const INTEGER_QUOTA_RESOURCES = new Set([
-  'pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps',
-  'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers',
+  'pods',
+  'services',
+  'replicationcontrollers',
+  'resourcequotas',
+  'secrets',
+  'configmaps',
+  'persistentvolumeclaims',
+  'services.nodeports',
+  'services.loadbalancers',
 ]);
 
 export interface ReadListOptions {

@@ -53,13 +53,19 @@ export function readTopologySpread(list: Field): RawSpread[] {
     if (!(ACTIONS as readonly string[]).includes(action)) c.at('whenUnsatisfiable').unsupported(ACTIONS, action);
     if (pairs.slice(i + 1).some((p) => p.key === topologyKey && p.action === action)) {
       // field.Path.Child("{topologyKey, whenUnsatisfiable}"): a dotted child, whatever its characters
-      throw new InputError(c.ctx.source, `${c.path}.{topologyKey, whenUnsatisfiable}`, `Duplicate value: ${JSON.stringify(`{${topologyKey}, ${action}}`)}`, c.ctx.object);
+      throw new InputError(
+        c.ctx.source,
+        `${c.path}.{topologyKey, whenUnsatisfiable}`,
+        `Duplicate value: ${JSON.stringify(`{${topologyKey}, ${action}}`)}`,
+        c.ctx.object,
+      );
     }
     const mdField = c.at('minDomains');
     const minDomains = mdField.optInt();
     if (minDomains !== undefined) {
       if (minDomains <= 0) mdField.invalid(NOT_POSITIVE, minDomains);
-      if (action !== 'DoNotSchedule') mdField.invalid(`can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${action}`, minDomains);
+      if (action !== 'DoNotSchedule')
+        mdField.invalid(`can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${action}`, minDomains);
     }
     const nodeAffinityPolicy = readPolicy(c.at('nodeAffinityPolicy'), 'Honor');
     const nodeTaintsPolicy = readPolicy(c.at('nodeTaintsPolicy'), 'Ignore');

@@ -99,8 +99,7 @@ export function readVirtualMachine(r: ObjectReader): VMObj {
   }
 
   const primaryHost = v >= 4 ? 'nodeName' : 'host';
-  const boundHost =
-    status.at(primaryHost).optString() || status.at(primaryHost === 'host' ? 'nodeName' : 'host').optString() || undefined;
+  const boundHost = status.at(primaryHost).optString() || status.at(primaryHost === 'host' ? 'nodeName' : 'host').optString() || undefined;
   const affinity = readVMAffinity(spec.at('affinity'), v >= 1);
 
   const vm: VMObj = {
@@ -180,7 +179,9 @@ export function vmToWorkload(vm: VMObj, cls: VMClassObj | undefined, cpuMhzPerCo
     throw new InputError(
       vm.source,
       cls ? (origin?.fields.className ?? 'spec.className') : 'spec.resources.size',
-      cls ? `VirtualMachineClass ${cls.name} declares no ${what}` : 'Required value: spec.resources.size.cpu and spec.resources.size.memory are required without a class',
+      cls
+        ? `VirtualMachineClass ${cls.name} declares no ${what}`
+        : 'Required value: spec.resources.size.cpu and spec.resources.size.memory are required without a class',
       origin?.object ?? `VirtualMachine ${vm.namespace}/${vm.name}`,
     );
   }
@@ -201,7 +202,9 @@ export function vmToWorkload(vm: VMObj, cls: VMClassObj | undefined, cpuMhzPerCo
     kind: 'VirtualMachine',
     namespace: vm.namespace,
     ...(vm.owner !== undefined && { owner: vm.owner }),
-    instances: [{ name: vm.name, ...(vm.uid !== undefined && { uid: vm.uid }), ...(vm.boundHost !== undefined && { boundHost: vm.boundHost }) }],
+    instances: [
+      { name: vm.name, ...(vm.uid !== undefined && { uid: vm.uid }), ...(vm.boundHost !== undefined && { boundHost: vm.boundHost }) },
+    ],
     requests,
     limits,
     nonZeroRequests: { cpu: requests.get('cpu')!, memory: requests.get('memory')! },

@@ -64,7 +64,16 @@ function readTerm(f: Field, topologyKeys: readonly string[] | undefined): PodAff
 function readSpec(f: Field, keys: { [RS_PE]: readonly string[]; [PS_PE]: readonly string[] }): InterPodAffinity {
   f.onlyKeys([RS_PE, PS_PE, RS_RE]);
   return {
-    required: [...f.at(RS_PE).items().map((t) => readTerm(t, keys[RS_PE])), ...f.at(RS_RE).items().map((t) => readTerm(t, undefined))],
+    required: [
+      ...f
+        .at(RS_PE)
+        .items()
+        .map((t) => readTerm(t, keys[RS_PE])),
+      ...f
+        .at(RS_RE)
+        .items()
+        .map((t) => readTerm(t, undefined)),
+    ],
     preferred: f
       .at(PS_PE)
       .items()
@@ -73,7 +82,10 @@ function readSpec(f: Field, keys: { [RS_PE]: readonly string[]; [PS_PE]: readonl
 }
 
 /** `spec.affinity` of a VirtualMachine; undefined when absent. `served` is false for v1alpha1. */
-export function readVMAffinity(f: Field, served: boolean): { podAffinity: InterPodAffinity; podAntiAffinity: InterPodAffinity } | undefined {
+export function readVMAffinity(
+  f: Field,
+  served: boolean,
+): { podAffinity: InterPodAffinity; podAntiAffinity: InterPodAffinity } | undefined {
   if (!f.isSet) return undefined;
   if (!served) f.fail('field not declared in schema (spec.affinity is served from vmoperator.vmware.com/v1alpha2)');
   f.onlyKeys(['vmAffinity', 'vmAntiAffinity']);

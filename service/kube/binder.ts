@@ -69,7 +69,10 @@ export class KubeBinder {
 
   private notLeader(): string {
     const holder = this.leadership.holder();
-    return this.done('not_leader', `placer: this replica (${this.leadership.identity}) is not the leader${holder && holder !== this.leadership.identity ? `; the leader is ${holder}` : ''}: only the leader binds`);
+    return this.done(
+      'not_leader',
+      `placer: this replica (${this.leadership.identity}) is not the leader${holder && holder !== this.leadership.identity ? `; the leader is ${holder}` : ''}: only the leader binds`,
+    );
   }
 
   private async run(name: string, namespace: string, uid: string, node: string): Promise<string> {
@@ -77,7 +80,9 @@ export class KubeBinder {
     if (!this.leadership.isLeader()) return this.notLeader();
     const api = this.sync.apiPlacement(namespace, name);
     if (api && (uid === '' || api.uid === uid)) {
-      return api.node === node ? this.done('bound', '') : this.done('refused', `placer: pod ${key} is already assigned to node ${api.node}`);
+      return api.node === node
+        ? this.done('bound', '')
+        : this.done('refused', `placer: pod ${key} is already assigned to node ${api.node}`);
     }
     const state = this.state();
     // the pod's spec: from a filter this replica served, else from the pod watch
@@ -101,7 +106,12 @@ export class KubeBinder {
       undo();
       return this.notLeader();
     }
-    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, ...(uid !== '' && { uid }) }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace, ...(uid !== '' && { uid }) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    };
     let failure: string;
     try {
       const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });

@@ -51,7 +51,9 @@ export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget>
     if (src.context !== undefined) kc.setCurrentContext(src.context);
   } else {
     if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
-      throw new Error('--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster');
+      throw new Error(
+        '--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster',
+      );
     }
     kc.loadFromCluster(src.serviceAccountPrefix ?? '');
   }
@@ -141,7 +143,13 @@ export class KubeClient {
     await this.refreshing;
   }
 
-  private async open(method: string, path: string, body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async open(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     await this.credentials();
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
@@ -153,7 +161,10 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = send(url, { method, headers, agent: this.agent, ...this.tls, ...(signal && { signal }) }, resolve);
       // a deadline for the answer's headers; a watch then manages its own idle timeout
-      const timer = setTimeout(() => req.destroy(new Error(`${method} ${path}: no answer from the API server in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`${method} ${path}: no answer from the API server in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       req.once('response', () => clearTimeout(timer));
       req.once('error', (err) => {
         clearTimeout(timer);

@@ -74,10 +74,13 @@ const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.
 
 export function validateLeaseTimings(o: Pick<LeaseOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>): void {
   // the checks of client-go's NewLeaderElector
-  if (o.leaseDurationMs <= o.renewDeadlineMs) throw new Error('--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
-  if (o.renewDeadlineMs <= 1.2 * o.retryPeriodMs) throw new Error('--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
+  if (o.leaseDurationMs <= o.renewDeadlineMs)
+    throw new Error('--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
+  if (o.renewDeadlineMs <= 1.2 * o.retryPeriodMs)
+    throw new Error('--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
   if (o.retryPeriodMs < 1) throw new Error('--leader-elect-retry-period must be positive');
-  if (o.leaseDurationMs % 1000 !== 0) throw new Error('--leader-elect-lease-duration must be whole seconds (the Lease stores leaseDurationSeconds)');
+  if (o.leaseDurationMs % 1000 !== 0)
+    throw new Error('--leader-elect-lease-duration must be whole seconds (the Lease stores leaseDurationSeconds)');
 }
 
 export class LeaseElector implements Leadership {
@@ -117,7 +120,10 @@ export class LeaseElector implements Leadership {
   private set(leader: boolean): void {
     if (leader === this.leading) return;
     this.leading = leader;
-    this.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, leader ? 'became the leader' : 'stopped leading');
+    this.log.info(
+      { lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity },
+      leader ? 'became the leader' : 'stopped leading',
+    );
     for (const fn of this.listeners) fn(leader);
   }
 
@@ -132,7 +138,10 @@ export class LeaseElector implements Leadership {
       try {
         ok = await this.tryAcquireOrRenew();
       } catch (err) {
-        this.log.warn({ lease: `${this.o.namespace}/${this.o.name}`, err: err instanceof Error ? err.message : String(err) }, this.leading ? 'renewing the lease failed' : 'reading the lease failed');
+        this.log.warn(
+          { lease: `${this.o.namespace}/${this.o.name}`, err: err instanceof Error ? err.message : String(err) },
+          this.leading ? 'renewing the lease failed' : 'reading the lease failed',
+        );
       }
       if (this.stopped) break;
       if (ok) {
@@ -140,9 +149,12 @@ export class LeaseElector implements Leadership {
         this.set(true);
         // isLeader() turns false by itself at the deadline; this timer tells the listeners
         clearTimeout(this.decay);
-        this.decay = setTimeout(() => {
-          if (!this.isLeader()) this.set(false);
-        }, this.o.renewDeadlineMs - (performance.now() - sent));
+        this.decay = setTimeout(
+          () => {
+            if (!this.isLeader()) this.set(false);
+          },
+          this.o.renewDeadlineMs - (performance.now() - sent),
+        );
         this.decay.unref();
       } else if (this.leading && !this.isLeader()) this.set(false);
       // followers jitter their retries (client-go: JitterFactor 1.2) so they do not collide
@@ -171,7 +183,15 @@ export class LeaseElector implements Leadership {
       leaseTransitions: 0,
     };
     if (r.code === 404) {
-      const c = await this.client.request('POST', this.path, { timeoutMs, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: mine } });
+      const c = await this.client.request('POST', this.path, {
+        timeoutMs,
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec: mine,
+        },
+      });
       if (c.code === 409) return false; // another replica created it first
       if (c.code !== 201 || !c.body) throw new ApiStatusError(c.code, c.body, `POST ${this.path}`);
       this.observe(c.body);
@@ -190,7 +210,10 @@ export class LeaseElector implements Leadership {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
     };
     const md = (r.body.metadata ?? {}) as Obj;
-    const u = await this.client.request('PUT', `${this.path}/${encodeURIComponent(this.o.name)}`, { timeoutMs, body: { ...r.body, metadata: md, spec: { ...(r.body.spec as Obj), ...next } } });
+    const u = await this.client.request('PUT', `${this.path}/${encodeURIComponent(this.o.name)}`, {
+      timeoutMs,
+      body: { ...r.body, metadata: md, spec: { ...(r.body.spec as Obj), ...next } },
+    });
     if (u.code === 409) return false; // someone wrote it since we read it: lost the race
     if (u.code !== 200 || !u.body) throw new ApiStatusError(u.code, u.body, `PUT ${this.path}/${this.o.name}`);
     if (!ours) this.log.info({ lease: `${this.o.namespace}/${this.o.name}`, previous: holder || '(none)' }, 'acquired the lease');
@@ -203,7 +226,11 @@ export class LeaseElector implements Leadership {
     const spec = ((lease.spec ?? {}) as LeaseSpec) ?? {};
     const rv = String((lease.metadata as Obj | undefined)?.resourceVersion ?? '');
     const o = this.observed;
-    const same = o && o.spec.holderIdentity === spec.holderIdentity && o.spec.renewTime === spec.renewTime && o.spec.leaseDurationSeconds === spec.leaseDurationSeconds;
+    const same =
+      o &&
+      o.spec.holderIdentity === spec.holderIdentity &&
+      o.spec.renewTime === spec.renewTime &&
+      o.spec.leaseDurationSeconds === spec.leaseDurationSeconds;
     this.observed = { spec, resourceVersion: rv, at: same ? o.at : performance.now() };
   }
 
@@ -227,7 +254,10 @@ export class LeaseElector implements Leadership {
       });
       this.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'released the lease');
     } catch (err) {
-      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'releasing the lease failed; followers take over when it expires');
+      this.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'releasing the lease failed; followers take over when it expires',
+      );
     }
   }
 }

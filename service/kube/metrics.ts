@@ -24,12 +24,46 @@ export class KubeMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.leader = new Gauge({ name: 'placer_leader_election_master_status', help: 'Whether this replica leads (1) or follows (0), per lease name', labelNames: ['name'], registers });
-    this.events = new Counter({ name: 'placer_kube_watch_events_total', help: 'Watch events received from the API server', labelNames: ['resource', 'type'], registers });
-    this.relists = new Counter({ name: 'placer_kube_relists_total', help: 'Complete lists of a resource: the initial one, after 410 Expired, after an error', labelNames: ['resource', 'reason'], registers });
-    this.bindings = new Counter({ name: 'placer_kube_bindings_total', help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no), error, not_leader", labelNames: ['result'], registers });
-    this.unreadable = new Gauge({ name: 'placer_kube_unreadable_objects', help: 'Objects of the API server placer cannot read and does not account (see the logs)', labelNames: ['resource'], registers });
-    this.pendingHost = new Gauge({ name: 'placer_kube_pods_pending_host', help: 'Bound pods waiting for their Node to be seen', registers });
-    this.vmsPending = new Gauge({ name: 'placer_kube_vms_pending', help: 'VirtualMachines on a host waiting for their VirtualMachineClass (reason="class") or Node (reason="host") to be seen', labelNames: ['reason'], registers });
+    this.leader = new Gauge({
+      name: 'placer_leader_election_master_status',
+      help: 'Whether this replica leads (1) or follows (0), per lease name',
+      labelNames: ['name'],
+      registers,
+    });
+    this.events = new Counter({
+      name: 'placer_kube_watch_events_total',
+      help: 'Watch events received from the API server',
+      labelNames: ['resource', 'type'],
+      registers,
+    });
+    this.relists = new Counter({
+      name: 'placer_kube_relists_total',
+      help: 'Complete lists of a resource: the initial one, after 410 Expired, after an error',
+      labelNames: ['resource', 'reason'],
+      registers,
+    });
+    this.bindings = new Counter({
+      name: 'placer_kube_bindings_total',
+      help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no), error, not_leader",
+      labelNames: ['result'],
+      registers,
+    });
+    this.unreadable = new Gauge({
+      name: 'placer_kube_unreadable_objects',
+      help: 'Objects of the API server placer cannot read and does not account (see the logs)',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.pendingHost = new Gauge({
+      name: 'placer_kube_pods_pending_host',
+      help: 'Bound pods waiting for their Node to be seen',
+      registers,
+    });
+    this.vmsPending = new Gauge({
+      name: 'placer_kube_vms_pending',
+      help: 'VirtualMachines on a host waiting for their VirtualMachineClass (reason="class") or Node (reason="host") to be seen',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 }

@@ -76,7 +76,11 @@ const PLANS: readonly [RegExp, string][] = [
  *   - every other write (apply, place, release, remove a host, cordon, uncordon) is 405
  *     MethodNotAllowed, Allow: GET, HEAD.
  */
-export function nativeWriteRefusal(method: string, path: string, query: (name: string) => string | undefined): NativeWriteRefusal | undefined {
+export function nativeWriteRefusal(
+  method: string,
+  path: string,
+  query: (name: string) => string | undefined,
+): NativeWriteRefusal | undefined {
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   // explain (the console's, docs/api.md) only reads: where workloads would go, and why
   if (method === 'POST' && p === '/v1/explain') return undefined;
@@ -141,7 +145,10 @@ export class KubeMode {
 
   static async connect(opts: KubeOptions, log: Logger, registry: Registry): Promise<KubeMode> {
     if (opts.leaderElect) validateLeaseTimings(opts);
-    const target = await loadKubeConfig({ ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }), ...(opts.context !== undefined && { context: opts.context }) });
+    const target = await loadKubeConfig({
+      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
+      ...(opts.context !== undefined && { context: opts.context }),
+    });
     const client = await KubeClient.connect(target);
     log.info({ server: target.server, namespace: target.namespace }, 'Kubernetes mode: the API server is the source of truth');
     return new KubeMode(client, opts, log.child({ mode: 'kubernetes' }), new KubeMetrics(registry));

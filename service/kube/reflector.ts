@@ -62,7 +62,10 @@ export class Reflector {
     let first: () => void = () => {};
     const listed = new Promise<void>((resolve) => (first = resolve));
     this.running = this.run(() => first());
-    return Promise.race([listed, this.running.then(() => Promise.reject(new Error(`${this.resource.kind} reflector stopped before its first list`)))]);
+    return Promise.race([
+      listed,
+      this.running.then(() => Promise.reject(new Error(`${this.resource.kind} reflector stopped before its first list`))),
+    ]);
   }
 
   async stop(): Promise<void> {
@@ -127,7 +130,10 @@ export class Reflector {
           needList = true;
           listReason = 'error';
         } else {
-          this.log.warn({ resource: kind, err: err instanceof Error ? err.message : String(err), retryInMs: backoff }, needList ? 'list failed' : 'watch failed');
+          this.log.warn(
+            { resource: kind, err: err instanceof Error ? err.message : String(err), retryInMs: backoff },
+            needList ? 'list failed' : 'watch failed',
+          );
         }
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.o.backoffMaxMs);
@@ -145,7 +151,10 @@ export class Reflector {
       if (cont) q.set('continue', cont);
       const r = await this.client.request('GET', `${this.resource.path}?${q}`, { signal: this.abort.signal });
       if (r.code === 404 && this.resource.optional && cont === '') {
-        this.log.warn({ resource: this.resource.kind, path: this.resource.path }, 'the API server does not serve this resource (CRD not installed?): none assumed, listing again later');
+        this.log.warn(
+          { resource: this.resource.kind, path: this.resource.path },
+          'the API server does not serve this resource (CRD not installed?): none assumed, listing again later',
+        );
         this.apply(() => this.handler.replace([], ''));
         this.resourceVersion = '';
         this.synced = true;
@@ -184,7 +193,12 @@ export class Reflector {
   /** One watch stream until the server ends it; returns how many events it carried. */
   private async watchOnce(): Promise<number> {
     const timeout = this.o.watchTimeoutSeconds + Math.floor(Math.random() * this.o.watchTimeoutSeconds);
-    const q = new URLSearchParams({ watch: '1', resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(timeout) });
+    const q = new URLSearchParams({
+      watch: '1',
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(timeout),
+    });
     let n = 0;
     for await (const e of this.client.watch(`${this.resource.path}?${q}`, { idleMs: (timeout + 30) * 1000, signal: this.abort.signal })) {
       n++;

@@ -34,4 +34,5 @@ export const WATCHED: readonly WatchedResource[] = [
 
 export const LEASE_API = '/apis/coordination.k8s.io/v1';
 
-export const podBindingPath = (namespace: string, name: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`;
+export const podBindingPath = (namespace: string, name: string): string =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`;

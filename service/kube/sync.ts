@@ -139,7 +139,8 @@ export class KubeSync {
     if (!m || replace) this.unreadable.set(kind, (m = new Map()));
     for (const c of cleared) m.delete(c);
     for (const r of rejected) {
-      if (m.get(r.object) !== r.message) this.log.warn({ object: r.object, reason: r.message }, 'placer cannot read this object from the API server; it is not accounted');
+      if (m.get(r.object) !== r.message)
+        this.log.warn({ object: r.object, reason: r.message }, 'placer cannot read this object from the API server; it is not accounted');
       m.set(r.object, r.message);
     }
     this.metrics?.unreadable.set({ resource: kind }, m.size);
@@ -151,7 +152,9 @@ export class KubeSync {
     const label = (o: Obj): string => {
       const f = facts(o);
       const ns = nsOf(o);
-      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' || ns === '' ? `${kind} ${f.name}` : `${kind} ${ns}/${f.name}`;
+      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' || ns === ''
+        ? `${kind} ${f.name}`
+        : `${kind} ${ns}/${f.name}`;
     };
     return {
       replace: (items) => {

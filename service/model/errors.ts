@@ -3,7 +3,8 @@ import type { SourceRef } from './types.js';
 /**
  * Bad input, named precisely: the file, the document (1-based in messages, as a human counts),
  * the object, and the field path inside the document, e.g.
- *   examples/cluster.yaml: document 4 (Pod team-a/web): spec.containers[0].resources.requests.cpu: quantities must match the regular expression ...
+ *   examples/cluster.yaml: document 4 (Pod team-a/web): spec.containers[0].resources.requests.cpu:
+ *     quantities must match the regular expression ...
  * The CLI prints it and exits non-zero; the API answers 422 with the field path in `details.causes`.
  */
 export class InputError extends Error {

@@ -78,14 +78,31 @@ export function createApp(deps: AppDeps): Hono {
     // Kubernetes mode: the native API reads and plans; changes go through the API server
     if (deps.kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const refused = deps.kube.refuse(c.req.method, c.req.path, (n) => c.req.query(n));
-      if (refused) return c.json(failure(refused.code, refused.reason, refused.message), refused.code, refused.allow === undefined ? {} : { allow: refused.allow });
+      if (refused)
+        return c.json(
+          failure(refused.code, refused.reason, refused.message),
+          refused.code,
+          refused.allow === undefined ? {} : { allow: refused.allow },
+        );
     }
     requireState();
     await next();
   });
-  app.route('/scheduler', extenderRoutes({ state: requireState, metrics: deps.metrics, limits, ...(deps.binder && { binder: deps.binder }), ...(deps.kube && { bind: deps.kube.bind }) }));
+  app.route(
+    '/scheduler',
+    extenderRoutes({
+      state: requireState,
+      metrics: deps.metrics,
+      limits,
+      ...(deps.binder && { binder: deps.binder }),
+      ...(deps.kube && { bind: deps.kube.bind }),
+    }),
+  );
   // GETs under /v1 carry ETags (304 when unchanged): the console polls with them
-  app.use('/v1/*', etags(() => deps.state()?.store.generation));
+  app.use(
+    '/v1/*',
+    etags(() => deps.state()?.store.generation),
+  );
   app.route('/v1', nativeRoutes({ state: requireState, metrics: deps.metrics, limits }));
   // the web console (/ui) and the read endpoints it is built on
   app.route('/v1', inspectRoutes({ state: requireState, limits, apiVersion: API_VERSION }));

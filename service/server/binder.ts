@@ -46,27 +46,38 @@ export class Binder {
       metadata: { name, namespace, ...(uid && { uid }) },
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     });
-    const url = new URL(`${this.base.pathname.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`, this.base);
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) };
+    const url = new URL(
+      `${this.base.pathname.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`,
+      this.base,
+    );
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'content-length': Buffer.byteLength(body),
+    };
     if (this.opts.tokenFile) headers.authorization = `Bearer ${readFileSync(this.opts.tokenFile, 'utf8').trim()}`;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method: 'POST', headers, timeout: this.opts.timeoutMs ?? 4000, ...(this.ca && { ca: this.ca }) }, (res: IncomingMessage) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) return resolve();
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? text;
-          } catch {
-            // not a Status: keep the text
-          }
-          reject(new BindingError(`the API server refused the Binding (${code}): ${message}`, code));
-        });
-      });
+      const req = send(
+        url,
+        { method: 'POST', headers, timeout: this.opts.timeoutMs ?? 4000, ...(this.ca && { ca: this.ca }) },
+        (res: IncomingMessage) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 300) return resolve();
+            let message = text;
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? text;
+            } catch {
+              // not a Status: keep the text
+            }
+            reject(new BindingError(`the API server refused the Binding (${code}): ${message}`, code));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer from the API server in ${this.opts.timeoutMs ?? 4000} ms`)));
       req.on('error', (err) => reject(new BindingError(`creating the Binding failed: ${err.message}`)));
       req.end(body);

@@ -43,8 +43,14 @@ export function bodyKind(c: Context, allowed: readonly BodyKind[]): BodyKind {
   else if (YAML_TYPES.includes(t)) kind = 'yaml';
   else if (MSGPACK_TYPES.includes(t)) kind = 'msgpack';
   if (kind === undefined || !allowed.includes(kind)) {
-    const supported = allowed.flatMap((k) => (k === 'json' ? ['application/json'] : k === 'yaml' ? ['application/yaml'] : k === 'msgpack' ? MSGPACK_TYPES : []));
-    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format ${JSON.stringify(t)}; accepted media types include: ${supported.join(', ')}`);
+    const supported = allowed.flatMap((k) =>
+      k === 'json' ? ['application/json'] : k === 'yaml' ? ['application/yaml'] : k === 'msgpack' ? MSGPACK_TYPES : [],
+    );
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format ${JSON.stringify(t)}; accepted media types include: ${supported.join(', ')}`,
+    );
   }
   return kind;
 }

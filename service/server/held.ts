@@ -155,7 +155,8 @@ export class HeldTable {
   /** The per-namespace counts of a host, long enough for namespace id `ns`. */
   private hostNs(hid: number, ns: number): Int32Array {
     let a = this.perHostNs[hid];
-    if (a === undefined || a.length <= ns) this.perHostNs[hid] = a = widened(a ?? new Int32Array(0), Math.max(ns + 1, (a?.length ?? 0) * 2, 8));
+    if (a === undefined || a.length <= ns)
+      this.perHostNs[hid] = a = widened(a ?? new Int32Array(0), Math.max(ns + 1, (a?.length ?? 0) * 2, 8));
     return a;
   }
 
@@ -213,7 +214,14 @@ export class HeldTable {
    * name already held in the scope is replaced (as a Map.set would), so callers keep their old
    * semantics.
    */
-  addRun(run: HeldRun, names: readonly string[], uids: readonly (string | null)[], hosts: ArrayLike<number>, from: number, to: number): void {
+  addRun(
+    run: HeldRun,
+    names: readonly string[],
+    uids: readonly (string | null)[],
+    hosts: ArrayLike<number>,
+    from: number,
+    to: number,
+  ): void {
     if (to <= from) return;
     const s = this.scopeOf(run.kind, run.namespace, true)!;
     const ns = this.scopeNs[s];
@@ -289,7 +297,8 @@ export class HeldTable {
   *shapesIn(namespace: string): IterableIterator<string> {
     const ns = this.namespaces.get(namespace);
     if (ns === undefined || this.perNs[ns] === 0) return;
-    for (let id = 0; id < this.top; id++) if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]]!;
+    for (let id = 0; id < this.top; id++)
+      if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]]!;
   }
 
   /** Distinct owners and shapes of the placements held now. */

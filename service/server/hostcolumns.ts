@@ -12,10 +12,12 @@ export type { HostColumns };
 /** The taint a cordon adds (the cordon is its own column). */
 const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 
-
 /** `?labels=a,b` → the label keys to return as columns (none when absent). */
 export function labelKeys(param: string | undefined): string[] {
-  return (param ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  return (param ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
 }
 
 export function hostColumns(state: PlacerState, apiVersion: string, labelKeys: readonly string[]): HostColumns {
@@ -28,7 +30,9 @@ export function hostColumns(state: PlacerState, apiVersion: string, labelKeys: r
   const resources = [...dims, ...[...extra].sort()];
   const allocatable: Record<string, number[]> = Object.fromEntries(resources.map((r) => [r, new Array<number>(usage.length)]));
   const used: Record<string, number[]> = Object.fromEntries(resources.map((r) => [r, new Array<number>(usage.length)]));
-  const labels: HostColumns['labels'] = Object.fromEntries(labelKeys.map((k) => [k, { values: [], index: new Array<number>(usage.length) }]));
+  const labels: HostColumns['labels'] = Object.fromEntries(
+    labelKeys.map((k) => [k, { values: [], index: new Array<number>(usage.length) }]),
+  );
   const valueIds = new Map(labelKeys.map((k) => [k, new Map<string, number>()]));
   const out: HostColumns = {
     apiVersion,

@@ -123,7 +123,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         process.stdout.write(printResult(out.result, 'table'));
         process.stdout.write('\n');
       } else {
-        process.stdout.write(`${opts.dataDir} already holds ${state.hostCount()} hosts and ${state.placementCount()} placements; --bootstrap skipped\n`);
+        process.stdout.write(
+          `${opts.dataDir} already holds ${state.hostCount()} hosts and ${state.placementCount()} placements; --bootstrap skipped\n`,
+        );
       }
     }
   } catch (err) {

@@ -63,7 +63,10 @@ export class Metrics {
           for (const q of ns.quotas) {
             for (const [resource, hard] of q.hard) {
               this.set({ namespace: ns.namespace, resourcequota: q.name, resource, type: 'hard' }, toUnits(resource, hard));
-              this.set({ namespace: ns.namespace, resourcequota: q.name, resource, type: 'used' }, toUnits(resource, q.used.get(resource) ?? 0n));
+              this.set(
+                { namespace: ns.namespace, resourcequota: q.name, resource, type: 'used' },
+                toUnits(resource, q.used.get(resource) ?? 0n),
+              );
             }
           }
         }
@@ -78,7 +81,8 @@ export class Metrics {
         this.reset();
         const s = state();
         if (!s) return;
-        for (const ns of s.engine.namespaceUsage()) for (const [resource, v] of ns.used) if (v !== 0n) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
+        for (const ns of s.engine.namespaceUsage())
+          for (const [resource, v] of ns.used) if (v !== 0n) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
       },
     });
     new Gauge({
@@ -90,7 +94,8 @@ export class Metrics {
         this.reset();
         const s = state();
         if (!s) return;
-        for (const ns of s.engine.namespaceUsage()) for (const [resource, v] of ns.reservation) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
+        for (const ns of s.engine.namespaceUsage())
+          for (const [resource, v] of ns.reservation) this.set({ namespace: ns.namespace, resource }, toUnits(resource, v));
       },
     });
     new Gauge({

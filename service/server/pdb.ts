@@ -23,7 +23,7 @@ export const isPdb = (m: { apiVersion: string; kind: string }): boolean => m.kin
 function intOrPercent(f: Field): number | string | undefined {
   if (!f.isSet) return undefined;
   if (typeof f.value === 'string') {
-    if (!/^\d+%$/.test(f.value)) f.invalid('a valid percent string must be a numeric string followed by an ending \'%\'');
+    if (!/^\d+%$/.test(f.value)) f.invalid("a valid percent string must be a numeric string followed by an ending '%'");
     return f.value;
   }
   return f.optInt(0);
@@ -59,7 +59,10 @@ export function readPdb(m: Manifest): PdbObj {
       : null,
     ...(minAvailable !== undefined && { minAvailable }),
     ...(maxUnavailable !== undefined && { maxUnavailable }),
-    disruptedPods: root.get('status.disruptedPods').entries().map(([k]) => k),
+    disruptedPods: root
+      .get('status.disruptedPods')
+      .entries()
+      .map(([k]) => k),
     ...(allowed.isSet && { disruptionsAllowed: allowed.optInt(0)! }),
     source: m.source,
   };

@@ -14,7 +14,8 @@ import type { SourceRef, WorkloadInstance, WorkloadTemplate } from '../model/typ
 
 export const STORE_SOURCE: SourceRef = { file: 'store', doc: 0, path: '' };
 
-const byKey = (a: [unknown, unknown], b: [unknown, unknown]): number => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0);
+const byKey = (a: [unknown, unknown], b: [unknown, unknown]): number =>
+  String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0;
 
 function encode(_key: string, v: unknown): unknown {
   if (v instanceof Map) return { $map: [...v].sort(byKey) };

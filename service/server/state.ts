@@ -12,7 +12,15 @@
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { disruptionsAllowed, pdbSelects } from '../../core-wasm/src/disruption.js';
-import { Engine, type Assessment, type BackendName, type EvictionReport, type Explanation, type Outcome, type PlanReport } from '../../core-wasm/src/engine.js';
+import {
+  Engine,
+  type Assessment,
+  type BackendName,
+  type EvictionReport,
+  type Explanation,
+  type Outcome,
+  type PlanReport,
+} from '../../core-wasm/src/engine.js';
 import { NumberLiteral } from '../k8s/fields.js';
 import { parseManifests, parseText, resolveInput, resolveVirtualMachine, type Manifest } from '../k8s/index.js';
 import { parseSelectorString } from '../k8s/labels.js';
@@ -44,7 +52,8 @@ import { shapeOf, templateOf } from './shapes.js';
 import { badRequest, conflict, notFound } from './status.js';
 import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
 
-export type InfraKind = 'Node' | 'ResourceQuota' | 'NamespacePolicy' | 'PriorityClass' | 'VirtualMachineClass' | 'PodDisruptionBudget' | 'Namespace';
+export type InfraKind =
+  'Node' | 'ResourceQuota' | 'NamespacePolicy' | 'PriorityClass' | 'VirtualMachineClass' | 'PodDisruptionBudget' | 'Namespace';
 
 type InfraModel = HostObj | QuotaObj | NamespacePolicyObj | PriorityClassObj | VMClassObj | PdbObj | NamespaceObj;
 
@@ -115,7 +124,13 @@ export function manifestJson(obj: unknown): string {
   return JSON.stringify(obj, function (this: Record<string, unknown>, key, v) {
     const orig = this[key];
     if (orig instanceof NumberLiteral) {
-      const raw = JSON_NUMBER.test(orig.source) ? orig.source : typeof orig.value === 'bigint' ? orig.value.toString() : Number.isFinite(orig.value) ? String(orig.value) : undefined;
+      const raw = JSON_NUMBER.test(orig.source)
+        ? orig.source
+        : typeof orig.value === 'bigint'
+          ? orig.value.toString()
+          : Number.isFinite(orig.value)
+            ? String(orig.value)
+            : undefined;
       if (raw !== undefined) return `${MARK}${raw}${MARK}`;
     }
     return v;
@@ -128,17 +143,23 @@ export function manifestJson(obj: unknown): string {
  * host is recognised by its text.
  */
 export function nodeManifest(obj: Record<string, unknown>, name: string): string {
-  const o = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const o = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const md = o(obj.metadata);
   const spec = o(obj.spec);
   const status = o(obj.status);
-  const taints = Array.isArray(spec.taints) ? spec.taints.map((t) => ({ key: o(t).key, value: o(t).value, effect: o(t).effect })) : undefined;
+  const taints = Array.isArray(spec.taints)
+    ? spec.taints.map((t) => ({ key: o(t).key, value: o(t).value, effect: o(t).effect }))
+    : undefined;
   return manifestJson({
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, ...(md.labels != null && { labels: md.labels }) },
     spec: { ...(taints && { taints }), ...(spec.unschedulable != null && { unschedulable: spec.unschedulable }) },
-    status: { ...(status.capacity != null && { capacity: status.capacity }), ...(status.allocatable != null && { allocatable: status.allocatable }) },
+    status: {
+      ...(status.capacity != null && { capacity: status.capacity }),
+      ...(status.allocatable != null && { allocatable: status.allocatable }),
+    },
   });
 }
 
@@ -206,7 +227,10 @@ export class PlacerState {
     this.held = new HeldTable();
     const rows = this.store.objects();
     // parseText, not JSON.parse: long numbers keep every digit
-    const manifests: Manifest[] = rows.map((r, doc) => ({ ...parseText(r.manifest, 'store')[0], source: { file: 'store', doc, path: '' } }));
+    const manifests: Manifest[] = rows.map((r, doc) => ({
+      ...parseText(r.manifest, 'store')[0],
+      source: { file: 'store', doc, path: '' },
+    }));
     const parsed = parseManifests(manifests);
     const entries = this.entriesOf(parsed, manifests);
     for (const e of entries) this.infra.set(ikey(e.kind, e.namespace, e.name), e);
@@ -223,7 +247,9 @@ export class PlacerState {
       const body = shapes.get(shapeId);
       if (body === undefined) {
         const r = rows[0];
-        throw new Error(`store: placement ${common?.kind ?? r[4]} ${common?.namespace ?? r[5]}/${r[0]} references missing shape ${shapeId}`);
+        throw new Error(
+          `store: placement ${common?.kind ?? r[4]} ${common?.namespace ?? r[5]}/${r[0]} references missing shape ${shapeId}`,
+        );
       }
       const n = rows.length;
       const names: string[] = new Array(n);
@@ -275,12 +301,18 @@ export class PlacerState {
     const bySource = new Map<SourceRef, Manifest>(manifests.map((m) => [m.source, m]));
     const text = (src: SourceRef): string => manifestJson(bySource.get(src)!.obj);
     const out: InfraEntry[] = [];
-    for (const h of parsed.hosts) out.push({ kind: 'Node', namespace: '', name: h.name, manifest: nodeManifest(bySource.get(h.source)!.obj, h.name), model: h });
-    for (const q of parsed.quotas) out.push({ kind: 'ResourceQuota', namespace: q.namespace, name: q.name, manifest: text(q.source), model: q });
-    for (const p of parsed.policies) out.push({ kind: 'NamespacePolicy', namespace: p.namespace, name: p.name, manifest: text(p.source), model: p });
-    for (const p of parsed.priorityClasses) out.push({ kind: 'PriorityClass', namespace: '', name: p.name, manifest: text(p.source), model: p });
-    for (const c of parsed.vmClasses) out.push({ kind: 'VirtualMachineClass', namespace: c.namespace ?? '', name: c.name, manifest: text(c.source), model: c });
-    for (const n of parsed.namespaces ?? []) out.push({ kind: 'Namespace', namespace: '', name: n.name, manifest: text(n.source), model: n });
+    for (const h of parsed.hosts)
+      out.push({ kind: 'Node', namespace: '', name: h.name, manifest: nodeManifest(bySource.get(h.source)!.obj, h.name), model: h });
+    for (const q of parsed.quotas)
+      out.push({ kind: 'ResourceQuota', namespace: q.namespace, name: q.name, manifest: text(q.source), model: q });
+    for (const p of parsed.policies)
+      out.push({ kind: 'NamespacePolicy', namespace: p.namespace, name: p.name, manifest: text(p.source), model: p });
+    for (const p of parsed.priorityClasses)
+      out.push({ kind: 'PriorityClass', namespace: '', name: p.name, manifest: text(p.source), model: p });
+    for (const c of parsed.vmClasses)
+      out.push({ kind: 'VirtualMachineClass', namespace: c.namespace ?? '', name: c.name, manifest: text(c.source), model: c });
+    for (const n of parsed.namespaces ?? [])
+      out.push({ kind: 'Namespace', namespace: '', name: n.name, manifest: text(n.source), model: n });
     const seenPdb = new Set<string>();
     // the adapters' PodDisruptionBudgets when they read them, else placer's own reader
     const pdbs: PdbObj[] = parsed.pdbs ?? manifests.filter(isPdb).map(readPdb);
@@ -288,10 +320,14 @@ export class PlacerState {
       const m = bySource.get(p.source)!;
       if (!isPdb(m)) continue;
       const k = `${p.namespace}/${p.name}`;
-      if (seenPdb.has(k)) throw new InputError(m.source, '', `duplicate object: PodDisruptionBudget ${k} appears twice`, `PodDisruptionBudget ${k}`);
+      if (seenPdb.has(k))
+        throw new InputError(m.source, '', `duplicate object: PodDisruptionBudget ${k} appears twice`, `PodDisruptionBudget ${k}`);
       seenPdb.add(k);
       const status = (m.obj.status ?? {}) as Record<string, unknown>;
-      const model: PdbObj = typeof status.disruptionsAllowed === 'number' && (p as PdbObj).disruptionsAllowed === undefined ? { ...p, disruptionsAllowed: status.disruptionsAllowed } : p;
+      const model: PdbObj =
+        typeof status.disruptionsAllowed === 'number' && (p as PdbObj).disruptionsAllowed === undefined
+          ? { ...p, disruptionsAllowed: status.disruptionsAllowed }
+          : p;
       out.push({ kind: 'PodDisruptionBudget', namespace: p.namespace, name: p.name, manifest: text(p.source), model });
     }
     return out;
@@ -377,13 +413,21 @@ export class PlacerState {
         const h = this.held.get(t.kind, t.namespace, inst.name);
         if (h) {
           if (inst.boundHost !== undefined && inst.boundHost !== h.host) {
-            throw conflict(`${t.kind} ${t.namespace}/${inst.name} runs on host ${h.host} according to placer, not on ${inst.boundHost}; release it first`, { kind: t.kind, name: inst.name });
+            throw conflict(
+              `${t.kind} ${t.namespace}/${inst.name} runs on host ${h.host} according to placer, not on ${inst.boundHost}; release it first`,
+              { kind: t.kind, name: inst.name },
+            );
           }
           s.heldHost[j] = h.host;
         } else if (inst.boundHost !== undefined) {
           if (!hostNames.has(inst.boundHost)) {
             const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
-            throw new InputError(t.source, field, `host ${JSON.stringify(inst.boundHost)} is not among the hosts`, `${t.kind} ${t.namespace}/${inst.name}`);
+            throw new InputError(
+              t.source,
+              field,
+              `host ${JSON.stringify(inst.boundHost)} is not among the hosts`,
+              `${t.kind} ${t.namespace}/${inst.name}`,
+            );
           }
           s.bind.push(j);
         } else s.place.push(j);
@@ -442,7 +486,9 @@ export class PlacerState {
       // and come back if anything below fails.
       const evicted = e.lastEvictions;
       for (const ev of evicted) undo.push(() => e.bind(ev.template, ev.instance, ev.host));
-      const evictedNow = new Set(evicted.map((ev) => wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name)));
+      const evictedNow = new Set(
+        evicted.map((ev) => wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name)),
+      );
       const placedHost = new Map<Split, (string | null)[]>();
       placing.forEach((s, k) => {
         const o = outcomes[k];
@@ -456,7 +502,16 @@ export class PlacerState {
       const puts: StoredPlacement[] = [];
       const newHeld: Held[] = [];
       const record = (t: WorkloadTemplate, inst: WorkloadInstance, host: string, origin: PlacementOrigin, shape: string): void => {
-        const h: Held = { kind: t.kind, namespace: t.namespace, name: inst.name, uid: inst.uid ?? null, host, owner: t.owner ?? null, origin, shape };
+        const h: Held = {
+          kind: t.kind,
+          namespace: t.namespace,
+          name: inst.name,
+          uid: inst.uid ?? null,
+          host,
+          owner: t.owner ?? null,
+          origin,
+          shape,
+        };
         newHeld.push(h);
         puts.push({ ...h });
       };
@@ -470,7 +525,11 @@ export class PlacerState {
         }
         placedHost.get(s)?.forEach((host, n) => host !== null && record(s.t, s.t.instances[s.place[n]], host, 'apply', shape));
       }
-      const evictedKeys = evicted.map((ev) => ({ kind: ev.template.kind, namespace: ev.template.namespace, name: ev.template.instances[ev.instance].name }));
+      const evictedKeys = evicted.map((ev) => ({
+        kind: ev.template.kind,
+        namespace: ev.template.namespace,
+        name: ev.template.instances[ev.instance].name,
+      }));
       this.store.commit({
         putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })),
         putPlacements: puts,
@@ -489,7 +548,9 @@ export class PlacerState {
       let placed = 0;
       let unplaced = 0;
       let existing = 0;
-      const evictedBy = new Map(evicted.map((ev) => [wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), ev.by]));
+      const evictedBy = new Map(
+        evicted.map((ev) => [wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), ev.by]),
+      );
       const display: Outcome[] = splits.map((s) => {
         const hosts: (string | null)[] = s.t.instances.map((inst, j) => s.heldHost[j] ?? inst.boundHost ?? null);
         const placedFlags = s.t.instances.map(() => false);
@@ -521,7 +582,11 @@ export class PlacerState {
         result.unplaced.push({ namespace: t.namespace, kind: t.kind, name, reason: `preempted by ${ev.by}`, grade: 'Unschedulable' });
       }
       result.summary.unplaced = result.unplaced.length;
-      this.notePending(result, splits.map((s) => s.t), evicted);
+      this.notePending(
+        result,
+        splits.map((s) => s.t),
+        evicted,
+      );
       return { result, placed, unplaced: unplaced + evicted.length, existing };
     });
   }
@@ -532,18 +597,38 @@ export class PlacerState {
     if (result.unplaced.length === 0) return;
     const where = new Map<string, { t: WorkloadTemplate; j: number }>();
     for (const t of templates) t.instances.forEach((inst, j) => where.set(wkey(t.kind, t.namespace, inst.name), { t, j }));
-    for (const ev of evicted) where.set(wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), { t: ev.template, j: ev.instance });
+    for (const ev of evicted)
+      where.set(wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), { t: ev.template, j: ev.instance });
     const since = new Date().toISOString();
     for (const u of result.unplaced) {
       const w = where.get(wkey(u.kind, u.namespace, u.name));
       if (!w) continue;
-      this.pending.record({ namespace: u.namespace, kind: u.kind, name: u.name, owner: u.owner ?? null, reason: u.reason, grade: u.grade, since, template: w.t, instance: w.j });
+      this.pending.record({
+        namespace: u.namespace,
+        kind: u.kind,
+        name: u.name,
+        owner: u.owner ?? null,
+        reason: u.reason,
+        grade: u.grade,
+        since,
+        template: w.t,
+        instance: w.j,
+      });
     }
   }
 
   private engineClasses(): PriorityClassObj[] {
     const input = resolveInput(
-      { hosts: [], quotas: [], policies: [], priorityClasses: this.modelsOf('PriorityClass'), vmClasses: [], workloads: [], vms: [], ignored: [] },
+      {
+        hosts: [],
+        quotas: [],
+        policies: [],
+        priorityClasses: this.modelsOf('PriorityClass'),
+        vmClasses: [],
+        workloads: [],
+        vms: [],
+        ignored: [],
+      },
       { cpuMhzPerCore: this.opts.cpuMhzPerCore },
     );
     return input.priorityClasses;
@@ -584,7 +669,9 @@ export class PlacerState {
 
   private parsePod(pod: unknown, path: string): ParsedPod {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
-    const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
+    const parsed = parseManifests([
+      { apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } },
+    ]);
     const t = parsed.workloads[0];
     if (t) this.dropIgnored(t);
     if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
@@ -627,9 +714,17 @@ export class PlacerState {
         continue;
       }
       try {
-        const parsed = parseManifests([{ apiVersion: 'v1', kind: 'Node', obj: { ...obj, apiVersion: 'v1', kind: 'Node' }, source: { file: REQUEST_BODY, doc: 0, path } }]);
+        const parsed = parseManifests([
+          { apiVersion: 'v1', kind: 'Node', obj: { ...obj, apiVersion: 'v1', kind: 'Node' }, source: { file: REQUEST_BODY, doc: 0, path } },
+        ]);
         const h = parsed.hosts[0];
-        changed.push({ kind: 'Node', namespace: '', name: h.name, manifest: h.name === name ? manifest : nodeManifest(obj, h.name), model: h });
+        changed.push({
+          kind: 'Node',
+          namespace: '',
+          name: h.name,
+          manifest: h.name === name ? manifest : nodeManifest(obj, h.name),
+          model: h,
+        });
         if (rv !== undefined) versions.push({ name: h.name, rv });
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
@@ -668,24 +763,39 @@ export class PlacerState {
     const fail = (error: string) => ({ error, created: false });
     if (h) {
       if (h.uid !== null && uid !== '' && h.uid !== uid) {
-        return fail(`pod ${namespace}/${podName} is already placed on host ${h.host} with uid ${h.uid}; release it before binding uid ${uid}`);
+        return fail(
+          `pod ${namespace}/${podName} is already placed on host ${h.host} with uid ${h.uid}; release it before binding uid ${uid}`,
+        );
       }
       if (h.host === host) return { error: '', created: false };
       return fail(`pod ${namespace}/${podName} is already bound to host ${h.host}; it cannot be bound to ${host}`);
     }
     const t = (uid !== '' ? this.podCache.get(uid) : undefined) ?? this.podCache.get(`${namespace}/${podName}`);
     if (!t || t.namespace !== namespace || t.instances[0].name !== podName) {
-      return fail(`placer has not seen pod ${namespace}/${podName} (uid ${uid || 'unknown'}) in a filter or prioritize call since it started; it cannot bind a pod whose resources it does not know`);
+      return fail(
+        `placer has not seen pod ${namespace}/${podName} (uid ${uid || 'unknown'}) in a filter or prioritize call since it started; it cannot bind a pod whose resources it does not know`,
+      );
     }
     if (!this.engine.hostObj(host)) {
-      return fail(`placer does not know host ${JSON.stringify(host)}; apply its Node through POST /v1/apply or configure the extender with nodeCacheCapable: false`);
+      return fail(
+        `placer does not know host ${JSON.stringify(host)}; apply its Node through POST /v1/apply or configure the extender with nodeCacheCapable: false`,
+      );
     }
     return this.transact((undo) => {
       const shape = shapeOf(t, this.engine.compile(t).priority);
       const reason = this.engine.tryBind(t, 0, host);
       if (reason !== null) return fail(reason);
       undo.push(() => this.engine.release('Pod', namespace, podName));
-      const rec: Held = { kind: 'Pod', namespace, name: podName, uid: uid !== '' ? uid : (t.instances[0].uid ?? null), host, owner: t.owner ?? null, origin: 'bind', shape };
+      const rec: Held = {
+        kind: 'Pod',
+        namespace,
+        name: podName,
+        uid: uid !== '' ? uid : (t.instances[0].uid ?? null),
+        host,
+        owner: t.owner ?? null,
+        origin: 'bind',
+        shape,
+      };
       this.store.commit({ putPlacements: [{ ...rec }] });
       this.track(rec);
       this.pending.forget('Pod', namespace, podName);
@@ -703,7 +813,11 @@ export class PlacerState {
    * every filter — with the victims gone? null when it would, else why not.
    */
   fitsAfterEvicting(t: WorkloadTemplate, host: string, victims: readonly Victim[]): string | null {
-    return this.engine.fitsAfterEvicting(t, host, victims.flatMap((v) => (v.key ? [v.key] : [])));
+    return this.engine.fitsAfterEvicting(
+      t,
+      host,
+      victims.flatMap((v) => (v.key ? [v.key] : [])),
+    );
   }
 
   /** Victims whose eviction breaks a PodDisruptionBudget placer holds, for one node's victim set. */
@@ -754,7 +868,11 @@ export class PlacerState {
   release(kind: string, namespace: string, name: string): Held {
     const h = this.held.get(kind, namespace, name);
     if (!h) {
-      if (!this.knowsNamespace(namespace)) throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, { name: namespace, kind: 'namespaces' });
+      if (!this.knowsNamespace(namespace))
+        throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, {
+          name: namespace,
+          kind: 'namespaces',
+        });
       throw notFound(`${kind} ${namespace}/${name} not found: placer does not hold it`, { name, kind });
     }
     this.store.commit({ deletePlacements: [{ kind, namespace, name }] });
@@ -781,7 +899,8 @@ export class PlacerState {
     const entry = this.infra.get(ikey('Node', '', name));
     if (!entry) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
     const n = this.held.heldOn(name);
-    if (n > 0) throw conflict(`host ${name} holds ${n} workload(s); release or move them before removing the host`, { name, kind: 'hosts' });
+    if (n > 0)
+      throw conflict(`host ${name} holds ${n} workload(s); release or move them before removing the host`, { name, kind: 'hosts' });
     const key: ObjectKey = { kind: 'Node', namespace: '', name };
     this.store.commit({ deleteObjects: [key] });
     this.engine.removeHost(name);
@@ -798,7 +917,8 @@ export class PlacerState {
    */
   drain(hosts: readonly string[], dryRun: boolean, allowPartial: boolean): PlanDoc {
     if (hosts.length === 0) throw badRequest('no host to drain: name at least one');
-    for (const h of hosts) if (!this.infra.has(ikey('Node', '', h))) throw notFound(`host ${JSON.stringify(h)} not found`, { name: h, kind: 'hosts' });
+    for (const h of hosts)
+      if (!this.infra.has(ikey('Node', '', h))) throw notFound(`host ${JSON.stringify(h)} not found`, { name: h, kind: 'hosts' });
     const report = this.engine.drain(hosts, { execute: !dryRun, allowPartial });
     this.settle(report, dryRun, `draining ${hosts.join(', ')}`, hosts);
     return planDoc('DrainPlan', report, dryRun, { hosts: [...hosts] });
@@ -816,7 +936,11 @@ export class PlacerState {
 
   /** Move a namespace onto the hosts matching a selector (kubectl -l syntax), all or nothing. */
   moveNamespace(namespace: string, selector: string, dryRun: boolean): PlanDoc {
-    if (!this.knowsNamespace(namespace)) throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, { name: namespace, kind: 'namespaces' });
+    if (!this.knowsNamespace(namespace))
+      throw notFound(`namespace ${JSON.stringify(namespace)} not found: placer holds nothing in it`, {
+        name: namespace,
+        kind: 'namespaces',
+      });
     let requirements;
     try {
       requirements = parseSelectorString(selector);
@@ -831,16 +955,26 @@ export class PlacerState {
   /** Record an executed plan in the store (or refuse one that could not execute). */
   private settle(report: PlanReport, dryRun: boolean, what: string, cordoned: readonly string[]): void {
     if (!dryRun && !report.executed && report.unmovable.length > 0) {
-      throw conflict(`${what} would leave ${report.unmovable.length} workload(s) where they are; nothing was changed (a drain executes partially only with allowPartial=true)`, {
-        causes: report.unmovable.map((u) => ({ reason: 'Unmovable', message: u.reason, field: `${u.template.kind} ${u.template.namespace}/${u.template.instances[u.instance].name}` })),
-      });
+      throw conflict(
+        `${what} would leave ${report.unmovable.length} workload(s) where they are; nothing was changed (a drain executes partially only with allowPartial=true)`,
+        {
+          causes: report.unmovable.map((u) => ({
+            reason: 'Unmovable',
+            message: u.reason,
+            field: `${u.template.kind} ${u.template.namespace}/${u.template.instances[u.instance].name}`,
+          })),
+        },
+      );
     }
     if (!report.executed) return;
     this.transact((undo) => {
       undo.push(report.undo!);
       const moved = report.moves.map((m) => {
         const before = this.held.get(m.template.kind, m.template.namespace, m.template.instances[m.instance].name);
-        if (!before) throw new Error(`placer state: the engine moved ${m.template.kind} ${m.template.namespace}/${m.template.instances[m.instance].name}, which the service does not hold`);
+        if (!before)
+          throw new Error(
+            `placer state: the engine moved ${m.template.kind} ${m.template.namespace}/${m.template.instances[m.instance].name}, which the service does not hold`,
+          );
         return { before, after: { ...before, host: m.to } };
       });
       const nodes = cordoned.map((name) => {
@@ -915,7 +1049,12 @@ export class PlacerState {
     if (infra.length > 0) {
       const e = infra[0];
       const object = `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
-      throw new InputError((e.model as { source?: SourceRef }).source, 'kind', `${e.kind} is infrastructure: explain takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`, object);
+      throw new InputError(
+        (e.model as { source?: SourceRef }).source,
+        'kind',
+        `${e.kind} is infrastructure: explain takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`,
+        object,
+      );
     }
     const input = resolveInput(
       {
@@ -930,10 +1069,18 @@ export class PlacerState {
       },
       { cpuMhzPerCore: this.opts.cpuMhzPerCore },
     );
-    if (input.workloads.length === 0) throw new InputError(undefined, '', 'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine');
+    if (input.workloads.length === 0)
+      throw new InputError(
+        undefined,
+        '',
+        'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine',
+      );
     // The first instance placer does not hold: the one the next placement would be about.
     return input.workloads.map((t) => {
-      const j = Math.max(0, t.instances.findIndex((inst) => !this.held.has(t.kind, t.namespace, inst.name)));
+      const j = Math.max(
+        0,
+        t.instances.findIndex((inst) => !this.held.has(t.kind, t.namespace, inst.name)),
+      );
       return { template: t, name: t.instances[j].name, explanation: this.engine.explain(t, j) };
     });
   }
@@ -943,7 +1090,11 @@ export class PlacerState {
     const p = this.pending.get(kind, namespace, name);
     if (!p) {
       const h = this.held.get(kind, namespace, name);
-      if (h) throw conflict(`${kind} ${namespace}/${name} is placed on host ${h.host}: explain answers for workloads that are pending`, { name, kind });
+      if (h)
+        throw conflict(`${kind} ${namespace}/${name} is placed on host ${h.host}: explain answers for workloads that are pending`, {
+          name,
+          kind,
+        });
       throw notFound(`${kind} ${namespace}/${name} is not pending: placer holds no failed placement of it`, { name, kind });
     }
     return { pending: p, explanation: this.engine.explain(p.template, p.instance) };
@@ -968,7 +1119,12 @@ export class PlacerState {
    * `replaceAll` make `upserts` the complete set of the kind. An object placer cannot read is
    * skipped (its previous version, if any, stays) and reported; everything else applies.
    */
-  mirrorObjects(kind: InfraKind, upserts: readonly Manifest[], deletes: readonly { namespace: string; name: string }[], replaceAll = false): { object: string; message: string }[] {
+  mirrorObjects(
+    kind: InfraKind,
+    upserts: readonly Manifest[],
+    deletes: readonly { namespace: string; name: string }[],
+    replaceAll = false,
+  ): { object: string; message: string }[] {
     const rejected: { object: string; message: string }[] = [];
     const rejectedKeys = new Set<string>();
     const incoming: InfraEntry[] = [];
@@ -990,8 +1146,18 @@ export class PlacerState {
         if (kind === 'NamespacePolicy') {
           // the API server does not stop a second policy in a namespace; placer applies the first it has
           for (const other of this.infra.values()) {
-            if (other.kind === kind && other.namespace === e.namespace && other.name !== e.name && !deletes.some((d) => d.namespace === other.namespace && d.name === other.name)) {
-              throw new InputError(m.source, '', `namespace ${e.namespace} already has NamespacePolicy ${other.name}; placer applies one NamespacePolicy per namespace`, object);
+            if (
+              other.kind === kind &&
+              other.namespace === e.namespace &&
+              other.name !== e.name &&
+              !deletes.some((d) => d.namespace === other.namespace && d.name === other.name)
+            ) {
+              throw new InputError(
+                m.source,
+                '',
+                `namespace ${e.namespace} already has NamespacePolicy ${other.name}; placer applies one NamespacePolicy per namespace`,
+                object,
+              );
             }
           }
         }
@@ -1002,7 +1168,9 @@ export class PlacerState {
         rejectedKeys.add(ikey(kind, ns, name));
       }
     }
-    const gone = new Set(deletes.map((d) => ikey(kind, kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? '' : d.namespace, d.name)));
+    const gone = new Set(
+      deletes.map((d) => ikey(kind, kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' ? '' : d.namespace, d.name)),
+    );
     if (replaceAll) {
       const keep = new Set([...incoming.map((e) => ikey(e.kind, e.namespace, e.name)), ...rejectedKeys]);
       for (const [k, e] of this.infra) if (e.kind === kind && !keep.has(k)) gone.add(k);
@@ -1014,7 +1182,8 @@ export class PlacerState {
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       // one object the engine refuses (an amount beyond its range): find it, apply the others
-      if (changed.length + removed.length === 1) rejected.push({ object: `${kind} ${changed[0]?.name ?? removed[0].name}`, message: err.message });
+      if (changed.length + removed.length === 1)
+        rejected.push({ object: `${kind} ${changed[0]?.name ?? removed[0].name}`, message: err.message });
       else {
         for (const c of changed) rejected.push(...this.tryMirrored(kind, [c], []));
         if (removed.length > 0) this.applyMirrored(kind, [], removed);
@@ -1110,7 +1279,8 @@ export class PlacerState {
     const host = inst.boundHost!;
     if (!this.engine.hostObj(host)) return 'unknown-host';
     // a pod carries its resolved priority; a class placer does not know is not an error
-    if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName))) t.priority = 0;
+    if (t.priority === undefined && t.priorityClassName !== undefined && !this.infra.has(ikey('PriorityClass', '', t.priorityClassName)))
+      t.priority = 0;
     const uid = inst.uid ?? null;
     const h = this.held.get(t.kind, t.namespace, inst.name);
     const shape = shapeOf(t, this.engine.compile(t).priority);
@@ -1125,8 +1295,20 @@ export class PlacerState {
       undo.push(() => e.release(t.kind, t.namespace, inst.name));
       // the same incarnation on the same host (a bind placer made, now confirmed) keeps its origin
       const same = h !== undefined && (h.uid === uid || h.uid === null) && h.host === host;
-      const rec: Held = { kind: t.kind, namespace: t.namespace, name: inst.name, uid, host, owner: t.owner ?? null, origin: same ? h.origin : 'existing', shape };
-      this.store.commit({ ...(h && { deletePlacements: [{ kind: h.kind, namespace: h.namespace, name: h.name }] }), putPlacements: [{ ...rec }] });
+      const rec: Held = {
+        kind: t.kind,
+        namespace: t.namespace,
+        name: inst.name,
+        uid,
+        host,
+        owner: t.owner ?? null,
+        origin: same ? h.origin : 'existing',
+        shape,
+      };
+      this.store.commit({
+        ...(h && { deletePlacements: [{ kind: h.kind, namespace: h.namespace, name: h.name }] }),
+        putPlacements: [{ ...rec }],
+      });
       if (h) this.untrack(h);
       this.track(rec);
     });
@@ -1141,7 +1323,9 @@ export class PlacerState {
   mirrorMoved(kind: string, namespace: string, name: string, host: string): ReturnType<PlacerState['mirrorRunning']> | undefined {
     const h = this.held.get(kind, namespace, name);
     if (!h) return undefined;
-    return this.mirrorRunning(templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: host }], h.owner ?? undefined));
+    return this.mirrorRunning(
+      templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: host }], h.owner ?? undefined),
+    );
   }
 
   /**

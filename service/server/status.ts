@@ -65,7 +65,15 @@ export function failure(code: number, reason: StatusReason, message: string, det
 }
 
 export function success(details?: StatusDetails, message?: string): Status {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(message && { message }), ...(details && { details }), code: 200 };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    ...(message && { message }),
+    ...(details && { details }),
+    code: 200,
+  };
 }
 
 /** An input syntax error (broken JSON/YAML) rather than an invalid field. */

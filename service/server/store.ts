@@ -73,7 +73,16 @@ export interface PlacementPage {
   rows: PlacementRaw[];
 }
 
-export type PlacementRaw = [name: string, uid: string | null, host: string, rowid: number, kind?: string, namespace?: string, owner?: string | null, origin?: PlacementOrigin];
+export type PlacementRaw = [
+  name: string,
+  uid: string | null,
+  host: string,
+  rowid: number,
+  kind?: string,
+  namespace?: string,
+  owner?: string | null,
+  origin?: PlacementOrigin,
+];
 
 export class Store {
   readonly path: string;
@@ -96,11 +105,15 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.migrate();
     this.stmt = {
-      putObject: this.db.prepare('INSERT INTO objects (kind, namespace, name, manifest) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET manifest = excluded.manifest'),
+      putObject: this.db.prepare(
+        'INSERT INTO objects (kind, namespace, name, manifest) VALUES (?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET manifest = excluded.manifest',
+      ),
       deleteObject: this.db.prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
       findShape: this.db.prepare('SELECT id FROM shapes WHERE body = ?').pluck(),
       insertShape: this.db.prepare('INSERT INTO shapes (body) VALUES (?)'),
-      putPlacement: this.db.prepare('INSERT INTO placements (kind, namespace, name, uid, host, shape, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      putPlacement: this.db.prepare(
+        'INSERT INTO placements (kind, namespace, name, uid, host, shape, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       deletePlacement: this.db.prepare('DELETE FROM placements WHERE kind = ? AND namespace = ? AND name = ? RETURNING shape').pluck(),
       shapeInUse: this.db.prepare('SELECT 1 FROM placements WHERE shape = ? LIMIT 1').pluck(),
       deleteShape: this.db.prepare('DELETE FROM shapes WHERE id = ? RETURNING body').pluck(),
@@ -149,7 +162,8 @@ export class Store {
     `);
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
     if (v === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    else if (Number(v) !== SCHEMA_VERSION) throw new Error(`${this.path}: store schema ${v} is not supported by this placer (schema ${SCHEMA_VERSION})`);
+    else if (Number(v) !== SCHEMA_VERSION)
+      throw new Error(`${this.path}: store schema ${v} is not supported by this placer (schema ${SCHEMA_VERSION})`);
     // shapes left unreferenced by a placer that did not delete them (before it did)
     this.db.exec('DELETE FROM shapes WHERE NOT EXISTS (SELECT 1 FROM placements WHERE placements.shape = shapes.id)'); // an index lookup per shape
   }
@@ -213,9 +227,17 @@ export class Store {
    */
   *placementBatches(batch = 50_000): Generator<PlacementPage> {
     const shapeIds = this.db.prepare('SELECT DISTINCT shape FROM placements ORDER BY shape').pluck().all() as number[];
-    const commons = this.db.prepare('SELECT kind, namespace, owner, origin FROM placements WHERE shape = ? GROUP BY kind, namespace, owner, origin LIMIT 2');
-    const full = this.db.prepare('SELECT name, uid, host, rowid, kind, namespace, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
-    const short = this.db.prepare('SELECT name, uid, host, rowid FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw();
+    const commons = this.db.prepare(
+      'SELECT kind, namespace, owner, origin FROM placements WHERE shape = ? GROUP BY kind, namespace, owner, origin LIMIT 2',
+    );
+    const full = this.db
+      .prepare(
+        'SELECT name, uid, host, rowid, kind, namespace, owner, origin FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?',
+      )
+      .raw();
+    const short = this.db
+      .prepare('SELECT name, uid, host, rowid FROM placements WHERE shape = ? AND rowid > ? ORDER BY rowid LIMIT ?')
+      .raw();
     for (const shapeId of shapeIds) {
       const c = commons.all(shapeId) as PlacementCommon[];
       const common = c.length === 1 ? c[0] : null;

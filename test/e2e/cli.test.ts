@@ -12,7 +12,12 @@ import { checkResult } from './model-checker.js';
 const root = join(import.meta.dirname, '..', '..');
 
 function placer(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], { cwd: root, input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,8 +28,12 @@ describe('placer place (real process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s{3,}KIND\s{3,}NAME\s{3,}HOST$/);
     expect(r.stdout).toMatch(/Placed \d+\/\d+ workloads \(3 already running\) on \d+ of 36 hosts \(lower bound \d+\)/);
-    expect(r.stdout).toContain('0/36 hosts are available: 1 host(s) were unschedulable, 2 host(s) had untolerated taint {nvidia.com/gpu: true}');
-    expect(r.stdout).toContain('exceeded quota: web-compute, requested: requests.cpu=500m, used: requests.cpu=40, limited: requests.cpu=40');
+    expect(r.stdout).toContain(
+      '0/36 hosts are available: 1 host(s) were unschedulable, 2 host(s) had untolerated taint {nvidia.com/gpu: true}',
+    );
+    expect(r.stdout).toContain(
+      'exceeded quota: web-compute, requested: requests.cpu=500m, used: requests.cpu=40, limited: requests.cpu=40',
+    );
     expect(r.stdout).toMatch(/Insufficient nvidia\.com\/gpu/);
   });
 
@@ -37,7 +46,12 @@ describe('placer place (real process)', () => {
     expect(result).toMatchObject({ apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult' });
     expect(Object.keys(result.placements[0])).toEqual(expect.arrayContaining(['namespace', 'kind', 'name', 'host']));
     expect(Object.keys(result.unplaced[0])).toEqual(expect.arrayContaining(['namespace', 'kind', 'name', 'reason']));
-    expect(result.summary).toMatchObject({ placed: expect.any(Number), unplaced: expect.any(Number), hostsUsed: expect.any(Number), lowerBound: expect.any(Number) });
+    expect(result.summary).toMatchObject({
+      placed: expect.any(Number),
+      unplaced: expect.any(Number),
+      hostsUsed: expect.any(Number),
+      lowerBound: expect.any(Number),
+    });
     expect(result.summary.placed).toBe(result.placements.length);
     expect(result.summary.unplaced).toBe(result.unplaced.length);
     const input = await loadClusterInput([join(root, 'examples')], { cpuMhzPerCore: 2000 });
@@ -71,13 +85,26 @@ describe('placer place (real process)', () => {
   });
 
   it.each([
-    ['bad quantity', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: 2x}}\n', /bad\.yaml: document 1 \(Pod default\/p\): spec\.containers\[0\]\.resources\.requests\.cpu: /],
-    ['unknown operator', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c}]\n  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions: [{key: a, operator: Near, values: [b]}]\n', /bad\.yaml: document 1 \(Pod default\/p\): spec\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: Invalid value: "Near": not a valid selector operator/],
+    [
+      'bad quantity',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: 2x}}\n',
+      /bad\.yaml: document 1 \(Pod default\/p\): spec\.containers\[0\]\.resources\.requests\.cpu: /,
+    ],
+    [
+      'unknown operator',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c}]\n  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions: [{key: a, operator: Near, values: [b]}]\n',
+      /bad\.yaml: document 1 \(Pod default\/p\): spec\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: Invalid value: "Near": not a valid selector operator/,
+    ],
     ['broken YAML', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p\n', /bad\.yaml: document 1: .*line \d+, column \d+/],
-    ['missing VirtualMachineClass', 'apiVersion: vmoperator.vmware.com/v1alpha3\nkind: VirtualMachine\nmetadata: {name: v, namespace: ns}\nspec: {className: nope}\n', /bad\.yaml: document 1 \(VirtualMachine ns\/v\): spec\.className: no VirtualMachineClass with name nope/],
+    [
+      'missing VirtualMachineClass',
+      'apiVersion: vmoperator.vmware.com/v1alpha3\nkind: VirtualMachine\nmetadata: {name: v, namespace: ns}\nspec: {className: nope}\n',
+      /bad\.yaml: document 1 \(VirtualMachine ns\/v\): spec\.className: no VirtualMachineClass with name nope/,
+    ],
   ])('%s: non-zero exit, the file, document and field path, nothing printed as placed', (_, text, pattern) => {
     const dir = mkdtempSync(join(tmpdir(), 'placer-bad-'));
-    const good = 'apiVersion: v1\nkind: Node\nmetadata: {name: h1}\nstatus: {allocatable: {cpu: "2", memory: 4Gi, pods: "10"}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec: {containers: [{name: c}]}\n';
+    const good =
+      'apiVersion: v1\nkind: Node\nmetadata: {name: h1}\nstatus: {allocatable: {cpu: "2", memory: 4Gi, pods: "10"}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec: {containers: [{name: c}]}\n';
     writeFileSync(join(dir, 'a-good.yaml'), good);
     writeFileSync(join(dir, 'bad.yaml'), text);
     const r = placer(['place', dir]);

@@ -22,7 +22,14 @@ function post(agent: Agent, url: string, path: string, body: string): Promise<{ 
   return new Promise((resolve, reject) => {
     const u = new URL(path, url);
     const req = httpRequest(
-      { agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -44,7 +51,13 @@ describe('extender over a real server: pooled answer buffers', () => {
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
 
     // pods whose answers differ in length: few or many failures, and scores of 10 (MostAllocated)
-    const pods = [pod('small', 'apps', '100m', '128Mi'), pod('mid', 'apps', '2', '4Gi'), pod('big', 'apps', '8', '64Gi'), pod('fill', 'packed', '2', '4Gi'), pod('tiny', 'packed', '10m', '16Mi')];
+    const pods = [
+      pod('small', 'apps', '100m', '128Mi'),
+      pod('mid', 'apps', '2', '4Gi'),
+      pod('big', 'apps', '8', '64Gi'),
+      pod('fill', 'packed', '2', '4Gi'),
+      pod('tiny', 'packed', '10m', '16Mi'),
+    ];
     const goOrder = (p: Obj) => JSON.stringify({ Pod: p, Nodes: null, NodeNames: names });
     const namesFirst = (p: Obj) => JSON.stringify({ NodeNames: names, Pod: p, Nodes: null });
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -62,7 +75,10 @@ describe('extender over a real server: pooled answer buffers', () => {
       // the list in Go's order (known from its third sighting: the first calls below take the split
       // path, the rest the pooled known-list answers), then 400 calls, 8 at a time, in a shuffled mix
       await post(agent, s.url, '/scheduler/filter', goOrder(pods[0]));
-      const calls = Array.from({ length: 400 }, (_, i) => ({ verb: (i * 7) % 3 === 0 ? 'prioritize' : 'filter', p: pods[(i * 11) % pods.length] }));
+      const calls = Array.from({ length: 400 }, (_, i) => ({
+        verb: (i * 7) % 3 === 0 ? 'prioritize' : 'filter',
+        p: pods[(i * 11) % pods.length],
+      }));
       let next = 0;
       const worker = async () => {
         while (next < calls.length) {

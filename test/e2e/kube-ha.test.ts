@@ -41,7 +41,15 @@ describe('two replicas, one Lease', () => {
   it('the follower takes over within a lease period of the leader being SIGKILLed mid-stream; no pod bound twice, no acknowledged binding lost', async () => {
     for (const n of NODES) f.create(node(n).allocatable({ cpu: '32', memory: '128Gi', pods: '110' }).obj());
     const pods: Obj[] = [];
-    for (let i = 0; i < PODS; i++) pods.push(f.create(pod(`web-${String(i).padStart(2, '0')}`).ns('team').container({ cpu: '100m', memory: '256Mi' }).obj()));
+    for (let i = 0; i < PODS; i++)
+      pods.push(
+        f.create(
+          pod(`web-${String(i).padStart(2, '0')}`)
+            .ns('team')
+            .container({ cpu: '100m', memory: '256Mi' })
+            .obj(),
+        ),
+      );
     const kubeconfig = kubeconfigFor(f);
     const replicas = await Promise.all([startReplica(kubeconfig, ELECTION), startReplica(kubeconfig, ELECTION)]);
     await until(async () => (await Promise.all(replicas.map(ready))).filter(Boolean).length === 1, 10_000, 'one leader');
@@ -52,7 +60,9 @@ describe('two replicas, one Lease', () => {
     const verbose = await call(follower, 'GET', '/readyz?verbose');
     expect(verbose.status).toBe(503);
     expect(verbose.text).toContain('[+]informers-synced ok\n[-]leader failed\nreadyz check failed');
-    expect(await bind(follower, pods[0], 'hv-1')).toMatch(/^placer: this replica \(.+\) is not the leader; the leader is .+: only the leader binds$/);
+    expect(await bind(follower, pods[0], 'hv-1')).toMatch(
+      /^placer: this replica \(.+\) is not the leader; the leader is .+: only the leader binds$/,
+    );
     expect(f.bindingPosts.size).toBe(0);
 
     // kube-scheduler: 4 binding cycles at a time, each pod filtered then bound on the ready replica.

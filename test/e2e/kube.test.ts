@@ -10,13 +10,26 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node, pdb, policy, pod, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
 import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
-import { bind, call, filter, hosts as allHosts, killAll, kubeconfigFor, metric, placements as allPlacements, removeTempDirs, startReplica, type Replica } from '../kube/replica.js';
+import {
+  bind,
+  call,
+  filter,
+  hosts as allHosts,
+  killAll,
+  kubeconfigFor,
+  metric,
+  placements as allPlacements,
+  removeTempDirs,
+  startReplica,
+  type Replica,
+} from '../kube/replica.js';
 import { until } from '../kube/until.js';
 
 let f: FakeApiServer;
 afterAll(() => removeTempDirs());
 
-const hv = (name: string, cpu = '4', labels: Record<string, string> = {}) => node(name).labels(labels).allocatable({ cpu, memory: '16Gi', pods: '10' });
+const hv = (name: string, cpu = '4', labels: Record<string, string> = {}) =>
+  node(name).labels(labels).allocatable({ cpu, memory: '16Gi', pods: '10' });
 const web = (name: string, ns: string, cpu: string) => pod(name).ns(ns).container({ cpu, memory: '1Gi' });
 const uidOf = (o: Obj): string => String((o.metadata as Obj).uid);
 const MARKER = { 'placer.dev/managed': '1' };
@@ -36,9 +49,14 @@ const json = (v: unknown): string => JSON.stringify(v);
 /** The placer CLI as a process (asynchronously: the fake API server in this process keeps serving). */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'placer.js'), ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(import.meta.dirname, '..', '..', 'bin', 'placer.js'), ...args],
+      { encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -89,7 +107,9 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     await until(async () => Object.keys((await filter(r, p, ['m-1', 'm-2'])).unresolvable).length === 2, 5000, 'quota mirrored');
     const q1 = await filter(r, p, ['m-1', 'm-2']);
     expect(q1.passed).toEqual([]);
-    expect(String(q1.unresolvable['m-1'])).toContain('exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=1, limited: requests.cpu=2');
+    expect(String(q1.unresolvable['m-1'])).toContain(
+      'exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=1, limited: requests.cpu=2',
+    );
 
     // the quota grows, m-2 is cordoned: m-1 only
     f.modify('ResourceQuota', 'mirror', 'compute', (o) => ((o.spec as Obj).hard = { 'requests.cpu': '4' }));
@@ -101,7 +121,9 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.modify('Node', '', 'm-1', (o) => ((o.spec as Obj).taints = [{ key: 'maintenance', value: 'true', effect: 'NoSchedule' }]));
     await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === '', 5000, 'taint mirrored');
     expect(String((await filter(r, p, ['m-1', 'm-2'])).unresolvable['m-1'])).toContain('untolerated taint {maintenance: true}');
-    const tolerant = f.create(web('tolerant', 'mirror', '1').toleration({ key: 'maintenance', operator: 'Exists', effect: 'NoSchedule' }).obj());
+    const tolerant = f.create(
+      web('tolerant', 'mirror', '1').toleration({ key: 'maintenance', operator: 'Exists', effect: 'NoSchedule' }).obj(),
+    );
     expect((await filter(r, tolerant, ['m-1', 'm-2'])).passed).toEqual(['m-1']);
     f.modify('Node', '', 'm-1', (o) => delete (o.spec as Obj).taints);
     await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === 'm-1', 5000, 'taint removal mirrored');
@@ -111,7 +133,12 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
       (o.spec as Obj).unschedulable = false;
       (o.metadata as Obj).labels = { zone: 'a' };
     });
-    f.create(policy('default').ns('mirror').placement({ nodeSelector: { zone: 'a' } }).obj());
+    f.create(
+      policy('default')
+        .ns('mirror')
+        .placement({ nodeSelector: { zone: 'a' } })
+        .obj(),
+    );
     await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === 'm-2', 5000, 'policy mirrored');
     f.remove('NamespacePolicy', 'mirror', 'default');
     await until(async () => (await filter(r, p, ['m-1', 'm-2'])).passed.join() === 'm-1,m-2', 5000, 'policy removal mirrored');
@@ -136,26 +163,37 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.create(hv('vm-2').obj());
     f.create(quota('compute').ns('vms').hard({ 'requests.cpu': '4', 'count/virtualmachines.vmoperator.vmware.com': '3' }).obj());
     f.create(vmClass('best-effort-small').ns('vms').hardware(2, '4Gi').obj());
-    f.create(vm('db').ns('vms').className('best-effort-small').powerState('PoweredOn').status({ nodeName: 'vm-1', powerState: 'PoweredOn' }).obj());
+    f.create(
+      vm('db').ns('vms').className('best-effort-small').powerState('PoweredOn').status({ nodeName: 'vm-1', powerState: 'PoweredOn' }).obj(),
+    );
     f.create(vm('new').ns('vms').className('best-effort-small').obj()); // not placed by vm-operator yet: holds nothing
     await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-1', 5000, 'VM mirrored');
     expect(await placements(r, 'vms')).toEqual({ 'vms/db': 'vm-1' });
     expect((await hosts(r, 'vm-'))['vm-1']).toEqual({ used: { cpu: '2', memory: '4Gi', pods: '1' }, unschedulable: false, workloads: 1 });
     const usage = ((await call(r, 'GET', '/v1/namespaces')).body.items as Obj[]).find((n) => n.namespace === 'vms')!;
-    expect((usage.quotas as Obj[])[0]).toMatchObject({ name: 'compute', used: { 'requests.cpu': '2', 'count/virtualmachines.vmoperator.vmware.com': '1' } });
+    expect((usage.quotas as Obj[])[0]).toMatchObject({
+      name: 'compute',
+      used: { 'requests.cpu': '2', 'count/virtualmachines.vmoperator.vmware.com': '1' },
+    });
 
     // a pod asking 3 cpu would have fit on v-1 (4 cpu) and in the quota (4): the VM leaves 2 of each
     const p = f.create(web('p', 'vms', '3').obj());
     const f1 = await filter(r, p, ['vm-1', 'vm-2']);
     expect(f1.passed).toEqual([]);
-    expect(String(f1.unresolvable['vm-2'])).toContain('exceeded quota: compute, requested: requests.cpu=3, used: requests.cpu=2, limited: requests.cpu=4');
+    expect(String(f1.unresolvable['vm-2'])).toContain(
+      'exceeded quota: compute, requested: requests.cpu=3, used: requests.cpu=2, limited: requests.cpu=4',
+    );
     // outside the namespace's quota only the host's capacity counts
     const other = f.create(web('o', 'vms-other', '3').obj());
     expect((await filter(r, other, ['vm-1', 'vm-2'])).passed).toEqual(['vm-2']);
 
     // the class shrinks: the VM is re-sized
     f.modify('VirtualMachineClass', 'vms', 'best-effort-small', (o) => ((o.spec as Obj).hardware = { cpus: 1, memory: '2Gi' }));
-    await until(async () => json((await hosts(r, 'vm-'))['vm-1'].used) === json({ cpu: '1', memory: '2Gi', pods: '1' }), 5000, 'VM re-sized');
+    await until(
+      async () => json((await hosts(r, 'vm-'))['vm-1'].used) === json({ cpu: '1', memory: '2Gi', pods: '1' }),
+      5000,
+      'VM re-sized',
+    );
     expect((await filter(r, p, ['vm-1', 'vm-2'])).passed).toEqual(['vm-1', 'vm-2']);
 
     // powered off, it keeps its reservation, as in standalone mode
@@ -163,7 +201,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
       (o.spec as Obj).powerState = 'PoweredOff';
       (o.status as Obj).powerState = 'PoweredOff';
     });
-    await until(async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachine', type: 'MODIFIED' })) >= 1, 5000, 'power-off seen');
+    await until(
+      async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachine', type: 'MODIFIED' })) >= 1,
+      5000,
+      'power-off seen',
+    );
     expect((await hosts(r, 'vm-'))['vm-1'].used).toEqual({ cpu: '1', memory: '2Gi', pods: '1' });
 
     // vMotion to v-2: the usage moves
@@ -176,7 +218,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
 
     // its class deleted, then a vMotion back to vm-1: it keeps its last size and the usage follows it
     f.remove('VirtualMachineClass', 'vms', 'best-effort-small');
-    await until(async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachineClass', type: 'DELETED' })) >= 1, 5000, 'class deletion seen');
+    await until(
+      async () => (await metric(r, 'placer_kube_watch_events_total', { resource: 'VirtualMachineClass', type: 'DELETED' })) >= 1,
+      5000,
+      'class deletion seen',
+    );
     f.modify('VirtualMachine', 'vms', 'db', (o) => ((o.status as Obj).nodeName = 'vm-1'));
     await until(async () => (await placements(r, 'vms'))['vms/db'] === 'vm-1', 5000, 'VM without a class moved');
     expect(await hosts(r, 'vm-')).toEqual({
@@ -206,7 +252,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     // a class in another namespace is not the VM's class
     f.create(vmClass('elsewhere').ns('other-ns').hardware(1, '1Gi').obj());
     f.create(vm('wrong-ns').ns('late-class').className('elsewhere').status({ nodeName: 'vc-1' }).obj());
-    await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 1, 5000, 'VM waiting for a class of its namespace');
+    await until(
+      async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 1,
+      5000,
+      'VM waiting for a class of its namespace',
+    );
     f.remove('VirtualMachine', 'late-class', 'wrong-ns');
     await until(async () => (await metric(r, 'placer_kube_vms_pending', { reason: 'class' })) === 0, 5000, 'deleted VM no longer waits');
 
@@ -235,11 +285,19 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.create(hv('pc-1').obj());
     f.create(policy('default').ns('prio').placement({ priorityClassName: 'business-high' }).obj());
     const p = f.create(web('p', 'prio', '1').obj());
-    await until(async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'), 5000, 'policy mirrored');
+    await until(
+      async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'),
+      5000,
+      'policy mirrored',
+    );
     f.create(priorityClass('business-high', 1000).obj());
     await until(async () => (await filter(r, p, ['pc-1'])).passed.join() === 'pc-1', 5000, 'PriorityClass mirrored');
     f.remove('PriorityClass', '', 'business-high');
-    await until(async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'), 5000, 'PriorityClass deletion mirrored');
+    await until(
+      async () => String((await filter(r, p, ['pc-1'])).error).includes('no PriorityClass with name business-high was found'),
+      5000,
+      'PriorityClass deletion mirrored',
+    );
   });
 
   it('the native API ETags follow the watch: 304 while the API says nothing new, 200 once a Node changes', async () => {
@@ -260,7 +318,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.create(hv('u-1').obj());
     await until(async () => (await hosts(r, 'u-'))['u-1'] !== undefined);
     f.modify('Node', '', 'u-1', (o) => ((o.status as Obj).allocatable = { cpu: 'lots', memory: '16Gi', pods: '10' }));
-    await until(async () => (await metric(r, 'placer_kube_unreadable_objects', { resource: 'Node' })) === 1, 5000, 'unreadable node counted');
+    await until(
+      async () => (await metric(r, 'placer_kube_unreadable_objects', { resource: 'Node' })) === 1,
+      5000,
+      'unreadable node counted',
+    );
     expect(Object.keys(await hosts(r, 'u-'))).toEqual(['u-1']); // the last good version stays
     await until(() => r.stderr().includes('placer cannot read this object from the API server'));
     f.modify('Node', '', 'u-1', (o) => ((o.status as Obj).allocatable = { cpu: '2', memory: '16Gi', pods: '10' }));
@@ -273,7 +335,12 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.create(hv('b-1').obj());
     f.create(hv('b-2').obj());
     // the pod carries the extender's managedResources marker, which no node advertises
-    const p = f.create(pod('p').ns('bind').container({ cpu: '1', memory: '1Gi', ...MARKER }, { limits: MARKER }).obj());
+    const p = f.create(
+      pod('p')
+        .ns('bind')
+        .container({ cpu: '1', memory: '1Gi', ...MARKER }, { limits: MARKER })
+        .obj(),
+    );
     const bound = await metric(r, 'placer_kube_bindings_total', { result: 'bound' });
     await until(async () => (await filter(r, p, ['b-1', 'b-2'])).passed.join() === 'b-1,b-2', 5000, 'nodes mirrored');
 
@@ -283,7 +350,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect(await placements(r, 'bind')).toEqual({ 'bind/p': 'b-2' });
     expect((await hosts(r, 'b-'))['b-2'].used).toEqual({ cpu: '1', memory: '1Gi', pods: '1' });
     // kube-scheduler replays a bind whose answer it lost: done, nothing POSTed again
-    await until(async () => ((await call(r, 'GET', '/v1/placements?namespace=bind')).body.items as Obj[])[0]?.uid === uidOf(p), 5000, 'binding seen in the watch');
+    await until(
+      async () => ((await call(r, 'GET', '/v1/placements?namespace=bind')).body.items as Obj[])[0]?.uid === uidOf(p),
+      5000,
+      'binding seen in the watch',
+    );
     expect(await bind(r, p, 'b-2')).toBe('');
     expect(f.bindingPosts.get('bind/p')).toBe(1);
     // a bind elsewhere of a pod the API shows bound: refused, nothing POSTed
@@ -300,7 +371,11 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     // here before this replica's watch showed it: the API server answers 409 for this very node
     f.bindingHook = (b) => {
       f.modify('Pod', b.namespace, b.name, (o) => ((o.spec as Obj).nodeName = b.node));
-      return { code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on pods/binding "${b.name}": pod ${b.name} is already assigned to node "${b.node}"` };
+      return {
+        code: 409,
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on pods/binding "${b.name}": pod ${b.name} is already assigned to node "${b.node}"`,
+      };
     };
     try {
       expect(await bind(r, p, 'l-1')).toBe('');
@@ -315,16 +390,39 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
   it('preemption: victims and PodDisruptionBudgets come from the watch; victims are left to kube-scheduler and released when the API says they are gone', async () => {
     f.create(hv('v-1', '4').obj());
     const low = f.create(web('low', 'preempt', '3').labels({ app: 'low' }).nodeName('v-1').obj());
-    f.create(pdb('low').ns('preempt').maxUnavailable(0).selector({ matchLabels: { app: 'low' } }).obj());
+    f.create(
+      pdb('low')
+        .ns('preempt')
+        .maxUnavailable(0)
+        .selector({ matchLabels: { app: 'low' } })
+        .obj(),
+    );
     const high = f.create(web('high', 'preempt', '2').priority(1000).obj());
     await until(async () => (await placements(r, 'preempt'))['preempt/low'] === 'v-1', 5000, 'victim mirrored');
     expect(Object.keys((await filter(r, high, ['v-1'])).failed)).toEqual(['v-1']); // 3 of 4 cpu used
     const { kind: _k, apiVersion: _a, ...highPod } = high;
-    const preempt = async () => (await call(r, 'POST', '/scheduler/preempt', { Pod: highPod, NodeNameToVictims: null, NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } } })).body;
+    const preempt = async () =>
+      (
+        await call(r, 'POST', '/scheduler/preempt', {
+          Pod: highPod,
+          NodeNameToVictims: null,
+          NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } },
+        })
+      ).body;
     // evicting low would violate its budget (maxUnavailable 0)
-    await until(async () => json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 1 } } }), 5000, 'PDB mirrored');
+    await until(
+      async () =>
+        json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 1 } } }),
+      5000,
+      'PDB mirrored',
+    );
     f.remove('PodDisruptionBudget', 'preempt', 'low');
-    await until(async () => json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } } }), 5000, 'PDB deletion mirrored');
+    await until(
+      async () =>
+        json(await preempt()) === json({ NodeNameToMetaVictims: { 'v-1': { Pods: [{ UID: uidOf(low) }], NumPDBViolations: 0 } } }),
+      5000,
+      'PDB deletion mirrored',
+    );
     // placer deleted nothing: the victim still runs and holds its capacity
     expect(f.requests.some((q) => q.method === 'DELETE')).toBe(false);
     expect(await placements(r, 'preempt')).toEqual({ 'preempt/low': 'v-1' });
@@ -345,8 +443,15 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     const unchanged = async () => expect(json([await hosts(r, 'f-'), await placements(r, 'fail')])).toBe(before);
 
     // the API server refuses (403: RBAC misconfigured)
-    f.bindingHook = () => ({ code: 403, reason: 'Forbidden', message: 'pods "p" is forbidden: User "system:serviceaccount:placer-system:placer" cannot create resource "pods/binding" in API group "" in the namespace "fail"' });
-    expect(await bind(r, p, 'f-1')).toMatch(/^placer: the API server refused the Binding of pod fail\/p to node f-1: 403 Forbidden: pods "p" is forbidden/);
+    f.bindingHook = () => ({
+      code: 403,
+      reason: 'Forbidden',
+      message:
+        'pods "p" is forbidden: User "system:serviceaccount:placer-system:placer" cannot create resource "pods/binding" in API group "" in the namespace "fail"',
+    });
+    expect(await bind(r, p, 'f-1')).toMatch(
+      /^placer: the API server refused the Binding of pod fail\/p to node f-1: 403 Forbidden: pods "p" is forbidden/,
+    );
     await unchanged();
     f.bindingHook = undefined;
 
@@ -354,17 +459,27 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.remove('Pod', 'fail', 'p');
     const q = f.create(web('p', 'fail', '1').obj());
     await until(async () => (await filter(r, q, ['f-1'])).passed.length === 1);
-    expect(await bind(r, p, 'f-1')).toContain(`409 Conflict: Operation cannot be fulfilled on pods "p": StorageError: invalid object, Code: 4, Key: /registry/pods/fail/p, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uidOf(p)}, UID in object meta: ${uidOf(q)}`);
+    expect(await bind(r, p, 'f-1')).toContain(
+      `409 Conflict: Operation cannot be fulfilled on pods "p": StorageError: invalid object, Code: 4, Key: /registry/pods/fail/p, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uidOf(p)}, UID in object meta: ${uidOf(q)}`,
+    );
     await unchanged();
     // a 409 saying the pod is already on another node (bound by someone else; the watch has not
     // shown it yet) is a failure, not the bind's own lost answer
-    f.bindingHook = () => ({ code: 409, reason: 'Conflict', message: 'Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "f-9"' });
-    expect(await bind(r, q, 'f-1')).toBe('placer: the API server refused the Binding of pod fail/p to node f-1: 409 Conflict: Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "f-9"');
+    f.bindingHook = () => ({
+      code: 409,
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "f-9"',
+    });
+    expect(await bind(r, q, 'f-1')).toBe(
+      'placer: the API server refused the Binding of pod fail/p to node f-1: 409 Conflict: Operation cannot be fulfilled on pods/binding "p": pod p is already assigned to node "f-9"',
+    );
     await unchanged();
     f.bindingHook = undefined;
     // the pod is being deleted (graceful deletion started): 409, final
     f.modify('Pod', 'fail', 'p', (o) => ((o.metadata as Obj).deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z')));
-    expect(await bind(r, q, 'f-1')).toContain('409 Conflict: Operation cannot be fulfilled on pods/binding "p": pod p is being deleted, cannot be assigned to a host');
+    expect(await bind(r, q, 'f-1')).toContain(
+      '409 Conflict: Operation cannot be fulfilled on pods/binding "p": pod p is being deleted, cannot be assigned to a host',
+    );
     await unchanged();
     // the pod is gone (deleted while kube-scheduler decided): 404
     const gone = f.create(web('gone', 'fail', '1').obj());
@@ -386,7 +501,10 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     f.create(hv('n-1', '4', { rack: 'r1' }).obj());
     f.create(hv('n-2', '4', { rack: 'r2' }).obj());
     // the namespace's pods may only run in racks r1 and r2: the plans' moves stay on n-1 and n-2
-    const inRacks = (name: string) => web(name, 'ops', '1').nodeName('n-1').requiredAffinity({ matchExpressions: [{ key: 'rack', operator: 'In', values: ['r1', 'r2'] }] });
+    const inRacks = (name: string) =>
+      web(name, 'ops', '1')
+        .nodeName('n-1')
+        .requiredAffinity({ matchExpressions: [{ key: 'rack', operator: 'In', values: ['r1', 'r2'] }] });
     f.create(inRacks('a').obj());
     f.create(inRacks('b').obj());
     await until(async () => Object.keys(await placements(r, 'ops')).length === 2, 5000, 'ops mirrored');
@@ -417,14 +535,23 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
       const res = await call(r, 'POST', path, body);
       expect(res.status, path).toBe(409);
       expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
-      expect(String(res.body.message)).toContain('the API server is the source of truth, and placer does not move pods itself, so it only plans this operation: ask for the plan with dryRun=true.');
+      expect(String(res.body.message)).toContain(
+        'the API server is the source of truth, and placer does not move pods itself, so it only plans this operation: ask for the plan with dryRun=true.',
+      );
       expect(String(res.body.message)).toContain(how);
     }
 
     // the plans, over the mirrored state
     const drain = await call(r, 'POST', '/v1/hosts/n-1/drain?dryRun=true');
     expect(drain.status).toBe(200);
-    expect(drain.body).toMatchObject({ kind: 'DrainPlan', hosts: ['n-1'], dryRun: true, executed: false, unmovable: [], summary: { moves: 2, unmovable: 0 } });
+    expect(drain.body).toMatchObject({
+      kind: 'DrainPlan',
+      hosts: ['n-1'],
+      dryRun: true,
+      executed: false,
+      unmovable: [],
+      summary: { moves: 2, unmovable: 0 },
+    });
     expect(drain.body.moves).toMatchObject([
       { kind: 'Pod', namespace: 'ops', name: 'a', from: 'n-1', to: 'n-2' },
       { kind: 'Pod', namespace: 'ops', name: 'b', from: 'n-1', to: 'n-2' },
@@ -432,7 +559,14 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     expect((await call(r, 'POST', '/v1/drain?dryRun=true', { selector: 'rack=r1' })).body).toEqual(drain.body);
     const move = await call(r, 'POST', '/v1/namespaces/ops/move?dryRun=true', { to: 'rack=r2' });
     expect(move.status).toBe(200);
-    expect(move.body).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'ops', selector: 'rack=r2', dryRun: true, executed: false, summary: { moves: 2, unmovable: 0 } });
+    expect(move.body).toMatchObject({
+      kind: 'NamespaceMovePlan',
+      namespace: 'ops',
+      selector: 'rack=r2',
+      dryRun: true,
+      executed: false,
+      summary: { moves: 2, unmovable: 0 },
+    });
     const rebalance = await call(r, 'POST', '/v1/rebalance?dryRun=true&maxMoves=3');
     expect(rebalance.status).toBe(200);
     expect(rebalance.body).toMatchObject({ kind: 'RebalancePlan', dryRun: true, executed: false });
@@ -450,13 +584,17 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
     const executed = await cli(['drain', 'n-1', '--server', r.url]);
     expect(executed.status).not.toBe(0);
     expect(executed.stdout).toBe('');
-    expect(executed.stderr).toContain('so it only plans this operation: ask for the plan with dryRun=true. Drain with `kubectl drain NODE`');
+    expect(executed.stderr).toContain(
+      'so it only plans this operation: ask for the plan with dryRun=true. Drain with `kubectl drain NODE`',
+    );
 
     // nothing changed, here or in the API server
     expect(json([await hosts(r, 'n-'), await placements(r, 'ops')])).toBe(before);
     expect(writes()).toBe(writesBefore);
     expect((f.get('Node', '', 'n-1')!.spec as Obj | undefined)?.unschedulable).toBeUndefined();
-    expect((await call(r, 'GET', '/readyz?verbose')).text).toBe('[+]ping ok\n[+]state-loaded ok\n[+]shutdown ok\n[+]informers-synced ok\n[+]leader ok\nreadyz check passed\n');
+    expect((await call(r, 'GET', '/readyz?verbose')).text).toBe(
+      '[+]ping ok\n[+]state-loaded ok\n[+]shutdown ok\n[+]informers-synced ok\n[+]leader ok\nreadyz check passed\n',
+    );
   });
 });
 
@@ -487,7 +625,11 @@ describe('placer serve --kubeconfig: relists and restarts (real processes, fake 
     f.modify('Pod', 'team', 'b', (o) => (o.status = { phase: 'Failed' }));
     f.compact();
     f.closeWatches();
-    await until(async () => json(await placements(r)) === json(apiPlacements()) && Object.keys(await hosts(r, '')).join() === 'hv-2,hv-3', 10_000, 'converged');
+    await until(
+      async () => json(await placements(r)) === json(apiPlacements()) && Object.keys(await hosts(r, '')).join() === 'hv-2,hv-3',
+      10_000,
+      'converged',
+    );
     expect(await placements(r)).toEqual({ 'team/c': 'hv-3' });
     expect(await metric(r, 'placer_kube_relists_total', { resource: 'Pod', reason: 'expired' })).toBeGreaterThanOrEqual(1);
     expect(await metric(r, 'placer_kube_relists_total', { resource: 'Node', reason: 'expired' })).toBeGreaterThanOrEqual(1);
@@ -511,7 +653,9 @@ describe('placer serve --kubeconfig: relists and restarts (real processes, fake 
     f.compact();
     f.closeWatches();
     await until(
-      async () => json(await placements(r)) === json(apiPlacements()) && json((await hosts(r, ''))['hv-1'].used) === json({ cpu: '2', memory: '4Gi', pods: '1' }),
+      async () =>
+        json(await placements(r)) === json(apiPlacements()) &&
+        json((await hosts(r, ''))['hv-1'].used) === json({ cpu: '2', memory: '4Gi', pods: '1' }),
       10_000,
       'converged',
     );
@@ -564,7 +708,12 @@ describe('placer serve --kubeconfig: relists and restarts (real processes, fake 
   it('refuses bad flags clearly', async () => {
     const bad = await startReplica(kubeconfigFor(f), ['--bootstrap', 'examples/']).catch((e: Error) => e.message);
     expect(bad).toContain('error: Kubernetes mode does not take --bootstrap');
-    const timings = await startReplica(kubeconfigFor(f), ['--leader-elect-lease-duration', '2s', '--leader-elect-renew-deadline', '3s']).catch((e: Error) => e.message);
+    const timings = await startReplica(kubeconfigFor(f), [
+      '--leader-elect-lease-duration',
+      '2s',
+      '--leader-elect-renew-deadline',
+      '3s',
+    ]).catch((e: Error) => e.message);
     expect(timings).toContain('--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
   });
 });

@@ -76,12 +76,27 @@ export function checkResult(input: ClusterInput, result: PlacementResult): void 
     const pol = policies.get(t.namespace);
     const tolerations = [...t.tolerations, ...(pol?.placement.tolerations ?? [])];
     const tolerated = (key: string, value: string, effect: string) =>
-      tolerations.some((tol) => (tol.effect === '' || tol.effect === effect) && (tol.key === '' || tol.key === key) && (tol.operator === 'Exists' || tol.value === value));
+      tolerations.some(
+        (tol) =>
+          (tol.effect === '' || tol.effect === effect) &&
+          (tol.key === '' || tol.key === key) &&
+          (tol.operator === 'Exists' || tol.value === value),
+      );
     if (h.unschedulable && !tolerated('node.kubernetes.io/unschedulable', '', 'NoSchedule')) fail(`${p.name} placed on cordoned ${h.name}`);
-    for (const taint of h.taints) if (taint.effect !== 'PreferNoSchedule' && !tolerated(taint.key, taint.value, taint.effect)) fail(`${p.name} placed on ${h.name} despite taint ${taint.key}`);
+    for (const taint of h.taints)
+      if (taint.effect !== 'PreferNoSchedule' && !tolerated(taint.key, taint.value, taint.effect))
+        fail(`${p.name} placed on ${h.name} despite taint ${taint.key}`);
     const selector = new Map([...t.nodeSelector, ...(pol?.placement.nodeSelector ?? [])]);
     for (const [k, v] of selector) if (h.labels.get(k) !== v) fail(`${p.name} on ${h.name}: nodeSelector ${k}=${v} not met`);
-    if (t.requiredAffinity && !t.requiredAffinity.some((term) => term.matchExpressions.length + term.matchFields.length > 0 && term.matchExpressions.every((r) => matches(h, r)) && term.matchFields.every((r) => matches(h, r, true)))) {
+    if (
+      t.requiredAffinity &&
+      !t.requiredAffinity.some(
+        (term) =>
+          term.matchExpressions.length + term.matchFields.length > 0 &&
+          term.matchExpressions.every((r) => matches(h, r)) &&
+          term.matchFields.every((r) => matches(h, r, true)),
+      )
+    ) {
       fail(`${p.name} on ${h.name}: required node affinity not met`);
     }
   }

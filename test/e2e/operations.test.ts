@@ -22,7 +22,10 @@ function placer(args: string[]) {
 afterEach(killAll);
 afterAll(removeDirs);
 
-/** The cluster a plan leaves: the placement of examples/ with the moves applied (moved workloads count as placed by placer, so the checker checks them). */
+/**
+ * The cluster a plan leaves: the placement of examples/ with the moves applied (moved workloads count as placed by
+ * placer, so the checker checks them).
+ */
 function applyPlan(base: PlacementResult, plan: PlanDoc): PlacementResult {
   const to = new Map(plan.moves.map((m) => [`${m.kind}/${m.namespace}/${m.name}`, m.to]));
   return {
@@ -36,7 +39,10 @@ function applyPlan(base: PlacementResult, plan: PlanDoc): PlacementResult {
   };
 }
 
-const cordoned = (input: ClusterInput, hosts: readonly string[]): ClusterInput => ({ ...input, hosts: input.hosts.map((h) => (hosts.includes(h.name) ? { ...h, unschedulable: true } : h)) });
+const cordoned = (input: ClusterInput, hosts: readonly string[]): ClusterInput => ({
+  ...input,
+  hosts: input.hosts.map((h) => (hosts.includes(h.name) ? { ...h, unschedulable: true } : h)),
+});
 
 describe('placer drain / rebalance / move-namespace over examples/', () => {
   it('drain: a plan that keeps every rule, the same on every engine; what cannot move makes the exit code 1', async () => {
@@ -74,7 +80,9 @@ describe('placer drain / rebalance / move-namespace over examples/', () => {
     expect(rb.imbalance!.after).toBeLessThan(rb.imbalance!.before);
     checkResult(input, applyPlan(base, rb));
 
-    const mv = JSON.parse(placer(['move-namespace', 'team-shop', '--to', 'topology.kubernetes.io/zone=dc1-zone-b', 'examples/', '-o', 'json']).stdout) as PlanDoc;
+    const mv = JSON.parse(
+      placer(['move-namespace', 'team-shop', '--to', 'topology.kubernetes.io/zone=dc1-zone-b', 'examples/', '-o', 'json']).stdout,
+    ) as PlanDoc;
     expect(mv).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'team-shop', unmovable: [] });
     const shopPods = base.placements.filter((x) => x.namespace === 'team-shop');
     expect(mv.usage!.hosts.before).toBe(new Set(shopPods.map((p) => p.host)).size);
@@ -127,7 +135,10 @@ describe('placer drain paces by PodDisruptionBudgets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'placer-pdb-'));
     try {
       const file = join(dir, 'pdb.yaml');
-      writeFileSync(file, 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: storefront, namespace: team-web}\nspec:\n  maxUnavailable: 2\n  selector: {matchLabels: {app: storefront}}\n');
+      writeFileSync(
+        file,
+        'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: storefront, namespace: team-web}\nspec:\n  maxUnavailable: 2\n  selector: {matchLabels: {app: storefront}}\n',
+      );
       const text = placer(['drain', 'esx-b04', 'examples/', file]);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^WAVE +NAMESPACE +KIND +NAME +FROM +TO$/m);
@@ -157,7 +168,8 @@ describe('the README shows real plans', () => {
       const r = placer(command!.split(' '));
       expect(r.code, command).toBe(0);
       const printed = new Set(r.stdout.split('\n').map((l) => l.trimEnd()));
-      for (const line of shown!.split('\n').map((l) => l.trimEnd())) if (line !== '' && line !== '…') expect(printed.has(line), `${command}: ${line}`).toBe(true);
+      for (const line of shown!.split('\n').map((l) => l.trimEnd()))
+        if (line !== '' && line !== '…') expect(printed.has(line), `${command}: ${line}`).toBe(true);
     }
   });
 });

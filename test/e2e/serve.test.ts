@@ -62,19 +62,43 @@ describe('placer serve (real process)', () => {
     expect(f.body.Error).toBe('');
     const passed = f.body.NodeNames as string[];
     expect(passed.length).toBeGreaterThan(0);
-    expect(passed.length + Object.keys(f.body.FailedNodes as Obj).length + Object.keys(f.body.FailedAndUnresolvableNodes as Obj).length).toBe(names.length);
+    expect(
+      passed.length + Object.keys(f.body.FailedNodes as Obj).length + Object.keys(f.body.FailedAndUnresolvableNodes as Obj).length,
+    ).toBe(names.length);
     const md = podObj.metadata as Obj;
     const b = await call(s, 'POST', '/scheduler/bind', { PodName: md.name, PodNamespace: 'e2e-ext', PodUID: md.uid, Node: passed[0] });
     expect(b.body).toEqual({ Error: '' });
 
     // native: a Deployment
-    const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'e2e-native' }, spec: { replicas: 3, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] } } } };
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'e2e-native' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'api' } },
+        template: {
+          metadata: { labels: { app: 'api' } },
+          spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '1Gi' } } }] },
+        },
+      },
+    };
     const a = await call(s, 'POST', '/v1/apply', dep);
     expect(a.status).toBe(200);
     expect((a.body.summary as Obj).placed).toBe(3);
 
     const extList = (await call(s, 'GET', '/v1/placements?namespace=e2e-ext')).body.items;
-    expect(extList).toEqual([{ namespace: 'e2e-ext', kind: 'Pod', name: md.name, host: passed[0], uid: md.uid, owner: 'ReplicaSet/vm-launcher-db-7c9f8d6b5', origin: 'bind' }]);
+    expect(extList).toEqual([
+      {
+        namespace: 'e2e-ext',
+        kind: 'Pod',
+        name: md.name,
+        host: passed[0],
+        uid: md.uid,
+        owner: 'ReplicaSet/vm-launcher-db-7c9f8d6b5',
+        origin: 'bind',
+      },
+    ]);
     const before = await snapshot(s);
 
     s.proc.kill('SIGTERM');
@@ -84,7 +108,9 @@ describe('placer serve (real process)', () => {
     expect(again.stdout()).toMatch(/already holds \d+ hosts and \d+ placements; --bootstrap skipped/);
     expect(await snapshot(again)).toEqual(before);
     // a bind replayed after the restart is still idempotent
-    expect((await call(again, 'POST', '/scheduler/bind', { PodName: md.name, PodNamespace: 'e2e-ext', PodUID: md.uid, Node: passed[0] })).body).toEqual({ Error: '' });
+    expect(
+      (await call(again, 'POST', '/scheduler/bind', { PodName: md.name, PodNamespace: 'e2e-ext', PodUID: md.uid, Node: passed[0] })).body,
+    ).toEqual({ Error: '' });
     expect(await snapshot(again)).toEqual(before);
   });
 
@@ -95,7 +121,12 @@ describe('placer serve (real process)', () => {
     const hostNames = ['h0', 'h1', 'h2', 'h3'];
     const setup = await call(s, 'POST', '/v1/apply', [
       ...hostNames.map((n) => node(n, { cpu: '64', memory: '256Gi', pods: '1000' })),
-      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: ns }, spec: { hard: { 'requests.cpu': '1000', 'count/pods': '5000' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'compute', namespace: ns },
+        spec: { hard: { 'requests.cpu': '1000', 'count/pods': '5000' } },
+      },
     ]);
     expect(setup.status).toBe(200);
 
@@ -164,7 +195,10 @@ describe('placer serve (real process)', () => {
 
     // the stored placements, read from the store file itself, are exactly what the service lists
     const db = new Database(join(dir, 'placer.db'), { readonly: true });
-    const rows = db.prepare('SELECT name, host FROM placements WHERE namespace = ? ORDER BY name').all(ns) as { name: string; host: string }[];
+    const rows = db.prepare('SELECT name, host FROM placements WHERE namespace = ? ORDER BY name').all(ns) as {
+      name: string;
+      host: string;
+    }[];
     db.close();
     expect(new Map(rows.map((r) => [r.name, r.host]))).toEqual(listed);
 
@@ -180,7 +214,9 @@ describe('placer serve (real process)', () => {
     const hostItems = (await call(again, 'GET', '/v1/hosts')).body.items as Obj[];
     for (const h of hostItems) {
       const used = h.used as Record<string, string>;
-      expect({ cpu: amount(used.cpu, true), mem: amount(used.memory), pods: amount(used.pods) }, `host ${h.name}`).toEqual(want.get(h.name as string));
+      expect({ cpu: amount(used.cpu, true), mem: amount(used.memory), pods: amount(used.pods) }, `host ${h.name}`).toEqual(
+        want.get(h.name as string),
+      );
     }
     const nsItem = ((await call(again, 'GET', '/v1/namespaces')).body.items as Obj[]).find((n) => n.namespace === ns)!;
     const q = (nsItem.quotas as Obj[])[0].used as Record<string, string>;
@@ -203,7 +239,14 @@ describe('placer serve (real process)', () => {
       expect(f.body.NodeNames).toEqual(['tiny']);
     }
     const results = await Promise.all(
-      contenders.map((p) => call(s, 'POST', '/scheduler/bind', { PodName: (p.metadata as Obj).name, PodNamespace: ns, PodUID: (p.metadata as Obj).uid, Node: 'tiny' })),
+      contenders.map((p) =>
+        call(s, 'POST', '/scheduler/bind', {
+          PodName: (p.metadata as Obj).name,
+          PodNamespace: ns,
+          PodUID: (p.metadata as Obj).uid,
+          Node: 'tiny',
+        }),
+      ),
     );
     const winners = results.filter((r) => r.body.Error === '');
     expect(winners).toHaveLength(1);
@@ -220,13 +263,43 @@ describe('placer serve (real process)', () => {
     const before = await snapshot(s);
 
     const cases: [string, () => Promise<{ status: number; body: Obj }>, number, string, RegExp][] = [
-      ['malformed JSON', () => call(s, 'POST', '/v1/apply', '{"kind": "Pod", ', { 'content-type': 'application/json' }), 400, 'BadRequest', /invalid JSON/],
-      ['wrong content type', () => call(s, 'POST', '/v1/apply', 'kind=Pod', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UnsupportedMediaType', /unknown format/],
-      ['negative quantity', () => call(s, 'POST', '/v1/apply', [pod('neg', 'ns1', '-1', '1Gi')]), 422, 'Invalid', /\[0\]\.spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "-1": must be greater than or equal to 0/],
-      ['malformed quantity', () => call(s, 'POST', '/v1/apply', [pod('bad', 'ns1', '1', '1 GB')]), 422, 'Invalid', /requests\.memory: Invalid value: "1 GB": quantities must match/],
+      [
+        'malformed JSON',
+        () => call(s, 'POST', '/v1/apply', '{"kind": "Pod", ', { 'content-type': 'application/json' }),
+        400,
+        'BadRequest',
+        /invalid JSON/,
+      ],
+      [
+        'wrong content type',
+        () => call(s, 'POST', '/v1/apply', 'kind=Pod', { 'content-type': 'application/x-www-form-urlencoded' }),
+        415,
+        'UnsupportedMediaType',
+        /unknown format/,
+      ],
+      [
+        'negative quantity',
+        () => call(s, 'POST', '/v1/apply', [pod('neg', 'ns1', '-1', '1Gi')]),
+        422,
+        'Invalid',
+        /\[0\]\.spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "-1": must be greater than or equal to 0/,
+      ],
+      [
+        'malformed quantity',
+        () => call(s, 'POST', '/v1/apply', [pod('bad', 'ns1', '1', '1 GB')]),
+        422,
+        'Invalid',
+        /requests\.memory: Invalid value: "1 GB": quantities must match/,
+      ],
       ['unknown namespace', () => call(s, 'DELETE', '/v1/namespaces/nope/Pod/keep'), 404, 'NotFound', /namespace "nope" not found/],
       ['unknown kind', () => call(s, 'DELETE', '/v1/namespaces/ns1/Widget/keep'), 404, 'NotFound', /not "Widget"/],
-      ['extender: malformed JSON', () => call(s, 'POST', '/scheduler/filter', '{"Pod":', { 'content-type': 'application/json' }), 400, 'BadRequest', /not valid JSON/],
+      [
+        'extender: malformed JSON',
+        () => call(s, 'POST', '/scheduler/filter', '{"Pod":', { 'content-type': 'application/json' }),
+        400,
+        'BadRequest',
+        /not valid JSON/,
+      ],
     ];
     for (const [what, run, code, reason, message] of cases) {
       const r = await run();

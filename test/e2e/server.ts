@@ -75,7 +75,13 @@ export function removeDirs(): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 
-export async function call(s: Server, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Obj }> {
+export async function call(
+  s: Server,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Obj }> {
   // a fresh connection per call: a test that blocks its event loop (spawnSync of the CLI) for
   // longer than the server's keep-alive timeout would otherwise reuse a socket the server closed
   // meanwhile ("other side closed")
@@ -88,4 +94,3 @@ export async function call(s: Server, method: string, path: string, body?: unkno
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Obj };
 }
-

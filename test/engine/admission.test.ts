@@ -31,18 +31,28 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'q1', { 'requests.memory': '3Gi', 'requests.cpu': '1500m', pods: 10 })]);
     const [o] = engine.place([pod('big').ns('a').req({ cpu: '2', memory: '4Gi' }).obj()]);
-    expect(o.failure?.message).toBe('exceeded quota: q1, requested: requests.cpu=2,requests.memory=4Gi, used: requests.cpu=0,requests.memory=0, limited: requests.cpu=1500m,requests.memory=3Gi');
+    expect(o.failure?.message).toBe(
+      'exceeded quota: q1, requested: requests.cpu=2,requests.memory=4Gi, used: requests.cpu=0,requests.memory=0, limited: requests.cpu=1500m,requests.memory=3Gi',
+    );
   });
 
   it('counts pods and VMs under their own keys, and VMs against requests.* too', () => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'q', { pods: 1, 'count/virtualmachines.vmoperator.vmware.com': 1, 'requests.cpu': '100' })]);
-    const out = engine.place([pod('p').ns('a').req({ cpu: '1' }).replicas(2).obj(), vm('v').ns('a').req({ cpu: '1', memory: '1Gi' }).replicas(2).obj()]);
+    const out = engine.place([
+      pod('p').ns('a').req({ cpu: '1' }).replicas(2).obj(),
+      vm('v').ns('a').req({ cpu: '1', memory: '1Gi' }).replicas(2).obj(),
+    ]);
     expect(out[0].failure?.message).toBe('exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
     expect(out[1].failure?.message).toBe(
       'exceeded quota: q, requested: count/virtualmachines.vmoperator.vmware.com=1, used: count/virtualmachines.vmoperator.vmware.com=1, limited: count/virtualmachines.vmoperator.vmware.com=1',
     );
-    expect(engine.namespaceUsage().find((n) => n.namespace === 'a')!.quotas[0].used.get('requests.cpu')).toBe(2000n);
+    expect(
+      engine
+        .namespaceUsage()
+        .find((n) => n.namespace === 'a')!
+        .quotas[0].used.get('requests.cpu'),
+    ).toBe(2000n);
   });
 
   it('requires every container to declare what a cpu/memory quota tracks', () => {
@@ -102,7 +112,9 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
     engine.setPolicies([policy('r', { reserve: { cpu: '14' } })]);
     // Σ max(R, used) = 14 (r) + 3 (b) = 17 > 16
     expect(() => engine.checkReservations()).toThrow(InputError);
-    expect(() => engine.checkReservations()).toThrow(/reservations cannot be honoured: namespaces would hold 17 cpu .* but the schedulable hosts have 16/);
+    expect(() => engine.checkReservations()).toThrow(
+      /reservations cannot be honoured: namespaces would hold 17 cpu .* but the schedulable hosts have 16/,
+    );
   });
 });
 

@@ -26,7 +26,9 @@ describe.each<BackendName>(['reference', 'wasm'])('engine API (%s)', (backend) =
   it('assess reports an admission failure as `rejected`', () => {
     const engine = setup();
     engine.setQuotas([quota('default', 'q', { 'requests.cpu': '1' })]);
-    expect(engine.assess(pod('p').req({ cpu: '2' }).obj()).rejected).toBe('exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=0, limited: requests.cpu=1');
+    expect(engine.assess(pod('p').req({ cpu: '2' }).obj()).rejected).toBe(
+      'exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=0, limited: requests.cpu=1',
+    );
   });
 
   it('assessColumns: the same answers as assess, by slot; a repeated question is answered again after every change', () => {
@@ -34,7 +36,11 @@ describe.each<BackendName>(['reference', 'wasm'])('engine API (%s)', (backend) =
     const w = pod('p').req({ cpu: '2' }).obj();
     const columns = () => {
       const a = engine.assessColumns(w);
-      return { rejected: a.rejected, reasons: [...a.columns.reasons.subarray(0, a.columns.n)], fit: [...a.columns.fit.subarray(0, a.columns.n)] };
+      return {
+        rejected: a.rejected,
+        reasons: [...a.columns.reasons.subarray(0, a.columns.n)],
+        fit: [...a.columns.fit.subarray(0, a.columns.n)],
+      };
     };
     const first = columns();
     const a = engine.assess(w);
@@ -88,7 +94,9 @@ describe.each<BackendName>(['reference', 'wasm'])('fitsAfterEvicting (%s)', (bac
     engine.place([pod('old').ns('a').req({ cpu: '3' }).obj()]);
     const before = engine.ledger();
     const w = pod('new').ns('a').req({ cpu: '2' }).obj();
-    expect(engine.fitsAfterEvicting(w, 'h', [])).toBe('exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=3, limited: requests.cpu=4');
+    expect(engine.fitsAfterEvicting(w, 'h', [])).toBe(
+      'exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=3, limited: requests.cpu=4',
+    );
     expect(engine.fitsAfterEvicting(w, 'h', ['Pod/a/old'])).toBeNull();
     expect(engine.ledger()).toEqual(before);
   });

@@ -61,26 +61,30 @@ const GI = 2 ** 30;
 
 const dimsArb = (extended: boolean) =>
   fc.record({
-    cpu: fc.oneof(fc.integer({ min: 0, max: 64_000 }), fc.integer({ min: 16_000, max: 128_000 }), fc.integer({ min: 16_000, max: 128_000 })),
+    cpu: fc.oneof(
+      fc.integer({ min: 0, max: 64_000 }),
+      fc.integer({ min: 16_000, max: 128_000 }),
+      fc.integer({ min: 16_000, max: 128_000 }),
+    ),
     mem: fc.oneof(fc.integer({ min: 0, max: 512 }), fc.integer({ min: 64, max: 1024 })).map((g) => g * GI + (g % 3) * 1000),
     eph: fc.integer({ min: 0, max: 100 }).map((g) => g * GI),
     pods: fc.integer({ min: 0, max: 40 }),
     gpu: extended ? fc.integer({ min: 0, max: 8 }) : fc.constant(0),
   });
 
-const reqArb = fc.record({
-  op: fc.constantFrom(SelectorOp.In, SelectorOp.NotIn, SelectorOp.Exists, SelectorOp.DoesNotExist, SelectorOp.Gt, SelectorOp.Lt),
-  col: fc.integer({ min: 0, max: COLS - 2 }),
-  values: fc.uniqueArray(fc.integer({ min: 1, max: VALUES }), { minLength: 1, maxLength: 3 }),
-  num: fc.bigInt({ min: -2n, max: 8n }),
-}).map(
-  (r): Requirement => ({
+const reqArb = fc
+  .record({
+    op: fc.constantFrom(SelectorOp.In, SelectorOp.NotIn, SelectorOp.Exists, SelectorOp.DoesNotExist, SelectorOp.Gt, SelectorOp.Lt),
+    col: fc.integer({ min: 0, max: COLS - 2 }),
+    values: fc.uniqueArray(fc.integer({ min: 1, max: VALUES }), { minLength: 1, maxLength: 3 }),
+    num: fc.bigInt({ min: -2n, max: 8n }),
+  })
+  .map((r): Requirement => ({
     col: r.col,
     op: r.op,
     values: r.op === SelectorOp.In || r.op === SelectorOp.NotIn ? r.values : [],
     num: r.op === SelectorOp.Gt || r.op === SelectorOp.Lt ? r.num : 0n,
-  }),
-);
+  }));
 
 const constraintArb = (taintCount: number) =>
   fc.record({
@@ -89,49 +93,76 @@ const constraintArb = (taintCount: number) =>
       {
         weight: 1,
         arbitrary: fc.array(
-          fc.record({ col: fc.integer({ min: 0, max: COLS - 2 }), v: fc.integer({ min: 1, max: 2 }) }).map((x): Requirement => ({ col: x.col, op: SelectorOp.In, values: [x.v], num: 0n })),
+          fc
+            .record({ col: fc.integer({ min: 0, max: COLS - 2 }), v: fc.integer({ min: 1, max: 2 }) })
+            .map((x): Requirement => ({ col: x.col, op: SelectorOp.In, values: [x.v], num: 0n })),
           { minLength: 1, maxLength: 2 },
         ),
       },
     ),
-    required: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.array(fc.array(reqArb, { maxLength: 3 }), { minLength: 1, maxLength: 3 }) }),
-    preferred: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 100 }), reqs: fc.array(reqArb, { maxLength: 2 }) }), { maxLength: 3 }),
+    required: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.array(fc.array(reqArb, { maxLength: 3 }), { minLength: 1, maxLength: 3 }) },
+    ),
+    preferred: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 100 }), reqs: fc.array(reqArb, { maxLength: 2 }) }), {
+      maxLength: 3,
+    }),
     tolerations: fc.array(
-      fc.record({
-        key: fc.integer({ min: -1, max: Math.max(0, taintCount) }),
-        op: fc.constantFrom(TolerationOp.Equal, TolerationOp.Exists),
-        value: fc.integer({ min: 0, max: 3 }),
-        effect: fc.constantFrom(Effect.Any, Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute),
-      }).map((t) => (t.key === -1 ? { ...t, op: TolerationOp.Exists } : t)),
+      fc
+        .record({
+          key: fc.integer({ min: -1, max: Math.max(0, taintCount) }),
+          op: fc.constantFrom(TolerationOp.Equal, TolerationOp.Exists),
+          value: fc.integer({ min: 0, max: 3 }),
+          effect: fc.constantFrom(Effect.Any, Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute),
+        })
+        .map((t) => (t.key === -1 ? { ...t, op: TolerationOp.Exists } : t)),
       { maxLength: 3 },
     ),
   });
 
-const termArb = fc.record({ counter: fc.integer({ min: 0, max: COUNTERS - 1 }), col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 1 })), weight: fc.constant(0) });
+const termArb = fc.record({
+  counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
+  col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 1 })),
+  weight: fc.constant(0),
+});
 const weightedArb = fc.record({
   counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
   col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 1 })),
   weight: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: -100, max: -1 })),
 });
-const spreadArb = fc.record({
-  counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
-  col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 2 })),
-  maxSkew: fc.integer({ min: 1, max: 3 }),
-  minDomains: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 })),
-  hard: fc.boolean(),
-  selfMatch: fc.boolean(),
-  honorAffinity: fc.oneof(fc.constant(true), fc.boolean()),
-  honorTaints: fc.oneof(fc.constant(false), fc.boolean()),
-}).map((s) => ({ ...s, hostname: s.col === HOSTNAME_COL, minDomains: s.hard ? s.minDomains : 0 }));
+const spreadArb = fc
+  .record({
+    counter: fc.integer({ min: 0, max: COUNTERS - 1 }),
+    col: fc.oneof(fc.constant(HOSTNAME_COL), fc.integer({ min: 0, max: COLS - 2 })),
+    maxSkew: fc.integer({ min: 1, max: 3 }),
+    minDomains: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 })),
+    hard: fc.boolean(),
+    selfMatch: fc.boolean(),
+    honorAffinity: fc.oneof(fc.constant(true), fc.boolean()),
+    honorTaints: fc.oneof(fc.constant(false), fc.boolean()),
+  })
+  .map((s) => ({ ...s, hostname: s.col === HOSTNAME_COL, minDomains: s.hard ? s.minDomains : 0 }));
 const topologyArb: fc.Arbitrary<TopologySpec> = fc.record({
   counters: fc.uniqueArray(fc.integer({ min: 0, max: COUNTERS - 1 }), { maxLength: 3 }),
-  requiredAffinity: fc.oneof({ weight: 3, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  requiredAffinity: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<TermSpec[]>([]) },
+    { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) },
+  ),
   affinitySelfMatch: fc.boolean(),
-  requiredAnti: fc.oneof({ weight: 2, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  requiredAnti: fc.oneof(
+    { weight: 2, arbitrary: fc.constant<TermSpec[]>([]) },
+    { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) },
+  ),
   preferred: fc.array(weightedArb, { maxLength: 2 }),
-  heldAnti: fc.oneof({ weight: 2, arbitrary: fc.constant<TermSpec[]>([]) }, { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) }),
+  heldAnti: fc.oneof(
+    { weight: 2, arbitrary: fc.constant<TermSpec[]>([]) },
+    { weight: 1, arbitrary: fc.array(termArb, { minLength: 1, maxLength: 2 }) },
+  ),
   heldScore: fc.array(fc.oneof(weightedArb, termArb), { maxLength: 2 }),
-  spread: fc.oneof({ weight: 2, arbitrary: fc.constant<SpreadSpec[]>([]) }, { weight: 1, arbitrary: fc.array(spreadArb, { minLength: 1, maxLength: 2 }) }),
+  spread: fc.oneof(
+    { weight: 2, arbitrary: fc.constant<SpreadSpec[]>([]) },
+    { weight: 1, arbitrary: fc.array(spreadArb, { minLength: 1, maxLength: 2 }) },
+  ),
 });
 
 function vec(v: { cpu: number; mem: number; eph: number; gpu: number }, pods: number): number[] {
@@ -147,16 +178,30 @@ function vec(v: { cpu: number; mem: number; eph: number; gpu: number }, pods: nu
 export const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     namespaces: fc.integer({ min: 1, max: 4 }),
-    taintDefs: fc.array(fc.record({ key: fc.integer({ min: 0, max: 3 }), value: fc.integer({ min: 0, max: 3 }), effect: fc.constantFrom(Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute) }), { maxLength: 5 }),
+    taintDefs: fc.array(
+      fc.record({
+        key: fc.integer({ min: 0, max: 3 }),
+        value: fc.integer({ min: 0, max: 3 }),
+        effect: fc.constantFrom(Effect.NoSchedule, Effect.PreferNoSchedule, Effect.NoExecute),
+      }),
+      { maxLength: 5 },
+    ),
     // Small clusters crowd up: that is where quotas, reservations and preemption bite.
     hostCount: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: MAX_HOSTS })),
     extended: fc.boolean(),
     strategyWeights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
-    shape: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 }).chain((us) =>
-      fc.array(fc.integer({ min: 0, max: 10 }), { minLength: us.length, maxLength: us.length }).map((ss) => [...us].sort((a, b) => a - b).map((u, i) => ({ utilization: u, score: ss[i] }))),
-    ),
+    shape: fc
+      .uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 })
+      .chain((us) =>
+        fc
+          .array(fc.integer({ min: 0, max: 10 }), { minLength: us.length, maxLength: us.length })
+          .map((ss) => [...us].sort((a, b) => a - b).map((u, i) => ({ utilization: u, score: ss[i] }))),
+      ),
     order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
-    labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), { minLength: HOSTNAME_BASE + MAX_HOSTS, maxLength: HOSTNAME_BASE + MAX_HOSTS }),
+    labelNumbers: fc.array(fc.option(fc.bigInt({ min: -3n, max: 10n })), {
+      minLength: HOSTNAME_BASE + MAX_HOSTS,
+      maxLength: HOSTNAME_BASE + MAX_HOSTS,
+    }),
   })
   .chain((base) => {
     const taintCount = base.taintDefs.length + 1; // + the unschedulable taint (id 0)
@@ -164,8 +209,15 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       alloc: dimsArb(base.extended),
       pods: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 4, max: 60 }), fc.integer({ min: 4, max: 60 })),
       cordon: fc.integer({ min: 0, max: 9 }),
-      taints: fc.oneof(fc.constant<number[]>([]), fc.constant<number[]>([]), fc.uniqueArray(fc.integer({ min: 0, max: taintCount - 1 }), { maxLength: 3 })),
-      labels: fc.array(fc.oneof(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: VALUES })), { minLength: COLS - 1, maxLength: COLS - 1 }),
+      taints: fc.oneof(
+        fc.constant<number[]>([]),
+        fc.constant<number[]>([]),
+        fc.uniqueArray(fc.integer({ min: 0, max: taintCount - 1 }), { maxLength: 3 }),
+      ),
+      labels: fc.array(fc.oneof(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: VALUES })), {
+        minLength: COLS - 1,
+        maxLength: COLS - 1,
+      }),
       noHostname: fc.integer({ min: 0, max: 15 }),
       bigAlloc: fc.integer({ min: 0, max: 19 }),
     });
@@ -173,11 +225,20 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       ns: fc.integer({ min: 0, max: base.namespaces - 1 }),
       kind: fc.constantFrom(Kind.Pod, Kind.VirtualMachine),
       priority: fc.integer({ min: -3, max: 3 }),
-      strategy: fc.constantFrom(Strategy.LeastAllocated, Strategy.MostAllocated, Strategy.BalancedAllocation, Strategy.RequestedToCapacityRatio),
+      strategy: fc.constantFrom(
+        Strategy.LeastAllocated,
+        Strategy.MostAllocated,
+        Strategy.BalancedAllocation,
+        Strategy.RequestedToCapacityRatio,
+      ),
       req: fc.record({
         cpu: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4_000 }), fc.integer({ min: 1, max: 16_000 })),
         mem: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 * GI }), fc.integer({ min: 1, max: 64 * GI })),
-        eph: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 20 }).map((g) => g * GI)),
+        eph: fc.oneof(
+          fc.constant(0),
+          fc.constant(0),
+          fc.integer({ min: 0, max: 20 }).map((g) => g * GI),
+        ),
         gpu: base.extended ? fc.integer({ min: 0, max: 3 }) : fc.constant(0),
       }),
       limExtra: fc.integer({ min: 0, max: 2000 }),
@@ -209,12 +270,21 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
         { maxLength: 4 },
       ),
       reservations: fc.array(
-        fc.record({ cpu: fc.bigInt({ min: 0n, max: 100_000n }), mem: fc.bigInt({ min: 0n, max: 600n * BigInt(GI) }), pods: fc.bigInt({ min: 0n, max: 40n }) }),
+        fc.record({
+          cpu: fc.bigInt({ min: 0n, max: 100_000n }),
+          mem: fc.bigInt({ min: 0n, max: 600n * BigInt(GI) }),
+          pods: fc.bigInt({ min: 0n, max: 40n }),
+        }),
         { minLength: base.namespaces, maxLength: base.namespaces },
       ),
       reserveMask: fc.integer({ min: 0, max: 15 }),
-      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 4 })) }), { maxLength: 16 }),
-      batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }), gang: fc.integer({ min: -6, max: 2 }) }), { minLength: 1, maxLength: 10 }),
+      bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 4 })) }), {
+        maxLength: 16,
+      }),
+      batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 0, max: 12 }), gang: fc.integer({ min: -6, max: 2 }) }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
       gangs: fc.array(fc.record({ minMember: fc.integer({ min: 1, max: 8 }) }), { minLength: 3, maxLength: 3 }),
       pdbDesired: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
       backfill: fc.array(fc.tuple(fc.integer({ min: 0, max: COUNTERS - 1 }), fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }),
@@ -226,7 +296,16 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     const scoringDims = [0, 1, 4].slice(0, weights.length);
     const config: EngineConfig = {
       scoring: scoringDims.map((dim, i) => ({ dim, weight: weights[i] })),
-      balanced: base.extended ? [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }, { dim: 4, weight: 1 }] : [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }],
+      balanced: base.extended
+        ? [
+            { dim: 0, weight: 1 },
+            { dim: 1, weight: 1 },
+            { dim: 4, weight: 1 },
+          ]
+        : [
+            { dim: 0, weight: 1 },
+            { dim: 1, weight: 1 },
+          ],
       shape: base.shape,
       order: base.order,
     };
@@ -234,7 +313,12 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
       const a = vec(h.alloc, h.pods);
       // Now and then a host past 2^45 bytes, to exercise the exact (non-SIMD) score path.
       if (h.bigAlloc === 0) a[1] = 2 ** 46 + 12345;
-      return { alloc: a, unschedulable: h.cordon === 0, taints: h.taints, labels: [...h.labels, h.noHostname === 0 ? 0 : HOSTNAME_BASE + i] };
+      return {
+        alloc: a,
+        unschedulable: h.cordon === 0,
+        taints: h.taints,
+        labels: [...h.labels, h.noHostname === 0 ? 0 : HOSTNAME_BASE + i],
+      };
     });
     // Quota ids are grouped by namespace in id order; a class gets some of its namespace's quotas.
     const quotas = [...g.quotas].sort((a, b) => a.ns - b.ns);
@@ -243,7 +327,10 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     const classes: ClassSpec[] = g.classes.map((c) => {
       const req = vec(c.req, 1);
       const lim = vec({ cpu: c.req.cpu + c.limExtra, mem: c.req.mem + c.limExtra, eph: c.req.eph, gpu: c.req.gpu }, 0);
-      const mine = quotas.map((q, id) => ({ q, id })).filter((x) => x.q.ns === c.ns).map((x) => x.id);
+      const mine = quotas
+        .map((q, id) => ({ q, id }))
+        .filter((x) => x.q.ns === c.ns)
+        .map((x) => x.id);
       const quotasOf = mine.filter((_, i) => (c.quotaPick >> i) & 1 || i === 0);
       return {
         ns: c.ns,
@@ -300,9 +387,17 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
  */
 export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
-    hosts: fc.array(fc.record({ cpu: fc.integer({ min: 2, max: 8 }), pods: fc.integer({ min: 2, max: 8 }) }), { minLength: 1, maxLength: 6 }),
+    hosts: fc.array(fc.record({ cpu: fc.integer({ min: 2, max: 8 }), pods: fc.integer({ min: 2, max: 8 }) }), {
+      minLength: 1,
+      maxLength: 6,
+    }),
     classes: fc.array(
-      fc.record({ priority: fc.integer({ min: -2, max: 3 }), cpu: fc.integer({ min: 1, max: 4 }), pdbs: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }), never: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({
+        priority: fc.integer({ min: -2, max: 3 }),
+        cpu: fc.integer({ min: 1, max: 4 }),
+        pdbs: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+        never: fc.integer({ min: 0, max: 5 }),
+      }),
       { minLength: 2, maxLength: 6 },
     ),
     bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat(), count: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 14 }),
@@ -327,9 +422,28 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
       ...(c.pdbs.length > 0 ? { pdbs: c.pdbs } : {}),
       ...(c.never === 0 ? { preemptNever: true } : {}),
     }));
-    const hosts: HostGen[] = g.hosts.map((h, i) => ({ alloc: vec({ cpu: h.cpu * 1000, mem: 64 * GI, eph: 0, gpu: 0 }, h.pods), unschedulable: false, taints: [], labels: [0, 0, 0, 0, HOSTNAME_BASE + i] }));
+    const hosts: HostGen[] = g.hosts.map((h, i) => ({
+      alloc: vec({ cpu: h.cpu * 1000, mem: 64 * GI, eph: 0, gpu: 0 }, h.pods),
+      unschedulable: false,
+      taints: [],
+      labels: [0, 0, 0, 0, HOSTNAME_BASE + i],
+    }));
     return {
-      config: { scoring: [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }], balanced: [{ dim: 0, weight: 1 }, { dim: 1, weight: 1 }], shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }], order: g.order },
+      config: {
+        scoring: [
+          { dim: 0, weight: 1 },
+          { dim: 1, weight: 1 },
+        ],
+        balanced: [
+          { dim: 0, weight: 1 },
+          { dim: 1, weight: 1 },
+        ],
+        shape: [
+          { utilization: 0, score: 0 },
+          { utilization: 100, score: 10 },
+        ],
+        order: g.order,
+      },
       taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
       labelNumbers: Array.from({ length: HOSTNAME_BASE + MAX_HOSTS }, () => null),
       hosts,

@@ -4,7 +4,19 @@
 // constraint (cordon, taints, node selector, required affinity) satisfied. It shares no code with
 // either engine.
 
-import { DIM_PODS, Effect, Kind, MAX_DIMS, QuotaSource, SelectorOp, TolerationOp, type BatchResult, type ClassSpec, type Ledger, type Requirement } from '../../core-wasm/src/contract.js';
+import {
+  DIM_PODS,
+  Effect,
+  Kind,
+  MAX_DIMS,
+  QuotaSource,
+  SelectorOp,
+  TolerationOp,
+  type BatchResult,
+  type ClassSpec,
+  type Ledger,
+  type Requirement,
+} from '../../core-wasm/src/contract.js';
 import type { Scenario } from './arbitraries.js';
 
 interface Placement {
@@ -14,7 +26,9 @@ interface Placement {
 }
 
 function placementsOf(s: Scenario, batch: BatchResult): Placement[] {
-  const out: Placement[] = s.bound.filter((p) => !s.removed.includes(p.slot)).flatMap((p) => Array.from({ length: p.count }, () => ({ cls: p.cls, slot: p.slot, fresh: false })));
+  const out: Placement[] = s.bound
+    .filter((p) => !s.removed.includes(p.slot))
+    .flatMap((p) => Array.from({ length: p.count }, () => ({ cls: p.cls, slot: p.slot, fresh: false })));
   // Workloads placed before the batch and preempted by it are gone.
   for (const e of batch.evictions) {
     if (e.instance >= 0) continue;
@@ -111,12 +125,19 @@ function hardConstraintsHold(s: Scenario, c: ClassSpec, slot: number): string | 
   const h = s.hosts[slot];
   const tolerated = (id: number) => {
     const t = s.taints[id];
-    return k.tolerations.some((tol) => (tol.effect === Effect.Any || tol.effect === t.effect) && (tol.key === -1 || tol.key === t.key) && (tol.op === TolerationOp.Exists || tol.value === t.value));
+    return k.tolerations.some(
+      (tol) =>
+        (tol.effect === Effect.Any || tol.effect === t.effect) &&
+        (tol.key === -1 || tol.key === t.key) &&
+        (tol.op === TolerationOp.Exists || tol.value === t.value),
+    );
   };
   if (h.unschedulable && !tolerated(0)) return 'placed on a cordoned host';
-  for (const id of h.taints) if (s.taints[id].effect !== Effect.PreferNoSchedule && !tolerated(id)) return `placed despite untolerated taint ${id}`;
+  for (const id of h.taints)
+    if (s.taints[id].effect !== Effect.PreferNoSchedule && !tolerated(id)) return `placed despite untolerated taint ${id}`;
   if (!k.selector.every((r) => matches(s, slot, r))) return 'node selector does not match';
-  if (k.required && !k.required.some((term) => term.length > 0 && term.every((r) => matches(s, slot, r)))) return 'required node affinity does not match';
+  if (k.required && !k.required.some((term) => term.length > 0 && term.every((r) => matches(s, slot, r))))
+    return 'required node affinity does not match';
   return null;
 }
 
@@ -131,7 +152,8 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
   const get = (c: number, slot: number) => counters.get(`${c}/${slot}`) ?? 0;
   const add = (c: number, slot: number, n: number) => counters.set(`${c}/${slot}`, get(c, slot) + n);
   for (const [c, slot, n] of s.backfill) add(c, slot, n);
-  for (const p of s.bound) if (!s.removed.includes(p.slot)) for (const c of s.classes[p.cls].topology?.counters ?? []) add(c, p.slot, p.count);
+  for (const p of s.bound)
+    if (!s.removed.includes(p.slot)) for (const c of s.classes[p.cls].topology?.counters ?? []) add(c, p.slot, p.count);
   const present = (slot: number) => !s.removed.includes(slot);
   const label = (slot: number, col: number) => s.hosts[slot].labels[col] ?? 0;
   const slots = s.hosts.map((_, i) => i).filter(present);
@@ -150,7 +172,8 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
       const e = batch.evictions[-1 - idx];
       const victim = s.classes[e.cls];
       const preemptor = s.classes[s.batch[itemOf[e.by]].cls];
-      if (victim.priority >= preemptor.priority) throw new Error(`checker: a workload of priority ${victim.priority} was preempted by one of priority ${preemptor.priority}`);
+      if (victim.priority >= preemptor.priority)
+        throw new Error(`checker: a workload of priority ${victim.priority} was preempted by one of priority ${preemptor.priority}`);
       if (preemptor.preemptNever) throw new Error('checker: a preemptionPolicy Never workload preempted');
       if (e.instance >= 0 && batch.hostOf[e.instance] !== -1) throw new Error(`checker: evicted instance ${e.instance} still has a host`);
       for (const counter of victim.topology?.counters ?? []) add(counter, e.slot, -1);
@@ -163,12 +186,19 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
       const k = s.constraints[c.constraint];
       const hard = t.spread.filter((x) => x.hard);
       const allKeys = (h: number) => hard.every((x) => label(h, x.col) !== 0);
-      const nodeOk = (h: number) => k.selector.every((r) => matches(s, h, r)) && (!k.required || k.required.some((term) => term.length > 0 && term.every((r) => matches(s, h, r))));
+      const nodeOk = (h: number) =>
+        k.selector.every((r) => matches(s, h, r)) &&
+        (!k.required || k.required.some((term) => term.length > 0 && term.every((r) => matches(s, h, r))));
       const untolerated = (h: number) =>
         s.hosts[h].taints.some((id) => {
           const tt = s.taints[id];
           if (tt.effect === Effect.PreferNoSchedule) return false;
-          return !k.tolerations.some((tol) => (tol.effect === Effect.Any || tol.effect === tt.effect) && (tol.key === -1 || tol.key === tt.key) && (tol.op === TolerationOp.Exists || tol.value === tt.value));
+          return !k.tolerations.some(
+            (tol) =>
+              (tol.effect === Effect.Any || tol.effect === tt.effect) &&
+              (tol.key === -1 || tol.key === tt.key) &&
+              (tol.op === TolerationOp.Exists || tol.value === tt.value),
+          );
         });
       for (const x of hard) {
         const v = label(slot, x.col);
@@ -186,13 +216,22 @@ function checkTopologyReplay(s: Scenario, batch: BatchResult): void {
           const v = label(slot, term.col);
           if (v === 0) throw new Error(`checker: instance ${idx} on host ${slot} lacks affinity key column ${term.col}`);
         }
-        const podsExist = t.requiredAffinity.every((term) => t.requiredAffinity.filter((o) => o.col === term.col).reduce((a, o) => a + domainSum(o.counter, o.col, label(slot, term.col)), 0) > 0);
-        if (!podsExist && !(!anyMatch && t.affinitySelfMatch)) throw new Error(`checker: instance ${idx} on host ${slot} breaks required pod affinity`);
+        const podsExist = t.requiredAffinity.every(
+          (term) =>
+            t.requiredAffinity
+              .filter((o) => o.col === term.col)
+              .reduce((a, o) => a + domainSum(o.counter, o.col, label(slot, term.col)), 0) > 0,
+        );
+        if (!podsExist && !(!anyMatch && t.affinitySelfMatch))
+          throw new Error(`checker: instance ${idx} on host ${slot} breaks required pod affinity`);
       }
       for (const term of [...t.requiredAnti, ...t.heldAnti]) {
         const v = label(slot, term.col);
         if (v === 0) continue;
-        if (domainSum(term.counter, term.col, v) > 0) throw new Error(`checker: instance ${idx} on host ${slot} breaks required anti-affinity (counter ${term.counter}, column ${term.col})`);
+        if (domainSum(term.counter, term.col, v) > 0)
+          throw new Error(
+            `checker: instance ${idx} on host ${slot} breaks required anti-affinity (counter ${term.counter}, column ${term.col})`,
+          );
       }
     }
     for (const counter of t?.counters ?? []) add(counter, slot, 1);
@@ -213,7 +252,8 @@ function checkGangs(s: Scenario, batch: BatchResult): void {
       p += it.count;
     });
     if (failedAsGang && placed > 0) throw new Error(`checker: failed gang ${id} left ${placed} members placed`);
-    if (!failedAsGang && placed > 0 && placed < g.minMember) throw new Error(`checker: gang ${id} placed ${placed} < minMember ${g.minMember}`);
+    if (!failedAsGang && placed > 0 && placed < g.minMember)
+      throw new Error(`checker: gang ${id} placed ${placed} < minMember ${g.minMember}`);
   });
 }
 
@@ -222,18 +262,25 @@ export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
   checkTopologyReplay(s, batch);
   checkGangs(s, batch);
   const all = placementsOf(s, batch);
-  const beforeBooks = books(s, all.filter((p) => !p.fresh));
+  const beforeBooks = books(
+    s,
+    all.filter((p) => !p.fresh),
+  );
   const afterBooks = books(s, all);
   const fail = (msg: string) => {
     throw new Error(`checker: ${msg}`);
   };
   // Ledgers equal a recomputation from the placements.
   s.hosts.forEach((_, slot) => {
-    for (let d = 0; d < MAX_DIMS; d++) if (after.hosts[slot].used[d] !== afterBooks.used[slot][d]) fail(`host ${slot} dim ${d}: ledger ${after.hosts[slot].used[d]}, recomputed ${afterBooks.used[slot][d]}`);
+    for (let d = 0; d < MAX_DIMS; d++)
+      if (after.hosts[slot].used[d] !== afterBooks.used[slot][d])
+        fail(`host ${slot} dim ${d}: ledger ${after.hosts[slot].used[d]}, recomputed ${afterBooks.used[slot][d]}`);
     if (after.hosts[slot].usedNonZeroCpu !== afterBooks.nzCpu[slot]) fail(`host ${slot} non-zero cpu differs`);
     if (after.hosts[slot].usedNonZeroMem !== afterBooks.nzMem[slot]) fail(`host ${slot} non-zero memory differs`);
   });
-  afterBooks.quotaUsed.forEach((u, e) => u !== after.quotaUsed[e] && fail(`quota entry ${e}: ledger ${after.quotaUsed[e]}, recomputed ${u}`));
+  afterBooks.quotaUsed.forEach(
+    (u, e) => u !== after.quotaUsed[e] && fail(`quota entry ${e}: ledger ${after.quotaUsed[e]}, recomputed ${u}`),
+  );
   afterBooks.nsUsed.forEach((row, ns) => row.forEach((u, d) => u !== after.nsUsed[ns][d] && fail(`namespace ${ns} dim ${d} differs`)));
   const { free, unused } = freeAndUnused(s, afterBooks);
   free.forEach((f, d) => f !== after.free[d] && fail(`F[${d}]: ledger ${after.free[d]}, recomputed ${f}`));
@@ -245,7 +292,8 @@ export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
     const broken = hardConstraintsHold(s, c, p.slot);
     if (broken) fail(`class ${p.cls} on host ${p.slot}: ${broken}`);
     for (let d = 0; d < MAX_DIMS; d++) {
-      if ((c.req[d] > 0 || d === DIM_PODS) && afterBooks.used[p.slot][d] > BigInt(s.hosts[p.slot].alloc[d])) fail(`host ${p.slot} overcommitted in dim ${d}`);
+      if ((c.req[d] > 0 || d === DIM_PODS) && afterBooks.used[p.slot][d] > BigInt(s.hosts[p.slot].alloc[d]))
+        fail(`host ${p.slot} overcommitted in dim ${d}`);
     }
   }
   // Quotas charged by fresh placements stay within hard.
@@ -256,6 +304,7 @@ export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
   // The reservation invariant F ≥ Σ U is kept wherever it held.
   const before = freeAndUnused(s, beforeBooks);
   for (let d = 0; d < MAX_DIMS; d++) {
-    if (before.free[d] >= before.unused[d] && free[d] < unused[d]) fail(`reservation invariant broken in dim ${d}: F=${free[d]} < ΣU=${unused[d]}`);
+    if (before.free[d] >= before.unused[d] && free[d] < unused[d])
+      fail(`reservation invariant broken in dim ${d}: F=${free[d]} < ΣU=${unused[d]}`);
   }
 }

@@ -20,23 +20,31 @@ const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefin
 const timeout = Math.max(300_000, runs * 200);
 
 describe('differential: wasm vs reference', () => {
-  test.prop([scenarioArb], { numRuns: runs, seed })('same decisions, reasons and ledgers on random clusters', (s) => {
-    const ref = drive(new ReferenceBackend(), s);
-    const simd = drive(new WasmBackend('simd'), s);
-    const scalar = drive(new WasmBackend('scalar'), s);
-    expect(simd).toEqual(ref);
-    expect(scalar).toEqual(ref);
-    // The columnar evaluation says what evaluate() says, host by host.
-    expect(ref.columns).toEqual(ref.evaluations.map(asColumns));
-    check(s, ref.batch, ref.after);
-    expect(ref.afterRelease).toEqual(ref.before);
-  }, timeout);
+  test.prop([scenarioArb], { numRuns: runs, seed })(
+    'same decisions, reasons and ledgers on random clusters',
+    (s) => {
+      const ref = drive(new ReferenceBackend(), s);
+      const simd = drive(new WasmBackend('simd'), s);
+      const scalar = drive(new WasmBackend('scalar'), s);
+      expect(simd).toEqual(ref);
+      expect(scalar).toEqual(ref);
+      // The columnar evaluation says what evaluate() says, host by host.
+      expect(ref.columns).toEqual(ref.evaluations.map(asColumns));
+      check(s, ref.batch, ref.after);
+      expect(ref.afterRelease).toEqual(ref.before);
+    },
+    timeout,
+  );
 
-  test.prop([preemptionScenarioArb], { numRuns: runs, seed })('same victims on crowded clusters (preemption tie-breakers, PDBs)', (s) => {
-    const ref = drive(new ReferenceBackend(), s);
-    const simd = drive(new WasmBackend('simd'), s);
-    expect(simd).toEqual(ref);
-    check(s, ref.batch, ref.after);
-    expect(ref.afterRelease).toEqual(ref.before);
-  }, timeout);
+  test.prop([preemptionScenarioArb], { numRuns: runs, seed })(
+    'same victims on crowded clusters (preemption tie-breakers, PDBs)',
+    (s) => {
+      const ref = drive(new ReferenceBackend(), s);
+      const simd = drive(new WasmBackend('simd'), s);
+      expect(simd).toEqual(ref);
+      check(s, ref.batch, ref.after);
+      expect(ref.afterRelease).toEqual(ref.before);
+    },
+    timeout,
+  );
 });

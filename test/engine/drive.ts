@@ -39,7 +39,11 @@ export function drive(b: Backend, s: Scenario): Observed {
   const evaluations = s.classes.map((_, id) => b.evaluate(id));
   const columns = s.classes.map((_, id) => {
     const c = b.evaluateColumns(id);
-    return { reasons: Array.from(c.reasons.subarray(0, c.n)), fit: Array.from(c.fit.subarray(0, c.n)), total: Array.from(c.total.subarray(0, c.n)) };
+    return {
+      reasons: Array.from(c.reasons.subarray(0, c.n)),
+      fit: Array.from(c.fit.subarray(0, c.n)),
+      total: Array.from(c.total.subarray(0, c.n)),
+    };
   });
   const admissions = s.classes.map((_, id) => b.admit(id));
   const batch = b.placeBatch(s.batch, s.gangs);

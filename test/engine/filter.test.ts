@@ -19,7 +19,11 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
     const hosts = [host('h1').cordon().obj()];
     const e = explain(backend, hosts, pod('p').req({ cpu: '1' }).obj());
     expect(e.hosts[0]).toMatchObject({ feasible: false, reasons: ['host(s) were unschedulable'], grade: 'UnschedulableAndUnresolvable' });
-    const tolerant = explain(backend, hosts, pod('p').req({ cpu: '1' }).tolerate('node.kubernetes.io/unschedulable', 'Exists', '', 'NoSchedule').obj());
+    const tolerant = explain(
+      backend,
+      hosts,
+      pod('p').req({ cpu: '1' }).tolerate('node.kubernetes.io/unschedulable', 'Exists', '', 'NoSchedule').obj(),
+    );
     expect(tolerant.hosts[0].feasible).toBe(true);
   });
 
@@ -33,7 +37,11 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
     { taint: ['gpu', 'true', 'NoExecute'], tol: ['', 'Exists', '', ''], ok: true }, // empty key + Exists: everything
     { taint: ['gpu', 'true', 'PreferNoSchedule'], tol: null, ok: true }, // only a preference
   ])('taint $taint vs toleration $tol → feasible $ok', ({ taint, tol, ok }) => {
-    const hosts = [host('h1').taint(taint[0], taint[1], taint[2] as 'NoSchedule').obj()];
+    const hosts = [
+      host('h1')
+        .taint(taint[0], taint[1], taint[2] as 'NoSchedule')
+        .obj(),
+    ];
     let w = pod('p').req({ cpu: '1' });
     if (tol) w = w.tolerate(tol[0], tol[1] as 'Equal', tol[2], tol[3] as '');
     const e = explain(backend, hosts, w.obj());
@@ -42,7 +50,10 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
   });
 
   it('reports the first untolerated taint in the Node order', () => {
-    const hosts = [host('h1').taint('a', '1', 'NoSchedule').taint('b', '2', 'NoExecute').obj(), host('h2').taint('b', '2', 'NoExecute').taint('a', '1', 'NoSchedule').obj()];
+    const hosts = [
+      host('h1').taint('a', '1', 'NoSchedule').taint('b', '2', 'NoExecute').obj(),
+      host('h2').taint('b', '2', 'NoExecute').taint('a', '1', 'NoSchedule').obj(),
+    ];
     const e = explain(backend, hosts, pod('p').obj());
     expect(e.hosts.map((h) => h.reasons[0])).toEqual(['host(s) had untolerated taint {a: 1}', 'host(s) had untolerated taint {b: 2}']);
     expect(e.message).toBe('0/2 hosts are available: 1 host(s) had untolerated taint {a: 1}, 1 host(s) had untolerated taint {b: 2}.');
@@ -64,7 +75,13 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
   ])('required affinity $req → $ok', ({ req, ok }) => {
     const hosts = [host('h1').label('zone', 'a').label('gen', '5').obj()];
     const [key, op, ...values] = req as [string, 'In', ...string[]];
-    const e = explain(backend, hosts, pod('p').requireTerm([key, op, ...values]).obj());
+    const e = explain(
+      backend,
+      hosts,
+      pod('p')
+        .requireTerm([key, op, ...values])
+        .obj(),
+    );
     expect(e.hosts[0].feasible).toBe(ok);
     if (!ok) expect(e.hosts[0].reasons).toEqual(["host(s) didn't match Pod's node affinity/selector"]);
   });
@@ -125,7 +142,12 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
   it('the namespace policy adds its node selector and tolerations to every workload in it', () => {
     const hosts = [host('a').label('zone', 'a').taint('dedicated', 'ml', 'NoSchedule').obj(), host('b').label('zone', 'b').obj()];
     const setup = (engine: Engine) =>
-      engine.setPolicies([policy('ml', { selector: { zone: 'a' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }] })]);
+      engine.setPolicies([
+        policy('ml', {
+          selector: { zone: 'a' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ml', effect: 'NoSchedule' }],
+        }),
+      ]);
     const e = explain(backend, hosts, pod('p').ns('ml').obj(), setup);
     expect(e.hosts.map((h) => h.feasible)).toEqual([true, false]);
     const conflict = explain(backend, hosts, pod('p').ns('ml').selector('zone', 'b').obj(), setup);

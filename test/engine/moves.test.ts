@@ -57,15 +57,28 @@ function cordon(b: Backend, s: Scenario, slots: readonly number[]): void {
 function drainRequest(residents: readonly Resident[], drained: ReadonlySet<number>, allOrNothing: boolean): MoveRequest {
   const moving: MovingEntry[] = residents
     .filter((r) => drained.has(r.slot))
-    .map((r) => ({ cls: r.cls, slot: r.slot, count: r.count, ...(allOrNothing ? { group: 0 } : r.gang === undefined ? {} : { group: r.gang }) }));
+    .map((r) => ({
+      cls: r.cls,
+      slot: r.slot,
+      count: r.count,
+      ...(allOrNothing ? { group: 0 } : r.gang === undefined ? {} : { group: r.gang }),
+    }));
   const groups = allOrNothing ? [{ minMember: 0 }] : [0, 1, 2].map(() => ({ minMember: 0 }));
   for (const m of moving) if (m.group !== undefined) groups[m.group].minMember += m.count;
   return { moving, groups };
 }
 
 /** The scenario as the checker must see the executed plan: drained hosts cordoned, what stayed is bound, the final round is the batch. */
-function afterScenario(s: Scenario, residents: readonly Resident[], drained: ReadonlySet<number>, req: MoveRequest, plan: ReturnType<typeof planMoves>): Scenario {
-  const stayed: { cls: number; slot: number; count: number }[] = residents.filter((r) => !drained.has(r.slot)).map((r) => ({ cls: r.cls, slot: r.slot, count: r.count }));
+function afterScenario(
+  s: Scenario,
+  residents: readonly Resident[],
+  drained: ReadonlySet<number>,
+  req: MoveRequest,
+  plan: ReturnType<typeof planMoves>,
+): Scenario {
+  const stayed: { cls: number; slot: number; count: number }[] = residents
+    .filter((r) => !drained.has(r.slot))
+    .map((r) => ({ cls: r.cls, slot: r.slot, count: r.count }));
   req.moving.forEach((m, e) => {
     const stuck = plan.targets[e].filter((t) => t < 0).length;
     if (stuck > 0) stayed.push({ cls: m.cls, slot: m.slot, count: stuck });
@@ -82,37 +95,41 @@ function afterScenario(s: Scenario, residents: readonly Resident[], drained: Rea
 const drainArb = fc.tuple(scenarioArb, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fc.boolean());
 
 describe('moves: wasm vs reference', () => {
-  test.prop([drainArb], { numRuns: runs, seed })('drains plan the same moves, change nothing until executed, and pass the checker', ([s, picks, allOrNothing]) => {
-    const slots = present(s);
-    if (slots.length === 0) return;
-    const drained = new Set(picks.map((p) => slots[p % slots.length]));
-    const engines: Backend[] = [new ReferenceBackend(), new WasmBackend('simd'), new WasmBackend('scalar')];
-    const plans = engines.map((b) => {
-      const { residents } = populate(b, s);
-      cordon(b, s, [...drained]);
-      const before = b.ledger(s.namespaces);
-      const req = drainRequest(residents, drained, allOrNothing);
-      const plan = planMoves(b, { ...req, avoid: drained });
-      expect(b.ledger(s.namespaces)).toEqual(before);
-      return { b, residents, req, plan };
-    });
-    const [ref, ...others] = plans;
-    for (const o of others) {
-      expect(o.residents).toEqual(ref.residents);
-      expect(o.plan).toEqual(ref.plan);
-    }
-    const { plan, req } = ref;
-    expect(plan.moved + plan.stuck).toBe(req.moving.reduce((a, m) => a + m.count, 0));
-    // All or nothing: a failure anywhere moves nobody (staying because it tolerates the cordon is not a failure).
-    const failed = plan.stuck - plan.stays.reduce((a, n) => a + n, 0);
-    if (allOrNothing) expect(plan.moved === 0 || failed === 0).toBe(true);
-    for (const { b } of plans) executeMoves(b, req, plan);
-    const after: Ledger = ref.b.ledger(s.namespaces);
-    for (const o of others) expect(o.b.ledger(s.namespaces)).toEqual(after);
-    // Nothing lands on a drained host; every workload is on exactly one host.
-    for (const t of plan.targets) for (const slot of t) expect(drained.has(slot)).toBe(false);
-    check(afterScenario(s, ref.residents, drained, req, plan), plan.final.result, after);
-  }, timeout);
+  test.prop([drainArb], { numRuns: runs, seed })(
+    'drains plan the same moves, change nothing until executed, and pass the checker',
+    ([s, picks, allOrNothing]) => {
+      const slots = present(s);
+      if (slots.length === 0) return;
+      const drained = new Set(picks.map((p) => slots[p % slots.length]));
+      const engines: Backend[] = [new ReferenceBackend(), new WasmBackend('simd'), new WasmBackend('scalar')];
+      const plans = engines.map((b) => {
+        const { residents } = populate(b, s);
+        cordon(b, s, [...drained]);
+        const before = b.ledger(s.namespaces);
+        const req = drainRequest(residents, drained, allOrNothing);
+        const plan = planMoves(b, { ...req, avoid: drained });
+        expect(b.ledger(s.namespaces)).toEqual(before);
+        return { b, residents, req, plan };
+      });
+      const [ref, ...others] = plans;
+      for (const o of others) {
+        expect(o.residents).toEqual(ref.residents);
+        expect(o.plan).toEqual(ref.plan);
+      }
+      const { plan, req } = ref;
+      expect(plan.moved + plan.stuck).toBe(req.moving.reduce((a, m) => a + m.count, 0));
+      // All or nothing: a failure anywhere moves nobody (staying because it tolerates the cordon is not a failure).
+      const failed = plan.stuck - plan.stays.reduce((a, n) => a + n, 0);
+      if (allOrNothing) expect(plan.moved === 0 || failed === 0).toBe(true);
+      for (const { b } of plans) executeMoves(b, req, plan);
+      const after: Ledger = ref.b.ledger(s.namespaces);
+      for (const o of others) expect(o.b.ledger(s.namespaces)).toEqual(after);
+      // Nothing lands on a drained host; every workload is on exactly one host.
+      for (const t of plan.targets) for (const slot of t) expect(drained.has(slot)).toBe(false);
+      check(afterScenario(s, ref.residents, drained, req, plan), plan.final.result, after);
+    },
+    timeout,
+  );
 
   test.prop([scenarioArb, fc.constantFrom(DIM_CPU, DIM_MEMORY), fc.integer({ min: 1, max: 6 })], { numRuns: runs, seed })(
     'rebalancing plans the same moves; each is legal in sequence and lowers the imbalance',
@@ -127,7 +144,13 @@ describe('moves: wasm vs reference', () => {
           byHost.set(r.slot, m);
         }
         const hosts = s.hosts.map((h, slot) => ({ alloc: h.alloc[dim], schedulable: !h.unschedulable && !s.removed.includes(slot) }));
-        const plan = planRebalance(b, { dim, maxMoves, hosts, residentsOn: (slot) => byHost.get(slot) ?? new Map(), size: (cls) => s.classes[cls].req[dim] });
+        const plan = planRebalance(b, {
+          dim,
+          maxMoves,
+          hosts,
+          residentsOn: (slot) => byHost.get(slot) ?? new Map(),
+          size: (cls) => s.classes[cls].req[dim],
+        });
         expect(b.ledger(s.namespaces)).toEqual(before);
         return { b, residents, plan };
       });
@@ -148,7 +171,11 @@ describe('moves: wasm vs reference', () => {
         from.count--;
         executeRebalance(ref.b, [m]);
         const step: Scenario = { ...s, bound: current.filter((r) => r.count > 0), batch: [{ cls: m.cls, count: 1 }], gangs: [] };
-        check(step, { hostOf: Int32Array.of(m.to), failures: [null], sequence: Int32Array.of(0), evictions: [] }, ref.b.ledger(s.namespaces));
+        check(
+          step,
+          { hostOf: Int32Array.of(m.to), failures: [null], sequence: Int32Array.of(0), evictions: [] },
+          ref.b.ledger(s.namespaces),
+        );
         current.push({ cls: m.cls, slot: m.to, count: 1 });
       }
       // plan.after comes from the move formula, not a fresh sum: equal up to rounding.

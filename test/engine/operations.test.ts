@@ -13,7 +13,11 @@ const zone = (z: string) => ({ k: 'topology.kubernetes.io/zone', v: z });
 /** Three zones × two hosts of 4 cpu / 8Gi / 10 slots. */
 function cluster(backend: BackendName): Engine {
   const engine = new Engine({ backend, trackPlacements: true });
-  const hosts = ['a', 'b', 'c'].flatMap((z) => [1, 2].map((i) => host(`${z}${i}`).cpu('4').memory('8Gi').pods(10).label(zone(z).k, z).label('kubernetes.io/hostname', `${z}${i}`).obj()));
+  const hosts = ['a', 'b', 'c'].flatMap((z) =>
+    [1, 2].map((i) =>
+      host(`${z}${i}`).cpu('4').memory('8Gi').pods(10).label(zone(z).k, z).label('kubernetes.io/hostname', `${z}${i}`).obj(),
+    ),
+  );
   engine.upsertHosts(hosts);
   return engine;
 }
@@ -59,7 +63,10 @@ describe.each(BACKENDS)('drain (%s)', (backend) => {
     expect(plan.moves).toHaveLength(3);
     expect(engine.hostObj('a1')?.unschedulable).toBe(true);
     for (const n of ['api-0', 'api-1', 'api-2']) expect(engine.placementOf('Pod', 'default', n)).not.toBe('a1');
-    const used = engine.hostUsage().find((h) => h.name === 'a1')!.used.get('cpu');
+    const used = engine
+      .hostUsage()
+      .find((h) => h.name === 'a1')!
+      .used.get('cpu');
     expect(used).toBe(0n);
     plan.undo!();
     expect(engine.ledger()).toEqual(ledger);
@@ -123,12 +130,24 @@ describe.each(BACKENDS)('namespace moves (%s)', (backend) => {
     for (const n of ['app-0', 'app-1', 'app-2']) expect(engine.placementOf('Pod', 'shop', n)).toMatch(/^c/);
     expect(engine.placementOf('Pod', 'else', 'other')).toBe('a1');
     // Zone c has 8 cpu; 9 replicas of 1 cpu cannot all fit: nothing moves.
-    const many = bind(engine, pod('many').ns('big').req({ cpu: '1' }).replicas(9).obj(), ['a1', 'a1', 'a1', 'a2', 'a2', 'a2', 'b1', 'b1', 'b1']);
+    const many = bind(engine, pod('many').ns('big').req({ cpu: '1' }).replicas(9).obj(), [
+      'a1',
+      'a1',
+      'a1',
+      'a2',
+      'a2',
+      'a2',
+      'b1',
+      'b1',
+      'b1',
+    ]);
     const refused = engine.moveNamespace('big', [{ key: zone('c').k, operator: 'In', values: ['c'] }], { execute: true });
     expect(refused.executed).toBe(false);
     expect(refused.moves).toEqual([]);
     expect(refused.unmovable).toHaveLength(9);
-    expect(refused.unmovable[0].reason).toMatch(/^namespace big moves all or nothing: only \d of its 9 workloads to move found a host, so none moves: /);
+    expect(refused.unmovable[0].reason).toMatch(
+      /^namespace big moves all or nothing: only \d of its 9 workloads to move found a host, so none moves: /,
+    );
     expect(engine.placementOf('Pod', 'big', many.instances[0].name)).toBe('a1');
   });
 });
@@ -149,7 +168,10 @@ describe.each(BACKENDS)('rebalance (%s)', (backend) => {
     expect(dry.imbalance.before).toBeCloseTo(27.95, 2);
     const done = engine.rebalance({ maxMoves: 3, execute: true });
     expect(moves(done)).toEqual(moves(dry));
-    const a1 = engine.hostUsage().find((h) => h.name === 'a1')!.used.get('cpu');
+    const a1 = engine
+      .hostUsage()
+      .find((h) => h.name === 'a1')!
+      .used.get('cpu');
     expect(a1).toBe(4000n - 3n * 500n);
   });
 

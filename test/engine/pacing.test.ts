@@ -31,7 +31,11 @@ describe('paceWaves', () => {
 
 const BACKENDS: BackendName[] = ['reference', 'wasm'];
 
-function pdb(name: string, match: Record<string, string>, spec: { minAvailable?: number | string; maxUnavailable?: number | string }): PodDisruptionBudgetObj {
+function pdb(
+  name: string,
+  match: Record<string, string>,
+  spec: { minAvailable?: number | string; maxUnavailable?: number | string },
+): PodDisruptionBudgetObj {
   return { name, namespace: 'default', selector: selector(match), ...spec, disruptedPods: [], source: { file: 'test', doc: 0, path: '' } };
 }
 
@@ -77,8 +81,10 @@ describe.each(BACKENDS)('drain with PodDisruptionBudgets (%s)', (backend) => {
     expect(where(r)).toEqual(where(free));
   });
 
-  it('the disruption controller\'s status.disruptionsAllowed wins over the spec', () => {
-    const r = cluster(backend, [{ ...pdb('web', { app: 'web' }, { minAvailable: 1 }), disruptionsAllowed: 1 } as PodDisruptionBudgetObj]).drain(['h1']);
+  it("the disruption controller's status.disruptionsAllowed wins over the spec", () => {
+    const r = cluster(backend, [
+      { ...pdb('web', { app: 'web' }, { minAvailable: 1 }), disruptionsAllowed: 1 } as PodDisruptionBudgetObj,
+    ]).drain(['h1']);
     expect(Math.max(...r.moves.map((m) => m.wave))).toBe(6);
   });
 });

@@ -15,7 +15,12 @@ function pdb(namespace: string, match: Record<string, string>, minAvailable: num
 
 function withPriorities(backend: BackendName): Engine {
   const engine = new Engine({ backend });
-  engine.setPriorityClasses([priorityClass('low', 10), priorityClass('mid', 100), priorityClass('high', 1000), { ...priorityClass('polite', 1000), preemptionPolicy: 'Never' }]);
+  engine.setPriorityClasses([
+    priorityClass('low', 10),
+    priorityClass('mid', 100),
+    priorityClass('high', 1000),
+    { ...priorityClass('polite', 1000), preemptionPolicy: 'Never' },
+  ]);
   return engine;
 }
 
@@ -92,7 +97,10 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     const engine2 = withPriorities(backend);
     engine2.upsertHosts([host('h0').cpu('2').obj(), host('h1').cpu('2').obj()]);
     engine2.setPdbs([pdb('default', { app: 'db' }, 1)]);
-    engine2.bindExisting([pod('db-0').label('app', 'db').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj(), pod('web').priorityClass('low').req({ cpu: '2' }).boundTo('h1').obj()]);
+    engine2.bindExisting([
+      pod('db-0').label('app', 'db').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj(),
+      pod('web').priorityClass('low').req({ cpu: '2' }).boundTo('h1').obj(),
+    ]);
     const [o2] = engine2.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
     expect(o2.hosts).toEqual(['h1']); // db-0 is the only db: evicting it leaves 0 < 1
   });
@@ -135,9 +143,28 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
 
   it('control-plane VMs of a guest cluster land on distinct hosts (anti-affinity in a gang)', () => {
     const engine = new Engine({ backend, strategy: 'MostAllocated' });
-    engine.upsertHosts([host('h0').cpu('16').memory('64Gi').obj(), host('h1').cpu('16').memory('64Gi').obj(), host('h2').cpu('16').memory('64Gi').obj()]);
-    const cp = vm('tkc-control-plane').label('cluster.x-k8s.io/cluster-name', 'tkc').label('cluster.x-k8s.io/control-plane', '').req({ cpu: '2', memory: '8Gi' }).replicas(3).obj();
-    cp.podAntiAffinity = { required: [{ labelSelector: selector({ 'cluster.x-k8s.io/cluster-name': 'tkc', 'cluster.x-k8s.io/control-plane': '' }), namespaces: [], namespaceSelector: null, topologyKey: 'kubernetes.io/hostname' }], preferred: [] };
+    engine.upsertHosts([
+      host('h0').cpu('16').memory('64Gi').obj(),
+      host('h1').cpu('16').memory('64Gi').obj(),
+      host('h2').cpu('16').memory('64Gi').obj(),
+    ]);
+    const cp = vm('tkc-control-plane')
+      .label('cluster.x-k8s.io/cluster-name', 'tkc')
+      .label('cluster.x-k8s.io/control-plane', '')
+      .req({ cpu: '2', memory: '8Gi' })
+      .replicas(3)
+      .obj();
+    cp.podAntiAffinity = {
+      required: [
+        {
+          labelSelector: selector({ 'cluster.x-k8s.io/cluster-name': 'tkc', 'cluster.x-k8s.io/control-plane': '' }),
+          namespaces: [],
+          namespaceSelector: null,
+          topologyKey: 'kubernetes.io/hostname',
+        },
+      ],
+      preferred: [],
+    };
     cp.gang = { name: 'TanzuKubernetesCluster default/tkc', minMember: 5 };
     const workers = vm('tkc-workers').label('cluster.x-k8s.io/cluster-name', 'tkc').req({ cpu: '4', memory: '16Gi' }).replicas(2).obj();
     workers.gang = cp.gang;
@@ -145,12 +172,29 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
     expect(new Set(c.hosts).size).toBe(3);
     expect(w.hosts.every(Boolean)).toBe(true);
     // A second cluster needing 4 control-plane hosts cannot fit: nothing of it is placed.
-    const cp2 = vm('tkc2-control-plane').label('cluster.x-k8s.io/cluster-name', 'tkc2').label('cluster.x-k8s.io/control-plane', '').req({ cpu: '1' }).replicas(4).obj();
-    cp2.podAntiAffinity = { required: [{ labelSelector: selector({ 'cluster.x-k8s.io/cluster-name': 'tkc2' }), namespaces: [], namespaceSelector: null, topologyKey: 'kubernetes.io/hostname' }], preferred: [] };
+    const cp2 = vm('tkc2-control-plane')
+      .label('cluster.x-k8s.io/cluster-name', 'tkc2')
+      .label('cluster.x-k8s.io/control-plane', '')
+      .req({ cpu: '1' })
+      .replicas(4)
+      .obj();
+    cp2.podAntiAffinity = {
+      required: [
+        {
+          labelSelector: selector({ 'cluster.x-k8s.io/cluster-name': 'tkc2' }),
+          namespaces: [],
+          namespaceSelector: null,
+          topologyKey: 'kubernetes.io/hostname',
+        },
+      ],
+      preferred: [],
+    };
     cp2.gang = { name: 'TanzuKubernetesCluster default/tkc2', minMember: 4 };
     const [c2] = engine.place([cp2]);
     expect(c2.hosts).toEqual([null, null, null, null]);
-    expect(c2.failure?.message).toContain("only 3 of the 4 members it needs could be placed, so none were: 0/3 hosts are available: 3 host(s) didn't match pod anti-affinity rules.");
+    expect(c2.failure?.message).toContain(
+      "only 3 of the 4 members it needs could be placed, so none were: 0/3 hosts are available: 3 host(s) didn't match pod anti-affinity rules.",
+    );
   });
 
   it('gang members are never preemption victims', () => {

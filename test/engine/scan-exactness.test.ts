@@ -8,7 +8,18 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { type Backend, type ClassSpec, DIM_CPU, DIM_MEMORY, DIM_PODS, type EngineConfig, Kind, MAX_DIMS, OrderPolicy, Strategy } from '../../core-wasm/src/contract.js';
+import {
+  type Backend,
+  type ClassSpec,
+  DIM_CPU,
+  DIM_MEMORY,
+  DIM_PODS,
+  type EngineConfig,
+  Kind,
+  MAX_DIMS,
+  OrderPolicy,
+  Strategy,
+} from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference-backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
 
@@ -73,14 +84,41 @@ function agree(c: Case): void {
 }
 
 const CONFIGS: EngineConfig[] = [
-  [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 1 }],
-  [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 3 }],
+  [
+    { dim: DIM_CPU, weight: 1 },
+    { dim: DIM_MEMORY, weight: 1 },
+  ],
+  [
+    { dim: DIM_CPU, weight: 1 },
+    { dim: DIM_MEMORY, weight: 3 },
+  ],
   [{ dim: DIM_MEMORY, weight: 2 }],
-  [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 1 }, { dim: DIM_GPU, weight: 2 }],
-  [{ dim: DIM_CPU, weight: 5 }, { dim: DIM_EPH, weight: 7 }],
-  [{ dim: DIM_CPU, weight: 1 }, { dim: DIM_MEMORY, weight: 1023 }], // weight sum at the SIMD bound (1024); S = a + 1023·b meets the mean's 1/2048 margin whenever a = b − 1
-  [{ dim: DIM_CPU, weight: 700 }, { dim: DIM_MEMORY, weight: 600 }], // weight sum above the SIMD bound
-].map((scoring) => ({ scoring, balanced: scoring, shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }], order: OrderPolicy.Interleave }));
+  [
+    { dim: DIM_CPU, weight: 1 },
+    { dim: DIM_MEMORY, weight: 1 },
+    { dim: DIM_GPU, weight: 2 },
+  ],
+  [
+    { dim: DIM_CPU, weight: 5 },
+    { dim: DIM_EPH, weight: 7 },
+  ],
+  [
+    { dim: DIM_CPU, weight: 1 },
+    { dim: DIM_MEMORY, weight: 1023 },
+  ], // weight sum at the SIMD bound (1024); S = a + 1023·b meets the mean's 1/2048 margin whenever a = b − 1
+  [
+    { dim: DIM_CPU, weight: 700 },
+    { dim: DIM_MEMORY, weight: 600 },
+  ], // weight sum above the SIMD bound
+].map((scoring) => ({
+  scoring,
+  balanced: scoring,
+  shape: [
+    { utilization: 0, score: 0 },
+    { utilization: 100, score: 10 },
+  ],
+  order: OrderPolicy.Interleave,
+}));
 
 // Magnitudes where f32 runs out of bits or quotients come out whole.
 const magnitude = fc.oneof(
@@ -95,37 +133,61 @@ const magnitude = fc.oneof(
 
 /** One dimension of one host: capacity, and usage placing (cap − used − request)·100/cap at or near an integer. */
 const dimension = (request: number) =>
-  fc.record({ cap: magnitude, mode: fc.integer({ min: 0, max: 6 }), s: fc.integer({ min: 0, max: 100 }), jitter: fc.integer({ min: -2, max: 2 }), frac: fc.double({ min: 0, max: 1.1, noNaN: true }) }).map(({ cap, mode, s, jitter, frac }) => {
-    let c = cap;
-    let used: number;
-    switch (mode) {
-      case 0: // zero capacity
-        c = 0;
-        used = 0;
-        break;
-      case 1: // whole quotient: cap = 100·m, cap − used − request = s·m
-        c = Math.ceil(cap / 100) * 100;
-        used = c - request - s * (c / 100);
-        break;
-      case 2: // free equal to the request, or one off
-        used = c - request + jitter;
-        break;
-      case 3: // whole quotient, one off
-        c = Math.ceil(cap / 100) * 100;
-        used = c - request - s * (c / 100) + jitter;
-        break;
-      default:
-        used = Math.floor(c * frac);
-    }
-    return { cap: c, used: Math.max(0, Math.min(used, Number.MAX_SAFE_INTEGER)) };
-  });
+  fc
+    .record({
+      cap: magnitude,
+      mode: fc.integer({ min: 0, max: 6 }),
+      s: fc.integer({ min: 0, max: 100 }),
+      jitter: fc.integer({ min: -2, max: 2 }),
+      frac: fc.double({ min: 0, max: 1.1, noNaN: true }),
+    })
+    .map(({ cap, mode, s, jitter, frac }) => {
+      let c = cap;
+      let used: number;
+      switch (mode) {
+        case 0: // zero capacity
+          c = 0;
+          used = 0;
+          break;
+        case 1: // whole quotient: cap = 100·m, cap − used − request = s·m
+          c = Math.ceil(cap / 100) * 100;
+          used = c - request - s * (c / 100);
+          break;
+        case 2: // free equal to the request, or one off
+          used = c - request + jitter;
+          break;
+        case 3: // whole quotient, one off
+          c = Math.ceil(cap / 100) * 100;
+          used = c - request - s * (c / 100) + jitter;
+          break;
+        default:
+          used = Math.floor(c * frac);
+      }
+      return { cap: c, used: Math.max(0, Math.min(used, Number.MAX_SAFE_INTEGER)) };
+    });
 
-const request = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 2 ** 24 - 3, max: 2 ** 24 + 3 }), fc.integer({ min: 1, max: 8 }).map((k) => k * GI), fc.constant(GI + 1), fc.integer({ min: 2 ** 40 - 5, max: 2 ** 40 + 5 }));
+const request = fc.oneof(
+  fc.constant(0),
+  fc.integer({ min: 1, max: 4000 }),
+  fc.integer({ min: 2 ** 24 - 3, max: 2 ** 24 + 3 }),
+  fc.integer({ min: 1, max: 8 }).map((k) => k * GI),
+  fc.constant(GI + 1),
+  fc.integer({ min: 2 ** 40 - 5, max: 2 ** 40 + 5 }),
+);
 
 const caseArb: fc.Arbitrary<Case> = fc
   .record({
     config: fc.constantFrom(...CONFIGS),
-    reqs: fc.array(fc.record({ cpu: request, mem: request, eph: fc.oneof(fc.constant(0), request), gpu: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 8 })), most: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    reqs: fc.array(
+      fc.record({
+        cpu: request,
+        mem: request,
+        eph: fc.oneof(fc.constant(0), request),
+        gpu: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 8 })),
+        most: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
     hostCount: fc.integer({ min: 1, max: 23 }),
     seed: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.nat()), { minLength: 23 * 4, maxLength: 23 * 4 }),
     removed: fc.uniqueArray(fc.integer({ min: 0, max: 22 }), { maxLength: 3 }),
@@ -147,7 +209,10 @@ const caseArb: fc.Arbitrary<Case> = fc
         used: vec({ [DIM_CPU]: cpu.used, [DIM_MEMORY]: mem.used, [DIM_EPH]: eph.used, [DIM_GPU]: gpu.used }, 1),
       })),
       removed: g.removed.filter((s) => s < g.hostCount),
-      items: g.reqs.map((r) => ({ req: vec({ [DIM_CPU]: r.cpu, [DIM_MEMORY]: r.mem, [DIM_EPH]: r.eph, [DIM_GPU]: r.gpu }, 1), strategy: r.most ? Strategy.MostAllocated : Strategy.LeastAllocated })),
+      items: g.reqs.map((r) => ({
+        req: vec({ [DIM_CPU]: r.cpu, [DIM_MEMORY]: r.mem, [DIM_EPH]: r.eph, [DIM_GPU]: r.gpu }, 1),
+        strategy: r.most ? Strategy.MostAllocated : Strategy.LeastAllocated,
+      })),
     }));
   });
 
@@ -162,11 +227,23 @@ describe('scan exactness: f32 SIMD lanes vs the exact engines', () => {
     const cap = 128 * GI;
     const hosts: Case['hosts'] = [];
     // Quotients exactly s for every s: cpu 64000 = 100·640, memory 100Gi = 100·(Gi).
-    for (let s = 0; s <= 100; s++) hosts.push({ alloc: vec({ [DIM_CPU]: 64000, [DIM_MEMORY]: 100 * GI }, 110), used: vec({ [DIM_CPU]: 64000 - 500 - s * 640, [DIM_MEMORY]: 100 * GI - GI - s * GI }, 1) });
-    hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: cap }, 110), used: vec({ [DIM_CPU]: 3500, [DIM_MEMORY]: cap - GI }, 1) }); // free = request
-    hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: cap }, 110), used: vec({ [DIM_CPU]: 3501, [DIM_MEMORY]: cap - GI + 1 }, 1) }); // one short
-    hosts.push({ alloc: vec({ [DIM_CPU]: 2 ** 24 + 1, [DIM_MEMORY]: 2 ** 24 + 3 }, 110), used: vec({ [DIM_CPU]: 2 ** 24 + 1 - 500, [DIM_MEMORY]: 3 }, 1) });
-    hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: 2 ** 40 + 1 }, 110), used: vec({ [DIM_CPU]: 0, [DIM_MEMORY]: 2 ** 40 + 1 - GI }, 1) });
+    for (let s = 0; s <= 100; s++)
+      hosts.push({
+        alloc: vec({ [DIM_CPU]: 64000, [DIM_MEMORY]: 100 * GI }, 110),
+        used: vec({ [DIM_CPU]: 64000 - 500 - s * 640, [DIM_MEMORY]: 100 * GI - GI - s * GI }, 1),
+      });
+    // free = request
+    hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: cap }, 110), used: vec({ [DIM_CPU]: 3500, [DIM_MEMORY]: cap - GI }, 1) });
+    // one short
+    hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: cap }, 110), used: vec({ [DIM_CPU]: 3501, [DIM_MEMORY]: cap - GI + 1 }, 1) });
+    hosts.push({
+      alloc: vec({ [DIM_CPU]: 2 ** 24 + 1, [DIM_MEMORY]: 2 ** 24 + 3 }, 110),
+      used: vec({ [DIM_CPU]: 2 ** 24 + 1 - 500, [DIM_MEMORY]: 3 }, 1),
+    });
+    hosts.push({
+      alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: 2 ** 40 + 1 }, 110),
+      used: vec({ [DIM_CPU]: 0, [DIM_MEMORY]: 2 ** 40 + 1 - GI }, 1),
+    });
     hosts.push({ alloc: vec({ [DIM_CPU]: 0, [DIM_MEMORY]: cap }, 110), used: vec({}, 0) }); // no cpu at all
     hosts.push({ alloc: vec({ [DIM_CPU]: 4000, [DIM_MEMORY]: 0 }, 110), used: vec({}, 0) });
     const items = [Strategy.LeastAllocated, Strategy.MostAllocated].flatMap((strategy) => [
@@ -184,9 +261,15 @@ describe('scan exactness: f32 SIMD lanes vs the exact engines', () => {
     const config = CONFIGS.find((c) => c.scoring[1]?.weight === 1023)!;
     const hosts: Case['hosts'] = [];
     for (let a = 0; a < 99; a++) {
-      hosts.push({ alloc: vec({ [DIM_CPU]: 64000, [DIM_MEMORY]: 100 * GI }, 110), used: vec({ [DIM_CPU]: 64000 - 500 - (a + 0.5) * 640, [DIM_MEMORY]: 100 * GI - GI - (a + 1.5) * GI }, 1) });
+      hosts.push({
+        alloc: vec({ [DIM_CPU]: 64000, [DIM_MEMORY]: 100 * GI }, 110),
+        used: vec({ [DIM_CPU]: 64000 - 500 - (a + 0.5) * 640, [DIM_MEMORY]: 100 * GI - GI - (a + 1.5) * GI }, 1),
+      });
     }
-    const items = [Strategy.LeastAllocated, Strategy.MostAllocated].map((strategy) => ({ req: vec({ [DIM_CPU]: 500, [DIM_MEMORY]: GI }, 1), strategy }));
+    const items = [Strategy.LeastAllocated, Strategy.MostAllocated].map((strategy) => ({
+      req: vec({ [DIM_CPU]: 500, [DIM_MEMORY]: GI }, 1),
+      strategy,
+    }));
     agree({ config, hosts, removed: [], items });
     // and the arithmetic itself: host a scores floor((a + 1023·(a + 1)) / 1024) = a
     const verdicts = run(new WasmBackend('simd'), { config, hosts, removed: [], items });

@@ -10,7 +10,13 @@ const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
 
 /** Hosts h0..h{n-1} over zones a, b, c (round robin). */
 function zonedHosts(n: number, zones = ['a', 'b', 'c']): HostObj[] {
-  return Array.from({ length: n }, (_, i) => host(`h${i}`).cpu('16').memory('64Gi').label('topology.kubernetes.io/zone', zones[i % zones.length]).obj());
+  return Array.from({ length: n }, (_, i) =>
+    host(`h${i}`)
+      .cpu('16')
+      .memory('64Gi')
+      .label('topology.kubernetes.io/zone', zones[i % zones.length])
+      .obj(),
+  );
 }
 
 function hostsOf(engine: Engine, placed: ReturnType<Engine['place']>): string[] {
@@ -75,14 +81,23 @@ describe.each(BACKENDS)('inter-workload affinity (%s)', (backend) => {
     engine.bindExisting([pod('other').ns('b').label('app', 'web').boundTo('h0').obj()]);
     const sameNs = engine.explain(pod('p').ns('a').antiAffinity({ app: 'web' }).obj());
     expect(sameNs.hosts.every((h) => h.feasible)).toBe(true); // the web pod lives in namespace b
-    const all = engine.explain(pod('p').ns('a').antiAffinity({ app: 'web' }, 'kubernetes.io/hostname', { namespaceSelector: { matchLabels: new Map(), matchExpressions: [] } }).obj());
+    const all = engine.explain(
+      pod('p')
+        .ns('a')
+        .antiAffinity({ app: 'web' }, 'kubernetes.io/hostname', { namespaceSelector: { matchLabels: new Map(), matchExpressions: [] } })
+        .obj(),
+    );
     expect(all.hosts.map((h) => h.feasible)).toEqual([false, true]);
   });
 
   it('preferred affinity scores hosts with more matching workloads higher (×2, min-max normalized)', () => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(3));
-    engine.bindExisting([pod('c1').label('app', 'cache').boundTo('h2').obj(), pod('c2').label('app', 'cache').boundTo('h2').obj(), pod('c3').label('app', 'cache').boundTo('h1').obj()]);
+    engine.bindExisting([
+      pod('c1').label('app', 'cache').boundTo('h2').obj(),
+      pod('c2').label('app', 'cache').boundTo('h2').obj(),
+      pod('c3').label('app', 'cache').boundTo('h1').obj(),
+    ]);
     const e = engine.explain(pod('api').req({ cpu: '1' }).preferAffinity(10, { app: 'cache' }).obj());
     // raw: h0 0, h1 10, h2 20 ⇒ normalized 0, 50, 100 ⇒ ×2 = 0, 100, 200 (beyond the fit scores,
     // which differ a little: the cache pods use resources).
@@ -96,7 +111,14 @@ describe.each(BACKENDS)('topology spread (%s)', (backend) => {
   it('DoNotSchedule maxSkew 1 over zones: replicas alternate zones', () => {
     const engine = new Engine({ backend, strategy: 'MostAllocated' }); // packing would otherwise stack them
     engine.upsertHosts(zonedHosts(6));
-    const [o] = engine.place([pod('w').label('app', 'w').req({ cpu: '1' }).spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' }).replicas(7).obj()]);
+    const [o] = engine.place([
+      pod('w')
+        .label('app', 'w')
+        .req({ cpu: '1' })
+        .spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' })
+        .replicas(7)
+        .obj(),
+    ]);
     const perZone = new Map<string, number>();
     for (const h of o.hosts) {
       const z = engine.hostObj(h!)!.labels.get('topology.kubernetes.io/zone')!;
@@ -109,19 +131,29 @@ describe.each(BACKENDS)('topology spread (%s)', (backend) => {
     const engine = new Engine({ backend });
     engine.upsertHosts([...zonedHosts(2), host('bare').obj()]);
     const e = engine.explain(pod('w').label('app', 'w').spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' }).obj());
-    expect(e.hosts[2]).toMatchObject({ feasible: false, reasons: ["host(s) didn't match pod topology spread constraints (missing required label)"], grade: 'UnschedulableAndUnresolvable' });
+    expect(e.hosts[2]).toMatchObject({
+      feasible: false,
+      reasons: ["host(s) didn't match pod topology spread constraints (missing required label)"],
+      grade: 'UnschedulableAndUnresolvable',
+    });
   });
 
   it('skew = matching in the domain + self − global minimum; minDomains counts missing domains as 0', () => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(2, ['a', 'b']));
-    engine.bindExisting([pod('w1').label('app', 'w').boundTo('h0').obj(), pod('w2').label('app', 'w').boundTo('h1').obj(), pod('w3').label('app', 'w').boundTo('h1').obj()]);
+    engine.bindExisting([
+      pod('w1').label('app', 'w').boundTo('h0').obj(),
+      pod('w2').label('app', 'w').boundTo('h1').obj(),
+      pod('w3').label('app', 'w').boundTo('h1').obj(),
+    ]);
     // zone a: 1, zone b: 2, min 1. a: 1 + 1 − 1 = 1 ≤ 1 ok; b: 2 + 1 − 1 = 2 > 1.
     const e = engine.explain(pod('w4').label('app', 'w').spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' }).obj());
     expect(e.hosts.map((h) => h.feasible)).toEqual([true, false]);
     expect(e.hosts[1].reasons).toEqual(["host(s) didn't match pod topology spread constraints"]);
     // minDomains 3 with two domains: the global minimum is 0 ⇒ a: 1 + 1 − 0 = 2 > 1 too.
-    const strict = engine.explain(pod('w4').label('app', 'w').spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' }, { minDomains: 3 }).obj());
+    const strict = engine.explain(
+      pod('w4').label('app', 'w').spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' }, { minDomains: 3 }).obj(),
+    );
     expect(strict.hosts.map((h) => h.feasible)).toEqual([false, false]);
   });
 
@@ -129,7 +161,9 @@ describe.each(BACKENDS)('topology spread (%s)', (backend) => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(2, ['a', 'b']));
     engine.bindExisting([pod('w1').label('app', 'w').boundTo('h0').obj()]);
-    const e = engine.explain(pod('w2').label('app', 'w').req({ cpu: '1' }).spread(1, 'topology.kubernetes.io/zone', 'ScheduleAnyway', { app: 'w' }).obj());
+    const e = engine.explain(
+      pod('w2').label('app', 'w').req({ cpu: '1' }).spread(1, 'topology.kubernetes.io/zone', 'ScheduleAnyway', { app: 'w' }).obj(),
+    );
     // weight log(2 + 2); raw a: round(1·1.386 + 0) = 1, b: 0; normalized 100·(1 + 0 − s)/1: a 0, b 100 (×2).
     expect(e.hosts[1].score - e.hosts[0].score).toBe(200);
     expect(e.selected).toBe('h1');

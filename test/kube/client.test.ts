@@ -107,6 +107,8 @@ describe('KubeClient over HTTPS', () => {
   it('in-cluster outside a pod: a clear error', async () => {
     delete process.env.KUBERNETES_SERVICE_HOST;
     delete process.env.KUBERNETES_SERVICE_PORT;
-    await expect(loadKubeConfig({})).rejects.toThrow('--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster');
+    await expect(loadKubeConfig({})).rejects.toThrow(
+      '--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster',
+    );
   });
 });

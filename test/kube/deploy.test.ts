@@ -21,7 +21,8 @@ const docs = (file: string): Obj[] => parseAllDocuments(readFileSync(join(root, 
 /** A small structural-schema check: types, enums, closed objects (additionalProperties: false). */
 function validate(schema: Obj, v: unknown, path: string): string[] {
   if (schema['x-kubernetes-int-or-string']) return typeof v === 'string' || Number.isInteger(v) ? [] : [`${path}: not an int or string`];
-  if (schema.anyOf) return (schema.anyOf as Obj[]).some((s) => validate(s, v, path).length === 0) ? [] : [`${path}: no anyOf branch matches`];
+  if (schema.anyOf)
+    return (schema.anyOf as Obj[]).some((s) => validate(s, v, path).length === 0) ? [] : [`${path}: no anyOf branch matches`];
   const type = schema.type as string | undefined;
   if (type === 'object') {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`${path}: not an object`];
@@ -29,12 +30,14 @@ function validate(schema: Obj, v: unknown, path: string): string[] {
     const errs: string[] = [];
     for (const [k, x] of Object.entries(v as Obj)) {
       if (props[k]) errs.push(...validate(props[k], x, `${path}.${k}`));
-      else if (typeof schema.additionalProperties === 'object') errs.push(...validate(schema.additionalProperties as Obj, x, `${path}.${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...validate(schema.additionalProperties as Obj, x, `${path}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${path}.${k}: unknown field`);
     }
     return errs;
   }
-  if (type === 'array') return Array.isArray(v) ? v.flatMap((x, i) => validate(schema.items as Obj, x, `${path}[${i}]`)) : [`${path}: not an array`];
+  if (type === 'array')
+    return Array.isArray(v) ? v.flatMap((x, i) => validate(schema.items as Obj, x, `${path}[${i}]`)) : [`${path}: not an array`];
   if (type === 'string' && typeof v !== 'string') return [`${path}: not a string`];
   if (type === 'boolean' && typeof v !== 'boolean') return [`${path}: not a boolean`];
   if (type === 'integer' && !Number.isInteger(v)) return [`${path}: not an integer`];
@@ -58,8 +61,16 @@ describe('deploy/', () => {
   });
 
   it('the CRD schema refuses what placer refuses: unknown fields, unknown strategies', () => {
-    const bad = { apiVersion: 'placer.dev/v1alpha1', kind: 'NamespacePolicy', metadata: { name: 'x' }, spec: { reservations: { cpu: '1' }, placement: { strategy: 'Random' } } };
-    expect(validate(schema, bad, 'x')).toEqual(['x.spec.reservations: unknown field', 'x.spec.placement.strategy: not one of LeastAllocated, MostAllocated, BalancedAllocation, RequestedToCapacityRatio']);
+    const bad = {
+      apiVersion: 'placer.dev/v1alpha1',
+      kind: 'NamespacePolicy',
+      metadata: { name: 'x' },
+      spec: { reservations: { cpu: '1' }, placement: { strategy: 'Random' } },
+    };
+    expect(validate(schema, bad, 'x')).toEqual([
+      'x.spec.reservations: unknown field',
+      'x.spec.placement.strategy: not one of LeastAllocated, MostAllocated, BalancedAllocation, RequestedToCapacityRatio',
+    ]);
   });
 
   it('the ClusterRole grants list/watch on exactly the mirrored resources and create on pods/binding; a Role in placer-system the Lease verbs', () => {
@@ -68,7 +79,8 @@ describe('deploy/', () => {
       for (const rule of role.rules as Obj[]) {
         for (const g of rule.apiGroups as string[]) {
           for (const r of rule.resources as string[]) {
-            for (const v of rule.verbs as string[]) grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
+            for (const v of rule.verbs as string[])
+              grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
           }
         }
       }
@@ -85,7 +97,11 @@ describe('deploy/', () => {
     const role = rbac.find((d) => d.kind === 'Role')!;
     const deployment = docs('placer.yaml').find((d) => d.kind === 'Deployment')!;
     expect((role.metadata as Obj).namespace).toBe((deployment.metadata as Obj).namespace);
-    expect(grantsOf(role)).toEqual(['coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:get@placer', 'coordination.k8s.io/leases:update@placer']);
+    expect(grantsOf(role)).toEqual([
+      'coordination.k8s.io/leases:create',
+      'coordination.k8s.io/leases:get@placer',
+      'coordination.k8s.io/leases:update@placer',
+    ]);
     // both bound to the Deployment's service account
     const sa = ((deployment.spec as Obj).template as { spec: Obj }).spec.serviceAccountName;
     for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
@@ -98,12 +114,20 @@ describe('deploy/', () => {
     const cfg = docs('kube-scheduler-config.yaml')[0];
     expect(cfg.apiVersion).toBe('kubescheduler.config.k8s.io/v1');
     const ext = (cfg.extenders as Obj[])[0];
-    const routes = extenderRoutes({ state: () => undefined as never, metrics: new Metrics(() => undefined), limits: DEFAULT_LIMITS }).routes.map((r) => `${r.method} ${r.path}`);
+    const routes = extenderRoutes({
+      state: () => undefined as never,
+      metrics: new Metrics(() => undefined),
+      limits: DEFAULT_LIMITS,
+    }).routes.map((r) => `${r.method} ${r.path}`);
     for (const verb of ['filterVerb', 'prioritizeVerb', 'preemptVerb', 'bindVerb']) expect(routes).toContain(`POST /${String(ext[verb])}`);
     const svc = docs('placer.yaml').find((d) => d.kind === 'Service')!;
     const port = ((svc.spec as Obj).ports as Obj[])[0].port;
     expect(ext.urlPrefix).toBe(`http://${(svc.metadata as Obj).name}.${(svc.metadata as Obj).namespace}.svc:${port}/scheduler`);
-    expect(ext).toMatchObject({ nodeCacheCapable: true, ignorable: false, managedResources: [{ name: 'placer.dev/managed', ignoredByScheduler: true }] });
+    expect(ext).toMatchObject({
+      nodeCacheCapable: true,
+      ignorable: false,
+      managedResources: [{ name: 'placer.dev/managed', ignoredByScheduler: true }],
+    });
     expect(ext.weight).toBeGreaterThan(0);
   });
 

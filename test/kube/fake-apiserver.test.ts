@@ -18,7 +18,11 @@ afterEach(async () => {
 const auth = { authorization: 'Bearer t0k3n' };
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Obj }> {
-  const res = await fetch(f.url + path, { method, headers: { ...auth, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(f.url + path, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   return { status: res.status, body: (await res.json()) as Obj };
 }
 
@@ -51,7 +55,15 @@ describe('fake API server', () => {
   it('refuses a request without the bearer token (401 Status)', async () => {
     const res = await fetch(`${f.url}/api/v1/nodes`);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    expect(await res.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
   });
 
   it('lists as a typed list: kind XList, metadata.resourceVersion, items without kind/apiVersion, pages with continue', async () => {
@@ -86,7 +98,11 @@ describe('fake API server', () => {
     expect((await call('GET', `/api/v1/nodes?resourceVersion=${current}`)).status).toBe(200);
     const ahead = await call('GET', `/api/v1/nodes?resourceVersion=${current + 10}`);
     expect(ahead.status).toBe(504);
-    expect(ahead.body).toMatchObject({ reason: 'Timeout', message: `Too large resource version: ${current + 10}, current: ${current}`, details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
+    expect(ahead.body).toMatchObject({
+      reason: 'Timeout',
+      message: `Too large resource version: ${current + 10}, current: ${current}`,
+      details: { causes: [{ reason: 'ResourceVersionTooLarge' }] },
+    });
   });
 
   it('watches from a resourceVersion: history, then live events, bookmarks only when allowed', async () => {
@@ -99,7 +115,10 @@ describe('fake API server', () => {
     expect(((w.events[1].object as Obj).metadata as Obj).name).toBe('hv-1');
     expect((w.events[1].object as Obj).kind).toBe('Node');
 
-    const live = watchEvents(`/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=${f.storage.resourceVersion}&allowWatchBookmarks=true`, 2);
+    const live = watchEvents(
+      `/api/v1/namespaces/ns1/pods?watch=true&resourceVersion=${f.storage.resourceVersion}&allowWatchBookmarks=true`,
+      2,
+    );
     await until(() => f.openWatches('pods') === 1);
     f.create(pod('other').ns('ns2').container({ cpu: '1' }).obj()); // another namespace: not seen
     f.create(pod('p').ns('ns1').container({ cpu: '1' }).obj());
@@ -117,7 +136,18 @@ describe('fake API server', () => {
     const w = await watchEvents(`/api/v1/nodes?watch=1&resourceVersion=${old - 1}`, 5);
     expect(w.status).toBe(200);
     expect(w.events).toEqual([
-      { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${old - 1} (${f.storage.oldestWatchable})`, reason: 'Expired', code: 410 } },
+      {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${old - 1} (${f.storage.oldestWatchable})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      },
     ]);
     f.expiredAs = 'http';
     const h = await watchEvents(`/api/v1/nodes?watch=1&resourceVersion=${old - 1}`, 1);
@@ -130,7 +160,9 @@ describe('fake API server', () => {
     try {
       const first = small.create(node('a').obj());
       for (const n of ['b', 'c', 'd']) small.create(node(n).obj());
-      const res = await fetch(`${small.url}/api/v1/nodes?watch=1&resourceVersion=${rv(first) - 1}`, { headers: { authorization: 'Bearer placer-token' } });
+      const res = await fetch(`${small.url}/api/v1/nodes?watch=1&resourceVersion=${rv(first) - 1}`, {
+        headers: { authorization: 'Bearer placer-token' },
+      });
       expect(await res.text()).toContain('"code":410');
     } finally {
       await small.stop();
@@ -147,7 +179,12 @@ describe('fake API server', () => {
   it('binds through pods/binding: 201 Status, then 409 already assigned, 404 for a gone pod, 409 on a UID precondition', async () => {
     const p = f.create(pod('web').ns('ns1').container({ cpu: '1' }).obj());
     const uid = String((p.metadata as Obj).uid);
-    const binding = (name: string, node: string, u?: string) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: 'ns1', ...(u && { uid: u }) }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+    const binding = (name: string, node: string, u?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace: 'ns1', ...(u && { uid: u }) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
     const wrongUid = await call('POST', '/api/v1/namespaces/ns1/pods/web/binding', binding('web', 'hv-1', 'not-the-uid'));
     expect(wrongUid.status).toBe(409);
     expect(wrongUid.body).toMatchObject({
@@ -179,7 +216,11 @@ describe('fake API server', () => {
     f.modify('Pod', 'ns1', 'leaving', (o) => ((o.metadata as Obj).deletionTimestamp = '2026-01-01T00:00:00Z'));
     const leaving = await call('POST', '/api/v1/namespaces/ns1/pods/leaving/binding', binding('leaving', 'hv-1'));
     expect(leaving.status).toBe(409);
-    expect(leaving.body).toMatchObject({ reason: 'Conflict', message: 'Operation cannot be fulfilled on pods/binding "leaving": pod leaving is being deleted, cannot be assigned to a host', details: { name: 'leaving', kind: 'pods/binding' } });
+    expect(leaving.body).toMatchObject({
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on pods/binding "leaving": pod leaving is being deleted, cannot be assigned to a host',
+      details: { name: 'leaving', kind: 'pods/binding' },
+    });
     expect(f.bindingPosts.get('ns1/web')).toBe(3);
     expect(f.bindings).toEqual([{ namespace: 'ns1', name: 'web', uid, node: 'hv-1' }]);
   });
@@ -188,8 +229,17 @@ describe('fake API server', () => {
     const path = '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases';
     const none = await call('GET', `${path}/placer`);
     expect(none.status).toBe(404);
-    expect(none.body).toMatchObject({ reason: 'NotFound', message: 'leases.coordination.k8s.io "placer" not found', details: { name: 'placer', group: 'coordination.k8s.io', kind: 'leases' } });
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'placer' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } };
+    expect(none.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'leases.coordination.k8s.io "placer" not found',
+      details: { name: 'placer', group: 'coordination.k8s.io', kind: 'leases' },
+    });
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'placer' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15 },
+    };
     const created = await call('POST', path, lease);
     expect(created.status).toBe(201);
     expect((created.body.metadata as Obj).namespace).toBe('placer-system');
@@ -204,10 +254,15 @@ describe('fake API server', () => {
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({
       reason: 'Conflict',
-      message: 'Operation cannot be fulfilled on leases.coordination.k8s.io "placer": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on leases.coordination.k8s.io "placer": the object has been modified; please apply your changes to the latest version and try again',
     });
     // a metadata.uid in the body is a precondition, checked before the resourceVersion
-    const otherUid = await call('PUT', `${path}/placer`, { ...got, metadata: { ...(got.metadata as Obj), uid: 'not-the-uid' }, spec: { holderIdentity: 'c', leaseDurationSeconds: 15 } });
+    const otherUid = await call('PUT', `${path}/placer`, {
+      ...got,
+      metadata: { ...(got.metadata as Obj), uid: 'not-the-uid' },
+      spec: { holderIdentity: 'c', leaseDurationSeconds: 15 },
+    });
     expect(otherUid.status).toBe(409);
     expect(otherUid.body).toMatchObject({
       reason: 'Conflict',
@@ -216,12 +271,22 @@ describe('fake API server', () => {
     });
     // Lease's strategy: no unconditional update (422 without resourceVersion), create on update
     const { resourceVersion: _rv, ...noRv } = got.metadata as Obj;
-    const unconditional = await call('PUT', `${path}/placer`, { ...got, metadata: noRv, spec: { holderIdentity: 'c', leaseDurationSeconds: 15 } });
+    const unconditional = await call('PUT', `${path}/placer`, {
+      ...got,
+      metadata: noRv,
+      spec: { holderIdentity: 'c', leaseDurationSeconds: 15 },
+    });
     expect(unconditional.status).toBe(422);
     expect(unconditional.body).toMatchObject({
       reason: 'Invalid',
-      message: 'Lease.coordination.k8s.io "placer" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
-      details: { name: 'placer', group: 'coordination.k8s.io', kind: 'Lease', causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }] },
+      message:
+        'Lease.coordination.k8s.io "placer" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      details: {
+        name: 'placer',
+        group: 'coordination.k8s.io',
+        kind: 'Lease',
+        causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }],
+      },
     });
     expect(((await call('GET', `${path}/placer`)).body.spec as Obj).holderIdentity).toBe('b');
     const putNew = await call('PUT', `${path}/other`, { ...lease, metadata: { name: 'other' } });
@@ -229,7 +294,13 @@ describe('fake API server', () => {
     expect((putNew.body.metadata as Obj).namespace).toBe('placer-system');
     const removed = await call('DELETE', `${path}/other`);
     expect(removed.status).toBe(200);
-    expect(removed.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'other', group: 'coordination.k8s.io', kind: 'leases', uid: (putNew.body.metadata as Obj).uid } });
+    expect(removed.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'other', group: 'coordination.k8s.io', kind: 'leases', uid: (putNew.body.metadata as Obj).uid },
+    });
     expect((await call('GET', `${path}/other`)).status).toBe(404);
   });
 });

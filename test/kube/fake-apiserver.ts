@@ -31,7 +31,18 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApiError, apiVersionOf, FakeStorage, notFound, RESOURCES, status, uidPreconditionFailed, type Obj, type ResourceType, type Watcher } from './fake-storage.js';
+import {
+  ApiError,
+  apiVersionOf,
+  FakeStorage,
+  notFound,
+  RESOURCES,
+  status,
+  uidPreconditionFailed,
+  type Obj,
+  type ResourceType,
+  type Watcher,
+} from './fake-storage.js';
 
 export type { Obj } from './fake-storage.js';
 
@@ -59,7 +70,11 @@ export interface BindingRecord {
 export type BindingHook = (b: BindingRecord) => { code: number; reason: string; message: string } | undefined;
 
 /** A test's say over any request (after authentication): answer with this Status instead. */
-export type RequestHook = (method: string, path: string, query: URLSearchParams) => { code: number; reason: string; message: string } | undefined;
+export type RequestHook = (
+  method: string,
+  path: string,
+  query: URLSearchParams,
+) => { code: number; reason: string; message: string } | undefined;
 
 interface Route {
   resource: ResourceType;
@@ -98,7 +113,10 @@ export class FakeApiServer {
     this.expiredAs = opts.expiredAs ?? 'event';
     const listener: RequestListener = (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+        const e =
+          err instanceof ApiError
+            ? err
+            : new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) send(res, e.code, status(e.code, e.reason, e.message, e.details));
         else res.end();
       });
@@ -132,7 +150,9 @@ export class FakeApiServer {
       `    server: ${this.url}`,
       // HTTPS: the certificate is its own CA; plain HTTP on loopback: client-node only allows
       // http:// with TLS verification off
-      this.opts.tls ? `    certificate-authority-data: ${Buffer.from(this.opts.tls.cert).toString('base64')}` : '    insecure-skip-tls-verify: true',
+      this.opts.tls
+        ? `    certificate-authority-data: ${Buffer.from(this.opts.tls.cert).toString('base64')}`
+        : '    insecure-skip-tls-verify: true',
       'users:',
       '- name: placer',
       '  user:',
@@ -202,7 +222,11 @@ export class FakeApiServer {
   /** A BOOKMARK at the current revision to every watch that allows them. */
   bookmark(): void {
     for (const w of this.storage.watchers) {
-      w.send('BOOKMARK', { kind: w.resource.kind, apiVersion: apiVersionOf(w.resource), metadata: { resourceVersion: String(this.storage.resourceVersion) } });
+      w.send('BOOKMARK', {
+        kind: w.resource.kind,
+        apiVersion: apiVersionOf(w.resource),
+        metadata: { resourceVersion: String(this.storage.resourceVersion) },
+      });
     }
   }
 
@@ -231,7 +255,10 @@ export class FakeApiServer {
   // ------------------------------------------------------------------ HTTP
 
   private route(path: string): Route | undefined {
-    const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const seg = path
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
     let group = '';
     let version: string;
     let rest: string[];
@@ -283,11 +310,13 @@ export class FakeApiServer {
       if (method === 'POST') {
         const body = await readJson(req);
         const m = (body.metadata ?? {}) as Obj;
-        if (r.namespaced && namespace === undefined) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        if (r.namespaced && namespace === undefined)
+          throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         if (namespace !== undefined && m.namespace !== undefined && m.namespace !== namespace) {
           throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
         }
-        if (r.kind === 'Lease' && this.leaseWritesFail) throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+        if (r.kind === 'Lease' && this.leaseWritesFail)
+          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         return send(res, 201, this.storage.create(r, { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } }));
       }
       throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -304,8 +333,10 @@ export class FakeApiServer {
       case 'PUT': {
         const body = await readJson(req);
         const m = (body.metadata ?? {}) as Obj;
-        if (m.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
-        if (r.kind === 'Lease' && this.leaseWritesFail) throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+        if (m.name !== name)
+          throw new ApiError(400, 'BadRequest', `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+        if (r.kind === 'Lease' && this.leaseWritesFail)
+          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         const obj = { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } };
         const cur = this.storage.get(r, ns, name);
         if (!cur) {
@@ -316,15 +347,27 @@ export class FakeApiServer {
         }
         const curMd = cur.metadata as Obj;
         // the storage layer checks the UID precondition first, then the registry the resourceVersion
-        if (typeof m.uid === 'string' && m.uid !== '' && m.uid !== curMd.uid) throw uidPreconditionFailed(r, ns, name, m.uid, String(curMd.uid));
+        if (typeof m.uid === 'string' && m.uid !== '' && m.uid !== curMd.uid)
+          throw uidPreconditionFailed(r, ns, name, m.uid, String(curMd.uid));
         if ((m.resourceVersion === undefined || m.resourceVersion === '') && !r.unconditionalUpdate) {
           const groupKind = r.group === '' ? r.kind : `${r.kind}.${r.group}`;
-          throw new ApiError(422, 'Invalid', `${groupKind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, {
-            name,
-            ...(r.group && { group: r.group }),
-            kind: r.kind,
-            causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }],
-          });
+          throw new ApiError(
+            422,
+            'Invalid',
+            `${groupKind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+            {
+              name,
+              ...(r.group && { group: r.group }),
+              kind: r.kind,
+              causes: [
+                {
+                  reason: 'FieldValueInvalid',
+                  message: 'Invalid value: 0x0: must be specified for an update',
+                  field: 'metadata.resourceVersion',
+                },
+              ],
+            },
+          );
         }
         return send(res, 200, this.storage.update(r, obj));
       }
@@ -333,7 +376,13 @@ export class FakeApiServer {
         // without ReturnDeletedObject the registry answers a Status naming what it deleted
         const gone = this.storage.delete(r, ns, name);
         const gm = gone.metadata as Obj;
-        return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(r.group && { group: r.group }), kind: r.plural, uid: gm.uid } });
+        return send(res, 200, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: { name, ...(r.group && { group: r.group }), kind: r.plural, uid: gm.uid },
+        });
       }
       default:
         throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -348,7 +397,8 @@ export class FakeApiServer {
     const rvParam = q.get('resourceVersion') ?? '';
     if (rvParam !== '' && token === null) {
       const want = Number(rvParam);
-      if (!Number.isSafeInteger(want) || want < 0) throw new ApiError(400, 'BadRequest', `invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
+      if (!Number.isSafeInteger(want) || want < 0)
+        throw new ApiError(400, 'BadRequest', `invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
       if (want > this.storage.resourceVersion) {
         throw new ApiError(504, 'Timeout', `Too large resource version: ${want}, current: ${this.storage.resourceVersion}`, {
           causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
@@ -410,7 +460,8 @@ export class FakeApiServer {
       backlog = this.storage.list(r, namespace).map((object) => ({ type: 'ADDED', object }));
     } else {
       const rv = Number(rvParam);
-      if (!Number.isSafeInteger(rv) || rv < 0) throw new ApiError(400, 'BadRequest', `invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
+      if (!Number.isSafeInteger(rv) || rv < 0)
+        throw new ApiError(400, 'BadRequest', `invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
       try {
         backlog = this.storage.since(r, rv, namespace).map((e) => ({ type: e.type, object: e.object }));
       } catch (err) {
@@ -459,9 +510,14 @@ export class FakeApiServer {
     const m = (body.metadata ?? {}) as Obj;
     const target = (body.target ?? {}) as Obj;
     if (m.name !== name) throw new ApiError(400, 'BadRequest', 'name in URL does not match name in Binding object');
-    if (m.namespace !== undefined && m.namespace !== namespace) throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    if (m.namespace !== undefined && m.namespace !== namespace)
+      throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
     if (typeof target.name !== 'string' || target.name === '') {
-      throw new ApiError(422, 'Invalid', `Binding "${name}" is invalid: target.name: Required value`, { name, kind: 'Binding', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }] });
+      throw new ApiError(422, 'Invalid', `Binding "${name}" is invalid: target.name: Required value`, {
+        name,
+        kind: 'Binding',
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }],
+      });
     }
     const b: BindingRecord = { namespace, name, uid: typeof m.uid === 'string' ? m.uid : '', node: target.name };
     const injected = this.bindingHook?.(b);
@@ -471,15 +527,20 @@ export class FakeApiServer {
     if (!pod) throw notFound(pods, name);
     const pm = pod.metadata as Obj;
     const spec = (pod.spec ?? {}) as Obj;
-    const conflict = (why: string) => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": ${why}`, { name, kind: 'pods/binding' });
+    const conflict = (why: string) =>
+      new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": ${why}`, { name, kind: 'pods/binding' });
     if (b.uid !== '' && b.uid !== pm.uid) throw uidPreconditionFailed(pods, namespace, name, b.uid, String(pm.uid));
     if (pm.deletionTimestamp) throw conflict(`pod ${name} is being deleted, cannot be assigned to a host`);
-    if (typeof spec.nodeName === 'string' && spec.nodeName !== '') throw conflict(`pod ${name} is already assigned to node "${spec.nodeName}"`);
+    if (typeof spec.nodeName === 'string' && spec.nodeName !== '')
+      throw conflict(`pod ${name} is already assigned to node "${spec.nodeName}"`);
     spec.nodeName = b.node;
     pod.spec = spec;
     const st = (pod.status ?? {}) as Obj;
     const conditions = (Array.isArray(st.conditions) ? st.conditions : []).filter((c: Obj) => c.type !== 'PodScheduled');
-    st.conditions = [...conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }];
+    st.conditions = [
+      ...conditions,
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+    ];
     pod.status = st;
     delete pm.resourceVersion;
     this.storage.update(pods, pod);

@@ -27,15 +27,79 @@ export const RESOURCES: readonly ResourceType[] = [
   // (pkg/registry/coordination/lease/strategy.go); custom resources allow neither
   { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
-  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
-  { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
-  { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false, unconditionalUpdate: true, createOnUpdate: false },
-  { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, unconditionalUpdate: true, createOnUpdate: false },
-  { group: 'placer.dev', version: 'v1alpha1', plural: 'namespacepolicies', kind: 'NamespacePolicy', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    unconditionalUpdate: true,
+    createOnUpdate: false,
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    unconditionalUpdate: true,
+    createOnUpdate: false,
+  },
+  {
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    plural: 'priorityclasses',
+    kind: 'PriorityClass',
+    namespaced: false,
+    unconditionalUpdate: true,
+    createOnUpdate: false,
+  },
+  {
+    group: 'policy',
+    version: 'v1',
+    plural: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    unconditionalUpdate: true,
+    createOnUpdate: false,
+  },
+  {
+    group: 'placer.dev',
+    version: 'v1alpha1',
+    plural: 'namespacepolicies',
+    kind: 'NamespacePolicy',
+    namespaced: true,
+    unconditionalUpdate: false,
+    createOnUpdate: false,
+  },
   // vm-operator's CRDs, at their storage version (service/kube/resources.ts reads them there)
-  { group: 'vmoperator.vmware.com', version: 'v1alpha6', plural: 'virtualmachines', kind: 'VirtualMachine', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
-  { group: 'vmoperator.vmware.com', version: 'v1alpha6', plural: 'virtualmachineclasses', kind: 'VirtualMachineClass', namespaced: true, unconditionalUpdate: false, createOnUpdate: false },
-  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, unconditionalUpdate: false, createOnUpdate: true },
+  {
+    group: 'vmoperator.vmware.com',
+    version: 'v1alpha6',
+    plural: 'virtualmachines',
+    kind: 'VirtualMachine',
+    namespaced: true,
+    unconditionalUpdate: false,
+    createOnUpdate: false,
+  },
+  {
+    group: 'vmoperator.vmware.com',
+    version: 'v1alpha6',
+    plural: 'virtualmachineclasses',
+    kind: 'VirtualMachineClass',
+    namespaced: true,
+    unconditionalUpdate: false,
+    createOnUpdate: false,
+  },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    kind: 'Lease',
+    namespaced: true,
+    unconditionalUpdate: false,
+    createOnUpdate: true,
+  },
 ];
 
 export const apiVersionOf = (r: ResourceType): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);
@@ -48,7 +112,8 @@ export const groupResource = (r: ResourceType): string => (r.group === '' ? r.pl
  * /registry/<group>/<plural>): the API server quotes it in a storage precondition failure.
  */
 export function etcdKey(r: ResourceType, namespace: string, name: string): string {
-  const prefix = r.kind === 'Node' ? 'minions' : r.group.includes('.') && !r.group.endsWith('.k8s.io') ? `${r.group}/${r.plural}` : r.plural;
+  const prefix =
+    r.kind === 'Node' ? 'minions' : r.group.includes('.') && !r.group.endsWith('.k8s.io') ? `${r.group}/${r.plural}` : r.plural;
   return `/registry/${prefix}/${r.namespaced ? `${namespace}/` : ''}${name}`;
 }
 
@@ -102,7 +167,8 @@ const md = (o: Obj): Obj => {
   return o.metadata as Obj;
 };
 
-const keyOf = (r: ResourceType, namespace: string, name: string): string => `${r.plural}\u0000${r.namespaced ? namespace : ''}\u0000${name}`;
+const keyOf = (r: ResourceType, namespace: string, name: string): string =>
+  `${r.plural}\u0000${r.namespaced ? namespace : ''}\u0000${name}`;
 
 export class FakeStorage {
   private rev = 1;
@@ -142,18 +208,28 @@ export class FakeStorage {
   /** Events of a resource after `rv`; throws 410 when `rv` is older than the retained history. */
   since(r: ResourceType, rv: number, namespace: string | undefined): StoredEvent[] {
     if (rv < this.compactedRv) throw new ApiError(410, 'Expired', `too old resource version: ${rv} (${this.compactedRv})`);
-    return this.history.filter((e) => e.resource === r && e.rv > rv && (namespace === undefined || (e.object.metadata as Obj).namespace === namespace));
+    return this.history.filter(
+      (e) => e.resource === r && e.rv > rv && (namespace === undefined || (e.object.metadata as Obj).namespace === namespace),
+    );
   }
 
   create(r: ResourceType, obj: Obj): Obj {
     const o = structuredClone(obj);
     const m = md(o);
     const name = m.name;
-    if (typeof name !== 'string' || name === '') throw new ApiError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`, { kind: r.kind });
+    if (typeof name !== 'string' || name === '')
+      throw new ApiError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`, {
+        kind: r.kind,
+      });
     if (r.namespaced) m.namespace = typeof m.namespace === 'string' && m.namespace !== '' ? m.namespace : 'default';
     else delete m.namespace;
     const key = keyOf(r, (m.namespace as string) ?? '', name);
-    if (this.objects.has(key)) throw new ApiError(409, 'AlreadyExists', `${groupResource(r)} "${name}" already exists`, { name, ...(r.group && { group: r.group }), kind: r.plural });
+    if (this.objects.has(key))
+      throw new ApiError(409, 'AlreadyExists', `${groupResource(r)} "${name}" already exists`, {
+        name,
+        ...(r.group && { group: r.group }),
+        kind: r.plural,
+      });
     o.apiVersion = apiVersionOf(r);
     o.kind = r.kind;
     m.uid = typeof m.uid === 'string' && m.uid !== '' ? m.uid : randomUUID();
@@ -177,13 +253,19 @@ export class FakeStorage {
     const curMd = cur.object.metadata as Obj;
     // a metadata.uid in the body is a precondition, checked before the resourceVersion (the
     // storage layer checks preconditions, then the registry compares versions)
-    if (m.uid !== undefined && m.uid !== '' && m.uid !== curMd.uid) throw uidPreconditionFailed(r, ns, name, String(m.uid), String(curMd.uid));
+    if (m.uid !== undefined && m.uid !== '' && m.uid !== curMd.uid)
+      throw uidPreconditionFailed(r, ns, name, String(m.uid), String(curMd.uid));
     if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== curMd.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-        name,
-        ...(r.group && { group: r.group }),
-        kind: r.plural,
-      });
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${groupResource(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        {
+          name,
+          ...(r.group && { group: r.group }),
+          kind: r.plural,
+        },
+      );
     }
     o.apiVersion = apiVersionOf(r);
     o.kind = r.kind;
@@ -233,7 +315,11 @@ export class FakeStorage {
 }
 
 export function notFound(r: ResourceType, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${groupResource(r)} "${name}" not found`, { name, ...(r.group && { group: r.group }), kind: r.plural });
+  return new ApiError(404, 'NotFound', `${groupResource(r)} "${name}" not found`, {
+    name,
+    ...(r.group && { group: r.group }),
+    kind: r.plural,
+  });
 }
 
 function sortKey(o: Obj): string {

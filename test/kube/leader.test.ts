@@ -91,7 +91,12 @@ describe('Lease leader election', () => {
 
   it('a follower acquires a lease its holder stopped renewing, one lease duration after it saw the last renewal (transition counted)', async () => {
     // a lease held by a replica that died: renewed once, long ago as far as anyone can see
-    f.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'placer', namespace: 'placer-system' }, spec: { holderIdentity: 'dead', leaseDurationSeconds: 1, leaseTransitions: 4 } });
+    f.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'placer', namespace: 'placer-system' },
+      spec: { holderIdentity: 'dead', leaseDurationSeconds: 1, leaseTransitions: 4 },
+    });
     const b = elector('b');
     const t0 = performance.now();
     b.start();
@@ -119,18 +124,28 @@ describe('Lease leader election', () => {
     const a = elector('a');
     // another writer bumps the Lease between a's read and a's write
     f.requestHook = (method, path) => {
-      if (method === 'PUT' && path.endsWith('/leases/placer')) f.modify('Lease', 'placer-system', 'placer', (o) => ((o.spec as Obj).holderIdentity = 'other'));
+      if (method === 'PUT' && path.endsWith('/leases/placer'))
+        f.modify('Lease', 'placer-system', 'placer', (o) => ((o.spec as Obj).holderIdentity = 'other'));
       return undefined;
     };
-    f.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'placer', namespace: 'placer-system' }, spec: { holderIdentity: '', leaseDurationSeconds: 1 } });
+    f.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'placer', namespace: 'placer-system' },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1 },
+    });
     a.start();
     await until(() => f.requests.filter((q) => q.method === 'PUT').length >= 3);
     expect(a.isLeader()).toBe(false);
   });
 
   it('refuses timings client-go refuses', () => {
-    expect(() => validateLeaseTimings({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 })).toThrow(/lease-duration must be greater/);
-    expect(() => validateLeaseTimings({ leaseDurationMs: 15_000, renewDeadlineMs: 2000, retryPeriodMs: 2000 })).toThrow(/renew-deadline must be greater than 1.2/);
+    expect(() => validateLeaseTimings({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 })).toThrow(
+      /lease-duration must be greater/,
+    );
+    expect(() => validateLeaseTimings({ leaseDurationMs: 15_000, renewDeadlineMs: 2000, retryPeriodMs: 2000 })).toThrow(
+      /renew-deadline must be greater than 1.2/,
+    );
     expect(() => validateLeaseTimings({ leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 100 })).toThrow(/whole seconds/);
   });
 });

@@ -55,7 +55,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function reflect(resource: WatchedResource = NODES, opts: ConstructorParameters<typeof Reflector>[5] = {}): { r: Reflector; rec: Recorder } {
+function reflect(
+  resource: WatchedResource = NODES,
+  opts: ConstructorParameters<typeof Reflector>[5] = {},
+): { r: Reflector; rec: Recorder } {
   const rec = new Recorder();
   const r = new Reflector(client, resource, rec, silent, undefined, { backoffInitialMs: 50, backoffMaxMs: 200, ...opts });
   reflectors.push(r);
@@ -71,7 +74,11 @@ describe('reflector', () => {
     expect(rec.calls).toEqual([`replace 5 @${listRv}`]);
     expect(rec.objects.get('hv-1')).toMatchObject({ kind: 'Node', apiVersion: 'v1' });
     expect(r.resourceVersion).toBe(listRv);
-    expect(f.requests.filter((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null).map((q) => q.query.get('limit'))).toEqual(['2', '2', '2']);
+    expect(f.requests.filter((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null).map((q) => q.query.get('limit'))).toEqual([
+      '2',
+      '2',
+      '2',
+    ]);
 
     await until(() => f.openWatches('nodes') === 1);
     const w = f.requests.find((q) => q.query.get('watch') === '1')!;

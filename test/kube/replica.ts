@@ -25,7 +25,10 @@ export function kubeconfigFor(f: FakeApiServer): string {
 
 /** Start `placer serve --kubeconfig`; resolves once it serves (that is, after its first lists). */
 export function startReplica(kubeconfig: string, args: string[] = []): Promise<Replica> {
-  return spawnServe(['--kubeconfig', kubeconfig, '--log-level', 'info', ...args], /placer serving on (http:\/\/127\.0\.0\.1:\d+) \(Kubernetes mode\)/);
+  return spawnServe(
+    ['--kubeconfig', kubeconfig, '--log-level', 'info', ...args],
+    /placer serving on (http:\/\/127\.0\.0\.1:\d+) \(Kubernetes mode\)/,
+  );
 }
 
 /** SIGKILL every replica still running (afterEach). */
@@ -65,10 +68,19 @@ export async function placements(r: Replica): Promise<Record<string, string>> {
 }
 
 /** The extender's filter in NodeNames mode (kube-scheduler's nodeCacheCapable: true). */
-export async function filter(r: Replica, pod: Obj, nodes: string[]): Promise<{ passed: string[]; failed: Obj; unresolvable: Obj; error: string }> {
+export async function filter(
+  r: Replica,
+  pod: Obj,
+  nodes: string[],
+): Promise<{ passed: string[]; failed: Obj; unresolvable: Obj; error: string }> {
   const { kind: _k, apiVersion: _a, ...p } = pod; // kube-scheduler's pods come without kind/apiVersion
   const res = await call(r, 'POST', '/scheduler/filter', { Pod: p, Nodes: null, NodeNames: nodes });
-  return { passed: res.body.NodeNames as string[], failed: res.body.FailedNodes as Obj, unresolvable: res.body.FailedAndUnresolvableNodes as Obj, error: res.body.Error as string };
+  return {
+    passed: res.body.NodeNames as string[],
+    failed: res.body.FailedNodes as Obj,
+    unresolvable: res.body.FailedAndUnresolvableNodes as Obj,
+    error: res.body.Error as string,
+  };
 }
 
 export async function bind(r: Replica, pod: Obj, node: string): Promise<string> {

@@ -8,7 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extenderNode, mixedExtenderCluster } from '../fixtures/extender-cluster.js';
 import { fixture, harness, type Harness, type Obj } from './harness.js';
 
-function pod(name: string, cpu: string, memory: string, extra: { namespace?: string; uid?: string; priorityClassName?: string; priority?: number } = {}): Obj {
+function pod(
+  name: string,
+  cpu: string,
+  memory: string,
+  extra: { namespace?: string; uid?: string; priorityClassName?: string; priority?: number } = {},
+): Obj {
   return {
     metadata: { name, namespace: extra.namespace ?? 'apps', uid: extra.uid ?? `uid-${name}`, labels: { app: name } },
     spec: {
@@ -32,7 +37,12 @@ describe('extender: the known-list fast path answers what the general path answe
     // a mix: big, small, tainted, cordoned (see the fixture)
     const cluster = mixedExtenderCluster(40, () => 'yes');
     names.push(...cluster.names);
-    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tiny', namespace: 'capped' }, spec: { hard: { 'requests.cpu': '1' } } };
+    const quota = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'tiny', namespace: 'capped' },
+      spec: { hard: { 'requests.cpu': '1' } },
+    };
     const r = await h.json('POST', '/v1/apply', [...cluster.objects, quota]);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
@@ -41,7 +51,10 @@ describe('extender: the known-list fast path answers what the general path answe
     names.length = 0;
   });
 
-  /** Send the request four times in Go's order (the first three take the split path, the 4th the known-list path) and once NodeNames first. */
+  /**
+   * Send the request four times in Go's order (the first three take the split path, the 4th the known-list path) and
+   * once NodeNames first.
+   */
   async function same(verb: 'filter' | 'prioritize', p: Obj, list: unknown, trailer = ''): Promise<unknown> {
     const general = await h.json('POST', `/scheduler/${verb}`, namesFirst(p, list), { 'content-type': 'application/json' });
     expect(general.status).toBe(200);
@@ -49,7 +62,8 @@ describe('extender: the known-list fast path answers what the general path answe
       const r = await h.json('POST', `/scheduler/${verb}`, goOrder(p, list) + trailer, { 'content-type': 'application/json' });
       expect(r.status).toBe(200);
       expect(r.body).toEqual(general.body);
-      if (verb === 'filter') expect(Object.keys(r.body as Obj)).toEqual(['Nodes', 'NodeNames', 'FailedNodes', 'FailedAndUnresolvableNodes', 'Error']);
+      if (verb === 'filter')
+        expect(Object.keys(r.body as Obj)).toEqual(['Nodes', 'NodeNames', 'FailedNodes', 'FailedAndUnresolvableNodes', 'Error']);
     }
     return general.body;
   }
@@ -100,7 +114,12 @@ describe('extender: the known-list fast path answers what the general path answe
     const before = (await same('prioritize', pod('web-4', '1', '1Gi'), names)) as Obj[];
     // fill esx-001 and cordon esx-002: the next answers must see it
     await h.json('POST', '/v1/apply', [
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler', namespace: 'other', uid: 'uid-filler' }, spec: { nodeName: 'esx-001', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '60', memory: '1Gi' } } }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'filler', namespace: 'other', uid: 'uid-filler' },
+        spec: { nodeName: 'esx-001', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '60', memory: '1Gi' } } }] },
+      },
       extenderNode('esx-002', '64', '512Gi', { unschedulable: true }),
     ]);
     const f = (await same('filter', pod('web-4', '1', '1Gi'), names)) as Obj;
@@ -112,7 +131,16 @@ describe('extender: the known-list fast path answers what the general path answe
   it('consecutive pods failing alike share one filter answer; pods failing elsewhere get their own', async () => {
     // a and b fail on the same hosts (taints, cordons, the busy 4-cpu hosts); c and d elsewhere too
     // the last two fail on every host, for other reasons (quota; capacity, taints, cordons)
-    const pods = [pod('a', '500m', '1Gi'), pod('b', '600m', '1Gi'), pod('c', '2', '4Gi'), pod('a2', '500m', '1Gi'), pod('d', '60', '1Gi'), pod('e', '700m', '1Gi', { namespace: 'capped' }), pod('q', '2', '1Gi', { namespace: 'capped' }), pod('huge', '100', '1Gi')];
+    const pods = [
+      pod('a', '500m', '1Gi'),
+      pod('b', '600m', '1Gi'),
+      pod('c', '2', '4Gi'),
+      pod('a2', '500m', '1Gi'),
+      pod('d', '60', '1Gi'),
+      pod('e', '700m', '1Gi', { namespace: 'capped' }),
+      pod('q', '2', '1Gi', { namespace: 'capped' }),
+      pod('huge', '100', '1Gi'),
+    ];
     for (const p of pods) {
       await same('filter', p, names);
       await same('prioritize', p, names);
@@ -123,9 +151,16 @@ describe('extender: the known-list fast path answers what the general path answe
     const p = pod('web-6', '1', '1Gi');
     await same('filter', p, names);
     // a placement (the hosts themselves do not change) fills esx-010 and its score drops
-    const before = ((await h.json('POST', '/scheduler/prioritize', namesFirst(p, names), { 'content-type': 'application/json' })).body as unknown as Obj[]).find((e) => e.Host === 'esx-010')!.Score as number;
+    const before = (
+      (await h.json('POST', '/scheduler/prioritize', namesFirst(p, names), { 'content-type': 'application/json' })).body as unknown as Obj[]
+    ).find((e) => e.Host === 'esx-010')!.Score as number;
     await h.json('POST', '/v1/apply', [
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler-10', namespace: 'other', uid: 'uid-filler-10' }, spec: { nodeName: 'esx-010', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '62', memory: '500Gi' } } }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'filler-10', namespace: 'other', uid: 'uid-filler-10' },
+        spec: { nodeName: 'esx-010', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '62', memory: '500Gi' } } }] },
+      },
     ]);
     const after = (await same('prioritize', p, names)) as Obj[];
     expect(after.find((e) => e.Host === 'esx-010')!.Score).toBeLessThan(before);
@@ -136,11 +171,25 @@ describe('extender: the known-list fast path answers what the general path answe
     const p = pod('web-5', '1', '1Gi');
     await same('filter', p, names); // the list is known now
     const nodes = { metadata: {}, items: [fixture<{ items: Obj[] }>('nodes.json').items[0]] };
-    const withNodes = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"Nodes":${JSON.stringify(nodes)},"NodeNames":${JSON.stringify(names)}}`, { 'content-type': 'application/json' });
+    const withNodes = await h.json(
+      'POST',
+      '/scheduler/filter',
+      `{"Pod":${JSON.stringify(p)},"Nodes":${JSON.stringify(nodes)},"NodeNames":${JSON.stringify(names)}}`,
+      { 'content-type': 'application/json' },
+    );
     expect(withNodes.body.NodeNames).toBeNull();
     expect(((withNodes.body.Nodes as Obj).items as Obj[]).length).toBe(1);
-    const twice = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`, { 'content-type': 'application/json' });
-    const general = await h.json('POST', '/scheduler/filter', JSON.parse(`{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`));
+    const twice = await h.json(
+      'POST',
+      '/scheduler/filter',
+      `{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`,
+      { 'content-type': 'application/json' },
+    );
+    const general = await h.json(
+      'POST',
+      '/scheduler/filter',
+      JSON.parse(`{"Pod":${JSON.stringify(p)},"nodenames":["esx-001"],"NodeNames":${JSON.stringify(names)}}`),
+    );
     expect(twice.body).toEqual(general.body);
   });
 
@@ -148,7 +197,12 @@ describe('extender: the known-list fast path answers what the general path answe
     const p = pod('web-6', '1', '1Gi');
     const general = await h.json('POST', '/scheduler/filter', namesFirst(p, names), { 'content-type': 'application/json' });
     // ends `]}` with a NodeNames key before it, but the part after the key is not one array
-    const odd = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"Nodes":null,"NodeNames":${JSON.stringify(names)},"Extra":["x"]}`, { 'content-type': 'application/json' });
+    const odd = await h.json(
+      'POST',
+      '/scheduler/filter',
+      `{"Pod":${JSON.stringify(p)},"Nodes":null,"NodeNames":${JSON.stringify(names)},"Extra":["x"]}`,
+      { 'content-type': 'application/json' },
+    );
     expect(odd.status).toBe(200);
     expect(odd.body).toEqual(general.body);
   });
@@ -156,7 +210,9 @@ describe('extender: the known-list fast path answers what the general path answe
   it('a pod whose PriorityClass appears later is read again (its priority no longer defaults to 0)', async () => {
     const p = pod('prio-1', '1', '1Gi', { priorityClassName: 'later' });
     await same('filter', p, names);
-    await h.json('POST', '/v1/apply', [{ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'later' }, value: 1000 }]);
+    await h.json('POST', '/v1/apply', [
+      { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'later' }, value: 1000 },
+    ]);
     await same('filter', p, names);
     await same('prioritize', p, names);
   });

@@ -35,12 +35,24 @@ function nodeManifests(): Obj[] {
   return nodeList().items.map((n) => ({ apiVersion: 'v1', kind: 'Node', ...n }));
 }
 
-function runningPod(name: string, ns: string, host: string, cpu: string, uid: string, labels: Record<string, string> = {}, priority?: number): Obj {
+function runningPod(
+  name: string,
+  ns: string,
+  host: string,
+  cpu: string,
+  uid: string,
+  labels: Record<string, string> = {},
+  priority?: number,
+): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: ns, uid, labels },
-    spec: { nodeName: host, ...(priority !== undefined && { priority }), containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory: '1Gi' } } }] },
+    spec: {
+      nodeName: host,
+      ...(priority !== undefined && { priority }),
+      containers: [{ name: 'c', image: 'x', resources: { requests: { cpu, memory: '1Gi' } } }],
+    },
   };
 }
 
@@ -69,7 +81,9 @@ describe('extender: filter and prioritize', () => {
     expect((r.body.Nodes as Obj).items).toEqual([nodes.items[0]]);
     expect(r.body.FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' }); // 6 + 4.355 > 7.8: evicting could help
     expect(Object.keys(r.body.FailedAndUnresolvableNodes as Obj)).toEqual(['esx-b01']);
-    expect((r.body.FailedAndUnresolvableNodes as Obj)['esx-b01']).toMatch(/^placer: .*untolerated taint \{placer\.dev\/maintenance: true\}/);
+    expect((r.body.FailedAndUnresolvableNodes as Obj)['esx-b01']).toMatch(
+      /^placer: .*untolerated taint \{placer\.dev\/maintenance: true\}/,
+    );
   });
 
   it('NodeNames mode: answers names; a host placer does not know is unresolvable and says how to fix it', async () => {
@@ -90,7 +104,11 @@ describe('extender: filter and prioritize', () => {
     (extra.metadata as Obj).name = 'esx-c01';
     ((extra.status as Obj).allocatable as Obj).cpu = '31900m';
     ((nodes.items[1].status as Obj).allocatable as Obj).cpu = '15800m'; // esx-a02 grew: the pod fits now
-    const r = await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: { metadata: {}, items: [...nodes.items, extra] }, NodeNames: null });
+    const r = await h.json('POST', '/scheduler/filter', {
+      Pod: podFixture(),
+      Nodes: { metadata: {}, items: [...nodes.items, extra] },
+      NodeNames: null,
+    });
     expect(((r.body.Nodes as Obj).items as Obj[]).map((n) => (n.metadata as Obj).name)).toEqual(['esx-a01', 'esx-a02', 'esx-c01']);
     await h.restart();
     const hosts = (await h.json('GET', '/v1/hosts')).body.items as Obj[];
@@ -100,8 +118,10 @@ describe('extender: filter and prioritize', () => {
   });
 
   it('Nodes mode trusts resourceVersion: a Node already read at its version is not read again, unless the host changed another way since', async () => {
-    const filter = async (items: Obj[]) => (await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: { metadata: {}, items }, NodeNames: null })).body;
-    const cpuOf = async (name: string) => (((await h.json('GET', '/v1/hosts')).body.items as Obj[]).find((x) => x.name === name)!.allocatable as Obj).cpu;
+    const filter = async (items: Obj[]) =>
+      (await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: { metadata: {}, items }, NodeNames: null })).body;
+    const cpuOf = async (name: string) =>
+      (((await h.json('GET', '/v1/hosts')).body.items as Obj[]).find((x) => x.name === name)!.allocatable as Obj).cpu;
     const at = (rv: string, cpu: string): Obj[] => {
       const items = nodeList().items;
       (items[1].metadata as Obj).resourceVersion = rv;
@@ -111,7 +131,15 @@ describe('extender: filter and prioritize', () => {
     // esx-a02 at 7800m holds a 6-cpu pod: the 4355m pod does not fit there
     expect((await filter(at('100', '7800m'))).FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' });
     // the host is changed through the API (15800m): the version placer read before no longer vouches for it
-    await apply(h, [{ ...nodeManifests()[1], status: { ...(nodeManifests()[1].status as Obj), allocatable: { ...((nodeManifests()[1].status as Obj).allocatable as Obj), cpu: '15800m' } } }]);
+    await apply(h, [
+      {
+        ...nodeManifests()[1],
+        status: {
+          ...(nodeManifests()[1].status as Obj),
+          allocatable: { ...((nodeManifests()[1].status as Obj).allocatable as Obj), cpu: '15800m' },
+        },
+      },
+    ]);
     expect(await cpuOf('esx-a02')).toBe('15800m');
     expect((await filter(at('100', '7800m'))).FailedNodes).toEqual({ 'esx-a02': 'placer: Insufficient cpu' });
     expect(await cpuOf('esx-a02')).toBe('7800m');
@@ -119,7 +147,9 @@ describe('extender: filter and prioritize', () => {
     const echoed = await filter(at('101', '15800m'));
     expect(echoed.FailedNodes).toEqual({});
     expect(await cpuOf('esx-a02')).toBe('15800m');
-    expect(((echoed.Nodes as Obj).items as Obj[]).map((n) => [(n.metadata as Obj).name, ((n.status as Obj).allocatable as Obj).cpu])).toEqual([
+    expect(
+      ((echoed.Nodes as Obj).items as Obj[]).map((n) => [(n.metadata as Obj).name, ((n.status as Obj).allocatable as Obj).cpu]),
+    ).toEqual([
       ['esx-a01', '63800m'],
       ['esx-a02', '15800m'],
     ]);
@@ -135,7 +165,9 @@ describe('extender: filter and prioritize', () => {
     ((nodes.items[1].status as Obj).allocatable as Obj).cpu = '-2';
     const r = await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: nodes, NodeNames: null });
     expect(r.body.Error).toBe('');
-    expect((r.body.FailedAndUnresolvableNodes as Record<string, string>)['esx-a02']).toMatch(/status\.allocatable\.cpu: Invalid value: "-2": must be greater than or equal to 0/);
+    expect((r.body.FailedAndUnresolvableNodes as Record<string, string>)['esx-a02']).toMatch(
+      /status\.allocatable\.cpu: Invalid value: "-2": must be greater than or equal to 0/,
+    );
   });
 
   it('matches keys case-insensitively and tolerates Go nulls for empty lists and maps', async () => {
@@ -152,7 +184,14 @@ describe('extender: filter and prioritize', () => {
   });
 
   it('quota exhausted: every node is FailedAndUnresolvable with the Kubernetes quota message', async () => {
-    await apply(h, [{ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: 'team-payments' }, spec: { hard: { 'requests.cpu': '4' } } }]);
+    await apply(h, [
+      {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'compute', namespace: 'team-payments' },
+        spec: { hard: { 'requests.cpu': '4' } },
+      },
+    ]);
     const r = await h.json('POST', '/scheduler/filter', { Pod: podFixture(), Nodes: null, NodeNames: NAMES });
     expect(r.body.NodeNames).toEqual([]);
     expect(r.body.FailedNodes).toEqual({});
@@ -238,7 +277,17 @@ describe('extender: bind', () => {
     expect(list).toEqual({
       apiVersion: 'placer.dev/v1alpha1',
       kind: 'PlacementList',
-      items: [{ namespace: 'team-payments', kind: 'Pod', name: pod.name, host: 'esx-a01', uid: pod.uid, owner: 'ReplicaSet/vm-launcher-db-7c9f8d6b5', origin: 'bind' }],
+      items: [
+        {
+          namespace: 'team-payments',
+          kind: 'Pod',
+          name: pod.name,
+          host: 'esx-a01',
+          uid: pod.uid,
+          owner: 'ReplicaSet/vm-launcher-db-7c9f8d6b5',
+          origin: 'bind',
+        },
+      ],
     });
   });
 
@@ -272,7 +321,12 @@ describe('extender: preempt', () => {
     h = await harness();
     await apply(h, [
       ...nodeManifests(),
-      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: 'team-payments' }, spec: { hard: { 'requests.cpu': '12' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'compute', namespace: 'team-payments' },
+        spec: { hard: { 'requests.cpu': '12' } },
+      },
       // esx-a02: 6 cpu of a batch pod; esx-a01: 10 cpu of team-payments (quota 12 is nearly used)
       runningPod('filler', 'batch', 'esx-a02', '6', 'uid-filler', { app: 'filler' }),
       runningPod('hog', 'team-payments', 'esx-a01', '10', 'uid-hog', { app: 'hog' }),
@@ -299,21 +353,37 @@ describe('extender: preempt', () => {
     expect(Object.keys(r.body)).toEqual(['NodeNameToMetaVictims']);
     expect(r.body.NodeNameToMetaVictims).toEqual({ 'esx-a01': { Pods: [{ UID: 'uid-hog' }], NumPDBViolations: 0 } });
 
-    const small = await h.json('POST', '/scheduler/preempt', { Pod: podFixture(), NodeNameToVictims: null, NodeNameToMetaVictims: { 'esx-a01': { Pods: [{ UID: 'uid-small' }], NumPDBViolations: 0 } } });
+    const small = await h.json('POST', '/scheduler/preempt', {
+      Pod: podFixture(),
+      NodeNameToVictims: null,
+      NodeNameToMetaVictims: { 'esx-a01': { Pods: [{ UID: 'uid-small' }], NumPDBViolations: 0 } },
+    });
     expect(small.body).toEqual({ NodeNameToMetaVictims: {} });
   });
 
   it('checking changes nothing: the victims still hold their capacity and quota afterwards', async () => {
     const before = [await h.json('GET', '/v1/hosts'), await h.json('GET', '/v1/namespaces')];
-    await h.json('POST', '/scheduler/preempt', { Pod: podFixture(), NodeNameToMetaVictims: { 'esx-a01': { Pods: [{ UID: 'uid-hog' }], NumPDBViolations: 0 } } });
+    await h.json('POST', '/scheduler/preempt', {
+      Pod: podFixture(),
+      NodeNameToMetaVictims: { 'esx-a01': { Pods: [{ UID: 'uid-hog' }], NumPDBViolations: 0 } },
+    });
     expect([await h.json('GET', '/v1/hosts'), await h.json('GET', '/v1/namespaces')]).toEqual(before);
   });
 
   it('full-Pod victims (nodeCacheCapable: false) are answered with NodeNameToMetaVictims; PDB violations are counted', async () => {
     await apply(h, [
-      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'hog', namespace: 'team-payments' }, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'hog' } } } },
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'hog', namespace: 'team-payments' },
+        spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'hog' } } },
+      },
     ]);
-    const victim = { metadata: { name: 'hog', namespace: 'team-payments', uid: 'uid-hog', labels: { app: 'hog' } }, spec: { nodeName: 'esx-a01', containers: null }, status: { phase: 'Running' } };
+    const victim = {
+      metadata: { name: 'hog', namespace: 'team-payments', uid: 'uid-hog', labels: { app: 'hog' } },
+      spec: { nodeName: 'esx-a01', containers: null },
+      status: { phase: 'Running' },
+    };
     const r = await h.json('POST', '/scheduler/preempt', {
       Pod: podFixture(),
       NodeNameToVictims: { 'esx-a01': { Pods: [victim], NumPDBViolations: 0 } },
@@ -337,7 +407,18 @@ describe('extender: bind creates the Binding in the API server (standalone --api
       req.on('end', () => {
         seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body: JSON.parse(text) as Obj });
         res.writeHead(answer, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answer === 201 ? {} : { kind: 'Status', status: 'Failure', message: answer === 409 ? 'pod is already assigned to node "esx-a01"' : 'etcd is sad', code: answer }));
+        res.end(
+          JSON.stringify(
+            answer === 201
+              ? {}
+              : {
+                  kind: 'Status',
+                  status: 'Failure',
+                  message: answer === 409 ? 'pod is already assigned to node "esx-a01"' : 'etcd is sad',
+                  code: answer,
+                },
+          ),
+        );
       });
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
@@ -354,26 +435,44 @@ describe('extender: bind creates the Binding in the API server (standalone --api
   const md = () => podFixture().metadata as Obj;
 
   it("posts kube-scheduler's DefaultBinder request with the service account token", async () => {
-    const r = await h.json('POST', '/scheduler/bind', { PodName: md().name, PodNamespace: 'team-payments', PodUID: md().uid, Node: 'esx-a01' });
+    const r = await h.json('POST', '/scheduler/bind', {
+      PodName: md().name,
+      PodNamespace: 'team-payments',
+      PodUID: md().uid,
+      Node: 'esx-a01',
+    });
     expect(r.body).toEqual({ Error: '' });
     expect(seen).toEqual([
       {
         method: 'POST',
         url: `/api/v1/namespaces/team-payments/pods/${md().name}/binding`,
         auth: 'Bearer sekret',
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: md().name, namespace: 'team-payments', uid: md().uid }, target: { apiVersion: 'v1', kind: 'Node', name: 'esx-a01' } },
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name: md().name, namespace: 'team-payments', uid: md().uid },
+          target: { apiVersion: 'v1', kind: 'Node', name: 'esx-a01' },
+        },
       },
     ]);
     // a replay finds the pod bound already (409): still success, still one placement
     answer = 409;
-    expect((await h.json('POST', '/scheduler/bind', { PodName: md().name, PodNamespace: 'team-payments', PodUID: md().uid, Node: 'esx-a01' })).body).toEqual({ Error: '' });
+    expect(
+      (await h.json('POST', '/scheduler/bind', { PodName: md().name, PodNamespace: 'team-payments', PodUID: md().uid, Node: 'esx-a01' }))
+        .body,
+    ).toEqual({ Error: '' });
     expect((await h.json('GET', '/v1/placements')).body.items).toHaveLength(1);
   });
 
   it('when the API server refuses, the bind is an error and placer releases what it reserved', async () => {
     answer = 500;
     const before = await h.json('GET', '/v1/hosts');
-    const r = await h.json('POST', '/scheduler/bind', { PodName: md().name, PodNamespace: 'team-payments', PodUID: md().uid, Node: 'esx-a01' });
+    const r = await h.json('POST', '/scheduler/bind', {
+      PodName: md().name,
+      PodNamespace: 'team-payments',
+      PodUID: md().uid,
+      Node: 'esx-a01',
+    });
     expect(r.body.Error).toMatch(/the API server refused the Binding \(500\): etcd is sad/);
     expect(await h.json('GET', '/v1/hosts')).toEqual(before);
     await h.restart();

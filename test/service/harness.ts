@@ -41,7 +41,14 @@ export async function harness(opts: { limits?: Partial<BodyLimits>; dir?: string
     lifecycle,
   } as Harness;
   h.metrics = new Metrics(() => h.state);
-  const app = createApp({ state: () => (lifecycle.loaded ? h.state : undefined), lifecycle, metrics: h.metrics, logger: pino({ level: 'silent' }), limits: opts.limits, ...(opts.binder && { binder: opts.binder }) });
+  const app = createApp({
+    state: () => (lifecycle.loaded ? h.state : undefined),
+    lifecycle,
+    metrics: h.metrics,
+    logger: pino({ level: 'silent' }),
+    limits: opts.limits,
+    ...(opts.binder && { binder: opts.binder }),
+  });
   h.request = (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

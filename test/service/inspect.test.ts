@@ -8,9 +8,20 @@ import { harness, type Harness, type Obj } from './harness.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const cluster = (): Obj[] => [
-  node('h1').labels({ [ZONE]: 'a', disk: 'ssd' }).allocatable({ cpu: '8', memory: '32Gi', pods: '10' }).obj(),
-  node('h2').labels({ [ZONE]: 'b' }).allocatable({ cpu: '16', memory: '64Gi', pods: '10', 'nvidia.com/gpu': '2' }).taint('gpu', 'true', 'NoSchedule').obj(),
-  node('h3').allocatable({ cpu: '8', memory: '32Gi', pods: '10' }).unschedulable().taint('node.kubernetes.io/unschedulable', undefined, 'NoSchedule').obj(),
+  node('h1')
+    .labels({ [ZONE]: 'a', disk: 'ssd' })
+    .allocatable({ cpu: '8', memory: '32Gi', pods: '10' })
+    .obj(),
+  node('h2')
+    .labels({ [ZONE]: 'b' })
+    .allocatable({ cpu: '16', memory: '64Gi', pods: '10', 'nvidia.com/gpu': '2' })
+    .taint('gpu', 'true', 'NoSchedule')
+    .obj(),
+  node('h3')
+    .allocatable({ cpu: '8', memory: '32Gi', pods: '10' })
+    .unschedulable()
+    .taint('node.kubernetes.io/unschedulable', undefined, 'NoSchedule')
+    .obj(),
 ];
 
 describe('console read endpoints', () => {
@@ -25,14 +36,26 @@ describe('console read endpoints', () => {
     expect(r.status).toBe(200);
     return r.body;
   };
-  const snapshot = async () => Promise.all(['/v1/hosts', '/v1/namespaces', '/v1/placements', '/v1/pending'].map(async (p) => (await h.json('GET', p)).body));
+  const snapshot = async () =>
+    Promise.all(['/v1/hosts', '/v1/namespaces', '/v1/placements', '/v1/pending'].map(async (p) => (await h.json('GET', p)).body));
 
   it('GET /v1/hosts?format=columns: every host in columns, amounts in engine units, zone label values by index', async () => {
-    await apply([...cluster(), pod('a').ns('x').container({ cpu: '1500m', memory: '2Gi' }).nodeName('h1').obj(), pod('b').ns('y').container({ cpu: '1' }).nodeName('h1').obj()]);
+    await apply([
+      ...cluster(),
+      pod('a').ns('x').container({ cpu: '1500m', memory: '2Gi' }).nodeName('h1').obj(),
+      pod('b').ns('y').container({ cpu: '1' }).nodeName('h1').obj(),
+    ]);
     const r = await h.json('GET', `/v1/hosts?format=columns&labels=${ZONE},disk`);
     expect(r.status).toBe(200);
     const c = r.body;
-    expect(c).toMatchObject({ apiVersion: 'placer.dev/v1alpha1', kind: 'HostColumns', names: ['h1', 'h2', 'h3'], unschedulable: [0, 0, 1], taints: [0, 1, 0], workloads: [2, 0, 0] });
+    expect(c).toMatchObject({
+      apiVersion: 'placer.dev/v1alpha1',
+      kind: 'HostColumns',
+      names: ['h1', 'h2', 'h3'],
+      unschedulable: [0, 0, 1],
+      taints: [0, 1, 0],
+      workloads: [2, 0, 0],
+    });
     const res = c.resources as string[];
     expect(res).toEqual(expect.arrayContaining(['cpu', 'memory', 'pods', 'nvidia.com/gpu']));
     expect((c.allocatable as Record<string, number[]>).cpu).toEqual([8000, 16000, 8000]);
@@ -87,8 +110,17 @@ describe('console read endpoints', () => {
     expect(r.body.kind).toBe('PendingList');
     const items = r.body.items as Obj[];
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ namespace: 'w', kind: 'Pod', name: unplaced[0].name, owner: 'Deployment/web', reason: unplaced[0].reason, grade: 'UnschedulableAndUnresolvable' });
-    expect(String(items[0].reason)).toMatch(/^exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=4, limited: requests.cpu=4$/);
+    expect(items[0]).toMatchObject({
+      namespace: 'w',
+      kind: 'Pod',
+      name: unplaced[0].name,
+      owner: 'Deployment/web',
+      reason: unplaced[0].reason,
+      grade: 'UnschedulableAndUnresolvable',
+    });
+    expect(String(items[0].reason)).toMatch(
+      /^exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=4, limited: requests.cpu=4$/,
+    );
     expect(Date.parse(String(items[0].since))).not.toBeNaN();
     expect((await h.json('GET', '/v1/pending?namespace=other')).body.items).toEqual([]);
     // more quota: re-applying places the pending replica, and it leaves the list
@@ -105,15 +137,34 @@ describe('console read endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.body.kind).toBe('ExplanationList');
     const [e] = r.body.items as Obj[];
-    expect(e).toMatchObject({ namespace: 'x', kind: 'Pod', name: 'probe', replicas: 1, admission: null, selected: null, hosts: 3, feasible: [] });
+    expect(e).toMatchObject({
+      namespace: 'x',
+      kind: 'Pod',
+      name: 'probe',
+      replicas: 1,
+      admission: null,
+      selected: null,
+      hosts: 3,
+      feasible: [],
+    });
     expect(e.rejected).toEqual([
       { reasons: ['Insufficient cpu'], grade: 'Unschedulable', hosts: ['h1'] },
       { reasons: ['host(s) had untolerated taint {gpu: true}'], grade: 'UnschedulableAndUnresolvable', hosts: ['h2'] },
-      { reasons: ['host(s) were unschedulable', 'host(s) had untolerated taint {node.kubernetes.io/unschedulable: }'], grade: 'UnschedulableAndUnresolvable', hosts: ['h3'] },
+      {
+        reasons: ['host(s) were unschedulable', 'host(s) had untolerated taint {node.kubernetes.io/unschedulable: }'],
+        grade: 'UnschedulableAndUnresolvable',
+        hosts: ['h3'],
+      },
     ]);
-    expect(e.message).toBe('0/3 hosts are available: 1 Insufficient cpu, 1 host(s) had untolerated taint {gpu: true}, 1 host(s) were unschedulable.');
+    expect(e.message).toBe(
+      '0/3 hosts are available: 1 Insufficient cpu, 1 host(s) had untolerated taint {gpu: true}, 1 host(s) were unschedulable.',
+    );
     // tolerating the GPU taint: h2 is selected
-    const tolerant = pod('probe').ns('x').container({ cpu: '2', memory: '1Gi' }).toleration({ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }).obj();
+    const tolerant = pod('probe')
+      .ns('x')
+      .container({ cpu: '2', memory: '1Gi' })
+      .toleration({ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' })
+      .obj();
     const ok = (await h.json('POST', '/v1/explain', tolerant)).body.items as Obj[];
     expect(ok[0]).toMatchObject({ selected: 'h2', message: null });
     expect((ok[0].feasible as Obj[]).map((f) => f.host)).toEqual(['h2']);
@@ -123,7 +174,12 @@ describe('console read endpoints', () => {
   });
 
   it('POST /v1/explain resolves VM classes applied earlier and reports admission failures', async () => {
-    await apply([...cluster(), vmClass('small').ns('v').hardware(2, '4Gi').obj(), quota('q').ns('v').hard({ 'requests.cpu': '1' }).obj(), policy('p').ns('v').obj()]);
+    await apply([
+      ...cluster(),
+      vmClass('small').ns('v').hardware(2, '4Gi').obj(),
+      quota('q').ns('v').hard({ 'requests.cpu': '1' }).obj(),
+      policy('p').ns('v').obj(),
+    ]);
     const r = await h.json('POST', '/v1/explain', vm('db').ns('v').className('small').obj());
     expect(r.status).toBe(200);
     const [e] = r.body.items as Obj[];
@@ -137,7 +193,9 @@ describe('console read endpoints', () => {
     expect(r.status).toBe(200);
     const [e] = r.body.items as Obj[];
     expect(e).toMatchObject({ namespace: 'x', kind: 'Pod', name: 'big', selected: null });
-    expect(e.message).toBe('0/3 hosts are available: 1 Insufficient cpu, 1 host(s) had untolerated taint {gpu: true}, 1 host(s) were unschedulable.');
+    expect(e.message).toBe(
+      '0/3 hosts are available: 1 Insufficient cpu, 1 host(s) had untolerated taint {gpu: true}, 1 host(s) were unschedulable.',
+    );
     // a bigger host arrives: the pending pod would go there now (nothing is placed by asking)
     await apply([node('h4').allocatable({ cpu: '32', memory: '64Gi', pods: '10' }).obj()]);
     const now = (await h.json('GET', '/v1/namespaces/x/Pod/big/explain')).body.items as Obj[];
@@ -181,7 +239,9 @@ describe('console read endpoints', () => {
       expect(await r.text()).toBe('');
     }
     // msgpack answers have their own tag
-    expect((await h.request('GET', '/v1/namespaces', undefined, { 'if-none-match': tag!, accept: 'application/vnd.msgpack' })).status).toBe(200);
+    expect((await h.request('GET', '/v1/namespaces', undefined, { 'if-none-match': tag!, accept: 'application/vnd.msgpack' })).status).toBe(
+      200,
+    );
     await apply([pod('a').ns('x').container({ cpu: '1' }).obj()]);
     const after = await h.request('GET', '/v1/namespaces', undefined, { 'if-none-match': tag! });
     expect(after.status).toBe(200);

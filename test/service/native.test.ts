@@ -20,13 +20,23 @@ describe('native API', () => {
   afterEach(() => h.close());
 
   /** Everything a client can see, to check that a failed request changed nothing. */
-  const snapshot = async () => Promise.all(['/v1/hosts', '/v1/namespaces', '/v1/placements'].map(async (p) => (await h.json('GET', p)).body));
+  const snapshot = async () =>
+    Promise.all(['/v1/hosts', '/v1/namespaces', '/v1/placements'].map(async (p) => (await h.json('GET', p)).body));
 
   it('applies multi-document YAML and answers the PlacementResult; the placements are listed', async () => {
-    const body = yamlDocs(...hosts(), quota('q').ns('web').hard({ 'requests.cpu': '10' }).obj(), deployment('web').ns('web').replicas(3).container({ cpu: '2', memory: '1Gi' }).obj());
+    const body = yamlDocs(
+      ...hosts(),
+      quota('q').ns('web').hard({ 'requests.cpu': '10' }).obj(),
+      deployment('web').ns('web').replicas(3).container({ cpu: '2', memory: '1Gi' }).obj(),
+    );
     const r = await h.json('POST', '/v1/apply', body, { 'content-type': 'application/yaml' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy: 'LeastAllocated', summary: { placed: 3, unplaced: 0, hosts: 2 } });
+    expect(r.body).toMatchObject({
+      apiVersion: 'placer.dev/v1alpha1',
+      kind: 'PlacementResult',
+      strategy: 'LeastAllocated',
+      summary: { placed: 3, unplaced: 0, hosts: 2 },
+    });
     const placed = r.body.placements as Obj[];
     expect(placed).toHaveLength(3);
     const list = (await h.json('GET', '/v1/placements?namespace=web')).body;
@@ -44,7 +54,9 @@ describe('native API', () => {
     const first = await h.json('POST', '/v1/apply', body, { 'content-type': 'application/yaml' });
     const second = await h.json('POST', '/v1/apply', body, { 'content-type': 'application/yaml' });
     expect(second.status).toBe(200);
-    expect((second.body.placements as Obj[]).map((p) => [p.name, p.host, p.existing])).toEqual((first.body.placements as Obj[]).map((p) => [p.name, p.host, true]));
+    expect((second.body.placements as Obj[]).map((p) => [p.name, p.host, p.existing])).toEqual(
+      (first.body.placements as Obj[]).map((p) => [p.name, p.host, true]),
+    );
     expect((await h.json('GET', '/v1/placements')).body.items).toHaveLength(3);
     const used = ((await h.json('GET', '/v1/namespaces')).body.items as Obj[])[0].used;
     expect(used).toEqual({ cpu: '6', memory: '3Gi', pods: '3' });
@@ -63,7 +75,9 @@ describe('native API', () => {
     expect(res.headers.get('content-type')).toBe('application/vnd.msgpack');
     const result = packr.unpack(new Uint8Array(await res.arrayBuffer())) as Obj;
     expect(result).toMatchObject({ kind: 'PlacementResult', placements: [{ namespace: 'x', kind: 'Pod', name: 'b' }] });
-    const legacy = await h.request('POST', '/v1/apply', packr.pack(pod('c').ns('x').container({ cpu: '1' }).obj()), { 'content-type': 'application/x-msgpack' });
+    const legacy = await h.request('POST', '/v1/apply', packr.pack(pod('c').ns('x').container({ cpu: '1' }).obj()), {
+      'content-type': 'application/x-msgpack',
+    });
     expect(legacy.status).toBe(200);
     expect((await h.json('GET', '/v1/hosts')).body.items).toHaveLength(2);
     expect((await h.json('GET', '/v1/placements')).body.items).toHaveLength(3);
@@ -105,7 +119,14 @@ describe('native API', () => {
     expect(((await h.json('GET', '/v1/hosts')).body.items as Obj[]).every((x) => Object.keys(x.used as Obj).length === 0)).toBe(true);
     const again = await h.json('DELETE', '/v1/namespaces/x/pods/a');
     expect(again.status).toBe(404);
-    expect(again.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'Pod x/a not found: placer does not hold it' });
+    expect(again.body).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: 'Pod x/a not found: placer does not hold it',
+    });
     const ns = await h.json('DELETE', '/v1/namespaces/nowhere/Pod/a');
     expect(ns.status).toBe(404);
     expect(ns.body.message).toMatch(/namespace "nowhere" not found/);
@@ -148,10 +169,20 @@ describe('native API', () => {
     await h.json('POST', '/v1/apply', hosts());
     const before = await snapshot();
     // a valid new host and pod before the bad one: none of them may stay
-    const body = [node('h3').allocatable({ cpu: '8', memory: '8Gi' }).obj(), pod('ok').ns('x').container({ cpu: '1' }).obj(), pod('bad').ns('x').container({ cpu }).obj()];
+    const body = [
+      node('h3').allocatable({ cpu: '8', memory: '8Gi' }).obj(),
+      pod('ok').ns('x').container({ cpu: '1' }).obj(),
+      pod('bad').ns('x').container({ cpu }).obj(),
+    ];
     const r = await h.json('POST', '/v1/apply', body);
     expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, details: { kind: 'Pod', name: 'x/bad' } });
+    expect(r.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Invalid',
+      code: 422,
+      details: { kind: 'Pod', name: 'x/bad' },
+    });
     const cause = ((r.body.details as Obj).causes as Obj[])[0];
     expect(cause.reason).toBe('FieldValueInvalid');
     expect(cause.field).toMatch(field);

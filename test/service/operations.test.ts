@@ -32,8 +32,10 @@ async function cluster(extra: Obj[] = []): Promise<Harness> {
   return h;
 }
 
-const placements = async () => ((await h.json<{ items: { name: string; host: string; namespace: string }[] }>('GET', '/v1/placements')).body.items);
-const hosts = async () => ((await h.json<{ items: { name: string; unschedulable: boolean; used: Record<string, string> }[] }>('GET', '/v1/hosts')).body.items);
+const placements = async () =>
+  (await h.json<{ items: { name: string; host: string; namespace: string }[] }>('GET', '/v1/placements')).body.items;
+const hosts = async () =>
+  (await h.json<{ items: { name: string; unschedulable: boolean; used: Record<string, string> }[] }>('GET', '/v1/hosts')).body.items;
 
 describe('POST /v1/hosts/{name}/drain', () => {
   it('plans with dryRun=true and changes nothing', async () => {
@@ -41,7 +43,15 @@ describe('POST /v1/hosts/{name}/drain', () => {
     const before = [await placements(), await hosts()];
     const r = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ apiVersion: 'placer.dev/v1alpha1', kind: 'DrainPlan', hosts: ['a1'], dryRun: true, executed: false, unmovable: [], summary: { moves: 2, unmovable: 0 } });
+    expect(r.body).toMatchObject({
+      apiVersion: 'placer.dev/v1alpha1',
+      kind: 'DrainPlan',
+      hosts: ['a1'],
+      dryRun: true,
+      executed: false,
+      unmovable: [],
+      summary: { moves: 2, unmovable: 0 },
+    });
     const moves = r.body.moves as { name: string; from: string; to: string }[];
     expect(moves.map((m) => m.name)).toEqual(['p1', 'p2']);
     for (const m of moves) expect(m.from).toBe('a1');
@@ -79,7 +89,9 @@ describe('POST /v1/hosts/{name}/drain', () => {
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
     expect(r.body.message).toMatch(/would leave 1 workload\(s\) where they are; nothing was changed/);
-    expect((r.body.details as Obj).causes).toEqual([{ reason: 'Unmovable', field: 'Pod shop/big', message: '0/6 hosts are available: 1 host(s) were unschedulable, 5 Insufficient cpu.' }]);
+    expect((r.body.details as Obj).causes).toEqual([
+      { reason: 'Unmovable', field: 'Pod shop/big', message: '0/6 hosts are available: 1 host(s) were unschedulable, 5 Insufficient cpu.' },
+    ]);
     expect([await placements(), await hosts()]).toEqual(before);
     const partial = await h.json<Obj>('POST', '/v1/hosts/a1/drain?allowPartial=true');
     expect(partial.status).toBe(200);
@@ -100,20 +112,34 @@ describe('POST /v1/hosts/{name}/drain', () => {
   });
 
   it('paces the plan by the PodDisruptionBudgets it applies (waves, blocked moves)', async () => {
-    const replicas = ['r1', 'r2', 'r3', 'r4'].map((n) => ({ ...pod(n, 'shop', '500m', 'a1'), metadata: { name: n, namespace: 'shop', labels: { app: 'cart' } } }));
-    const budget = (spec: Obj): Obj => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'cart', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'cart' } }, ...spec } });
+    const replicas = ['r1', 'r2', 'r3', 'r4'].map((n) => ({
+      ...pod(n, 'shop', '500m', 'a1'),
+      metadata: { name: n, namespace: 'shop', labels: { app: 'cart' } },
+    }));
+    const budget = (spec: Obj): Obj => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'cart', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'cart' } }, ...spec },
+    });
     await cluster([...replicas, pod('solo', 'shop', '500m', 'a1'), budget({ maxUnavailable: 1 })]);
     const r = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
     // four replicas, one disruption at a time: waves 1–4; `solo` has no budget: wave 1
     expect(r.body).toMatchObject({ waves: 4, paced: true, summary: { moves: 5, unmovable: 0, blocked: 0 } });
     const waves = (r.body.moves as { name: string; wave: number }[]).map((m) => `${m.name}:${m.wave}`);
-    expect(waves.filter((w) => w.startsWith('r')).map((w) => w.split(':')[1]).sort()).toEqual(['1', '2', '3', '4']);
+    expect(
+      waves
+        .filter((w) => w.startsWith('r'))
+        .map((w) => w.split(':')[1])
+        .sort(),
+    ).toEqual(['1', '2', '3', '4']);
     expect(waves).toContain('solo:1');
     // minAvailable 4 of 4: nothing may be evicted; the plan says so, and executing still records where they go
     expect((await h.json('POST', '/v1/apply', budget({ minAvailable: 4 }))).status).toBe(200);
     const strict = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
     expect(strict.body).toMatchObject({ summary: { moves: 5, blocked: 4 } });
-    for (const m of strict.body.moves as { name: string; wave: number; blockedBy?: string }[]) expect([m.name, m.wave, m.blockedBy]).toEqual(m.name === 'solo' ? ['solo', 1, undefined] : [m.name, 0, 'cart']);
+    for (const m of strict.body.moves as { name: string; wave: number; blockedBy?: string }[])
+      expect([m.name, m.wave, m.blockedBy]).toEqual(m.name === 'solo' ? ['solo', 1, undefined] : [m.name, 0, 'cart']);
   });
 
   it('answers bad requests with their Status', async () => {
@@ -150,7 +176,13 @@ describe('POST /v1/rebalance and /v1/namespaces/{ns}/move', () => {
     await cluster([pod('w1', 'web', '1', 'a1'), pod('w2', 'web', '1', 'b1'), pod('o', 'other', '1', 'a1')]);
     const r = await h.json<Obj>('POST', '/v1/namespaces/web/move', { to: 'topology.kubernetes.io/zone=c' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ kind: 'NamespaceMovePlan', namespace: 'web', selector: 'topology.kubernetes.io/zone=c', executed: true, summary: { moves: 2, unmovable: 0 } });
+    expect(r.body).toMatchObject({
+      kind: 'NamespaceMovePlan',
+      namespace: 'web',
+      selector: 'topology.kubernetes.io/zone=c',
+      executed: true,
+      summary: { moves: 2, unmovable: 0 },
+    });
     // w1 on a1 and w2 on b1 end up on zone c; usage is the namespace's (1 + 1 cpu), unchanged by the move.
     expect(r.body.usage).toMatchObject({ used: { cpu: '2', pods: '2' }, hosts: { before: 2 } });
     await h.restart();

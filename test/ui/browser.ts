@@ -30,7 +30,10 @@ export async function serveExamples(args: string[] = []): Promise<Served> {
 
 export function chromiumPath(): string {
   const p = process.env.PLACER_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(p)) throw new Error(`no Chromium at ${p}: install Debian's chromium package (apt-get install -y chromium; .ci/run does) or set PLACER_CHROMIUM`);
+  if (!existsSync(p))
+    throw new Error(
+      `no Chromium at ${p}: install Debian's chromium package (apt-get install -y chromium; .ci/run does) or set PLACER_CHROMIUM`,
+    );
   return p;
 }
 
@@ -40,7 +43,11 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A context whose pages may only talk to `origin`; `offsite` collects every other URL they tried. */
-export async function localContext(browser: Browser, origin: string, viewport = { width: 1400, height: 900 }): Promise<{ context: BrowserContext; offsite: string[] }> {
+export async function localContext(
+  browser: Browser,
+  origin: string,
+  viewport = { width: 1400, height: 900 },
+): Promise<{ context: BrowserContext; offsite: string[] }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const offsite: string[] = [];
   await context.route('**/*', (route) => {

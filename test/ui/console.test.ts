@@ -25,9 +25,27 @@ interface CliResult {
   unplaced: { namespace: string; kind: string; name: string; reason: string; owner?: string }[];
   explanations: { workload: string; hosts: { host: string; feasible: boolean; allReasons: string[] }[]; message: string | null }[];
 }
-const cli = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'placer.js'), 'place', 'examples/', '--explain', '-o', 'json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 }).stdout) as CliResult;
+const cli = JSON.parse(
+  spawnSync(process.execPath, [join(root, 'bin', 'placer.js'), 'place', 'examples/', '--explain', '-o', 'json'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  }).stdout,
+) as CliResult;
 
-const MULT: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+const MULT: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
 /** "63800m" → 63.8, "1.5Gi" → bytes, "12.3%" → 12.3. */
 function num(s: string): number {
   const m = /^\s*(-?[0-9.]+)\s*(m|k|M|G|T|Ki|Mi|Gi|Ti|Pi|%)?\s*$/.exec(s);
@@ -75,7 +93,11 @@ describe('web console (Chromium, real server, examples/)', () => {
     await table.locator('tbody tr').first().waitFor();
 
     // independent figures: zones, cordons and taints from the manifests; amounts from GET /v1/hosts
-    const hosts = (await api<{ items: { name: string; allocatable: Record<string, string>; used: Record<string, string>; workloads: number }[] }>('/v1/hosts')).items;
+    const hosts = (
+      await api<{ items: { name: string; allocatable: Record<string, string>; used: Record<string, string>; workloads: number }[] }>(
+        '/v1/hosts',
+      )
+    ).items;
     const byName = new Map(hosts.map((h) => [h.name, h]));
     const zones = [...new Set(nodes.map((n) => n.metadata.labels[ZONE]))].sort();
     expect(zones).toHaveLength(3);
@@ -112,7 +134,9 @@ describe('web console (Chromium, real server, examples/)', () => {
     };
     await checkTable('cpu');
     const summary = await page.getByTestId('cluster-summary').textContent();
-    expect(summary).toContain(`${nodes.length} hosts, ${nodes.filter((n) => n.spec.unschedulable).length} cordoned, ${nodes.filter((n) => (n.spec.taints ?? []).some((t) => t.key !== CORDON)).length} tainted`);
+    expect(summary).toContain(
+      `${nodes.length} hosts, ${nodes.filter((n) => n.spec.unschedulable).length} cordoned, ${nodes.filter((n) => (n.spec.taints ?? []).some((t) => t.key !== CORDON)).length} tainted`,
+    );
     expect(summary).toContain('cordoned');
     await page.screenshot({ path: artifact('console-cluster.png'), fullPage: true });
 
@@ -141,15 +165,23 @@ describe('web console (Chromium, real server, examples/)', () => {
     near(cpuRow[2], num(h.allocatable.cpu));
     expect(Number(await page.getByTestId('host-card-workloads').textContent())).toBe(h.workloads);
     // workloads by namespace, counted from GET /v1/placements
-    const placements = (await api<{ items: { namespace: string; host: string }[] }>('/v1/placements')).items.filter((p) => p.host === hovered);
+    const placements = (await api<{ items: { namespace: string; host: string }[] }>('/v1/placements')).items.filter(
+      (p) => p.host === hovered,
+    );
     const perNs = new Map<string, number>();
     for (const p of placements) perNs.set(p.namespace, (perNs.get(p.namespace) ?? 0) + 1);
     await card.getByTestId('host-card-namespaces').waitFor();
-    const shown = await card.locator('[data-testid="host-card-namespaces"] li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-namespace'), Number(li.querySelector('.num')!.textContent)]));
+    const shown = await card
+      .locator('[data-testid="host-card-namespaces"] li')
+      .evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-namespace'), Number(li.querySelector('.num')!.textContent)]));
     expect(new Map(shown as [string, number][])).toEqual(perNs);
     const labels = await card.locator('.labels code').allTextContents();
     const node = nodes.find((n) => n.metadata.name === hovered)!;
-    expect(labels.sort()).toEqual(Object.entries(node.metadata.labels).map(([k, v]) => `${k}=${v}`).sort());
+    expect(labels.sort()).toEqual(
+      Object.entries(node.metadata.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    );
     await page.screenshot({ path: artifact('console-cluster-hover.png') });
     await page.mouse.move(0, 0);
 
@@ -162,7 +194,9 @@ describe('web console (Chromium, real server, examples/)', () => {
       await expect.poll(() => page.getByTestId('host-card-name').textContent()).toBe(n.metadata.name);
       await card.getByTestId('host-card-taints').waitFor();
       // The chips follow the name once the host's details arrive: poll, a slow machine shows them late.
-      await expect.poll(() => card.locator('[data-testid="host-card-taints"] code').allTextContents()).toEqual((n.spec.taints ?? []).map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`));
+      await expect
+        .poll(() => card.locator('[data-testid="host-card-taints"] code').allTextContents())
+        .toEqual((n.spec.taints ?? []).map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`));
       expect(await card.locator('.tag.cordoned').count()).toBe(n.spec.unschedulable ? 1 : 0);
       expect(await card.locator('.tag.tainted').count()).toBe((n.spec.taints ?? []).some((t) => t.key !== CORDON) ? 1 : 0);
     }
@@ -171,7 +205,16 @@ describe('web console (Chromium, real server, examples/)', () => {
   it('namespaces view: quota and reservation bars from GET /v1/namespaces, pending workloads and reasons as the CLI reports them', async () => {
     await page.goto(`${server.url}/ui/#/namespaces`);
     await page.getByTestId('namespace-card').first().waitFor();
-    const list = (await api<{ items: { namespace: string; used: Record<string, string>; reservation: Record<string, string>; quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[] }[] }>('/v1/namespaces')).items;
+    const list = (
+      await api<{
+        items: {
+          namespace: string;
+          used: Record<string, string>;
+          reservation: Record<string, string>;
+          quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
+        }[];
+      }>('/v1/namespaces')
+    ).items;
     for (const ns of list) {
       const card = page.locator(`[data-testid="namespace-card"][data-namespace="${ns.namespace}"]`);
       for (const q of ns.quotas) {
@@ -200,12 +243,14 @@ describe('web console (Chromium, real server, examples/)', () => {
       const key = `${u.namespace}|${u.owner ?? `${u.kind}/${u.name}`}|${u.reason}`;
       expected.set(key, (expected.get(key) ?? 0) + 1);
     }
-    const groups = await page.getByTestId('pending-group').evaluateAll((lis) =>
-      lis.map((li) => [
-        `${li.closest('[data-namespace]')!.getAttribute('data-namespace')}|${li.getAttribute('data-who')}|${li.querySelector('[data-testid="pending-reason"]')!.textContent}`,
-        Number(li.getAttribute('data-count')),
-      ]),
-    );
+    const groups = await page
+      .getByTestId('pending-group')
+      .evaluateAll((lis) =>
+        lis.map((li) => [
+          `${li.closest('[data-namespace]')!.getAttribute('data-namespace')}|${li.getAttribute('data-who')}|${li.querySelector('[data-testid="pending-reason"]')!.textContent}`,
+          Number(li.getAttribute('data-count')),
+        ]),
+      );
     expect(new Map(groups as [string, number][])).toEqual(expected);
     await page.screenshot({ path: artifact('console-namespaces.png'), fullPage: true });
   });
@@ -224,7 +269,11 @@ describe('web console (Chromium, real server, examples/)', () => {
     expect(await result.getByTestId('feasible-count').textContent()).toBe('0');
     const want = new Map<string, number>();
     for (const h of cliExplain.hosts) if (!h.feasible) want.set(h.allReasons.join(', '), (want.get(h.allReasons.join(', ')) ?? 0) + 1);
-    const rows = await result.getByTestId('rejected-group').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('[data-testid="rejected-reasons"]')!.textContent, Number(tr.getAttribute('data-count'))]));
+    const rows = await result
+      .getByTestId('rejected-group')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector('[data-testid="rejected-reasons"]')!.textContent, Number(tr.getAttribute('data-count'))]),
+      );
     expect(new Map(rows as [string, number][])).toEqual(want);
     // largest group first
     const counts = rows.map((r) => r[1] as number);
@@ -234,21 +283,37 @@ describe('web console (Chromium, real server, examples/)', () => {
     // pasted: a pod pinned by node selector to one host goes there; the others are rejected, grouped
     const target = 'esx-b03';
     await page.goto(`${server.url}/ui/#/explain`);
-    await page.getByTestId('explain-yaml').fill(
-      ['apiVersion: v1', 'kind: Pod', 'metadata: {name: probe, namespace: team-shop}', 'spec:', `  nodeSelector: {kubernetes.io/hostname: ${target}}`, '  containers:', '  - {name: c, image: x, resources: {requests: {cpu: 500m, memory: 1Gi}}}'].join('\n'),
-    );
+    await page
+      .getByTestId('explain-yaml')
+      .fill(
+        [
+          'apiVersion: v1',
+          'kind: Pod',
+          'metadata: {name: probe, namespace: team-shop}',
+          'spec:',
+          `  nodeSelector: {kubernetes.io/hostname: ${target}}`,
+          '  containers:',
+          '  - {name: c, image: x, resources: {requests: {cpu: 500m, memory: 1Gi}}}',
+        ].join('\n'),
+      );
     await page.getByTestId('explain-run').click();
     await expect.poll(() => page.getByTestId('selected-host').textContent()).toBe(target);
     // expected groups from the manifests and GET /v1/hosts: every other host fails the selector, plus
     // its cordon, its untolerated taints, and the resources it has too little of left
-    const free = new Map((await api<{ items: { name: string; allocatable: Record<string, string>; used: Record<string, string> }[] }>('/v1/hosts')).items.map((h) => [h.name, (r: string) => num(h.allocatable[r] ?? '0') - num(h.used[r] ?? '0')]));
+    const free = new Map(
+      (await api<{ items: { name: string; allocatable: Record<string, string>; used: Record<string, string> }[] }>('/v1/hosts')).items.map(
+        (h) => [h.name, (r: string) => num(h.allocatable[r] ?? '0') - num(h.used[r] ?? '0')],
+      ),
+    );
     const groupsWanted = new Map<string, number>();
     for (const n of nodes) {
       if (n.metadata.name === target) continue;
       const left = free.get(n.metadata.name)!;
       const reasons = [
         ...(n.spec.unschedulable ? ['host(s) were unschedulable'] : []),
-        ...(n.spec.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => `host(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`),
+        ...(n.spec.taints ?? [])
+          .filter((t) => t.effect !== 'PreferNoSchedule')
+          .map((t) => `host(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`),
         "host(s) didn't match Pod's node affinity/selector",
         ...(left('cpu') < 0.5 ? ['Insufficient cpu'] : []),
         ...(left('memory') < 2 ** 30 ? ['Insufficient memory'] : []),
@@ -256,7 +321,11 @@ describe('web console (Chromium, real server, examples/)', () => {
       groupsWanted.set(reasons, (groupsWanted.get(reasons) ?? 0) + 1);
     }
     const pasted = page.getByTestId('explanation');
-    const got = await pasted.getByTestId('rejected-group').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('[data-testid="rejected-reasons"]')!.textContent, Number(tr.getAttribute('data-count'))]));
+    const got = await pasted
+      .getByTestId('rejected-group')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector('[data-testid="rejected-reasons"]')!.textContent, Number(tr.getAttribute('data-count'))]),
+      );
     expect(new Map(got as [string, number][])).toEqual(groupsWanted);
     expect(await pasted.getByTestId('feasible-count').textContent()).toBe('1');
     await page.screenshot({ path: artifact('console-explain.png'), fullPage: true });
@@ -267,9 +336,15 @@ describe('web console (Chromium, real server, examples/)', () => {
     expect((await fetch(`${server.url}/v1/placements`, { headers: { 'if-none-match': tag } })).status).toBe(304);
 
     // bad input: the Status message, on the page
-    await page.getByTestId('explain-yaml').fill('apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {containers: [{name: c, resources: {requests: {cpu: 2x}}}]}');
+    await page
+      .getByTestId('explain-yaml')
+      .fill(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {containers: [{name: c, resources: {requests: {cpu: 2x}}}]}',
+      );
     await page.getByTestId('explain-run').click();
-    await expect.poll(() => page.getByTestId('explain-error').textContent()).toMatch(/spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "2x"/);
+    await expect
+      .poll(() => page.getByTestId('explain-error').textContent())
+      .toMatch(/spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "2x"/);
   });
 
   it('live: a change through the API reaches the open views; unchanged polls are 304s; nothing is loaded from elsewhere', async () => {
@@ -294,13 +369,17 @@ describe('web console (Chromium, real server, examples/)', () => {
 
 describe('drain preview (Chromium, real server, examples/)', () => {
   it('shows the dry-run move plan of a host as a table and arrows; every workload on the host is accounted for; nothing changes', async () => {
-    const placements = async () => (await api<{ items: { kind: string; namespace: string; name: string; host: string }[] }>('/v1/placements')).items;
+    const placements = async () =>
+      (await api<{ items: { kind: string; namespace: string; name: string; host: string }[] }>('/v1/placements')).items;
     const before = await placements();
     // the host with the most placements, from GET /v1/placements
     const count = new Map<string, number>();
     for (const p of before) count.set(p.host, (count.get(p.host) ?? 0) + 1);
     const host = [...count].sort((a, b) => b[1] - a[1])[0][0];
-    const onHost = before.filter((p) => p.host === host).map((p) => `${p.kind} ${p.namespace}/${p.name}`).sort();
+    const onHost = before
+      .filter((p) => p.host === host)
+      .map((p) => `${p.kind} ${p.namespace}/${p.name}`)
+      .sort();
     const cordoned = new Set(nodes.filter((n) => n.spec.unschedulable).map((n) => n.metadata.name));
 
     await page.goto(`${server.url}/ui/#/drain`);
@@ -311,8 +390,15 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     await page.getByTestId('drain-host').press('Enter');
     await page.getByTestId('drain-summary').waitFor();
 
-    const moves = await page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    const stuck = (await page.getByTestId('drain-unmovable-table').count()) > 0 ? await page.locator('[data-testid="drain-unmovable-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))) : [];
+    const moves = await page
+      .getByTestId('drain-move')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const stuck =
+      (await page.getByTestId('drain-unmovable-table').count()) > 0
+        ? await page
+            .locator('[data-testid="drain-unmovable-table"] tbody tr')
+            .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+        : [];
     // every workload on the host either moves or is reported as unmovable, once
     expect([...moves.map((m) => m[0]), ...stuck.map((u) => u[0])].sort()).toEqual(onHost);
     for (const [, from, to] of moves) {
@@ -324,17 +410,23 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     expect(Number(await page.getByTestId('drain-moves').textContent())).toBe(moves.length);
     expect(Number(await page.getByTestId('drain-unmovable').textContent())).toBe(stuck.length);
     // the per-target table adds up to the moves
-    const perTarget = await page.locator('[data-testid="drain-targets"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-host'), Number(tr.querySelector('.num')!.textContent)]));
+    const perTarget = await page
+      .locator('[data-testid="drain-targets"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-host'), Number(tr.querySelector('.num')!.textContent)]));
     const want = new Map<string, number>();
     for (const m of moves) want.set(m[2], (want.get(m[2]) ?? 0) + 1);
     expect(new Map(perTarget as [string, number][])).toEqual(want);
     // the page shows the endpoint's plan (asked again here, independently of the page)
-    const plan = await api<{ moves: { kind: string; namespace: string; name: string; from: string; to: string }[]; utilization: { before: Record<string, number>; after: Record<string, number> } }>(
-      `/v1/hosts/${host}/drain?dryRun=true`,
-      { method: 'POST' },
-    );
+    const plan = await api<{
+      moves: { kind: string; namespace: string; name: string; from: string; to: string }[];
+      utilization: { before: Record<string, number>; after: Record<string, number> };
+    }>(`/v1/hosts/${host}/drain?dryRun=true`, { method: 'POST' });
     expect(moves).toEqual(plan.moves.slice(0, 200).map((m) => [`${m.kind} ${m.namespace}/${m.name}`, m.from, m.to]));
-    const util = await page.locator('[data-testid="drain-utilization"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-resource'), ...[...tr.querySelectorAll('.num')].map((td) => td.textContent)]));
+    const util = await page
+      .locator('[data-testid="drain-utilization"] tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-resource'), ...[...tr.querySelectorAll('.num')].map((td) => td.textContent)]),
+      );
     for (const [r, b, a] of util as [string, string, string][]) {
       near(b, plan.utilization.before[r]);
       near(a, plan.utilization.after[r]);
@@ -351,7 +443,9 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     expect(Number(await page.getByTestId('drain-unmovable').textContent())).toBe(gpuPlan.unmovable.length);
     // the example's GPU workloads cannot move: the other GPU host is full
     expect(gpuPlan.unmovable.length).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid="drain-unmovable-table"] td.reason').allTextContents()).toEqual(gpuPlan.unmovable.map((u) => u.reason));
+    expect(await page.locator('[data-testid="drain-unmovable-table"] td.reason').allTextContents()).toEqual(
+      gpuPlan.unmovable.map((u) => u.reason),
+    );
 
     // a dry run: nothing moved, nothing cordoned
     expect(await placements()).toEqual(before);
@@ -361,17 +455,36 @@ describe('drain preview (Chromium, real server, examples/)', () => {
     expect(pageErrors()).toEqual([]);
   });
 
-  it('paces the plan by a PodDisruptionBudget: the wave column shows the endpoint\'s waves', async () => {
+  it("paces the plan by a PodDisruptionBudget: the wave column shows the endpoint's waves", async () => {
     // last in the file: it adds a budget to the server's state (maxUnavailable 2 over the storefront pods)
-    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'storefront', namespace: 'team-web' }, spec: { maxUnavailable: 2, selector: { matchLabels: { app: 'storefront' } } } };
-    expect((await fetch(`${server.url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pdb) })).status).toBe(200);
-    const plan = await api<{ waves: number; moves: { kind: string; namespace: string; name: string; wave: number }[] }>('/v1/hosts/esx-b04/drain?dryRun=true', { method: 'POST' });
+    const pdb = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'storefront', namespace: 'team-web' },
+      spec: { maxUnavailable: 2, selector: { matchLabels: { app: 'storefront' } } },
+    };
+    expect(
+      (
+        await fetch(`${server.url}/v1/apply`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(pdb),
+        })
+      ).status,
+    ).toBe(200);
+    const plan = await api<{ waves: number; moves: { kind: string; namespace: string; name: string; wave: number }[] }>(
+      '/v1/hosts/esx-b04/drain?dryRun=true',
+      { method: 'POST' },
+    );
     expect(plan.waves).toBeGreaterThan(1);
     await page.goto(`${server.url}/ui/#/drain?host=esx-b04`);
     await expect.poll(() => page.getByTestId('drain-summary').textContent()).toContain('esx-b04');
     await expect.poll(() => page.getByTestId('drain-waves').textContent()).toContain(`${plan.waves} wave(s)`);
     expect(await page.getByTestId('drain-host').inputValue()).toBe('esx-b04');
-    const rows = () => page.getByTestId('drain-move').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent ?? '')));
+    const rows = () =>
+      page
+        .getByTestId('drain-move')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent ?? '')));
     await expect.poll(rows).toEqual(plan.moves.map((m) => [String(m.wave), `${m.kind} ${m.namespace}/${m.name}`]));
     await page.screenshot({ path: artifact('console-drain-waves.png'), fullPage: true });
     expect(pageErrors()).toEqual([]);

@@ -10,8 +10,26 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeldTable, type Held } from '../../service/server/held.js';
 import { Store, type StoredPlacement } from '../../service/server/store.js';
 
-const held = (name: string, shape: string, owner: string | null, host = 'esx-01'): Held => ({ kind: 'Pod', namespace: 'team-a', name, uid: `uid-${name}`, host, owner, origin: 'apply', shape });
-const stored = (name: string, shape: string, host = 'esx-01'): StoredPlacement => ({ kind: 'Pod', namespace: 'team-a', name, uid: `uid-${name}`, host, owner: 'rs-1', origin: 'apply', shape });
+const held = (name: string, shape: string, owner: string | null, host = 'esx-01'): Held => ({
+  kind: 'Pod',
+  namespace: 'team-a',
+  name,
+  uid: `uid-${name}`,
+  host,
+  owner,
+  origin: 'apply',
+  shape,
+});
+const stored = (name: string, shape: string, host = 'esx-01'): StoredPlacement => ({
+  kind: 'Pod',
+  namespace: 'team-a',
+  name,
+  uid: `uid-${name}`,
+  host,
+  owner: 'rs-1',
+  origin: 'apply',
+  shape,
+});
 const key = (name: string) => ({ kind: 'Pod', namespace: 'team-a', name });
 
 describe('HeldTable: owners and shapes are counted per placement', () => {
@@ -26,7 +44,9 @@ describe('HeldTable: owners and shapes are counted per placement', () => {
     expect(t.get('Pod', 'team-a', 'web-old-2')).toMatchObject({ owner: 'ReplicaSet/web-old', shape: '{"v":1}' });
     t.remove('Pod', 'team-a', 'web-old-2');
     expect(t.distinct).toEqual({ owners: 1, shapes: 1 });
-    expect([...t.values()].map((h) => [h.name, h.owner, h.shape])).toEqual([0, 1, 2].map((i) => [`web-new-${i}`, 'ReplicaSet/web-new', '{"v":2}']));
+    expect([...t.values()].map((h) => [h.name, h.owner, h.shape])).toEqual(
+      [0, 1, 2].map((i) => [`web-new-${i}`, 'ReplicaSet/web-new', '{"v":2}']),
+    );
   });
 
   it('replacing a placement under the same name releases what it held; the same owner and shape again keep their ids in use', () => {

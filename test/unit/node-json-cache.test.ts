@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { NodeJsonCache, filterBody } from '../../service/server/routes/extender-wire.js';
 
-const node = (name: string, rv: string | undefined, cpu = '64') => ({ metadata: { name, ...(rv !== undefined && { resourceVersion: rv }) }, status: { allocatable: { cpu } } });
+const node = (name: string, rv: string | undefined, cpu = '64') => ({
+  metadata: { name, ...(rv !== undefined && { resourceVersion: rv }) },
+  status: { allocatable: { cpu } },
+});
 
 describe('NodeJsonCache', () => {
   it('reuses the bytes of a name at the same resourceVersion, encodes a new version, never keeps a Node without one', () => {
@@ -34,13 +37,43 @@ describe('filterBody', () => {
   it('Nodes mode: the passing Node objects as given, keys in ExtenderFilterResult order', () => {
     const nodes = [node('esx-1', '1'), node('esx-2', '1'), node('esx-4', undefined)];
     const c = new NodeJsonCache();
-    const body = filterBody('Nodes', { resourceVersion: '7' }, [], (i) => c.json(nodes[i], nodes[i].metadata.name), [0, 2], failed, unresolvable);
-    expect(body.toString()).toBe(JSON.stringify({ Nodes: { metadata: { resourceVersion: '7' }, items: [nodes[0], nodes[2]] }, NodeNames: null, FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable, Error: '' }));
+    const body = filterBody(
+      'Nodes',
+      { resourceVersion: '7' },
+      [],
+      (i) => c.json(nodes[i], nodes[i].metadata.name),
+      [0, 2],
+      failed,
+      unresolvable,
+    );
+    expect(body.toString()).toBe(
+      JSON.stringify({
+        Nodes: { metadata: { resourceVersion: '7' }, items: [nodes[0], nodes[2]] },
+        NodeNames: null,
+        FailedNodes: failed,
+        FailedAndUnresolvableNodes: unresolvable,
+        Error: '',
+      }),
+    );
     const none = filterBody('Nodes', {}, [], () => Buffer.alloc(0), [], {}, {});
-    expect(JSON.parse(none.toString())).toEqual({ Nodes: { metadata: {}, items: [] }, NodeNames: null, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: '' });
+    expect(JSON.parse(none.toString())).toEqual({
+      Nodes: { metadata: {}, items: [] },
+      NodeNames: null,
+      FailedNodes: {},
+      FailedAndUnresolvableNodes: {},
+      Error: '',
+    });
   });
   it('NodeNames mode: the passing names', () => {
     const body = filterBody('NodeNames', {}, ['esx-1', 'esx-4'], () => Buffer.alloc(0), [0, 2], failed, unresolvable);
-    expect(body.toString()).toBe(JSON.stringify({ Nodes: null, NodeNames: ['esx-1', 'esx-4'], FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable, Error: '' }));
+    expect(body.toString()).toBe(
+      JSON.stringify({
+        Nodes: null,
+        NodeNames: ['esx-1', 'esx-4'],
+        FailedNodes: failed,
+        FailedAndUnresolvableNodes: unresolvable,
+        Error: '',
+      }),
+    );
   });
 });

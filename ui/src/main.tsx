@@ -41,7 +41,13 @@ function App() {
         <span class="brand">placer</span>
         <nav>
           {VIEWS.map((v) => (
-            <a key={v.id} href={`#/${v.id}`} class={r.view === v.id ? 'on' : ''} aria-current={r.view === v.id ? 'page' : undefined} data-testid={`nav-${v.id}`}>
+            <a
+              key={v.id}
+              href={`#/${v.id}`}
+              class={r.view === v.id ? 'on' : ''}
+              aria-current={r.view === v.id ? 'page' : undefined}
+              data-testid={`nav-${v.id}`}
+            >
               {v.title}
             </a>
           ))}

@@ -406,7 +406,9 @@ export function filterBody(
   failed: Record<string, string>,
   unresolvable: Record<string, string>,
 ): Buffer<ArrayBuffer> {
-  const tail = Buffer.from(`,"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":""}`);
+  const tail = Buffer.from(
+    `,"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":""}`,
+  );
   if (mode === 'NodeNames') return Buffer.concat([Buffer.from(`{"Nodes":null,"NodeNames":${JSON.stringify(passing)}`), tail]);
   const parts: Buffer[] = [Buffer.from(`{"Nodes":{"metadata":${JSON.stringify(listMeta)},"items":[`)];
   passIdx.forEach((i, k) => {

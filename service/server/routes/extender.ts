@@ -30,7 +30,20 @@ import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState, Victim } from '../state.js';
 import { badRequest } from '../status.js';
-import { type Alloc, AnswerBuffers, FilterAnswers, type Judged, type NamesList, NodeJsonCache, NodeNamesCache, filterBody, freshBuffer, judged, prioritizeBody, splitNodeNames } from './extender-wire.js';
+import {
+  type Alloc,
+  AnswerBuffers,
+  FilterAnswers,
+  type Judged,
+  type NamesList,
+  NodeJsonCache,
+  NodeNamesCache,
+  filterBody,
+  freshBuffer,
+  judged,
+  prioritizeBody,
+  splitNodeNames,
+} from './extender-wire.js';
 
 type Obj = Record<string, unknown>;
 
@@ -76,7 +89,8 @@ function readArgs(body: unknown): ExtenderArgs {
     return { pod, mode: 'Nodes', names: items.map(nodeName), nodes: items, listMeta: goField(nodes, 'metadata') ?? {} };
   }
   if (names !== null && names !== undefined) {
-    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new ArgsError('ExtenderArgs.NodeNames must be a list of strings');
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
+      throw new ArgsError('ExtenderArgs.NodeNames must be a list of strings');
     return { pod, mode: 'NodeNames', names, nodes: [], listMeta: {} };
   }
   throw new ArgsError('ExtenderArgs carries neither Nodes nor NodeNames');
@@ -100,11 +114,28 @@ function fail(j: Judged, i: number, message: string, resolvable: boolean): void 
  * (same engine, class and backend version: nothing changed since) are the same, so is the judgement.
  */
 interface JudgedMemo {
-  last: { t: WorkloadTemplate; names: readonly string[]; slots: Int32Array; engine: object; epoch: number; cls: number; version: number; rejected: string | undefined; j: Judged } | null;
+  last: {
+    t: WorkloadTemplate;
+    names: readonly string[];
+    slots: Int32Array;
+    engine: object;
+    epoch: number;
+    cls: number;
+    version: number;
+    rejected: string | undefined;
+    j: Judged;
+  } | null;
 }
 
 /** Filter + score every node of the request for one pod, in request order. */
-function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[], slots: Int32Array | null, bad: ReadonlyMap<string, string>, memo?: JudgedMemo): Judged {
+function judge(
+  state: PlacerState,
+  t: WorkloadTemplate,
+  names: readonly string[],
+  slots: Int32Array | null,
+  bad: ReadonlyMap<string, string>,
+  memo?: JudgedMemo,
+): Judged {
   const n = names.length;
   const inst = t.instances[0];
   const held = state.heldPod(t.namespace, inst.name);
@@ -127,7 +158,18 @@ function judge(state: PlacerState, t: WorkloadTemplate, names: readonly string[]
   const memoize = memo !== undefined && slots !== null && bad.size === 0;
   if (memoize) {
     const m = memo.last;
-    if (m && m.t === t && m.names === names && m.slots === slots && m.engine === engine && m.epoch === engine.hostsEpoch && m.cls === a.cls && m.version === a.version && m.rejected === rejected) return m.j;
+    if (
+      m &&
+      m.t === t &&
+      m.names === names &&
+      m.slots === slots &&
+      m.engine === engine &&
+      m.epoch === engine.hostsEpoch &&
+      m.cls === a.cls &&
+      m.version === a.version &&
+      m.rejected === rejected
+    )
+      return m.j;
   }
   const j = judged(n);
   const { reasons, fit } = a.columns;
@@ -268,7 +310,8 @@ async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, mem
   if (isObj(body)) {
     const names = goField(body, 'NodeNames');
     const nodes = goField(body, 'Nodes');
-    if (split && (nodes === null || nodes === undefined) && Array.isArray(names) && names.every((n) => typeof n === 'string')) cache.record(split.list, names);
+    if (split && (nodes === null || nodes === undefined) && Array.isArray(names) && names.every((n) => typeof n === 'string'))
+      cache.record(split.list, names);
   }
   return { body };
 }
@@ -288,7 +331,8 @@ function answerAlloc(c: Context, buffers: AnswerBuffers): Alloc {
   return outgoing instanceof ServerResponse ? buffers.lend(outgoing) : freshBuffer;
 }
 
-const errorMessage = (err: unknown): string | undefined => (err instanceof InputError || err instanceof ArgsError ? err.message : undefined);
+const errorMessage = (err: unknown): string | undefined =>
+  err instanceof InputError || err instanceof ArgsError ? err.message : undefined;
 
 export function extenderRoutes(deps: ExtenderDeps): Hono {
   const app = new Hono();
@@ -310,7 +354,10 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     try {
       const args = received.head?.args ?? readArgs(received.body);
       mode = args.mode;
-      const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
+      const bad =
+        args.mode === 'Nodes'
+          ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` })))
+          : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
@@ -352,11 +399,19 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     const state = deps.state();
     try {
       const args = received.head?.args ?? readArgs(received.body);
-      const bad = args.mode === 'Nodes' ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` }))) : new Map<string, string>();
+      const bad =
+        args.mode === 'Nodes'
+          ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` })))
+          : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
-      const response = list ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE) : jsonBytes(c, args.names.map((name, i) => ({ Host: name, Score: j.score[i] })));
+      const response = list
+        ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE)
+        : jsonBytes(
+            c,
+            args.names.map((name, i) => ({ Host: name, Score: j.score[i] })),
+          );
       timed('prioritize', start, true);
       return response;
     } catch (err) {
@@ -387,13 +442,17 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
           const pods = goField(v, 'Pods') ?? [];
           if (!Array.isArray(pods)) throw new ArgsError(`ExtenderPreemptionArgs.${what}[${node}].Pods must be a list`);
           const given = goField(v, 'NumPDBViolations');
-          candidates.set(node, { victims: pods.map((p, i) => victimOf(p, i, node)), given: typeof given === 'number' && Number.isInteger(given) ? given : 0 });
+          candidates.set(node, {
+            victims: pods.map((p, i) => victimOf(p, i, node)),
+            given: typeof given === 'number' && Number.isInteger(given) ? given : 0,
+          });
         }
       };
       if (meta !== null && meta !== undefined) {
         readMap(meta, 'NodeNameToMetaVictims', (p, i, node) => {
           const uid = isObj(p) ? goField(p, 'UID') : undefined;
-          if (typeof uid !== 'string' || uid === '') throw new ArgsError(`ExtenderPreemptionArgs.NodeNameToMetaVictims[${node}].Pods[${i}].UID is missing`);
+          if (typeof uid !== 'string' || uid === '')
+            throw new ArgsError(`ExtenderPreemptionArgs.NodeNameToMetaVictims[${node}].Pods[${i}].UID is missing`);
           const key = state.keyOfUid(uid);
           return { uid, ...(key !== undefined && { key }) };
         });
@@ -405,8 +464,11 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
           const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
           const name = typeof md.name === 'string' ? md.name : '';
           const byName = state.heldPod(namespace, name);
-          const key = state.keyOfUid(uid) ?? (byName && (byName.uid === null || byName.uid === uid) ? `Pod/${namespace}/${name}` : undefined);
-          const labels = isObj(md.labels) ? new Map(Object.entries(md.labels).filter((e): e is [string, string] => typeof e[1] === 'string')) : new Map<string, string>();
+          const key =
+            state.keyOfUid(uid) ?? (byName && (byName.uid === null || byName.uid === uid) ? `Pod/${namespace}/${name}` : undefined);
+          const labels = isObj(md.labels)
+            ? new Map(Object.entries(md.labels).filter((e): e is [string, string] => typeof e[1] === 'string'))
+            : new Map<string, string>();
           return { uid, namespace, name, labels, ...(key !== undefined && { key }) };
         });
       }

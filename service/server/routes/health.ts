@@ -33,12 +33,7 @@ export function healthRoutes(life: Lifecycle, extra: () => [string, boolean][] =
   const app = new Hono();
   app.get('/livez', (c) => answer(c, 'livez', [['ping', true]]));
   const ready = (c: Context): Response =>
-    answer(c, 'readyz', [
-      ['ping', true],
-      ['state-loaded', life.loaded],
-      ['shutdown', !life.shuttingDown],
-      ...extra(),
-    ]);
+    answer(c, 'readyz', [['ping', true], ['state-loaded', life.loaded], ['shutdown', !life.shuttingDown], ...extra()]);
   app.get('/readyz', ready);
   app.get('/healthz', ready);
   return app;

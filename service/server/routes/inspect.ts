@@ -31,7 +31,9 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     const utilization = Object.fromEntries(
       [...usage.allocatable].filter(([, a]) => a !== 0n).map(([k, a]) => [k, Number(((usage.used.get(k) ?? 0n) * 1000n) / a) / 10]),
     );
-    const namespaces = [...state.namespacesOn(name)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([namespace, workloads]) => ({ namespace, workloads }));
+    const namespaces = [...state.namespacesOn(name)]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([namespace, workloads]) => ({ namespace, workloads }));
     return reply(c, {
       apiVersion,
       kind: 'Host',
@@ -52,7 +54,15 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     const items = deps
       .state()
       .pending.list(ns === undefined || ns === '' ? undefined : ns)
-      .map((p) => ({ namespace: p.namespace, kind: p.kind, name: p.name, ...(p.owner !== null && { owner: p.owner }), reason: p.reason, grade: p.grade, since: p.since }));
+      .map((p) => ({
+        namespace: p.namespace,
+        kind: p.kind,
+        name: p.name,
+        ...(p.owner !== null && { owner: p.owner }),
+        reason: p.reason,
+        grade: p.grade,
+        since: p.since,
+      }));
     return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });
 
@@ -70,7 +80,11 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
     const { pending, explanation } = deps.state().explainPending(kind, namespace, name);
-    return reply(c, { apiVersion, kind: 'ExplanationList', items: [explanationOf(pending.template, pending.name, explanation)] } satisfies ExplanationList);
+    return reply(c, {
+      apiVersion,
+      kind: 'ExplanationList',
+      items: [explanationOf(pending.template, pending.name, explanation)],
+    } satisfies ExplanationList);
   });
 
   return app;

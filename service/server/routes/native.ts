@@ -28,7 +28,10 @@ const KINDS: Record<string, 'Pod' | 'VirtualMachine'> = {
 /** A kind in a path (`pods`, `vm`, `Pod`, …) → Pod or VirtualMachine; NotFound otherwise. */
 export function kindOf(param: string): 'Pod' | 'VirtualMachine' {
   const kind = KINDS[param.toLowerCase()] ?? (param === 'Pod' || param === 'VirtualMachine' ? param : undefined);
-  if (!kind) throw notFound(`the server could not find the requested resource: placer places Pod and VirtualMachine, not ${JSON.stringify(param)}`, { kind: param });
+  if (!kind)
+    throw notFound(`the server could not find the requested resource: placer places Pod and VirtualMachine, not ${JSON.stringify(param)}`, {
+      kind: param,
+    });
   return kind;
 }
 
@@ -44,7 +47,11 @@ function percent(used: bigint, alloc: bigint): number {
 
 /** Manifests from a body: YAML (multi-document), JSON object, List or array; msgpack object or array. */
 export function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
-  if (kind === 'msgpack') return parseText(JSON.stringify(unpackBody(bytes), (_, v) => (typeof v === 'bigint' ? v.toString() : v)), LABEL);
+  if (kind === 'msgpack')
+    return parseText(
+      JSON.stringify(unpackBody(bytes), (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      LABEL,
+    );
   const text = utf8(bytes);
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (kind === 'json' && !/^\s*[{[]/.test(text)) throw badRequest(`${LABEL}: invalid JSON: a JSON object or array was expected`);
@@ -71,7 +78,6 @@ async function smallJson(c: Context, limit: number): Promise<Record<string, unkn
   return v as Record<string, unknown>;
 }
 
-
 export function nativeRoutes(deps: NativeDeps): Hono {
   const app = new Hono();
 
@@ -96,16 +102,14 @@ export function nativeRoutes(deps: NativeDeps): Hono {
   app.get('/hosts', (c) => {
     const state = deps.state();
     if (c.req.query('format') === 'columns') return reply(c, hostColumns(state, API_VERSION, labelKeys(c.req.query('labels'))));
-    const items = state.engine
-      .hostUsage()
-      .map((h) => ({
-        name: h.name,
-        unschedulable: h.unschedulable,
-        allocatable: formatAmounts(h.allocatable, true),
-        used: formatAmounts(h.used, true),
-        utilization: Object.fromEntries([...h.allocatable].filter(([, a]) => a !== 0n).map(([k, a]) => [k, percent(h.used.get(k) ?? 0n, a)])),
-        workloads: state.heldOn(h.name),
-      }));
+    const items = state.engine.hostUsage().map((h) => ({
+      name: h.name,
+      unschedulable: h.unschedulable,
+      allocatable: formatAmounts(h.allocatable, true),
+      used: formatAmounts(h.used, true),
+      utilization: Object.fromEntries([...h.allocatable].filter(([, a]) => a !== 0n).map(([k, a]) => [k, percent(h.used.get(k) ?? 0n, a)])),
+      workloads: state.heldOn(h.name),
+    }));
     return reply(c, { apiVersion: API_VERSION, kind: 'HostList', items });
   });
 
@@ -126,7 +130,8 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     const body = await smallJson(c, deps.limits.other);
     const state = deps.state();
     let hosts: string[];
-    if (Array.isArray(body.hosts) && body.hosts.every((h) => typeof h === 'string') && body.selector === undefined) hosts = body.hosts as string[];
+    if (Array.isArray(body.hosts) && body.hosts.every((h) => typeof h === 'string') && body.selector === undefined)
+      hosts = body.hosts as string[];
     else if (typeof body.selector === 'string' && body.hosts === undefined) {
       let reqs;
       try {
@@ -134,7 +139,10 @@ export function nativeRoutes(deps: NativeDeps): Hono {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
-      hosts = state.engine.hostUsage().map((h) => h.name).filter((n) => reqs.every((r) => requirementMatches(r, state.engine.hostObj(n)!.labels)));
+      hosts = state.engine
+        .hostUsage()
+        .map((h) => h.name)
+        .filter((n) => reqs.every((r) => requirementMatches(r, state.engine.hostObj(n)!.labels)));
       if (hosts.length === 0) throw notFound(`no host matches the selector ${JSON.stringify(body.selector)}`, { kind: 'hosts' });
     } else throw badRequest('the body must be {"hosts": ["<name>", ...]} or {"selector": "<label selector>"}');
     return reply(c, state.drain(hosts, q.dryRun, q.allowPartial));
@@ -156,7 +164,8 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     const q = flags(c, ['dryRun']);
     const raw = c.req.query('maxMoves');
     const maxMoves = raw === undefined ? 10 : Number(raw);
-    if (!Number.isInteger(maxMoves) || maxMoves < 1 || maxMoves > 10_000) throw badRequest(`maxMoves must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(maxMoves) || maxMoves < 1 || maxMoves > 10_000)
+      throw badRequest(`maxMoves must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`);
     const resource = c.req.query('resource');
     return reply(c, deps.state().rebalance(q.dryRun, maxMoves, resource === '' ? undefined : resource));
   });
@@ -164,7 +173,8 @@ export function nativeRoutes(deps: NativeDeps): Hono {
   app.post('/namespaces/:namespace/move', async (c) => {
     const q = flags(c, ['dryRun']);
     const body = await smallJson(c, deps.limits.other);
-    if (typeof body.to !== 'string') throw badRequest('the body must be {"to": "<label selector of the hosts>"}, e.g. {"to": "topology.kubernetes.io/zone=zone-b"}');
+    if (typeof body.to !== 'string')
+      throw badRequest('the body must be {"to": "<label selector of the hosts>"}, e.g. {"to": "topology.kubernetes.io/zone=zone-b"}');
     return reply(c, deps.state().moveNamespace(c.req.param('namespace'), body.to, q.dryRun));
   });
 

@@ -21,7 +21,8 @@ const TYPES: Record<string, string> = {
 };
 
 const SECURITY = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -48,7 +49,11 @@ function load(dir: string): Map<string, Asset> | undefined {
       if (e.isDirectory()) walk(path);
       else {
         const body = readFileSync(join(dir, path));
-        out.set(path, { body, type: TYPES[extname(path)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+        out.set(path, {
+          body,
+          type: TYPES[extname(path)] ?? 'application/octet-stream',
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+        });
       }
     }
   };

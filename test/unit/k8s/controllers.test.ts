@@ -59,9 +59,15 @@ describe('Deployment', () => {
   it('gives the same names for the same input, whatever the key order or file format', () => {
     const d = deployment('web').replicas(2).container({ cpu: '1' }).obj();
     const reversed = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reversed)
-      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]))
-      : v;
+      Array.isArray(v)
+        ? v.map(reversed)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reversed(x)]),
+            )
+          : v;
     const again = reversed(d) as Record<string, unknown>;
     expect(names(parseObjects([d]).workloads)).toEqual(names(parseObjects([again]).workloads));
     expect(names(parseManifests(parseText(JSON.stringify(d), 'd.json')).workloads)).toEqual(names(parseObjects([d]).workloads));
@@ -80,14 +86,30 @@ describe('Deployment', () => {
 
   it('counts the pods of a `kubectl get all` dump instead of adding replicas on top', () => {
     const d = deployment('web').ns('shop').uid('d-1').replicas(3).container({ cpu: '1' });
-    const rs = replicaSet('web-5d4b8c').ns('shop').uid('rs-1').replicas(3).container({ cpu: '1' })
-      .ownedBy('Deployment', 'web', 'd-1').labels({ app: 'web', 'pod-template-hash': '5d4b8c' })
+    const rs = replicaSet('web-5d4b8c')
+      .ns('shop')
+      .uid('rs-1')
+      .replicas(3)
+      .container({ cpu: '1' })
+      .ownedBy('Deployment', 'web', 'd-1')
+      .labels({ app: 'web', 'pod-template-hash': '5d4b8c' })
       .templateLabels({ app: 'web', 'pod-template-hash': '5d4b8c' })
       .patch({ spec: { selector: { matchLabels: { app: 'web', 'pod-template-hash': '5d4b8c' } } } });
     const running = (name: string, host: string) =>
-      pod(name).ns('shop').uid(`u-${name}`).labels({ app: 'web', 'pod-template-hash': '5d4b8c' }).ownedBy('ReplicaSet', 'web-5d4b8c', 'rs-1')
-        .container({ cpu: '1' }).nodeName(host).phase('Running');
-    const ws = parseObjects([running('web-5d4b8c-abcde', 'hv-1').obj(), d.obj(), rs.obj(), running('web-5d4b8c-fghij', 'hv-2').obj()]).workloads;
+      pod(name)
+        .ns('shop')
+        .uid(`u-${name}`)
+        .labels({ app: 'web', 'pod-template-hash': '5d4b8c' })
+        .ownedBy('ReplicaSet', 'web-5d4b8c', 'rs-1')
+        .container({ cpu: '1' })
+        .nodeName(host)
+        .phase('Running');
+    const ws = parseObjects([
+      running('web-5d4b8c-abcde', 'hv-1').obj(),
+      d.obj(),
+      rs.obj(),
+      running('web-5d4b8c-fghij', 'hv-2').obj(),
+    ]).workloads;
     // 3 replicas − 2 running = 1 new pod; the ReplicaSet is not expanded on its own; the new pod reuses its name
     expect(ws).toHaveLength(1);
     expect(ws[0]!.owner).toBe('Deployment/web');
@@ -102,7 +124,12 @@ describe('Deployment', () => {
   it('attributes pods by the ReplicaSet name or by the pod-template-hash label when the ReplicaSet is absent', () => {
     const ws = parseObjects([
       deployment('api').replicas(3).container({ cpu: '1' }).obj(),
-      pod('api-7f9c6-aaaaa').labels({ app: 'api', 'pod-template-hash': '7f9c6' }).ownedBy('ReplicaSet', 'api-7f9c6').container({ cpu: '1' }).nodeName('hv-1').obj(),
+      pod('api-7f9c6-aaaaa')
+        .labels({ app: 'api', 'pod-template-hash': '7f9c6' })
+        .ownedBy('ReplicaSet', 'api-7f9c6')
+        .container({ cpu: '1' })
+        .nodeName('hv-1')
+        .obj(),
       pod('api-7f9c6-bbbbb').labels({ app: 'api', 'pod-template-hash': '7f9c6' }).container({ cpu: '1' }).nodeName('hv-2').obj(),
     ]).workloads;
     expect(names(ws)).toHaveLength(3); // 2 existing + 1 new
@@ -112,9 +139,17 @@ describe('Deployment', () => {
   it('keeps existing pods whose shape differs (an older revision) in their own template, same owner', () => {
     const ws = parseObjects([
       deployment('api').replicas(2).container({ cpu: '2' }).obj(),
-      pod('api-old-aaaaa').labels({ 'pod-template-hash': 'old' }).ownedBy('ReplicaSet', 'api-old').container({ cpu: '1' }).nodeName('hv-1').obj(),
+      pod('api-old-aaaaa')
+        .labels({ 'pod-template-hash': 'old' })
+        .ownedBy('ReplicaSet', 'api-old')
+        .container({ cpu: '1' })
+        .nodeName('hv-1')
+        .obj(),
     ]).workloads;
-    expect(summary(ws)).toEqual([expect.stringMatching(/^Deployment\/api: api-[a-z0-9]+-[a-z0-9]{5}$/), 'Deployment/api: api-old-aaaaa@hv-1']);
+    expect(summary(ws)).toEqual([
+      expect.stringMatching(/^Deployment\/api: api-[a-z0-9]+-[a-z0-9]{5}$/),
+      'Deployment/api: api-old-aaaaa@hv-1',
+    ]);
     expect(ws.map((w) => w.requests.get('cpu'))).toEqual([2000n, 1000n]);
   });
 
@@ -138,7 +173,17 @@ describe('ReplicaSet', () => {
 describe('StatefulSet', () => {
   it('names pods by ordinal', () => {
     expect(summary(parseObjects([statefulSet('db').replicas(3).container().obj()]).workloads)).toEqual(['StatefulSet/db: db-0 db-1 db-2']);
-    expect(names(parseObjects([statefulSet('db').replicas(2).patch({ spec: { ordinals: { start: 5 } } }).container().obj()]).workloads)).toEqual(['db-5', 'db-6']);
+    expect(
+      names(
+        parseObjects([
+          statefulSet('db')
+            .replicas(2)
+            .patch({ spec: { ordinals: { start: 5 } } })
+            .container()
+            .obj(),
+        ]).workloads,
+      ),
+    ).toEqual(['db-5', 'db-6']);
   });
 
   it('fills in the missing ordinals around existing pods', () => {
@@ -160,7 +205,10 @@ describe('Job', () => {
     ['suspended', job('j').job({ parallelism: 3, completions: 3, suspend: true }).container(), 0],
     [
       'finished',
-      job('j').job({ parallelism: 3, completions: 3 }).status({ conditions: [{ type: 'Complete', status: 'True' }] }).container(),
+      job('j')
+        .job({ parallelism: 3, completions: 3 })
+        .status({ conditions: [{ type: 'Complete', status: 'True' }] })
+        .container(),
       0,
     ],
     // 5 completions − 3 succeeded = 2 remaining, parallelism 4 ⇒ 2
@@ -175,7 +223,9 @@ describe('Job', () => {
   });
 
   it('Indexed: <job>-<index>-<5 chars>, lowest pending indexes first', () => {
-    const ws = parseObjects([job('train').job({ indexed: true, completions: 5, parallelism: 3 }).status({ completedIndexes: '0,2' }).container().obj()]).workloads;
+    const ws = parseObjects([
+      job('train').job({ indexed: true, completions: 5, parallelism: 3 }).status({ completedIndexes: '0,2' }).container().obj(),
+    ]).workloads;
     expect(names(ws).map((n) => n.replace(/[bcdfghjklmnpqrstvwxz2456789]{5}$/, '*'))).toEqual(['train-1-*', 'train-3-*', 'train-4-*']);
   });
 
@@ -197,17 +247,27 @@ describe('Job', () => {
 describe('owned pods without their controller', () => {
   it('groups identical pods of one owner into one template and creates none', () => {
     const p = (n: string, host: string) => pod(n).ownedBy('ReplicaSet', 'legacy-6c9f').container({ cpu: '250m' }).nodeName(host);
-    const ws = parseObjects([p('legacy-6c9f-aaaaa', 'hv-1').obj(), p('legacy-6c9f-bbbbb', 'hv-2').obj(), pod('bare').container().obj()]).workloads;
+    const ws = parseObjects([
+      p('legacy-6c9f-aaaaa', 'hv-1').obj(),
+      p('legacy-6c9f-bbbbb', 'hv-2').obj(),
+      pod('bare').container().obj(),
+    ]).workloads;
     expect(summary(ws)).toEqual(['ReplicaSet/legacy-6c9f: legacy-6c9f-aaaaa@hv-1 legacy-6c9f-bbbbb@hv-2', '-: bare']);
   });
 });
 
 describe('controller validation', () => {
   it.each<[string, ReturnType<typeof deployment>, string]>([
-    ['negative replicas', deployment('d').replicas(-1).container(), '(Deployment default/d): spec.replicas: Invalid value: -1: must be greater than or equal to 0'],
+    [
+      'negative replicas',
+      deployment('d').replicas(-1).container(),
+      '(Deployment default/d): spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ],
     [
       'selector not matching the template labels',
-      deployment('d').container().patch({ spec: { selector: { matchLabels: { app: 'other' } } } }),
+      deployment('d')
+        .container()
+        .patch({ spec: { selector: { matchLabels: { app: 'other' } } } }),
       '(Deployment default/d): spec.template.metadata.labels: Invalid value: {"app":"d"}: `selector` does not match template `labels`',
     ],
     ['no selector', deployment('d').container().without('spec', 'selector'), '(Deployment default/d): spec.selector: Required value'],

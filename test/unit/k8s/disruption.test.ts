@@ -32,16 +32,25 @@ describe('PodDisruptionBudget', () => {
     ['neither (protects nothing)', pdb('p'), {}],
   ])('budget: %s', (_name, b, budget) => {
     const [p] = parseObjects([b.ns('a').obj()]).pdbs!;
-    expect({ ...(p!.minAvailable !== undefined && { minAvailable: p!.minAvailable }), ...(p!.maxUnavailable !== undefined && { maxUnavailable: p!.maxUnavailable }) }).toEqual(budget);
+    expect({
+      ...(p!.minAvailable !== undefined && { minAvailable: p!.minAvailable }),
+      ...(p!.maxUnavailable !== undefined && { maxUnavailable: p!.maxUnavailable }),
+    }).toEqual(budget);
   });
 
   it('an absent selector is null; budgets pass through resolution', () => {
     const input = resolveObjects([pdb('p').ns('a').minAvailable(1).obj()]);
-    expect(input.pdbs).toEqual([{ name: 'p', namespace: 'a', selector: null, minAvailable: 1, disruptedPods: [], source: { file: 'test.yaml', doc: 0, path: '' } }]);
+    expect(input.pdbs).toEqual([
+      { name: 'p', namespace: 'a', selector: null, minAvailable: 1, disruptedPods: [], source: { file: 'test.yaml', doc: 0, path: '' } },
+    ]);
   });
 
   it.each<[string, PdbBuilder, string]>([
-    ['both minAvailable and maxUnavailable', pdb('p').minAvailable(1).maxUnavailable(1), 'spec: Invalid value: object: minAvailable and maxUnavailable cannot be both set'],
+    [
+      'both minAvailable and maxUnavailable',
+      pdb('p').minAvailable(1).maxUnavailable(1),
+      'spec: Invalid value: object: minAvailable and maxUnavailable cannot be both set',
+    ],
     [
       'a percentage without %',
       pdb('p').minAvailable('50'),
@@ -57,12 +66,16 @@ describe('PodDisruptionBudget', () => {
     ['a fraction', pdb('p').minAvailable(1.5), "spec.minAvailable: Invalid value: 1.5: must be an integer or percentage (e.g '5%')"],
     [
       'a bad selector',
-      pdb('p').minAvailable(1).selector({ matchExpressions: [{ key: 'app', operator: 'Exists', values: ['web'] }] }),
+      pdb('p')
+        .minAvailable(1)
+        .selector({ matchExpressions: [{ key: 'app', operator: 'Exists', values: ['web'] }] }),
       "spec.selector.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
     ],
     [
       'an unknown unhealthyPodEvictionPolicy',
-      pdb('p').minAvailable(1).patch({ spec: { unhealthyPodEvictionPolicy: 'Never' } }),
+      pdb('p')
+        .minAvailable(1)
+        .patch({ spec: { unhealthyPodEvictionPolicy: 'Never' } }),
       'spec.unhealthyPodEvictionPolicy: Unsupported value: "Never": supported values: "AlwaysAllow", "IfHealthyBudget"',
     ],
   ])('rejects %s', (_name, b, tail) => {

@@ -31,7 +31,13 @@ const classes = (ns: string): Record<string, unknown>[] => [
 ];
 const names = (ws: WorkloadTemplate[]): string[] => ws.map((w) => w.instances[0]!.name);
 const controlPlaneTerm = (cluster: string): PodAffinityTerm => ({
-  labelSelector: { matchLabels: new Map([[CLUSTER, cluster], [CP, '']]), matchExpressions: [] },
+  labelSelector: {
+    matchLabels: new Map([
+      [CLUSTER, cluster],
+      [CP, ''],
+    ]),
+    matchExpressions: [],
+  },
   namespaces: [],
   namespaceSelector: null,
   topologyKey: 'kubernetes.io/hostname',
@@ -54,8 +60,12 @@ describe('TanzuKubernetesCluster', () => {
       'tkc-a-gpu-*',
     ]);
     expect(new Set(names(ws)).size).toBe(6);
-    expect(ws.every((w) => w.kind === 'VirtualMachine' && w.namespace === 'team-a' && w.owner === 'TanzuKubernetesCluster/tkc-a')).toBe(true);
-    expect(ws.every((w) => w.gang !== undefined && w.gang.name === 'TanzuKubernetesCluster team-a/tkc-a' && w.gang.minMember === 6)).toBe(true);
+    expect(ws.every((w) => w.kind === 'VirtualMachine' && w.namespace === 'team-a' && w.owner === 'TanzuKubernetesCluster/tkc-a')).toBe(
+      true,
+    );
+    expect(ws.every((w) => w.gang !== undefined && w.gang.name === 'TanzuKubernetesCluster team-a/tkc-a' && w.gang.minMember === 6)).toBe(
+      true,
+    );
     expect(ws.map((w) => Object.fromEntries(w.requests))).toEqual([
       ...Array(3).fill({ cpu: 2000n, memory: 8n * Gi }),
       ...Array(2).fill({ cpu: 4000n, memory: 16n * Gi }),
@@ -66,8 +76,18 @@ describe('TanzuKubernetesCluster', () => {
   it('labels the VMs as Cluster API does; control-plane VMs are anti-affine on hostname', () => {
     const ws = resolveObjects([...classes('team-a'), cluster.obj()]).workloads;
     const [cp, , , np] = ws;
-    expect(cp!.labels).toEqual(new Map([[CLUSTER, 'tkc-a'], [CP, '']]));
-    expect(np!.labels).toEqual(new Map([[CLUSTER, 'tkc-a'], [MD, 'tkc-a-np-1']]));
+    expect(cp!.labels).toEqual(
+      new Map([
+        [CLUSTER, 'tkc-a'],
+        [CP, ''],
+      ]),
+    );
+    expect(np!.labels).toEqual(
+      new Map([
+        [CLUSTER, 'tkc-a'],
+        [MD, 'tkc-a-np-1'],
+      ]),
+    );
     expect(cp!.podAntiAffinity).toEqual({ required: [controlPlaneTerm('tkc-a')], preferred: [] });
     expect(np!.podAntiAffinity).toEqual({ required: [], preferred: [] });
     expect(cp!.podAffinity).toEqual({ required: [], preferred: [] });
@@ -81,7 +101,10 @@ describe('TanzuKubernetesCluster', () => {
 
   it('an absent replicas is 1 for the control plane and for a node pool', () => {
     const c = tkc('small').ns('team-a').controlPlane({ replicas: undefined }).nodePool('np', undefined, 'best-effort-large');
-    expect(names(resolveObjects([...classes('team-a'), c.obj()]).workloads).map((n) => n.slice(0, -6))).toEqual(['small-control-plane', 'small-np']);
+    expect(names(resolveObjects([...classes('team-a'), c.obj()]).workloads).map((n) => n.slice(0, -6))).toEqual([
+      'small-control-plane',
+      'small-np',
+    ]);
   });
 
   it.each(['v1alpha2', 'v1alpha3'])('reads %s', (v) => {
@@ -99,7 +122,11 @@ describe('TanzuKubernetesCluster', () => {
 
   it('existing VMs of the cluster count toward it and join its gang', () => {
     const existing = (name: string, labels: Record<string, string>, cls: string) =>
-      vm(name).ns('team-a').labels({ [CLUSTER]: 'tkc-a', ...labels }).className(cls).status({ nodeName: 'hv-1' });
+      vm(name)
+        .ns('team-a')
+        .labels({ [CLUSTER]: 'tkc-a', ...labels })
+        .className(cls)
+        .status({ nodeName: 'hv-1' });
     const ws = resolveObjects([
       ...classes('team-a'),
       existing('tkc-a-control-plane-abcde', { [CP]: '' }, 'guaranteed-medium').obj(),
@@ -119,7 +146,11 @@ describe('TanzuKubernetesCluster', () => {
 
   const TOPO = 'spec.topology';
   it.each<[string, Record<string, unknown>, string]>([
-    ['a missing control-plane class', tkc('c').ns('team-a').controlPlane({ vmClass: 'nope' }).obj(), `${TOPO}.controlPlane.vmClass: no VirtualMachineClass with name nope was found in namespace team-a or cluster-wide`],
+    [
+      'a missing control-plane class',
+      tkc('c').ns('team-a').controlPlane({ vmClass: 'nope' }).obj(),
+      `${TOPO}.controlPlane.vmClass: no VirtualMachineClass with name nope was found in namespace team-a or cluster-wide`,
+    ],
     [
       'a missing node-pool class',
       tkc('c').ns('team-a').nodePool('a', 1, 'best-effort-large').nodePool('b', 1, 'huge').obj(),
@@ -129,11 +160,28 @@ describe('TanzuKubernetesCluster', () => {
     ['no nodePools', tkc('c').ns('team-a').without('spec', 'topology', 'nodePools').obj(), `${TOPO}.nodePools: Required value`],
     ['a pool without vmClass', tkc('c').ns('team-a').nodePool('np', 1, '').obj(), `${TOPO}.nodePools[0].vmClass: Required value`],
     ['a pool without name', tkc('c').ns('team-a').nodePool('', 1, 'best-effort-large').obj(), `${TOPO}.nodePools[0].name: Required value`],
-    ['no storageClass', tkc('c').ns('team-a').controlPlane({ storageClass: null }).obj(), `${TOPO}.controlPlane.storageClass: Required value`],
-    ['negative replicas', tkc('c').ns('team-a').controlPlane({ replicas: -1 }).obj(), `${TOPO}.controlPlane.replicas: Invalid value: -1: must be greater than or equal to 0`],
-    ['v1alpha1 without count', tkcV1alpha1('c', { count: 1, class: 'guaranteed-medium' }, { count: 1, class: 'x' }).ns('team-a').patch({ spec: { topology: { workers: { count: null } } } }).obj(), `${TOPO}.workers.count: Required value`],
+    [
+      'no storageClass',
+      tkc('c').ns('team-a').controlPlane({ storageClass: null }).obj(),
+      `${TOPO}.controlPlane.storageClass: Required value`,
+    ],
+    [
+      'negative replicas',
+      tkc('c').ns('team-a').controlPlane({ replicas: -1 }).obj(),
+      `${TOPO}.controlPlane.replicas: Invalid value: -1: must be greater than or equal to 0`,
+    ],
+    [
+      'v1alpha1 without count',
+      tkcV1alpha1('c', { count: 1, class: 'guaranteed-medium' }, { count: 1, class: 'x' })
+        .ns('team-a')
+        .patch({ spec: { topology: { workers: { count: null } } } })
+        .obj(),
+      `${TOPO}.workers.count: Required value`,
+    ],
   ])('rejects %s', (_name, obj, tail) => {
-    expect(inputErrorOf(() => resolveObjects([...classes('team-a'), obj]))).toBe(`test.yaml: document 4 (TanzuKubernetesCluster team-a/c): ${tail}`);
+    expect(inputErrorOf(() => resolveObjects([...classes('team-a'), obj]))).toBe(
+      `test.yaml: document 4 (TanzuKubernetesCluster team-a/c): ${tail}`,
+    );
   });
 });
 
@@ -169,17 +217,34 @@ describe('Cluster API Cluster with a ClusterClass topology', () => {
     ],
     [
       'no vmClass for a MachineDeployment',
-      capiCluster('c').ns('team-b').controlPlane({ variables: { overrides: [{ name: 'vmClass', value: 'guaranteed-medium' }] } }).variables().machineDeployment('np', 1).obj(),
+      capiCluster('c')
+        .ns('team-b')
+        .controlPlane({ variables: { overrides: [{ name: 'vmClass', value: 'guaranteed-medium' }] } })
+        .variables()
+        .machineDeployment('np', 1)
+        .obj(),
       `${TOPO}.workers.machineDeployments[0].variables.overrides: Required value: a vmClass variable naming the VM class of MachineDeployment np is required`,
     ],
-    ['a missing class in the cluster variable', capiCluster('c').ns('team-b').variables({ name: 'vmClass', value: 'gone' }).obj(), `${TOPO}.variables[0].value: no VirtualMachineClass with name gone was found in namespace team-b or cluster-wide`],
+    [
+      'a missing class in the cluster variable',
+      capiCluster('c').ns('team-b').variables({ name: 'vmClass', value: 'gone' }).obj(),
+      `${TOPO}.variables[0].value: no VirtualMachineClass with name gone was found in namespace team-b or cluster-wide`,
+    ],
     [
       'a missing class in an override',
       capiCluster('c').ns('team-b').machineDeployment('np', 1, 'gone').obj(),
       `${TOPO}.workers.machineDeployments[0].variables.overrides[0].value: no VirtualMachineClass with name gone was found in namespace team-b or cluster-wide`,
     ],
-    ['a vmClass that is not a string', capiCluster('c').ns('team-b').variables({ name: 'vmClass', value: 4 }).obj(), `${TOPO}.variables[0].value: Invalid value: 4: must be a string`],
-    ['a MachineDeployment without name', capiCluster('c').ns('team-b').machineDeployment('', 1).obj(), `${TOPO}.workers.machineDeployments[0].name: Required value: name must not be empty`],
+    [
+      'a vmClass that is not a string',
+      capiCluster('c').ns('team-b').variables({ name: 'vmClass', value: 4 }).obj(),
+      `${TOPO}.variables[0].value: Invalid value: 4: must be a string`,
+    ],
+    [
+      'a MachineDeployment without name',
+      capiCluster('c').ns('team-b').machineDeployment('', 1).obj(),
+      `${TOPO}.workers.machineDeployments[0].name: Required value: name must not be empty`,
+    ],
     [
       'two MachineDeployments with one name',
       capiCluster('c').ns('team-b').machineDeployment('np', 1).machineDeployment('np', 2).obj(),
@@ -195,7 +260,7 @@ describe('Cluster API Cluster with a ClusterClass topology', () => {
     );
   });
 
-  it("skips the Cluster API object of a TanzuKubernetesCluster (the TKC is expanded once)", () => {
+  it('skips the Cluster API object of a TanzuKubernetesCluster (the TKC is expanded once)', () => {
     const owned = capiCluster('tkc-a').ns('team-b').ownedBy('TanzuKubernetesCluster', 'tkc-a', 'u1', 'run.tanzu.vmware.com/v1alpha3');
     const parsed = parseObjects([...classes('team-b'), tkc('tkc-a').ns('team-b').obj(), owned.obj()]);
     expect(parsed.vms).toHaveLength(3);
@@ -216,9 +281,20 @@ describe('classic Cluster API on the supervisor', () => {
 
   it('expands KubeadmControlPlane and MachineDeployments through their VSphereMachineTemplates', () => {
     const ws = resolveObjects(objs()).workloads;
-    expect(names(ws).map((n) => n.slice(0, -6))).toEqual(['cl-control-plane', 'cl-control-plane', 'cl-control-plane', 'cl-md-0', 'cl-md-0']);
+    expect(names(ws).map((n) => n.slice(0, -6))).toEqual([
+      'cl-control-plane',
+      'cl-control-plane',
+      'cl-control-plane',
+      'cl-md-0',
+      'cl-md-0',
+    ]);
     expect(ws.map((w) => w.requests.get('cpu'))).toEqual([2000n, 2000n, 2000n, 4000n, 4000n]);
-    expect(ws[3]!.labels).toEqual(new Map([[CLUSTER, 'cl'], [MD, 'cl-md-0']]));
+    expect(ws[3]!.labels).toEqual(
+      new Map([
+        [CLUSTER, 'cl'],
+        [MD, 'cl-md-0'],
+      ]),
+    );
     expect(ws.every((w) => w.owner === 'Cluster/cl' && w.gang?.minMember === 5)).toBe(true);
     expect(ws[0]!.podAntiAffinity!.required).toEqual([controlPlaneTerm('cl')]);
     expect(parseObjects(objs()).ignored).toEqual([]);
@@ -227,7 +303,9 @@ describe('classic Cluster API on the supervisor', () => {
   it('ignores Clusters of other infrastructure providers and unused machine objects', () => {
     const docker = classicCluster('dev')
       .ns('team-c')
-      .patch({ spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerCluster', name: 'dev' } } });
+      .patch({
+        spec: { infrastructureRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'DockerCluster', name: 'dev' } },
+      });
     const orphan = machineDeployment('other-md', 'elsewhere', 1, 'cl-worker').ns('team-c');
     const parsed = parseObjects([docker.obj(), orphan.obj()]);
     expect(parsed.vms).toEqual([]);
@@ -257,7 +335,10 @@ describe('classic Cluster API on the supervisor', () => {
     ],
     [
       'a control plane of another kind',
-      (o) => o.map((x) => (x.kind === 'Cluster' ? { ...x, spec: { ...(x.spec as object), controlPlaneRef: { kind: 'K3sControlPlane', name: 'k' } } } : x)),
+      (o) =>
+        o.map((x) =>
+          x.kind === 'Cluster' ? { ...x, spec: { ...(x.spec as object), controlPlaneRef: { kind: 'K3sControlPlane', name: 'k' } } } : x,
+        ),
       'test.yaml: document 4 (Cluster team-c/cl): spec.controlPlaneRef.kind: Unsupported value: "K3sControlPlane": supported values: "KubeadmControlPlane"',
     ],
   ])('rejects %s', (_name, edit, message) => {

@@ -12,7 +12,12 @@ const one = (b: { obj(): Record<string, unknown> }): WorkloadTemplate => {
   return workloads[0]!;
 };
 
-const term = (t: Partial<PodAffinityTerm> & { topologyKey: string }): PodAffinityTerm => ({ labelSelector: null, namespaces: [], namespaceSelector: null, ...t });
+const term = (t: Partial<PodAffinityTerm> & { topologyKey: string }): PodAffinityTerm => ({
+  labelSelector: null,
+  namespaces: [],
+  namespaceSelector: null,
+  ...t,
+});
 const sel = (matchLabels: Record<string, string>, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({
   matchLabels: new Map(Object.entries(matchLabels)),
   matchExpressions,
@@ -36,7 +41,11 @@ describe('inter-pod affinity terms', () => {
         })
         .preferredPodAffinity({
           weight: 50,
-          podAffinityTerm: { labelSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, namespaces: ['shared', 'cache'], topologyKey: ZONE },
+          podAffinityTerm: {
+            labelSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+            namespaces: ['shared', 'cache'],
+            topologyKey: ZONE,
+          },
         })
         .preferredPodAntiAffinity({ weight: 100, podAffinityTerm: { labelSelector: {}, namespaceSelector: {}, topologyKey: HOST } }),
     );
@@ -53,7 +62,14 @@ describe('inter-pod affinity terms', () => {
         }),
       ],
       preferred: [
-        { weight: 50, term: term({ labelSelector: sel({}, [{ key: 'tier', operator: 'Exists', values: [] }]), namespaces: ['shared', 'cache'], topologyKey: ZONE }) },
+        {
+          weight: 50,
+          term: term({
+            labelSelector: sel({}, [{ key: 'tier', operator: 'Exists', values: [] }]),
+            namespaces: ['shared', 'cache'],
+            topologyKey: ZONE,
+          }),
+        },
       ],
     });
   });
@@ -75,7 +91,12 @@ describe('inter-pod affinity terms', () => {
     ['ReplicaSet', replicaSet('web').replicas(3)],
     ['StatefulSet', statefulSet('web').replicas(3)],
   ])('every replica of a %s carries the template terms', (_kind, b) => {
-    const t = one(b.ns('shop').container({ cpu: '500m' }).requiredPodAntiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: HOST }));
+    const t = one(
+      b
+        .ns('shop')
+        .container({ cpu: '500m' })
+        .requiredPodAntiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: HOST }),
+    );
     expect(t.instances).toHaveLength(3);
     expect(t.podAntiAffinity!.required).toEqual([term({ labelSelector: sel({ app: 'web' }), topologyKey: HOST })]);
   });
@@ -114,7 +135,11 @@ describe('matchLabelKeys / mismatchLabelKeys are merged into the selector', () =
   });
 
   it('a key in both matchLabelKeys and labelSelector is accepted when the pod lacks the label', () => {
-    const t = one(pod('p').container().requiredPodAffinity({ labelSelector: { matchLabels: { app: 'x' } }, matchLabelKeys: ['app'], topologyKey: HOST }));
+    const t = one(
+      pod('p')
+        .container()
+        .requiredPodAffinity({ labelSelector: { matchLabels: { app: 'x' } }, matchLabelKeys: ['app'], topologyKey: HOST }),
+    );
     expect(t.podAffinity!.required[0]!.labelSelector).toEqual(sel({ app: 'x' }));
   });
 
@@ -124,8 +149,18 @@ describe('matchLabelKeys / mismatchLabelKeys are merged into the selector', () =
         .ns('shop')
         .replicas(2)
         .container({ cpu: '1' })
-        .requiredPodAntiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['pod-template-hash'], topologyKey: HOST })
-        .topologySpread({ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['pod-template-hash'] }),
+        .requiredPodAntiAffinity({
+          labelSelector: { matchLabels: { app: 'web' } },
+          matchLabelKeys: ['pod-template-hash'],
+          topologyKey: HOST,
+        })
+        .topologySpread({
+          maxSkew: 1,
+          topologyKey: ZONE,
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'web' } },
+          matchLabelKeys: ['pod-template-hash'],
+        }),
     );
     const hash = t.labels.get('pod-template-hash')!;
     expect(hash).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]+$/);
@@ -138,19 +173,36 @@ describe('matchLabelKeys / mismatchLabelKeys are merged into the selector', () =
     const d = deployment('web')
       .replicas(3)
       .container({ cpu: '1' })
-      .requiredPodAntiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['pod-template-hash'], topologyKey: HOST });
+      .requiredPodAntiAffinity({
+        labelSelector: { matchLabels: { app: 'web' } },
+        matchLabelKeys: ['pod-template-hash'],
+        topologyKey: HOST,
+      });
     const hash = one(d).labels.get('pod-template-hash')!;
     const existing = (name: string, h: string, host: string): PodBuilder =>
       pod(name)
         .labels({ app: 'web', 'pod-template-hash': h })
         .ownedBy('ReplicaSet', `web-${h}`)
         .container({ cpu: '1' })
-        .requiredPodAntiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['pod-template-hash'], topologyKey: HOST })
+        .requiredPodAntiAffinity({
+          labelSelector: { matchLabels: { app: 'web' } },
+          matchLabelKeys: ['pod-template-hash'],
+          topologyKey: HOST,
+        })
         .nodeName(host);
-    const ws = parseObjects([d.obj(), existing(`web-${hash}-aaaaa`, hash, 'hv-1').obj(), existing('web-old1-bbbbb', 'old1', 'hv-2').obj()]).workloads;
+    const ws = parseObjects([
+      d.obj(),
+      existing(`web-${hash}-aaaaa`, hash, 'hv-1').obj(),
+      existing('web-old1-bbbbb', 'old1', 'hv-2').obj(),
+    ]).workloads;
     // 3 replicas − 2 running pods (both revisions count) = 1 new pod, in the template of its revision
-    expect(ws.map((w) => w.instances.map((i) => i.name))).toEqual([[`web-${hash}-aaaaa`, expect.stringMatching(new RegExp(`^web-${hash}-`))], ['web-old1-bbbbb']]);
-    expect(ws[1]!.podAntiAffinity!.required[0]!.labelSelector!.matchExpressions).toEqual([{ key: 'pod-template-hash', operator: 'In', values: ['old1'] }]);
+    expect(ws.map((w) => w.instances.map((i) => i.name))).toEqual([
+      [`web-${hash}-aaaaa`, expect.stringMatching(new RegExp(`^web-${hash}-`))],
+      ['web-old1-bbbbb'],
+    ]);
+    expect(ws[1]!.podAntiAffinity!.required[0]!.labelSelector!.matchExpressions).toEqual([
+      { key: 'pod-template-hash', operator: 'In', values: ['old1'] },
+    ]);
   });
 });
 
@@ -165,8 +217,16 @@ describe('bad inter-pod affinity: the full message', () => {
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
   it.each<[string, PodBuilder, string]>([
-    ['no topologyKey', web().requiredPodAffinity({ labelSelector: { matchLabels: { app: 'db' } } }), `${AFF}.topologyKey: Required value: can not be empty`],
-    ['a topologyKey with a space', req({ topologyKey: 'kubernetes.io/host name' }), `${AFF}.topologyKey: Invalid value: "kubernetes.io/host name": ${NAME_PART}`],
+    [
+      'no topologyKey',
+      web().requiredPodAffinity({ labelSelector: { matchLabels: { app: 'db' } } }),
+      `${AFF}.topologyKey: Required value: can not be empty`,
+    ],
+    [
+      'a topologyKey with a space',
+      req({ topologyKey: 'kubernetes.io/host name' }),
+      `${AFF}.topologyKey: Invalid value: "kubernetes.io/host name": ${NAME_PART}`,
+    ],
     [
       'a topologyKey with two slashes',
       req({ topologyKey: 'a/b/c' }),
@@ -192,8 +252,16 @@ describe('bad inter-pod affinity: the full message', () => {
       req({ labelSelector: { matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['4'] }] } }),
       `${AFF}.labelSelector.matchExpressions[0].operator: Invalid value: "Gt": not a valid selector operator`,
     ],
-    ['a bad label value in matchLabels', req({ labelSelector: { matchLabels: { app: 'web server' } } }), `${AFF}.labelSelector.matchLabels: Invalid value: "web server": ${LABEL_VALUE}`],
-    ['a bad label key in matchLabels', req({ labelSelector: { matchLabels: { 'app name': 'web' } } }), `${AFF}.labelSelector.matchLabels: Invalid value: "app name": ${NAME_PART}`],
+    [
+      'a bad label value in matchLabels',
+      req({ labelSelector: { matchLabels: { app: 'web server' } } }),
+      `${AFF}.labelSelector.matchLabels: Invalid value: "web server": ${LABEL_VALUE}`,
+    ],
+    [
+      'a bad label key in matchLabels',
+      req({ labelSelector: { matchLabels: { 'app name': 'web' } } }),
+      `${AFF}.labelSelector.matchLabels: Invalid value: "app name": ${NAME_PART}`,
+    ],
     [
       'a bad value in matchExpressions',
       req({ labelSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web', '-db'] }] } }),
@@ -220,10 +288,26 @@ describe('bad inter-pod affinity: the full message', () => {
       web().preferredPodAntiAffinity({ weight: 101, podAffinityTerm: { labelSelector: {}, topologyKey: HOST } }),
       `${PREF}.weight: Invalid value: 101: must be in the range 1-100`,
     ],
-    ['a preferred term without podAffinityTerm', web().preferredPodAntiAffinity({ weight: 5 }), `${PREF}.podAffinityTerm.topologyKey: Required value: can not be empty`],
-    ['matchLabelKeys without labelSelector', req({ matchLabelKeys: ['version'] }), `${AFF}.matchLabelKeys: Forbidden: must not be specified when labelSelector is not set`],
-    ['mismatchLabelKeys without labelSelector', req({ mismatchLabelKeys: ['version'] }), `${AFF}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set`],
-    ['an invalid matchLabelKeys key', req({ labelSelector: {}, matchLabelKeys: ['version', 'bad key'] }), `${AFF}.matchLabelKeys[1]: Invalid value: "bad key": ${NAME_PART}`],
+    [
+      'a preferred term without podAffinityTerm',
+      web().preferredPodAntiAffinity({ weight: 5 }),
+      `${PREF}.podAffinityTerm.topologyKey: Required value: can not be empty`,
+    ],
+    [
+      'matchLabelKeys without labelSelector',
+      req({ matchLabelKeys: ['version'] }),
+      `${AFF}.matchLabelKeys: Forbidden: must not be specified when labelSelector is not set`,
+    ],
+    [
+      'mismatchLabelKeys without labelSelector',
+      req({ mismatchLabelKeys: ['version'] }),
+      `${AFF}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set`,
+    ],
+    [
+      'an invalid matchLabelKeys key',
+      req({ labelSelector: {}, matchLabelKeys: ['version', 'bad key'] }),
+      `${AFF}.matchLabelKeys[1]: Invalid value: "bad key": ${NAME_PART}`,
+    ],
     [
       'a key in both matchLabelKeys and mismatchLabelKeys',
       req({ labelSelector: {}, matchLabelKeys: ['version'], mismatchLabelKeys: ['version'] }),
@@ -241,7 +325,11 @@ describe('bad inter-pod affinity: the full message', () => {
       `${AFF}[0]: Invalid value: "version": exists in both matchLabelKeys and labelSelector`,
     ],
     // kubernetes/kubernetes#130614: a key listed twice is merged twice
-    ['a matchLabelKeys key listed twice', req({ labelSelector: {}, matchLabelKeys: ['app', 'app'] }), `${AFF}[1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`],
+    [
+      'a matchLabelKeys key listed twice',
+      req({ labelSelector: {}, matchLabelKeys: ['app', 'app'] }),
+      `${AFF}[1]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`,
+    ],
   ])('%s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.obj()]))).toBe(`test.yaml: document 1 (Pod shop/web): ${tail}`);
   });

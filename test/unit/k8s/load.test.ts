@@ -8,7 +8,9 @@ import { parseManifests } from '../../../service/k8s/parse.js';
 import { inputErrorOf, list, node, pod, yamlDocs } from '../../fixtures/k8s.js';
 
 const where = (text: string, label = 'in.yaml'): string[] =>
-  parseText(text, label).map((m) => `${m.kind} ${(m.obj.metadata as { name: string }).name} @ ${m.source.file}#${m.source.doc}:${m.source.path}`);
+  parseText(text, label).map(
+    (m) => `${m.kind} ${(m.obj.metadata as { name: string }).name} @ ${m.source.file}#${m.source.doc}:${m.source.path}`,
+  );
 
 describe('documents', () => {
   it('splits multi-document YAML; an empty document is skipped but counted', () => {
@@ -44,7 +46,8 @@ describe('documents', () => {
   });
 
   it('keeps YAML 1.2 core-schema strings: on / yes / no stay strings', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {power: on, gpu: yes, ssd: no}}\nspec: {containers: [{name: c}], nodeSelector: {enabled: on}}\n';
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {power: on, gpu: yes, ssd: no}}\nspec: {containers: [{name: c}], nodeSelector: {enabled: on}}\n';
     const [w] = parseManifests(parseText(text, 'p.yaml')).workloads;
     expect(Object.fromEntries(w!.labels)).toEqual({ power: 'on', gpu: 'yes', ssd: 'no' });
     expect(w!.nodeSelector.get('enabled')).toBe('on');
@@ -71,14 +74,17 @@ describe('documents', () => {
       'ephemeral-storage': 1024n,
     });
     const m = parseText(text, 'p.yaml')[0]!;
-    const req = ((m.obj.spec as { containers: { resources: { requests: Record<string, unknown> } }[] }).containers[0]!.resources.requests);
+    const req = (m.obj.spec as { containers: { resources: { requests: Record<string, unknown> } }[] }).containers[0]!.resources.requests;
     expect(req.memory).toBeInstanceOf(NumberLiteral);
     expect((req.memory as NumberLiteral).source).toBe('123456789012345678');
   });
 
   it('accepts bare JSON numbers as quantities (`"cpu": 4`, `"cpu": 0.5`)', () => {
     const text = JSON.stringify(pod('p').container({ cpu: 0.5, memory: 1073741824 }).container({ cpu: 4 }).obj());
-    expect(Object.fromEntries(parseManifests(parseText(text, 'p.json')).workloads[0]!.requests)).toEqual({ cpu: 4500n, memory: 1073741824n });
+    expect(Object.fromEntries(parseManifests(parseText(text, 'p.json')).workloads[0]!.requests)).toEqual({
+      cpu: 4500n,
+      memory: 1073741824n,
+    });
   });
 
   it('keeps long numbers exact in JSON too', () => {
@@ -118,8 +124,16 @@ describe('bad documents', () => {
     ],
     ['duplicate YAML keys', 'kind: Pod\nkind: Node\n', 'in.yaml: document 1: line 2, column 1: invalid YAML: Map keys must be unique'],
     ['broken JSON', '{"apiVersion": "v1",\n "kind": }', `in.yaml: document 1: line 2, column 10: invalid JSON: unexpected character "}"`],
-    ['truncated JSON', '{"apiVersion": "v1",\n "kind": "Node"', `in.yaml: document 1: line 2, column 16: invalid JSON: unexpected end of input`],
-    ['a missing comma in JSON', '[{"a": 1}\n {"b": 2}]', `in.yaml: document 1: line 2, column 2: invalid JSON: expected ',' or ']', got "{"`],
+    [
+      'truncated JSON',
+      '{"apiVersion": "v1",\n "kind": "Node"',
+      `in.yaml: document 1: line 2, column 16: invalid JSON: unexpected end of input`,
+    ],
+    [
+      'a missing comma in JSON',
+      '[{"a": 1}\n {"b": 2}]',
+      `in.yaml: document 1: line 2, column 2: invalid JSON: expected ',' or ']', got "{"`,
+    ],
     ['no kind', 'apiVersion: v1\nmetadata: {name: a}\n', "in.yaml: document 1: kind: Object 'Kind' is missing"],
     ['no apiVersion', 'kind: Node\nmetadata: {name: a}\n', "in.yaml: document 1: apiVersion: Object 'apiVersion' is missing"],
     [
@@ -152,16 +166,15 @@ describe('files, directories and stdin', () => {
     const ms = await loadPaths([join(dir, 'b'), '-', join(dir, 'a.yml')], {
       readStdin: async () => yamlDocs(node('from-stdin').obj()),
     });
-    expect(ms.map((m) => `${(m.obj.metadata as { name: string }).name} ${m.source.file.replace(dir, '<dir>')}#${m.source.doc}:${m.source.path}`)).toEqual([
-      'deep <dir>/b/deeper/n.YAML#0:',
-      'p <dir>/b/pods.json#0:items[0]',
-      'from-stdin -#0:',
-      'a <dir>/a.yml#0:',
-    ]);
+    expect(
+      ms.map((m) => `${(m.obj.metadata as { name: string }).name} ${m.source.file.replace(dir, '<dir>')}#${m.source.doc}:${m.source.path}`),
+    ).toEqual(['deep <dir>/b/deeper/n.YAML#0:', 'p <dir>/b/pods.json#0:items[0]', 'from-stdin -#0:', 'a <dir>/a.yml#0:']);
   });
 
   it('reads an explicitly named file whatever its extension', async () => {
-    await expect(loadPaths([join(dir, 'notes.txt')])).rejects.toThrow(`${join(dir, 'notes.txt')}: document 1: line 1, column 12: invalid YAML`);
+    await expect(loadPaths([join(dir, 'notes.txt')])).rejects.toThrow(
+      `${join(dir, 'notes.txt')}: document 1: line 1, column 12: invalid YAML`,
+    );
   });
 
   it('names a missing path', async () => {

@@ -48,7 +48,10 @@ describe('ResourceQuota', () => {
         .ns('a')
         .hard({ pods: '10' })
         .scopes('NotTerminating')
-        .scopeSelector({ scopeName: 'PriorityClass', operator: 'In', values: ['high', 'critical'] }, { scopeName: 'NotBestEffort', operator: 'Exists' })
+        .scopeSelector(
+          { scopeName: 'PriorityClass', operator: 'In', values: ['high', 'critical'] },
+          { scopeName: 'NotBestEffort', operator: 'Exists' },
+        )
         .obj(),
     ]).quotas;
     expect(q!.scopes).toEqual(['NotTerminating']);
@@ -59,10 +62,18 @@ describe('ResourceQuota', () => {
   });
 
   it.each<[string, ReturnType<typeof quota>, string]>([
-    ['a negative limit', quota('q').hard({ 'requests.cpu': '-1' }), 'spec.hard[requests.cpu]: Invalid value: "-1": must be greater than or equal to 0'],
+    [
+      'a negative limit',
+      quota('q').hard({ 'requests.cpu': '-1' }),
+      'spec.hard[requests.cpu]: Invalid value: "-1": must be greater than or equal to 0',
+    ],
     ['a fractional object count', quota('q').hard({ pods: '1.5' }), 'spec.hard.pods: Invalid value: "1500m": must be an integer'],
     ['an unknown scope', quota('q').scopes('Sometimes'), 'spec.scopes[0]: Invalid value: "Sometimes": unsupported scope'],
-    ['conflicting scopes', quota('q').scopes('BestEffort', 'NotBestEffort'), 'spec.scopes: Invalid value: "BestEffort,NotBestEffort": conflicting scopes'],
+    [
+      'conflicting scopes',
+      quota('q').scopes('BestEffort', 'NotBestEffort'),
+      'spec.scopes: Invalid value: "BestEffort,NotBestEffort": conflicting scopes',
+    ],
     [
       'In without values',
       quota('q').scopeSelector({ scopeName: 'PriorityClass', operator: 'In' }),
@@ -76,7 +87,7 @@ describe('ResourceQuota', () => {
     [
       'a BestEffort selector with In',
       quota('q').scopeSelector({ scopeName: 'BestEffort', operator: 'In', values: ['x'] }),
-      "spec.scopeSelector.matchExpressions[0].operator: Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+      'spec.scopeSelector.matchExpressions[0].operator: Invalid value: "In": must be \'Exist\' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity',
     ],
   ])('rejects %s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.ns('a').obj()]))).toBe(`test.yaml: document 1 (ResourceQuota a/q): ${tail}`);
@@ -101,7 +112,11 @@ describe('NamespacePolicy', () => {
     expect(p).toEqual({
       name: 'default',
       namespace: 'team-a',
-      reservation: new Map([['cpu', 20_000n], ['memory', 64n * Gi], ['nvidia.com/gpu', 2n]]),
+      reservation: new Map([
+        ['cpu', 20_000n],
+        ['memory', 64n * Gi],
+        ['nvidia.com/gpu', 2n],
+      ]),
       placement: {
         strategy: 'MostAllocated',
         nodeSelector: new Map([['topology.kubernetes.io/zone', 'zone-a']]),
@@ -120,7 +135,11 @@ describe('NamespacePolicy', () => {
   });
 
   it.each<[string, ReturnType<typeof policy>, string]>([
-    ['an unknown field (strict decoding)', policy('p').patch({ spec: { reservations: { cpu: '1' } } }), 'spec.reservations: field not declared in schema'],
+    [
+      'an unknown field (strict decoding)',
+      policy('p').patch({ spec: { reservations: { cpu: '1' } } }),
+      'spec.reservations: field not declared in schema',
+    ],
     [
       'an unknown strategy',
       policy('p').placement({ strategy: 'Spread' }),
@@ -129,16 +148,26 @@ describe('NamespacePolicy', () => {
     [
       'a toleration with Exists and a value',
       policy('p').placement({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] }),
-      "spec.placement.tolerations[0].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+      'spec.placement.tolerations[0].operator: Invalid value: "v": value must be empty when `operator` is \'Exists\'',
     ],
-    ['a negative reservation', policy('p').reservation({ memory: '-1Gi' }), 'spec.reservation.memory: Invalid value: "-1Gi": must be greater than or equal to 0'],
-    ['spreadAcrossHosts as a string', policy('p').placement({ spreadAcrossHosts: 'true' }), 'spec.placement.spreadAcrossHosts: Invalid value: "true": must be a boolean'],
+    [
+      'a negative reservation',
+      policy('p').reservation({ memory: '-1Gi' }),
+      'spec.reservation.memory: Invalid value: "-1Gi": must be greater than or equal to 0',
+    ],
+    [
+      'spreadAcrossHosts as a string',
+      policy('p').placement({ spreadAcrossHosts: 'true' }),
+      'spec.placement.spreadAcrossHosts: Invalid value: "true": must be a boolean',
+    ],
   ])('rejects %s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.ns('a').obj()]))).toBe(`test.yaml: document 1 (NamespacePolicy a/p): ${tail}`);
   });
 
   it('allows at most one policy per namespace, naming both', () => {
-    expect(inputErrorOf(() => parseObjects([policy('first').ns('a').obj(), policy('other').ns('b').obj(), policy('second').ns('a').obj()]))).toBe(
+    expect(
+      inputErrorOf(() => parseObjects([policy('first').ns('a').obj(), policy('other').ns('b').obj(), policy('second').ns('a').obj()])),
+    ).toBe(
       'test.yaml: document 3 (NamespacePolicy a/second): namespace a already has NamespacePolicy first (test.yaml: document 1); at most one NamespacePolicy per namespace',
     );
   });
@@ -153,7 +182,10 @@ describe('Namespace', () => {
     expect(parsed.namespaces).toEqual([
       {
         name: 'payments',
-        labels: new Map([['team', 'payments'], ['kubernetes.io/metadata.name', 'payments']]),
+        labels: new Map([
+          ['team', 'payments'],
+          ['kubernetes.io/metadata.name', 'payments'],
+        ]),
         source: { file: 'test.yaml', doc: 0, path: '' },
       },
       { name: 'web', labels: new Map([['kubernetes.io/metadata.name', 'web']]), source: { file: 'test.yaml', doc: 1, path: '' } },

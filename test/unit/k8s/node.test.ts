@@ -48,7 +48,10 @@ describe('Node → HostObj', () => {
 
   it('falls back to status.capacity key by key', () => {
     const [h] = parseObjects([
-      node('hv-1').capacity({ cpu: '64', memory: '512Gi', pods: '1024', 'nvidia.com/gpu': '2' }).allocatable({ cpu: '63800m', memory: '500Gi' }).obj(),
+      node('hv-1')
+        .capacity({ cpu: '64', memory: '512Gi', pods: '1024', 'nvidia.com/gpu': '2' })
+        .allocatable({ cpu: '63800m', memory: '500Gi' })
+        .obj(),
     ]).hosts;
     expect(Object.fromEntries(h!.allocatable)).toEqual({
       cpu: 63_800n,
@@ -86,7 +89,11 @@ describe('Node → HostObj', () => {
       node('n').allocatable({ memory: '512GB' }),
       `status.allocatable.memory: Invalid value: "512GB": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     ],
-    ['unschedulable not a boolean', node('n').patch({ spec: { unschedulable: 'yes' } }), 'spec.unschedulable: Invalid value: "yes": must be a boolean'],
+    [
+      'unschedulable not a boolean',
+      node('n').patch({ spec: { unschedulable: 'yes' } }),
+      'spec.unschedulable: Invalid value: "yes": must be a boolean',
+    ],
   ])('rejects %s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.obj()]))).toBe(`test.yaml: document 1 (Node n): ${tail}`);
   });

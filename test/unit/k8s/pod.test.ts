@@ -34,7 +34,10 @@ describe('requests: max(Σ containers + sidecars, init containers) → pod-level
       // memory: 16640Mi + 35M = 17448304640 + 35000000 = 17483304640 > 256Mi; + 160Mi (167772160) = 17651076800
       'the fixture pod ⇒ cpu 4255m, memory 17651076800',
       pod('virt-launcher')
-        .container({ cpu: '4', memory: '16640Mi', 'devices.example.com/kvm': '1' }, { name: 'compute', limits: { 'devices.example.com/kvm': '1' } })
+        .container(
+          { cpu: '4', memory: '16640Mi', 'devices.example.com/kvm': '1' },
+          { name: 'compute', limits: { 'devices.example.com/kvm': '1' } },
+        )
         .container({ cpu: '5m', memory: '35M' }, { name: 'guest-console-log' })
         .initContainer({ cpu: '500m', memory: '256Mi' }, { name: 'container-disk-binary' })
         .overhead({ cpu: '250m', memory: '160Mi' }),
@@ -62,10 +65,7 @@ describe('requests: max(Σ containers + sidecars, init containers) → pod-level
     [
       // two sidecars: uses S1 = {1}, S2 = S1 + S2 = {3}; Σ = C{1} + S1 + S2 = {4}
       'sidecar uses are cumulative',
-      pod('p')
-        .initContainer({ cpu: '1' }, { sidecar: true })
-        .initContainer({ cpu: '2' }, { sidecar: true })
-        .container({ cpu: '1' }),
+      pod('p').initContainer({ cpu: '1' }, { sidecar: true }).initContainer({ cpu: '2' }, { sidecar: true }).container({ cpu: '1' }),
       { cpu: 4000n },
     ],
     [
@@ -144,7 +144,9 @@ describe('limits: same aggregation; overhead only where a limit exists', () => {
     ],
     [
       'pod-level limits replace cpu/memory',
-      pod('p').container({ cpu: '1' }, { limits: { cpu: '1', memory: '1Gi' } }).podResources({ cpu: '1' }, { cpu: '3' }),
+      pod('p')
+        .container({ cpu: '1' }, { limits: { cpu: '1', memory: '1Gi' } })
+        .podResources({ cpu: '1' }, { cpu: '3' }),
       { cpu: 3000n, memory: Gi },
     ],
     [
@@ -164,12 +166,7 @@ describe('limits: same aggregation; overhead only where a limit exists', () => {
 describe('nonZeroRequests: 100m / 200Mi per container where the key is missing', () => {
   it.each<[string, PodBuilder, bigint, bigint]>([
     // A: {100m, 200Mi}; B: {300m, 200Mi}; Σ = {400m, 400Mi}; init I: {100m, 1Gi} ⇒ max = {400m, 1Gi}
-    [
-      'per container, init containers too',
-      pod('p').container().container({ cpu: '300m' }).initContainer({ memory: '1Gi' }),
-      400n,
-      Gi,
-    ],
+    ['per container, init containers too', pod('p').container().container({ cpu: '300m' }).initContainer({ memory: '1Gi' }), 400n, Gi],
     // C{0 cpu} keeps 0; memory defaulted 200Mi = 209715200
     ['explicit zero is not defaulted', pod('p').container({ cpu: '0' }), 0n, 209_715_200n],
     // one bare container: exactly the defaults
@@ -211,7 +208,13 @@ describe('quota facts', () => {
     ['only ephemeral-storage', pod('p').container({ 'ephemeral-storage': '1Gi' }), true],
     ['zero cpu does not count', pod('p').container({ cpu: '0' }), true],
     ['a cpu request', pod('p').container({ cpu: '10m' }), false],
-    ['a memory limit on an init container', pod('p').container().initContainer(undefined, { limits: { memory: '1Mi' } }), false],
+    [
+      'a memory limit on an init container',
+      pod('p')
+        .container()
+        .initContainer(undefined, { limits: { memory: '1Mi' } }),
+      false,
+    ],
     ['pod-level requests', pod('p').container().podResources({ cpu: '1' }), false],
   ])('bestEffort: %s ⇒ %s', (_n, p, expected) => {
     expect(template(p).bestEffort).toBe(expected);
@@ -232,7 +235,12 @@ describe('scheduling fields', () => {
         .container({ cpu: '1' })
         .nodeSelector({ 'topology.kubernetes.io/zone': 'zone-a' })
         .requiredAffinity(
-          { matchExpressions: [{ key: 'gpu', operator: 'Exists' }, { key: 'cpu-mhz', operator: 'Gt', values: ['2000'] }] },
+          {
+            matchExpressions: [
+              { key: 'gpu', operator: 'Exists' },
+              { key: 'cpu-mhz', operator: 'Gt', values: ['2000'] },
+            ],
+          },
           { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['hv-7'] }] },
         )
         .preferredAffinity({ weight: 40, preference: { matchExpressions: [{ key: 'ssd', operator: 'In', values: ['true'] }] } })
@@ -244,7 +252,12 @@ describe('scheduling fields', () => {
         .preemptionPolicy('Never'),
     );
     expect(t.namespace).toBe('team-a');
-    expect(t.labels).toEqual(new Map([['app', 'web'], ['tier', 'frontend']]));
+    expect(t.labels).toEqual(
+      new Map([
+        ['app', 'web'],
+        ['tier', 'frontend'],
+      ]),
+    );
     expect(t.nodeSelector).toEqual(new Map([['topology.kubernetes.io/zone', 'zone-a']]));
     expect(t.requiredAffinity).toEqual([
       {
@@ -294,7 +307,11 @@ describe('scheduling fields', () => {
   });
 
   it('generateName gets a deterministic suffix', () => {
-    const obj = pod('x').container().without('metadata', 'name').patch({ metadata: { generateName: 'job-runner-' } }).obj();
+    const obj = pod('x')
+      .container()
+      .without('metadata', 'name')
+      .patch({ metadata: { generateName: 'job-runner-' } })
+      .obj();
     const a = parseObjects([obj]).workloads[0]!.instances[0]!.name;
     expect(a).toMatch(/^job-runner-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     expect(parseObjects([obj]).workloads[0]!.instances[0]!.name).toBe(a);
@@ -307,18 +324,21 @@ describe('request math, property', () => {
   const containerCpu = fc.array(fc.integer({ min: 0, max: 64_000 }), { minLength: 1, maxLength: 4 });
   const initCpu = fc.array(fc.record({ milli: fc.integer({ min: 0, max: 64_000 }), sidecar: fc.boolean() }), { maxLength: 4 });
 
-  ftest.prop([containerCpu, initCpu, fc.integer({ min: 0, max: 1000 })])('matches max(Σ containers + sidecars, init uses) + overhead', (cs, inits, overhead) => {
-    let p = pod('p');
-    for (const c of cs) p = p.container({ cpu: `${c}m` });
-    for (const i of inits) p = p.initContainer({ cpu: `${i.milli}m` }, { sidecar: i.sidecar });
-    p = p.overhead({ cpu: `${overhead}m` });
-    let sidecars = 0;
-    let initMax = 0;
-    for (const i of inits) {
-      if (i.sidecar) sidecars += i.milli;
-      initMax = Math.max(initMax, i.sidecar ? sidecars : i.milli + sidecars);
-    }
-    const sum = cs.reduce((a, b) => a + b, 0) + sidecars;
-    expect(template(p).requests.get('cpu')).toBe(BigInt(Math.max(sum, initMax) + overhead));
-  });
+  ftest.prop([containerCpu, initCpu, fc.integer({ min: 0, max: 1000 })])(
+    'matches max(Σ containers + sidecars, init uses) + overhead',
+    (cs, inits, overhead) => {
+      let p = pod('p');
+      for (const c of cs) p = p.container({ cpu: `${c}m` });
+      for (const i of inits) p = p.initContainer({ cpu: `${i.milli}m` }, { sidecar: i.sidecar });
+      p = p.overhead({ cpu: `${overhead}m` });
+      let sidecars = 0;
+      let initMax = 0;
+      for (const i of inits) {
+        if (i.sidecar) sidecars += i.milli;
+        initMax = Math.max(initMax, i.sidecar ? sidecars : i.milli + sidecars);
+      }
+      const sum = cs.reduce((a, b) => a + b, 0) + sidecars;
+      expect(template(p).requests.get('cpu')).toBe(BigInt(Math.max(sum, initMax) + overhead));
+    },
+  );
 });

@@ -16,7 +16,8 @@ describe('PriorityClass', () => {
   });
 
   it('adds the built-in system classes unless the input has them', () => {
-    const names = (objs: Record<string, unknown>[]): string[] => resolveObjects(objs).priorityClasses.map((p) => `${p.name}=${p.value}@${p.source.file}`);
+    const names = (objs: Record<string, unknown>[]): string[] =>
+      resolveObjects(objs).priorityClasses.map((p) => `${p.name}=${p.value}@${p.source.file}`);
     expect(names([priorityClass('high', 1000).obj()])).toEqual([
       'high=1000@test.yaml',
       'system-node-critical=2000001000@<built-in>',
@@ -30,20 +31,30 @@ describe('PriorityClass', () => {
   });
 
   it.each<[string, ReturnType<typeof priorityClass>, string]>([
-    ['a value above 1e9', priorityClass('huge', 1_000_000_001), '(PriorityClass huge): value: Forbidden: maximum allowed value of a user defined priority is 1000000000'],
+    [
+      'a value above 1e9',
+      priorityClass('huge', 1_000_000_001),
+      '(PriorityClass huge): value: Forbidden: maximum allowed value of a user defined priority is 1000000000',
+    ],
     [
       'a reserved name',
       priorityClass('system-custom', 5),
       "(PriorityClass system-custom): metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-custom is not a known system priority class",
     ],
     ['no value', priorityClass('x', 0).without('value'), '(PriorityClass x): value: Required value'],
-    ['a value beyond int32', priorityClass('x', 2 ** 31), '(PriorityClass x): value: Invalid value: 2147483648: must be between -2147483648 and 2147483647, inclusive'],
+    [
+      'a value beyond int32',
+      priorityClass('x', 2 ** 31),
+      '(PriorityClass x): value: Invalid value: 2147483648: must be between -2147483648 and 2147483647, inclusive',
+    ],
   ])('rejects %s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.obj()]))).toBe(`test.yaml: document 1 ${tail}`);
   });
 
   it('allows one globalDefault', () => {
-    expect(inputErrorOf(() => parseObjects([priorityClass('a', 1).globalDefault().obj(), priorityClass('b', 2).globalDefault().obj()]))).toBe(
+    expect(
+      inputErrorOf(() => parseObjects([priorityClass('a', 1).globalDefault().obj(), priorityClass('b', 2).globalDefault().obj()])),
+    ).toBe(
       'test.yaml: document 2 (PriorityClass b): globalDefault: Forbidden: PriorityClass a is already marked as default. Only one default can exist',
     );
   });

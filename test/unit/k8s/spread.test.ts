@@ -24,7 +24,13 @@ describe('topology spread constraints', () => {
         .labels({ app: 'web' })
         .container({ cpu: '1' })
         .topologySpread(
-          { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, minDomains: 3 },
+          {
+            maxSkew: 1,
+            topologyKey: ZONE,
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: { app: 'web' } },
+            minDomains: 3,
+          },
           {
             maxSkew: 2,
             topologyKey: HOST,
@@ -36,7 +42,15 @@ describe('topology spread constraints', () => {
         ),
     );
     expect(c).toEqual([
-      { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: sel({ app: 'web' }), minDomains: 3, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' },
+      {
+        maxSkew: 1,
+        topologyKey: ZONE,
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: sel({ app: 'web' }),
+        minDomains: 3,
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Ignore',
+      },
       {
         maxSkew: 2,
         topologyKey: HOST,
@@ -50,7 +64,10 @@ describe('topology spread constraints', () => {
   });
 
   it('a constraint without labelSelector has a null selector', () => {
-    expect(spreadOf(pod('p').container().topologySpread({ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway' }))[0]!.labelSelector).toBeNull();
+    expect(
+      spreadOf(pod('p').container().topologySpread({ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway' }))[0]!
+        .labelSelector,
+    ).toBeNull();
   });
 
   it('the same topologyKey with both actions is two constraints, not a duplicate', () => {
@@ -70,7 +87,13 @@ describe('topology spread constraints', () => {
       pod('p')
         .labels({ app: 'web', version: 'v3' })
         .container()
-        .topologySpread({ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['version', 'shard'] }),
+        .topologySpread({
+          maxSkew: 1,
+          topologyKey: ZONE,
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: 'web' } },
+          matchLabelKeys: ['version', 'shard'],
+        }),
     );
     expect(c[0]!.labelSelector).toEqual(sel({ app: 'web' }, [{ key: 'version', operator: 'In', values: ['v3'] }]));
   });
@@ -80,12 +103,24 @@ describe('topology spread constraints', () => {
       job('etl')
         .job({ parallelism: 4, completions: 8 })
         .container({ cpu: '2' })
-        .topologySpread({ maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'etl' } } })
+        .topologySpread({
+          maxSkew: 1,
+          topologyKey: HOST,
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: { app: 'etl' } },
+        })
         .obj(),
     ]);
     expect(workloads[0]!.instances).toHaveLength(4);
     expect(workloads[0]!.topologySpread).toEqual([
-      { maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: sel({ app: 'etl' }), nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' },
+      {
+        maxSkew: 1,
+        topologyKey: HOST,
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: sel({ app: 'etl' }),
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Ignore',
+      },
     ]);
   });
 });
@@ -103,7 +138,11 @@ describe('bad topology spread constraints: the full message', () => {
   it.each<[string, PodBuilder, string]>([
     ['maxSkew 0', web({ ...base, maxSkew: 0 }), `${TSC}[0].maxSkew: Invalid value: 0: must be greater than zero`],
     ['no maxSkew', web({ ...base, maxSkew: undefined }), `${TSC}[0].maxSkew: Invalid value: 0: must be greater than zero`],
-    ['a negative maxSkew on the second constraint', web(base, { ...base, topologyKey: HOST, maxSkew: -1 }), `${TSC}[1].maxSkew: Invalid value: -1: must be greater than zero`],
+    [
+      'a negative maxSkew on the second constraint',
+      web(base, { ...base, topologyKey: HOST, maxSkew: -1 }),
+      `${TSC}[1].maxSkew: Invalid value: -1: must be greater than zero`,
+    ],
     ['no topologyKey', web({ ...base, topologyKey: '' }), `${TSC}[0].topologyKey: Required value: can not be empty`],
     [
       'no whenUnsatisfiable',
@@ -132,7 +171,11 @@ describe('bad topology spread constraints: the full message', () => {
       web({ ...base, nodeAffinityPolicy: 'Always' }),
       `${TSC}[0].nodeAffinityPolicy: Unsupported value: "Always": supported values: "Honor", "Ignore"`,
     ],
-    ['an empty nodeTaintsPolicy', web({ ...base, nodeTaintsPolicy: '' }), `${TSC}[0].nodeTaintsPolicy: Unsupported value: "": supported values: "Honor", "Ignore"`],
+    [
+      'an empty nodeTaintsPolicy',
+      web({ ...base, nodeTaintsPolicy: '' }),
+      `${TSC}[0].nodeTaintsPolicy: Unsupported value: "": supported values: "Honor", "Ignore"`,
+    ],
     [
       'matchLabelKeys without labelSelector',
       web({ ...base, labelSelector: undefined, matchLabelKeys: ['version'] }),
@@ -143,7 +186,11 @@ describe('bad topology spread constraints: the full message', () => {
       web({ ...base, matchLabelKeys: ['version', 'not/a/key'] }),
       `${TSC}[0].matchLabelKeys[1]: Invalid value: "not/a/key": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ],
-    ['a matchLabelKeys key also in the selector', web({ ...base, matchLabelKeys: ['app'] }), `${TSC}[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`],
+    [
+      'a matchLabelKeys key also in the selector',
+      web({ ...base, matchLabelKeys: ['app'] }),
+      `${TSC}[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`,
+    ],
     [
       'a matchLabelKeys key also in matchExpressions, even when the pod lacks it',
       web({ ...base, labelSelector: { matchExpressions: [{ key: 'shard', operator: 'Exists' }] }, matchLabelKeys: ['shard'] }),
@@ -159,7 +206,10 @@ describe('bad topology spread constraints: the full message', () => {
   });
 
   it('names the template path of a controller', () => {
-    const d = deployment('web').ns('shop').container().topologySpread({ ...base, maxSkew: 0 });
+    const d = deployment('web')
+      .ns('shop')
+      .container()
+      .topologySpread({ ...base, maxSkew: 0 });
     expect(inputErrorOf(() => parseObjects([d.obj()]))).toBe(
       'test.yaml: document 1 (Deployment shop/web): spec.template.spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero',
     );

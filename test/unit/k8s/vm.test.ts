@@ -17,7 +17,10 @@ const one = (objs: Record<string, unknown>[], mhz = 2000): WorkloadTemplate => {
 describe('VirtualMachine requests and limits', () => {
   it('a class without policies reserves its full size', () => {
     // best-effort class {4 vCPU, 16Gi}: requests = limits = {4000m, 16Gi}
-    const t = one([vmClass('best-effort-large').ns('vms').hardware(4, '16Gi').obj(), vm('web-1').ns('vms').uid('vm-uid-1').className('best-effort-large').obj()]);
+    const t = one([
+      vmClass('best-effort-large').ns('vms').hardware(4, '16Gi').obj(),
+      vm('web-1').ns('vms').uid('vm-uid-1').className('best-effort-large').obj(),
+    ]);
     expect(t.kind).toBe('VirtualMachine');
     expect(t.namespace).toBe('vms');
     expect(t.owner).toBeUndefined();
@@ -48,11 +51,15 @@ describe('VirtualMachine requests and limits', () => {
     const t = one(
       [
         vmClass('small').ns('vms').hardware(2, '4Gi').reservation({ cpu: '500m' }).obj(),
-        vm('big').ns('vms').className('small').resources({
-          size: { cpu: '8', memory: '32Gi' },
-          requests: { cpu: '2000', memory: '16Gi' },
-          limits: { cpu: '-1', memory: '24Gi' },
-        }).obj(),
+        vm('big')
+          .ns('vms')
+          .className('small')
+          .resources({
+            size: { cpu: '8', memory: '32Gi' },
+            requests: { cpu: '2000', memory: '16Gi' },
+            limits: { cpu: '-1', memory: '24Gi' },
+          })
+          .obj(),
       ],
       2100,
     );
@@ -64,25 +71,39 @@ describe('VirtualMachine requests and limits', () => {
     // size.cpu 6 replaces hardware.cpus, but the class reservation of 1500m still applies to cpu
     const t = one([
       vmClass('c').ns('vms').hardware(2, '4Gi').reservation({ cpu: '1500m' }).obj(),
-      vm('v').ns('vms').className('c').resources({ size: { cpu: 6, memory: '12Gi' } }).obj(),
+      vm('v')
+        .ns('vms')
+        .className('c')
+        .resources({ size: { cpu: 6, memory: '12Gi' } })
+        .obj(),
     ]);
     expect(entries(t.requests)).toEqual({ cpu: 1500n, memory: 12n * Gi });
     expect(entries(t.limits)).toEqual({ cpu: 6000n, memory: 12n * Gi });
   });
 
   it('counts vGPU devices as nvidia.com/gpu', () => {
-    const t = one([vmClass('gpu').ns('ml').hardware(8, '64Gi').vgpus('grid_v100d-4q', 'grid_v100d-4q').obj(), vm('trainer').ns('ml').className('gpu').obj()]);
+    const t = one([
+      vmClass('gpu').ns('ml').hardware(8, '64Gi').vgpus('grid_v100d-4q', 'grid_v100d-4q').obj(),
+      vm('trainer').ns('ml').className('gpu').obj(),
+    ]);
     expect(entries(t.requests)).toEqual({ cpu: 8000n, memory: 64n * Gi, 'nvidia.com/gpu': 2n });
     expect(t.limits.get('nvidia.com/gpu')).toBe(2n);
   });
 
   it('a v1alpha6 VM without a class uses its size', () => {
-    const t = one([vm('free').ns('vms').resources({ size: { cpu: 2, memory: '4Gi' } }).obj()]);
+    const t = one([
+      vm('free')
+        .ns('vms')
+        .resources({ size: { cpu: 2, memory: '4Gi' } })
+        .obj(),
+    ]);
     expect(entries(t.requests)).toEqual({ cpu: 2000n, memory: 4n * Gi });
   });
 
   it('reads sizes from configSpec when the class has no hardware', () => {
-    const cls = vmClass('cs').ns('vms').patch({ spec: { configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 3, memoryMB: 6144 } } });
+    const cls = vmClass('cs')
+      .ns('vms')
+      .patch({ spec: { configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 3, memoryMB: 6144 } } });
     const t = one([cls.obj(), vm('v').ns('vms').className('cs').obj()]);
     expect(entries(t.requests)).toEqual({ cpu: 3000n, memory: 6n * Gi });
   });
@@ -101,10 +122,20 @@ describe('every vm-operator version', () => {
   it('v1alpha1: cluster-scoped class, lowercase powerState, status.host', () => {
     const parsed = parseObjects([
       vmClass('small', 'v1alpha1').hardware(2, '4Gi').obj(),
-      vm('legacy', 'v1alpha1').ns('vms').className('small').powerState('poweredOff').status({ host: 'hv-9', powerState: 'poweredOff' }).obj(),
+      vm('legacy', 'v1alpha1')
+        .ns('vms')
+        .className('small')
+        .powerState('poweredOff')
+        .status({ host: 'hv-9', powerState: 'poweredOff' })
+        .obj(),
     ]);
     expect(parsed.vmClasses[0]!.namespace).toBeUndefined();
-    expect(parsed.vms[0]).toMatchObject({ apiVersion: 'vmoperator.vmware.com/v1alpha1', powerState: 'PoweredOff', boundHost: 'hv-9', className: 'small' });
+    expect(parsed.vms[0]).toMatchObject({
+      apiVersion: 'vmoperator.vmware.com/v1alpha1',
+      powerState: 'PoweredOff',
+      boundHost: 'hv-9',
+      className: 'small',
+    });
     const t = resolveObjects([
       vmClass('small', 'v1alpha1').hardware(2, '4Gi').obj(),
       vm('legacy', 'v1alpha1').ns('vms').className('small').status({ host: 'hv-9' }).obj(),
@@ -123,7 +154,11 @@ describe('every vm-operator version', () => {
 
   it.each(['v1alpha5', 'v1alpha6'])('%s: status.nodeName and spec.class.name', (v) => {
     const parsed = parseObjects([
-      vm('x', v).ns('vms').patch({ spec: { class: { kind: 'VirtualMachineClassInstance', name: 'medium' } } }).status({ nodeName: 'hv-2' }).obj(),
+      vm('x', v)
+        .ns('vms')
+        .patch({ spec: { class: { kind: 'VirtualMachineClassInstance', name: 'medium' } } })
+        .status({ nodeName: 'hv-2' })
+        .obj(),
     ]);
     expect(parsed.vms[0]).toMatchObject({ className: 'medium', boundHost: 'hv-2' });
   });
@@ -151,22 +186,44 @@ describe('bad VMs', () => {
     ],
     [
       'an unknown class named by spec.class.name',
-      [vm('v', 'v1alpha5').ns('vms').patch({ spec: { class: { name: 'gone' } } }).obj()],
+      [
+        vm('v', 'v1alpha5')
+          .ns('vms')
+          .patch({ spec: { class: { name: 'gone' } } })
+          .obj(),
+      ],
       'test.yaml: document 1 (VirtualMachine vms/v): spec.class.name: no VirtualMachineClass with name gone was found in namespace vms or cluster-wide',
     ],
     [
       'no class and no size',
-      [vm('v').ns('vms').resources({ size: { cpu: 2 } }).obj()],
+      [
+        vm('v')
+          .ns('vms')
+          .resources({ size: { cpu: 2 } })
+          .obj(),
+      ],
       'test.yaml: document 1 (VirtualMachine vms/v): spec.className: Required value: a VirtualMachineClass is required unless spec.resources.size.cpu and spec.resources.size.memory are both set',
     ],
     [
       'millicores in a v1alpha6 cpu field',
-      [vm('v').ns('vms').className('c').resources({ requests: { cpu: '2000m' } }).obj()],
+      [
+        vm('v')
+          .ns('vms')
+          .className('c')
+          .resources({ requests: { cpu: '2000m' } })
+          .obj(),
+      ],
       `test.yaml: document 1 (VirtualMachine vms/v): spec.resources.requests.cpu: Invalid value: "2000m": CPU must be a whole number without the 'm' (milli) suffix: use '4' for 4 vCPUs or '2000' for 2000 MHz, not '4000m' or '2000m'`,
     ],
     [
       'spec.resources before v1alpha6',
-      [vm('v', 'v1alpha4').ns('vms').className('c').resources({ size: { cpu: 2 } }).obj()],
+      [
+        vm('v', 'v1alpha4')
+          .ns('vms')
+          .className('c')
+          .resources({ size: { cpu: 2 } })
+          .obj(),
+      ],
       'test.yaml: document 1 (VirtualMachine vms/v): spec.resources: field not declared in schema (spec.resources is served from vmoperator.vmware.com/v1alpha6)',
     ],
     [
@@ -181,7 +238,13 @@ describe('bad VMs', () => {
     ],
     [
       'a class that declares no CPUs',
-      [vmClass('empty').ns('vms').patch({ spec: { hardware: { memory: '1Gi' } } }).obj(), vm('v').ns('vms').className('empty').obj()],
+      [
+        vmClass('empty')
+          .ns('vms')
+          .patch({ spec: { hardware: { memory: '1Gi' } } })
+          .obj(),
+        vm('v').ns('vms').className('empty').obj(),
+      ],
       'test.yaml: document 2 (VirtualMachine vms/v): spec.className: VirtualMachineClass empty declares no vCPUs (spec.hardware.cpus)',
     ],
   ])('%s', (_name, objs, message) => {
@@ -189,7 +252,12 @@ describe('bad VMs', () => {
   });
 
   it('leaves KubeVirt VirtualMachines alone', () => {
-    const kubevirt = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'kv', namespace: 'x' }, spec: { running: true } };
+    const kubevirt = {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachine',
+      metadata: { name: 'kv', namespace: 'x' },
+      spec: { running: true },
+    };
     const parsed = parseObjects([kubevirt]);
     expect(parsed.vms).toEqual([]);
     expect(parsed.ignored).toEqual([{ kind: 'VirtualMachine', name: 'x/kv', source: { file: 'test.yaml', doc: 0, path: '' } }]);
@@ -215,7 +283,9 @@ describe('VirtualMachine spec.affinity', () => {
         .labels({ app: 'db' })
         .className('small')
         .affinity({
-          vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: ZONE }] },
+          vmAffinity: {
+            requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: ZONE }],
+          },
           vmAntiAffinity: {
             requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: HOST }],
             preferredDuringSchedulingPreferredDuringExecution: [
@@ -248,7 +318,15 @@ describe('VirtualMachine spec.affinity', () => {
   it.each(['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'])('is read in %s', (v) => {
     const t = one([
       vmClass('small', v).ns('vms').hardware(2, '4Gi').obj(),
-      vm('x', v).ns('vms').className('small').affinity({ vmAntiAffinity: { preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { a: 'b' } }, topologyKey: HOST }] } }).obj(),
+      vm('x', v)
+        .ns('vms')
+        .className('small')
+        .affinity({
+          vmAntiAffinity: {
+            preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { a: 'b' } }, topologyKey: HOST }],
+          },
+        })
+        .obj(),
     ]);
     expect(t.podAntiAffinity!.preferred).toHaveLength(1);
   });
@@ -267,45 +345,85 @@ describe('VirtualMachine spec.affinity', () => {
       { vmAntiAffinity: {} },
       'spec.affinity: field not declared in schema (spec.affinity is served from vmoperator.vmware.com/v1alpha2)',
     ],
-    ['the pre-release zoneAffinity', 'v1alpha5', { zoneAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] } }, 'spec.affinity.zoneAffinity: field not declared in schema'],
+    [
+      'the pre-release zoneAffinity',
+      'v1alpha5',
+      { zoneAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] } },
+      'spec.affinity.zoneAffinity: field not declared in schema',
+    ],
     [
       'an IgnoredDuringExecution term',
       'v1alpha5',
       { vmAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST }] } },
       'spec.affinity.vmAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: field not declared in schema',
     ],
-    ['no topologyKey', 'v1alpha5', { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: {} }] } }, `${ANTI}.topologyKey: Required value`],
+    [
+      'no topologyKey',
+      'v1alpha5',
+      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: {} }] } },
+      `${ANTI}.topologyKey: Required value`,
+    ],
     [
       'an operator other than In',
       'v1alpha6',
-      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }, topologyKey: ZONE }] } },
+      {
+        vmAntiAffinity: {
+          requiredDuringSchedulingPreferredDuringExecution: [
+            { labelSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }, topologyKey: ZONE },
+          ],
+        },
+      },
       `${ANTI}.labelSelector.matchExpressions[0].operator: Unsupported value: "NotIn": supported values: "In"`,
     ],
     [
       'a VM Operator label in matchLabels',
       'v1alpha6',
-      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { 'vmoperator.vmware.com/paused': 'x' } }, topologyKey: ZONE }] } },
+      {
+        vmAntiAffinity: {
+          requiredDuringSchedulingPreferredDuringExecution: [
+            { labelSelector: { matchLabels: { 'vmoperator.vmware.com/paused': 'x' } }, topologyKey: ZONE },
+          ],
+        },
+      },
       `${ANTI}.labelSelector.matchLabels: Forbidden: label selector can not contain VM Operator managed labels (vmoperator.vmware.com)`,
     ],
     [
       'a host topology for vmAffinity',
       'v1alpha6',
-      { vmAffinity: { preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: HOST }] } },
+      {
+        vmAffinity: {
+          preferredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: HOST }],
+        },
+      },
       `spec.affinity.vmAffinity.preferredDuringSchedulingPreferredDuringExecution[0].topologyKey: Unsupported value: "${HOST}": supported values: "${ZONE}"`,
     ],
     [
       'a rack topology for vmAntiAffinity',
       'v1alpha6',
-      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'example.com/rack' }] } },
+      {
+        vmAntiAffinity: {
+          requiredDuringSchedulingPreferredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'example.com/rack' },
+          ],
+        },
+      },
       `${ANTI}.topologyKey: Unsupported value: "example.com/rack": supported values: "${ZONE}", "${HOST}"`,
     ],
     [
       'In without values',
       'v1alpha6',
-      { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topologyKey: ZONE }] } },
+      {
+        vmAntiAffinity: {
+          requiredDuringSchedulingPreferredDuringExecution: [
+            { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topologyKey: ZONE },
+          ],
+        },
+      },
       `${ANTI}.labelSelector.matchExpressions[0].values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`,
     ],
   ])('rejects %s', (_name, v, affinity, tail) => {
-    expect(inputErrorOf(() => parseObjects([vm('v', v).ns('vms').className('small').affinity(affinity).obj()]))).toBe(`test.yaml: document 1 (VirtualMachine vms/v): ${tail}`);
+    expect(inputErrorOf(() => parseObjects([vm('v', v).ns('vms').className('small').affinity(affinity).obj()]))).toBe(
+      `test.yaml: document 1 (VirtualMachine vms/v): ${tail}`,
+    );
   });
 });

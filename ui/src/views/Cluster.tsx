@@ -60,7 +60,14 @@ export function ClusterView() {
       <div class="toolbar">
         <div class="segmented" role="radiogroup" aria-label="Resource">
           {resources.map((r) => (
-            <button key={r} role="radio" aria-checked={r === res} class={r === res ? 'on' : ''} onClick={() => setResource(r)} data-testid={`resource-${r}`}>
+            <button
+              key={r}
+              role="radio"
+              aria-checked={r === res}
+              class={r === res ? 'on' : ''}
+              onClick={() => setResource(r)}
+              data-testid={`resource-${r}`}
+            >
               {r}
             </button>
           ))}
@@ -72,13 +79,21 @@ export function ClusterView() {
             find(search);
           }}
         >
-          <input type="search" placeholder="Find a host…" value={search} onInput={(e) => setSearch(e.currentTarget.value)} aria-label="Find a host" data-testid="host-search" />
+          <input
+            type="search"
+            placeholder="Find a host…"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+            aria-label="Find a host"
+            data-testid="host-search"
+          />
         </form>
         <Legend />
       </div>
       <p class="summary" data-testid="cluster-summary">
-        <strong>{h.names.length}</strong> hosts, <strong>{h.unschedulable.reduce((a, b) => a + b, 0)}</strong> cordoned, <strong>{h.taints.filter((t) => t > 0).length}</strong>{' '}
-        tainted · {res}: <strong>{human(res, fromColumn(res, all.used))}</strong> of {human(res, fromColumn(res, all.alloc))} used ({pct(percent(all.used, all.alloc))})
+        <strong>{h.names.length}</strong> hosts, <strong>{h.unschedulable.reduce((a, b) => a + b, 0)}</strong> cordoned,{' '}
+        <strong>{h.taints.filter((t) => t > 0).length}</strong> tainted · {res}: <strong>{human(res, fromColumn(res, all.used))}</strong> of{' '}
+        {human(res, fromColumn(res, all.alloc))} used ({pct(percent(all.used, all.alloc))})
       </p>
       <Heatmap
         groups={groups}

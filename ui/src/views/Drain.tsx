@@ -96,9 +96,18 @@ export function DrainView({ params }: { params: URLSearchParams }) {
             pick(index.has(q) ? q : (h.names.find((n) => n.startsWith(q)) ?? q));
           }}
         >
-          <input type="search" placeholder="Host to drain…" value={search} onInput={(e) => setSearch(e.currentTarget.value)} aria-label="Host to drain" data-testid="drain-host" />
+          <input
+            type="search"
+            placeholder="Host to drain…"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+            aria-label="Host to drain"
+            data-testid="drain-host"
+          />
         </form>
-        <span class="muted">Click a host, or type its name. A dry run: nothing is cordoned or moved. Cells show workloads per host, coloured by cpu.</span>
+        <span class="muted">
+          Click a host, or type its name. A dry run: nothing is cordoned or moved. Cells show workloads per host, coloured by cpu.
+        </span>
       </div>
       {host !== '' && !plan && !error && <p class="muted">Planning the drain of {host}…</p>}
       {error && (
@@ -108,8 +117,8 @@ export function DrainView({ params }: { params: URLSearchParams }) {
       )}
       {plan && (
         <p class="summary" data-testid="drain-summary">
-          Draining <strong>{plan.hosts.join(', ')}</strong>: <strong data-testid="drain-moves">{plan.moves.length}</strong> workloads move to{' '}
-          <strong>{targets.length}</strong> hosts, <strong data-testid="drain-unmovable">{plan.unmovable.length}</strong> cannot move.
+          Draining <strong>{plan.hosts.join(', ')}</strong>: <strong data-testid="drain-moves">{plan.moves.length}</strong> workloads move
+          to <strong>{targets.length}</strong> hosts, <strong data-testid="drain-unmovable">{plan.unmovable.length}</strong> cannot move.
           {paced && (
             <span data-testid="drain-waves">
               {' '}
@@ -124,7 +133,14 @@ export function DrainView({ params }: { params: URLSearchParams }) {
           )}
         </p>
       )}
-      <Heatmap groups={groups} total={h.names.length} paint={paint} arrows={arrows} label="Hosts; arrows show where the drained host's workloads would go" onPick={(i) => pick(h.names[i])} />
+      <Heatmap
+        groups={groups}
+        total={h.names.length}
+        paint={paint}
+        arrows={arrows}
+        label="Hosts; arrows show where the drained host's workloads would go"
+        onPick={(i) => pick(h.names[i])}
+      />
       {plan && (
         <div class="drain-plan">
           {resources.length > 0 && (

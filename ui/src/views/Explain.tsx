@@ -36,7 +36,10 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
   const [result, setResult] = useState<{ items: WorkloadExplanation[]; again: () => Promise<ExplanationList>; at: Date } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const target = params.get('namespace') && params.get('kind') && params.get('name') ? { namespace: params.get('namespace')!, kind: params.get('kind')!, name: params.get('name')! } : undefined;
+  const target =
+    params.get('namespace') && params.get('kind') && params.get('name')
+      ? { namespace: params.get('namespace')!, kind: params.get('kind')!, name: params.get('name')! }
+      : undefined;
 
   const run = async (what: () => Promise<ExplanationList>): Promise<void> => {
     setBusy(true);
@@ -51,7 +54,11 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
     }
   };
   const explainPending = (t: { namespace: string; kind: string; name: string }): Promise<void> =>
-    run(() => getJson<ExplanationList>(`/v1/namespaces/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.kind)}/${encodeURIComponent(t.name)}/explain`));
+    run(() =>
+      getJson<ExplanationList>(
+        `/v1/namespaces/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.kind)}/${encodeURIComponent(t.name)}/explain`,
+      ),
+    );
 
   useEffect(() => {
     if (target) void explainPending(target);
@@ -85,7 +92,14 @@ export function ExplainView({ params }: { params: URLSearchParams }) {
         </div>
         <div class="group">
           <h4>Or manifests (YAML or JSON)</h4>
-          <textarea rows={12} spellcheck={false} value={yaml} onInput={(e) => setYaml(e.currentTarget.value)} aria-label="Workload manifests" data-testid="explain-yaml" />
+          <textarea
+            rows={12}
+            spellcheck={false}
+            value={yaml}
+            onInput={(e) => setYaml(e.currentTarget.value)}
+            aria-label="Workload manifests"
+            data-testid="explain-yaml"
+          />
           <button
             disabled={busy}
             data-testid="explain-run"
@@ -152,7 +166,11 @@ function ExplanationCard({ e, h }: { e: WorkloadExplanation; h: HostColumns | un
         <h3>
           {e.kind} {e.namespace}/{e.name}
         </h3>
-        {e.replicas > 1 && <span class="muted">one of {e.replicas} replicas{e.owner ? ` of ${e.owner}` : ''}</span>}
+        {e.replicas > 1 && (
+          <span class="muted">
+            one of {e.replicas} replicas{e.owner ? ` of ${e.owner}` : ''}
+          </span>
+        )}
       </header>
       <ol class="stages">
         <li class={e.admission ? 'bad' : 'good'} data-testid="stage-admit">
@@ -174,7 +192,9 @@ function ExplanationCard({ e, h }: { e: WorkloadExplanation; h: HostColumns | un
           )}
         </li>
       </ol>
-      {h && paint && e.hosts > 0 && !e.admission && <Heatmap groups={zones} total={h.names.length} paint={paint} label="Hosts coloured by verdict" />}
+      {h && paint && e.hosts > 0 && !e.admission && (
+        <Heatmap groups={zones} total={h.names.length} paint={paint} label="Hosts coloured by verdict" />
+      )}
       {e.rejected.length > 0 && (
         <table class="rejected" data-testid="rejected-groups">
           <thead>

@@ -24,7 +24,8 @@ export function NamespacesView() {
   return (
     <section class="view namespaces" data-testid="namespaces-view">
       <p class="summary">
-        <strong>{names.size}</strong> namespaces · <strong data-testid="pending-total">{pending.data?.items.length ?? 0}</strong> workloads pending
+        <strong>{names.size}</strong> namespaces · <strong data-testid="pending-total">{pending.data?.items.length ?? 0}</strong> workloads
+        pending
       </p>
       <div class="cards">
         {[...names].sort().map((name) => (
@@ -50,16 +51,16 @@ function NamespaceCard({ name, usage, pending }: { name: string; usage: Namespac
           </span>
         )}
       </header>
-      <p class="muted usage">
-        uses {['cpu', 'memory', 'pods'].map((r) => `${r} ${human(r, parseQuantity(used[r] ?? '0'))}`).join(' · ')}
-      </p>
+      <p class="muted usage">uses {['cpu', 'memory', 'pods'].map((r) => `${r} ${human(r, parseQuantity(used[r] ?? '0'))}`).join(' · ')}</p>
       {reservation.length > 0 && (
         <div class="group" data-testid="reservation">
           <h4>Reservation (used of held)</h4>
           {reservation.map(([r, held]) => {
             const u = parseQuantity(used[r] ?? '0');
             const h = parseQuantity(held);
-            return <Bar key={r} label={r} value={u} max={h} warnAt={2} text={`${human(r, u)} / ${human(r, h)}`} testId={`reservation-${r}`} />;
+            return (
+              <Bar key={r} label={r} value={u} max={h} warnAt={2} text={`${human(r, u)} / ${human(r, h)}`} testId={`reservation-${r}`} />
+            );
           })}
         </div>
       )}
@@ -69,7 +70,16 @@ function NamespaceCard({ name, usage, pending }: { name: string; usage: Namespac
           {Object.entries(q.hard).map(([k, hard]) => {
             const u = parseQuantity(q.used[k] ?? '0');
             const h = parseQuantity(hard);
-            return <Bar key={k} label={k} value={u} max={h} text={`${human(resourceOf(k), u)} / ${human(resourceOf(k), h)}`} testId={`quota-${k}`} />;
+            return (
+              <Bar
+                key={k}
+                label={k}
+                value={u}
+                max={h}
+                text={`${human(resourceOf(k), u)} / ${human(resourceOf(k), h)}`}
+                testId={`quota-${k}`}
+              />
+            );
           })}
         </div>
       ))}
