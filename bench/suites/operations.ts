@@ -7,7 +7,7 @@
 // Wasm core next to the reference engine on the same cluster.
 
 import { Engine } from '../../core-wasm/src/engine.js';
-import type { HostObj, WorkloadTemplate } from '../../service/model/types.js';
+import type { HostObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod } from '../../test/fixtures/model.js';
 import { type Cell, type Suite, dur, int, progress, ratio } from '../lib/report.js';
 import { wall } from '../lib/timing.js';

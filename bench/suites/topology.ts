@@ -9,7 +9,7 @@
 // placed, the last slice (90,000 placed before it) would be ~10× slower than the first.
 
 import { Engine } from '../../core-wasm/src/engine.js';
-import type { HostObj, WorkloadTemplate } from '../../service/model/types.js';
+import type { HostObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod } from '../../test/fixtures/model.js';
 import { type Cell, type Suite, dur, int, progress, si } from '../lib/report.js';
 import { wall } from '../lib/timing.js';

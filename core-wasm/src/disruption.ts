@@ -11,9 +11,8 @@
 // before anyone starts. VirtualMachines are not paced: they migrate live (vMotion) and a
 // PodDisruptionBudget selects pods only.
 
-import { isEmptySelector } from '../../service/k8s/labels.js';
-import type { PodDisruptionBudgetObj, WorkloadTemplate } from '../../service/model/types.js';
-import { selectorMatches } from './topology-front.js';
+import type { PodDisruptionBudgetObj, WorkloadTemplate } from '../../model/types.js';
+import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
 
 /** A budget with the disruption controller's own count, when the object carries a status. */
 export type BudgetObj = PodDisruptionBudgetObj & { disruptionsAllowed?: number };

@@ -1,11 +1,11 @@
-// The typed Engine API: Kubernetes-shaped model objects in (service/model/types.ts), placements
+// The typed Engine API: Kubernetes-shaped model objects in (model/types.ts), placements
 // and messages out. It interns names to ids, compiles workloads into classes (requests, quota
 // charges, constraints with the namespace policy merged in) and drives one backend — the Wasm
 // core or the reference engine — through the numeric contract of contract.ts.
 
-import { InputError } from '../../service/model/errors.js';
-import { requirementMatches } from '../../service/k8s/labels.js';
-import { formatAmount } from '../../service/k8s/quantity.js';
+import { InputError } from '../../model/errors.js';
+import { parseInt64, requirementMatches } from '../../model/selectors.js';
+import { formatAmount } from '../../model/quantity.js';
 import type {
   HostObj,
   NamespaceObj,
@@ -18,7 +18,7 @@ import type {
   Strategy as StrategyName,
   Toleration,
   WorkloadTemplate,
-} from '../../service/model/types.js';
+} from '../../model/types.js';
 import {
   type Backend,
   type BatchItem,
@@ -1900,13 +1900,6 @@ function describeTemplate(t: WorkloadTemplate): string {
   return t.owner
     ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}`
     : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;
-}
-
-/** strconv.ParseInt(s, 10, 64): optional sign, decimal digits, within int64. */
-export function parseInt64(s: string): bigint | null {
-  if (!/^[+-]?\d+$/.test(s)) return null;
-  const v = BigInt(s);
-  return v >= -(1n << 63n) && v < 1n << 63n ? v : null;
 }
 
 function dedupe(tols: Toleration[]): Toleration[] {

@@ -3,7 +3,7 @@
 //   0/64 hosts are available: 24 host(s) had untolerated taint {gpu: true}, 40 Insufficient cpu.
 //   exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=9, limited: requests.cpu=10
 
-import { formatAmount } from '../../service/k8s/quantity.js';
+import { formatAmount } from '../../model/quantity.js';
 import {
   DIM_PODS,
   type Failure,

@@ -15,7 +15,8 @@ import type {
   PodAffinityTerm,
   TopologySpreadConstraint,
   WorkloadTemplate,
-} from '../../service/model/types.js';
+} from '../../model/types.js';
+import { selectorMatches } from '../../model/selectors.js';
 import type { SpreadSpec, TermSpec, TopologySpec } from './contract.js';
 
 export const HOSTNAME_KEY = 'kubernetes.io/hostname';
@@ -27,30 +28,6 @@ export interface Subject {
   labels: ReadonlyMap<string, string>;
   /** Identity of the workload (spreadAcrossHosts counts only its own replicas). */
   workload: string;
-}
-
-/** metav1.LabelSelector semantics. `null` matches nothing; an empty selector matches everything. */
-export function selectorMatches(sel: LabelSelector | null, labels: ReadonlyMap<string, string>): boolean {
-  if (sel === null) return false;
-  for (const [k, v] of sel.matchLabels) if (labels.get(k) !== v) return false;
-  for (const e of sel.matchExpressions) {
-    const v = labels.get(e.key);
-    switch (e.operator) {
-      case 'In':
-        if (v === undefined || !e.values.includes(v)) return false;
-        break;
-      case 'NotIn':
-        if (v !== undefined && e.values.includes(v)) return false;
-        break;
-      case 'Exists':
-        if (v === undefined) return false;
-        break;
-      case 'DoesNotExist':
-        if (v !== undefined) return false;
-        break;
-    }
-  }
-  return true;
 }
 
 function selectorKey(sel: LabelSelector | null): string {

@@ -4,15 +4,15 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
-import { loadClusterInput } from '../k8s/index.js';
-import { InputError } from '../model/errors.js';
-import type { Strategy } from '../model/types.js';
-import { runPlacement } from '../placement.js';
-import type { KubeOptions } from '../kube/mode.js';
+import { loadClusterInput } from '../manifests/index.js';
+import { InputError } from '../../model/errors.js';
+import type { Strategy } from '../../model/types.js';
+import { runPlacement } from '../placement/placement.js';
+import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../server/binder.js';
 import { serveCommand } from '../server/main.js';
 import { OperationError, operationCommands } from './operations.js';
-import { type OutputFormat, writeResult } from './printers.js';
+import { type OutputFormat, writeResult } from '../placement/printers.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 

@@ -4,12 +4,12 @@
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BackendName, UnknownHostError } from '../../core-wasm/src/engine.js';
-import { loadClusterInput } from '../k8s/index.js';
-import { parseSelectorString } from '../k8s/labels.js';
-import type { Strategy } from '../model/types.js';
-import { type PlanDoc, namespaceUsageDoc, planDoc } from '../plans.js';
-import { runPlacement } from '../placement.js';
-import { type OutputFormat, printPlan } from './printers.js';
+import { loadClusterInput } from '../manifests/index.js';
+import { parseSelectorString } from '../manifests/labels.js';
+import type { Strategy } from '../../model/types.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js';
+import { runPlacement } from '../placement/placement.js';
+import { type OutputFormat, printPlan } from '../placement/printers.js';
 
 /** A failure the command reports on stderr with exit code 1. */
 export class OperationError extends Error {}

@@ -3,7 +3,7 @@
 
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { KubeHooks } from '../kube/mode.js';
+import type { KubeHooks } from '../apiserver/mode.js';
 import type { Binder } from './binder.js';
 import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
 import type { Metrics } from './metrics.js';
@@ -13,7 +13,7 @@ import { healthRoutes, type Lifecycle } from './routes/health.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { API_VERSION, nativeRoutes } from './routes/native.js';
 import { uiRoutes } from './routes/ui.js';
-import type { PlacerState } from './state.js';
+import type { PlacerState } from '../state/state.js';
 import { failure, notFound, statusOf, StatusError } from './status.js';
 
 export interface AppDeps {
@@ -25,7 +25,7 @@ export interface AppDeps {
   limits?: Partial<BodyLimits>;
   /** Creates Bindings in the API server for the extender's bind (optional). */
   binder?: Binder;
-  /** Kubernetes mode: the API server is the source of truth (service/kube/mode.ts). */
+  /** Kubernetes mode: the API server is the source of truth (service/apiserver/mode.ts). */
   kube?: KubeHooks;
   /** The built web console (default: dist/ui of the package). */
   uiDir?: string;

@@ -6,7 +6,7 @@
 //   {"apiVersion":"v1","kind":"Binding","metadata":{"name","namespace","uid"},"target":{"apiVersion":"v1","kind":"Node","name"}}
 //
 // Standalone mode only (--apiserver): Kubernetes mode (--kubeconfig / --in-cluster) binds through
-// service/kube/binder.ts. The account needs `create` on `pods/binding`.
+// service/apiserver/binder.ts. The account needs `create` on `pods/binding`.
 
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';

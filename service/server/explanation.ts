@@ -3,8 +3,8 @@
 // (largest group first), feasible hosts by score — so that 5,000 hosts are a few groups.
 
 import type { Explanation } from '../../core-wasm/src/engine.js';
-import type { FeasibleHost, RejectedGroup, WorkloadExplanation } from '../api-types.js';
-import type { WorkloadTemplate } from '../model/types.js';
+import type { FeasibleHost, RejectedGroup, WorkloadExplanation } from '../placement/api-types.js';
+import type { WorkloadTemplate } from '../../model/types.js';
 
 export type { FeasibleHost, RejectedGroup, WorkloadExplanation };
 

@@ -4,8 +4,8 @@
 // allocating an object per host. Amounts are numbers in the engine's units: cpu in millicores,
 // every other resource in its base unit (bytes, pods, devices).
 
-import type { HostColumns } from '../api-types.js';
-import type { PlacerState } from './state.js';
+import type { HostColumns } from '../placement/api-types.js';
+import type { PlacerState } from '../state/state.js';
 
 export type { HostColumns };
 

@@ -4,7 +4,7 @@
 // from the store under --data-dir, apply --bootstrap manifests when the store is empty (printing
 // the same table and summary as `placer place`), then become ready and print the URL.
 //
-// Kubernetes mode (opts.kube, service/kube/mode.ts): no store on disk and no --bootstrap; the
+// Kubernetes mode (opts.kube, service/apiserver/mode.ts): no store on disk and no --bootstrap; the
 // state is loaded once every resource was listed from the API server, and the leader election
 // starts then. Shutdown first gives up the lease, so that a follower takes over at once.
 //
@@ -17,17 +17,17 @@ import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import type { BackendName } from '../../core-wasm/src/engine.js';
-import { printResult } from '../cli/printers.js';
-import { loadPaths } from '../k8s/index.js';
-import { KubeMode, type KubeOptions } from '../kube/mode.js';
-import type { Strategy } from '../model/types.js';
+import { printResult } from '../placement/printers.js';
+import { loadPaths } from '../manifests/index.js';
+import { KubeMode, type KubeOptions } from '../apiserver/mode.js';
+import type { Strategy } from '../../model/types.js';
 import { createApp } from './app.js';
 import { Binder, type ApiServerOptions } from './binder.js';
 import type { BodyLimits } from './body.js';
 import { Metrics } from './metrics.js';
 import type { Lifecycle } from './routes/health.js';
-import { PlacerState } from './state.js';
-import { MEMORY } from './store.js';
+import { PlacerState } from '../state/state.js';
+import { MEMORY } from '../state/store.js';
 
 export interface ServeOptions {
   port: number;

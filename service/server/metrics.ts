@@ -13,7 +13,7 @@
 // CPU amounts are exported in cores, everything else in its base unit (bytes, counts).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import type { PlacerState } from './state.js';
+import type { PlacerState } from '../state/state.js';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 export type Profile = 'extender' | 'native';

@@ -7,7 +7,7 @@
 // Routes throw a StatusError (or an InputError from the adapters, which becomes 422 Invalid with
 // the field path); app.ts turns either into the response.
 
-import { InputError } from '../model/errors.js';
+import { InputError } from '../../model/errors.js';
 
 export type StatusReason =
   | 'BadRequest'

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadClusterInput } from '../../service/k8s/index.js';
-import type { PlacementResult } from '../../service/result.js';
+import { loadClusterInput } from '../../service/manifests/index.js';
+import type { PlacementResult } from '../../service/placement/result.js';
 import { checkResult } from './model-checker.js';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -9,9 +9,19 @@
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { node, pod } from '../fixtures/k8s.js';
-import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
-import { bind, call, filter, killAll, kubeconfigFor, placements, removeTempDirs, startReplica, type Replica } from '../kube/replica.js';
-import { until } from '../kube/until.js';
+import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
+import {
+  bind,
+  call,
+  filter,
+  killAll,
+  kubeconfigFor,
+  placements,
+  removeTempDirs,
+  startReplica,
+  type Replica,
+} from '../apiserver/replica.js';
+import { until } from '../apiserver/until.js';
 
 const LEASE_MS = 2000;
 const RETRY_MS = 250;

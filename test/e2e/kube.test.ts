@@ -1,4 +1,4 @@
-// `placer serve --kubeconfig` as a real process against the fake API server (test/kube): the
+// `placer serve --kubeconfig` as a real process against the fake API server (test/apiserver): the
 // state follows the API — nodes, pods and quotas appearing, changing and disappearing — the
 // extender's bind goes through the pods/binding subresource and a failed bind changes nothing,
 // 410 Expired relists, a restart converges on what the API says, the native API refuses writes.
@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { node, pdb, policy, pod, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
-import { FakeApiServer, type Obj } from '../kube/fake-apiserver.js';
+import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
 import {
   bind,
   call,
@@ -22,8 +22,8 @@ import {
   removeTempDirs,
   startReplica,
   type Replica,
-} from '../kube/replica.js';
-import { until } from '../kube/until.js';
+} from '../apiserver/replica.js';
+import { until } from '../apiserver/until.js';
 
 let f: FakeApiServer;
 afterAll(() => removeTempDirs());

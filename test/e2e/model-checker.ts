@@ -4,8 +4,8 @@
 // invariant holds, taints / node selectors / required affinity (with namespace policy defaults)
 // are satisfied. Shares no code with the engine.
 
-import type { ClusterInput, HostObj, NodeSelectorRequirement, WorkloadTemplate } from '../../service/model/types.js';
-import type { PlacementResult } from '../../service/result.js';
+import type { ClusterInput, HostObj, NodeSelectorRequirement, WorkloadTemplate } from '../../model/types.js';
+import type { PlacementResult } from '../../service/placement/result.js';
 
 function matches(h: HostObj, r: NodeSelectorRequirement, field = false): boolean {
   const v = field ? h.name : h.labels.get(r.key);

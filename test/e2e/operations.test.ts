@@ -5,10 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadClusterInput } from '../../service/k8s/index.js';
-import type { ClusterInput } from '../../service/model/types.js';
-import type { PlanDoc } from '../../service/plans.js';
-import type { PlacementResult } from '../../service/result.js';
+import { loadClusterInput } from '../../service/manifests/index.js';
+import type { ClusterInput } from '../../model/types.js';
+import type { PlanDoc } from '../../service/placement/plans.js';
+import type { PlacementResult } from '../../service/placement/result.js';
 import { checkResult } from './model-checker.js';
 import { call, killAll, removeDirs, start, tempDir } from './server.js';
 

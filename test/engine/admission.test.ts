@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
-import { InputError } from '../../service/model/errors.js';
+import { InputError } from '../../model/errors.js';
 import { host, pod, policy, priorityClass, quota, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
-import type { HostObj, WorkloadTemplate } from '../../service/model/types.js';
+import type { HostObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod, policy, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];

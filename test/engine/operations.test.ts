@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName, type PlanReport, UnknownHostError } from '../../core-wasm/src/engine.js';
-import type { WorkloadTemplate } from '../../service/model/types.js';
+import type { WorkloadTemplate } from '../../model/types.js';
 import { host, pod, policy, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm'];

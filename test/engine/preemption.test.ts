@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
-import type { PodDisruptionBudgetObj } from '../../service/model/types.js';
+import type { PodDisruptionBudgetObj } from '../../model/types.js';
 import { host, pod, priorityClass, quota, selector, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm'];

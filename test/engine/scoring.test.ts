@@ -13,7 +13,7 @@ import {
   rtcrResourceScore,
   scaleShape,
 } from '../../core-wasm/src/scoring.js';
-import type { Strategy } from '../../service/model/types.js';
+import type { Strategy } from '../../model/types.js';
 import { host, pod } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];

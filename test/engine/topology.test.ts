@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
-import type { HostObj } from '../../service/model/types.js';
+import type { HostObj } from '../../model/types.js';
 import { host, pod, policy } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];

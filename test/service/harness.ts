@@ -9,7 +9,7 @@ import type { Binder } from '../../service/server/binder.js';
 import type { BodyLimits } from '../../service/server/body.js';
 import { Metrics } from '../../service/server/metrics.js';
 import type { Lifecycle } from '../../service/server/routes/health.js';
-import { PlacerState } from '../../service/server/state.js';
+import { PlacerState } from '../../service/state/state.js';
 
 export type Obj = Record<string, unknown>;
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeldTable, type Held } from '../../service/server/held.js';
-import { Store, type StoredPlacement } from '../../service/server/store.js';
+import { HeldTable, type Held } from '../../service/state/held.js';
+import { Store, type StoredPlacement } from '../../service/state/store.js';
 
 const held = (name: string, shape: string, owner: string | null, host = 'esx-01'): Held => ({
   kind: 'Pod',

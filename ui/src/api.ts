@@ -1,7 +1,7 @@
 // The native API as the console uses it: the shapes of the answers it reads (docs/api.md), reads
 // with ETags (a 304 means "what you have is current"), and errors as Kubernetes Status messages.
 
-// The answers' types are the server's own (service/api-types.ts: no imports, types only).
+// The answers' types are the server's own (service/placement/api-types.ts: no imports, types only).
 import type { PlanDoc } from '../../service/api-types';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';

@@ -17,7 +17,7 @@
 // mode from each Node's JSON kept per resourceVersion (NodeJsonCache).
 
 import type { Engine } from '../../../core-wasm/src/engine.js';
-import { resourceVersionOf } from '../../k8s/meta.js';
+import { resourceVersionOf } from '../../manifests/meta.js';
 
 /** The bytes `,"NodeNames":` before the list, as Go writes them. */
 const NAMES_KEY = Buffer.from(',"NodeNames":');

@@ -21,14 +21,14 @@
 
 import { ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
-import { InputError } from '../../model/errors.js';
-import type { WorkloadTemplate } from '../../model/types.js';
+import { InputError } from '../../../model/errors.js';
+import type { WorkloadTemplate } from '../../../model/types.js';
 import { R_TAINT } from '../../../core-wasm/src/contract.js';
 import type { HostFailure } from '../../../core-wasm/src/engine.js';
 import { bodyKind, parseJsonBody, readBody, utf8, type BodyLimits } from '../body.js';
 import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
-import type { PlacerState, Victim } from '../state.js';
+import type { PlacerState, Victim } from '../../state/state.js';
 import { badRequest } from '../status.js';
 import {
   type Alloc,
@@ -230,7 +230,7 @@ export interface ExtenderDeps {
   limits: BodyLimits;
   /** Creates the pod's Binding in the API server after placer committed it; absent: placer only records. */
   binder?: Binder;
-  /** Kubernetes mode: the whole bind (service/kube/binder.ts) instead of placer's own; resolves with the Error ('' when bound). */
+  /** Kubernetes mode: the whole bind (service/apiserver/binder.ts) instead of placer's own; resolves with the Error ('' when bound). */
   bind?: (name: string, namespace: string, uid: string, node: string) => Promise<string>;
 }
 

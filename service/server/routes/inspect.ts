@@ -4,11 +4,11 @@
 // None of them changes anything.
 
 import { Hono } from 'hono';
-import type { ExplanationList, HostDetail, PendingList } from '../../api-types.js';
-import { formatAmounts } from '../../k8s/index.js';
+import type { ExplanationList, HostDetail, PendingList } from '../../placement/api-types.js';
+import { formatAmounts } from '../../manifests/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
-import type { PlacerState } from '../state.js';
+import type { PlacerState } from '../../state/state.js';
 import { notFound } from '../status.js';
 import { kindOf, manifestsOf } from './native.js';
 

@@ -3,13 +3,14 @@
 // out (Accept) with application/vnd.msgpack. Errors are Kubernetes Status objects.
 
 import { type Context, Hono } from 'hono';
-import type { NamespaceList } from '../../api-types.js';
-import { parseSelectorString, requirementMatches } from '../../k8s/labels.js';
-import { formatAmounts, parseText, type Manifest } from '../../k8s/index.js';
+import type { NamespaceList } from '../../placement/api-types.js';
+import { requirementMatches } from '../../../model/selectors.js';
+import { parseSelectorString } from '../../manifests/labels.js';
+import { formatAmounts, parseText, type Manifest } from '../../manifests/index.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
-import type { PlacerState } from '../state.js';
+import type { PlacerState } from '../../state/state.js';
 import { badRequest, notFound, success } from '../status.js';
 
 export const API_VERSION = 'placer.dev/v1alpha1';

@@ -1,0 +1,151 @@
+// The extender's bind in Kubernetes mode: kube-scheduler delegated binding (bindVerb), so placer
+// creates the pod's Binding — POST /api/v1/namespaces/{ns}/pods/{name}/binding, the request of
+// kube-scheduler's DefaultBinder, with the pod's UID as a precondition — and answers
+// ExtenderBindingResult.Error.
+//
+//   1. only the leader binds: a follower answers an error and writes nothing;
+//   2. a pod the API already shows bound: to this node, done (a replayed bind); elsewhere, an error;
+//   3. check and reserve in the ledgers (placer's rules, as the standalone bind) — the reservation
+//      holds the capacity while the POST is in flight, so that two binds cannot both take the last
+//      slot of a host (kube-scheduler's "assume");
+//   4. leadership again, right before the write (the renew deadline may have passed meanwhile);
+//   5. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
+//      node <this node>" is success once the watch shows the pod there with this UID (a bind the
+//      API took but whose answer was lost);
+//      anything else, or no answer at all and a pod that is not bound there, gives the
+//      reservation back — the ledgers end as they were — and the error goes to kube-scheduler.
+//
+// Preemption victims are not deleted here: kube-scheduler deletes them, and the pod watch
+// releases them when the API says they are gone.
+
+import type { Logger } from 'pino';
+import type { PlacerState } from '../state/state.js';
+import type { KubeClient } from './client.js';
+import type { Leadership } from './leader.js';
+import type { BindResult, KubeMetrics } from './metrics.js';
+import { podBindingPath } from './resources.js';
+import type { KubeSync } from './sync.js';
+
+export class KubeBinder {
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly state: () => PlacerState,
+    private readonly sync: KubeSync,
+    private readonly leadership: Leadership,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+    /** The Binding POST's deadline; with confirmMs within kube-scheduler's 5 s extender timeout. */
+    private readonly timeoutMs = 3000,
+    /** How long an unknown outcome (409, no answer) waits for the pod watch. */
+    private readonly confirmMs = 1500,
+  ) {}
+
+  /** Bind; resolves with '' when the pod is bound to `node`, else the error for ExtenderBindingResult. */
+  async bind(name: string, namespace: string, uid: string, node: string): Promise<string> {
+    const key = `${namespace}/${name}`;
+    const running = this.inFlight.get(key);
+    if (running) {
+      // the same pod twice at once (a retry overtaking its original): the second follows the first
+      await running;
+      const api = this.sync.apiPlacement(namespace, name);
+      const held = this.state().heldPod(namespace, name);
+      return (api?.node ?? held?.host) === node ? '' : `placer: pod ${key} was being bound concurrently and is not on node ${node}`;
+    }
+    const p = this.run(name, namespace, uid, node);
+    this.inFlight.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private done(result: BindResult, error: string): string {
+    this.metrics?.bindings.inc({ result });
+    return error;
+  }
+
+  private notLeader(): string {
+    const holder = this.leadership.holder();
+    return this.done(
+      'not_leader',
+      `placer: this replica (${this.leadership.identity}) is not the leader${holder && holder !== this.leadership.identity ? `; the leader is ${holder}` : ''}: only the leader binds`,
+    );
+  }
+
+  private async run(name: string, namespace: string, uid: string, node: string): Promise<string> {
+    const key = `${namespace}/${name}`;
+    if (!this.leadership.isLeader()) return this.notLeader();
+    const api = this.sync.apiPlacement(namespace, name);
+    if (api && (uid === '' || api.uid === uid)) {
+      return api.node === node
+        ? this.done('bound', '')
+        : this.done('refused', `placer: pod ${key} is already assigned to node ${api.node}`);
+    }
+    const state = this.state();
+    // the pod's spec: from a filter this replica served, else from the pod watch
+    const pending = this.sync.pendingPod(namespace, name);
+    if (pending && !state.heldPod(namespace, name)) {
+      try {
+        state.podTemplate(pending, 'Pod');
+      } catch {
+        // unreadable: state.bind reports that it does not know the pod
+      }
+    }
+    const { error, created } = state.bind(name, namespace, uid, node);
+    if (error !== '') return this.done('refused', error.startsWith('placer') ? error : `placer: ${error}`);
+    this.sync.assume(namespace, name, uid);
+    const undo = (): void => {
+      this.sync.forget(namespace, name);
+      // give the reservation back, unless the API shows the pod there meanwhile
+      if (created && !this.sync.apiPlacement(namespace, name)) state.mirrorGone('Pod', namespace, name);
+    };
+    if (!this.leadership.isLeader()) {
+      undo();
+      return this.notLeader();
+    }
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace, ...(uid !== '' && { uid }) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    };
+    let failure: string;
+    try {
+      const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });
+      if (r.code === 201 || r.code === 200) {
+        this.log.info({ pod: key, node }, 'bound');
+        return this.done('bound', '');
+      }
+      const message = String(r.body?.message ?? '');
+      failure = `the API server refused the Binding of pod ${key} to node ${node}: ${r.code} ${String(r.body?.reason ?? '')}: ${message}`;
+      // a 409 is ours only if the pod is already on this very node (a UID precondition failure, a
+      // pod being deleted or on another node are final): then the watch tells whether it is this UID
+      const assigned = /is already assigned to node "(.*)"$/.exec(message);
+      if (r.code === 409 && assigned?.[1] === node && (await this.boundThere(namespace, name, uid, node))) return this.done('bound', '');
+    } catch (err) {
+      // no answer: the API server may have taken it
+      failure = `creating the Binding of pod ${key} to node ${node} failed: ${err instanceof Error ? err.message : String(err)}`;
+      if (await this.boundThere(namespace, name, uid, node)) return this.done('bound', '');
+    }
+    undo();
+    this.log.warn({ pod: key, node, err: failure }, 'bind failed');
+    return this.done('refused', `placer: ${failure}`);
+  }
+
+  /**
+   * Does the API show the pod (this UID) on `node`? Read from the pod watch, waiting a little for
+   * it to catch up (the ClusterRole grants no `get` on pods: list and watch are enough).
+   */
+  private async boundThere(namespace: string, name: string, uid: string, node: string): Promise<boolean> {
+    const deadline = performance.now() + this.confirmMs;
+    for (;;) {
+      const api = this.sync.apiPlacement(namespace, name);
+      if (api) return api.node === node && (uid === '' || api.uid === uid);
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

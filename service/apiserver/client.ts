@@ -1,0 +1,268 @@
+// A small Kubernetes API client: raw JSON requests and watch streams over node:http/https, with
+// the connection (server, TLS, credentials) taken from @kubernetes/client-node's KubeConfig.
+//
+// Why not client-node's typed APIs, Watch or informers: the adapters (service/manifests) read objects
+// as the API server sends them, while the typed APIs turn them into model classes (unknown fields
+// dropped, timestamps into Dates); and the reflector needs what its Watch/ListWatch hide — every
+// list page's resourceVersion, bookmarks, 410 Expired both as an HTTP status and as an ERROR
+// event, a malformed event surfaced rather than skipped, and a deadline on every request (the
+// lease renewal must not hang past the renew deadline). client-node does what it is good at:
+// loading kubeconfig files and the in-cluster service account, and producing credentials (token,
+// token file, client certificates, exec and OIDC plugins) through applyToHTTPSOptions.
+//
+// client-node is imported lazily: it takes over a second to load and standalone mode never
+// needs it.
+
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { createInterface } from 'node:readline';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export type Obj = Record<string, unknown>;
+
+export interface KubeConfigSource {
+  /** A kubeconfig file; absent: the in-cluster service account. */
+  kubeconfig?: string;
+  /** A context of the file other than its current-context. */
+  context?: string;
+  /**
+   * In-cluster only: a directory prefixed to /var/run/secrets/kubernetes.io/serviceaccount (the
+   * token, ca.crt and namespace files), for tests; '' (in a pod) by default.
+   */
+  serviceAccountPrefix?: string;
+}
+
+/** The loaded configuration: the API server, the namespace of the context (or of the pod). */
+export interface KubeTarget {
+  config: KubeConfig;
+  server: string;
+  namespace: string;
+}
+
+export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  if (src.kubeconfig !== undefined) {
+    try {
+      kc.loadFromFile(src.kubeconfig);
+    } catch (err) {
+      throw new Error(`--kubeconfig ${src.kubeconfig}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (src.context !== undefined) kc.setCurrentContext(src.context);
+  } else {
+    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
+      throw new Error(
+        '--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster',
+      );
+    }
+    kc.loadFromCluster(src.serviceAccountPrefix ?? '');
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`kubeconfig: the current context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace?.trim() || 'default';
+  return { config: kc, server: cluster.server.replace(/\/+$/, ''), namespace };
+}
+
+/** A non-2xx answer of the API server, with its Status (when it sent one). */
+export class ApiStatusError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: Obj | undefined,
+    what: string,
+  ) {
+    const message = typeof status?.message === 'string' ? status.message : `HTTP ${code}`;
+    super(`${what}: ${code} ${typeof status?.reason === 'string' ? `${status.reason}: ` : ''}${message}`);
+  }
+
+  get reason(): string | undefined {
+    return typeof this.status?.reason === 'string' ? this.status.reason : undefined;
+  }
+}
+
+export interface Response {
+  code: number;
+  body: Obj | undefined;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Obj;
+}
+
+/** How long cached credentials are used before client-node is asked again (client-go re-reads a token file every minute). */
+const CREDENTIALS_TTL_MS = 60_000;
+
+export class KubeClient {
+  private readonly base: URL;
+  private readonly agent: HttpAgent;
+  private tls: RequestOptions = {};
+  private headers: OutgoingHttpHeaders = {};
+  private fetched = 0;
+  private refreshing: Promise<void> | undefined;
+
+  private constructor(private readonly target: KubeTarget) {
+    this.base = new URL(target.server);
+    this.agent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  static async connect(target: KubeTarget): Promise<KubeClient> {
+    const c = new KubeClient(target);
+    await c.credentials();
+    return c;
+  }
+
+  get server(): string {
+    return this.target.server;
+  }
+
+  get namespace(): string {
+    return this.target.namespace;
+  }
+
+  /** TLS material and auth headers, refreshed every minute (rotated tokens, exec plugins). */
+  private async credentials(): Promise<void> {
+    if (Date.now() - this.fetched < CREDENTIALS_TTL_MS) return;
+    this.refreshing ??= (async () => {
+      const o: RequestOptions = {};
+      await this.target.config.applyToHTTPSOptions(o);
+      const headers: OutgoingHttpHeaders = { ...(o.headers as OutgoingHttpHeaders | undefined) };
+      if (typeof o.auth === 'string') headers.authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+      const proxied = Boolean(this.target.config.getCurrentCluster()?.proxyUrl);
+      // client-node's agent only when it tunnels through a proxy; otherwise one keep-alive agent
+      this.tls = {
+        ...(o.ca && { ca: o.ca }),
+        ...(o.cert && { cert: o.cert }),
+        ...(o.key && { key: o.key }),
+        ...(o.rejectUnauthorized !== undefined && { rejectUnauthorized: o.rejectUnauthorized }),
+        ...(o.servername && { servername: o.servername }),
+        ...(proxied && o.agent && { agent: o.agent }),
+      };
+      this.headers = headers;
+      this.fetched = Date.now();
+    })().finally(() => (this.refreshing = undefined));
+    await this.refreshing;
+  }
+
+  private async open(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    await this.credentials();
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method, headers, agent: this.agent, ...this.tls, ...(signal && { signal }) }, resolve);
+      // a deadline for the answer's headers; a watch then manages its own idle timeout
+      const timer = setTimeout(
+        () => req.destroy(new Error(`${method} ${path}: no answer from the API server in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      req.once('response', () => clearTimeout(timer));
+      req.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  /** One request; resolves with any HTTP status (the caller decides), rejects on network errors and timeouts. */
+  async request(method: string, path: string, opts: { body?: unknown; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Response> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const res = await this.open(method, path, opts.body === undefined ? undefined : JSON.stringify(opts.body), timeoutMs, opts.signal);
+    const text = await readAll(res, timeoutMs, `${method} ${path}`);
+    let body: Obj | undefined;
+    try {
+      const v = text === '' ? undefined : (JSON.parse(text) as unknown);
+      body = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+    } catch {
+      body = undefined; // not JSON (a proxy's error page): the status code speaks
+    }
+    return { code: res.statusCode ?? 0, body };
+  }
+
+  /** GET that must answer 200; anything else throws an ApiStatusError. */
+  async get(path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Obj> {
+    const r = await this.request('GET', path, opts);
+    if (r.code !== 200 || !r.body) throw new ApiStatusError(r.code, r.body, `GET ${path}`);
+    return r.body;
+  }
+
+  /**
+   * A watch stream: the events as they come. A non-200 answer throws an ApiStatusError (410 among
+   * them); a line that is not a watch event throws; the stream ends when the server closes it.
+   * `idleMs`: no byte for this long means a dead connection.
+   */
+  async *watch(path: string, opts: { idleMs: number; signal: AbortSignal }): AsyncGenerator<WatchEvent> {
+    const res = await this.open('GET', path, undefined, opts.idleMs, opts.signal);
+    if (res.statusCode !== 200) {
+      const text = await readAll(res, opts.idleMs, `GET ${path}`);
+      let body: Obj | undefined;
+      try {
+        body = JSON.parse(text) as Obj;
+      } catch {
+        body = undefined;
+      }
+      throw new ApiStatusError(res.statusCode ?? 0, body, `watch ${path}`);
+    }
+    let idle = setTimeout(() => res.destroy(new Error(`watch ${path}: nothing from the API server in ${opts.idleMs} ms`)), opts.idleMs);
+    res.on('data', () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => res.destroy(new Error(`watch ${path}: nothing from the API server in ${opts.idleMs} ms`)), opts.idleMs);
+    });
+    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (line.trim() === '') continue;
+        let e: unknown;
+        try {
+          e = JSON.parse(line);
+        } catch {
+          throw new Error(`watch ${path}: the API server sent a line that is not JSON: ${line.slice(0, 200)}`);
+        }
+        const ev = e as Partial<WatchEvent>;
+        if (typeof ev !== 'object' || ev === null || typeof ev.type !== 'string' || typeof ev.object !== 'object' || ev.object === null) {
+          throw new Error(`watch ${path}: the API server sent something that is not a watch event: ${line.slice(0, 200)}`);
+        }
+        yield ev as WatchEvent;
+      }
+    } finally {
+      clearTimeout(idle);
+      lines.close();
+      res.destroy();
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function readAll(res: IncomingMessage, timeoutMs: number, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => res.destroy(new Error(`${what}: the answer did not complete in ${timeoutMs} ms`)), timeoutMs);
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (text += d));
+    res.once('end', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    res.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    res.once('close', () => {
+      clearTimeout(timer);
+      if (!res.complete) reject(new Error(`${what}: the connection closed before the answer completed`));
+    });
+  });
+}

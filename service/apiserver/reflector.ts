@@ -1,0 +1,236 @@
+// A reflector, as client-go's: list a resource (in pages, one consistent resourceVersion), hand
+// the whole set to the handler, then watch from that resourceVersion and hand over each event.
+//
+//   - every event and every BOOKMARK (allowWatchBookmarks=true) advances the resourceVersion, so
+//     a re-watch after the server closed the stream (timeoutSeconds) resumes where it left off;
+//   - 410 Expired/Gone — as the watch's HTTP status, as an ERROR event carrying a Status with code
+//     410, or on a list page's continue token — means the history was compacted: relist, and the
+//     handler gets the complete set again (its replace() drops whatever is not in it any more);
+//   - any other failure (connection refused, a 5xx, a malformed event, a handler bug) is retried
+//     with exponential backoff: a watch from the last resourceVersion, or a relist after a
+//     handler error (the only way to be sure nothing was half-applied);
+//   - an optional resource (a CRD not installed) that lists 404 counts as empty and synced, and
+//     is listed again later.
+
+import type { Logger } from 'pino';
+import { ApiStatusError, type KubeClient, type Obj } from './client.js';
+import type { KubeMetrics } from './metrics.js';
+import type { WatchedResource } from './resources.js';
+import { resourceVersionOf } from '../manifests/meta.js';
+
+export interface ReflectorHandler {
+  /** The complete current set (initial list and every relist). */
+  replace(items: Obj[], resourceVersion: string): void;
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: Obj): void;
+}
+
+export interface ReflectorOptions {
+  pageSize?: number;
+  /** Server-side watch timeout; randomized between this and twice this, as client-go does. */
+  watchTimeoutSeconds?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** How often an optional resource the server does not serve is listed again. */
+  absentRetryMs?: number;
+}
+
+class Expired extends Error {}
+
+export class Reflector {
+  resourceVersion = '';
+  /** True once the first list was handed over. */
+  synced = false;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private readonly o: Required<ReflectorOptions>;
+  private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly resource: WatchedResource,
+    private readonly handler: ReflectorHandler,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+    opts: ReflectorOptions = {},
+  ) {
+    this.o = { pageSize: 500, watchTimeoutSeconds: 300, backoffInitialMs: 800, backoffMaxMs: 30_000, absentRetryMs: 30_000, ...opts };
+  }
+
+  /** Start; resolves after the first list was handed to the handler (or rejects if stopped before). */
+  start(): Promise<void> {
+    let first: () => void = () => {};
+    const listed = new Promise<void>((resolve) => (first = resolve));
+    this.running = this.run(() => first());
+    return Promise.race([
+      listed,
+      this.running.then(() => Promise.reject(new Error(`${this.resource.kind} reflector stopped before its first list`))),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    if (this.sleeping) {
+      clearTimeout(this.sleeping.timer);
+      this.sleeping.resolve();
+    }
+    await this.running;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms);
+      this.sleeping = { timer, resolve };
+    });
+  }
+
+  private async run(onFirstList: () => void): Promise<void> {
+    const kind = this.resource.kind;
+    let needList = true;
+    let listReason = 'initial';
+    let backoff = this.o.backoffInitialMs;
+    let absent = false;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          absent = !(await this.list());
+          this.metrics?.relists.inc({ resource: kind, reason: listReason });
+          needList = false;
+          onFirstList();
+          if (absent) {
+            await this.sleep(this.o.absentRetryMs);
+            needList = true;
+            listReason = 'absent';
+            continue;
+          }
+        }
+        const opened = performance.now();
+        const events = await this.watchOnce();
+        // the server closed the stream (its timeout): resume from the last resourceVersion, at
+        // once unless the stream was empty and short-lived (a server that closes every watch)
+        if (events > 0) backoff = this.o.backoffInitialMs;
+        else if (performance.now() - opened < 1000) {
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.o.backoffMaxMs);
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        if (err instanceof Expired || (err instanceof ApiStatusError && err.code === 410)) {
+          this.log.info({ resource: kind, resourceVersion: this.resourceVersion, err: err.message }, 'resourceVersion too old: relisting');
+          needList = true;
+          listReason = 'expired';
+          continue;
+        }
+        if (err instanceof HandlerError) {
+          this.log.error({ resource: kind, err: err.original }, 'applying an event failed: relisting');
+          needList = true;
+          listReason = 'error';
+        } else {
+          this.log.warn(
+            { resource: kind, err: err instanceof Error ? err.message : String(err), retryInMs: backoff },
+            needList ? 'list failed' : 'watch failed',
+          );
+        }
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.o.backoffMaxMs);
+      }
+    }
+  }
+
+  /** List every page; hand the set over. false: an optional resource the server does not serve. */
+  private async list(): Promise<boolean> {
+    const items: Obj[] = [];
+    let cont = '';
+    let rv = '';
+    do {
+      const q = new URLSearchParams({ limit: String(this.o.pageSize) });
+      if (cont) q.set('continue', cont);
+      const r = await this.client.request('GET', `${this.resource.path}?${q}`, { signal: this.abort.signal });
+      if (r.code === 404 && this.resource.optional && cont === '') {
+        this.log.warn(
+          { resource: this.resource.kind, path: this.resource.path },
+          'the API server does not serve this resource (CRD not installed?): none assumed, listing again later',
+        );
+        this.apply(() => this.handler.replace([], ''));
+        this.resourceVersion = '';
+        this.synced = true;
+        return false;
+      }
+      if (r.code === 410) throw new Expired(`list continue token expired: ${String(r.body?.message ?? '')}`);
+      if (r.code !== 200 || !r.body) throw new ApiStatusError(r.code, r.body, `GET ${this.resource.path}`);
+      const md = (r.body.metadata ?? {}) as Obj;
+      if (!Array.isArray(r.body.items)) throw new Error(`GET ${this.resource.path}: the answer has no items list`);
+      for (const it of r.body.items as Obj[]) items.push(this.typed(it));
+      rv = typeof md.resourceVersion === 'string' ? md.resourceVersion : '';
+      cont = typeof md.continue === 'string' ? md.continue : '';
+    } while (cont !== '');
+    this.apply(() => this.handler.replace(items, rv));
+    this.resourceVersion = rv;
+    this.synced = true;
+    this.log.debug({ resource: this.resource.kind, items: items.length, resourceVersion: rv }, 'listed');
+    return true;
+  }
+
+  /** Items of a typed list carry no kind/apiVersion; the adapters need them. */
+  private typed(o: Obj): Obj {
+    if (o.kind === undefined) o.kind = this.resource.kind;
+    if (o.apiVersion === undefined) o.apiVersion = this.resource.apiVersion;
+    return o;
+  }
+
+  private apply(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      throw new HandlerError(err);
+    }
+  }
+
+  /** One watch stream until the server ends it; returns how many events it carried. */
+  private async watchOnce(): Promise<number> {
+    const timeout = this.o.watchTimeoutSeconds + Math.floor(Math.random() * this.o.watchTimeoutSeconds);
+    const q = new URLSearchParams({
+      watch: '1',
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(timeout),
+    });
+    let n = 0;
+    for await (const e of this.client.watch(`${this.resource.path}?${q}`, { idleMs: (timeout + 30) * 1000, signal: this.abort.signal })) {
+      n++;
+      this.metrics?.events.inc({ resource: this.resource.kind, type: e.type });
+      switch (e.type) {
+        case 'ERROR': {
+          const code = typeof e.object.code === 'number' ? e.object.code : 0;
+          if (code === 410) throw new Expired(String(e.object.message ?? 'Expired'));
+          throw new ApiStatusError(code, e.object, `watch ${this.resource.path}`);
+        }
+        case 'BOOKMARK':
+          this.resourceVersion = resourceVersionOf(e.object) || this.resourceVersion;
+          break;
+        case 'ADDED':
+        case 'MODIFIED':
+        case 'DELETED': {
+          const obj = this.typed(e.object);
+          this.apply(() => this.handler.event(e.type as 'ADDED' | 'MODIFIED' | 'DELETED', obj));
+          this.resourceVersion = resourceVersionOf(obj) || this.resourceVersion;
+          break;
+        }
+        default:
+          throw new Error(`watch ${this.resource.path}: unknown event type ${JSON.stringify(e.type)}`);
+      }
+    }
+    return n;
+  }
+}
+
+/** A handler that threw: the reflector relists rather than trust its state. */
+class HandlerError extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}

@@ -1,0 +1,385 @@
+// The reflectors' events into the service state (service/state/state.ts, "Kubernetes mode"):
+//
+//   infrastructure  Node, Namespace, ResourceQuota, NamespacePolicy, PriorityClass,
+//                   VirtualMachineClass, PodDisruptionBudget: upserted/deleted as the API says (a relist replaces the
+//                   kind's whole set); an object the adapters cannot read is logged, counted in
+//                   placer_kube_unreadable_objects, and its previous version (if any) stays.
+//   pods            a pod with spec.nodeName that has not finished (phase Succeeded/Failed) holds
+//                   its host's capacity and its namespace's quota; deleted or finished, it
+//                   releases them. A bound pod whose Node placer has not seen yet (the watches are
+//                   separate streams) waits for it. Unbound pods are remembered, so that a bind can
+//                   find the pod's spec even when this replica did not serve its filter.
+//   VMs             vm-operator places VirtualMachines, placer never binds them: they are consumers.
+//                   A VM with a host (status.nodeName; status.host before v1alpha5) holds that
+//                   host's capacity and its namespace's quota, sized by its class as in standalone
+//                   mode (service/manifests/vm.ts) — in every power state: vSphere keeps a powered-off
+//                   VM's reservation, and so does standalone mode. Deleted, or without a host any
+//                   more, it releases them; on another host, it moves. A VM whose class placer has
+//                   not seen waits for it (keeping what it held, if anything: a deleted class does
+//                   not shrink a running VM), as a bound pod waits for its Node; a class change
+//                   re-sizes the VMs of that class.
+//
+// Binds placer made itself are "assumed" (kube-scheduler's word) from just before the Binding
+// POST until the watch shows the pod bound: a relist or an event older than the binding must not
+// release them meanwhile. An assumption the API never confirms lapses after ASSUME_TTL_MS.
+
+import type { Logger } from 'pino';
+import { parseManifests, type Manifest } from '../manifests/index.js';
+import { InputError } from '../../model/errors.js';
+import type { VMObj, WorkloadTemplate } from '../../model/types.js';
+import type { InfraKind, PlacerState } from '../state/state.js';
+import type { Obj } from './client.js';
+import type { KubeMetrics } from './metrics.js';
+import type { ReflectorHandler } from './reflector.js';
+
+const ASSUME_TTL_MS = 30_000;
+
+interface PodFacts {
+  key: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName: string;
+  terminal: boolean;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function facts(o: Obj): PodFacts {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const spec = isObj(o.spec) ? o.spec : {};
+  const st = isObj(o.status) ? o.status : {};
+  const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+  const name = typeof md.name === 'string' ? md.name : '';
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    uid: typeof md.uid === 'string' ? md.uid : '',
+    nodeName: typeof spec.nodeName === 'string' ? spec.nodeName : '',
+    terminal: st.phase === 'Succeeded' || st.phase === 'Failed',
+  };
+}
+
+/** An API object as a manifest for the adapters; errors name its API path. */
+function manifestOf(o: Obj, path: string): Manifest {
+  return { apiVersion: String(o.apiVersion), kind: String(o.kind), obj: o, source: { file: `api-server ${path}`, doc: 0, path: '' } };
+}
+
+function objectPath(o: Obj, collection: string): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const ns = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : undefined;
+  const name = String(md.name ?? '');
+  if (ns === undefined) return `${collection}/${name}`;
+  const i = collection.lastIndexOf('/');
+  return `${collection.slice(0, i)}/namespaces/${ns}${collection.slice(i)}/${name}`;
+}
+
+export class KubeSync {
+  /** Pods the API shows bound and running: key → uid, node. */
+  private readonly bound = new Map<string, { uid: string; node: string }>();
+  /** Pods not bound yet, as the API has them. */
+  private readonly unbound = new Map<string, Obj>();
+  /** Bound pods whose Node placer has not seen. */
+  private readonly waiting = new Map<string, WorkloadTemplate>();
+  private readonly assumed = new Map<string, { uid: string; since: number }>();
+  /** VirtualMachines the API shows on a host: key → the VM as read. */
+  private readonly vms = new Map<string, VMObj>();
+  /** Those of them not held yet: waiting for their class or their Node. */
+  private readonly vmWaiting = new Map<string, 'class' | 'host'>();
+  /** Per kind: object → why placer cannot read it. */
+  private readonly unreadable = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly state: () => PlacerState,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+  ) {}
+
+  // ------------------------------------------------------------------ what the binder asks
+
+  /** Where the API says a pod runs, if it is bound. */
+  apiPlacement(namespace: string, name: string): { uid: string; node: string } | undefined {
+    return this.bound.get(`${namespace}/${name}`);
+  }
+
+  /** An unbound pod as the API has it. */
+  pendingPod(namespace: string, name: string): Obj | undefined {
+    return this.unbound.get(`${namespace}/${name}`);
+  }
+
+  assume(namespace: string, name: string, uid: string): void {
+    this.assumed.set(`${namespace}/${name}`, { uid, since: Date.now() });
+  }
+
+  forget(namespace: string, name: string): void {
+    this.assumed.delete(`${namespace}/${name}`);
+  }
+
+  private isAssumed(key: string, uid: string): boolean {
+    const a = this.assumed.get(key);
+    if (!a) return false;
+    if (Date.now() - a.since > ASSUME_TTL_MS) {
+      this.assumed.delete(key);
+      return false;
+    }
+    return a.uid === '' || uid === '' || a.uid === uid;
+  }
+
+  // ------------------------------------------------------------------ handlers
+
+  handlerFor(kind: string, collection: string): ReflectorHandler {
+    if (kind === 'Pod') return this.podHandler(collection);
+    if (kind === 'VirtualMachine') return this.vmHandler(collection);
+    return this.infraHandler(kind as InfraKind, collection);
+  }
+
+  private note(kind: string, rejected: { object: string; message: string }[], cleared: string[], replace: boolean): void {
+    let m = this.unreadable.get(kind);
+    if (!m || replace) this.unreadable.set(kind, (m = new Map()));
+    for (const c of cleared) m.delete(c);
+    for (const r of rejected) {
+      if (m.get(r.object) !== r.message)
+        this.log.warn({ object: r.object, reason: r.message }, 'placer cannot read this object from the API server; it is not accounted');
+      m.set(r.object, r.message);
+    }
+    this.metrics?.unreadable.set({ resource: kind }, m.size);
+  }
+
+  private infraHandler(kind: InfraKind, collection: string): ReflectorHandler {
+    // a VirtualMachineClass without a namespace is a cluster-scoped (v1alpha1) one
+    const nsOf = (o: Obj): string => (kind === 'VirtualMachineClass' && rawNamespace(o) === '' ? '' : facts(o).namespace);
+    const label = (o: Obj): string => {
+      const f = facts(o);
+      const ns = nsOf(o);
+      return kind === 'Node' || kind === 'PriorityClass' || kind === 'Namespace' || ns === ''
+        ? `${kind} ${f.name}`
+        : `${kind} ${ns}/${f.name}`;
+    };
+    return {
+      replace: (items) => {
+        const rejected = this.state().mirrorObjects(
+          kind,
+          items.map((o) => manifestOf(o, objectPath(o, collection))),
+          [],
+          true,
+        );
+        this.note(kind, rejected, [], true);
+        if (kind === 'Node') {
+          this.retryWaiting(undefined);
+          this.retryVms((_, key) => this.vmWaiting.get(key) === 'host');
+        }
+        if (kind === 'VirtualMachineClass') this.retryVms(() => true);
+      },
+      event: (type, o) => {
+        const f = facts(o);
+        if (type === 'DELETED') {
+          this.state().mirrorObjects(kind, [], [{ namespace: nsOf(o), name: f.name }]);
+          this.note(kind, [], [label(o)], false);
+          return;
+        }
+        const rejected = this.state().mirrorObjects(kind, [manifestOf(o, objectPath(o, collection))], []);
+        this.note(kind, rejected, [label(o)], false);
+        if (kind === 'Node') {
+          this.retryWaiting(f.name);
+          this.retryVms((vm, key) => this.vmWaiting.get(key) === 'host' && vm.boundHost === f.name);
+        }
+        // the VMs of this class: sized now, or re-sized
+        if (kind === 'VirtualMachineClass') this.retryVms((vm) => vm.className === f.name);
+      },
+    };
+  }
+
+  private podHandler(collection: string): ReflectorHandler {
+    return {
+      replace: (items) => {
+        const state = this.state();
+        const seen = new Map(items.map((o) => [facts(o).key, o]));
+        this.bound.clear();
+        this.unbound.clear();
+        this.waiting.clear();
+        this.note('Pod', [], [], true);
+        // what placer holds and the API does not show bound any more: released
+        for (const h of state.placements()) {
+          if (h.kind !== 'Pod') continue;
+          const key = `${h.namespace}/${h.name}`;
+          const o = seen.get(key);
+          const f = o && facts(o);
+          if (f && !f.terminal && f.nodeName !== '' && (h.uid === null || h.uid === f.uid)) continue;
+          if (this.isAssumed(key, h.uid ?? '')) continue;
+          state.mirrorGone('Pod', h.namespace, h.name);
+        }
+        for (const o of items) this.podEvent('MODIFIED', o, collection);
+        this.metrics?.pendingHost.set(this.waiting.size);
+      },
+      event: (type, o) => {
+        this.podEvent(type, o, collection);
+        this.metrics?.pendingHost.set(this.waiting.size);
+      },
+    };
+  }
+
+  private podEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): void {
+    const f = facts(o);
+    const state = this.state();
+    if (type === 'DELETED' || f.terminal) {
+      this.bound.delete(f.key);
+      this.unbound.delete(f.key);
+      this.waiting.delete(f.key);
+      this.assumed.delete(f.key);
+      this.note('Pod', [], [`Pod ${f.key}`], false);
+      state.mirrorGone('Pod', f.namespace, f.name, f.uid || undefined);
+      return;
+    }
+    if (f.nodeName === '') {
+      this.bound.delete(f.key);
+      this.waiting.delete(f.key);
+      this.unbound.set(f.key, o);
+      // placer holds it but the API says unbound: an older incarnation, or a bind that did not land
+      const h = state.heldPod(f.namespace, f.name);
+      if (h && !this.isAssumed(f.key, f.uid)) state.mirrorGone('Pod', f.namespace, f.name);
+      return;
+    }
+    this.unbound.delete(f.key);
+    this.bound.set(f.key, { uid: f.uid, node: f.nodeName });
+    this.assumed.delete(f.key); // confirmed
+    let t: WorkloadTemplate | undefined;
+    try {
+      t = parseManifests([manifestOf(o, objectPath(o, collection))]).workloads[0];
+      this.note('Pod', [], [`Pod ${f.key}`], false);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // placer cannot read this version: a placement it holds stays as it was
+      this.note('Pod', [{ object: `Pod ${f.key}`, message: err.message }], [], false);
+      return;
+    }
+    if (!t) return;
+    this.place(f.key, t);
+  }
+
+  private place(key: string, t: WorkloadTemplate): void {
+    let r: ReturnType<PlacerState['mirrorRunning']>;
+    try {
+      r = this.state().mirrorRunning(t);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.note('Pod', [{ object: `Pod ${key}`, message: err.message }], [], false);
+      return;
+    }
+    if (r === 'unknown-host') this.waiting.set(key, t);
+    else this.waiting.delete(key);
+  }
+
+  /** Bound pods that waited for a Node: `host` appeared (undefined: any). */
+  private retryWaiting(host: string | undefined): void {
+    for (const [key, t] of [...this.waiting]) {
+      if (host === undefined || t.instances[0].boundHost === host) this.place(key, t);
+    }
+    this.metrics?.pendingHost.set(this.waiting.size);
+  }
+
+  // ------------------------------------------------------------------ VirtualMachines
+
+  private vmHandler(collection: string): ReflectorHandler {
+    return {
+      replace: (items) => {
+        const state = this.state();
+        const onHost = new Map<string, Obj>();
+        for (const o of items) if (vmHost(o) !== '') onHost.set(facts(o).key, o);
+        this.vms.clear();
+        this.vmWaiting.clear();
+        this.note('VirtualMachine', [], [], true);
+        // what placer holds and the API does not show on a host any more: released
+        for (const h of state.placements()) {
+          if (h.kind !== 'VirtualMachine') continue;
+          const o = onHost.get(`${h.namespace}/${h.name}`);
+          if (o && (h.uid === null || h.uid === facts(o).uid)) continue;
+          state.mirrorGone('VirtualMachine', h.namespace, h.name);
+        }
+        for (const o of items) this.vmEvent('MODIFIED', o, collection);
+        this.vmGauges();
+      },
+      event: (type, o) => {
+        this.vmEvent(type, o, collection);
+        this.vmGauges();
+      },
+    };
+  }
+
+  private vmEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): void {
+    const f = facts(o);
+    const state = this.state();
+    const label = `VirtualMachine ${f.key}`;
+    if (type === 'DELETED' || vmHost(o) === '') {
+      // gone, or not on a host (not placed yet, or its host cleared): holds nothing
+      this.vms.delete(f.key);
+      this.vmWaiting.delete(f.key);
+      this.note('VirtualMachine', [], [label], false);
+      state.mirrorGone('VirtualMachine', f.namespace, f.name, f.uid || undefined);
+      return;
+    }
+    let vm: VMObj | undefined;
+    try {
+      vm = parseManifests([manifestOf(o, objectPath(o, collection))]).vms[0];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      // placer cannot read this version: a placement it holds stays as it was
+      this.note('VirtualMachine', [{ object: label, message: err.message }], [], false);
+      return;
+    }
+    if (!vm) return;
+    this.vms.set(f.key, vm);
+    this.placeVm(f.key, vm);
+  }
+
+  private placeVm(key: string, vm: VMObj): void {
+    const label = `VirtualMachine ${key}`;
+    const state = this.state();
+    let r: ReturnType<PlacerState['mirrorRunning']>;
+    try {
+      const t = state.mirrorVmWorkload(vm);
+      if (!t) {
+        this.vmWaiting.set(key, 'class');
+        this.note('VirtualMachine', [], [label], false);
+        // its class is gone (or not seen yet): a VM placer holds keeps the size it was accounted
+        // with, and follows its host (a vMotion meanwhile must not leave the usage behind)
+        state.mirrorMoved('VirtualMachine', vm.namespace, vm.name, vm.boundHost!);
+        return;
+      }
+      r = state.mirrorRunning(t);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.vmWaiting.delete(key);
+      this.note('VirtualMachine', [{ object: label, message: err.message }], [], false);
+      return;
+    }
+    this.note('VirtualMachine', [], [label], false);
+    if (r === 'unknown-host') this.vmWaiting.set(key, 'host');
+    else this.vmWaiting.delete(key);
+  }
+
+  /** Place (again) the VMs on a host that `which` selects: their class changed, or their Node came. */
+  private retryVms(which: (vm: VMObj, key: string) => boolean): void {
+    for (const [key, vm] of [...this.vms]) if (which(vm, key)) this.placeVm(key, vm);
+    this.vmGauges();
+  }
+
+  private vmGauges(): void {
+    let cls = 0;
+    for (const w of this.vmWaiting.values()) if (w === 'class') cls++;
+    this.metrics?.vmsPending.set({ reason: 'class' }, cls);
+    this.metrics?.vmsPending.set({ reason: 'host' }, this.vmWaiting.size - cls);
+  }
+}
+
+function rawNamespace(o: Obj): string {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  return typeof md.namespace === 'string' ? md.namespace : '';
+}
+
+/** A VirtualMachine's host: status.nodeName (v1alpha5+) or status.host (v1alpha1..4). */
+function vmHost(o: Obj): string {
+  const st = isObj(o.status) ? o.status : {};
+  if (typeof st.nodeName === 'string' && st.nodeName !== '') return st.nodeName;
+  return typeof st.host === 'string' ? st.host : '';
+}

@@ -1,0 +1,172 @@
+// The native API's answers as types, with no imports: the server builds them (service/server/,
+// service/placement/plans.ts) and the web console reads them (ui/src/api.ts), so both sides are checked
+// against one definition. docs/api.md describes them.
+
+export const PLAN_API_VERSION = 'placer.dev/v1alpha1';
+
+export interface HostColumns {
+  apiVersion: string;
+  kind: 'HostColumns';
+  /** Every resource the engine tracks, then hosts' other allocatable resources by name. */
+  resources: string[];
+  names: string[];
+  /** 1 when cordoned (spec.unschedulable). */
+  unschedulable: number[];
+  /** Taints other than the cordon's own node.kubernetes.io/unschedulable. */
+  taints: number[];
+  /** Placements placer holds on the host. */
+  workloads: number[];
+  allocatable: Record<string, number[]>;
+  used: Record<string, number[]>;
+  /** Per requested label key: the distinct values, and per host the index of its value (-1: no such label). */
+  labels: Record<string, { values: string[]; index: number[] }>;
+}
+
+/** GET /v1/hosts/{name}. */
+export interface HostDetail {
+  apiVersion: string;
+  kind: 'Host';
+  name: string;
+  unschedulable: boolean;
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  /** Amounts as Kubernetes quantities; zero amounts are left out. */
+  allocatable: Record<string, string>;
+  used: Record<string, string>;
+  /** Percent used per resource with allocatable, one decimal. */
+  utilization: Record<string, number>;
+  workloads: number;
+  /** Workloads per namespace, most first. */
+  namespaces: { namespace: string; workloads: number }[];
+}
+
+/** One namespace of GET /v1/namespaces. */
+export interface NamespaceUsage {
+  namespace: string;
+  used: Record<string, string>;
+  reservation: Record<string, string>;
+  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
+}
+
+export interface NamespaceList {
+  apiVersion: string;
+  kind: 'NamespaceList';
+  items: NamespaceUsage[];
+}
+
+/** One workload of GET /v1/pending: what POST /v1/apply could not place, and why. */
+export interface Pending {
+  namespace: string;
+  kind: string;
+  name: string;
+  owner?: string;
+  reason: string;
+  grade: string;
+  since: string;
+}
+
+export interface PendingList {
+  apiVersion: string;
+  kind: 'PendingList';
+  items: Pending[];
+}
+
+export interface RejectedGroup {
+  /** Every failing check of these hosts, all stages (the CLI's --explain wording). */
+  reasons: string[];
+  /** kube-scheduler's grade of the first failing stage. */
+  grade: string | null;
+  hosts: string[];
+}
+
+export interface FeasibleHost {
+  host: string;
+  /** Combined score (fit + 2×preferred affinity + 3×PreferNoSchedule taints, normalized), as the CLI prints it. */
+  score: number;
+  fit: number;
+  affinity: number;
+  taints: number;
+}
+
+export interface WorkloadExplanation {
+  namespace: string;
+  kind: string;
+  /** The instance explained: the first one placer does not hold. */
+  name: string;
+  owner?: string;
+  /** Instances of the template (replicas); the explanation is for one of them. */
+  replicas: number;
+  /** The admission failure (quota, reservation, policy): no host was tried. */
+  admission: string | null;
+  /** The host a placement would pick now. */
+  selected: string | null;
+  /** kube-scheduler's message when nothing fits (or the admission message). */
+  message: string | null;
+  hosts: number;
+  feasible: FeasibleHost[];
+  rejected: RejectedGroup[];
+}
+
+export interface ExplanationList {
+  apiVersion: string;
+  kind: 'ExplanationList';
+  items: WorkloadExplanation[];
+}
+
+export interface MoveDoc {
+  kind: string;
+  namespace: string;
+  name: string;
+  from: string;
+  to: string;
+  /** Eviction wave under the PodDisruptionBudgets: a wave starts when the previous one's replacements run; 0 = blocked. */
+  wave: number;
+  /** The PodDisruptionBudget that allows no disruption of this pod: evicting it would wait forever. */
+  blockedBy?: string;
+}
+
+export interface StuckDoc {
+  kind: string;
+  namespace: string;
+  name: string;
+  from: string;
+  reason: string;
+}
+
+export type PlanKind = 'DrainPlan' | 'RebalancePlan' | 'NamespaceMovePlan';
+
+export interface PlanDoc {
+  apiVersion: typeof PLAN_API_VERSION;
+  kind: PlanKind;
+  /** DrainPlan: the hosts drained. */
+  hosts?: string[];
+  /** NamespaceMovePlan: the namespace and the selector of its new hosts. */
+  namespace?: string;
+  selector?: string;
+  /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
+  resource?: string;
+  imbalance?: { before: number; after: number };
+  /** RebalancePlan: namespaces that bin-pack on purpose (strategy MostAllocated); their workloads do not move. */
+  binPacking?: string[];
+  /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
+  usage?: NamespaceUsageDoc;
+  dryRun: boolean;
+  executed: boolean;
+  moves: MoveDoc[];
+  unmovable: StuckDoc[];
+  /** Cluster utilization per resource in percent, over schedulable hosts. */
+  utilization: { before: Record<string, number>; after: Record<string, number> };
+  /** Eviction waves the moves need under the PodDisruptionBudgets (1 without budgets). */
+  waves: number;
+  /** Whether PodDisruptionBudgets pace the plan: more than one wave, or a move blocked. */
+  paced: boolean;
+  summary: { moves: number; unmovable: number; blocked: number };
+}
+
+export interface NamespaceUsageDoc {
+  used: Record<string, string>;
+  reservation: Record<string, string>;
+  quotas: { name: string; hard: Record<string, string>; used: Record<string, string> }[];
+  /** Hosts holding the namespace's workloads before and after the plan. */
+  hosts: { before: number; after: number };
+}
