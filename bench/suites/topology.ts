@@ -59,7 +59,7 @@ export const topologySuite: Suite = async (ctx) => {
     const sliceCount = backend === 'reference' && !q ? 1 : slices;
     for (let s = 0; s < sliceCount; s++) {
       const batch = groups.slice(s * perSlice, (s + 1) * perSlice);
-      const { ms, value } = wall(() => engine.place(batch));
+      const { ms, value } = wall(() => engine.place(batch).outcomes);
       sliceMs.push(ms);
       total += ms;
       for (const o of value) placed += o.hosts.filter(Boolean).length;

@@ -187,6 +187,13 @@ export interface Outcome {
   preemptedBy: (string | null)[];
 }
 
+/** What one place() did: an outcome per template, in input order, and who preemption evicted. */
+export interface Placed {
+  outcomes: Outcome[];
+  /** Workloads evicted to make room (reflected in `outcomes` too when they were part of the batch). */
+  evictions: EvictionReport[];
+}
+
 /** A workload evicted by preemption. */
 export interface EvictionReport {
   template: WorkloadTemplate;
@@ -342,8 +349,6 @@ export class Engine {
   /** Classes with residents, per host: finds what runs on a host without scanning every resident. */
   private readonly residentClasses = new Map<number, Set<number>>();
   private pdbs: PodDisruptionBudgetObj[] = [];
-  /** Workloads evicted by the last place() (also reflected in its outcomes when they were part of it). */
-  lastEvictions: EvictionReport[] = [];
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
@@ -910,7 +915,7 @@ export class Engine {
    * Place every unbound instance of `templates` in one batch. Bound instances (see bindExisting)
    * are reported with their host. Returns one outcome per template, in input order.
    */
-  place(templates: readonly WorkloadTemplate[]): Outcome[] {
+  place(templates: readonly WorkloadTemplate[]): Placed {
     const outcomes: Outcome[] = templates.map((template) => ({
       template,
       hosts: template.instances.map((inst) => inst.boundHost ?? null),
@@ -918,7 +923,7 @@ export class Engine {
       failure: null,
       preemptedBy: template.instances.map(() => null),
     }));
-    this.lastEvictions = [];
+    const evictions: EvictionReport[] = [];
     const items: BatchItem[] = [];
     const itemOf: { outcome: number; instances: number[] }[] = [];
     const gangIds = new Map<string, number>();
@@ -944,7 +949,7 @@ export class Engine {
       items.push(item);
       itemOf.push({ outcome: i, instances: pending });
     });
-    if (items.length === 0) return outcomes;
+    if (items.length === 0) return { outcomes, evictions };
     this.syncTopology();
     this.backend.setPdbs(this.pdbDesired(templates));
     const gangNames = [...gangIds.keys()];
@@ -992,7 +997,7 @@ export class Engine {
       }
       if (!victim) continue;
       if (this.track) this.placements.delete(victim.t.kind, victim.t.namespace, victim.t.instances[victim.j].name);
-      this.lastEvictions.push({ template: victim.t, instance: victim.j, host, by });
+      evictions.push({ template: victim.t, instance: victim.j, host, by });
       const o = outcomes.find((x) => x.template === victim!.t);
       if (o) {
         o.hosts[victim.j] = null;
@@ -1000,7 +1005,7 @@ export class Engine {
         o.preemptedBy[victim.j] = by;
       }
     }
-    return outcomes;
+    return { outcomes, evictions };
   }
 
   // ---------------------------------------------------------------- moves: drain, namespace moves, rebalance

@@ -33,7 +33,7 @@ export function loadEngine(input: ClusterInput, opts: EngineOptions = {}): Engin
 
 export function runPlacement(input: ClusterInput, opts: RunOptions = {}): PlacementRun {
   const engine = loadEngine(input, opts);
-  const outcomes = engine.place(input.workloads);
+  const { outcomes } = engine.place(input.workloads);
   const result = outcomesView(engine, outcomes, opts.strategy ?? 'LeastAllocated');
   const run: PlacementRun = { engine, outcomes, result };
   if (opts.explain) {

@@ -481,10 +481,9 @@ export class PlacerState {
       if (changedKinds.has('NamespacePolicy') || hosts.length > 0 || toBind.length > 0) e.checkReservations();
 
       const placing = splits.filter((s) => s.place.length > 0);
-      const outcomes = e.place(placing.map((s) => subset(s.t, s.place)));
+      const { outcomes, evictions: evicted } = e.place(placing.map((s) => subset(s.t, s.place)));
       // Preemption may have evicted workloads placer held: they leave the store with this commit,
       // and come back if anything below fails.
-      const evicted = e.lastEvictions;
       for (const ev of evicted) undo.push(() => e.bind(ev.template, ev.instance, ev.host));
       const evictedNow = new Set(
         evicted.map((ev) => wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name)),

@@ -18,7 +18,7 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
   it('rejects the workload that would exceed a hard limit, with the admission plugin message', () => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'compute', { 'requests.cpu': '10', pods: 100 })]);
-    const [o] = engine.place([pod('web').ns('a').req({ cpu: '2', memory: '1Gi' }).replicas(6).obj()]);
+    const [o] = engine.place([pod('web').ns('a').req({ cpu: '2', memory: '1Gi' }).replicas(6).obj()]).outcomes;
     // 5 × 2 = 10 fits; the 6th would make 12 > 10.
     expect(o.placed.filter(Boolean)).toHaveLength(5);
     expect(o.failure).toEqual({
@@ -30,7 +30,7 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
   it('names every exceeded key of the first failing quota, sorted, in canonical quantities', () => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'q1', { 'requests.memory': '3Gi', 'requests.cpu': '1500m', pods: 10 })]);
-    const [o] = engine.place([pod('big').ns('a').req({ cpu: '2', memory: '4Gi' }).obj()]);
+    const [o] = engine.place([pod('big').ns('a').req({ cpu: '2', memory: '4Gi' }).obj()]).outcomes;
     expect(o.failure?.message).toBe(
       'exceeded quota: q1, requested: requests.cpu=2,requests.memory=4Gi, used: requests.cpu=0,requests.memory=0, limited: requests.cpu=1500m,requests.memory=3Gi',
     );
@@ -42,7 +42,7 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
     const out = engine.place([
       pod('p').ns('a').req({ cpu: '1' }).replicas(2).obj(),
       vm('v').ns('a').req({ cpu: '1', memory: '1Gi' }).replicas(2).obj(),
-    ]);
+    ]).outcomes;
     expect(out[0].failure?.message).toBe('exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
     expect(out[1].failure?.message).toBe(
       'exceeded quota: q, requested: count/virtualmachines.vmoperator.vmware.com=1, used: count/virtualmachines.vmoperator.vmware.com=1, limited: count/virtualmachines.vmoperator.vmware.com=1',
@@ -58,7 +58,7 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
   it('requires every container to declare what a cpu/memory quota tracks', () => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'compute', { 'limits.memory': '10Gi', 'requests.cpu': '10' })]);
-    const [o] = engine.place([pod('web').ns('a').req({ cpu: '1' }).obj()]);
+    const [o] = engine.place([pod('web').ns('a').req({ cpu: '1' }).obj()]).outcomes;
     expect(o.failure?.message).toBe('failed quota: compute: must specify limits.memory for: web');
   });
 
@@ -66,11 +66,11 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
     const engine = new Engine({ backend, trackPlacements: true });
     engine.upsertHosts([host('h0').cpu('8').obj()]);
     engine.setQuotas([quota('a', 'q', { 'requests.cpu': '2' })]);
-    const first = engine.place([pod('x').ns('a').req({ cpu: '2' }).obj(), pod('y').ns('b').req({ cpu: '2' }).obj()]);
+    const first = engine.place([pod('x').ns('a').req({ cpu: '2' }).obj(), pod('y').ns('b').req({ cpu: '2' }).obj()]).outcomes;
     expect(first.map((o) => o.placed[0])).toEqual([true, true]);
-    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()])[0].failure).not.toBeNull();
+    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()]).outcomes[0].failure).not.toBeNull();
     expect(engine.release('Pod', 'a', 'x')).toBe(true);
-    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()])[0].placed[0]).toBe(true);
+    expect(engine.place([pod('z').ns('a').req({ cpu: '1' }).obj()]).outcomes[0].placed[0]).toBe(true);
   });
 });
 
@@ -80,12 +80,12 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
     // Namespace b may take 16 − 10 = 6 cpu: three 2-cpu pods, not a fourth.
     const engine = engineWith(backend);
     engine.setPolicies([policy('r', { reserve: { cpu: '10' } })]);
-    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]);
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]).outcomes;
     expect(b.placed.filter(Boolean)).toHaveLength(3);
     // The fourth: F = 10, others' unused = 10 ⇒ 2 > 10 − 10.
     expect(b.failure?.message).toBe('exceeds unreserved capacity: requested: cpu=2, free: cpu=10, reserved for other namespaces: cpu=10');
     // r itself can use its reservation: 10 cpu as five 2-cpu pods (its own U_r does not count against it).
-    const [r] = engine.place([pod('r').ns('r').req({ cpu: '2' }).replicas(5).obj()]);
+    const [r] = engine.place([pod('r').ns('r').req({ cpu: '2' }).replicas(5).obj()]).outcomes;
     expect(r.placed.filter(Boolean)).toHaveLength(5);
   });
 
@@ -93,16 +93,16 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
     const engine = engineWith(backend);
     engine.setPolicies([policy('r', { reserve: { cpu: '10' } })]);
     engine.place([pod('r').ns('r').req({ cpu: '2' }).replicas(2).obj()]); // U_r = 10 − 4 = 6, F = 12
-    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]);
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '2' }).replicas(4).obj()]).outcomes;
     expect(b.placed.filter(Boolean)).toHaveLength(3); // 12 − 6 = 6 ⇒ three
   });
 
   it('does not gate dimensions the workload does not request', () => {
     const engine = engineWith(backend);
     engine.setPolicies([policy('r', { reserve: { memory: '64Gi' } })]); // all memory held
-    const [b] = engine.place([pod('b').ns('b').req({ cpu: '1' }).obj()]);
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '1' }).obj()]).outcomes;
     expect(b.placed[0]).toBe(true); // requests no memory
-    const [m] = engine.place([pod('m').ns('b').req({ cpu: '1', memory: '1Gi' }).obj()]);
+    const [m] = engine.place([pod('m').ns('b').req({ cpu: '1', memory: '1Gi' }).obj()]).outcomes;
     expect(m.failure?.message).toContain('exceeds unreserved capacity: requested: memory=1Gi');
   });
 

@@ -34,12 +34,15 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     engine.bindExisting([low, mid]); // h0: low ×2 (2 free); h1: low ×2 + mid (0 free)
     const filler = pod('filler').priorityClass('mid').req({ cpu: '2' }).boundTo('h0').obj();
     engine.bindExisting([filler]); // h0 full too
-    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '3' }).obj()]);
+    const {
+      outcomes: [o],
+      evictions,
+    } = engine.place([pod('urgent').priorityClass('high').req({ cpu: '3' }).obj()]);
     // h0: victims {filler(mid), low} — needs 3 of 4: evict filler (2) + one low (1) → top priority 100.
     // h1: victims {mid, low}: also top 100; sum: h0 100+10, h1 100+10 — tie; count 2 each; latest
     // earliest start among priority-100 victims: filler (bound later) beats mid ⇒ h0.
     expect(o.hosts).toEqual(['h0']);
-    const evicted = engine.lastEvictions.map((e) => `${e.template.instances[e.instance].name}@${e.host} by ${e.by}`).sort();
+    const evicted = evictions.map((e) => `${e.template.instances[e.instance].name}@${e.host} by ${e.by}`).sort();
     expect(evicted).toEqual(['filler@h0 by default/urgent', 'low-1@h0 by default/urgent']);
   });
 
@@ -47,24 +50,24 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     const engine = withPriorities(backend);
     engine.upsertHosts([host('h0').cpu('2').obj()]);
     engine.bindExisting([pod('peer').priorityClass('high').req({ cpu: '2' }).boundTo('h0').obj()]);
-    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(o.hosts).toEqual([null]);
     expect(o.failure?.message).toBe('0/1 hosts are available: 1 Insufficient cpu.');
     const engine2 = withPriorities(backend);
     engine2.upsertHosts([host('h0').cpu('2').obj()]);
     engine2.bindExisting([pod('cheap').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj()]);
-    const [polite] = engine2.place([pod('polite').priorityClass('polite').req({ cpu: '1' }).obj()]);
-    expect(polite.hosts).toEqual([null]);
-    expect(engine2.lastEvictions).toEqual([]);
+    const politely = engine2.place([pod('polite').priorityClass('polite').req({ cpu: '1' }).obj()]);
+    expect(politely.outcomes[0].hosts).toEqual([null]);
+    expect(politely.evictions).toEqual([]);
   });
 
   it('does not preempt where eviction cannot help (taints, selectors, requests above allocatable)', () => {
     const engine = withPriorities(backend);
     engine.upsertHosts([host('h0').cpu('2').taint('x', 'y', 'NoSchedule').obj()]);
     engine.bindExisting([pod('cheap').priorityClass('low').req({ cpu: '2' }).tolerate('x', 'Exists').boundTo('h0').obj()]);
-    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
-    expect(o.hosts).toEqual([null]);
-    expect(engine.lastEvictions).toEqual([]);
+    const placed = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
+    expect(placed.outcomes[0].hosts).toEqual([null]);
+    expect(placed.evictions).toEqual([]);
   });
 
   it('re-checks quota with the victims gone: a same-namespace victim frees quota', () => {
@@ -74,10 +77,10 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     engine.bindExisting([pod('cheap').ns('a').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj()]);
     // Admission fails first: quota is exhausted by the low pod; preemption is for "fits nowhere"
     // (filter) failures, as in kube-scheduler where quota is checked at creation.
-    const [o] = engine.place([pod('urgent').ns('a').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [o] = engine.place([pod('urgent').ns('a').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(o.failure?.message).toMatch(/^exceeded quota: q/);
     // Another namespace's victim: capacity frees, quota of `b` is untouched.
-    const [b] = engine.place([pod('urgent').ns('b').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [b] = engine.place([pod('urgent').ns('b').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(b.hosts).toEqual(['h0']);
   });
 
@@ -91,7 +94,7 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     ]);
     // Both hosts: one low victim; db victims violate the budget (2 healthy, minAvailable 2) — a tie
     // on violations (1 each), decided by the later tie-breakers: the later start (h1).
-    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(o.hosts).toEqual(['h1']);
     // With a non-covered victim available, it wins on violations.
     const engine2 = withPriorities(backend);
@@ -101,7 +104,7 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
       pod('db-0').label('app', 'db').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj(),
       pod('web').priorityClass('low').req({ cpu: '2' }).boundTo('h1').obj(),
     ]);
-    const [o2] = engine2.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [o2] = engine2.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(o2.hosts).toEqual(['h1']); // db-0 is the only db: evicting it leaves 0 < 1
   });
 
@@ -111,7 +114,7 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     const cheap = pod('cheap').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj();
     engine.bindExisting([cheap]);
     const urgent = pod('urgent').priorityClass('high').req({ cpu: '2' }).obj();
-    const [c, u] = engine.place([cheap, urgent]);
+    const [c, u] = engine.place([cheap, urgent]).outcomes;
     expect(u.hosts).toEqual(['h0']);
     expect(c.hosts).toEqual([null]);
     expect(c.preemptedBy).toEqual(['default/urgent']);
@@ -126,13 +129,13 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
     const gang = { name: 'PodGroup default/train', minMember: 3 };
     const fits = pod('train').req({ cpu: '2' }).replicas(3).obj();
     fits.gang = gang;
-    const [ok] = engine.place([fits]);
+    const [ok] = engine.place([fits]).outcomes;
     expect(ok.hosts.every(Boolean)).toBe(true);
     // A second gang of 3 × 2 cpu: only 1 fits in the 2 cpu left ⇒ nothing placed.
     const big = pod('big').req({ cpu: '2' }).replicas(3).obj();
     big.gang = { name: 'PodGroup default/big', minMember: 3 };
     const usedBefore = engine.ledger();
-    const [fail] = engine.place([big]);
+    const [fail] = engine.place([big]).outcomes;
     expect(fail.hosts).toEqual([null, null, null]);
     expect(fail.failure?.message).toBe(
       'gang PodGroup default/big: only 1 of the 3 members it needs could be placed, so none were: 0/2 hosts are available: 2 Insufficient cpu.',
@@ -168,7 +171,7 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
     cp.gang = { name: 'TanzuKubernetesCluster default/tkc', minMember: 5 };
     const workers = vm('tkc-workers').label('cluster.x-k8s.io/cluster-name', 'tkc').req({ cpu: '4', memory: '16Gi' }).replicas(2).obj();
     workers.gang = cp.gang;
-    const [c, w] = engine.place([cp, workers]);
+    const [c, w] = engine.place([cp, workers]).outcomes;
     expect(new Set(c.hosts).size).toBe(3);
     expect(w.hosts.every(Boolean)).toBe(true);
     // A second cluster needing 4 control-plane hosts cannot fit: nothing of it is placed.
@@ -190,7 +193,7 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
       preferred: [],
     };
     cp2.gang = { name: 'TanzuKubernetesCluster default/tkc2', minMember: 4 };
-    const [c2] = engine.place([cp2]);
+    const [c2] = engine.place([cp2]).outcomes;
     expect(c2.hosts).toEqual([null, null, null, null]);
     expect(c2.failure?.message).toContain(
       "only 3 of the 4 members it needs could be placed, so none were: 0/3 hosts are available: 3 host(s) didn't match pod anti-affinity rules.",
@@ -203,7 +206,7 @@ describe.each(BACKENDS)('gangs (%s)', (backend) => {
     const member = pod('member').priorityClass('low').req({ cpu: '2' }).boundTo('h0').obj();
     member.gang = { name: 'PodGroup default/g', minMember: 1 };
     engine.bindExisting([member]);
-    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]);
+    const [o] = engine.place([pod('urgent').priorityClass('high').req({ cpu: '1' }).obj()]).outcomes;
     expect(o.hosts).toEqual([null]);
   });
 });

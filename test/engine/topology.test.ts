@@ -19,7 +19,7 @@ function zonedHosts(n: number, zones = ['a', 'b', 'c']): HostObj[] {
   );
 }
 
-function hostsOf(engine: Engine, placed: ReturnType<Engine['place']>): string[] {
+function hostsOf(engine: Engine, placed: ReturnType<Engine['place']>['outcomes']): string[] {
   void engine;
   return placed.flatMap((o) => o.hosts.filter((h): h is string => h !== null));
 }
@@ -29,7 +29,7 @@ describe.each(BACKENDS)('inter-workload affinity (%s)', (backend) => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(3));
     const web = pod('web').label('app', 'web').req({ cpu: '1' }).antiAffinity({ app: 'web' }).replicas(4).obj();
-    const [o] = engine.place([web]);
+    const [o] = engine.place([web]).outcomes;
     expect(new Set(o.hosts.filter(Boolean)).size).toBe(3); // three hosts, three replicas
     expect(o.hosts.filter((h) => h === null)).toHaveLength(1);
     // The 4th: every host holds a web replica; its own term fails first ("pod anti-affinity rules").
@@ -40,7 +40,9 @@ describe.each(BACKENDS)('inter-workload affinity (%s)', (backend) => {
   it('anti-affinity per zone: one replica per zone', () => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(6));
-    const [o] = engine.place([pod('db').label('app', 'db').antiAffinity({ app: 'db' }, 'topology.kubernetes.io/zone').replicas(3).obj()]);
+    const [o] = engine.place([
+      pod('db').label('app', 'db').antiAffinity({ app: 'db' }, 'topology.kubernetes.io/zone').replicas(3).obj(),
+    ]).outcomes;
     const zones = o.hosts.map((h) => engine.hostObj(h!)!.labels.get('topology.kubernetes.io/zone'));
     expect(new Set(zones).size).toBe(3);
   });
@@ -58,7 +60,7 @@ describe.each(BACKENDS)('inter-workload affinity (%s)', (backend) => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(6));
     engine.bindExisting([pod('cache').label('app', 'cache').boundTo('h1').obj()]); // zone b
-    const [o] = engine.place([pod('api').affinity({ app: 'cache' }).replicas(3).obj()]);
+    const [o] = engine.place([pod('api').affinity({ app: 'cache' }).replicas(3).obj()]).outcomes;
     for (const h of o.hosts) expect(engine.hostObj(h!)!.labels.get('topology.kubernetes.io/zone')).toBe('b');
   });
 
@@ -66,7 +68,7 @@ describe.each(BACKENDS)('inter-workload affinity (%s)', (backend) => {
     const engine = new Engine({ backend });
     engine.upsertHosts(zonedHosts(3));
     // No workload matches app=x anywhere yet; the pod matches its own term ⇒ allowed.
-    const [first] = engine.place([pod('x').label('app', 'x').affinity({ app: 'x' }).replicas(2).obj()]);
+    const [first] = engine.place([pod('x').label('app', 'x').affinity({ app: 'x' }).replicas(2).obj()]).outcomes;
     expect(first.hosts.every(Boolean)).toBe(true);
     // Both replicas in one zone: the second had to follow the first.
     expect(new Set(first.hosts.map((h) => engine.hostObj(h!)!.labels.get('topology.kubernetes.io/zone'))).size).toBe(1);
@@ -118,7 +120,7 @@ describe.each(BACKENDS)('topology spread (%s)', (backend) => {
         .spread(1, 'topology.kubernetes.io/zone', 'DoNotSchedule', { app: 'w' })
         .replicas(7)
         .obj(),
-    ]);
+    ]).outcomes;
     const perZone = new Map<string, number>();
     for (const h of o.hosts) {
       const z = engine.hostObj(h!)!.labels.get('topology.kubernetes.io/zone')!;
@@ -173,9 +175,9 @@ describe.each(BACKENDS)('topology spread (%s)', (backend) => {
     const engine = new Engine({ backend, strategy: 'MostAllocated' });
     engine.upsertHosts(zonedHosts(4));
     engine.setPolicies([policy('spread', { spreadAcrossHosts: true })]);
-    const [o] = engine.place([pod('web').ns('spread').req({ cpu: '1' }).replicas(4).obj()]);
+    const [o] = engine.place([pod('web').ns('spread').req({ cpu: '1' }).replicas(4).obj()]).outcomes;
     expect(new Set(o.hosts).size).toBe(4);
-    const [packed] = engine.place([pod('web').ns('other').req({ cpu: '1' }).replicas(4).obj()]);
+    const [packed] = engine.place([pod('web').ns('other').req({ cpu: '1' }).replicas(4).obj()]).outcomes;
     expect(new Set(packed.hosts).size).toBe(1); // MostAllocated stacks them without the policy
   });
 
