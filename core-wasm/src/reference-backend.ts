@@ -26,11 +26,9 @@ import {
   type VerdictColumns,
   type Imbalance,
   type MoveTarget,
-  Kind,
   type Ledger,
   MAX_DIMS,
   OrderPolicy,
-  QuotaSource,
   type QuotaEntrySpec,
   HARD_POD_AFFINITY_WEIGHT,
   R_ABSENT,
@@ -58,6 +56,7 @@ import {
   insufficientBit,
 } from './contract.js';
 import { filterHistogram } from './histogram.js';
+import { quotaDelta } from './rules/quota.js';
 import { hostGrade as hostGradeOf } from './messages.js';
 import { pickPreemptionHost } from './preemption.js';
 import {
@@ -1003,20 +1002,6 @@ export class ReferenceBackend implements Backend {
         .flatMap(([counter, m]) => [...m].filter(([, n]) => n !== 0).map(([slot, n]): [number, number, number] => [counter, slot, n]))
         .sort((a, b) => a[0] - b[0] || a[1] - b[1]),
     };
-  }
-}
-
-/** The usage a workload adds to one quota entry, or null when the entry does not track it. */
-export function quotaDelta(c: ClassSpec, e: QuotaEntrySpec): bigint | null {
-  switch (e.source) {
-    case QuotaSource.Requests:
-      return c.reqPresent & (1 << e.dim) ? BigInt(c.req[e.dim]) : null;
-    case QuotaSource.Limits:
-      return c.limPresent & (1 << e.dim) ? BigInt(c.lim[e.dim]) : null;
-    case QuotaSource.PodCount:
-      return c.kind === Kind.Pod ? 1n : null;
-    case QuotaSource.VMCount:
-      return c.kind === Kind.VirtualMachine ? 1n : null;
   }
 }
 

@@ -29,7 +29,7 @@ import {
   type TopologySpec,
   type VerdictColumns,
 } from './contract.js';
-import { quotaDelta } from './reference-backend.js';
+import { quotaDelta } from './rules/quota.js';
 
 export type WasmVariant = 'simd' | 'scalar';
 
