@@ -71,8 +71,8 @@ import {
   planRebalance,
   revertMoves,
 } from './moves.js';
-import { allowedDisruptions, desiredHealthy, paceWaves, pdbCovers, pdbSelects } from './disruption.js';
-import { ReferenceBackend } from './reference-backend.js';
+import { allowedDisruptions, desiredHealthy, paceWaves, pdbCovers, pdbSelects } from './rules/disruption.js';
+import { ReferenceBackend } from './reference/backend.js';
 import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
 import { WasmBackend } from './wasm-backend.js';

@@ -4,23 +4,8 @@
 // InterPodAffinity (affinity, anti-affinity, existing workloads' anti-affinity). Shared by the reference
 // backend and by explanations; the Wasm core computes the same in assembly/batch.ts.
 
-import {
-  type Failure,
-  type HostVerdict,
-  MAX_DIMS,
-  R_ABSENT,
-  R_AFFINITY,
-  R_EXISTING_ANTI_AFFINITY,
-  R_INSUFFICIENT_MASK,
-  R_POD_AFFINITY,
-  R_POD_ANTI_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
-  R_TAINT,
-  R_UNSCHEDULABLE,
-  type ReasonCount,
-  insufficientBit,
-} from './contract.js';
+import { type Failure, type HostVerdict, MAX_DIMS, type ReasonCount, insufficientBit } from './contract.js';
+import { firstStage } from './rules/filter-stages.js';
 
 export function filterHistogram(
   verdicts: readonly HostVerdict[],
@@ -35,23 +20,14 @@ export function filterHistogram(
   };
   let hosts = 0;
   verdicts.forEach((v, slot) => {
-    if (v.reasons & R_ABSENT) return;
+    const { stage, bit } = firstStage(v.reasons);
+    if (stage === 'absent') return;
     hosts++;
-    if (v.reasons & R_UNSCHEDULABLE) bump(R_UNSCHEDULABLE, 0);
-    else if (v.reasons & R_TAINT) bump(0, firstTaint(slot));
-    else if (v.reasons & R_AFFINITY) bump(R_AFFINITY, 0);
-    else if (v.reasons & R_INSUFFICIENT_MASK) {
+    if (stage === 'taint') bump(0, firstTaint(slot));
+    else if (stage === 'resources') {
       for (let d = 0; d < MAX_DIMS; d++) if (v.reasons & insufficientBit(d)) bump(insufficientBit(d), 0);
-    } else {
-      const bit = firstBit(v.reasons, [R_SPREAD_LABEL, R_SPREAD, R_POD_AFFINITY, R_POD_ANTI_AFFINITY, R_EXISTING_ANTI_AFFINITY]);
-      if (bit) bump(bit, 0);
-    }
+    } else if (stage !== 'none') bump(bit, 0);
   });
   const list = [...counts.values()].sort((a, b) => a.bit - b.bit || a.taint - b.taint);
   return { kind: 'filter', hosts, counts: list };
-}
-
-function firstBit(reasons: number, order: number[]): number {
-  for (const b of order) if (reasons & b) return b;
-  return 0;
 }

@@ -8,23 +8,20 @@ import {
   DIM_PODS,
   type Failure,
   MAX_DIMS,
-  R_ABSENT,
   R_AFFINITY,
   R_EXISTING_ANTI_AFFINITY,
-  R_INSUFFICIENT_MASK,
   R_INSUFFICIENT_SHIFT,
   R_POD_AFFINITY,
   R_POD_ANTI_AFFINITY,
   R_SPREAD,
   R_SPREAD_LABEL,
   R_TAINT,
-  R_UNRESOLVABLE_FIT,
   R_UNSCHEDULABLE,
   type ReasonCount,
 } from './contract.js';
+import { firstStage } from './rules/filter-stages.js';
 
-/** Graded like kube-scheduler's statuses: can preemption help? */
-export type Grade = 'Unschedulable' | 'UnschedulableAndUnresolvable';
+export { type Grade, failureGrade, hostGrade } from './rules/preemption.js';
 
 export interface Naming {
   dimName(d: number): string;
@@ -52,22 +49,33 @@ export const TOPOLOGY_TEXT: [number, string][] = [
   [R_POD_ANTI_AFFINITY, "host(s) didn't match pod anti-affinity rules"],
   [R_EXISTING_ANTI_AFFINITY, "host(s) didn't satisfy existing pods anti-affinity rules"],
 ];
-const TOPOLOGY_UNRESOLVABLE = R_SPREAD_LABEL | R_POD_AFFINITY;
 export function affinityText(kind: string): string {
   return `host(s) didn't match ${kind}'s node affinity/selector`;
 }
 
 /** One host's reasons as kube-scheduler would report them: the first failing stage only. */
 export function hostReasonTexts(reasons: number, firstTaint: number, n: Naming): string[] {
-  if (reasons & R_ABSENT) return [];
-  if (reasons & R_UNSCHEDULABLE) return [UNSCHEDULABLE_TEXT];
-  if (reasons & R_TAINT) return [taintText(n.taint(firstTaint))];
-  if (reasons & R_AFFINITY) return [affinityText(n.workloadKind)];
+  const { stage, bit } = firstStage(reasons);
+  switch (stage) {
+    case 'unschedulable':
+      return [UNSCHEDULABLE_TEXT];
+    case 'taint':
+      return [taintText(n.taint(firstTaint))];
+    case 'affinity':
+      return [affinityText(n.workloadKind)];
+    case 'resources':
+      return insufficientTexts(reasons, n);
+    case 'topology':
+      return [TOPOLOGY_TEXT.find(([b]) => b === bit)![1]];
+    default:
+      return [];
+  }
+}
+
+function insufficientTexts(reasons: number, n: Naming): string[] {
   const out: string[] = [];
   for (let d = 0; d < MAX_DIMS; d++) if (reasons & (1 << (R_INSUFFICIENT_SHIFT + d))) out.push(insufficientText(n.dimName(d), d));
-  if (out.length > 0) return out;
-  const first = TOPOLOGY_TEXT.find(([bit]) => reasons & bit);
-  return first ? [first[1]] : [];
+  return out;
 }
 
 /** Every reason of a host, all stages (for --explain). */
@@ -76,17 +84,9 @@ export function allReasonTexts(reasons: number, blockingTaints: number[], n: Nam
   if (reasons & R_UNSCHEDULABLE) out.push(UNSCHEDULABLE_TEXT);
   if (reasons & R_TAINT) for (const t of blockingTaints) out.push(taintText(n.taint(t)));
   if (reasons & R_AFFINITY) out.push(affinityText(n.workloadKind));
-  for (let d = 0; d < MAX_DIMS; d++) if (reasons & (1 << (R_INSUFFICIENT_SHIFT + d))) out.push(insufficientText(n.dimName(d), d));
+  out.push(...insufficientTexts(reasons, n));
   for (const [bit, text] of TOPOLOGY_TEXT) if (reasons & bit) out.push(text);
   return out;
-}
-
-/** The grade of a host's first failing stage, as kube-scheduler's status for that plugin. */
-export function hostGrade(reasons: number): Grade {
-  if (reasons & (R_UNSCHEDULABLE | R_TAINT | R_AFFINITY)) return 'UnschedulableAndUnresolvable';
-  if (reasons & R_INSUFFICIENT_MASK) return reasons & R_UNRESOLVABLE_FIT ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
-  const first = TOPOLOGY_TEXT.find(([bit]) => reasons & bit);
-  return first && first[0] & TOPOLOGY_UNRESOLVABLE ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
 }
 
 function countText(rc: ReasonCount, n: Naming): string {
@@ -119,10 +119,4 @@ export function reservationMessage(f: Extract<Failure, { kind: 'reservation' }>,
   const list = (pick: (r: (typeof f.dims)[number]) => bigint) =>
     f.dims.map((r) => `${n.dimName(r.dim)}=${formatAmount(n.dimName(r.dim), pick(r))}`).join(',');
   return `exceeds unreserved capacity: requested: ${list((r) => requested(r.dim))}, free: ${list((r) => r.free)}, reserved for other namespaces: ${list((r) => r.reservedForOthers)}`;
-}
-
-export function failureGrade(f: Failure): Grade {
-  // Quota and reservation are decided before any host is tried: no eviction on a host changes them
-  // by itself, so kube-scheduler must not try preemption for them.
-  return f.kind === 'filter' ? 'Unschedulable' : 'UnschedulableAndUnresolvable';
 }

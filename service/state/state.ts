@@ -11,7 +11,7 @@
 // as the CLI, then every placement bound back, one shape (template) at a time.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { disruptionsAllowed, pdbSelects } from '../../core-wasm/src/disruption.js';
+import { disruptionsAllowed, pdbSelects } from '../../core-wasm/src/rules/disruption.js';
 import {
   Engine,
   type Assessment,

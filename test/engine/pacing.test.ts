@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName, type PlanReport } from '../../core-wasm/src/engine.js';
-import { paceWaves } from '../../core-wasm/src/disruption.js';
+import { paceWaves } from '../../core-wasm/src/rules/disruption.js';
 import type { PodDisruptionBudgetObj } from '../../model/types.js';
 import { host, pod, selector, vm } from '../fixtures/model.js';
 

@@ -20,7 +20,7 @@ import {
   OrderPolicy,
   Strategy,
 } from '../../core-wasm/src/contract.js';
-import { ReferenceBackend } from '../../core-wasm/src/reference-backend.js';
+import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
 
 const DIM_EPH = 2;

@@ -12,7 +12,7 @@ import {
   roundedMean,
   rtcrResourceScore,
   scaleShape,
-} from '../../core-wasm/src/scoring.js';
+} from '../../core-wasm/src/rules/scoring.js';
 import type { Strategy } from '../../model/types.js';
 import { host, pod } from '../fixtures/model.js';
 

@@ -11,8 +11,8 @@
 // before anyone starts. VirtualMachines are not paced: they migrate live (vMotion) and a
 // PodDisruptionBudget selects pods only.
 
-import type { PodDisruptionBudgetObj, WorkloadTemplate } from '../../model/types.js';
-import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
+import type { PodDisruptionBudgetObj, WorkloadTemplate } from '../../../model/types.js';
+import { isEmptySelector, selectorMatches } from '../../../model/selectors.js';
 
 /** A budget with the disruption controller's own count, when the object carries a status. */
 export type BudgetObj = PodDisruptionBudgetObj & { disruptionsAllowed?: number };
@@ -40,7 +40,12 @@ export function desiredHealthy(pdb: PodDisruptionBudgetObj, expected: number): n
  * taken as the expected ones.
  */
 export function disruptionsAllowed(pdb: BudgetObj, healthy: number): number {
-  return pdb.disruptionsAllowed ?? Math.max(0, healthy - desiredHealthy(pdb, healthy));
+  return pdb.disruptionsAllowed ?? allowedBy(healthy, desiredHealthy(pdb, healthy));
+}
+
+/** The disruption controller's rule: disruptionsAllowed = max(0, healthy − desired healthy). */
+export function allowedBy(healthy: number, desired: number): number {
+  return Math.max(0, healthy - desired);
 }
 
 export interface PacedMove {

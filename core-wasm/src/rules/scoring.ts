@@ -2,7 +2,7 @@
 // pure functions over exact integers. The reference backend calls them directly; the Wasm core
 // implements the same arithmetic in core-wasm/assembly/score.ts, and differential tests compare.
 
-import { MAX_NODE_SCORE, type ShapePoint } from './contract.js';
+import { MAX_NODE_SCORE, type ShapePoint } from '../contract.js';
 
 /** Below this capacity `a * 100 / cap` is exact in doubles (a ≤ cap, so a·100 + cap ≤ 2^53). */
 const EXACT_CAP = 2 ** 46;
@@ -83,22 +83,4 @@ export function normalizeScore(raw: number, max: number, reverse: boolean): numb
   if (max === 0) return reverse ? MAX_NODE_SCORE : raw;
   const s = Math.floor((MAX_NODE_SCORE * raw) / max);
   return reverse ? MAX_NODE_SCORE - s : s;
-}
-
-/** Go's math.Round for the non-negative sums of PodTopologySpread: half away from zero, exactly. */
-export function roundHalfAway(x: number): number {
-  const f = Math.floor(x);
-  return x - f >= 0.5 ? f + 1 : f;
-}
-
-/** InterPodAffinity NormalizeScore: min-max over the feasible hosts, float, truncated. */
-export function interPodNormalized(raw: number, min: number, max: number): number {
-  const diff = max - min;
-  return diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((raw - min) / diff)) : 0;
-}
-
-/** PodTopologySpread NormalizeScore: fewer matching workloads score higher. */
-export function spreadNormalized(raw: number, min: number, max: number): number {
-  if (max === 0) return MAX_NODE_SCORE;
-  return Math.floor((MAX_NODE_SCORE * (max + min - raw)) / max);
 }
