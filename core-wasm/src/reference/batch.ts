@@ -3,7 +3,7 @@
 // (rules/gangs.ts). The oracle of the Wasm batch, which reaches the same result incrementally.
 
 import type { BatchItem, BatchOptions, BatchResult, ClassSpec, Eviction, Failure, GangSpec, HostVerdict } from '../contract.js';
-import { filterHistogram } from '../histogram.js';
+import { filterHistogram } from '../rules/filter-stages.js';
 import { gangFailure, gangHolds } from '../rules/gangs.js';
 import { admit } from './admit.js';
 import { evaluate } from './evaluate.js';

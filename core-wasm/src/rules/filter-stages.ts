@@ -5,6 +5,11 @@
 // (--explain shows them all). Rule twin: core-wasm/assembly/batch.ts (the failure histogram).
 
 import {
+  type Failure,
+  type HostVerdict,
+  MAX_DIMS,
+  type ReasonCount,
+  insufficientBit,
   R_ABSENT,
   R_AFFINITY,
   R_EXISTING_ANTI_AFFINITY,
@@ -41,4 +46,34 @@ export function firstStage(reasons: number): { stage: Stage; bit: number } {
   if (reasons & R_INSUFFICIENT_MASK) return { stage: 'resources', bit: reasons & R_INSUFFICIENT_MASK };
   const bit = TOPOLOGY_REASONS.find((b) => reasons & b);
   return bit === undefined ? { stage: 'none', bit: 0 } : { stage: 'topology', bit };
+}
+
+/**
+ * FitError's histogram, "0/N hosts are available: …": every present host counted once, under its
+ * first failing stage (every insufficient resource of a host counts); `firstTaint` names a
+ * taint-stage host's first untolerated taint.
+ */
+export function filterHistogram(
+  verdicts: readonly HostVerdict[],
+  firstTaint: (slot: number) => number,
+): Extract<Failure, { kind: 'filter' }> {
+  const counts = new Map<string, ReasonCount>();
+  const bump = (bit: number, taint: number) => {
+    const key = `${bit}/${taint}`;
+    const rc = counts.get(key) ?? { bit, taint, count: 0 };
+    rc.count++;
+    counts.set(key, rc);
+  };
+  let hosts = 0;
+  verdicts.forEach((v, slot) => {
+    const { stage, bit } = firstStage(v.reasons);
+    if (stage === 'absent') return;
+    hosts++;
+    if (stage === 'taint') bump(0, firstTaint(slot));
+    else if (stage === 'resources') {
+      for (let d = 0; d < MAX_DIMS; d++) if (v.reasons & insufficientBit(d)) bump(insufficientBit(d), 0);
+    } else if (stage !== 'none') bump(bit, 0);
+  });
+  const list = [...counts.values()].sort((a, b) => a.bit - b.bit || a.taint - b.taint);
+  return { kind: 'filter', hosts, counts: list };
 }

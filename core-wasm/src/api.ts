@@ -1,0 +1,174 @@
+// The Engine API's types: what callers hand the engine besides the model (model/types.ts) and
+// what it answers — outcomes of a batch, evictions, explanations, the extender's verdicts, move
+// plans. Everything here speaks names and the model; ids and reason bits stay inside.
+
+import type { Strategy as StrategyName, WorkloadTemplate } from '../../model/types.js';
+import { type Backend, type ShapePoint, Strategy } from './contract.js';
+import type { Grade } from './rules/preemption.js';
+
+export const STRATEGIES: Record<StrategyName, Strategy> = {
+  LeastAllocated: Strategy.LeastAllocated,
+  MostAllocated: Strategy.MostAllocated,
+  BalancedAllocation: Strategy.BalancedAllocation,
+  RequestedToCapacityRatio: Strategy.RequestedToCapacityRatio,
+};
+
+export type BackendName = 'wasm' | 'wasm-scalar' | 'reference';
+
+export interface EngineOptions {
+  backend?: BackendName | Backend;
+  /** Default strategy; a NamespacePolicy's `placement.strategy` wins for its namespace. */
+  strategy?: StrategyName;
+  /** Batch order within a priority: interleaved (default), first-fit decreasing, or input order. */
+  order?: 'interleave' | 'size' | 'input';
+  /** Resources and weights of the strategy score (kube-scheduler's scoringStrategy.resources). */
+  scoring?: { resource: string; weight: number }[];
+  /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
+  shape?: ShapePoint[];
+  /** Keep a name → placement registry (needed for release; the batch CLI does not need it). */
+  trackPlacements?: boolean;
+}
+
+/** What a workload template compiles to: a class, or a reason it is rejected before any host. */
+export interface Compiled {
+  cls: number;
+  /** Rejected at admission for a reason that does not depend on usage (quota constraints, selector conflict). */
+  rejected?: string;
+  priority: number;
+  strategy: StrategyName;
+}
+
+export interface Outcome {
+  template: WorkloadTemplate;
+  /** Host per instance, null when not placed. Instances that were already bound keep their host. */
+  hosts: (string | null)[];
+  /** Instances placed by this call (not already bound). */
+  placed: boolean[];
+  /** Why the unplaced instances were not placed (they all fail the same way). */
+  failure: { message: string; grade: Grade } | null;
+  /** Per instance: evicted by this call's preemption, with the preemptor as `namespace/name`. */
+  preemptedBy: (string | null)[];
+}
+
+/** What one place() did: an outcome per template, in input order, and who preemption evicted. */
+export interface Placed {
+  outcomes: Outcome[];
+  /** Workloads evicted to make room (reflected in `outcomes` too when they were part of the batch). */
+  evictions: EvictionReport[];
+}
+
+/** A workload evicted by preemption. */
+export interface EvictionReport {
+  template: WorkloadTemplate;
+  instance: number;
+  host: string;
+  /** The preemptor, `namespace/name`. */
+  by: string;
+}
+
+export interface HostExplanation {
+  host: string;
+  feasible: boolean;
+  /** kube-scheduler's reasons for the host (first failing stage); empty when feasible. */
+  reasons: string[];
+  /** Every failing check, all stages. */
+  allReasons: string[];
+  grade: Grade | null;
+  score: number;
+  fit: number;
+  affinity: number;
+  taints: number;
+}
+
+export interface HostVerdictText {
+  feasible: boolean;
+  /** kube-scheduler's reasons (first failing stage); empty when feasible. */
+  reasons: string[];
+  grade: Grade | null;
+  /** Strategy score 0..100 (0 when infeasible). */
+  fit: number;
+  /** Combined score, −1 when infeasible. */
+  total: number;
+}
+
+export interface Assessment {
+  /** Admission failure message: the workload fits nowhere, whatever the host. */
+  rejected: string | undefined;
+  verdict(host: string): HostVerdictText | undefined;
+}
+
+/** Why a host rejects a class: kube-scheduler's reasons (first failing stage) and their grade. */
+export interface HostFailure {
+  readonly texts: readonly string[];
+  /** texts joined with ", ". */
+  readonly text: string;
+  readonly grade: Grade;
+}
+
+export interface Explanation {
+  workload: string;
+  admission: string | null;
+  hosts: HostExplanation[];
+  /** The host a placement would pick now, if any. */
+  selected: string | null;
+  message: string | null;
+}
+
+export interface PlanOptions {
+  /** Commit the plan (default: plan only). */
+  execute?: boolean;
+  /** Execute even when some workloads cannot move (they stay where they are). */
+  allowPartial?: boolean;
+}
+
+export interface RebalanceOptions {
+  execute?: boolean;
+  /** At most this many moves (default 10). */
+  maxMoves?: number;
+  /** The resource to balance (default: the scarcest, by cluster utilization). */
+  resource?: string;
+}
+
+export interface MoveReport {
+  template: WorkloadTemplate;
+  instance: number;
+  from: string;
+  to: string;
+  /** Eviction wave under the PodDisruptionBudgets (disruption.ts): 1-based, 0 when a budget blocks it. */
+  wave: number;
+  /** The budget that allows no disruption of this pod. */
+  blockedBy?: string;
+}
+
+export interface StuckReport {
+  template: WorkloadTemplate;
+  instance: number;
+  from: string;
+  /** Why it cannot move, in the scheduler's words. */
+  reason: string;
+}
+
+export interface PlanReport {
+  moves: MoveReport[];
+  unmovable: StuckReport[];
+  /** Cluster utilization per resource in percent over schedulable hosts, before and after the plan. */
+  utilization: { before: Record<string, number>; after: Record<string, number> };
+  executed: boolean;
+  /** Undo an executed plan (when the caller's store could not record it). */
+  undo?: () => void;
+}
+
+export interface RebalanceReport extends PlanReport {
+  resource: string;
+  /** Standard deviation of per-host utilization of `resource`, in percentage points. */
+  imbalance: { before: number; after: number };
+  /** Namespaces with workloads that bin-pack on purpose (strategy MostAllocated): they stay put. */
+  binPacking: string[];
+}
+
+/** A host name that is not among the hosts. */
+export class UnknownHostError extends Error {
+  constructor(readonly host: string) {
+    super(`host ${JSON.stringify(host)} is not among the hosts`);
+  }
+}

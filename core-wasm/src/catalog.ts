@@ -1,0 +1,320 @@
+// The catalog: everything the engine knows by name and the ids the backends know it by — hosts
+// (slots), resource dimensions, label columns and values, taints, namespaces — and the
+// cluster-wide objects placement reads: ResourceQuotas, NamespacePolicies, PriorityClasses,
+// PodDisruptionBudgets. Interning is first-seen, so the same input always gets the same ids; a
+// new dimension, label column or taint is pushed to the backend the moment it is interned.
+
+import { InputError } from '../../model/errors.js';
+import { parseInt64 } from '../../model/selectors.js';
+import type {
+  HostObj,
+  NamespacePolicyObj,
+  PodDisruptionBudgetObj,
+  PriorityClassObj,
+  QuotaObj,
+  WorkloadTemplate,
+} from '../../model/types.js';
+import { UnknownHostError } from './api.js';
+import { type Backend, DIM_PODS, Effect, MAX_AMOUNT, MAX_DIMS, type QuotaEntrySpec } from './contract.js';
+import { quotaKeySource } from './rules/quota.js';
+import { heldCapacity } from './rules/reservation.js';
+import type { TaintSpec } from './rules/taints.js';
+import { formatAmount } from '../../model/quantity.js';
+import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
+
+/** kubelet's default --max-pods, for a Node manifest written without `pods` allocatable. */
+const DEFAULT_POD_SLOTS = 110n;
+/** The label column of matchFields' metadata.name (not a label a Node can carry). */
+export const HOST_NAME_KEY = '\0metadata.name';
+/** The taint a cordoned host is treated as carrying (NodeUnschedulable): always taint id 0. */
+const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
+const MAX_HOST_TAINTS = 16;
+
+export const EFFECTS: Record<string, Effect> = {
+  '': Effect.Any,
+  NoSchedule: Effect.NoSchedule,
+  PreferNoSchedule: Effect.PreferNoSchedule,
+  NoExecute: Effect.NoExecute,
+};
+
+export interface HostRecord {
+  obj: HostObj;
+  present: boolean;
+  /** Interned ids of obj.taints, in the Node's order (set by pushHost). */
+  taintIds?: number[];
+}
+
+export interface QuotaRecord {
+  obj: QuotaObj;
+  entries: number[];
+}
+
+export class Catalog {
+  readonly dims = new Dimensions();
+  readonly labelCols = new LabelColumns();
+  /** 0 = label absent. */
+  readonly labelValues = new Interner(1);
+  readonly taintKeys = new Interner();
+  readonly taintValues = new Interner();
+  private readonly taints = new TaintTable();
+  /** Taint id → its interned key, value and effect, as the backends see it. */
+  readonly taintSpecs: TaintSpec[] = [];
+  readonly namespaces = new Interner();
+  readonly hosts: HostRecord[] = [];
+  private readonly hostSlots = new Map<string, number>();
+  quotas: QuotaRecord[] = [];
+  entries: QuotaEntrySpec[] = [];
+  /** The hard key of each quota entry, as written (requests.cpu, pods, …). */
+  entryKeys: string[] = [];
+  policies = new Map<string, NamespacePolicyObj>();
+  priorityClasses = new Map<string, PriorityClassObj>();
+  globalDefault: PriorityClassObj | undefined;
+  pdbs: PodDisruptionBudgetObj[] = [];
+  /** Changes whenever hosts are added, updated or removed: cached name → slot lookups expire. */
+  hostsEpoch = 0;
+
+  constructor(private readonly backend: Backend) {}
+
+  /** Taint 0 is the one a cordoned host is treated as carrying; call once the backend is configured. */
+  init(): void {
+    this.internTaint(UNSCHEDULABLE_TAINT_KEY, '', 'NoSchedule');
+  }
+
+  // ---------------------------------------------------------------- hosts
+
+  upsertHosts(objs: readonly HostObj[]): void {
+    for (const obj of objs) {
+      let slot = this.hostSlots.get(obj.name);
+      if (slot === undefined) {
+        slot = this.hosts.length;
+        this.hostSlots.set(obj.name, slot);
+        this.hosts.push({ obj, present: true });
+      } else {
+        this.hosts[slot] = { obj, present: true };
+      }
+      this.pushHost(slot);
+      for (let col = 0; col < this.labelCols.size; col++) this.pushLabel(slot, col);
+    }
+    this.hostsEpoch++;
+  }
+
+  /** Remove a host that holds nothing; throws when it still holds workloads. */
+  removeHost(name: string): void {
+    const slot = this.hostSlots.get(name);
+    if (slot === undefined || !this.hosts[slot].present) return;
+    this.backend.removeHost(slot);
+    this.hosts[slot].present = false;
+    this.hostsEpoch++;
+  }
+
+  hostNames(): string[] {
+    return this.hosts.filter((h) => h.present).map((h) => h.obj.name);
+  }
+
+  hostObj(name: string): HostObj | undefined {
+    const slot = this.hostSlot(name);
+    return slot < 0 ? undefined : this.hosts[slot].obj;
+  }
+
+  /** The slot of a present host, or −1 (unknown or removed). */
+  hostSlot(name: string): number {
+    const slot = this.hostSlots.get(name);
+    return slot === undefined || !this.hosts[slot].present ? -1 : slot;
+  }
+
+  /** The slot of a present host; an UnknownHostError otherwise. */
+  presentSlot(name: string): number {
+    const slot = this.hostSlot(name);
+    if (slot < 0) throw new UnknownHostError(name);
+    return slot;
+  }
+
+  /** The host instance `j` of a template runs on; an InputError naming its nodeName field otherwise. */
+  boundSlot(t: WorkloadTemplate, j: number, hostName: string): number {
+    const slot = this.hostSlot(hostName);
+    if (slot < 0) {
+      const field = t.kind === 'Pod' ? 'spec.nodeName' : 'status.nodeName';
+      throw new InputError(
+        t.source,
+        field,
+        `host ${JSON.stringify(hostName)} is not among the hosts`,
+        `${t.kind} ${t.namespace}/${t.instances[j].name}`,
+      );
+    }
+    return slot;
+  }
+
+  hostName(slot: number): string {
+    return this.hosts[slot].obj.name;
+  }
+
+  /** A host's allocatable in dimension d (a Node without `pods` gets the kubelet's default). */
+  allocatableOf(slot: number, d: number): bigint {
+    return this.hosts[slot].obj.allocatable.get(this.dims.names[d]) ?? (d === DIM_PODS ? DEFAULT_POD_SLOTS : 0n);
+  }
+
+  /** Cordon or uncordon a host (plans cordon the hosts they drain, and restore them). */
+  setCordon(slot: number, on: boolean): void {
+    const h = this.hosts[slot];
+    if (h.obj.unschedulable === on) return;
+    h.obj = { ...h.obj, unschedulable: on };
+    this.pushHost(slot);
+  }
+
+  private pushHost(slot: number): void {
+    const { obj } = this.hosts[slot];
+    const alloc = new Array<number>(MAX_DIMS).fill(0);
+    for (let d = 0; d < this.dims.count; d++) {
+      const name = this.dims.names[d];
+      alloc[d] = this.amount(this.allocatableOf(slot, d), obj.source, `status.allocatable[${name}]`, `Node ${obj.name}`);
+    }
+    if (obj.taints.length > MAX_HOST_TAINTS) {
+      throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
+    }
+    const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    this.hosts[slot].taintIds = taints;
+    this.backend.setHost(slot, alloc, obj.unschedulable, taints);
+  }
+
+  private pushLabel(slot: number, col: number): void {
+    const h = this.hosts[slot];
+    if (!h.present) return;
+    const key = this.labelCols.name(col);
+    const value = key === HOST_NAME_KEY ? h.obj.name : h.obj.labels.get(key);
+    this.backend.setHostLabel(slot, col, value === undefined ? 0 : this.internValue(value));
+  }
+
+  // ---------------------------------------------------------------- vocabulary
+
+  /** An amount as the backends hold it: an integer from 0 to 2^53 − 1, exact in a double. */
+  amount(v: bigint, source: HostObj['source'], field: string, object: string): number {
+    if (v < 0n || v > BigInt(MAX_AMOUNT)) {
+      throw new InputError(source, field, `placer supports amounts from 0 to ${MAX_AMOUNT} (2^53−1) per host or workload`, object);
+    }
+    return Number(v);
+  }
+
+  /** A label value's id; a new one is told to the backend with its int64 reading (for Gt/Lt). */
+  internValue(v: string): number {
+    const before = this.labelValues.size;
+    const id = this.labelValues.intern(v);
+    if (this.labelValues.size > before) this.backend.defineLabelValue(id, parseInt64(v));
+    return id;
+  }
+
+  /** A label key's column; a new column is filled in for every host. */
+  column(key: string): number {
+    const before = this.labelCols.size;
+    const col = this.labelCols.intern(key);
+    if (this.labelCols.size > before) for (let slot = 0; slot < this.hosts.length; slot++) this.pushLabel(slot, col);
+    return col;
+  }
+
+  /** A resource's dimension; a new extended resource gives every host its allocatable in it. */
+  dimension(name: string): number {
+    const before = this.dims.count;
+    const d = this.dims.intern(name);
+    if (this.dims.count > before) for (let slot = 0; slot < this.hosts.length; slot++) if (this.hosts[slot].present) this.pushHost(slot);
+    return d;
+  }
+
+  internTaint(key: string, value: string, effect: string): number {
+    const name = `${key}\0${value}\0${effect}`;
+    const before = this.taints.size;
+    const id = this.taints.intern(name);
+    if (this.taints.size > before) {
+      const spec: TaintSpec = { key: this.taintKeys.intern(key), value: this.taintValues.intern(value), effect: EFFECTS[effect] };
+      this.taintSpecs[id] = spec;
+      this.backend.defineTaint(id, spec.key, spec.value, spec.effect);
+    }
+    return id;
+  }
+
+  /** A taint id as the Node spells it. */
+  taint(id: number): { key: string; value: string; effect: string } {
+    const [key, value, effect] = this.taints.name(id).split('\0');
+    return { key, value, effect };
+  }
+
+  // ---------------------------------------------------------------- quotas, policies, priority classes
+
+  /** Replace the ResourceQuotas: records and entries (the keys that concern pods and VMs), sorted by namespace and name. */
+  setQuotas(objs: readonly QuotaObj[]): void {
+    const sorted = [...objs].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    this.quotas = [];
+    this.entries = [];
+    this.entryKeys = [];
+    sorted.forEach((obj, q) => {
+      const rec: QuotaRecord = { obj, entries: [] };
+      for (const key of [...obj.hard.keys()].sort()) {
+        const src = quotaKeySource(key);
+        if (!src) continue;
+        const dim = src.resource === undefined ? 0 : this.dimension(src.resource);
+        rec.entries.push(this.entries.length);
+        this.entries.push({ quota: q, source: src.source, dim, hard: obj.hard.get(key)! });
+        this.entryKeys.push(key);
+      }
+      this.quotas.push(rec);
+    });
+    this.backend.setQuotas(this.entries, this.quotas.length);
+  }
+
+  /** Replace the NamespacePolicies; every namespace that had or has one gets its reservation anew. */
+  setPolicies(objs: readonly NamespacePolicyObj[]): void {
+    const byNs = new Map<string, NamespacePolicyObj>();
+    for (const p of objs) byNs.set(p.namespace, p);
+    const old = this.policies;
+    this.policies = byNs;
+    for (const ns of new Set([...old.keys(), ...byNs.keys()])) {
+      this.backend.setReservation(this.namespaces.intern(ns), this.reservationOf(ns));
+    }
+  }
+
+  setPriorityClasses(pcs: readonly PriorityClassObj[]): void {
+    this.priorityClasses = new Map(pcs.map((p) => [p.name, p]));
+    this.globalDefault = pcs.find((p) => p.globalDefault);
+  }
+
+  reservationOf(ns: string): bigint[] {
+    const r = new Array<bigint>(MAX_DIMS).fill(0n);
+    for (const [name, v] of this.policies.get(ns)?.reservation ?? []) r[this.dimension(name)] = v;
+    return r;
+  }
+
+  /**
+   * Reservations must be honourable (rules/reservation.ts): Σ_n max(R_n, used_n) ≤ the capacity of
+   * the schedulable hosts, in every dimension. Throws an InputError naming a policy that reserves it.
+   */
+  checkReservations(): void {
+    const ledger = this.backend.ledger(this.namespaces.size);
+    const capacity = this.schedulableCapacity();
+    for (let d = 0; d < this.dims.count; d++) {
+      const held = heldCapacity(
+        this.namespaces.names.map((ns, id) => ({ reserved: this.reservationOf(ns)[d], used: ledger.nsUsed[id]?.[d] ?? 0n })),
+      );
+      if (held <= capacity[d]) continue;
+      const culprit = [...this.policies.values()].filter((p) => this.reservationOf(p.namespace)[d] > 0n).pop();
+      if (!culprit) continue; // usage alone exceeds capacity (overcommitted input): not a reservation problem
+      const name = this.dims.names[d];
+      throw new InputError(
+        culprit.source,
+        `spec.reservation[${name}]`,
+        `reservations cannot be honoured: namespaces would hold ${formatAmount(name, held)} ${name} (reservation or usage, whichever is larger, summed) but the schedulable hosts have ${formatAmount(name, capacity[d])}`,
+        `NamespacePolicy ${culprit.namespace}/${culprit.name}`,
+      );
+    }
+  }
+
+  private schedulableCapacity(): bigint[] {
+    const cap = new Array<bigint>(MAX_DIMS).fill(0n);
+    this.hosts.forEach((h, slot) => {
+      if (!h.present || h.obj.unschedulable) return;
+      for (let d = 0; d < this.dims.count; d++) cap[d] += this.allocatableOf(slot, d);
+    });
+    return cap;
+  }
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

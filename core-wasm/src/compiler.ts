@@ -1,0 +1,332 @@
+// The class compiler: a workload template becomes a class — every workload with the same requests,
+// priority, strategy, quotas, constraints and inter-workload terms is interchangeable for
+// admission, filtering and scoring (an equivalence class, like kube-scheduler's and Nomad's). It
+// resolves what the namespace adds (policy defaults, quotas whose scopes match, PriorityClasses,
+// budgets), interns the constraint program, and keeps every class's topology spec current as new
+// selectors appear.
+
+import { InputError } from '../../model/errors.js';
+import { parseInt64 } from '../../model/selectors.js';
+import type {
+  NamespacePolicyObj,
+  NodeSelectorRequirement,
+  Strategy as StrategyName,
+  Toleration,
+  WorkloadTemplate,
+} from '../../model/types.js';
+import { type Compiled, STRATEGIES } from './api.js';
+import { type Catalog, EFFECTS, HOST_NAME_KEY } from './catalog.js';
+import {
+  type Backend,
+  type ClassSpec,
+  type ConstraintSpec,
+  DIM_PODS,
+  Kind,
+  MAX_DIMS,
+  type Requirement,
+  SelectorOp,
+  TolerationOp,
+} from './contract.js';
+import { pdbSelects } from './rules/disruption.js';
+import { mustSpecifyRejection, quotaMatches } from './rules/quota.js';
+import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
+
+const OPS: Record<string, SelectorOp> = {
+  In: SelectorOp.In,
+  NotIn: SelectorOp.NotIn,
+  Exists: SelectorOp.Exists,
+  DoesNotExist: SelectorOp.DoesNotExist,
+  Gt: SelectorOp.Gt,
+  Lt: SelectorOp.Lt,
+};
+
+export interface ClassRecord {
+  spec: ClassSpec;
+  /** The first template compiled into the class (names its messages). */
+  template: WorkloadTemplate;
+  priorityClassName: string;
+  subject: Subject;
+  own: OwnTerms;
+}
+
+export class ClassCompiler {
+  readonly classes: ClassRecord[] = [];
+  /** Constraint programs by id, as the backends were given them. */
+  readonly constraints: ConstraintSpec[] = [];
+  readonly topology: TopologyRegistry;
+  private readonly constraintIds = new Map<string, number>();
+  private readonly classIds = new Map<string, number>();
+  /** Classes by label pair (k=v), to find the ones a new selector may match. */
+  private readonly classesByLabel = new Map<string, number[]>();
+  /** Compiled templates, valid until quotas, policies, priority classes, budgets or namespaces change. */
+  private compiled = new WeakMap<WorkloadTemplate, Compiled>();
+  private syncedEpoch = 0;
+  private syncedNsEpoch = 0;
+  /** Counters that existed at the last sync: later ones may add memberships to existing classes. */
+  private syncedCounters = 0;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly backend: Backend,
+    private readonly defaultStrategy: StrategyName,
+    /** Placed workloads of a class per host (residents.ts): topology backfills read them. */
+    private readonly placedOn: (cls: number) => ReadonlyMap<number, number> | undefined,
+  ) {
+    this.topology = new TopologyRegistry((key) => catalog.column(key));
+  }
+
+  /** compile() and sync(): the class of a template, with every class's topology spec current. */
+  prepare(t: WorkloadTemplate): Compiled {
+    const c = this.compile(t);
+    this.sync();
+    return c;
+  }
+
+  compile(t: WorkloadTemplate): Compiled {
+    let c = this.compiled.get(t);
+    if (!c) {
+      c = this.compileFresh(t);
+      this.compiled.set(t, c);
+    }
+    return c;
+  }
+
+  /** Forget compiled templates: the objects they were compiled against changed. */
+  invalidate(): void {
+    this.compiled = new WeakMap();
+  }
+
+  /** After the quotas changed: every class is linked to the quotas that now apply to it. */
+  relinkQuotas(): void {
+    this.classes.forEach((c, id) => {
+      c.spec = { ...c.spec, quotas: this.applicableQuotas(c.template, c.priorityClassName) };
+      this.backend.defineClass(id, c.spec);
+    });
+  }
+
+  /**
+   * Bring every class's topology spec up to date after new selector groups or term families
+   * appeared, and backfill the counters it newly belongs to from what is already placed there.
+   */
+  sync(): void {
+    if (this.topology.epoch === this.syncedEpoch) return;
+    this.syncedEpoch = this.topology.epoch;
+    // Only classes a new selector may match need a new spec: those carrying its anchor label,
+    // or all of them when a selector has no matchLabels or namespace labels changed.
+    let affected: Iterable<number>;
+    const { anchors, unanchored } = this.topology.anchorsSince(this.syncedCounters);
+    if (unanchored || this.topology.nsEpoch !== this.syncedNsEpoch) affected = this.classes.keys();
+    else affected = new Set(anchors.flatMap((a) => this.classesByLabel.get(a) ?? []));
+    this.syncedCounters = this.topology.counterCount;
+    this.syncedNsEpoch = this.topology.nsEpoch;
+    for (const cls of affected) {
+      const c = this.classes[cls];
+      const next = this.topology.spec(c.subject, c.own);
+      const before = new Set(c.spec.topology?.counters ?? []);
+      const after = new Set(next?.counters ?? []);
+      const placed = this.placedOn(cls);
+      if (placed) {
+        for (const k of after) if (!before.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, n);
+        for (const k of before) if (!after.has(k)) for (const [slot, n] of placed) this.backend.addCounter(k, slot, -n);
+      }
+      if (JSON.stringify(next) === JSON.stringify(c.spec.topology)) continue;
+      const spec: ClassSpec = { ...c.spec };
+      if (next) spec.topology = next;
+      else delete spec.topology;
+      c.spec = spec;
+      this.backend.defineClass(cls, spec);
+    }
+  }
+
+  /** Effective priorityClassName: the workload's, else its namespace policy's, else the globalDefault. */
+  private priorityClassName(t: WorkloadTemplate): string {
+    const { policies, globalDefault } = this.catalog;
+    return t.priorityClassName ?? policies.get(t.namespace)?.placement.priorityClassName ?? globalDefault?.name ?? '';
+  }
+
+  /** The workload's own priority, else its PriorityClass's value; a class that does not exist is an input error. */
+  private priorityOf(t: WorkloadTemplate, className: string): number {
+    if (t.priority !== undefined) return t.priority;
+    const pc = className ? this.catalog.priorityClasses.get(className) : undefined;
+    if (className && !pc) {
+      throw new InputError(t.source, 'spec.priorityClassName', `no PriorityClass with name ${className} was found`, describeTemplate(t));
+    }
+    return pc?.value ?? 0;
+  }
+
+  /** ResourceQuotas of the namespace whose scopes match the workload, in evaluation order. */
+  private applicableQuotas(t: WorkloadTemplate, priorityClassName: string): number[] {
+    const out: number[] = [];
+    this.catalog.quotas.forEach((q, id) => {
+      if (q.obj.namespace === t.namespace && quotaMatches(q.obj, t, priorityClassName)) out.push(id);
+    });
+    return out;
+  }
+
+  private compileFresh(t: WorkloadTemplate): Compiled {
+    const catalog = this.catalog;
+    const policy = catalog.policies.get(t.namespace);
+    const strategy = policy?.placement.strategy ?? this.defaultStrategy;
+    const pcName = this.priorityClassName(t);
+    const priority = this.priorityOf(t, pcName);
+    const quotas = this.applicableQuotas(t, pcName);
+    const rejected =
+      staticRejection(t, policy) ??
+      mustSpecifyRejection(
+        quotas.map((q) => catalog.quotas[q].obj),
+        t,
+      );
+    const ns = catalog.namespaces.intern(t.namespace);
+    const req = new Array<number>(MAX_DIMS).fill(0);
+    const lim = new Array<number>(MAX_DIMS).fill(0);
+    let reqPresent = 0;
+    let limPresent = 0;
+    const what = describeTemplate(t);
+    for (const [name, v] of t.requests) {
+      const d = catalog.dimension(name);
+      req[d] = catalog.amount(v, t.source, `requests[${name}]`, what);
+      reqPresent |= 1 << d;
+    }
+    for (const [name, v] of t.limits) {
+      const d = catalog.dimension(name);
+      lim[d] = catalog.amount(v, t.source, `limits[${name}]`, what);
+      limPresent |= 1 << d;
+    }
+    req[DIM_PODS] = 1; // every pod and VM takes a slot
+    const spec: ClassSpec = {
+      ns,
+      kind: t.kind === 'Pod' ? Kind.Pod : Kind.VirtualMachine,
+      priority,
+      strategy: STRATEGIES[strategy],
+      req,
+      reqPresent,
+      lim,
+      limPresent,
+      nzCpu: catalog.amount(t.nonZeroRequests.cpu, t.source, 'requests[cpu]', what),
+      nzMem: catalog.amount(t.nonZeroRequests.memory, t.source, 'requests[memory]', what),
+      quotas,
+      constraint: this.constraint(t, policy),
+    };
+    // preemptionPolicy: the workload's, else its PriorityClass's (the Priority admission plugin copies it).
+    const pc = pcName ? catalog.priorityClasses.get(pcName) : undefined;
+    if ((t.preemptionPolicy ?? pc?.preemptionPolicy) === 'Never') spec.preemptNever = true;
+    const pdbs = catalog.pdbs.flatMap((pdb, id) => (pdb.namespace === t.namespace && pdbSelects(pdb, t.labels) ? [id] : []));
+    if (pdbs.length > 0) spec.pdbs = pdbs;
+    if (t.gang) spec.gangMember = true;
+    // Inter-workload terms: the registry turns selectors into counters; the spec itself is
+    // (re)computed on sync, as memberships grow when new selectors appear.
+    const { subject, own } = this.topology.compile(t, policy);
+    const key = JSON.stringify([
+      spec.ns,
+      spec.kind,
+      spec.priority,
+      spec.strategy,
+      req,
+      reqPresent,
+      lim,
+      limPresent,
+      spec.nzCpu,
+      spec.nzMem,
+      quotas,
+      spec.constraint,
+      [...subject.labels].sort(),
+      own,
+      own.spread.some((x) => x.hostname && x.selfMatch && x.maxSkew === 1) ? subject.workload : '',
+      spec.preemptNever ?? false,
+      pdbs,
+      spec.gangMember ?? false,
+    ]);
+    let cls = this.classIds.get(key);
+    if (cls === undefined) {
+      cls = this.classes.length;
+      this.classIds.set(key, cls);
+      const topology = this.topology.spec(subject, own);
+      if (topology) spec.topology = topology;
+      for (const [k, v] of subject.labels) {
+        const list = this.classesByLabel.get(`${k}=${v}`);
+        if (list) list.push(cls);
+        else this.classesByLabel.set(`${k}=${v}`, [cls]);
+      }
+      this.classes.push({ spec, template: t, priorityClassName: pcName, subject, own });
+      this.backend.defineClass(cls, spec);
+    }
+    return { cls, rejected, priority, strategy };
+  }
+
+  /** The constraint program of a workload with its namespace policy's selector and tolerations merged in. */
+  private constraint(t: WorkloadTemplate, policy: NamespacePolicyObj | undefined): number {
+    const selector = new Map(t.nodeSelector);
+    if (policy) for (const [k, v] of policy.placement.nodeSelector) selector.set(k, v);
+    const tolerations = [...t.tolerations, ...(policy?.placement.tolerations ?? [])];
+    const key = JSON.stringify([[...selector].sort(), t.requiredAffinity, t.preferredAffinity, tolerations]);
+    let id = this.constraintIds.get(key);
+    if (id !== undefined) return id;
+    const spec: ConstraintSpec = {
+      selector: [...selector].sort().map(([k, v]) => this.requirement({ key: k, operator: 'In', values: [v] }, false)),
+      required:
+        t.requiredAffinity === null
+          ? null
+          : t.requiredAffinity.map((term) => [
+              ...term.matchExpressions.map((r) => this.requirement(r, false)),
+              ...term.matchFields.map((r) => this.requirement(r, true)),
+            ]),
+      preferred: t.preferredAffinity.map((p) => ({
+        weight: p.weight,
+        reqs: [
+          ...p.preference.matchExpressions.map((r) => this.requirement(r, false)),
+          ...p.preference.matchFields.map((r) => this.requirement(r, true)),
+        ],
+      })),
+      tolerations: dedupe(tolerations).map((tol) => ({
+        key: tol.key === '' ? -1 : this.catalog.taintKeys.intern(tol.key),
+        op: tol.operator === 'Exists' ? TolerationOp.Exists : TolerationOp.Equal,
+        value: this.catalog.taintValues.intern(tol.value),
+        effect: EFFECTS[tol.effect],
+      })),
+    };
+    id = this.constraintIds.size;
+    this.constraintIds.set(key, id);
+    this.constraints[id] = spec;
+    this.backend.defineConstraint(id, spec);
+    return id;
+  }
+
+  private requirement(r: NodeSelectorRequirement, field: boolean): Requirement {
+    const op = OPS[r.operator];
+    const col = this.catalog.column(field ? HOST_NAME_KEY : r.key);
+    const numeric = op === SelectorOp.Gt || op === SelectorOp.Lt;
+    return {
+      col,
+      op,
+      values: numeric ? [] : r.values.map((v) => this.catalog.internValue(v)),
+      num: numeric ? (parseInt64(r.values[0]) ?? 0n) : 0n,
+    };
+  }
+}
+
+/** The namespace policy's nodeSelector wins; a workload that asks for another value of its key cannot run anywhere. */
+function staticRejection(t: WorkloadTemplate, policy: NamespacePolicyObj | undefined): string | undefined {
+  if (!policy) return undefined;
+  for (const [k, v] of policy.placement.nodeSelector) {
+    const mine = t.nodeSelector.get(k);
+    if (mine !== undefined && mine !== v) return 'pod node label selector conflicts with its namespace node label selector';
+  }
+  return undefined;
+}
+
+function dedupe(tols: Toleration[]): Toleration[] {
+  const seen = new Set<string>();
+  return tols.filter((t) => {
+    const k = `${t.key}\0${t.operator}\0${t.value}\0${t.effect}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The object a template came from, for input errors: its controller, or the workload itself. */
+export function describeTemplate(t: WorkloadTemplate): string {
+  return t.owner
+    ? `${t.owner.split('/')[0]} ${t.namespace}/${t.owner.split('/')[1]}`
+    : `${t.kind} ${t.namespace}/${t.instances[0]?.name ?? ''}`;
+}

@@ -1,0 +1,185 @@
+// Placing and un-placing by name: workloads that already run somewhere (restarts, pods bound
+// elsewhere), a batch of templates placed together in the backend (its outcomes and the evictions
+// its preemption made), the extender's bind (checked first), and release.
+
+import type { WorkloadTemplate } from '../../model/types.js';
+import type { EvictionReport, Outcome, Placed } from './api.js';
+import type { Assessor } from './assessor.js';
+import type { Catalog } from './catalog.js';
+import type { ClassCompiler } from './compiler.js';
+import type { Backend, BatchItem } from './contract.js';
+import type { Resident, Residents } from './residents.js';
+import { desiredHealthy, pdbSelects } from './rules/disruption.js';
+import { GangIndex } from './rules/gangs.js';
+import { failureGrade } from './rules/preemption.js';
+import type { Wording } from './wording.js';
+
+export class Placer {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly compiler: ClassCompiler,
+    private readonly residents: Residents,
+    private readonly wording: Wording,
+    private readonly assessor: Assessor,
+    private readonly backend: Backend,
+  ) {}
+
+  /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
+  bindExisting(templates: readonly WorkloadTemplate[]): void {
+    for (const t of templates) {
+      // One backend call per template, counts per host: restarts replay a million placements.
+      const n = t.instances.length;
+      const slots = new Int32Array(n).fill(-1);
+      const counts = new Map<number, number>();
+      for (let j = 0; j < n; j++) {
+        const host = t.instances[j].boundHost;
+        if (host === undefined) continue;
+        const slot = this.catalog.boundSlot(t, j, host);
+        slots[j] = slot;
+        counts.set(slot, (counts.get(slot) ?? 0) + 1);
+      }
+      if (counts.size === 0) continue;
+      const { cls } = this.compiler.prepare(t);
+      const pairs = new Int32Array(2 * counts.size);
+      let k = 0;
+      for (const [slot, c] of counts) {
+        pairs[k++] = slot;
+        pairs[k++] = c;
+      }
+      this.residents.addBound(cls, t, slots, counts);
+      this.backend.commitMany(cls, pairs);
+    }
+  }
+
+  /**
+   * Place every unbound instance of `templates` in one batch. Bound instances (see bindExisting)
+   * are reported with their host. One outcome per template, in input order, and the evictions.
+   */
+  place(templates: readonly WorkloadTemplate[]): Placed {
+    const outcomes: Outcome[] = templates.map((template) => ({
+      template,
+      hosts: template.instances.map((inst) => inst.boundHost ?? null),
+      placed: template.instances.map(() => false),
+      failure: null,
+      preemptedBy: template.instances.map(() => null),
+    }));
+    const evictions: EvictionReport[] = [];
+    const items: BatchItem[] = [];
+    const itemOf: { outcome: number; instances: number[] }[] = [];
+    const gangs = new GangIndex();
+    templates.forEach((t, i) => {
+      const pending = t.instances.flatMap((inst, j) => (inst.boundHost === undefined ? [j] : []));
+      if (pending.length === 0) return;
+      const c = this.compiler.compile(t);
+      if (c.rejected) {
+        outcomes[i].failure = { message: c.rejected, grade: 'UnschedulableAndUnresolvable' };
+        return;
+      }
+      const item: BatchItem = { cls: c.cls, count: pending.length };
+      if (t.gang) item.gang = gangs.idOf(t.gang.name, t.gang.minMember);
+      items.push(item);
+      itemOf.push({ outcome: i, instances: pending });
+    });
+    if (items.length === 0) return { outcomes, evictions };
+    this.compiler.sync();
+    this.backend.setPdbs(this.pdbDesired(templates));
+    const gangNames = gangs.names();
+    const result = this.backend.placeBatch(items, gangs.specs);
+    // Instance index → (outcome, instance) for naming preemptors and batch victims.
+    const where: { outcome: number; j: number }[] = [];
+    items.forEach((_, k) => itemOf[k].instances.forEach((j) => where.push({ outcome: itemOf[k].outcome, j })));
+    const nameOf = (instance: number) => {
+      const w = where[instance];
+      const t = outcomes[w.outcome].template;
+      return `${t.namespace}/${t.instances[w.j].name}`;
+    };
+    let p = 0;
+    items.forEach((it, k) => {
+      const { outcome, instances } = itemOf[k];
+      const o = outcomes[outcome];
+      for (let n = 0; n < it.count; n++) {
+        const slot = result.hostOf[p + n];
+        if (slot < 0) continue;
+        const j = instances[n];
+        o.hosts[j] = this.catalog.hostName(slot);
+        o.placed[j] = true;
+        this.residents.add(it.cls, slot, o.template, j);
+      }
+      p += it.count;
+      const f = result.failures[k];
+      if (f) o.failure = { message: this.wording.failureMessage(it.cls, f, gangNames), grade: failureGrade(f) };
+    });
+    // Workloads evicted by preemption: from before the batch (named by the resident lists), or
+    // — never in practice, priorities go first — from earlier in the batch.
+    for (const e of result.evictions) {
+      const by = nameOf(e.by);
+      const host = this.catalog.hostName(e.slot);
+      let victim: Resident | undefined;
+      if (e.instance >= 0) {
+        const w = where[e.instance];
+        const v = { t: outcomes[w.outcome].template, j: w.j };
+        this.residents.remove(e.cls, e.slot, (r) => r.t === v.t && r.j === v.j);
+        victim = v;
+      } else {
+        victim = this.residents.remove(e.cls, e.slot);
+      }
+      if (!victim) continue;
+      evictions.push({ template: victim.t, instance: victim.j, host, by });
+      const o = outcomes.find((x) => x.template === victim!.t);
+      if (o) {
+        o.hosts[victim.j] = null;
+        o.placed[victim.j] = false;
+        o.preemptedBy[victim.j] = by;
+      }
+    }
+    return { outcomes, evictions };
+  }
+
+  /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */
+  bind(t: WorkloadTemplate, j: number, hostName: string): void {
+    const slot = this.catalog.boundSlot(t, j, hostName);
+    const { cls } = this.compiler.prepare(t);
+    this.backend.commit(cls, slot);
+    this.residents.add(cls, slot, t, j);
+  }
+
+  /**
+   * Commit instance `j` on `hostName` only if placer's own rules allow it there now (admission,
+   * every filter): the extender's bind. Returns the reason when they do not; nothing changes then.
+   */
+  tryBind(t: WorkloadTemplate, j: number, hostName: string): string | null {
+    const slot = this.catalog.hostSlot(hostName);
+    if (slot < 0) return `host ${JSON.stringify(hostName)} is not known to placer`;
+    const c = this.compiler.prepare(t);
+    const refusal = this.assessor.refusal(c, slot);
+    if (refusal) return refusal.stage === 'host' ? `host ${hostName} does not fit: ${refusal.text}` : refusal.text;
+    this.backend.commit(c.cls, slot);
+    this.residents.add(c.cls, slot, t, j);
+    return null;
+  }
+
+  /** Release a tracked workload; false when placer does not know it. */
+  release(kind: string, namespace: string, name: string): boolean {
+    const p = this.residents.removeNamed(kind, namespace, name);
+    if (!p) return false;
+    this.backend.release(p.cls, p.slot);
+    return true;
+  }
+
+  /** Desired healthy count per PodDisruptionBudget, from its spec and the workloads it covers. */
+  private pdbDesired(templates: readonly WorkloadTemplate[]): number[] {
+    return this.catalog.pdbs.map((pdb) => {
+      // Expected: every workload the budget covers, placed or about to be (the controllers' scale).
+      let expected = 0;
+      const seen = new Set<WorkloadTemplate>();
+      const count = (t: WorkloadTemplate) => {
+        if (seen.has(t) || t.namespace !== pdb.namespace || !pdbSelects(pdb, t.labels)) return;
+        seen.add(t);
+        expected += t.instances.length;
+      };
+      templates.forEach(count);
+      for (const r of this.residents.all()) count(r.t);
+      return desiredHealthy(pdb, expected);
+    });
+  }
+}
