@@ -283,8 +283,8 @@ export interface VMObj {
   source: SourceRef;
 }
 
-/** Everything read from a set of manifests, before resolution (VM classes, priorities). */
-export interface ParsedInput {
+/** The cluster-wide objects placement reads, besides the workloads. */
+export interface Infrastructure {
   hosts: HostObj[];
   quotas: QuotaObj[];
   policies: NamespacePolicyObj[];
@@ -292,6 +292,10 @@ export interface ParsedInput {
   vmClasses: VMClassObj[];
   pdbs?: PodDisruptionBudgetObj[];
   namespaces?: NamespaceObj[];
+}
+
+/** Everything read from a set of manifests, before resolution (VM classes, priorities). */
+export interface ParsedInput extends Infrastructure {
   /** Pods and pod controllers, already expanded to templates. */
   workloads: WorkloadTemplate[];
   /** VirtualMachines wait for their class; service/manifests/resolve.ts turns them into templates. */
@@ -301,13 +305,6 @@ export interface ParsedInput {
 }
 
 /** A fully resolved input: every workload is a template; every reference was found. */
-export interface ClusterInput {
-  hosts: HostObj[];
-  quotas: QuotaObj[];
-  policies: NamespacePolicyObj[];
-  priorityClasses: PriorityClassObj[];
-  vmClasses: VMClassObj[];
-  pdbs?: PodDisruptionBudgetObj[];
-  namespaces?: NamespaceObj[];
+export interface ClusterInput extends Infrastructure {
   workloads: WorkloadTemplate[];
 }

@@ -2,7 +2,8 @@
 // PlacementResult, recompute usage from scratch and verify every promise — each workload appears
 // exactly once, no host is overcommitted by what placer placed, no quota exceeded, the reservation
 // invariant holds, taints / node selectors / required affinity (with namespace policy defaults)
-// are satisfied. Shares no code with the engine.
+// are satisfied. A test oracle: it re-implements those rules on purpose and shares no code with
+// the engine.
 
 import type { ClusterInput, HostObj, NodeSelectorRequirement, WorkloadTemplate } from '../../model/types.js';
 import type { PlacementResult } from '../../service/placement/result.js';

@@ -1,8 +1,8 @@
 // An independent checker: recomputes every ledger from the scenario and the placements alone, and
 // verifies the promises placer makes about any placement it chooses — no host overcommitted in a
 // dimension it charged, no quota exceeded, the reservation invariant F ≥ Σ U kept, every hard
-// constraint (cordon, taints, node selector, required affinity) satisfied. It shares no code with
-// either engine.
+// constraint (cordon, taints, node selector, required affinity) satisfied. A test oracle: it
+// re-implements those rules on purpose and shares no code with either engine.
 
 import {
   DIM_PODS,
