@@ -49,7 +49,7 @@ import { isPdb, readPdb, type PdbObj } from './pdb.js';
 import { HeldTable, type Held, type HeldRun } from './held.js';
 import { PendingSet, type PendingWorkload } from './pending.js';
 import { shapeOf, templateOf } from './shapes.js';
-import { badRequest, conflict, notFound } from '../server/status.js';
+import { badRequest, conflict, notFound } from './errors.js';
 import { Store, type ObjectKey, type PlacementOrigin, type StoredPlacement } from './store.js';
 
 export type InfraKind =
