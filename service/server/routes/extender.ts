@@ -26,8 +26,8 @@ import type { WorkloadTemplate } from '../../../model/types.js';
 import { R_TAINT } from '../../../core-wasm/src/contract.js';
 import type { HostFailure } from '../../../core-wasm/src/engine.js';
 import { bodyKind, parseJsonBody, readBody, utf8, type BodyLimits } from '../body.js';
-import type { Binder } from '../binder.js';
 import type { Metrics } from '../metrics.js';
+import type { BindingPort, KubernetesPort } from '../ports.js';
 import type { PlacerState, Victim } from '../../state/state.js';
 import { badRequest } from '../status.js';
 import {
@@ -229,9 +229,9 @@ export interface ExtenderDeps {
   metrics: Metrics;
   limits: BodyLimits;
   /** Creates the pod's Binding in the API server after placer committed it; absent: placer only records. */
-  binder?: Binder;
-  /** Kubernetes mode: the whole bind (service/apiserver/binder.ts) instead of placer's own; resolves with the Error ('' when bound). */
-  bind?: (name: string, namespace: string, uid: string, node: string) => Promise<string>;
+  binder?: BindingPort;
+  /** Kubernetes mode: its bind instead of placer's own. */
+  kube?: KubernetesPort;
 }
 
 async function jsonBody(c: Context, limit: number): Promise<unknown> {
@@ -499,7 +499,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     let error = '';
     let created = false;
     if (name === '' || node === '') error = 'ExtenderBindingArgs needs PodName and Node';
-    else if (deps.bind) error = await deps.bind(name, namespace, uid, node);
+    else if (deps.kube) error = await deps.kube.bind(name, namespace, uid, node);
     else {
       try {
         ({ error, created } = deps.state().bind(name, namespace, uid, node));
@@ -508,7 +508,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         error = err.message;
       }
     }
-    if (error === '' && deps.binder && !deps.bind) {
+    if (error === '' && deps.binder && !deps.kube) {
       // placer holds the capacity (kube-scheduler's "assume"); now the API server. A replayed bind
       // re-posts: 409 means the pod is bound already (to this node: placer bound it).
       try {
