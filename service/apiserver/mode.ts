@@ -6,6 +6,9 @@
 // Start-up: connect (a bad kubeconfig fails at once), list every resource in dependency order —
 // the state is loaded, and /scheduler and /v1 answer, once every first list is applied — then
 // start the watches' steady state and the leader election.
+//
+// The HTTP app knows KubeMode only by the shape it asks for (a Kubernetes port: checks() for
+// /readyz, bind() for the extender); the composition root, service/serve.ts, hands it over.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
