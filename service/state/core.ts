@@ -2,12 +2,12 @@
 // the infrastructure table and the placements placer holds, kept equal.
 //
 // Every mutation — apply, extender bind, release, host refresh, host removal — runs synchronously
-// from check to commit inside transact(): the engine decides and commits in memory, the store
-// commits the same change in one durable transaction, the tables follow, and only then does the
-// route answer. Node runs one request's synchronous code at a time, so two requests never
-// interleave between a check and its commit: capacity and quota are never double-booked. If the
-// store write fails, the engine change is undone, so memory never holds what the disk does not.
-// The use cases (apply.ts, extender.ts, operations.ts, mirror.ts, inspect.ts) are written over it.
+// from check to commit: the engine decides and commits in memory, the store commits the same
+// change in one durable transaction, the tables follow, and only then does the route answer. Node
+// runs one request's synchronous code at a time, so two requests never interleave between a check
+// and its commit: capacity and quota are never double-booked. If the store write fails, transact()
+// undoes the engine change, so memory never holds what the disk does not. The use cases (apply.ts,
+// extender.ts, preempt.ts, operations.ts, mirror.ts, inspect.ts) are written over this core.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';

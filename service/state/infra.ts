@@ -44,7 +44,8 @@ export interface InfraChange {
 /** Undo steps of a transaction (core.ts), run in reverse. */
 export type Undo = (() => void)[];
 
-const key = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+/** An object's key in the table. */
+export const infraKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
 
 /** Kinds without a namespace in placer's keys. */
 export const CLUSTER_SCOPED: ReadonlySet<InfraKind> = new Set(['Node', 'PriorityClass', 'Namespace']);
@@ -64,11 +65,11 @@ export class InfraTable {
   }
 
   get(kind: InfraKind, namespace: string, name: string): InfraEntry | undefined {
-    return this.byKey.get(key(kind, namespace, name));
+    return this.byKey.get(infraKey(kind, namespace, name));
   }
 
   has(kind: InfraKind, namespace: string, name: string): boolean {
-    return this.byKey.has(key(kind, namespace, name));
+    return this.byKey.has(infraKey(kind, namespace, name));
   }
 
   host(name: string): InfraEntry | undefined {
@@ -95,9 +96,9 @@ export class InfraTable {
 
   /** The change made in place: an entry keeps its place when replaced, a new one goes last. */
   update(change: InfraChange): void {
-    for (const e of change.changed ?? []) this.byKey.set(key(e.kind, e.namespace, e.name), e);
+    for (const e of change.changed ?? []) this.byKey.set(infraKey(e.kind, e.namespace, e.name), e);
     for (const e of change.removed ?? []) {
-      this.byKey.delete(key(e.kind, e.namespace, e.name));
+      this.byKey.delete(infraKey(e.kind, e.namespace, e.name));
       if (e.kind === 'Node') this.nodeVersions.delete(e.name);
     }
   }

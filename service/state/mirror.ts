@@ -11,7 +11,7 @@ import { parseManifests, resolveVirtualMachine, type Manifest } from '../manifes
 import type { StateCore } from './core.js';
 import { settlePodPriority } from './extender.js';
 import { heldOf } from './held.js';
-import { CLUSTER_SCOPED, entriesOf, syncEngine, type InfraChange, type InfraEntry, type InfraKind } from './infra.js';
+import { CLUSTER_SCOPED, entriesOf, infraKey, syncEngine, type InfraChange, type InfraEntry, type InfraKind } from './infra.js';
 import { shapeOf, templateOf } from './shapes.js';
 
 export type MirrorResult = 'held' | 'unchanged' | 'unknown-host';
@@ -21,8 +21,6 @@ export interface Rejected {
   object: string;
   message: string;
 }
-
-const ikey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
 
 export class Mirror {
   /** Hosts whose Node is deleted but which still hold workloads: unschedulable until they hold none. */
@@ -79,17 +77,18 @@ export class Mirror {
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         rejected.push({ object, message: err.message });
-        rejectedKeys.add(ikey(kind, ns, name));
+        rejectedKeys.add(infraKey(kind, ns, name));
       }
     }
     const gone = new Map<string, InfraEntry>();
     for (const d of deletes) {
       const e = infra.get(kind, CLUSTER_SCOPED.has(kind) ? '' : d.namespace, d.name);
-      if (e) gone.set(ikey(e.kind, e.namespace, e.name), e);
+      if (e) gone.set(infraKey(e.kind, e.namespace, e.name), e);
     }
     if (replaceAll) {
-      const keep = new Set([...incoming.map((e) => ikey(e.kind, e.namespace, e.name)), ...rejectedKeys]);
-      for (const e of infra.ofKind(kind)) if (!keep.has(ikey(e.kind, e.namespace, e.name))) gone.set(ikey(e.kind, e.namespace, e.name), e);
+      const keep = new Set([...incoming.map((e) => infraKey(e.kind, e.namespace, e.name)), ...rejectedKeys]);
+      for (const e of infra.ofKind(kind))
+        if (!keep.has(infraKey(e.kind, e.namespace, e.name))) gone.set(infraKey(e.kind, e.namespace, e.name), e);
     }
     const changed = incoming.filter((e) => infra.get(e.kind, e.namespace, e.name)?.manifest !== e.manifest);
     const removed = [...gone.values()];
