@@ -23,7 +23,7 @@ import type { PlacerState } from '../state/state.js';
 import type { KubeClient } from './client.js';
 import type { Leadership } from './leader.js';
 import type { BindResult, KubeMetrics } from './metrics.js';
-import { podBindingPath } from './resources.js';
+import { podBinding, podBindingPath } from './resources.js';
 import type { KubeSync } from './sync.js';
 
 export class KubeBinder {
@@ -106,12 +106,7 @@ export class KubeBinder {
       undo();
       return this.notLeader();
     }
-    const body = {
-      apiVersion: 'v1',
-      kind: 'Binding',
-      metadata: { name, namespace, ...(uid !== '' && { uid }) },
-      target: { apiVersion: 'v1', kind: 'Node', name: node },
-    };
+    const body = podBinding(namespace, name, uid, node);
     let failure: string;
     try {
       const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });

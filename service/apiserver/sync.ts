@@ -1,4 +1,4 @@
-// The reflectors' events into the service state (service/state/state.ts, "Kubernetes mode"):
+// The reflectors' events into the service state (its Kubernetes-mode use cases, service/state/mirror.ts):
 //
 //   infrastructure  Node, Namespace, ResourceQuota, NamespacePolicy, PriorityClass,
 //                   VirtualMachineClass, PodDisruptionBudget: upserted/deleted as the API says (a relist replaces the

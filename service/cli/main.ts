@@ -9,8 +9,8 @@ import { InputError } from '../../model/errors.js';
 import type { Strategy } from '../../model/types.js';
 import { runPlacement } from '../placement/placement.js';
 import type { KubeOptions } from '../apiserver/mode.js';
-import type { ApiServerOptions } from '../server/binder.js';
-import { serveCommand } from '../server/main.js';
+import type { ApiServerOptions } from '../apiserver/binding.js';
+import { serveCommand } from '../serve.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
 

@@ -4,11 +4,10 @@
 // StatefulSet pod's own-name label). ReplicaSets owned by a Deployment in the input are
 // attributed to it, so a `kubectl get all -o json` dump is counted once.
 
-import type { ControllerRecord } from './controllers.js';
+import { POD_TEMPLATE_HASH, type ControllerRecord } from './controller-record.js';
 import type { OwnerRef } from './meta.js';
 import type { PodRecord } from './pod.js';
 
-export const POD_TEMPLATE_HASH = 'pod-template-hash';
 const JOB_NAME_LABELS = ['batch.kubernetes.io/job-name', 'job-name'];
 const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 

@@ -4,7 +4,8 @@
 
 import { InputError } from '../../model/errors.js';
 import type { ParsedInput } from '../../model/types.js';
-import { expandWorkloads, readController, type ControllerRecord } from './controllers.js';
+import { readController, type ControllerRecord } from './controller-record.js';
+import { expandWorkloads } from './controllers.js';
 import { readPodDisruptionBudget } from './disruption.js';
 import {
   expandGuestClusters,

@@ -26,6 +26,12 @@ export function builtInPriorityClasses(): PriorityClassObj[] {
   }));
 }
 
+/** The classes of a cluster that declares `declared`: those, and the built-in ones it does not declare. */
+export function withBuiltInPriorityClasses(declared: readonly PriorityClassObj[]): PriorityClassObj[] {
+  const names = new Set(declared.map((p) => p.name));
+  return [...declared, ...builtInPriorityClasses().filter((b) => !names.has(b.name))];
+}
+
 export function readPriorityClass(r: ObjectReader): PriorityClassObj {
   const vf = r.root.at('value');
   if (!vf.isSet) vf.required();

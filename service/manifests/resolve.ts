@@ -7,7 +7,7 @@
 import { InputError } from '../../model/errors.js';
 import type { ClusterInput, ParsedInput, PriorityClassObj, VMClassObj, VMObj, WorkloadTemplate } from '../../model/types.js';
 import { originOf } from './origin.js';
-import { builtInPriorityClasses } from './priority.js';
+import { withBuiltInPriorityClasses } from './priority.js';
 import { vmToWorkload } from './vm.js';
 
 export interface ResolveOptions {
@@ -86,8 +86,7 @@ export function resolveInput(parsed: ParsedInput, opts: ResolveOptions): Cluster
   if (!Number.isSafeInteger(opts.cpuMhzPerCore) || opts.cpuMhzPerCore <= 0) {
     throw new InputError(undefined, 'cpuMhzPerCore', `Invalid value: ${opts.cpuMhzPerCore}: must be a positive integer (MHz)`);
   }
-  const declared = new Set(parsed.priorityClasses.map((p) => p.name));
-  const priorityClasses = [...parsed.priorityClasses, ...builtInPriorityClasses().filter((b) => !declared.has(b.name))];
+  const priorityClasses = withBuiltInPriorityClasses(parsed.priorityClasses);
   const byName = new Map(priorityClasses.map((p) => [p.name, p]));
 
   const find = classIndex(parsed.vmClasses);

@@ -1,10 +1,9 @@
 // The Hono app: extender routes under /scheduler, the native API under /v1, health, metrics.
-// createApp builds it without listening (tests call app.request; main.ts serves it).
+// createApp builds it without listening (tests call app.request; service/serve.ts serves it).
+// What it needs from the API server comes in through ports (ports.ts).
 
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { KubeHooks } from '../apiserver/mode.js';
-import type { Binder } from './binder.js';
 import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
 import type { Metrics } from './metrics.js';
 import { extenderRoutes } from './routes/extender.js';
@@ -13,6 +12,8 @@ import { healthRoutes, type Lifecycle } from './routes/health.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { API_VERSION, nativeRoutes } from './routes/native.js';
 import { uiRoutes } from './routes/ui.js';
+import type { BindingPort, KubernetesPort } from './ports.js';
+import { nativeWriteRefusal } from './readonly.js';
 import type { PlacerState } from '../state/state.js';
 import { failure, notFound, statusOf, StatusError } from './status.js';
 
@@ -24,9 +25,9 @@ export interface AppDeps {
   logger: Logger;
   limits?: Partial<BodyLimits>;
   /** Creates Bindings in the API server for the extender's bind (optional). */
-  binder?: Binder;
-  /** Kubernetes mode: the API server is the source of truth (service/apiserver/mode.ts). */
-  kube?: KubeHooks;
+  binder?: BindingPort;
+  /** Kubernetes mode: the API server is the source of truth; the native API only reads and plans. */
+  kube?: KubernetesPort;
   /** The built web console (default: dist/ui of the package). */
   uiDir?: string;
 }
@@ -58,7 +59,8 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
-  app.route('/', healthRoutes(deps.lifecycle, deps.kube?.checks));
+  const kube = deps.kube;
+  app.route('/', healthRoutes(deps.lifecycle, kube && (() => kube.checks())));
 
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.registry.metrics();
@@ -76,8 +78,8 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use('/v1/*', async (c, next) => {
     // Kubernetes mode: the native API reads and plans; changes go through the API server
-    if (deps.kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const refused = deps.kube.refuse(c.req.method, c.req.path, (n) => c.req.query(n));
+    if (kube && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const refused = nativeWriteRefusal(c.req.method, c.req.path, (n) => c.req.query(n));
       if (refused)
         return c.json(
           failure(refused.code, refused.reason, refused.message),
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps): Hono {
       metrics: deps.metrics,
       limits,
       ...(deps.binder && { binder: deps.binder }),
-      ...(deps.kube && { bind: deps.kube.bind }),
+      ...(kube && { kube }),
     }),
   );
   // GETs under /v1 carry ETags (304 when unchanged): the console polls with them

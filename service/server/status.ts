@@ -4,10 +4,12 @@
 //   {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"...",
 //    "reason":"Invalid","code":422,"details":{"causes":[{"reason":"FieldValueInvalid","message":"...","field":"spec..."}]}}
 //
-// Routes throw a StatusError (or an InputError from the adapters, which becomes 422 Invalid with
-// the field path); app.ts turns either into the response.
+// Routes throw a StatusError; the state's refusals (state/errors.ts) keep their reason and
+// details, and an InputError from the adapters becomes 422 Invalid with the field path. app.ts
+// turns each into the response.
 
 import { InputError } from '../../model/errors.js';
+import { StateRefusal, type RefusalReason } from '../state/errors.js';
 
 export type StatusReason =
   | 'BadRequest'
@@ -81,9 +83,14 @@ function isSyntaxError(e: InputError): boolean {
   return e.field === '' && /invalid (JSON|YAML)|expected a Kubernetes object/.test(e.detail);
 }
 
+/** The HTTP code of each refusal of the state. */
+const REFUSAL_CODES: Record<RefusalReason, number> = { BadRequest: 400, NotFound: 404, Conflict: 409 };
+
 /** The Status for any error a route lets escape; `internal` is true for a 500 (log it). */
 export function statusOf(err: unknown): { status: Status; internal: boolean } {
   if (err instanceof StatusError) return { status: failure(err.code, err.reason, err.message, err.details), internal: false };
+  if (err instanceof StateRefusal)
+    return { status: failure(REFUSAL_CODES[err.reason], err.reason, err.message, err.details), internal: false };
   if (err instanceof InputError) {
     if (isSyntaxError(err)) return { status: failure(400, 'BadRequest', err.message), internal: false };
     const details: StatusDetails = { causes: [{ reason: 'FieldValueInvalid', message: err.detail, field: err.field }] };

@@ -6,6 +6,7 @@
 // object is built when a caller asks for one.
 
 import { Interner } from '../../core-wasm/src/vocab.js';
+import type { WorkloadTemplate } from '../../model/types.js';
 import type { PlacementOrigin } from './store.js';
 
 /** A placement placer holds. */
@@ -19,6 +20,18 @@ export interface Held {
   origin: PlacementOrigin;
   /** The shape's JSON (shapes.ts); shared by every placement of the same shape. */
   shape: string;
+}
+
+/** The placement of instance `name` (incarnation `uid`) of `t` on `host`. */
+export function heldOf(
+  t: Pick<WorkloadTemplate, 'kind' | 'namespace' | 'owner'>,
+  name: string,
+  uid: string | null,
+  host: string,
+  origin: PlacementOrigin,
+  shape: string,
+): Held {
+  return { kind: t.kind, namespace: t.namespace, name, uid, host, owner: t.owner ?? null, origin, shape };
 }
 
 const ORIGINS: readonly PlacementOrigin[] = ['apply', 'existing', 'bind'];

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Binder } from '../../service/server/binder.js';
+import { Binder } from '../../service/apiserver/binding.js';
 import { fixture, harness, type Harness, type Obj } from './harness.js';
 
 const FILTER_KEYS = ['Nodes', 'NodeNames', 'FailedNodes', 'FailedAndUnresolvableNodes', 'Error'];

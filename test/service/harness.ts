@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../service/server/app.js';
-import type { Binder } from '../../service/server/binder.js';
+import type { Binder } from '../../service/apiserver/binding.js';
 import type { BodyLimits } from '../../service/server/body.js';
 import { Metrics } from '../../service/server/metrics.js';
 import type { Lifecycle } from '../../service/server/routes/health.js';

@@ -142,6 +142,27 @@ describe('POST /v1/hosts/{name}/drain', () => {
       expect([m.name, m.wave, m.blockedBy]).toEqual(m.name === 'solo' ? ['solo', 1, undefined] : [m.name, 0, 'cart']);
   });
 
+  it("plans the same after a restart: a budget's status.disruptionsAllowed is kept", async () => {
+    const replicas = ['r1', 'r2'].map((n) => ({
+      ...pod(n, 'shop', '500m', 'a1'),
+      metadata: { name: n, namespace: 'shop', labels: { app: 'cart' } },
+    }));
+    // the spec would allow one disruption; the disruption controller's count says none now
+    const budget: Obj = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'cart', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'cart' } }, maxUnavailable: 1 },
+      status: { disruptionsAllowed: 0 },
+    };
+    await cluster([...replicas, budget]);
+    const before = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
+    expect(before.body).toMatchObject({ summary: { moves: 2, blocked: 2 } });
+    await h.restart();
+    const after = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=true');
+    expect(after.body).toEqual(before.body);
+  });
+
   it('answers bad requests with their Status', async () => {
     await cluster();
     expect((await h.json<Obj>('POST', '/v1/hosts/nope/drain')).status).toBe(404);

@@ -2,7 +2,7 @@
 // with ETags (a 304 means "what you have is current"), and errors as Kubernetes Status messages.
 
 // The answers' types are the server's own (service/placement/api-types.ts: no imports, types only).
-import type { PlanDoc } from '../../service/api-types';
+import type { PlanDoc } from '../../service/placement/api-types';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -15,7 +15,7 @@ export type {
   Pending,
   PendingList,
   WorkloadExplanation,
-} from '../../service/api-types';
+} from '../../service/placement/api-types';
 
 /** POST /v1/hosts/{name}/drain: a PlanDoc of kind DrainPlan, which names its hosts. */
 export type DrainPlan = PlanDoc & { kind: 'DrainPlan'; hosts: string[] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIndexes } from '../../../service/manifests/controllers.js';
+import { parseIndexes } from '../../../service/manifests/controller-record.js';
 import { fnv32a, generateName, safeEncodeString, suffix5, templateHash } from '../../../service/manifests/names.js';
 import type { WorkloadTemplate } from '../../../model/types.js';
 import { parseText } from '../../../service/manifests/load.js';

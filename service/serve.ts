@@ -1,12 +1,15 @@
-// `placer serve`: the HTTP service on @hono/node-server.
+// `placer serve`, the composition root: the one place that wires the state, the HTTP app
+// (server/), Kubernetes mode and the standalone Binding client (apiserver/) together. The app
+// declares what it needs from the API server as ports (server/ports.ts); KubeMode and Binder fit
+// them, and are handed in here.
 //
 // Start-up: listen at once (so /livez answers and /readyz says "not ready"), rebuild the state
 // from the store under --data-dir, apply --bootstrap manifests when the store is empty (printing
 // the same table and summary as `placer place`), then become ready and print the URL.
 //
-// Kubernetes mode (opts.kube, service/apiserver/mode.ts): no store on disk and no --bootstrap; the
-// state is loaded once every resource was listed from the API server, and the leader election
-// starts then. Shutdown first gives up the lease, so that a follower takes over at once.
+// Kubernetes mode (opts.kube, apiserver/mode.ts): no store on disk and no --bootstrap; the state
+// is loaded once every resource was listed from the API server, and the leader election starts
+// then. Shutdown first gives up the lease, so that a follower takes over at once.
 //
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
 // finishes the requests in flight (every change is already durable when its response is sent),
@@ -16,18 +19,18 @@
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import pino from 'pino';
-import type { BackendName } from '../../core-wasm/src/engine.js';
-import { printResult } from '../placement/printers.js';
-import { loadPaths } from '../manifests/index.js';
-import { KubeMode, type KubeOptions } from '../apiserver/mode.js';
-import type { Strategy } from '../../model/types.js';
-import { createApp } from './app.js';
-import { Binder, type ApiServerOptions } from './binder.js';
-import type { BodyLimits } from './body.js';
-import { Metrics } from './metrics.js';
-import type { Lifecycle } from './routes/health.js';
-import { PlacerState } from '../state/state.js';
-import { MEMORY } from '../state/store.js';
+import type { BackendName } from '../core-wasm/src/engine.js';
+import type { Strategy } from '../model/types.js';
+import { Binder, type ApiServerOptions } from './apiserver/binding.js';
+import { KubeMode, type KubeOptions } from './apiserver/mode.js';
+import { loadPaths } from './manifests/index.js';
+import { printResult } from './placement/printers.js';
+import { createApp } from './server/app.js';
+import type { BodyLimits } from './server/body.js';
+import { Metrics } from './server/metrics.js';
+import type { Lifecycle } from './server/routes/health.js';
+import { PlacerState } from './state/state.js';
+import { MEMORY } from './state/store.js';
 
 export interface ServeOptions {
   port: number;
@@ -81,7 +84,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     logger,
     limits: opts.limits,
     ...(binder && { binder }),
-    ...(kube && { kube: kube.hooks() }),
+    ...(kube && { kube }),
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -1,16 +1,18 @@
-// Creating the pod's Binding in the Kubernetes API server, which kube-scheduler leaves to an
+// Creating the pod's Binding in a Kubernetes API server, which kube-scheduler leaves to an
 // extender that has a bindVerb (its default binder does not run then). The same request as
 // kube-scheduler's DefaultBinder:
 //
 //   POST /api/v1/namespaces/{namespace}/pods/{name}/binding
 //   {"apiVersion":"v1","kind":"Binding","metadata":{"name","namespace","uid"},"target":{"apiVersion":"v1","kind":"Node","name"}}
 //
-// Standalone mode only (--apiserver): Kubernetes mode (--kubeconfig / --in-cluster) binds through
-// service/apiserver/binder.ts. The account needs `create` on `pods/binding`.
+// Standalone mode only (--apiserver): placer keeps its own store and posts the Binding once it
+// committed the bind. Kubernetes mode (--kubeconfig / --in-cluster) binds through binder.ts.
+// The account needs `create` on `pods/binding`.
 
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { podBinding, podBindingPath } from './resources.js';
 
 export interface ApiServerOptions {
   url: string;
@@ -40,16 +42,8 @@ export class Binder {
 
   /** Create the Binding; resolves when the API server accepted it (201), rejects with a BindingError otherwise. */
   bind(namespace: string, name: string, uid: string, node: string): Promise<void> {
-    const body = JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Binding',
-      metadata: { name, namespace, ...(uid && { uid }) },
-      target: { apiVersion: 'v1', kind: 'Node', name: node },
-    });
-    const url = new URL(
-      `${this.base.pathname.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`,
-      this.base,
-    );
+    const body = JSON.stringify(podBinding(namespace, name, uid, node));
+    const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${podBindingPath(namespace, name)}`, this.base);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       accept: 'application/json',

@@ -1,0 +1,190 @@
+// The extender's use cases over the state: pods as kube-scheduler sends them turned into
+// templates (and remembered, so that bind knows what it binds), Nodes it sends refreshing the
+// hosts, and bind — placer's rules checked and the placement committed. The preempt checks are
+// preempt.ts's.
+
+import { InputError } from '../../model/errors.js';
+import type { WorkloadTemplate } from '../../model/types.js';
+import { parseManifests } from '../manifests/index.js';
+import { resourceVersionOf } from '../manifests/meta.js';
+import type { StateCore } from './core.js';
+import { heldOf } from './held.js';
+import { syncEngine, type InfraEntry, type InfraTable } from './infra.js';
+import { nodeManifest } from './manifest-text.js';
+import { shapeOf } from './shapes.js';
+
+const REQUEST_BODY = 'request body';
+/** Distinct pod texts whose templates the extender keeps (filter, prioritize and retries of recent pods). */
+const POD_TEXT_CACHE = 256;
+
+/** A parsed extender pod; `priorityClass` when its priority depends on whether placer knows that PriorityClass. */
+interface ParsedPod {
+  t: WorkloadTemplate;
+  priorityClass?: string;
+  classKnown: boolean;
+}
+
+/**
+ * kube-scheduler's pods (and the API server's) carry their resolved priority: one that names a
+ * PriorityClass placer does not know gets priority 0, not an error. Whether the class is known;
+ * undefined when the pod's priority does not depend on it.
+ */
+export function settlePodPriority(infra: InfraTable, t: WorkloadTemplate): boolean | undefined {
+  if (t.priority !== undefined || t.priorityClassName === undefined) return undefined;
+  const known = infra.has('PriorityClass', '', t.priorityClassName);
+  if (!known) t.priority = 0;
+  return known;
+}
+
+export class ExtenderCases {
+  /** Templates of pods seen by filter, prioritize or preempt, for bind (LRU by uid, else namespace/name). */
+  private readonly podCache = new Map<string, WorkloadTemplate>();
+  /** Pods by the exact request text they came in (podTemplateCached). */
+  private readonly podTextCache = new Map<string, ParsedPod>();
+
+  constructor(private readonly core: StateCore) {}
+
+  /**
+   * A Pod as kube-scheduler sends it (no kind/apiVersion, resolved spec.priority) → its
+   * template, remembered for bind. `path` prefixes error field paths (e.g. `Pod`).
+   */
+  podTemplate(pod: unknown, path: string): WorkloadTemplate {
+    const { t } = this.parsePod(pod, path);
+    this.rememberPod(t);
+    return t;
+  }
+
+  /**
+   * podTemplate() for a pod known by the exact request text `key` it came in (the extender sends
+   * the same pod to filter, prioritize and again on retries): the same text gives the same
+   * template, parsed once. The priority fix-up (settlePodPriority) is re-checked on every hit.
+   */
+  podTemplateCached(key: string, pod: unknown, path: string): WorkloadTemplate {
+    const hit = this.podTextCache.get(key);
+    if (hit && (hit.priorityClass === undefined || this.core.infra.has('PriorityClass', '', hit.priorityClass) === hit.classKnown)) {
+      this.podTextCache.delete(key);
+      this.podTextCache.set(key, hit);
+      this.rememberPod(hit.t);
+      return hit.t;
+    }
+    const parsed = this.parsePod(pod, path);
+    this.rememberPod(parsed.t);
+    this.podTextCache.delete(key);
+    this.podTextCache.set(key, parsed);
+    if (this.podTextCache.size > POD_TEXT_CACHE) this.podTextCache.delete(this.podTextCache.keys().next().value!);
+    return parsed.t;
+  }
+
+  private parsePod(pod: unknown, path: string): ParsedPod {
+    const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
+    const parsed = parseManifests([
+      { apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } },
+    ]);
+    const t = parsed.workloads[0];
+    if (t) this.core.dropIgnored(t);
+    if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
+    const classKnown = settlePodPriority(this.core.infra, t);
+    return classKnown === undefined ? { t, classKnown: false } : { t, priorityClass: t.priorityClassName, classKnown };
+  }
+
+  private rememberPod(t: WorkloadTemplate): void {
+    const inst = t.instances[0];
+    const cacheKey = inst.uid ?? `${t.namespace}/${inst.name}`;
+    this.podCache.delete(cacheKey);
+    this.podCache.set(cacheKey, t);
+    if (this.podCache.size > this.core.opts.podCacheSize) this.podCache.delete(this.podCache.keys().next().value!);
+  }
+
+  /**
+   * Upsert hosts from full Node objects (the extender's Nodes mode). Unchanged nodes cost a
+   * string comparison (or none: same resourceVersion, same entry); a node that does not parse is
+   * reported, not stored.
+   */
+  refreshNodes(nodes: readonly { obj: Record<string, unknown>; path: string }[]): Map<string, string> {
+    const { infra } = this.core;
+    const bad = new Map<string, string>();
+    const changed: InfraEntry[] = [];
+    const versions: { name: string; rv: string }[] = [];
+    for (const { obj, path } of nodes) {
+      const md = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
+      const name = typeof md.name === 'string' ? md.name : '';
+      const rv = resourceVersionOf(obj) || undefined;
+      const current = infra.host(name);
+      if (current && rv !== undefined && infra.sameNode(name, rv)) continue;
+      const manifest = nodeManifest(obj, name);
+      if (current && current.manifest === manifest) {
+        if (rv !== undefined) infra.noteNodeVersion(name, rv);
+        continue;
+      }
+      try {
+        const parsed = parseManifests([
+          { apiVersion: 'v1', kind: 'Node', obj: { ...obj, apiVersion: 'v1', kind: 'Node' }, source: { file: REQUEST_BODY, doc: 0, path } },
+        ]);
+        const h = parsed.hosts[0];
+        changed.push({
+          kind: 'Node',
+          namespace: '',
+          name: h.name,
+          manifest: h.name === name ? manifest : nodeManifest(obj, h.name),
+          model: h,
+        });
+        if (rv !== undefined) versions.push({ name: h.name, rv });
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        bad.set(name, `placer cannot read this Node: ${err.message}`);
+      }
+    }
+    if (changed.length === 0) return bad;
+    this.core.transact((undo) => {
+      syncEngine(this.core.engine, infra, { changed }, undo);
+      this.core.store.commit({
+        putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })),
+      });
+      infra.update({ changed });
+    });
+    for (const v of versions) infra.noteNodeVersion(v.name, v.rv);
+    return bad;
+  }
+
+  /**
+   * The extender's bind: commit the pod on `host` if placer's own rules allow it there now.
+   * `error` is '' when the pod is bound — also when it already was, to the same host (binding
+   * is idempotent; `created` is false then).
+   */
+  bind(podName: string, namespace: string, uid: string, host: string): { error: string; created: boolean } {
+    const { core } = this;
+    const h = core.held.get('Pod', namespace, podName);
+    const fail = (error: string) => ({ error, created: false });
+    if (h) {
+      if (h.uid !== null && uid !== '' && h.uid !== uid) {
+        return fail(
+          `pod ${namespace}/${podName} is already placed on host ${h.host} with uid ${h.uid}; release it before binding uid ${uid}`,
+        );
+      }
+      if (h.host === host) return { error: '', created: false };
+      return fail(`pod ${namespace}/${podName} is already bound to host ${h.host}; it cannot be bound to ${host}`);
+    }
+    const t = (uid !== '' ? this.podCache.get(uid) : undefined) ?? this.podCache.get(`${namespace}/${podName}`);
+    if (!t || t.namespace !== namespace || t.instances[0].name !== podName) {
+      return fail(
+        `placer has not seen pod ${namespace}/${podName} (uid ${uid || 'unknown'}) in a filter or prioritize call since it started; it cannot bind a pod whose resources it does not know`,
+      );
+    }
+    if (!core.engine.hostObj(host)) {
+      return fail(
+        `placer does not know host ${JSON.stringify(host)}; apply its Node through POST /v1/apply or configure the extender with nodeCacheCapable: false`,
+      );
+    }
+    return core.transact((undo) => {
+      const shape = shapeOf(t, core.engine.compile(t).priority);
+      const reason = core.engine.tryBind(t, 0, host);
+      if (reason !== null) return fail(reason);
+      undo.push(() => core.engine.release('Pod', namespace, podName));
+      const rec = heldOf(t, podName, uid !== '' ? uid : (t.instances[0].uid ?? null), host, 'bind', shape);
+      core.store.commit({ putPlacements: [{ ...rec }] });
+      core.track(rec);
+      core.pending.forget('Pod', namespace, podName);
+      return { error: '', created: true };
+    });
+  }
+}

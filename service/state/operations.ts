@@ -1,0 +1,143 @@
+// The native API's changes over the state: releasing a placement, removing a host, cordoning, and
+// the moves (docs/operations.md) — drain, rebalance, namespace moves — planned by the engine and,
+// unless it is a dry run, executed: the engine moves the placements, and the store records every
+// move (and a drain's cordons) in one transaction.
+
+import type { PlanReport } from '../../core-wasm/src/engine.js';
+import type { HostObj } from '../../model/types.js';
+import { parseSelectorString } from '../manifests/labels.js';
+import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js';
+import type { StateCore } from './core.js';
+import { badRequest, conflict, notFound } from './errors.js';
+import type { Held } from './held.js';
+import { syncEngine, type InfraEntry } from './infra.js';
+import { knowsNamespace, unknownNamespace } from './inspect.js';
+import { withUnschedulable } from './manifest-text.js';
+
+/** The host's entry; NotFound when placer has no such host. */
+function requireHost(core: StateCore, name: string): InfraEntry {
+  const e = core.infra.host(name);
+  if (!e) throw notFound(`host ${JSON.stringify(name)} not found`, { name, kind: 'hosts' });
+  return e;
+}
+
+/** Release a workload placer holds; NotFound when it holds none. */
+export function release(core: StateCore, kind: string, namespace: string, name: string): Held {
+  const h = core.held.get(kind, namespace, name);
+  if (!h) {
+    if (!knowsNamespace(core, namespace)) throw unknownNamespace(namespace);
+    throw notFound(`${kind} ${namespace}/${name} not found: placer does not hold it`, { name, kind });
+  }
+  core.store.commit({ deletePlacements: [{ kind, namespace, name }] });
+  core.engine.release(kind, namespace, name);
+  core.untrack(h);
+  return h;
+}
+
+/** Remove a host that holds nothing; NotFound / Conflict otherwise. */
+export function removeHost(core: StateCore, name: string): void {
+  const entry = requireHost(core, name);
+  const n = core.held.heldOn(name);
+  if (n > 0) throw conflict(`host ${name} holds ${n} workload(s); release or move them before removing the host`, { name, kind: 'hosts' });
+  const change = { removed: [entry] };
+  core.transact((undo) => {
+    syncEngine(core.engine, core.infra, change, undo);
+    core.store.commit({ deleteObjects: [{ kind: 'Node', namespace: '', name }] });
+  });
+  core.infra.update(change);
+}
+
+/** Cordon or uncordon a host (spec.unschedulable), kept in the store. */
+export function setUnschedulable(core: StateCore, name: string, on: boolean): void {
+  const e = requireHost(core, name);
+  const manifest = withUnschedulable(e.manifest, name, on);
+  if (manifest === e.manifest) return;
+  const change = { changed: [{ ...e, manifest, model: { ...(e.model as HostObj), unschedulable: on } }] };
+  core.transact((undo) => {
+    syncEngine(core.engine, core.infra, change, undo);
+    core.store.commit({ putObjects: [{ kind: 'Node', namespace: '', name, manifest }] });
+    core.infra.update(change);
+  });
+}
+
+/**
+ * Drain hosts (maintenance mode): the move plan; unless `dryRun`, executed — the placements move
+ * and the Nodes are cordoned in one store transaction. A plan that leaves something behind
+ * executes only with `allowPartial`; otherwise it is a 409 Conflict and nothing changes.
+ */
+export function drain(core: StateCore, hosts: readonly string[], dryRun: boolean, allowPartial: boolean): PlanDoc {
+  if (hosts.length === 0) throw badRequest('no host to drain: name at least one');
+  for (const h of hosts) requireHost(core, h);
+  const report = core.engine.drain(hosts, { execute: !dryRun, allowPartial });
+  settle(core, report, dryRun, `draining ${hosts.join(', ')}`, hosts);
+  return planDoc('DrainPlan', report, dryRun, { hosts: [...hosts] });
+}
+
+/** Rebalance: at most `maxMoves` moves lowering the imbalance of `resource` (default: cpu or memory, the scarcer). */
+export function rebalance(core: StateCore, dryRun: boolean, maxMoves: number, resource?: string): PlanDoc {
+  const dims = core.engine.dimensionNames();
+  if (resource !== undefined && !dims.includes(resource)) {
+    throw badRequest(`unknown resource ${JSON.stringify(resource)}: the hosts have ${dims.join(', ')}`);
+  }
+  const report = core.engine.rebalance({ execute: !dryRun, maxMoves, ...(resource !== undefined && { resource }) });
+  settle(core, report, dryRun, 'rebalancing', []);
+  return planDoc('RebalancePlan', report, dryRun);
+}
+
+/** Move a namespace onto the hosts matching a selector (kubectl -l syntax), all or nothing. */
+export function moveNamespace(core: StateCore, namespace: string, selector: string, dryRun: boolean): PlanDoc {
+  if (!knowsNamespace(core, namespace)) throw unknownNamespace(namespace);
+  let requirements;
+  try {
+    requirements = parseSelectorString(selector);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  const report = core.engine.moveNamespace(namespace, requirements, { execute: !dryRun });
+  settle(core, report, dryRun, `moving namespace ${namespace}`, []);
+  return planDoc('NamespaceMovePlan', report, dryRun, { namespace, selector, usage: namespaceUsageDoc(core.engine, namespace, report) });
+}
+
+/** Record an executed plan in the store (or refuse one that could not execute); `cordoned`: the hosts it cordons. */
+function settle(core: StateCore, report: PlanReport, dryRun: boolean, what: string, cordoned: readonly string[]): void {
+  if (!dryRun && !report.executed && report.unmovable.length > 0) {
+    throw conflict(
+      `${what} would leave ${report.unmovable.length} workload(s) where they are; nothing was changed (a drain executes partially only with allowPartial=true)`,
+      {
+        causes: report.unmovable.map((u) => ({
+          reason: 'Unmovable',
+          message: u.reason,
+          field: `${u.template.kind} ${u.template.namespace}/${u.template.instances[u.instance].name}`,
+        })),
+      },
+    );
+  }
+  if (!report.executed) return;
+  core.transact((undo) => {
+    undo.push(report.undo!);
+    const moved = report.moves.map((m) => {
+      const before = core.held.get(m.template.kind, m.template.namespace, m.template.instances[m.instance].name);
+      if (!before)
+        throw new Error(
+          `placer state: the engine moved ${m.template.kind} ${m.template.namespace}/${m.template.instances[m.instance].name}, which the service does not hold`,
+        );
+      return { before, after: { ...before, host: m.to } };
+    });
+    // the engine cordoned them already: the store and the table follow
+    const nodes = cordoned.map((name) => {
+      const e = core.infra.host(name)!;
+      return { ...e, manifest: withUnschedulable(e.manifest, name, true), model: core.engine.hostObj(name)! };
+    });
+    core.store.commit({
+      // a move is a delete and an insert in one transaction (the store never upserts a placement)
+      deletePlacements: moved.map((m) => ({ kind: m.before.kind, namespace: m.before.namespace, name: m.before.name })),
+      putPlacements: moved.map((m) => ({ ...m.after })),
+      putObjects: nodes.map((n) => ({ kind: n.kind, namespace: n.namespace, name: n.name, manifest: n.manifest })),
+    });
+    for (const m of moved) {
+      core.untrack(m.before);
+      core.track(m.after);
+    }
+    core.infra.update({ changed: nodes });
+  });
+}
