@@ -5,7 +5,9 @@
 // that matches the template's labels, an allowed restartPolicy. controllers.ts expands the
 // records into pods; ownership.ts finds the record a pod belongs to.
 
+import { selectorMatches } from '../../model/selectors.js';
 import type { Field } from './fields.js';
+import { readLabelSelector } from './labels.js';
 import { controllerOf, type ObjectReader, type OwnerRef } from './meta.js';
 import { canonicalJson } from './names.js';
 import { readPodShapeAndConstraints, type PodConstraints, type PodShape } from './pod.js';
@@ -45,36 +47,13 @@ export interface ControllerRecord {
   order: number;
 }
 
-/** A LabelSelector matches a label set (matchLabels and matchExpressions, all must hold). */
-function selectorMatches(sel: Field, labels: Map<string, string>): boolean {
-  for (const [k, f] of sel.at('matchLabels').entries()) if (labels.get(k) !== (f.optString() ?? '')) return false;
-  for (const e of sel.at('matchExpressions').items()) {
-    const key = e.at('key').string();
-    const values = e.at('values').stringList();
-    const has = labels.has(key);
-    const op = e.at('operator').optString();
-    const ok =
-      op === 'In'
-        ? has && values.includes(labels.get(key)!)
-        : op === 'NotIn'
-          ? !has || !values.includes(labels.get(key)!)
-          : op === 'Exists'
-            ? has
-            : op === 'DoesNotExist'
-              ? !has
-              : e.at('operator').unsupported(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-    if (!ok) return false;
-  }
-  return true;
-}
-
 function checkSelector(r: ObjectReader, templateLabels: Map<string, string>): void {
   const sel = r.root.get('spec.selector');
   if (!sel.isSet) sel.required();
   if (sel.at('matchLabels').entries().length === 0 && sel.at('matchExpressions').items().length === 0) {
     sel.invalid(`empty selector is invalid for ${r.kind === 'StatefulSet' ? 'statefulset' : r.kind.toLowerCase()}`);
   }
-  if (!selectorMatches(sel, templateLabels)) {
+  if (!selectorMatches(readLabelSelector(sel), templateLabels)) {
     const shown = JSON.stringify(Object.fromEntries(templateLabels));
     r.root.get('spec.template.metadata.labels').fail(`Invalid value: ${shown}: \`selector\` does not match template \`labels\``);
   }
