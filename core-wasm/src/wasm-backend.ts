@@ -31,7 +31,14 @@ import {
 } from './contract.js';
 import { quotaDelta } from './rules/quota.js';
 
-export type WasmVariant = 'simd' | 'scalar';
+/**
+ * The build to run (asconfig.json targets): `simd` the release build, `scalar` the same without
+ * SIMD (benchmarks), `debug` with the core's assertions on (the differential tests run it).
+ */
+export type WasmVariant = 'simd' | 'scalar' | 'debug';
+
+const FILES: Record<WasmVariant, string> = { simd: 'release.wasm', scalar: 'scalar.wasm', debug: 'debug.wasm' };
+const NAMES: Record<WasmVariant, string> = { simd: 'wasm', scalar: 'wasm-scalar', debug: 'wasm-debug' };
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -174,7 +181,7 @@ const FAIL_GANG = 5;
 const here = dirname(fileURLToPath(import.meta.url));
 /** core-wasm/build, whether running from source (core-wasm/src) or from dist/core-wasm/src. */
 function wasmPath(variant: WasmVariant): string {
-  const file = variant === 'simd' ? 'release.wasm' : 'scalar.wasm';
+  const file = FILES[variant];
   const fromSource = join(here, '..', 'build', file);
   const fromDist = join(here, '..', '..', '..', 'core-wasm', 'build', file);
   for (const p of [fromSource, fromDist]) if (existsSync(p)) return p;
@@ -182,6 +189,14 @@ function wasmPath(variant: WasmVariant): string {
 }
 
 const modules = new Map<WasmVariant, WebAssembly.Module>();
+
+/** An AssemblyScript string in the core's memory (UTF-16, its byte length in the header word before it); '' for null. */
+function coreString(memory: WebAssembly.Memory, p: number): string {
+  if (p < 4 || p > memory.buffer.byteLength) return '';
+  const bytes = new DataView(memory.buffer).getUint32(p - 4, true);
+  if (p + bytes > memory.buffer.byteLength) return '';
+  return new TextDecoder('utf-16le').decode(new Uint8Array(memory.buffer, p, bytes));
+}
 
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -194,20 +209,24 @@ export class WasmBackend implements Backend {
   private quotaEntries: number[][] = [];
 
   constructor(variant: WasmVariant = 'simd') {
-    this.name = variant === 'simd' ? 'wasm' : 'wasm-scalar';
+    this.name = NAMES[variant];
     let mod = modules.get(variant);
     if (!mod) {
       mod = new WebAssembly.Module(readFileSync(wasmPath(variant)));
       modules.set(variant, mod);
     }
+    const core: { memory?: WebAssembly.Memory } = {};
     const instance = new WebAssembly.Instance(mod, {
       env: {
-        abort(_msg: number, _file: number, line: number, col: number) {
-          throw new Error(`placer core aborted at ${line}:${col}`);
+        // A failed assertion (debug build) or a trap the core raises itself: message and source position.
+        abort(msg: number, file: number, line: number, col: number) {
+          const text = (p: number) => (core.memory ? coreString(core.memory, p) : '');
+          throw new Error(`placer core aborted: ${text(msg) || 'abort'} at ${text(file) || '?'}:${line}:${col}`);
         },
       },
     });
     this.x = instance.exports as unknown as Exports;
+    core.memory = this.x.memory;
     this.x.init();
     this.refresh();
   }
