@@ -18,21 +18,12 @@
 // rescan of every host.)
 
 import {
-  DIM_CPU,
-  DIM_MEMORY,
-  DIM_PODS,
-  MAX_DIMS,
-  R_ABSENT,
-  R_AFFINITY,
-  R_EXISTING_ANTI_AFFINITY,
-  R_INSUFFICIENT_MASK,
-  R_INSUFFICIENT_SHIFT,
-  R_POD_AFFINITY,
-  R_POD_ANTI_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
-  R_TAINT,
-  R_UNSCHEDULABLE,
+  DIM_CPU, DIM_MEMORY, DIM_PODS, FAIL_FILTER, FAIL_GANG, FAIL_NONE, ITEM_PREEMPT_NEVER, MAX_DIMS, MAX_TAINTS,
+  POLICY_INPUT, POLICY_INTERLEAVE, R_ABSENT, R_AFFINITY, R_EXISTING_ANTI_AFFINITY, R_INSUFFICIENT_MASK,
+  R_INSUFFICIENT_SHIFT, R_POD_AFFINITY, R_POD_ANTI_AFFINITY, R_SPREAD, R_SPREAD_LABEL, R_TAINT, R_UNSCHEDULABLE,
+  STRATEGY_LEAST,
+} from './abi';
+import {
   allocF,
   at32,
   at64,
@@ -69,12 +60,9 @@ import {
   total,
   treeCap,
 } from './layout';
-import { FAIL_FILTER, FAIL_GANG, FAIL_NONE, admit } from './admit';
-import { firstBlockingTaint, hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
-import {
-  STRATEGY_LEAST, curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf,
-  scoreDimCount, scoreDims, scoreWeights,
-} from './item';
+import { admit } from './admit';
+import { firstBlockingTaint, hasPreferTaints, prefCount, preferTaintCount, preferredWeight } from './constraints';
+import { curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { looksAcrossHosts } from './topology';
 import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims, setBatchIndex } from './preempt';
@@ -92,15 +80,11 @@ import { reserveUnits } from './units';
 /** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */
 const LEVELS: i32 = 101;
 
-const POLICY_INTERLEAVE: i32 = 0;
-const FLAG_PREEMPT_NEVER: i32 = 1;
-const POLICY_INPUT: i32 = 2;
-const MAX_TAINT_IDS: i32 = 128;
 /** Memory for per-item score tables and trees; items beyond it are placed by plain scans. */
 const STATE_BUDGET_BYTES: usize = 256 << 20;
 
 const counts: usize = memory.data(32 * 4);
-const taintCounts: usize = memory.data(MAX_TAINT_IDS * 4);
+const taintCounts: usize = memory.data(MAX_TAINTS * 4);
 const maxAllocTable: usize = memory.data(MAX_DIMS * 8);
 
 // Per-batch tables, grown on demand (i32 unless noted).
@@ -446,7 +430,7 @@ function attempt(i: i32, k: i32, mayPreempt: bool): void {
     scan(); // fresh reasons for every host, for the message (and for preemption)
     const logMark = logLen;
     recordFilterFailure(i);
-    if (mayPreempt && preemption && (load<i32>(at32(itemFlags, i)) & FLAG_PREEMPT_NEVER) == 0 && selectVictims(i) >= 0) {
+    if (mayPreempt && preemption && (load<i32>(at32(itemFlags, i)) & ITEM_PREEMPT_NEVER) == 0 && selectVictims(i) >= 0) {
       setLogLen(logMark); // preemption made room: no failure after all
       h = bestHost;
       for (let v = 0; v < bestCount; v++) {
@@ -862,7 +846,7 @@ export function commitItem(i: i32, h: i32, sign: i32): void {
 /** Record the "0/N hosts are available" histogram of the current scan for item i. */
 export function recordFilterFailure(i: i32): void {
   memory.fill(counts, 0, 32 * 4);
-  memory.fill(taintCounts, 0, MAX_TAINT_IDS * 4);
+  memory.fill(taintCounts, 0, MAX_TAINTS * 4);
   let hosts = 0;
   for (let h = 0; h < hostEnd; h++) {
     const r = load<u32>(at32(reasons, h));
@@ -881,14 +865,14 @@ export function recordFilterFailure(i: i32): void {
     else if (r & R_EXISTING_ANTI_AFFINITY) bump(counts, 25);
   }
   let k = 0;
-  for (let t = 0; t < MAX_TAINT_IDS; t++) if (load<i32>(at32(taintCounts, t)) > 0) k++;
+  for (let t = 0; t < MAX_TAINTS; t++) if (load<i32>(at32(taintCounts, t)) > 0) k++;
   for (let b = 0; b < 32; b++) if (load<i32>(at32(counts, b)) > 0) k++;
   ensureLog(4 + k * 3);
   logPush(i);
   logPush(FAIL_FILTER);
   logPush(hosts);
   logPush(k);
-  for (let t = 0; t < MAX_TAINT_IDS; t++) {
+  for (let t = 0; t < MAX_TAINTS; t++) {
     const c = load<i32>(at32(taintCounts, t));
     if (c == 0) continue;
     logPush(0);

@@ -15,8 +15,7 @@ import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
   setReservation as setReservationImpl,
 } from './ledger';
-
-const table: usize = memory.data(64 * 4);
+import { publishLayout } from './abi-layout';
 
 export function init(): void {
   L.init();
@@ -42,83 +41,9 @@ export function commitMany(item: i32, n: i32, sign: i32): void {
   }
 }
 
-/** Publish current table addresses and capacities (order documented in core-wasm/src/layout.ts). */
-let slot = 0;
-
-function put(x: i32): void {
-  store<i32>(table + (<usize>slot << 2), x);
-  slot++;
-}
-
+/** Current table addresses and capacities (generated from core-wasm/abi.mjs: the order TypeScript reads). */
 export function layout(): usize {
-  slot = 0;
-  put(L.hostCap);
-  put(L.hostEnd);
-  put(<i32>L.allocF);
-  put(<i32>L.freeF);
-  put(<i32>L.nzUsedF);
-  put(<i32>L.base);
-  put(<i32>L.labels);
-  put(<i32>L.reasons);
-  put(<i32>L.fit);
-  put(<i32>L.affRaw);
-  put(<i32>L.taintRaw);
-  put(<i32>L.total);
-  put(<i32>L.clusterFree);
-  put(<i32>L.unusedReserved);
-  put(L.nsCap);
-  put(<i32>L.nsUsed);
-  put(<i32>L.nsReservation);
-  put(L.entryCap);
-  put(<i32>L.entryHard);
-  put(<i32>L.entryUsed);
-  put(<i32>L.entryQuota);
-  put(<i32>L.taintKey);
-  put(<i32>L.taintValue);
-  put(<i32>L.taintEffect);
-  put(L.valueCap);
-  put(<i32>L.valueNum);
-  put(<i32>L.valueValid);
-  put(<i32>L.prog);
-  put(L.progLen);
-  put(<i32>L.constraintOff);
-  put(L.itemCap);
-  put(L.itemDims);
-  put(<i32>L.itemReq);
-  put(<i32>L.itemNzCpu);
-  put(<i32>L.itemNzMem);
-  put(<i32>L.itemNs);
-  put(<i32>L.itemPrio);
-  put(<i32>L.itemStrategy);
-  put(<i32>L.itemConstraint);
-  put(<i32>L.itemCount);
-  put(<i32>L.itemChargeOff);
-  put(<i32>L.itemChargeLen);
-  put(<i32>L.chargeEntry);
-  put(<i32>L.chargeAmount);
-  put(<i32>L.hostOf);
-  put(<i32>L.failLog);
-  put(L.logLen);
-  put(<i32>L.order);
-  put(<i32>L.scratch);
-  put(<i32>L.scoringDim);
-  put(<i32>L.scoringWeight);
-  put(<i32>L.balancedDim);
-  put(<i32>L.shapeUtil);
-  put(<i32>L.shapeScore);
-  put(<i32>L.itemTopoOff);
-  put(<i32>L.topoPool);
-  put(L.topoCap);
-  put(<i32>L.logTable);
-  put(<i32>L.ipaRaw);
-  put(<i32>L.spreadRaw);
-  put(<i32>L.itemPdbOff);
-  put(<i32>L.itemCls);
-  put(<i32>L.itemFlags);
-  put(<i32>L.itemGang);
-  put(<i32>L.gangMin);
-  put(<i32>L.clsItem);
-  return table;
+  return publishLayout();
 }
 
 export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {

@@ -4,28 +4,7 @@
 // amount is an integer ≤ 2^53 − 1, checked on the TypeScript side); cluster, namespace and quota
 // aggregates are i64 because they can exceed 2^53. See core-wasm/README.md for the full map.
 
-export const MAX_DIMS: i32 = 16;
-export const DIM_CPU: i32 = 0;
-export const DIM_MEMORY: i32 = 1;
-export const DIM_PODS: i32 = 3;
-export const FIXED_DIMS: i32 = 4;
-export const MAX_LABEL_COLS: i32 = 64;
-export const MAX_TAINTS: i32 = 128;
-export const HOST_TAINT_SLOTS: i32 = 16; // taint ids per host kept in the Node's order, 0xFF terminated
-
-// Reason bits (mirror core-wasm/src/contract.ts).
-export const R_UNSCHEDULABLE: u32 = 1 << 0;
-export const R_TAINT: u32 = 1 << 1;
-export const R_AFFINITY: u32 = 1 << 2;
-export const R_INSUFFICIENT_SHIFT: u32 = 4;
-export const R_INSUFFICIENT_MASK: u32 = 0xffff << 4;
-export const R_UNRESOLVABLE_FIT: u32 = 1 << 20;
-export const R_SPREAD_LABEL: u32 = 1 << 21;
-export const R_SPREAD: u32 = 1 << 22;
-export const R_POD_AFFINITY: u32 = 1 << 23;
-export const R_POD_ANTI_AFFINITY: u32 = 1 << 24;
-export const R_EXISTING_ANTI_AFFINITY: u32 = 1 << 25;
-export const R_ABSENT: u32 = 1 << 30;
+import { HOST_TAINT_SLOTS, MAX_DIMS, MAX_LABEL_COLUMNS, MAX_TAINTS, R_ABSENT, R_UNSCHEDULABLE } from './abi';
 
 // ---------------------------------------------------------------- hosts (capacity multiple of 4)
 export let hostCap: i32 = 0;
@@ -51,7 +30,7 @@ export let base: usize = 0; // u32 [hostCap]              R_ABSENT | R_UNSCHEDUL
 export let taintMask: usize = 0; // v128 [hostCap]        bit t set when the host carries taint t
 export let taintFold: usize = 0; // u32 [hostCap]         bit t mod 32 set when the host carries taint t (SIMD pre-check)
 export let taintList: usize = 0; // u8 [hostCap][16]      taint ids in the Node's order
-export let labels: usize = 0; // i32 [MAX_LABEL_COLS][hostCap] label value id, 0 = absent
+export let labels: usize = 0; // i32 [MAX_LABEL_COLUMNS][hostCap] label value id, 0 = absent
 // scan outputs
 export let reasons: usize = 0; // u32 [hostCap]
 export let fit: usize = 0; // i32 [hostCap]  strategy score 0..100
@@ -243,7 +222,7 @@ export function ensureHosts(n: i32): void {
   taintFold = restride(taintFold, 1, 4, old, cap);
   taintList = restride(taintList, 1, HOST_TAINT_SLOTS, old, cap);
   for (let h = old; h < cap; h++) store<u8>(taintList + <usize>h * HOST_TAINT_SLOTS, 0xff);
-  labels = restride(labels, MAX_LABEL_COLS, 4, old, cap);
+  labels = restride(labels, MAX_LABEL_COLUMNS, 4, old, cap);
   reasons = restride(reasons, 1, 4, old, cap);
   fit = restride(fit, 1, 4, old, cap);
   affRaw = restride(affRaw, 1, 4, old, cap);

@@ -4,17 +4,11 @@
 // for the resource fit and the LeastAllocated / MostAllocated scores, which is where the time goes.
 
 import {
-  DIM_CPU,
-  DIM_MEMORY,
-  DIM_PODS,
-  R_ABSENT,
-  R_AFFINITY,
-  R_INSUFFICIENT_MASK,
-  R_INSUFFICIENT_SHIFT,
-  R_TAINT,
-  R_UNRESOLVABLE_FIT,
-  R_UNSCHEDULABLE,
-  MAX_DIMS,
+  DIM_CPU, DIM_MEMORY, DIM_PODS, MAX_DIMS, OP_DOES_NOT_EXIST, OP_EXISTS, OP_IN, OP_NOT_IN, R_ABSENT, R_AFFINITY,
+  R_INSUFFICIENT_SHIFT, R_TAINT, R_UNRESOLVABLE_FIT, R_UNSCHEDULABLE, STRATEGY_LEAST, STRATEGY_MOST, WEIGHT_FIT,
+  WEIGHT_NODE_AFFINITY, WEIGHT_TAINT_TOLERATION,
+} from './abi';
+import {
   affRaw,
   allocF,
   allocFloor,
@@ -49,10 +43,6 @@ import {
   zeroCapHosts,
 } from './layout';
 import {
-  OP_DOES_NOT_EXIST,
-  OP_EXISTS,
-  OP_IN,
-  OP_NOT_IN,
   affinityOk,
   hardHi,
   hardLo,
@@ -70,16 +60,9 @@ import {
   unschedulableTolerated,
 } from './constraints';
 import { foldTaints } from './ledger';
-import {
-  STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf,
-  scoreDimCount, scoreDims, scoreWeights,
-} from './item';
+import { curStrategy, nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { fitScore } from './score';
 import { topological, topologyFilter, topologyScores } from './topology';
-
-const WEIGHT_FIT: i32 = 1;
-const WEIGHT_NODE_AFFINITY: i32 = 2;
-const WEIGHT_TAINT_TOLERATION: i32 = 3;
 
 /** Max raw preferred-affinity / PreferNoSchedule counts over the feasible hosts (NormalizeScore). */
 export let maxAffinity: i32 = 0;

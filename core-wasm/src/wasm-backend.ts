@@ -29,6 +29,23 @@ import {
   type TopologySpec,
   type VerdictColumns,
 } from './contract.js';
+import {
+  FAIL_FILTER,
+  FAIL_GANG,
+  FAIL_QUOTA,
+  FAIL_RESERVATION,
+  HOST_TAINT_SLOTS,
+  ITEM_GANG_MEMBER,
+  ITEM_PREEMPT_NEVER,
+  LAYOUT_FIELDS,
+  type LayoutField,
+  SCRATCH_TAINTS,
+  SPREAD_HARD,
+  SPREAD_HONOR_AFFINITY,
+  SPREAD_HONOR_TAINTS,
+  SPREAD_HOSTNAME,
+  SPREAD_SELF_MATCH,
+} from './abi.js';
 import { quotaDelta } from './rules/quota.js';
 
 /**
@@ -102,81 +119,7 @@ interface ItemViews {
   gang: Int32Array;
 }
 
-/** Field order of the table written by `layout()` in core-wasm/assembly/index.ts. */
-const LAYOUT_FIELDS = [
-  'hostCap',
-  'hostEnd',
-  'allocF',
-  'freeF',
-  'nzUsedF',
-  'base',
-  'labels',
-  'reasons',
-  'fit',
-  'affRaw',
-  'taintRaw',
-  'total',
-  'clusterFree',
-  'unusedReserved',
-  'nsCap',
-  'nsUsed',
-  'nsReservation',
-  'entryCap',
-  'entryHard',
-  'entryUsed',
-  'entryQuota',
-  'taintKey',
-  'taintValue',
-  'taintEffect',
-  'valueCap',
-  'valueNum',
-  'valueValid',
-  'prog',
-  'progLen',
-  'constraintOff',
-  'itemCap',
-  'itemDims',
-  'itemReq',
-  'itemNzCpu',
-  'itemNzMem',
-  'itemNs',
-  'itemPrio',
-  'itemStrategy',
-  'itemConstraint',
-  'itemCount',
-  'itemChargeOff',
-  'itemChargeLen',
-  'chargeEntry',
-  'chargeAmount',
-  'hostOf',
-  'failLog',
-  'logLen',
-  'order',
-  'scratch',
-  'scoringDim',
-  'scoringWeight',
-  'balancedDim',
-  'shapeUtil',
-  'shapeScore',
-  'itemTopoOff',
-  'topoPool',
-  'topoCap',
-  'logTable',
-  'ipaRaw',
-  'spreadRaw',
-  'itemPdbOff',
-  'itemCls',
-  'itemFlags',
-  'itemGang',
-  'gangMin',
-  'clsItem',
-] as const;
-type Layout = Record<(typeof LAYOUT_FIELDS)[number], number>;
-
-const FAIL_QUOTA = 1;
-const FAIL_RESERVATION = 2;
-const FAIL_FILTER = 3;
-const FAIL_GANG = 5;
+type Layout = Record<LayoutField, number>;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** core-wasm/build, whether running from source (core-wasm/src) or from dist/core-wasm/src. */
@@ -321,8 +264,8 @@ export class WasmBackend implements Backend {
     this.refresh();
     const s = this.f64(this.L.scratch, MAX_DIMS);
     for (let d = 0; d < MAX_DIMS; d++) s[d] = alloc[d] ?? 0;
-    this.i32(this.L.scratch + 128, 16).set(taints.slice(0, 16));
-    this.x.setHost(slot, unschedulable ? 1 : 0, Math.min(taints.length, 16));
+    this.i32(this.L.scratch + SCRATCH_TAINTS, HOST_TAINT_SLOTS).set(taints.slice(0, HOST_TAINT_SLOTS));
+    this.x.setHost(slot, unschedulable ? 1 : 0, Math.min(taints.length, HOST_TAINT_SLOTS));
     this.refresh();
   }
 
@@ -480,7 +423,7 @@ export class WasmBackend implements Backend {
         for (const p of c.pdbs) topoPool![tw++] = p;
       } else pdbOff[i] = -1;
       clsOf[i] = it.cls;
-      flags[i] = (c.preemptNever ? 1 : 0) | (c.gangMember ? 2 : 0);
+      flags[i] = (c.preemptNever ? ITEM_PREEMPT_NEVER : 0) | (c.gangMember ? ITEM_GANG_MEMBER : 0);
       gang[i] = it.gang ?? -1;
     });
   }
@@ -774,7 +717,12 @@ export function encodeTopology(t: TopologySpec): number[] {
   for (const x of t.heldScore) w.push(x.counter, x.col, x.weight);
   w.push(t.spread.length);
   for (const c of t.spread) {
-    const flags = (c.hard ? 1 : 0) | (c.selfMatch ? 2 : 0) | (c.honorAffinity ? 4 : 0) | (c.honorTaints ? 8 : 0) | (c.hostname ? 16 : 0);
+    const flags =
+      (c.hard ? SPREAD_HARD : 0) |
+      (c.selfMatch ? SPREAD_SELF_MATCH : 0) |
+      (c.honorAffinity ? SPREAD_HONOR_AFFINITY : 0) |
+      (c.honorTaints ? SPREAD_HONOR_TAINTS : 0) |
+      (c.hostname ? SPREAD_HOSTNAME : 0);
     w.push(c.counter, c.col, c.maxSkew, c.minDomains, flags);
   }
   return w;
