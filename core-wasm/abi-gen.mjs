@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ENUMS, GROUPS, LAYOUT } from './abi.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const DEFINITION = { GROUPS, ENUMS, LAYOUT };
 
 /** Generated files, relative to core-wasm/. */
 export const ABI_FILES = ['src/abi.ts', 'assembly/abi.ts', 'assembly/abi-layout.ts'];
@@ -45,7 +46,7 @@ function valueText(e) {
 }
 
 /** Names are unique, values what their text says, enum values distinct: a definition error fails the build. */
-export function validate() {
+export function validate({ GROUPS, ENUMS, LAYOUT } = DEFINITION) {
   const names = new Set();
   const unique = (n) => {
     if (names.has(n)) throw new Error(`core-wasm/abi.mjs: ${n} is defined twice`);
@@ -70,6 +71,7 @@ export function validate() {
   for (const f of LAYOUT) {
     if (fields.has(f.name)) throw new Error(`core-wasm/abi.mjs: layout field ${f.name} is listed twice`);
     if (f.kind !== 'count' && f.kind !== 'table') throw new Error(`core-wasm/abi.mjs: layout field ${f.name}: kind ${f.kind}`);
+    if (!/^[A-Za-z_]\w*$/.test(f.name)) throw new Error(`core-wasm/abi.mjs: layout field ${f.name} is not an identifier`);
     fields.add(f.name);
   }
 }
@@ -128,29 +130,37 @@ export function renderAssembly() {
 }
 
 export function renderLayout() {
+  // One line per field: its name's bytes, then the separating comma (none after the last).
+  const bytes = LAYOUT.map((f, k) => {
+    const text = k < LAYOUT.length - 1 ? `${f.name},` : f.name;
+    return `  ${[...text].map((ch) => ch.charCodeAt(0)).join(', ')}, // ${text}`;
+  });
+  const namesLength = LAYOUT.map((f) => f.name).join(',').length;
   const out = [
     ...HEADER,
     '//',
     '// Publishes the current table addresses and capacities in the order of LAYOUT in core-wasm/abi.mjs,',
     '// which core-wasm/src/abi.ts reads as LAYOUT_FIELDS (tables move when they grow, so the TypeScript',
-    '// side re-reads this after every call that may allocate).',
+    '// side re-reads this after every call that may allocate), and the field names in that order, which',
+    '// the TypeScript side compares with its own list when it loads the module.',
     '',
     "import * as L from './layout';",
     '',
-    'const table: usize = memory.data(64 * 4);',
+    '/** One i32 word per field. */',
+    `export const LAYOUT_WORDS: i32 = ${LAYOUT.length};`,
     '',
-    'let slot = 0;',
+    'const table: usize = memory.data(LAYOUT_WORDS * 4);',
     '',
-    'function put(x: i32): void {',
-    '  store<i32>(table + (<usize>slot << 2), x);',
-    '  slot++;',
-    '}',
+    '/** The field names, comma-separated (ASCII), in the order publishLayout() writes them. */',
+    'const names: usize = memory.data<u8>([',
+    ...bytes,
+    ']);',
+    `export const LAYOUT_NAMES_BYTES: i32 = ${namesLength};`,
     '',
     'export function publishLayout(): usize {',
-    '  slot = 0;',
   ];
-  for (const f of LAYOUT) out.push(f.kind === 'count' ? `  put(L.${f.name});` : `  put(<i32>L.${f.name});`);
-  out.push('  return table;', '}', '');
+  LAYOUT.forEach((f, k) => out.push(`  store<i32>(table, ${f.kind === 'count' ? '' : '<i32>'}L.${f.name}, ${4 * k});`));
+  out.push('  return table;', '}', '', 'export function layoutNames(): usize {', '  return names;', '}', '');
   return out.join('\n');
 }
 

@@ -3,9 +3,11 @@
 // the start of every build (core-wasm/build.mjs), into
 //   core-wasm/src/abi.ts              TypeScript: constants, the enums as `as const` objects, LAYOUT_FIELDS
 //   core-wasm/assembly/abi.ts         AssemblyScript: the same constants, typed as the core reads them
-//   core-wasm/assembly/abi-layout.ts  the `layout()` publisher, in the order of LAYOUT below
+//   core-wasm/assembly/abi-layout.ts  the `layout()` publisher, in the order of LAYOUT below, and
+//                                     the field names the module reports (`layoutNames()`)
 // The generated files are git-ignored: this file is the only one to edit, and both engines
-// change with it at the next build.
+// change with it at the next build. The Wasm backend compares the names the module reports with
+// its LAYOUT_FIELDS when it loads a build, so a module built from another definition is refused.
 //
 // Entries: c(name, value, why[, core type]) for a constant (i32 in the core unless typed);
 // bit(name, k, why) for a flag bit 1 << k; reason(…) for a filter reason bit (u32 in the core).

@@ -15,7 +15,7 @@ import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
   setReservation as setReservationImpl,
 } from './ledger';
-import { publishLayout } from './abi-layout';
+import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
 
 export function init(): void {
   L.init();
@@ -44,6 +44,15 @@ export function commitMany(item: i32, n: i32, sign: i32): void {
 /** Current table addresses and capacities (generated from core-wasm/abi.mjs: the order TypeScript reads). */
 export function layout(): usize {
   return publishLayout();
+}
+
+/** The names of layout()'s fields in its order, comma-separated ASCII (layoutNamesLength() bytes). */
+export function layoutNames(): usize {
+  return layoutNamesPtr();
+}
+
+export function layoutNamesLength(): i32 {
+  return LAYOUT_NAMES_BYTES;
 }
 
 export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {

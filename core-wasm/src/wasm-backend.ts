@@ -61,6 +61,8 @@ interface Exports {
   memory: WebAssembly.Memory;
   init(): void;
   layout(): number;
+  layoutNames(): number;
+  layoutNamesLength(): number;
   layoutGeneration(): number;
   ensurePairs(n: number): void;
   commitMany(item: number, n: number, sign: number): void;
@@ -141,6 +143,27 @@ function coreString(memory: WebAssembly.Memory, p: number): string {
   return new TextDecoder('utf-16le').decode(new Uint8Array(memory.buffer, p, bytes));
 }
 
+/** The field names the module says layout() writes, in its order. */
+export function reportedLayout(x: Pick<Exports, 'memory' | 'layoutNames' | 'layoutNamesLength'>): string[] {
+  if (typeof x.layoutNames !== 'function') return []; // a build from before the module reported its layout
+  return new TextDecoder('latin1').decode(new Uint8Array(x.memory.buffer, x.layoutNames(), x.layoutNamesLength())).split(',');
+}
+
+/**
+ * Throws unless the module's layout table is the one this side reads (LAYOUT_FIELDS): a module
+ * built from another core-wasm/abi.mjs than core-wasm/src/abi.ts was, or a hand-edited file.
+ */
+export function checkLayout(reported: readonly string[], expected: readonly string[] = LAYOUT_FIELDS): void {
+  for (let i = 0; i < Math.max(reported.length, expected.length); i++) {
+    if (reported[i] === expected[i]) continue;
+    const [m, t] = [reported[i] ?? 'missing', expected[i] ?? 'missing'];
+    throw new Error(`placer core: layout field ${i} is ${m} in the module but ${t} in core-wasm/src/abi.ts; run \`npm run build:wasm\``);
+  }
+}
+
+/** Modules whose layout was checked (once per compiled module, not per instance). */
+const checked = new WeakSet<WebAssembly.Module>();
+
 export class WasmBackend implements Backend {
   readonly name: string;
   private readonly x: Exports;
@@ -170,6 +193,10 @@ export class WasmBackend implements Backend {
     });
     this.x = instance.exports as unknown as Exports;
     core.memory = this.x.memory;
+    if (!checked.has(mod)) {
+      checkLayout(reportedLayout(this.x));
+      checked.add(mod);
+    }
     this.x.init();
     this.refresh();
   }
