@@ -75,7 +75,7 @@ import { allowedDisruptions, desiredHealthy, paceWaves, pdbCovers, pdbSelects } 
 import { ReferenceBackend } from './reference-backend.js';
 import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
 import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
-import { WasmBackend } from './wasm-backend.js';
+import { WasmBackend } from './wasm/backend.js';
 
 export const STRATEGIES: Record<StrategyName, Strategy> = {
   LeastAllocated: Strategy.LeastAllocated,

@@ -8,7 +8,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import type { HostVerdict } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference-backend.js';
-import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
+import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import { preemptionScenarioArb, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
 import { drive } from './drive.js';

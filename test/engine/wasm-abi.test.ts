@@ -9,16 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { ABI_FILES, type AbiDefinition, renderAbi, validate } from '../../core-wasm/abi-gen.mjs';
 import { ENUMS, GROUPS, LAYOUT } from '../../core-wasm/abi.mjs';
 import { LAYOUT_FIELDS } from '../../core-wasm/src/abi.js';
-import { WasmBackend, type WasmVariant, checkLayout, reportedLayout } from '../../core-wasm/src/wasm-backend.js';
+import { type WasmVariant, checkLayout, instantiateCore, reportedLayout } from '../../core-wasm/src/wasm/module.js';
 
 const coreWasm = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core-wasm');
 
-type LayoutExports = Parameters<typeof reportedLayout>[0];
-const exportsOf = (b: WasmBackend) => (b as unknown as { x: LayoutExports }).x;
-
 describe('wasm ABI', () => {
   it.each<WasmVariant>(['simd', 'scalar', 'debug'])('the %s build reports the layout TypeScript reads', (variant) => {
-    const x = exportsOf(new WasmBackend(variant));
+    const x = instantiateCore(variant);
     expect(reportedLayout(x)).toEqual([...LAYOUT_FIELDS]);
     expect(() => checkLayout(reportedLayout(x))).not.toThrow();
   });
