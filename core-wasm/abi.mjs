@@ -106,6 +106,14 @@ export const GROUPS = [
     ],
   },
   {
+    title: 'Output records',
+    doc: 'Records the core leaves in a buffer for the TypeScript side to copy out (i32 words each).',
+    entries: [
+      c('EVICTION_WORDS', 4, 'an eviction at evictions(): instance (−1: placed before the batch), class, host, the evicting instance'),
+      c('COUNTER_WORDS', 3, "a non-zero counter in dumpCounters()'s buffer (after its i32 record count): counter, host slot, count"),
+    ],
+  },
+  {
     title: 'Item flags',
     doc: 'Bits of `itemFlags` (one i32 per batch item).',
     entries: [

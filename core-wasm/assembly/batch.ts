@@ -18,7 +18,7 @@
 // rescan of every host.)
 
 import {
-  DIM_CPU, DIM_MEMORY, DIM_PODS, FAIL_FILTER, FAIL_GANG, FAIL_NONE, ITEM_PREEMPT_NEVER, MAX_DIMS, MAX_TAINTS,
+  DIM_CPU, DIM_MEMORY, DIM_PODS, EVICTION_WORDS, FAIL_FILTER, FAIL_GANG, FAIL_NONE, ITEM_PREEMPT_NEVER, MAX_DIMS, MAX_TAINTS,
   POLICY_INPUT, POLICY_INTERLEAVE, R_ABSENT, R_AFFINITY, R_EXISTING_ANTI_AFFINITY, R_INSUFFICIENT_MASK,
   R_INSUFFICIENT_SHIFT, R_POD_AFFINITY, R_POD_ANTI_AFFINITY, R_SPREAD, R_SPREAD_LABEL, R_TAINT, R_UNSCHEDULABLE,
   STRATEGY_LEAST,
@@ -469,7 +469,7 @@ function reserveSequence(n: i32): void {
 
 let evCap: i32 = 0;
 export let evLen: i32 = 0;
-let evRecords: usize = 0; // i32 × 4 per eviction: instance, class, host, by
+let evRecords: usize = 0; // i32 × EVICTION_WORDS per eviction: instance, class, host, by
 export function evictionsPtr(): usize {
   return evRecords;
 }
@@ -477,10 +477,10 @@ export function evictionsPtr(): usize {
 function pushEviction(ref: i32, cls: i32, h: i32, by: i32): void {
   if (evLen == evCap) {
     const cap = evCap == 0 ? 64 : evCap * 2;
-    evRecords = regrow(evRecords, <usize>evCap * 16, <usize>cap * 16);
+    evRecords = regrow(evRecords, <usize>evCap * (EVICTION_WORDS << 2), <usize>cap * (EVICTION_WORDS << 2));
     evCap = cap;
   }
-  const p = evRecords + (<usize>evLen << 4);
+  const p = evRecords + <usize>evLen * (EVICTION_WORDS << 2);
   store<i32>(p, ref);
   store<i32>(p + 4, cls);
   store<i32>(p + 8, h);

@@ -2,6 +2,7 @@
 // the tables of layout.ts, whose addresses `layout()` publishes (they move when a table grows, so
 // the TypeScript side re-reads them after every call that may allocate).
 
+import { COUNTER_WORDS } from './abi';
 import * as L from './layout';
 import {
   evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch,
@@ -122,10 +123,10 @@ export function addCounter(counter: i32, slot: i32, delta: i32): void {
   counterAdd(counter, slot, delta);
 }
 
-/** Non-zero counters as (counter, slot, count) i32 triples in a fresh buffer; freeBuffer it after. */
+/** Non-zero counters: [n, (counter, slot, count) × n] (COUNTER_WORDS each) in a fresh buffer; freeBuffer it after. */
 export function dumpCounters(): usize {
   const n = counterDump(0);
-  const p = heap.alloc(<usize>n * 12 + 16);
+  const p = heap.alloc(<usize>n * (COUNTER_WORDS << 2) + 16);
   store<i32>(p, n);
   counterDump(p + 4);
   return p;

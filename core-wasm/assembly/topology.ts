@@ -15,10 +15,11 @@
 //    nHeldAnti, (counter, col) × nHeldAnti,
 //    nHeldScore, (counter, col, weight) × nHeldScore,
 //    nSpread, (counter, col, maxSkew, minDomains, flags) × nSpread]
-//   flags: 1 hard (DoNotSchedule), 2 selfMatch, 4 honor node affinity, 8 honor taints, 16 hostname key
+//   flags: SPREAD_* bits (core-wasm/abi.mjs): hard (DoNotSchedule), selfMatch, honor node affinity,
+//          honor taints, hostname key
 
 import {
-  HARD_POD_AFFINITY_WEIGHT, MAX_NODE_SCORE, R_ABSENT, R_EXISTING_ANTI_AFFINITY, R_POD_AFFINITY, R_POD_ANTI_AFFINITY,
+  COUNTER_WORDS, HARD_POD_AFFINITY_WEIGHT, MAX_NODE_SCORE, R_ABSENT, R_EXISTING_ANTI_AFFINITY, R_POD_AFFINITY, R_POD_ANTI_AFFINITY,
   R_SPREAD, R_SPREAD_LABEL, SPREAD_HARD, SPREAD_HONOR_AFFINITY, SPREAD_HONOR_TAINTS, SPREAD_HOSTNAME,
   SPREAD_SELF_MATCH, WEIGHT_INTER_POD_AFFINITY, WEIGHT_TOPOLOGY_SPREAD,
 } from './abi';
@@ -136,9 +137,10 @@ export function counterDump(out: usize): i32 {
     const c = load<i32>(at32(eCount, e));
     if (c == 0) continue;
     if (out != 0) {
-      store<i32>(out + <usize>n * 12, load<i32>(at32(eCounter, e)));
-      store<i32>(out + <usize>n * 12 + 4, load<i32>(at32(eSlot, e)));
-      store<i32>(out + <usize>n * 12 + 8, c);
+      const r = out + <usize>n * (COUNTER_WORDS << 2);
+      store<i32>(r, load<i32>(at32(eCounter, e)));
+      store<i32>(r + 4, load<i32>(at32(eSlot, e)));
+      store<i32>(r + 8, c);
     }
     n++;
   }

@@ -4,7 +4,7 @@
 // the views of views.ts and the encoders of encode.ts, and its failures come back through
 // failures.ts.
 
-import { HOST_TAINT_SLOTS, MAX_DIMS, SCRATCH_TAINTS } from '../abi.js';
+import { COUNTER_WORDS, EVICTION_WORDS, HOST_TAINT_SLOTS, MAX_DIMS, SCRATCH_TAINTS } from '../abi.js';
 import type {
   Backend,
   BatchItem,
@@ -151,10 +151,10 @@ export class WasmBackend implements Backend {
   private counters(): [number, number, number][] {
     const p = this.x.dumpCounters();
     this.m.refresh();
-    const n = new Int32Array(this.m.buffer, p, 1)[0];
-    const t = new Int32Array(this.m.buffer, p + 4, n * 3);
+    const n = this.m.i32(p, 1)[0];
+    const t = this.m.i32(p + 4, n * COUNTER_WORDS);
     const out: [number, number, number][] = [];
-    for (let i = 0; i < n; i++) out.push([t[3 * i], t[3 * i + 1], t[3 * i + 2]]);
+    for (let r = 0; r < t.length; r += COUNTER_WORDS) out.push([t[r], t[r + 1], t[r + 2]]);
     this.x.freeBuffer(p);
     return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   }
@@ -265,9 +265,9 @@ export class WasmBackend implements Backend {
     const hostOf = Int32Array.from(this.m.i32(this.m.L.hostOf, total));
     const failures = readFailures(this.log(), items);
     const sequence = Int32Array.from(this.m.i32(this.x.sequence(), this.x.sequenceLength()));
-    const records = this.m.i32(this.x.evictions(), 4 * this.x.evictionCount());
+    const records = this.m.i32(this.x.evictions(), EVICTION_WORDS * this.x.evictionCount());
     const evictions: Eviction[] = [];
-    for (let e = 0; e < records.length; e += 4)
+    for (let e = 0; e < records.length; e += EVICTION_WORDS)
       evictions.push({ instance: records[e], cls: records[e + 1], slot: records[e + 2], by: records[e + 3] });
     let p = 0;
     items.forEach((it) => {
