@@ -61,6 +61,7 @@ import {
   treeCap,
 } from './layout';
 import { admit } from './admit';
+import { CHECKS } from './checks';
 import { firstBlockingTaint, hasPreferTaints, prefCount, preferTaintCount, preferredWeight } from './constraints';
 import { curStrategy, nzCpu, nzMem, prepareItem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { looksAcrossHosts } from './topology';
@@ -447,6 +448,8 @@ function attempt(i: i32, k: i32, mayPreempt: bool): void {
       return;
     }
   }
+  // Whatever chose h (a scan, the item's tree, its lazy bounds, preemption), h passes every per-host filter.
+  if (CHECKS) assert(<u32>h < <u32>hostEnd && hostReasons(h) == 0, 'the chosen host does not fit');
   applyItem(i, h, 1, instance);
   store<i32>(at32(hostOf, instance), h);
   pushEvent(instance);

@@ -14,9 +14,11 @@ import {
   EFFECT_ANY, EFFECT_PREFER_NO_SCHEDULE, HOST_TAINT_SLOTS, OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_NOT_IN,
   TOL_EQUAL, UNSCHEDULABLE_TAINT_ID,
 } from './abi';
+import { CHECKS } from './checks';
 import {
   at32,
   colI,
+  constraintCap,
   constraintOff,
   labels,
   prog,
@@ -62,6 +64,7 @@ function skipTerm(p: usize, n: i32): usize {
 
 /** Decode constraint `id` and compute the class's toleration sets over the taint vocabulary. */
 export function prepareConstraint(id: i32): void {
+  if (CHECKS) assert(<u32>id < <u32>constraintCap, 'constraint id never defined');
   let p = prog + (<usize>load<i32>(at32(constraintOff, id)) << 2);
   selCount = word(p);
   selPtr = p + 4;

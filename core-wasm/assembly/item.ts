@@ -2,8 +2,9 @@
 // per-host check). Requests are copied from the batch scratch into small fixed tables.
 
 import { FIXED_DIMS, MAX_DIMS } from './abi';
+import { CHECKS } from './checks';
 import {
-  at32, at64, itemConstraint, itemDims, itemNs, itemNzCpu, itemNzMem, itemStrategy, itemTopoOff, reqAt, scoringCount,
+  at32, at64, itemCap, itemConstraint, itemDims, itemNs, itemNzCpu, itemNzMem, itemStrategy, itemTopoOff, reqAt, scoringCount,
   scoringDim, scoringWeight,
 } from './layout';
 import { prepareTopology } from './topology';
@@ -30,6 +31,7 @@ export let scoreDimCount: i32 = 0;
 }
 
 export function prepareItem(i: i32): void {
+  if (CHECKS) assert(<u32>i < <u32>itemCap, 'item outside the item tables');
   curItem = i;
   curNs = load<i32>(at32(itemNs, i));
   curStrategy = load<i32>(at32(itemStrategy, i));

@@ -5,6 +5,7 @@
 // aggregates are i64 because they can exceed 2^53. See core-wasm/README.md for the full map.
 
 import { HOST_TAINT_SLOTS, MAX_DIMS, MAX_LABEL_COLUMNS, MAX_TAINTS, R_ABSENT, R_UNSCHEDULABLE } from './abi';
+import { CHECKS } from './checks';
 
 // ---------------------------------------------------------------- hosts (capacity multiple of 4)
 export let hostCap: i32 = 0;
@@ -406,6 +407,7 @@ export function setLogLen(n: i32): void {
 }
 
 export function logPush(v: i32): void {
+  if (CHECKS) assert(logLen < logCap, 'failure log written past the room ensureLog reserved');
   store<i32>(failLog + (<usize>logLen << 2), v);
   logLen++;
 }

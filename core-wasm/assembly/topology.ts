@@ -39,6 +39,7 @@ import {
   topoPool,
   topoScore,
 } from './layout';
+import { CHECKS } from './checks';
 import { affinityOk, taintBlocked } from './constraints';
 
 const MAX_INT32: i64 = 2147483647;
@@ -123,6 +124,7 @@ function entryOf(counter: i32, slot: i32, create: bool): i32 {
 export function counterAdd(counter: i32, slot: i32, delta: i32): void {
   const e = entryOf(counter, slot, true); // may grow eCount: resolve before reading the pointer
   store<i32>(at32(eCount, e), load<i32>(at32(eCount, e)) + delta);
+  if (CHECKS) assert(load<i32>(at32(eCount, e)) >= 0, 'a counter of placed workloads went negative');
 }
 
 export function counterGet(counter: i32, slot: i32): i32 {
