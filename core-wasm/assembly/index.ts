@@ -4,14 +4,15 @@
 
 import { COUNTER_WORDS } from './abi';
 import * as L from './layout';
-import {
-  evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch,
-  recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr,
-} from './batch';
+import { evaluateItem, admitItem, commitItem, placeBatch as runBatch } from './batch';
+import { setPreemption as setPreemptionImpl } from './attempt';
+import { recordFilterFailure as recordFilter } from './failures';
+import { seqLen, sequencePtr, evLen, evictionsPtr } from './run';
 import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
 import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
 import { counterAdd, counterDump } from './topology';
-import { ensureTotals, exactLanes } from './scan';
+import { ensureTotals } from './scan';
+import { exactLanes } from './lanes';
 import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
   setReservation as setReservationImpl,
@@ -200,7 +201,7 @@ export function commit(item: i32, slot: i32, sign: i32): void {
 export function recordFailure(item: i32): void {
   L.resetLog();
   // The last evaluate() left reasons for this item: format its histogram.
-  // (batch.ts records filter failures itself during placeBatch.)
+  // (The batch records filter failures itself during placeBatch.)
   recordFilter(item);
 }
 

@@ -15,13 +15,13 @@ export let allocF: usize = 0; // f64 [MAX_DIMS][hostCap]  allocatable
 export let freeF: usize = 0; // f64 [MAX_DIMS][hostCap]   allocatable − requested (may go negative for pre-bound overcommit)
 export let nzUsedF: usize = 0; // f64 [2][hostCap]        requested with non-zero defaults (cpu, memory), for scoring
 // f32 mirrors of the columns above for the SIMD scan (four hosts per vector, half the bytes),
-// rewritten by ledger.ts on every write of the exact columns; scan.ts explains why they decide
+// rewritten by ledger.ts on every write of the exact columns; lanes.ts explains why they decide
 // exactly or flag a host for the exact scalar path.
 export let freeLo32: usize = 0; // f32 [MAX_DIMS][hostCap]  freeF rounded toward −∞
 export let allocLo32: usize = 0; // f32 [MAX_DIMS][hostCap] allocF rounded toward −∞
 export let inv32: usize = 0; // f32 [MAX_DIMS][hostCap]     100 / allocF (NaN when allocF is 0)
 export let scoreB32: usize = 0; // f32 [MAX_DIMS][hostCap]  A·100/allocF + SCORE_SLACK, A = allocF − nzUsedF (cpu, memory) or freeF
-/** Margin of the SIMD score (2^-12): scan.ts's exactness notes give the error bound it covers. */
+/** Margin of the SIMD score (2^-12): lanes.ts's exactness notes give the error bound it covers. */
 export const SCORE_SLACK: f32 = 0.000244140625;
 /** Present hosts whose allocatable is 0, per dimension (such a scored dimension is skipped per host). */
 export const zeroCapHosts: usize = memory.data(MAX_DIMS * 4); // i32 [MAX_DIMS]

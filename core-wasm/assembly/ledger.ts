@@ -75,7 +75,7 @@ function isHuge(h: i32): bool {
   return (load<u32>(at32(base, h)) & (R_ABSENT | R_UNSCHEDULABLE)) == 0;
 }
 
-// ---------------------------------------------------------------- f32 mirrors (layout.ts, scan.ts)
+// ---------------------------------------------------------------- f32 mirrors (layout.ts, lanes.ts)
 
 /** A·100/cap + SCORE_SLACK in f64, rounded once to f32 (NaN when cap is 0: such a dimension is skipped). */
 // @ts-ignore: decorator

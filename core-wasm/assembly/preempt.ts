@@ -27,11 +27,12 @@ import {
 } from './layout';
 import { admit } from './admit';
 import { applyLedgers, pdbCount, pdbDesired, pdbHealthy } from './ledger';
-import { hostReasons, scan } from './scan';
+import { scan } from './scan';
 import { topological } from './topology';
+import { hostReasons } from './verdict';
 import { firstUnit, freeUnitSlot, nextUnit, relinkUnit, uCls, uRef, uStamp, unlinkUnit } from './units';
 
-/** The batch's instance offsets (batch.ts `starts`), to map an instance back to its item. */
+/** The batch's instance offsets (run.ts `starts`), to map an instance back to its item. */
 let batchStarts: usize = 0;
 let batchItemCount: i32 = 0;
 /** The lowest priority among the batch's items: nothing placed can be a victim of an item at or below it. */

@@ -1,5 +1,5 @@
 // kube-scheduler's resource scoring (noderesources plugins) for one host, exact integer
-// arithmetic: the canonical semantics that the SIMD scan in scan.ts reproduces four hosts at a
+// arithmetic: the canonical semantics that the SIMD lanes of lanes.ts reproduce four hosts at a
 // time. Mirrors core-wasm/src/scoring.ts line for line.
 
 import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_NODE_SCORE, STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST } from './abi';

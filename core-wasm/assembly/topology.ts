@@ -29,7 +29,6 @@ import {
   base,
   calloc,
   colI,
-  hostEnd,
   ipaRaw,
   labels,
   logTable,
