@@ -1,4 +1,4 @@
-// Admit: ResourceQuota hard limits, then the namespace reservation rule (DESIGN §1):
+// Admit: ResourceQuota hard limits, then the namespace reservation rule (docs/placement-rules.md):
 //   q[d] ≤ F[d] − Σ_{n≠a} U_n[d]   for every dimension d the workload requests,
 // where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to.
 
