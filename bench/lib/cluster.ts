@@ -24,7 +24,7 @@ import {
   TolerationOp,
 } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
-import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
+import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import type { BatchPlan, HostSpec, RequestSpec, TaintSpec } from './generators.js';
 import { GPU_TAINT, Mi } from './generators.js';
 

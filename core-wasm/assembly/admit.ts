@@ -1,9 +1,9 @@
-// Admit: ResourceQuota hard limits, then the namespace reservation rule (DESIGN §1):
+// Admit: ResourceQuota hard limits, then the namespace reservation rule (docs/placement-rules.md):
 //   q[d] ≤ F[d] − Σ_{n≠a} U_n[d]   for every dimension d the workload requests,
 // where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to.
 
+import { FAIL_NONE, FAIL_QUOTA, FAIL_RESERVATION } from './abi';
 import {
-  MAX_DIMS,
   at32,
   at64,
   chargeAmount,
@@ -22,13 +22,6 @@ import {
 } from './layout';
 import { curItem, curNs, reqDimCount, reqDims, reqOf } from './item';
 import { unusedOf } from './ledger';
-
-export const FAIL_NONE: i32 = 0;
-export const FAIL_QUOTA: i32 = 1;
-export const FAIL_RESERVATION: i32 = 2;
-export const FAIL_FILTER: i32 = 3;
-/** Gang record: [gang, FAIL_GANG, placed, needed, causeItem] (the cause item has its own record). */
-export const FAIL_GANG: i32 = 5;
 
 /** Admission of one workload of the prepared item; logs the failure when `record`. */
 export function admit(record: bool): i32 {
@@ -112,5 +105,3 @@ function reservationBroken(record: bool): bool {
   }
   return true;
 }
-
-export { MAX_DIMS };

@@ -11,10 +11,14 @@
 // integer compares that run four hosts at a time.
 
 import {
-  HOST_TAINT_SLOTS,
-  MAX_TAINTS,
+  EFFECT_ANY, EFFECT_PREFER_NO_SCHEDULE, HOST_TAINT_SLOTS, OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_NOT_IN,
+  TOL_EQUAL, UNSCHEDULABLE_TAINT_ID,
+} from './abi';
+import { CHECKS } from './checks';
+import {
   at32,
   colI,
+  constraintCap,
   constraintOff,
   labels,
   prog,
@@ -27,19 +31,6 @@ import {
   valueNum,
   valueValid,
 } from './layout';
-
-export const OP_IN: i32 = 0;
-export const OP_NOT_IN: i32 = 1;
-export const OP_EXISTS: i32 = 2;
-export const OP_DOES_NOT_EXIST: i32 = 3;
-export const OP_GT: i32 = 4;
-export const OP_LT: i32 = 5;
-
-export const EFFECT_ANY: i32 = 0;
-export const EFFECT_NO_SCHEDULE: i32 = 1;
-export const EFFECT_PREFER_NO_SCHEDULE: i32 = 2;
-export const EFFECT_NO_EXECUTE: i32 = 3;
-export const TOL_EQUAL: i32 = 0;
 
 // The constraint being evaluated, prepared once per workload class.
 export let selPtr: usize = 0;
@@ -73,6 +64,7 @@ function skipTerm(p: usize, n: i32): usize {
 
 /** Decode constraint `id` and compute the class's toleration sets over the taint vocabulary. */
 export function prepareConstraint(id: i32): void {
+  if (CHECKS) assert(<u32>id < <u32>constraintCap, 'constraint id never defined');
   let p = prog + (<usize>load<i32>(at32(constraintOff, id)) << 2);
   selCount = word(p);
   selPtr = p + 4;
@@ -104,8 +96,8 @@ export function prepareConstraint(id: i32): void {
       else hardHi |= bit;
     }
   }
-  // NodeUnschedulable: a cordoned host admits workloads that tolerate the unschedulable taint (id 0).
-  unschedulableTolerated = (hardLo & 1) == 0;
+  // NodeUnschedulable: a cordoned host admits workloads that tolerate the unschedulable taint.
+  unschedulableTolerated = ((hardLo >> <u64>UNSCHEDULABLE_TAINT_ID) & 1) == 0;
 }
 
 /** v1.Toleration.ToleratesTaint for any toleration of the list. */
@@ -225,5 +217,3 @@ export function firstBlockingTaint(h: i32): i32 {
   }
   return -1;
 }
-
-export { MAX_TAINTS };

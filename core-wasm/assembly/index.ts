@@ -2,21 +2,22 @@
 // the tables of layout.ts, whose addresses `layout()` publishes (they move when a table grows, so
 // the TypeScript side re-reads them after every call that may allocate).
 
+import { COUNTER_WORDS } from './abi';
 import * as L from './layout';
-import {
-  evaluateItem, admitItem, commitItem, setPreemption as setPreemptionImpl, placeBatch as runBatch,
-  recordFilterFailure as recordFilter, seqLen, sequencePtr, evLen, evictionsPtr,
-} from './batch';
+import { evaluateItem, admitItem, commitItem, placeBatch as runBatch } from './batch';
+import { setPreemption as setPreemptionImpl } from './attempt';
+import { recordFilterFailure as recordFilter } from './failures';
+import { seqLen, sequencePtr, evLen, evictionsPtr } from './run';
 import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
 import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
 import { counterAdd, counterDump } from './topology';
-import { ensureTotals, exactLanes } from './scan';
+import { ensureTotals } from './scan';
+import { exactLanes } from './lanes';
 import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
   setReservation as setReservationImpl,
 } from './ledger';
-
-const table: usize = memory.data(64 * 4);
+import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
 
 export function init(): void {
   L.init();
@@ -42,83 +43,18 @@ export function commitMany(item: i32, n: i32, sign: i32): void {
   }
 }
 
-/** Publish current table addresses and capacities (order documented in core-wasm/src/layout.ts). */
-let slot = 0;
-
-function put(x: i32): void {
-  store<i32>(table + (<usize>slot << 2), x);
-  slot++;
+/** Current table addresses and capacities (generated from core-wasm/abi.mjs: the order TypeScript reads). */
+export function layout(): usize {
+  return publishLayout();
 }
 
-export function layout(): usize {
-  slot = 0;
-  put(L.hostCap);
-  put(L.hostEnd);
-  put(<i32>L.allocF);
-  put(<i32>L.freeF);
-  put(<i32>L.nzUsedF);
-  put(<i32>L.base);
-  put(<i32>L.labels);
-  put(<i32>L.reasons);
-  put(<i32>L.fit);
-  put(<i32>L.affRaw);
-  put(<i32>L.taintRaw);
-  put(<i32>L.total);
-  put(<i32>L.clusterFree);
-  put(<i32>L.unusedReserved);
-  put(L.nsCap);
-  put(<i32>L.nsUsed);
-  put(<i32>L.nsReservation);
-  put(L.entryCap);
-  put(<i32>L.entryHard);
-  put(<i32>L.entryUsed);
-  put(<i32>L.entryQuota);
-  put(<i32>L.taintKey);
-  put(<i32>L.taintValue);
-  put(<i32>L.taintEffect);
-  put(L.valueCap);
-  put(<i32>L.valueNum);
-  put(<i32>L.valueValid);
-  put(<i32>L.prog);
-  put(L.progLen);
-  put(<i32>L.constraintOff);
-  put(L.itemCap);
-  put(L.itemDims);
-  put(<i32>L.itemReq);
-  put(<i32>L.itemNzCpu);
-  put(<i32>L.itemNzMem);
-  put(<i32>L.itemNs);
-  put(<i32>L.itemPrio);
-  put(<i32>L.itemStrategy);
-  put(<i32>L.itemConstraint);
-  put(<i32>L.itemCount);
-  put(<i32>L.itemChargeOff);
-  put(<i32>L.itemChargeLen);
-  put(<i32>L.chargeEntry);
-  put(<i32>L.chargeAmount);
-  put(<i32>L.hostOf);
-  put(<i32>L.failLog);
-  put(L.logLen);
-  put(<i32>L.order);
-  put(<i32>L.scratch);
-  put(<i32>L.scoringDim);
-  put(<i32>L.scoringWeight);
-  put(<i32>L.balancedDim);
-  put(<i32>L.shapeUtil);
-  put(<i32>L.shapeScore);
-  put(<i32>L.itemTopoOff);
-  put(<i32>L.topoPool);
-  put(L.topoCap);
-  put(<i32>L.logTable);
-  put(<i32>L.ipaRaw);
-  put(<i32>L.spreadRaw);
-  put(<i32>L.itemPdbOff);
-  put(<i32>L.itemCls);
-  put(<i32>L.itemFlags);
-  put(<i32>L.itemGang);
-  put(<i32>L.gangMin);
-  put(<i32>L.clsItem);
-  return table;
+/** The names of layout()'s fields in its order, comma-separated ASCII (layoutNamesLength() bytes). */
+export function layoutNames(): usize {
+  return layoutNamesPtr();
+}
+
+export function layoutNamesLength(): i32 {
+  return LAYOUT_NAMES_BYTES;
 }
 
 export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {
@@ -188,10 +124,10 @@ export function addCounter(counter: i32, slot: i32, delta: i32): void {
   counterAdd(counter, slot, delta);
 }
 
-/** Non-zero counters as (counter, slot, count) i32 triples in a fresh buffer; freeBuffer it after. */
+/** Non-zero counters: [n, (counter, slot, count) × n] (COUNTER_WORDS each) in a fresh buffer; freeBuffer it after. */
 export function dumpCounters(): usize {
   const n = counterDump(0);
-  const p = heap.alloc(<usize>n * 12 + 16);
+  const p = heap.alloc(<usize>n * (COUNTER_WORDS << 2) + 16);
   store<i32>(p, n);
   counterDump(p + 4);
   return p;
@@ -265,7 +201,7 @@ export function commit(item: i32, slot: i32, sign: i32): void {
 export function recordFailure(item: i32): void {
   L.resetLog();
   // The last evaluate() left reasons for this item: format its histogram.
-  // (batch.ts records filter failures itself during placeBatch.)
+  // (The batch records filter failures itself during placeBatch.)
   recordFilter(item);
 }
 

@@ -1,17 +1,14 @@
 // The workload class being evaluated ("PreFilter" state, computed once per class, read by every
 // per-host check). Requests are copied from the batch scratch into small fixed tables.
 
+import { FIXED_DIMS, MAX_DIMS } from './abi';
+import { CHECKS } from './checks';
 import {
-  DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_DIMS, at32, at64, itemConstraint, itemDims, itemNzCpu,
-  itemNzMem, itemNs, itemStrategy, itemTopoOff, reqAt, scoringCount, scoringDim, scoringWeight,
+  at32, at64, itemCap, itemConstraint, itemDims, itemNs, itemNzCpu, itemNzMem, itemStrategy, itemTopoOff, reqAt, scoringCount,
+  scoringDim, scoringWeight,
 } from './layout';
 import { prepareTopology } from './topology';
 import { prepareConstraint } from './constraints';
-
-export const STRATEGY_LEAST: i32 = 0;
-export const STRATEGY_MOST: i32 = 1;
-export const STRATEGY_BALANCED: i32 = 2;
-export const STRATEGY_RTCR: i32 = 3;
 
 export let curItem: i32 = -1;
 export let curNs: i32 = 0;
@@ -34,6 +31,7 @@ export let scoreDimCount: i32 = 0;
 }
 
 export function prepareItem(i: i32): void {
+  if (CHECKS) assert(<u32>i < <u32>itemCap, 'item outside the item tables');
   curItem = i;
   curNs = load<i32>(at32(itemNs, i));
   curStrategy = load<i32>(at32(itemStrategy, i));
@@ -60,5 +58,3 @@ export function prepareItem(i: i32): void {
   prepareConstraint(load<i32>(at32(itemConstraint, i)));
   prepareTopology(load<i32>(at32(itemTopoOff, i)));
 }
-
-export { DIM_CPU, DIM_MEMORY };

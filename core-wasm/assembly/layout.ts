@@ -4,28 +4,8 @@
 // amount is an integer ≤ 2^53 − 1, checked on the TypeScript side); cluster, namespace and quota
 // aggregates are i64 because they can exceed 2^53. See core-wasm/README.md for the full map.
 
-export const MAX_DIMS: i32 = 16;
-export const DIM_CPU: i32 = 0;
-export const DIM_MEMORY: i32 = 1;
-export const DIM_PODS: i32 = 3;
-export const FIXED_DIMS: i32 = 4;
-export const MAX_LABEL_COLS: i32 = 64;
-export const MAX_TAINTS: i32 = 128;
-export const HOST_TAINT_SLOTS: i32 = 16; // taint ids per host kept in the Node's order, 0xFF terminated
-
-// Reason bits (mirror core-wasm/src/contract.ts).
-export const R_UNSCHEDULABLE: u32 = 1 << 0;
-export const R_TAINT: u32 = 1 << 1;
-export const R_AFFINITY: u32 = 1 << 2;
-export const R_INSUFFICIENT_SHIFT: u32 = 4;
-export const R_INSUFFICIENT_MASK: u32 = 0xffff << 4;
-export const R_UNRESOLVABLE_FIT: u32 = 1 << 20;
-export const R_SPREAD_LABEL: u32 = 1 << 21;
-export const R_SPREAD: u32 = 1 << 22;
-export const R_POD_AFFINITY: u32 = 1 << 23;
-export const R_POD_ANTI_AFFINITY: u32 = 1 << 24;
-export const R_EXISTING_ANTI_AFFINITY: u32 = 1 << 25;
-export const R_ABSENT: u32 = 1 << 30;
+import { HOST_TAINT_SLOTS, MAX_DIMS, MAX_LABEL_COLUMNS, MAX_TAINTS, R_ABSENT, R_UNSCHEDULABLE } from './abi';
+import { CHECKS } from './checks';
 
 // ---------------------------------------------------------------- hosts (capacity multiple of 4)
 export let hostCap: i32 = 0;
@@ -35,13 +15,13 @@ export let allocF: usize = 0; // f64 [MAX_DIMS][hostCap]  allocatable
 export let freeF: usize = 0; // f64 [MAX_DIMS][hostCap]   allocatable − requested (may go negative for pre-bound overcommit)
 export let nzUsedF: usize = 0; // f64 [2][hostCap]        requested with non-zero defaults (cpu, memory), for scoring
 // f32 mirrors of the columns above for the SIMD scan (four hosts per vector, half the bytes),
-// rewritten by ledger.ts on every write of the exact columns; scan.ts explains why they decide
+// rewritten by ledger.ts on every write of the exact columns; lanes.ts explains why they decide
 // exactly or flag a host for the exact scalar path.
 export let freeLo32: usize = 0; // f32 [MAX_DIMS][hostCap]  freeF rounded toward −∞
 export let allocLo32: usize = 0; // f32 [MAX_DIMS][hostCap] allocF rounded toward −∞
 export let inv32: usize = 0; // f32 [MAX_DIMS][hostCap]     100 / allocF (NaN when allocF is 0)
 export let scoreB32: usize = 0; // f32 [MAX_DIMS][hostCap]  A·100/allocF + SCORE_SLACK, A = allocF − nzUsedF (cpu, memory) or freeF
-/** Margin of the SIMD score (2^-12): scan.ts's exactness notes give the error bound it covers. */
+/** Margin of the SIMD score (2^-12): lanes.ts's exactness notes give the error bound it covers. */
 export const SCORE_SLACK: f32 = 0.000244140625;
 /** Present hosts whose allocatable is 0, per dimension (such a scored dimension is skipped per host). */
 export const zeroCapHosts: usize = memory.data(MAX_DIMS * 4); // i32 [MAX_DIMS]
@@ -51,7 +31,7 @@ export let base: usize = 0; // u32 [hostCap]              R_ABSENT | R_UNSCHEDUL
 export let taintMask: usize = 0; // v128 [hostCap]        bit t set when the host carries taint t
 export let taintFold: usize = 0; // u32 [hostCap]         bit t mod 32 set when the host carries taint t (SIMD pre-check)
 export let taintList: usize = 0; // u8 [hostCap][16]      taint ids in the Node's order
-export let labels: usize = 0; // i32 [MAX_LABEL_COLS][hostCap] label value id, 0 = absent
+export let labels: usize = 0; // i32 [MAX_LABEL_COLUMNS][hostCap] label value id, 0 = absent
 // scan outputs
 export let reasons: usize = 0; // u32 [hostCap]
 export let fit: usize = 0; // i32 [hostCap]  strategy score 0..100
@@ -243,7 +223,7 @@ export function ensureHosts(n: i32): void {
   taintFold = restride(taintFold, 1, 4, old, cap);
   taintList = restride(taintList, 1, HOST_TAINT_SLOTS, old, cap);
   for (let h = old; h < cap; h++) store<u8>(taintList + <usize>h * HOST_TAINT_SLOTS, 0xff);
-  labels = restride(labels, MAX_LABEL_COLS, 4, old, cap);
+  labels = restride(labels, MAX_LABEL_COLUMNS, 4, old, cap);
   reasons = restride(reasons, 1, 4, old, cap);
   fit = restride(fit, 1, 4, old, cap);
   affRaw = restride(affRaw, 1, 4, old, cap);
@@ -427,6 +407,7 @@ export function setLogLen(n: i32): void {
 }
 
 export function logPush(v: i32): void {
+  if (CHECKS) assert(logLen < logCap, 'failure log written past the room ensureLog reserved');
   store<i32>(failLog + (<usize>logLen << 2), v);
   logLen++;
 }

@@ -3,13 +3,9 @@
 // incrementally so admission is O(dimensions).
 
 import {
-  DIM_CPU,
-  DIM_MEMORY,
-  HOST_TAINT_SLOTS,
-  MAX_DIMS,
-  MAX_LABEL_COLS,
-  R_ABSENT,
-  R_UNSCHEDULABLE,
+  DIM_CPU, DIM_MEMORY, HOST_TAINT_SLOTS, MAX_DIMS, MAX_LABEL_COLUMNS, R_ABSENT, R_UNSCHEDULABLE, SCRATCH_TAINTS,
+} from './abi';
+import {
   addHuge,
   addReservingNamespace,
   addTainted,
@@ -79,7 +75,7 @@ function isHuge(h: i32): bool {
   return (load<u32>(at32(base, h)) & (R_ABSENT | R_UNSCHEDULABLE)) == 0;
 }
 
-// ---------------------------------------------------------------- f32 mirrors (layout.ts, scan.ts)
+// ---------------------------------------------------------------- f32 mirrors (layout.ts, lanes.ts)
 
 /** A·100/cap + SCORE_SLACK in f64, rounded once to f32 (NaN when cap is 0: such a dimension is skipped). */
 // @ts-ignore: decorator
@@ -133,8 +129,8 @@ function hostContribution(h: i32, sign: i64): void {
 }
 
 /**
- * Create or update host `slot` from the staging area: f64 allocatable[16] at scratch, then up to
- * 16 taint ids (i32) at scratch+128. Usage is kept across updates.
+ * Create or update host `slot` from the staging area: f64 allocatable[MAX_DIMS] at scratch, then
+ * up to HOST_TAINT_SLOTS taint ids (i32) at scratch + SCRATCH_TAINTS. Usage is kept across updates.
  */
 export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
   ensureHosts(slot + 1);
@@ -162,7 +158,7 @@ export function setHost(slot: i32, unschedulable: bool, nTaints: i32): void {
   const list = taintList + <usize>slot * HOST_TAINT_SLOTS;
   for (let i = 0; i < HOST_TAINT_SLOTS; i++) {
     if (i < nTaints) {
-      const t = load<i32>(scratch + 128 + (<usize>i << 2));
+      const t = load<i32>(scratch + SCRATCH_TAINTS + (<usize>i << 2));
       store<u8>(list + <usize>i, <u8>t);
       const bit: u64 = (<u64>1) << (<u64>(t & 63));
       if (t < 64) lo |= bit;
@@ -218,7 +214,7 @@ export function removeHost(slot: i32): bool {
   }
   store<f64>(colF(nzUsedF, 0, slot), 0);
   store<f64>(colF(nzUsedF, 1, slot), 0);
-  for (let c = 0; c < MAX_LABEL_COLS; c++) store<i32>(colI(labels, c, slot), 0);
+  for (let c = 0; c < MAX_LABEL_COLUMNS; c++) store<i32>(colI(labels, c, slot), 0);
   store<u64>(taintMask + (<usize>slot << 4), 0);
   store<u64>(taintMask + (<usize>slot << 4) + 8, 0);
   store<u32>(at32(taintFold, slot), 0);
@@ -346,5 +342,3 @@ function pdbHealth(i: i32, sign: i32): void {
     store<i64>(at64(pdbHealthy, p), load<i64>(at64(pdbHealthy, p)) + <i64>sign);
   }
 }
-
-export { DIM_CPU, DIM_MEMORY };

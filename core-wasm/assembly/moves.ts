@@ -6,8 +6,9 @@
 // The arithmetic is plain f64 in a fixed order (hosts ascending, the same expressions as the
 // reference engine), so the two engines choose the same host bit for bit.
 
-import { R_ABSENT, R_UNSCHEDULABLE, allocF, at32, base, colF, freeF, hostEnd, reasons } from './layout';
-import { FAIL_NONE, admit } from './admit';
+import { FAIL_NONE, R_ABSENT, R_UNSCHEDULABLE } from './abi';
+import { allocF, at32, base, colF, freeF, hostEnd, reasons } from './layout';
+import { admit } from './admit';
 import { prepareItem, reqOf } from './item';
 import { scan } from './scan';
 

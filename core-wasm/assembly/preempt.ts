@@ -8,15 +8,10 @@
 // core-wasm/src/reference-backend.ts `preempt`.
 
 import {
-  R_ABSENT,
-  R_AFFINITY,
-  R_INSUFFICIENT_MASK,
-  R_POD_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
-  R_TAINT,
-  R_UNRESOLVABLE_FIT,
-  R_UNSCHEDULABLE,
+  FAIL_NONE, ITEM_GANG_MEMBER, R_ABSENT, R_AFFINITY, R_INSUFFICIENT_MASK, R_POD_AFFINITY, R_SPREAD, R_SPREAD_LABEL,
+  R_TAINT, R_UNRESOLVABLE_FIT, R_UNSCHEDULABLE,
+} from './abi';
+import {
   at32,
   at64,
   clsItem,
@@ -30,14 +25,14 @@ import {
   regrow,
   topoPool,
 } from './layout';
-import { FAIL_NONE, admit } from './admit';
+import { admit } from './admit';
 import { applyLedgers, pdbCount, pdbDesired, pdbHealthy } from './ledger';
-import { hostReasons, scan } from './scan';
+import { scan } from './scan';
 import { topological } from './topology';
+import { hostReasons } from './verdict';
 import { firstUnit, freeUnitSlot, nextUnit, relinkUnit, uCls, uRef, uStamp, unlinkUnit } from './units';
 
-const FLAG_GANG_MEMBER: i32 = 2;
-/** The batch's instance offsets (batch.ts `starts`), to map an instance back to its item. */
+/** The batch's instance offsets (run.ts `starts`), to map an instance back to its item. */
 let batchStarts: usize = 0;
 let batchItemCount: i32 = 0;
 /** The lowest priority among the batch's items: nothing placed can be a victim of an item at or below it. */
@@ -186,7 +181,7 @@ export function selectVictims(i: i32): i32 {
       const it = itemOfUnit(u);
       if (it < 0 || load<i32>(at32(itemPrio, it)) >= prio) continue;
       // Gang members are never victims: their placement was all-or-nothing.
-      if ((load<i32>(at32(itemFlags, it)) & FLAG_GANG_MEMBER) != 0) continue;
+      if ((load<i32>(at32(itemFlags, it)) & ITEM_GANG_MEMBER) != 0) continue;
       const ref = load<i32>(at32(uRef, u));
       if (ref >= 0 && load<i32>(at32(itemGang, instanceItem(ref))) >= 0) continue;
       ensure(n + 1);

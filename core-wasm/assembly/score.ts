@@ -1,17 +1,10 @@
 // kube-scheduler's resource scoring (noderesources plugins) for one host, exact integer
-// arithmetic: the canonical semantics that the SIMD scan in scan.ts reproduces four hosts at a
+// arithmetic: the canonical semantics that the SIMD lanes of lanes.ts reproduce four hosts at a
 // time. Mirrors core-wasm/src/scoring.ts line for line.
 
-import {
-  DIM_CPU, DIM_MEMORY, FIXED_DIMS, allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF,
-  shapeCount, shapeScore, shapeUtil,
-} from './layout';
-import {
-  STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST, curStrategy, nzCpu, nzMem, reqOf,
-  scoreDimCount, scoreDims, scoreWeights,
-} from './item';
-
-const MAX_NODE_SCORE: i64 = 100;
+import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_NODE_SCORE, STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST } from './abi';
+import { allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF, shapeCount, shapeScore, shapeUtil } from './layout';
+import { curStrategy, nzCpu, nzMem, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 
 /** floor(a · 100 / cap), exact for a ≤ 2^53 (i64 math cannot overflow: a·100 < 2^60). */
 // @ts-ignore: decorator

@@ -15,21 +15,20 @@
 //    nHeldAnti, (counter, col) × nHeldAnti,
 //    nHeldScore, (counter, col, weight) × nHeldScore,
 //    nSpread, (counter, col, maxSkew, minDomains, flags) × nSpread]
-//   flags: 1 hard (DoNotSchedule), 2 selfMatch, 4 honor node affinity, 8 honor taints, 16 hostname key
+//   flags: SPREAD_* bits (core-wasm/abi.mjs): hard (DoNotSchedule), selfMatch, honor node affinity,
+//          honor taints, hostname key
 
 import {
-  R_ABSENT,
-  R_EXISTING_ANTI_AFFINITY,
-  R_POD_AFFINITY,
-  R_POD_ANTI_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
+  COUNTER_WORDS, HARD_POD_AFFINITY_WEIGHT, MAX_NODE_SCORE, R_ABSENT, R_EXISTING_ANTI_AFFINITY, R_POD_AFFINITY, R_POD_ANTI_AFFINITY,
+  R_SPREAD, R_SPREAD_LABEL, SPREAD_HARD, SPREAD_HONOR_AFFINITY, SPREAD_HONOR_TAINTS, SPREAD_HOSTNAME,
+  SPREAD_SELF_MATCH, WEIGHT_INTER_POD_AFFINITY, WEIGHT_TOPOLOGY_SPREAD,
+} from './abi';
+import {
   at32,
   at64,
   base,
   calloc,
   colI,
-  hostEnd,
   ipaRaw,
   labels,
   logTable,
@@ -39,17 +38,9 @@ import {
   topoPool,
   topoScore,
 } from './layout';
+import { CHECKS } from './checks';
 import { affinityOk, taintBlocked } from './constraints';
 
-const F_HARD: i32 = 1;
-const F_SELF: i32 = 2;
-const F_HONOR_AFFINITY: i32 = 4;
-const F_HONOR_TAINTS: i32 = 8;
-const F_HOSTNAME: i32 = 16;
-const WEIGHT_INTER_POD_AFFINITY: i32 = 2;
-const WEIGHT_TOPOLOGY_SPREAD: i32 = 2;
-const HARD_POD_AFFINITY_WEIGHT: i32 = 1;
-const MAX_NODE_SCORE: i64 = 100;
 const MAX_INT32: i64 = 2147483647;
 
 // ---------------------------------------------------------------- counters
@@ -132,6 +123,7 @@ function entryOf(counter: i32, slot: i32, create: bool): i32 {
 export function counterAdd(counter: i32, slot: i32, delta: i32): void {
   const e = entryOf(counter, slot, true); // may grow eCount: resolve before reading the pointer
   store<i32>(at32(eCount, e), load<i32>(at32(eCount, e)) + delta);
+  if (CHECKS) assert(load<i32>(at32(eCount, e)) >= 0, 'a counter of placed workloads went negative');
 }
 
 export function counterGet(counter: i32, slot: i32): i32 {
@@ -146,9 +138,10 @@ export function counterDump(out: usize): i32 {
     const c = load<i32>(at32(eCount, e));
     if (c == 0) continue;
     if (out != 0) {
-      store<i32>(out + <usize>n * 12, load<i32>(at32(eCounter, e)));
-      store<i32>(out + <usize>n * 12 + 4, load<i32>(at32(eSlot, e)));
-      store<i32>(out + <usize>n * 12 + 8, c);
+      const r = out + <usize>n * (COUNTER_WORDS << 2);
+      store<i32>(r, load<i32>(at32(eCounter, e)));
+      store<i32>(r + 4, load<i32>(at32(eSlot, e)));
+      store<i32>(r + 8, c);
     }
     n++;
   }
@@ -382,7 +375,7 @@ export function topologyFilter(end: i32): void {
   let nHard = 0;
   for (let i = 0; i < nSpread; i++) {
     const s = spreadPtr + <usize>i * 20;
-    if ((w(s, 4) & F_HARD) == 0) continue;
+    if ((w(s, 4) & SPREAD_HARD) == 0) continue;
     const m = spreadMap(nHard);
     mapClear(m);
     const counter = w(s, 0);
@@ -390,8 +383,8 @@ export function topologyFilter(end: i32): void {
     const flags = w(s, 4);
     for (let h = 0; h < end; h++) {
       if (!present(h) || !hasHardKeys(h)) continue;
-      if ((flags & F_HONOR_AFFINITY) != 0 && !affinityOk(h)) continue;
-      if ((flags & F_HONOR_TAINTS) != 0 && taintBlocked(h)) continue;
+      if ((flags & SPREAD_HONOR_AFFINITY) != 0 && !affinityOk(h)) continue;
+      if ((flags & SPREAD_HONOR_TAINTS) != 0 && taintBlocked(h)) continue;
       mapAdd(m, pairKey(col, labelOf(col, h)), <i64>counterGet(counter, h));
     }
     let minCount: i64 = MAX_INT32;
@@ -417,14 +410,14 @@ export function topologyFilter(end: i32): void {
     let k = 0;
     for (let i = 0; i < nSpread; i++) {
       const s = spreadPtr + <usize>i * 20;
-      if ((w(s, 4) & F_HARD) == 0) continue;
+      if ((w(s, 4) & SPREAD_HARD) == 0) continue;
       const col = w(s, 1);
       const v = labelOf(col, h);
       if (v == 0) {
         r |= R_SPREAD_LABEL;
         break;
       }
-      const self: i64 = (w(s, 4) & F_SELF) != 0 ? 1 : 0;
+      const self: i64 = (w(s, 4) & SPREAD_SELF_MATCH) != 0 ? 1 : 0;
       const skew = mapGet(spreadMap(k), pairKey(col, v)) + self - load<i64>(at64(hardMin, k));
       k++;
       if (skew > <i64>w(s, 2)) {
@@ -467,7 +460,7 @@ export function topologyFilter(end: i32): void {
 function hasHardKeys(h: i32): bool {
   for (let i = 0; i < nSpread; i++) {
     const s = spreadPtr + <usize>i * 20;
-    if ((w(s, 4) & F_HARD) != 0 && labelOf(w(s, 1), h) == 0) return false;
+    if ((w(s, 4) & SPREAD_HARD) != 0 && labelOf(w(s, 1), h) == 0) return false;
   }
   return true;
 }
@@ -475,7 +468,7 @@ function hasHardKeys(h: i32): bool {
 function hasSoftKeys(h: i32): bool {
   for (let i = 0; i < nSpread; i++) {
     const s = spreadPtr + <usize>i * 20;
-    if ((w(s, 4) & F_HARD) == 0 && labelOf(w(s, 1), h) == 0) return false;
+    if ((w(s, 4) & SPREAD_HARD) == 0 && labelOf(w(s, 1), h) == 0) return false;
   }
   return true;
 }
@@ -544,7 +537,7 @@ function seenColumn(i: i32, col: i32): bool {
 
 function spreadScores(end: i32): void {
   let nSoft = 0;
-  for (let i = 0; i < nSpread; i++) if ((w(spreadPtr + <usize>i * 20, 4) & F_HARD) == 0) nSoft++;
+  for (let i = 0; i < nSpread; i++) if ((w(spreadPtr + <usize>i * 20, 4) & SPREAD_HARD) == 0) nSoft++;
   if (nSoft == 0) return;
   // Candidates: feasible hosts with every soft topology key (the rest are ignored, scored 0).
   let candidates = 0;
@@ -553,10 +546,10 @@ function spreadScores(end: i32): void {
   for (let i = 0; i < nSpread; i++) {
     const s = spreadPtr + <usize>i * 20;
     const flags = w(s, 4);
-    if ((flags & F_HARD) != 0) continue;
+    if ((flags & SPREAD_HARD) != 0) continue;
     const m = spreadMap(k);
     mapClear(m);
-    if ((flags & F_HOSTNAME) == 0) {
+    if ((flags & SPREAD_HOSTNAME) == 0) {
       const col = w(s, 1);
       const counter = w(s, 0);
       // Domains: topology values of the candidates; counts from every eligible host in them.
@@ -564,8 +557,8 @@ function spreadScores(end: i32): void {
       for (let h = 0; h < end; h++) if (feasible(h) && hasSoftKeys(h)) mapAdd(domainMap, pairKey(col, labelOf(col, h)), 0);
       for (let h = 0; h < end; h++) {
         if (!present(h) || !hasSoftKeys(h)) continue;
-        if ((flags & F_HONOR_AFFINITY) != 0 && !affinityOk(h)) continue;
-        if ((flags & F_HONOR_TAINTS) != 0 && taintBlocked(h)) continue;
+        if ((flags & SPREAD_HONOR_AFFINITY) != 0 && !affinityOk(h)) continue;
+        if ((flags & SPREAD_HONOR_TAINTS) != 0 && taintBlocked(h)) continue;
         const key = pairKey(col, labelOf(col, h));
         if (!mapHas(domainMap, key)) continue;
         mapAdd(m, key, <i64>counterGet(counter, h));
@@ -585,9 +578,9 @@ function spreadScores(end: i32): void {
     for (let i = 0; i < nSpread; i++) {
       const s = spreadPtr + <usize>i * 20;
       const flags = w(s, 4);
-      if ((flags & F_HARD) != 0) continue;
+      if ((flags & SPREAD_HARD) != 0) continue;
       const col = w(s, 1);
-      const cnt: i64 = (flags & F_HOSTNAME) != 0 ? <i64>counterGet(w(s, 0), h) : mapGet(spreadMap(k), pairKey(col, labelOf(col, h)));
+      const cnt: i64 = (flags & SPREAD_HOSTNAME) != 0 ? <i64>counterGet(w(s, 0), h) : mapGet(spreadMap(k), pairKey(col, labelOf(col, h)));
       const weight = load<f64>(at64(logTable, <i32>load<i64>(at64(hardMin, k))));
       score += <f64>cnt * weight + <f64>(w(s, 2) - 1);
       k++;

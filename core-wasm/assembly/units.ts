@@ -3,6 +3,7 @@
 // commit stamp — earlier is more important, like an earlier pod start time). Releases take the
 // most recent units of the class first.
 
+import { CHECKS } from './checks';
 import { at32, calloc, hostCap, regrow } from './layout';
 
 let unitCap: i32 = 0;
@@ -135,6 +136,7 @@ export function removeUnits(h: i32, cls: i32, count: i32): void {
     }
     u = prev;
   }
+  if (CHECKS) assert(n == count, 'released more workloads of a class than the host holds');
 }
 
 export function firstUnit(h: i32): i32 {

@@ -13,7 +13,8 @@ export const STRATEGIES: Record<StrategyName, Strategy> = {
   RequestedToCapacityRatio: Strategy.RequestedToCapacityRatio,
 };
 
-export type BackendName = 'wasm' | 'wasm-scalar' | 'reference';
+/** The SIMD core, the same core without SIMD, the core with its assertions live (debug build), or the TypeScript reference. */
+export type BackendName = 'wasm' | 'wasm-scalar' | 'wasm-debug' | 'reference';
 
 export interface EngineOptions {
   backend?: BackendName | Backend;

@@ -1,100 +1,65 @@
-// The numeric contract shared by the two engine backends: the Wasm core (wasm-backend.ts) and the
+// The numeric contract shared by the two engine backends: the Wasm core (wasm/backend.ts) and the
 // plain-TypeScript reference (reference-backend.ts). Everything here is integers and ids; names,
-// Kubernetes objects and messages live in the front (cluster.ts, reasons.ts). Differential tests
+// Kubernetes objects and messages live in the front (engine.ts, messages.ts). Differential tests
 // drive both backends with the same calls and compare every output and ledger.
+//
+// The numbers both sides of the Wasm boundary must agree on — dimensions, capacities, reason
+// bits, score weights and the enumerations — are defined once in core-wasm/abi.mjs and generated
+// into ./abi.ts by the build; they are re-exported here so importers keep one door.
 
-/** Resource dimensions. 0..3 are fixed; extended resources are interned into 4..MAX_DIMS-1. */
-export const DIM_CPU = 0; // millicores
-export const DIM_MEMORY = 1; // bytes
-export const DIM_EPHEMERAL = 2; // bytes
-export const DIM_PODS = 3; // workload slots: every pod and VM takes one
-export const MAX_DIMS = 16;
-export const FIXED_DIMS = 4;
+import {
+  type Effect,
+  type Kind,
+  type OrderPolicy,
+  type QuotaSource,
+  R_INSUFFICIENT_SHIFT,
+  type SelectorOp,
+  type Strategy,
+  type TolerationOp,
+} from './abi.js';
+
+export {
+  DIM_CPU,
+  DIM_MEMORY,
+  DIM_EPHEMERAL,
+  DIM_PODS,
+  MAX_DIMS,
+  FIXED_DIMS,
+  MAX_LABEL_COLUMNS,
+  MAX_TAINTS,
+  UNSCHEDULABLE_TAINT_ID,
+  Strategy,
+  Kind,
+  Effect,
+  TolerationOp,
+  SelectorOp,
+  QuotaSource,
+  OrderPolicy,
+  R_UNSCHEDULABLE,
+  R_TAINT,
+  R_AFFINITY,
+  R_INSUFFICIENT_SHIFT,
+  R_INSUFFICIENT_MASK,
+  R_UNRESOLVABLE_FIT,
+  R_SPREAD_LABEL,
+  R_SPREAD,
+  R_POD_AFFINITY,
+  R_POD_ANTI_AFFINITY,
+  R_EXISTING_ANTI_AFFINITY,
+  R_ABSENT,
+  WEIGHT_FIT,
+  WEIGHT_NODE_AFFINITY,
+  WEIGHT_TAINT_TOLERATION,
+  WEIGHT_INTER_POD_AFFINITY,
+  WEIGHT_TOPOLOGY_SPREAD,
+  HARD_POD_AFFINITY_WEIGHT,
+  MAX_NODE_SCORE,
+} from './abi.js';
 
 /** Per-host and per-workload amounts must stay exact in a double (the reference engine's hot columns). */
 export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
-/** Largest label/taint vocabulary the Wasm columns are sized for. */
-export const MAX_LABEL_COLUMNS = 64;
-export const MAX_TAINTS = 128;
-
-/** The well-known taint a cordoned host is treated as carrying (NodeUnschedulable plugin). Always taint id 0. */
-export const UNSCHEDULABLE_TAINT_ID = 0;
-
-export const Strategy = {
-  LeastAllocated: 0,
-  MostAllocated: 1,
-  BalancedAllocation: 2,
-  RequestedToCapacityRatio: 3,
-} as const;
-export type Strategy = (typeof Strategy)[keyof typeof Strategy];
-
-export const Kind = {
-  Pod: 0,
-  VirtualMachine: 1,
-} as const;
-export type Kind = (typeof Kind)[keyof typeof Kind];
-
-export const Effect = {
-  Any: 0, // tolerations only: '' matches every effect
-  NoSchedule: 1,
-  PreferNoSchedule: 2,
-  NoExecute: 3,
-} as const;
-export type Effect = (typeof Effect)[keyof typeof Effect];
-
-export const TolerationOp = {
-  Equal: 0,
-  Exists: 1,
-} as const;
-export type TolerationOp = (typeof TolerationOp)[keyof typeof TolerationOp];
-
-export const SelectorOp = {
-  In: 0,
-  NotIn: 1,
-  Exists: 2,
-  DoesNotExist: 3,
-  Gt: 4,
-  Lt: 5,
-} as const;
-export type SelectorOp = (typeof SelectorOp)[keyof typeof SelectorOp];
-
-/** Where a ResourceQuota hard key takes its usage from. */
-export const QuotaSource = {
-  Requests: 0, // requests.<r> and bare <r> (cpu, memory, ...): the workload's request in `dim`
-  Limits: 1, // limits.<r>
-  PodCount: 2, // pods, count/pods: 1 per Pod
-  VMCount: 3, // count/virtualmachines.vmoperator.vmware.com: 1 per VirtualMachine
-} as const;
-export type QuotaSource = (typeof QuotaSource)[keyof typeof QuotaSource];
-
-/**
- * Filter reasons, one bit each, recorded for every host. The stage order follows kube-scheduler's
- * default filter plugin order (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit):
- * messages report only the first failing stage of a host, like kube-scheduler does; the full mask
- * is kept for --explain.
- */
-export const R_UNSCHEDULABLE = 1 << 0;
-export const R_TAINT = 1 << 1;
-export const R_AFFINITY = 1 << 2;
-/** Bit (R_INSUFFICIENT_SHIFT + d): not enough of dimension d (d = DIM_PODS means "Too many pods"). */
-export const R_INSUFFICIENT_SHIFT = 4;
-export const R_INSUFFICIENT_MASK = 0xffff << R_INSUFFICIENT_SHIFT;
-/** Some insufficient dimension asks for more than the host's whole allocatable: preemption cannot help. */
-export const R_UNRESOLVABLE_FIT = 1 << 20;
-/** PodTopologySpread (after NodeResourcesFit): the host lacks a constraint's topology key (unresolvable). */
-export const R_SPREAD_LABEL = 1 << 21;
-/** PodTopologySpread: placing here would exceed maxSkew. */
-export const R_SPREAD = 1 << 22;
-/** InterPodAffinity (last): required affinity not met (unresolvable). */
-export const R_POD_AFFINITY = 1 << 23;
-/** InterPodAffinity: the workload's own required anti-affinity. */
-export const R_POD_ANTI_AFFINITY = 1 << 24;
-/** InterPodAffinity: a placed workload's required anti-affinity rejects this one here. */
-export const R_EXISTING_ANTI_AFFINITY = 1 << 25;
-/** The host slot is empty (removed host); never counted in messages. */
-export const R_ABSENT = 1 << 30;
-
+/** The reason bit of "not enough of dimension `dim`" (`dim` = DIM_PODS: "Too many pods"). */
 export function insufficientBit(dim: number): number {
   return 1 << (R_INSUFFICIENT_SHIFT + dim);
 }
@@ -109,21 +74,6 @@ export interface ShapePoint {
   score: number; // 0..10 (scaled ×10 internally, as kube-scheduler does)
 }
 
-export const OrderPolicy = {
-  /**
-   * The default. Priority first; within a priority, each item's instances are spread evenly over
-   * the batch: instance k of an item with n instances sits at position (k + ½)/n, ties broken by
-   * size (largest first) then input order. Every host then fills with a representative mix of
-   * the batch, which is what reaches the bin-packing lower bound with many workloads per host.
-   */
-  Interleave: 0,
-  /** Priority, then first-fit-decreasing by size, each item's instances contiguous. */
-  Size: 1,
-  /** Priority, then input order, each item's instances contiguous (kube-scheduler's queue order). */
-  Input: 2,
-} as const;
-export type OrderPolicy = (typeof OrderPolicy)[keyof typeof OrderPolicy];
-
 export interface EngineConfig {
   /** Resources scored by LeastAllocated / MostAllocated / RequestedToCapacityRatio (default cpu=1, memory=1). */
   scoring: ScoringResource[];
@@ -133,16 +83,6 @@ export interface EngineConfig {
   shape: ShapePoint[];
   order: OrderPolicy;
 }
-
-/** Plugin weights of kube-scheduler's default profile, used to combine scores. */
-export const WEIGHT_FIT = 1;
-export const WEIGHT_NODE_AFFINITY = 2;
-export const WEIGHT_TAINT_TOLERATION = 3;
-export const WEIGHT_INTER_POD_AFFINITY = 2;
-export const WEIGHT_TOPOLOGY_SPREAD = 2;
-/** InterPodAffinityArgs.hardPodAffinityWeight default: a placed workload's required affinity scores 1. */
-export const HARD_POD_AFFINITY_WEIGHT = 1;
-export const MAX_NODE_SCORE = 100;
 
 /** A node-selector requirement over an interned label column. */
 export interface Requirement {

@@ -45,10 +45,12 @@ import { ReferenceBackend } from './reference/backend.js';
 import { type HostUsage, type NamespaceUsage, Reports } from './reports.js';
 import { Residents, unpack } from './residents.js';
 import { versioned } from './versioned.js';
-import { WasmBackend } from './wasm-backend.js';
+import { WasmBackend } from './wasm/backend.js';
 import { Wording } from './wording.js';
 
 export * from './api.js';
+
+const WASM_VARIANTS = { wasm: 'simd', 'wasm-scalar': 'scalar', 'wasm-debug': 'debug' } as const;
 
 export class Engine {
   readonly backend: Backend;
@@ -65,7 +67,7 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
-    const raw = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(b === 'wasm' ? 'simd' : 'scalar');
+    const raw = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(WASM_VARIANTS[b]);
     const backend = (this.backend = versioned(raw, () => this.backendVersion++));
     const catalog = (this.catalog = new Catalog(backend));
     const scoring = (

@@ -1,12 +1,14 @@
 // Wasm (SIMD), Wasm (scalar build) and the reference engine make identical decisions, give
 // identical reasons and keep identical ledgers on random clusters; the independent checker
-// verifies every generated case. Reproduce a failure with PLACER_SEED=<seed printed by fast-check>.
+// verifies every generated case. The debug build (assertions on, asconfig.json) runs on fewer
+// clusters: it is slower, and what it adds is the core's own checks firing on a bad state.
+// Reproduce a failure with PLACER_SEED=<seed printed by fast-check>.
 
 import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import type { HostVerdict } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
-import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
+import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import { preemptionScenarioArb, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
 import { drive } from './drive.js';
@@ -14,6 +16,7 @@ import { drive } from './drive.js';
 const asColumns = (vs: HostVerdict[]) => ({ reasons: vs.map((v) => v.reasons), fit: vs.map((v) => v.fit), total: vs.map((v) => v.total) });
 
 const runs = Number(process.env.PLACER_RUNS ?? 1000);
+const debugRuns = Number(process.env.PLACER_DEBUG_RUNS ?? Math.min(runs, 200));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
 
 // Generous: the run is CPU-bound and CI machines are shared; the default 60 s can be too tight.
@@ -44,6 +47,24 @@ describe('differential: wasm vs reference', () => {
       expect(simd).toEqual(ref);
       check(s, ref.batch, ref.after);
       expect(ref.afterRelease).toEqual(ref.before);
+    },
+    timeout,
+  );
+});
+
+describe('differential: wasm debug build (assertions on) vs reference', () => {
+  test.prop([scenarioArb], { numRuns: debugRuns, seed })(
+    'same decisions, reasons and ledgers, no assertion fired',
+    (s) => {
+      expect(drive(new WasmBackend('debug'), s)).toEqual(drive(new ReferenceBackend(), s));
+    },
+    timeout,
+  );
+
+  test.prop([preemptionScenarioArb], { numRuns: debugRuns, seed })(
+    'same victims on crowded clusters, no assertion fired',
+    (s) => {
+      expect(drive(new WasmBackend('debug'), s)).toEqual(drive(new ReferenceBackend(), s));
     },
     timeout,
   );

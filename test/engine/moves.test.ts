@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { type Backend, type BatchResult, DIM_CPU, DIM_MEMORY, type Ledger } from '../../core-wasm/src/contract.js';
 import { type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance } from '../../core-wasm/src/moves.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
-import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
+import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import { type Scenario, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
 import { setup } from './drive.js';

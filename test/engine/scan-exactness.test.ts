@@ -21,7 +21,7 @@ import {
   Strategy,
 } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
-import { WasmBackend } from '../../core-wasm/src/wasm-backend.js';
+import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 
 const DIM_EPH = 2;
 const DIM_GPU = 4;
