@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [--only scan,batch] [--out file] [--markdown] [--render]
 //
-// Runs the benchmark suites, prints a table per suite and the DESIGN §5 targets, and writes every
+// Runs the benchmark suites, prints a table per suite and the design's targets, and writes every
 // figure with the machine it ran on to bench/results/latest.json (--quick: bench/results/quick.json,
 // so a quick run never overwrites the committed full results). --markdown then rewrites the
 // results section of BENCHMARKS.md; --render only rewrites it from an existing results file.

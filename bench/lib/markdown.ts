@@ -29,7 +29,7 @@ export function resultsMarkdown(r: Results): string {
       `${m.git ? `; commit ${m.git.commit}${m.git.dirty ? ' with uncommitted changes in the tree' : ''}` : ''}.`,
   );
   out.push('');
-  out.push('### Targets (DESIGN §5)');
+  out.push('### Targets');
   out.push('');
   out.push(
     markdownTable({

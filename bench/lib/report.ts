@@ -1,5 +1,5 @@
 // Results: the shape of bench/results/latest.json, console tables, number formatting and the
-// DESIGN §5 targets evaluated against the figures of a run.
+// The design's targets (targets.ts) evaluated against the figures of a run.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -119,7 +119,7 @@ export function printSuite(s: SuiteResult): void {
 export function printTargets(targets: readonly TargetResult[]): void {
   process.stdout.write(
     `\n${renderTable({
-      title: 'DESIGN §5 targets',
+      title: 'Targets',
       columns: ['target', 'wanted', 'measured', 'met'],
       rows: targets.map((t) => [t.name, t.target, t.value, t.met === null ? 'not measured' : t.met ? 'yes' : 'NO']),
     })}`,

@@ -1,4 +1,4 @@
-// DESIGN §5 targets, evaluated against the figures of a run. A target whose measurement did not
+// The design's targets, evaluated against the figures of a run. A target whose measurement did not
 // run (suite skipped or not selected, or a --quick run at a smaller size) is `met: null`.
 
 import { type Results, type TargetResult, dur, pct, ratio, si } from './report.js';

@@ -1,6 +1,7 @@
 // Admit: ResourceQuota hard limits, then the namespace reservation rule (docs/placement-rules.md):
 //   q[d] ≤ F[d] − Σ_{n≠a} U_n[d]   for every dimension d the workload requests,
-// where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to.
+// where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to. Rule
+// twins: core-wasm/src/rules/quota.ts and core-wasm/src/rules/reservation.ts.
 
 import { FAIL_NONE, FAIL_QUOTA, FAIL_RESERVATION } from './abi';
 import {

@@ -1,5 +1,6 @@
 // Node selectors, required/preferred node affinity and tolerations, compiled by the TypeScript
-// side into a flat i32 "program" per constraint id:
+// side into a flat i32 "program" per constraint id (rule twins: model/selectors.ts,
+// core-wasm/src/rules/node-affinity.ts and core-wasm/src/rules/taints.ts):
 //
 //   [nSel, req × nSel,
 //    nTerms (−1 = no required affinity), (nReqs, req × nReqs) × nTerms,

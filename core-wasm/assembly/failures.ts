@@ -1,6 +1,6 @@
 // Failure records the batch writes to the failure log (formats: core-wasm/abi.mjs, "Failure log"):
 // the "0/N hosts are available" histogram of a scan, and a gang's shortfall. Admission writes its
-// own records (admit.ts).
+// own records (admit.ts). Rule twin of the histogram: core-wasm/src/rules/filter-stages.ts.
 
 import {
   FAIL_FILTER, FAIL_GANG, MAX_DIMS, MAX_TAINTS, R_ABSENT, R_AFFINITY, R_EXISTING_ANTI_AFFINITY, R_INSUFFICIENT_MASK,

@@ -1,6 +1,7 @@
 // Gangs: all-or-nothing groups of items. A gang is placed as one unit at the priority of its most
 // important member, before the other items of that priority, without preemption; short of
 // minMember, every commit of the gang is undone and each member fails with the gang's reason.
+// Rule twin: core-wasm/src/rules/gangs.ts.
 
 import { at32, gangMin, hostOf, itemCount, itemGang, order } from './layout';
 import { attempt } from './attempt';

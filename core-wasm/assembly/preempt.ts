@@ -4,8 +4,8 @@
 // filter re-checked), reprieve them greedily — PDB-violating first, most important first — and
 // keep as victims only those it cannot fit beside. The host with the fewest PDB violations, then
 // the lowest highest victim priority, the smallest priority sum, the fewest victims, the latest
-// earliest start among the highest-priority victims, then the first host, wins. Mirrors
-// core-wasm/src/reference-backend.ts `preempt`.
+// earliest start among the highest-priority victims, then the first host, wins. Rule twin:
+// core-wasm/src/rules/preemption.ts (the reference applies it in core-wasm/src/reference/preempt.ts).
 
 import {
   FAIL_NONE, ITEM_GANG_MEMBER, R_ABSENT, R_AFFINITY, R_INSUFFICIENT_MASK, R_POD_AFFINITY, R_SPREAD, R_SPREAD_LABEL,

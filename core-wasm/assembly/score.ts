@@ -1,6 +1,6 @@
 // kube-scheduler's resource scoring (noderesources plugins) for one host, exact integer
 // arithmetic: the canonical semantics that the SIMD lanes of lanes.ts reproduce four hosts at a
-// time. Mirrors core-wasm/src/scoring.ts line for line.
+// time. Rule twin: core-wasm/src/rules/scoring.ts, line for line.
 
 import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_NODE_SCORE, STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST } from './abi';
 import { allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF, shapeCount, shapeScore, shapeUtil } from './layout';

@@ -1,4 +1,5 @@
-// PodTopologySpread and InterPodAffinity: constraints that look across hosts.
+// PodTopologySpread and InterPodAffinity: constraints that look across hosts. Rule twins:
+// core-wasm/src/rules/spread.ts and core-wasm/src/rules/inter-pod-affinity.ts.
 //
 // Counters count placed workloads per host, sparsely (a hash map from (counter, slot) to an entry,
 // entries of a counter chained for iteration): one counter per selector group (workloads matching

@@ -1,5 +1,5 @@
 // The numeric contract shared by the two engine backends: the Wasm core (wasm/backend.ts) and the
-// plain-TypeScript reference (reference-backend.ts). Everything here is integers and ids; names,
+// plain-TypeScript reference (reference/backend.ts). Everything here is integers and ids; names,
 // Kubernetes objects and messages live in the front (engine.ts, messages.ts). Differential tests
 // drive both backends with the same calls and compare every output and ledger.
 //

@@ -1,5 +1,5 @@
-// Admit: ResourceQuota hard limits with Kubernetes' messages, and the reservation rule of
-// DESIGN §1, exactly, through every backend.
+// Admit: ResourceQuota hard limits with Kubernetes' messages, and the reservation rule
+// (core-wasm/src/rules/reservation.ts), exactly, through every backend.
 
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
