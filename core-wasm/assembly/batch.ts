@@ -26,8 +26,8 @@ import { prepareItem } from './item';
 import { at32, ensureHostOf, hostOf, itemCount, itemGang, itemPrio, order, orderPolicy } from './layout';
 import { applyItem } from './ledger';
 import { computeOrder, interleave } from './order';
-import { setBatchIndex } from './preempt';
-import { beginBatch, failed, rankOf, reserveSequence, starts } from './run';
+import { setBatchPriorities } from './preempt';
+import { beginBatch, failed, rankOf, reserveSequence } from './run';
 import { scan } from './scan';
 import { assignSlots, resetMru } from './state';
 import { reserveUnits } from './units';
@@ -35,7 +35,7 @@ import { reserveUnits } from './units';
 /** Place `n` items; hostOf gets one slot per instance (item order), failures go to the log. */
 export function placeBatch(n: i32): i32 {
   const instances = beginBatch(n);
-  setBatchIndex(starts, n);
+  setBatchPriorities(n);
   ensureHostOf(instances);
   for (let j = 0; j < instances; j++) store<i32>(at32(hostOf, j), -1);
   // One commit (a unit and an event) per placed instance: size those tables once.

@@ -27,32 +27,17 @@ import {
 } from './layout';
 import { admit } from './admit';
 import { applyLedgers, pdbCount, pdbDesired, pdbHealthy } from './ledger';
+import { itemOfInstance } from './run';
 import { scan } from './scan';
 import { topological } from './topology';
 import { hostReasons } from './verdict';
 import { firstUnit, freeUnitSlot, nextUnit, relinkUnit, uCls, uRef, uStamp, unlinkUnit } from './units';
 
-/** The batch's instance offsets (run.ts `starts`), to map an instance back to its item. */
-let batchStarts: usize = 0;
-let batchItemCount: i32 = 0;
 /** The lowest priority among the batch's items: nothing placed can be a victim of an item at or below it. */
 let batchMinPrio: i32 = i32.MAX_VALUE;
-export function setBatchIndex(starts: usize, items: i32): void {
-  batchStarts = starts;
-  batchItemCount = items;
+export function setBatchPriorities(items: i32): void {
   batchMinPrio = i32.MAX_VALUE;
   for (let i = 0; i < items; i++) batchMinPrio = min(batchMinPrio, load<i32>(at32(itemPrio, i)));
-}
-
-function instanceItem(instance: i32): i32 {
-  let lo = 0;
-  let hi = batchItemCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (load<i32>(at32(batchStarts, mid)) <= instance) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 let cap: i32 = 0;
@@ -183,7 +168,7 @@ export function selectVictims(i: i32): i32 {
       // Gang members are never victims: their placement was all-or-nothing.
       if ((load<i32>(at32(itemFlags, it)) & ITEM_GANG_MEMBER) != 0) continue;
       const ref = load<i32>(at32(uRef, u));
-      if (ref >= 0 && load<i32>(at32(itemGang, instanceItem(ref))) >= 0) continue;
+      if (ref >= 0 && load<i32>(at32(itemGang, itemOfInstance(ref))) >= 0) continue;
       ensure(n + 1);
       store<i32>(at32(cand, n++), u);
     }
