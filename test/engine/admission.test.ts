@@ -27,6 +27,27 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
     });
   });
 
+  it('a zero request passes a key already over its limit; a non-zero one does not (the admission drops zero usage)', () => {
+    const engine = engineWith(backend);
+    engine.setQuotas([quota('a', 'cpu', { 'requests.cpu': '1', 'requests.memory': '8Gi' })]);
+    engine.bindExisting([pod('old').ns('a').req({ cpu: '2', memory: '1Gi' }).boundTo('h0').obj()]); // used 2 > hard 1
+    const [zero] = engine.place([pod('zero').ns('a').req({ cpu: '0', memory: '1Gi' }).obj()]).outcomes;
+    expect(zero.placed).toEqual([true]); // cpu: 2 + 0 not checked; memory: 1Gi + 1Gi ≤ 8Gi
+    const [some] = engine.place([pod('some').ns('a').req({ cpu: '100m', memory: '1Gi' }).obj()]).outcomes;
+    expect(some.failure?.message).toBe('exceeded quota: cpu, requested: requests.cpu=100m, used: requests.cpu=2, limited: requests.cpu=1');
+  });
+
+  it("limits.<extended resource> is not a quota key: extended resources are quota'd as requests.<name> only", () => {
+    const engine = new Engine({ backend });
+    engine.upsertHosts([host('gpu').cpu('8').alloc({ 'nvidia.com/gpu': 4 }).obj()]);
+    engine.setQuotas([quota('a', 'gpu', { 'limits.nvidia.com/gpu': 1, 'requests.nvidia.com/gpu': 3 })]);
+    const gpus = (n: number) => pod(`p${n}`).ns('a').req({ cpu: '1', 'nvidia.com/gpu': n }).lim({ 'nvidia.com/gpu': n });
+    expect(engine.place([gpus(2).obj()]).outcomes[0].placed).toEqual([true]); // limits.nvidia.com/gpu=1 does not count
+    expect(engine.place([gpus(2).obj()]).outcomes[0].failure?.message).toBe(
+      'exceeded quota: gpu, requested: requests.nvidia.com/gpu=2, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=3',
+    );
+  });
+
   it('names every exceeded key of the first failing quota, sorted, in canonical quantities', () => {
     const engine = engineWith(backend);
     engine.setQuotas([quota('a', 'q1', { 'requests.memory': '3Gi', 'requests.cpu': '1500m', pods: 10 })]);

@@ -3,24 +3,36 @@
 // exceed, and the keys that make every container declare a request or limit. Rule twin:
 // core-wasm/assembly/admit.ts (the core charges what the backend hands it, grouped by quota).
 
-import type { QuotaObj, WorkloadTemplate } from '../../../model/types.js';
+import type { PodAffinityTerm, QuotaObj, WorkloadTemplate } from '../../../model/types.js';
 import { type ClassSpec, Kind, type QuotaEntrySpec, QuotaSource } from '../contract.js';
 
+/** The compute resources the pod evaluator tracks by name, bare and as requests.<r> and limits.<r>. */
+const COMPUTE = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/** An extended resource (helper.IsExtendedResourceName): a domain-prefixed name outside kubernetes.io. */
+function isExtended(name: string): boolean {
+  return name.includes('/') && !name.includes('kubernetes.io/');
+}
+
 /**
- * Where a hard key's usage comes from, or null for keys that are not placement business
- * (services, PVCs, requests.storage, count/<other>).
+ * Where a hard key's usage comes from, or null for keys the pod evaluator does not track
+ * (MatchingResources in pods.go): cpu, memory and ephemeral-storage bare, as requests.<r> and as
+ * limits.<r>; hugepages-<size> bare and as requests.<r>; extended resources as requests.<r> only
+ * (no limits.<r>: quota does not overcommit them); pods and count/pods; and vm-operator's VM count.
+ * Everything else — services, PVCs, requests.storage, count/<other> — is not placement business.
  */
 export function quotaKeySource(key: string): { source: QuotaSource; resource?: string } | null {
   if (key === 'pods' || key === 'count/pods') return { source: QuotaSource.PodCount };
   if (key === 'count/virtualmachines.vmoperator.vmware.com') return { source: QuotaSource.VMCount };
-  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage' || key.startsWith('hugepages-')) {
-    return { source: QuotaSource.Requests, resource: key };
-  }
+  if (COMPUTE.has(key) || key.startsWith('hugepages-')) return { source: QuotaSource.Requests, resource: key };
   if (key.startsWith('requests.')) {
     const r = key.slice('requests.'.length);
-    return r === 'storage' ? null : { source: QuotaSource.Requests, resource: r };
+    return COMPUTE.has(r) || r.startsWith('hugepages-') || isExtended(r) ? { source: QuotaSource.Requests, resource: r } : null;
   }
-  if (key.startsWith('limits.')) return { source: QuotaSource.Limits, resource: key.slice('limits.'.length) };
+  if (key.startsWith('limits.')) {
+    const r = key.slice('limits.'.length);
+    return COMPUTE.has(r) ? { source: QuotaSource.Limits, resource: r } : null;
+  }
   return null;
 }
 
@@ -39,8 +51,18 @@ export function quotaDelta(c: ClassSpec, e: QuotaEntrySpec): bigint | null {
 }
 
 /**
+ * What admission checks against one entry: the delta, or null when the entry does not track the
+ * workload or the delta is zero — the quota admission drops zero usage before comparing
+ * (checkRequest's RemoveZeros), so a zero request passes a key already over its limit.
+ */
+export function quotaCharge(c: ClassSpec, e: QuotaEntrySpec): bigint | null {
+  const delta = quotaDelta(c, e);
+  return delta === 0n ? null : delta;
+}
+
+/**
  * Admission: the first quota of the workload's (in evaluation order) any of whose hard limits it
- * would exceed — used + delta > hard — with every such limit, or null when all hold.
+ * would exceed — used + charge > hard — with every such limit, or null when all hold.
  */
 export function exceededQuota(
   c: ClassSpec,
@@ -51,8 +73,8 @@ export function exceededQuota(
     const exceeded: { entry: number; used: bigint }[] = [];
     for (const e of quotaEntries[q]) {
       const x = entry(e);
-      const delta = quotaDelta(c, x);
-      if (delta !== null && x.used + delta > x.hard) exceeded.push({ entry: e, used: x.used });
+      const charge = quotaCharge(c, x);
+      if (charge !== null && x.used + charge > x.hard) exceeded.push({ entry: e, used: x.used });
     }
     if (exceeded.length > 0) return { quota: q, entries: exceeded };
   }
@@ -75,8 +97,10 @@ export function quotaMatches(q: QuotaObj, t: WorkloadTemplate, priorityClassName
         return t.terminating;
       case 'NotTerminating':
         return !t.terminating;
+      case 'CrossNamespacePodAffinity':
+        return usesCrossNamespacePodAffinity(t);
       default:
-        return false; // CrossNamespacePodAffinity: placer's workloads carry no cross-namespace affinity yet
+        return false;
     }
   };
   for (const s of q.scopes) if (!(s === 'PriorityClass' ? priorityClassName !== '' : scope(s))) return false;
@@ -98,6 +122,17 @@ export function quotaMatches(q: QuotaObj, t: WorkloadTemplate, priorityClassName
     }
   }
   return true;
+}
+
+/**
+ * usesCrossNamespacePodAffinity (pods.go): some pod affinity or anti-affinity term, required or
+ * preferred, names namespaces or carries a namespaceSelector (even an empty one).
+ */
+export function usesCrossNamespacePodAffinity(t: WorkloadTemplate): boolean {
+  const crossNamespace = (term: PodAffinityTerm) => term.namespaces.length > 0 || term.namespaceSelector !== null;
+  return [t.podAffinity, t.podAntiAffinity].some(
+    (a) => !!a && (a.required.some(crossNamespace) || a.preferred.some((w) => crossNamespace(w.term))),
+  );
 }
 
 /** The quota keys whose presence makes every container declare a request/limit (pods.go validationSet). */

@@ -14,7 +14,7 @@ import {
   SPREAD_SELF_MATCH,
 } from '../abi.js';
 import type { BatchItem, ClassSpec, ConstraintSpec, QuotaEntrySpec, Requirement, TopologySpec } from '../contract.js';
-import { quotaDelta } from '../rules/quota.js';
+import { quotaCharge } from '../rules/quota.js';
 import type { CoreExports } from './module.js';
 import type { CoreMemory } from './views.js';
 
@@ -71,7 +71,7 @@ export function encodeConstraint(spec: ConstraintSpec): number[] {
   return w;
 }
 
-/** One quota charge of a workload: the entry and the amount (rules/quota.ts's quotaDelta). */
+/** One quota charge of a workload: the entry and the amount (rules/quota.ts's quotaCharge). */
 export interface Charge {
   entry: number;
   amount: bigint;
@@ -97,14 +97,17 @@ export class QuotaBook {
     return this.byQuota[q] ?? [];
   }
 
-  /** The class's quota charges, grouped by quota in evaluation order. */
+  /**
+   * The class's quota charges, grouped by quota in evaluation order: what admission checks and a
+   * commit adds (rules/quota.ts quotaCharge; a zero charge would add nothing and must not be checked).
+   */
   chargesOf(c: ClassSpec): Charge[] {
     let list = this.cache.get(c);
     if (!list) {
       list = [];
       for (const q of c.quotas)
         for (const e of this.entriesOf(q)) {
-          const amount = quotaDelta(c, this.entries[e]);
+          const amount = quotaCharge(c, this.entries[e]);
           if (amount !== null) list.push({ entry: e, amount });
         }
       this.cache.set(c, list);

@@ -21,7 +21,7 @@
 import { describe, expect, it } from 'vitest';
 import { DIM_CPU, DIM_EPHEMERAL, DIM_MEMORY, QuotaSource } from '../../../core-wasm/src/contract.js';
 import { exceededQuota, mustSpecifyRejection, quotaDelta, quotaKeySource, quotaMatches } from '../../../core-wasm/src/rules/quota.js';
-import type { QuotaObj, QuotaScope, WorkloadTemplate } from '../../../model/types.js';
+import type { PodAffinityTerm, QuotaObj, QuotaScope, WorkloadTemplate } from '../../../model/types.js';
 import { pod, vm } from '../../fixtures/model.js';
 import { cls, entry, scopedQuota } from '../../fixtures/rules.js';
 
@@ -59,6 +59,11 @@ describe('quotaKeySource', () => {
     { key: 'count/deployments.apps', want: null }, // an object count of another kind
     { key: 'count/services', want: null }, // an object count of services
     { key: 'nvidia.com/gpu', want: null }, // a bare extended name: MatchingResources ignores it
+    // extended resources are not overcommitted, so quota has no limits.<extended> (isExtendedResourceNameForQuota)
+    { key: 'limits.nvidia.com/gpu', want: null },
+    { key: 'limits.hugepages-2Mi', want: null }, // podResourcePrefixes: hugepages- and requests.hugepages- only
+    { key: 'requests.pods', want: null }, // a native name outside podResources
+    { key: 'requests.example.kubernetes.io/foo', want: null }, // kubernetes.io/ names are native, not extended
   ])('$key', ({ key, want }) => {
     expect(quotaKeySource(key)).toEqual(want);
   });
@@ -189,6 +194,14 @@ describe('exceededQuota', () => {
       used: [0n, 0n, 0n, 0n, BigInt(15 * GI)],
       want: { quota: 2, entries: [{ entry: 4, used: BigInt(15 * GI) }] },
     },
+    // requests.cpu is already over (5000 > 4000) but the workload requests 0 cpu: the admission
+    // drops zero usage before comparing (RemoveZeros), so only memory (0 + 1Gi ≤ 8Gi) is checked
+    {
+      what: 'a zero request on an over-used key',
+      c: cls().req(DIM_CPU, 0).req(DIM_MEMORY, GI).quotas(0),
+      used: [5000n, 0n, 0n, 0n, 0n],
+      want: null,
+    },
     // no quota applies (namespace without quotas, or scopes that do not match)
     { what: 'no applicable quota', c: cls().req(DIM_CPU, 10_000), used: [4000n, 0n, 10n, 2n, 0n], want: null },
   ])('$what', ({ c, used, want }) => {
@@ -201,6 +214,22 @@ describe('quotaMatches', () => {
   const burstable = pod('burst').req({ cpu: '100m' }).obj(); // a request: QoS Burstable
   const terminating: WorkloadTemplate = { ...burstable, terminating: true }; // activeDeadlineSeconds ≥ 0
   const aVM = vm('vm').req({ cpu: '1' }).obj();
+  const term = (extra: Partial<PodAffinityTerm>): PodAffinityTerm => ({
+    labelSelector: { matchLabels: new Map([['app', 'db']]), matchExpressions: [] },
+    namespaces: [],
+    namespaceSelector: null,
+    topologyKey: 'kubernetes.io/hostname',
+    ...extra,
+  });
+  const ownNs: WorkloadTemplate = { ...burstable, podAffinity: { required: [term({})], preferred: [] } };
+  const namedNs: WorkloadTemplate = {
+    ...burstable,
+    podAffinity: { required: [], preferred: [{ weight: 10, term: term({ namespaces: ['b'] }) }] },
+  };
+  const selectedNs: WorkloadTemplate = {
+    ...burstable,
+    podAntiAffinity: { required: [term({ namespaceSelector: { matchLabels: new Map(), matchExpressions: [] } })], preferred: [] },
+  };
   const unscoped = scopedQuota('q').hard({ pods: 5 }).obj();
   /** A quota with spec.scopes. */
   const scopes = (...s: QuotaScope[]) =>
@@ -260,6 +289,12 @@ describe('quotaMatches', () => {
     },
     // usesCrossNamespacePodAffinity: a pod without affinity terms uses no cross-namespace term
     { what: 'CrossNamespacePodAffinity, no terms', q: scopes('CrossNamespacePodAffinity'), t: burstable, pc: '', want: false },
+    // a term in the pod's own namespace (neither namespaces nor namespaceSelector) is not cross-namespace
+    { what: 'CrossNamespacePodAffinity, own namespace', q: scopes('CrossNamespacePodAffinity'), t: ownNs, pc: '', want: false },
+    // a preferred affinity term naming namespace b: cross-namespace
+    { what: 'CrossNamespacePodAffinity, namespaces', q: scopes('CrossNamespacePodAffinity'), t: namedNs, pc: '', want: true },
+    // a required anti-affinity term with an empty namespaceSelector ({} selects every namespace)
+    { what: 'CrossNamespacePodAffinity, selector', q: scopes('CrossNamespacePodAffinity'), t: selectedNs, pc: '', want: true },
     // VMs: the generic object-count evaluator matches no scope (MatchesNoScopeFunc)
     { what: 'a VM, NotBestEffort', q: scopes('NotBestEffort'), t: aVM, pc: '', want: false }, // though it reserves cpu
     { what: 'a VM, PriorityClass NotIn', q: selects('PriorityClass', 'NotIn', 'low'), t: aVM, pc: 'high', want: false }, // high ∉ {low}
