@@ -35,6 +35,8 @@ export interface Compiled {
   cls: number;
   /** Rejected at admission for a reason that does not depend on usage (quota constraints, selector conflict). */
   rejected?: string;
+  /** The rejection comes from a ResourceQuota (a container must declare what it limits), not the namespace policy. */
+  rejectedByQuota?: boolean;
   priority: number;
   strategy: StrategyName;
 }
@@ -172,4 +174,26 @@ export class UnknownHostError extends Error {
   constructor(readonly host: string) {
     super(`host ${JSON.stringify(host)} is not among the hosts`);
   }
+}
+
+export interface CapacityOptions {
+  /** At most this many replicas are tried (default 10,000,000). */
+  limit?: number;
+  /** The label whose values are the zones of the breakdown (default topology.kubernetes.io/zone). */
+  zoneKey?: string;
+}
+
+/** How many more replicas fit, and why the next one does not (null: the limit stopped the count). */
+export interface Headroom {
+  count: number;
+  stoppedBy: { message: string; grade: Grade } | null;
+}
+
+/** The headroom of one workload template: in its namespace, with every rule, and per zone. */
+export interface CapacityReport {
+  template: WorkloadTemplate;
+  headroom: Headroom;
+  /** The cluster's room for it with its namespace's ResourceQuotas aside (policy and reservations still apply). */
+  quotaFree: Headroom;
+  zones: { zone: string; headroom: Headroom }[];
 }

@@ -58,6 +58,8 @@ export class ClassCompiler {
   private readonly classIds = new Map<string, number>();
   /** Classes by label pair (k=v), to find the ones a new selector may match. */
   private readonly classesByLabel = new Map<string, number[]>();
+  /** Classes made by quotaFree(): they stay without quotas when the quotas change. */
+  private readonly quotaFreeIds = new Set<number>();
   /** Compiled templates, valid until quotas, policies, priority classes, budgets or namespaces change. */
   private compiled = new WeakMap<WorkloadTemplate, Compiled>();
   private syncedEpoch = 0;
@@ -96,10 +98,31 @@ export class ClassCompiler {
     this.compiled = new WeakMap();
   }
 
-  /** After the quotas changed: every class is linked to the quotas that now apply to it. */
+  /**
+   * A class like `cls` but without the ResourceQuotas of its namespace — the cluster's room for
+   * it, quota aside (capacity.ts). Interned like every class: asking twice defines it once.
+   */
+  quotaFree(cls: number): number {
+    const base = this.classes[cls];
+    if (base.spec.quotas.length === 0) return cls;
+    const key = `quota-free/${cls}`;
+    let id = this.classIds.get(key);
+    if (id === undefined) {
+      id = this.classes.length;
+      this.classIds.set(key, id);
+      this.quotaFreeIds.add(id);
+      this.indexLabels(id, base.subject);
+      this.classes.push({ ...base, spec: { ...base.spec, quotas: [] } });
+      this.backend.defineClass(id, this.classes[id].spec);
+    }
+    return id;
+  }
+
+  /** After the quotas changed: every class is linked to the quotas that now apply to it (quota-free ones to none). */
   relinkQuotas(): void {
     this.classes.forEach((c, id) => {
-      c.spec = { ...c.spec, quotas: this.applicableQuotas(c.template, c.priorityClassName) };
+      const quotas = this.quotaFreeIds.has(id) ? [] : this.applicableQuotas(c.template, c.priorityClassName);
+      c.spec = { ...c.spec, quotas };
       this.backend.defineClass(id, c.spec);
     });
   }
@@ -170,12 +193,14 @@ export class ClassCompiler {
     const pcName = this.priorityClassName(t);
     const priority = this.priorityOf(t, pcName);
     const quotas = this.applicableQuotas(t, pcName);
-    const rejected =
-      staticRejection(t, policy) ??
-      mustSpecifyRejection(
-        quotas.map((q) => catalog.quotas[q].obj),
-        t,
-      );
+    const policyRejection = staticRejection(t, policy);
+    const quotaRejection = policyRejection
+      ? undefined
+      : mustSpecifyRejection(
+          quotas.map((q) => catalog.quotas[q].obj),
+          t,
+        );
+    const rejected = policyRejection ?? quotaRejection;
     const ns = catalog.namespaces.intern(t.namespace);
     const req = new Array<number>(MAX_DIMS).fill(0);
     const lim = new Array<number>(MAX_DIMS).fill(0);
@@ -242,15 +267,20 @@ export class ClassCompiler {
       this.classIds.set(key, cls);
       const topology = this.topology.spec(subject, own);
       if (topology) spec.topology = topology;
-      for (const [k, v] of subject.labels) {
-        const list = this.classesByLabel.get(`${k}=${v}`);
-        if (list) list.push(cls);
-        else this.classesByLabel.set(`${k}=${v}`, [cls]);
-      }
+      this.indexLabels(cls, subject);
       this.classes.push({ spec, template: t, priorityClassName: pcName, subject, own });
       this.backend.defineClass(cls, spec);
     }
-    return { cls, rejected, priority, strategy };
+    return { cls, rejected, ...(quotaRejection && { rejectedByQuota: true }), priority, strategy };
+  }
+
+  /** Index a class under its label pairs: a new selector with one of them as its anchor may match it. */
+  private indexLabels(cls: number, subject: Subject): void {
+    for (const [k, v] of subject.labels) {
+      const list = this.classesByLabel.get(`${k}=${v}`);
+      if (list) list.push(cls);
+      else this.classesByLabel.set(`${k}=${v}`, [cls]);
+    }
   }
 
   /** The constraint program of a workload with its namespace policy's selector and tolerations merged in. */

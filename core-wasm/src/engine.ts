@@ -9,6 +9,7 @@
 //   assessor.ts   the extender's questions and explanations
 //   wording.ts    reasons and failures in kube-scheduler's words
 //   reports.ts    usage per host, per namespace, per cluster
+//   capacity.ts   how many more replicas fit (headroom)
 //
 // They drive one backend — the Wasm core (wasm/) or the reference engine (reference/) — through
 // the numeric contract of contract.ts; every rule both engines apply has its home in rules/.
@@ -25,6 +26,8 @@ import type {
 } from '../../model/types.js';
 import type {
   Assessment,
+  CapacityOptions,
+  CapacityReport,
   Compiled,
   EngineOptions,
   Explanation,
@@ -36,6 +39,7 @@ import type {
   RebalanceReport,
 } from './api.js';
 import { Assessor, type ColumnAssessment } from './assessor.js';
+import { Capacity } from './capacity.js';
 import { Catalog } from './catalog.js';
 import { ClassCompiler } from './compiler.js';
 import { type Backend, DIM_CPU, DIM_MEMORY, type Failure, type HostVerdict, type Ledger, OrderPolicy } from './contract.js';
@@ -62,6 +66,7 @@ export class Engine {
   private readonly placer: Placer;
   private readonly planner: Planner;
   private readonly reports: Reports;
+  private readonly capacity: Capacity;
   /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
   private backendVersion = 0;
 
@@ -98,6 +103,7 @@ export class Engine {
     this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion);
     this.placer = new Placer(catalog, compiler, residents, wording, this.assessor, backend);
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
+    this.capacity = new Capacity(catalog, compiler, wording, backend);
   }
 
   // ---------------------------------------------------------------- infrastructure
@@ -253,6 +259,11 @@ export class Engine {
   /** Where a placement would go now and why every other host was rejected, without committing. */
   explain(t: WorkloadTemplate, instance = 0): Explanation {
     return this.assessor.explain(t, instance);
+  }
+
+  /** How many more replicas of `t` fit now, in its namespace and per zone, and what stops the next one. */
+  headroom(t: WorkloadTemplate, opts: CapacityOptions = {}): CapacityReport {
+    return this.capacity.report(t, opts);
   }
 
   /** Per-host filter verdicts for a class. */
