@@ -245,6 +245,7 @@ export class Catalog {
     this.entries = [];
     this.entryKeys = [];
     sorted.forEach((obj, q) => {
+      this.namespaces.intern(obj.namespace); // a namespace with a quota is known, whatever runs in it
       const rec: QuotaRecord = { obj, entries: [] };
       for (const key of [...obj.hard.keys()].sort()) {
         const src = quotaKeySource(key);

@@ -11,6 +11,7 @@ import { runPlacement } from '../placement/placement.js';
 import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../apiserver/binding.js';
 import { serveCommand } from '../serve.js';
+import { capacityCommand } from './capacity.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
 
@@ -203,6 +204,7 @@ export function program(): Command {
     });
 
   operationCommands(cmd, (code) => (commandExit = code));
+  capacityCommand(cmd);
 
   return cmd;
 }

@@ -52,7 +52,7 @@ async function clusterFrom(paths: string[], o: CommonOpts) {
 }
 
 /** POST to the native API; a Status error becomes an OperationError with its causes. */
-async function post(server: string, path: string, body?: unknown): Promise<PlanDoc> {
+export async function post<T = PlanDoc>(server: string, path: string, body?: unknown): Promise<T> {
   const url = new URL(path, server.endsWith('/') ? server : server + '/');
   let res: Response;
   try {
@@ -77,7 +77,7 @@ async function post(server: string, path: string, body?: unknown): Promise<PlanD
       .join('');
     throw new OperationError(`${json.message ?? `HTTP ${res.status}`}${causes}`);
   }
-  return json as unknown as PlanDoc;
+  return json as unknown as T;
 }
 
 const flag = (name: string, on: boolean) => `${name}=${on ? 'true' : 'false'}`;

@@ -170,3 +170,28 @@ export interface NamespaceUsageDoc {
   /** Hosts holding the namespace's workloads before and after the plan. */
   hosts: { before: number; after: number };
 }
+
+/** How many more fit, and what stops the next one (null: the limit stopped the count). */
+export interface HeadroomDoc {
+  headroom: number;
+  stoppedBy: { message: string; grade: 'Unschedulable' | 'UnschedulableAndUnresolvable' } | null;
+}
+
+/** One workload template of a CapacityReport: its namespace with every rule, the quotas aside, per zone. */
+export interface CapacityItem extends HeadroomDoc {
+  namespace: string;
+  /** The workload asked about: a manifest's kind and name, or the requests of a shape. */
+  workload: { kind: string; name: string } | { shape: Record<string, string> };
+  /** The cluster's room for it with the namespace's ResourceQuotas aside. */
+  quotaAside: HeadroomDoc;
+  zones: (HeadroomDoc & { zone: string })[];
+}
+
+/** POST /v1/capacity and `placer capacity -o json`. */
+export interface CapacityReportDoc {
+  apiVersion: string;
+  kind: 'CapacityReport';
+  /** The label whose values are the zones. */
+  zoneKey: string;
+  items: CapacityItem[];
+}

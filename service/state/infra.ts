@@ -88,6 +88,13 @@ export class InfraTable {
     return this.ofKind(kind).map((e) => e.model as T);
   }
 
+  /** The namespaces objects live in, sorted. */
+  namespaces(): string[] {
+    const out = new Set<string>();
+    for (const e of this.byKey.values()) if (e.namespace !== '') out.add(e.namespace);
+    return [...out].sort();
+  }
+
   /** Whether any object lives in the namespace. */
   inNamespace(namespace: string): boolean {
     for (const e of this.byKey.values()) if (e.namespace === namespace) return true;

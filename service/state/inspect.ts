@@ -6,6 +6,8 @@ import type { Explanation } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { SourceRef, WorkloadTemplate } from '../../model/types.js';
 import { parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
+import type { CapacityReportDoc } from '../placement/api-types.js';
+import { capacityDoc, shapeTemplate } from '../placement/capacity.js';
 import type { StateCore } from './core.js';
 import { conflict, notFound, type StateRefusal } from './errors.js';
 import type { Held } from './held.js';
@@ -39,15 +41,12 @@ function cmp(a: string, b: string): number {
 }
 
 /**
- * Where each workload of `manifests` would go now, and why every other host is rejected — the
- * CLI's --explain, against the service's cluster. Workloads only (an infrastructure object is
- * 422: explaining against hosts or quotas that are not applied would answer another question);
- * they resolve against the applied VirtualMachineClasses and PriorityClasses. Nothing changes.
+ * The workloads of `manifests`, resolved against the applied VirtualMachineClasses and
+ * PriorityClasses, for a question that places nothing (explain, capacity). Workloads only: an
+ * infrastructure object is 422 — answering against hosts or quotas that are not applied would
+ * answer another question.
  */
-export function explain(
-  core: StateCore,
-  manifests: readonly Manifest[],
-): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+export function workloadsOf(core: StateCore, manifests: readonly Manifest[], question: string): WorkloadTemplate[] {
   const parsed = parseManifests(manifests);
   const infra = entriesOf(parsed, manifests);
   if (infra.length > 0) {
@@ -56,7 +55,7 @@ export function explain(
     throw new InputError(
       (e.model as { source?: SourceRef }).source,
       'kind',
-      `${e.kind} is infrastructure: explain takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`,
+      `${e.kind} is infrastructure: ${question} takes workloads (Pod, Deployment, ReplicaSet, StatefulSet, Job, VirtualMachine); apply infrastructure with POST /v1/apply`,
       object,
     );
   }
@@ -77,16 +76,54 @@ export function explain(
     throw new InputError(
       undefined,
       '',
-      'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine',
+      `there is no workload to ${question}: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine`,
     );
+  return input.workloads;
+}
+
+/**
+ * Where each workload of `manifests` would go now, and why every other host is rejected — the
+ * CLI's --explain, against the service's cluster. Nothing changes.
+ */
+export function explain(
+  core: StateCore,
+  manifests: readonly Manifest[],
+): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
   // The first instance placer does not hold: the one the next placement would be about.
-  return input.workloads.map((t) => {
+  return workloadsOf(core, manifests, 'explain').map((t) => {
     const j = Math.max(
       0,
       t.instances.findIndex((inst) => !core.held.has(t.kind, t.namespace, inst.name)),
     );
     return { template: t, name: t.instances[j].name, explanation: core.engine.explain(t, j) };
   });
+}
+
+/** Every namespace placer holds objects or placements in, sorted. */
+function allNamespaces(core: StateCore): string[] {
+  const names = new Set(core.infra.namespaces());
+  for (const n of core.engine.namespaceUsage()) if (listedNamespace(core, n.namespace)) names.add(n.namespace);
+  return [...names].sort();
+}
+
+/** A capacity question: workload manifests, or a shape of requests in one namespace or every listed one. */
+export interface CapacityQuestion {
+  manifests?: readonly Manifest[];
+  shape?: Record<string, string>;
+  /** With a shape: the namespace (default `default`), or every namespace placer holds objects or placements in. */
+  namespace?: string;
+  allNamespaces?: boolean;
+  zoneKey?: string;
+}
+
+/** How many more replicas of each workload fit now (core-wasm/src/capacity.ts), against the service's cluster. Nothing changes. */
+export function capacity(core: StateCore, q: CapacityQuestion): CapacityReportDoc {
+  let templates: WorkloadTemplate[];
+  if (q.shape) {
+    const namespaces = q.allNamespaces ? allNamespaces(core) : [q.namespace ?? 'default'];
+    templates = namespaces.map((ns) => shapeTemplate(q.shape!, ns));
+  } else templates = workloadsOf(core, q.manifests ?? [], 'capacity');
+  return capacityDoc(core.engine, templates, q.shape, q.zoneKey);
 }
 
 /** explain() for a pending workload, by name; NotFound when it is not pending, Conflict when placed. */

@@ -14,6 +14,7 @@
 import type { Engine, Explanation } from '../../core-wasm/src/engine.js';
 import type { Strategy, VMObj, WorkloadTemplate } from '../../model/types.js';
 import type { Manifest } from '../manifests/index.js';
+import type { CapacityReportDoc } from '../placement/api-types.js';
 import type { PlanDoc } from '../placement/plans.js';
 import { applyManifests, type ApplyOutcome } from './apply.js';
 import { StateCore, type StateOptions } from './core.js';
@@ -187,6 +188,10 @@ export class PlacerState {
 
   explain(manifests: readonly Manifest[]): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
     return inspect.explain(this.core, manifests);
+  }
+
+  capacity(q: inspect.CapacityQuestion): CapacityReportDoc {
+    return inspect.capacity(this.core, q);
   }
 
   explainPending(kind: string, namespace: string, name: string): { pending: PendingWorkload; explanation: Explanation } {

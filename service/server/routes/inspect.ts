@@ -9,7 +9,9 @@ import { formatAmounts } from '../../manifests/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
 import type { PlacerState } from '../../state/state.js';
-import { notFound } from '../status.js';
+import { InputError } from '../../../model/errors.js';
+import { badRequest, notFound } from '../status.js';
+import { parseShape } from '../../placement/capacity.js';
 import { kindOf, manifestsOf } from './native.js';
 
 export interface InspectDeps {
@@ -74,6 +76,38 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       .explain(manifests)
       .map(({ template, name, explanation }) => explanationOf(template, name, explanation));
     return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);
+  });
+
+  // How many more replicas fit: a shape of requests (?shape=cpu=8,memory=32Gi, in ?namespace= or
+  // every namespace with ?allNamespaces=true) or the workload manifests of the body. Nothing changes.
+  app.post('/capacity', async (c) => {
+    const shapeText = c.req.query('shape');
+    const namespace = c.req.query('namespace');
+    const all = c.req.query('allNamespaces');
+    if (all !== undefined && all !== 'true' && all !== 'false') {
+      throw badRequest(`query parameter allNamespaces must be true or false, got ${JSON.stringify(all)}`);
+    }
+    const zoneKey = c.req.query('zoneKey') || undefined;
+    const body = await readBody(c, deps.limits.apply);
+    if (shapeText === undefined) {
+      if (namespace !== undefined || all !== undefined)
+        throw badRequest('namespace and allNamespaces go with shape: workload manifests carry their namespaces');
+      const manifests = manifestsOf(bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']), body);
+      return reply(c, deps.state().capacity({ manifests, ...(zoneKey && { zoneKey }) }));
+    }
+    if (body.length > 0) throw badRequest('with shape, the request has no body: the shape is the workload');
+    if (namespace !== undefined && all === 'true') throw badRequest('give namespace or allNamespaces=true, not both');
+    let shape: Record<string, string>;
+    try {
+      shape = parseShape(shapeText);
+    } catch (err) {
+      if (err instanceof InputError) throw badRequest(`query parameter ${err.message}`);
+      throw err;
+    }
+    return reply(
+      c,
+      deps.state().capacity({ shape, allNamespaces: all === 'true', ...(namespace && { namespace }), ...(zoneKey && { zoneKey }) }),
+    );
   });
 
   app.get('/namespaces/:namespace/:kind/:name/explain', (c) => {
