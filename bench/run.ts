@@ -25,6 +25,7 @@ import { renderBenchmarksMd } from './lib/markdown.js';
 import { type Results, type Suite, type SuiteResult, printSuite, printTargets, progress, writeResults } from './lib/report.js';
 import { evaluateTargets } from './lib/targets.js';
 import { batchSuite } from './suites/batch.js';
+import { capacitySuite } from './suites/capacity.js';
 import { consoleSuite } from './suites/console.js';
 import { extenderSuite } from './suites/extender.js';
 import { qualitySuite } from './suites/quality.js';
@@ -42,6 +43,7 @@ const SUITES: Record<string, Suite> = {
   topology: topologySuite,
   console: consoleSuite,
   operations: operationsSuite,
+  capacity: capacitySuite,
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -167,6 +167,23 @@ export function evaluateTargets(r: Results): TargetResult[] {
           : 'quick run: 100 hosts × 100 workloads.',
     });
   }
+  // 9. capacity headroom (issue 12).
+  {
+    const cap = r.suites.capacity?.status === 'ok' ? r.suites.capacity.figures : undefined;
+    const ms = num(cap, 'wasm.vm.ms');
+    const full = num(cap, 'hosts') === 5000;
+    out.push({
+      name: 'capacity headroom of one shape at 5,000 hosts',
+      target: '< 1 s',
+      value: ms === null ? null : `${dur(ms)} (${si(num(cap, 'wasm.vm.headroom'))} more fit)`,
+      met: ms === null || !full ? null : ms < 1000,
+      note: !cap
+        ? why('capacity')
+        : full
+          ? 'Engine.headroom() of 8 cpu / 32Gi on 5,000 hosts holding 500,000 workloads: the namespace, the quotas aside and 3 zones.'
+          : 'quick run: 300 hosts.',
+    });
+  }
   // 7. restart.
   {
     const ms = num(restart, 'readyFullMs');

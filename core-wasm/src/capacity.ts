@@ -64,7 +64,7 @@ export class Capacity {
       result = this.backend.placeBatch([{ cls: c.cls, count: tried }], [], { preempt: false });
     } finally {
       // A release takes the newest units of the class on the host: exactly the batch's.
-      if (result) for (const slot of result.hostOf) if (slot >= 0) this.backend.release(c.cls, slot);
+      if (result) this.backend.releaseMany(c.cls, slotCounts(result.hostOf));
     }
     let count = 0;
     for (const slot of result.hostOf) if (slot >= 0) count++;
@@ -104,4 +104,17 @@ export class Capacity {
     }
     return bound;
   }
+}
+
+/** The placed instances of a batch as (slot, count) pairs, −1 (not placed) left out. */
+function slotCounts(hostOf: Int32Array): Int32Array {
+  const counts = new Map<number, number>();
+  for (const slot of hostOf) if (slot >= 0) counts.set(slot, (counts.get(slot) ?? 0) + 1);
+  const pairs = new Int32Array(2 * counts.size);
+  let k = 0;
+  for (const [slot, n] of counts) {
+    pairs[k++] = slot;
+    pairs[k++] = n;
+  }
+  return pairs;
 }

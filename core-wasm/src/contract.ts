@@ -333,6 +333,8 @@ export interface Backend {
   release(cls: number, slot: number, count?: number): void;
   /** commit() for many hosts at once: (slot, count) pairs. */
   commitMany(cls: number, pairs: Int32Array): void;
+  /** release() for many hosts at once: (slot, count) pairs, each releasing the newest `count` of the class there. */
+  releaseMany(cls: number, pairs: Int32Array): void;
   /** Every ledger, with `namespaces` rows of namespace usage. */
   ledger(namespaces: number): Ledger;
   /**

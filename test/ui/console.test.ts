@@ -255,6 +255,28 @@ describe('web console (Chromium, real server, examples/)', () => {
     await page.screenshot({ path: artifact('console-namespaces.png'), fullPage: true });
   });
 
+  it('namespaces view: the headroom of a chosen shape per namespace, as POST /v1/capacity answers it; nothing changes', async () => {
+    const before = await Promise.all(['/v1/hosts', '/v1/placements', '/v1/namespaces', '/v1/pending'].map((p) => api(p)));
+    await page.goto(`${server.url}/ui/#/namespaces`);
+    await page.getByTestId('headroom-form').waitFor();
+    await page.getByTestId('headroom-cpu').fill('8');
+    await page.getByTestId('headroom-memory').fill('32Gi');
+    await page.getByTestId('headroom-check').click();
+    await page.locator('[data-namespace="team-web"] [data-testid="headroom"]').waitFor();
+    const res = await fetch(`${server.url}/v1/capacity?shape=cpu%3D8%2Cmemory%3D32Gi&allNamespaces=true`, { method: 'POST' });
+    const doc = (await res.json()) as { items: { namespace: string; headroom: number; stoppedBy: { message: string } | null }[] };
+    expect(doc.items.length).toBeGreaterThan(0);
+    for (const item of doc.items) {
+      const box = page.locator(`[data-namespace="${item.namespace}"] [data-testid="headroom"]`);
+      expect(Number(await box.getAttribute('data-count'))).toBe(item.headroom);
+      if (item.stoppedBy) expect(await box.getByTestId('headroom-reason').textContent()).toBe(`next: ${item.stoppedBy.message}`);
+    }
+    // team-web's cpu quota is exhausted by storefront: nothing more fits there
+    expect(await page.locator('[data-namespace="team-web"] [data-testid="headroom"]').getAttribute('data-count')).toBe('0');
+    await page.screenshot({ path: artifact('console-headroom.png'), fullPage: true });
+    expect(await Promise.all(['/v1/hosts', '/v1/placements', '/v1/namespaces', '/v1/pending'].map((p) => api(p)))).toEqual(before);
+  });
+
   it('explain: a pending VM shows the CLI --explain verdicts grouped by reason; a pasted pod shows its host; nothing changes', async () => {
     const before = await Promise.all(['/v1/hosts', '/v1/placements', '/v1/namespaces', '/v1/pending'].map((p) => api(p)));
     const tag = (await fetch(`${server.url}/v1/placements`)).headers.get('etag')!;

@@ -7,6 +7,8 @@ import type { PlanDoc } from '../../service/placement/api-types';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export type {
+  CapacityItem,
+  CapacityReportDoc,
   ExplanationList,
   HostColumns,
   HostDetail,

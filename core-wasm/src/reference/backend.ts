@@ -150,6 +150,10 @@ export class ReferenceBackend implements Backend {
     for (let k = 0; k < pairs.length; k += 2) this.s.commit(cls, pairs[k], pairs[k + 1]);
   }
 
+  releaseMany(cls: number, pairs: Int32Array): void {
+    for (let k = 0; k < pairs.length; k += 2) this.s.release(cls, pairs[k], pairs[k + 1]);
+  }
+
   shiftLedgers(cls: number, slot: number, delta: number): void {
     this.s.apply(cls, slot, delta);
   }

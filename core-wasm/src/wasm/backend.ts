@@ -329,15 +329,24 @@ export class WasmBackend implements Backend {
   }
 
   commitMany(cls: number, pairs: Int32Array): void {
+    this.applyMany(cls, pairs, 1);
+  }
+
+  releaseMany(cls: number, pairs: Int32Array): void {
+    this.applyMany(cls, pairs, -1);
+  }
+
+  /** (slot, count) pairs committed (sign 1) or released (−1) in one call into the core. */
+  private applyMany(cls: number, pairs: Int32Array, sign: 1 | -1): void {
     const n = pairs.length / 2;
     if (n === 0) return;
     this.items.write([{ cls, count: 1 }]);
     this.x.ensurePairs(n);
     this.m.refresh();
     this.m.i32(this.m.L.hostOf, pairs.length).set(pairs);
-    this.x.commitMany(0, n, 1);
+    this.x.commitMany(0, n, sign);
     this.m.refresh();
-    for (let k = 1; k < pairs.length; k += 2) this.placedCount[cls] += pairs[k];
+    for (let k = 1; k < pairs.length; k += 2) this.placedCount[cls] += sign * pairs[k];
   }
 
   ledger(namespaces = 0): Ledger {
