@@ -2,6 +2,8 @@
 //
 //   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
 //   placer_kube_watch_events_total{resource, type}     ADDED | MODIFIED | DELETED | BOOKMARK | ERROR
+//   placer_kube_watch_failures_total{resource}         lists and watches that failed (a dead connection
+//                                                      noticed, refused, 410 Expired, an error)
 //   placer_kube_relists_total{resource, reason}        initial | expired (410) | error | absent
 //   placer_kube_bindings_total{result}                 bound | refused | error | not_leader
 //   placer_kube_unreadable_objects{resource}           API objects placer cannot read (logged)
@@ -16,6 +18,7 @@ export type BindResult = 'bound' | 'refused' | 'error' | 'not_leader';
 export class KubeMetrics {
   readonly leader: Gauge<'name'>;
   readonly events: Counter<'resource' | 'type'>;
+  readonly watchFailures: Counter<'resource'>;
   readonly relists: Counter<'resource' | 'reason'>;
   readonly bindings: Counter<'result'>;
   readonly unreadable: Gauge<'resource'>;
@@ -34,6 +37,12 @@ export class KubeMetrics {
       name: 'placer_kube_watch_events_total',
       help: 'Watch events received from the API server',
       labelNames: ['resource', 'type'],
+      registers,
+    });
+    this.watchFailures = new Counter({
+      name: 'placer_kube_watch_failures_total',
+      help: 'Lists and watches of the API server that failed: a dead connection noticed, a refused one, 410 Expired, an error',
+      labelNames: ['resource'],
       registers,
     });
     this.relists = new Counter({

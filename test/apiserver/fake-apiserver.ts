@@ -99,6 +99,8 @@ export class FakeApiServer {
   bindingResponseDelayMs = 0;
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
   leaseWritesFail = false;
+  /** New watches answer 200 and then nothing, ever — not even the end at timeoutSeconds: a connection that died silently. */
+  stallWatches = false;
   expiredAs: 'event' | 'http';
   /** API groups not served (their CRDs not installed): every path under them is 404. */
   readonly uninstalled = new Set<string>();
@@ -472,6 +474,10 @@ export class FakeApiServer {
       }
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    if (this.stallWatches) {
+      res.flushHeaders();
+      return; // open until the client gives up (stop() closes it)
+    }
     const write = (type: string, object: Obj): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
