@@ -3,25 +3,24 @@
 // kube-scheduler's DefaultBinder, with the pod's UID as a precondition — and answers
 // ExtenderBindingResult.Error.
 //
-//   1. only the leader binds: a follower answers an error and writes nothing;
-//   2. a pod the API already shows bound: to this node, done (a replayed bind); elsewhere, an error;
-//   3. check and reserve in the ledgers (placer's rules, as the standalone bind) — the reservation
+//   1. a pod the API already shows bound: to this node, done (a replayed bind); elsewhere, an error;
+//   2. check and reserve in the ledgers (placer's rules, as the standalone bind) — the reservation
 //      holds the capacity while the POST is in flight, so that two binds cannot both take the last
 //      slot of a host (kube-scheduler's "assume");
-//   4. leadership again, right before the write (the renew deadline may have passed meanwhile);
-//   5. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
+//   3. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
 //      node <this node>" is success once the watch shows the pod there with this UID (a bind the
 //      API took but whose answer was lost);
 //      anything else, or no answer at all and a pod that is not bound there, gives the
 //      reservation back — the ledgers end as they were — and the error goes to kube-scheduler.
 //
+// Any replica binds what its kube-scheduler asks (the one beside it, deploy/): the API server
+// arbitrates — a second Binding of a pod is a 409, and the UID precondition refuses a stale pod.
 // Preemption victims are not deleted here: kube-scheduler deletes them, and the pod watch
 // releases them when the API says they are gone.
 
 import type { Logger } from 'pino';
 import type { PlacerState } from '../state/state.js';
 import type { KubeClient } from './client.js';
-import type { Leadership } from './leader.js';
 import type { BindResult, KubeMetrics } from './metrics.js';
 import { podBinding, podBindingPath } from './resources.js';
 import type { KubeSync } from './sync.js';
@@ -33,7 +32,6 @@ export class KubeBinder {
     private readonly client: KubeClient,
     private readonly state: () => PlacerState,
     private readonly sync: KubeSync,
-    private readonly leadership: Leadership,
     private readonly log: Logger,
     private readonly metrics: KubeMetrics | undefined,
     /** The Binding POST's deadline; with confirmMs within kube-scheduler's 5 s extender timeout. */
@@ -67,17 +65,8 @@ export class KubeBinder {
     return error;
   }
 
-  private notLeader(): string {
-    const holder = this.leadership.holder();
-    return this.done(
-      'not_leader',
-      `placer: this replica (${this.leadership.identity}) is not the leader${holder && holder !== this.leadership.identity ? `; the leader is ${holder}` : ''}: only the leader binds`,
-    );
-  }
-
   private async run(name: string, namespace: string, uid: string, node: string): Promise<string> {
     const key = `${namespace}/${name}`;
-    if (!this.leadership.isLeader()) return this.notLeader();
     const api = this.sync.apiPlacement(namespace, name);
     if (api && (uid === '' || api.uid === uid)) {
       return api.node === node
@@ -102,10 +91,6 @@ export class KubeBinder {
       // give the reservation back, unless the API shows the pod there meanwhile
       if (created && !this.sync.apiPlacement(namespace, name)) state.mirrorGone('Pod', namespace, name);
     };
-    if (!this.leadership.isLeader()) {
-      undo();
-      return this.notLeader();
-    }
     const body = podBinding(namespace, name, uid, node);
     let failure: string;
     try {
