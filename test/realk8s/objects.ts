@@ -9,7 +9,12 @@ import { ROOT } from './binaries.js';
 import type { Kube, Obj } from './kube.js';
 import { until } from './procs.js';
 
-const IRREGULAR: Record<string, string> = { NamespacePolicy: 'namespacepolicies', PriorityClass: 'priorityclasses' };
+const IRREGULAR: Record<string, string> = {
+  NamespacePolicy: 'namespacepolicies',
+  PriorityClass: 'priorityclasses',
+  VirtualMachineClass: 'virtualmachineclasses',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+};
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass']);
 
 export function plural(kind: string): string {
@@ -99,6 +104,54 @@ export async function apiPlacements(admin: Kube, namespace?: string): Promise<Re
     const node = (p.spec as Obj).nodeName;
     const phase = (p.status as Obj | undefined)?.phase;
     if (typeof node === 'string' && node !== '' && phase !== 'Succeeded' && phase !== 'Failed') out[`${md.namespace}/${md.name}`] = node;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * vm-operator's two kinds placer reads, as minimal CRDs (vmoperator.vmware.com/v1alpha6, the
+ * storage version placer asks for): schemaless, without a status subresource, so that a test plays
+ * vm-operator by writing a VM's status.nodeName itself.
+ */
+export async function installVmOperator(admin: Kube): Promise<void> {
+  for (const [kind, plural] of [
+    ['VirtualMachine', 'virtualmachines'],
+    ['VirtualMachineClass', 'virtualmachineclasses'],
+  ]) {
+    await admin.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.vmoperator.vmware.com`, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.vmoperator.vmware.com` },
+      spec: {
+        group: 'vmoperator.vmware.com',
+        scope: 'Namespaced',
+        names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+        versions: [
+          {
+            name: 'v1alpha6',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+  }
+  await until(
+    async () => (await admin.call('GET', '/apis/vmoperator.vmware.com/v1alpha6/virtualmachineclasses')).code === 200,
+    30_000,
+    'vm-operator CRDs served',
+  );
+}
+
+/** namespace/name → node of every pod (apiPlacements) and every VirtualMachine the API shows on a host. */
+export async function apiWorkloads(admin: Kube): Promise<Record<string, string>> {
+  const out = await apiPlacements(admin);
+  const vms = await admin.call('GET', '/apis/vmoperator.vmware.com/v1alpha6/virtualmachines');
+  for (const v of vms.code === 200 ? (vms.body.items as Obj[]) : []) {
+    const md = v.metadata as Obj;
+    const node = (v.status as Obj | undefined)?.nodeName;
+    if (typeof node === 'string' && node !== '') out[`${md.namespace}/${md.name}`] = node;
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
