@@ -256,6 +256,9 @@ export class KubeClient {
       },
       Math.max(0, opts.deadlineMs - (performance.now() - started)),
     );
+    // a connection that breaks ends the lines like a server that ended the watch: tell them apart
+    let broken: Error | undefined;
+    res.once('error', (err) => (broken ??= err));
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     try {
       for await (const line of lines) {
@@ -272,6 +275,7 @@ export class KubeClient {
         }
         yield ev as WatchEvent;
       }
+      if (broken || !res.complete) throw broken ?? new Error(`watch ${path}: the connection closed before the API server ended the watch`);
     } finally {
       clearTimeout(deadline);
       lines.close();
