@@ -139,7 +139,7 @@ export class Kube {
           lines.on('line', (l) => {
             if (l.trim() !== '') onEvent(JSON.parse(l) as WatchEvent);
           });
-          res.on('error', () => {});
+          lines.on('error', () => {}); // readline passes on the end of a watch stopped on purpose ('aborted')
         },
       );
       req.on('error', (err) => reject(err));

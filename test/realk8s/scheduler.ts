@@ -72,6 +72,7 @@ export function schedulerGet(port: number, path: string): Promise<{ code: number
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
       res.on('end', () => resolve({ code: res.statusCode ?? 0, text }));
+      res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
