@@ -85,7 +85,7 @@ describe('deploy/', () => {
   it('the KubeSchedulerConfiguration points every verb at a route the extender serves, on the loopback port of the placer beside it', () => {
     const cfg = docs('kube-scheduler-config.yaml')[0];
     expect(cfg.apiVersion).toBe('kubescheduler.config.k8s.io/v1');
-    expect(cfg.leaderElection).toEqual({ leaderElect: true });
+    expect(cfg.leaderElection).toEqual({ leaderElect: true, leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '500ms' });
     const ext = (cfg.extenders as Obj[])[0];
     const routes = extenderRoutes({
       state: () => undefined as never,

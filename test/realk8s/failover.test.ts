@@ -1,6 +1,6 @@
 // Failover with the real kube-scheduler, in the topology deploy/ ships: two kube-schedulers
-// electing a leader over kube-system/kube-scheduler (kube-scheduler's default timings: lease 15 s,
-// renew deadline 10 s, retry 2 s), each calling the placer beside it. Pods arrive at a steady rate;
+// electing a leader over kube-system/kube-scheduler with the shipped timings (lease 15 s, renew
+// deadline 10 s, retry 1 s), each calling the placer beside it. Pods arrive at a steady rate;
 // mid-stream the leading pair — kube-scheduler and its placer — is SIGKILLed, as a node crash
 // does. The standby scheduler takes the lease and schedules through its own placer, which has
 // been mirroring the API server all along.
@@ -16,14 +16,19 @@ import { MARKER, placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
 import { ControlPlane } from './controlplane.js';
 import type { Obj } from './kube.js';
-import { apiPlacements, applyDeploy } from './objects.js';
+import { apiPlacements, applyDeploy, deployDocs } from './objects.js';
 import { startPlacer, type Placer } from './placer.js';
 import { sleep, until } from './procs.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { describeReal } from './suite.js';
 
-const LEASE_MS = 15_000;
-const ELECTION = { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '2s' };
+/** kube-scheduler's leader election as deploy/kube-scheduler-config.yaml ships it. */
+const ELECTION = deployDocs('kube-scheduler-config.yaml')[0].leaderElection as {
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+};
+const LEASE_MS = Number(/^(\d+)s$/.exec(ELECTION.leaseDuration)![1]) * 1000;
 const RATE = 10; // pods per second
 const LOAD_MS = 40_000;
 const KILL_AT_MS = 10_000;

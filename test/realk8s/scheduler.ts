@@ -33,7 +33,13 @@ export async function startScheduler(cp: ControlPlane, o: SchedulerOptions): Pro
   ext.urlPrefix = `${o.placer}/scheduler`;
   cfg.clientConnection = { kubeconfig: cp.kubeconfig('scheduler', cp.url, 'kube-system'), qps: 5000, burst: 5000 };
   cfg.leaderElection = o.leaderElection
-    ? { leaderElect: true, resourceLock: 'leases', resourceNamespace: 'kube-system', resourceName: 'kube-scheduler', ...o.leaderElection }
+    ? {
+        ...(cfg.leaderElection as Obj),
+        resourceLock: 'leases',
+        resourceNamespace: 'kube-system',
+        resourceName: 'kube-scheduler',
+        ...o.leaderElection,
+      }
     : { leaderElect: false };
   const name = o.name ?? `kube-scheduler-${Math.random().toString(36).slice(2, 6)}`;
   const file = join(cp.dir, `${name}.yaml`);
