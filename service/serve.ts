@@ -8,8 +8,7 @@
 // the same table and summary as `placer place`), then become ready and print the URL.
 //
 // Kubernetes mode (opts.kube, apiserver/mode.ts): no store on disk and no --bootstrap; the state
-// is loaded once every resource was listed from the API server, and the leader election starts
-// then. Shutdown first gives up the lease, so that a follower takes over at once.
+// is loaded once every resource was listed from the API server.
 //
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
 // finishes the requests in flight (every change is already durable when its response is sent),

@@ -3,25 +3,28 @@
 // kube-scheduler's DefaultBinder, with the pod's UID as a precondition — and answers
 // ExtenderBindingResult.Error.
 //
-//   1. only the leader binds: a follower answers an error and writes nothing;
-//   2. a pod the API already shows bound: to this node, done (a replayed bind); elsewhere, an error;
+//   1. a pod the API already shows bound: to this node, done (a replayed bind); elsewhere, an error;
+//   2. a pod re-created under the same name (kube-scheduler names a new UID) is a new pod: the
+//      incarnation placer still holds — its deletion may not have reached placer yet — is released
+//      for the check; the Binding's UID precondition settles which is current, and a failed bind
+//      holds it again;
 //   3. check and reserve in the ledgers (placer's rules, as the standalone bind) — the reservation
 //      holds the capacity while the POST is in flight, so that two binds cannot both take the last
 //      slot of a host (kube-scheduler's "assume");
-//   4. leadership again, right before the write (the renew deadline may have passed meanwhile);
-//   5. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
+//   4. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
 //      node <this node>" is success once the watch shows the pod there with this UID (a bind the
 //      API took but whose answer was lost);
 //      anything else, or no answer at all and a pod that is not bound there, gives the
 //      reservation back — the ledgers end as they were — and the error goes to kube-scheduler.
 //
+// Any replica binds what its kube-scheduler asks (the one beside it, deploy/): the API server
+// arbitrates — a second Binding of a pod is a 409, and the UID precondition refuses a stale pod.
 // Preemption victims are not deleted here: kube-scheduler deletes them, and the pod watch
 // releases them when the API says they are gone.
 
 import type { Logger } from 'pino';
 import type { PlacerState } from '../state/state.js';
 import type { KubeClient } from './client.js';
-import type { Leadership } from './leader.js';
 import type { BindResult, KubeMetrics } from './metrics.js';
 import { podBinding, podBindingPath } from './resources.js';
 import type { KubeSync } from './sync.js';
@@ -33,7 +36,6 @@ export class KubeBinder {
     private readonly client: KubeClient,
     private readonly state: () => PlacerState,
     private readonly sync: KubeSync,
-    private readonly leadership: Leadership,
     private readonly log: Logger,
     private readonly metrics: KubeMetrics | undefined,
     /** The Binding POST's deadline; with confirmMs within kube-scheduler's 5 s extender timeout. */
@@ -67,17 +69,8 @@ export class KubeBinder {
     return error;
   }
 
-  private notLeader(): string {
-    const holder = this.leadership.holder();
-    return this.done(
-      'not_leader',
-      `placer: this replica (${this.leadership.identity}) is not the leader${holder && holder !== this.leadership.identity ? `; the leader is ${holder}` : ''}: only the leader binds`,
-    );
-  }
-
   private async run(name: string, namespace: string, uid: string, node: string): Promise<string> {
     const key = `${namespace}/${name}`;
-    if (!this.leadership.isLeader()) return this.notLeader();
     const api = this.sync.apiPlacement(namespace, name);
     if (api && (uid === '' || api.uid === uid)) {
       return api.node === node
@@ -85,9 +78,23 @@ export class KubeBinder {
         : this.done('refused', `placer: pod ${key} is already assigned to node ${api.node}`);
     }
     const state = this.state();
-    // the pod's spec: from a filter this replica served, else from the pod watch
+    // a pod re-created under the same name: kube-scheduler names a new UID while placer still holds
+    // the previous incarnation (its deletion has not reached placer yet — a watch that fell behind).
+    // It is released for the check, and the Binding's UID precondition settles which one is
+    // current: a bind that fails holds it again, as it was.
+    const held = state.heldPod(namespace, name);
+    const previous = uid !== '' && held && held.uid !== null && held.uid !== uid ? held : undefined;
+    if (previous) {
+      state.mirrorGone('Pod', namespace, name, previous.uid!);
+      this.log.info({ pod: key, uid, previous: previous.uid }, 'pod re-created under the same name: its previous incarnation is released');
+    }
+    const putBack = (): void => {
+      if (previous && !state.heldPod(namespace, name)) state.mirrorRestore(previous);
+    };
+    // the pod's spec: from a filter this replica served, else from the pod watch (this incarnation's)
     const pending = this.sync.pendingPod(namespace, name);
-    if (pending && !state.heldPod(namespace, name)) {
+    const pendingUid = (pending?.metadata as { uid?: unknown } | undefined)?.uid;
+    if (pending && (uid === '' || pendingUid === uid) && !state.heldPod(namespace, name)) {
       try {
         state.podTemplate(pending, 'Pod');
       } catch {
@@ -95,17 +102,18 @@ export class KubeBinder {
       }
     }
     const { error, created } = state.bind(name, namespace, uid, node);
-    if (error !== '') return this.done('refused', error.startsWith('placer') ? error : `placer: ${error}`);
+    if (error !== '') {
+      putBack();
+      return this.done('refused', error.startsWith('placer') ? error : `placer: ${error}`);
+    }
     this.sync.assume(namespace, name, uid);
     const undo = (): void => {
       this.sync.forget(namespace, name);
-      // give the reservation back, unless the API shows the pod there meanwhile
-      if (created && !this.sync.apiPlacement(namespace, name)) state.mirrorGone('Pod', namespace, name);
+      // give the reservation back, unless the API shows this pod there meanwhile
+      const api = this.sync.apiPlacement(namespace, name);
+      if (created && !(api && (uid === '' || api.uid === uid))) state.mirrorGone('Pod', namespace, name, uid || undefined);
+      putBack();
     };
-    if (!this.leadership.isLeader()) {
-      undo();
-      return this.notLeader();
-    }
     const body = podBinding(namespace, name, uid, node);
     let failure: string;
     try {
@@ -138,7 +146,8 @@ export class KubeBinder {
     const deadline = performance.now() + this.confirmMs;
     for (;;) {
       const api = this.sync.apiPlacement(namespace, name);
-      if (api) return api.node === node && (uid === '' || api.uid === uid);
+      // another incarnation's entry is not an answer: wait for this one's
+      if (api && (uid === '' || api.uid === uid)) return api.node === node;
       if (performance.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 20));
     }

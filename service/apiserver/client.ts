@@ -5,13 +5,22 @@
 // as the API server sends them, while the typed APIs turn them into model classes (unknown fields
 // dropped, timestamps into Dates); and the reflector needs what its Watch/ListWatch hide — every
 // list page's resourceVersion, bookmarks, 410 Expired both as an HTTP status and as an ERROR
-// event, a malformed event surfaced rather than skipped, and a deadline on every request (the
-// lease renewal must not hang past the renew deadline). client-node does what it is good at:
+// event, a malformed event surfaced rather than skipped, and a deadline on every request and
+// watch (a dead connection must not hang placer). client-node does what it is good at:
 // loading kubeconfig files and the in-cluster service account, and producing credentials (token,
 // token file, client certificates, exec and OIDC plugins) through applyToHTTPSOptions.
 //
 // client-node is imported lazily: it takes over a second to load and standalone mode never
 // needs it.
+
+// Dead connections. A watch is a long GET on a connection of its own (never a pooled one that may
+// have died idle), and the server must end it at its timeoutSeconds: a watch still open a little
+// later is taken as dead (the caller's deadline) — the only sign of a connection that died
+// silently (half-open), since HTTP/1.1 has no ping. Every request and watch has a deadline for
+// the answer's headers. A missed deadline also closes the idle pooled keep-alive connections:
+// they may be dead the same way, and the next request must not inherit one (requests in flight
+// on other connections are left to their own deadlines). Idle pooled connections are closed
+// after 30 s anyway.
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
@@ -92,9 +101,13 @@ export interface WatchEvent {
 /** How long cached credentials are used before client-node is asked again (client-go re-reads a token file every minute). */
 const CREDENTIALS_TTL_MS = 60_000;
 
+/** How long an idle pooled connection is kept (below the API server's own idle timeout of 90 s). */
+const IDLE_SOCKET_MS = 30_000;
+
 export class KubeClient {
   private readonly base: URL;
   private readonly agent: HttpAgent;
+  private readonly watchAgent: HttpAgent;
   private tls: RequestOptions = {};
   private headers: OutgoingHttpHeaders = {};
   private fetched = 0;
@@ -102,7 +115,14 @@ export class KubeClient {
 
   private constructor(private readonly target: KubeTarget) {
     this.base = new URL(target.server);
-    this.agent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const pooled = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    this.agent = this.base.protocol === 'https:' ? new HttpsAgent(pooled) : new HttpAgent(pooled);
+    this.watchAgent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
+  }
+
+  /** Close the idle pooled connections: after a missed deadline they may be dead too. */
+  private dropIdle(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
   }
 
   static async connect(target: KubeTarget): Promise<KubeClient> {
@@ -149,6 +169,7 @@ export class KubeClient {
     body: string | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
+    agent: HttpAgent = this.agent,
   ): Promise<IncomingMessage> {
     await this.credentials();
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
@@ -159,12 +180,12 @@ export class KubeClient {
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, agent: this.agent, ...this.tls, ...(signal && { signal }) }, resolve);
-      // a deadline for the answer's headers; a watch then manages its own idle timeout
-      const timer = setTimeout(
-        () => req.destroy(new Error(`${method} ${path}: no answer from the API server in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const req = send(url, { method, headers, agent, ...this.tls, ...(signal && { signal }) }, resolve);
+      // a deadline for the answer's headers; a watch then has its own deadline
+      const timer = setTimeout(() => {
+        this.dropIdle();
+        req.destroy(new Error(`${method} ${path}: no answer from the API server in ${timeoutMs} ms`));
+      }, timeoutMs);
       req.once('response', () => clearTimeout(timer));
       req.once('error', (err) => {
         clearTimeout(timer);
@@ -199,12 +220,18 @@ export class KubeClient {
   /**
    * A watch stream: the events as they come. A non-200 answer throws an ApiStatusError (410 among
    * them); a line that is not a watch event throws; the stream ends when the server closes it.
-   * `idleMs`: no byte for this long means a dead connection.
+   * `deadlineMs` (from the request): the server asked to end the watch (timeoutSeconds) has not
+   * by then — the connection is taken as dead, and the stream throws. `headerMs`: the deadline
+   * for the answer's headers; `onOpen` once the server answered 200.
    */
-  async *watch(path: string, opts: { idleMs: number; signal: AbortSignal }): AsyncGenerator<WatchEvent> {
-    const res = await this.open('GET', path, undefined, opts.idleMs, opts.signal);
+  async *watch(
+    path: string,
+    opts: { deadlineMs: number; headerMs: number; signal: AbortSignal; onOpen?: () => void },
+  ): AsyncGenerator<WatchEvent> {
+    const started = performance.now();
+    const res = await this.open('GET', path, undefined, opts.headerMs, opts.signal, this.watchAgent);
     if (res.statusCode !== 200) {
-      const text = await readAll(res, opts.idleMs, `GET ${path}`);
+      const text = await readAll(res, opts.headerMs, `GET ${path}`);
       let body: Obj | undefined;
       try {
         body = JSON.parse(text) as Obj;
@@ -213,11 +240,21 @@ export class KubeClient {
       }
       throw new ApiStatusError(res.statusCode ?? 0, body, `watch ${path}`);
     }
-    let idle = setTimeout(() => res.destroy(new Error(`watch ${path}: nothing from the API server in ${opts.idleMs} ms`)), opts.idleMs);
-    res.on('data', () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => res.destroy(new Error(`watch ${path}: nothing from the API server in ${opts.idleMs} ms`)), opts.idleMs);
-    });
+    opts.onOpen?.();
+    const deadline = setTimeout(
+      () => {
+        this.dropIdle();
+        res.destroy(
+          new Error(
+            `watch ${path}: the API server has not ended it ${opts.deadlineMs} ms after it was opened (past its timeoutSeconds): the connection is taken as dead`,
+          ),
+        );
+      },
+      Math.max(0, opts.deadlineMs - (performance.now() - started)),
+    );
+    // a connection that breaks ends the lines like a server that ended the watch: tell them apart
+    let broken: Error | undefined;
+    res.once('error', (err) => (broken ??= err));
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     try {
       for await (const line of lines) {
@@ -234,8 +271,9 @@ export class KubeClient {
         }
         yield ev as WatchEvent;
       }
+      if (broken || !res.complete) throw broken ?? new Error(`watch ${path}: the connection closed before the API server ended the watch`);
     } finally {
-      clearTimeout(idle);
+      clearTimeout(deadline);
       lines.close();
       res.destroy();
     }
@@ -243,6 +281,7 @@ export class KubeClient {
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 }
 

@@ -1,9 +1,10 @@
 // Kubernetes-mode metrics, on the service's registry (service/server/metrics.ts):
 //
-//   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
 //   placer_kube_watch_events_total{resource, type}     ADDED | MODIFIED | DELETED | BOOKMARK | ERROR
+//   placer_kube_watch_failures_total{resource}         lists and watches that failed (a dead connection
+//                                                      noticed, refused, 410 Expired, an error)
 //   placer_kube_relists_total{resource, reason}        initial | expired (410) | error | absent
-//   placer_kube_bindings_total{result}                 bound | refused | error | not_leader
+//   placer_kube_bindings_total{result}                 bound | refused
 //   placer_kube_unreadable_objects{resource}           API objects placer cannot read (logged)
 //   placer_kube_pods_pending_host                      bound pods whose Node placer has not seen yet
 //   placer_kube_vms_pending{reason}                    VirtualMachines on a host that wait for their
@@ -11,11 +12,11 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export type BindResult = 'bound' | 'refused' | 'error' | 'not_leader';
+export type BindResult = 'bound' | 'refused';
 
 export class KubeMetrics {
-  readonly leader: Gauge<'name'>;
   readonly events: Counter<'resource' | 'type'>;
+  readonly watchFailures: Counter<'resource'>;
   readonly relists: Counter<'resource' | 'reason'>;
   readonly bindings: Counter<'result'>;
   readonly unreadable: Gauge<'resource'>;
@@ -24,16 +25,16 @@ export class KubeMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.leader = new Gauge({
-      name: 'placer_leader_election_master_status',
-      help: 'Whether this replica leads (1) or follows (0), per lease name',
-      labelNames: ['name'],
-      registers,
-    });
     this.events = new Counter({
       name: 'placer_kube_watch_events_total',
       help: 'Watch events received from the API server',
       labelNames: ['resource', 'type'],
+      registers,
+    });
+    this.watchFailures = new Counter({
+      name: 'placer_kube_watch_failures_total',
+      help: 'Lists and watches of the API server that failed: a dead connection noticed, a refused one, 410 Expired, an error',
+      labelNames: ['resource'],
       registers,
     });
     this.relists = new Counter({
@@ -44,7 +45,7 @@ export class KubeMetrics {
     });
     this.bindings = new Counter({
       name: 'placer_kube_bindings_total',
-      help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no), error, not_leader",
+      help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no)",
       labelNames: ['result'],
       registers,
     });

@@ -7,12 +7,21 @@
 //     410, or on a list page's continue token — means the history was compacted: relist, and the
 //     handler gets the complete set again (its replace() drops whatever is not in it any more);
 //   - any other failure (connection refused, a 5xx, a malformed event, a handler bug) is retried
-//     with exponential backoff: a watch from the last resourceVersion, or a relist after a
-//     handler error (the only way to be sure nothing was half-applied);
+//     with exponential backoff (backoff.ts: reset after a while without failures, or once a watch
+//     ran its course): a watch from the last resourceVersion, or a relist after a handler error
+//     (the only way to be sure nothing was half-applied);
+//   - a dead connection is noticed within a minute: every watch asks the server to end it after
+//     a short timeoutSeconds (20–40 s, randomized), and one still open 10 s past that is taken as
+//     dead (client.ts) — a connection that died silently (half-open) shows nothing else over
+//     HTTP/1.1, and a 1.24 API server sends no bookmark before the timeout. The cost is a new
+//     watch per resource every half minute, resumed from the last resourceVersion;
+//   - `healthy` is false from a failure until a list or a watch succeeds again: the mirror may be
+//     stale meanwhile (/readyz says so);
 //   - an optional resource (a CRD not installed) that lists 404 counts as empty and synced, and
 //     is listed again later.
 
 import type { Logger } from 'pino';
+import { Backoff } from './backoff.js';
 import { ApiStatusError, type KubeClient, type Obj } from './client.js';
 import type { KubeMetrics } from './metrics.js';
 import type { WatchedResource } from './resources.js';
@@ -28,8 +37,14 @@ export interface ReflectorOptions {
   pageSize?: number;
   /** Server-side watch timeout; randomized between this and twice this, as client-go does. */
   watchTimeoutSeconds?: number;
+  /** A watch still open this long after its timeoutSeconds is taken as dead. */
+  watchGraceMs?: number;
+  /** Deadline for the headers of a watch's answer. */
+  watchHeaderMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** The backoff starts over after this long without a failure. */
+  backoffResetMs?: number;
   /** How often an optional resource the server does not serve is listed again. */
   absentRetryMs?: number;
 }
@@ -40,6 +55,8 @@ export class Reflector {
   resourceVersion = '';
   /** True once the first list was handed over. */
   synced = false;
+  /** False from a failure until a list or a watch succeeds again: the mirror of this resource may be stale. */
+  healthy = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
@@ -54,7 +71,17 @@ export class Reflector {
     private readonly metrics: KubeMetrics | undefined,
     opts: ReflectorOptions = {},
   ) {
-    this.o = { pageSize: 500, watchTimeoutSeconds: 300, backoffInitialMs: 800, backoffMaxMs: 30_000, absentRetryMs: 30_000, ...opts };
+    this.o = {
+      pageSize: 500,
+      watchTimeoutSeconds: 20,
+      watchGraceMs: 10_000,
+      watchHeaderMs: 10_000,
+      backoffInitialMs: 800,
+      backoffMaxMs: 30_000,
+      backoffResetMs: 30_000,
+      absentRetryMs: 30_000,
+      ...opts,
+    };
   }
 
   /** Start; resolves after the first list was handed to the handler (or rejects if stopped before). */
@@ -92,12 +119,13 @@ export class Reflector {
     const kind = this.resource.kind;
     let needList = true;
     let listReason = 'initial';
-    let backoff = this.o.backoffInitialMs;
+    const backoff = new Backoff({ initialMs: this.o.backoffInitialMs, maxMs: this.o.backoffMaxMs, resetAfterMs: this.o.backoffResetMs });
     let absent = false;
     while (!this.stopped) {
       try {
         if (needList) {
           absent = !(await this.list());
+          this.healthy = true;
           this.metrics?.relists.inc({ resource: kind, reason: listReason });
           needList = false;
           onFirstList();
@@ -110,33 +138,32 @@ export class Reflector {
         }
         const opened = performance.now();
         const events = await this.watchOnce();
-        // the server closed the stream (its timeout): resume from the last resourceVersion, at
-        // once unless the stream was empty and short-lived (a server that closes every watch)
-        if (events > 0) backoff = this.o.backoffInitialMs;
-        else if (performance.now() - opened < 1000) {
-          await this.sleep(backoff);
-          backoff = Math.min(backoff * 2, this.o.backoffMaxMs);
-        }
+        // the server ended the stream (its timeout): resume from the last resourceVersion at
+        // once, unless it was empty and short-lived (a server that closes every watch)
+        if (events > 0 || performance.now() - opened >= 1000) backoff.reset();
+        else await this.sleep(backoff.next());
       } catch (err) {
         if (this.stopped) break;
+        this.healthy = false;
+        this.metrics?.watchFailures.inc({ resource: kind });
         if (err instanceof Expired || (err instanceof ApiStatusError && err.code === 410)) {
           this.log.info({ resource: kind, resourceVersion: this.resourceVersion, err: err.message }, 'resourceVersion too old: relisting');
           needList = true;
           listReason = 'expired';
           continue;
         }
+        const retryInMs = backoff.next();
         if (err instanceof HandlerError) {
           this.log.error({ resource: kind, err: err.original }, 'applying an event failed: relisting');
           needList = true;
           listReason = 'error';
         } else {
           this.log.warn(
-            { resource: kind, err: err instanceof Error ? err.message : String(err), retryInMs: backoff },
+            { resource: kind, err: err instanceof Error ? err.message : String(err), retryInMs },
             needList ? 'list failed' : 'watch failed',
           );
         }
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, this.o.backoffMaxMs);
+        await this.sleep(retryInMs);
       }
     }
   }
@@ -200,7 +227,13 @@ export class Reflector {
       timeoutSeconds: String(timeout),
     });
     let n = 0;
-    for await (const e of this.client.watch(`${this.resource.path}?${q}`, { idleMs: (timeout + 30) * 1000, signal: this.abort.signal })) {
+    const stream = this.client.watch(`${this.resource.path}?${q}`, {
+      deadlineMs: timeout * 1000 + this.o.watchGraceMs,
+      headerMs: this.o.watchHeaderMs,
+      signal: this.abort.signal,
+      onOpen: () => (this.healthy = true),
+    });
+    for await (const e of stream) {
       n++;
       this.metrics?.events.inc({ resource: this.resource.kind, type: e.type });
       switch (e.type) {

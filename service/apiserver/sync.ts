@@ -223,10 +223,13 @@ export class KubeSync {
     const f = facts(o);
     const state = this.state();
     if (type === 'DELETED' || f.terminal) {
-      this.bound.delete(f.key);
-      this.unbound.delete(f.key);
-      this.waiting.delete(f.key);
-      this.assumed.delete(f.key);
+      // only this incarnation: a pod re-created under the name (and bound by placer) may be known already
+      const same = (uid: string | null | undefined): boolean => !uid || f.uid === '' || uid === f.uid;
+      if (same(this.bound.get(f.key)?.uid)) this.bound.delete(f.key);
+      const pending = this.unbound.get(f.key);
+      if (pending && same(facts(pending).uid)) this.unbound.delete(f.key);
+      if (same(this.waiting.get(f.key)?.instances[0].uid)) this.waiting.delete(f.key);
+      if (same(this.assumed.get(f.key)?.uid)) this.assumed.delete(f.key);
       this.note('Pod', [], [`Pod ${f.key}`], false);
       state.mirrorGone('Pod', f.namespace, f.name, f.uid || undefined);
       return;

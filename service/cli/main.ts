@@ -152,12 +152,6 @@ export function program(): Command {
     )
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
-    .option('--no-leader-elect', 'Kubernetes mode: do not elect a leader (a single replica that always binds)')
-    .option('--leader-elect-lease-duration <duration>', 'how long a Lease holds without renewal (whole seconds)', parseDuration, 15_000)
-    .option('--leader-elect-renew-deadline <duration>', 'a leader that could not renew for this long stops binding', parseDuration, 10_000)
-    .option('--leader-elect-retry-period <duration>', 'how often the Lease is renewed or tried', parseDuration, 2_000)
-    .option('--leader-elect-resource-name <name>', 'name of the Lease', 'placer')
-    .option('--leader-elect-resource-namespace <namespace>', "namespace of the Lease (default: the kubeconfig context's, in a pod its own)")
     .action(async (o, command: Command) => {
       const kubeMode = o.kubeconfig !== undefined || o.inCluster === true;
       if (kubeMode) {
@@ -180,12 +174,6 @@ export function program(): Command {
         ? {
             ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig }),
             ...(o.context !== undefined && { context: o.context }),
-            leaderElect: o.leaderElect !== false,
-            leaseDurationMs: o.leaderElectLeaseDuration,
-            renewDeadlineMs: o.leaderElectRenewDeadline,
-            retryPeriodMs: o.leaderElectRetryPeriod,
-            leaseName: o.leaderElectResourceName,
-            ...(o.leaderElectResourceNamespace !== undefined && { leaseNamespace: o.leaderElectResourceNamespace }),
           }
         : undefined;
       await serveCommand({

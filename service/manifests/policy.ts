@@ -25,6 +25,8 @@ export function readNamespacePolicy(r: ObjectReader): NamespacePolicyObj {
   r.root.onlyKeys(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
   const spec = r.root.at('spec').onlyKeys(['reservation', 'placement']);
   const pl = spec.at('placement').onlyKeys(['strategy', 'nodeSelector', 'tolerations', 'priorityClassName', 'spreadAcrossHosts']);
+  // a toleration's fields too: the policy is ours to read strictly (a pod's come typed from the API server)
+  for (const t of pl.at('tolerations').items()) t.onlyKeys(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
   const strategy = pl.at('strategy').optEnum(STRATEGIES);
   const priorityClassName = pl.at('priorityClassName').optString() || undefined;
   return {

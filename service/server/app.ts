@@ -34,6 +34,8 @@ export interface AppDeps {
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
 const QUIET = /^\/(scheduler\/|livez|readyz|healthz|metrics)/;
+/** Probes: a 503 is their answer, not a failure of the server (health.ts logs what changes, as Kubernetes components do). */
+const PROBES = /^\/(livez|readyz|healthz)$/;
 
 export function createApp(deps: AppDeps): Hono {
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -45,7 +47,7 @@ export function createApp(deps: AppDeps): Hono {
     await next();
     const ms = Math.round((performance.now() - start) * 1000) / 1000;
     const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
-    if (c.res.status >= 500) log.error(entry, 'request failed');
+    if (c.res.status >= 500 && !PROBES.test(c.req.path)) log.error(entry, 'request failed');
     else if (QUIET.test(c.req.path)) log.debug(entry, 'request');
     else log.info(entry, 'request');
   });
@@ -60,7 +62,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   const kube = deps.kube;
-  app.route('/', healthRoutes(deps.lifecycle, kube && (() => kube.checks())));
+  app.route('/', healthRoutes(deps.lifecycle, log, kube && (() => kube.checks())));
 
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.registry.metrics();
@@ -95,6 +97,7 @@ export function createApp(deps: AppDeps): Hono {
     extenderRoutes({
       state: requireState,
       metrics: deps.metrics,
+      logger: log,
       limits,
       ...(deps.binder && { binder: deps.binder }),
       ...(kube && { kube }),

@@ -10,7 +10,7 @@ import type { HostObj, VMClassObj, VMObj, WorkloadTemplate } from '../../model/t
 import { parseManifests, resolveVirtualMachine, type Manifest } from '../manifests/index.js';
 import type { StateCore } from './core.js';
 import { settlePodPriority } from './extender.js';
-import { heldOf } from './held.js';
+import { heldOf, type Held } from './held.js';
 import { CLUSTER_SCOPED, entriesOf, infraKey, syncEngine, type InfraChange, type InfraEntry, type InfraKind } from './infra.js';
 import { shapeOf, templateOf } from './shapes.js';
 
@@ -188,6 +188,13 @@ export class Mirror {
     if (!h) return undefined;
     return this.running(
       templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: host }], h.owner ?? undefined),
+    );
+  }
+
+  /** Hold `h` again exactly as it was (a bind that had released it to make room for a new incarnation failed). */
+  restore(h: Held): MirrorResult {
+    return this.running(
+      templateOf(h.shape, [{ name: h.name, ...(h.uid !== null && { uid: h.uid }), boundHost: h.host }], h.owner ?? undefined),
     );
   }
 

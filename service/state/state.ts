@@ -141,6 +141,10 @@ export class PlacerState {
     return this.mirror.moved(kind, namespace, name, host);
   }
 
+  mirrorRestore(h: Held): MirrorResult {
+    return this.mirror.restore(h);
+  }
+
   mirrorVmWorkload(vm: VMObj): WorkloadTemplate | undefined {
     return this.mirror.vmWorkload(vm);
   }

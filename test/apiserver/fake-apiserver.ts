@@ -93,12 +93,8 @@ export class FakeApiServer {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
   requestHook: RequestHook | undefined;
-  /** Called once a Binding bound its pod, before the 201 is sent. */
-  afterBinding: ((b: BindingRecord) => void) | undefined;
-  /** Hold each successful Binding's 201 this long after the pod was bound (an answer a dying client may never see). */
-  bindingResponseDelayMs = 0;
-  /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
-  leaseWritesFail = false;
+  /** New watches answer 200 and then nothing, ever — not even the end at timeoutSeconds: a connection that died silently. */
+  stallWatches = false;
   expiredAs: 'event' | 'http';
   /** API groups not served (their CRDs not installed): every path under them is 404. */
   readonly uninstalled = new Set<string>();
@@ -315,8 +311,6 @@ export class FakeApiServer {
         if (namespace !== undefined && m.namespace !== undefined && m.namespace !== namespace) {
           throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
         }
-        if (r.kind === 'Lease' && this.leaseWritesFail)
-          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         return send(res, 201, this.storage.create(r, { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } }));
       }
       throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -335,8 +329,6 @@ export class FakeApiServer {
         const m = (body.metadata ?? {}) as Obj;
         if (m.name !== name)
           throw new ApiError(400, 'BadRequest', `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
-        if (r.kind === 'Lease' && this.leaseWritesFail)
-          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         const obj = { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } };
         const cur = this.storage.get(r, ns, name);
         if (!cur) {
@@ -472,6 +464,10 @@ export class FakeApiServer {
       }
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    if (this.stallWatches) {
+      res.flushHeaders();
+      return; // open until the client gives up (stop() closes it)
+    }
     const write = (type: string, object: Obj): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
@@ -545,8 +541,6 @@ export class FakeApiServer {
     delete pm.resourceVersion;
     this.storage.update(pods, pod);
     this.bindings.push(b);
-    this.afterBinding?.(b);
-    if (this.bindingResponseDelayMs > 0) await new Promise((r) => setTimeout(r, this.bindingResponseDelayMs));
     send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 }

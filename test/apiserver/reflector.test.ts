@@ -1,6 +1,7 @@
 // The reflector against the fake API server, in process: paged lists, watch events, bookmarks
 // advancing the resourceVersion, 410 (as an ERROR event and as the HTTP status) turning into a
-// relist, a server-side watch timeout resuming without one, an absent CRD.
+// relist, a server-side watch timeout resuming without one, an absent CRD, a watch that the server
+// never ends taken as a dead connection.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,5 +199,22 @@ describe('reflector', () => {
     await until(() => rec.objects.has('x'));
     expect(rec.calls.filter((c) => c.startsWith('replace'))).toHaveLength(1);
     expect(f.requests.filter((q) => q.query.get('watch') === '1').every((q) => q.query.get('resourceVersion') === rv)).toBe(true);
+  });
+
+  it('takes a watch the server has not ended by its timeoutSeconds + grace as a dead connection: not healthy until a new watch answers, resumed without a relist', async () => {
+    const { r, rec } = reflect(NODES, { watchTimeoutSeconds: 1, watchGraceMs: 300 });
+    await r.start();
+    expect(r.healthy).toBe(true);
+    f.stallWatches = true; // from now on a watch gets its headers and then silence
+    f.closeWatches();
+    const stalledFrom = performance.now();
+    await until(() => !r.healthy, 5000, 'the stalled watch noticed');
+    // the watch asked for timeoutSeconds 1–2: noticed within that + the grace (and the backoff's first retry)
+    expect(performance.now() - stalledFrom).toBeLessThan(2300 + 500);
+    f.stallWatches = false;
+    f.create(node('after').obj());
+    await until(() => rec.objects.has('after'), 5000, 'caught up');
+    expect(r.healthy).toBe(true);
+    expect(rec.calls.filter((c) => c.startsWith('replace'))).toHaveLength(1);
   });
 });

@@ -352,6 +352,16 @@ describe('extender: preempt', () => {
     expect(r.status).toBe(200);
     expect(Object.keys(r.body)).toEqual(['NodeNameToMetaVictims']);
     expect(r.body.NodeNameToMetaVictims).toEqual({ 'esx-a01': { Pods: [{ UID: 'uid-hog' }], NumPDBViolations: 0 } });
+    // every vetoed node is logged with placer's reason (the pod's event only says "no candidate node for preemption")
+    const vetoes = h.logs.filter((l) => l.msg === 'preemption vetoed on this node');
+    expect(vetoes.map((l) => [l.node, l.level])).toEqual([
+      ['esx-a02', 30],
+      ['esx-b01', 30],
+      ['esx-zz9', 30],
+    ]);
+    expect(String(vetoes[0].reason)).toContain('exceeded quota: compute');
+    expect(String(vetoes[1].reason)).toMatch(/exceeded quota|untolerated taint/); // the first rule that refuses it
+    expect(vetoes[2].reason).toBe('no victims proposed');
 
     const small = await h.json('POST', '/scheduler/preempt', {
       Pod: podFixture(),
@@ -359,6 +369,7 @@ describe('extender: preempt', () => {
       NodeNameToMetaVictims: { 'esx-a01': { Pods: [{ UID: 'uid-small' }], NumPDBViolations: 0 } },
     });
     expect(small.body).toEqual({ NodeNameToMetaVictims: {} });
+    expect(h.logs.filter((l) => l.msg === 'preemption vetoed on every candidate node')).toHaveLength(1);
   });
 
   it('checking changes nothing: the victims still hold their capacity and quota afterwards', async () => {

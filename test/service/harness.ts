@@ -25,6 +25,8 @@ export interface Harness {
   state: PlacerState;
   lifecycle: Lifecycle;
   metrics: Metrics;
+  /** The app's log lines so far (level debug and up), parsed. */
+  logs: Obj[];
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   json<T = Obj>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   /** Close the store and open it again: what a restart sees. */
@@ -41,11 +43,12 @@ export async function harness(opts: { limits?: Partial<BodyLimits>; dir?: string
     lifecycle,
   } as Harness;
   h.metrics = new Metrics(() => h.state);
+  h.logs = [];
   const app = createApp({
     state: () => (lifecycle.loaded ? h.state : undefined),
     lifecycle,
     metrics: h.metrics,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'debug' }, { write: (line: string) => void h.logs.push(JSON.parse(line) as Obj) }),
     limits: opts.limits,
     ...(opts.binder && { binder: opts.binder }),
   });

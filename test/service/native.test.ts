@@ -265,6 +265,20 @@ describe('health and metrics', () => {
     expect((await h.request('GET', '/healthz')).status).toBe(503);
   });
 
+  it('a failing probe is logged as Kubernetes components do: at info when the verdict changes, never as an error', async () => {
+    h.lifecycle.loaded = false;
+    for (let i = 0; i < 5; i++) expect((await h.request('GET', '/readyz')).status).toBe(503);
+    h.lifecycle.loaded = true;
+    expect((await h.request('GET', '/readyz')).status).toBe(200);
+    expect((await h.request('GET', '/readyz')).status).toBe(200);
+    expect(h.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    const verdicts = h.logs.filter((l) => l.probe === 'readyz').map((l) => [l.level, l.msg, l.failed]);
+    expect(verdicts).toEqual([
+      [30, 'readyz check failed', ['state-loaded']],
+      [30, 'readyz check passed', undefined],
+    ]);
+  });
+
   it('/metrics: kube-scheduler-shaped attempts, durations, extender verb latencies, quota gauges', async () => {
     await h.json('POST', '/v1/apply', [
       ...hosts(),

@@ -24,6 +24,7 @@
 
 import { ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
 import { InputError } from '../../../model/errors.js';
 import type { BodyLimits } from '../body.js';
 import type { Metrics } from '../metrics.js';
@@ -51,6 +52,8 @@ export interface ExtenderDeps {
   binder?: BindingPort;
   /** Kubernetes mode: its bind instead of placer's own. */
   kube?: KubernetesPort;
+  /** Where preemption vetoes are logged. */
+  logger?: Logger;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -170,11 +173,20 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const t = state.podTemplate(pod, 'Pod');
       const candidates = readVictims(body, state);
       const out: Record<string, { Pods: { UID: string }[]; NumPDBViolations: number }> = {};
+      // every vetoed node is logged with placer's reason: the pod's event only says "no candidate node for preemption"
+      const md = isObj(pod.metadata) ? pod.metadata : {};
+      const who = `${typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default'}/${String(md.name ?? '')}`;
       for (const [node, { victims, given }] of candidates) {
-        if (victims.length === 0) continue; // kube-scheduler requires at least one victim per node
-        if (state.fitsAfterEvicting(t, node, victims) !== null) continue;
+        // kube-scheduler requires at least one victim per node
+        const veto = victims.length === 0 ? 'no victims proposed' : state.fitsAfterEvicting(t, node, victims);
+        if (veto !== null) {
+          deps.logger?.info({ pod: who, node, victims: victims.length, reason: veto }, 'preemption vetoed on this node');
+          continue;
+        }
         out[node] = { Pods: victims.map((v) => ({ UID: v.uid })), NumPDBViolations: Math.max(given, state.pdbViolations(victims)) };
       }
+      if (candidates.size > 0 && Object.keys(out).length === 0)
+        deps.logger?.info({ pod: who, candidates: candidates.size }, 'preemption vetoed on every candidate node');
       timed('preempt', start, true);
       return c.json({ NodeNameToMetaVictims: out });
     } catch (err) {
