@@ -5,7 +5,7 @@
 import type { Explanation } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { SourceRef, WorkloadTemplate } from '../../model/types.js';
-import { parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
+import { manifestWarnings, parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
 import type { StateCore } from './core.js';
 import { conflict, notFound, type StateRefusal } from './errors.js';
 import type { Held } from './held.js';
@@ -44,11 +44,15 @@ function cmp(a: string, b: string): number {
  * 422: explaining against hosts or quotas that are not applied would answer another question);
  * they resolve against the applied VirtualMachineClasses and PriorityClasses. Nothing changes.
  */
-export function explain(
-  core: StateCore,
-  manifests: readonly Manifest[],
-): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+export interface Explained {
+  items: { template: WorkloadTemplate; name: string; explanation: Explanation }[];
+  /** What the manifests held and explain did not use (service/manifests/warnings.ts). */
+  warnings: string[];
+}
+
+export function explain(core: StateCore, manifests: readonly Manifest[]): Explained {
   const parsed = parseManifests(manifests);
+  const warnings = manifestWarnings(manifests, parsed.ignored).map((w) => w.text);
   const infra = entriesOf(parsed, manifests);
   if (infra.length > 0) {
     const e = infra[0];
@@ -80,13 +84,14 @@ export function explain(
       'there is no workload to explain: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine',
     );
   // The first instance placer does not hold: the one the next placement would be about.
-  return input.workloads.map((t) => {
+  const items = input.workloads.map((t) => {
     const j = Math.max(
       0,
       t.instances.findIndex((inst) => !core.held.has(t.kind, t.namespace, inst.name)),
     );
     return { template: t, name: t.instances[j].name, explanation: core.engine.explain(t, j) };
   });
+  return { items, warnings };
 }
 
 /** explain() for a pending workload, by name; NotFound when it is not pending, Conflict when placed. */

@@ -15,7 +15,7 @@ import type { Engine, Explanation } from '../../core-wasm/src/engine.js';
 import type { Strategy, VMObj, WorkloadTemplate } from '../../model/types.js';
 import type { Manifest } from '../manifests/index.js';
 import type { PlanDoc } from '../placement/plans.js';
-import { applyManifests, type ApplyOutcome } from './apply.js';
+import { applyManifests, type ApplyOptions, type ApplyOutcome } from './apply.js';
 import { StateCore, type StateOptions } from './core.js';
 import { ExtenderCases } from './extender.js';
 import type { Held } from './held.js';
@@ -26,7 +26,7 @@ import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
 import type { Store } from './store.js';
 
-export type { ApplyOutcome } from './apply.js';
+export type { ApplyOptions, ApplyOutcome } from './apply.js';
 export type { StateOptions } from './core.js';
 export type { Held } from './held.js';
 export type { InfraKind } from './infra.js';
@@ -72,8 +72,8 @@ export class PlacerState {
   }
 
   // apply
-  apply(manifests: readonly Manifest[]): ApplyOutcome {
-    return applyManifests(this.core, manifests);
+  apply(manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
+    return applyManifests(this.core, manifests, opts);
   }
 
   // the extender
@@ -185,7 +185,7 @@ export class PlacerState {
     return inspect.listedNamespace(this.core, namespace);
   }
 
-  explain(manifests: readonly Manifest[]): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+  explain(manifests: readonly Manifest[]): inspect.Explained {
     return inspect.explain(this.core, manifests);
   }
 

@@ -8,6 +8,7 @@
 //   /healthz  the same as /readyz, for old probes
 
 import { Hono, type Context } from 'hono';
+import { PRESENCE, TEXT, takes } from '../query.js';
 
 export interface Lifecycle {
   /** True once the state was rebuilt from the store (and --bootstrap applied). */
@@ -31,10 +32,12 @@ function answer(c: Context, name: string, checks: [string, boolean][]): Response
 /** `extra`: more readiness checks (Kubernetes mode: informers-synced, leader). */
 export function healthRoutes(life: Lifecycle, extra: () => [string, boolean][] = () => []): Hono {
   const app = new Hono();
-  app.get('/livez', (c) => answer(c, 'livez', [['ping', true]]));
+  // as the API server's: ?verbose lists the checks, ?exclude=<check> (repeated) leaves one out
+  const params = takes({ verbose: PRESENCE, exclude: { ...TEXT, repeated: true } });
+  app.get('/livez', params, (c) => answer(c, 'livez', [['ping', true]]));
   const ready = (c: Context): Response =>
     answer(c, 'readyz', [['ping', true], ['state-loaded', life.loaded], ['shutdown', !life.shuttingDown], ...extra()]);
-  app.get('/readyz', ready);
-  app.get('/healthz', ready);
+  app.get('/readyz', params, ready);
+  app.get('/healthz', params, ready);
   return app;
 }

@@ -9,7 +9,9 @@ import { formatAmounts } from '../../manifests/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
 import type { PlacerState } from '../../state/state.js';
+import { NAMESPACE, param, takes } from '../query.js';
 import { notFound } from '../status.js';
+import { warningHeader } from '../warning.js';
 import { kindOf, manifestsOf } from './native.js';
 
 export interface InspectDeps {
@@ -22,7 +24,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
   const app = new Hono();
   const apiVersion = deps.apiVersion;
 
-  app.get('/hosts/:name', (c) => {
+  app.get('/hosts/:name', takes(), (c) => {
     const name = c.req.param('name');
     const state = deps.state();
     const obj = state.engine.hostObj(name);
@@ -49,11 +51,10 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     } satisfies HostDetail);
   });
 
-  app.get('/pending', (c) => {
-    const ns = c.req.query('namespace');
+  app.get('/pending', takes({ namespace: NAMESPACE }), (c) => {
     const items = deps
       .state()
-      .pending.list(ns === undefined || ns === '' ? undefined : ns)
+      .pending.list(param(c, 'namespace'))
       .map((p) => ({
         namespace: p.namespace,
         kind: p.kind,
@@ -66,17 +67,16 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });
 
-  app.post('/explain', async (c) => {
+  app.post('/explain', takes(), async (c) => {
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const manifests = manifestsOf(kind, await readBody(c, deps.limits.apply));
-    const items = deps
-      .state()
-      .explain(manifests)
-      .map(({ template, name, explanation }) => explanationOf(template, name, explanation));
+    const explained = deps.state().explain(manifests);
+    const items = explained.items.map(({ template, name, explanation }) => explanationOf(template, name, explanation));
+    for (const w of explained.warnings) c.header('warning', warningHeader(w), { append: true });
     return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);
   });
 
-  app.get('/namespaces/:namespace/:kind/:name/explain', (c) => {
+  app.get('/namespaces/:namespace/:kind/:name/explain', takes(), (c) => {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
     const { pending, explanation } = deps.state().explainPending(kind, namespace, name);
