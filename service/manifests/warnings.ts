@@ -123,7 +123,7 @@ class Groups {
     const out: string[] = [];
     for (const [key, g] of this.groups) {
       out.push(...g.lines);
-      if (g.more > 0) out.push(`… and ${plural(g.more, 'more object')} like the above (${key}; ${what})`);
+      if (g.more > 0) out.push(`... and ${plural(g.more, 'more object')} like the above (${key}; ${what})`);
     }
     return out;
   }

@@ -135,6 +135,6 @@ describe('manifestWarnings', () => {
     expect(w.every((x) => x.unknown)).toBe(true);
     expect(w[0].text).toContain('in.yaml: document 1: ignored an object of unknown kind Pdo (v1) named a/p0');
     expect(w[0].text).toContain('(did you mean Pod?)');
-    expect(w[10].text).toBe('… and 15 more objects like the above (Pdo (v1); objects of unknown kind)');
+    expect(w[10].text).toBe('... and 15 more objects like the above (Pdo (v1); objects of unknown kind)');
   });
 });
