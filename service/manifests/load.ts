@@ -164,7 +164,13 @@ function parseYamlDocuments(text: string, label: string): unknown[] {
         }
       },
     });
-    return d.toJS({ maxAliasCount: 1000 });
+    try {
+      return d.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // an alias without its anchor, or more aliases than maxAliasCount (a "billion laughs"): the yaml library throws here
+      if (e instanceof RangeError) throw e;
+      throw new InputError({ file: label, doc: i, path: '' }, '', `invalid YAML: ${(e as Error).message}`);
+    }
   });
 }
 
