@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlacementResult } from '../../service/placement/result.js';
+import { killAll, removeDirs, start, tempDir } from './server.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'placer.js');
@@ -83,6 +84,17 @@ describe('warnings (real process)', () => {
         .map((l) => l.replace(/^warning: /, '')),
     );
     expect(Object.keys(result).at(-1)).toBe('warnings');
+  });
+
+  it('serve --bootstrap says them too, before its table', async () => {
+    const server = await start(tempDir(), ['--bootstrap', typo]);
+    try {
+      expect(server.stderr()).toContain('warning: ignored 3 objects of kind Service (v1); placer does not read this kind\n');
+      expect(server.stderr()).toContain(`warning: ${typo}: document 2: ignored an object of unknown kind Deploymnet (apps/v1)`);
+    } finally {
+      killAll();
+      removeDirs();
+    }
   });
 
   it('drain over files warns too, and honours --strict', () => {
