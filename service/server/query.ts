@@ -30,6 +30,12 @@ export const BOOL = oneOf('true', 'false', '');
 /** dryRun as the Kubernetes API spells it (All) and as the operation endpoints take it (true, false). */
 export const DRY_RUN = oneOf('All', 'true', 'false', '');
 
+/**
+ * fieldValidation as the Kubernetes API takes it: Strict refuses objects of unknown kinds, Warn (the
+ * default) warns. Ignore is not taken: placer never drops what it read without saying so.
+ */
+export const FIELD_VALIDATION = oneOf('Strict', 'Warn', '');
+
 /** A namespace name (a DNS-1123 label), or empty for all namespaces. */
 export const NAMESPACE: Param = {
   expects: 'a namespace name (a DNS-1123 label) or empty',

@@ -12,7 +12,7 @@ import { checkOnePolicyPerNamespace } from '../manifests/policy.js';
 import { checkSingleGlobalDefault } from '../manifests/priority.js';
 import { buildResult, type PlacementResult } from '../placement/result.js';
 import type { StateCore } from './core.js';
-import { conflict } from './errors.js';
+import { conflict, refuseUnknownKinds } from './errors.js';
 import { heldOf, type Held } from './held.js';
 import { entriesOf, syncEngine, type InfraEntry, type InfraTable } from './infra.js';
 import { shapeOf } from './shapes.js';
@@ -41,6 +41,8 @@ const subset = (t: WorkloadTemplate, idx: number[]): WorkloadTemplate => ({ ...t
 export interface ApplyOptions {
   /** Answer what would happen and change nothing: no store write, the engine and the pending list as they were. */
   dryRun?: boolean;
+  /** fieldValidation=Strict: objects of a kind nobody defines are refused (400), not warned about. */
+  strict?: boolean;
 }
 
 /** Carries a dry run's answer out of core.transact, whose undo then puts the engine back as it was. */
@@ -58,16 +60,19 @@ class DryRunRollback extends Error {
  */
 export function applyManifests(core: StateCore, manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
   try {
-    return applyOrRollBack(core, manifests, opts.dryRun === true);
+    return applyOrRollBack(core, manifests, opts);
   } catch (err) {
     if (err instanceof DryRunRollback) return err.outcome;
     throw err;
   }
 }
 
-function applyOrRollBack(core: StateCore, manifests: readonly Manifest[], dryRun: boolean): ApplyOutcome {
+function applyOrRollBack(core: StateCore, manifests: readonly Manifest[], opts: ApplyOptions): ApplyOutcome {
+  const dryRun = opts.dryRun === true;
   const parsed = parseManifests(manifests);
-  const warnings = manifestWarnings(manifests, parsed.ignored).map((w) => w.text);
+  const found = manifestWarnings(manifests, parsed.ignored);
+  if (opts.strict) refuseUnknownKinds(found);
+  const warnings = found.map((w) => w.text);
   // what the request changes, and the infrastructure with it: validated as one
   const changed = entriesOf(parsed, manifests).filter((e) => core.infra.get(e.kind, e.namespace, e.name)?.manifest !== e.manifest);
   const input = resolveMerged(core, core.infra.with({ changed }), parsed);

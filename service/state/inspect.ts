@@ -7,7 +7,7 @@ import { InputError } from '../../model/errors.js';
 import type { SourceRef, WorkloadTemplate } from '../../model/types.js';
 import { manifestWarnings, parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
 import type { StateCore } from './core.js';
-import { conflict, notFound, type StateRefusal } from './errors.js';
+import { conflict, notFound, refuseUnknownKinds, type StateRefusal } from './errors.js';
 import type { Held } from './held.js';
 import { entriesOf } from './infra.js';
 import type { PendingWorkload } from './pending.js';
@@ -50,9 +50,11 @@ export interface Explained {
   warnings: string[];
 }
 
-export function explain(core: StateCore, manifests: readonly Manifest[]): Explained {
+export function explain(core: StateCore, manifests: readonly Manifest[], strict = false): Explained {
   const parsed = parseManifests(manifests);
-  const warnings = manifestWarnings(manifests, parsed.ignored).map((w) => w.text);
+  const found = manifestWarnings(manifests, parsed.ignored);
+  if (strict) refuseUnknownKinds(found);
+  const warnings = found.map((w) => w.text);
   const infra = entriesOf(parsed, manifests);
   if (infra.length > 0) {
     const e = infra[0];

@@ -185,8 +185,8 @@ export class PlacerState {
     return inspect.listedNamespace(this.core, namespace);
   }
 
-  explain(manifests: readonly Manifest[]): inspect.Explained {
-    return inspect.explain(this.core, manifests);
+  explain(manifests: readonly Manifest[], strict = false): inspect.Explained {
+    return inspect.explain(this.core, manifests, strict);
   }
 
   explainPending(kind: string, namespace: string, name: string): { pending: PendingWorkload; explanation: Explanation } {

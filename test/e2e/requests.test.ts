@@ -147,6 +147,42 @@ describe('warnings', () => {
   });
 });
 
+describe('fieldValidation=Strict', () => {
+  const typo = `${deployment('strict-web', 1)}\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: typo, namespace: team-shop}`;
+
+  it.each(['/v1/apply?fieldValidation=Strict', '/v1/apply?fieldValidation=Strict&dryRun=All', '/v1/explain?fieldValidation=Strict'])(
+    'POST %s: an object of unknown kind is a 400 naming it, and nothing is applied',
+    async (path) => {
+      const before = await snapshot();
+      const r = await send('POST', path, typo);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({
+        kind: 'Status',
+        reason: 'BadRequest',
+        details: { causes: [{ reason: 'FieldValueNotSupported', field: 'kind' }] },
+      });
+      expect(r.body!.message).toContain(
+        'strict validation: an object of unknown kind: request body: document 2: ignored an object of unknown kind Deploymnet',
+      );
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it('Strict takes Services (a kind Kubernetes defines) with a warning, and Warn is the default', async () => {
+    const body = `${deployment('strict-ok', 1)}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: team-shop}`;
+    const strict = await send('POST', '/v1/apply?fieldValidation=Strict&dryRun=All', body);
+    expect(strict.status).toBe(200);
+    expect(strict.body!.warnings).toEqual(['ignored 1 object of kind Service (v1); placer does not read this kind']);
+    expect((await send('POST', '/v1/apply?fieldValidation=Warn&dryRun=All', typo)).status).toBe(200);
+  });
+
+  it('Ignore is refused: placer does not drop what it read without saying so', async () => {
+    const r = await send('POST', '/v1/apply?fieldValidation=Ignore', typo);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ details: { causes: [{ field: 'fieldValidation' }] } });
+  });
+});
+
 describe('GET /version', () => {
   it('answers kube-apiserver’s fields from package.json and the build', async () => {
     const r = await send('GET', '/version');

@@ -9,7 +9,7 @@ import { formatAmounts } from '../../manifests/index.js';
 import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
 import type { PlacerState } from '../../state/state.js';
-import { NAMESPACE, param, takes } from '../query.js';
+import { FIELD_VALIDATION, NAMESPACE, param, takes } from '../query.js';
 import { notFound } from '../status.js';
 import { warningHeader } from '../warning.js';
 import { kindOf, manifestsOf } from './native.js';
@@ -67,10 +67,10 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });
 
-  app.post('/explain', takes(), async (c) => {
+  app.post('/explain', takes({ fieldValidation: FIELD_VALIDATION }), async (c) => {
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const manifests = manifestsOf(kind, await readBody(c, deps.limits.apply));
-    const explained = deps.state().explain(manifests);
+    const explained = deps.state().explain(manifests, param(c, 'fieldValidation') === 'Strict');
     const items = explained.items.map(({ template, name, explanation }) => explanationOf(template, name, explanation));
     for (const w of explained.warnings) c.header('warning', warningHeader(w), { append: true });
     return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);

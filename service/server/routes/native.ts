@@ -13,7 +13,7 @@ import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLi
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState } from '../../state/state.js';
-import { BOOL, DRY_RUN, flag, integer, NAMESPACE, oneOf, param, takes, TEXT } from '../query.js';
+import { BOOL, DRY_RUN, FIELD_VALIDATION, flag, integer, NAMESPACE, oneOf, param, takes, TEXT } from '../query.js';
 import { badRequest, notFound, success } from '../status.js';
 import { warningHeader } from '../warning.js';
 
@@ -94,16 +94,18 @@ export function nativeRoutes(deps: NativeDeps): Hono {
   const app = new Hono();
 
   // dryRun (All, as the Kubernetes API spells it, or true): what would happen, nothing changed
-  app.post('/apply', takes({ dryRun: DRY_RUN }), async (c) => {
+  // fieldValidation=Strict: an object of a kind nobody defines is a 400 rather than a warning
+  app.post('/apply', takes({ dryRun: DRY_RUN, fieldValidation: FIELD_VALIDATION }), async (c) => {
     const dryRun = flag(c, 'dryRun');
+    const strict = param(c, 'fieldValidation') === 'Strict';
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const bytes = await readBody(c, deps.limits.apply);
     const manifests = manifestsOf(kind, bytes);
-    if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true }).result);
+    if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true, strict }).result);
     const start = performance.now();
     let out;
     try {
-      out = deps.state().apply(manifests);
+      out = deps.state().apply(manifests, { strict });
     } catch (err) {
       deps.metrics.attempt('native', 'error', (performance.now() - start) / 1000);
       throw err;
