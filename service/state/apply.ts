@@ -56,7 +56,9 @@ class DryRunRollback extends Error {
  * Upsert the infrastructure objects of `manifests` and place their workloads. Everything is
  * validated before anything changes; on any error nothing has changed. A dry run goes the same
  * way up to the commit, answers what the commit would have made, and is undone like a failure:
- * the store is never written, and every engine change is reverted by its undo.
+ * the store is never written, and every engine change is reverted by its undo (a host the dry run
+ * added leaves an absent, empty slot, as after a failed apply; it returns to that slot, so no
+ * decision depends on it). test/service/dry-run.test.ts holds the ledger to this.
  */
 export function applyManifests(core: StateCore, manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
   try {
