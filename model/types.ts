@@ -300,8 +300,19 @@ export interface ParsedInput extends Infrastructure {
   workloads: WorkloadTemplate[];
   /** VirtualMachines wait for their class; service/manifests/resolve.ts turns them into templates. */
   vms: VMObj[];
-  /** Kinds that were read but carry nothing for placement (Namespace, Service, ConfigMap, ...). */
-  ignored: { kind: string; name: string; source: SourceRef }[];
+  /** Objects that were read but carry nothing for placement (Service, ConfigMap, a typo'd kind, ...). */
+  ignored: IgnoredObject[];
+}
+
+/** An object read and not used, and why: service/manifests/warnings.ts reports each. */
+export interface IgnoredObject {
+  kind: string;
+  /** `apps/v1`; undefined where the reader no longer has it (guest-cluster parts carry their kind's). */
+  apiVersion?: string;
+  name: string;
+  source: SourceRef;
+  /** Why it carries nothing for placement, said after the kind: `Pod (v1): <why>`. */
+  why: string;
 }
 
 /** A fully resolved input: every workload is a template; every reference was found. */

@@ -122,6 +122,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     if (!kube && opts.bootstrap && opts.bootstrap.length > 0) {
       if (state.isEmpty()) {
         const out = state.apply(await loadPaths(opts.bootstrap));
+        // as placer place says them: what the bootstrap manifests held and placer does not use
+        for (const w of out.result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(printResult(out.result, 'table'));
         process.stdout.write('\n');
       } else {

@@ -1,6 +1,6 @@
 // console: the web console against a served instance holding 5,000 hosts and 1,000,000
-// placements (--quick: 300 hosts, 20,000 placements), in headless Chromium (Debian's chromium,
-// driven by playwright-core; skipped when there is none).
+// placements (--quick: 300 hosts, 20,000 placements), in headless Chromium (found by
+// scripts/chromium.ts: PLACER_CHROMIUM, the system's, or the npm package; driven by playwright-core).
 //
 //   1. start `placer serve` on an empty data dir, POST /v1/apply the hosts (a few cordoned) and
 //      1,000 Deployments × 1,000 replicas, 100 Deployments per call
@@ -12,13 +12,14 @@
 //   4. responsiveness: switching the coloured resource (click → the next frame after the
 //      redraw), and the main thread's longest task while loading
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { batchPlan } from '../lib/generators.js';
 import { deployment, list, nodeList } from '../lib/manifests.js';
 import { type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
 import { SKIP_REASON, call, serveAvailable, startServer } from '../lib/server.js';
+import { findChromium, launchChromium } from '../../scripts/chromium.js';
 
 const MARK = 'placer:cluster-first-paint';
 const DESCRIPTION =
@@ -30,7 +31,6 @@ const median = (xs: number[]): number => {
 };
 
 export const consoleSuite: Suite = async (ctx) => {
-  const chromiumPath = process.env.PLACER_CHROMIUM ?? '/usr/bin/chromium';
   const skipped = (reason: string): Omit<SuiteResult, 'name' | 'seconds'> => ({
     status: 'skipped',
     reason,
@@ -38,10 +38,13 @@ export const consoleSuite: Suite = async (ctx) => {
     tables: [],
     figures: {},
   });
-  if (!existsSync(chromiumPath)) return skipped(`no Chromium at ${chromiumPath} (apt-get install chromium, or set PLACER_CHROMIUM)`);
+  try {
+    await findChromium();
+  } catch (err) {
+    return skipped((err as Error).message);
+  }
   const avail = serveAvailable(ctx.root);
   if (!avail.ok) return skipped(`${SKIP_REASON}: ${avail.why}`);
-  const { chromium } = await import('playwright-core');
 
   const q = ctx.quick;
   const H = q ? 300 : 5000;
@@ -56,7 +59,7 @@ export const consoleSuite: Suite = async (ctx) => {
   const agent = new Agent({ keepAlive: true });
   const figures: SuiteResult['figures'] = {};
   const s = await startServer(ctx.root, dataDir, join(ctx.tmp, 'console-serve.log'));
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await launchChromium();
   try {
     const post = async (body: unknown): Promise<number> => {
       const r = await call(agent, s.url, 'POST', '/v1/apply', JSON.stringify(body), { 'content-type': 'application/json' });

@@ -7,11 +7,13 @@ import { type Command, Option } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { Strategy, WorkloadTemplate } from '../../model/types.js';
-import { loadClusterInput, loadPaths, parseManifests, resolveInput } from '../manifests/index.js';
+import { loadPaths, manifestWarnings, parseManifests, resolveInput } from '../manifests/index.js';
 import type { CapacityReportDoc } from '../placement/api-types.js';
 import { capacityDoc, parseShape, printCapacity, shapeTemplate } from '../placement/capacity.js';
 import { runPlacement } from '../placement/placement.js';
+import { readInput } from './input.js';
 import { OperationError, post } from './operations.js';
+import { progressOn } from './progress.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
@@ -63,7 +65,7 @@ export function capacityCommand(cmd: Command): void {
 async function fromFiles(paths: string[], o: CapacityOpts, shape: Record<string, string> | undefined): Promise<CapacityReportDoc> {
   if (paths.length === 0)
     throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
-  const input = await loadClusterInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore });
+  const { input } = await readInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore, strict: false }, progressOn());
   const { engine } = runPlacement(input, { backend: o.engine, strategy: o.strategy });
   let templates: WorkloadTemplate[];
   if (shape) {
@@ -78,7 +80,9 @@ async function fromFiles(paths: string[], o: CapacityOpts, shape: Record<string,
       : [o.namespace ?? 'default'];
     templates = namespaces.map((ns) => shapeTemplate(shape, ns));
   } else {
-    const parsed = parseManifests(await loadPaths(o.filename!));
+    const manifests = await loadPaths(o.filename!);
+    const parsed = parseManifests(manifests);
+    for (const w of manifestWarnings(manifests, parsed.ignored)) process.stderr.write(`warning: ${w.text}\n`);
     templates = resolveInput(
       { ...parsed, vmClasses: [...input.vmClasses, ...parsed.vmClasses], priorityClasses: input.priorityClasses },
       { cpuMhzPerCore: o.cpuMhzPerCore },

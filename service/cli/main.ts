@@ -4,7 +4,6 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
-import { loadClusterInput } from '../manifests/index.js';
 import { InputError } from '../../model/errors.js';
 import type { Strategy } from '../../model/types.js';
 import { runPlacement } from '../placement/placement.js';
@@ -14,6 +13,13 @@ import { serveCommand } from '../serve.js';
 import { capacityCommand } from './capacity.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
+import { resultInNamespace } from '../placement/namespaces.js';
+import type { ResultView } from '../placement/result.js';
+import { versionInfo, versionLine } from '../server/version.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { readInput } from './input.js';
+import { namespaceOptions, namespaceOf } from './namespace-flags.js';
+import { type Progress, progressOn } from './progress.js';
 
 const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
@@ -60,26 +66,68 @@ function positiveInt(v: string): number {
   return n;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A duration flag: Kubernetes' spelling (15s, 2m, 1h30m), parsed to milliseconds; help shows the default as a duration. */
+function durationOption(flag: string, what: string, defaultMs: number): Option {
+  return new Option(`${flag} <duration>`, `${what}; a duration such as 15s, 2m or 1h30m`)
+    .argParser(parseDuration)
+    .default(defaultMs, formatDuration(defaultMs));
+}
 
-/** A Go duration as Kubernetes flags take them: 15s, 500ms, 1m30s. */
-export function parseDuration(v: string): number {
-  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== v) {
-    throw new InvalidArgumentError(`expected a duration such as 15s, 500ms or 1m30s (got ${JSON.stringify(v)})`);
-  }
-  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]], 0);
-  if (ms <= 0) throw new InvalidArgumentError(`expected a positive duration (got ${JSON.stringify(v)})`);
-  return ms;
+interface PlaceOptions {
+  strategy: string;
+  output: string;
+  explain: boolean;
+  order: 'interleave' | 'size' | 'input';
+  scoringResources?: { resource: string; weight: number }[];
+  shape?: { utilization: number; score: number }[];
+  cpuMhzPerCore: number;
+  engine: string;
+  strict: boolean;
+  namespace?: string;
+  allNamespaces: boolean;
+}
+
+/** Placing or writing this many workloads takes about a second: progress shows at once. */
+const LONG_RUN = 100_000;
+
+/** The view, ticking `progress` at each entry the writer visits (tables visit every entry twice: widths, then rows). */
+function counted(view: ResultView, format: OutputFormat, progress: Progress): ResultView {
+  const entries = view.summary.placed + view.summary.unplaced;
+  const passes = format === 'table' || format === 'wide' ? 2 : 1;
+  progress.stage('writing', entries * passes, 'entries', entries >= LONG_RUN);
+  let pending = 0;
+  const tick = (): void => {
+    if (++pending < 4096) return;
+    progress.tick(pending);
+    pending = 0;
+  };
+  return {
+    ...view,
+    placements(visit) {
+      view.placements((...a) => (tick(), visit(...a)));
+    },
+    unplaced(visit) {
+      view.unplaced((...a) => (tick(), visit(...a)));
+    },
+  };
 }
 
 export function program(): Command {
   const cmd = new Command('placer')
     .description('WebAssembly-accelerated placement engine for pods and VMs on hypervisor hosts')
+    .version(versionLine(), '--version', 'print the version and exit')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
 
   cmd
+    .command('version')
+    .description('print the version: package version, git commit and build date (-o json: the shape of GET /version)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((o: { output: string }) => {
+      process.stdout.write(o.output === 'json' ? JSON.stringify(versionInfo(), null, 2) + '\n' : versionLine() + '\n');
+    });
+
+  const place = cmd
     .command('place')
     .description('place every workload of the given manifests (YAML, JSON, Lists, `kubectl get -o json` output; `-` for stdin)')
     .argument('<paths...>', 'files, directories (read recursively) or - for stdin')
@@ -102,18 +150,37 @@ export function program(): Command {
     .option('--shape <points>', 'RequestedToCapacityRatio shape, utilization:score pairs', parseShape)
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
-    .action(async (paths: string[], o) => {
-      const input = await loadClusterInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore });
-      const run = runPlacement(input, {
-        backend: o.engine as BackendName,
-        strategy: o.strategy as Strategy,
-        order: o.order,
-        scoring: o.scoringResources,
-        shape: o.shape,
-        explain: o.explain,
-      });
-      writeResult(run.result, o.output as OutputFormat, (chunk) => process.stdout.write(chunk), run.explanations);
-    });
+    .option(
+      '--strict',
+      'an object of a kind placer does not know (neither Kubernetes nor a CRD in the input defines it) is an error',
+      false,
+    );
+  namespaceOptions(place, 'list only the placements and unplaced workloads of this namespace (the whole cluster is placed)').action(
+    async (paths: string[], o: PlaceOptions) => {
+      const progress = progressOn();
+      try {
+        const { input, warnings } = await readInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore, strict: o.strict }, progress);
+        const instances = input.workloads.reduce((n, t) => n + t.instances.length, 0);
+        progress.stage('placing', instances, 'workloads', instances >= LONG_RUN);
+        const run = runPlacement(input, {
+          backend: o.engine as BackendName,
+          strategy: o.strategy as Strategy,
+          order: o.order,
+          scoring: o.scoringResources,
+          shape: o.shape,
+          explain: o.explain,
+        });
+        progress.tick(instances);
+        const namespace = namespaceOf(o);
+        let view: ResultView = warnings.length > 0 ? { ...run.result, warnings } : run.result;
+        if (namespace !== undefined) view = resultInNamespace(view, namespace);
+        const format = o.output as OutputFormat;
+        writeResult(counted(view, format, progress), format, (chunk) => process.stdout.write(chunk), run.explanations);
+      } finally {
+        progress.done();
+      }
+    },
+  );
 
   cmd
     .command('serve')
@@ -122,6 +189,13 @@ export function program(): Command {
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .option('--data-dir <dir>', 'directory of the on-disk store', './data')
     .option('--bootstrap <paths...>', 'manifests to apply when the store is empty (printed like `placer place`)')
+    .addOption(
+      durationOption(
+        '--shutdown-grace-period',
+        'on SIGTERM, how long requests in flight may take to finish before their connections are closed',
+        10_000,
+      ),
+    )
     .addOption(
       new Option('--strategy <name>', 'default scoring strategy (a NamespacePolicy strategy wins for its namespace)')
         .choices(STRATEGIES)
@@ -188,6 +262,7 @@ export function program(): Command {
         ...(o.ignoredResources && { ignoredResources: o.ignoredResources }),
         ...(apiServer && { apiServer }),
         ...(kube && { kube }),
+        shutdownTimeoutMs: o.shutdownGracePeriod,
       });
     });
 

@@ -4,12 +4,16 @@
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BackendName, UnknownHostError } from '../../core-wasm/src/engine.js';
-import { loadClusterInput } from '../manifests/index.js';
 import { parseSelectorString } from '../manifests/labels.js';
 import type { Strategy } from '../../model/types.js';
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js';
 import { runPlacement } from '../placement/placement.js';
 import { type OutputFormat, printPlan } from '../placement/printers.js';
+import { planInNamespace } from '../placement/namespaces.js';
+import { readInput } from './input.js';
+import { namespaceOf, namespaceOptions } from './namespace-flags.js';
+import { progressOn } from './progress.js';
+import { warningTexts } from '../server/warning.js';
 
 /** A failure the command reports on stderr with exit code 1. */
 export class OperationError extends Error {}
@@ -31,7 +35,12 @@ function common(c: Command): Command {
       new Option('--strategy <name>', 'scoring strategy for the cluster read from files').choices(STRATEGIES).default('LeastAllocated'),
     )
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
-    .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'));
+    .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
+    .option(
+      '--strict',
+      'an object of a kind placer does not know (neither Kubernetes nor a CRD in the input defines it) is an error',
+      false,
+    );
 }
 
 interface CommonOpts {
@@ -41,14 +50,24 @@ interface CommonOpts {
   strategy: Strategy;
   cpuMhzPerCore: number;
   engine: BackendName;
+  strict: boolean;
+  namespace?: string;
+  allNamespaces?: boolean;
 }
 
 /** The cluster as `placer place` leaves it: every workload of the files placed. */
 async function clusterFrom(paths: string[], o: CommonOpts) {
   if (paths.length === 0)
     throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
-  const input = await loadClusterInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore });
-  return runPlacement(input, { backend: o.engine, strategy: o.strategy, trackPlacements: true }).engine;
+  const progress = progressOn();
+  try {
+    const { input } = await readInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore, strict: o.strict }, progress);
+    const instances = input.workloads.reduce((n, t) => n + t.instances.length, 0);
+    progress.stage('placing', instances, 'workloads', instances >= 100_000);
+    return runPlacement(input, { backend: o.engine, strategy: o.strategy, trackPlacements: true }).engine;
+  } finally {
+    progress.done();
+  }
 }
 
 /** POST to the native API; a Status error becomes an OperationError with its causes. */
@@ -64,6 +83,8 @@ export async function post<T = PlanDoc>(server: string, path: string, body?: unk
   } catch (err) {
     throw new OperationError(`cannot reach ${url.origin}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
   }
+  // what the server read and did not use, as kubectl prints the API server's warnings
+  for (const w of warningTexts(res.headers.get('warning'))) process.stderr.write(`warning: ${w}\n`);
   const text = await res.text();
   let json: Record<string, unknown>;
   try {
@@ -82,72 +103,80 @@ export async function post<T = PlanDoc>(server: string, path: string, body?: unk
 
 const flag = (name: string, on: boolean) => `${name}=${on ? 'true' : 'false'}`;
 
+/** Prints the plan (-n: one namespace's part of it); the exit code is the whole plan's. */
 function finish(doc: PlanDoc, o: CommonOpts, allowPartial: boolean): number {
-  process.stdout.write(printPlan(doc, o.output));
+  const namespace = namespaceOf(o);
+  process.stdout.write(printPlan(namespace === undefined ? doc : planInNamespace(doc, namespace), o.output));
   // A plan that leaves workloads behind is a failed drain for scripts, unless partial is fine.
   return doc.unmovable.length > 0 && !allowPartial ? 1 : 0;
 }
 
 export function operationCommands(cmd: Command, setExit: (code: number) => void): void {
-  common(
+  const drain = common(
     cmd
       .command('drain')
       .description('maintenance mode: cordon the hosts and plan a new host for every workload on them (all constraints kept)')
       .argument('<hosts>', 'host name(s), comma-separated: a rack drains as one plan')
       .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
       .option('--allow-partial', 'execute even when some workloads cannot move (they stay; exit code 0)', false),
-  ).action(async (hostList: string, paths: string[], o: CommonOpts & { allowPartial: boolean }) => {
-    const hosts = hostList
-      .split(',')
-      .map((h) => h.trim())
-      .filter((h) => h !== '');
-    if (hosts.length === 0) throw new OperationError('name at least one host to drain');
-    let doc: PlanDoc;
-    if (o.server) {
-      const q = `${flag('dryRun', o.dryRun)}&${flag('allowPartial', o.allowPartial)}`;
-      doc =
-        hosts.length === 1
-          ? await post(o.server, `v1/hosts/${encodeURIComponent(hosts[0])}/drain?${q}`)
-          : await post(o.server, `v1/drain?${q}`, { hosts });
-    } else {
-      const engine = await clusterFrom(paths, o);
-      try {
-        doc = planDoc('DrainPlan', engine.drain(hosts), true, { hosts });
-      } catch (err) {
-        if (err instanceof UnknownHostError) throw new OperationError(`${err.message} of the given manifests`);
-        throw err;
+  );
+  namespaceOptions(drain, 'list only the moves of this namespace (the whole drain is planned)').action(
+    async (hostList: string, paths: string[], o: CommonOpts & { allowPartial: boolean }) => {
+      const hosts = hostList
+        .split(',')
+        .map((h) => h.trim())
+        .filter((h) => h !== '');
+      if (hosts.length === 0) throw new OperationError('name at least one host to drain');
+      let doc: PlanDoc;
+      if (o.server) {
+        const q = `${flag('dryRun', o.dryRun)}&${flag('allowPartial', o.allowPartial)}`;
+        doc =
+          hosts.length === 1
+            ? await post(o.server, `v1/hosts/${encodeURIComponent(hosts[0])}/drain?${q}`)
+            : await post(o.server, `v1/drain?${q}`, { hosts });
+      } else {
+        const engine = await clusterFrom(paths, o);
+        try {
+          doc = planDoc('DrainPlan', engine.drain(hosts), true, { hosts });
+        } catch (err) {
+          if (err instanceof UnknownHostError) throw new OperationError(`${err.message} of the given manifests`);
+          throw err;
+        }
       }
-    }
-    setExit(finish(doc, o, o.allowPartial));
-  });
+      setExit(finish(doc, o, o.allowPartial));
+    },
+  );
 
-  common(
+  const rebalance = common(
     cmd
       .command('rebalance')
       .description('DRS-like: recommend moves that lower the imbalance of the scarcest resource (cpu or memory), each legal in sequence')
       .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
       .option('--max-moves <n>', 'at most this many moves', positiveInt, 10)
       .option('--resource <name>', 'balance this resource (default: cpu or memory, whichever is more utilized)'),
-  ).action(async (paths: string[], o: CommonOpts & { maxMoves: number; resource?: string }) => {
-    let doc: PlanDoc;
-    if (o.server) {
-      doc = await post(
-        o.server,
-        `v1/rebalance?${flag('dryRun', o.dryRun)}&maxMoves=${o.maxMoves}${o.resource ? `&resource=${encodeURIComponent(o.resource)}` : ''}`,
-      );
-    } else {
-      const engine = await clusterFrom(paths, o);
-      if (o.resource !== undefined && !engine.dimensionNames().includes(o.resource)) {
-        throw new OperationError(`unknown resource ${JSON.stringify(o.resource)}: the hosts have ${engine.dimensionNames().join(', ')}`);
+  );
+  namespaceOptions(rebalance, 'list only the moves of this namespace (the whole cluster is rebalanced)').action(
+    async (paths: string[], o: CommonOpts & { maxMoves: number; resource?: string }) => {
+      let doc: PlanDoc;
+      if (o.server) {
+        doc = await post(
+          o.server,
+          `v1/rebalance?${flag('dryRun', o.dryRun)}&maxMoves=${o.maxMoves}${o.resource ? `&resource=${encodeURIComponent(o.resource)}` : ''}`,
+        );
+      } else {
+        const engine = await clusterFrom(paths, o);
+        if (o.resource !== undefined && !engine.dimensionNames().includes(o.resource)) {
+          throw new OperationError(`unknown resource ${JSON.stringify(o.resource)}: the hosts have ${engine.dimensionNames().join(', ')}`);
+        }
+        doc = planDoc(
+          'RebalancePlan',
+          engine.rebalance({ maxMoves: o.maxMoves, ...(o.resource !== undefined && { resource: o.resource }) }),
+          true,
+        );
       }
-      doc = planDoc(
-        'RebalancePlan',
-        engine.rebalance({ maxMoves: o.maxMoves, ...(o.resource !== undefined && { resource: o.resource }) }),
-        true,
-      );
-    }
-    setExit(finish(doc, o, true));
-  });
+      setExit(finish(doc, o, true));
+    },
+  );
 
   common(
     cmd

@@ -60,7 +60,7 @@
 // VMs are created; the existing ones join the gang (and, for the control plane, get its
 // anti-affinity term).
 
-import type { GangRef, PodAffinityTerm, SourceRef, VMObj } from '../../model/types.js';
+import type { GangRef, IgnoredObject, PodAffinityTerm, SourceRef, VMObj } from '../../model/types.js';
 import type { Field } from './fields.js';
 import { splitApiVersion, type ObjectReader } from './meta.js';
 import { generateNames } from './names.js';
@@ -321,7 +321,12 @@ export interface GuestClusterInput {
   templates: MachineTemplateRecord[];
 }
 
-type Ignored = { kind: string; name: string; source: SourceRef };
+type Ignored = IgnoredObject;
+
+/** A guest-cluster object that turned out to carry nothing to place. */
+function ignoredPart(r: ObjectReader, namespace: string, name: string, why: string): Ignored {
+  return { kind: r.kind, apiVersion: r.apiVersion, name: `${namespace}/${name}`, source: r.source, why };
+}
 
 const key = (ns: string, name: string): string => `${ns}\u0000${name}`;
 
@@ -398,14 +403,23 @@ export function expandGuestClusters(input: GuestClusterInput, vms: readonly VMOb
   for (const c of input.clusters) {
     const ownedByTkc =
       c.reader.meta.ownerReferences.some((o) => o.kind === 'TanzuKubernetesCluster') || tkcKeys.has(key(c.namespace, c.name));
-    if (ownedByTkc) ignored.push({ kind: 'Cluster', name: `${c.namespace}/${c.name}`, source: c.reader.source });
+    if (ownedByTkc)
+      ignored.push(ignoredPart(c.reader, c.namespace, c.name, "a TanzuKubernetesCluster's own Cluster API object (the TKC is placed)"));
     else if (c.topology) clusters.push(c.topology);
     else if (c.infrastructureRef?.group === VMWARE_INFRA_GROUP && c.infrastructureRef.kind === 'VSphereCluster')
       clusters.push(classicCluster(c, input, used));
-    else ignored.push({ kind: 'Cluster', name: `${c.namespace}/${c.name}`, source: c.reader.source });
+    else
+      ignored.push(
+        ignoredPart(
+          c.reader,
+          c.namespace,
+          c.name,
+          'not a guest cluster of the supervisor (neither a ClusterClass topology nor a VSphereCluster)',
+        ),
+      );
   }
   for (const o of [...input.machineSets, ...input.templates]) {
-    if (!used.has(o)) ignored.push({ kind: o.reader.kind, name: `${o.namespace}/${o.name}`, source: o.reader.source });
+    if (!used.has(o)) ignored.push(ignoredPart(o.reader, o.namespace, o.name, 'no guest cluster in the input uses it'));
   }
   clusters.sort((a, b) => a.order - b.order);
 

@@ -10,10 +10,12 @@ import type { ClusterInput } from '../../model/types.js';
 import { loadPaths, type LoadOptions } from './load.js';
 import { parseManifests } from './parse.js';
 import { resolveInput, type ResolveOptions } from './resolve.js';
+import { manifestWarnings, type ManifestWarning } from './warnings.js';
 
 export { loadPaths, parseText, listManifestFiles, type Manifest, type LoadOptions } from './load.js';
 export { parseManifests, emptyParsedInput } from './parse.js';
 export { resolveInput, resolveVirtualMachine, type ResolveOptions } from './resolve.js';
+export { manifestWarnings, type ManifestWarning } from './warnings.js';
 export {
   parseQuantity,
   milliValue,
@@ -31,4 +33,14 @@ export {
 /** Read, parse and resolve in one call (the CLI's path). */
 export async function loadClusterInput(paths: readonly string[], opts: ResolveOptions & LoadOptions): Promise<ClusterInput> {
   return resolveInput(parseManifests(await loadPaths(paths, opts)), opts);
+}
+
+/** loadClusterInput, with the warnings about what was read and not used (warnings.ts). */
+export async function readCluster(
+  paths: readonly string[],
+  opts: ResolveOptions & LoadOptions,
+): Promise<{ input: ClusterInput; warnings: ManifestWarning[] }> {
+  const manifests = await loadPaths(paths, opts);
+  const parsed = parseManifests(manifests);
+  return { input: resolveInput(parsed, opts), warnings: manifestWarnings(manifests, parsed.ignored) };
 }

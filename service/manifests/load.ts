@@ -10,6 +10,7 @@ import { InputError, joinPath } from '../../model/errors.js';
 import type { SourceRef } from '../../model/types.js';
 import { childPath, isPlainObject, NumberLiteral } from './fields.js';
 import { locateJsonError } from './jsonerror.js';
+import { scanJson } from './jsonscan.js';
 
 /** One Kubernetes object read from a source. `obj` is the decoded document, untouched. */
 export interface Manifest {
@@ -39,6 +40,8 @@ export function listManifestFiles(dir: string): string[] {
 export interface LoadOptions {
   /** Reads standard input for `-`; defaults to process.stdin. */
   readStdin?: () => Promise<string>;
+  /** Called after each source is parsed, with its size in bytes (the CLI's progress). */
+  onSource?: (bytes: number) => void;
 }
 
 /** Load every path in order: a file, a directory, or `-` for stdin. */
@@ -48,6 +51,7 @@ export async function loadPaths(paths: readonly string[], opts: LoadOptions = {}
     if (p === '-') {
       const text = await (opts.readStdin ?? readProcessStdin)();
       out.push(...parseText(text, '-'));
+      opts.onSource?.(Buffer.byteLength(text));
       continue;
     }
     let st;
@@ -57,7 +61,11 @@ export async function loadPaths(paths: readonly string[], opts: LoadOptions = {}
       throw new InputError(undefined, '', `${p}: no such file or directory`);
     }
     const files = st.isDirectory() ? listManifestFiles(p) : [p];
-    for (const f of files) out.push(...parseText(readFileSync(f, 'utf8'), f));
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      out.push(...parseText(text, f));
+      opts.onSource?.(Buffer.byteLength(text));
+    }
   }
   return out;
 }
@@ -75,9 +83,23 @@ async function readProcessStdin(): Promise<string> {
  * (1.2 core schema: `on`/`yes` stay strings; integers are exact; `<<` merge keys work).
  */
 export function parseText(text: string, label: string): Manifest[] {
+  try {
+    return parseSource(text, label);
+  } catch (e) {
+    // a nesting the checks below let through (YAML's, or JSON.parse's own) exhausts the stack
+    if (e instanceof RangeError)
+      throw new InputError({ file: label, doc: 0, path: '' }, '', `invalid ${/^\s*[{[]/.test(text) ? 'JSON' : 'YAML'}: nested too deeply`);
+    throw e;
+  }
+}
+
+function parseSource(text: string, label: string): Manifest[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const out: Manifest[] = [];
   if (/^\s*[{[]/.test(text)) {
+    const problem = scanJson(text);
+    if (problem)
+      throw new InputError({ file: label, doc: 0, path: '' }, '', `${lineCol(text, problem.offset)}: invalid JSON: ${problem.message}`);
     const value = parseJson(text, label);
     // JSON.parse rounds long numbers to float64; YAML (a superset of JSON) keeps their text
     const exact = LONG_NUMBER.test(text) ? exactJson(text, label, value) : value;
@@ -142,7 +164,13 @@ function parseYamlDocuments(text: string, label: string): unknown[] {
         }
       },
     });
-    return d.toJS({ maxAliasCount: 1000 });
+    try {
+      return d.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // an alias without its anchor, or more aliases than maxAliasCount (a "billion laughs"): the yaml library throws here
+      if (e instanceof RangeError) throw e;
+      throw new InputError({ file: label, doc: i, path: '' }, '', `invalid YAML: ${(e as Error).message}`);
+    }
   });
 }
 

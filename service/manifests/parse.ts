@@ -56,6 +56,10 @@ class DuplicateCheck {
   }
 }
 
+/** Why an object of a kind placer does not read is ignored (warnings.ts tells unknown kinds apart). */
+export const UNREAD = 'placer does not read this kind';
+const TERMINAL = 'Succeeded or Failed pods hold no capacity';
+
 export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
   const out = emptyParsedInput();
   const dups = new DuplicateCheck();
@@ -66,7 +70,7 @@ export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
   manifests.forEach((m, order) => {
     const kind = knownKind(m);
     if (!kind) {
-      out.ignored.push({ kind: m.kind, name: ignoredName(m), source: m.source });
+      out.ignored.push({ kind: m.kind, apiVersion: m.apiVersion, name: ignoredName(m), source: m.source, why: UNREAD });
       return;
     }
     const r = readObject(m, kind);
@@ -79,7 +83,14 @@ export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
         const pod = readPod(r, order, controllerOf(r.meta));
         pods.push(pod);
         // kept for controller bookkeeping (a Job's Succeeded pods), but nothing to place
-        if (isTerminal(pod)) out.ignored.push({ kind: 'Pod', name: `${pod.namespace}/${pod.name}`, source: m.source });
+        if (isTerminal(pod))
+          out.ignored.push({
+            kind: 'Pod',
+            apiVersion: m.apiVersion,
+            name: `${pod.namespace}/${pod.name}`,
+            source: m.source,
+            why: TERMINAL,
+          });
         break;
       }
       case 'Deployment':
@@ -131,12 +142,31 @@ export function parseManifests(manifests: readonly Manifest[]): ParsedInput {
   });
   checkOnePolicyPerNamespace(out.policies);
   checkSingleGlobalDefault(out.priorityClasses);
+  checkWorkloadCount(pods.length, controllers);
   out.workloads = expandWorkloads(pods, controllers);
   assignPodGroups(out.workloads, podGroups);
   const expanded = expandGuestClusters(guests, out.vms);
   out.vms.push(...expanded.vms);
   out.ignored.push(...expanded.ignored);
   return out;
+}
+
+/** The most pods one input may expand to: a replica count near int32's limit would exhaust memory, not place. */
+export const MAX_WORKLOADS = 10_000_000;
+
+/** Refuses, at the controller that crosses it, an input whose controllers would expand past MAX_WORKLOADS pods. */
+function checkWorkloadCount(pods: number, controllers: readonly ControllerRecord[]): void {
+  let total = pods;
+  for (const c of controllers) {
+    total += c.job ? c.job.parallelism : c.replicas;
+    if (total <= MAX_WORKLOADS) continue;
+    const field = c.job ? 'spec.parallelism' : 'spec.replicas';
+    c.reader.root
+      .get(field)
+      .fail(
+        `Invalid value: ${c.job ? c.job.parallelism : c.replicas}: the input would hold more than ${MAX_WORKLOADS.toLocaleString('en-US')} workloads, the most placer expands in one run`,
+      );
+  }
 }
 
 function ignoredName(m: Manifest): string {

@@ -97,6 +97,7 @@ function writeJson(view: ResultView, out: (s: string) => void, explanations?: Ex
       placements: P,
       unplaced: U,
       summary: view.summary,
+      ...(view.warnings && view.warnings.length > 0 && { warnings: view.warnings }),
       ...(explanations && { explanations }),
     },
     null,

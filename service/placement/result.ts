@@ -76,6 +76,11 @@ export interface PlacementResult {
   placements: PlacementEntry[];
   unplaced: UnplacedEntry[];
   summary: PlacementSummary;
+  /**
+   * What was read and not used, and fields that were not applied (service/manifests/warnings.ts);
+   * absent when there is nothing to say. The API also sends each as a `Warning: 299` header.
+   */
+  warnings?: string[];
 }
 
 /** Visits one placement entry (fields of PlacementEntry, in its key order). */
@@ -104,6 +109,7 @@ export type UnplacedVisitor = (
 export interface ResultView {
   strategy: string;
   summary: PlacementSummary;
+  warnings?: string[];
   placements(visit: PlacementVisitor): void;
   unplaced(visit: UnplacedVisitor): void;
 }
@@ -112,6 +118,7 @@ export function viewOf(r: PlacementResult): ResultView {
   return {
     strategy: r.strategy,
     summary: r.summary,
+    ...(r.warnings && { warnings: r.warnings }),
     placements(visit) {
       for (const p of r.placements) visit(p.namespace, p.kind, p.name, p.host, p.owner, p.existing === true);
     },
@@ -190,7 +197,15 @@ export function materialize(v: ResultView): PlacementResult {
     if (owner) u.owner = owner;
     unplaced.push(u);
   });
-  return { apiVersion: 'placer.dev/v1alpha1', kind: 'PlacementResult', strategy: v.strategy, placements, unplaced, summary: v.summary };
+  return {
+    apiVersion: 'placer.dev/v1alpha1',
+    kind: 'PlacementResult',
+    strategy: v.strategy,
+    placements,
+    unplaced,
+    summary: v.summary,
+    ...(v.warnings && v.warnings.length > 0 && { warnings: v.warnings }),
+  };
 }
 
 export function buildResult(engine: Engine, outcomes: readonly Outcome[], strategy: string): PlacementResult {

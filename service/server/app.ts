@@ -15,7 +15,9 @@ import { uiRoutes } from './routes/ui.js';
 import type { BindingPort, KubernetesPort } from './ports.js';
 import { nativeWriteRefusal } from './readonly.js';
 import type { PlacerState } from '../state/state.js';
+import { takes } from './query.js';
 import { failure, notFound, statusOf, StatusError } from './status.js';
+import { versionInfo } from './version.js';
 
 export interface AppDeps {
   /** The state, once loaded; routes that need it answer 503 before. */
@@ -64,7 +66,9 @@ export function createApp(deps: AppDeps): Hono {
   const kube = deps.kube;
   app.route('/', healthRoutes(deps.lifecycle, log, kube && (() => kube.checks())));
 
-  app.get('/metrics', async (c) => {
+  app.get('/version', takes(), (c) => c.json(versionInfo()));
+
+  app.get('/metrics', takes(), async (c) => {
     const text = await deps.metrics.registry.metrics();
     return c.body(text, 200, { 'content-type': deps.metrics.registry.contentType });
   });

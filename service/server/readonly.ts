@@ -1,6 +1,6 @@
 // The native API in Kubernetes mode: the API server is the source of truth, so placer's own writes
-// are refused with a Kubernetes Status that says what to do instead; reads, plans (dryRun) and
-// explain still answer over the mirrored state.
+// are refused with a Kubernetes Status that says what to do instead; reads, plans (dryRun), dry-run
+// applies and explain still answer over the mirrored state.
 
 const READ_ONLY_MESSAGE =
   'placer runs in Kubernetes mode: the API server is the source of truth, and placer mirrors it. Change the Kubernetes objects instead (kubectl apply, delete, cordon); kube-scheduler binds pods through the extender.';
@@ -25,8 +25,9 @@ const PLANS: readonly [RegExp, string][] = [
  * Kubernetes mode and the native API's writes (`method` other than GET/HEAD on /v1/...):
  *
  *   - the operations' plans — POST /v1/hosts/{name}/drain, /v1/drain, /v1/rebalance,
- *     /v1/namespaces/{ns}/move with dryRun=true — and POST /v1/explain are answered over the
- *     mirrored state: they change nothing (undefined: let the request through);
+ *     /v1/namespaces/{ns}/move with dryRun=true —, POST /v1/apply with dryRun=All (or true) and
+ *     POST /v1/explain are answered over the mirrored state: they change nothing (undefined: let
+ *     the request through);
  *   - executing one of them is 409 Conflict: the pods run where the API server says, and only
  *     evictions (kubectl drain) and kube-scheduler move them; the message says how;
  *   - every other write (apply, place, release, remove a host, cordon, uncordon) is 405
@@ -40,10 +41,11 @@ export function nativeWriteRefusal(
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   // explain (the console's, docs/api.md) only reads: where workloads would go, and why
   if (method === 'POST' && p === '/v1/explain') return undefined;
+  // a dry-run apply only answers what would happen: a what-if against the mirrored cluster
+  if (method === 'POST' && p === '/v1/apply' && isDryRun(query('dryRun'))) return undefined;
   const plan = method === 'POST' ? PLANS.find(([re]) => re.test(p)) : undefined;
   if (plan) {
-    const dryRun = query('dryRun');
-    if (dryRun === 'true' || dryRun === 'All') return undefined;
+    if (isDryRun(query('dryRun'))) return undefined;
     const how =
       plan[1] === 'drain'
         ? 'Drain with `kubectl drain NODE` (it cordons the Node and evicts its pods within their PodDisruptionBudgets); kube-scheduler, with placer as its extender, places the re-created pods.'
@@ -60,6 +62,9 @@ export function nativeWriteRefusal(
   const hint = cordon ? ` Here: \`kubectl ${cordon[2]} ${safeDecode(cordon[1])}\`.` : '';
   return { code: 405, reason: 'MethodNotAllowed', message: READ_ONLY_MESSAGE + hint, allow: 'GET, HEAD' };
 }
+
+/** dryRun as the routes take it (service/server/query.ts): All or true. */
+const isDryRun = (v: string | undefined): boolean => v === 'All' || v === 'true';
 
 function safeDecode(s: string): string {
   try {

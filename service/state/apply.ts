@@ -7,12 +7,12 @@
 import type { EvictionReport, Outcome } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { ClusterInput, ParsedInput, WorkloadTemplate } from '../../model/types.js';
-import { parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
+import { manifestWarnings, parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
 import { checkOnePolicyPerNamespace } from '../manifests/policy.js';
 import { checkSingleGlobalDefault } from '../manifests/priority.js';
 import { buildResult, type PlacementResult } from '../placement/result.js';
 import type { StateCore } from './core.js';
-import { conflict } from './errors.js';
+import { conflict, refuseUnknownKinds } from './errors.js';
 import { heldOf, type Held } from './held.js';
 import { entriesOf, syncEngine, type InfraEntry, type InfraTable } from './infra.js';
 import { shapeOf } from './shapes.js';
@@ -38,12 +38,43 @@ interface Split {
 
 const subset = (t: WorkloadTemplate, idx: number[]): WorkloadTemplate => ({ ...t, instances: idx.map((j) => t.instances[j]) });
 
+export interface ApplyOptions {
+  /** Answer what would happen and change nothing: no store write, the engine and the pending list as they were. */
+  dryRun?: boolean;
+  /** fieldValidation=Strict: objects of a kind nobody defines are refused (400), not warned about. */
+  strict?: boolean;
+}
+
+/** Carries a dry run's answer out of core.transact, whose undo then puts the engine back as it was. */
+class DryRunRollback extends Error {
+  constructor(readonly outcome: ApplyOutcome) {
+    super('dry run');
+  }
+}
+
 /**
  * Upsert the infrastructure objects of `manifests` and place their workloads. Everything is
- * validated before anything changes; on any error nothing has changed.
+ * validated before anything changes; on any error nothing has changed. A dry run goes the same
+ * way up to the commit, answers what the commit would have made, and is undone like a failure:
+ * the store is never written, and every engine change is reverted by its undo (a host the dry run
+ * added leaves an absent, empty slot, as after a failed apply; it returns to that slot, so no
+ * decision depends on it). test/service/dry-run.test.ts holds the ledger to this.
  */
-export function applyManifests(core: StateCore, manifests: readonly Manifest[]): ApplyOutcome {
+export function applyManifests(core: StateCore, manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
+  try {
+    return applyOrRollBack(core, manifests, opts);
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.outcome;
+    throw err;
+  }
+}
+
+function applyOrRollBack(core: StateCore, manifests: readonly Manifest[], opts: ApplyOptions): ApplyOutcome {
+  const dryRun = opts.dryRun === true;
   const parsed = parseManifests(manifests);
+  const found = manifestWarnings(manifests, parsed.ignored);
+  if (opts.strict) refuseUnknownKinds(found);
+  const warnings = found.map((w) => w.text);
   // what the request changes, and the infrastructure with it: validated as one
   const changed = entriesOf(parsed, manifests).filter((e) => core.infra.get(e.kind, e.namespace, e.name)?.manifest !== e.manifest);
   const input = resolveMerged(core, core.infra.with({ changed }), parsed);
@@ -75,10 +106,12 @@ export function applyManifests(core: StateCore, manifests: readonly Manifest[]):
         if (host !== null) undo.push(() => e.release(s.t.kind, s.t.namespace, s.t.instances[s.place[n]].name));
       });
     });
+    const failures = new Map(placing.map((s, k) => [s, outcomes[k].failure]));
+    if (dryRun) throw new DryRunRollback(answer(core, splits, placedHost, failures, evicted, warnings));
     commit(core, changed, splits, placedHost, evicted);
 
     // the answer, in the CLI's PlacementResult: held instances show as existing
-    const out = answer(core, splits, placedHost, new Map(placing.map((s, k) => [s, outcomes[k].failure])), evicted);
+    const out = answer(core, splits, placedHost, failures, evicted, warnings);
     notePending(
       core,
       out.result,
@@ -191,6 +224,7 @@ function answer(
   placedHost: ReadonlyMap<Split, (string | null)[]>,
   failures: ReadonlyMap<Split, Outcome['failure']>,
   evicted: readonly EvictionReport[],
+  warnings: string[],
 ): ApplyOutcome {
   let placed = 0;
   let unplaced = 0;
@@ -228,6 +262,7 @@ function answer(
     result.unplaced.push({ namespace: t.namespace, kind: t.kind, name, reason: `preempted by ${ev.by}`, grade: 'Unschedulable' });
   }
   result.summary.unplaced = result.unplaced.length;
+  if (warnings.length > 0) result.warnings = warnings;
   return { result, placed, unplaced: unplaced + evicted.length, existing };
 }
 

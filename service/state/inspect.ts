@@ -5,11 +5,11 @@
 import type { Explanation } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { SourceRef, WorkloadTemplate } from '../../model/types.js';
-import { parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
+import { manifestWarnings, parseManifests, resolveInput, type Manifest } from '../manifests/index.js';
 import type { CapacityReportDoc } from '../placement/api-types.js';
 import { capacityDoc, shapeTemplate } from '../placement/capacity.js';
 import type { StateCore } from './core.js';
-import { conflict, notFound, type StateRefusal } from './errors.js';
+import { conflict, notFound, refuseUnknownKinds, type StateRefusal } from './errors.js';
 import type { Held } from './held.js';
 import { entriesOf } from './infra.js';
 import type { PendingWorkload } from './pending.js';
@@ -46,8 +46,16 @@ function cmp(a: string, b: string): number {
  * infrastructure object is 422 — answering against hosts or quotas that are not applied would
  * answer another question.
  */
-export function workloadsOf(core: StateCore, manifests: readonly Manifest[], question: string): WorkloadTemplate[] {
+export function workloadsOf(
+  core: StateCore,
+  manifests: readonly Manifest[],
+  question: string,
+  strict = false,
+): { workloads: WorkloadTemplate[]; warnings: string[] } {
   const parsed = parseManifests(manifests);
+  const found = manifestWarnings(manifests, parsed.ignored);
+  if (strict) refuseUnknownKinds(found);
+  const warnings = found.map((w) => w.text);
   const infra = entriesOf(parsed, manifests);
   if (infra.length > 0) {
     const e = infra[0];
@@ -78,25 +86,30 @@ export function workloadsOf(core: StateCore, manifests: readonly Manifest[], que
       '',
       `there is no workload to ${question}: send a Pod, Deployment, ReplicaSet, StatefulSet, Job or VirtualMachine`,
     );
-  return input.workloads;
+  return { workloads: input.workloads, warnings };
+}
+
+export interface Explained {
+  items: { template: WorkloadTemplate; name: string; explanation: Explanation }[];
+  /** What the manifests held and explain did not use (service/manifests/warnings.ts). */
+  warnings: string[];
 }
 
 /**
  * Where each workload of `manifests` would go now, and why every other host is rejected — the
  * CLI's --explain, against the service's cluster. Nothing changes.
  */
-export function explain(
-  core: StateCore,
-  manifests: readonly Manifest[],
-): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
+export function explain(core: StateCore, manifests: readonly Manifest[], strict = false): Explained {
+  const { workloads, warnings } = workloadsOf(core, manifests, 'explain', strict);
   // The first instance placer does not hold: the one the next placement would be about.
-  return workloadsOf(core, manifests, 'explain').map((t) => {
+  const items = workloads.map((t) => {
     const j = Math.max(
       0,
       t.instances.findIndex((inst) => !core.held.has(t.kind, t.namespace, inst.name)),
     );
     return { template: t, name: t.instances[j].name, explanation: core.engine.explain(t, j) };
   });
+  return { items, warnings };
 }
 
 /** Every namespace placer holds objects or placements in, sorted. */
@@ -114,16 +127,22 @@ export interface CapacityQuestion {
   namespace?: string;
   allNamespaces?: boolean;
   zoneKey?: string;
+  /** With manifests: refuse objects of kinds placer does not read (fieldValidation=Strict). */
+  strict?: boolean;
 }
 
-/** How many more replicas of each workload fit now (core-wasm/src/capacity.ts), against the service's cluster. Nothing changes. */
-export function capacity(core: StateCore, q: CapacityQuestion): CapacityReportDoc {
-  let templates: WorkloadTemplate[];
+/**
+ * How many more replicas of each workload fit now (core-wasm/src/capacity.ts), against the
+ * service's cluster, and what the manifests held that capacity did not use. Nothing changes.
+ */
+export function capacity(core: StateCore, q: CapacityQuestion): { report: CapacityReportDoc; warnings: string[] } {
   if (q.shape) {
     const namespaces = q.allNamespaces ? allNamespaces(core) : [q.namespace ?? 'default'];
-    templates = namespaces.map((ns) => shapeTemplate(q.shape!, ns));
-  } else templates = workloadsOf(core, q.manifests ?? [], 'capacity');
-  return capacityDoc(core.engine, templates, q.shape, q.zoneKey);
+    const templates = namespaces.map((ns) => shapeTemplate(q.shape!, ns));
+    return { report: capacityDoc(core.engine, templates, q.shape, q.zoneKey), warnings: [] };
+  }
+  const { workloads, warnings } = workloadsOf(core, q.manifests ?? [], 'capacity', q.strict);
+  return { report: capacityDoc(core.engine, workloads, q.shape, q.zoneKey), warnings };
 }
 
 /** explain() for a pending workload, by name; NotFound when it is not pending, Conflict when placed. */

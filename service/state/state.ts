@@ -16,7 +16,7 @@ import type { Strategy, VMObj, WorkloadTemplate } from '../../model/types.js';
 import type { Manifest } from '../manifests/index.js';
 import type { CapacityReportDoc } from '../placement/api-types.js';
 import type { PlanDoc } from '../placement/plans.js';
-import { applyManifests, type ApplyOutcome } from './apply.js';
+import { applyManifests, type ApplyOptions, type ApplyOutcome } from './apply.js';
 import { StateCore, type StateOptions } from './core.js';
 import { ExtenderCases } from './extender.js';
 import type { Held } from './held.js';
@@ -27,7 +27,7 @@ import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
 import type { Store } from './store.js';
 
-export type { ApplyOutcome } from './apply.js';
+export type { ApplyOptions, ApplyOutcome } from './apply.js';
 export type { StateOptions } from './core.js';
 export type { Held } from './held.js';
 export type { InfraKind } from './infra.js';
@@ -73,8 +73,8 @@ export class PlacerState {
   }
 
   // apply
-  apply(manifests: readonly Manifest[]): ApplyOutcome {
-    return applyManifests(this.core, manifests);
+  apply(manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
+    return applyManifests(this.core, manifests, opts);
   }
 
   // the extender
@@ -190,11 +190,11 @@ export class PlacerState {
     return inspect.listedNamespace(this.core, namespace);
   }
 
-  explain(manifests: readonly Manifest[]): { template: WorkloadTemplate; name: string; explanation: Explanation }[] {
-    return inspect.explain(this.core, manifests);
+  explain(manifests: readonly Manifest[], strict = false): inspect.Explained {
+    return inspect.explain(this.core, manifests, strict);
   }
 
-  capacity(q: inspect.CapacityQuestion): CapacityReportDoc {
+  capacity(q: inspect.CapacityQuestion): { report: CapacityReportDoc; warnings: string[] } {
     return inspect.capacity(this.core, q);
   }
 

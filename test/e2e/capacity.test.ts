@@ -3,10 +3,11 @@
 // one more; bad arguments name what is wrong.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { CapacityReportDoc } from '../../service/placement/api-types.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 
@@ -85,6 +86,17 @@ describe('placer capacity (real process)', () => {
     const refused = over.unplaced.filter((p) => p.name.startsWith('probe-'));
     expect(refused).toHaveLength(1);
     expect(refused[0].reason).toBe(item.stoppedBy!.message);
+  });
+
+  it('-f: what the workload manifests hold and capacity does not read is a warning on stderr', () => {
+    const file = deploymentFile('warned', 1);
+    const yaml = file.replace(/\.json$/, '.yaml');
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'team-shop' } };
+    writeFileSync(yaml, [JSON.parse(readFileSync(file, 'utf8')), service].map((d) => stringify(d)).join('---\n'));
+    const r = placer(['capacity', 'examples/', '-f', yaml, '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('warning: ignored 1 object of kind Service (v1); placer does not read this kind\n');
+    expect((JSON.parse(r.stdout) as CapacityReportDoc).items.map((i) => i.workload)).toEqual([{ kind: 'Deployment', name: 'warned' }]);
   });
 
   it.each([

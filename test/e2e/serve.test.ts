@@ -114,6 +114,26 @@ describe('placer serve (real process)', () => {
     expect(await snapshot(again)).toEqual(before);
   });
 
+  it('SIGTERM: a request still in flight after --shutdown-grace-period has its connection closed, and the process exits', async () => {
+    const s = await start(tempDir(), ['--shutdown-grace-period', '1s']);
+    // an apply whose body never ends: the server waits for it until the grace period is over
+    const req = httpRequest(`${s.url}/v1/apply`, { method: 'POST', headers: { 'content-type': 'application/yaml' } });
+    const closed = new Promise<string>((resolve) => {
+      req.on('error', (err) => resolve(err.message));
+      req.on('response', (res) => resolve(`answered ${res.statusCode}`));
+    });
+    req.write('apiVersion: v1\nkind: Node\n');
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    s.proc.kill('SIGTERM');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    const waited = Date.now() - t0;
+    expect(await closed).toBe('socket hang up');
+    // the grace period was given (1 s), and not the default (10 s)
+    expect(waited).toBeGreaterThanOrEqual(900);
+    expect(waited).toBeLessThan(8000);
+  });
+
   it('kill -9 in the middle of concurrent places and releases: every acknowledged change is there exactly once, ledgers recompute', async () => {
     const dir = tempDir();
     const s = await start(dir);

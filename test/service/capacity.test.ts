@@ -93,7 +93,8 @@ describe('POST /v1/capacity', () => {
     ['?shape=cpu=8x', 400, 'query parameter shape[cpu]: Invalid value: "8x"'],
     ['?shape=cpu', 400, 'expected resource=quantity pairs'],
     ['?shape=cpu=0', 400, 'must be positive'],
-    ['?shape=cpu=1&allNamespaces=maybe', 400, 'allNamespaces must be true or false'],
+    ['?shape=cpu=1&allNamespaces=maybe', 400, 'query parameter allNamespaces: unsupported value "maybe": expected true, false'],
+    ['?shape=cpu=1&zone=a', 400, 'unknown query parameter "zone"'],
     ['?shape=cpu=1&namespace=team&allNamespaces=true', 400, 'give namespace or allNamespaces=true, not both'],
     ['?namespace=team', 400, 'namespace and allNamespaces go with shape'],
   ])('%s answers %i', async (query, status, message) => {

@@ -168,7 +168,7 @@ describe('POST /v1/hosts/{name}/drain', () => {
     expect((await h.json<Obj>('POST', '/v1/hosts/nope/drain')).status).toBe(404);
     const bad = await h.json<Obj>('POST', '/v1/hosts/a1/drain?dryRun=maybe');
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toBe('query parameter dryRun must be true or false, got "maybe"');
+    expect(bad.body.message).toBe('query parameter dryRun: unsupported value "maybe": expected All, true, false, empty');
     expect((await h.json<Obj>('POST', '/v1/drain', { hosts: 'a1' })).status).toBe(400);
     expect((await h.json<Obj>('POST', '/v1/drain', { selector: 'zone in (' })).status).toBe(400);
     expect((await h.json<Obj>('POST', '/v1/drain', { selector: 'zone=none' })).status).toBe(404);

@@ -1,12 +1,13 @@
 // What the console's browser tests share: a real `placer serve` process on 127.0.0.1 (a free
 // port, a temp data dir, --bootstrap examples/), and headless Chromium driven by playwright-core.
-// Chromium is Debian's package (/usr/bin/chromium, installed by .ci/run); PLACER_CHROMIUM names
-// another binary. Every page may load only from the server under test: any other request fails
-// the test.
+// Chromium is found by scripts/chromium.ts: PLACER_CHROMIUM, the system's, or the npm package
+// @sparticuz/chromium (a devDependency: `npm ci` is all a machine needs). Every page may load
+// only from the server under test: any other request fails the test.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.js';
 import { killAll, removeDirs, start, tempDir } from '../e2e/server.js';
 
 export const root = join(import.meta.dirname, '..', '..');
@@ -28,18 +29,8 @@ export async function serveExamples(args: string[] = []): Promise<Served> {
   };
 }
 
-export function chromiumPath(): string {
-  const p = process.env.PLACER_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(p))
-    throw new Error(
-      `no Chromium at ${p}: install Debian's chromium package (apt-get install -y chromium; .ci/run does) or set PLACER_CHROMIUM`,
-    );
-  return p;
-}
-
-export async function launch(): Promise<Browser> {
-  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start
-  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+export function launch(): Promise<Browser> {
+  return launchChromium();
 }
 
 /** A context whose pages may only talk to `origin`; `offsite` collects every other URL they tried. */

@@ -30,6 +30,7 @@ import type { BodyLimits } from '../body.js';
 import type { Metrics } from '../metrics.js';
 import type { BindingPort, KubernetesPort } from '../ports.js';
 import type { PlacerState } from '../../state/state.js';
+import { takes } from '../query.js';
 import { badRequest } from '../status.js';
 import { ArgsError, goField, type HeadMemo, isObj, jsonBody, readArgs, readVictims, receiveArgs } from './extender-args.js';
 import { judge, type JudgedMemo } from './extender-judge.js';
@@ -86,7 +87,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
 
-  app.post('/filter', async (c) => {
+  app.post('/filter', takes(), async (c) => {
     const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
@@ -133,7 +134,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     }
   });
 
-  app.post('/prioritize', async (c) => {
+  app.post('/prioritize', takes(), async (c) => {
     const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
@@ -162,7 +163,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     }
   });
 
-  app.post('/preempt', async (c) => {
+  app.post('/preempt', takes(), async (c) => {
     const body = await jsonBody(c, deps.limits.extender);
     const start = performance.now();
     const state = deps.state();
@@ -196,7 +197,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     }
   });
 
-  app.post('/bind', async (c) => {
+  app.post('/bind', takes(), async (c) => {
     const body = await jsonBody(c, deps.limits.extender);
     const start = performance.now();
     if (!isObj(body)) throw badRequest('ExtenderBindingArgs must be a JSON object');

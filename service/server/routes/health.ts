@@ -14,6 +14,7 @@
 
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
+import { PRESENCE, TEXT, takes } from '../query.js';
 
 export interface Lifecycle {
   /** True once the state was rebuilt from the store (and --bootstrap applied). */
@@ -54,10 +55,12 @@ function answer(c: Context, name: string, checks: [string, boolean][], verdicts:
 export function healthRoutes(life: Lifecycle, log?: Logger, extra: () => [string, boolean][] = () => []): Hono {
   const app = new Hono();
   const verdicts = new VerdictLog(log);
-  app.get('/livez', (c) => answer(c, 'livez', [['ping', true]], verdicts));
+  // as the API server's: ?verbose lists the checks, ?exclude=<check> (repeated) leaves one out
+  const params = takes({ verbose: PRESENCE, exclude: { ...TEXT, repeated: true } });
+  app.get('/livez', params, (c) => answer(c, 'livez', [['ping', true]], verdicts));
   const ready = (c: Context): Response =>
     answer(c, 'readyz', [['ping', true], ['state-loaded', life.loaded], ['shutdown', !life.shuttingDown], ...extra()], verdicts);
-  app.get('/readyz', ready);
-  app.get('/healthz', ready);
+  app.get('/readyz', params, ready);
+  app.get('/healthz', params, ready);
   return app;
 }

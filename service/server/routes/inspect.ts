@@ -10,7 +10,9 @@ import { bodyKind, readBody, reply, type BodyLimits } from '../body.js';
 import { explanationOf } from '../explanation.js';
 import type { PlacerState } from '../../state/state.js';
 import { InputError } from '../../../model/errors.js';
+import { BOOL, FIELD_VALIDATION, NAMESPACE, TEXT, param, takes } from '../query.js';
 import { badRequest, notFound } from '../status.js';
+import { warningHeader } from '../warning.js';
 import { parseShape } from '../../placement/capacity.js';
 import { kindOf, manifestsOf } from './native.js';
 
@@ -24,7 +26,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
   const app = new Hono();
   const apiVersion = deps.apiVersion;
 
-  app.get('/hosts/:name', (c) => {
+  app.get('/hosts/:name', takes(), (c) => {
     const name = c.req.param('name');
     const state = deps.state();
     const obj = state.engine.hostObj(name);
@@ -51,11 +53,10 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     } satisfies HostDetail);
   });
 
-  app.get('/pending', (c) => {
-    const ns = c.req.query('namespace');
+  app.get('/pending', takes({ namespace: NAMESPACE }), (c) => {
     const items = deps
       .state()
-      .pending.list(ns === undefined || ns === '' ? undefined : ns)
+      .pending.list(param(c, 'namespace'))
       .map((p) => ({
         namespace: p.namespace,
         kind: p.kind,
@@ -68,32 +69,32 @@ export function inspectRoutes(deps: InspectDeps): Hono {
     return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });
 
-  app.post('/explain', async (c) => {
+  app.post('/explain', takes({ fieldValidation: FIELD_VALIDATION }), async (c) => {
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const manifests = manifestsOf(kind, await readBody(c, deps.limits.apply));
-    const items = deps
-      .state()
-      .explain(manifests)
-      .map(({ template, name, explanation }) => explanationOf(template, name, explanation));
+    const explained = deps.state().explain(manifests, param(c, 'fieldValidation') === 'Strict');
+    const items = explained.items.map(({ template, name, explanation }) => explanationOf(template, name, explanation));
+    for (const w of explained.warnings) c.header('warning', warningHeader(w), { append: true });
     return reply(c, { apiVersion, kind: 'ExplanationList', items } satisfies ExplanationList);
   });
 
   // How many more replicas fit: a shape of requests (?shape=cpu=8,memory=32Gi, in ?namespace= or
   // every namespace with ?allNamespaces=true) or the workload manifests of the body. Nothing changes.
-  app.post('/capacity', async (c) => {
-    const shapeText = c.req.query('shape');
-    const namespace = c.req.query('namespace');
-    const all = c.req.query('allNamespaces');
-    if (all !== undefined && all !== 'true' && all !== 'false') {
-      throw badRequest(`query parameter allNamespaces must be true or false, got ${JSON.stringify(all)}`);
-    }
-    const zoneKey = c.req.query('zoneKey') || undefined;
+  const capacityParams = { shape: TEXT, namespace: NAMESPACE, allNamespaces: BOOL, zoneKey: TEXT, fieldValidation: FIELD_VALIDATION };
+  app.post('/capacity', takes(capacityParams), async (c) => {
+    const shapeText = param(c, 'shape');
+    const namespace = param(c, 'namespace');
+    const all = param(c, 'allNamespaces');
+    const zoneKey = param(c, 'zoneKey');
     const body = await readBody(c, deps.limits.apply);
     if (shapeText === undefined) {
       if (namespace !== undefined || all !== undefined)
         throw badRequest('namespace and allNamespaces go with shape: workload manifests carry their namespaces');
       const manifests = manifestsOf(bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']), body);
-      return reply(c, deps.state().capacity({ manifests, ...(zoneKey && { zoneKey }) }));
+      const strict = param(c, 'fieldValidation') === 'Strict';
+      const { report, warnings } = deps.state().capacity({ manifests, strict, ...(zoneKey && { zoneKey }) });
+      for (const w of warnings) c.header('warning', warningHeader(w), { append: true });
+      return reply(c, report);
     }
     if (body.length > 0) throw badRequest('with shape, the request has no body: the shape is the workload');
     if (namespace !== undefined && all === 'true') throw badRequest('give namespace or allNamespaces=true, not both');
@@ -104,13 +105,16 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       if (err instanceof InputError) throw badRequest(`query parameter ${err.message}`);
       throw err;
     }
-    return reply(
-      c,
-      deps.state().capacity({ shape, allNamespaces: all === 'true', ...(namespace && { namespace }), ...(zoneKey && { zoneKey }) }),
-    );
+    const { report } = deps.state().capacity({
+      shape,
+      allNamespaces: all === 'true',
+      ...(namespace && { namespace }),
+      ...(zoneKey && { zoneKey }),
+    });
+    return reply(c, report);
   });
 
-  app.get('/namespaces/:namespace/:kind/:name/explain', (c) => {
+  app.get('/namespaces/:namespace/:kind/:name/explain', takes(), (c) => {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
     const { pending, explanation } = deps.state().explainPending(kind, namespace, name);

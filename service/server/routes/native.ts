@@ -4,14 +4,18 @@
 
 import { type Context, Hono } from 'hono';
 import type { NamespaceList } from '../../placement/api-types.js';
+import type { PlacementResult } from '../../placement/result.js';
 import { requirementMatches } from '../../../model/selectors.js';
 import { parseSelectorString } from '../../manifests/labels.js';
 import { formatAmounts, parseText, type Manifest } from '../../manifests/index.js';
+import { scanJson } from '../../manifests/jsonscan.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState } from '../../state/state.js';
+import { BOOL, DRY_RUN, FIELD_VALIDATION, flag, integer, NAMESPACE, oneOf, param, takes, TEXT } from '../query.js';
 import { badRequest, notFound, success } from '../status.js';
+import { warningHeader } from '../warning.js';
 
 export const API_VERSION = 'placer.dev/v1alpha1';
 const LABEL = 'request body';
@@ -48,6 +52,16 @@ function percent(used: bigint, alloc: bigint): number {
 
 /** Manifests from a body: YAML (multi-document), JSON object, List or array; msgpack object or array. */
 export function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
+  try {
+    return decodeManifests(kind, bytes);
+  } catch (e) {
+    // msgpack nested past the stack (JSON and YAML say so themselves, as a 400 too)
+    if (e instanceof RangeError) throw badRequest('the request body is nested too deeply');
+    throw e;
+  }
+}
+
+function decodeManifests(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): Manifest[] {
   if (kind === 'msgpack')
     return parseText(
       JSON.stringify(unpackBody(bytes), (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
@@ -59,37 +73,39 @@ export function manifestsOf(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array
   return parseText(text, LABEL);
 }
 
-/** Boolean query parameters (absent = false); anything but true/false is a 400. */
-function flags<K extends string>(c: Context, names: readonly K[]): Record<K, boolean> {
-  const out = {} as Record<K, boolean>;
-  for (const n of names) {
-    const v = c.req.query(n);
-    if (v === undefined || v === '' || v === 'false') out[n] = false;
-    else if (v === 'true' || (n === 'dryRun' && v === 'All')) out[n] = true;
-    else throw badRequest(`query parameter ${n} must be true or false, got ${JSON.stringify(v)}`);
-  }
-  return out;
-}
-
 /** A small JSON object body (operations' parameters). */
 async function smallJson(c: Context, limit: number): Promise<Record<string, unknown>> {
   bodyKind(c, ['json', 'unspecified']);
-  const v = parseJsonBody(await readBody(c, limit));
+  const bytes = await readBody(c, limit);
+  const problem = scanJson(utf8(bytes));
+  if (problem) throw badRequest(`the request body is not valid JSON: ${problem.message}`);
+  const v = parseJsonBody(bytes);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('the request body must be a JSON object');
   return v as Record<string, unknown>;
+}
+
+/** The answer with its warnings also as Kubernetes `Warning: 299` headers (kubectl prints them). */
+function warned(c: Context, result: PlacementResult): Response {
+  for (const w of result.warnings ?? []) c.header('warning', warningHeader(w), { append: true });
+  return reply(c, result);
 }
 
 export function nativeRoutes(deps: NativeDeps): Hono {
   const app = new Hono();
 
-  app.post('/apply', async (c) => {
+  // dryRun (All, as the Kubernetes API spells it, or true): what would happen, nothing changed
+  // fieldValidation=Strict: an object of a kind nobody defines is a 400 rather than a warning
+  app.post('/apply', takes({ dryRun: DRY_RUN, fieldValidation: FIELD_VALIDATION }), async (c) => {
+    const dryRun = flag(c, 'dryRun');
+    const strict = param(c, 'fieldValidation') === 'Strict';
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const bytes = await readBody(c, deps.limits.apply);
     const manifests = manifestsOf(kind, bytes);
+    if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true, strict }).result);
     const start = performance.now();
     let out;
     try {
-      out = deps.state().apply(manifests);
+      out = deps.state().apply(manifests, { strict });
     } catch (err) {
       deps.metrics.attempt('native', 'error', (performance.now() - start) / 1000);
       throw err;
@@ -97,12 +113,13 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     const seconds = (performance.now() - start) / 1000;
     deps.metrics.attempt('native', 'scheduled', seconds, out.placed);
     deps.metrics.attempt('native', 'unschedulable', seconds, out.unplaced);
-    return reply(c, out.result);
+    return warned(c, out.result);
   });
 
-  app.get('/hosts', (c) => {
+  app.get('/hosts', takes({ format: oneOf('columns', ''), labels: TEXT }), (c) => {
     const state = deps.state();
-    if (c.req.query('format') === 'columns') return reply(c, hostColumns(state, API_VERSION, labelKeys(c.req.query('labels'))));
+    if (param(c, 'format') === 'columns') return reply(c, hostColumns(state, API_VERSION, labelKeys(param(c, 'labels'))));
+    if (param(c, 'labels') !== undefined) throw badRequest('query parameter labels: only with format=columns');
     const items = state.engine.hostUsage().map((h) => ({
       name: h.name,
       unschedulable: h.unschedulable,
@@ -114,20 +131,18 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     return reply(c, { apiVersion: API_VERSION, kind: 'HostList', items });
   });
 
-  app.delete('/hosts/:name', (c) => {
+  app.delete('/hosts/:name', takes(), (c) => {
     const name = c.req.param('name');
     deps.state().removeHost(name);
     return reply(c, success({ name, kind: 'hosts' }, `host ${name} removed`));
   });
 
   // Operations (docs/operations.md): plans by default only with dryRun=true; executed otherwise.
-  app.post('/hosts/:name/drain', (c) => {
-    const q = flags(c, ['dryRun', 'allowPartial']);
-    return reply(c, deps.state().drain([c.req.param('name')], q.dryRun, q.allowPartial));
+  app.post('/hosts/:name/drain', takes({ dryRun: DRY_RUN, allowPartial: BOOL }), (c) => {
+    return reply(c, deps.state().drain([c.req.param('name')], flag(c, 'dryRun'), flag(c, 'allowPartial')));
   });
 
-  app.post('/drain', async (c) => {
-    const q = flags(c, ['dryRun', 'allowPartial']);
+  app.post('/drain', takes({ dryRun: DRY_RUN, allowPartial: BOOL }), async (c) => {
     const body = await smallJson(c, deps.limits.other);
     const state = deps.state();
     let hosts: string[];
@@ -146,40 +161,34 @@ export function nativeRoutes(deps: NativeDeps): Hono {
         .filter((n) => reqs.every((r) => requirementMatches(r, state.engine.hostObj(n)!.labels)));
       if (hosts.length === 0) throw notFound(`no host matches the selector ${JSON.stringify(body.selector)}`, { kind: 'hosts' });
     } else throw badRequest('the body must be {"hosts": ["<name>", ...]} or {"selector": "<label selector>"}');
-    return reply(c, state.drain(hosts, q.dryRun, q.allowPartial));
+    return reply(c, state.drain(hosts, flag(c, 'dryRun'), flag(c, 'allowPartial')));
   });
 
-  app.post('/hosts/:name/cordon', (c) => {
+  app.post('/hosts/:name/cordon', takes(), (c) => {
     const name = c.req.param('name');
     deps.state().setUnschedulable(name, true);
     return reply(c, success({ name, kind: 'hosts' }, `host ${name} cordoned`));
   });
 
-  app.post('/hosts/:name/uncordon', (c) => {
+  app.post('/hosts/:name/uncordon', takes(), (c) => {
     const name = c.req.param('name');
     deps.state().setUnschedulable(name, false);
     return reply(c, success({ name, kind: 'hosts' }, `host ${name} uncordoned`));
   });
 
-  app.post('/rebalance', (c) => {
-    const q = flags(c, ['dryRun']);
-    const raw = c.req.query('maxMoves');
-    const maxMoves = raw === undefined ? 10 : Number(raw);
-    if (!Number.isInteger(maxMoves) || maxMoves < 1 || maxMoves > 10_000)
-      throw badRequest(`maxMoves must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`);
-    const resource = c.req.query('resource');
-    return reply(c, deps.state().rebalance(q.dryRun, maxMoves, resource === '' ? undefined : resource));
+  app.post('/rebalance', takes({ dryRun: DRY_RUN, maxMoves: integer(1, 10_000), resource: TEXT }), (c) => {
+    const maxMoves = Number(param(c, 'maxMoves') ?? 10);
+    return reply(c, deps.state().rebalance(flag(c, 'dryRun'), maxMoves, param(c, 'resource')));
   });
 
-  app.post('/namespaces/:namespace/move', async (c) => {
-    const q = flags(c, ['dryRun']);
+  app.post('/namespaces/:namespace/move', takes({ dryRun: DRY_RUN }), async (c) => {
     const body = await smallJson(c, deps.limits.other);
     if (typeof body.to !== 'string')
       throw badRequest('the body must be {"to": "<label selector of the hosts>"}, e.g. {"to": "topology.kubernetes.io/zone=zone-b"}');
-    return reply(c, deps.state().moveNamespace(c.req.param('namespace'), body.to, q.dryRun));
+    return reply(c, deps.state().moveNamespace(c.req.param('namespace'), body.to, flag(c, 'dryRun')));
   });
 
-  app.get('/namespaces', (c) => {
+  app.get('/namespaces', takes(), (c) => {
     const state = deps.state();
     const items = state.engine
       .namespaceUsage()
@@ -193,11 +202,10 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     return reply(c, { apiVersion: API_VERSION, kind: 'NamespaceList', items } satisfies NamespaceList);
   });
 
-  app.get('/placements', (c) => {
-    const ns = c.req.query('namespace');
+  app.get('/placements', takes({ namespace: NAMESPACE }), (c) => {
     const items = deps
       .state()
-      .placements(ns === undefined || ns === '' ? undefined : ns)
+      .placements(param(c, 'namespace'))
       .map((p) => ({
         namespace: p.namespace,
         kind: p.kind,
@@ -210,7 +218,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     return reply(c, { apiVersion: API_VERSION, kind: 'PlacementList', items });
   });
 
-  app.delete('/namespaces/:namespace/:kind/:name', (c) => {
+  app.delete('/namespaces/:namespace/:kind/:name', takes(), (c) => {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
     const released = deps.state().release(kind, namespace, name);

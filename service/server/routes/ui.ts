@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { takes } from '../query.js';
 import { failure } from '../status.js';
 
 const TYPES: Record<string, string> = {
@@ -66,9 +67,9 @@ export function uiRoutes(dir: string = defaultUiDir()): Hono {
   let assets: Map<string, Asset> | undefined;
   const get = (): Map<string, Asset> | undefined => (assets ??= load(dir));
 
-  app.get('/', (c) => c.redirect('/ui/', 302));
-  app.get('/ui', (c) => c.redirect('/ui/', 301));
-  app.get('/ui/*', (c) => {
+  app.get('/', takes(), (c) => c.redirect('/ui/', 302));
+  app.get('/ui', takes(), (c) => c.redirect('/ui/', 301));
+  app.get('/ui/*', takes(), (c) => {
     const files = get();
     if (!files) return c.json(failure(404, 'NotFound', `the web console is not built (no ${dir}/index.html): run npm run build`), 404);
     const rel = c.req.path.slice('/ui/'.length);

@@ -260,7 +260,15 @@ describe('bad VMs', () => {
     };
     const parsed = parseObjects([kubevirt]);
     expect(parsed.vms).toEqual([]);
-    expect(parsed.ignored).toEqual([{ kind: 'VirtualMachine', name: 'x/kv', source: { file: 'test.yaml', doc: 0, path: '' } }]);
+    expect(parsed.ignored).toEqual([
+      {
+        kind: 'VirtualMachine',
+        apiVersion: 'kubevirt.io/v1',
+        name: 'x/kv',
+        source: { file: 'test.yaml', doc: 0, path: '' },
+        why: 'placer does not read this kind',
+      },
+    ]);
   });
 });
 
