@@ -139,7 +139,8 @@ export class PendingSet {
 
   /**
    * The marked workloads whose backoff has passed at `now`, unmarked and returned in retry order:
-   * priority (highest first), then the oldest request, then namespace, kind and name. Also when
+   * priority (highest first), then the order they were marked in (a stable sort over the marks,
+   * which follow the order the workloads were recorded in: the oldest request first). Also when
    * the next marked one becomes due (Infinity when none waits).
    */
   takeDue(now: number): { due: PendingWorkload[]; next: number } {
@@ -157,10 +158,7 @@ export class PendingSet {
         this.marked.delete(k);
       } else next = Math.min(next, at);
     }
-    due.sort(
-      (a, b) =>
-        b.priority - a.priority || cmp(a.since, b.since) || cmp(a.namespace, b.namespace) || cmp(a.kind, b.kind) || cmp(a.name, b.name),
-    );
+    due.sort((a, b) => b.priority - a.priority);
     return { due, next };
   }
 }
