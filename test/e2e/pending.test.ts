@@ -3,14 +3,15 @@
 // restart unchanged; a change that may help places pending workloads without a new apply —
 // a raised ResourceQuota, a released workload, added hosts (a gang all or nothing), a preemptor
 // deleted —, with origin "retry"; a withdrawn request never comes back; and concurrent applies,
-// releases and retries never place a workload twice (the independent checker on the final state).
+// extender binds, releases and retries never place a workload twice (the independent checker on
+// the final state).
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadClusterInput } from '../../service/manifests/index.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { checkResult } from './model-checker.js';
 import { call, killAll, removeDirs, start, tempDir, type Obj, type Server } from './server.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -219,18 +220,38 @@ spec: {minMember: 3}`;
   });
 });
 
-describe('concurrent applies, releases and retries', () => {
+describe('concurrent applies, binds, releases and retries', () => {
   it('never place a workload twice: the independent checker on the final state', async () => {
     const s = await start(tempDir());
     const hosts = [node('c1', 'c', 8), node('c2', 'c', 8), node('c3', 'c', 8)];
     await apply(s, yaml(...hosts, quota('conc', 10)));
     const deployments = Array.from({ length: 12 }, (_, i) => deployment('conc', `app${i}`, 3, '1', 'c'));
-    // 36 replicas of 1 cpu under a 10-core quota: most pend; releases and quota raises race with applies
+    // pods kube-scheduler places through the extender, racing with the applies and the retries
+    const bare = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `bound-${i}`, namespace: 'conc', uid: `uid-bound-${i}` },
+      spec: { nodeSelector: { pool: 'c' }, containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1', memory: '1Gi' } } }] },
+    });
+    const bindOne = async (i: number): Promise<boolean> => {
+      const f = await call(s, 'POST', '/scheduler/filter', { Pod: bare(i), Nodes: null, NodeNames: ['c1', 'c2', 'c3'] });
+      const passed = (f.body.NodeNames as string[] | null) ?? [];
+      if (passed.length === 0) return false;
+      const b = await call(s, 'POST', '/scheduler/bind', {
+        PodName: `bound-${i}`,
+        PodNamespace: 'conc',
+        PodUID: `uid-bound-${i}`,
+        Node: passed[0],
+      });
+      return b.body.Error === '';
+    };
+    // 36 replicas of 1 cpu under a 10-core quota: most pend; binds, releases and quota raises race with applies
     const work: Promise<unknown>[] = deployments.map((d) => apply(s, d));
+    const binds = Array.from({ length: 6 }, (_, i) => bindOne(i));
     for (let q = 12; q <= 24; q += 4) work.push(apply(s, quota('conc', q)));
     await Promise.all(work);
     const released: string[] = [];
-    for (const p of (await placements(s, 'conc')).slice(0, 6)) {
+    for (const p of (await placements(s, 'conc')).filter((p) => p.origin !== 'bind').slice(0, 6)) {
       const name = String(p.name);
       const r = call(s, 'DELETE', `/v1/namespaces/conc/pods/${name}`);
       const again = apply(s, deployments[Number(/^app(\d+)-/.exec(name)![1])]);
@@ -238,20 +259,24 @@ describe('concurrent applies, releases and retries', () => {
       expect((await again).status).toBe(200);
       released.push(name);
     }
-    // the quota allows 24 of 36, the hosts 24: the retry loop gets there on its own
+    const bound = (await Promise.all(binds)).flatMap((ok, i) => (ok ? [bare(i)] : []));
+    // the quota allows 24 cores, the hosts 24: the retry loop gets there on its own
     const placed = await eventually(
       'placements settle',
       () => placements(s, 'conc'),
       (v) => v.length === 24,
     );
+    expect(placed.filter((p) => p.origin === 'bind')).toHaveLength(bound.length);
     const left = await pending(s, 'conc');
-    expect(left).toHaveLength(36 - 24 - released.filter((n) => !placed.some((p) => p.name === n)).length);
+    const gone = new Set(released.filter((n) => !placed.some((p) => p.name === n) && !left.some((p) => p.name === n)));
+    expect(left).toHaveLength(36 - placed.filter((p) => p.origin !== 'bind').length - gone.size);
 
     // the checker: every workload exactly once, no host or quota overcommitted
     const dir = mkdtempSync(join(tmpdir(), 'placer-pending-check-'));
     writeFileSync(join(dir, 'c.yaml'), yaml(...hosts, quota('conc', 24), ...deployments));
+    writeFileSync(join(dir, 'bound.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: bound }));
     const input = await loadClusterInput([dir], { cpuMhzPerCore: 2000 });
-    const gone = new Set(released.filter((n) => !placed.some((p) => p.name === n) && !left.some((p) => p.name === n)));
+    rmSync(dir, { recursive: true, force: true });
     for (const t of input.workloads) t.instances = t.instances.filter((i) => !gone.has(i.name));
     const result = {
       placements: placed.map((p) => ({ namespace: 'conc', kind: 'Pod', name: String(p.name), host: String(p.host) })),
