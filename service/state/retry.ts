@@ -19,7 +19,11 @@ export interface RetryReport {
   evicted: number;
 }
 
-/** The instances of `batch` that share a template, as one template each (in the order of `batch`). */
+/**
+ * The instances of `batch` that share a template, as one template each (in the order of `batch`).
+ * An instance is placed afresh: a workload that ran on a host when it was applied and was then
+ * evicted keeps that host in its template's instance, which would bind it there unchecked.
+ */
 function byTemplate(batch: readonly PendingWorkload[]): { t: WorkloadTemplate; members: PendingWorkload[] }[] {
   const groups = new Map<WorkloadTemplate, PendingWorkload[]>();
   for (const p of batch) {
@@ -27,7 +31,10 @@ function byTemplate(batch: readonly PendingWorkload[]): { t: WorkloadTemplate; m
     if (g) g.push(p);
     else groups.set(p.template, [p]);
   }
-  return [...groups].map(([t, members]) => ({ t: { ...t, instances: members.map((p) => t.instances[p.instance]) }, members }));
+  return [...groups].map(([t, members]) => ({
+    t: { ...t, instances: members.map((p) => ({ name: p.name, ...(p.uid !== null && { uid: p.uid }) })) },
+    members,
+  }));
 }
 
 /** Try `batch` again (a gang's pending members all in it); nothing changes if the store write fails. */

@@ -183,9 +183,13 @@ describe('convergence: a change that may help places pending workloads without a
     await eventually(
       'victim back',
       () => placements(s, 'pre'),
-      (v) => v.some((p) => p.name === 'victim' && p.origin === 'retry'),
+      (v) => v.some((p) => p.name === 'victim' && p.origin === 'retry' && p.host === 'p1'),
     );
     expect(await pending(s, 'pre')).toEqual([]);
+    // placed, not merely recorded where it ran: its cpu is charged, so another 3 cores do not fit
+    const late = await apply(s, pod('pre', 'late', '3', 'p'));
+    expect((late.body.unplaced as Obj[]).map((u) => u.name)).toEqual(['late']);
+    expect(String((late.body.unplaced as Obj[])[0].reason)).toMatch(/^0\/2 hosts are available: .*1 Insufficient cpu/);
   });
 
   it('added hosts place a gang that did not fit, all or nothing', async () => {
