@@ -32,6 +32,7 @@ import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
 import { operationsSuite } from './suites/operations.js';
+import { pendingSuite } from './suites/pending.js';
 import { topologySuite } from './suites/topology.js';
 
 const SUITES: Record<string, Suite> = {
@@ -44,6 +45,7 @@ const SUITES: Record<string, Suite> = {
   console: consoleSuite,
   operations: operationsSuite,
   capacity: capacitySuite,
+  pending: pendingSuite,
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -128,10 +128,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         process.stdout.write('\n');
       } else {
         process.stdout.write(
-          `${opts.dataDir} already holds ${state.hostCount()} hosts and ${state.placementCount()} placements; --bootstrap skipped\n`,
+          `${opts.dataDir} already holds ${state.hostCount()} hosts, ${state.placementCount()} placements and ${state.pending.size} pending workloads; --bootstrap skipped\n`,
         );
       }
     }
+    // standalone mode converges the pending workloads on its own (Kubernetes mode: kube-scheduler's queue does)
+    if (!kube)
+      state.startRetries({
+        onSlice: (r) => metrics.retried(r),
+        onError: (err) => logger.error({ err }, 'retrying pending workloads failed; they stay pending'),
+      });
   } catch (err) {
     await kube?.stop();
     await closeServer();

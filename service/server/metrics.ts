@@ -7,13 +7,15 @@
 //   placer_resourcequota{namespace, resourcequota, resource, type}  type: hard | used (kube-state-metrics' shape)
 //   placer_namespace_usage{namespace, resource}, placer_namespace_reservation{namespace, resource}
 //   placer_hosts, placer_placements, plus the process metrics (placer_process_*, placer_nodejs_*)
+//   placer_pending_workloads{namespace, reason}                  reason: Quota | Preempted | Gang | a grade
+//   placer_pending_retries_total, placer_pending_retry_placements_total, placer_pending_retry_evictions_total
 //
 // An attempt is one workload instance of POST /v1/apply (profile native), or one extender filter
 // call (profile extender: scheduled when at least one node passed) and one bind.
 // CPU amounts are exported in cores, everything else in its base unit (bytes, counts).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import type { PlacerState } from '../state/state.js';
+import type { PlacerState, RetryReport } from '../state/state.js';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 export type Profile = 'extender' | 'native';
@@ -26,6 +28,9 @@ export class Metrics {
   readonly attempts: Counter<'result' | 'profile'>;
   readonly attemptDuration: Histogram<'result' | 'profile'>;
   readonly extenderDuration: Histogram<'verb' | 'result'>;
+  readonly retries: Counter;
+  readonly retryPlacements: Counter;
+  readonly retryEvictions: Counter;
 
   constructor(state: () => PlacerState | undefined) {
     const registers = [this.registry];
@@ -99,6 +104,41 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'placer_pending_workloads',
+      help: 'Workloads placer was asked for and could not place yet, per namespace and the kind of reason of their last attempt',
+      labelNames: ['namespace', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        const s = state();
+        if (!s) return;
+        const counts = new Map<string, { namespace: string; reason: string; n: number }>();
+        for (const p of s.pending.all()) {
+          const reason = reasonClass(p.reason, p.grade);
+          const k = `${p.namespace}\u0000${reason}`;
+          const c = counts.get(k);
+          if (c) c.n++;
+          else counts.set(k, { namespace: p.namespace, reason, n: 1 });
+        }
+        for (const c of counts.values()) this.set({ namespace: c.namespace, reason: c.reason }, c.n);
+      },
+    });
+    this.retries = new Counter({
+      name: 'placer_pending_retries_total',
+      help: 'Pending workload instances tried again by the retry loop',
+      registers,
+    });
+    this.retryPlacements = new Counter({
+      name: 'placer_pending_retry_placements_total',
+      help: 'Pending workload instances the retry loop placed',
+      registers,
+    });
+    this.retryEvictions = new Counter({
+      name: 'placer_pending_retry_evictions_total',
+      help: 'Placed workloads the retry loop evicted by preemption (pending from then on)',
+      registers,
+    });
+    new Gauge({
       name: 'placer_hosts',
       help: 'Hosts placer knows',
       registers,
@@ -116,9 +156,24 @@ export class Metrics {
     });
   }
 
+  /** One retry slice (state/retry.ts). */
+  retried(r: RetryReport): void {
+    this.retries.inc(r.tried);
+    this.retryPlacements.inc(r.placed);
+    this.retryEvictions.inc(r.evicted);
+  }
+
   attempt(profile: Profile, result: AttemptResult, seconds: number, count = 1): void {
     if (count <= 0) return;
     this.attempts.inc({ result, profile }, count);
     for (let i = 0; i < count; i++) this.attemptDuration.observe({ result, profile }, seconds);
   }
+}
+
+/** A pending workload's reason as a label of few values: the quota, preemption, a gang, or kube-scheduler's grade. */
+export function reasonClass(reason: string, grade: string): string {
+  if (reason.startsWith('exceeded quota') || reason.startsWith('failed quota')) return 'Quota';
+  if (reason.startsWith('preempted by ')) return 'Preempted';
+  if (reason.startsWith('gang ')) return 'Gang';
+  return grade;
 }

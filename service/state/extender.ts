@@ -142,6 +142,7 @@ export class ExtenderCases {
       });
       infra.update({ changed });
     });
+    this.core.pending.mark();
     for (const v of versions) infra.noteNodeVersion(v.name, v.rv);
     return bad;
   }
@@ -181,7 +182,8 @@ export class ExtenderCases {
       if (reason !== null) return fail(reason);
       undo.push(() => core.engine.release('Pod', namespace, podName));
       const rec = heldOf(t, podName, uid !== '' ? uid : (t.instances[0].uid ?? null), host, 'bind', shape);
-      core.store.commit({ putPlacements: [{ ...rec }] });
+      const wasPending = core.pending.get('Pod', namespace, podName) !== undefined;
+      core.store.commit({ putPlacements: [{ ...rec }], ...(wasPending && { deletePending: [{ kind: 'Pod', namespace, name: podName }] }) });
       core.track(rec);
       core.pending.forget('Pod', namespace, podName);
       return { error: '', created: true };

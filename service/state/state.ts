@@ -8,6 +8,7 @@
 //   operations.ts  release, host removal, cordons, and the moves (drain, rebalance, namespace moves)
 //   mirror.ts      Kubernetes mode: the API server's objects and pods mirrored
 //   inspect.ts     reads: placements, namespaces, explain
+//   retry.ts       standalone mode: pending workloads tried again when a change may help (retry-loop.ts)
 //
 // Every method hands its call to one of them; the rules live there.
 
@@ -25,6 +26,7 @@ import { Mirror, type MirrorResult, type Rejected } from './mirror.js';
 import * as operations from './operations.js';
 import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
+import { RetryLoop, type RetryLoopOptions } from './retry-loop.js';
 import type { Store } from './store.js';
 
 export type { ApplyOptions, ApplyOutcome } from './apply.js';
@@ -32,12 +34,14 @@ export type { StateOptions } from './core.js';
 export type { Held } from './held.js';
 export type { InfraKind } from './infra.js';
 export type { Victim } from './preempt.js';
+export type { RetryReport } from './retry.js';
 
 export class PlacerState {
   readonly strategy: Strategy;
   private readonly extender: ExtenderCases;
   private readonly preempt: PreemptChecks;
   private readonly mirror: Mirror;
+  private retries: RetryLoop | undefined;
 
   private constructor(private readonly core: StateCore) {
     this.strategy = core.opts.strategy;
@@ -69,7 +73,17 @@ export class PlacerState {
   }
 
   close(): void {
+    this.retries?.stop();
     this.core.close();
+  }
+
+  /** Standalone mode: converge the pending workloads on their own (retry-loop.ts). Once. */
+  startRetries(opts: RetryLoopOptions = {}): RetryLoop {
+    if (!this.retries) {
+      this.retries = new RetryLoop(this.core, opts);
+      this.retries.start();
+    }
+    return this.retries;
   }
 
   // apply
@@ -105,6 +119,11 @@ export class PlacerState {
   // operations
   release(kind: string, namespace: string, name: string): Held {
     return operations.release(this.core, kind, namespace, name);
+  }
+
+  /** DELETE of a workload: released when placed, withdrawn when pending. */
+  remove(kind: string, namespace: string, name: string): { held: Held } | { withdrawn: PendingWorkload } {
+    return operations.remove(this.core, kind, namespace, name);
   }
 
   removeHost(name: string): void {
