@@ -192,6 +192,19 @@ describe('convergence: a change that may help places pending workloads without a
     expect(String((late.body.unplaced as Obj[])[0].reason)).toMatch(/^0\/2 hosts are available: .*1 Insufficient cpu/);
   });
 
+  it('a victim placer placed itself is evicted as itself: the preemptor stays, the victim waits', async () => {
+    const s = await start(tempDir());
+    await apply(s, yaml(priorityClasses, node('q1', 'q', 4), pod('own', 'victim', '3', 'q', '  priorityClassName: low\n')));
+    const placed = await apply(s, pod('own', 'preemptor', '3', 'q', '  priorityClassName: high\n'));
+    // the answer lists the victim among the unplaced, with why
+    expect((placed.body.unplaced as Obj[]).map((u) => [u.name, u.reason])).toEqual([['victim', 'preempted by own/preemptor']]);
+    expect((await placements(s, 'own')).map((p) => [p.name, p.host])).toEqual([['preemptor', 'q1']]);
+    expect((await pending(s, 'own')).map((p) => [p.name, p.reason])).toEqual([['victim', 'preempted by own/preemptor']]);
+    // the host's ledger holds the preemptor's 3 cores only
+    const host = (await call(s, 'GET', '/v1/hosts/q1')).body as Obj;
+    expect((host.used as Obj).cpu).toBe('3');
+  });
+
   it('added hosts place a gang that did not fit, all or nothing', async () => {
     const s = await start(tempDir());
     const group = `apiVersion: scheduling.x-k8s.io/v1alpha1
