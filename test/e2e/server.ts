@@ -26,7 +26,10 @@ export function tempDir(): string {
   return d;
 }
 
-/** Start `placer serve` on a free port with the given arguments on 127.0.0.1 (`where` says otherwise); resolves with its URL once `ready` shows on stdout. */
+/**
+ * Start `placer serve` with the given arguments, on a free port of 127.0.0.1 unless `where` says
+ * otherwise; resolves with its URL once `ready` shows on stdout.
+ */
 export async function spawnServe(
   args: string[],
   ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/,
