@@ -46,11 +46,13 @@ afterAll(() => {
 const as = (r: Role): Record<string, string> => (r === 'anonymous' ? {} : { authorization: `Bearer ${token(r)}` });
 
 /**
- * Who may call a route, as docs/security.md says it: the probes anyone; the extender's verbs the
+ * Who may call a route, as docs/security.md says it: the probes and the console's files anyone; the extender's verbs the
  * schedulers; GETs the viewers and operators; every other /v1 method the operators; masters all.
  */
 function allowed(role: Role, method: string, path: string): boolean {
   if (/^\/(livez|readyz|healthz)$/.test(path)) return true;
+  if (method === 'GET' && /^\/(ui(\/.*)?)?$/.test(path)) return true; // the console's files: no data
+
   if (role === 'master') return true;
   if (path.startsWith('/scheduler/')) return role === 'scheduler';
   if (method === 'GET') return role === 'viewer' || role === 'operator';

@@ -1,9 +1,11 @@
 // What a request needs, derived from its method and path alone, so that every route, present or
 // added later, falls in one class without a list of routes to keep up to date:
 //
-//   PUBLIC    /livez, /readyz, /healthz: the probes, answered to anyone
+//   PUBLIC    /livez, /readyz, /healthz: the probes, answered to anyone; and GET of the web
+//             console's files (/, /ui, /ui/*), which hold no data (every figure it shows comes
+//             from /v1, authorized) and must load to ask for a token
 //   SCHEDULE  anything under /scheduler: the kube-scheduler extender's verbs
-//   READ      GET or HEAD anywhere else: /v1, /ui, /metrics, /version
+//   READ      GET or HEAD anywhere else: /v1, /metrics, /version
 //   WRITE     any other method under /v1: apply, delete, cordon, drain, rebalance, move, plans
 //   ADMIN     anything else (no such route today): system:masters only
 //
@@ -20,11 +22,13 @@ export const PUBLIC = 0;
 export type Access = typeof PUBLIC | typeof READ | typeof SCHEDULE | typeof WRITE | typeof ADMIN;
 
 const PROBES = /^\/(livez|readyz|healthz)$/;
+const CONSOLE = /^\/(ui(\/.*)?)?$/;
 
 const under = (path: string, prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
 
 export function accessOf(method: string, path: string): Access {
   if (PROBES.test(path)) return PUBLIC;
+  if ((method === 'GET' || method === 'HEAD') && CONSOLE.test(path)) return PUBLIC;
   if (under(path, '/scheduler')) return SCHEDULE;
   if (method === 'GET' || method === 'HEAD') return READ;
   if (under(path, '/v1')) return WRITE;

@@ -1,7 +1,7 @@
 // Standalone authorization by group (docs/security.md): each group grants a set of the access
 // classes of access.ts; a request is allowed when one of the caller's groups grants its class.
 //
-//   placer:viewers     READ              GET on /v1, /ui, /metrics, /version
+//   placer:viewers     READ              GET on /v1, /metrics, /version (the console's data)
 //   placer:schedulers  SCHEDULE          the /scheduler verbs (kube-scheduler's identity)
 //   placer:operators   READ | WRITE      everything under /v1, and the console they work in
 //   system:masters     everything

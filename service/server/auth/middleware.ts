@@ -3,7 +3,7 @@
 // credentials none verifies are a 401; no credentials at all make the caller system:anonymous.
 // The authorizer then decides on the verb and path: a refusal is a 403 naming the user, verb and
 // path, or a 401 for system:anonymous (credentials would help, and the console asks for a token
-// on a 401). The probes (/livez, /readyz, /healthz) are answered to anyone.
+// on a 401). The probes (/livez, /readyz, /healthz) and the console's files are answered to anyone.
 //
 // Without an AuthConfig (no authentication configured: serve.ts then listens on loopback only,
 // or was told --allow-anonymous) every caller is system:anonymous and everything is allowed.
