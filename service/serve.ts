@@ -24,6 +24,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import pino from 'pino';
+import { InputError } from '../model/errors.js';
 import type { BackendName } from '../core-wasm/src/engine.js';
 import type { Strategy } from '../model/types.js';
 import { Binder, type ApiServerOptions } from './apiserver/binding.js';
@@ -54,6 +55,8 @@ export interface ServeOptions {
   tokenAuthFile?: string;
   /** Listen beyond loopback without authentication. */
   allowAnonymous?: boolean;
+  /** Kubernetes mode: authenticate bearer tokens with TokenReview, authorize with SubjectAccessReview. */
+  delegatedAuth?: boolean;
   dataDir: string;
   bootstrap?: string[];
   backend?: BackendName;
@@ -89,12 +92,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     tls: opts.tls !== undefined,
     clientCa: opts.tls?.clientCaFile !== undefined,
     tokens: opts.tokenAuthFile !== undefined,
+    delegated: opts.delegatedAuth === true,
     allowAnonymous: opts.allowAnonymous === true,
   });
+  if (opts.delegatedAuth && !opts.kube)
+    throw new InputError(undefined, '', '--delegated-auth needs Kubernetes mode (--kubeconfig or --in-cluster)');
   const tlsOptions = opts.tls && httpsOptions(opts.tls);
   const tokens = opts.tokenAuthFile === undefined ? undefined : new TokenFile(opts.tokenAuthFile);
-  const authenticators: Authenticator[] = [...(opts.tls?.clientCaFile ? [clientCertificates] : []), ...(tokens ? [tokens] : [])];
-  const auth: AuthConfig | undefined = authenticators.length > 0 ? { authenticators, authorizer: groupAuthorizer } : undefined;
 
   const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
   // the audit trail is written whatever --log-level says
@@ -111,6 +115,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
+  // Kubernetes mode with --delegated-auth: the API server reviews tokens and decides access
+  const delegated = kube && opts.delegatedAuth ? kube.delegatedAuth() : undefined;
+  const authenticators: Authenticator[] = [
+    ...(opts.tls?.clientCaFile ? [clientCertificates] : []),
+    ...(tokens ? [tokens] : []),
+    ...(delegated ? [delegated] : []),
+  ];
+  const auth: AuthConfig | undefined = authenticators.length > 0 ? { authenticators, authorizer: delegated ?? groupAuthorizer } : undefined;
   const app = createApp({
     state: () => (lifecycle.loaded ? state : undefined),
     lifecycle,

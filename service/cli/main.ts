@@ -238,6 +238,11 @@ export function program(): Command {
     )
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
+    .option(
+      '--delegated-auth',
+      'Kubernetes mode: authenticate bearer tokens with TokenReview and authorize every request with SubjectAccessReview (cluster RBAC)',
+      false,
+    )
     .action(async (o, command: Command) => {
       const kubeMode = o.kubeconfig !== undefined || o.inCluster === true;
       if ((o.tlsCertFile === undefined) !== (o.tlsPrivateKeyFile === undefined))
@@ -285,6 +290,7 @@ export function program(): Command {
         ...(tls && { tls }),
         ...(o.tokenAuthFile !== undefined && { tokenAuthFile: o.tokenAuthFile }),
         allowAnonymous: o.allowAnonymous === true,
+        delegatedAuth: o.delegatedAuth === true,
         dataDir: o.dataDir,
         bootstrap: o.bootstrap,
         strategy: o.strategy as Strategy,
