@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { verbOf } from '../../service/server/auth/access.js';
 import { groupAuthorizer } from '../../service/server/auth/groups.js';
 import { TokenFile } from '../../service/server/auth/token-file.js';
 import { harness, type Harness, type Obj } from './harness.js';
@@ -236,5 +238,36 @@ describe('audit', () => {
         error: res.body.Error,
       },
     ]);
+  });
+});
+
+describe('deploy/placer-access.yaml', () => {
+  interface Rule {
+    nonResourceURLs: string[];
+    verbs: string[];
+  }
+  const docs = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'placer-access.yaml'), 'utf8')).map(
+    (d) => d.toJSON() as { kind: string; metadata: { name: string }; rules?: Rule[] },
+  );
+  /** RBAC's match of a non-resource URL: the path itself, or a prefix ending in '*'. */
+  const grants = (role: string, verb: string, path: string): boolean =>
+    docs
+      .find((d) => d.kind === 'ClusterRole' && d.metadata.name === role)!
+      .rules!.some(
+        (r) =>
+          (r.verbs.includes(verb) || r.verbs.includes('*')) &&
+          r.nonResourceURLs.some((u) => (u.endsWith('*') ? path.startsWith(u.slice(0, -1)) : u === path)),
+      );
+
+  it.each([
+    ['placer:viewer', 'viewer'],
+    ['placer:operator', 'operator'],
+    ['placer:scheduler', 'scheduler'],
+  ] as const)("%s grants on every route what the group of standalone mode's %s grants", (role, standalone) => {
+    for (const { method, path } of routes()) {
+      // the probes and the console's files are answered before any authorizer runs
+      if (/^\/(livez|readyz|healthz)$/.test(path) || (method === 'GET' && /^\/(ui(\/.*)?)?$/.test(path))) continue;
+      expect(grants(role, verbOf(method), path), `${role} ${method} ${path}`).toBe(allowed(standalone, method, path));
+    }
   });
 });
