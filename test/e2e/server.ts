@@ -26,9 +26,16 @@ export function tempDir(): string {
   return d;
 }
 
-/** Start `placer serve` on a free port with the given arguments on 127.0.0.1; resolves with its URL once `ready` shows on stdout. */
-export async function spawnServe(args: string[], ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/): Promise<Server> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+/**
+ * Start `placer serve` with the given arguments, on a free port of 127.0.0.1 unless `where` says
+ * otherwise; resolves with its URL once `ready` shows on stdout.
+ */
+export async function spawnServe(
+  args: string[],
+  ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/,
+  where = ['--port', '0', '--host', '127.0.0.1'],
+): Promise<Server> {
+  const proc = spawn(process.execPath, [bin, 'serve', ...where, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
