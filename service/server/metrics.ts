@@ -8,7 +8,8 @@
 //   placer_namespace_usage{namespace, resource}, placer_namespace_reservation{namespace, resource}
 //   placer_hosts, placer_placements, plus the process metrics (placer_process_*, placer_nodejs_*)
 //   placer_pending_workloads{namespace, reason}                  reason: Quota | Preempted | Gang | a grade
-//   placer_pending_retries_total, placer_pending_retry_placements_total, placer_pending_retry_evictions_total
+//   placer_pending_retry_backlog, placer_pending_retries_total, placer_pending_retry_placements_total,
+//   placer_pending_retry_evictions_total
 //
 // An attempt is one workload instance of POST /v1/apply (profile native), or one extender filter
 // call (profile extender: scheduled when at least one node passed) and one bind.
@@ -121,6 +122,14 @@ export class Metrics {
           else counts.set(k, { namespace: p.namespace, reason, n: 1 });
         }
         for (const c of counts.values()) this.set({ namespace: c.namespace, reason: c.reason }, c.n);
+      },
+    });
+    new Gauge({
+      name: 'placer_pending_retry_backlog',
+      help: 'Pending workloads a change marked for another try, or queued for one, not tried yet (backoff included)',
+      registers,
+      collect() {
+        this.set(state()?.retryBacklog() ?? 0);
       },
     });
     this.retries = new Counter({

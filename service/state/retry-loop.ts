@@ -51,6 +51,11 @@ export class RetryLoop {
     this.timer = undefined;
   }
 
+  /** Pending workloads marked for another try or queued for one: 0 once every change is tried. */
+  get backlog(): number {
+    return this.core.pending.markedCount + (this.queue.length - this.head);
+  }
+
   /** Whether a slice is queued or due now (tests and benchmarks wait for quiet). */
   get busy(): boolean {
     return this.scheduled || this.head < this.queue.length;

@@ -86,6 +86,11 @@ export class PlacerState {
     return this.retries;
   }
 
+  /** Pending workloads waiting for the retry loop (RetryLoop.backlog); 0 without one. */
+  retryBacklog(): number {
+    return this.retries?.backlog ?? 0;
+  }
+
   // apply
   apply(manifests: readonly Manifest[], opts: ApplyOptions = {}): ApplyOutcome {
     return applyManifests(this.core, manifests, opts);

@@ -101,3 +101,19 @@ export async function call(
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Obj };
 }
+
+/**
+ * Waits until the retry loop has tried every change (`placer_pending_retry_backlog 0`): a test
+ * that compares the state before and after a request must not see a retry's commit in between.
+ */
+export async function quiet(s: Server, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const m = /^placer_pending_retry_backlog (\d+)$/m.exec(text);
+    if (!m) throw new Error('placer_pending_retry_backlog is not on /metrics');
+    if (m[1] === '0') return;
+    if (Date.now() > deadline) throw new Error(`the retry loop still has ${m[1]} workloads to try after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
