@@ -55,13 +55,19 @@ export interface Served {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Start `placer serve` and wait for /readyz → 200 (polled every 10 ms). */
-export async function startServer(root: string, dataDir: string, logFile: string, timeoutMs = 120_000): Promise<Served> {
+export async function startServer(
+  root: string,
+  dataDir: string,
+  logFile: string,
+  timeoutMs = 120_000,
+  extraNodeArgs: readonly string[] = [],
+): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(logFile, { flags: 'a' });
   const t0 = performance.now();
   // PLACER_BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
-  const nodeArgs = (process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = [...extraNodeArgs, ...(process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const child = spawn(
     process.execPath,
     [

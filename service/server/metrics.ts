@@ -7,6 +7,8 @@
 //   placer_resourcequota{namespace, resourcequota, resource, type}  type: hard | used (kube-state-metrics' shape)
 //   placer_namespace_usage{namespace, resource}, placer_namespace_reservation{namespace, resource}
 //   placer_hosts, placer_placements, plus the process metrics (placer_process_*, placer_nodejs_*)
+//   placer_engine_classes, placer_engine_interned_names{table}, placer_cache_entries{cache},
+//   placer_wasm_memory_bytes: what placer keeps, each bounded by the live cluster, not its history
 //
 // An attempt is one workload instance of POST /v1/apply (profile native), or one extender filter
 // call (profile extender: scheduled when at least one node passed) and one bind.
@@ -104,6 +106,44 @@ export class Metrics {
       registers,
       collect() {
         this.set(state()?.hostCount() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'placer_engine_classes',
+      help: 'Workload classes the engine holds (a class is freed once none of its workloads is placed)',
+      registers,
+      collect() {
+        this.set(state()?.retained().classes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'placer_engine_interned_names',
+      help: 'Interned names placer holds, per table: engine (labels, taints, namespaces, dimensions, constraint programs), owners and shapes of held placements, stored_shapes',
+      labelNames: ['table'],
+      registers,
+      collect() {
+        this.reset();
+        const r = state()?.retained();
+        if (r) for (const [table, n] of Object.entries(r.interned)) this.set({ table }, n);
+      },
+    });
+    new Gauge({
+      name: 'placer_cache_entries',
+      help: "Entries of placer's caches: extender_pods (filtered, not yet bound; LRU), extender_pod_texts (LRU, 256), pending (workloads apply could not place)",
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        const r = state()?.retained();
+        if (r) for (const [cache, n] of Object.entries(r.cacheEntries)) this.set({ cache }, n);
+      },
+    });
+    new Gauge({
+      name: 'placer_wasm_memory_bytes',
+      help: 'Linear memory of the Wasm placement core (it never shrinks; flat when its tables are reused)',
+      registers,
+      collect() {
+        this.set(state()?.retained().wasmMemoryBytes ?? 0);
       },
     });
     new Gauge({
