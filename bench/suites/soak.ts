@@ -106,8 +106,9 @@ export const soakSuite: Suite = async (ctx) => {
     'A real `placer serve` (100 hosts) under churn: rollouts of 300 pods with new pod-template-hash or job-name/controller-uid labels, each pod filtered (NodeNames) and bound through the extender, the previous rollout released through DELETE; memory after a full GC and latency at every tenth of the run.';
   if (!avail.ok) return { status: 'skipped', reason: `${SKIP_REASON}: ${avail.why}`, description, tables: [], figures: {} };
   const envPods = Number(process.env.PLACER_SOAK_PODS ?? '');
-  const total = Math.max(ROLLOUT * 10, Math.round((envPods > 0 ? envPods : ctx.quick ? 6_000 : 1_000_000) / (ROLLOUT * 10)) * ROLLOUT * 10);
-  const rollouts = total / ROLLOUT;
+  const wanted = envPods > 0 ? envPods : ctx.quick ? 6_000 : 1_000_000;
+  const rollouts = Math.max(10, Math.ceil(wanted / ROLLOUT));
+  const total = rollouts * ROLLOUT;
   // The store on /dev/shm when there is one: durable writes cost an fsync each on a disk, which
   // would measure the disk for hours; what grows in memory is the same.
   const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/placer-soak-') : undefined;
@@ -156,7 +157,6 @@ export const soakSuite: Suite = async (ctx) => {
     let previous: string[] = [];
     let filterMs: number[] = [];
     let bindMs: number[] = [];
-    const perTenth = rollouts / 10;
     for (let r = 0; r < rollouts; r++) {
       const current: string[] = [];
       for (let i = 0; i < ROLLOUT; i++) {
@@ -183,7 +183,8 @@ export const soakSuite: Suite = async (ctx) => {
         if (del.status !== 200) throw new Error(`DELETE ${name} → ${del.status}: ${del.text.slice(0, 300)}`);
       }
       previous = current;
-      if ((r + 1) % perTenth === 0) {
+      // a sample at the first rollout that completes each tenth of the pods
+      if ((r + 1) * ROLLOUT >= ((samples.length + 1) * total) / 10) {
         const x = await sample((r + 1) * ROLLOUT, filterMs, bindMs);
         samples.push(x);
         filterMs = [];
