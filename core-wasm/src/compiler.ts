@@ -144,7 +144,8 @@ export class ClassCompiler {
   /** Drop a class everywhere it is known (and its quota-free twin with it); its id is free again. */
   private free(cls: number): void {
     const c = this.classes[cls];
-    this.classIds.delete(c.key);
+    // a twin whose base went first may have seen its key taken by the twin of the id's next class
+    if (this.classIds.get(c.key) === cls) this.classIds.delete(c.key);
     for (const [k, v] of c.subject.labels) {
       const label = `${k}=${v}`;
       const list = this.classesByLabel.get(label);
