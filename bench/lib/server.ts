@@ -63,14 +63,21 @@ export interface ServeTls {
   caFile: string;
 }
 
-export async function startServer(root: string, dataDir: string, logFile: string, timeoutMs = 120_000, tls?: ServeTls): Promise<Served> {
+export async function startServer(
+  root: string,
+  dataDir: string,
+  logFile: string,
+  timeoutMs = 120_000,
+  extraNodeArgs: readonly string[] = [],
+  tls?: ServeTls,
+): Promise<Served> {
   const port = await freePort();
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const tlsArgs = tls ? ['--tls-cert-file', tls.certFile, '--tls-private-key-file', tls.keyFile, '--client-ca-file', tls.caFile] : [];
   const log = createWriteStream(logFile, { flags: 'a' });
   const t0 = performance.now();
   // PLACER_BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
-  const nodeArgs = (process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = [...extraNodeArgs, ...(process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const child = spawn(
     process.execPath,
     [

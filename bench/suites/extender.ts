@@ -436,7 +436,7 @@ export const extenderSuite: Suite = async (ctx) => {
       mkdirSync(pki, { recursive: true });
       const certs = testCerts(pki);
       const client = certs.client('kube-scheduler', 'system:kube-scheduler', ['placer:schedulers']);
-      const tls = await startServer(ctx.root, dataDir, join(ctx.tmp, 'extender-serve-tls.log'), undefined, {
+      const tls = await startServer(ctx.root, dataDir, join(ctx.tmp, 'extender-serve-tls.log'), undefined, [], {
         certFile: certs.serverCert,
         keyFile: certs.serverKey,
         caFile: certs.caCert,

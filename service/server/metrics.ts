@@ -10,6 +10,8 @@
 //   placer_pending_workloads{namespace, reason}                  reason: Quota | Preempted | Gang | a grade
 //   placer_pending_retry_backlog, placer_pending_retries_total, placer_pending_retry_placements_total,
 //   placer_pending_retry_evictions_total
+//   placer_engine_classes, placer_engine_interned_names{table}, placer_cache_entries{cache},
+//   placer_wasm_memory_bytes: what placer keeps, each bounded by the live cluster, not its history
 //
 // An attempt is one workload instance of POST /v1/apply (profile native), or one extender filter
 // call (profile extender: scheduled when at least one node passed) and one bind.
@@ -153,6 +155,44 @@ export class Metrics {
       registers,
       collect() {
         this.set(state()?.hostCount() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'placer_engine_classes',
+      help: 'Workload classes the engine holds (a class is freed once none of its workloads is placed)',
+      registers,
+      collect() {
+        this.set(state()?.retained().classes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'placer_engine_interned_names',
+      help: 'Interned names placer holds, per table: engine (labels, taints, namespaces, dimensions, constraint programs), owners and shapes of held placements, stored_shapes',
+      labelNames: ['table'],
+      registers,
+      collect() {
+        this.reset();
+        const r = state()?.retained();
+        if (r) for (const [table, n] of Object.entries(r.interned)) this.set({ table }, n);
+      },
+    });
+    new Gauge({
+      name: 'placer_cache_entries',
+      help: "Entries of placer's caches: extender_pods (filtered, not yet bound; LRU), extender_pod_texts (LRU, 256), pending (workloads apply could not place)",
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        const r = state()?.retained();
+        if (r) for (const [cache, n] of Object.entries(r.cacheEntries)) this.set({ cache }, n);
+      },
+    });
+    new Gauge({
+      name: 'placer_wasm_memory_bytes',
+      help: 'Linear memory of the Wasm placement core (it never shrinks; flat when its tables are reused)',
+      registers,
+      collect() {
+        this.set(state()?.retained().wasmMemoryBytes ?? 0);
       },
     });
     new Gauge({

@@ -36,6 +36,14 @@ export type { InfraKind } from './infra.js';
 export type { Victim } from './preempt.js';
 export type { RetryReport } from './retry.js';
 
+/** PlacerState.retained(): counts by table or cache name. */
+export interface Retained {
+  classes: number;
+  interned: Record<string, number>;
+  cacheEntries: Record<string, number>;
+  wasmMemoryBytes: number;
+}
+
 export class PlacerState {
   readonly strategy: Strategy;
   private readonly extender: ExtenderCases;
@@ -200,6 +208,23 @@ export class PlacerState {
 
   placementCount(): number {
     return this.core.held.size;
+  }
+
+  /**
+   * What the state keeps that could grow with history rather than with the live cluster, for
+   * gauges: the engine's classes and interned names, the held table's owners and shapes, the
+   * store's shapes, the extender's caches and the Wasm memory.
+   */
+  retained(): Retained {
+    const e = this.core.engine.stats();
+    const held = this.core.held.distinct;
+    const cache = this.extender.cacheEntries();
+    return {
+      classes: e.classes,
+      interned: { engine: e.interned + e.constraints, owners: held.owners, shapes: held.shapes, stored_shapes: this.core.store.shapeCount },
+      cacheEntries: { extender_pods: cache.pods, extender_pod_texts: cache.podTexts, pending: this.core.pending.size },
+      wasmMemoryBytes: e.backendMemoryBytes,
+    };
   }
 
   hostCount(): number {

@@ -250,6 +250,11 @@ export class Store {
     for (const body of dropped) this.shapeIds.delete(body);
   }
 
+  /** Shape bodies known by id (each one referenced by a stored placement). */
+  get shapeCount(): number {
+    return this.shapeIds.size;
+  }
+
   /**
    * Commits attempted since the store was opened: every change of the state goes through commit(),
    * so an unchanged count means unchanged answers (the native API's ETags).
