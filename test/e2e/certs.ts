@@ -2,19 +2,14 @@
 // serving certificate for 127.0.0.1, plus client certificates (CN the user, O each group) signed
 // by that CA or by a CA placer does not trust.
 
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePki, type Pki } from '../realk8s/pki.js';
+import { SERVING_EXT, makeCa, makePki, signCert, type Pki } from '../realk8s/pki.js';
 
 export interface KeyPair {
   cert: Buffer;
   key: Buffer;
 }
-
-const openssl = (dir: string, args: string[]): void => {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-};
 
 export interface TestCerts extends Pki {
   dir: string;
@@ -29,26 +24,8 @@ export interface TestCerts extends Pki {
 
 export function testCerts(dir: string): TestCerts {
   const pki = makePki(dir);
-  const sign = (name: string, subject: string, ext: string[], caCert: string, caKey: string): KeyPair => {
-    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    writeFileSync(join(dir, `${name}.ext`), ext.join('\n'));
-    openssl(dir, [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      caCert,
-      '-CAkey',
-      caKey,
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    ]);
+  const sign = (name: string, subject: string, ext: string[], ca: string): KeyPair => {
+    signCert(dir, name, subject, ext, ca);
     return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
   };
   const clientExt = ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
@@ -57,38 +34,13 @@ export function testCerts(dir: string): TestCerts {
     ...pki,
     dir,
     ca: readFileSync(pki.caCert),
-    client: (name, user, groups) => sign(name, subject(user, groups), clientExt, 'ca.crt', 'ca.key'),
+    client: (name, user, groups) => sign(name, subject(user, groups), clientExt, 'ca'),
     untrusted: (user) => {
-      openssl(dir, [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'other-ca.key',
-        '-out',
-        'other-ca.crt',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=other-ca',
-      ]);
-      return sign('untrusted', subject(user, ['system:masters']), clientExt, 'other-ca.crt', 'other-ca.key');
+      makeCa(dir, 'other-ca', 'other-ca');
+      return sign('untrusted', subject(user, ['system:masters']), clientExt, 'other-ca');
     },
     serving: (name, cn) => {
-      sign(
-        name,
-        `/CN=${cn}`,
-        [
-          'subjectAltName=IP:127.0.0.1,DNS:localhost',
-          'basicConstraints=CA:FALSE',
-          'keyUsage=digitalSignature,keyEncipherment',
-          'extendedKeyUsage=serverAuth',
-        ],
-        'ca.crt',
-        'ca.key',
-      );
+      signCert(dir, name, `/CN=${cn}`, SERVING_EXT, 'ca');
       return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
     },
   };
