@@ -2,7 +2,8 @@
 // them to a real API server): the CRD serves the path placer watches and closes its objects with
 // the power sets of their fields; the ClusterRole grants list/watch on exactly the resources placer
 // mirrors and create on pods/binding; the KubeSchedulerConfiguration's verbs are routes the
-// extender serves, on the port of the placer beside it; the DaemonSet's flags exist.
+// extender serves, on the port of the placer beside it, over HTTPS with a client certificate; the
+// DaemonSet's flags exist and the files they name are in the volumes it mounts.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -96,7 +97,13 @@ describe('deploy/', () => {
     const args = container().args as string[];
     expect(args).toContain('--host=127.0.0.1');
     const port = args.find((a) => a.startsWith('--port='))!.split('=')[1];
-    expect(ext.urlPrefix).toBe(`http://127.0.0.1:${port}/scheduler`);
+    expect(ext.urlPrefix).toBe(`https://127.0.0.1:${port}/scheduler`);
+    // HTTPS with kube-scheduler's client certificate: placer serves TLS and verifies it (docs/security.md)
+    expect(ext.enableHTTPS).toBe(true);
+    expect(Object.keys(ext.tlsConfig as Obj).sort()).toEqual(['caFile', 'certFile', 'keyFile']);
+    expect(args).toEqual(expect.arrayContaining(['--delegated-auth']));
+    for (const f of ['--tls-cert-file=', '--tls-private-key-file=', '--client-ca-file='])
+      expect(args.some((a) => a.startsWith(f))).toBe(true);
     expect(ext).toMatchObject({
       nodeCacheCapable: true,
       ignorable: false,
@@ -119,8 +126,19 @@ describe('deploy/', () => {
     expect(args).toContain('--in-cluster');
     const port = Number(args.find((a) => a.startsWith('--port='))!.split('=')[1]);
     expect(c).toMatchObject({
-      readinessProbe: { httpGet: { host: '127.0.0.1', path: '/readyz', port } },
-      livenessProbe: { httpGet: { host: '127.0.0.1', path: '/livez', port } },
+      readinessProbe: { httpGet: { host: '127.0.0.1', path: '/readyz', port, scheme: 'HTTPS' } },
+      livenessProbe: { httpGet: { host: '127.0.0.1', path: '/livez', port, scheme: 'HTTPS' } },
     });
+    // every file a flag names is in a volume the pod mounts: the Secret's tls.crt/tls.key, the ConfigMap's ca.crt
+    const volumes = new Map((pod.volumes as Obj[]).map((v) => [v.name, v]));
+    const mounts = (c.volumeMounts as Obj[]).map((m) => [String(m.mountPath), volumes.get(m.name)!] as const);
+    const files = args.filter((a) => a.includes('=/')).map((a) => a.split('=')[1]);
+    expect(files.length).toBe(3);
+    for (const f of files) {
+      const [mountPath, volume] = mounts.find(([m]) => f.startsWith(`${m}/`))!;
+      const key = f.slice(mountPath.length + 1);
+      if (volume.secret) expect(['tls.crt', 'tls.key']).toContain(key);
+      else expect([volume.configMap, key]).toEqual([{ name: 'kube-root-ca.crt' }, 'ca.crt']);
+    }
   });
 });

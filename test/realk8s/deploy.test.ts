@@ -1,16 +1,26 @@
 // deploy/ against the real API server (v1.24): every manifest applies as it is shipped, the
 // ServiceAccount may do what placer does and nothing more, kube-scheduler takes the shipped
-// configuration, and the NamespacePolicy CRD's verdict on a policy is placer's own — case by case,
-// with the few things a schema cannot say listed as such.
+// configuration, the shipped setup is the one docs/security.md describes (placer as the DaemonSet
+// runs it — HTTPS only, authenticated, authorized by the cluster's RBAC — and the real
+// kube-scheduler binding a pod through it with its client certificate), and the NamespacePolicy
+// CRD's verdict on a policy is placer's own — case by case, with the few things a schema cannot
+// say listed as such.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseText } from '../../service/manifests/index.js';
 import { parseManifests } from '../../service/manifests/parse.js';
+import { ROOT } from './binaries.js';
 import { ControlPlane } from './controlplane.js';
 import type { Kube, Obj } from './kube.js';
-import { APPLIED, applyDeploy, createNamespace, deployDocs, pathOf } from './objects.js';
+import { APPLIED, applyDeploy, createNamespace, createNode, deployDocs, pathOf } from './objects.js';
+import { SERVING_EXT, signCert } from './pki.js';
+import { callPlacer, logLines, shippedContainer, startShippedPlacer } from './placer.js';
+import { freePort, until } from './procs.js';
 import { startScheduler } from './scheduler.js';
 import { describeReal } from './suite.js';
+import { killAll } from '../e2e/server.js';
 
 /** placer's verdict: '' when its reader takes the policy, else its message. */
 function placerVerdict(policy: Obj): string {
@@ -93,6 +103,7 @@ describeReal('deploy/ against the real API server', (bins) => {
     admin = cp.admin;
   });
   afterAll(async () => {
+    killAll();
     await cp?.stop();
   });
 
@@ -141,6 +152,77 @@ describeReal('deploy/ against the real API server', (bins) => {
     // a Binding for a pod that does not exist: authorized, then not found
     const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'x' }, target: { kind: 'Node', name: 'n' } };
     expect(await can('POST', '/api/v1/namespaces/default/pods/x/binding', binding)).toBe(404);
+  });
+
+  it('the shipped setup is TLS + authenticated, as docs/security.md says: kube-scheduler binds a pod through placer over HTTPS with its client certificate', async () => {
+    // what the docs show is what is shipped
+    const cfg = deployDocs('kube-scheduler-config.yaml')[0];
+    const ext = (cfg.extenders as Obj[])[0];
+    const c = shippedContainer();
+    const args = c.args as string[];
+    const security = readFileSync(join(ROOT, 'docs', 'security.md'), 'utf8');
+    for (const a of args.filter((x) => x.startsWith('--tls-') || x.startsWith('--client-ca') || x === '--delegated-auth'))
+      expect(security).toContain(a);
+    for (const v of Object.values(ext.tlsConfig as Obj)) expect(security).toContain(String(v));
+    expect(security).toContain(`urlPrefix: ${String(ext.urlPrefix)}`);
+    expect(ext.enableHTTPS).toBe(true);
+    const port = Number(args.find((a) => a.startsWith('--port='))!.split('=')[1]);
+    expect(ext.urlPrefix).toBe(`https://127.0.0.1:${port}/scheduler`);
+    expect(args).toEqual(expect.arrayContaining(['--host=127.0.0.1', '--delegated-auth']));
+    for (const probe of ['readinessProbe', 'livenessProbe']) expect((c[probe] as Obj).httpGet).toMatchObject({ scheme: 'HTTPS', port });
+
+    // placer as the DaemonSet runs it; kube-scheduler as its configuration says, the certificates
+    // the cluster's CA signed (docs/security.md's steps) where tlsConfig names them
+    await applyDeploy(admin);
+    signCert(cp.dir, 'placer-serving', '/CN=placer', SERVING_EXT, 'ca');
+    signCert(cp.dir, 'extender-client', '/CN=system:kube-scheduler', ['extendedKeyUsage=clientAuth'], 'ca');
+    const p = await startShippedPlacer(
+      cp,
+      {
+        '/etc/placer/tls': { 'tls.crt': join(cp.dir, 'placer-serving.crt'), 'tls.key': join(cp.dir, 'placer-serving.key') },
+        '/etc/placer/client-ca': { 'ca.crt': cp.pki.caCert },
+      },
+      await freePort(),
+    );
+    const s = await startScheduler(cp, {
+      placer: p.url,
+      name: 'kube-scheduler-https',
+      tls: { certFile: join(cp.dir, 'extender-client.crt'), keyFile: join(cp.dir, 'extender-client.key'), caFile: cp.pki.caCert },
+    });
+    try {
+      await createNode(admin, 'tls-1');
+      await createNamespace(admin, 'tls');
+      await until(
+        async () =>
+          JSON.stringify((await callPlacer(p.url, cp.pki.caCert, { token: cp.tokens.admin }, 'GET', '/v1/hosts')).body).includes('tls-1'),
+        30_000,
+        'placer sees the node',
+      );
+      const marker = { 'placer.dev/managed': '1' };
+      await admin.create('/api/v1/namespaces/tls/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web' },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1', ...marker }, limits: marker } }],
+        },
+      });
+      await until(
+        async () => ((await admin.get('/api/v1/namespaces/tls/pods/web')).spec as Obj).nodeName === 'tls-1',
+        30_000,
+        'the pod bound',
+      );
+      // placer bound it: the extender's bind, authenticated as kube-scheduler and audited
+      const bind = () =>
+        logLines(p)
+          .map((l) => l.audit as Obj | undefined)
+          .find((a) => a?.path === '/scheduler/bind');
+      await until(() => bind() !== undefined, 10_000, "the bind's audit line");
+      expect(bind()).toMatchObject({ user: 'system:kube-scheduler', verb: 'post', code: 200, object: 'pod tls/web to node tls-1' });
+    } finally {
+      await s.kill();
+    }
   });
 
   it("the NamespacePolicy CRD's verdict is placer's: what it takes is stored unpruned, what it refuses placer refuses", async () => {

@@ -39,7 +39,7 @@ export function deployDocs(file: string): Obj[] {
 }
 
 /** The manifests a cluster admin applies, in the order docs/kubernetes.md gives them. */
-export const APPLIED = ['namespacepolicy-crd.yaml', 'placer.yaml', 'rbac.yaml'];
+export const APPLIED = ['namespacepolicy-crd.yaml', 'placer.yaml', 'rbac.yaml', 'placer-access.yaml'];
 
 /** Apply deploy/ as docs/kubernetes.md says (server-side apply of every document); wait for the CRD to be served. */
 export async function applyDeploy(admin: Kube): Promise<void> {

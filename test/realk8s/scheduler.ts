@@ -1,6 +1,7 @@
 // The real kube-scheduler (v1.26.7 framework) with placer as its extender, configured from
 // deploy/kube-scheduler-config.yaml as shipped: only the extender's urlPrefix (placer beside it,
-// on its own port here), the client connection and the leader election timings change.
+// on its own port here), its tlsConfig files (the test's; without them, against a placer serving
+// plain HTTP, no TLS), the client connection and the leader election timings change.
 
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -14,6 +15,8 @@ import { freePort, start, until, type Proc } from './procs.js';
 export interface SchedulerOptions {
   /** placer's base URL (http://127.0.0.1:PORT): the extender's urlPrefix is its /scheduler. */
   placer: string;
+  /** The shipped tlsConfig's files, the test's own (placer over HTTPS); without, no TLS. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
   /** Leader election over kube-system/kube-scheduler (default: off, one scheduler). */
   leaderElection?: { leaseDuration: string; renewDeadline: string; retryPeriod: string };
   /** A name for the log file. */
@@ -31,6 +34,11 @@ export async function startScheduler(cp: ControlPlane, o: SchedulerOptions): Pro
   const cfg = deployDocs('kube-scheduler-config.yaml')[0];
   const ext = (cfg.extenders as Obj[])[0];
   ext.urlPrefix = `${o.placer}/scheduler`;
+  if (o.tls) ext.tlsConfig = { ...(ext.tlsConfig as Obj), ...o.tls };
+  else {
+    delete ext.enableHTTPS;
+    delete ext.tlsConfig;
+  }
   cfg.clientConnection = { kubeconfig: cp.kubeconfig('scheduler', cp.url, 'kube-system'), qps: 5000, burst: 5000 };
   cfg.leaderElection = o.leaderElection
     ? {
