@@ -93,6 +93,10 @@ export const USERS = {
   },
   /** kube-scheduler: the API server's bootstrap RBAC grants system:kube-scheduler what it needs. */
   scheduler: { name: 'system:kube-scheduler', groups: ['system:authenticated'] },
+  /** A person a test binds to one of deploy/placer-access.yaml's ClusterRoles. */
+  alice: { name: 'alice', groups: ['system:authenticated'] },
+  /** A person no role is bound to. */
+  mallory: { name: 'mallory', groups: ['system:authenticated'] },
 } as const;
 
 export type User = keyof typeof USERS;
