@@ -32,6 +32,7 @@ import { KubeMode, type KubeOptions } from './apiserver/mode.js';
 import { loadPaths } from './manifests/index.js';
 import { printResult } from './placement/printers.js';
 import { createApp } from './server/app.js';
+import { AuditLog, type AuditLogOptions } from './server/auth/audit-log.js';
 import { clientCertificates } from './server/auth/client-cert.js';
 import { groupAuthorizer } from './server/auth/groups.js';
 import type { Authenticator } from './server/auth/identity.js';
@@ -57,6 +58,8 @@ export interface ServeOptions {
   allowAnonymous?: boolean;
   /** Kubernetes mode: authenticate bearer tokens with TokenReview, authorize with SubjectAccessReview. */
   delegatedAuth?: boolean;
+  /** Where the audit lines go (default stderr; `-` stdout; a file, rotated by size). */
+  auditLog?: AuditLogOptions;
   dataDir: string;
   bootstrap?: string[];
   backend?: BackendName;
@@ -79,6 +82,8 @@ export interface RunningServer {
   state: PlacerState;
   /** Stop as on SIGTERM; resolves when everything is closed (does not exit the process). */
   stop(): Promise<void>;
+  /** Reopen the audit log file (SIGHUP: logrotate moved it). */
+  reopenAuditLog(): void;
 }
 
 function displayHost(host: string): string {
@@ -101,8 +106,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokenAuthFile === undefined ? undefined : new TokenFile(opts.tokenAuthFile);
 
   const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
-  // the audit trail is written whatever --log-level says
-  const audit = pino({ level: 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
+  // the audit trail is written whatever --log-level says, where --audit-log-path says
+  let auditLog: AuditLog;
+  try {
+    auditLog = new AuditLog(opts.auditLog);
+  } catch (err) {
+    throw new InputError(undefined, '', `--audit-log-path ${opts.auditLog?.path}: ${(err as Error).message}`);
+  }
+  const audit = pino({ level: 'info', base: { component: 'placer' } }, auditLog);
   for (const w of at.warnings) logger.warn(w);
   const lifecycle: Lifecycle = { loaded: false, shuttingDown: false };
   let state: PlacerState | undefined;
@@ -112,6 +123,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   try {
     if (opts.kube) kube = await KubeMode.connect(opts.kube, logger, metrics.registry);
   } catch (err) {
+    auditLog.close();
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
@@ -203,6 +215,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     await kube?.stop();
     await closeServer();
     state?.close();
+    auditLog.close();
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
@@ -220,11 +233,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       await closeServer();
       state!.close();
       logger.info('stopped');
-      await new Promise<void>((r) => audit.flush(() => r()));
+      auditLog.close();
       await new Promise<void>((r) => logger.flush(() => r()));
     })());
 
-  return { url, state, stop };
+  return { url, state, stop, reopenAuditLog: () => auditLog.reopen() };
 }
 
 /** The CLI's `placer serve`: serve until SIGTERM/SIGINT, then shut down gracefully and exit 0. */
@@ -242,4 +255,6 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // SIGHUP: logrotate moved the audit log away; lines go to a new file at the same path
+  process.on('SIGHUP', () => running.reopenAuditLog());
 }

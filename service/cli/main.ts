@@ -11,6 +11,7 @@ import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../apiserver/binding.js';
 import { serveCommand } from '../serve.js';
 import { TLS_VERSIONS, type TlsFiles } from '../server/tls.js';
+import { MIB } from '../server/auth/audit-log.js';
 import { capacityCommand } from './capacity.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
@@ -64,6 +65,12 @@ function port(v: string): number {
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0 (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -199,6 +206,9 @@ export function program(): Command {
       'authenticate bearer tokens listed in this CSV (token,user,uid,"group1,group2"); re-read when it changes',
     )
     .option('--allow-anonymous', 'listen beyond loopback without authentication: every caller may do everything', false)
+    .option('--audit-log-path <path>', "write the audit lines to this file ('-': stdout; default: stderr); reopened on SIGHUP")
+    .option('--audit-log-maxsize <MiB>', 'rotate the audit log file before it grows past this many megabytes (0: never)', nonNegativeInt, 0)
+    .option('--audit-log-maxbackup <n>', 'rotated audit log files to keep (0: all)', nonNegativeInt, 0)
     .option('--data-dir <dir>', 'directory of the on-disk store', './data')
     .option('--bootstrap <paths...>', 'manifests to apply when the store is empty (printed like `placer place`)')
     .addOption(
@@ -262,6 +272,13 @@ export function program(): Command {
           '',
           '--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates come over TLS',
         );
+      for (const f of ['auditLogMaxsize', 'auditLogMaxbackup'] as const)
+        if (command.getOptionValueSource(f) === 'cli' && (o.auditLogPath === undefined || o.auditLogPath === '-'))
+          throw new InputError(
+            undefined,
+            '',
+            `--${f === 'auditLogMaxsize' ? 'audit-log-maxsize' : 'audit-log-maxbackup'} needs --audit-log-path with a file: only a file is rotated`,
+          );
       if (kubeMode) {
         const conflicts = [
           o.kubeconfig !== undefined && o.inCluster && '--kubeconfig and --in-cluster',
@@ -291,6 +308,9 @@ export function program(): Command {
         ...(o.tokenAuthFile !== undefined && { tokenAuthFile: o.tokenAuthFile }),
         allowAnonymous: o.allowAnonymous === true,
         delegatedAuth: o.delegatedAuth === true,
+        ...(o.auditLogPath !== undefined && {
+          auditLog: { path: o.auditLogPath, maxBytes: o.auditLogMaxsize * MIB, maxBackups: o.auditLogMaxbackup },
+        }),
         dataDir: o.dataDir,
         bootstrap: o.bootstrap,
         strategy: o.strategy as Strategy,

@@ -192,6 +192,7 @@ describe('placer serve over TLS', () => {
             groups: ['placer:schedulers', 'system:authenticated'],
             verb: 'post',
             path: '/v1/apply',
+            object: null,
             code: 403,
           },
         ]),

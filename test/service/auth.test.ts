@@ -208,6 +208,7 @@ describe('audit', () => {
         verb: 'post',
         path: '/v1/drain',
         query: { dryRun: 'true' },
+        object: 'hosts esx-a03',
         code: 200,
       },
       {

@@ -3,11 +3,15 @@
 // query, the object), and the result (the HTTP code, and the
 // error of a bind that answers 200 with one). Requests that can change state are every
 // method but GET and HEAD under /v1 (apply, delete, cordon, drain, rebalance, move; their dry
-// runs too, with dryRun in the query) and the extender's bind. The line goes to its own logger,
-// at info whatever --log-level says.
+// runs too, with dryRun in the query) and the extender's bind. The object is what the path names
+// or, for the routes whose body names it, what the route read there (an apply's objects, kind
+// namespace/name each; a drain's hosts; a bind's pod and node); null when the request was
+// refused before its body was read. The line goes to its own logger (--audit-log-path), at info
+// whatever --log-level says.
 
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { Manifest } from '../../manifests/load.js';
 import { accessOf, ADMIN, verbOf, WRITE } from './access.js';
 
 declare module 'hono' {
@@ -34,6 +38,20 @@ export function objectOfPath(path: string): string | undefined {
   return undefined;
 }
 
+/** Objects an audit line names one by one; more are counted. */
+const NAMED_OBJECTS = 100;
+
+/** What manifests name, as the audit line's object: `Kind namespace/name` (or `Kind name`) each. */
+export function objectsOf(manifests: readonly Manifest[]): string {
+  const names = manifests.map((m) => {
+    const md = (m.obj.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    const name = typeof md.name === 'string' ? md.name : '(no name)';
+    return typeof md.namespace === 'string' ? `${m.kind} ${md.namespace}/${name}` : `${m.kind} ${name}`;
+  });
+  if (names.length <= NAMED_OBJECTS) return names.join(', ');
+  return `${names.slice(0, NAMED_OBJECTS).join(', ')}, … (${names.length} objects)`;
+}
+
 export function auditMiddleware(audit: Logger): MiddlewareHandler {
   return async (c, next) => {
     const { method, path } = c.req;
@@ -51,7 +69,7 @@ export function auditMiddleware(audit: Logger): MiddlewareHandler {
           verb: verbOf(method),
           path,
           ...(Object.keys(query).length > 0 && { query }),
-          ...(object !== undefined && { object }),
+          object: object ?? null,
           code: c.res.status,
           ...(error !== undefined && { error }),
         },

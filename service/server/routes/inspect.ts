@@ -14,6 +14,7 @@ import { BOOL, FIELD_VALIDATION, NAMESPACE, TEXT, param, takes } from '../query.
 import { badRequest, notFound } from '../status.js';
 import { warningHeader } from '../warning.js';
 import { parseShape } from '../../placement/capacity.js';
+import { objectsOf } from '../auth/audit.js';
 import { kindOf, manifestsOf } from './native.js';
 
 export interface InspectDeps {
@@ -74,6 +75,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
   app.post('/explain', takes({ fieldValidation: FIELD_VALIDATION }), async (c) => {
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const manifests = manifestsOf(kind, await readBody(c, deps.limits.apply));
+    c.set('auditObject', objectsOf(manifests));
     const explained = deps.state().explain(manifests, param(c, 'fieldValidation') === 'Strict');
     const items = explained.items.map(({ template, name, explanation }) => explanationOf(template, name, explanation));
     for (const w of explained.warnings) c.header('warning', warningHeader(w), { append: true });
@@ -93,6 +95,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       if (namespace !== undefined || all !== undefined)
         throw badRequest('namespace and allNamespaces go with shape: workload manifests carry their namespaces');
       const manifests = manifestsOf(bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']), body);
+      c.set('auditObject', objectsOf(manifests));
       const strict = param(c, 'fieldValidation') === 'Strict';
       const { report, warnings } = deps.state().capacity({ manifests, strict, ...(zoneKey && { zoneKey }) });
       for (const w of warnings) c.header('warning', warningHeader(w), { append: true });
@@ -107,6 +110,7 @@ export function inspectRoutes(deps: InspectDeps): Hono {
       if (err instanceof InputError) throw badRequest(`query parameter ${err.message}`);
       throw err;
     }
+    c.set('auditObject', `shape ${shapeText}${namespace ? ` in namespace ${namespace}` : all === 'true' ? ' in every namespace' : ''}`);
     const { report } = deps.state().capacity({
       shape,
       allNamespaces: all === 'true',

@@ -9,6 +9,7 @@ import { requirementMatches } from '../../../model/selectors.js';
 import { parseSelectorString } from '../../manifests/labels.js';
 import { formatAmounts, parseText, type Manifest } from '../../manifests/index.js';
 import { scanJson } from '../../manifests/jsonscan.js';
+import { objectsOf } from '../auth/audit.js';
 import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLimits } from '../body.js';
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
@@ -101,6 +102,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const bytes = await readBody(c, deps.limits.apply);
     const manifests = manifestsOf(kind, bytes);
+    c.set('auditObject', objectsOf(manifests));
     if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true, strict }).result);
     const start = performance.now();
     let out;
@@ -161,6 +163,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
         .filter((n) => reqs.every((r) => requirementMatches(r, state.engine.hostObj(n)!.labels)));
       if (hosts.length === 0) throw notFound(`no host matches the selector ${JSON.stringify(body.selector)}`, { kind: 'hosts' });
     } else throw badRequest('the body must be {"hosts": ["<name>", ...]} or {"selector": "<label selector>"}');
+    c.set('auditObject', `hosts ${hosts.join(', ')}`);
     return reply(c, state.drain(hosts, flag(c, 'dryRun'), flag(c, 'allowPartial')));
   });
 
@@ -178,6 +181,7 @@ export function nativeRoutes(deps: NativeDeps): Hono {
 
   app.post('/rebalance', takes({ dryRun: DRY_RUN, maxMoves: integer(1, 10_000), resource: TEXT }), (c) => {
     const maxMoves = Number(param(c, 'maxMoves') ?? 10);
+    c.set('auditObject', 'every host');
     return reply(c, deps.state().rebalance(flag(c, 'dryRun'), maxMoves, param(c, 'resource')));
   });
 
