@@ -32,7 +32,7 @@ import { KubeMode, type KubeOptions } from './apiserver/mode.js';
 import { loadPaths } from './manifests/index.js';
 import { printResult } from './placement/printers.js';
 import { createApp } from './server/app.js';
-import { AuditLog, type AuditLogOptions } from './server/auth/audit-log.js';
+import { AuditLogFile, type AuditLogOptions } from './server/auth/audit-log.js';
 import { clientCertificates } from './server/auth/client-cert.js';
 import { groupAuthorizer } from './server/auth/groups.js';
 import type { Authenticator } from './server/auth/identity.js';
@@ -107,13 +107,17 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
 
   const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
   // the audit trail is written whatever --log-level says, where --audit-log-path says
-  let auditLog: AuditLog;
+  const auditPath = opts.auditLog?.path;
+  let auditFile: AuditLogFile | undefined;
   try {
-    auditLog = new AuditLog(opts.auditLog);
+    if (auditPath !== undefined && auditPath !== '-') auditFile = new AuditLogFile({ ...opts.auditLog, path: auditPath });
   } catch (err) {
-    throw new InputError(undefined, '', `--audit-log-path ${opts.auditLog?.path}: ${(err as Error).message}`);
+    throw new InputError(undefined, '', `--audit-log-path ${auditPath}: ${(err as Error).message}`);
   }
-  const audit = pino({ level: 'info', base: { component: 'placer' } }, auditLog);
+  const audit = pino(
+    { level: 'info', base: { component: 'placer' } },
+    auditFile ?? pino.destination({ dest: auditPath === '-' ? 1 : 2, sync: false }),
+  );
   for (const w of at.warnings) logger.warn(w);
   const lifecycle: Lifecycle = { loaded: false, shuttingDown: false };
   let state: PlacerState | undefined;
@@ -123,7 +127,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   try {
     if (opts.kube) kube = await KubeMode.connect(opts.kube, logger, metrics.registry);
   } catch (err) {
-    auditLog.close();
+    auditFile?.close();
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
@@ -215,7 +219,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     await kube?.stop();
     await closeServer();
     state?.close();
-    auditLog.close();
+    auditFile?.close();
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
@@ -233,11 +237,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       await closeServer();
       state!.close();
       logger.info('stopped');
-      auditLog.close();
+      await new Promise<void>((r) => audit.flush(() => r()));
+      auditFile?.close();
       await new Promise<void>((r) => logger.flush(() => r()));
     })());
 
-  return { url, state, stop, reopenAuditLog: () => auditLog.reopen() };
+  return { url, state, stop, reopenAuditLog: () => auditFile?.reopen() };
 }
 
 /** The CLI's `placer serve`: serve until SIGTERM/SIGINT, then shut down gracefully and exit 0. */

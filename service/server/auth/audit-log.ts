@@ -1,15 +1,15 @@
-// Where the audit lines go (--audit-log-path, kube-apiserver's spelling): stderr by default, `-`
-// for stdout, or a file. A file is appended to line by line (synchronously: an audit line is
-// written before the next request's, and is on disk when the process dies), reopened on SIGHUP
-// (logrotate moved it away), and rotated by size like kube-apiserver's (--audit-log-maxsize MiB,
-// --audit-log-maxbackup files kept): the full file is renamed to `<name>-<UTC time>.<ext>` and a
-// new one started; the oldest backups beyond the limit are deleted.
+// The audit log file (--audit-log-path, kube-apiserver's spelling; stderr and `-` for stdout are
+// pino's own destinations, serve.ts). The file is appended to line by line (synchronously: a
+// line is written before the request's answer, and is in the file when the process dies),
+// reopened on SIGHUP (logrotate moved it away), and rotated by size like kube-apiserver's
+// (--audit-log-maxsize MiB, --audit-log-maxbackup files kept): the full file is renamed to
+// `<name>-<UTC time>.<ext>` and a new one started; the oldest backups beyond the limit are deleted.
 
 import { closeSync, fstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
 export interface AuditLogOptions {
-  /** A file, or `-` for stdout; unset: stderr. */
+  /** A file, or `-` for stdout (serve.ts); unset: stderr. */
   path?: string;
   /** Rotate before the file grows past this many bytes (0: never). */
   maxBytes?: number;
@@ -20,18 +20,16 @@ export interface AuditLogOptions {
 export const MIB = 1024 * 1024;
 
 /** A sink for pino: write() takes one line at a time. */
-export class AuditLog {
+export class AuditLogFile {
   private fd: number;
   private size = 0;
-  private readonly ownFile: boolean;
 
-  constructor(private readonly opts: AuditLogOptions = {}) {
-    this.ownFile = opts.path !== undefined && opts.path !== '-';
-    this.fd = opts.path === undefined ? 2 : opts.path === '-' ? 1 : this.open();
+  constructor(private readonly opts: AuditLogOptions & { path: string }) {
+    this.fd = this.open();
   }
 
   private open(): number {
-    const fd = openSync(this.opts.path!, 'a', 0o600);
+    const fd = openSync(this.opts.path, 'a', 0o600);
     this.size = fstatSync(fd).size;
     return fd;
   }
@@ -39,20 +37,19 @@ export class AuditLog {
   write(line: string): void {
     const bytes = Buffer.from(line);
     const max = this.opts.maxBytes ?? 0;
-    if (this.ownFile && max > 0 && this.size > 0 && this.size + bytes.length > max) this.rotate();
+    if (max > 0 && this.size > 0 && this.size + bytes.length > max) this.rotate();
     writeSync(this.fd, bytes);
     this.size += bytes.length;
   }
 
   /** Close and open the file again (SIGHUP): after logrotate moved it, lines go to a new file. */
   reopen(): void {
-    if (!this.ownFile) return;
     closeSync(this.fd);
     this.fd = this.open();
   }
 
   close(): void {
-    if (this.ownFile) closeSync(this.fd);
+    closeSync(this.fd);
   }
 
   /** The backups of the file, oldest first (their names sort by time). */
@@ -66,7 +63,7 @@ export class AuditLog {
   }
 
   private parts(): { dir: string; stem: string; ext: string } {
-    const path = this.opts.path!;
+    const path = this.opts.path;
     const ext = extname(path);
     return { dir: dirname(path), stem: basename(path, ext), ext };
   }
@@ -79,7 +76,7 @@ export class AuditLog {
     // two rotations within a millisecond: the later backup takes the next free millisecond
     const taken = new Set(this.backups());
     while (taken.has(name(at))) at++;
-    renameSync(this.opts.path!, name(at));
+    renameSync(this.opts.path, name(at));
     const keep = this.opts.maxBackups ?? 0;
     if (keep > 0) for (const old of this.backups().slice(0, -keep)) unlinkSync(old);
     this.fd = this.open();
