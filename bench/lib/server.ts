@@ -184,6 +184,7 @@ export function call(
   path: string,
   body?: Buffer | string,
   headers: Record<string, string> = {},
+  retried = false,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const u = new URL(path, url);
@@ -203,7 +204,14 @@ export function call(
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed after its keep-alive timeout (5 s) while this
+      // process was busy (building the next bodies on a loaded machine): the request never
+      // reached the server, so it is sent once more on a new connection, as Node's docs advise.
+      if (req.reusedSocket && err.code === 'ECONNRESET' && !retried)
+        call(agent, url, method, path, body, headers, true).then(resolve, reject);
+      else reject(err);
+    });
     if (body !== undefined) req.write(body);
     req.end();
   });

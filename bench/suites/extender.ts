@@ -11,7 +11,7 @@
 // as a bucket bound. The hosts are applied through /v1/apply first, with some workloads placed.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -426,38 +426,69 @@ export const extenderSuite: Suite = async (ctx) => {
       }
     }
     // The same extender calls over HTTPS with a client certificate, as kube-scheduler makes them
-    // with enableHTTPS and tlsConfig (keep-alive connections, one call in flight on each): placer
-    // restarted on the same store with --tls-cert-file and --client-ca-file, every call
-    // authenticated (CN system:kube-scheduler, O placer:schedulers) and authorized.
+    // with enableHTTPS and tlsConfig, beside the same calls over plain HTTP: two fresh `placer
+    // serve` processes over copies of the store the rows above built (one with --tls-cert-file
+    // and --client-ca-file, every call authenticated as CN system:kube-scheduler, O
+    // placer:schedulers, and authorized), the same load generator (undici, keep-alive
+    // connections, one call in flight on each), in alternated rounds with a gate before each.
+    // The plain-HTTP rows above come from a process that has served every mode since the
+    // hosts were applied (a larger, older heap): held against a freshly started HTTPS process
+    // they made TLS look free (HTTPS c8 at 1.26x plain in the run of 2026-12-05).
     {
-      progress('extender: restarting placer serve with TLS and client-certificate authentication');
+      progress('extender: starting two fresh placer serve processes, plain HTTP and HTTPS with client certificates');
       await s.stop();
+      const plainDir = join(ctx.tmp, 'extender-data-plain');
+      const tlsDir = join(ctx.tmp, 'extender-data-tls');
+      cpSync(dataDir, plainDir, { recursive: true });
+      cpSync(dataDir, tlsDir, { recursive: true });
       const pki = join(ctx.tmp, 'extender-pki');
       mkdirSync(pki, { recursive: true });
       const certs = testCerts(pki);
       const client = certs.client('kube-scheduler', 'system:kube-scheduler', ['placer:schedulers']);
-      const tls = await startServer(ctx.root, dataDir, join(ctx.tmp, 'extender-serve-tls.log'), undefined, [], {
+      const plain = await startServer(ctx.root, plainDir, join(ctx.tmp, 'extender-serve-plain.log'));
+      const tls = await startServer(ctx.root, tlsDir, join(ctx.tmp, 'extender-serve-tls.log'), undefined, [], {
         certFile: certs.serverCert,
         keyFile: certs.serverKey,
         caFile: certs.caCert,
       });
       try {
-        const httpsModes: [string, string, Buffer[], number[]][] = [
-          ['NodeNames over HTTPS + client cert', 'https-NodeNames', nodeNamesBodies, [1, 8]],
-          [`NodeNames, ${share} names, over HTTPS + client cert`, 'https-NodeNames-share', shareBodies, [1]],
+        const pairs: [string, string, Buffer[], number[]][] = [
+          ['NodeNames', 'NodeNames', nodeNamesBodies, [1, 8]],
+          [`NodeNames, ${share} names`, 'NodeNames-share', shareBodies, [1]],
         ];
-        for (const [mode, key, bodies, concurrencies] of httpsModes) {
+        const rounds = q ? 1 : 2;
+        for (const [mode, key, bodies, concurrencies] of pairs) {
           for (const concurrency of concurrencies) {
-            progress(`extender: ${mode}, ${H} hosts, concurrency ${concurrency}`);
-            await gate();
-            const result = await load(tls.url, concurrency, warmup, duration, extenderReq(bodies, 'NodeNames'), {
-              ca: certs.ca,
-              ...client,
-            });
-            results.push({ mode, key, hosts: H, result, bodyBytes: bodies[0].length, serviceP99: {} });
+            const parts: { plain: LoadResult[]; https: LoadResult[] } = { plain: [], https: [] };
+            for (let r = 0; r < rounds; r++) {
+              for (const who of r % 2 === 0 ? (['plain', 'https'] as const) : (['https', 'plain'] as const)) {
+                progress(`extender: ${mode}, ${H} hosts, concurrency ${concurrency}, ${who}, round ${r + 1} of ${rounds}`);
+                await gate();
+                parts[who].push(
+                  await load(
+                    who === 'plain' ? plain.url : tls.url,
+                    concurrency,
+                    r === 0 ? warmup : warmup / 4,
+                    duration / rounds,
+                    extenderReq(bodies, 'NodeNames'),
+                    who === 'https' ? { ca: certs.ca, ...client } : undefined,
+                  ),
+                );
+              }
+            }
+            for (const who of ['plain', 'https'] as const)
+              results.push({
+                mode: `${mode} over ${who === 'plain' ? 'plain HTTP' : 'HTTPS + client cert'} (fresh process)`,
+                key: `${who}-${key}`,
+                hosts: H,
+                result: mergeRounds(parts[who]),
+                bodyBytes: bodies[0].length,
+                serviceP99: {},
+              });
           }
         }
       } finally {
+        await plain.stop();
         await tls.stop();
       }
     }
@@ -494,13 +525,10 @@ export const extenderSuite: Suite = async (ctx) => {
         figures['NodeNames.c1.vsTransportFloor'] =
           r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
     }
-    // what TLS with client-certificate authentication costs: HTTPS calls/s over plain HTTP's
-    for (const [https, plain] of [
-      ['https-NodeNames.c1', 'NodeNames.c1'],
-      ['https-NodeNames.c8', 'NodeNames.c8'],
-      ['https-NodeNames-share.c1', 'NodeNames-share.c1'],
-    ])
-      figures[`${https}.vsPlainHttp`] = Number(figures[`${https}.callsPerSec`]) / Number(figures[`${plain}.callsPerSec`]);
+    // what TLS with client-certificate authentication costs: HTTPS calls/s over plain HTTP's, both
+    // fresh processes over the same store, measured in alternated rounds
+    for (const key of ['NodeNames.c1', 'NodeNames.c8', 'NodeNames-share.c1'])
+      figures[`https-${key}.vsPlainHttp`] = Number(figures[`https-${key}.callsPerSec`]) / Number(figures[`plain-${key}.callsPerSec`]);
     figures.loopbackGateSeconds = gateWaits;
     figures.loopbackGateBestFloorCallsPerSec = bestFloor;
   } finally {
@@ -511,7 +539,7 @@ export const extenderSuite: Suite = async (ctx) => {
   return {
     status: 'ok',
     description:
-      'A real `placer serve` on loopback: kube-scheduler-shaped filter + prioritize calls (PascalCase ExtenderArgs) at 5,000 hosts in NodeNames mode (every name in every call, as with percentageOfNodesToScore: 100; and, at concurrency 1, the 500 names kube-scheduler sends by default) and 1,000 hosts in full-Nodes mode, and single-Pod msgpack applies on the native API; p50/p99 and calls/s at concurrency 1 and 8; then the NodeNames calls again over HTTPS with a client certificate (as kube-scheduler makes them with enableHTTPS and tlsConfig, keep-alive), placer restarted on the same store with TLS and --client-ca-file.',
+      'A real `placer serve` on loopback: kube-scheduler-shaped filter + prioritize calls (PascalCase ExtenderArgs) at 5,000 hosts in NodeNames mode (every name in every call, as with percentageOfNodesToScore: 100; and, at concurrency 1, the 500 names kube-scheduler sends by default) and 1,000 hosts in full-Nodes mode, and single-Pod msgpack applies on the native API; p50/p99 and calls/s at concurrency 1 and 8; then the NodeNames calls over HTTPS with a client certificate (as kube-scheduler makes them with enableHTTPS and tlsConfig) beside the same calls over plain HTTP: two fresh placer processes over copies of the same store (one with TLS and --client-ca-file), the same keep-alive load generator, alternated rounds.',
     tables: [
       {
         title: `extender: closed-loop load on loopback, ${duration / 1000} s per row after ${warmup / 1000} s warmup`,
