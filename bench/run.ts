@@ -32,6 +32,7 @@ import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
 import { soakSuite } from './suites/soak.js';
+import { soakKubeSuite } from './suites/soak-kube.js';
 import { operationsSuite } from './suites/operations.js';
 import { pendingSuite } from './suites/pending.js';
 import { topologySuite } from './suites/topology.js';
@@ -48,10 +49,11 @@ const SUITES: Record<string, Suite> = {
   capacity: capacitySuite,
   pending: pendingSuite,
   soak: soakSuite,
+  'soak-kube': soakKubeSuite,
 };
 
 /** Suites a full run without --only leaves out (they take hours at full size). */
-const LONG_SUITES = new Set(['soak']);
+const LONG_SUITES = new Set(['soak', 'soak-kube']);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

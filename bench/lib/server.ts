@@ -65,11 +65,14 @@ export interface ServeTls {
 
 export async function startServer(
   root: string,
-  dataDir: string,
+  /** The store; undefined in Kubernetes mode (serveArgs name a kubeconfig, and placer keeps no store). */
+  dataDir: string | undefined,
   logFile: string,
   timeoutMs = 120_000,
   extraNodeArgs: readonly string[] = [],
   tls?: ServeTls,
+  /** More `placer serve` options (the Kubernetes-mode soak: --kubeconfig). */
+  serveArgs: readonly string[] = [],
 ): Promise<Served> {
   const port = await freePort();
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
@@ -88,11 +91,11 @@ export async function startServer(
       String(port),
       '--host',
       '127.0.0.1',
-      '--data-dir',
-      dataDir,
+      ...(dataDir === undefined ? [] : ['--data-dir', dataDir]),
       '--log-level',
       'warn',
       ...tlsArgs,
+      ...serveArgs,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { recordFilterFailure as recordFilter } from './failures';
 import { seqLen, sequencePtr, evLen, evictionsPtr } from './run';
 import { applyLedgers, setPdbCount, setPdbDesired } from './ledger';
 import { imbalance as imbalanceImpl, imbalanceHosts, moveTarget as moveTargetImpl, moveVariance } from './moves';
-import { counterAdd, counterDump } from './topology';
+import { counterAdd, counterDump, counterEntries, counterFree } from './topology';
 import { ensureTotals } from './scan';
 import { exactLanes } from './lanes';
 import {
@@ -122,6 +122,16 @@ export function prepareItems(n: i32, dims: i32, charges: i32, topoWords: i32): v
 
 export function addCounter(counter: i32, slot: i32, delta: i32): void {
   counterAdd(counter, slot, delta);
+}
+
+/** Forget counter `counter` (it counts nothing): its id may count another selector group. */
+export function freeCounter(counter: i32): void {
+  counterFree(counter);
+}
+
+/** Entries of the counter table, for the engine's gauges and the lifecycle tests. */
+export function counterTableEntries(): i32 {
+  return counterEntries();
 }
 
 /** Non-zero counters: [n, (counter, slot, count) × n] (COUNTER_WORDS each) in a fresh buffer; freeBuffer it after. */

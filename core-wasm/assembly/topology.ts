@@ -56,6 +56,8 @@ let headCap: i32 = 0;
 let cHead: usize = 0; // i32 [counter]: first entry, −1
 let hashCap: i32 = 0; // power of two
 let hashSlots: usize = 0; // i32 [hashCap]: entry index + 1, 0 = empty
+/** Entries of freed counters (eCounter −1), dropped by compactEntries() once they are half of all. */
+let deadLen: i32 = 0;
 
 function ensureEntries(n: i32): void {
   if (n <= entryCap) return;
@@ -125,6 +127,50 @@ export function counterAdd(counter: i32, slot: i32, delta: i32): void {
   const e = entryOf(counter, slot, true); // may grow eCount: resolve before reading the pointer
   store<i32>(at32(eCount, e), load<i32>(at32(eCount, e)) + delta);
   if (CHECKS) assert(load<i32>(at32(eCount, e)) >= 0, 'a counter of placed workloads went negative');
+}
+
+/**
+ * Counter `counter` is freed (its selector group has no live class left, so it counts nothing):
+ * its entries are marked dead and its id may count another group. Dead entries match no lookup;
+ * once they are half of all entries they are dropped and the hash rebuilt, so the entries follow
+ * the live counters, not every counter there ever was.
+ */
+export function counterFree(counter: i32): void {
+  if (counter >= headCap) return;
+  let e = load<i32>(at32(cHead, counter));
+  while (e >= 0) {
+    if (CHECKS) assert(load<i32>(at32(eCount, e)) == 0, 'a freed counter still counts placed workloads');
+    store<i32>(at32(eCounter, e), -1);
+    store<i32>(at32(eCount, e), 0);
+    deadLen++;
+    e = load<i32>(at32(eNext, e));
+  }
+  store<i32>(at32(cHead, counter), -1);
+  if (deadLen * 2 > entryLen) compactEntries();
+}
+
+/** Drop the dead entries, keeping the others' order (and each counter's chain order), and rebuild the hash. */
+function compactEntries(): void {
+  for (let c = 0; c < headCap; c++) store<i32>(at32(cHead, c), -1);
+  let n = 0;
+  for (let e = 0; e < entryLen; e++) {
+    const c = load<i32>(at32(eCounter, e));
+    if (c < 0) continue;
+    store<i32>(at32(eCounter, n), c);
+    store<i32>(at32(eSlot, n), load<i32>(at32(eSlot, e)));
+    store<i32>(at32(eCount, n), load<i32>(at32(eCount, e)));
+    store<i32>(at32(eNext, n), load<i32>(at32(cHead, c)));
+    store<i32>(at32(cHead, c), n);
+    n++;
+  }
+  entryLen = n;
+  deadLen = 0;
+  rehash(hashCap);
+}
+
+/** Entries the counter table holds (live and dead): bounded by the live counters' hosts. */
+export function counterEntries(): i32 {
+  return entryLen;
 }
 
 export function counterGet(counter: i32, slot: i32): i32 {

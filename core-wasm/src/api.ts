@@ -206,6 +206,10 @@ export interface EngineStats {
   constraints: number;
   /** Interned names: label keys and values, taint keys and values, namespaces, resource dimensions. */
   interned: number;
+  /** Topology counters: selector groups and term families some live class names (freed with the last). */
+  counters: number;
+  /** The backend's (counter, host) entries: they follow the live counters. */
+  counterEntries: number;
   /** Bytes the backend holds outside the JS heap (the Wasm core's linear memory). */
   backendMemoryBytes: number;
 }

@@ -80,8 +80,6 @@ export class ClassCompiler {
   private live = 0;
   private syncedEpoch = 0;
   private syncedNsEpoch = 0;
-  /** Counters that existed at the last sync: later ones may add memberships to existing classes. */
-  private syncedCounters = 0;
 
   constructor(
     private readonly catalog: Catalog,
@@ -132,7 +130,30 @@ export class ClassCompiler {
     if (!all && this.candidates.size < COLLECT_AFTER) return;
     const ids = [...this.candidates].sort((a, b) => a - b);
     this.candidates.clear();
+    const before = this.live;
     for (const cls of ids) if (this.classes[cls] && !this.hasPlaced(cls)) this.free(cls);
+    if (this.live < before) this.freeCounters();
+  }
+
+  /**
+   * Free the topology counters no live class names any more — selector groups and term families
+   * of workloads that are gone (a spread over each rollout's pod-template-hash, an anti-affinity
+   * per Job): nothing placed counts in them, so their ids and Wasm entries are reused.
+   */
+  private freeCounters(): void {
+    const used = new Set<number>();
+    this.classes.forEach((c) => {
+      const t = c.spec.topology;
+      if (t) {
+        for (const k of t.counters) used.add(k);
+        for (const x of [...t.requiredAffinity, ...t.requiredAnti, ...t.preferred, ...t.heldAnti, ...t.heldScore, ...t.spread])
+          used.add(x.counter);
+      }
+      const o = c.own;
+      for (const k of o.carried) used.add(k);
+      for (const x of [...o.requiredAffinity, ...o.requiredAnti, ...o.preferred, ...o.spread]) used.add(x.counter);
+    });
+    this.topology.retain(used, (id) => this.backend.freeCounter(id));
   }
 
   private hasPlaced(cls: number): boolean {
@@ -218,10 +239,10 @@ export class ClassCompiler {
     // Only classes a new selector may match need a new spec: those carrying its anchor label,
     // or all of them when a selector has no matchLabels or namespace labels changed.
     let affected: Iterable<number>;
-    const { anchors, unanchored } = this.topology.anchorsSince(this.syncedCounters);
+    // Counters created since the last sync may add memberships to existing classes.
+    const { anchors, unanchored } = this.topology.takeFresh();
     if (unanchored || this.topology.nsEpoch !== this.syncedNsEpoch) affected = Object.keys(this.classes).map(Number);
     else affected = new Set(anchors.flatMap((a) => this.classesByLabel.get(a) ?? []));
-    this.syncedCounters = this.topology.counterCount;
     this.syncedNsEpoch = this.topology.nsEpoch;
     for (const cls of affected) {
       const c = this.classes[cls];

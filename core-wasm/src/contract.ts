@@ -322,6 +322,10 @@ export interface Backend {
   setReservation(ns: number, amounts: readonly bigint[]): void;
   /** Add `delta` to counter `counter` on host `slot` (backfill when memberships change). */
   addCounter(counter: number, slot: number, delta: number): void;
+  /** Forget counter `counter`, which counts nothing (no live class names it): the id may count another group. */
+  freeCounter(counter: number): void;
+  /** (counter, host) entries the backend keeps for its counters: they follow the live counters. */
+  counterEntries(): number;
   /** Filter and score one workload of class `cls` over every host, without committing. */
   evaluate(cls: number): HostVerdict[];
   /** evaluate() as columns (see VerdictColumns: Wasm views are valid until the next backend call). */

@@ -187,6 +187,8 @@ export class Engine {
       classes: this.compiler.classCount,
       constraints: this.compiler.constraintCount,
       interned: c.labelCols.size + c.labelValues.size + c.taintKeys.size + c.taintValues.size + c.namespaces.size + c.dims.count,
+      counters: this.compiler.topology.counterCount,
+      counterEntries: this.backend.counterEntries(),
       backendMemoryBytes: this.backend.memoryBytes(),
     };
   }

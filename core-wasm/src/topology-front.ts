@@ -52,6 +52,10 @@ function namespaceRule(term: PodAffinityTerm, ownerNs: string): NamespaceRule {
 
 interface Group {
   id: number;
+  /** The interning key (byKey). */
+  key: string;
+  /** Set when the group is freed: a group freed before the next sync is not new to it. */
+  freed?: boolean;
   kind: 'group' | 'family' | 'workload';
   selector: LabelSelector | null;
   ns: NamespaceRule;
@@ -72,6 +76,12 @@ export class TopologyRegistry {
   private readonly anchored = new Map<string, Group[]>();
   private readonly unanchored: Group[] = [];
   private nsLabels = new Map<string, Map<string, string>>();
+  /** Counter ids of freed groups, the lowest on top (taken first). */
+  private readonly freeIds: number[] = [];
+  /** The next counter id never used. */
+  private nextId = 0;
+  /** Groups and families created since the last takeFresh(): the ones sync() has not matched classes against. */
+  private fresh: Group[] = [];
   /** Bumped whenever memberships may change (new counters, new namespace labels). */
   epoch = 0;
   /** Bumped when namespace labels change: every membership must be recomputed. */
@@ -79,6 +89,7 @@ export class TopologyRegistry {
 
   constructor(private readonly column: (key: string) => number) {}
 
+  /** Live counters (groups and families). */
   get counterCount(): number {
     return this.byKey.size;
   }
@@ -89,17 +100,50 @@ export class TopologyRegistry {
     this.nsEpoch++;
   }
 
-  /** The label pair counters created from `fromId` on are indexed under (null: they match by other means). */
-  anchorsSince(fromId: number): { anchors: string[]; unanchored: boolean } {
+  /**
+   * The label pairs the counters created since the last call are indexed under (unanchored: some
+   * match by other means). Freed ids are reused, so "new" is this list, not an id threshold.
+   */
+  takeFresh(): { anchors: string[]; unanchored: boolean } {
     const anchors: string[] = [];
     let unanchored = false;
-    for (const g of [...this.groups, ...this.families]) {
-      if (g.id < fromId || g.kind === 'workload') continue; // a workload's own group: its class knows it already
+    for (const g of this.fresh) {
+      if (g.freed || g.kind === 'workload') continue; // a workload's own group: its class knows it already
       const a = anchorOf(g);
       if (a) anchors.push(a);
       else unanchored = true;
     }
+    this.fresh = [];
     return { anchors, unanchored };
+  }
+
+  /**
+   * Free every counter not in `used` (the counters live classes name): nothing placed counts in
+   * them. Their ids go back to be reused, the backend forgets their entries. Returns the ids freed.
+   */
+  retain(used: ReadonlySet<number>, freeCounter: (id: number) => void): number[] {
+    const gone: number[] = [];
+    for (const [key, g] of this.byKey) {
+      if (used.has(g.id)) continue;
+      this.byKey.delete(key);
+      g.freed = true;
+      gone.push(g.id);
+    }
+    if (gone.length === 0) return gone;
+    const alive = (g: Group) => !g.freed;
+    this.groups.splice(0, this.groups.length, ...this.groups.filter(alive));
+    this.families.splice(0, this.families.length, ...this.families.filter(alive));
+    this.unanchored.splice(0, this.unanchored.length, ...this.unanchored.filter(alive));
+    for (const [anchor, list] of this.anchored) {
+      const kept = list.filter(alive);
+      if (kept.length === 0) this.anchored.delete(anchor);
+      else if (kept.length < list.length) this.anchored.set(anchor, kept);
+    }
+    gone.sort((a, b) => a - b);
+    for (const id of gone) freeCounter(id);
+    // the lowest id is taken first: the ids stay as dense as the live counters
+    this.freeIds.push(...gone.reverse());
+    return gone;
   }
 
   private namespaceLabels(ns: string): ReadonlyMap<string, string> {
@@ -110,11 +154,12 @@ export class TopologyRegistry {
     return rule.names.includes(ns) || (rule.selector !== null && selectorMatches(rule.selector, this.namespaceLabels(ns)));
   }
 
-  private intern(key: string, make: (id: number) => Group): Group {
+  private intern(key: string, make: (id: number, key: string) => Group): Group {
     let g = this.byKey.get(key);
     if (g) return g;
-    g = make(this.byKey.size);
+    g = make(this.freeIds.pop() ?? this.nextId++, key);
     this.byKey.set(key, g);
+    this.fresh.push(g);
     (g.kind === 'family' ? this.families : this.groups).push(g);
     const anchor = anchorOf(g);
     if (anchor) {
@@ -128,7 +173,7 @@ export class TopologyRegistry {
 
   private group(selector: LabelSelector | null, ns: NamespaceRule): Group {
     const key = `g|${selectorKey(selector)}|${JSON.stringify(ns.names)}|${selectorKey(ns.selector)}`;
-    return this.intern(key, (id) => ({ id, kind: 'group', selector, ns }));
+    return this.intern(key, (id) => ({ id, key, kind: 'group', selector, ns }));
   }
 
   private family(role: 'requiredAnti' | 'requiredAffinity' | 'preferred', weight: number, term: PodAffinityTerm, ownerNs: string): Group {
@@ -136,6 +181,7 @@ export class TopologyRegistry {
     const key = `f|${role}|${weight}|${term.topologyKey}|${selectorKey(term.labelSelector)}|${JSON.stringify(ns.names)}|${selectorKey(ns.selector)}`;
     return this.intern(key, (id) => ({
       id,
+      key,
       kind: 'family',
       selector: term.labelSelector,
       ns,
@@ -205,7 +251,7 @@ export class TopologyRegistry {
     // distinct hosts while it can (maxSkew 1 over hostnames, DoNotSchedule), counting only itself.
     if (policy?.placement.spreadAcrossHosts && t.instances.length > 1) {
       const identity = workloadIdentity(t);
-      const g = this.intern(`w|${identity}`, (id) => ({ id, kind: 'workload', selector: null, ns: own, workload: identity }));
+      const g = this.intern(`w|${identity}`, (id, key) => ({ id, key, kind: 'workload', selector: null, ns: own, workload: identity }));
       out.push({
         counter: g.id,
         col: this.column(HOSTNAME_KEY),

@@ -167,7 +167,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'placer_engine_interned_names',
-      help: 'Interned names placer holds, per table: engine (labels, taints, namespaces, dimensions, constraint programs), owners and shapes of held placements, stored_shapes',
+      help: 'Interned names placer holds, per table: engine (labels, taints, namespaces, dimensions, constraint programs), counters (topology selector groups and term families), owners and shapes of held placements, stored_shapes',
       labelNames: ['table'],
       registers,
       collect() {

@@ -221,7 +221,13 @@ export class PlacerState {
     const cache = this.extender.cacheEntries();
     return {
       classes: e.classes,
-      interned: { engine: e.interned + e.constraints, owners: held.owners, shapes: held.shapes, stored_shapes: this.core.store.shapeCount },
+      interned: {
+        engine: e.interned + e.constraints,
+        counters: e.counters,
+        owners: held.owners,
+        shapes: held.shapes,
+        stored_shapes: this.core.store.shapeCount,
+      },
       cacheEntries: { extender_pods: cache.pods, extender_pod_texts: cache.podTexts, pending: this.core.pending.size },
       wasmMemoryBytes: e.backendMemoryBytes,
     };

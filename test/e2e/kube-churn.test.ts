@@ -2,7 +2,8 @@
 // server, rollouts whose pods each carry a new pod-template-hash come and go through the API
 // server's watch — some created already bound, some bound through the extender — and what placer
 // keeps does not grow with them: no placement, owner or shape outlives its pod, the classes stay
-// below what a collection waits for, the extender's pod cache empties as pods are bound.
+// below what a collection waits for and the topology counters (a spread over each rollout's
+// hash) below what those classes name, the extender's pod cache empties as pods are bound.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
@@ -42,6 +43,7 @@ describe('placer serve --kubeconfig under churn (real process, fake API server)'
     f.create(hv('c-2', '16').obj());
     let previous: Obj[] = [];
     let most = 0;
+    let mostCounters = 0;
     for (let k = 0; k < ROLLOUTS; k++) {
       const hash = `h${k.toString(36)}x9`;
       const current: Obj[] = [];
@@ -50,7 +52,14 @@ describe('placer serve --kubeconfig under churn (real process, fake API server)'
           .ns('churn')
           .labels({ app: 'web', 'pod-template-hash': hash })
           .ownedBy('ReplicaSet', `web-${hash}`)
-          .container({ cpu: `${100 * (i + 1)}m`, memory: '128Mi' });
+          .container({ cpu: `${100 * (i + 1)}m`, memory: '128Mi' })
+          // a selector naming the rollout: its counter must go with the rollout's classes
+          .topologySpread({
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { app: 'web', 'pod-template-hash': hash } },
+          });
         if (i === 0) {
           // through the extender: filter, then bind (placer posts the Binding)
           const p = f.create(b.obj());
@@ -62,7 +71,9 @@ describe('placer serve --kubeconfig under churn (real process, fake API server)'
       for (const p of previous) f.remove('Pod', 'churn', String((p.metadata as Obj).name));
       previous = current;
       await until(async () => Object.keys(await placements(r, 'churn')).length === PER_ROLLOUT, 5000, `rollout ${k} alone`);
-      most = Math.max(most, gauge((await call(r, 'GET', '/metrics')).text, 'placer_engine_classes'));
+      const text = (await call(r, 'GET', '/metrics')).text;
+      most = Math.max(most, gauge(text, 'placer_engine_classes'));
+      mostCounters = Math.max(mostCounters, gauge(text, 'placer_engine_interned_names', '{table="counters"}'));
     }
     for (const p of previous) f.remove('Pod', 'churn', String((p.metadata as Obj).name));
     await until(async () => Object.keys(await placements(r, 'churn')).length === 0, 5000, 'every pod gone');
@@ -75,5 +86,9 @@ describe('placer serve --kubeconfig under churn (real process, fake API server)'
     // 270 pods in 90 rollouts made 270 classes; at most the uncollected candidates and the live ones remain
     expect(most).toBeLessThanOrEqual(COLLECT_AFTER + 2 * PER_ROLLOUT);
     expect(gauge(m, 'placer_engine_classes')).toBeLessThan(COLLECT_AFTER);
+    // 90 rollouts made 90 spread groups; each class names one, so at most one per class is left
+    // (the classes' rollouts share theirs)
+    expect(mostCounters).toBeLessThanOrEqual(COLLECT_AFTER + 2 * PER_ROLLOUT);
+    expect(gauge(m, 'placer_engine_interned_names', '{table="counters"}')).toBeLessThanOrEqual(gauge(m, 'placer_engine_classes'));
   });
 });

@@ -1,7 +1,9 @@
 // Classes live as long as something of theirs is placed: rollouts that each bring new labels (a new
 // pod-template-hash, a new job-name) must not grow the engine, and an id freed and taken again by
-// another class must carry nothing of the old one. Both backends, and the Wasm core against the
-// reference engine with class ids reused (a fresh engine given only the live workloads answers the same).
+// another class must carry nothing of the old one. The same for topology counters: a selector
+// naming one rollout's hash goes with the rollout's last class, and its id and Wasm entries are
+// reused. Both backends, and the Wasm core against the reference engine with class and counter
+// ids reused (a fresh engine given only the live workloads answers the same).
 
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
@@ -25,15 +27,23 @@ function engineOf(backend: BackendName): Engine {
   return e;
 }
 
+/**
+ * How a rollout's pods spread: not at all, over the app's label (one selector group for every
+ * rollout), or over this rollout's pod-template-hash — a spread and a preferred anti-affinity
+ * whose selectors name the hash (what matchLabelKeys resolves to), new counters every rollout.
+ */
+type Spread = 'none' | 'app' | 'hash';
+
 /** Rollout r of an app: a new pod-template-hash, `replicas` pods of one shape. */
-function rollout(app: string, r: number, replicas: number, cpu: string, spread: boolean): WorkloadTemplate {
-  let b = pod(`${app}-${r}`)
-    .ns('team')
-    .req({ cpu, memory: '1Gi' })
-    .label('app', app)
-    .label('pod-template-hash', `h${r}`)
-    .replicas(replicas);
-  if (spread) b = b.spread(1, 'topology.kubernetes.io/zone', 'ScheduleAnyway', { app });
+function rollout(app: string, r: number, replicas: number, cpu: string, spread: Spread | boolean): WorkloadTemplate {
+  const hash = `h${r}`;
+  let b = pod(`${app}-${r}`).ns('team').req({ cpu, memory: '1Gi' }).label('app', app).label('pod-template-hash', hash).replicas(replicas);
+  if (spread === true || spread === 'app') b = b.spread(1, 'topology.kubernetes.io/zone', 'ScheduleAnyway', { app });
+  if (spread === 'hash') {
+    b = b
+      .spread(1, 'topology.kubernetes.io/zone', 'ScheduleAnyway', { app, 'pod-template-hash': hash })
+      .preferAntiAffinity(10, { 'pod-template-hash': hash });
+  }
   return b.obj();
 }
 
@@ -78,6 +88,39 @@ describe.each<BackendName>(['reference', 'wasm'])('class lifecycle (%s)', (backe
     expect(e.ledger().hosts.every((h) => h.used.every((x) => x === 0n))).toBe(true);
   });
 
+  it('topology counters of gone rollouts are freed, their ids and entries reused', () => {
+    const e = engineOf(backend);
+    let previous: WorkloadTemplate[] = [];
+    let mostCounters = 0;
+    let mostEntries = 0;
+    for (let r = 0; r < 300; r++) {
+      // every rollout: a spread group and an anti-affinity family naming its own hash, and one
+      // over the app (kept while some rollout of it runs)
+      const current = [rollout('web', r, 4, '250m', 'hash'), rollout('batch', r, 2, '1', 'app')];
+      e.place(current);
+      for (const t of previous) releaseAll(e, t);
+      previous = current;
+      mostCounters = Math.max(mostCounters, e.stats().counters);
+      mostEntries = Math.max(mostEntries, e.stats().counterEntries);
+    }
+    // Per live rollout 3 counters (spread group, anti-affinity group and family) plus the app's;
+    // at most the classes a collection waits for (64) keep theirs meanwhile.
+    expect(mostCounters).toBeLessThanOrEqual(3 * (2 + 64) + 1);
+    expect(mostEntries).toBeLessThanOrEqual(2 * 4 * mostCounters);
+    e.collectClasses();
+    expect(e.stats().counters).toBe(3 + 1);
+    for (const t of previous) releaseAll(e, t);
+    e.collectClasses();
+    expect(e.stats().counters).toBe(0);
+    expect(e.ledger().counters).toEqual([]);
+    // the next rollout counts from nothing, on the reused ids
+    const next = rollout('web', 1000, 4, '250m', 'hash');
+    e.place([next]);
+    expect(e.stats().counters).toBe(3);
+    // 4 pods, each in its spread group and its anti-affinity group, and carrying the family
+    expect(e.ledger().counters.reduce((n, [, , c]) => n + c, 0)).toBe(4 * 3);
+  });
+
   it("a class's quota-free twin (headroom) goes with it", () => {
     const e = engineOf(backend);
     e.setQuotas([quota('team', 'q', { 'requests.cpu': '100' })]);
@@ -108,7 +151,7 @@ describe.each<BackendName>(['reference', 'wasm'])('class lifecycle (%s)', (backe
 });
 
 /** A step of the churn: a rollout of an app (shape, size, spread), or the release of an older one. */
-type Step = { op: 'roll'; app: number; replicas: number; cpu: number; spread: boolean } | { op: 'release'; which: number };
+type Step = { op: 'roll'; app: number; replicas: number; cpu: number; spread: Spread } | { op: 'release'; which: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
@@ -116,7 +159,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     app: fc.integer({ min: 0, max: 2 }),
     replicas: fc.integer({ min: 1, max: 5 }),
     cpu: fc.constantFrom(250, 500, 1000, 2000),
-    spread: fc.boolean(),
+    spread: fc.constantFrom<Spread>('none', 'app', 'hash'),
   }),
   fc.record({ op: fc.constant('release' as const), which: fc.nat() }),
 );
@@ -163,7 +206,18 @@ function churn(engines: Engine[], steps: readonly Step[]): { t: WorkloadTemplate
   return live;
 }
 
-const probes = [rollout('app0', 9999, 1, '1500m', true), rollout('app1', 9998, 1, '4', false), rollout('other', 9997, 1, '250m', true)];
+const probes = [
+  rollout('app0', 9999, 1, '1500m', true),
+  rollout('app1', 9998, 1, '4', false),
+  rollout('other', 9997, 1, '250m', true),
+  // read the counters of early rollouts' hashes (live, or freed and their ids reused)
+  pod('probe-h1').ns('team').req({ cpu: '500m', memory: '1Gi' }).preferAntiAffinity(50, { 'pod-template-hash': 'h1' }).obj(),
+  pod('probe-h2')
+    .ns('team')
+    .req({ cpu: '500m', memory: '1Gi' })
+    .spread(1, 'kubernetes.io/hostname', 'ScheduleAnyway', { app: 'app1', 'pod-template-hash': 'h2' })
+    .obj(),
+];
 
 describe('class ids reused: wasm vs reference, and vs a fresh engine', () => {
   test.prop([fc.array(stepArb, { minLength: 5, maxLength: 40 })], { numRuns: Number(process.env.PLACER_RUNS ?? 150) })(

@@ -1,6 +1,7 @@
 // Standalone placer under churn: rollouts through the extender (filter in NodeNames mode, bind),
-// the previous rollout released through DELETE. What the state keeps — classes, the extender's
-// pod cache, owners and shapes of held placements, stored shapes — follows the live pods, not
+// the previous rollout released through DELETE. What the state keeps — classes and the topology
+// counters of selectors naming a rollout, the extender's pod cache, owners and shapes of held
+// placements, stored shapes — follows the live pods, not
 // every pod that ever passed (a store reopened from disk agrees).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,36 @@ function rolloutPod(k: number, i: number): { name: string; uid: string; pod: Obj
         labels,
         ownerReferences: [{ apiVersion: 'apps/v1', kind: job ? 'Job' : 'ReplicaSet', name: owner, uid: `owner-${k}`, controller: true }],
       },
-      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: `${100 * (i + 1)}m`, memory: '64Mi' } } }] },
+      spec: {
+        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: `${100 * (i + 1)}m`, memory: '64Mi' } } }],
+        // a selector naming the rollout (its hash, its Job's uid): topology counters that go with it
+        ...(job
+          ? {
+              affinity: {
+                podAntiAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                      weight: 10,
+                      podAffinityTerm: {
+                        labelSelector: { matchLabels: { 'controller-uid': `owner-${k}` } },
+                        topologyKey: 'kubernetes.io/hostname',
+                      },
+                    },
+                  ],
+                },
+              },
+            }
+          : {
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: { app: 'web', 'pod-template-hash': `h${k}x` } },
+                },
+              ],
+            }),
+      },
     },
   };
 }
@@ -51,11 +81,12 @@ describe('standalone churn through the extender', () => {
   });
   afterEach(() => h.close());
 
-  it('nothing outlives its last placement: classes, pod cache, owners, shapes, stored shapes', async () => {
+  it('nothing outlives its last placement: classes, counters, pod cache, owners, shapes, stored shapes', async () => {
     const rollouts = 120;
     const perRollout = 3;
     let previous: string[] = [];
     let most = 0;
+    let mostCounters = 0;
     for (let k = 0; k < rollouts; k++) {
       const current: string[] = [];
       for (let i = 0; i < perRollout; i++) {
@@ -80,17 +111,21 @@ describe('standalone churn through the extender', () => {
       previous = current;
       const r = h.state.retained();
       most = Math.max(most, r.classes);
+      mostCounters = Math.max(mostCounters, r.interned.counters);
       expect(r.interned.owners).toBe(1);
       expect(r.interned.shapes).toBeLessThanOrEqual(perRollout);
     }
     // 360 pods, a class each (new labels every rollout): at most the uncollected candidates and the live ones
     expect(most).toBeLessThanOrEqual(COLLECT_AFTER + 2 * perRollout);
+    // 120 rollouts made 180 counters (a spread group, or an anti-affinity group and family): at most those of the classes left
+    expect(mostCounters).toBeLessThanOrEqual(2 * (COLLECT_AFTER + 2 * perRollout));
 
     for (const name of previous) expect((await h.json('DELETE', `/v1/namespaces/churn/Pod/${name}`)).status).toBe(200);
     h.state.engine.collectClasses();
     const r = h.state.retained();
     expect(r.classes).toBe(0);
-    expect(r.interned).toMatchObject({ owners: 0, shapes: 0, stored_shapes: 0 });
+    expect(r.interned).toMatchObject({ counters: 0, owners: 0, shapes: 0, stored_shapes: 0 });
+    expect(h.state.engine.stats().counterEntries).toBe(0);
     expect(r.cacheEntries.extender_pods).toBe(0);
     expect(h.state.placementCount()).toBe(0);
     await h.restart();

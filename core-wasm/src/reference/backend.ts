@@ -126,6 +126,18 @@ export class ReferenceBackend implements Backend {
     this.s.addCounter(counter, slot, delta);
   }
 
+  freeCounter(counter: number): void {
+    const m = this.s.counters.get(counter);
+    if (m) for (const n of m.values()) if (n !== 0) throw new Error(`counter ${counter} still counts ${n} placed workloads`);
+    this.s.counters.delete(counter);
+  }
+
+  counterEntries(): number {
+    let n = 0;
+    for (const m of this.s.counters.values()) n += m.size;
+    return n;
+  }
+
   setPdbs(desiredHealthy: readonly number[]): void {
     this.s.pdbDesired = [...desiredHealthy];
   }

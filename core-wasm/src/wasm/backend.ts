@@ -158,6 +158,15 @@ export class WasmBackend implements Backend {
     this.m.refresh();
   }
 
+  freeCounter(counter: number): void {
+    this.x.freeCounter(counter);
+    this.m.refresh();
+  }
+
+  counterEntries(): number {
+    return this.x.counterTableEntries();
+  }
+
   private counters(): [number, number, number][] {
     const p = this.x.dumpCounters();
     this.m.refresh();

@@ -42,6 +42,8 @@ export interface CoreExports {
   ensureNamespaces(n: number): void;
   prepareItems(n: number, dims: number, charges: number, topoWords: number): void;
   addCounter(counter: number, slot: number, delta: number): void;
+  freeCounter(counter: number): void;
+  counterTableEntries(): number;
   dumpCounters(): number;
   freeBuffer(p: number): void;
   placeBatch(n: number): number;
