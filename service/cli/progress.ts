@@ -5,11 +5,13 @@
 // A short run shows nothing either: the bar appears once the run has lasted SHOW_AFTER_MS, or at
 // once for a stage whose size says it will be long (a placement of a hundred thousand workloads
 // runs in one synchronous call, during which nothing can be drawn). It is cleared at the end.
+// PLACER_PROGRESS_AFTER_MS moves that threshold (tests on a loaded machine, where even a small run
+// can last a second).
 
 import { SingleBar } from 'cli-progress';
 
 /** A run shorter than this shows no progress. */
-export const SHOW_AFTER_MS = 1000;
+export const SHOW_AFTER_MS = Number(process.env.PLACER_PROGRESS_AFTER_MS ?? '') || 1000;
 
 export interface Progress {
   /** A new stage: `unit` names what `total` counts (bytes are shown as sizes); `long`: show at once. */
