@@ -10,14 +10,21 @@
 // Kubernetes mode (opts.kube, apiserver/mode.ts): no store on disk and no --bootstrap; the state
 // is loaded once every resource was listed from the API server.
 //
+// Security (docs/security.md): HTTPS when --tls-cert-file/--tls-private-key-file are given (the
+// pair and the client CA re-read on change, server/tls.ts); client certificates and a static
+// token file authenticate, the caller's groups authorize (server/auth/); without authentication
+// placer listens on loopback only unless told --allow-anonymous (server/exposure.ts).
+//
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
 // finishes the requests in flight (every change is already durable when its response is sent),
 // idle keep-alive connections are closed, the rest at a deadline; then the store's WAL is
 // checkpointed, the logs flushed, and the process exits 0.
 
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import pino from 'pino';
+import { InputError } from '../model/errors.js';
 import type { BackendName } from '../core-wasm/src/engine.js';
 import type { Strategy } from '../model/types.js';
 import { Binder, type ApiServerOptions } from './apiserver/binding.js';
@@ -25,6 +32,13 @@ import { KubeMode, type KubeOptions } from './apiserver/mode.js';
 import { loadPaths } from './manifests/index.js';
 import { printResult } from './placement/printers.js';
 import { createApp } from './server/app.js';
+import { clientCertificates } from './server/auth/client-cert.js';
+import { groupAuthorizer } from './server/auth/groups.js';
+import type { Authenticator } from './server/auth/identity.js';
+import type { AuthConfig } from './server/auth/middleware.js';
+import { TokenFile } from './server/auth/token-file.js';
+import { listenAddress } from './server/exposure.js';
+import { httpsOptions, reloadOnChange, type TlsFiles } from './server/tls.js';
 import type { BodyLimits } from './server/body.js';
 import { Metrics } from './server/metrics.js';
 import type { Lifecycle } from './server/routes/health.js';
@@ -34,7 +48,16 @@ import { MEMORY } from './state/store.js';
 
 export interface ServeOptions {
   port: number;
-  host: string;
+  /** Default: 127.0.0.1 without authentication, 0.0.0.0 with (server/exposure.ts). */
+  host?: string;
+  /** Serve HTTPS with these files (and verify client certificates against tls.clientCaFile). */
+  tls?: TlsFiles;
+  /** kube-apiserver's static token CSV (token,user,uid,"groups"), re-read on change. */
+  tokenAuthFile?: string;
+  /** Listen beyond loopback without authentication. */
+  allowAnonymous?: boolean;
+  /** Kubernetes mode: authenticate bearer tokens with TokenReview, authorize with SubjectAccessReview. */
+  delegatedAuth?: boolean;
   dataDir: string;
   bootstrap?: string[];
   backend?: BackendName;
@@ -67,7 +90,23 @@ function displayHost(host: string): string {
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const at = listenAddress({
+    ...(opts.host !== undefined && { host: opts.host }),
+    tls: opts.tls !== undefined,
+    clientCa: opts.tls?.clientCaFile !== undefined,
+    tokens: opts.tokenAuthFile !== undefined,
+    delegated: opts.delegatedAuth === true,
+    allowAnonymous: opts.allowAnonymous === true,
+  });
+  if (opts.delegatedAuth && !opts.kube)
+    throw new InputError(undefined, '', '--delegated-auth needs Kubernetes mode (--kubeconfig or --in-cluster)');
+  const tlsOptions = opts.tls && httpsOptions(opts.tls);
+  const tokens = opts.tokenAuthFile === undefined ? undefined : new TokenFile(opts.tokenAuthFile);
+
   const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
+  // the audit trail is written whatever --log-level says
+  const audit = pino({ level: 'info', base: { component: 'placer' } }, pino.destination({ dest: 2, sync: false }));
+  for (const w of at.warnings) logger.warn(w);
   const lifecycle: Lifecycle = { loaded: false, shuttingDown: false };
   let state: PlacerState | undefined;
   const metrics = new Metrics(() => state);
@@ -79,25 +118,47 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     await new Promise<void>((r) => logger.flush(() => r()));
     throw err;
   }
+  // Kubernetes mode with --delegated-auth: the API server reviews tokens and decides access
+  const delegated = kube && opts.delegatedAuth ? kube.delegatedAuth() : undefined;
+  const authenticators: Authenticator[] = [
+    ...(opts.tls?.clientCaFile ? [clientCertificates] : []),
+    ...(tokens ? [tokens] : []),
+    ...(delegated ? [delegated] : []),
+  ];
+  const auth: AuthConfig | undefined = authenticators.length > 0 ? { authenticators, authorizer: delegated ?? groupAuthorizer } : undefined;
   const app = createApp({
     state: () => (lifecycle.loaded ? state : undefined),
     lifecycle,
     metrics,
     logger,
     limits: opts.limits,
+    audit,
+    ...(auth && { auth }),
     ...(binder && { binder }),
     ...(kube && { kube }),
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = listen({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+    const s = listen(
+      {
+        fetch: app.fetch,
+        port: opts.port,
+        hostname: at.host,
+        ...(tlsOptions && { createServer: createHttpsServer, serverOptions: tlsOptions }),
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
+  const stopReloading = opts.tls && reloadOnChange(server as HttpsServer, opts.tls, logger);
+  tokens?.watch(logger);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${displayHost(opts.host)}:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${displayHost(at.host)}:${port}`;
 
   const closeServer = (): Promise<void> =>
     new Promise((resolve) => {
+      stopReloading?.();
+      tokens?.stop();
       const deadline = setTimeout(() => {
         if ('closeAllConnections' in server) server.closeAllConnections();
       }, opts.shutdownTimeoutMs ?? 10_000);
@@ -132,10 +193,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         process.stdout.write('\n');
       } else {
         process.stdout.write(
-          `${opts.dataDir} already holds ${state.hostCount()} hosts and ${state.placementCount()} placements; --bootstrap skipped\n`,
+          `${opts.dataDir} already holds ${state.hostCount()} hosts, ${state.placementCount()} placements and ${state.pending.size} pending workloads; --bootstrap skipped\n`,
         );
       }
     }
+    // standalone mode converges the pending workloads on its own (Kubernetes mode: kube-scheduler's queue does)
+    if (!kube)
+      state.startRetries({
+        onSlice: (r) => metrics.retried(r),
+        onError: (err) => logger.error({ err }, 'retrying pending workloads failed; they stay pending'),
+      });
   } catch (err) {
     await kube?.stop();
     await closeServer();
@@ -145,6 +212,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
   lifecycle.loaded = true;
   process.stdout.write(kube ? `placer serving on ${url} (Kubernetes mode)\n` : `placer serving on ${url} (data dir ${opts.dataDir})\n`);
+  for (const n of at.notes) process.stdout.write(`${n}\n`);
   logger.info({ url }, 'ready');
 
   let stopping: Promise<void> | undefined;
@@ -156,6 +224,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       await closeServer();
       state!.close();
       logger.info('stopped');
+      await new Promise<void>((r) => audit.flush(() => r()));
       await new Promise<void>((r) => logger.flush(() => r()));
     })());
 

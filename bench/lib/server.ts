@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -55,13 +56,28 @@ export interface Served {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Start `placer serve` and wait for /readyz → 200 (polled every 10 ms). */
-export async function startServer(root: string, dataDir: string, logFile: string, timeoutMs = 120_000): Promise<Served> {
+/** HTTPS for startServer: placer's serving pair, and the CA it verifies client certificates against (and that signed the pair). */
+export interface ServeTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+export async function startServer(
+  root: string,
+  dataDir: string,
+  logFile: string,
+  timeoutMs = 120_000,
+  extraNodeArgs: readonly string[] = [],
+  tls?: ServeTls,
+): Promise<Served> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const tlsArgs = tls ? ['--tls-cert-file', tls.certFile, '--tls-private-key-file', tls.keyFile, '--client-ca-file', tls.caFile] : [];
   const log = createWriteStream(logFile, { flags: 'a' });
   const t0 = performance.now();
   // PLACER_BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
-  const nodeArgs = (process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = [...extraNodeArgs, ...(process.env.PLACER_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const child = spawn(
     process.execPath,
     [
@@ -76,6 +92,7 @@ export async function startServer(root: string, dataDir: string, logFile: string
       dataDir,
       '--log-level',
       'warn',
+      ...tlsArgs,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,8 +110,8 @@ export async function startServer(root: string, dataDir: string, logFile: string
       throw new Error(`placer serve not ready after ${timeoutMs} ms (log: ${logFile})`);
     }
     try {
-      const r = await call(agent, url, 'GET', '/readyz');
-      if (r.status === 200) break;
+      const status = tls ? await httpsReady(url, readFileSync(tls.caFile)) : (await call(agent, url, 'GET', '/readyz')).status;
+      if (status === 200) break;
     } catch {
       /* not listening yet */
     }
@@ -125,6 +142,17 @@ export async function startServer(root: string, dataDir: string, logFile: string
       clearTimeout(timer);
     },
   };
+}
+
+/** GET /readyz over HTTPS (the probes need no client certificate): its status code. */
+function httpsReady(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(`${url}/readyz`, { ca, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
 }
 
 /**
@@ -241,12 +269,14 @@ export async function load(
   warmupMs: number,
   durationMs: number,
   next: (i: number) => LoadRequest,
+  /** Over HTTPS: the CA to trust and the client certificate to present (kube-scheduler's tlsConfig). */
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer },
 ): Promise<LoadResult> {
   // undici, one request in flight per keep-alive connection (as kube-scheduler's extender
   // client): the generator shares the two cores with the server, and node:http spent about as
   // much CPU per call as the server did (~320 µs for a 59 KiB call), which at concurrency 1
   // measured the client as much as placer.
-  const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
+  const pool = new Pool(url, { connections: concurrency, pipelining: 1, ...(tls && { connect: tls }) });
   const lat = new Map<string, number[]>();
   let i = 0;
   let calls = 0;

@@ -16,6 +16,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Packr } from 'msgpackr';
+import { testCerts } from '../../test/e2e/certs.js';
 import { Rng, generateHosts, podRequest, type HostSpec, type RequestSpec } from '../lib/generators.js';
 import { deployment, list, nodeList, nodeObject, podSpec } from '../lib/manifests.js';
 import { type Cell, type Suite, type SuiteResult, dur, int, progress, si } from '../lib/report.js';
@@ -424,6 +425,42 @@ export const extenderSuite: Suite = async (ctx) => {
         });
       }
     }
+    // The same extender calls over HTTPS with a client certificate, as kube-scheduler makes them
+    // with enableHTTPS and tlsConfig (keep-alive connections, one call in flight on each): placer
+    // restarted on the same store with --tls-cert-file and --client-ca-file, every call
+    // authenticated (CN system:kube-scheduler, O placer:schedulers) and authorized.
+    {
+      progress('extender: restarting placer serve with TLS and client-certificate authentication');
+      await s.stop();
+      const pki = join(ctx.tmp, 'extender-pki');
+      mkdirSync(pki, { recursive: true });
+      const certs = testCerts(pki);
+      const client = certs.client('kube-scheduler', 'system:kube-scheduler', ['placer:schedulers']);
+      const tls = await startServer(ctx.root, dataDir, join(ctx.tmp, 'extender-serve-tls.log'), undefined, [], {
+        certFile: certs.serverCert,
+        keyFile: certs.serverKey,
+        caFile: certs.caCert,
+      });
+      try {
+        const httpsModes: [string, string, Buffer[], number[]][] = [
+          ['NodeNames over HTTPS + client cert', 'https-NodeNames', nodeNamesBodies, [1, 8]],
+          [`NodeNames, ${share} names, over HTTPS + client cert`, 'https-NodeNames-share', shareBodies, [1]],
+        ];
+        for (const [mode, key, bodies, concurrencies] of httpsModes) {
+          for (const concurrency of concurrencies) {
+            progress(`extender: ${mode}, ${H} hosts, concurrency ${concurrency}`);
+            await gate();
+            const result = await load(tls.url, concurrency, warmup, duration, extenderReq(bodies, 'NodeNames'), {
+              ca: certs.ca,
+              ...client,
+            });
+            results.push({ mode, key, hosts: H, result, bodyBytes: bodies[0].length, serviceP99: {} });
+          }
+        }
+      } finally {
+        await tls.stop();
+      }
+    }
     for (const r of results) {
       const verbs = [...r.result.latencies.keys()].sort(
         (a, b) => ['filter', 'prioritize', 'apply'].indexOf(a) - ['filter', 'prioritize', 'apply'].indexOf(b),
@@ -457,6 +494,13 @@ export const extenderSuite: Suite = async (ctx) => {
         figures['NodeNames.c1.vsTransportFloor'] =
           r.result.callsPerSec / (results.find((x) => x.key === 'floor')?.result.callsPerSec ?? NaN);
     }
+    // what TLS with client-certificate authentication costs: HTTPS calls/s over plain HTTP's
+    for (const [https, plain] of [
+      ['https-NodeNames.c1', 'NodeNames.c1'],
+      ['https-NodeNames.c8', 'NodeNames.c8'],
+      ['https-NodeNames-share.c1', 'NodeNames-share.c1'],
+    ])
+      figures[`${https}.vsPlainHttp`] = Number(figures[`${https}.callsPerSec`]) / Number(figures[`${plain}.callsPerSec`]);
     figures.loopbackGateSeconds = gateWaits;
     figures.loopbackGateBestFloorCallsPerSec = bestFloor;
   } finally {
@@ -467,7 +511,7 @@ export const extenderSuite: Suite = async (ctx) => {
   return {
     status: 'ok',
     description:
-      'A real `placer serve` on loopback: kube-scheduler-shaped filter + prioritize calls (PascalCase ExtenderArgs) at 5,000 hosts in NodeNames mode (every name in every call, as with percentageOfNodesToScore: 100; and, at concurrency 1, the 500 names kube-scheduler sends by default) and 1,000 hosts in full-Nodes mode, and single-Pod msgpack applies on the native API; p50/p99 and calls/s at concurrency 1 and 8.',
+      'A real `placer serve` on loopback: kube-scheduler-shaped filter + prioritize calls (PascalCase ExtenderArgs) at 5,000 hosts in NodeNames mode (every name in every call, as with percentageOfNodesToScore: 100; and, at concurrency 1, the 500 names kube-scheduler sends by default) and 1,000 hosts in full-Nodes mode, and single-Pod msgpack applies on the native API; p50/p99 and calls/s at concurrency 1 and 8; then the NodeNames calls again over HTTPS with a client certificate (as kube-scheduler makes them with enableHTTPS and tlsConfig, keep-alive), placer restarted on the same store with TLS and --client-ca-file.',
     tables: [
       {
         title: `extender: closed-loop load on loopback, ${duration / 1000} s per row after ${warmup / 1000} s warmup`,

@@ -31,7 +31,7 @@ import { itemOfInstance } from './run';
 import { scan } from './scan';
 import { topological } from './topology';
 import { hostReasons } from './verdict';
-import { firstUnit, freeUnitSlot, nextUnit, relinkUnit, uCls, uRef, uStamp, unlinkUnit } from './units';
+import { firstUnit, freeUnitSlot, nextUnit, refOf, relinkUnit, uCls, uStamp, unlinkUnit } from './units';
 
 /** The lowest priority among the batch's items: nothing placed can be a victim of an item at or below it. */
 let batchMinPrio: i32 = i32.MAX_VALUE;
@@ -167,7 +167,7 @@ export function selectVictims(i: i32): i32 {
       if (it < 0 || load<i32>(at32(itemPrio, it)) >= prio) continue;
       // Gang members are never victims: their placement was all-or-nothing.
       if ((load<i32>(at32(itemFlags, it)) & ITEM_GANG_MEMBER) != 0) continue;
-      const ref = load<i32>(at32(uRef, u));
+      const ref = refOf(u);
       if (ref >= 0 && load<i32>(at32(itemGang, itemOfInstance(ref))) >= 0) continue;
       ensure(n + 1);
       store<i32>(at32(cand, n++), u);
@@ -245,7 +245,7 @@ export function selectVictims(i: i32): i32 {
 export function evictBest(k: i32): i32 {
   const u = load<i32>(at32(best, k));
   take(bestHost, u);
-  const ref = load<i32>(at32(uRef, u));
+  const ref = refOf(u);
   freeUnitSlot(u);
   return ref;
 }

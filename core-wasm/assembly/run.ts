@@ -4,6 +4,7 @@
 
 import { EVICTION_WORDS } from './abi';
 import { at32, itemCount, regrow } from './layout';
+import { beginBatchUnits } from './units';
 
 // Per-batch tables, grown on demand (i32 unless noted).
 let batchCap: i32 = 0;
@@ -47,6 +48,7 @@ export function beginBatch(n: i32): i32 {
   }
   seqLen = 0;
   evLen = 0;
+  beginBatchUnits();
   return instances;
 }
 

@@ -11,13 +11,14 @@ let unitLen: i32 = 0;
 let freeUnit: i32 = -1;
 export let uCls: usize = 0; // i32: class id (the TypeScript side's)
 export let uStamp: usize = 0; // i32: commit stamp
-export let uRef: usize = 0; // i32: batch instance, −1 when committed outside a batch
+let uRef: usize = 0; // i32: batch instance, −1 when committed outside a batch (read with refOf)
 let uPrev: usize = 0; // i32
 let uNext: usize = 0; // i32
 let headCap: i32 = 0;
 export let hHead: usize = 0; // i32 [host]: oldest unit
 let hTail: usize = 0; // i32 [host]: newest unit
 export let stamp: i32 = 0;
+let batchFrom: i32 = i32.MAX_VALUE; // stamps from here on belong to the running batch
 
 function ensureHostHeads(): void {
   if (headCap >= hostCap) return;
@@ -61,6 +62,16 @@ function growUnits(cap: i32): void {
  */
 export function reserveUnits(n: i32): void {
   if (unitLen + n > unitCap) growUnits(max(unitLen + n, unitCap * 2));
+}
+
+/** A batch starts: units committed from now on carry its instances. */
+export function beginBatchUnits(): void {
+  batchFrom = stamp + 1;
+}
+
+/** The batch instance of unit u if the running batch committed it; −1 for one committed before it. */
+export function refOf(u: i32): i32 {
+  return load<i32>(at32(uStamp, u)) >= batchFrom ? load<i32>(at32(uRef, u)) : -1;
 }
 
 /** Append `count` units of class `cls` on host h, all with one new stamp. */

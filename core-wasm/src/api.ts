@@ -202,3 +202,15 @@ export interface CapacityReport {
   quotaFree: Headroom;
   zones: { zone: string; headroom: Headroom }[];
 }
+
+/** What an engine holds (Engine.stats), for gauges: each grows with the live cluster, not its history. */
+export interface EngineStats {
+  /** Live workload classes (freed once nothing of theirs is placed). */
+  classes: number;
+  /** Constraint programs: distinct node selectors, affinities and tolerations. */
+  constraints: number;
+  /** Interned names: label keys and values, taint keys and values, namespaces, resource dimensions. */
+  interned: number;
+  /** Bytes the backend holds outside the JS heap (the Wasm core's linear memory). */
+  backendMemoryBytes: number;
+}

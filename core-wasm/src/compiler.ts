@@ -3,7 +3,8 @@
 // admission, filtering and scoring (an equivalence class, like kube-scheduler's and Nomad's). It
 // resolves what the namespace adds (policy defaults, quotas whose scopes match, PriorityClasses,
 // budgets), interns the constraint program, and keeps every class's topology spec current as new
-// selectors appear.
+// selectors appear. A class lives while workloads of it are placed: one that has none is freed
+// at the next collect() once enough have gathered, and its id is reused by the next new class.
 
 import { InputError } from '../../model/errors.js';
 import { parseInt64 } from '../../model/selectors.js';
@@ -47,9 +48,17 @@ export interface ClassRecord {
   priorityClassName: string;
   subject: Subject;
   own: OwnTerms;
+  /** The interning key of the class (classIds). */
+  key: string;
+  /** Unique over the engine's life: a compiled template whose class id was freed and reused sees another serial. */
+  serial: number;
 }
 
+/** Classes without placed workloads gathered before collect() frees them (a sweep costs one pass over them). */
+const COLLECT_AFTER = 64;
+
 export class ClassCompiler {
+  /** Live classes by id; a freed id is a hole until a new class takes it. */
   readonly classes: ClassRecord[] = [];
   /** Constraint programs by id, as the backends were given them. */
   readonly constraints: ConstraintSpec[] = [];
@@ -60,8 +69,15 @@ export class ClassCompiler {
   private readonly classesByLabel = new Map<string, number[]>();
   /** Classes made by quotaFree(): they stay without quotas when the quotas change. */
   private readonly quotaFreeIds = new Set<number>();
-  /** Compiled templates, valid until quotas, policies, priority classes, budgets or namespaces change. */
-  private compiled = new WeakMap<WorkloadTemplate, Compiled>();
+  /** Compiled templates (with their class's serial), valid until quotas, policies, priority classes, budgets or namespaces change. */
+  private compiled = new WeakMap<WorkloadTemplate, { c: Compiled; serial: number }>();
+  /** Freed class ids, taken again last freed first. */
+  private readonly freeIds: number[] = [];
+  /** Classes created or emptied since the last collect(): the ones it looks at. */
+  private readonly candidates = new Set<number>();
+  private nextSerial = 0;
+  /** Live classes (the classes array has holes). */
+  private live = 0;
   private syncedEpoch = 0;
   private syncedNsEpoch = 0;
   /** Counters that existed at the last sync: later ones may add memberships to existing classes. */
@@ -85,12 +101,81 @@ export class ClassCompiler {
   }
 
   compile(t: WorkloadTemplate): Compiled {
-    let c = this.compiled.get(t);
-    if (!c) {
-      c = this.compileFresh(t);
-      this.compiled.set(t, c);
-    }
+    const hit = this.compiled.get(t);
+    if (hit && this.classes[hit.c.cls]?.serial === hit.serial) return hit.c;
+    const c = this.compileFresh(t);
+    this.compiled.set(t, { c, serial: this.classes[c.cls].serial });
     return c;
+  }
+
+  /** Live classes. */
+  get classCount(): number {
+    return this.live;
+  }
+
+  /** Constraint programs interned (they are few: distinct selectors, affinities and tolerations). */
+  get constraintCount(): number {
+    return this.constraintIds.size;
+  }
+
+  /** A class's last placed workload left: collect() may free it. */
+  vacated(cls: number): void {
+    this.candidates.add(cls);
+  }
+
+  /**
+   * Free the classes without placed workloads among those created or emptied lately, once at
+   * least COLLECT_AFTER gathered (or always, with `all`). Only between operations: a plan that
+   * releases the last workload of a class places it again under the same id.
+   */
+  collect(all = false): void {
+    if (!all && this.candidates.size < COLLECT_AFTER) return;
+    const ids = [...this.candidates].sort((a, b) => a - b);
+    this.candidates.clear();
+    for (const cls of ids) if (this.classes[cls] && !this.hasPlaced(cls)) this.free(cls);
+  }
+
+  private hasPlaced(cls: number): boolean {
+    const placed = this.placedOn(cls);
+    if (placed) for (const n of placed.values()) if (n > 0) return true;
+    return false;
+  }
+
+  /** Drop a class everywhere it is known (and its quota-free twin with it); its id is free again. */
+  private free(cls: number): void {
+    const c = this.classes[cls];
+    // a twin whose base went first may have seen its key taken by the twin of the id's next class
+    if (this.classIds.get(c.key) === cls) this.classIds.delete(c.key);
+    for (const [k, v] of c.subject.labels) {
+      const label = `${k}=${v}`;
+      const list = this.classesByLabel.get(label);
+      if (!list) continue;
+      const at = list.indexOf(cls);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.classesByLabel.delete(label);
+    }
+    this.quotaFreeIds.delete(cls);
+    delete this.classes[cls];
+    this.live--;
+    this.freeIds.push(cls);
+    this.backend.freeClass(cls);
+    const twin = this.classIds.get(`quota-free/${cls}`);
+    if (twin !== undefined) {
+      if (this.hasPlaced(twin)) this.classIds.delete(`quota-free/${cls}`);
+      else this.free(twin);
+    }
+  }
+
+  /** A new class: the id freed last, else the next one. */
+  private define(rec: Omit<ClassRecord, 'serial'>): number {
+    const id = this.freeIds.pop() ?? this.classes.length;
+    this.classIds.set(rec.key, id);
+    this.classes[id] = { ...rec, serial: this.nextSerial++ };
+    this.live++;
+    this.candidates.add(id);
+    this.indexLabels(id, rec.subject);
+    this.backend.defineClass(id, rec.spec);
+    return id;
   }
 
   /** Forget compiled templates: the objects they were compiled against changed. */
@@ -108,12 +193,8 @@ export class ClassCompiler {
     const key = `quota-free/${cls}`;
     let id = this.classIds.get(key);
     if (id === undefined) {
-      id = this.classes.length;
-      this.classIds.set(key, id);
+      id = this.define({ ...base, key, spec: { ...base.spec, quotas: [] } });
       this.quotaFreeIds.add(id);
-      this.indexLabels(id, base.subject);
-      this.classes.push({ ...base, spec: { ...base.spec, quotas: [] } });
-      this.backend.defineClass(id, this.classes[id].spec);
     }
     return id;
   }
@@ -138,7 +219,7 @@ export class ClassCompiler {
     // or all of them when a selector has no matchLabels or namespace labels changed.
     let affected: Iterable<number>;
     const { anchors, unanchored } = this.topology.anchorsSince(this.syncedCounters);
-    if (unanchored || this.topology.nsEpoch !== this.syncedNsEpoch) affected = this.classes.keys();
+    if (unanchored || this.topology.nsEpoch !== this.syncedNsEpoch) affected = Object.keys(this.classes).map(Number);
     else affected = new Set(anchors.flatMap((a) => this.classesByLabel.get(a) ?? []));
     this.syncedCounters = this.topology.counterCount;
     this.syncedNsEpoch = this.topology.nsEpoch;
@@ -263,13 +344,9 @@ export class ClassCompiler {
     ]);
     let cls = this.classIds.get(key);
     if (cls === undefined) {
-      cls = this.classes.length;
-      this.classIds.set(key, cls);
       const topology = this.topology.spec(subject, own);
       if (topology) spec.topology = topology;
-      this.indexLabels(cls, subject);
-      this.classes.push({ spec, template: t, priorityClassName: pcName, subject, own });
-      this.backend.defineClass(cls, spec);
+      cls = this.define({ spec, template: t, priorityClassName: pcName, subject, own, key });
     }
     return { cls, rejected, ...(quotaRejection && { rejectedByQuota: true }), priority, strategy };
   }

@@ -318,6 +318,10 @@ export interface Backend {
   defineLabelValue(valueId: number, num: bigint | null): void;
   defineConstraint(id: number, spec: ConstraintSpec): void;
   defineClass(id: number, spec: ClassSpec): void;
+  /** Forget class `id`, which has nothing placed: the id may be defined again for another class. */
+  freeClass(id: number): void;
+  /** Bytes the backend holds outside the JS heap (the Wasm core's linear memory; 0 for the reference). */
+  memoryBytes(): number;
   /** Quota entries are (re)defined in bulk; usage is recomputed from the committed placements. */
   setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void;
   /** Recompute quota usage from what is placed (after classes were redefined with new quota lists). */

@@ -28,6 +28,7 @@ import type {
   Assessment,
   CapacityOptions,
   CapacityReport,
+  EngineStats,
   Compiled,
   EngineOptions,
   Explanation,
@@ -108,7 +109,7 @@ export class Engine {
       order: opts.order === 'input' ? OrderPolicy.Input : opts.order === 'size' ? OrderPolicy.Size : OrderPolicy.Interleave,
     });
     catalog.init();
-    const residents = (this.residents = new Residents(opts.trackPlacements ?? false));
+    const residents = (this.residents = new Residents(opts.trackPlacements ?? false, (cls) => this.compiler.vacated(cls)));
     const compiler = (this.compiler = new ClassCompiler(catalog, backend, opts.strategy ?? 'LeastAllocated', (cls) =>
       residents.placedOn(cls),
     ));
@@ -186,7 +187,27 @@ export class Engine {
   }
 
   compile(t: WorkloadTemplate): Compiled {
+    this.compiler.collect();
     return this.compiler.compile(t);
+  }
+
+  /**
+   * What the engine holds, for gauges: live classes, constraint programs, interned names (label
+   * keys and values, taints, namespaces, dimensions) and the backend's memory outside the JS heap.
+   */
+  stats(): EngineStats {
+    const c = this.catalog;
+    return {
+      classes: this.compiler.classCount,
+      constraints: this.compiler.constraintCount,
+      interned: c.labelCols.size + c.labelValues.size + c.taintKeys.size + c.taintValues.size + c.namespaces.size + c.dims.count,
+      backendMemoryBytes: this.backend.memoryBytes(),
+    };
+  }
+
+  /** Free the classes nothing is placed with any more, now (they are otherwise freed in batches between operations). */
+  collectClasses(): void {
+    this.compiler.collect(true);
   }
 
   // ---------------------------------------------------------------- placing
@@ -198,6 +219,7 @@ export class Engine {
 
   /** Place every unbound instance of `templates` in one batch: an outcome per template, and the evictions. */
   place(templates: readonly WorkloadTemplate[]): Placed {
+    this.compiler.collect();
     return this.placer.place(templates);
   }
 
@@ -208,12 +230,15 @@ export class Engine {
 
   /** The extender's bind: commit only if placer's own rules allow it there now; else the reason. */
   tryBind(t: WorkloadTemplate, j: number, hostName: string): string | null {
+    this.compiler.collect();
     return this.placer.tryBind(t, j, hostName);
   }
 
   /** Release a tracked workload; false when placer does not know it. */
   release(kind: string, namespace: string, name: string): boolean {
-    return this.placer.release(kind, namespace, name);
+    const released = this.placer.release(kind, namespace, name);
+    this.compiler.collect();
+    return released;
   }
 
   /** The host a tracked workload runs on, or undefined. */
@@ -257,11 +282,13 @@ export class Engine {
 
   /** The extender's filter and prioritize over every host, without committing. */
   assess(t: WorkloadTemplate): Assessment {
+    this.compiler.collect();
     return this.assessor.assess(t);
   }
 
   /** assess() as columns indexed by host slot, memoized while nothing changes. */
   assessColumns(t: WorkloadTemplate): ColumnAssessment {
+    this.compiler.collect();
     return this.assessor.assessColumns(t);
   }
 

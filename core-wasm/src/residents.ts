@@ -25,7 +25,11 @@ export class Residents {
   /** Placed workloads per class and host: memberships can grow after placement (topology backfill). */
   private readonly counts = new Map<number, Map<number, number>>();
 
-  constructor(private readonly track: boolean) {}
+  constructor(
+    private readonly track: boolean,
+    /** Called when the last placed workload of a class left (its class may be freed). */
+    private readonly vacated: (cls: number) => void = () => {},
+  ) {}
 
   /** Instance j of t now runs on slot, as class cls. */
   add(cls: number, slot: number, t: WorkloadTemplate, j: number): void {
@@ -130,10 +134,16 @@ export class Residents {
     for (const list of this.lists.values()) yield* list;
   }
 
+  /** Placed workloads of a class on a host move by delta; a host at zero leaves the map, a class with none left its own. */
   private count(cls: number, slot: number, delta: number): void {
-    const m = this.counts.get(cls) ?? new Map<number, number>();
-    m.set(slot, (m.get(slot) ?? 0) + delta);
-    this.counts.set(cls, m);
+    let m = this.counts.get(cls);
+    if (!m) this.counts.set(cls, (m = new Map<number, number>()));
+    const n = (m.get(slot) ?? 0) + delta;
+    if (n !== 0) m.set(slot, n);
+    else if (m.delete(slot) && m.size === 0) {
+      this.counts.delete(cls);
+      this.vacated(cls);
+    }
   }
 
   private list(cls: number, slot: number): Resident[] {
@@ -243,8 +253,12 @@ class ResidentLists {
     if (!m) this.byClass[cls] = m = new Map();
     m.set(slot, list);
   }
+  /** The last list of a class takes its map with it (the id may name another class later). */
   remove(cls: number, slot: number): void {
-    this.byClass[cls]?.delete(slot);
+    const m = this.byClass[cls];
+    if (!m) return;
+    m.delete(slot);
+    if (m.size === 0) this.byClass[cls] = undefined;
   }
   *keys(): IterableIterator<number> {
     for (const [cls, m] of this.byClass.entries()) if (m) for (const slot of m.keys()) yield pack(cls, slot);

@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import type { PlacerState } from '../state/state.js';
 import { KubeBinder } from './binder.js';
 import { KubeClient, loadKubeConfig } from './client.js';
+import { DelegatedAuth } from './delegated.js';
 import { KubeMetrics } from './metrics.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 import { WATCHED } from './resources.js';
@@ -42,6 +43,11 @@ export class KubeMode {
     private readonly log: Logger,
     private readonly metrics: KubeMetrics,
   ) {}
+
+  /** TokenReview and SubjectAccessReview through this API server (delegated.ts). */
+  delegatedAuth(): DelegatedAuth {
+    return new DelegatedAuth(this.client);
+  }
 
   static async connect(opts: KubeOptions, log: Logger, registry: Registry): Promise<KubeMode> {
     const target = await loadKubeConfig({

@@ -11,7 +11,7 @@ import { loadPaths, manifestWarnings, parseManifests, resolveInput } from '../ma
 import type { CapacityReportDoc } from '../placement/api-types.js';
 import { capacityDoc, parseShape, printCapacity, shapeTemplate } from '../placement/capacity.js';
 import { runPlacement } from '../placement/placement.js';
-import { readInput } from './input.js';
+import { readInput, writeWarnings } from './input.js';
 import { OperationError, post } from './operations.js';
 import { progressOn } from './progress.js';
 
@@ -82,7 +82,7 @@ async function fromFiles(paths: string[], o: CapacityOpts, shape: Record<string,
   } else {
     const manifests = await loadPaths(o.filename!);
     const parsed = parseManifests(manifests);
-    for (const w of manifestWarnings(manifests, parsed.ignored)) process.stderr.write(`warning: ${w.text}\n`);
+    writeWarnings(manifestWarnings(manifests, parsed.ignored).map((w) => w.text));
     templates = resolveInput(
       { ...parsed, vmClasses: [...input.vmClasses, ...parsed.vmClasses], priorityClasses: input.priorityClasses },
       { cpuMhzPerCore: o.cpuMhzPerCore },

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { InputError } from '../../model/errors.js';
 import type { ClusterInput } from '../../model/types.js';
-import { listManifestFiles, readCluster, type ManifestWarning } from '../manifests/index.js';
+import { listManifestFiles, readCluster } from '../manifests/index.js';
 import type { Progress } from './progress.js';
 
 export interface InputOptions {
@@ -51,13 +51,14 @@ export async function readInput(
       `--strict: objects of unknown kind, nothing was placed:\n  ${unknown.map((w) => w.text).join('\n  ')}`,
     );
   }
-  writeWarnings(warnings, progress);
-  return { input, warnings: warnings.map((w) => w.text) };
+  const texts = warnings.map((w) => w.text);
+  writeWarnings(texts, progress);
+  return { input, warnings: texts };
 }
 
-/** `warning: <text>` lines on stderr, below any progress bar. */
-function writeWarnings(warnings: readonly ManifestWarning[], progress: Progress): void {
-  if (warnings.length === 0) return;
-  progress.done();
-  process.stderr.write(warnings.map((w) => `warning: ${w.text}\n`).join(''));
+/** `warning: <text>` lines on stderr, below any progress bar: what a command read and does not use. */
+export function writeWarnings(texts: readonly string[], progress?: Progress): void {
+  if (texts.length === 0) return;
+  progress?.done();
+  process.stderr.write(texts.map((t) => `warning: ${t}\n`).join(''));
 }

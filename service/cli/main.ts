@@ -12,6 +12,7 @@ import { readSchedulerConfig, type ScoreProfile } from '../manifests/scheduler-c
 import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../apiserver/binding.js';
 import { serveCommand } from '../serve.js';
+import { TLS_VERSIONS, type TlsFiles } from '../server/tls.js';
 import { capacityCommand } from './capacity.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
@@ -192,7 +193,18 @@ export function program(): Command {
     .command('serve')
     .description('run the placement service: the kube-scheduler extender (/scheduler), the native API (/v1), /metrics and health endpoints')
     .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--host <address>', 'address to listen on (default: 127.0.0.1 without authentication, 0.0.0.0 with)')
+    .option('--tls-cert-file <path>', 'serve HTTPS with this PEM certificate (chain); re-read when it changes')
+    .option('--tls-private-key-file <path>', "the PEM private key of --tls-cert-file's certificate; re-read when it changes")
+    .addOption(
+      new Option('--tls-min-version <version>', 'the lowest TLS version served').choices(Object.keys(TLS_VERSIONS)).default('VersionTLS12'),
+    )
+    .option('--client-ca-file <path>', 'authenticate client certificates signed by this CA bundle (user: CN, groups: O); needs TLS')
+    .option(
+      '--token-auth-file <path>',
+      'authenticate bearer tokens listed in this CSV (token,user,uid,"group1,group2"); re-read when it changes',
+    )
+    .option('--allow-anonymous', 'listen beyond loopback without authentication: every caller may do everything', false)
     .option('--data-dir <dir>', 'directory of the on-disk store', './data')
     .option('--bootstrap <paths...>', 'manifests to apply when the store is empty (printed like `placer place`)')
     .addOption(
@@ -236,8 +248,30 @@ export function program(): Command {
     )
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
+    .option(
+      '--delegated-auth',
+      'Kubernetes mode: authenticate bearer tokens with TokenReview and authorize every request with SubjectAccessReview (cluster RBAC)',
+      false,
+    )
     .action(async (o, command: Command) => {
       const kubeMode = o.kubeconfig !== undefined || o.inCluster === true;
+      if ((o.tlsCertFile === undefined) !== (o.tlsPrivateKeyFile === undefined))
+        throw new InputError(undefined, '', '--tls-cert-file and --tls-private-key-file go together');
+      const tls: TlsFiles | undefined =
+        o.tlsCertFile === undefined
+          ? undefined
+          : {
+              certFile: o.tlsCertFile,
+              keyFile: o.tlsPrivateKeyFile,
+              minVersion: TLS_VERSIONS[o.tlsMinVersion as string],
+              ...(o.clientCaFile !== undefined && { clientCaFile: o.clientCaFile }),
+            };
+      if (o.clientCaFile !== undefined && !tls)
+        throw new InputError(
+          undefined,
+          '',
+          '--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates come over TLS',
+        );
       if (kubeMode) {
         const conflicts = [
           o.kubeconfig !== undefined && o.inCluster && '--kubeconfig and --in-cluster',
@@ -263,7 +297,11 @@ export function program(): Command {
       const { strategy, ...profile } = scoreProfile(o as PlaceOptions, command);
       await serveCommand({
         port: o.port,
-        host: o.host,
+        ...(o.host !== undefined && { host: o.host }),
+        ...(tls && { tls }),
+        ...(o.tokenAuthFile !== undefined && { tokenAuthFile: o.tokenAuthFile }),
+        allowAnonymous: o.allowAnonymous === true,
+        delegatedAuth: o.delegatedAuth === true,
         dataDir: o.dataDir,
         bootstrap: o.bootstrap,
         strategy,

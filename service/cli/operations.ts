@@ -10,7 +10,7 @@ import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js'
 import { runPlacement } from '../placement/placement.js';
 import { type OutputFormat, printPlan } from '../placement/printers.js';
 import { planInNamespace } from '../placement/namespaces.js';
-import { readInput } from './input.js';
+import { readInput, writeWarnings } from './input.js';
 import { namespaceOf, namespaceOptions } from './namespace-flags.js';
 import { progressOn } from './progress.js';
 import { warningTexts } from '../server/warning.js';
@@ -84,7 +84,7 @@ export async function post<T = PlanDoc>(server: string, path: string, body?: unk
     throw new OperationError(`cannot reach ${url.origin}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
   }
   // what the server read and did not use, as kubectl prints the API server's warnings
-  for (const w of warningTexts(res.headers.get('warning'))) process.stderr.write(`warning: ${w}\n`);
+  writeWarnings(warningTexts(res.headers.get('warning')));
   const text = await res.text();
   let json: Record<string, unknown>;
   try {

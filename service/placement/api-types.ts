@@ -54,15 +54,21 @@ export interface NamespaceList {
   items: NamespaceUsage[];
 }
 
-/** One workload of GET /v1/pending: what POST /v1/apply could not place, and why. */
+/** One workload of GET /v1/pending: what POST /v1/apply could not place (yet), and why. */
 export interface Pending {
   namespace: string;
   kind: string;
   name: string;
   owner?: string;
+  /** The reason of the last attempt. */
   reason: string;
   grade: string;
+  /** When it became pending (ISO 8601). */
   since: string;
+  /** When it was last tried (ISO 8601). */
+  lastAttempt: string;
+  /** Attempts so far, the request's own included. */
+  attempts: number;
 }
 
 export interface PendingList {

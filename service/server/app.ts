@@ -1,9 +1,13 @@
 // The Hono app: extender routes under /scheduler, the native API under /v1, health, metrics.
 // createApp builds it without listening (tests call app.request; service/serve.ts serves it).
+// Every request is authenticated and authorized (auth/middleware.ts) before any route runs, and
+// every one that can change state leaves an audit line (auth/audit.ts).
 // What it needs from the API server comes in through ports (ports.ts).
 
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { auditMiddleware } from './auth/audit.js';
+import { authMiddleware, type AuthConfig } from './auth/middleware.js';
 import { DEFAULT_LIMITS, readBody, type BodyLimits } from './body.js';
 import type { Metrics } from './metrics.js';
 import { extenderRoutes } from './routes/extender.js';
@@ -32,6 +36,10 @@ export interface AppDeps {
   kube?: KubernetesPort;
   /** The built web console (default: dist/ui of the package). */
   uiDir?: string;
+  /** Who may do what (default: no authentication, everything allowed to system:anonymous). */
+  auth?: AuthConfig;
+  /** Where the audit lines go (default: the logger). */
+  audit?: Logger;
 }
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
@@ -53,6 +61,9 @@ export function createApp(deps: AppDeps): Hono {
     else if (QUIET.test(c.req.path)) log.debug(entry, 'request');
     else log.info(entry, 'request');
   });
+
+  app.use(auditMiddleware(deps.audit ?? log));
+  app.use(authMiddleware(deps.auth));
 
   // a body on a route that reads none is still bounded
   app.use(async (c, next) => {

@@ -13,6 +13,8 @@ import { StateRefusal, type RefusalReason } from '../state/errors.js';
 
 export type StatusReason =
   | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'Conflict'
   | 'RequestEntityTooLarge'

@@ -2,7 +2,7 @@
 // Every instance is one of three: already held by placer (shown as existing), already running on
 // a host (bound as it is), or to place; placement may preempt, and what it evicts leaves the store
 // in the same commit. The answer is the CLI's PlacementResult; what could not be placed is
-// remembered as pending (the console's namespaces view).
+// pending (pending.ts), written in the same commit, and retried when a change may help (retry.ts).
 
 import type { EvictionReport, Outcome } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
@@ -16,7 +16,8 @@ import { conflict, refuseUnknownKinds } from './errors.js';
 import { heldOf, type Held } from './held.js';
 import { entriesOf, syncEngine, type InfraEntry, type InfraTable } from './infra.js';
 import { shapeOf } from './shapes.js';
-import type { StoredPlacement } from './store.js';
+import { storedPending, type PendingWorkload } from './pending.js';
+import type { ObjectKey, StoredPlacement } from './store.js';
 
 export interface ApplyOutcome {
   result: PlacementResult;
@@ -107,17 +108,16 @@ function applyOrRollBack(core: StateCore, manifests: readonly Manifest[], opts: 
       });
     });
     const failures = new Map(placing.map((s, k) => [s, outcomes[k].failure]));
-    if (dryRun) throw new DryRunRollback(answer(core, splits, placedHost, failures, evicted, warnings));
-    commit(core, changed, splits, placedHost, evicted);
-
-    // the answer, in the CLI's PlacementResult: held instances show as existing
     const out = answer(core, splits, placedHost, failures, evicted, warnings);
-    notePending(
+    if (dryRun) throw new DryRunRollback(out);
+    // the desired state: what stays pending is written with the placements, before the answer
+    const pending = pendingOf(
       core,
       out.result,
       splits.map((s) => s.t),
       evicted,
     );
+    commit(core, changed, splits, placedHost, evicted, pending);
     return out;
   });
 }
@@ -180,6 +180,7 @@ function commit(
   splits: readonly Split[],
   placedHost: ReadonlyMap<Split, (string | null)[]>,
   evicted: readonly EvictionReport[],
+  pending: PendingChange,
 ): void {
   const evictedNow = new Set(evicted.map((ev) => wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name)));
   const newHeld: Held[] = [];
@@ -206,6 +207,8 @@ function commit(
     putObjects: changed.map((c) => ({ kind: c.kind, namespace: c.namespace, name: c.name, manifest: c.manifest })),
     putPlacements: newHeld.map((h): StoredPlacement => ({ ...h })),
     deletePlacements: evictedKeys,
+    putPending: pending.record.map(storedPending),
+    deletePending: pending.forget,
   });
 
   // committed: the in-memory indexes follow
@@ -215,6 +218,21 @@ function commit(
     if (h) core.untrack(h);
   }
   for (const h of newHeld) core.track(h);
+  // what the changed infrastructure may help is tried again (before this request's own pending
+  // join the list: they were just tried against it)
+  markHelped(core, changed);
+  for (const k of pending.forget) core.pending.forget(k.kind, k.namespace, k.name);
+  for (const p of pending.record) core.pending.record(p);
+}
+
+/**
+ * Mark the pending workloads an infrastructure change may help: a ResourceQuota's own namespace;
+ * anything else (hosts, reservations, policies, priority classes, budgets) every namespace.
+ */
+function markHelped(core: StateCore, changed: readonly InfraEntry[]): void {
+  if (changed.length === 0) return;
+  if (changed.every((c) => c.kind === 'ResourceQuota')) for (const ns of new Set(changed.map((c) => c.namespace))) core.pending.mark(ns);
+  else core.pending.mark();
 }
 
 /** The answer: every instance of the request where it is now, and the workloads held before that preemption evicted (unplaced). */
@@ -266,33 +284,56 @@ function answer(
   return { result, placed, unplaced: unplaced + evicted.length, existing };
 }
 
+/** What an apply changes in the pending list: what it placed is forgotten, what it could not place recorded. */
+interface PendingChange {
+  forget: ObjectKey[];
+  record: PendingWorkload[];
+}
+
 /** The pending list follows every apply: what it could not place is recorded, what it placed forgotten. */
-function notePending(
+function pendingOf(
   core: StateCore,
   result: PlacementResult,
   templates: readonly WorkloadTemplate[],
   evicted: readonly EvictionReport[],
-): void {
-  for (const p of result.placements) core.pending.forget(p.kind, p.namespace, p.name);
-  if (result.unplaced.length === 0) return;
+): PendingChange {
+  const forget: ObjectKey[] = [];
+  for (const p of result.placements)
+    if (core.pending.get(p.kind, p.namespace, p.name)) forget.push({ kind: p.kind, namespace: p.namespace, name: p.name });
+  const record: PendingWorkload[] = [];
+  if (result.unplaced.length === 0) return { forget, record };
   const where = new Map<string, { t: WorkloadTemplate; j: number }>();
   for (const t of templates) t.instances.forEach((inst, j) => where.set(wkey(t.kind, t.namespace, inst.name), { t, j }));
   for (const ev of evicted)
     where.set(wkey(ev.template.kind, ev.template.namespace, ev.template.instances[ev.instance].name), { t: ev.template, j: ev.instance });
-  const since = new Date().toISOString();
+  const shapes = new Map<WorkloadTemplate, { shape: string; priority: number }>();
+  const now = new Date().toISOString();
   for (const u of result.unplaced) {
     const w = where.get(wkey(u.kind, u.namespace, u.name));
     if (!w) continue;
-    core.pending.record({
+    let s = shapes.get(w.t);
+    if (!s) {
+      const priority = core.engine.compile(w.t).priority;
+      s = { shape: shapeOf(w.t, priority), priority };
+      shapes.set(w.t, s);
+    }
+    const before = core.pending.get(u.kind, u.namespace, u.name);
+    record.push({
       namespace: u.namespace,
       kind: u.kind,
       name: u.name,
       owner: u.owner ?? null,
+      uid: w.t.instances[w.j].uid ?? null,
       reason: u.reason,
       grade: u.grade,
-      since,
+      since: before?.since ?? now,
+      lastAttempt: now,
+      attempts: (before?.attempts ?? 0) + 1,
       template: w.t,
       instance: w.j,
+      shape: s.shape,
+      priority: s.priority,
     });
   }
+  return { forget, record };
 }

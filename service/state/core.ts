@@ -14,8 +14,8 @@ import { Engine, type BackendName, type EngineOptions } from '../../core-wasm/sr
 import type { Strategy, WorkloadTemplate } from '../../model/types.js';
 import { HeldTable, type Held } from './held.js';
 import { InfraTable, type Undo } from './infra.js';
-import { loadFromStore } from './load.js';
-import { PendingSet } from './pending.js';
+import { loadFromStore, loadPending } from './load.js';
+import { DEFAULT_BACKOFF, PendingSet, type Backoff } from './pending.js';
 import { Store } from './store.js';
 
 export interface StateOptions {
@@ -32,6 +32,8 @@ export interface StateOptions {
    * as the marker an extender's managedResources selects pods by: dropped from every workload.
    */
   ignoredResources?: readonly string[];
+  /** Backoff between retries of a pending workload (pending.ts; kube-scheduler's defaults). */
+  retryBackoff?: Backoff;
 }
 
 export type CoreOptions = Required<StateOptions>;
@@ -43,8 +45,8 @@ export class StateCore {
   infra = new InfraTable();
   /** Every placement placer holds, with counts per host, namespace and both (columnar, see held.ts). */
   held = new HeldTable();
-  /** What apply could not place, with the reason (the console's namespaces view). */
-  readonly pending = new PendingSet();
+  /** What apply could not place, with the reason of the last attempt (the store's pending table). */
+  readonly pending: PendingSet;
 
   private constructor(opts: StateOptions) {
     this.opts = {
@@ -55,7 +57,9 @@ export class StateCore {
       cpuMhzPerCore: opts.cpuMhzPerCore ?? 2000,
       podCacheSize: opts.podCacheSize ?? 50_000,
       ignoredResources: opts.ignoredResources ?? [],
+      retryBackoff: opts.retryBackoff ?? DEFAULT_BACKOFF,
     };
+    this.pending = new PendingSet(this.opts.retryBackoff);
     this.store = Store.open(opts.dataDir);
     this.engine = this.newEngine();
   }
@@ -83,6 +87,8 @@ export class StateCore {
     const loaded = yield* loadFromStore(this.store, this.engine, this.opts);
     this.infra = loaded.infra;
     this.held = loaded.held;
+    this.pending.clear();
+    for (const p of loadPending(this.store, this.engine)) this.pending.record(p);
   }
 
   /** Rebuild from the store, synchronously: the last resort when an undo fails. */

@@ -37,7 +37,10 @@ export function settlePodPriority(infra: InfraTable, t: WorkloadTemplate): boole
 }
 
 export class ExtenderCases {
-  /** Templates of pods seen by filter, prioritize or preempt, for bind (LRU by uid, else namespace/name). */
+  /**
+   * Templates of pods seen by filter, prioritize or preempt and not bound yet, for bind (LRU by
+   * uid, else namespace/name; at most podCacheSize: pods filtered and never bound leave with age).
+   */
   private readonly podCache = new Map<string, WorkloadTemplate>();
   /** Pods by the exact request text they came in (podTemplateCached). */
   private readonly podTextCache = new Map<string, ParsedPod>();
@@ -96,6 +99,22 @@ export class ExtenderCases {
   }
 
   /**
+   * A bound pod's template leaves the cache: the held placement answers a replayed bind, and a
+   * pod the cache kept after binding would stay until 50,000 newer ones pushed it out.
+   */
+  private forgetPod(t: WorkloadTemplate): void {
+    const inst = t.instances[0];
+    if (inst.uid !== undefined && this.podCache.get(inst.uid) === t) this.podCache.delete(inst.uid);
+    const byName = `${t.namespace}/${inst.name}`;
+    if (this.podCache.get(byName) === t) this.podCache.delete(byName);
+  }
+
+  /** Templates the extender keeps: pods seen but not bound (LRU), and pod texts (LRU). */
+  cacheEntries(): { pods: number; podTexts: number } {
+    return { pods: this.podCache.size, podTexts: this.podTextCache.size };
+  }
+
+  /**
    * Upsert hosts from full Node objects (the extender's Nodes mode). Unchanged nodes cost a
    * string comparison (or none: same resourceVersion, same entry); a node that does not parse is
    * reported, not stored.
@@ -142,6 +161,7 @@ export class ExtenderCases {
       });
       infra.update({ changed });
     });
+    this.core.pending.mark();
     for (const v of versions) infra.noteNodeVersion(v.name, v.rv);
     return bad;
   }
@@ -181,9 +201,11 @@ export class ExtenderCases {
       if (reason !== null) return fail(reason);
       undo.push(() => core.engine.release('Pod', namespace, podName));
       const rec = heldOf(t, podName, uid !== '' ? uid : (t.instances[0].uid ?? null), host, 'bind', shape);
-      core.store.commit({ putPlacements: [{ ...rec }] });
+      const wasPending = core.pending.get('Pod', namespace, podName) !== undefined;
+      core.store.commit({ putPlacements: [{ ...rec }], ...(wasPending && { deletePending: [{ kind: 'Pod', namespace, name: podName }] }) });
       core.track(rec);
       core.pending.forget('Pod', namespace, podName);
+      this.forgetPod(t);
       return { error: '', created: true };
     });
   }

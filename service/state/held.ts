@@ -34,7 +34,7 @@ export function heldOf(
   return { kind: t.kind, namespace: t.namespace, name, uid, host, owner: t.owner ?? null, origin, shape };
 }
 
-const ORIGINS: readonly PlacementOrigin[] = ['apply', 'existing', 'bind'];
+const ORIGINS: readonly PlacementOrigin[] = ['apply', 'existing', 'bind', 'retry'];
 const originId = (o: PlacementOrigin): number => {
   const i = ORIGINS.indexOf(o);
   if (i < 0) throw new Error(`placer state: unknown placement origin ${JSON.stringify(o)}`);

@@ -1,12 +1,15 @@
 // A restart rebuilds the engine from the store: infrastructure objects through the same adapters
 // as the CLI and into the engine through the infrastructure table, then every placement bound
-// back, one shape (template) at a time, into the engine and the held table.
+// back, one shape (template) at a time, into the engine and the held table; then the pending
+// workloads, one template per shape and owner, as apply left them.
 
 import type { Engine } from '../../core-wasm/src/engine.js';
-import type { WorkloadInstance } from '../../model/types.js';
+import type { WorkloadInstance, WorkloadTemplate } from '../../model/types.js';
+import type { UnplacedEntry } from '../placement/result.js';
 import { parseManifests, parseText, resolveInput, type Manifest } from '../manifests/index.js';
 import { HeldTable, type HeldRun } from './held.js';
 import { entriesOf, InfraTable, syncEngine } from './infra.js';
+import type { PendingWorkload } from './pending.js';
 import { templateOf } from './shapes.js';
 import type { Store } from './store.js';
 
@@ -81,4 +84,39 @@ export function* loadFromStore(store: Store, engine: Engine, opts: { cpuMhzPerCo
     yield;
   }
   return { infra, held };
+}
+
+/** The pending workloads the store keeps: the instances of one shape and owner share a template. */
+export function loadPending(store: Store, engine: Engine): PendingWorkload[] {
+  const rows = store.pendingRows();
+  const groups = new Map<string, { t: WorkloadTemplate; priority: number }>();
+  const out: PendingWorkload[] = [];
+  for (const r of rows) {
+    const gk = `${r.owner ?? ''}\u0000${r.shape}`;
+    let g = groups.get(gk);
+    if (!g) {
+      const t = templateOf(r.shape, [], r.owner ?? undefined);
+      g = { t, priority: engine.compile(t).priority };
+      groups.set(gk, g);
+    }
+    const instance = g.t.instances.length;
+    g.t.instances.push(r.uid !== null ? { name: r.name, uid: r.uid } : { name: r.name });
+    out.push({
+      namespace: r.namespace,
+      kind: r.kind,
+      name: r.name,
+      owner: r.owner,
+      uid: r.uid,
+      reason: r.reason,
+      grade: r.grade as UnplacedEntry['grade'],
+      since: r.since,
+      lastAttempt: r.lastAttempt,
+      attempts: r.attempts,
+      template: g.t,
+      instance,
+      shape: r.shape,
+      priority: g.priority,
+    });
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js'
 import type { StateCore } from './core.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import type { Held } from './held.js';
+import type { PendingWorkload } from './pending.js';
 import { syncEngine, type InfraEntry } from './infra.js';
 import { knowsNamespace, unknownNamespace } from './inspect.js';
 import { withUnschedulable } from './manifest-text.js';
@@ -21,7 +22,7 @@ function requireHost(core: StateCore, name: string): InfraEntry {
   return e;
 }
 
-/** Release a workload placer holds; NotFound when it holds none. */
+/** Release a workload placer holds; NotFound when it holds none. What it frees is offered to the pending ones. */
 export function release(core: StateCore, kind: string, namespace: string, name: string): Held {
   const h = core.held.get(kind, namespace, name);
   if (!h) {
@@ -31,7 +32,20 @@ export function release(core: StateCore, kind: string, namespace: string, name: 
   core.store.commit({ deletePlacements: [{ kind, namespace, name }] });
   core.engine.release(kind, namespace, name);
   core.untrack(h);
+  core.pending.mark();
   return h;
+}
+
+/**
+ * Remove a workload: release it when placer holds it, withdraw the request when it is pending
+ * (it is never tried again). NotFound when it is neither.
+ */
+export function remove(core: StateCore, kind: string, namespace: string, name: string): { held: Held } | { withdrawn: PendingWorkload } {
+  const p = core.pending.get(kind, namespace, name);
+  if (!p || core.held.get(kind, namespace, name)) return { held: release(core, kind, namespace, name) };
+  core.store.commit({ deletePending: [{ kind, namespace, name }] });
+  core.pending.forget(kind, namespace, name);
+  return { withdrawn: p };
 }
 
 /** Remove a host that holds nothing; NotFound / Conflict otherwise. */
@@ -58,6 +72,7 @@ export function setUnschedulable(core: StateCore, name: string, on: boolean): vo
     core.store.commit({ putObjects: [{ kind: 'Node', namespace: '', name, manifest }] });
     core.infra.update(change);
   });
+  if (!on) core.pending.mark();
 }
 
 /**
@@ -140,4 +155,6 @@ function settle(core: StateCore, report: PlanReport, dryRun: boolean, what: stri
     }
     core.infra.update({ changed: nodes });
   });
+  // a move frees room where it left (a pending workload's anti-affinity or spread may allow it now)
+  if (report.moves.length > 0) core.pending.mark();
 }

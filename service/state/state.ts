@@ -8,6 +8,7 @@
 //   operations.ts  release, host removal, cordons, and the moves (drain, rebalance, namespace moves)
 //   mirror.ts      Kubernetes mode: the API server's objects and pods mirrored
 //   inspect.ts     reads: placements, namespaces, explain
+//   retry.ts       standalone mode: pending workloads tried again when a change may help (retry-loop.ts)
 //
 // Every method hands its call to one of them; the rules live there.
 
@@ -25,6 +26,7 @@ import { Mirror, type MirrorResult, type Rejected } from './mirror.js';
 import * as operations from './operations.js';
 import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
+import { RetryLoop, type RetryLoopOptions } from './retry-loop.js';
 import type { Store } from './store.js';
 
 export type { ApplyOptions, ApplyOutcome } from './apply.js';
@@ -32,12 +34,22 @@ export type { StateOptions } from './core.js';
 export type { Held } from './held.js';
 export type { InfraKind } from './infra.js';
 export type { Victim } from './preempt.js';
+export type { RetryReport } from './retry.js';
+
+/** PlacerState.retained(): counts by table or cache name. */
+export interface Retained {
+  classes: number;
+  interned: Record<string, number>;
+  cacheEntries: Record<string, number>;
+  wasmMemoryBytes: number;
+}
 
 export class PlacerState {
   readonly strategy: Strategy;
   private readonly extender: ExtenderCases;
   private readonly preempt: PreemptChecks;
   private readonly mirror: Mirror;
+  private retries: RetryLoop | undefined;
 
   private constructor(private readonly core: StateCore) {
     this.strategy = core.opts.strategy;
@@ -69,7 +81,22 @@ export class PlacerState {
   }
 
   close(): void {
+    this.retries?.stop();
     this.core.close();
+  }
+
+  /** Standalone mode: converge the pending workloads on their own (retry-loop.ts). Once. */
+  startRetries(opts: RetryLoopOptions = {}): RetryLoop {
+    if (!this.retries) {
+      this.retries = new RetryLoop(this.core, opts);
+      this.retries.start();
+    }
+    return this.retries;
+  }
+
+  /** Pending workloads waiting for the retry loop (RetryLoop.backlog); 0 without one. */
+  retryBacklog(): number {
+    return this.retries?.backlog ?? 0;
   }
 
   // apply
@@ -105,6 +132,11 @@ export class PlacerState {
   // operations
   release(kind: string, namespace: string, name: string): Held {
     return operations.release(this.core, kind, namespace, name);
+  }
+
+  /** DELETE of a workload: released when placed, withdrawn when pending. */
+  remove(kind: string, namespace: string, name: string): { held: Held } | { withdrawn: PendingWorkload } {
+    return operations.remove(this.core, kind, namespace, name);
   }
 
   removeHost(name: string): void {
@@ -176,6 +208,23 @@ export class PlacerState {
 
   placementCount(): number {
     return this.core.held.size;
+  }
+
+  /**
+   * What the state keeps that could grow with history rather than with the live cluster, for
+   * gauges: the engine's classes and interned names, the held table's owners and shapes, the
+   * store's shapes, the extender's caches and the Wasm memory.
+   */
+  retained(): Retained {
+    const e = this.core.engine.stats();
+    const held = this.core.held.distinct;
+    const cache = this.extender.cacheEntries();
+    return {
+      classes: e.classes,
+      interned: { engine: e.interned + e.constraints, owners: held.owners, shapes: held.shapes, stored_shapes: this.core.store.shapeCount },
+      cacheEntries: { extender_pods: cache.pods, extender_pod_texts: cache.podTexts, pending: this.core.pending.size },
+      wasmMemoryBytes: e.backendMemoryBytes,
+    };
   }
 
   hostCount(): number {

@@ -13,6 +13,12 @@
 //               store and the process for as long as it runs).
 //   placements  every placement placer holds: (kind, namespace, name) → uid, host, shape, owner,
 //               origin. A restart binds them back, one shape at a time.
+//   pending     the desired state placer could not place yet: every workload instance a request
+//               asked for and that has no host — (kind, namespace, name) → uid, shape, owner, the
+//               reason and grade of its last attempt, since when it waits and how many attempts
+//               it took. A restart brings the pending list back from it; the retry loop
+//               (retry.ts) empties it. Shapes are shared with placements and kept while either
+//               table references them.
 //
 // Every change of a request is one `commit(change)`: one transaction, all or nothing.
 
@@ -20,7 +26,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Schema 1 had no pending table: opening such a store adds it (nothing else changed). */
+const UPGRADABLE = 1;
 
 /** The data dir of a store that lives in memory only (nothing survives the process). */
 export const MEMORY = ':memory:';
@@ -36,7 +45,7 @@ export interface StoredObject extends ObjectKey {
   manifest: string;
 }
 
-export type PlacementOrigin = 'apply' | 'existing' | 'bind';
+export type PlacementOrigin = 'apply' | 'existing' | 'bind' | 'retry';
 
 export interface StoredPlacement extends ObjectKey {
   uid: string | null;
@@ -47,11 +56,29 @@ export interface StoredPlacement extends ObjectKey {
   origin: PlacementOrigin;
 }
 
+/** A workload instance placer was asked for and could not place (yet). */
+export interface StoredPending extends ObjectKey {
+  uid: string | null;
+  /** The shape's JSON (shapes.ts), shared with placements. */
+  shape: string;
+  owner: string | null;
+  reason: string;
+  grade: string;
+  /** When it became pending (ISO 8601). */
+  since: string;
+  /** When it was last tried (ISO 8601). */
+  lastAttempt: string;
+  attempts: number;
+}
+
 export interface Change {
   putObjects?: readonly StoredObject[];
   deleteObjects?: readonly ObjectKey[];
   putPlacements?: readonly StoredPlacement[];
   deletePlacements?: readonly ObjectKey[];
+  /** Upserted: a pending workload's row is replaced by its latest attempt. */
+  putPending?: readonly StoredPending[];
+  deletePending?: readonly ObjectKey[];
 }
 
 /** What every placement of a run shares besides its shape (a Deployment's replicas share all of it). */
@@ -115,7 +142,18 @@ export class Store {
         'INSERT INTO placements (kind, namespace, name, uid, host, shape, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       deletePlacement: this.db.prepare('DELETE FROM placements WHERE kind = ? AND namespace = ? AND name = ? RETURNING shape').pluck(),
-      shapeInUse: this.db.prepare('SELECT 1 FROM placements WHERE shape = ? LIMIT 1').pluck(),
+      shapeInUse: this.db
+        .prepare('SELECT 1 WHERE EXISTS (SELECT 1 FROM placements WHERE shape = ?) OR EXISTS (SELECT 1 FROM pending WHERE shape = ?)')
+        .pluck(),
+      putPending: this.db.prepare(
+        `INSERT INTO pending (kind, namespace, name, uid, shape, owner, reason, grade, since, last_attempt, attempts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, shape = excluded.shape, owner = excluded.owner,
+           reason = excluded.reason, grade = excluded.grade, since = excluded.since, last_attempt = excluded.last_attempt,
+           attempts = excluded.attempts`,
+      ),
+      oldPendingShape: this.db.prepare('SELECT shape FROM pending WHERE kind = ? AND namespace = ? AND name = ?').pluck(),
+      deletePending: this.db.prepare('DELETE FROM pending WHERE kind = ? AND namespace = ? AND name = ? RETURNING shape').pluck(),
       deleteShape: this.db.prepare('DELETE FROM shapes WHERE id = ? RETURNING body').pluck(),
     };
     this.commitTx = this.db.transaction((change: Change, pending: Map<string, number>, dropped: string[]) => {
@@ -126,14 +164,24 @@ export class Store {
         const shape = this.stmt.deletePlacement.get(p.kind, p.namespace, p.name) as number | undefined;
         if (shape !== undefined) released.add(shape);
       }
+      for (const p of change.deletePending ?? []) {
+        const shape = this.stmt.deletePending.get(p.kind, p.namespace, p.name) as number | undefined;
+        if (shape !== undefined) released.add(shape);
+      }
       for (const p of change.putPlacements ?? []) {
         const shape = this.shapeIdIn(p.shape, pending);
         // a plain INSERT: placing the same workload twice is a constraint violation, never a second row
         this.stmt.putPlacement.run(p.kind, p.namespace, p.name, p.uid, p.host, shape, p.owner, p.origin);
       }
+      for (const p of change.putPending ?? []) {
+        const old = this.stmt.oldPendingShape.get(p.kind, p.namespace, p.name) as number | undefined;
+        if (old !== undefined) released.add(old);
+        const shape = this.shapeIdIn(p.shape, pending);
+        this.stmt.putPending.run(p.kind, p.namespace, p.name, p.uid, shape, p.owner, p.reason, p.grade, p.since, p.lastAttempt, p.attempts);
+      }
       // after the puts: a placement that moved keeps its shape
       for (const id of released) {
-        if (this.stmt.shapeInUse.get(id) !== undefined) continue;
+        if (this.stmt.shapeInUse.get(id, id) !== undefined) continue;
         const body = this.stmt.deleteShape.get(id) as string | undefined;
         if (body !== undefined) dropped.push(body);
       }
@@ -161,11 +209,24 @@ export class Store {
       CREATE INDEX IF NOT EXISTS placements_by_shape ON placements (shape); -- an index ends with the rowid: (shape, rowid) order
     `);
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
-    if (v === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    else if (Number(v) !== SCHEMA_VERSION)
+    if (v !== undefined && Number(v) !== SCHEMA_VERSION && Number(v) !== UPGRADABLE)
       throw new Error(`${this.path}: store schema ${v} is not supported by this placer (schema ${SCHEMA_VERSION})`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS pending (
+        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        uid TEXT, shape INTEGER NOT NULL REFERENCES shapes (id), owner TEXT,
+        reason TEXT NOT NULL, grade TEXT NOT NULL, since TEXT NOT NULL, last_attempt TEXT NOT NULL, attempts INTEGER NOT NULL,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE INDEX IF NOT EXISTS pending_by_shape ON pending (shape);
+    `);
+    this.db
+      .prepare("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+      .run(String(SCHEMA_VERSION));
     // shapes left unreferenced by a placer that did not delete them (before it did)
-    this.db.exec('DELETE FROM shapes WHERE NOT EXISTS (SELECT 1 FROM placements WHERE placements.shape = shapes.id)'); // an index lookup per shape
+    this.db.exec(
+      'DELETE FROM shapes WHERE NOT EXISTS (SELECT 1 FROM placements WHERE placements.shape = shapes.id) AND NOT EXISTS (SELECT 1 FROM pending WHERE pending.shape = shapes.id)',
+    ); // index lookups per shape
   }
 
   private shapeIdIn(body: string, pending: Map<string, number>): number {
@@ -189,6 +250,11 @@ export class Store {
     for (const body of dropped) this.shapeIds.delete(body);
   }
 
+  /** Shape bodies known by id (each one referenced by a stored placement). */
+  get shapeCount(): number {
+    return this.shapeIds.size;
+  }
+
   /**
    * Commits attempted since the store was opened: every change of the state goes through commit(),
    * so an unchanged count means unchanged answers (the native API's ETags).
@@ -198,7 +264,12 @@ export class Store {
   }
 
   isEmpty(): boolean {
-    return this.db.prepare('SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM placements)').pluck().get() === 0;
+    return (
+      this.db
+        .prepare('SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM placements) + (SELECT count(*) FROM pending)')
+        .pluck()
+        .get() === 0
+    );
   }
 
   objects(): StoredObject[] {
@@ -213,6 +284,16 @@ export class Store {
       this.shapeIds.set(body, id);
     }
     return out;
+  }
+
+  /** Every pending row, in the order they were first written. */
+  pendingRows(): StoredPending[] {
+    return this.db
+      .prepare(
+        `SELECT p.kind, p.namespace, p.name, p.uid, s.body AS shape, p.owner, p.reason, p.grade, p.since, p.last_attempt AS lastAttempt, p.attempts
+         FROM pending p JOIN shapes s ON s.id = p.shape ORDER BY p.rowid`,
+      )
+      .all() as StoredPending[];
   }
 
   placementCount(): number {

@@ -96,6 +96,10 @@ export class FakeApiServer {
   /** New watches answer 200 and then nothing, ever — not even the end at timeoutSeconds: a connection that died silently. */
   stallWatches = false;
   expiredAs: 'event' | 'http';
+  /** TokenReview: the users of the bearer tokens it knows (any other token is not authenticated). */
+  readonly reviewTokens = new Map<string, { username: string; uid?: string; groups: string[] }>();
+  /** SubjectAccessReview of a non-resource URL: whether RBAC would allow it (default: nothing is). */
+  allowAccess: (user: string, groups: string[], verb: string, path: string) => boolean = () => false;
   /** API groups not served (their CRDs not installed): every path under them is 404. */
   readonly uninstalled = new Set<string>();
   private readonly server: Server;
@@ -278,6 +282,26 @@ export class FakeApiServer {
     return { resource: r, namespace: undefined, name: rest[1], subresource: rest[2] };
   }
 
+  /** POST tokenreviews: the token's user from reviewTokens, as kube-apiserver answers. */
+  private async tokenReview(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req);
+    const token = ((body.spec ?? {}) as Obj).token;
+    const user = typeof token === 'string' ? this.reviewTokens.get(token) : undefined;
+    const st = user ? { authenticated: true, user } : { authenticated: false, error: 'token not found' };
+    send(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: body.spec, status: st });
+  }
+
+  /** POST subjectaccessreviews (non-resource URLs only): allowAccess decides. */
+  private async accessReview(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req);
+    const spec = (body.spec ?? {}) as { user?: string; groups?: string[]; nonResourceAttributes?: { verb?: string; path?: string } };
+    const attrs = spec.nonResourceAttributes;
+    if (!attrs) throw new ApiError(400, 'BadRequest', 'the fake API server reviews non-resource URLs only');
+    const allowed = this.allowAccess(spec.user ?? '', spec.groups ?? [], attrs.verb ?? '', attrs.path ?? '');
+    const st = allowed ? { allowed: true, reason: 'allowed by the test' } : { allowed: false };
+    send(res, 201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: body.spec, status: st });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
@@ -286,6 +310,8 @@ export class FakeApiServer {
       await drain(req);
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     }
+    if (method === 'POST' && url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') return this.tokenReview(req, res);
+    if (method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/subjectaccessreviews') return this.accessReview(req, res);
     const injected = this.requestHook?.(method, url.pathname, url.searchParams);
     if (injected) {
       await drain(req);

@@ -19,7 +19,7 @@ afterAll(() => {
 const RUNS = Number(process.env.PLACER_FUZZ_RUNS ?? 25);
 
 /** Routes that read a body; the operations as dry runs, so that a body that happened to be valid could change nothing either. */
-const NATIVE = ['/v1/apply', '/v1/explain', '/v1/drain?dryRun=true', '/v1/namespaces/team-shop/move?dryRun=true'];
+const NATIVE = ['/v1/apply', '/v1/explain', '/v1/capacity', '/v1/drain?dryRun=true', '/v1/namespaces/team-shop/move?dryRun=true'];
 const EXTENDER = ['/scheduler/filter', '/scheduler/prioritize', '/scheduler/preempt', '/scheduler/bind'];
 
 interface Body {

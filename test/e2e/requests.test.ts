@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../service/server/app.js';
 import { Metrics } from '../../service/server/metrics.js';
 import { warningTexts } from '../../service/server/warning.js';
-import { killAll, removeDirs, start, tempDir, type Obj, type Server } from './server.js';
+import { killAll, type Obj, quiet, removeDirs, type Server, start, tempDir } from './server.js';
 
 let s: Server;
 beforeAll(async () => {
@@ -37,7 +37,9 @@ async function send(method: string, path: string, body?: string, type = 'applica
 }
 
 /** Everything a client can see of the state, and the store's generation (the ETag of every GET under /v1). */
+/** The state as every GET under /v1 answers it, once the retry loop has nothing left to try. */
 async function snapshot() {
+  await quiet(s);
   const out: Record<string, string | null> = {};
   for (const path of ['/v1/placements', '/v1/hosts', '/v1/namespaces', '/v1/pending', '/v1/hosts?format=columns']) {
     const r = await send('GET', path);

@@ -105,7 +105,7 @@ describe('placer serve (real process)', () => {
     expect(await s.exited).toEqual({ code: 0, signal: null });
 
     const again = await start(dir, ['--bootstrap', 'examples/']);
-    expect(again.stdout()).toMatch(/already holds \d+ hosts and \d+ placements; --bootstrap skipped/);
+    expect(again.stdout()).toMatch(/already holds \d+ hosts, \d+ placements and \d+ pending workloads; --bootstrap skipped/);
     expect(await snapshot(again)).toEqual(before);
     // a bind replayed after the restart is still idempotent
     expect(

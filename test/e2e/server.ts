@@ -26,9 +26,16 @@ export function tempDir(): string {
   return d;
 }
 
-/** Start `placer serve` on a free port with the given arguments on 127.0.0.1; resolves with its URL once `ready` shows on stdout. */
-export async function spawnServe(args: string[], ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/): Promise<Server> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+/**
+ * Start `placer serve` with the given arguments, on a free port of 127.0.0.1 unless `where` says
+ * otherwise; resolves with its URL once `ready` shows on stdout.
+ */
+export async function spawnServe(
+  args: string[],
+  ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/,
+  where = ['--port', '0', '--host', '127.0.0.1'],
+): Promise<Server> {
+  const proc = spawn(process.execPath, [bin, 'serve', ...where, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,4 +100,20 @@ export async function call(
   const res = await fetch(s.url + path, init);
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Obj };
+}
+
+/**
+ * Waits until the retry loop has tried every change (`placer_pending_retry_backlog 0`): a test
+ * that compares the state before and after a request must not see a retry's commit in between.
+ */
+export async function quiet(s: Server, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const m = /^placer_pending_retry_backlog (\d+)$/m.exec(text);
+    if (!m) throw new Error('placer_pending_retry_backlog is not on /metrics');
+    if (m[1] === '0') return;
+    if (Date.now() > deadline) throw new Error(`the retry loop still has ${m[1]} workloads to try after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -46,6 +46,28 @@ describe.each(BACKENDS)('preemption (%s)', (backend) => {
     expect(evicted).toEqual(['filler@h0 by default/urgent', 'low-1@h0 by default/urgent']);
   });
 
+  it('a victim placed by an earlier batch is named as itself, and the preemptor stays placed', () => {
+    // The batch instance a workload was placed as means something only in its own batch: in a
+    // later one, instance 0 is that batch's first workload.
+    const engine = withPriorities(backend);
+    engine.upsertHosts([host('h0').cpu('2').obj()]);
+    const first = engine.place([pod('cheap').priorityClass('low').req({ cpu: '2' }).obj()]);
+    expect(first.outcomes[0].hosts).toEqual(['h0']);
+    const { outcomes, evictions } = engine.place([pod('urgent').priorityClass('high').req({ cpu: '2' }).obj()]);
+    expect(outcomes[0].hosts).toEqual(['h0']);
+    expect(evictions.map((e) => `${e.template.namespace}/${e.template.instances[e.instance].name}@${e.host} by ${e.by}`)).toEqual([
+      'default/cheap@h0 by default/urgent',
+    ]);
+    expect(outcomes[0].preemptedBy).toEqual([null]);
+    // the engine's ledger: the victim's 2 cpu are free again, the preemptor's taken
+    expect(
+      engine
+        .hostUsage()
+        .find((h) => h.name === 'h0')!
+        .used.get('cpu'),
+    ).toBe(2000n);
+  });
+
   it('never evicts equal or higher priority, and preemptionPolicy Never never evicts', () => {
     const engine = withPriorities(backend);
     engine.upsertHosts([host('h0').cpu('2').obj()]);

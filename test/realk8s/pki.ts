@@ -19,8 +19,16 @@ const openssl = (dir: string, args: string[]): void => {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 };
 
-/** A CA and a serving certificate for 127.0.0.1/localhost; the service-account RSA pair. */
-export function makePki(dir: string): Pki {
+/** The extensions of a serving certificate for 127.0.0.1 and localhost. */
+export const SERVING_EXT = [
+  'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  'basicConstraints=CA:FALSE',
+  'keyUsage=digitalSignature,keyEncipherment',
+  'extendedKeyUsage=serverAuth',
+];
+
+/** A self-signed CA in `dir`: `<name>.crt` and `<name>.key`, valid for two days. */
+export function makeCa(dir: string, name: string, cn: string): void {
   openssl(dir, [
     'req',
     '-x509',
@@ -28,41 +36,46 @@ export function makePki(dir: string): Pki {
     'rsa:2048',
     '-nodes',
     '-keyout',
-    'ca.key',
+    `${name}.key`,
     '-out',
-    'ca.crt',
+    `${name}.crt`,
     '-days',
     '2',
     '-subj',
-    '/CN=placer-test-ca',
+    `/CN=${cn}`,
   ]);
-  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver']);
-  writeFileSync(
-    join(dir, 'server.ext'),
-    [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      'basicConstraints=CA:FALSE',
-      'keyUsage=digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-    ].join('\n'),
-  );
+}
+
+/**
+ * A key and a certificate for `subject` with extensions `ext`, signed by the CA `ca` (its `.crt`
+ * and `.key` in `dir`): `<name>.crt` and `<name>.key`.
+ */
+export function signCert(dir: string, name: string, subject: string, ext: readonly string[], ca: string): void {
+  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+  writeFileSync(join(dir, `${name}.ext`), ext.join('\n'));
   openssl(dir, [
     'x509',
     '-req',
     '-in',
-    'server.csr',
+    `${name}.csr`,
     '-CA',
-    'ca.crt',
+    `${ca}.crt`,
     '-CAkey',
-    'ca.key',
+    `${ca}.key`,
     '-CAcreateserial',
     '-out',
-    'server.crt',
+    `${name}.crt`,
     '-days',
     '2',
     '-extfile',
-    'server.ext',
+    `${name}.ext`,
   ]);
+}
+
+/** A CA and a serving certificate for 127.0.0.1/localhost; the service-account RSA pair. */
+export function makePki(dir: string): Pki {
+  makeCa(dir, 'ca', 'placer-test-ca');
+  signCert(dir, 'server', '/CN=kube-apiserver', SERVING_EXT, 'ca');
   openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
   openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
   const p = (f: string) => join(dir, f);

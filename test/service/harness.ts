@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../service/server/app.js';
+import type { AuthConfig } from '../../service/server/auth/middleware.js';
 import type { Binder } from '../../service/apiserver/binding.js';
 import type { BodyLimits } from '../../service/server/body.js';
 import { Metrics } from '../../service/server/metrics.js';
@@ -25,6 +26,8 @@ export interface Harness {
   state: PlacerState;
   lifecycle: Lifecycle;
   metrics: Metrics;
+  /** The app's routes and middleware (Hono's app.routes). */
+  routes: { method: string; path: string }[];
   /** The app's log lines so far (level debug and up), parsed. */
   logs: Obj[];
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
@@ -34,7 +37,9 @@ export interface Harness {
   close(): void;
 }
 
-export async function harness(opts: { limits?: Partial<BodyLimits>; dir?: string; binder?: Binder } = {}): Promise<Harness> {
+export async function harness(
+  opts: { limits?: Partial<BodyLimits>; dir?: string; binder?: Binder; auth?: AuthConfig } = {},
+): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'placer-svc-'));
   const lifecycle: Lifecycle = { loaded: true, shuttingDown: false };
   const h = {
@@ -51,7 +56,9 @@ export async function harness(opts: { limits?: Partial<BodyLimits>; dir?: string
     logger: pino({ level: 'debug' }, { write: (line: string) => void h.logs.push(JSON.parse(line) as Obj) }),
     limits: opts.limits,
     ...(opts.binder && { binder: opts.binder }),
+    ...(opts.auth && { auth: opts.auth }),
   });
+  h.routes = app.routes;
   h.request = (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

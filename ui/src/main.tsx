@@ -4,6 +4,7 @@
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Login, SignOut } from './login';
 import './styles.css';
 import { ClusterView } from './views/Cluster';
 import { DrainView } from './views/Drain';
@@ -52,7 +53,9 @@ function App() {
             </a>
           ))}
         </nav>
+        <SignOut />
       </header>
+      <Login />
       <main>
         {r.view === 'cluster' && <ClusterView />}
         {r.view === 'namespaces' && <NamespacesView />}

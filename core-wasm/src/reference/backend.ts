@@ -91,6 +91,16 @@ export class ReferenceBackend implements Backend {
     this.s.placedCount[id] ??= 0;
   }
 
+  memoryBytes(): number {
+    return 0;
+  }
+
+  freeClass(id: number): void {
+    if ((this.s.placedCount[id] ?? 0) !== 0) throw new Error(`class ${id} still has ${this.s.placedCount[id]} placed`);
+    delete this.s.classes[id];
+    delete this.s.placedCount[id];
+  }
+
   setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void {
     this.s.entries = entries.map((e) => ({ ...e, used: 0n }));
     this.s.quotaEntries = Array.from({ length: quotaCount }, () => []);

@@ -14,6 +14,7 @@ import type { RefState } from './state.js';
 
 export function placeBatch(s: RefState, items: readonly BatchItem[], gangs: readonly GangSpec[], options: BatchOptions): BatchResult {
   const preemption = options.preempt ?? true;
+  s.beginBatch();
   const starts: number[] = [];
   let total = 0;
   for (const it of items) {

@@ -31,7 +31,7 @@ export function preempt(s: RefState, cls: number, verdicts: readonly HostVerdict
   verdicts.forEach((v, slot) => {
     if (!preemptionMayHelp(v.reasons)) return;
     const victim = (u: Unit) =>
-      evictable(s.classes[u.cls].priority, c.priority, s.classes[u.cls].gangMember ?? false) && !ctx.protectedRef(u.ref);
+      evictable(s.classes[u.cls].priority, c.priority, s.classes[u.cls].gangMember ?? false) && !ctx.protectedRef(s.refOf(u));
     const lower = (s.units[slot] ?? []).filter(victim).sort(important);
     if (lower.length === 0) return;
     const allowed = pdbAllowed(s);
@@ -66,9 +66,10 @@ export function preempt(s: RefState, cls: number, verdicts: readonly HostVerdict
   const best = pickPreemptionHost(plans, (u) => s.classes[u.cls].priority);
   for (const u of best.victims) {
     s.removeUnit(best.slot, u);
-    if (u.ref >= 0) ctx.hostOf[u.ref] = -1;
+    const ref = s.refOf(u);
+    if (ref >= 0) ctx.hostOf[ref] = -1;
     ctx.sequence.push(-1 - ctx.evictions.length);
-    ctx.evictions.push({ instance: u.ref, cls: u.cls, slot: best.slot, by: ctx.by });
+    ctx.evictions.push({ instance: ref, cls: u.cls, slot: best.slot, by: ctx.by });
   }
   return best.slot;
 }

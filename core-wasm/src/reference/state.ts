@@ -22,7 +22,10 @@ export interface Host {
   labels: number[];
 }
 
-/** One placed workload: its class, when it was committed, and its batch instance (−1 outside). */
+/**
+ * One placed workload: its class, when it was committed, and its batch instance (−1 outside a
+ * batch). The instance means something only in the batch that committed it: read it with refOf.
+ */
 export interface Unit {
   cls: number;
   stamp: number;
@@ -112,6 +115,19 @@ export class RefState {
       const f = h.alloc[d] - h.used[d];
       if (f > 0) this.free[d] += BigInt(sign * f);
     }
+  }
+
+  /** Commit stamps from here on belong to the running batch (beginBatch). */
+  private batchFrom = Number.MAX_SAFE_INTEGER;
+
+  /** A batch starts: units committed from now on carry its instances. */
+  beginBatch(): void {
+    this.batchFrom = this.stamp + 1;
+  }
+
+  /** The batch instance of a unit the running batch committed; −1 for one committed before it. */
+  refOf(u: Unit): number {
+    return u.stamp >= this.batchFrom ? u.ref : -1;
   }
 
   /** `ref`: the batch instance, −1 for workloads committed from outside a batch. */

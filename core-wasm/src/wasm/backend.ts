@@ -115,6 +115,16 @@ export class WasmBackend implements Backend {
     this.placedCount[id] ??= 0;
   }
 
+  memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+
+  freeClass(id: number): void {
+    if ((this.placedCount[id] ?? 0) !== 0) throw new Error(`class ${id} still has ${this.placedCount[id]} placed`);
+    delete this.classes[id];
+    delete this.placedCount[id];
+  }
+
   setQuotas(entries: QuotaEntrySpec[], quotaCount: number): void {
     this.quotas.set(entries, quotaCount);
     this.x.setQuotaEntryCount(entries.length);

@@ -235,7 +235,10 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       }
     }
     timed('bind', start, error === '');
-    return c.json({ Error: error === '' ? '' : error.startsWith('placer') ? error : `placer: ${error}` });
+    const answer = error === '' ? '' : error.startsWith('placer') ? error : `placer: ${error}`;
+    c.set('auditObject', `pod ${namespace}/${name} to node ${node}`);
+    if (answer !== '') c.set('auditError', answer);
+    return c.json({ Error: answer });
   });
 
   return app;

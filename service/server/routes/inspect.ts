@@ -65,6 +65,8 @@ export function inspectRoutes(deps: InspectDeps): Hono {
         reason: p.reason,
         grade: p.grade,
         since: p.since,
+        lastAttempt: p.lastAttempt,
+        attempts: p.attempts,
       }));
     return reply(c, { apiVersion, kind: 'PendingList', items } satisfies PendingList);
   });

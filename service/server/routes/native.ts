@@ -221,8 +221,10 @@ export function nativeRoutes(deps: NativeDeps): Hono {
   app.delete('/namespaces/:namespace/:kind/:name', takes(), (c) => {
     const { namespace, name } = c.req.param();
     const kind = kindOf(c.req.param('kind'));
-    const released = deps.state().release(kind, namespace, name);
-    return reply(c, success({ name, kind }, `${kind} ${namespace}/${name} released from host ${released.host}`));
+    const removed = deps.state().remove(kind, namespace, name);
+    if ('withdrawn' in removed)
+      return reply(c, success({ name, kind }, `${kind} ${namespace}/${name} withdrawn: it was pending and is not tried again`));
+    return reply(c, success({ name, kind }, `${kind} ${namespace}/${name} released from host ${removed.held.host}`));
   });
 
   return app;
