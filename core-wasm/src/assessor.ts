@@ -2,7 +2,7 @@
 // evaluation as columns, memoized while nothing changes), its preempt check (would it fit with
 // these victims gone?), its bind check, and explain (where would it go, and why not elsewhere).
 
-import type { WorkloadTemplate } from '../../model/types.js';
+import type { Strategy, WorkloadTemplate } from '../../model/types.js';
 import type { Assessment, Compiled, Explanation, HostExplanation } from './api.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
@@ -28,6 +28,8 @@ export interface ColumnAssessment {
   columns: VerdictColumns;
   /** The highest `fit` this class can score: 100 for the strategy, plus 100 × BalancedAllocation's weight beside it. */
   fitMax: number;
+  /** The class's scoring strategy (the engine's default, or its namespace policy's). */
+  strategy: Strategy;
 }
 
 export class Assessor {
@@ -88,7 +90,7 @@ export class Assessor {
       this.lastAssessed = a;
     }
     const fitMax = MAX_NODE_SCORE * (1 + (c.strategy === 'BalancedAllocation' ? 0 : this.balancedWeight));
-    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns, fitMax };
+    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns, fitMax, strategy: c.strategy };
   }
 
   /**
