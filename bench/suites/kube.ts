@@ -164,7 +164,14 @@ export const SETUPS: Setup[] = [
 
 /** Delete every pod of `ns` at once and wait until the API server lists none. */
 async function deletePods(k: Kube, ns: string): Promise<void> {
-  const r = await k.call('DELETE', `/api/v1/namespaces/${ns}/pods`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
+  // thousands of pods in one request: minutes on a loaded machine
+  const r = await k.call(
+    'DELETE',
+    `/api/v1/namespaces/${ns}/pods`,
+    { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 },
+    'application/json',
+    600_000,
+  );
   if (r.code !== 200) throw new Error(`deleting the pods of ${ns}: ${r.code} ${JSON.stringify(r.body).slice(0, 300)}`);
   await until(
     async () => ((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).items as Obj[]).length === 0,
@@ -288,7 +295,9 @@ export const kubeSuite: Suite = async (ctx) => {
       for (const setup of SETUPS) {
         progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}`);
         const r = await round(cp, setup, size, ns, ctx.gate);
-        progress(`kube: ${r.podsPerSec.toFixed(1)} pods/s`);
+        progress(
+          `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
+        );
         rounds.push(r);
       }
     }
