@@ -2,11 +2,11 @@
 // evaluation as columns, memoized while nothing changes), its preempt check (would it fit with
 // these victims gone?), its bind check, and explain (where would it go, and why not elsewhere).
 
-import type { WorkloadTemplate } from '../../model/types.js';
+import type { Strategy, WorkloadTemplate } from '../../model/types.js';
 import type { Assessment, Compiled, Explanation, HostExplanation } from './api.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, type HostVerdict, R_ABSENT, type VerdictColumns } from './contract.js';
+import { type Backend, type HostVerdict, MAX_NODE_SCORE, R_ABSENT, type VerdictColumns } from './contract.js';
 import { allReasonTexts, hostReasonTexts } from './messages.js';
 import type { Residents } from './residents.js';
 import { filterHistogram } from './rules/filter-stages.js';
@@ -26,6 +26,10 @@ export interface ColumnAssessment {
   /** Admission failure: the workload fits nowhere, whatever the host. */
   rejected: string | undefined;
   columns: VerdictColumns;
+  /** The highest `fit` this class can score: 100 for the strategy, plus 100 × BalancedAllocation's weight beside it. */
+  fitMax: number;
+  /** The class's scoring strategy (the engine's default, or its namespace policy's). */
+  strategy: Strategy;
 }
 
 export class Assessor {
@@ -40,6 +44,8 @@ export class Assessor {
     private readonly backend: Backend,
     /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
     private readonly version: () => number,
+    /** NodeResourcesBalancedAllocation's weight beside the strategy (EngineConfig.balancedWeight). */
+    private readonly balancedWeight: number,
   ) {}
 
   /**
@@ -83,7 +89,8 @@ export class Assessor {
       a = { version: this.version(), cls: c.cls, admission, columns };
       this.lastAssessed = a;
     }
-    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns };
+    const fitMax = MAX_NODE_SCORE * (1 + (c.strategy === 'BalancedAllocation' ? 0 : this.balancedWeight));
+    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns, fitMax, strategy: c.strategy };
   }
 
   /**

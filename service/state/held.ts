@@ -8,6 +8,7 @@
 import { Interner } from '../../core-wasm/src/vocab.js';
 import type { WorkloadTemplate } from '../../model/types.js';
 import type { PlacementOrigin } from './store.js';
+import { UnseenUsage } from './unseen.js';
 
 /** A placement placer holds. */
 export interface Held {
@@ -123,6 +124,8 @@ export class HeldTable {
   private perHost = new Int32Array(0);
   private perNs: number[] = [];
   private readonly perHostNs: Int32Array[] = [];
+  /** Requests per host of the placements kube-scheduler does not see (unseen.ts). */
+  readonly unseen = new UnseenUsage();
 
   get size(): number {
     return this.live;
@@ -244,6 +247,7 @@ export class HeldTable {
     const owner = run.owner === null ? NONE : this.owners.acquire(run.owner, to - from);
     const shape = this.shapes.acquire(run.shape, to - from);
     const origin = originId(run.origin);
+    const unseen = UnseenUsage.counts(run.kind);
     this.grow(this.top + (to - from));
     for (let k = from; k < to; k++) {
       const name = names[k];
@@ -264,6 +268,7 @@ export class HeldTable {
       this.perHost[hid]++;
       this.perNs[ns]++;
       this.hostNs(hid, ns)[ns]++;
+      if (unseen) this.unseen.add(this.hostName(hid), run.shape, 1);
       this.live++;
     }
   }
@@ -286,6 +291,8 @@ export class HeldTable {
     this.perHost[hid]--;
     this.perNs[ns]--;
     this.perHostNs[hid][ns]--;
+    if (UnseenUsage.counts(this.kinds.names[this.scopeKind[s]]))
+      this.unseen.add(this.hostName(hid), this.shapes.names[this.shape[id]]!, -1);
     if (this.owner[id] !== NONE) this.owners.release(this.owner[id]);
     this.shapes.release(this.shape[id]);
     this.names[id] = undefined;

@@ -13,7 +13,7 @@
 // Every method hands its call to one of them; the rules live there.
 
 import type { Engine, Explanation } from '../../core-wasm/src/engine.js';
-import type { Strategy, VMObj, WorkloadTemplate } from '../../model/types.js';
+import type { HostObj, Strategy, VMObj, WorkloadTemplate } from '../../model/types.js';
 import type { Manifest } from '../manifests/index.js';
 import type { CapacityReportDoc } from '../placement/api-types.js';
 import type { PlanDoc } from '../placement/plans.js';
@@ -208,6 +208,26 @@ export class PlacerState {
 
   placementCount(): number {
     return this.core.held.size;
+  }
+
+  /** No host holds a placement kube-scheduler does not see (a VirtualMachine; unseen.ts). */
+  get unseenEmpty(): boolean {
+    return this.core.held.unseen.empty;
+  }
+
+  /**
+   * The share (0..1) of a host's allocatable cpu and memory, averaged, that placements kube-scheduler
+   * does not see hold (unseen.ts); 0 without any, 1 for a resource the host has none of.
+   */
+  unseenShare(host: string): number {
+    const u = this.core.held.unseen.on(host);
+    if (u === undefined) return 0;
+    const alloc = (this.core.infra.host(host)?.model as HostObj | undefined)?.allocatable;
+    const share = (used: number, resource: string): number => {
+      const a = Number(alloc?.get(resource) ?? 0n);
+      return used <= 0 ? 0 : a <= 0 ? 1 : Math.min(1, used / a);
+    };
+    return (share(u.cpu, 'cpu') + share(u.memory, 'memory')) / 2;
   }
 
   /**

@@ -150,16 +150,18 @@ describe('extender: the known-list fast path answers what the general path answe
   it('a prioritize after a change reads the change, not the filter of the same pod before it', async () => {
     const p = pod('web-6', '1', '1Gi');
     await same('filter', p, names);
-    // a placement (the hosts themselves do not change) fills esx-010 and its score drops
+    // a placement kube-scheduler does not see (a VM; the hosts themselves do not change) fills
+    // esx-010 and its score drops
     const before = (
       (await h.json('POST', '/scheduler/prioritize', namesFirst(p, names), { 'content-type': 'application/json' })).body as unknown as Obj[]
     ).find((e) => e.Host === 'esx-010')!.Score as number;
     await h.json('POST', '/v1/apply', [
       {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'filler-10', namespace: 'other', uid: 'uid-filler-10' },
-        spec: { nodeName: 'esx-010', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '62', memory: '500Gi' } } }] },
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+        kind: 'VirtualMachine',
+        metadata: { name: 'filler-10', namespace: 'other' },
+        spec: { imageName: 'ubuntu', resources: { size: { cpu: '62', memory: '500Gi' } } },
+        status: { nodeName: 'esx-010' },
       },
     ]);
     const after = (await same('prioritize', p, names)) as Obj[];

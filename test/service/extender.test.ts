@@ -218,11 +218,11 @@ describe('extender: filter and prioritize', () => {
     expect(r.body.NodeNames).toEqual(['esx-a01']);
   });
 
-  it('prioritize: a bare list of integer scores 0..10 in both modes (fit / 10; infeasible and unknown 0)', async () => {
-    // esx-a01, LeastAllocated with the pod: cpu (63800 − 4355)·100/63800 = 93,
-    // memory (539730407424 − 17449750208)·100/539730407424 = 96 → (93 + 96) / 2 = 94 → 9
+  it('prioritize: a bare list of integer scores 0..10 in both modes (infeasible and unknown 0)', async () => {
+    // esx-a01 is feasible and holds nothing kube-scheduler does not see (no VirtualMachine): 10,
+    // what kube-scheduler's own NodeResourcesFit and BalancedAllocation score is not scored twice
     const want = [
-      { Host: 'esx-a01', Score: 9 },
+      { Host: 'esx-a01', Score: 10 },
       { Host: 'esx-a02', Score: 0 },
       { Host: 'esx-b01', Score: 0 },
     ];

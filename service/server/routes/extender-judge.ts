@@ -5,12 +5,33 @@
 
 import { R_TAINT } from '../../../core-wasm/src/contract.js';
 import type { HostFailure } from '../../../core-wasm/src/engine.js';
-import type { WorkloadTemplate } from '../../../model/types.js';
+import type { Strategy, WorkloadTemplate } from '../../../model/types.js';
 import type { PlacerState } from '../../state/state.js';
 import { type Judged, judged } from './extender-wire.js';
 
 /** The highest prioritize score (kube-scheduler's MaxExtenderPriority). */
 const MAX_EXTENDER_PRIORITY = 10;
+
+/**
+ * How prioritize scores the feasible hosts of an assessment: only what kube-scheduler does not
+ * score itself. Its NodeResourcesFit and NodeResourcesBalancedAllocation score every node from the
+ * pods bound there, as placer's profile does (`--config` reads the same file): placer adds
+ * the share of the host that placements kube-scheduler does not see hold (VirtualMachines), in
+ * the strategy's direction — LeastAllocated and the spreading strategies 10 − round(10 × share),
+ * MostAllocated round(10 × share). Without such placements every host scores alike (10 or 0).
+ * A class whose strategy is not the profile's (a NamespacePolicy's) is scored by placer's whole
+ * resource score (fit, strategy plus BalancedAllocation) scaled to 0..10: kube-scheduler does not
+ * score that strategy. Returns the score of a slot's host by name, or undefined for the fit scale.
+ */
+function unseenScorer(state: PlacerState, strategy: Strategy): ((name: string) => number) | undefined {
+  if (strategy !== state.strategy) return undefined;
+  const most = strategy === 'MostAllocated';
+  if (state.unseenEmpty) return most ? () => 0 : () => MAX_EXTENDER_PRIORITY;
+  return (name) => {
+    const k = Math.round(state.unseenShare(name) * MAX_EXTENDER_PRIORITY);
+    return most ? k : MAX_EXTENDER_PRIORITY - k;
+  };
+}
 
 /** Why a node placer does not know fails. */
 function unknownHostMessage(name: string): string {
@@ -91,6 +112,9 @@ export function judge(
   const j = judged(n);
   const { reasons, fit } = a.columns;
   const hosts = a.columns.n;
+  const unseen = unseenScorer(state, a.strategy);
+  const scoreOf = (i: number, slot: number): number =>
+    unseen ? unseen(names[i]) : Math.trunc((fit[slot] * MAX_EXTENDER_PRIORITY) / a.fitMax);
   // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
   let lastReasons = -1;
   let lastFailure: HostFailure | undefined;
@@ -101,7 +125,7 @@ export function judge(
       const slot = slots[i];
       if (slot >= 0 && slot < hosts && reasons[slot] === 0) {
         pass[i] = 1;
-        score[i] = Math.trunc(fit[slot] / 10);
+        score[i] = scoreOf(i, slot);
       }
     }
   }
@@ -126,7 +150,7 @@ export function judge(
     const r = reasons[slot];
     if (r === 0) {
       j.pass[i] = 1;
-      j.score[i] = Math.trunc(fit[slot] / 10);
+      j.score[i] = scoreOf(i, slot);
       continue;
     }
     let f = lastFailure;
