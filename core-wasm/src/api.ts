@@ -27,8 +27,10 @@ export interface EngineOptions {
   /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
   shape?: ShapePoint[];
   /**
-   * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 1, as in
-   * kube-scheduler's default profile, unless given; 0 leaves the plugin out.
+   * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 0 (left out)
+   * unless given; kube-scheduler's default profile has 1. Off by default because a total with it
+   * is not monotone under commits, which turns off the lazy LeastAllocated search the million-
+   * workload batch depends on (BENCHMARKS.md, "BalancedAllocation in the batch").
    */
   balancedWeight?: number;
   /** Keep a name → placement registry (needed for release; the batch CLI does not need it). */

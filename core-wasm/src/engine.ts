@@ -91,7 +91,7 @@ export class Engine {
         { resource: 'memory', weight: 1 },
       ]
     ).map((r) => ({ dim: catalog.dims.intern(r.resource), weight: r.weight }));
-    const balancedWeight = opts.balancedWeight ?? 1;
+    const balancedWeight = opts.balancedWeight ?? 0;
     if (!Number.isInteger(balancedWeight) || balancedWeight < 0 || balancedWeight > MAX_BALANCED_WEIGHT) {
       throw new RangeError(`NodeResourcesBalancedAllocation weight ${balancedWeight}: must be an integer 0..${MAX_BALANCED_WEIGHT}`);
     }

@@ -374,7 +374,7 @@ main(process.argv).then(
  */
 function scoreProfile(o: PlaceOptions, cmd: Command): ScoreProfile {
   if (o.config === undefined) {
-    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: 1 };
+    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: 0 };
   }
   const flags = ['strategy', 'scoringResources', 'shape'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
   if (flags.length > 0) {

@@ -46,9 +46,9 @@ function hostOf(args: string[]): string | undefined {
 }
 
 describe('placer place --config (real process)', () => {
-  it("kube-scheduler's default profile, as without --config: BalancedAllocation picks node-b", () => {
-    expect(hostOf([])).toBe('node-b');
+  it("kube-scheduler's default profile from --config: BalancedAllocation picks node-b; without, they tie", () => {
     expect(hostOf(['--config', file('default.yaml', header)])).toBe('node-b');
+    expect(hostOf([])).toBe('node-a');
   });
 
   it('BalancedAllocation disabled: the nodes tie and the first wins', () => {
@@ -85,12 +85,12 @@ describe('placer serve --config (real process)', () => {
   afterAll(removeDirs);
 
   it("places the bootstrap cluster and what /v1/apply brings with the file's profile", async () => {
-    const f = file('serve-nobalance.yaml', `${header}  plugins:\n    score:\n      disabled: [{name: NodeResourcesBalancedAllocation}]\n`);
+    const f = file('serve-default.yaml', header);
     const s = await start(tempDir(), ['--bootstrap', cluster, '--config', f]);
     const placements = (await call(s, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
-    expect(placements.find((p) => p.name === 'incoming')?.host).toBe('node-a');
+    expect(placements.find((p) => p.name === 'incoming')?.host).toBe('node-b');
     const plain = await start(tempDir(), ['--bootstrap', cluster]);
     const byDefault = (await call(plain, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
-    expect(byDefault.find((p) => p.name === 'incoming')?.host).toBe('node-b');
+    expect(byDefault.find((p) => p.name === 'incoming')?.host).toBe('node-a');
   });
 });

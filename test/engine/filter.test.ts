@@ -7,8 +7,8 @@ import { host, pod, policy, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
 
-function explain(backend: BackendName, hosts: HostObj[], w: WorkloadTemplate, setup?: (e: Engine) => void) {
-  const engine = new Engine({ backend });
+function explain(backend: BackendName, hosts: HostObj[], w: WorkloadTemplate, setup?: (e: Engine) => void, balancedWeight = 0) {
+  const engine = new Engine({ backend, balancedWeight });
   engine.upsertHosts(hosts);
   setup?.(engine);
   return engine.explain(w);
@@ -155,10 +155,11 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
   });
 });
 
+// With kube-scheduler's default profile (balancedWeight 1, placer's with --config).
 describe.each(BACKENDS)('score extras (%s)', (backend) => {
   it('preferred node affinity is normalized over feasible hosts and weighted ×2', () => {
     const hosts = [host('h1').label('disk', 'ssd').obj(), host('h2').label('disk', 'hdd').obj()];
-    const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).prefer(30, ['disk', 'In', 'ssd']).obj());
+    const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).prefer(30, ['disk', 'In', 'ssd']).obj(), undefined, 1);
     // h1 raw 30 → 100×30/30 = 100; h2 raw 0 → 0. LeastAllocated cpu (4−1)/4 → 75, memory (8−1)/8 → 87: (75+87)/2 = 81.
     // BalancedAllocation: 1 − |1/4 − 1/8| / 2 = 0.9375 → 93 on both.
     // total = 81 + 93 + 100×2 + 100×3 (no PreferNoSchedule taints: all 100) = 674; h2: 81 + 93 + 0 + 300 = 474.
@@ -168,7 +169,7 @@ describe.each(BACKENDS)('score extras (%s)', (backend) => {
 
   it('PreferNoSchedule taints are counted and reverse-normalized, weighted ×3', () => {
     const hosts = [host('h1').taint('noisy', '', 'PreferNoSchedule').obj(), host('h2').obj()];
-    const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).obj());
+    const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).obj(), undefined, 1);
     // h1: 1 untolerated → 100 − 100×1/1 = 0; h2: 100. totals 81 + 93 + 0 + 0 = 174 and 81 + 93 + 0 + 300 = 474.
     expect(e.hosts.map((h) => h.score)).toEqual([174, 474]);
     expect(e.selected).toBe('h2');

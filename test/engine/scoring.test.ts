@@ -102,15 +102,16 @@ describe.each(BACKENDS)('worked example through the %s engine', (backend) => {
     expect(explanation.hosts[0].fit).toBe(want);
   });
 
-  // kube-scheduler's default profile scores NodeResourcesBalancedAllocation (weight 1) beside
-  // NodeResourcesFit: fit = strategy + 93; the BalancedAllocation strategy is that plugin alone.
+  // kube-scheduler's default profile (placer's with --config; balancedWeight 1) scores
+  // NodeResourcesBalancedAllocation beside NodeResourcesFit: fit = strategy + 93; the
+  // BalancedAllocation strategy is that plugin alone.
   it.each<[Strategy, number]>([
     ['LeastAllocated', 56 + 93],
     ['MostAllocated', 43 + 93],
     ['BalancedAllocation', 93],
     ['RequestedToCapacityRatio', 44 + 93],
-  ])('%s with the default profile = %i', (strategy, want) => {
-    const engine = new Engine({ backend, strategy });
+  ])("%s with kube-scheduler's default profile = %i", (strategy, want) => {
+    const engine = new Engine({ backend, strategy, balancedWeight: 1 });
     engine.upsertHosts([host('node1').cpu('4000m').memory('8Gi').obj()]);
     engine.bindExisting([pod('existing').req({ cpu: '1000m', memory: '1Gi' }).boundTo('node1').obj()]);
     const explanation = engine.explain(pod('incoming').req({ cpu: '1000m', memory: '2Gi' }).obj());
@@ -118,7 +119,7 @@ describe.each(BACKENDS)('worked example through the %s engine', (backend) => {
   });
 });
 
-describe.each(BACKENDS)('BalancedAllocation in the default total through the %s engine', (backend) => {
+describe.each(BACKENDS)("BalancedAllocation in kube-scheduler's default total through the %s engine", (backend) => {
   // Two nodes of 4 cpu / 4Gi; node-a runs 2 cpu / 0 memory, node-b 1 cpu / 1Gi; the pod asks
   // 1 cpu / 1Gi. kube-scheduler 1.26 scores them 625 and 650 and binds node-b.
   //   LeastAllocated: node-a cpu (4−3)×100/4 = 25, memory (4−1)×100/4 = 75 ⇒ 50;
@@ -129,6 +130,7 @@ describe.each(BACKENDS)('BalancedAllocation in the default total through the %s 
   // both nodes (plugins that give every node the same score here); the ranking is the same.
   function twoNodes(balancedWeight?: number): Engine {
     const engine = new Engine({ backend, ...(balancedWeight === undefined ? {} : { balancedWeight }) });
+    // placer's own default leaves the plugin out; the tests that want kube's profile say 1.
     engine.upsertHosts([host('node-a').cpu('4').memory('4Gi').obj(), host('node-b').cpu('4').memory('4Gi').obj()]);
     engine.bindExisting([
       pod('running-a').req({ cpu: '2', memory: '0' }).boundTo('node-a').obj(),
@@ -138,14 +140,19 @@ describe.each(BACKENDS)('BalancedAllocation in the default total through the %s 
   }
 
   it('scores 425 and 450 and places the pod on node-b', () => {
-    const engine = twoNodes();
+    const engine = twoNodes(1);
     const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
     const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));
     expect(scores).toEqual({ 'node-a': 425, 'node-b': 450 });
     expect(engine.place([incoming]).outcomes[0].hosts).toEqual(['node-b']);
   });
 
-  it('without BalancedAllocation (weight 0) both score 350 and the lower slot wins', () => {
+  it('without BalancedAllocation (weight 0, the default) both score 350 and the lower slot wins', () => {
+    expect(
+      twoNodes()
+        .explain(pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj())
+        .hosts.map((h) => h.score),
+    ).toEqual([350, 350]);
     const engine = twoNodes(0);
     const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
     const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));
