@@ -7,6 +7,9 @@
 // and binds. Every replica that has listed the API server answers every extender verb, so no call
 // fails because of which replica it reached; the API server refuses a second Binding of a pod.
 //
+// With --scheduler-name (scheduler.ts) placer also schedules, in batches, the pending pods whose
+// spec.schedulerName is one of its names; kube-scheduler keeps the others.
+//
 // Start-up: connect (a bad kubeconfig fails at once), list every resource in dependency order —
 // the state is loaded, and /scheduler and /v1 answer, once every first list is applied — then
 // keep watching.
@@ -23,6 +26,7 @@ import { DelegatedAuth } from './delegated.js';
 import { KubeMetrics } from './metrics.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 import { WATCHED } from './resources.js';
+import { KubeScheduler, type SchedulerModeOptions } from './scheduler.js';
 import { KubeSync } from './sync.js';
 
 export interface KubeOptions {
@@ -30,11 +34,14 @@ export interface KubeOptions {
   kubeconfig?: string;
   context?: string;
   reflector?: ReflectorOptions;
+  /** Scheduler mode: schedule the pods whose spec.schedulerName is one of these names (scheduler.ts). */
+  scheduler?: SchedulerModeOptions;
 }
 
 export class KubeMode {
   private readonly reflectors: Reflector[] = [];
   private binder: KubeBinder | undefined;
+  private scheduler: KubeScheduler | undefined;
   private started = false;
 
   private constructor(
@@ -62,6 +69,18 @@ export class KubeMode {
   /** List everything and start watching; resolves once the state mirrors every first list. */
   async start(state: () => PlacerState): Promise<void> {
     const sync = new KubeSync(state, this.log, this.metrics);
+    if (this.opts.scheduler) {
+      // before the first lists: the pending pods they hold are queued as they come
+      this.scheduler = new KubeScheduler(
+        this.client,
+        state,
+        sync,
+        this.log.child({ scheduler: this.opts.scheduler.names }),
+        this.metrics,
+        this.opts.scheduler,
+      );
+      sync.listener = this.scheduler;
+    }
     for (const r of WATCHED) {
       const reflector = new Reflector(this.client, r, sync.handlerFor(r.kind, r.path), this.log, this.metrics, this.opts.reflector);
       this.reflectors.push(reflector);
@@ -71,6 +90,13 @@ export class KubeMode {
     this.started = true;
     const s = state();
     this.log.info({ hosts: s.hostCount(), placements: s.placementCount() }, 'mirrored the API server');
+    if (this.scheduler) {
+      this.log.info(
+        { schedulerNames: this.opts.scheduler!.names, pending: this.scheduler.queue.activeCount },
+        'scheduler mode: scheduling',
+      );
+      this.scheduler.lead(true);
+    }
   }
 
   /** Extra /readyz checks: every first list applied; every watch working (else the mirror may be stale). */
@@ -88,6 +114,7 @@ export class KubeMode {
   }
 
   async stop(): Promise<void> {
+    this.scheduler?.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();
   }

@@ -239,6 +239,22 @@ export function program(): Command {
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
     .option(
+      '--scheduler-name <name>',
+      'Kubernetes mode: schedule, in batches, the pending pods whose spec.schedulerName is this name (repeatable); kube-scheduler keeps the others',
+      (v: string, prev: string[] | undefined) => {
+        if (v.trim() === '') throw new InvalidArgumentError('a scheduler name must not be empty');
+        return [...(prev ?? []), v.trim()];
+      },
+    )
+    .addOption(durationOption('--batch-window', 'scheduler mode: how long pending pods are collected before they are placed together', 50))
+    .option(
+      '--batch-size <n>',
+      'scheduler mode: a batch is placed at once when this many pods wait, and holds at most this many',
+      positiveInt,
+      1000,
+    )
+    .option('--bind-concurrency <n>', 'scheduler mode: Binding requests in flight at most', positiveInt, 16)
+    .option(
       '--delegated-auth',
       'Kubernetes mode: authenticate bearer tokens with TokenReview and authorize every request with SubjectAccessReview (cluster RBAC)',
       false,
@@ -278,10 +294,21 @@ export function program(): Command {
             ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }),
           }
         : undefined;
+      const schedulerNames = o.schedulerName as string[] | undefined;
+      if (!kubeMode && schedulerNames !== undefined)
+        throw new InputError(undefined, '', '--scheduler-name needs Kubernetes mode (--kubeconfig or --in-cluster)');
       const kube: KubeOptions | undefined = kubeMode
         ? {
             ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig }),
             ...(o.context !== undefined && { context: o.context }),
+            ...(schedulerNames !== undefined && {
+              scheduler: {
+                names: [...new Set(schedulerNames)],
+                batchWindowMs: o.batchWindow as number,
+                batchSize: o.batchSize as number,
+                bindConcurrency: o.bindConcurrency as number,
+              },
+            }),
           }
         : undefined;
       await serveCommand({

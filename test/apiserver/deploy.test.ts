@@ -26,6 +26,20 @@ function closedBranches(keys: string[]): Obj[] {
   return out.map((s) => (s.length === 0 ? { maxProperties: 0 } : { required: s, maxProperties: s.length }));
 }
 
+/** A role's grants as `group/resource:verb`, sorted. */
+const grantsOf = (role: Obj): string[] => {
+  const grants = new Set<string>();
+  for (const rule of role.rules as Obj[]) {
+    for (const g of rule.apiGroups as string[]) {
+      for (const r of rule.resources as string[]) {
+        for (const v of rule.verbs as string[])
+          grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
+      }
+    }
+  }
+  return [...grants].sort();
+};
+
 const container = (): Obj => {
   const ds = docs('placer.yaml').find((d) => d.kind === 'DaemonSet')!;
   return ((((ds.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0];
@@ -54,18 +68,6 @@ describe('deploy/', () => {
   });
 
   it("the ClusterRole grants list/watch on exactly the mirrored resources and create on pods/binding, nothing else, to the DaemonSet's ServiceAccount", () => {
-    const grantsOf = (role: Obj): string[] => {
-      const grants = new Set<string>();
-      for (const rule of role.rules as Obj[]) {
-        for (const g of rule.apiGroups as string[]) {
-          for (const r of rule.resources as string[]) {
-            for (const v of rule.verbs as string[])
-              grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
-          }
-        }
-      }
-      return [...grants].sort();
-    };
     const rbac = docs('rbac.yaml');
     expect(rbac.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
     const mirrored = WATCHED.flatMap((w) => {
@@ -80,6 +82,14 @@ describe('deploy/', () => {
     expect(rbac.find((d) => d.kind === 'ClusterRoleBinding')!.subjects).toEqual([
       { kind: 'ServiceAccount', name: sa, namespace: (ds.metadata as Obj).namespace },
     ]);
+  });
+
+  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, events create — and nothing else, to the same ServiceAccount", () => {
+    const sched = docs('placer-scheduler.yaml');
+    expect(sched.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(grantsOf(sched[0])).toEqual(['/pods/status:patch', 'events.k8s.io/events:create']);
+    expect(sched[1].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'placer-scheduler' });
+    expect(sched[1].subjects).toEqual(docs('rbac.yaml').find((d) => d.kind === 'ClusterRoleBinding')!.subjects);
   });
 
   it('the KubeSchedulerConfiguration points every verb at a route the extender serves, on the loopback port of the placer beside it', () => {
