@@ -15,6 +15,7 @@
 //   placer_kube_schedule_batch_seconds                 the engine's time per batch
 //   placer_kube_scheduling_queue{state}                active | parked | backoff | flight
 //   placer_kube_events_total{result}                   Events written | refused | dropped (backlog full)
+//   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -33,6 +34,7 @@ export class KubeMetrics {
   readonly batchSeconds: Histogram;
   readonly queue: Gauge<'state'>;
   readonly events: Counter<'result'>;
+  readonly leader: Gauge<'name'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -105,6 +107,12 @@ export class KubeMetrics {
       name: 'placer_kube_events_total',
       help: 'Scheduler mode: Events (events.k8s.io/v1) by result: written, refused, dropped (backlog full)',
       labelNames: ['result'],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'placer_leader_election_master_status',
+      help: 'Scheduler mode: whether this replica leads (1) or stands by (0), per lease name',
+      labelNames: ['name'],
       registers,
     });
   }

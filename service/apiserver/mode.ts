@@ -23,6 +23,7 @@ import type { PlacerState } from '../state/state.js';
 import { KubeBinder } from './binder.js';
 import { KubeClient, loadKubeConfig } from './client.js';
 import { DelegatedAuth } from './delegated.js';
+import { defaultIdentity, LeaseElector, validateLeaseTimings } from './leader.js';
 import { KubeMetrics } from './metrics.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 import { WATCHED } from './resources.js';
@@ -42,6 +43,7 @@ export class KubeMode {
   private readonly reflectors: Reflector[] = [];
   private binder: KubeBinder | undefined;
   private scheduler: KubeScheduler | undefined;
+  private elector: LeaseElector | undefined;
   private started = false;
 
   private constructor(
@@ -57,6 +59,7 @@ export class KubeMode {
   }
 
   static async connect(opts: KubeOptions, log: Logger, registry: Registry): Promise<KubeMode> {
+    if (opts.scheduler?.leaderElection) validateLeaseTimings(opts.scheduler.leaderElection);
     const target = await loadKubeConfig({
       ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
       ...(opts.context !== undefined && { context: opts.context }),
@@ -90,13 +93,33 @@ export class KubeMode {
     this.started = true;
     const s = state();
     this.log.info({ hosts: s.hostCount(), placements: s.placementCount() }, 'mirrored the API server');
-    if (this.scheduler) {
-      this.log.info(
-        { schedulerNames: this.opts.scheduler!.names, pending: this.scheduler.queue.activeCount },
-        'scheduler mode: scheduling',
-      );
-      this.scheduler.lead(true);
-    }
+    if (this.scheduler) this.startScheduling(this.scheduler, this.opts.scheduler!);
+  }
+
+  /** Schedule now, or — with leader election — while this replica holds the Lease. */
+  private startScheduling(scheduler: KubeScheduler, o: SchedulerModeOptions): void {
+    this.log.info({ schedulerNames: o.names, pending: scheduler.queue.activeCount }, 'scheduler mode');
+    const le = o.leaderElection;
+    if (!le) return scheduler.lead(true);
+    const elector = new LeaseElector(
+      this.client,
+      {
+        namespace: le.namespace ?? this.client.namespace,
+        name: le.name,
+        identity: defaultIdentity(),
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+      },
+      this.log,
+    );
+    this.metrics.leader.set({ name: le.name }, 0);
+    elector.onChange((leader) => {
+      this.metrics.leader.set({ name: le.name }, leader ? 1 : 0);
+      scheduler.lead(leader);
+    });
+    this.elector = elector;
+    elector.start();
   }
 
   /** Extra /readyz checks: every first list applied; every watch working (else the mirror may be stale). */
@@ -113,7 +136,10 @@ export class KubeMode {
     return this.binder.bind(name, namespace, uid, node);
   }
 
+  /** Give up the Lease first (a standby takes over at once), then stop scheduling and watching. */
   async stop(): Promise<void> {
+    this.scheduler?.lead(false);
+    await this.elector?.stop();
     this.scheduler?.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();

@@ -181,6 +181,11 @@ export class SchedulingQueue {
     else p.state = 'parked';
   }
 
+  /** A pod taken but not tried (leadership lost): active again, its attempts unchanged. */
+  requeue(p: QueuedPod): void {
+    if (this.pods.get(p.key) === p && p.state === 'flight') this.activate(p);
+  }
+
   /** A pod bound: it leaves the queue. */
   bound(p: QueuedPod): void {
     if (this.pods.get(p.key) === p) this.remove(p.key);

@@ -41,6 +41,15 @@ export interface SchedulerModeOptions {
   batchSize: number;
   /** Binding POSTs in flight at most. */
   bindConcurrency: number;
+  /** Only the holder of this Lease schedules (leader.ts); absent: this replica always schedules. */
+  leaderElection?: {
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+    name: string;
+    /** Default: the kubeconfig context's namespace (in a pod: its own). */
+    namespace?: string;
+  };
 }
 
 const POD_COLLECTION = '/api/v1/pods';
@@ -82,13 +91,19 @@ export class KubeScheduler implements SyncListener {
     metrics?.queue.reset();
   }
 
-  /** Start (or stop) scheduling: only a leader schedules (HA); the queue is kept either way. */
+  /**
+   * Start (or stop) scheduling: only a leader schedules (HA); the queue is kept either way. A
+   * replica that stops leading sends no Binding it has not sent yet: those placements are
+   * released and their pods wait in the queue for whoever leads.
+   */
   lead(on: boolean): void {
     this.leading = on;
-    if (on) this.kick();
-    else if (this.window) {
-      clearTimeout(this.window);
-      this.window = undefined;
+    if (on) return this.kick();
+    if (this.window) clearTimeout(this.window);
+    this.window = undefined;
+    for (const { p } of this.binds.splice(0)) {
+      this.release(p);
+      this.queue.requeue(p);
     }
   }
 
@@ -249,6 +264,12 @@ export class KubeScheduler implements SyncListener {
     const name = nameOf(p);
     const ref = { namespace: p.namespace, name, uid: p.uid };
     if (this.stopped) return;
+    if (!this.leading) {
+      // leadership lost while it waited: the next leader binds it
+      this.release(p);
+      this.queue.requeue(p);
+      return;
+    }
     if (this.queue.get(p.key) !== p) {
       // deleted or re-created while it waited for its turn
       this.release(p);

@@ -254,6 +254,23 @@ export function program(): Command {
       1000,
     )
     .option('--bind-concurrency <n>', 'scheduler mode: Binding requests in flight at most', positiveInt, 16)
+    .option('--no-leader-elect', 'scheduler mode: do not elect a leader (a single replica that always schedules)')
+    .addOption(
+      durationOption('--leader-elect-lease-duration', 'scheduler mode: how long the Lease holds without renewal (whole seconds)', 15_000),
+    )
+    .addOption(
+      durationOption(
+        '--leader-elect-renew-deadline',
+        'scheduler mode: a leader that could not renew for this long stops scheduling',
+        10_000,
+      ),
+    )
+    .addOption(durationOption('--leader-elect-retry-period', 'scheduler mode: how often the Lease is renewed or tried', 2_000))
+    .option('--leader-elect-resource-name <name>', 'scheduler mode: name of the Lease', 'placer-scheduler')
+    .option(
+      '--leader-elect-resource-namespace <namespace>',
+      "scheduler mode: namespace of the Lease (default: the kubeconfig context's, in a pod its own)",
+    )
     .option(
       '--delegated-auth',
       'Kubernetes mode: authenticate bearer tokens with TokenReview and authorize every request with SubjectAccessReview (cluster RBAC)',
@@ -307,6 +324,15 @@ export function program(): Command {
                 batchWindowMs: o.batchWindow as number,
                 batchSize: o.batchSize as number,
                 bindConcurrency: o.bindConcurrency as number,
+                ...(o.leaderElect !== false && {
+                  leaderElection: {
+                    leaseDurationMs: o.leaderElectLeaseDuration as number,
+                    renewDeadlineMs: o.leaderElectRenewDeadline as number,
+                    retryPeriodMs: o.leaderElectRetryPeriod as number,
+                    name: o.leaderElectResourceName as string,
+                    ...(o.leaderElectResourceNamespace !== undefined && { namespace: o.leaderElectResourceNamespace as string }),
+                  },
+                }),
               },
             }),
           }

@@ -84,12 +84,24 @@ describe('deploy/', () => {
     ]);
   });
 
-  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, events create — and nothing else, to the same ServiceAccount", () => {
+  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, events create, its Lease — and nothing else, to the same ServiceAccount", () => {
     const sched = docs('placer-scheduler.yaml');
-    expect(sched.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(sched.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
     expect(grantsOf(sched[0])).toEqual(['/pods/status:patch', 'events.k8s.io/events:create']);
-    expect(sched[1].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'placer-scheduler' });
-    expect(sched[1].subjects).toEqual(docs('rbac.yaml').find((d) => d.kind === 'ClusterRoleBinding')!.subjects);
+    expect(grantsOf(sched[2])).toEqual([
+      'coordination.k8s.io/leases:create',
+      'coordination.k8s.io/leases:get',
+      'coordination.k8s.io/leases:update',
+    ]);
+    expect((sched[2].metadata as Obj).namespace).toBe('placer-system');
+    const subjects = docs('rbac.yaml').find((d) => d.kind === 'ClusterRoleBinding')!.subjects;
+    for (const [binding, role] of [
+      [sched[1], sched[0]],
+      [sched[3], sched[2]],
+    ]) {
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: (role.metadata as Obj).name });
+      expect(binding.subjects).toEqual(subjects);
+    }
   });
 
   it('the KubeSchedulerConfiguration points every verb at a route the extender serves, on the loopback port of the placer beside it', () => {

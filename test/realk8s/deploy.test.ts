@@ -145,7 +145,7 @@ describeReal('deploy/ against the real API server', (bins) => {
     expect(await can('POST', '/api/v1/namespaces/default/pods/x/binding', binding)).toBe(404);
   });
 
-  it('with placer-scheduler.yaml the ServiceAccount may also patch pods/status and create Events — still nothing else', async () => {
+  it('with placer-scheduler.yaml the ServiceAccount may also patch pods/status, create Events and hold its Lease — still nothing else', async () => {
     const placer = cp.client('placer');
     const can = async (method: string, path: string, body?: Obj, type?: string): Promise<number> =>
       (await placer.call(method, path, body, type)).code;
@@ -160,6 +160,15 @@ describeReal('deploy/ against the real API server', (bins) => {
     expect(await can('POST', '/apis/events.k8s.io/v1/namespaces/default/events', event)).toBe(422);
     expect(await can('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'x' } })).toBe(403);
     expect(await can('PATCH', '/api/v1/namespaces/default/pods/x', { metadata: {} }, patch)).toBe(403);
+    // its Lease, in its own namespace only
+    const lease = (ns: string) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'placer-scheduler', namespace: ns },
+    });
+    expect(await can('POST', '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases', lease('placer-system'))).toBe(201);
+    expect(await can('GET', '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases/placer-scheduler')).toBe(200);
+    expect(await can('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease('default'))).toBe(403);
   });
 
   it("the NamespacePolicy CRD's verdict is placer's: what it takes is stored unpruned, what it refuses placer refuses", async () => {

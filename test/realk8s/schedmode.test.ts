@@ -154,6 +154,16 @@ describeReal(
       await until(async () => Object.keys(await apiPlacements(c.k, 'gang')).length === 3, W, 'the whole gang bound');
       expect(new Set(Object.values(await apiPlacements(c.k, 'gang')))).toEqual(new Set(['g-1', 'g-2', 'g-3']));
     });
+
+    it('a parked pod is tried again when a pod is deleted and frees its host, and bound there', async () => {
+      await c.node('r-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'r' } });
+      const first = await c.create(ours('first', 'retry', '2').nodeSelector({ pool: 'r' }).obj());
+      await until(async () => (await apiPlacements(c.k, 'retry'))['retry/first'] === 'r-1', W, 'first bound');
+      await c.create(ours('second', 'retry', '2').nodeSelector({ pool: 'r' }).obj());
+      await until(async () => (await events('retry', 'second', 'FailedScheduling')).length > 0, W, 'second refused');
+      await c.remove(first);
+      await until(async () => (await apiPlacements(c.k, 'retry'))['retry/second'] === 'r-1', W, 'second bound once first is gone');
+    });
   },
   { scheduler: true },
 );
