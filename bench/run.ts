@@ -28,6 +28,7 @@ import { batchSuite } from './suites/batch.js';
 import { capacitySuite } from './suites/capacity.js';
 import { consoleSuite } from './suites/console.js';
 import { extenderSuite } from './suites/extender.js';
+import { kubeSuite } from './suites/kube.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
 import { scanSuite } from './suites/scan.js';
@@ -48,6 +49,7 @@ const SUITES: Record<string, Suite> = {
   capacity: capacitySuite,
   pending: pendingSuite,
   soak: soakSuite,
+  kube: kubeSuite,
 };
 
 /** Suites a full run without --only leaves out (they take hours at full size). */

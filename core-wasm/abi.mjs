@@ -80,6 +80,11 @@ export const GROUPS = [
       c('WEIGHT_INTER_POD_AFFINITY', 2, 'InterPodAffinity'),
       c('WEIGHT_TOPOLOGY_SPREAD', 2, 'PodTopologySpread'),
       c(
+        'MAX_BALANCED_WEIGHT',
+        10,
+        "NodeResourcesBalancedAllocation's weight at most (the default profile's is 1, configured): the other plugins total at most 1,000, so with it a total stays below the 2,046 a tree key holds (select.ts)",
+      ),
+      c(
         'HARD_POD_AFFINITY_WEIGHT',
         1,
         "InterPodAffinityArgs.hardPodAffinityWeight default: a placed workload's required affinity scores 1",

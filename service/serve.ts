@@ -42,6 +42,7 @@ import { httpsOptions, reloadOnChange, type TlsFiles } from './server/tls.js';
 import type { BodyLimits } from './server/body.js';
 import { Metrics } from './server/metrics.js';
 import type { Lifecycle } from './server/routes/health.js';
+import type { StateOptions } from './state/core.js';
 import { PlacerState } from './state/state.js';
 import { MEMORY } from './state/store.js';
 
@@ -61,6 +62,8 @@ export interface ServeOptions {
   bootstrap?: string[];
   backend?: BackendName;
   strategy?: Strategy;
+  /** The rest of a KubeSchedulerConfiguration's score profile (`--config`). */
+  profile?: StateOptions['profile'];
   cpuMhzPerCore?: number;
   logLevel?: string;
   /** Longest wait for in-flight requests at shutdown before connections are cut. */
@@ -175,6 +178,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       dataDir: kube ? MEMORY : opts.dataDir,
       ...(opts.backend && { backend: opts.backend }),
       ...(opts.strategy && { strategy: opts.strategy }),
+      ...(opts.profile && { profile: opts.profile }),
       ...(opts.cpuMhzPerCore && { cpuMhzPerCore: opts.cpuMhzPerCore }),
       ...(opts.ignoredResources && { ignoredResources: opts.ignoredResources }),
     });

@@ -15,7 +15,7 @@ import { applyItem } from './ledger';
 import { bestCount, bestHost, bestVictimCls, evictBest, selectVictims } from './preempt';
 import { evLen, failed, pushEvent, pushEviction, slotOf, starts } from './run';
 import { deriveTotals, scan, totalsDeferred } from './scan';
-import { fitScore } from './score';
+import { resourceScore } from './score';
 import { bestHostLinear, buildTree, topFirst, treeRoot, updateTree } from './select';
 import { combine, hostReasons, maxAffinity, maxTaint, setMaxima } from './verdict';
 import {
@@ -144,7 +144,7 @@ function syncSlot(slot: i32, totals: usize, tree: usize, seen: i32): bool {
     const aff = prefer ? preferredWeight(h) : 0;
     const taint = preferTaints ? preferTaintCount(h) : 0;
     let t = -1;
-    if (r == 0) t = combine(fitScore(h), aff, taint);
+    if (r == 0) t = combine(resourceScore(h), aff, taint);
     else if (normalized && load<i32>(at32(totals, h)) >= 0 && ((aff == maxAffinity && aff > 0) || (taint == maxTaint && taint > 0))) {
       return false; // a host holding a normalization maximum left the feasible set
     }

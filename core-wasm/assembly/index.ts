@@ -57,8 +57,8 @@ export function layoutNamesLength(): i32 {
   return LAYOUT_NAMES_BYTES;
 }
 
-export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {
-  L.setScoring(nScoring, nBalanced, nShape, policy);
+export function configure(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32, wBalanced: i32): void {
+  L.setScoring(nScoring, nBalanced, nShape, policy, wBalanced);
 }
 
 export function ensureHosts(n: i32): void {

@@ -121,6 +121,8 @@ export let scoringCount: i32 = 0;
 export let scoringDim: usize = 0; // i32 [MAX_DIMS]
 export let scoringWeight: usize = 0; // i32 [MAX_DIMS]
 export let balancedCount: i32 = 0;
+/** NodeResourcesBalancedAllocation's weight in the total beside the class's strategy (kube's default profile: 1). */
+export let balancedWeight: i32 = 0;
 export let balancedDim: usize = 0; // i32 [MAX_DIMS]
 export let shapeCount: i32 = 0;
 export let shapeUtil: usize = 0; // i32 [MAX_DIMS]
@@ -191,9 +193,10 @@ export function init(): void {
   ensureLog(1024);
 }
 
-export function setScoring(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32): void {
+export function setScoring(nScoring: i32, nBalanced: i32, nShape: i32, policy: i32, wBalanced: i32): void {
   scoringCount = nScoring;
   balancedCount = nBalanced;
+  balancedWeight = wBalanced;
   shapeCount = nShape;
   orderPolicy = policy;
 }

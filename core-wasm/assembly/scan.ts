@@ -12,10 +12,11 @@ import {
 } from './constraints';
 import { curStrategy } from './item';
 import {
-  affRaw, at32, base, fit, hostCap, hostEnd, hugeHosts, ipaRaw, reasons, spreadRaw, taintRaw, taintedHosts, topoScore, total,
+  affRaw, at32, balancedWeight, base, fit, hostCap, hostEnd, hugeHosts, ipaRaw, reasons, spreadRaw, taintRaw, taintedHosts, topoScore,
+  total,
 } from './layout';
 import { MAX_SIMD_WEIGHT, scanResourcesSimd, scoreWeightSum } from './lanes';
-import { fitScore } from './score';
+import { balancedTerm, resourceScore } from './score';
 import { simpleSelector } from './selector';
 import { topological, topologyFilter, topologyScores } from './topology';
 import { combine, maxAffinity, maxTaint, resourceReasons, setMaxima } from './verdict';
@@ -102,6 +103,9 @@ export function scan(): void {
       !topological && !topoDirty && prefCount == 0 && (!hasAffinityChecks() || simpleSelector()) &&
       !(taintedHosts > 0 && hasPreferTaints());
     scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints(), fused && selCount > 0);
+    // The lanes give the strategy score; BalancedAllocation (floating point, as kube computes
+    // it) is added per feasible host here, before the totals are derived from fit.
+    if (balancedWeight != 0) addBalanced(end);
     if (fused) {
       // The raws are zero unless a scan of another kind wrote them since (rawsDirty).
       if (rawsDirty) {
@@ -120,7 +124,7 @@ export function scan(): void {
       if (r & R_ABSENT) r = R_ABSENT;
       else r = resourceReasons(h, unschedulableTolerated ? r & ~R_UNSCHEDULABLE : r);
       store<u32>(at32(reasons, h), r);
-      store<i32>(at32(fit, h), r & R_ABSENT ? 0 : fitScore(h));
+      store<i32>(at32(fit, h), r & R_ABSENT ? 0 : resourceScore(h));
     }
   }
   rawsDirty = true;
@@ -140,6 +144,14 @@ export function scan(): void {
   }
   setMaxima(0, 0);
   computeTotals();
+}
+
+/** fit += BalancedAllocation × its weight on every host whose resources fit (the others are zeroed later or stay 0). */
+function addBalanced(end: i32): void {
+  for (let h = 0; h < end; h++) {
+    if (load<u32>(at32(reasons, h)) != 0) continue;
+    store<i32>(at32(fit, h), load<i32>(at32(fit, h)) + balancedTerm(h));
+  }
 }
 
 let topoDirty = false;

@@ -3,7 +3,9 @@
 // time. Rule twin: core-wasm/src/rules/scoring.ts, line for line.
 
 import { DIM_CPU, DIM_MEMORY, FIXED_DIMS, MAX_NODE_SCORE, STRATEGY_BALANCED, STRATEGY_LEAST, STRATEGY_MOST } from './abi';
-import { allocF, at32, balancedCount, balancedDim, colF, freeF, nzUsedF, shapeCount, shapeScore, shapeUtil } from './layout';
+import {
+  allocF, at32, balancedCount, balancedDim, balancedWeight, colF, freeF, nzUsedF, shapeCount, shapeScore, shapeUtil,
+} from './layout';
 import { curStrategy, nzCpu, nzMem, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 
 /** floor(a · 100 / cap), exact for a ≤ 2^53 (i64 math cannot overflow: a·100 < 2^60). */
@@ -48,6 +50,22 @@ export function rtcrResourceScore(requested: i64, capacity: i64): i64 {
   if (d == DIM_CPU) return load<f64>(colF(nzUsedF, 0, h)) + nzCpu;
   if (d == DIM_MEMORY) return load<f64>(colF(nzUsedF, 1, h)) + nzMem;
   return load<f64>(colF(allocF, d, h)) - load<f64>(colF(freeF, d, h)) + reqOf(d);
+}
+
+/**
+ * The resource scores of host h as the total counts them: the class's strategy score plus, under
+ * LeastAllocated / MostAllocated / RequestedToCapacityRatio, NodeResourcesBalancedAllocation ×
+ * its weight, as kube-scheduler's default profile scores both (the BalancedAllocation strategy is
+ * that plugin alone, counted once).
+ */
+export function resourceScore(h: i32): i32 {
+  return fitScore(h) + balancedTerm(h);
+}
+
+/** NodeResourcesBalancedAllocation × its weight beside the strategy; 0 when it is not in the profile. */
+export function balancedTerm(h: i32): i32 {
+  if (balancedWeight == 0 || curStrategy == STRATEGY_BALANCED) return 0;
+  return balancedWeight * balancedScore(h);
 }
 
 /** The class's strategy score (0..100) on host h. */

@@ -8,7 +8,7 @@ import { ensureTotals } from './scan';
 /**
  * Tree nodes hold keys, not slots: (total + 2) << KEY_BITS | (KEY_MASK − slot), so the better of
  * two entries — higher total, then lower slot — is the larger key, and an empty leaf is 0. Totals
- * of tree items are −1 (infeasible) .. 600 and slots below 2^KEY_BITS (state.ts gives no item a
+ * of tree items are −1 (infeasible) .. 2,000 (abi.ts MAX_BALANCED_WEIGHT) and slots below 2^KEY_BITS (state.ts gives no item a
  * tree beyond that): keys stay positive i32.
  */
 const KEY_BITS: i32 = 20;

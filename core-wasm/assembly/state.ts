@@ -3,7 +3,7 @@
 // with a top set; and the hosts by most recent change, which tells a slot what to rescore.
 
 import { STRATEGY_LEAST } from './abi';
-import { allocRaw, at32, calloc, hostCap, itemCount, itemTopoOff, order, regrow, taintedHosts, treeCap } from './layout';
+import { allocRaw, at32, balancedWeight, calloc, hostCap, itemCount, itemTopoOff, order, regrow, taintedHosts, treeCap } from './layout';
 import { hasPreferTaints, prefCount } from './constraints';
 import { curStrategy, prepareItem } from './item';
 import { failed, slotOf } from './run';
@@ -153,8 +153,11 @@ export function markReleased(h: i32): void {
   return stateArena + <usize>slot * stateStride + ((<usize>hostCap + 2 * <usize>treeCap) << 2);
 }
 
-/** The prepared class keeps a lazy slot (see lazy.ts). */
+/**
+ * The prepared class keeps a lazy slot (see lazy.ts): LeastAllocated alone, whose scores a commit
+ * only lowers. BalancedAllocation beside it is not monotone (a commit can balance a host).
+ */
 // @ts-ignore: decorator
 @inline export function lazyItem(): bool {
-  return curStrategy == STRATEGY_LEAST && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
+  return curStrategy == STRATEGY_LEAST && balancedWeight == 0 && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
 }

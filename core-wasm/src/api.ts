@@ -26,6 +26,11 @@ export interface EngineOptions {
   scoring?: { resource: string; weight: number }[];
   /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
   shape?: ShapePoint[];
+  /**
+   * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 1, as in
+   * kube-scheduler's default profile, unless given; 0 leaves the plugin out.
+   */
+  balancedWeight?: number;
   /** Keep a name → placement registry (needed for release; the batch CLI does not need it). */
   trackPlacements?: boolean;
 }
@@ -88,7 +93,7 @@ export interface HostVerdictText {
   /** kube-scheduler's reasons (first failing stage); empty when feasible. */
   reasons: string[];
   grade: Grade | null;
-  /** Strategy score 0..100 (0 when infeasible). */
+  /** Resource scores: the strategy plus BalancedAllocation × its weight (0 when infeasible). */
   fit: number;
   /** Combined score, −1 when infeasible. */
   total: number;

@@ -6,7 +6,7 @@ import type { WorkloadTemplate } from '../../model/types.js';
 import type { Assessment, Compiled, Explanation, HostExplanation } from './api.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, type HostVerdict, R_ABSENT, type VerdictColumns } from './contract.js';
+import { type Backend, type HostVerdict, MAX_NODE_SCORE, R_ABSENT, type VerdictColumns } from './contract.js';
 import { allReasonTexts, hostReasonTexts } from './messages.js';
 import type { Residents } from './residents.js';
 import { filterHistogram } from './rules/filter-stages.js';
@@ -26,6 +26,8 @@ export interface ColumnAssessment {
   /** Admission failure: the workload fits nowhere, whatever the host. */
   rejected: string | undefined;
   columns: VerdictColumns;
+  /** The highest `fit` this class can score: 100 for the strategy, plus 100 × BalancedAllocation's weight beside it. */
+  fitMax: number;
 }
 
 export class Assessor {
@@ -40,6 +42,8 @@ export class Assessor {
     private readonly backend: Backend,
     /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
     private readonly version: () => number,
+    /** NodeResourcesBalancedAllocation's weight beside the strategy (EngineConfig.balancedWeight). */
+    private readonly balancedWeight: number,
   ) {}
 
   /**
@@ -83,7 +87,8 @@ export class Assessor {
       a = { version: this.version(), cls: c.cls, admission, columns };
       this.lastAssessed = a;
     }
-    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns };
+    const fitMax = MAX_NODE_SCORE * (1 + (c.strategy === 'BalancedAllocation' ? 0 : this.balancedWeight));
+    return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns, fitMax };
   }
 
   /**

@@ -52,6 +52,7 @@ export {
   WEIGHT_TAINT_TOLERATION,
   WEIGHT_INTER_POD_AFFINITY,
   WEIGHT_TOPOLOGY_SPREAD,
+  MAX_BALANCED_WEIGHT,
   HARD_POD_AFFINITY_WEIGHT,
   MAX_NODE_SCORE,
 } from './abi.js';
@@ -79,6 +80,12 @@ export interface EngineConfig {
   scoring: ScoringResource[];
   /** Resources of BalancedAllocation (weights unused, as in kube-scheduler). */
   balanced: ScoringResource[];
+  /**
+   * NodeResourcesBalancedAllocation's weight in the total beside a LeastAllocated, MostAllocated
+   * or RequestedToCapacityRatio strategy score (kube-scheduler's default profile: 1; 0 leaves it
+   * out). A class whose strategy is BalancedAllocation scores that plugin alone, once.
+   */
+  balancedWeight: number;
   /** RequestedToCapacityRatio shape (default 0→0, 100→10: bin-packing). */
   shape: ShapePoint[];
   order: OrderPolicy;
@@ -256,7 +263,7 @@ export interface BatchResult {
 /** One host's verdict for a class: reasons (0 = feasible) and, when feasible, its scores. */
 export interface HostVerdict {
   reasons: number;
-  /** Strategy score 0..100. */
+  /** Resource scores: the strategy's 0..100 plus BalancedAllocation × its weight (EngineConfig.balancedWeight). */
   fit: number;
   /** Raw preferred-affinity weight sum and untolerated PreferNoSchedule taint count (before normalization). */
   affinityRaw: number;
@@ -265,7 +272,7 @@ export interface HostVerdict {
   interPodRaw: number;
   spreadRaw: number;
   /**
-   * Combined score: fit×1 + NodeAffinity×2 + TaintToleration×3 + InterPodAffinity×2 +
+   * Combined score: fit (NodeResourcesFit×1 + BalancedAllocation×its weight) + NodeAffinity×2 + TaintToleration×3 + InterPodAffinity×2 +
    * PodTopologySpread×2, each normalized over the feasible hosts; −1 when infeasible.
    */
   total: number;
@@ -282,7 +289,7 @@ export interface VerdictColumns {
   n: number;
   /** Filter reasons (0 = feasible; R_ABSENT for an empty slot). */
   reasons: Uint32Array;
-  /** Strategy score 0..100, 0 when infeasible. */
+  /** Resource scores (HostVerdict.fit), 0 when infeasible. */
   fit: Int32Array;
   /** Combined score, −1 when infeasible. */
   total: Int32Array;

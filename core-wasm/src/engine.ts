@@ -43,7 +43,16 @@ import { Assessor, type ColumnAssessment } from './assessor.js';
 import { Capacity } from './capacity.js';
 import { Catalog } from './catalog.js';
 import { ClassCompiler } from './compiler.js';
-import { type Backend, DIM_CPU, DIM_MEMORY, type Failure, type HostVerdict, type Ledger, OrderPolicy } from './contract.js';
+import {
+  type Backend,
+  DIM_CPU,
+  DIM_MEMORY,
+  type Failure,
+  type HostVerdict,
+  type Ledger,
+  MAX_BALANCED_WEIGHT,
+  OrderPolicy,
+} from './contract.js';
 import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { ReferenceBackend } from './reference/backend.js';
@@ -82,12 +91,17 @@ export class Engine {
         { resource: 'memory', weight: 1 },
       ]
     ).map((r) => ({ dim: catalog.dims.intern(r.resource), weight: r.weight }));
+    const balancedWeight = opts.balancedWeight ?? 1;
+    if (!Number.isInteger(balancedWeight) || balancedWeight < 0 || balancedWeight > MAX_BALANCED_WEIGHT) {
+      throw new RangeError(`NodeResourcesBalancedAllocation weight ${balancedWeight}: must be an integer 0..${MAX_BALANCED_WEIGHT}`);
+    }
     backend.configure({
       scoring,
       balanced: [
         { dim: DIM_CPU, weight: 1 },
         { dim: DIM_MEMORY, weight: 1 },
       ],
+      balancedWeight,
       shape: opts.shape ?? [
         { utilization: 0, score: 0 },
         { utilization: 100, score: 10 },
@@ -101,7 +115,7 @@ export class Engine {
     ));
     const wording = (this.wording = new Wording(catalog, compiler));
     const reports = (this.reports = new Reports(catalog, backend));
-    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion);
+    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion, balancedWeight);
     this.placer = new Placer(catalog, compiler, residents, wording, this.assessor, backend);
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
     this.capacity = new Capacity(catalog, compiler, wording, backend);

@@ -2,11 +2,13 @@
 // placer: the command line. `placer place <files|dirs|->...` places every workload of ordinary
 // Kubernetes manifests onto the hosts they declare and prints where each went and why not.
 
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { Strategy } from '../../model/types.js';
 import { runPlacement } from '../placement/placement.js';
+import { readSchedulerConfig, type ScoreProfile } from '../manifests/scheduler-config.js';
 import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../apiserver/binding.js';
 import { serveCommand } from '../serve.js';
@@ -81,6 +83,7 @@ interface PlaceOptions {
   order: 'interleave' | 'size' | 'input';
   scoringResources?: { resource: string; weight: number }[];
   shape?: { utilization: number; score: number }[];
+  config?: string;
   cpuMhzPerCore: number;
   engine: string;
   strict: boolean;
@@ -149,6 +152,10 @@ export function program(): Command {
     )
     .option('--scoring-resources <list>', 'resources and weights of the strategy score', parseWeights)
     .option('--shape <points>', 'RequestedToCapacityRatio shape, utilization:score pairs', parseShape)
+    .option(
+      '--config <file>',
+      "kube-scheduler's KubeSchedulerConfiguration: the default-scheduler profile's score plugins and weights, and NodeResourcesFit's scoringStrategy",
+    )
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
     .option(
@@ -160,15 +167,14 @@ export function program(): Command {
     async (paths: string[], o: PlaceOptions) => {
       const progress = progressOn();
       try {
+        const profile = scoreProfile(o, place);
         const { input, warnings } = await readInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore, strict: o.strict }, progress);
         const instances = input.workloads.reduce((n, t) => n + t.instances.length, 0);
         progress.stage('placing', instances, 'workloads', instances >= LONG_RUN);
         const run = runPlacement(input, {
           backend: o.engine as BackendName,
-          strategy: o.strategy as Strategy,
+          ...profile,
           order: o.order,
-          scoring: o.scoringResources,
-          shape: o.shape,
           explain: o.explain,
         });
         progress.tick(instances);
@@ -212,6 +218,10 @@ export function program(): Command {
       new Option('--strategy <name>', 'default scoring strategy (a NamespacePolicy strategy wins for its namespace)')
         .choices(STRATEGIES)
         .default('LeastAllocated'),
+    )
+    .option(
+      '--config <file>',
+      "kube-scheduler's KubeSchedulerConfiguration: the default-scheduler profile's score plugins and weights, and NodeResourcesFit's scoringStrategy",
     )
     .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', positiveInt, 2000)
     .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
@@ -337,6 +347,7 @@ export function program(): Command {
             }),
           }
         : undefined;
+      const { strategy, ...profile } = scoreProfile(o as PlaceOptions, command);
       await serveCommand({
         port: o.port,
         ...(o.host !== undefined && { host: o.host }),
@@ -346,7 +357,8 @@ export function program(): Command {
         delegatedAuth: o.delegatedAuth === true,
         dataDir: o.dataDir,
         bootstrap: o.bootstrap,
-        strategy: o.strategy as Strategy,
+        strategy,
+        profile,
         cpuMhzPerCore: o.cpuMhzPerCore,
         backend: o.engine as BackendName,
         logLevel: o.logLevel,
@@ -388,3 +400,25 @@ main(process.argv).then(
     process.exitCode = 2;
   },
 );
+
+/**
+ * The score profile of `place`: a KubeSchedulerConfiguration (--config), or the flags. Both at
+ * once would leave one silently unused: an error.
+ */
+function scoreProfile(o: PlaceOptions, cmd: Command): ScoreProfile {
+  if (o.config === undefined) {
+    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: 1 };
+  }
+  const flags = ['strategy', 'scoringResources', 'shape'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
+  if (flags.length > 0) {
+    const names = flags.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new InputError(undefined, '', `--config sets the score profile; ${names.join(', ')} cannot be given with it`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(o.config, 'utf8');
+  } catch (e) {
+    throw new InputError(undefined, '', `${o.config}: ${(e as Error).message}`);
+  }
+  return readSchedulerConfig(text, o.config);
+}

@@ -9,7 +9,9 @@
 //   - objects read and then set aside (Succeeded pods, guest-cluster parts no cluster uses): one
 //     line per kind and reason;
 //   - fields that change where kube-scheduler would put a pod and that placer does not apply
-//     (scheduling gates, another scheduler, host ports): one line per object and field.
+//     (scheduling gates, another scheduler, host ports): one line per object and field;
+//   - a Node without `pods` in status.allocatable or status.capacity: placer assumes the kubelet's
+//     default of 110 where kube-scheduler reads 0 (no pod fits): one line per Node, naming both.
 //
 // Lines about single objects stop after MAX_PER_GROUP of a kind or field, with a count of the rest,
 // so that a million typo'd objects give a readable answer. Order is the input's: the same input
@@ -105,6 +107,7 @@ export function manifestWarnings(manifests: readonly Manifest[], ignored: readon
   for (const c of counted.values()) out.push({ text: `ignored ${plural(c.n, 'object')} of kind ${c.label}; ${c.why}`, unknown: false });
   for (const text of unknownLines.lines('objects of unknown kind')) out.push({ text, unknown: true });
   for (const text of fieldWarnings(manifests).lines('objects with the same field')) out.push({ text, unknown: false });
+  for (const text of nodeWarnings(manifests).lines('Nodes without pods')) out.push({ text, unknown: false });
   return out;
 }
 
@@ -211,4 +214,26 @@ function ignoredFields(spec: Record<string, unknown>): [string, string][] {
       "ignored: placer does not check host ports (kube-scheduler's NodePorts filter): two pods wanting the same port may share a host",
     ]);
   return out;
+}
+
+/** The kubelet's default --max-pods, which placer assumes for a Node that gives no `pods` (catalog.ts). */
+const ASSUMED_PODS = 110;
+
+/** Nodes that give no `pods` in status.allocatable nor status.capacity. */
+function nodeWarnings(manifests: readonly Manifest[]): Groups {
+  const groups = new Groups();
+  for (const m of manifests) {
+    if (m.kind !== 'Node' || splitApiVersion(m.apiVersion).group !== '') continue;
+    const status = isPlainObject(m.obj.status) ? m.obj.status : {};
+    const has = (list: unknown): boolean => isPlainObject(list) && list.pods !== undefined;
+    if (has(status.allocatable) || has(status.capacity)) continue;
+    const md = isPlainObject(m.obj.metadata) ? m.obj.metadata : {};
+    const name = typeof md.name === 'string' ? md.name : '';
+    const at = m.source.path ? `${m.source.path}.status.allocatable.pods` : 'status.allocatable.pods';
+    groups.add(
+      'Node',
+      `${m.source.file}: document ${m.source.doc + 1} (Node ${name}): ${at}: not given (nor in status.capacity); placer assumes the kubelet's default of ${ASSUMED_PODS} pods, where kube-scheduler reads 0 and places no pod there (Too many pods)`,
+    );
+  }
+  return groups;
 }

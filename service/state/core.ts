@@ -10,7 +10,7 @@
 // extender.ts, preempt.ts, operations.ts, mirror.ts, inspect.ts) are written over this core.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
+import { Engine, type BackendName, type EngineOptions } from '../../core-wasm/src/engine.js';
 import type { Strategy, WorkloadTemplate } from '../../model/types.js';
 import { HeldTable, type Held } from './held.js';
 import { InfraTable, type Undo } from './infra.js';
@@ -22,6 +22,8 @@ export interface StateOptions {
   dataDir: string;
   backend?: BackendName;
   strategy?: Strategy;
+  /** The rest of the score profile (a KubeSchedulerConfiguration's, `serve --config`); the Engine's defaults otherwise. */
+  profile?: Pick<EngineOptions, 'scoring' | 'shape' | 'balancedWeight'>;
   cpuMhzPerCore?: number;
   /** Pods seen by the extender's filter, kept (LRU) so that bind knows their shape. */
   podCacheSize?: number;
@@ -51,6 +53,7 @@ export class StateCore {
       dataDir: opts.dataDir,
       backend: opts.backend ?? 'wasm',
       strategy: opts.strategy ?? 'LeastAllocated',
+      profile: opts.profile ?? {},
       cpuMhzPerCore: opts.cpuMhzPerCore ?? 2000,
       podCacheSize: opts.podCacheSize ?? 50_000,
       ignoredResources: opts.ignoredResources ?? [],
@@ -62,7 +65,7 @@ export class StateCore {
   }
 
   private newEngine(): Engine {
-    return new Engine({ backend: this.opts.backend, strategy: this.opts.strategy, trackPlacements: true });
+    return new Engine({ backend: this.opts.backend, strategy: this.opts.strategy, ...this.opts.profile, trackPlacements: true });
   }
 
   /** Open the store and rebuild the engine from it, yielding to the event loop between batches. */

@@ -34,7 +34,13 @@ function deploymentFile(name: string, replicas: number): string {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: 'app', image: 'app', resources: { requests: { cpu: '2', memory: '4Gi' } } }] },
+          // the lowest priority: `placer place` places the probes after the rest of the cluster, as
+          // capacity asks about them once the cluster is placed (within one priority the batch
+          // interleaves items, and BalancedAllocation makes the packing depend on that order)
+          spec: {
+            priorityClassName: 'batch-low',
+            containers: [{ name: 'app', image: 'app', resources: { requests: { cpu: '2', memory: '4Gi' } } }],
+          },
         },
       },
     }),

@@ -10,6 +10,7 @@ import {
   Effect,
   type EngineConfig,
   Kind,
+  MAX_BALANCED_WEIGHT,
   MAX_DIMS,
   OrderPolicy,
   QuotaSource,
@@ -189,6 +190,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     // Small clusters crowd up: that is where quotas, reservations and preemption bite.
     hostCount: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: MAX_HOSTS })),
     extended: fc.boolean(),
+    balancedWeight: fc.oneof(fc.constant(1), fc.constant(0), fc.integer({ min: 0, max: MAX_BALANCED_WEIGHT })),
     strategyWeights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
     shape: fc
       .uniqueArray(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 4 })
@@ -306,6 +308,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
             { dim: 0, weight: 1 },
             { dim: 1, weight: 1 },
           ],
+      balancedWeight: base.balancedWeight,
       shape: base.shape,
       order: base.order,
     };
@@ -404,6 +407,7 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
     batch: fc.array(fc.record({ cls: fc.nat(), count: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 4 }),
     pdbDesired: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }),
     order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
+    balancedWeight: fc.constantFrom(0, 1),
   })
   .map((g): Scenario => {
     const classes: ClassSpec[] = g.classes.map((c) => ({
@@ -438,6 +442,7 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
           { dim: 0, weight: 1 },
           { dim: 1, weight: 1 },
         ],
+        balancedWeight: g.balancedWeight,
         shape: [
           { utilization: 0, score: 0 },
           { utilization: 100, score: 10 },

@@ -160,16 +160,17 @@ describe.each(BACKENDS)('score extras (%s)', (backend) => {
     const hosts = [host('h1').label('disk', 'ssd').obj(), host('h2').label('disk', 'hdd').obj()];
     const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).prefer(30, ['disk', 'In', 'ssd']).obj());
     // h1 raw 30 → 100×30/30 = 100; h2 raw 0 → 0. LeastAllocated cpu (4−1)/4 → 75, memory (8−1)/8 → 87: (75+87)/2 = 81.
-    // total = 81×1 + 100×2 + 100×3 (no PreferNoSchedule taints: all 100) = 581; h2: 81 + 0 + 300 = 381.
-    expect(e.hosts.map((h) => h.score)).toEqual([581, 381]);
+    // BalancedAllocation: 1 − |1/4 − 1/8| / 2 = 0.9375 → 93 on both.
+    // total = 81 + 93 + 100×2 + 100×3 (no PreferNoSchedule taints: all 100) = 674; h2: 81 + 93 + 0 + 300 = 474.
+    expect(e.hosts.map((h) => h.score)).toEqual([674, 474]);
     expect(e.selected).toBe('h1');
   });
 
   it('PreferNoSchedule taints are counted and reverse-normalized, weighted ×3', () => {
     const hosts = [host('h1').taint('noisy', '', 'PreferNoSchedule').obj(), host('h2').obj()];
     const e = explain(backend, hosts, pod('p').req({ cpu: '1', memory: '1Gi' }).obj());
-    // h1: 1 untolerated → 100 − 100×1/1 = 0; h2: 100. totals 81 + 0 + 0 = 81 and 81 + 0 + 300 = 381.
-    expect(e.hosts.map((h) => h.score)).toEqual([81, 381]);
+    // h1: 1 untolerated → 100 − 100×1/1 = 0; h2: 100. totals 81 + 93 + 0 + 0 = 174 and 81 + 93 + 0 + 300 = 474.
+    expect(e.hosts.map((h) => h.score)).toEqual([174, 474]);
     expect(e.selected).toBe('h2');
   });
 

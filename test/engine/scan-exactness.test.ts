@@ -113,6 +113,7 @@ const CONFIGS: EngineConfig[] = [
 ].map((scoring) => ({
   scoring,
   balanced: scoring,
+  balancedWeight: 0, // the lanes' strategy arithmetic alone (BalancedAllocation is exact scalar code)
   shape: [
     { utilization: 0, score: 0 },
     { utilization: 100, score: 10 },

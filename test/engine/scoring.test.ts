@@ -88,16 +88,72 @@ describe.each(BACKENDS)('worked example through the %s engine', (backend) => {
   //   MostAllocated:  cpu 2000×100/4000 = 50, memory 3×100/8 = 37 ⇒ (50+37)/2 = 43
   //   BalancedAllocation: 1 − |0.5 − 0.375|/2 = 0.9375 ⇒ 93
   //   RequestedToCapacityRatio (0→0, 100→10): f(50)=50, f(37)=37 ⇒ round(87/2 = 43.5) = 44
+  // Without BalancedAllocation in the profile (weight 0), fit is the strategy score alone.
   it.each<[Strategy, number]>([
     ['LeastAllocated', 56],
     ['MostAllocated', 43],
     ['BalancedAllocation', 93],
     ['RequestedToCapacityRatio', 44],
   ])('%s = %i', (strategy, want) => {
+    const engine = new Engine({ backend, strategy, balancedWeight: 0 });
+    engine.upsertHosts([host('node1').cpu('4000m').memory('8Gi').obj()]);
+    engine.bindExisting([pod('existing').req({ cpu: '1000m', memory: '1Gi' }).boundTo('node1').obj()]);
+    const explanation = engine.explain(pod('incoming').req({ cpu: '1000m', memory: '2Gi' }).obj());
+    expect(explanation.hosts[0].fit).toBe(want);
+  });
+
+  // kube-scheduler's default profile scores NodeResourcesBalancedAllocation (weight 1) beside
+  // NodeResourcesFit: fit = strategy + 93; the BalancedAllocation strategy is that plugin alone.
+  it.each<[Strategy, number]>([
+    ['LeastAllocated', 56 + 93],
+    ['MostAllocated', 43 + 93],
+    ['BalancedAllocation', 93],
+    ['RequestedToCapacityRatio', 44 + 93],
+  ])('%s with the default profile = %i', (strategy, want) => {
     const engine = new Engine({ backend, strategy });
     engine.upsertHosts([host('node1').cpu('4000m').memory('8Gi').obj()]);
     engine.bindExisting([pod('existing').req({ cpu: '1000m', memory: '1Gi' }).boundTo('node1').obj()]);
     const explanation = engine.explain(pod('incoming').req({ cpu: '1000m', memory: '2Gi' }).obj());
     expect(explanation.hosts[0].fit).toBe(want);
+  });
+});
+
+describe.each(BACKENDS)('BalancedAllocation in the default total through the %s engine', (backend) => {
+  // Two nodes of 4 cpu / 4Gi; node-a runs 2 cpu / 0 memory, node-b 1 cpu / 1Gi; the pod asks
+  // 1 cpu / 1Gi. kube-scheduler 1.26 scores them 625 and 650 and binds node-b.
+  //   LeastAllocated: node-a cpu (4−3)×100/4 = 25, memory (4−1)×100/4 = 75 ⇒ 50;
+  //                   node-b cpu (4−2)×100/4 = 50, memory (4−2)×100/4 = 50 ⇒ 50
+  //   BalancedAllocation: node-a 1 − |3/4 − 1/4|/2 = 0.75 ⇒ 75; node-b 1 − |2/4 − 2/4|/2 ⇒ 100
+  //   TaintToleration 100 × 3 = 300 on both (no PreferNoSchedule taints)
+  // ⇒ node-a 50 + 75 + 300 = 425, node-b 50 + 100 + 300 = 450. kube's totals are 200 higher on
+  // both nodes (plugins that give every node the same score here); the ranking is the same.
+  function twoNodes(balancedWeight?: number): Engine {
+    const engine = new Engine({ backend, ...(balancedWeight === undefined ? {} : { balancedWeight }) });
+    engine.upsertHosts([host('node-a').cpu('4').memory('4Gi').obj(), host('node-b').cpu('4').memory('4Gi').obj()]);
+    engine.bindExisting([
+      pod('running-a').req({ cpu: '2', memory: '0' }).boundTo('node-a').obj(),
+      pod('running-b').req({ cpu: '1', memory: '1Gi' }).boundTo('node-b').obj(),
+    ]);
+    return engine;
+  }
+
+  it('scores 425 and 450 and places the pod on node-b', () => {
+    const engine = twoNodes();
+    const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
+    const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));
+    expect(scores).toEqual({ 'node-a': 425, 'node-b': 450 });
+    expect(engine.place([incoming]).outcomes[0].hosts).toEqual(['node-b']);
+  });
+
+  it('without BalancedAllocation (weight 0) both score 350 and the lower slot wins', () => {
+    const engine = twoNodes(0);
+    const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
+    const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));
+    expect(scores).toEqual({ 'node-a': 350, 'node-b': 350 });
+    expect(engine.place([incoming]).outcomes[0].hosts).toEqual(['node-a']);
+  });
+
+  it('refuses a weight beyond the score budget', () => {
+    expect(() => twoNodes(11)).toThrow(/BalancedAllocation weight 11: must be an integer 0\.\.10/);
   });
 });

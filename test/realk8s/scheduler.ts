@@ -1,6 +1,7 @@
 // The real kube-scheduler (v1.26.7 framework) with placer as its extender, configured from
 // deploy/kube-scheduler-config.yaml as shipped: only the extender's urlPrefix (placer beside it,
-// on its own port here), the client connection and the leader election timings change.
+// on its own port here), the client connection and the leader election timings change. Without
+// placer it runs alone: the same file without `extenders`, scoring every node.
 
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -12,8 +13,14 @@ import { deployDocs } from './objects.js';
 import { freePort, start, until, type Proc } from './procs.js';
 
 export interface SchedulerOptions {
-  /** placer's base URL (http://127.0.0.1:PORT): the extender's urlPrefix is its /scheduler. */
-  placer: string;
+  /** placer's base URL (http://127.0.0.1:PORT): the extender's urlPrefix is its /scheduler; none: kube-scheduler alone. */
+  placer?: string;
+  /** Another extender's urlPrefix in placer's place (same verbs and settings: the benchmark's do-nothing extender). */
+  extender?: string;
+  /** percentageOfNodesToScore (default: kube's adaptive one with an extender, 100 alone). */
+  percentageOfNodesToScore?: number;
+  /** Resources NodeResourcesFit ignores (pluginConfig), as an extender's managedResources' ignoredByScheduler does. */
+  ignoredResources?: string[];
   /** Leader election over kube-system/kube-scheduler (default: off, one scheduler). */
   leaderElection?: { leaseDuration: string; renewDeadline: string; retryPeriod: string };
   /** A name for the log file. */
@@ -29,8 +36,20 @@ export interface Scheduler extends Proc {
 
 export async function startScheduler(cp: ControlPlane, o: SchedulerOptions): Promise<Scheduler> {
   const cfg = deployDocs('kube-scheduler-config.yaml')[0];
-  const ext = (cfg.extenders as Obj[])[0];
-  ext.urlPrefix = `${o.placer}/scheduler`;
+  const urlPrefix = o.extender ?? (o.placer === undefined ? undefined : `${o.placer}/scheduler`);
+  if (urlPrefix !== undefined) {
+    const ext = (cfg.extenders as Obj[])[0];
+    ext.urlPrefix = urlPrefix;
+  } else {
+    delete cfg.extenders;
+    cfg.percentageOfNodesToScore = 100;
+  }
+  if (o.percentageOfNodesToScore !== undefined) cfg.percentageOfNodesToScore = o.percentageOfNodesToScore;
+  if (o.ignoredResources)
+    cfg.profiles = (cfg.profiles as Obj[]).map((p) => ({
+      ...p,
+      pluginConfig: [{ name: 'NodeResourcesFit', args: { ignoredResources: o.ignoredResources } }],
+    }));
   cfg.clientConnection = { kubeconfig: cp.kubeconfig('scheduler', cp.url, 'kube-system'), qps: 5000, burst: 5000 };
   cfg.leaderElection = o.leaderElection
     ? {

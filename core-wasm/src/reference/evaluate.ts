@@ -42,7 +42,7 @@ export function evaluate(s: RefState, cls: number): HostVerdict[] {
     if (r !== 0) return { reasons: r, fit: 0, affinityRaw: 0, taintRaw: 0, interPodRaw: 0, spreadRaw: 0, total: -1 };
     return {
       reasons: r,
-      fit: fitScore(s, c, h),
+      fit: fitScore(s, c, h) + balancedTerm(s, c, h),
       affinityRaw: preferredWeight(k.preferred, (req) => matches(s, h, req)),
       taintRaw: taintRaw(tol, h),
       interPodRaw: 0,
@@ -119,6 +119,12 @@ function requestedAndCapacity(c: ClassSpec, h: Host, dim: number, actual: boolea
   if (!actual && dim === DIM_CPU) return [h.usedNonZeroCpu + c.nzCpu, h.alloc[dim]];
   if (!actual && dim === DIM_MEMORY) return [h.usedNonZeroMem + c.nzMem, h.alloc[dim]];
   return [h.used[dim] + c.req[dim], h.alloc[dim]];
+}
+
+/** NodeResourcesBalancedAllocation × its weight beside the strategy (score.ts balancedTerm). */
+function balancedTerm(s: RefState, c: ClassSpec, h: Host): number {
+  if (s.config.balancedWeight === 0 || c.strategy === Strategy.BalancedAllocation) return 0;
+  return s.config.balancedWeight * balanced(s, c, h);
 }
 
 function balanced(s: RefState, c: ClassSpec, h: Host): number {

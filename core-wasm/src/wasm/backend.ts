@@ -70,7 +70,7 @@ export class WasmBackend implements Backend {
       su[i] = p.utilization;
       ss[i] = p.score * 10; // MaxNodeScore / MaxCustomPriorityScore
     });
-    this.x.configure(config.scoring.length, config.balanced.length, config.shape.length, config.order);
+    this.x.configure(config.scoring.length, config.balanced.length, config.shape.length, config.order, config.balancedWeight);
   }
 
   setHost(slot: number, alloc: readonly number[], unschedulable: boolean, taints: readonly number[]): void {

@@ -28,7 +28,7 @@ export interface CoreExports {
   layoutGeneration(): number;
   ensurePairs(n: number): void;
   commitMany(item: number, n: number, sign: number): void;
-  configure(nScoring: number, nBalanced: number, nShape: number, policy: number): void;
+  configure(nScoring: number, nBalanced: number, nShape: number, policy: number, wBalanced: number): void;
   ensureHosts(n: number): void;
   setHost(slot: number, unschedulable: number, nTaints: number): void;
   setHostLabel(slot: number, col: number, valueId: number): void;

@@ -101,7 +101,7 @@ export function judge(
       const slot = slots[i];
       if (slot >= 0 && slot < hosts && reasons[slot] === 0) {
         pass[i] = 1;
-        score[i] = Math.trunc(fit[slot] / 10);
+        score[i] = Math.trunc((fit[slot] * MAX_EXTENDER_PRIORITY) / a.fitMax);
       }
     }
   }
@@ -126,7 +126,7 @@ export function judge(
     const r = reasons[slot];
     if (r === 0) {
       j.pass[i] = 1;
-      j.score[i] = Math.trunc(fit[slot] / 10);
+      j.score[i] = Math.trunc((fit[slot] * MAX_EXTENDER_PRIORITY) / a.fitMax);
       continue;
     }
     let f = lastFailure;

@@ -8,8 +8,9 @@
 //               Every rejected node is listed: FailedNodes when preemption could help (capacity),
 //               FailedAndUnresolvableNodes when it cannot (quota, reservation, taint, selector,
 //               unknown host). `Error` only for a genuine failure (a pod placer cannot read).
-//   prioritize  ExtenderArgs → [{"Host","Score"}], integer 0..10: the strategy score (fit 0..100)
-//               divided by 10 for feasible hosts, 0 for the others.
+//   prioritize  ExtenderArgs → [{"Host","Score"}], integer 0..10: placer's resource scores (fit:
+//               the strategy's 0..100 plus BalancedAllocation × its weight) scaled to 0..10 for
+//               feasible hosts, 0 for the others.
 //   preempt     ExtenderPreemptionArgs → {"NodeNameToMetaVictims"}: keeps only the nodes where
 //               placer's own rules (quota, reservation, capacity, filters) admit the pod once the
 //               victims are gone, each with at least one victim.

@@ -1,6 +1,6 @@
 // What placer reads and does not use is said (service/manifests/warnings.ts): one line per kind
 // for kinds Kubernetes or a CRD of the input defines, one line per object for kinds nobody
-// defines (a typo), and pod-spec fields placer does not apply.
+// defines (a typo), pod-spec fields placer does not apply, and Nodes without `pods`.
 
 import { describe, expect, it } from 'vitest';
 import { manifestWarnings, type ManifestWarning } from '../../../service/manifests/warnings.js';
@@ -112,6 +112,20 @@ const cases: { name: string; docs: string[]; want: ManifestWarning[] }[] = [
       },
       {
         text: "in.yaml: document 2 (Deployment a/web): spec.template.spec.containers[].ports[].hostPort: ignored: placer does not check host ports (kube-scheduler's NodePorts filter): two pods wanting the same port may share a host",
+        unknown: false,
+      },
+    ],
+  },
+  {
+    name: "a Node without pods: the kubelet's 110 assumed, kube-scheduler's 0 named",
+    docs: [
+      'apiVersion: v1\nkind: Node\nmetadata: {name: bare}\nstatus: {allocatable: {cpu: "4", memory: 4Gi}}',
+      'apiVersion: v1\nkind: Node\nmetadata: {name: listed}\nstatus: {allocatable: {cpu: "4"}, capacity: {pods: "10"}}',
+      'apiVersion: v1\nkind: Node\nmetadata: {name: full}\nstatus: {allocatable: {cpu: "4", pods: "110"}}',
+    ],
+    want: [
+      {
+        text: "in.yaml: document 1 (Node bare): status.allocatable.pods: not given (nor in status.capacity); placer assumes the kubelet's default of 110 pods, where kube-scheduler reads 0 and places no pod there (Too many pods)",
         unknown: false,
       },
     ],

@@ -1,0 +1,350 @@
+// kube: the real kube-scheduler (v1.26.7 framework) against the real kube-apiserver and etcd
+// (test/realk8s's harness), scheduling the same pods onto the same nodes three ways in one run:
+//
+//   alone     kube-scheduler by itself (NodeResourcesFit ignoring the marker resource, as the
+//             extender's managedResources has it ignored)
+//   noop      with a do-nothing extender (bench/lib/noop-extender.ts: filter passes all,
+//             prioritize 0, bind posts the Binding) configured as placer is: the HTTP floor
+//   placer    with `placer serve --kubeconfig` (Kubernetes mode) as its extender, from
+//             deploy/kube-scheduler-config.yaml as shipped
+//
+// at 500 nodes / 2,000 pods and 5,000 nodes / 5,000 pods (--quick: 50 / 100). Pods per second from
+// kube-scheduler's start to the last bind (seen on a watch), kube-scheduler's own
+// scheduler_scheduling_algorithm_duration_seconds per pod (its /metrics), and the extender's CPU
+// per pod (/proc/<pid>/stat over the round). Every process shares the machine: read the ratios.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findBinaries } from '../../test/realk8s/binaries.js';
+import { ControlPlane } from '../../test/realk8s/controlplane.js';
+import type { Kube, Obj } from '../../test/realk8s/kube.js';
+import { applyDeploy, createNode } from '../../test/realk8s/objects.js';
+import { startPlacer } from '../../test/realk8s/placer.js';
+import { until } from '../../test/realk8s/procs.js';
+import { schedulerGet, startScheduler } from '../../test/realk8s/scheduler.js';
+import { type Cell, type Suite, type SuiteResult, progress } from '../lib/report.js';
+
+const MARKER = 'placer.dev/managed';
+const CONCURRENCY = 16;
+const CLK_TCK = 100;
+
+interface Size {
+  nodes: number;
+  pods: number;
+}
+
+/** A running extender for one round: its urlPrefix and process id (CPU), and how to stop it. */
+interface Extender {
+  urlPrefix: string;
+  pid: number;
+  /** filter + prioritize service time from the extender's own metrics, seconds in all (placer only). */
+  serviceSeconds?: () => Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A way to run kube-scheduler: alone, or with an extender started for the round. */
+interface Setup {
+  name: string;
+  extender?: (cp: ControlPlane) => Promise<Extender>;
+}
+
+interface Round {
+  setup: string;
+  size: Size;
+  podsPerSec: number;
+  seconds: number;
+  firstBindSeconds: number;
+  algorithmMsPerPod: number;
+  extenderCpuMsPerPod: number | null;
+  extenderServiceMsPerPod: number | null;
+}
+
+/** Run `fn` over `items` with at most CONCURRENCY in flight. */
+async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+/** The i-th pod of the benchmark: 100m–900m cpu, 128Mi–1Gi memory, the marker placer is sent. */
+function benchPod(ns: string, i: number): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p-${i}`, namespace: ns },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'c',
+          image: 'registry.example/app:1',
+          resources: {
+            requests: { cpu: `${100 + ((i * 37) % 9) * 100}m`, memory: `${128 * (1 + ((i * 13) % 8))}Mi`, [MARKER]: '1' },
+            limits: { [MARKER]: '1' },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** user + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+/** A histogram's _sum and _count in a Prometheus text exposition (summed over label sets matching `labels`). */
+function histogram(text: string, name: string, labels = ''): { sum: number; count: number } {
+  let sum = 0;
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!line.includes(labels)) continue;
+    if (line.startsWith(`${name}_sum`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    else if (line.startsWith(`${name}_count`)) count += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return { sum, count };
+}
+
+/** The do-nothing extender as a process of its own (same Node flags and loader as this one). */
+async function startNoop(cp: ControlPlane): Promise<Extender> {
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, '..', 'lib', 'noop-extender.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NOOP_API_SERVER: cp.url, NOOP_CA_FILE: cp.pki.caCert, NOOP_TOKEN: cp.tokens.admin },
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /noop extender on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error(`the do-nothing extender exited: ${out}`)));
+  });
+  return {
+    urlPrefix: `${url}/scheduler`,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** placer in Kubernetes mode, as test/realk8s runs it (deploy/ applied), logging warnings only. */
+async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
+  const p = await startPlacer(cp, { args: ['--ignored-resources', MARKER, '--log-level', 'warn'] });
+  const exited = new Promise<void>((r) => (p.proc.exitCode !== null ? r() : p.proc.once('exit', () => r())));
+  return {
+    urlPrefix: `${p.url}/scheduler`,
+    pid: p.proc.pid!,
+    serviceSeconds: async () => {
+      const text = await (await fetch(`${p.url}/metrics`)).text();
+      const verb = (v: string): number => histogram(text, 'placer_extender_request_duration_seconds', `verb="${v}"`).sum;
+      return verb('filter') + verb('prioritize');
+    },
+    stop: async () => {
+      p.proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The setups of a round, in the order they run at every size (more can be appended). */
+export const SETUPS: Setup[] = [
+  { name: 'kube-scheduler alone' },
+  { name: 'with a do-nothing extender', extender: startNoop },
+  { name: 'with placer', extender: startPlacerExtender },
+];
+
+/** Delete every pod of `ns` at once and wait until the API server lists none. */
+async function deletePods(k: Kube, ns: string): Promise<void> {
+  const r = await k.call('DELETE', `/api/v1/namespaces/${ns}/pods`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
+  if (r.code !== 200) throw new Error(`deleting the pods of ${ns}: ${r.code} ${JSON.stringify(r.body).slice(0, 300)}`);
+  await until(
+    async () => ((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).items as Obj[]).length === 0,
+    120_000,
+    `${ns} empty`,
+    200,
+  );
+}
+
+/** One round: the pods created (pending), kube-scheduler started, timed until the last bind. */
+async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gate: () => Promise<void>): Promise<Round> {
+  const k = cp.admin;
+  const ext = setup.extender ? await setup.extender(cp) : undefined;
+  try {
+    await pool(
+      Array.from({ length: size.pods }, (_, i) => i),
+      (i) => k.create(`/api/v1/namespaces/${ns}/pods`, benchPod(ns, i)),
+    );
+    const rv = String(((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).metadata as Obj).resourceVersion);
+    const bound = new Set<string>();
+    let firstBind = 0;
+    let lastBind = 0;
+    let done = (): void => {};
+    const all = new Promise<void>((r) => (done = r));
+    const w = k.watch(`/api/v1/namespaces/${ns}/pods?resourceVersion=${rv}`, (e) => {
+      if (e.type !== 'MODIFIED' && e.type !== 'ADDED') return;
+      const node = (e.object.spec as Obj | undefined)?.nodeName;
+      if (typeof node !== 'string' || node === '') return;
+      bound.add(String((e.object.metadata as Obj).name));
+      if (firstBind === 0) firstBind = performance.now();
+      if (bound.size === size.pods && lastBind === 0) {
+        lastBind = performance.now();
+        done();
+      }
+    });
+    await w.started;
+    await gate();
+    const cpu0 = ext ? cpuSeconds(ext.pid) : 0;
+    const service0 = ext?.serviceSeconds ? await ext.serviceSeconds() : 0;
+    const t0 = performance.now();
+    const s = await startScheduler(cp, {
+      extender: ext?.urlPrefix,
+      percentageOfNodesToScore: 0, // kube's adaptive default, as deployed, in every setup
+      ignoredResources: ext ? undefined : [MARKER],
+      name: `kube-scheduler-${size.nodes}-${setup.name.replace(/\W+/g, '-')}`,
+    });
+    try {
+      const timeout = 60_000 + size.pods * 100;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        all,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${setup.name}: ${bound.size} of ${size.pods} pods bound in ${timeout / 1000} s`)),
+            timeout,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const cpu = ext ? cpuSeconds(ext.pid) - cpu0 : null;
+      const service = ext?.serviceSeconds ? (await ext.serviceSeconds()) - service0 : null;
+      const alg = histogram((await schedulerGet(s.port, '/metrics')).text, 'scheduler_scheduling_algorithm_duration_seconds');
+      const seconds = (lastBind - t0) / 1000;
+      return {
+        setup: setup.name,
+        size,
+        podsPerSec: size.pods / seconds,
+        seconds,
+        firstBindSeconds: (firstBind - t0) / 1000,
+        algorithmMsPerPod: alg.count > 0 ? (alg.sum / alg.count) * 1000 : NaN,
+        extenderCpuMsPerPod: cpu === null ? null : (cpu / size.pods) * 1000,
+        extenderServiceMsPerPod: service === null ? null : (service / size.pods) * 1000,
+      };
+    } finally {
+      w.stop();
+      await s.kill();
+    }
+  } finally {
+    await ext?.stop();
+    await deletePods(k, ns);
+  }
+}
+
+const DESCRIPTION =
+  'The real kube-scheduler (v1.26.7 framework), kube-apiserver v1.24 and etcd (test/realk8s) scheduling the same pods onto the same nodes: alone, with a do-nothing extender (the HTTP floor: filter passes all, prioritize 0, bind posts the Binding; configured as placer is) and with placer in Kubernetes mode. Pods/s from kube-scheduler’s start to the last bind; kube-scheduler’s own algorithm time per pod; the extender’s CPU per pod.';
+
+export const kubeSuite: Suite = async (ctx) => {
+  const bins = await findBinaries();
+  const why =
+    typeof bins === 'string'
+      ? bins
+      : bins.scheduler === undefined
+        ? `no kube-scheduler beside ${bins.origin}`
+        : spawnSync('openssl', ['version']).status !== 0
+          ? 'openssl is not installed (the control plane certificates are made with it)'
+          : undefined;
+  if (why !== undefined || typeof bins === 'string') {
+    progress(`kube: skipped — ${why}`);
+    return { status: 'skipped', reason: `no real control plane: ${why}`, description: DESCRIPTION, tables: [], figures: {} };
+  }
+  const sizes: Size[] = ctx.quick
+    ? [{ nodes: 50, pods: 100 }]
+    : [
+        { nodes: 500, pods: 2000 },
+        { nodes: 5000, pods: 5000 },
+      ];
+  progress('kube: starting etcd and kube-apiserver');
+  const cp = await ControlPlane.start(bins);
+  const rounds: Round[] = [];
+  try {
+    await applyDeploy(cp.admin);
+    let made = 0;
+    for (const size of sizes) {
+      progress(`kube: ${size.nodes} nodes`);
+      await pool(
+        Array.from({ length: size.nodes - made }, (_, i) => made + i),
+        (i) => createNode(cp.admin, `kb-${i}`, { cpu: '32', memory: '128Gi', pods: '110' }),
+      );
+      made = size.nodes;
+      const ns = `kube-bench-${size.nodes}`;
+      await cp.admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      for (const setup of SETUPS) {
+        progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}`);
+        const r = await round(cp, setup, size, ns, ctx.gate);
+        progress(`kube: ${r.podsPerSec.toFixed(1)} pods/s`);
+        rounds.push(r);
+      }
+    }
+  } finally {
+    await cp.stop();
+  }
+  const figures: SuiteResult['figures'] = {};
+  const rows: Cell[][] = [];
+  for (const size of sizes) {
+    const at = rounds.filter((r) => r.size === size);
+    const noop = at.find((r) => r.setup === SETUPS[1].name)!;
+    for (const r of at) {
+      const key = `${size.nodes}x${size.pods}.${r.setup.replace(/\W+/g, '-')}`;
+      figures[`${key}.podsPerSec`] = r.podsPerSec;
+      figures[`${key}.seconds`] = r.seconds;
+      figures[`${key}.algorithmMsPerPod`] = r.algorithmMsPerPod;
+      if (r.extenderCpuMsPerPod !== null) figures[`${key}.extenderCpuMsPerPod`] = r.extenderCpuMsPerPod;
+      if (r.extenderServiceMsPerPod !== null) figures[`${key}.extenderServiceMsPerPod`] = r.extenderServiceMsPerPod;
+      figures[`${key}.vsNoop`] = r.podsPerSec / noop.podsPerSec;
+      rows.push([
+        size.nodes.toLocaleString('en-US'),
+        size.pods.toLocaleString('en-US'),
+        r.setup,
+        r.podsPerSec.toFixed(1),
+        `${(r.podsPerSec / noop.podsPerSec).toFixed(2)}×`,
+        `${r.seconds.toFixed(1)} s (first bind ${r.firstBindSeconds.toFixed(1)} s)`,
+        `${r.algorithmMsPerPod.toFixed(2)} ms`,
+        r.extenderCpuMsPerPod === null ? '—' : `${r.extenderCpuMsPerPod.toFixed(2)} ms`,
+        r.extenderServiceMsPerPod === null ? '—' : `${r.extenderServiceMsPerPod.toFixed(2)} ms`,
+      ]);
+    }
+  }
+  return {
+    status: 'ok',
+    description: DESCRIPTION,
+    tables: [
+      {
+        title: 'kube: the real kube-scheduler, pods/s from its start to the last bind (one run, every process on this machine)',
+        columns: [
+          'nodes',
+          'pods',
+          'kube-scheduler',
+          'pods/s',
+          'vs do-nothing extender',
+          'start → last bind',
+          'algorithm time per pod (kube-scheduler)',
+          'extender CPU per pod',
+          'filter + prioritize service time per pod',
+        ],
+        rows,
+        notes: [
+          'Nodes 32 cpu / 128Gi / 110 pods; pods 100m–900m cpu, 128Mi–1Gi, each requesting the placer.dev/managed marker (managedResources, ignoredByScheduler). percentageOfNodesToScore: the adaptive default in every setup.',
+          'Algorithm time: scheduler_scheduling_algorithm_duration_seconds _sum ÷ _count (filter and score including the extender calls). Extender CPU: user + system time of its process over the round ÷ pods. Service time: placer_extender_request_duration_seconds _sum of filter and prioritize ÷ pods (bind waits on the API server).',
+        ],
+      },
+    ],
+    figures,
+  };
+};
