@@ -197,5 +197,35 @@ export function evaluateTargets(r: Results): TargetResult[] {
       note: !restart ? why('restart') : bigEnough ? 'spawn → /readyz 200.' : 'fewer placements than the target (quick run).',
     });
   }
+  // 12. scheduler mode (issue 21): placer's own batches vs kube-scheduler alone and the API server's Binding ceiling.
+  {
+    const kube = r.suites.kube?.status === 'ok' ? r.suites.kube.figures : undefined;
+    const at = (size: string, what: string) => num(kube, `${size}.placer-scheduler-mode.${what}`);
+    const sizes = ['500x2000', '5000x5000'];
+    const full = sizes.every((z) => at(z, 'podsPerSec') !== null) && !r.quick;
+    for (const [what, target, limit, label] of [
+      ['vsKubeSchedulerAlone', '≥ 3× kube-scheduler alone at 500 and 5,000 nodes', 3, ratio],
+      [
+        'vsBindingLoop',
+        '≥ 80% of the Binding-POST loop at 500 and 5,000 nodes',
+        0.8,
+        (x: number | null) => pct(x === null ? null : x * 100, 0),
+      ],
+    ] as const) {
+      const xs = sizes.map((z) => at(z, what));
+      const known = xs.filter((x): x is number => x !== null);
+      out.push({
+        name: `placer's scheduler mode ${what === 'vsKubeSchedulerAlone' ? 'vs kube-scheduler alone' : "vs the API server's Binding ceiling"}`,
+        target,
+        value: known.length === 0 ? null : sizes.map((z, k) => `${z.split('x')[0]} nodes: ${label(xs[k])}`).join(', '),
+        met: !full || known.length < sizes.length ? null : known.every((x) => x >= limit),
+        note: kube
+          ? full
+            ? 'kube suite, same run, same nodes and pods; pods/s from the scheduler’s start to the last bind.'
+            : 'quick run: 50 nodes, not comparable to the target.'
+          : why('kube'),
+      });
+    }
+  }
   return out;
 }

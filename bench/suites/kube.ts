@@ -8,7 +8,9 @@
 //   placer    with `placer serve --kubeconfig` (Kubernetes mode) as its extender, from
 //             deploy/kube-scheduler-config.yaml as shipped
 //
-// at 500 nodes / 2,000 pods and 5,000 nodes / 5,000 pods (--quick: 50 / 100). Pods per second from
+// and then — the same pods, named for placer (spec.schedulerName) — placer's own scheduler mode, a
+// plain loop of Binding POSTs (the API server's ceiling) and a gang of 1,000 pods
+// (kube-schedmode.ts), at 500 nodes / 2,000 pods and 5,000 nodes / 5,000 pods (--quick: 50 / 100). Pods per second from
 // kube-scheduler's start to the last bind (seen on a watch), kube-scheduler's own
 // scheduler_scheduling_algorithm_duration_seconds per pod (its /metrics), and the extender's CPU
 // per pod (/proc/<pid>/stat over the round). Every process shares the machine: read the ratios.
@@ -19,11 +21,12 @@ import { join } from 'node:path';
 import { findBinaries } from '../../test/realk8s/binaries.js';
 import { ControlPlane } from '../../test/realk8s/controlplane.js';
 import type { Kube, Obj } from '../../test/realk8s/kube.js';
-import { applyDeploy, createNode } from '../../test/realk8s/objects.js';
+import { applyDeploy, createNode, deployDocs, installPodGroups, pathOf } from '../../test/realk8s/objects.js';
 import { startPlacer } from '../../test/realk8s/placer.js';
 import { until } from '../../test/realk8s/procs.js';
 import { schedulerGet, startScheduler } from '../../test/realk8s/scheduler.js';
-import { type Cell, type Suite, type SuiteResult, progress } from '../lib/report.js';
+import { type Cell, type Suite, type SuiteResult, type Table, progress } from '../lib/report.js';
+import { BIND_CONCURRENCY, bindingLoopRound, createPodGroup, createPods, schedulerModeRound, type Timed } from './kube-schedmode.js';
 
 const MARKER = 'placer.dev/managed';
 const CONCURRENCY = 16;
@@ -70,12 +73,13 @@ async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void
 }
 
 /** The i-th pod of the benchmark: 100m–900m cpu, 128Mi–1Gi memory, the marker placer is sent. */
-function benchPod(ns: string, i: number): Obj {
+function benchPod(ns: string, i: number, schedulerName?: string, labels?: Record<string, string>): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `p-${i}`, namespace: ns },
+    metadata: { name: `p-${i}`, namespace: ns, ...(labels && { labels }) },
     spec: {
+      ...(schedulerName !== undefined && { schedulerName }),
       terminationGracePeriodSeconds: 0,
       containers: [
         {
@@ -162,9 +166,77 @@ export const SETUPS: Setup[] = [
   { name: 'with placer', extender: startPlacerExtender },
 ];
 
+interface SchedRound {
+  setup: string;
+  size: Size;
+  pods: number;
+  t: Timed;
+}
+
+/**
+ * At one size, after kube-scheduler's rounds: the same pods for placer's scheduler mode, then for
+ * the Binding-POST loop, then (`gang` > 0) a PodGroup of `gang` members for scheduler mode.
+ */
+async function schedulerModeRounds(
+  cp: ControlPlane,
+  size: Size,
+  ns: string,
+  gate: () => Promise<void>,
+  gang: number,
+): Promise<SchedRound[]> {
+  const k = cp.admin;
+  const out: SchedRound[] = [];
+  const all = Array.from({ length: size.pods }, (_, i) => i);
+  progress(`kube: ${size.nodes} nodes / ${size.pods} pods, placer's scheduler mode`);
+  await createPods(
+    k,
+    ns,
+    all.map((i) => benchPod(ns, i, 'placer')),
+  );
+  out.push({ setup: 'placer scheduler mode', size, pods: size.pods, t: await schedulerModeRound(cp, ns, size.pods, MARKER, gate) });
+  progress(`kube: ${(size.pods / out[0].t.seconds).toFixed(1)} pods/s`);
+  await deletePods(k, ns);
+  progress(`kube: ${size.nodes} nodes / ${size.pods} pods, a loop of Binding POSTs`);
+  await createPods(
+    k,
+    ns,
+    all.map((i) => benchPod(ns, i, 'nobody')),
+  );
+  const nodes = Array.from({ length: size.nodes }, (_, i) => `kb-${i}`);
+  const loop = await bindingLoopRound(
+    cp,
+    ns,
+    all.map((i) => `p-${i}`),
+    nodes,
+    gate,
+  );
+  out.push({ setup: 'Binding POST loop', size, pods: size.pods, t: loop });
+  progress(`kube: ${(size.pods / loop.seconds).toFixed(1)} pods/s`);
+  await deletePods(k, ns);
+  if (gang > 0) {
+    progress(`kube: ${size.nodes} nodes, a gang of ${gang} pods in scheduler mode`);
+    await createPodGroup(k, ns, 'gang', gang);
+    const label = { 'scheduling.x-k8s.io/pod-group': 'gang' };
+    await createPods(
+      k,
+      ns,
+      Array.from({ length: gang }, (_, i) => benchPod(ns, i, 'placer', label)),
+    );
+    out.push({
+      setup: `placer scheduler mode, one gang (minMember ${gang})`,
+      size,
+      pods: gang,
+      t: await schedulerModeRound(cp, ns, gang, MARKER, gate),
+    });
+    progress(`kube: the gang bound in ${out[out.length - 1].t.seconds.toFixed(1)} s`);
+    await deletePods(k, ns);
+  }
+  return out;
+}
+
 /** Delete every pod of `ns` at once and wait until the API server lists none. */
 async function deletePods(k: Kube, ns: string): Promise<void> {
-  // thousands of pods in one request: minutes on a loaded machine
+  // thousands of pods in one deletecollection: minutes on a loaded machine, not the client's default 30 s
   const r = await k.call(
     'DELETE',
     `/api/v1/namespaces/${ns}/pods`,
@@ -280,8 +352,11 @@ export const kubeSuite: Suite = async (ctx) => {
   progress('kube: starting etcd and kube-apiserver');
   const cp = await ControlPlane.start(bins);
   const rounds: Round[] = [];
+  const own: SchedRound[] = [];
   try {
     await applyDeploy(cp.admin);
+    for (const o of deployDocs('placer-scheduler.yaml')) await cp.admin.apply(pathOf(o), o);
+    await installPodGroups(cp.admin);
     let made = 0;
     for (const size of sizes) {
       progress(`kube: ${size.nodes} nodes`);
@@ -300,6 +375,7 @@ export const kubeSuite: Suite = async (ctx) => {
         );
         rounds.push(r);
       }
+      own.push(...(await schedulerModeRounds(cp, size, ns, ctx.gate, size === sizes[0] ? (ctx.quick ? 100 : 1000) : 0)));
     }
   } finally {
     await cp.stop();
@@ -330,10 +406,52 @@ export const kubeSuite: Suite = async (ctx) => {
       ]);
     }
   }
+  const alone = (size: Size) => rounds.find((r) => r.size === size && r.setup === SETUPS[0].name)!;
+  const ownRows: Cell[][] = [];
+  for (const r of own) {
+    const key = `${r.size.nodes}x${r.pods}.${r.setup.replace(/\W+/g, '-')}`;
+    const podsPerSec = r.pods / r.t.seconds;
+    const loop = own.find((x) => x.size === r.size && x.setup === 'Binding POST loop');
+    figures[`${key}.podsPerSec`] = podsPerSec;
+    figures[`${key}.seconds`] = r.t.seconds;
+    if (r.t.cpuMsPerPod !== null) figures[`${key}.cpuMsPerPod`] = r.t.cpuMsPerPod;
+    const vsAlone = r.pods === r.size.pods ? podsPerSec / alone(r.size).podsPerSec : null;
+    const vsLoop = loop && r.pods === r.size.pods ? podsPerSec / (loop.pods / loop.t.seconds) : null;
+    if (vsAlone !== null) figures[`${key}.vsKubeSchedulerAlone`] = vsAlone;
+    if (vsLoop !== null) figures[`${key}.vsBindingLoop`] = vsLoop;
+    ownRows.push([
+      r.size.nodes.toLocaleString('en-US'),
+      r.pods.toLocaleString('en-US'),
+      r.setup,
+      podsPerSec.toFixed(1),
+      vsAlone === null ? '—' : `${vsAlone.toFixed(2)}×`,
+      vsLoop === null ? '—' : `${(vsLoop * 100).toFixed(0)}%`,
+      `${r.t.seconds.toFixed(1)} s (first bind ${r.t.firstBindSeconds.toFixed(1)} s)`,
+      r.t.cpuMsPerPod === null ? '—' : `${r.t.cpuMsPerPod.toFixed(2)} ms`,
+    ]);
+  }
+  const ownTable: Table = {
+    title: "kube: placer's scheduler mode vs kube-scheduler alone vs the API server's Binding ceiling (same run, same nodes and pods)",
+    columns: [
+      'nodes',
+      'pods',
+      'who binds',
+      'pods/s',
+      'vs kube-scheduler alone',
+      'of the Binding-POST loop',
+      'start → last bind',
+      'placer CPU per pod',
+    ],
+    rows: ownRows,
+    notes: [
+      `Scheduler mode: \`placer serve --kubeconfig … --scheduler-name placer\` (leader election on, --batch-window 50ms, --batch-size 1000, --bind-concurrency ${BIND_CONCURRENCY}, a Scheduled Event per pod) over the same pods with spec.schedulerName placer, timed from placer's start (it lists the API server first) to the last bind seen on a watch. Binding-POST loop: no scheduler, ${BIND_CONCURRENCY} Binding POSTs in flight (node i mod N), the API server's ceiling. Gang: one PodGroup whose minMember is every member, all or nothing.`,
+    ],
+  };
   return {
     status: 'ok',
     description: DESCRIPTION,
     tables: [
+      ownTable,
       {
         title: 'kube: the real kube-scheduler, pods/s from its start to the last bind (one run, every process on this machine)',
         columns: [

@@ -138,18 +138,29 @@ export class KubeBinder {
     return this.done('refused', `placer: ${failure}`);
   }
 
-  /**
-   * Does the API show the pod (this UID) on `node`? Read from the pod watch, waiting a little for
-   * it to catch up (the ClusterRole grants no `get` on pods: list and watch are enough).
-   */
-  private async boundThere(namespace: string, name: string, uid: string, node: string): Promise<boolean> {
-    const deadline = performance.now() + this.confirmMs;
-    for (;;) {
-      const api = this.sync.apiPlacement(namespace, name);
-      // another incarnation's entry is not an answer: wait for this one's
-      if (api && (uid === '' || api.uid === uid)) return api.node === node;
-      if (performance.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  private boundThere(namespace: string, name: string, uid: string, node: string): Promise<boolean> {
+    return boundThere(this.sync, namespace, name, uid, node, this.confirmMs);
+  }
+}
+
+/**
+ * Does the API show the pod (this UID) on `node`? Read from the pod watch, waiting up to
+ * `confirmMs` for it to catch up (the ClusterRole grants no `get` on pods: list and watch are enough).
+ */
+export async function boundThere(
+  sync: KubeSync,
+  namespace: string,
+  name: string,
+  uid: string,
+  node: string,
+  confirmMs: number,
+): Promise<boolean> {
+  const deadline = performance.now() + confirmMs;
+  for (;;) {
+    const api = sync.apiPlacement(namespace, name);
+    // another incarnation's entry is not an answer: wait for this one's
+    if (api && (uid === '' || api.uid === uid)) return api.node === node;
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -170,12 +170,13 @@ export class KubeClient {
     timeoutMs: number,
     signal?: AbortSignal,
     agent: HttpAgent = this.agent,
+    contentType = 'application/json',
   ): Promise<IncomingMessage> {
     await this.credentials();
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = contentType;
       headers['content-length'] = Buffer.byteLength(body);
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -196,9 +197,14 @@ export class KubeClient {
   }
 
   /** One request; resolves with any HTTP status (the caller decides), rejects on network errors and timeouts. */
-  async request(method: string, path: string, opts: { body?: unknown; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    opts: { body?: unknown; timeoutMs?: number; signal?: AbortSignal; contentType?: string } = {},
+  ): Promise<Response> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const res = await this.open(method, path, opts.body === undefined ? undefined : JSON.stringify(opts.body), timeoutMs, opts.signal);
+    const sent = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const res = await this.open(method, path, sent, timeoutMs, opts.signal, this.agent, opts.contentType);
     const text = await readAll(res, timeoutMs, `${method} ${path}`);
     let body: Obj | undefined;
     try {

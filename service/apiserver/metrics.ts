@@ -9,23 +9,36 @@
 //   placer_kube_pods_pending_host                      bound pods whose Node placer has not seen yet
 //   placer_kube_vms_pending{reason}                    VirtualMachines on a host that wait for their
 //                                                      class (reason="class") or Node (reason="host")
+//   scheduler mode (scheduler.ts):
+//   placer_kube_schedule_attempts_total{result}        pods tried in batches: scheduled | unschedulable
+//   placer_kube_schedule_bindings_total{result}        Binding POSTs: bound | refused (released) | error (retried)
+//   placer_kube_schedule_batch_seconds                 the engine's time per batch
+//   placer_kube_scheduling_queue{state}                active | parked | backoff | flight
+//   placer_kube_events_total{result}                   Events written | refused | dropped (backlog full)
+//   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
 
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type BindResult = 'bound' | 'refused';
 
 export class KubeMetrics {
-  readonly events: Counter<'resource' | 'type'>;
+  readonly watchEvents: Counter<'resource' | 'type'>;
   readonly watchFailures: Counter<'resource'>;
   readonly relists: Counter<'resource' | 'reason'>;
   readonly bindings: Counter<'result'>;
   readonly unreadable: Gauge<'resource'>;
   readonly pendingHost: Gauge;
   readonly vmsPending: Gauge<'reason'>;
+  readonly scheduleAttempts: Counter<'result'>;
+  readonly scheduleBindings: Counter<'result'>;
+  readonly batchSeconds: Histogram;
+  readonly queue: Gauge<'state'>;
+  readonly events: Counter<'result'>;
+  readonly leader: Gauge<'name'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.events = new Counter({
+    this.watchEvents = new Counter({
       name: 'placer_kube_watch_events_total',
       help: 'Watch events received from the API server',
       labelNames: ['resource', 'type'],
@@ -64,6 +77,42 @@ export class KubeMetrics {
       name: 'placer_kube_vms_pending',
       help: 'VirtualMachines on a host waiting for their VirtualMachineClass (reason="class") or Node (reason="host") to be seen',
       labelNames: ['reason'],
+      registers,
+    });
+    this.scheduleAttempts = new Counter({
+      name: 'placer_kube_schedule_attempts_total',
+      help: 'Scheduler mode: pods tried in a batch, by result (scheduled: a host was found; unschedulable)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.scheduleBindings = new Counter({
+      name: 'placer_kube_schedule_bindings_total',
+      help: 'Scheduler mode: Binding POSTs by result (bound; refused: the pod was deleted or bound meanwhile, its placement released; error: tried again)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.batchSeconds = new Histogram({
+      name: 'placer_kube_schedule_batch_seconds',
+      help: 'Scheduler mode: time to place one batch (parse, engine, hold)',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.queue = new Gauge({
+      name: 'placer_kube_scheduling_queue',
+      help: 'Scheduler mode: pending pods by state (active: to be tried; parked: unschedulable until a change; backoff; flight: being placed or bound)',
+      labelNames: ['state'],
+      registers,
+    });
+    this.events = new Counter({
+      name: 'placer_kube_events_total',
+      help: 'Scheduler mode: Events (events.k8s.io/v1) by result: written, refused, dropped (backlog full)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'placer_leader_election_master_status',
+      help: 'Scheduler mode: whether this replica leads (1) or stands by (0), per lease name',
+      labelNames: ['name'],
       registers,
     });
   }

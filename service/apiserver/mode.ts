@@ -7,6 +7,9 @@
 // and binds. Every replica that has listed the API server answers every extender verb, so no call
 // fails because of which replica it reached; the API server refuses a second Binding of a pod.
 //
+// With --scheduler-name (scheduler.ts) placer also schedules, in batches, the pending pods whose
+// spec.schedulerName is one of its names; kube-scheduler keeps the others.
+//
 // Start-up: connect (a bad kubeconfig fails at once), list every resource in dependency order —
 // the state is loaded, and /scheduler and /v1 answer, once every first list is applied — then
 // keep watching.
@@ -20,9 +23,11 @@ import type { PlacerState } from '../state/state.js';
 import { KubeBinder } from './binder.js';
 import { KubeClient, loadKubeConfig } from './client.js';
 import { DelegatedAuth } from './delegated.js';
+import { defaultIdentity, LeaseElector, validateLeaseTimings } from './leader.js';
 import { KubeMetrics } from './metrics.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 import { WATCHED } from './resources.js';
+import { KubeScheduler, type SchedulerModeOptions } from './scheduler.js';
 import { KubeSync } from './sync.js';
 
 export interface KubeOptions {
@@ -30,11 +35,15 @@ export interface KubeOptions {
   kubeconfig?: string;
   context?: string;
   reflector?: ReflectorOptions;
+  /** Scheduler mode: schedule the pods whose spec.schedulerName is one of these names (scheduler.ts). */
+  scheduler?: SchedulerModeOptions;
 }
 
 export class KubeMode {
   private readonly reflectors: Reflector[] = [];
   private binder: KubeBinder | undefined;
+  private scheduler: KubeScheduler | undefined;
+  private elector: LeaseElector | undefined;
   private started = false;
 
   private constructor(
@@ -50,6 +59,7 @@ export class KubeMode {
   }
 
   static async connect(opts: KubeOptions, log: Logger, registry: Registry): Promise<KubeMode> {
+    if (opts.scheduler?.leaderElection) validateLeaseTimings(opts.scheduler.leaderElection);
     const target = await loadKubeConfig({
       ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
       ...(opts.context !== undefined && { context: opts.context }),
@@ -62,6 +72,18 @@ export class KubeMode {
   /** List everything and start watching; resolves once the state mirrors every first list. */
   async start(state: () => PlacerState): Promise<void> {
     const sync = new KubeSync(state, this.log, this.metrics);
+    if (this.opts.scheduler) {
+      // before the first lists: the pending pods they hold are queued as they come
+      this.scheduler = new KubeScheduler(
+        this.client,
+        state,
+        sync,
+        this.log.child({ scheduler: this.opts.scheduler.names }),
+        this.metrics,
+        this.opts.scheduler,
+      );
+      sync.listener = this.scheduler;
+    }
     for (const r of WATCHED) {
       const reflector = new Reflector(this.client, r, sync.handlerFor(r.kind, r.path), this.log, this.metrics, this.opts.reflector);
       this.reflectors.push(reflector);
@@ -71,6 +93,33 @@ export class KubeMode {
     this.started = true;
     const s = state();
     this.log.info({ hosts: s.hostCount(), placements: s.placementCount() }, 'mirrored the API server');
+    if (this.scheduler) this.startScheduling(this.scheduler, this.opts.scheduler!);
+  }
+
+  /** Schedule now, or — with leader election — while this replica holds the Lease. */
+  private startScheduling(scheduler: KubeScheduler, o: SchedulerModeOptions): void {
+    this.log.info({ schedulerNames: o.names, pending: scheduler.queue.activeCount }, 'scheduler mode');
+    const le = o.leaderElection;
+    if (!le) return scheduler.lead(true);
+    const elector = new LeaseElector(
+      this.client,
+      {
+        namespace: le.namespace ?? this.client.namespace,
+        name: le.name,
+        identity: defaultIdentity(),
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+      },
+      this.log,
+    );
+    this.metrics.leader.set({ name: le.name }, 0);
+    elector.onChange((leader) => {
+      this.metrics.leader.set({ name: le.name }, leader ? 1 : 0);
+      scheduler.lead(leader);
+    });
+    this.elector = elector;
+    elector.start();
   }
 
   /** Extra /readyz checks: every first list applied; every watch working (else the mirror may be stale). */
@@ -87,7 +136,11 @@ export class KubeMode {
     return this.binder.bind(name, namespace, uid, node);
   }
 
+  /** Give up the Lease first (a standby takes over at once), then stop scheduling and watching. */
   async stop(): Promise<void> {
+    this.scheduler?.lead(false);
+    await this.elector?.stop();
+    this.scheduler?.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();
   }

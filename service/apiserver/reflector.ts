@@ -235,7 +235,7 @@ export class Reflector {
     });
     for await (const e of stream) {
       n++;
-      this.metrics?.events.inc({ resource: this.resource.kind, type: e.type });
+      this.metrics?.watchEvents.inc({ resource: this.resource.kind, type: e.type });
       switch (e.type) {
         case 'ERROR': {
           const code = typeof e.object.code === 'number' ? e.object.code : 0;

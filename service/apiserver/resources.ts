@@ -20,6 +20,9 @@ export interface WatchedResource {
 /** The vm-operator API version placer reads VirtualMachines and VirtualMachineClasses at. */
 export const VMOP = 'vmoperator.vmware.com/v1alpha6';
 
+/** The coscheduling PodGroup (kubernetes-sigs/scheduler-plugins): gangs of pods, minMember all or nothing. */
+export const PODGROUP_API = 'scheduling.x-k8s.io/v1alpha1';
+
 export const WATCHED: readonly WatchedResource[] = [
   { kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', path: '/apis/scheduling.k8s.io/v1/priorityclasses' },
   { kind: 'VirtualMachineClass', apiVersion: VMOP, path: `/apis/${VMOP}/virtualmachineclasses`, optional: true },
@@ -28,6 +31,7 @@ export const WATCHED: readonly WatchedResource[] = [
   { kind: 'ResourceQuota', apiVersion: 'v1', path: '/api/v1/resourcequotas' },
   { kind: 'NamespacePolicy', apiVersion: 'placer.dev/v1alpha1', path: '/apis/placer.dev/v1alpha1/namespacepolicies', optional: true },
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', path: '/apis/policy/v1/poddisruptionbudgets' },
+  { kind: 'PodGroup', apiVersion: PODGROUP_API, path: `/apis/${PODGROUP_API}/podgroups`, optional: true },
   { kind: 'Pod', apiVersion: 'v1', path: '/api/v1/pods' },
   { kind: 'VirtualMachine', apiVersion: VMOP, path: `/apis/${VMOP}/virtualmachines`, optional: true },
 ];

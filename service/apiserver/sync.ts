@@ -9,6 +9,9 @@
 //                   releases them. A bound pod whose Node placer has not seen yet (the watches are
 //                   separate streams) waits for it. Unbound pods are remembered, so that a bind can
 //                   find the pod's spec even when this replica did not serve its filter.
+//   PodGroups       kept as the API has them: a pod labelled scheduling.x-k8s.io/pod-group is read
+//                   with its PodGroup (its gang, minMember). A bound pod whose PodGroup placer has
+//                   not seen is accounted all the same (a gang matters only before binding).
 //   VMs             vm-operator places VirtualMachines, placer never binds them: they are consumers.
 //                   A VM with a host (status.nodeName; status.host before v1alpha5) holds that
 //                   host's capacity and its namespace's quota, sized by its class as in standalone
@@ -31,6 +34,20 @@ import type { InfraKind, PlacerState } from '../state/state.js';
 import type { Obj } from './client.js';
 import type { KubeMetrics } from './metrics.js';
 import type { ReflectorHandler } from './reflector.js';
+import { PODGROUP_API } from './resources.js';
+import { POD_GROUP_LABEL } from '../manifests/pod.js';
+
+/**
+ * Who else follows the mirror (scheduler mode's queue): every pod as the API has it after the
+ * state took it, and every other change that may let a pending pod fit.
+ */
+export interface SyncListener {
+  pod(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void;
+  /** Pods were listed again: `pods` is the complete set. */
+  pods(pods: readonly Obj[]): void;
+  /** Objects of `kind` changed (in `namespace`, when the change is confined to one). */
+  changed(kind: string, namespace?: string): void;
+}
 
 const ASSUME_TTL_MS = 30_000;
 
@@ -89,6 +106,9 @@ export class KubeSync {
   private readonly vmWaiting = new Map<string, 'class' | 'host'>();
   /** Per kind: object → why placer cannot read it. */
   private readonly unreadable = new Map<string, Map<string, string>>();
+  /** PodGroups as the API has them: namespace/name → object. */
+  private readonly podGroups = new Map<string, Obj>();
+  listener: SyncListener | undefined;
 
   constructor(
     private readonly state: () => PlacerState,
@@ -130,6 +150,7 @@ export class KubeSync {
 
   handlerFor(kind: string, collection: string): ReflectorHandler {
     if (kind === 'Pod') return this.podHandler(collection);
+    if (kind === 'PodGroup') return this.podGroupHandler();
     if (kind === 'VirtualMachine') return this.vmHandler(collection);
     return this.infraHandler(kind as InfraKind, collection);
   }
@@ -170,12 +191,14 @@ export class KubeSync {
           this.retryVms((_, key) => this.vmWaiting.get(key) === 'host');
         }
         if (kind === 'VirtualMachineClass') this.retryVms(() => true);
+        this.listener?.changed(kind);
       },
       event: (type, o) => {
         const f = facts(o);
         if (type === 'DELETED') {
           this.state().mirrorObjects(kind, [], [{ namespace: nsOf(o), name: f.name }]);
           this.note(kind, [], [label(o)], false);
+          this.listener?.changed(kind, nsOf(o) || undefined);
           return;
         }
         const rejected = this.state().mirrorObjects(kind, [manifestOf(o, objectPath(o, collection))], []);
@@ -186,6 +209,7 @@ export class KubeSync {
         }
         // the VMs of this class: sized now, or re-sized
         if (kind === 'VirtualMachineClass') this.retryVms((vm) => vm.className === f.name);
+        this.listener?.changed(kind, nsOf(o) || undefined);
       },
     };
   }
@@ -211,10 +235,12 @@ export class KubeSync {
         }
         for (const o of items) this.podEvent('MODIFIED', o, collection);
         this.metrics?.pendingHost.set(this.waiting.size);
+        this.listener?.pods(items);
       },
       event: (type, o) => {
         this.podEvent(type, o, collection);
         this.metrics?.pendingHost.set(this.waiting.size);
+        this.listener?.pod(type, o);
       },
     };
   }
@@ -248,7 +274,7 @@ export class KubeSync {
     this.assumed.delete(f.key); // confirmed
     let t: WorkloadTemplate | undefined;
     try {
-      t = parseManifests([manifestOf(o, objectPath(o, collection))]).workloads[0];
+      t = this.parsePod(o, collection, true);
       this.note('Pod', [], [`Pod ${f.key}`], false);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
@@ -258,6 +284,42 @@ export class KubeSync {
     }
     if (!t) return;
     this.place(f.key, t);
+  }
+
+  /**
+   * A pod's template, read with its PodGroup when it names one. A pending pod whose PodGroup placer
+   * has not seen is an InputError (no PodGroup with name …); a bound one (`bound`) is read as a
+   * gang of one: its gang no longer matters.
+   */
+  parsePod(o: Obj, collection: string, bound = false): WorkloadTemplate | undefined {
+    const md = isObj(o.metadata) ? o.metadata : {};
+    const labels = isObj(md.labels) ? md.labels : {};
+    const group = labels[POD_GROUP_LABEL];
+    const manifests = [manifestOf(o, objectPath(o, collection))];
+    if (typeof group === 'string' && group !== '') {
+      const namespace = facts(o).namespace;
+      const pg =
+        this.podGroups.get(`${namespace}/${group}`) ??
+        (bound ? { apiVersion: PODGROUP_API, kind: 'PodGroup', metadata: { name: group, namespace }, spec: { minMember: 1 } } : undefined);
+      if (pg) manifests.push(manifestOf(pg, `/apis/${PODGROUP_API}/namespaces/${namespace}/podgroups/${group}`));
+    }
+    return parseManifests(manifests).workloads[0];
+  }
+
+  private podGroupHandler(): ReflectorHandler {
+    const keyOf = (o: Obj): string => facts(o).key;
+    return {
+      replace: (items) => {
+        this.podGroups.clear();
+        for (const o of items) this.podGroups.set(keyOf(o), o);
+        this.listener?.changed('PodGroup');
+      },
+      event: (type, o) => {
+        if (type === 'DELETED') this.podGroups.delete(keyOf(o));
+        else this.podGroups.set(keyOf(o), o);
+        this.listener?.changed('PodGroup', facts(o).namespace);
+      },
+    };
   }
 
   private place(key: string, t: WorkloadTemplate): void {
@@ -318,7 +380,8 @@ export class KubeSync {
       this.vms.delete(f.key);
       this.vmWaiting.delete(f.key);
       this.note('VirtualMachine', [], [label], false);
-      state.mirrorGone('VirtualMachine', f.namespace, f.name, f.uid || undefined);
+      if (state.mirrorGone('VirtualMachine', f.namespace, f.name, f.uid || undefined))
+        this.listener?.changed('VirtualMachine', f.namespace);
       return;
     }
     let vm: VMObj | undefined;

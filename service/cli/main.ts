@@ -259,6 +259,39 @@ export function program(): Command {
     .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--in-cluster', "Kubernetes mode with the pod's service account (in a cluster)", false)
     .option(
+      '--scheduler-name <name>',
+      'Kubernetes mode: schedule, in batches, the pending pods whose spec.schedulerName is this name (repeatable); kube-scheduler keeps the others',
+      (v: string, prev: string[] | undefined) => {
+        if (v.trim() === '') throw new InvalidArgumentError('a scheduler name must not be empty');
+        return [...(prev ?? []), v.trim()];
+      },
+    )
+    .addOption(durationOption('--batch-window', 'scheduler mode: how long pending pods are collected before they are placed together', 50))
+    .option(
+      '--batch-size <n>',
+      'scheduler mode: a batch is placed at once when this many pods wait, and holds at most this many',
+      positiveInt,
+      1000,
+    )
+    .option('--bind-concurrency <n>', 'scheduler mode: Binding requests in flight at most', positiveInt, 16)
+    .option('--no-leader-elect', 'scheduler mode: do not elect a leader (a single replica that always schedules)')
+    .addOption(
+      durationOption('--leader-elect-lease-duration', 'scheduler mode: how long the Lease holds without renewal (whole seconds)', 15_000),
+    )
+    .addOption(
+      durationOption(
+        '--leader-elect-renew-deadline',
+        'scheduler mode: a leader that could not renew for this long stops scheduling',
+        10_000,
+      ),
+    )
+    .addOption(durationOption('--leader-elect-retry-period', 'scheduler mode: how often the Lease is renewed or tried', 2_000))
+    .option('--leader-elect-resource-name <name>', 'scheduler mode: name of the Lease', 'placer-scheduler')
+    .option(
+      '--leader-elect-resource-namespace <namespace>',
+      "scheduler mode: namespace of the Lease (default: the kubeconfig context's, in a pod its own)",
+    )
+    .option(
       '--delegated-auth',
       'Kubernetes mode: authenticate bearer tokens with TokenReview and authorize every request with SubjectAccessReview (cluster RBAC)',
       false,
@@ -305,10 +338,30 @@ export function program(): Command {
             ...(o.apiserverCaFile && { caFile: o.apiserverCaFile }),
           }
         : undefined;
+      const schedulerNames = o.schedulerName as string[] | undefined;
+      if (!kubeMode && schedulerNames !== undefined)
+        throw new InputError(undefined, '', '--scheduler-name needs Kubernetes mode (--kubeconfig or --in-cluster)');
       const kube: KubeOptions | undefined = kubeMode
         ? {
             ...(o.kubeconfig !== undefined && { kubeconfig: o.kubeconfig }),
             ...(o.context !== undefined && { context: o.context }),
+            ...(schedulerNames !== undefined && {
+              scheduler: {
+                names: [...new Set(schedulerNames)],
+                batchWindowMs: o.batchWindow as number,
+                batchSize: o.batchSize as number,
+                bindConcurrency: o.bindConcurrency as number,
+                ...(o.leaderElect !== false && {
+                  leaderElection: {
+                    leaseDurationMs: o.leaderElectLeaseDuration as number,
+                    renewDeadlineMs: o.leaderElectRenewDeadline as number,
+                    retryPeriodMs: o.leaderElectRetryPeriod as number,
+                    name: o.leaderElectResourceName as string,
+                    ...(o.leaderElectResourceNamespace !== undefined && { namespace: o.leaderElectResourceNamespace as string }),
+                  },
+                }),
+              },
+            }),
           }
         : undefined;
       const { strategy, ...profile } = scoreProfile(o as PlaceOptions, command);

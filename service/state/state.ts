@@ -9,6 +9,7 @@
 //   mirror.ts      Kubernetes mode: the API server's objects and pods mirrored
 //   inspect.ts     reads: placements, namespaces, explain
 //   retry.ts       standalone mode: pending workloads tried again when a change may help (retry-loop.ts)
+//   schedule.ts    scheduler mode: a batch of pending pods placed together and held while they bind
 //
 // Every method hands its call to one of them; the rules live there.
 
@@ -27,6 +28,7 @@ import * as operations from './operations.js';
 import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
 import { RetryLoop, type RetryLoopOptions } from './retry-loop.js';
+import { scheduleBatch, type Scheduled } from './schedule.js';
 import type { Store } from './store.js';
 
 export type { ApplyOptions, ApplyOutcome } from './apply.js';
@@ -35,6 +37,7 @@ export type { Held } from './held.js';
 export type { InfraKind } from './infra.js';
 export type { Victim } from './preempt.js';
 export type { RetryReport } from './retry.js';
+export type { Scheduled } from './schedule.js';
 
 /** PlacerState.retained(): counts by table or cache name. */
 export interface Retained {
@@ -183,6 +186,11 @@ export class PlacerState {
 
   mirrorGone(kind: string, namespace: string, name: string, uid?: string): boolean {
     return this.mirror.gone(kind, namespace, name, uid);
+  }
+
+  /** Scheduler mode: place a batch of pending pods together and hold the placed ones (schedule.ts). */
+  schedule(pods: readonly WorkloadTemplate[]): Scheduled[] {
+    return scheduleBatch(this.core, pods);
   }
 
   // reads

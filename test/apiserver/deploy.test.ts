@@ -27,6 +27,20 @@ function closedBranches(keys: string[]): Obj[] {
   return out.map((s) => (s.length === 0 ? { maxProperties: 0 } : { required: s, maxProperties: s.length }));
 }
 
+/** A role's grants as `group/resource:verb`, sorted. */
+const grantsOf = (role: Obj): string[] => {
+  const grants = new Set<string>();
+  for (const rule of role.rules as Obj[]) {
+    for (const g of rule.apiGroups as string[]) {
+      for (const r of rule.resources as string[]) {
+        for (const v of rule.verbs as string[])
+          grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
+      }
+    }
+  }
+  return [...grants].sort();
+};
+
 const container = (): Obj => {
   const ds = docs('placer.yaml').find((d) => d.kind === 'DaemonSet')!;
   return ((((ds.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0];
@@ -55,18 +69,6 @@ describe('deploy/', () => {
   });
 
   it("the ClusterRole grants list/watch on exactly the mirrored resources and create on pods/binding, nothing else, to the DaemonSet's ServiceAccount", () => {
-    const grantsOf = (role: Obj): string[] => {
-      const grants = new Set<string>();
-      for (const rule of role.rules as Obj[]) {
-        for (const g of rule.apiGroups as string[]) {
-          for (const r of rule.resources as string[]) {
-            for (const v of rule.verbs as string[])
-              grants.add(`${g}/${r}:${v}${rule.resourceNames ? `@${(rule.resourceNames as string[]).join(',')}` : ''}`);
-          }
-        }
-      }
-      return [...grants].sort();
-    };
     const rbac = docs('rbac.yaml');
     expect(rbac.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
     const mirrored = WATCHED.flatMap((w) => {
@@ -81,6 +83,26 @@ describe('deploy/', () => {
     expect(rbac.find((d) => d.kind === 'ClusterRoleBinding')!.subjects).toEqual([
       { kind: 'ServiceAccount', name: sa, namespace: (ds.metadata as Obj).namespace },
     ]);
+  });
+
+  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, events create, its Lease — and nothing else, to the same ServiceAccount", () => {
+    const sched = docs('placer-scheduler.yaml');
+    expect(sched.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+    expect(grantsOf(sched[0])).toEqual(['/pods/status:patch', 'events.k8s.io/events:create']);
+    expect(grantsOf(sched[2])).toEqual([
+      'coordination.k8s.io/leases:create',
+      'coordination.k8s.io/leases:get',
+      'coordination.k8s.io/leases:update',
+    ]);
+    expect((sched[2].metadata as Obj).namespace).toBe('placer-system');
+    const subjects = docs('rbac.yaml').find((d) => d.kind === 'ClusterRoleBinding')!.subjects;
+    for (const [binding, role] of [
+      [sched[1], sched[0]],
+      [sched[3], sched[2]],
+    ]) {
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: (role.metadata as Obj).name });
+      expect(binding.subjects).toEqual(subjects);
+    }
   });
 
   it('the KubeSchedulerConfiguration points every verb at a route the extender serves, on the loopback port of the placer beside it', () => {

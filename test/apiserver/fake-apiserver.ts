@@ -93,6 +93,8 @@ export class FakeApiServer {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
   requestHook: RequestHook | undefined;
+  /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
+  leaseWritesFail = false;
   /** New watches answer 200 and then nothing, ever — not even the end at timeoutSeconds: a connection that died silently. */
   stallWatches = false;
   expiredAs: 'event' | 'http';
@@ -337,6 +339,8 @@ export class FakeApiServer {
         if (namespace !== undefined && m.namespace !== undefined && m.namespace !== namespace) {
           throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
         }
+        if (r.kind === 'Lease' && this.leaseWritesFail)
+          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         return send(res, 201, this.storage.create(r, { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } }));
       }
       throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -355,6 +359,8 @@ export class FakeApiServer {
         const m = (body.metadata ?? {}) as Obj;
         if (m.name !== name)
           throw new ApiError(400, 'BadRequest', `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+        if (r.kind === 'Lease' && this.leaseWritesFail)
+          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
         const obj = { ...body, metadata: { ...m, ...(namespace !== undefined && { namespace }) } };
         const cur = this.storage.get(r, ns, name);
         if (!cur) {

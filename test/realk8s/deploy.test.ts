@@ -142,8 +142,9 @@ describeReal('deploy/ against the real API server', (bins) => {
     ])
       expect([path, await can('GET', path)]).toEqual([path, 200]);
     expect(await can('GET', '/api/v1/pods?watch=1&timeoutSeconds=1')).toBe(200);
-    // vm-operator is not installed here: the API server says 404, not 403
+    // vm-operator and the coscheduling plugin are not installed here: the API server says 404, not 403
     expect(await can('GET', '/apis/vmoperator.vmware.com/v1alpha6/virtualmachines')).toBe(404);
+    expect(await can('GET', '/apis/scheduling.x-k8s.io/v1alpha1/podgroups')).toBe(404);
     expect(await can('GET', '/api/v1/namespaces/default/pods/x')).toBe(403);
     expect(await can('GET', '/api/v1/secrets')).toBe(403);
     expect(await can('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'x' } })).toBe(403);
@@ -223,6 +224,32 @@ describeReal('deploy/ against the real API server', (bins) => {
     } finally {
       await s.kill();
     }
+  });
+
+  it('with placer-scheduler.yaml the ServiceAccount may also patch pods/status, create Events and hold its Lease — still nothing else', async () => {
+    const placer = cp.client('placer');
+    const can = async (method: string, path: string, body?: Obj, type?: string): Promise<number> =>
+      (await placer.call(method, path, body, type)).code;
+    const status = '/api/v1/namespaces/default/pods/x/status';
+    const patch = 'application/strategic-merge-patch+json';
+    const event = { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'x' } };
+    expect(await can('PATCH', status, { status: {} }, patch)).toBe(403);
+    expect(await can('POST', '/apis/events.k8s.io/v1/namespaces/default/events', event)).toBe(403);
+    for (const o of deployDocs('placer-scheduler.yaml')) await admin.apply(pathOf(o), o);
+    // authorized now: the pod does not exist, the Event is invalid (no eventTime)
+    await until(async () => (await can('PATCH', status, { status: {} }, patch)) === 404, 10_000, 'pods/status authorized');
+    expect(await can('POST', '/apis/events.k8s.io/v1/namespaces/default/events', event)).toBe(422);
+    expect(await can('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'x' } })).toBe(403);
+    expect(await can('PATCH', '/api/v1/namespaces/default/pods/x', { metadata: {} }, patch)).toBe(403);
+    // its Lease, in its own namespace only
+    const lease = (ns: string) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'placer-scheduler', namespace: ns },
+    });
+    expect(await can('POST', '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases', lease('placer-system'))).toBe(201);
+    expect(await can('GET', '/apis/coordination.k8s.io/v1/namespaces/placer-system/leases/placer-scheduler')).toBe(200);
+    expect(await can('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease('default'))).toBe(403);
   });
 
   it("the NamespacePolicy CRD's verdict is placer's: what it takes is stored unpruned, what it refuses placer refuses", async () => {

@@ -155,3 +155,33 @@ export async function apiWorkloads(admin: Kube): Promise<Record<string, string>>
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/**
+ * The coscheduling plugin's PodGroup CRD (scheduling.x-k8s.io/v1alpha1, as kubernetes-sigs/
+ * scheduler-plugins installs it), minimal: schemaless, placer reads spec.minMember.
+ */
+export async function installPodGroups(admin: Kube): Promise<void> {
+  await admin.apply('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/podgroups.scheduling.x-k8s.io', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'podgroups.scheduling.x-k8s.io' },
+    spec: {
+      group: 'scheduling.x-k8s.io',
+      scope: 'Namespaced',
+      names: { kind: 'PodGroup', listKind: 'PodGroupList', plural: 'podgroups', singular: 'podgroup', shortNames: ['pg'] },
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  await until(
+    async () => (await admin.call('GET', '/apis/scheduling.x-k8s.io/v1alpha1/podgroups')).code === 200,
+    30_000,
+    'the PodGroup CRD served',
+  );
+}

@@ -1,0 +1,165 @@
+// What users see of scheduler mode, as kube-scheduler shows it:
+//
+//   an unschedulable pod   the PodScheduled condition False, reason Unschedulable, with placer's
+//                          message (a strategic merge patch of pods/status: the other conditions
+//                          stay), and a FailedScheduling Event (Warning);
+//   a bound pod            a Scheduled Event (Normal): "Successfully assigned NS/NAME to NODE"
+//                          (the API server itself sets PodScheduled True when it takes the Binding).
+//
+// Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
+// a few at a time, from a bounded backlog: as client-go's event broadcaster, placer drops events
+// rather than let them hold back scheduling (placer_kube_events_total{result="dropped"}). The
+// condition is written once per message: a pod tried again for the same reason is not patched again,
+// and its Event is repeated at most once a minute.
+
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { KubeClient } from './client.js';
+import type { KubeMetrics } from './metrics.js';
+
+/** events.k8s.io/v1 limits `note` to 1 kB. */
+const NOTE_LIMIT = 1024;
+const EVENT_BACKLOG = 1000;
+const EVENT_CONCURRENCY = 4;
+const REPEAT_MS = 60_000;
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** A micro-time as the API server writes one: RFC 3339 with six fraction digits. */
+const microTime = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
+
+const truncate = (s: string): string =>
+  Buffer.byteLength(s) <= NOTE_LIMIT
+    ? s
+    : `${Buffer.from(s)
+        .subarray(0, NOTE_LIMIT - 3)
+        .toString()}...`;
+
+export class PodReporter {
+  private readonly backlog: { namespace: string; body: Record<string, unknown> }[] = [];
+  private running = 0;
+  /** What each pod was last told: uid → message and when its Event went out. */
+  private readonly told = new Map<string, { message: string; at: number }>();
+  private readonly instance = `placer-${hostname()}`;
+  private closed = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+  ) {}
+
+  /** An unschedulable pod: its condition (once per message) and a FailedScheduling Event. */
+  unschedulable(pod: PodRef, message: string): void {
+    const last = this.told.get(pod.uid);
+    const now = Date.now();
+    if (last?.message === message && now - last.at < REPEAT_MS) return;
+    this.told.set(pod.uid, { message, at: now });
+    if (last?.message !== message) void this.condition(pod, message);
+    this.event(pod, 'Warning', 'FailedScheduling', 'Scheduling', message);
+  }
+
+  /** A bound pod: a Scheduled Event. */
+  scheduled(pod: PodRef, node: string): void {
+    this.told.delete(pod.uid);
+    this.event(pod, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${pod.namespace}/${pod.name} to ${node}`);
+  }
+
+  /** A pod gone or bound elsewhere: nothing to remember. */
+  forget(uid: string): void {
+    this.told.delete(uid);
+  }
+
+  private async condition(pod: PodRef, message: string): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/status`;
+    const body = {
+      metadata: { uid: pod.uid },
+      status: {
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message,
+            lastProbeTime: null,
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          },
+        ],
+      },
+    };
+    try {
+      const r = await this.client.request('PATCH', path, {
+        body,
+        timeoutMs: 10_000,
+        contentType: 'application/strategic-merge-patch+json',
+      });
+      if (r.code >= 300)
+        this.log.debug(
+          { pod: `${pod.namespace}/${pod.name}`, code: r.code, reason: r.body?.message },
+          'the PodScheduled condition was not written',
+        );
+    } catch (err) {
+      this.log.debug({ pod: `${pod.namespace}/${pod.name}`, err: String(err) }, 'the PodScheduled condition was not written');
+    }
+  }
+
+  private event(pod: PodRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): void {
+    if (this.closed) return;
+    if (this.backlog.length >= EVENT_BACKLOG) {
+      this.metrics?.events.inc({ result: 'dropped' });
+      return;
+    }
+    const now = new Date();
+    this.backlog.push({
+      namespace: pod.namespace,
+      body: {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: `${pod.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 8)}`, namespace: pod.namespace },
+        eventTime: microTime(now),
+        reportingController: 'placer',
+        reportingInstance: this.instance.slice(0, 128),
+        action,
+        reason,
+        type,
+        regarding: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+        note: truncate(note),
+      },
+    });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < EVENT_CONCURRENCY && this.backlog.length > 0) {
+      const e = this.backlog.shift()!;
+      this.running++;
+      void this.post(e).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async post(e: { namespace: string; body: Record<string, unknown> }): Promise<void> {
+    try {
+      const r = await this.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(e.namespace)}/events`, {
+        body: e.body,
+        timeoutMs: 10_000,
+      });
+      this.metrics?.events.inc({ result: r.code === 201 ? 'written' : 'refused' });
+      if (r.code !== 201) this.log.debug({ code: r.code, reason: r.body?.message }, 'an Event was refused');
+    } catch (err) {
+      this.metrics?.events.inc({ result: 'refused' });
+      this.log.debug({ err: String(err) }, 'an Event was not written');
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.backlog.length = 0;
+  }
+}

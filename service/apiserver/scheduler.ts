@@ -1,0 +1,340 @@
+// Scheduler mode (`placer serve --kubeconfig … --scheduler-name placer`): placer schedules, on its
+// own, every pending pod whose spec.schedulerName is one of its names; kube-scheduler keeps the
+// others. Both see each other's bindings through the pod watch, so capacity is shared.
+//
+//   collect   pending pods enter the queue (queue.ts) from the pod watch; a batch starts
+//             `batchWindowMs` after the first pod arrives, or at once when `batchSize` are waiting;
+//   place     the batch goes through the engine in one call (state/schedule.ts: quota,
+//             reservations, policy, filters, affinity, spread, priorities, gangs all or nothing)
+//             and the placed pods are held — assumed, as kube-scheduler says — so the next batch
+//             and the extender see them while their Bindings are in flight;
+//   bind      POST pods/binding, the pod's UID as a precondition, at most `bindConcurrency` at
+//             once. 201: bound (a Scheduled Event). A refusal — the pod deleted (404), bound
+//             elsewhere or being deleted (409) — releases the placement; the pod leaves the queue,
+//             and the watch tells the rest. No answer, or another error: released and tried again
+//             after a backoff — unless the watch shows the pod bound there (a Binding taken whose
+//             answer was lost);
+//   report    an unplaced pod gets PodScheduled False/Unschedulable with placer's message and a
+//             FailedScheduling Event (report.ts), and waits, parked, for a change that may help:
+//             a Node added or changed, a pod or VM gone, a quota, policy, class or PodGroup changed.
+//
+// Batches are placed without preemption (every pod as preemptionPolicy Never).
+
+import type { Logger } from 'pino';
+import { InputError } from '../../model/errors.js';
+import type { WorkloadTemplate } from '../../model/types.js';
+import type { PlacerState } from '../state/state.js';
+import { boundThere } from './binder.js';
+import type { KubeClient, Obj } from './client.js';
+import type { KubeMetrics } from './metrics.js';
+import { SchedulingQueue, type QueuedPod } from './queue.js';
+import { PodReporter } from './report.js';
+import { podBinding, podBindingPath } from './resources.js';
+import type { KubeSync, SyncListener } from './sync.js';
+
+export interface SchedulerModeOptions {
+  /** The spec.schedulerName values placer schedules. */
+  names: readonly string[];
+  /** How long pending pods are collected before a batch (ms). */
+  batchWindowMs: number;
+  /** A batch starts at once when this many pods wait, and holds at most this many. */
+  batchSize: number;
+  /** Binding POSTs in flight at most. */
+  bindConcurrency: number;
+  /** Only the holder of this Lease schedules (leader.ts); absent: this replica always schedules. */
+  leaderElection?: {
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+    name: string;
+    /** Default: the kubeconfig context's namespace (in a pod: its own). */
+    namespace?: string;
+  };
+}
+
+const POD_COLLECTION = '/api/v1/pods';
+/** Kinds whose change may let a parked pod fit (a Node, a VM gone, a quota, policy, class, PodGroup). */
+const HELPFUL = new Set([
+  'Node',
+  'Namespace',
+  'ResourceQuota',
+  'NamespacePolicy',
+  'PriorityClass',
+  'PodGroup',
+  'VirtualMachine',
+  'VirtualMachineClass',
+]);
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class KubeScheduler implements SyncListener {
+  readonly queue: SchedulingQueue;
+  private readonly reporter: PodReporter;
+  private window: NodeJS.Timeout | undefined;
+  private cycleQueued = false;
+  private readonly binds: { p: QueuedPod; node: string }[] = [];
+  private binding = 0;
+  private leading = false;
+  private stopped = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly state: () => PlacerState,
+    private readonly sync: KubeSync,
+    private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
+    private readonly opts: SchedulerModeOptions,
+  ) {
+    this.queue = new SchedulingQueue(new Set(opts.names));
+    this.queue.onActive = () => this.kick();
+    this.reporter = new PodReporter(client, log, metrics);
+    metrics?.queue.reset();
+  }
+
+  /**
+   * Start (or stop) scheduling: only a leader schedules (HA); the queue is kept either way. A
+   * replica that stops leading sends no Binding it has not sent yet: those placements are
+   * released and their pods wait in the queue for whoever leads.
+   */
+  lead(on: boolean): void {
+    this.leading = on;
+    if (on) return this.kick();
+    if (this.window) clearTimeout(this.window);
+    this.window = undefined;
+    for (const { p } of this.binds.splice(0)) {
+      this.release(p);
+      this.queue.requeue(p);
+    }
+  }
+
+  /** Queue gauges, read at scrape time. */
+  gauges(): void {
+    for (const s of ['active', 'parked', 'backoff', 'flight'] as const) this.metrics?.queue.set({ state: s }, this.queue.count(s));
+  }
+
+  // ------------------------------------------------------------------ the mirror's events
+
+  pod(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void {
+    const md = isObj(o.metadata) ? o.metadata : {};
+    const spec = isObj(o.spec) ? o.spec : {};
+    const st = isObj(o.status) ? o.status : {};
+    const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';
+    if (type === 'DELETED') {
+      const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+      const p = this.queue.get(`${namespace}/${String(md.name ?? '')}`);
+      if (p && p.uid === md.uid) this.queue.remove(p.key);
+      if (typeof md.uid === 'string') this.reporter.forget(md.uid);
+      // a bound pod gone frees its host
+      if (bound) this.queue.mark();
+      return;
+    }
+    if (bound && (st.phase === 'Succeeded' || st.phase === 'Failed')) this.queue.mark();
+    this.observe(o);
+  }
+
+  pods(items: readonly Obj[]): void {
+    const seen = new Set<string>();
+    for (const o of items) {
+      const md = isObj(o.metadata) ? o.metadata : {};
+      const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+      seen.add(`${namespace}/${String(md.name ?? '')}`);
+      this.observe(o);
+    }
+    // gone while the watch was down; those in flight learn it from their Binding
+    for (const k of [...this.queue.keys()]) if (!seen.has(k) && this.queue.get(k)!.state !== 'flight') this.queue.remove(k);
+    this.queue.mark();
+  }
+
+  changed(kind: string, namespace?: string): void {
+    if (!HELPFUL.has(kind)) return;
+    // quotas and policies are a namespace's own; everything else may help anyone
+    this.queue.mark(kind === 'ResourceQuota' || kind === 'NamespacePolicy' ? namespace : undefined);
+  }
+
+  /** A pod the watch shows: queued unless placer holds this incarnation already (its Binding in flight or just taken). */
+  private observe(o: Obj): void {
+    const md = isObj(o.metadata) ? o.metadata : {};
+    const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+    const held = this.state().heldPod(namespace, String(md.name ?? ''));
+    if (held && held.uid === md.uid) return;
+    const old = this.queue.observe(o);
+    if (old) this.reporter.forget(old.uid);
+  }
+
+  // ------------------------------------------------------------------ batches
+
+  private kick(): void {
+    if (!this.leading || this.stopped || this.cycleQueued) return;
+    if (this.queue.activeCount >= this.opts.batchSize) {
+      if (this.window) clearTimeout(this.window);
+      this.window = undefined;
+      this.cycleQueued = true;
+      setImmediate(() => this.cycle());
+    } else if (!this.window && this.queue.activeCount > 0) {
+      this.window = setTimeout(() => {
+        this.window = undefined;
+        this.cycleQueued = true;
+        this.cycle();
+      }, this.opts.batchWindowMs);
+    }
+  }
+
+  private cycle(): void {
+    this.cycleQueued = false;
+    if (!this.leading || this.stopped) return;
+    const batch = this.queue.take(this.opts.batchSize);
+    if (batch.length > 0) {
+      try {
+        this.place(batch);
+      } catch (err) {
+        // the state is as before: every pod of the batch is tried again after its backoff
+        this.log.error({ err, pods: batch.length }, 'placing a batch failed; its pods are tried again');
+        for (const p of batch) this.queue.failed(p, true);
+      }
+    }
+    this.kick();
+  }
+
+  private place(batch: QueuedPod[]): void {
+    const t0 = performance.now();
+    const state = this.state();
+    const templates: WorkloadTemplate[] = [];
+    const pods: QueuedPod[] = [];
+    for (const p of batch) {
+      const held = state.heldPod(p.namespace, nameOf(p));
+      if (held) {
+        // an earlier incarnation placer still holds (its deletion has not reached the watch yet)
+        this.queue.failed(p, true);
+        continue;
+      }
+      let t: WorkloadTemplate | undefined;
+      try {
+        t = this.sync.parsePod(p.obj, POD_COLLECTION);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        this.unschedulable(p, `placer cannot read this pod: ${err.message}`);
+        continue;
+      }
+      if (!t) {
+        this.queue.remove(p.key);
+        continue;
+      }
+      templates.push(t);
+      pods.push(p);
+    }
+    const results = state.schedule(templates);
+    this.metrics?.batchSeconds.observe((performance.now() - t0) / 1000);
+    let placed = 0;
+    results.forEach((r, k) => {
+      const p = pods[k];
+      if (r.host === null) return this.unschedulable(p, r.failure ?? 'not placed');
+      this.metrics?.scheduleAttempts.inc({ result: 'scheduled' });
+      this.sync.assume(p.namespace, r.name, p.uid);
+      this.binds.push({ p, node: r.host });
+      placed++;
+    });
+    this.log.debug({ pods: batch.length, placed, ms: Math.round(performance.now() - t0) }, 'batch placed');
+    this.pump();
+    this.gauges();
+  }
+
+  private unschedulable(p: QueuedPod, message: string): void {
+    this.metrics?.scheduleAttempts.inc({ result: 'unschedulable' });
+    this.queue.failed(p);
+    this.reporter.unschedulable({ namespace: p.namespace, name: nameOf(p), uid: p.uid }, message);
+  }
+
+  // ------------------------------------------------------------------ bindings
+
+  private pump(): void {
+    while (this.binding < this.opts.bindConcurrency && this.binds.length > 0) {
+      const { p, node } = this.binds.shift()!;
+      this.binding++;
+      void this.bind(p, node)
+        .catch((err: unknown) => this.log.error({ err, pod: p.key }, 'binding failed unexpectedly'))
+        .finally(() => {
+          this.binding--;
+          this.pump();
+          if (this.binding === 0) this.gauges();
+        });
+    }
+  }
+
+  private async bind(p: QueuedPod, node: string): Promise<void> {
+    const name = nameOf(p);
+    const ref = { namespace: p.namespace, name, uid: p.uid };
+    if (this.stopped) return;
+    if (!this.leading) {
+      // leadership lost while it waited: the next leader binds it
+      this.release(p);
+      this.queue.requeue(p);
+      return;
+    }
+    if (this.queue.get(p.key) !== p) {
+      // deleted or re-created while it waited for its turn
+      this.release(p);
+      this.metrics?.scheduleBindings.inc({ result: 'refused' });
+      return;
+    }
+    let failure: string;
+    let retry = true;
+    try {
+      const r = await this.client.request('POST', podBindingPath(p.namespace, name), {
+        body: podBinding(p.namespace, name, p.uid, node),
+        timeoutMs: 10_000,
+      });
+      if (r.code === 201 || r.code === 200) return this.bound(p, ref, node);
+      const message = String(r.body?.message ?? '');
+      failure = `${r.code} ${String(r.body?.reason ?? '')}: ${message}`;
+      const assigned = /is already assigned to node "(.*)"$/.exec(message);
+      if (r.code === 409 && assigned?.[1] === node && (await boundThere(this.sync, p.namespace, name, p.uid, node, 1500)))
+        return this.bound(p, ref, node);
+      // gone, bound elsewhere, being deleted, a stale UID: final; the watch tells the rest
+      retry = r.code !== 404 && r.code !== 409;
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+      if (await boundThere(this.sync, p.namespace, name, p.uid, node, 1500)) return this.bound(p, ref, node);
+    }
+    this.release(p);
+    this.metrics?.scheduleBindings.inc({ result: retry ? 'error' : 'refused' });
+    this.log.info(
+      { pod: p.key, node, err: failure },
+      retry ? 'binding failed; the pod is tried again' : 'the API server refused the Binding; its placement is released',
+    );
+    if (retry) this.queue.failed(p, true);
+    else this.queue.remove(p.key);
+    // what it held is free again
+    this.queue.mark();
+  }
+
+  private bound(p: QueuedPod, ref: { namespace: string; name: string; uid: string }, node: string): void {
+    this.metrics?.scheduleBindings.inc({ result: 'bound' });
+    this.queue.bound(p);
+    this.reporter.scheduled(ref, node);
+    this.log.debug({ pod: p.key, node }, 'bound');
+  }
+
+  /** Give a pod's placement back, unless the API shows this incarnation bound meanwhile (the watch holds it then). */
+  private release(p: QueuedPod): void {
+    const name = nameOf(p);
+    this.sync.forget(p.namespace, name);
+    const api = this.sync.apiPlacement(p.namespace, name);
+    if (!(api && api.uid === p.uid)) this.state().mirrorGone('Pod', p.namespace, name, p.uid || undefined);
+  }
+
+  /** Binding POSTs waiting or in flight (tests wait for quiet). */
+  get backlog(): number {
+    return this.binds.length + this.binding;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.window) clearTimeout(this.window);
+    this.queue.stop();
+    this.reporter.close();
+  }
+}
+
+function nameOf(p: QueuedPod): string {
+  return p.key.slice(p.namespace.length + 1);
+}

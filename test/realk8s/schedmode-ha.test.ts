@@ -1,0 +1,128 @@
+// Scheduler mode's HA against the real control plane: two placers with --scheduler-name placer
+// elect a leader over the Lease placer-system/placer-scheduler (lease 4 s, renew deadline 3 s,
+// retry 500 ms); only the holder schedules. Pods arrive at a steady rate; mid-stream the leader is
+// SIGKILLed. The standby, which has mirrored the API server all along, takes the Lease once it
+// expires and schedules what is pending.
+//
+// Asserted: no pod waits longer than the lease duration + 3 s after the kill; every pod bound,
+// once; the nodes hold exactly as many pods as they have room for (any double booking would leave
+// a pod without a slot); the standby bound nothing while the leader lived; the survivor's view is
+// the API server's.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pod } from '../fixtures/k8s.js';
+import { metric } from '../apiserver/replica.js';
+import { killAll } from '../e2e/server.js';
+import { placements } from '../e2e/kube-harness.js';
+import { Cluster } from './cluster.js';
+import { ControlPlane } from './controlplane.js';
+import type { Obj } from './kube.js';
+import { apiPlacements, applyDeploy, deployDocs, pathOf } from './objects.js';
+import { logLines, startPlacer, type Placer } from './placer.js';
+import { sleep, until } from './procs.js';
+import { describeReal } from './suite.js';
+
+const LEASE_MS = 4000;
+const RATE = 20; // pods per second
+const LOAD_MS = 12_000;
+const KILL_AT_MS = 4000;
+const NODES = 4;
+/** Pod slots per node: the pods fill them exactly. */
+const SLOTS = (RATE * LOAD_MS) / 1000 / NODES;
+
+const leads = (p: Placer): boolean => logLines(p).some((l) => l.msg === 'became the leader');
+
+describeReal('scheduler mode HA: the leading placer SIGKILLed under load', (bins) => {
+  let cp: ControlPlane;
+  let c: Cluster;
+  const placers: Placer[] = [];
+
+  beforeAll(async () => {
+    cp = await ControlPlane.start(bins);
+    c = new Cluster(cp);
+    await applyDeploy(cp.admin);
+    for (const o of deployDocs('placer-scheduler.yaml')) await cp.admin.apply(pathOf(o), o);
+    for (let i = 0; i < NODES; i++) await c.node(`h-${i}`, { cpu: '64', memory: '256Gi', pods: String(SLOTS) });
+    await c.namespace('ha');
+    const args = [
+      '--scheduler-name',
+      'placer',
+      '--batch-window',
+      '50ms',
+      '--leader-elect-lease-duration',
+      `${LEASE_MS / 1000}s`,
+      '--leader-elect-renew-deadline',
+      '3s',
+      '--leader-elect-retry-period',
+      '500ms',
+    ];
+    placers.push(await startPlacer(cp, { args }));
+    await until(async () => leads(placers[0]), 30_000, 'placer a leads');
+    placers.push(await startPlacer(cp, { args }));
+  });
+  afterAll(async () => {
+    killAll();
+    await cp?.stop();
+  });
+
+  it('the standby takes over within the lease duration + 3 s; every pod bound once, no node over its room', async () => {
+    const [a, b] = placers;
+    const seen = new Map<string, { created: number; bound: number; nodes: Set<string> }>();
+    const watch = c.k.watch('/api/v1/namespaces/ha/pods', (e) => {
+      const name = String((e.object.metadata as Obj | undefined)?.name);
+      const node = (e.object.spec as Obj | undefined)?.nodeName;
+      const p = seen.get(name);
+      if (!p || typeof node !== 'string' || node === '') return;
+      if (p.bound === 0) p.bound = performance.now();
+      p.nodes.add(node);
+    });
+    await watch.started;
+
+    const t0 = performance.now();
+    let killedAt = 0;
+    let standbyBoundBeforeKill = -1;
+    const kill = (async () => {
+      await sleep(KILL_AT_MS);
+      standbyBoundBeforeKill = await metric(b, 'placer_kube_schedule_bindings_total', { result: 'bound' });
+      a.proc.kill('SIGKILL');
+      killedAt = performance.now();
+      await a.exited;
+    })();
+    const total = (RATE * LOAD_MS) / 1000;
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      if (performance.now() < due) await sleep(due - performance.now());
+      const name = `p-${String(i).padStart(4, '0')}`;
+      seen.set(name, { created: 0, bound: 0, nodes: new Set() });
+      await c.k.create(
+        '/api/v1/namespaces/ha/pods',
+        pod(name).ns('ha').container({ cpu: '100m', memory: '128Mi' }).specPatch({ schedulerName: 'placer' }).obj(),
+      );
+      seen.get(name)!.created = performance.now();
+    }
+    await kill;
+    await until(() => [...seen.values()].every((p) => p.bound > 0), 60_000, 'every pod bound');
+    watch.stop();
+
+    const waits = [...seen.entries()]
+      .filter(([, p]) => p.bound > killedAt)
+      .map(([name, p]) => ({ name, ms: p.bound - Math.max(p.created, killedAt) }))
+      .sort((x, y) => y.ms - x.ms);
+    console.log(
+      `schedmode failover: ${seen.size} pods, ${waits.length} bound after the kill; longest wait ${Math.round(waits[0].ms)} ms (${waits[0].name}); lease ${LEASE_MS} ms`,
+    );
+    expect(standbyBoundBeforeKill).toBe(0);
+    expect(leads(b)).toBe(true);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(waits[0].ms).toBeLessThanOrEqual(LEASE_MS + 3000);
+
+    const api = await apiPlacements(c.k, 'ha');
+    expect(Object.keys(api).length).toBe(total);
+    expect([...seen.values()].every((p) => p.nodes.size === 1)).toBe(true);
+    const perNode = new Map<string, number>();
+    for (const n of Object.values(api)) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+    expect([...perNode.values()]).toEqual(Array.from({ length: NODES }, () => SLOTS));
+    await until(async () => Object.keys(await placements(b, 'ha')).length === total, 10_000, 'the survivor mirrors every binding');
+    expect(await placements(b, 'ha')).toEqual(api);
+  });
+});
