@@ -44,6 +44,7 @@ import { Capacity } from './capacity.js';
 import { Catalog } from './catalog.js';
 import { ClassCompiler } from './compiler.js';
 import { type Backend, DIM_CPU, DIM_MEMORY, type Failure, type HostVerdict, type Ledger, OrderPolicy } from './contract.js';
+import { DEFAULT_PACKING_EFFORT } from './packing.js';
 import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { ReferenceBackend } from './reference/backend.js';
@@ -102,7 +103,15 @@ export class Engine {
     const wording = (this.wording = new Wording(catalog, compiler));
     const reports = (this.reports = new Reports(catalog, backend));
     this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion);
-    this.placer = new Placer(catalog, compiler, residents, wording, this.assessor, backend);
+    this.placer = new Placer(
+      catalog,
+      compiler,
+      residents,
+      wording,
+      this.assessor,
+      backend,
+      opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
+    );
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
     this.capacity = new Capacity(catalog, compiler, wording, backend);
   }
