@@ -16,45 +16,19 @@
 // gives the same output. Only workloads of MostAllocated classes without inter-workload terms
 // (affinity, spread) are moved; phase 1 needs a batch made only of them, without gangs.
 
-import { type Backend, type BatchItem, type BatchResult, type ClassSpec, DIM_PODS, MAX_DIMS, OrderPolicy, Strategy } from './contract.js';
+import { type Backend, type BatchItem, type BatchResult, DIM_PODS, MAX_DIMS, OrderPolicy } from './contract.js';
+import { emptyHosts } from './packing-empty.js';
+import { type PackingOrder, type PackingReport, type PackingRequest, packable } from './packing-types.js';
 import { binCentricOrder, staticOrder, type Run } from './packing-orders.js';
 
-/** Workloads placed again at most by default: ~0.2 s of scans at 1,000 hosts in the Wasm core. */
-export const DEFAULT_PACKING_EFFORT = 10_000;
+export { type PackingOrder, type PackingReport, type PackingRequest, packable };
+
+/** Workloads placed again at most by default: a few scans per host of a 1,000-host batch. */
+export const DEFAULT_PACKING_EFFORT = 1_000;
 /** Batches above this many instances skip phase 1 (each order is a whole batch again). */
 export const ORDERS_MAX_INSTANCES = 50_000;
 /** Phase 1's bin-centric orders pick among every item for every instance: instances × items at most this. */
 export const ORDERS_MAX_WORK = 1 << 22;
-
-export interface PackingRequest {
-  items: readonly BatchItem[];
-  /** The class specs by id (strategy, topology, requests). */
-  spec(cls: number): ClassSpec;
-  /** Allocatable by dimension per slot; null for a slot that holds no present host. */
-  alloc: readonly (readonly number[] | null)[];
-  /** Workloads placed again in phase 2 at most (0: no packing phase). */
-  effort: number;
-}
-
-export type PackingOrder = 'batch' | 'ffd-sum' | 'ffd-max' | 'dot-product' | 'l2-norm';
-
-export interface PackingReport {
-  /** The order whose placement phase 2 started from. */
-  order: PackingOrder;
-  /** Hosts holding anything after the greedy batch, and after the packing phase. */
-  hostsBefore: number;
-  hostsAfter: number;
-  /** Hosts phase 2 left empty, and the workloads it moved to do so. */
-  emptied: number;
-  moves: number;
-  /** Workloads phase 2 tried to place again (the effort spent). */
-  tried: number;
-}
-
-/** A class the packing phase may move: MostAllocated, no inter-workload terms. */
-export function packable(c: ClassSpec): boolean {
-  return c.strategy === Strategy.MostAllocated && c.topology === undefined;
-}
 
 /** Improve `result` (the batch of `req.items` as just placed); returns the result to report. */
 export function improvePacking(b: Backend, req: PackingRequest, result: BatchResult): { result: BatchResult; report: PackingReport } {
@@ -65,7 +39,7 @@ export function improvePacking(b: Backend, req: PackingRequest, result: BatchRes
   const chosen = bestOrder(b, req, result, occ);
   report.order = chosen.order;
   const out = chosen.result;
-  empty(b, req, out, occ, report);
+  emptyHosts(b, req, out, occ, report);
   report.hostsAfter = countUsed(occ);
   return { result: out, report };
 }
@@ -159,129 +133,6 @@ function bestOrder(b: Backend, req: PackingRequest, first: BatchResult, occ: Int
     } else {
       shift(b, items, hostOf, occ, -1);
       shift(b, items, best.result.hostOf, occ, 1);
-    }
-  }
-  return best;
-}
-
-// ---------------------------------------------------------------- phase 2: emptying hosts
-
-function empty(b: Backend, req: PackingRequest, result: BatchResult, occ: Int32Array, report: PackingReport): void {
-  const { items, alloc } = req;
-  const slots = alloc.length;
-  const itemOf: number[] = [];
-  items.forEach((it, i) => {
-    for (let k = 0; k < it.count; k++) itemOf.push(i);
-  });
-  const movable = items.map((it) => packable(req.spec(it.cls)));
-  // Per slot, the movable instances on it; a host is a candidate when they are all it holds.
-  const on: number[][] = Array.from({ length: slots }, () => []);
-  result.hostOf.forEach((h, idx) => h >= 0 && movable[itemOf[idx]] && on[h].push(idx));
-  const ledger = b.ledger(0);
-  const used = Array.from({ length: slots }, (_, h) => (ledger.hosts[h]?.used ?? []).map((x) => Number(x)));
-  const reqOf = (idx: number) => req.spec(items[itemOf[idx]].cls).req;
-  /** Σ_d used / allocatable: how full a host is. */
-  const load = (h: number) => {
-    let s = 0;
-    const a = alloc[h]!;
-    for (let d = 0; d < MAX_DIMS; d++) if (a[d] > 0) s += (used[h][d] ?? 0) / a[d];
-    return s;
-  };
-  let budget = req.effort;
-  let progress = true;
-  while (progress && budget > 0) {
-    progress = false;
-    const candidates: number[] = [];
-    for (let h = 0; h < slots; h++) if (alloc[h] && occ[h] > 0 && on[h].length === occ[h]) candidates.push(h);
-    const loads = candidates.map(load);
-    const order = candidates.map((_, i) => i).sort((x, y) => loads[x] - loads[y] || candidates[x] - candidates[y]);
-    let room = roomInUse(used, alloc, occ);
-    for (const c of order) {
-      if (budget <= 0) break;
-      const from = candidates[c];
-      if (occ[from] === 0 || !roomElsewhere(from, room, used, alloc)) continue;
-      // Largest first: the workload most likely not to fit anywhere is tried before the others move.
-      const size = (idx: number) => reqOf(idx).reduce((s, x, d) => s + (alloc[from]![d] > 0 ? x / alloc[from]![d] : 0), 0);
-      const moving = [...on[from]].sort((x, y) => size(y) - size(x) || x - y);
-      const done: [number, number][] = [];
-      let ok = true;
-      for (const idx of moving) {
-        budget--;
-        report.tried++;
-        const cls = items[itemOf[idx]].cls;
-        b.release(cls, from);
-        const to = b.admit(cls) === null ? target(b, cls, from, occ) : -1;
-        if (to < 0) {
-          b.commit(cls, from);
-          ok = false;
-          break;
-        }
-        b.commit(cls, to);
-        done.push([idx, to]);
-        if (budget <= 0 && done.length < moving.length) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) {
-        for (const [idx, to] of done.reverse()) {
-          const cls = items[itemOf[idx]].cls;
-          b.release(cls, to);
-          b.commit(cls, from);
-        }
-        continue;
-      }
-      for (const [idx, to] of done) {
-        result.hostOf[idx] = to;
-        on[to].push(idx);
-        occ[to]++;
-        const r = reqOf(idx);
-        for (let d = 0; d < MAX_DIMS; d++) {
-          used[to][d] += r[d];
-          used[from][d] -= r[d];
-        }
-      }
-      occ[from] = 0;
-      on[from] = [];
-      room = roomInUse(used, alloc, occ);
-      report.emptied++;
-      report.moves += done.length;
-      progress = true;
-    }
-  }
-}
-
-/** Per dimension, the free room of the hosts in use. */
-function roomInUse(used: number[][], alloc: readonly (readonly number[] | null)[], occ: Int32Array): number[] {
-  const room = new Array<number>(MAX_DIMS).fill(0);
-  alloc.forEach((a, h) => {
-    if (!a || occ[h] === 0) return;
-    for (let d = 0; d < MAX_DIMS; d++) room[d] += a[d] - (used[h][d] ?? 0);
-  });
-  return room;
-}
-
-/** Whether the other hosts in use have, in sum, room for everything on `from` (a cheap necessary condition). */
-function roomElsewhere(from: number, room: readonly number[], used: number[][], alloc: readonly (readonly number[] | null)[]): boolean {
-  const a = alloc[from]!;
-  for (let d = 0; d < MAX_DIMS; d++) {
-    const need = used[from][d] ?? 0;
-    if (need > 0 && room[d] - (a[d] - need) < need) return false;
-  }
-  return true;
-}
-
-/** The feasible host in use, other than `from`, with the highest total score (ties: lowest slot); −1 when none. */
-function target(b: Backend, cls: number, from: number, occ: Int32Array): number {
-  const cols = b.evaluateColumns(cls);
-  let best = -1;
-  let bestTotal = -1;
-  const n = Math.min(cols.n, occ.length);
-  for (let h = 0; h < n; h++) {
-    if (h === from || occ[h] === 0 || cols.reasons[h] !== 0) continue;
-    if (cols.total[h] > bestTotal) {
-      best = h;
-      bestTotal = cols.total[h];
     }
   }
   return best;
