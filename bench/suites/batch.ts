@@ -200,7 +200,13 @@ export const batchSuite: Suite = async (ctx) => {
   // End-to-end: the CLI over manifests.
   const e2eRows: Cell[][] = [];
   const cases = [
-    { name: 'many-replica', plan: manyPlan, strategies: q ? ['MostAllocated'] : ['MostAllocated', 'LeastAllocated'] },
+    // MostAllocated runs the packing phase (core-wasm/src/packing.ts) at its default effort; the
+    // same batch with it off, next to it, gives the phase's share of the wall time.
+    {
+      name: 'many-replica',
+      plan: manyPlan,
+      strategies: q ? ['MostAllocated', 'MostAllocated-nopacking'] : ['MostAllocated', 'MostAllocated-nopacking', 'LeastAllocated'],
+    },
     { name: 'all-distinct', plan: distinctE2ePlan, strategies: ['MostAllocated'] },
   ];
   for (const c of cases) {
@@ -212,11 +218,13 @@ export const batchSuite: Suite = async (ctx) => {
     );
     for (const strategy of c.strategies) {
       await ctx.gate();
-      const run = await timeCli(ctx.root, ['place', dir, '-o', 'json', '--strategy', strategy]);
+      const off = strategy.endsWith('-nopacking');
+      const args = ['place', dir, '-o', 'json', '--strategy', strategy.replace('-nopacking', '')];
+      const run = await timeCli(ctx.root, off ? [...args, '--packing-effort', '0'] : args);
       if (run.code !== 0) throw new Error(`placer place exited ${run.code}: ${run.stderr.slice(0, 2000)}`);
       e2eRows.push([
         c.name,
-        strategy,
+        off ? 'MostAllocated, packing phase off' : strategy,
         int(c.plan.hosts.length),
         int(workloads),
         `${(written.bytes / 1e6).toFixed(1)} MB`,
@@ -227,6 +235,11 @@ export const batchSuite: Suite = async (ctx) => {
       figures[`e2e.${c.name}.${strategy}.ms`] = run.ms;
       figures[`e2e.${c.name}.${strategy}.manifestBytes`] = written.bytes;
     }
+  }
+  {
+    const on = figures['e2e.many-replica.MostAllocated.ms'];
+    const off = figures['e2e.many-replica.MostAllocated-nopacking.ms'];
+    if (typeof on === 'number' && typeof off === 'number') figures['e2e.many-replica.packingShare'] = (on - off) / on;
   }
   return {
     status: 'ok',
@@ -259,6 +272,9 @@ export const batchSuite: Suite = async (ctx) => {
         title: 'batch, end to end: node bin/placer.js place <dir> -o json > /dev/null (wall time of the process)',
         columns: ['scenario', 'strategy', 'hosts', 'workloads', 'manifests', 'wall time', 'workloads/s'],
         rows: e2eRows,
+        notes: [
+          'MostAllocated runs the packing phase after the batch (default effort); the row with it off (--packing-effort 0) is the same batch, so the difference is the phase’s share.',
+        ],
       },
     ],
     figures,

@@ -4,6 +4,7 @@
 
 import type { Strategy as StrategyName, WorkloadTemplate } from '../../model/types.js';
 import { type Backend, type ShapePoint, Strategy } from './contract.js';
+import type { PackingReport } from './packing.js';
 import type { Grade } from './rules/preemption.js';
 
 export const STRATEGIES: Record<StrategyName, Strategy> = {
@@ -33,6 +34,13 @@ export interface EngineOptions {
    * workload batch depends on (BENCHMARKS.md, "BalancedAllocation in the batch").
    */
   balancedWeight?: number;
+  /**
+   * Workloads the packing phase may place again after a batch with MostAllocated workloads
+   * (packing.ts; 0 turns the phase off). Default: DEFAULT_PACKING_EFFORT when the default strategy
+   * is MostAllocated, else 0 — a namespace whose policy bin-packs under another default strategy
+   * is packed only when asked.
+   */
+  packingEffort?: number;
   /** Keep a name → placement registry (needed for release; the batch CLI does not need it). */
   trackPlacements?: boolean;
 }
@@ -65,6 +73,8 @@ export interface Placed {
   outcomes: Outcome[];
   /** Workloads evicted to make room (reflected in `outcomes` too when they were part of the batch). */
   evictions: EvictionReport[];
+  /** What the packing phase did (undefined when it did not run: no MostAllocated workload, or effort 0). */
+  packing: PackingReport | undefined;
 }
 
 /** A workload evicted by preemption. */

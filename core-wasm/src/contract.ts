@@ -371,6 +371,8 @@ export interface Backend {
 export interface BatchOptions {
   /** false: never evict anyone (plans of moves). Default true. */
   preempt?: boolean;
+  /** This batch's order instead of the configured one (the packing phase's greedy orders). */
+  order?: OrderPolicy;
 }
 
 /**

@@ -53,6 +53,7 @@ import {
   MAX_BALANCED_WEIGHT,
   OrderPolicy,
 } from './contract.js';
+import { DEFAULT_PACKING_EFFORT } from './packing.js';
 import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { ReferenceBackend } from './reference/backend.js';
@@ -116,7 +117,15 @@ export class Engine {
     const wording = (this.wording = new Wording(catalog, compiler));
     const reports = (this.reports = new Reports(catalog, backend));
     this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion, balancedWeight);
-    this.placer = new Placer(catalog, compiler, residents, wording, this.assessor, backend);
+    this.placer = new Placer(
+      catalog,
+      compiler,
+      residents,
+      wording,
+      this.assessor,
+      backend,
+      opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
+    );
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
     this.capacity = new Capacity(catalog, compiler, wording, backend);
   }

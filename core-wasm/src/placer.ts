@@ -7,7 +7,8 @@ import type { EvictionReport, Outcome, Placed } from './api.js';
 import type { Assessor } from './assessor.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import type { Backend, BatchItem } from './contract.js';
+import { type Backend, type BatchItem, MAX_DIMS } from './contract.js';
+import { improvePacking, packable } from './packing.js';
 import type { Resident, Residents } from './residents.js';
 import { desiredHealthy, pdbSelects } from './rules/disruption.js';
 import { GangIndex } from './rules/gangs.js';
@@ -22,6 +23,8 @@ export class Placer {
     private readonly wording: Wording,
     private readonly assessor: Assessor,
     private readonly backend: Backend,
+    /** Workloads the packing phase may place again after a batch with MostAllocated classes (0: none). */
+    private readonly packingEffort: number,
   ) {}
 
   /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
@@ -80,11 +83,21 @@ export class Placer {
       items.push(item);
       itemOf.push({ outcome: i, instances: pending });
     });
-    if (items.length === 0) return { outcomes, evictions };
+    if (items.length === 0) return { outcomes, evictions, packing: undefined };
     this.compiler.sync();
     this.backend.setPdbs(this.pdbDesired(templates));
     const gangNames = gangs.names();
-    const result = this.backend.placeBatch(items, gangs.specs);
+    let result = this.backend.placeBatch(items, gangs.specs);
+    let packing: Placed['packing'];
+    if (this.packingEffort > 0 && items.some((it) => packable(this.compiler.classes[it.cls].spec))) {
+      const improved = improvePacking(
+        this.backend,
+        { items, spec: (cls) => this.compiler.classes[cls].spec, alloc: this.allocatable(), effort: this.packingEffort },
+        result,
+      );
+      result = improved.result;
+      packing = improved.report;
+    }
     // Instance index → (outcome, instance) for naming preemptors and batch victims.
     const where: { outcome: number; j: number }[] = [];
     items.forEach((_, k) => itemOf[k].instances.forEach((j) => where.push({ outcome: itemOf[k].outcome, j })));
@@ -132,7 +145,15 @@ export class Placer {
         o.preemptedBy[victim.j] = by;
       }
     }
-    return { outcomes, evictions };
+    return { outcomes, evictions, packing };
+  }
+
+  /** Allocatable by dimension per slot (null: no present host there), for the packing phase. */
+  private allocatable(): (number[] | null)[] {
+    const dims = this.catalog.dims.count;
+    return this.catalog.hosts.map((h, slot) =>
+      h.present ? Array.from({ length: MAX_DIMS }, (_, d) => (d < dims ? Number(this.catalog.allocatableOf(slot, d)) : 0)) : null,
+    );
   }
 
   /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */

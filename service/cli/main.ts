@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
+import { DEFAULT_PACKING_EFFORT } from '../../core-wasm/src/packing.js';
 import { InputError } from '../../model/errors.js';
 import type { Strategy } from '../../model/types.js';
 import { runPlacement } from '../placement/placement.js';
@@ -64,15 +65,15 @@ function port(v: string): number {
   return n;
 }
 
-function positiveInt(v: string): number {
+function nonNegativeInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer (got ${JSON.stringify(v)})`);
   return n;
 }
 
-function nonNegativeInt(v: string): number {
+function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0 (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -88,6 +89,7 @@ interface PlaceOptions {
   output: string;
   explain: boolean;
   order: 'interleave' | 'size' | 'input';
+  packingEffort?: number;
   scoringResources?: { resource: string; weight: number }[];
   shape?: { utilization: number; score: number }[];
   config?: string;
@@ -157,6 +159,11 @@ export function program(): Command {
         .choices(['interleave', 'size', 'input'])
         .default('interleave'),
     )
+    .option(
+      '--packing-effort <n>',
+      `after a batch with MostAllocated workloads: how many of them the packing phase may place again to empty hosts (0: off; default ${DEFAULT_PACKING_EFFORT} with --strategy MostAllocated, else 0)`,
+      nonNegativeInt,
+    )
     .option('--scoring-resources <list>', 'resources and weights of the strategy score', parseWeights)
     .option('--shape <points>', 'RequestedToCapacityRatio shape, utilization:score pairs', parseShape)
     .option(
@@ -182,6 +189,7 @@ export function program(): Command {
           backend: o.engine as BackendName,
           ...profile,
           order: o.order,
+          packingEffort: o.packingEffort,
           explain: o.explain,
         });
         progress.tick(instances);

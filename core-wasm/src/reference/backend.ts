@@ -157,7 +157,14 @@ export class ReferenceBackend implements Backend {
   }
 
   placeBatch(items: readonly BatchItem[], gangs: readonly GangSpec[] = [], options: BatchOptions = {}): BatchResult {
-    return placeBatch(this.s, items, gangs, options);
+    if (options.order === undefined || options.order === this.s.config.order) return placeBatch(this.s, items, gangs, options);
+    const config = this.s.config;
+    this.s.config = { ...config, order: options.order };
+    try {
+      return placeBatch(this.s, items, gangs, options);
+    } finally {
+      this.s.config = config;
+    }
   }
 
   commit(cls: number, slot: number, count = 1): void {

@@ -71,7 +71,10 @@ export class WasmBackend implements Backend {
       ss[i] = p.score * 10; // MaxNodeScore / MaxCustomPriorityScore
     });
     this.x.configure(config.scoring.length, config.balanced.length, config.shape.length, config.order, config.balancedWeight);
+    this.config = config;
   }
+
+  private config: EngineConfig | null = null;
 
   setHost(slot: number, alloc: readonly number[], unschedulable: boolean, taints: readonly number[]): void {
     this.x.ensureHosts(slot + 1);
@@ -274,11 +277,17 @@ export class WasmBackend implements Backend {
     const gangMin = this.m.i32(this.m.L.gangMin, Math.max(gangs.length, 1));
     gangs.forEach((g, k) => (gangMin[k] = g.minMember));
     this.x.setPreemption(preemption ? 1 : 0);
+    const config = this.config;
+    const order = options.order !== undefined && config && options.order !== config.order ? options.order : null;
+    if (order !== null)
+      this.x.configure(config!.scoring.length, config!.balanced.length, config!.shape.length, order, config!.balancedWeight);
     let total: number;
     try {
       total = this.x.placeBatch(all.length);
     } finally {
       this.x.setPreemption(1);
+      if (order !== null)
+        this.x.configure(config!.scoring.length, config!.balanced.length, config!.shape.length, config!.order, config!.balancedWeight);
     }
     this.m.refresh();
     const hostOf = Int32Array.from(this.m.i32(this.m.L.hostOf, total));

@@ -1,0 +1,160 @@
+// The packing phase's second step (packing.ts): empty hosts. The emptiest hosts in turn, each of
+// their workloads released and placed again — admission, then the backend's full Filter and
+// Score, the highest total winning, ties to the lowest slot — on another host already in use.
+// The moves are kept only when the host ends up empty; otherwise every one is undone in reverse.
+// Every evaluation spends one unit of the effort.
+
+import type { Backend, BatchResult } from './contract.js';
+import { MAX_DIMS } from './contract.js';
+import { packable, type PackingReport, type PackingRequest } from './packing-types.js';
+
+/** A move within one attempt: instance, from, to. */
+type Move = [number, number, number];
+
+interface Attempt {
+  b: Backend;
+  req: PackingRequest;
+  occ: Int32Array;
+  /** Per slot, the movable batch instances on it (as of the last kept attempt). */
+  on: number[][];
+  used: number[][];
+  itemOf: number[];
+  report: PackingReport;
+  budget: number;
+}
+
+export function emptyHosts(b: Backend, req: PackingRequest, result: BatchResult, occ: Int32Array, report: PackingReport): void {
+  const { items, alloc } = req;
+  const slots = alloc.length;
+  const itemOf: number[] = [];
+  items.forEach((it, i) => {
+    for (let k = 0; k < it.count; k++) itemOf.push(i);
+  });
+  const movable = items.map((it) => packable(req.spec(it.cls)));
+  // Per slot, the movable instances on it; a host is a candidate when they are all it holds.
+  const on: number[][] = Array.from({ length: slots }, () => []);
+  result.hostOf.forEach((h, idx) => h >= 0 && movable[itemOf[idx]] && on[h].push(idx));
+  const ledger = b.ledger(0);
+  const used = Array.from({ length: slots }, (_, h) => {
+    const row = new Array<number>(MAX_DIMS).fill(0);
+    ledger.hosts[h]?.used.forEach((x, d) => (row[d] = Number(x)));
+    return row;
+  });
+  const a: Attempt = { b, req, occ, on, used, itemOf, report, budget: req.effort };
+  let progress = true;
+  while (progress && a.budget > 0) {
+    progress = false;
+    const candidates: number[] = [];
+    for (let h = 0; h < slots; h++) if (alloc[h] && occ[h] > 0 && on[h].length === occ[h]) candidates.push(h);
+    const loads = candidates.map((h) => load(a, h));
+    const order = candidates.map((_, i) => i).sort((x, y) => loads[x] - loads[y] || candidates[x] - candidates[y]);
+    let room = roomInUse(a);
+    for (const c of order) {
+      if (a.budget <= 0) break;
+      const from = candidates[c];
+      if (occ[from] === 0 || !roomElsewhere(a, from, room)) continue;
+      const moves = attempt(a, from);
+      if (!moves) continue;
+      for (const [idx, src, to] of moves) {
+        result.hostOf[idx] = to;
+        on[src].splice(on[src].indexOf(idx), 1);
+        on[to].push(idx);
+        occ[src]--;
+        occ[to]++;
+        const r = reqOf(a, idx);
+        for (let d = 0; d < MAX_DIMS; d++) {
+          used[to][d] += r[d];
+          used[src][d] -= r[d];
+        }
+      }
+      room = roomInUse(a);
+      report.emptied++;
+      report.moves += moves.length;
+      progress = true;
+    }
+  }
+}
+
+const reqOf = (a: Attempt, idx: number) => a.req.spec(a.req.items[a.itemOf[idx]].cls).req;
+const clsOf = (a: Attempt, idx: number) => a.req.items[a.itemOf[idx]].cls;
+
+/** Σ_d used / allocatable: how full a host is. */
+function load(a: Attempt, h: number): number {
+  let s = 0;
+  const al = a.req.alloc[h]!;
+  for (let d = 0; d < MAX_DIMS; d++) if (al[d] > 0) s += a.used[h][d] / al[d];
+  return s;
+}
+
+/** Move every workload off `from`; the moves when it empties, else null with everything undone. */
+function attempt(a: Attempt, from: number): Move[] | null {
+  const al = a.req.alloc[from]!;
+  // Largest first: the workload most likely not to fit anywhere is tried before the others move.
+  const size = (idx: number) => reqOf(a, idx).reduce((s, x, d) => s + (al[d] > 0 ? x / al[d] : 0), 0);
+  const moving = [...a.on[from]].sort((x, y) => size(y) - size(x) || x - y);
+  const done: Move[] = [];
+  for (const idx of moving) {
+    if (a.budget <= 0) return undo(a, done);
+    a.budget--;
+    a.report.tried++;
+    const cls = clsOf(a, idx);
+    a.b.release(cls, from);
+    if (a.b.admit(cls) !== null) {
+      a.b.commit(cls, from);
+      return undo(a, done);
+    }
+    const to = target(a, cls, from);
+    if (to < 0) {
+      a.b.commit(cls, from);
+      return undo(a, done);
+    }
+    a.b.commit(cls, to);
+    done.push([idx, from, to]);
+  }
+  return done;
+}
+
+function undo(a: Attempt, done: Move[]): null {
+  for (const [idx, src, to] of done.reverse()) {
+    const cls = clsOf(a, idx);
+    a.b.release(cls, to);
+    a.b.commit(cls, src);
+  }
+  return null;
+}
+
+/** Per dimension, the free room of the hosts in use. */
+function roomInUse(a: Attempt): number[] {
+  const room = new Array<number>(MAX_DIMS).fill(0);
+  a.req.alloc.forEach((al, h) => {
+    if (!al || a.occ[h] === 0) return;
+    for (let d = 0; d < MAX_DIMS; d++) room[d] += al[d] - a.used[h][d];
+  });
+  return room;
+}
+
+/** Whether the other hosts in use have, in sum, room for everything on `from` (a cheap necessary condition). */
+function roomElsewhere(a: Attempt, from: number, room: readonly number[]): boolean {
+  const al = a.req.alloc[from]!;
+  for (let d = 0; d < MAX_DIMS; d++) {
+    const need = a.used[from][d];
+    if (need > 0 && room[d] - (al[d] - need) < need) return false;
+  }
+  return true;
+}
+
+/** The feasible host in use, other than `from`, with the highest total score (ties: lowest slot); −1 when none. */
+function target(a: Attempt, cls: number, from: number): number {
+  const cols = a.b.evaluateColumns(cls);
+  let best = -1;
+  let bestTotal = -1;
+  const n = Math.min(cols.n, a.occ.length);
+  for (let h = 0; h < n; h++) {
+    if (h === from || a.occ[h] === 0 || cols.reasons[h] !== 0) continue;
+    if (cols.total[h] > bestTotal) {
+      best = h;
+      bestTotal = cols.total[h];
+    }
+  }
+  return best;
+}

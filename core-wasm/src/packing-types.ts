@@ -1,0 +1,33 @@
+// The packing phase's request, report and the classes it may move (packing.ts, packing-empty.ts).
+
+import { type BatchItem, type ClassSpec, Strategy } from './contract.js';
+
+export interface PackingRequest {
+  items: readonly BatchItem[];
+  /** The class specs by id (strategy, topology, requests). */
+  spec(cls: number): ClassSpec;
+  /** Allocatable by dimension per slot; null for a slot that holds no present host. */
+  alloc: readonly (readonly number[] | null)[];
+  /** Workloads placed again in phase 2 at most (0: no packing phase). */
+  effort: number;
+}
+
+export type PackingOrder = 'batch' | 'ffd-sum' | 'ffd-max' | 'dot-product' | 'l2-norm';
+
+export interface PackingReport {
+  /** The order whose placement phase 2 started from. */
+  order: PackingOrder;
+  /** Hosts holding anything after the greedy batch, and after the packing phase. */
+  hostsBefore: number;
+  hostsAfter: number;
+  /** Hosts phase 2 left empty, and the workloads it moved to do so. */
+  emptied: number;
+  moves: number;
+  /** Workloads phase 2 tried to place again (the effort spent). */
+  tried: number;
+}
+
+/** A class the packing phase may move: MostAllocated, no inter-workload terms. */
+export function packable(c: ClassSpec): boolean {
+  return c.strategy === Strategy.MostAllocated && c.topology === undefined;
+}
