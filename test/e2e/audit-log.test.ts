@@ -88,7 +88,7 @@ it.each([
   [['--audit-log-path', '/nonexistent-dir/audit.log'], /--audit-log-path \/nonexistent-dir\/audit\.log: ENOENT/],
   [['--audit-log-maxsize', '10'], /--audit-log-maxsize needs --audit-log-path with a file/],
   [['--audit-log-path', '-', '--audit-log-maxbackup', '3'], /--audit-log-maxbackup needs --audit-log-path with a file/],
-  [['--audit-log-maxsize', '-1'], /expected an integer ≥ 0/],
+  [['--audit-log-maxsize', '-1'], /expected a non-negative integer/],
 ])('%j is refused at start with a clear message', (args, message) => {
   const r = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', join(tempDir(), 'd'), ...args], {
     encoding: 'utf8',
