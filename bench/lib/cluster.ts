@@ -74,7 +74,7 @@ export interface ClassOptions {
 export interface ClusterOptions {
   /** Resources of the strategy score (default cpu=1, memory=1, like kube-scheduler). */
   scoring?: ScoringResource[];
-  /** NodeResourcesBalancedAllocation's weight beside the strategy (default 1, like kube-scheduler). */
+  /** NodeResourcesBalancedAllocation's weight beside the strategy (default 0, placer's default; kube-scheduler's profile has 1). */
   balancedWeight?: number;
   order?: OrderPolicy;
 }
@@ -107,7 +107,7 @@ export class BenchCluster {
         { dim: DIM_CPU, weight: 1 },
         { dim: DIM_MEMORY, weight: 1 },
       ],
-      balancedWeight: opts.balancedWeight ?? 1,
+      balancedWeight: opts.balancedWeight ?? 0,
       shape: [
         { utilization: 0, score: 0 },
         { utilization: 100, score: 10 },
