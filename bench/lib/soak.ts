@@ -102,6 +102,35 @@ export function rolloutPod(r: number, i: number): { name: string; uid: string; p
   };
 }
 
+/** A call to the server under soak: its status and body text. */
+export type Send = (method: 'POST', path: string, body: string) => Promise<{ status: number; text: string }>;
+
+/**
+ * One pod through the extender as kube-scheduler drives it: filter over `names`, then bind to the
+ * passing node `pick` chooses (`pick(n)` an index below n). Throws on any refusal; returns each
+ * call's client-side latency in ms.
+ */
+export async function filterAndBind(
+  send: Send,
+  pod: { name: string; uid: string; body: unknown },
+  names: string[],
+  pick: (passing: number) => number,
+): Promise<{ filterMs: number; bindMs: number }> {
+  const f0 = performance.now();
+  const filtered = await send('POST', '/scheduler/filter', JSON.stringify({ Pod: pod.body, Nodes: null, NodeNames: names }));
+  const f1 = performance.now();
+  if (filtered.status !== 200) throw new Error(`filter ${pod.name} → ${filtered.status}: ${filtered.text.slice(0, 300)}`);
+  const passing = (JSON.parse(filtered.text) as { NodeNames: string[] | null }).NodeNames ?? [];
+  if (passing.length === 0) throw new Error(`filter ${pod.name}: no node passed: ${filtered.text.slice(0, 300)}`);
+  const node = passing[pick(passing.length)];
+  const bindBody = JSON.stringify({ PodName: pod.name, PodNamespace: SOAK_NAMESPACE, PodUID: pod.uid, Node: node });
+  const b0 = performance.now();
+  const bound = await send('POST', '/scheduler/bind', bindBody);
+  const b1 = performance.now();
+  const error = bound.status === 200 ? (JSON.parse(bound.text) as { Error: string }).Error : bound.text;
+  if (error !== '') throw new Error(`bind ${pod.name} → ${bound.status}: ${error.slice(0, 300)}`);
+  return { filterMs: f1 - f0, bindMs: b1 - b0 };
+}
 /** One gauge or counter value of a Prometheus text exposition (the sum over its label sets). */
 export function metric(text: string, name: string): number | null {
   let sum: number | null = null;

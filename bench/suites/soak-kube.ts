@@ -24,6 +24,7 @@ import {
   SOAK_HOSTS,
   SOAK_NAMESPACE,
   type Sample,
+  filterAndBind,
   logSample,
   metric,
   rolloutPod,
@@ -98,21 +99,9 @@ export const soakKubeSuite: Suite = async (ctx) => {
         const { resourceVersion: _rv, ...meta } = pod.metadata as Obj;
         // kube-scheduler sends the pod as its informer holds it: the API server's object, without kind/apiVersion
         const { kind: _k, apiVersion: _a, ...created } = f.create({ apiVersion: 'v1', kind: 'Pod', ...pod, metadata: meta });
-        const f0 = performance.now();
-        const filtered = await send('POST', '/scheduler/filter', JSON.stringify({ Pod: created, Nodes: null, NodeNames: names }));
-        const f1 = performance.now();
-        if (filtered.status !== 200) throw new Error(`filter ${name} → ${filtered.status}: ${filtered.text.slice(0, 300)}`);
-        const passing = (JSON.parse(filtered.text) as { NodeNames: string[] | null }).NodeNames ?? [];
-        if (passing.length === 0) throw new Error(`filter ${name}: no node passed: ${filtered.text.slice(0, 300)}`);
-        const node = passing[(r * 31 + i) % passing.length];
-        const bindBody = JSON.stringify({ PodName: name, PodNamespace: SOAK_NAMESPACE, PodUID: uid, Node: node });
-        const b0 = performance.now();
-        const bound = await send('POST', '/scheduler/bind', bindBody);
-        const b1 = performance.now();
-        const error = bound.status === 200 ? (JSON.parse(bound.text) as { Error: string }).Error : bound.text;
-        if (error !== '') throw new Error(`bind ${name} → ${bound.status}: ${error.slice(0, 300)}`);
-        filterMs.push(f1 - f0);
-        bindMs.push(b1 - b0);
+        const t = await filterAndBind(send, { name, uid, body: created }, names, (n) => (r * 31 + i) % n);
+        filterMs.push(t.filterMs);
+        bindMs.push(t.bindMs);
         current.push(name);
       }
       for (const name of previous) f.remove('Pod', SOAK_NAMESPACE, name);
