@@ -15,8 +15,7 @@ import { killAll } from '../e2e/server.js';
 import { MARKER, placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
 import { ControlPlane } from './controlplane.js';
-import type { Obj } from './kube.js';
-import { apiPlacements, applyDeploy, deployDocs } from './objects.js';
+import { apiPlacements, applyDeploy, deployDocs, watchBindings } from './objects.js';
 import { startPlacer, type Placer } from './placer.js';
 import { sleep, until } from './procs.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
@@ -68,16 +67,8 @@ describeReal(
 
     it(`no pod waits longer than the lease duration + 5 s after the kill; none bound twice, none lost; no extender call failed`, async () => {
       const [a, b] = pairs;
-      // every pod: when the API server took it, when the watch first showed it bound, every node it showed
-      const seen = new Map<string, { created: number; bound: number; nodes: Set<string> }>();
-      const watch = c.k.watch('/api/v1/namespaces/load/pods', (e) => {
-        const name = String((e.object.metadata as Obj | undefined)?.name);
-        const node = (e.object.spec as Obj | undefined)?.nodeName;
-        const p = seen.get(name);
-        if (!p || typeof node !== 'string' || node === '') return;
-        if (p.bound === 0) p.bound = performance.now();
-        p.nodes.add(node);
-      });
+      const watch = watchBindings(c.k, 'load');
+      const seen = watch.seen;
       await watch.started;
 
       const t0 = performance.now();

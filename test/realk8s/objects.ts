@@ -185,3 +185,27 @@ export async function installPodGroups(admin: Kube): Promise<void> {
     'the PodGroup CRD served',
   );
 }
+
+/** Per pod: when the API server took it (set by the caller), when a watch first showed it bound, every node it showed. */
+export interface BindingSeen {
+  created: number;
+  bound: number;
+  nodes: Set<string>;
+}
+
+/**
+ * Watches the pods of `namespace` and records, for every pod the caller has entered in `seen`,
+ * when it was first seen bound and every node it was seen on (a double binding shows as two).
+ */
+export function watchBindings(k: Kube, namespace: string): { seen: Map<string, BindingSeen>; started: Promise<void>; stop: () => void } {
+  const seen = new Map<string, BindingSeen>();
+  const watch = k.watch(`/api/v1/namespaces/${namespace}/pods`, (e) => {
+    const name = String((e.object.metadata as Obj | undefined)?.name);
+    const node = (e.object.spec as Obj | undefined)?.nodeName;
+    const p = seen.get(name);
+    if (!p || typeof node !== 'string' || node === '') return;
+    if (p.bound === 0) p.bound = performance.now();
+    p.nodes.add(node);
+  });
+  return { seen, started: watch.started, stop: watch.stop };
+}

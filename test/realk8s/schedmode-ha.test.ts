@@ -16,8 +16,7 @@ import { killAll } from '../e2e/server.js';
 import { placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
 import { ControlPlane } from './controlplane.js';
-import type { Obj } from './kube.js';
-import { apiPlacements, applyDeploy, deployDocs, pathOf } from './objects.js';
+import { apiPlacements, applyDeploy, deployDocs, pathOf, watchBindings } from './objects.js';
 import { logLines, startPlacer, type Placer } from './placer.js';
 import { sleep, until } from './procs.js';
 import { describeReal } from './suite.js';
@@ -67,15 +66,8 @@ describeReal('scheduler mode HA: the leading placer SIGKILLed under load', (bins
 
   it('the standby takes over within the lease duration + 3 s; every pod bound once, no node over its room', async () => {
     const [a, b] = placers;
-    const seen = new Map<string, { created: number; bound: number; nodes: Set<string> }>();
-    const watch = c.k.watch('/api/v1/namespaces/ha/pods', (e) => {
-      const name = String((e.object.metadata as Obj | undefined)?.name);
-      const node = (e.object.spec as Obj | undefined)?.nodeName;
-      const p = seen.get(name);
-      if (!p || typeof node !== 'string' || node === '') return;
-      if (p.bound === 0) p.bound = performance.now();
-      p.nodes.add(node);
-    });
+    const watch = watchBindings(c.k, 'ha');
+    const seen = watch.seen;
     await watch.started;
 
     const t0 = performance.now();
