@@ -35,7 +35,7 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): P
 }
 
 /** Watch `ns` from now: resolves `all` once `count` pods show a node; the first and last bind times. */
-async function watchBinds(k: Kube, ns: string, count: number) {
+export async function watchBinds(k: Kube, ns: string, count: number) {
   const rv = String(((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).metadata as Obj).resourceVersion);
   const bound = new Set<string>();
   const t = { first: 0, last: 0 };

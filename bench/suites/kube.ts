@@ -26,7 +26,15 @@ import { startPlacer } from '../../test/realk8s/placer.js';
 import { until } from '../../test/realk8s/procs.js';
 import { schedulerGet, startScheduler } from '../../test/realk8s/scheduler.js';
 import { type Cell, type Suite, type SuiteResult, type Table, progress } from '../lib/report.js';
-import { BIND_CONCURRENCY, bindingLoopRound, createPodGroup, createPods, schedulerModeRound, type Timed } from './kube-schedmode.js';
+import {
+  BIND_CONCURRENCY,
+  bindingLoopRound,
+  createPodGroup,
+  createPods,
+  schedulerModeRound,
+  type Timed,
+  watchBinds,
+} from './kube-schedmode.js';
 
 const MARKER = 'placer.dev/managed';
 const CONCURRENCY = 16;
@@ -262,24 +270,7 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
       Array.from({ length: size.pods }, (_, i) => i),
       (i) => k.create(`/api/v1/namespaces/${ns}/pods`, benchPod(ns, i)),
     );
-    const rv = String(((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).metadata as Obj).resourceVersion);
-    const bound = new Set<string>();
-    let firstBind = 0;
-    let lastBind = 0;
-    let done = (): void => {};
-    const all = new Promise<void>((r) => (done = r));
-    const w = k.watch(`/api/v1/namespaces/${ns}/pods?resourceVersion=${rv}`, (e) => {
-      if (e.type !== 'MODIFIED' && e.type !== 'ADDED') return;
-      const node = (e.object.spec as Obj | undefined)?.nodeName;
-      if (typeof node !== 'string' || node === '') return;
-      bound.add(String((e.object.metadata as Obj).name));
-      if (firstBind === 0) firstBind = performance.now();
-      if (bound.size === size.pods && lastBind === 0) {
-        lastBind = performance.now();
-        done();
-      }
-    });
-    await w.started;
+    const w = await watchBinds(k, ns, size.pods);
     await gate();
     const cpu0 = ext ? cpuSeconds(ext.pid) : 0;
     const service0 = ext?.serviceSeconds ? await ext.serviceSeconds() : 0;
@@ -291,27 +282,17 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
       name: `kube-scheduler-${size.nodes}-${setup.name.replace(/\W+/g, '-')}`,
     });
     try {
-      const timeout = 60_000 + size.pods * 100;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        all,
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`${setup.name}: ${bound.size} of ${size.pods} pods bound in ${timeout / 1000} s`)),
-            timeout,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
+      await w.wait(setup.name, 60_000 + size.pods * 100);
       const cpu = ext ? cpuSeconds(ext.pid) - cpu0 : null;
       const service = ext?.serviceSeconds ? (await ext.serviceSeconds()) - service0 : null;
       const alg = histogram((await schedulerGet(s.port, '/metrics')).text, 'scheduler_scheduling_algorithm_duration_seconds');
-      const seconds = (lastBind - t0) / 1000;
+      const seconds = (w.t.last - t0) / 1000;
       return {
         setup: setup.name,
         size,
         podsPerSec: size.pods / seconds,
         seconds,
-        firstBindSeconds: (firstBind - t0) / 1000,
+        firstBindSeconds: (w.t.first - t0) / 1000,
         algorithmMsPerPod: alg.count > 0 ? (alg.sum / alg.count) * 1000 : NaN,
         extenderCpuMsPerPod: cpu === null ? null : (cpu / size.pods) * 1000,
         extenderServiceMsPerPod: service === null ? null : (service / size.pods) * 1000,
