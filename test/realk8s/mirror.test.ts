@@ -272,7 +272,8 @@ describeReal('placer serve --kubeconfig against the real API server: mirroring a
       W,
       'second counted',
     );
-    expect(r.stderr()).toContain('placer cannot read this object from the API server');
+    // the log line may reach the pipe after the metric: pino writes asynchronously
+    await until(async () => r.stderr().includes('placer cannot read this object from the API server'), W, 'second logged');
     expect((await filter(r, p, ['u-1', 'u-2'])).passed).toEqual(['u-1']);
     await c.remove(second);
     await until(async () => (await metric(r, 'placer_kube_unreadable_objects', { resource: 'NamespacePolicy' })) === 0, W, 'cleared');
