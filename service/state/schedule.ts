@@ -4,13 +4,17 @@
 // next batch and the extender see them while their Bindings are in flight. A Binding the API
 // server refuses gives its placement back (Mirror.gone); the pod watch confirms the others.
 //
-// Preemption is not part of a batch: every template is placed with preemptionPolicy Never, so the
-// engine evicts nothing that the API server still runs.
+// The batch itself is placed with preemptionPolicy Never, so that it evicts nothing the API server
+// still runs. Then each pod it left unplaced that may preempt — preemptionPolicy
+// PreemptLowerPriority, not a gang member, failing only where an eviction can help — is tried
+// alone with preemption, highest priority first (nominate.ts): held on its nominated host, with
+// the victims to evict before it binds.
 
 import type { WorkloadTemplate } from '../../model/types.js';
 import type { StateCore } from './core.js';
 import { settlePodPriority } from './extender.js';
 import { heldOf, type Held } from './held.js';
+import { nominate, type Victim } from './nominate.js';
 import { shapeOf } from './shapes.js';
 
 /** One pod of a batch: where it goes, or why it does not. */
@@ -21,20 +25,42 @@ export interface Scheduled {
   host: string | null;
   /** Why it was not placed (kube-scheduler's wording, the quota or the gang message). */
   failure?: string;
+  /** Placed by preemption: these must be gone before it binds (`host` is its nominated node). */
+  victims?: Victim[];
 }
 
 /**
  * Place `pods` (one single-instance template each, a gang's pending members all among them) in one
  * engine batch and hold the placed ones. In input order, one answer per pod. Nothing changes if
- * anything throws.
+ * the batch throws. With `mayEvict`, the pods left unplaced may preempt the victims it allows.
  */
-export function scheduleBatch(core: StateCore, pods: readonly WorkloadTemplate[]): Scheduled[] {
+export function scheduleBatch(core: StateCore, pods: readonly WorkloadTemplate[], mayEvict?: (v: Victim) => boolean): Scheduled[] {
   if (pods.length === 0) return [];
+  const policies = pods.map((t) => t.preemptionPolicy);
   for (const t of pods) {
     core.dropIgnored(t);
     settlePodPriority(core.infra, t);
     t.preemptionPolicy = 'Never';
   }
+  const grades: (string | undefined)[] = [];
+  const out = placeBatch(core, pods, grades);
+  if (!mayEvict) return out;
+  const candidates = out
+    .flatMap((_, k) => [k])
+    .filter((k) => out[k].host === null && grades[k] === 'Unschedulable' && pods[k].gang === undefined && policies[k] !== 'Never')
+    // a PriorityClass's preemptionPolicy Never still holds (the engine reads it when the pod names none)
+    .map((k) => ({ k, t: { ...pods[k], preemptionPolicy: policies[k] } }))
+    .map((c) => ({ ...c, priority: core.engine.compile(c.t).priority }))
+    .sort((a, b) => b.priority - a.priority || a.k - b.k);
+  for (const { k, t } of candidates) {
+    const n = nominate(core, t, mayEvict);
+    if (n) out[k] = { ...out[k], host: n.host, failure: undefined, ...(n.victims.length > 0 && { victims: n.victims }) };
+  }
+  return out;
+}
+
+/** The batch without preemption; `grades[k]` says whether an eviction could help pod k. */
+function placeBatch(core: StateCore, pods: readonly WorkloadTemplate[], grades: (string | undefined)[]): Scheduled[] {
   return core.transact((undo) => {
     const e = core.engine;
     const { outcomes, evictions } = e.place(pods);
@@ -45,7 +71,10 @@ export function scheduleBatch(core: StateCore, pods: readonly WorkloadTemplate[]
       const inst = t.instances[0];
       const uid = inst.uid ?? null;
       const host = o.hosts[0];
-      if (host === null) return { namespace: t.namespace, name: inst.name, uid, host: null, failure: o.failure?.message ?? 'not placed' };
+      if (host === null) {
+        grades[k] = o.failure?.grade;
+        return { namespace: t.namespace, name: inst.name, uid, host: null, failure: o.failure?.message ?? 'not placed' };
+      }
       undo.push(() => e.release(t.kind, t.namespace, inst.name));
       held.push(heldOf(t, inst.name, uid, host, 'bind', shapeOf(t, e.compile(t).priority)));
       return { namespace: t.namespace, name: inst.name, uid, host };
