@@ -2,13 +2,15 @@
 // schedulerName placer that does not fit evicts — through the Eviction API — exactly the victims
 // kube-scheduler's rules choose (the node whose most important victim has the lowest priority),
 // gets status.nominatedNodeName, and binds only once they are gone (terminating, they still hold
-// their room: a lower-priority pod does not take it meanwhile). A PodDisruptionBudget the API
-// server enforces (429) stops it: nothing bound, the reason reported, placer's placements still
-// the API server's. preemptionPolicy Never never preempts.
+// their room: a lower-priority pod does not take it meanwhile). Another scheduler's pod is a victim
+// as placer's own. A PodDisruptionBudget the API server enforces (429) stops it: nothing bound,
+// the reason reported, placer's placements and quota usage still the API server's.
+// preemptionPolicy Never never preempts.
 
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pod } from '../fixtures/k8s.js';
+import { pod, quota } from '../fixtures/k8s.js';
+import { call } from '../apiserver/replica.js';
 import { killAll } from '../e2e/server.js';
 import { placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
@@ -57,6 +59,9 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
       W,
       `placer's placements in ${ns} equal to the API server's bindings`,
     );
+
+  const quotaUsed = async (ns: string): Promise<unknown> =>
+    (((await call(r, 'GET', '/v1/namespaces')).body.items as Obj[]).find((n) => n.namespace === ns)!.quotas as Obj[])[0].used;
 
   beforeAll(async () => {
     cp = await ControlPlane.start(bins);
@@ -119,6 +124,34 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
     await consistent('pre');
   });
 
+  it("another scheduler's pod is a victim as placer's own are (accounted through the watch); one deleted at once frees the room for the preemptor", async () => {
+    await c.node('px-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'px' } });
+    // bound by another scheduler, as kube-scheduler binds: a Binding POST
+    const foreign = await c.create(
+      pod('foreign')
+        .ns('other')
+        .container({ cpu: '2', memory: '256Mi' })
+        .priorityClass('low')
+        .specPatch({ schedulerName: 'someone-else', terminationGracePeriodSeconds: 0 })
+        .obj(),
+    );
+    const bind = await c.k.call('POST', '/api/v1/namespaces/other/pods/foreign/binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'foreign', namespace: 'other' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'px-1' },
+    });
+    expect(bind.code).toBe(201);
+    await c.podPhase(foreign, 'Running');
+    await until(async () => (await placements(r, 'other'))['other/foreign'] === 'px-1', W, 'placer accounts the foreign pod');
+    await c.create(ours('urgent', 'other', '2', 'high', 'px').obj());
+    await until(async () => (await apiPlacements(c.k, 'other'))['other/urgent'] === 'px-1', W, 'urgent bound on px-1');
+    expect(await exists('other', 'foreign')).toBe(false);
+    expect((await events('other', 'Preempted')).map((e) => (e.regarding as Obj).name)).toEqual(['foreign']);
+    expect(((await podOf('other', 'urgent')).status as Obj).nominatedNodeName).toBe('px-1');
+    await consistent('other');
+  });
+
   it('a PodDisruptionBudget the eviction would break: the API server refuses (429), nothing is bound, the reason is reported', async () => {
     await c.node('pd-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'pd' } });
     const guarded: Obj[] = [];
@@ -127,6 +160,7 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
     await until(async () => Object.keys(await apiPlacements(c.k, 'pdb')).length === 2, W, 'the guarded pods bound');
     // running, as a kubelet reports them: the Eviction API ignores budgets for Pending pods
     for (const g of guarded) await c.podPhase(g, 'Running');
+    await c.create(quota('compute').ns('pdb').hard({ 'requests.cpu': '4' }).obj());
     const budget = await c.create({
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
@@ -146,6 +180,8 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
     expect(await events('pdb', 'Preempted')).toEqual([]);
     expect(((await podOf('pdb', 'urgent')).status as Obj).nominatedNodeName).toBeUndefined();
     await consistent('pdb');
+    // and its quota counts what runs, not the preemptor's released hold
+    expect(await quotaUsed('pdb')).toEqual({ 'requests.cpu': '2' });
     // the budget gone, the preemptor's next attempt (after its backoff) evicts and binds
     await c.remove(budget);
     await until(async () => (await apiPlacements(c.k, 'pdb'))['pdb/urgent'] === 'pd-1', W, 'urgent bound once the budget is gone');
