@@ -49,14 +49,33 @@ export function scheduleBatch(core: StateCore, pods: readonly WorkloadTemplate[]
     .flatMap((_, k) => [k])
     .filter((k) => out[k].host === null && grades[k] === 'Unschedulable' && pods[k].gang === undefined && policies[k] !== 'Never')
     // a PriorityClass's preemptionPolicy Never still holds (the engine reads it when the pod names none)
-    .map((k) => ({ k, t: { ...pods[k], preemptionPolicy: policies[k] } }))
-    .map((c) => ({ ...c, priority: core.engine.compile(c.t).priority }))
+    .map((k) => ({ k, t: { ...pods[k], preemptionPolicy: policies[k] }, priority: core.engine.compile(pods[k]).priority }))
     .sort((a, b) => b.priority - a.priority || a.k - b.k);
-  for (const { k, t } of candidates) {
+  if (candidates.length === 0) return out;
+  // only a lower priority is ever evicted: with none held (every pod at the default priority,
+  // say), no pod of the batch is tried again
+  const lowest = lowestHeldPriority(core);
+  for (const { k, t, priority } of candidates) {
+    if (priority <= lowest) continue;
     const n = nominate(core, t, mayEvict);
     if (n) out[k] = { ...out[k], host: n.host, failure: undefined, ...(n.victims.length > 0 && { victims: n.victims }) };
   }
   return out;
+}
+
+/** Priority by shape (a cache: emptied once it holds well more than the shapes held now). */
+const shapePriority = new Map<string, number>();
+
+/** The lowest priority among the placements held (frozen in their shapes); +∞ when none. */
+function lowestHeldPriority(core: StateCore): number {
+  if (shapePriority.size >= Math.max(1024, 2 * core.held.distinct.shapes)) shapePriority.clear();
+  let lowest = Infinity;
+  for (const shape of core.held.shapeNames()) {
+    let p = shapePriority.get(shape);
+    if (p === undefined) shapePriority.set(shape, (p = Number((JSON.parse(shape) as { priority?: number }).priority ?? 0)));
+    if (p < lowest) lowest = p;
+  }
+  return lowest;
 }
 
 /** The batch without preemption; `grades[k]` says whether an eviction could help pod k. */
