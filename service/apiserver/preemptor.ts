@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import type { Evictee } from '../state/state.js';
 import type { KubeClient } from './client.js';
+import type { KubeMetrics } from './metrics.js';
 import type { QueuedPod } from './queue.js';
 import type { PodReporter, PodRef } from './report.js';
 
@@ -53,6 +54,7 @@ export class Preemptions {
     private readonly client: KubeClient,
     private readonly reporter: PodReporter,
     private readonly log: Logger,
+    private readonly metrics: KubeMetrics | undefined,
     private readonly hooks: PreemptionHooks,
   ) {}
 
@@ -102,6 +104,7 @@ export class Preemptions {
         timeoutMs: 10_000,
       });
       if (r.code === 201 || r.code === 200) {
+        this.metrics?.scheduleEvictions.inc({ result: 'evicted' });
         this.reporter.preempted({ namespace: v.namespace, name: v.name, uid: v.uid! }, pr.ref, pr.node);
         return null;
       }
@@ -109,6 +112,7 @@ export class Preemptions {
     } catch (err) {
       refusal = `evicting pod ${victimKey(v)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
+    this.metrics?.scheduleEvictions.inc({ result: 'refused' });
     this.log.info({ pod: pr.p.key, victim: victimKey(v), err: refusal }, 'an eviction was refused');
     return refusal;
   }

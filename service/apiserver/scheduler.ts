@@ -97,7 +97,7 @@ export class KubeScheduler implements SyncListener {
     this.queue = new SchedulingQueue(new Set(opts.names));
     this.queue.onActive = () => this.kick();
     this.reporter = new PodReporter(client, log, metrics);
-    this.preemptions = new Preemptions(client, this.reporter, log, {
+    this.preemptions = new Preemptions(client, this.reporter, log, metrics, {
       bind: (p, node) => {
         this.sync.assume(p.namespace, nameOf(p), p.uid);
         this.binds.push({ p, node });

@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pod, quota } from '../fixtures/k8s.js';
-import { call } from '../apiserver/replica.js';
+import { call, metric } from '../apiserver/replica.js';
 import { killAll } from '../e2e/server.js';
 import { placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
@@ -122,6 +122,7 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
     expect(await apiPlacements(c.k, 'pre')).toEqual({ 'pre/mid-0': 'pe-2', 'pre/mid-1': 'pe-2', 'pre/urgent': 'pe-1' });
     expect((await events('pre', 'Scheduled')).some((e) => (e.regarding as Obj).name === 'urgent')).toBe(true);
     await consistent('pre');
+    expect(await metric(r, 'placer_kube_schedule_evictions_total', { result: 'evicted' })).toBe(2);
   });
 
   it("another scheduler's pod is a victim as placer's own are (accounted through the watch); one deleted at once frees the room for the preemptor", async () => {
@@ -178,6 +179,7 @@ describeReal('scheduler mode: preemption through the Eviction API, PodDisruption
     // nothing evicted, nothing bound; placer holds exactly what the API server runs (the preemptor's hold released)
     expect(await apiPlacements(c.k, 'pdb')).toEqual({ 'pdb/guarded-0': 'pd-1', 'pdb/guarded-1': 'pd-1' });
     expect(await events('pdb', 'Preempted')).toEqual([]);
+    expect(await metric(r, 'placer_kube_schedule_evictions_total', { result: 'refused' })).toBeGreaterThanOrEqual(2);
     expect(((await podOf('pdb', 'urgent')).status as Obj).nominatedNodeName).toBeUndefined();
     await consistent('pdb');
     // and its quota counts what runs, not the preemptor's released hold
