@@ -177,7 +177,10 @@ export class KubeScheduler implements SyncListener {
       this.observe(o);
     }
     // victims gone, and preemptors deleted, while the watch was down
-    for (const p of this.preemptions.dropAll((key) => !seen.has(key))) this.release(p);
+    for (const p of this.preemptions.dropAll((key) => !seen.has(key))) {
+      this.release(p);
+      this.queue.remove(p.key);
+    }
     this.preemptions.relisted(running);
     // gone while the watch was down; those in flight learn it from their Binding
     for (const k of [...this.queue.keys()]) if (!seen.has(k) && this.queue.get(k)!.state !== 'flight') this.queue.remove(k);
