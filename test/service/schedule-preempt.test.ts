@@ -64,6 +64,9 @@ describe('scheduleBatch with preemption (scheduler mode)', () => {
     for (const v of r.victims!) expect(s.mirrorGone('Pod', v.namespace, v.name, v.uid ?? undefined)).toBe(true);
     expect(s.schedule([template(pending('filler', '1', 10))], everyone)[0].host).toBeNull();
     expect(held()).toEqual({ 'mid-0': 'n-2', 'mid-1': 'n-2', urgent: 'n-1' });
+    // the engine keeps no trace of the victims: with the preemptor gone too, n-1 is whole again
+    expect(s.mirrorGone('Pod', 'p', 'urgent', 'uid-urgent')).toBe(true);
+    expect(s.schedule([template(pending('whole', '2', 0))], everyone)[0]).toMatchObject({ host: 'n-1' });
   });
 
   it('a victim the caller refuses: nothing is held, nothing changes, and the same batch gives the same answer', () => {
