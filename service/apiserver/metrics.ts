@@ -31,6 +31,7 @@ export class KubeMetrics {
   readonly vmsPending: Gauge<'reason'>;
   readonly scheduleAttempts: Counter<'result'>;
   readonly scheduleBindings: Counter<'result'>;
+  readonly scheduleEvictions: Counter<'result'>;
   readonly batchSeconds: Histogram;
   readonly queue: Gauge<'state'>;
   readonly events: Counter<'result'>;
@@ -88,6 +89,12 @@ export class KubeMetrics {
     this.scheduleBindings = new Counter({
       name: 'placer_kube_schedule_bindings_total',
       help: 'Scheduler mode: Binding POSTs by result (bound; refused: the pod was deleted or bound meanwhile, its placement released; error: tried again)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.scheduleEvictions = new Counter({
+      name: 'placer_kube_schedule_evictions_total',
+      help: 'Scheduler mode: Eviction POSTs for preemption by result (evicted; refused: by a PodDisruptionBudget, the victim gone, or another error)',
       labelNames: ['result'],
       registers,
     });

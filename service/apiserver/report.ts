@@ -4,7 +4,10 @@
 //                          message (a strategic merge patch of pods/status: the other conditions
 //                          stay), and a FailedScheduling Event (Warning);
 //   a bound pod            a Scheduled Event (Normal): "Successfully assigned NS/NAME to NODE"
-//                          (the API server itself sets PodScheduled True when it takes the Binding).
+//                          (the API server itself sets PodScheduled True when it takes the Binding);
+//   a preemptor            status.nominatedNodeName (a patch of pods/status), and on each victim
+//                          a Preempted Event (Normal): "Preempted by pod UID on node NODE", its
+//                          related object the preemptor — kube-scheduler's wording.
 //
 // Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
 // a few at a time, from a bounded backlog: as client-go's event broadcaster, placer drops events
@@ -69,45 +72,51 @@ export class PodReporter {
     this.event(pod, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${pod.namespace}/${pod.name} to ${node}`);
   }
 
+  /** A victim evicted for `by`: a Preempted Event. */
+  preempted(victim: PodRef, by: PodRef, node: string): void {
+    this.event(victim, 'Normal', 'Preempted', 'Preempting', `Preempted by pod ${by.uid} on node ${node}`, by);
+  }
+
+  /** A preemptor's node, in status.nominatedNodeName; false when the API server did not take it. */
+  async nominated(pod: PodRef, node: string): Promise<boolean> {
+    return this.patchStatus(pod, { nominatedNodeName: node }, 'status.nominatedNodeName');
+  }
+
   /** A pod gone or bound elsewhere: nothing to remember. */
   forget(uid: string): void {
     this.told.delete(uid);
   }
 
   private async condition(pod: PodRef, message: string): Promise<void> {
-    const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/status`;
-    const body = {
-      metadata: { uid: pod.uid },
-      status: {
-        conditions: [
-          {
-            type: 'PodScheduled',
-            status: 'False',
-            reason: 'Unschedulable',
-            message,
-            lastProbeTime: null,
-            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          },
-        ],
-      },
+    const condition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     };
+    await this.patchStatus(pod, { conditions: [condition] }, 'the PodScheduled condition');
+  }
+
+  /** A strategic merge patch of pods/status (the pod's UID a precondition): the rest of the status stays. */
+  private async patchStatus(pod: PodRef, status: Record<string, unknown>, what: string): Promise<boolean> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/status`;
     try {
       const r = await this.client.request('PATCH', path, {
-        body,
+        body: { metadata: { uid: pod.uid }, status },
         timeoutMs: 10_000,
         contentType: 'application/strategic-merge-patch+json',
       });
-      if (r.code >= 300)
-        this.log.debug(
-          { pod: `${pod.namespace}/${pod.name}`, code: r.code, reason: r.body?.message },
-          'the PodScheduled condition was not written',
-        );
+      if (r.code < 300) return true;
+      this.log.debug({ pod: `${pod.namespace}/${pod.name}`, code: r.code, reason: r.body?.message }, `${what} was not written`);
     } catch (err) {
-      this.log.debug({ pod: `${pod.namespace}/${pod.name}`, err: String(err) }, 'the PodScheduled condition was not written');
+      this.log.debug({ pod: `${pod.namespace}/${pod.name}`, err: String(err) }, `${what} was not written`);
     }
+    return false;
   }
 
-  private event(pod: PodRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string): void {
+  private event(pod: PodRef, type: 'Normal' | 'Warning', reason: string, action: string, note: string, related?: PodRef): void {
     if (this.closed) return;
     if (this.backlog.length >= EVENT_BACKLOG) {
       this.metrics?.events.inc({ result: 'dropped' });
@@ -127,6 +136,7 @@ export class PodReporter {
         reason,
         type,
         regarding: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+        ...(related && { related: { apiVersion: 'v1', kind: 'Pod', namespace: related.namespace, name: related.name, uid: related.uid } }),
         note: truncate(note),
       },
     });

@@ -14,20 +14,28 @@
 //             and the watch tells the rest. No answer, or another error: released and tried again
 //             after a backoff — unless the watch shows the pod bound there (a Binding taken whose
 //             answer was lost);
+//   preempt   a pod the batch left unplaced may preempt (state/schedule.ts, nominate.ts): with
+//             preemptionPolicy PreemptLowerPriority, not a gang member (a gang never preempts),
+//             where an eviction can help, as the engine chooses victims (lower priority only, the
+//             fewest PDB violations) among pods the API server shows bound — never a pod whose
+//             Binding is in flight, a preemptor waiting, a victim already being evicted, or a
+//             VirtualMachine. It is held on its nominated node on top of its victims, so that no
+//             batch and no extender call takes their room; preemptor.ts evicts them (Eviction API,
+//             the API server enforcing PDBs), sets nominatedNodeName, and binds it once the watch
+//             shows them gone. A refused eviction releases the hold: backoff, Unschedulable;
 //   report    an unplaced pod gets PodScheduled False/Unschedulable with placer's message and a
 //             FailedScheduling Event (report.ts), and waits, parked, for a change that may help:
 //             a Node added or changed, a pod or VM gone, a quota, policy, class or PodGroup changed.
-//
-// Batches are placed without preemption (every pod as preemptionPolicy Never).
 
 import type { Logger } from 'pino';
 import { InputError } from '../../model/errors.js';
 import type { WorkloadTemplate } from '../../model/types.js';
-import type { PlacerState } from '../state/state.js';
+import type { Evictee, PlacerState } from '../state/state.js';
 import { boundThere } from './binder.js';
 import type { KubeClient, Obj } from './client.js';
 import type { KubeMetrics } from './metrics.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
+import { Preemptions } from './preemptor.js';
 import { PodReporter } from './report.js';
 import { podBinding, podBindingPath } from './resources.js';
 import type { KubeSync, SyncListener } from './sync.js';
@@ -70,6 +78,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export class KubeScheduler implements SyncListener {
   readonly queue: SchedulingQueue;
   private readonly reporter: PodReporter;
+  private readonly preemptions: Preemptions;
   private window: NodeJS.Timeout | undefined;
   private cycleQueued = false;
   private readonly binds: { p: QueuedPod; node: string }[] = [];
@@ -88,20 +97,33 @@ export class KubeScheduler implements SyncListener {
     this.queue = new SchedulingQueue(new Set(opts.names));
     this.queue.onActive = () => this.kick();
     this.reporter = new PodReporter(client, log, metrics);
+    this.preemptions = new Preemptions(client, this.reporter, log, metrics, {
+      bind: (p, node) => {
+        this.sync.assume(p.namespace, nameOf(p), p.uid);
+        this.binds.push({ p, node });
+        this.pump();
+      },
+      failed: (p, message) => {
+        this.release(p);
+        this.unschedulable(p, message, true);
+        // what it held is free again
+        this.queue.mark();
+      },
+    });
     metrics?.queue.reset();
   }
 
   /**
    * Start (or stop) scheduling: only a leader schedules (HA); the queue is kept either way. A
-   * replica that stops leading sends no Binding it has not sent yet: those placements are
-   * released and their pods wait in the queue for whoever leads.
+   * replica that stops leading sends no Binding it has not sent yet and waits for no victims:
+   * those placements are released and their pods wait in the queue for whoever leads.
    */
   lead(on: boolean): void {
     this.leading = on;
     if (on) return this.kick();
     if (this.window) clearTimeout(this.window);
     this.window = undefined;
-    for (const { p } of this.binds.splice(0)) {
+    for (const p of [...this.binds.splice(0).map((b) => b.p), ...this.preemptions.dropAll()]) {
       this.release(p);
       this.queue.requeue(p);
     }
@@ -122,24 +144,44 @@ export class KubeScheduler implements SyncListener {
     if (type === 'DELETED') {
       const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
       const p = this.queue.get(`${namespace}/${String(md.name ?? '')}`);
-      if (p && p.uid === md.uid) this.queue.remove(p.key);
-      if (typeof md.uid === 'string') this.reporter.forget(md.uid);
+      if (p && p.uid === md.uid) {
+        // a preemptor deleted while its victims terminate gives its hold back
+        const preemptor = this.preemptions.drop(p.key);
+        if (preemptor) this.release(preemptor);
+        this.queue.remove(p.key);
+      }
+      if (typeof md.uid === 'string') {
+        this.reporter.forget(md.uid);
+        this.preemptions.gone(md.uid);
+      }
       // a bound pod gone frees its host
       if (bound) this.queue.mark();
       return;
     }
-    if (bound && (st.phase === 'Succeeded' || st.phase === 'Failed')) this.queue.mark();
+    if (bound && (st.phase === 'Succeeded' || st.phase === 'Failed')) {
+      if (typeof md.uid === 'string') this.preemptions.gone(md.uid);
+      this.queue.mark();
+    }
     this.observe(o);
   }
 
   pods(items: readonly Obj[]): void {
     const seen = new Set<string>();
+    const running = new Set<string>();
     for (const o of items) {
       const md = isObj(o.metadata) ? o.metadata : {};
       const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
       seen.add(`${namespace}/${String(md.name ?? '')}`);
+      const phase = isObj(o.status) ? o.status.phase : undefined;
+      if (typeof md.uid === 'string' && phase !== 'Succeeded' && phase !== 'Failed') running.add(md.uid);
       this.observe(o);
     }
+    // victims gone, and preemptors deleted, while the watch was down
+    for (const p of this.preemptions.dropAll((key) => !seen.has(key))) {
+      this.release(p);
+      this.queue.remove(p.key);
+    }
+    this.preemptions.relisted(running);
     // gone while the watch was down; those in flight learn it from their Binding
     for (const k of [...this.queue.keys()]) if (!seen.has(k) && this.queue.get(k)!.state !== 'flight') this.queue.remove(k);
     this.queue.mark();
@@ -222,13 +264,19 @@ export class KubeScheduler implements SyncListener {
       templates.push(t);
       pods.push(p);
     }
-    const results = state.schedule(templates);
+    const results = state.schedule(templates, (v) => this.mayEvict(v));
     this.metrics?.batchSeconds.observe((performance.now() - t0) / 1000);
     let placed = 0;
     results.forEach((r, k) => {
       const p = pods[k];
       if (r.host === null) return this.unschedulable(p, r.failure ?? 'not placed');
       this.metrics?.scheduleAttempts.inc({ result: 'scheduled' });
+      if (r.victims) {
+        // held on its nominated node until the victims are gone (preemptor.ts)
+        this.sync.assume(p.namespace, r.name, p.uid, true);
+        this.preemptions.start(p, { namespace: p.namespace, name: r.name, uid: p.uid }, r.host, r.victims);
+        return;
+      }
       this.sync.assume(p.namespace, r.name, p.uid);
       this.binds.push({ p, node: r.host });
       placed++;
@@ -238,9 +286,21 @@ export class KubeScheduler implements SyncListener {
     this.gauges();
   }
 
-  private unschedulable(p: QueuedPod, message: string): void {
+  /**
+   * A victim the batch may preempt: a pod the API server shows bound there (not one whose Binding
+   * is in flight, not a preemptor waiting), and not one being evicted already. VirtualMachines are
+   * vm-operator's: never evicted.
+   */
+  private mayEvict(v: Evictee): boolean {
+    if (v.kind !== 'Pod' || v.uid === null || this.preemptions.isVictim(v.uid)) return false;
+    const api = this.sync.apiPlacement(v.namespace, v.name);
+    return api !== undefined && api.uid === v.uid && api.node === v.host;
+  }
+
+  /** Not placed: parked until a change (with `retry`, due again after its backoff), and reported. */
+  private unschedulable(p: QueuedPod, message: string, retry = false): void {
     this.metrics?.scheduleAttempts.inc({ result: 'unschedulable' });
-    this.queue.failed(p);
+    this.queue.failed(p, retry);
     this.reporter.unschedulable({ namespace: p.namespace, name: nameOf(p), uid: p.uid }, message);
   }
 
@@ -329,6 +389,7 @@ export class KubeScheduler implements SyncListener {
 
   stop(): void {
     this.stopped = true;
+    this.preemptions.dropAll();
     if (this.window) clearTimeout(this.window);
     this.queue.stop();
     this.reporter.close();

@@ -24,7 +24,8 @@
 //
 // Binds placer made itself are "assumed" (kube-scheduler's word) from just before the Binding
 // POST until the watch shows the pod bound: a relist or an event older than the binding must not
-// release them meanwhile. An assumption the API never confirms lapses after ASSUME_TTL_MS.
+// release them meanwhile. An assumption the API never confirms lapses after ASSUME_TTL_MS — except a
+// preemptor's while its victims terminate (scheduler mode forgets it when it binds or gives up).
 
 import type { Logger } from 'pino';
 import { parseManifests, type Manifest } from '../manifests/index.js';
@@ -99,7 +100,7 @@ export class KubeSync {
   private readonly unbound = new Map<string, Obj>();
   /** Bound pods whose Node placer has not seen. */
   private readonly waiting = new Map<string, WorkloadTemplate>();
-  private readonly assumed = new Map<string, { uid: string; since: number }>();
+  private readonly assumed = new Map<string, { uid: string; since: number; pinned: boolean }>();
   /** VirtualMachines the API shows on a host: key → the VM as read. */
   private readonly vms = new Map<string, VMObj>();
   /** Those of them not held yet: waiting for their class or their Node. */
@@ -128,8 +129,12 @@ export class KubeSync {
     return this.unbound.get(`${namespace}/${name}`);
   }
 
-  assume(namespace: string, name: string, uid: string): void {
-    this.assumed.set(`${namespace}/${name}`, { uid, since: Date.now() });
+  /**
+   * A pod placer holds before the API shows it bound. `pinned`: a preemptor waiting for its victims,
+   * for as long as that takes (it lapses only when forgotten, not after ASSUME_TTL_MS).
+   */
+  assume(namespace: string, name: string, uid: string, pinned = false): void {
+    this.assumed.set(`${namespace}/${name}`, { uid, since: Date.now(), pinned });
   }
 
   forget(namespace: string, name: string): void {
@@ -139,7 +144,7 @@ export class KubeSync {
   private isAssumed(key: string, uid: string): boolean {
     const a = this.assumed.get(key);
     if (!a) return false;
-    if (Date.now() - a.since > ASSUME_TTL_MS) {
+    if (!a.pinned && Date.now() - a.since > ASSUME_TTL_MS) {
       this.assumed.delete(key);
       return false;
     }

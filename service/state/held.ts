@@ -321,6 +321,11 @@ export class HeldTable {
       if (this.names[id] !== undefined && this.scopeNs[this.scope[id]] === ns) yield this.shapes.names[this.shape[id]]!;
   }
 
+  /** The distinct shapes of the placements held now. */
+  *shapeNames(): IterableIterator<string> {
+    for (const n of this.shapes.names) if (n !== undefined) yield n;
+  }
+
   /** Distinct owners and shapes of the placements held now. */
   get distinct(): { owners: number; shapes: number } {
     return { owners: this.owners.size, shapes: this.shapes.size };

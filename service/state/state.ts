@@ -10,6 +10,7 @@
 //   inspect.ts     reads: placements, namespaces, explain
 //   retry.ts       standalone mode: pending workloads tried again when a change may help (retry-loop.ts)
 //   schedule.ts    scheduler mode: a batch of pending pods placed together and held while they bind
+//   nominate.ts    scheduler mode: a pod the batch left unplaced, held on a host once its victims go
 //
 // Every method hands its call to one of them; the rules live there.
 
@@ -28,6 +29,7 @@ import * as operations from './operations.js';
 import type { PendingSet, PendingWorkload } from './pending.js';
 import { PreemptChecks, type Victim } from './preempt.js';
 import { RetryLoop, type RetryLoopOptions } from './retry-loop.js';
+import type { Victim as Evictee } from './nominate.js';
 import { scheduleBatch, type Scheduled } from './schedule.js';
 import type { Store } from './store.js';
 
@@ -38,6 +40,7 @@ export type { InfraKind } from './infra.js';
 export type { Victim } from './preempt.js';
 export type { RetryReport } from './retry.js';
 export type { Scheduled } from './schedule.js';
+export type { Victim as Evictee } from './nominate.js';
 
 /** PlacerState.retained(): counts by table or cache name. */
 export interface Retained {
@@ -189,8 +192,8 @@ export class PlacerState {
   }
 
   /** Scheduler mode: place a batch of pending pods together and hold the placed ones (schedule.ts). */
-  schedule(pods: readonly WorkloadTemplate[]): Scheduled[] {
-    return scheduleBatch(this.core, pods);
+  schedule(pods: readonly WorkloadTemplate[], mayEvict?: (v: Evictee) => boolean): Scheduled[] {
+    return scheduleBatch(this.core, pods, mayEvict);
   }
 
   // reads

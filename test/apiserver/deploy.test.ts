@@ -85,10 +85,10 @@ describe('deploy/', () => {
     ]);
   });
 
-  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, events create, its Lease — and nothing else, to the same ServiceAccount", () => {
+  it("placer-scheduler.yaml grants scheduler mode's writes — pods/status patch, pods/eviction create, events create, its Lease — and nothing else, to the same ServiceAccount", () => {
     const sched = docs('placer-scheduler.yaml');
     expect(sched.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
-    expect(grantsOf(sched[0])).toEqual(['/pods/status:patch', 'events.k8s.io/events:create']);
+    expect(grantsOf(sched[0])).toEqual(['/pods/eviction:create', '/pods/status:patch', 'events.k8s.io/events:create']);
     expect(grantsOf(sched[2])).toEqual([
       'coordination.k8s.io/leases:create',
       'coordination.k8s.io/leases:get',

@@ -226,19 +226,24 @@ describeReal('deploy/ against the real API server', (bins) => {
     }
   });
 
-  it('with placer-scheduler.yaml the ServiceAccount may also patch pods/status, create Events and hold its Lease — still nothing else', async () => {
+  it('with placer-scheduler.yaml the ServiceAccount may also patch pods/status, evict pods, create Events and hold its Lease — still nothing else', async () => {
     const placer = cp.client('placer');
     const can = async (method: string, path: string, body?: Obj, type?: string): Promise<number> =>
       (await placer.call(method, path, body, type)).code;
     const status = '/api/v1/namespaces/default/pods/x/status';
     const patch = 'application/strategic-merge-patch+json';
     const event = { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'x' } };
+    const eviction = '/api/v1/namespaces/default/pods/x/eviction';
+    const evictionBody = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'x', namespace: 'default' } };
     expect(await can('PATCH', status, { status: {} }, patch)).toBe(403);
+    expect(await can('POST', eviction, evictionBody)).toBe(403);
     expect(await can('POST', '/apis/events.k8s.io/v1/namespaces/default/events', event)).toBe(403);
     for (const o of deployDocs('placer-scheduler.yaml')) await admin.apply(pathOf(o), o);
     // authorized now: the pod does not exist, the Event is invalid (no eventTime)
     await until(async () => (await can('PATCH', status, { status: {} }, patch)) === 404, 10_000, 'pods/status authorized');
     expect(await can('POST', '/apis/events.k8s.io/v1/namespaces/default/events', event)).toBe(422);
+    // the pod does not exist: authorized, and not found
+    expect(await can('POST', eviction, evictionBody)).toBe(404);
     expect(await can('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'x' } })).toBe(403);
     expect(await can('PATCH', '/api/v1/namespaces/default/pods/x', { metadata: {} }, patch)).toBe(403);
     // its Lease, in its own namespace only

@@ -7,7 +7,9 @@
 // Asserted: no pod waits longer than the lease duration + 3 s after the kill; every pod bound,
 // once; the nodes hold exactly as many pods as they have room for (any double booking would leave
 // a pod without a slot); the standby bound nothing while the leader lived; the survivor's view is
-// the API server's.
+// the API server's. Then the survivor is SIGKILLed while its preemptor waits for terminating
+// victims: a new standby takes over, holds the same room and binds the preemptor once, when the
+// victims are gone.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pod } from '../fixtures/k8s.js';
@@ -16,6 +18,7 @@ import { killAll } from '../e2e/server.js';
 import { placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
 import { ControlPlane } from './controlplane.js';
+import type { Obj } from './kube.js';
 import { apiPlacements, applyDeploy, deployDocs, pathOf, watchBindings } from './objects.js';
 import { logLines, startPlacer, type Placer } from './placer.js';
 import { sleep, until } from './procs.js';
@@ -30,6 +33,18 @@ const NODES = 4;
 const SLOTS = (RATE * LOAD_MS) / 1000 / NODES;
 
 const leads = (p: Placer): boolean => logLines(p).some((l) => l.msg === 'became the leader');
+const ARGS = [
+  '--scheduler-name',
+  'placer',
+  '--batch-window',
+  '50ms',
+  '--leader-elect-lease-duration',
+  `${LEASE_MS / 1000}s`,
+  '--leader-elect-renew-deadline',
+  '3s',
+  '--leader-elect-retry-period',
+  '500ms',
+];
 
 describeReal('scheduler mode HA: the leading placer SIGKILLed under load', (bins) => {
   let cp: ControlPlane;
@@ -43,21 +58,9 @@ describeReal('scheduler mode HA: the leading placer SIGKILLed under load', (bins
     for (const o of deployDocs('placer-scheduler.yaml')) await cp.admin.apply(pathOf(o), o);
     for (let i = 0; i < NODES; i++) await c.node(`h-${i}`, { cpu: '64', memory: '256Gi', pods: String(SLOTS) });
     await c.namespace('ha');
-    const args = [
-      '--scheduler-name',
-      'placer',
-      '--batch-window',
-      '50ms',
-      '--leader-elect-lease-duration',
-      `${LEASE_MS / 1000}s`,
-      '--leader-elect-renew-deadline',
-      '3s',
-      '--leader-elect-retry-period',
-      '500ms',
-    ];
-    placers.push(await startPlacer(cp, { args }));
+    placers.push(await startPlacer(cp, { args: ARGS }));
     await until(async () => leads(placers[0]), 30_000, 'placer a leads');
-    placers.push(await startPlacer(cp, { args }));
+    placers.push(await startPlacer(cp, { args: ARGS }));
   });
   afterAll(async () => {
     killAll();
@@ -116,5 +119,54 @@ describeReal('scheduler mode HA: the leading placer SIGKILLed under load', (bins
     expect([...perNode.values()]).toEqual(Array.from({ length: NODES }, () => SLOTS));
     await until(async () => Object.keys(await placements(b, 'ha')).length === total, 10_000, 'the survivor mirrors every binding');
     expect(await placements(b, 'ha')).toEqual(api);
+  });
+
+  it('the leader killed while its preemptor waits for terminating victims: the next leader holds the room and binds it once they are gone', async () => {
+    const b = placers[1];
+    for (const o of [
+      { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'low' }, value: 10 },
+      { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 },
+    ])
+      await c.create(o);
+    await c.node('pl-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'pl' } });
+    const ours = (name: string, cpu: string, cls: string) =>
+      pod(name)
+        .ns('hapre')
+        .container({ cpu, memory: '128Mi' })
+        .priorityClass(cls)
+        .nodeSelector({ pool: 'pl' })
+        .specPatch({ schedulerName: 'placer', terminationGracePeriodSeconds: 30 });
+    for (const name of ['low-0', 'low-1']) await c.create(ours(name, '1', 'low').obj());
+    await until(async () => Object.keys(await apiPlacements(c.k, 'hapre')).length === 2, 30_000, 'the low pods bound');
+    const watch = watchBindings(c.k, 'hapre');
+    await watch.started;
+    watch.seen.set('urgent', { created: 0, bound: 0, nodes: new Set() });
+    await c.create(ours('urgent', '2', 'high').obj());
+    const podOf = async (name: string): Promise<Obj> => c.k.get(`/api/v1/namespaces/hapre/pods/${name}`);
+    await until(async () => ((await podOf('urgent')).status as Obj).nominatedNodeName === 'pl-1', 30_000, 'urgent nominated');
+    // the victims terminate (30 s; no kubelet ends them): the leader dies meanwhile
+    const next = await startPlacer(cp, { args: ARGS });
+    b.proc.kill('SIGKILL');
+    await b.exited;
+    await until(async () => leads(next), 30_000, 'the new standby leads');
+    // the new leader mirrors the terminating victims: still accounted, urgent still waits
+    await until(
+      async () => {
+        const held = await placements(next, 'hapre');
+        return held['hapre/low-0'] === 'pl-1' && held['hapre/low-1'] === 'pl-1';
+      },
+      10_000,
+      'the new leader accounts the victims',
+    );
+    await sleep(1000);
+    expect(((await podOf('urgent')).spec as Obj).nodeName).toBeUndefined();
+    for (const name of ['low-0', 'low-1']) await c.k.remove(`/api/v1/namespaces/hapre/pods/${name}`);
+    await until(async () => (await apiPlacements(c.k, 'hapre'))['hapre/urgent'] === 'pl-1', 30_000, 'urgent bound to pl-1');
+    await sleep(500);
+    watch.stop();
+    expect(watch.seen.get('urgent')?.nodes).toEqual(new Set(['pl-1']));
+    expect(await apiPlacements(c.k, 'hapre')).toEqual({ 'hapre/urgent': 'pl-1' });
+    await until(async () => Object.keys(await placements(next, 'hapre')).length === 1, 10_000, 'the new leader mirrors the binding');
+    expect(await placements(next, 'hapre')).toEqual({ 'hapre/urgent': 'pl-1' });
   });
 });
