@@ -51,6 +51,10 @@ interface State {
   req: ConsolidationRequest;
   used: number[][];
   occ: number[];
+  /** Per host taking part: Σ_d used / allocatable (how full it is), recomputed whenever it changes. */
+  load: number[];
+  /** Per dimension: the free room of the hosts in use, summed; kept as moves apply and undo. */
+  room: number[];
   budget: number;
   tried: number;
 }
@@ -65,12 +69,16 @@ export function planConsolidation(b: Backend, req: ConsolidationRequest): Consol
     return row;
   });
   const occ = used.map((row, h) => (req.alloc[h] ? row[DIM_PODS] : 0));
-  const s: State = { b, req, used, occ, budget: req.effort, tried: 0 };
+  const s: State = { b, req, used, occ, load: [], room: new Array<number>(MAX_DIMS).fill(0), budget: req.effort, tried: 0 };
+  for (let h = 0; h < slots; h++) {
+    s.load.push(req.alloc[h] ? loadOf(s, h) : 0);
+    book(s, h, 1);
+  }
   const candidates: number[] = [];
   // A candidate holds only workloads that may move, and the caller knows every one of them.
   const movableCount = (h: number) => [...req.movable(h).values()].reduce((a, n) => a + n, 0);
   for (let h = 0; h < slots; h++) if (req.alloc[h] && occ[h] > 0 && req.staying(h) === 0 && movableCount(h) === occ[h]) candidates.push(h);
-  const loads = candidates.map((h) => load(s, h, null));
+  const loads = candidates.map((h) => s.load[h]);
   const order = candidates.map((_, i) => i).sort((x, y) => loads[x] - loads[y] || candidates[x] - candidates[y]);
   const received = new Set<number>();
   const emptied: number[] = [];
@@ -126,6 +134,8 @@ export function revertConsolidation(b: Backend, moves: readonly ConsolidationMov
 function shift(s: State, m: ConsolidationMove, sign: 1 | -1): void {
   s.b.shiftLedgers(m.cls, m.from, -sign);
   s.b.shiftLedgers(m.cls, m.to, sign);
+  book(s, m.from, -1);
+  book(s, m.to, -1);
   const r = s.req.req(m.cls);
   for (let d = 0; d < MAX_DIMS; d++) {
     s.used[m.from][d] -= sign * r[d];
@@ -133,26 +143,33 @@ function shift(s: State, m: ConsolidationMove, sign: 1 | -1): void {
   }
   s.occ[m.from] -= sign;
   s.occ[m.to] += sign;
+  s.load[m.from] = loadOf(s, m.from);
+  s.load[m.to] = loadOf(s, m.to);
+  book(s, m.from, 1);
+  book(s, m.to, 1);
 }
 
-/** Σ_d used / allocatable over the dimensions the host has, with `extra` added: how full it is. */
-function load(s: State, h: number, extra: readonly number[] | null): number {
+/** Add (1) or take out (−1) a host's free room from the room in use, when it is in use. */
+function book(s: State, h: number, sign: 1 | -1): void {
+  const al = s.req.alloc[h];
+  if (!al || s.occ[h] === 0) return;
+  for (let d = 0; d < MAX_DIMS; d++) s.room[d] += sign * Math.max(0, al[d] - s.used[h][d]);
+}
+
+/** Σ_d used / allocatable over the dimensions the host has: how full it is. */
+function loadOf(s: State, h: number): number {
   const al = s.req.alloc[h]!;
   let sum = 0;
-  for (let d = 0; d < MAX_DIMS; d++) if (al[d] > 0) sum += (s.used[h][d] + (extra ? extra[d] : 0)) / al[d];
+  for (let d = 0; d < MAX_DIMS; d++) if (al[d] > 0) sum += s.used[h][d] / al[d];
   return sum;
 }
 
 /** Whether the other hosts in use have, in sum, room for everything on `from` (a cheap necessary condition). */
 function roomElsewhere(s: State, from: number): boolean {
+  const al = s.req.alloc[from]!;
   for (let d = 0; d < MAX_DIMS; d++) {
     const need = s.used[from][d];
-    if (need <= 0) continue;
-    let room = 0;
-    s.req.alloc.forEach((al, h) => {
-      if (al && h !== from && s.occ[h] > 0) room += Math.max(0, al[d] - s.used[h][d]);
-    });
-    if (room < need) return false;
+    if (need > 0 && s.room[d] - Math.max(0, al[d] - need) < need) return false;
   }
   return true;
 }
@@ -162,12 +179,14 @@ function attempt(s: State, from: number): ConsolidationMove[] | null | 'budget' 
   const al = s.req.alloc[from]!;
   const size = (cls: number) => s.req.req(cls).reduce((sum, x, d) => sum + (al[d] > 0 ? x / al[d] : 0), 0);
   // Largest first: the workload most likely not to fit anywhere is tried before the others move.
-  const classes = [...s.req.movable(from)].sort((x, y) => size(y[0]) - size(x[0]) || x[0] - y[0]);
+  const classes = [...s.req.movable(from)]
+    .map(([cls, count]) => ({ cls, count, size: size(cls) }))
+    .sort((x, y) => y.size - x.size || x.cls - y.cls);
   const done: ConsolidationMove[] = [];
   const undo = () => {
     for (const m of done.reverse()) shift(s, m, -1);
   };
-  for (const [cls, count] of classes) {
+  for (const { cls, count } of classes) {
     for (let k = 0; k < count; k++) {
       if (s.budget <= 0) {
         undo();
@@ -196,13 +215,19 @@ function target(s: State, cls: number, from: number): number {
     if (b.admit(cls) !== null) return -1;
     const cols = b.evaluateColumns(cls);
     const r = s.req.req(cls);
+    const dims: number[] = [];
+    for (let d = 0; d < MAX_DIMS; d++) if (r[d] > 0) dims.push(d);
     let best = -1;
     let bestLoad = -1;
     let bestTotal = -1;
     const n = Math.min(cols.n, s.req.alloc.length);
     for (let h = 0; h < n; h++) {
-      if (h === from || !s.req.alloc[h] || s.occ[h] === 0 || cols.reasons[h] !== 0) continue;
-      const l = load(s, h, r);
+      if (h === from || s.occ[h] === 0 || cols.reasons[h] !== 0) continue;
+      const al = s.req.alloc[h];
+      if (!al) continue;
+      // the host's load once the workload is there
+      let l = s.load[h];
+      for (const d of dims) if (al[d] > 0) l += r[d] / al[d];
       if (l > bestLoad || (l === bestLoad && cols.total[h] > bestTotal)) {
         best = h;
         bestLoad = l;

@@ -44,9 +44,14 @@ export class Consolidator {
     const unschedulable = catalog.taintSpecs[0];
     const pins = (cls: number) => tolerated(compiler.constraints[compiler.classes[cls].spec.constraint].tolerations, unschedulable);
     const binPacks = (cls: number) => compiler.classes[cls].spec.strategy === Strategy.MostAllocated;
+    const staysMemo = new Map<number, boolean>();
     const stays = (cls: number) => {
-      const ns = compiler.classes[cls].template.namespace;
-      return pins(cls) || excluded.has(ns) || (!opts.includeBinPacking && binPacks(cls));
+      let v = staysMemo.get(cls);
+      if (v === undefined) {
+        const ns = compiler.classes[cls].template.namespace;
+        staysMemo.set(cls, (v = pins(cls) || excluded.has(ns) || (!opts.includeBinPacking && binPacks(cls))));
+      }
+      return v;
     };
     const active = (slot: number) => catalog.hosts[slot].present && !catalog.hosts[slot].obj.unschedulable;
     const dims = catalog.dims.count;
