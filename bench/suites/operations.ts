@@ -4,13 +4,15 @@
 // cordon, the batch in the core). Timed: planning a drain of one host (1,000 moves), of a rack of
 // ten hosts (10,000 moves), and a 10-move rebalance of hot spots (5% of the hosts carry 20 cores
 // more); each a dry run, median of several runs, the
-// Wasm core next to the reference engine on the same cluster.
+// Wasm core next to the reference engine on the same cluster. Then consolidation of a fragmented
+// cluster (operations-consolidate.ts).
 
 import { Engine } from '../../core-wasm/src/engine.js';
 import type { HostObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod } from '../../test/fixtures/model.js';
 import { type Cell, type Suite, dur, int, progress, ratio } from '../lib/report.js';
 import { wall } from '../lib/timing.js';
+import { consolidateRows } from './operations-consolidate.js';
 
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
@@ -97,6 +99,8 @@ export const operationsSuite: Suite = async (ctx) => {
   figures.hosts = H;
   figures.workloadsPerHost = perHost;
   const ratios: Cell[][] = Object.keys(ms.wasm).map((label) => [label, ratio(ms.reference[label] / ms.wasm[label])]);
+  const consolidation = await consolidateRows(q, ctx.seed, ctx.gate);
+  Object.assign(figures, consolidation.figures);
   return {
     status: 'ok',
     description: `Drain and rebalance plans (dry runs) on ${int(H)} hosts holding ${int(perHost)} workloads each (${int(H * perHost)} in all, ${int(perHost)} distinct shapes), through the Engine: cordon, release, one batch in the core, undo.`,
@@ -110,6 +114,7 @@ export const operationsSuite: Suite = async (ctx) => {
         ],
       },
       { title: 'operations: wasm vs reference (same cluster, same run)', columns: ['operation', 'reference ÷ wasm'], rows: ratios },
+      ...consolidation.tables,
     ],
     figures,
   };

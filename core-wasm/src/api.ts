@@ -186,6 +186,37 @@ export interface RebalanceReport extends PlanReport {
   binPacking: string[];
 }
 
+export interface ConsolidateOptions {
+  execute?: boolean;
+  /** At most this many moves (default 1,000). */
+  maxMoves?: number;
+  /** Placements evaluated at most (default 100,000): the plan's bound, never time. */
+  effort?: number;
+  /** Empty schedulable hosts each zone keeps on as spares, out of standby (default 0). */
+  sparePerZone?: number;
+  /** Namespaces whose workloads stay where they are. */
+  excludeNamespaces?: readonly string[];
+  /** Move the workloads of bin-packing namespaces (strategy MostAllocated) too; by default they stay. */
+  includeBinPacking?: boolean;
+}
+
+export interface ConsolidateReport extends PlanReport {
+  /** Hosts the plan empties. */
+  emptied: string[];
+  /** Schedulable hosts empty after the plan, the spares aside: candidates for standby (cordoned on execution). */
+  standby: string[];
+  /** Empty schedulable hosts kept on, sparePerZone per zone. */
+  spares: string[];
+  /** Schedulable hosts holding workloads before and after; the lower bound max_d of the fewest hosts holding Σ requests. */
+  hostsInUse: { before: number; after: number; lowerBound: number };
+  /** Namespaces that bin-pack on purpose (strategy MostAllocated) and stay, not being included. */
+  binPacking: string[];
+  /** Excluded namespaces with workloads on schedulable hosts. */
+  excluded: string[];
+  /** Placements evaluated, and whether the effort or the move limit stopped the plan early. */
+  effort: { tried: number; limited: boolean };
+}
+
 /** A host name that is not among the hosts. */
 export class UnknownHostError extends Error {
   constructor(readonly host: string) {

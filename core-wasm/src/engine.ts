@@ -6,6 +6,7 @@
 //   residents.ts  who runs where, by name
 //   placer.ts     batches, binds, releases
 //   planner.ts    drains, namespace moves, rebalancing
+//   consolidator.ts  consolidation: the moves that free the most hosts
 //   assessor.ts   the extender's questions and explanations
 //   wording.ts    reasons and failures in kube-scheduler's words
 //   reports.ts    usage per host, per namespace, per cluster
@@ -28,6 +29,8 @@ import type {
   Assessment,
   CapacityOptions,
   CapacityReport,
+  ConsolidateOptions,
+  ConsolidateReport,
   EngineStats,
   Compiled,
   EngineOptions,
@@ -56,6 +59,7 @@ import {
 import { DEFAULT_PACKING_EFFORT } from './packing.js';
 import { Placer } from './placer.js';
 import { Planner } from './planner.js';
+import { Consolidator } from './consolidator.js';
 import { ReferenceBackend } from './reference/backend.js';
 import { type HostUsage, type NamespaceUsage, Reports } from './reports.js';
 import { Residents, unpack } from './residents.js';
@@ -76,6 +80,7 @@ export class Engine {
   private readonly assessor: Assessor;
   private readonly placer: Placer;
   private readonly planner: Planner;
+  private readonly consolidator: Consolidator;
   private readonly reports: Reports;
   private readonly capacity: Capacity;
   /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
@@ -127,6 +132,7 @@ export class Engine {
       opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
     );
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
+    this.consolidator = new Consolidator(catalog, compiler, residents, reports, backend);
     this.capacity = new Capacity(catalog, compiler, wording, backend);
   }
 
@@ -282,6 +288,11 @@ export class Engine {
   /** Move a namespace onto the hosts matching `requirements`, all or nothing. */
   moveNamespace(namespace: string, requirements: readonly NodeSelectorRequirement[], opts: PlanOptions = {}): PlanReport {
     return this.planner.moveNamespace(namespace, requirements, opts);
+  }
+
+  /** The plan that frees the most hosts (standby candidates), by moves that keep every rule. */
+  consolidate(opts: ConsolidateOptions = {}): ConsolidateReport {
+    return this.consolidator.consolidate(opts);
   }
 
   /** DRS-like moves that lower the imbalance of one resource. */

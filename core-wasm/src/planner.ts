@@ -283,23 +283,27 @@ export class Planner {
     }
   }
 
-  /** Set each move's eviction wave under the PodDisruptionBudgets (rules/disruption.ts); `ordered` for a sequence. */
   private pace(moves: MoveReport[], ordered: boolean): MoveReport[] {
-    const { pdbs } = this.catalog;
-    if (pdbs.length === 0 || moves.length === 0) return moves;
-    const allowed = allowedDisruptions(pdbs, this.residents.all());
-    const covers = moves.map((m) => pdbs.flatMap((pdb, i) => (pdbCovers(pdb, m.template) ? [i] : [])));
-    paceWaves(
-      covers,
-      allowed,
-      pdbs.map((p) => p.name),
-      ordered,
-    ).forEach((w, i) => {
-      moves[i].wave = w.wave;
-      if (w.blockedBy !== undefined) moves[i].blockedBy = w.blockedBy;
-    });
-    return moves;
+    return paceMoves(this.catalog, this.residents, moves, ordered);
   }
+}
+
+/** Set each move's eviction wave under the PodDisruptionBudgets (rules/disruption.ts); `ordered` for a sequence. */
+export function paceMoves(catalog: Catalog, residents: Residents, moves: MoveReport[], ordered: boolean): MoveReport[] {
+  const { pdbs } = catalog;
+  if (pdbs.length === 0 || moves.length === 0) return moves;
+  const allowed = allowedDisruptions(pdbs, residents.all());
+  const covers = moves.map((m) => pdbs.flatMap((pdb, i) => (pdbCovers(pdb, m.template) ? [i] : [])));
+  paceWaves(
+    covers,
+    allowed,
+    pdbs.map((p) => p.name),
+    ordered,
+  ).forEach((w, i) => {
+    moves[i].wave = w.wave;
+    if (w.blockedBy !== undefined) moves[i].blockedBy = w.blockedBy;
+  });
+  return moves;
 }
 
 /** A function of a number, computed once per argument. */

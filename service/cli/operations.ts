@@ -1,4 +1,4 @@
-// `placer drain`, `placer rebalance` and `placer move-namespace`: over manifests (the cluster as
+// `placer drain`, `placer rebalance`, `placer move-namespace` and `placer consolidate`: over manifests (the cluster as
 // `placer place` would leave it; a plan, since files are not a store) or against a running
 // `placer serve` (--server: planned with --dry-run, executed otherwise).
 
@@ -24,6 +24,22 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got ${JSON.stringify(v)})`);
   return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a non-negative integer (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+/** Namespace names, comma-separated, repeatable: each a DNS-1123 label. */
+function namespaceList(v: string, previous: string[] = []): string[] {
+  const names = v.split(',').map((n) => n.trim());
+  for (const n of names)
+    if (n.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n))
+      throw new InvalidArgumentError(`${JSON.stringify(n)} is not a namespace name (a DNS-1123 label)`);
+  return [...previous, ...names];
 }
 
 function common(c: Command): Command {
@@ -174,6 +190,52 @@ export function operationCommands(cmd: Command, setExit: (code: number) => void)
           true,
         );
       }
+      setExit(finish(doc, o, true));
+    },
+  );
+
+  const consolidate = common(
+    cmd
+      .command('consolidate')
+      .description('free the most hosts: move workloads off the emptiest hosts, every rule kept; the empty hosts are standby candidates')
+      .argument('[paths...]', 'manifests of the cluster (files, directories or -), when not using --server')
+      .option('--max-moves <n>', 'at most this many moves', positiveInt, 1000)
+      .option('--effort <n>', 'at most this many placements evaluated (the bound of the plan, never time)', positiveInt, 100_000)
+      .option('--spare-per-zone <n>', 'empty hosts each zone keeps on as spares, out of standby', nonNegativeInt, 0)
+      .option('--exclude-namespace <ns,...>', 'namespaces whose workloads stay where they are (repeatable)', namespaceList)
+      .option('--include-bin-packing', 'move the workloads of bin-packing namespaces (strategy MostAllocated) too', false),
+  );
+  namespaceOptions(consolidate, 'list only the moves of this namespace (the whole cluster is consolidated)').action(
+    async (
+      paths: string[],
+      o: CommonOpts & { maxMoves: number; effort: number; sparePerZone: number; excludeNamespace?: string[]; includeBinPacking: boolean },
+    ) => {
+      let doc: PlanDoc;
+      if (o.server) {
+        const q = new URLSearchParams({
+          dryRun: String(o.dryRun),
+          maxMoves: String(o.maxMoves),
+          effort: String(o.effort),
+          sparePerZone: String(o.sparePerZone),
+          includeBinPacking: String(o.includeBinPacking),
+          ...(o.excludeNamespace && { excludeNamespaces: o.excludeNamespace.join(',') }),
+        });
+        doc = await post(o.server, `v1/consolidate?${q}`);
+      } else {
+        const engine = await clusterFrom(paths, o);
+        for (const ns of o.excludeNamespace ?? [])
+          if (!engine.namespaceUsage().some((n) => n.namespace === ns))
+            throw new OperationError(`--exclude-namespace: namespace ${JSON.stringify(ns)} has no workloads in the given manifests`);
+        const report = engine.consolidate({
+          maxMoves: o.maxMoves,
+          effort: o.effort,
+          sparePerZone: o.sparePerZone,
+          excludeNamespaces: o.excludeNamespace ?? [],
+          includeBinPacking: o.includeBinPacking,
+        });
+        doc = planDoc('ConsolidatePlan', report, true);
+      }
+      // Pinned workloads stay by design: they do not fail the command.
       setExit(finish(doc, o, true));
     },
   );

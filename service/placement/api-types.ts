@@ -129,6 +129,8 @@ export interface MoveDoc {
   wave: number;
   /** The PodDisruptionBudget that allows no disruption of this pod: evicting it would wait forever. */
   blockedBy?: string;
+  /** ConsolidatePlan: true for a VirtualMachine (it migrates live), false for a pod (evicted and re-created). */
+  live?: boolean;
 }
 
 export interface StuckDoc {
@@ -139,7 +141,7 @@ export interface StuckDoc {
   reason: string;
 }
 
-export type PlanKind = 'DrainPlan' | 'RebalancePlan' | 'NamespaceMovePlan';
+export type PlanKind = 'DrainPlan' | 'RebalancePlan' | 'NamespaceMovePlan' | 'ConsolidatePlan';
 
 export interface PlanDoc {
   apiVersion: typeof PLAN_API_VERSION;
@@ -152,8 +154,18 @@ export interface PlanDoc {
   /** RebalancePlan: the balanced resource and the standard deviation of its per-host utilization (percentage points). */
   resource?: string;
   imbalance?: { before: number; after: number };
-  /** RebalancePlan: namespaces that bin-pack on purpose (strategy MostAllocated); their workloads do not move. */
+  /** RebalancePlan, ConsolidatePlan: namespaces that bin-pack on purpose (strategy MostAllocated); their workloads do not move. */
   binPacking?: string[];
+  /** ConsolidatePlan: the hosts it empties; the empty schedulable hosts after it that may go to standby, and the spares kept on. */
+  emptied?: string[];
+  standby?: string[];
+  spares?: string[];
+  /** ConsolidatePlan: schedulable hosts in use before and after, and the lower bound max_d of the fewest hosts holding Σ requests. */
+  hostsInUse?: { before: number; after: number; lowerBound: number };
+  /** ConsolidatePlan: excluded namespaces (their workloads stay). */
+  excluded?: string[];
+  /** ConsolidatePlan: placements evaluated, and whether the effort or maxMoves stopped it before every host was tried. */
+  effort?: { tried: number; limited: boolean };
   /** NamespaceMovePlan: the namespace's usage, reservation and quotas (unchanged by a move), and the hosts it occupies. */
   usage?: NamespaceUsageDoc;
   dryRun: boolean;

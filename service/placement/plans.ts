@@ -1,8 +1,8 @@
-// Move plans as documents: what `placer drain|rebalance|move-namespace -o json|yaml` prints and
+// Move plans as documents: what `placer drain|rebalance|move-namespace|consolidate -o json|yaml` prints and
 // what the native API answers. The engine reports moves by template and instance; here they get
 // the names a user knows.
 
-import type { Engine, PlanReport, RebalanceReport } from '../../core-wasm/src/engine.js';
+import type { ConsolidateReport, Engine, PlanReport, RebalanceReport } from '../../core-wasm/src/engine.js';
 import { type MoveDoc, type NamespaceUsageDoc, PLAN_API_VERSION, type PlanDoc, type PlanKind } from './api-types.js';
 import { formatAmounts } from '../../model/quantity.js';
 
@@ -52,7 +52,13 @@ const byName = <T extends { namespace: string; kind: string; name: string }>(a: 
               ? 1
               : 0;
 
-export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dryRun: boolean, extra: Partial<PlanDoc> = {}): PlanDoc {
+export function planDoc(
+  kind: PlanKind,
+  report: PlanReport | RebalanceReport | ConsolidateReport,
+  dryRun: boolean,
+  extra: Partial<PlanDoc> = {},
+): PlanDoc {
+  const consolidation = 'standby' in report;
   const moves: MoveDoc[] = report.moves.map((m) => ({
     kind: m.template.kind,
     namespace: m.template.namespace,
@@ -61,6 +67,7 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
     to: m.to,
     wave: m.wave,
     ...(m.blockedBy !== undefined ? { blockedBy: m.blockedBy } : {}),
+    ...(consolidation ? { live: m.template.kind === 'VirtualMachine' } : {}),
   }));
   const unmovable = report.unmovable.map((m) => ({
     kind: m.template.kind,
@@ -69,10 +76,10 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
     from: m.from,
     reason: m.reason,
   }));
-  // Rebalancing moves are a sequence (each legal after the ones before it): keep their order.
-  // Others: by wave (the blocked last), then by name.
+  // Rebalancing and consolidation moves are a sequence (each legal after the ones before it): keep
+  // their order. Others: by wave (the blocked last), then by name.
   const waveOrder = (w: number) => (w === 0 ? Infinity : w);
-  if (kind !== 'RebalancePlan') moves.sort((a, b) => waveOrder(a.wave) - waveOrder(b.wave) || byName(a, b));
+  if (kind !== 'RebalancePlan' && kind !== 'ConsolidatePlan') moves.sort((a, b) => waveOrder(a.wave) - waveOrder(b.wave) || byName(a, b));
   const blocked = moves.filter((m) => m.wave === 0).length;
   const waves = moves.reduce((w, m) => Math.max(w, m.wave), 0);
   unmovable.sort(byName);
@@ -89,6 +96,15 @@ export function planDoc(kind: PlanKind, report: PlanReport | RebalanceReport, dr
     paced: waves > 1 || blocked > 0,
     summary: { moves: moves.length, unmovable: unmovable.length, blocked },
   };
+  if ('standby' in report) {
+    doc.emptied = report.emptied;
+    doc.standby = report.standby;
+    doc.spares = report.spares;
+    doc.hostsInUse = report.hostsInUse;
+    doc.binPacking = report.binPacking;
+    doc.excluded = report.excluded;
+    doc.effort = report.effort;
+  }
   if ('resource' in report) {
     doc.resource = report.resource;
     doc.imbalance = report.imbalance;

@@ -273,19 +273,42 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
       ? `Drain of ${p.hosts!.join(', ')}`
       : p.kind === 'NamespaceMovePlan'
         ? `Move of namespace ${p.namespace} to hosts matching ${p.selector}`
-        : `Rebalance of ${p.resource}`;
+        : p.kind === 'ConsolidatePlan'
+          ? 'Consolidation'
+          : `Rebalance of ${p.resource}`;
   const state = p.executed ? 'executed' : p.dryRun ? 'plan only (dry run)' : 'not executed';
-  let out = `${what}: ${p.summary.moves} move(s), ${p.summary.unmovable} cannot move — ${state}.\n\n`;
-  const seq = p.kind === 'RebalancePlan';
+  const consolidation = p.kind === 'ConsolidatePlan';
+  let out = consolidation
+    ? `${what}: ${p.summary.moves} move(s) empty ${p.emptied!.length} host(s), ${p.summary.unmovable} pinned — ${state}.\n\n`
+    : `${what}: ${p.summary.moves} move(s), ${p.summary.unmovable} cannot move — ${state}.\n\n`;
+  const seq = p.kind === 'RebalancePlan' || consolidation;
   // The WAVE column only when PodDisruptionBudgets pace the plan (more than one wave, or a blocked move).
   const paced = p.paced;
   if (p.moves.length > 0) {
-    const header = [...(seq ? ['#'] : []), ...(paced ? ['WAVE'] : []), 'NAMESPACE', 'KIND', 'NAME', 'FROM', 'TO'];
+    const header = [
+      ...(seq ? ['#'] : []),
+      ...(paced ? ['WAVE'] : []),
+      'NAMESPACE',
+      'KIND',
+      'NAME',
+      'FROM',
+      'TO',
+      ...(consolidation ? ['HOW'] : []),
+    ];
     const wave = (m: MoveDoc) => (m.wave === 0 ? `blocked (${m.blockedBy})` : String(m.wave));
     out +=
       table(
         header,
-        p.moves.map((m, i) => [...(seq ? [String(i + 1)] : []), ...(paced ? [wave(m)] : []), m.namespace, m.kind, m.name, m.from, m.to]),
+        p.moves.map((m, i) => [
+          ...(seq ? [String(i + 1)] : []),
+          ...(paced ? [wave(m)] : []),
+          m.namespace,
+          m.kind,
+          m.name,
+          m.from,
+          m.to,
+          ...(consolidation ? [m.live ? 'live migration' : 'evict'] : []),
+        ]),
       ) + '\n';
     if (paced) {
       out += `PodDisruptionBudgets pace the evictions: ${p.waves} wave(s), each starting once the previous one's replacements run.\n`;
@@ -295,7 +318,7 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
     }
   }
   if (p.unmovable.length > 0) {
-    out += 'Cannot move:\n';
+    out += consolidation ? 'Pinned (their hosts stay in use):\n' : 'Cannot move:\n';
     out +=
       table(
         ['NAMESPACE', 'KIND', 'NAME', 'HOST', 'REASON'],
@@ -316,6 +339,16 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
   }
   if (p.imbalance)
     out += `Imbalance (standard deviation of per-host ${p.resource} utilization): ${p.imbalance.before.toFixed(2)}% → ${p.imbalance.after.toFixed(2)}%\n\n`;
+  if (consolidation) {
+    const h = p.hostsInUse!;
+    const list = (l: string[]) => (l.length === 0 ? '<none>' : l.join(', '));
+    out += `Hosts in use: ${h.before} → ${h.after} (lower bound ${h.lowerBound}).\n`;
+    out += `Emptied: ${list(p.emptied!)}\nStandby candidates: ${list(p.standby!)}\nSpares: ${list(p.spares!)}\n`;
+    if (p.effort!.limited)
+      out += `The plan stopped at its limits (${p.effort!.tried} placements evaluated): raise --effort or --max-moves for more.\n`;
+    if (p.excluded!.length > 0) out += `Not moved: ${p.excluded!.join(', ')} (excluded).\n`;
+    out += '\n';
+  }
   if (p.binPacking && p.binPacking.length > 0)
     out += `Not moved: ${p.binPacking.join(', ')} (strategy MostAllocated: bin-packed on purpose).\n\n`;
   const resources = Object.keys(p.utilization.before).filter(

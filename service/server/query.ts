@@ -42,6 +42,12 @@ export const NAMESPACE: Param = {
   accepts: (v) => v === '' || (v.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)),
 };
 
+/** Namespace names (DNS-1123 labels), comma-separated. */
+export const NAMESPACE_LIST: Param = {
+  expects: 'namespace names (DNS-1123 labels), comma-separated',
+  accepts: (v) => v.split(',').every((n) => n.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n)),
+};
+
 /** An integer within bounds. */
 export function integer(min: number, max: number): Param {
   return { expects: `an integer from ${min} to ${max}`, accepts: (v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max };

@@ -18,6 +18,7 @@ const PLANS: readonly [RegExp, string][] = [
   [/^\/v1\/hosts\/([^/]+)\/drain$/, 'drain'],
   [/^\/v1\/drain$/, 'drain'],
   [/^\/v1\/rebalance$/, 'rebalance'],
+  [/^\/v1\/consolidate$/, 'consolidate'],
   [/^\/v1\/namespaces\/([^/]+)\/move$/, 'move'],
 ];
 
@@ -25,7 +26,7 @@ const PLANS: readonly [RegExp, string][] = [
  * Kubernetes mode and the native API's writes (`method` other than GET/HEAD on /v1/...):
  *
  *   - the operations' plans — POST /v1/hosts/{name}/drain, /v1/drain, /v1/rebalance,
- *     /v1/namespaces/{ns}/move with dryRun=true —, POST /v1/apply with dryRun=All (or true) and
+ *     /v1/consolidate, /v1/namespaces/{ns}/move with dryRun=true —, POST /v1/apply with dryRun=All (or true) and
  *     POST /v1/explain are answered over the mirrored state: they change nothing (undefined: let
  *     the request through);
  *   - executing one of them is 409 Conflict: the pods run where the API server says, and only
@@ -49,7 +50,7 @@ export function nativeWriteRefusal(
     const how =
       plan[1] === 'drain'
         ? 'Drain with `kubectl drain NODE` (it cordons the Node and evicts its pods within their PodDisruptionBudgets); kube-scheduler, with placer as its extender, places the re-created pods.'
-        : plan[1] === 'rebalance'
+        : plan[1] === 'rebalance' || plan[1] === 'consolidate'
           ? 'Apply the moves yourself (evict or delete a pod and its controller re-creates it; kube-scheduler, with placer as its extender, places it).'
           : "Change the namespace's NamespacePolicy (spec.placement) or its pods' node selectors, then re-create the pods; kube-scheduler, with placer as its extender, places them.";
     return {

@@ -1,14 +1,14 @@
 // The native API's changes over the state: releasing a placement, removing a host, cordoning, and
-// the moves (docs/operations.md) — drain, rebalance, namespace moves — planned by the engine and,
+// the moves (docs/operations.md) — drain, rebalance, namespace moves, consolidation — planned by the engine and,
 // unless it is a dry run, executed: the engine moves the placements, and the store records every
 // move (and a drain's cordons) in one transaction.
 
-import type { PlanReport } from '../../core-wasm/src/engine.js';
+import type { ConsolidateOptions, PlanReport } from '../../core-wasm/src/engine.js';
 import type { HostObj } from '../../model/types.js';
 import { parseSelectorString } from '../manifests/labels.js';
 import { type PlanDoc, namespaceUsageDoc, planDoc } from '../placement/plans.js';
 import type { StateCore } from './core.js';
-import { badRequest, conflict, notFound } from './errors.js';
+import { badRequest, conflict, notFound, StateRefusal } from './errors.js';
 import type { Held } from './held.js';
 import type { PendingWorkload } from './pending.js';
 import { syncEngine, type InfraEntry } from './infra.js';
@@ -111,6 +111,24 @@ export function moveNamespace(core: StateCore, namespace: string, selector: stri
   const report = core.engine.moveNamespace(namespace, requirements, { execute: !dryRun });
   settle(core, report, dryRun, `moving namespace ${namespace}`, []);
   return planDoc('NamespaceMovePlan', report, dryRun, { namespace, selector, usage: namespaceUsageDoc(core.engine, namespace, report) });
+}
+
+/**
+ * Consolidate: the moves that free the most hosts; unless `dryRun`, executed — the placements move
+ * and the standby hosts are cordoned in one store transaction. Pinned workloads stay by design: a
+ * plan that names them still executes.
+ */
+export function consolidate(core: StateCore, opts: Omit<ConsolidateOptions, 'execute'>, dryRun: boolean): PlanDoc {
+  for (const ns of opts.excludeNamespaces ?? []) {
+    if (knowsNamespace(core, ns)) continue;
+    const message = `namespace ${JSON.stringify(ns)} not found: placer holds nothing in it, so there is nothing to exclude (a typo would let the namespace meant move)`;
+    throw new StateRefusal('BadRequest', `excludeNamespaces: ${message}`, {
+      causes: [{ reason: 'FieldValueNotFound', message, field: 'excludeNamespaces' }],
+    });
+  }
+  const report = core.engine.consolidate({ ...opts, execute: !dryRun });
+  settle(core, report, dryRun, 'consolidating', report.executed ? report.standby : []);
+  return planDoc('ConsolidatePlan', report, dryRun);
 }
 
 /** Record an executed plan in the store (or refuse one that could not execute); `cordoned`: the hosts it cordons. */

@@ -5,7 +5,7 @@
 //   apply.ts       apply: infrastructure upserted, workloads placed (POST /v1/apply, --bootstrap)
 //   extender.ts    the extender's pods and Nodes, and its bind
 //   preempt.ts     the extender's preempt checks
-//   operations.ts  release, host removal, cordons, and the moves (drain, rebalance, namespace moves)
+//   operations.ts  release, host removal, cordons, and the moves (drain, rebalance, namespace moves, consolidation)
 //   mirror.ts      Kubernetes mode: the API server's objects and pods mirrored
 //   inspect.ts     reads: placements, namespaces, explain
 //   retry.ts       standalone mode: pending workloads tried again when a change may help (retry-loop.ts)
@@ -163,6 +163,10 @@ export class PlacerState {
 
   moveNamespace(namespace: string, selector: string, dryRun: boolean): PlanDoc {
     return operations.moveNamespace(this.core, namespace, selector, dryRun);
+  }
+
+  consolidate(opts: Parameters<typeof operations.consolidate>[1], dryRun: boolean): PlanDoc {
+    return operations.consolidate(this.core, opts, dryRun);
   }
 
   // Kubernetes mode

@@ -277,6 +277,8 @@ describe('query parameters', () => {
     { method: 'POST', path: '/v1/rebalance?maxMoves=0', field: 'maxMoves' },
     { method: 'POST', path: '/v1/rebalance?maxMoves=10001', field: 'maxMoves' },
     { method: 'POST', path: '/v1/rebalance?maxMoves=2.5', field: 'maxMoves' },
+    { method: 'POST', path: '/v1/consolidate?effort=0', field: 'effort' },
+    { method: 'POST', path: '/v1/consolidate?excludeNamespaces=a,,b', field: 'excludeNamespaces' },
     { method: 'POST', path: '/v1/namespaces/team-shop/move?dryRun=maybe', field: 'dryRun' },
     { method: 'GET', path: '/v1/placements?namespace=Team_Shop', field: 'namespace' },
     { method: 'GET', path: '/v1/pending?namespace=-x', field: 'namespace' },
@@ -296,6 +298,7 @@ describe('query parameters', () => {
     ['GET', '/v1/placements?namespace=', 200],
     ['GET', '/readyz?verbose&exclude=ping&exclude=shutdown', 200],
     ['POST', '/v1/rebalance?dryRun=true&maxMoves=3&resource=cpu', 200],
+    ['POST', '/v1/consolidate?dryRun=true&maxMoves=3&sparePerZone=1&includeBinPacking=true', 200],
   ] as const)('%s %s answers %i', async (method, path, status) => {
     expect((await send(method, path)).status).toBe(status);
   });

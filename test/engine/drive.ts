@@ -59,3 +59,32 @@ export function drive(b: Backend, s: Scenario): Observed {
   const afterRelease = b.ledger(s.namespaces);
   return { before, evaluations, columns, admissions, batch, after, afterRelease };
 }
+
+/** `count` workloads of class `cls` on host `slot` (a gang's batch members one by one). */
+export interface Resident {
+  cls: number;
+  slot: number;
+  count: number;
+  gang?: number;
+}
+
+/** Set up the scenario and place its batch: the cluster to move workloads around in. */
+export function populate(b: Backend, s: Scenario): { batch: BatchResult; residents: Resident[] } {
+  setup(b, s);
+  const batch = b.placeBatch(s.batch, s.gangs);
+  const residents: Resident[] = s.bound.filter((p) => !s.removed.includes(p.slot)).map((p) => ({ ...p }));
+  for (const e of batch.evictions) {
+    if (e.instance >= 0) continue;
+    const r = residents.find((x) => x.cls === e.cls && x.slot === e.slot && x.count > 0)!;
+    r.count--;
+  }
+  let p = 0;
+  for (const it of s.batch) {
+    for (let k = 0; k < it.count; k++) {
+      const slot = batch.hostOf[p + k];
+      if (slot >= 0) residents.push({ cls: it.cls, slot, count: 1, ...(it.gang === undefined ? {} : { gang: it.gang }) });
+    }
+    p += it.count;
+  }
+  return { batch, residents: residents.filter((r) => r.count > 0) };
+}

@@ -7,45 +7,17 @@
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { type Backend, type BatchResult, DIM_CPU, DIM_MEMORY, type Ledger } from '../../core-wasm/src/contract.js';
+import { type Backend, DIM_CPU, DIM_MEMORY, type Ledger } from '../../core-wasm/src/contract.js';
 import { type MoveRequest, type MovingEntry, executeMoves, executeRebalance, planMoves, planRebalance } from '../../core-wasm/src/moves.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import { type Scenario, scenarioArb } from './arbitraries.js';
 import { check } from './checker.js';
-import { setup } from './drive.js';
+import { populate, type Resident } from './drive.js';
 
 const runs = Math.max(50, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 2));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
 const timeout = Math.max(300_000, runs * 300);
-
-interface Resident {
-  cls: number;
-  slot: number;
-  count: number;
-  gang?: number;
-}
-
-/** Set up the scenario and place its batch: the cluster to move workloads around in. */
-function populate(b: Backend, s: Scenario): { batch: BatchResult; residents: Resident[] } {
-  setup(b, s);
-  const batch = b.placeBatch(s.batch, s.gangs);
-  const residents: Resident[] = s.bound.filter((p) => !s.removed.includes(p.slot)).map((p) => ({ ...p }));
-  for (const e of batch.evictions) {
-    if (e.instance >= 0) continue;
-    const r = residents.find((x) => x.cls === e.cls && x.slot === e.slot && x.count > 0)!;
-    r.count--;
-  }
-  let p = 0;
-  for (const it of s.batch) {
-    for (let k = 0; k < it.count; k++) {
-      const slot = batch.hostOf[p + k];
-      if (slot >= 0) residents.push({ cls: it.cls, slot, count: 1, ...(it.gang === undefined ? {} : { gang: it.gang }) });
-    }
-    p += it.count;
-  }
-  return { batch, residents: residents.filter((r) => r.count > 0) };
-}
 
 const present = (s: Scenario) => s.hosts.map((_, i) => i).filter((i) => !s.removed.includes(i));
 

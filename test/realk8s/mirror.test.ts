@@ -416,7 +416,7 @@ describeReal('placer serve --kubeconfig against the real API server: mirroring a
       expect([method, path, res.status]).toEqual([method, path, 405]);
       expect(String(res.body.message)).toContain('the API server is the source of truth');
     }
-    for (const path of ['/v1/hosts/n-1/drain', '/v1/rebalance']) expect((await call(r, 'POST', path)).status).toBe(409);
+    for (const path of ['/v1/hosts/n-1/drain', '/v1/rebalance', '/v1/consolidate']) expect((await call(r, 'POST', path)).status).toBe(409);
 
     const drain = await call(r, 'POST', '/v1/hosts/n-1/drain?dryRun=true');
     expect(drain.body).toMatchObject({
@@ -426,6 +426,10 @@ describeReal('placer serve --kubeconfig against the real API server: mirroring a
       executed: false,
       summary: { moves: 2, unmovable: 0 },
     });
+    // a consolidation plan over the whole mirrored cluster (other tests' nodes too); nothing changes (checked below)
+    const consolidation = await call(r, 'POST', '/v1/consolidate?dryRun=true');
+    expect(consolidation.status).toBe(200);
+    expect(consolidation.body).toMatchObject({ kind: 'ConsolidatePlan', dryRun: true, executed: false });
     const explained = await call(r, 'POST', '/v1/explain', web('c', 'ops', '1').obj());
     expect(explained.body).toMatchObject({ kind: 'ExplanationList', items: [{ namespace: 'ops', name: 'c' }] });
     const planned = await cli(['drain', 'n-1', '--server', r.url, '--dry-run', '-o', 'json']);

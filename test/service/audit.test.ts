@@ -62,6 +62,7 @@ const CASES: Record<string, Case> = {
     code: 200,
   },
   'POST /v1/rebalance': { method: 'POST', path: '/v1/rebalance?dryRun=true', object: 'every host', code: 200 },
+  'POST /v1/consolidate': { method: 'POST', path: '/v1/consolidate?dryRun=true&maxMoves=5', object: 'every host', code: 200 },
   'POST /v1/namespaces/:namespace/move': {
     method: 'POST',
     path: '/v1/namespaces/team-shop/move?dryRun=true',

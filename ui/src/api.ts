@@ -25,6 +25,9 @@ export type {
 /** POST /v1/hosts/{name}/drain: a PlanDoc of kind DrainPlan, which names its hosts. */
 export type DrainPlan = PlanDoc & { kind: 'DrainPlan'; hosts: string[] };
 
+/** POST /v1/consolidate: a PlanDoc of kind ConsolidatePlan (emptied, standby, spares, hostsInUse, …). */
+export type ConsolidatePlan = PlanDoc & { kind: 'ConsolidatePlan' };
+
 /** An error answer: the Status message when there is one. */
 export class ApiError extends Error {
   constructor(

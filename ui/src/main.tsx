@@ -1,12 +1,13 @@
 // The placer web console: a single page served at /ui by `placer serve`, reading only the native
-// API (/v1). Views are chosen by the URL's hash (#/cluster, #/namespaces, #/explain?…, #/drain?host=…), so a
-// view with its parameters is a link an admin can share.
+// API (/v1). Views are chosen by the URL's hash (#/cluster, #/namespaces, #/explain?…, #/drain?host=…,
+// #/consolidate?sparePerZone=…), so a view with its parameters is a link an admin can share.
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Login, SignOut } from './login';
 import './styles.css';
 import { ClusterView } from './views/Cluster';
+import { ConsolidateView } from './views/Consolidate';
 import { DrainView } from './views/Drain';
 import { ExplainView } from './views/Explain';
 import { NamespacesView } from './views/Namespaces';
@@ -21,6 +22,7 @@ const VIEWS: { id: string; title: string }[] = [
   { id: 'namespaces', title: 'Namespaces' },
   { id: 'explain', title: 'Explain' },
   { id: 'drain', title: 'Drain preview' },
+  { id: 'consolidate', title: 'Consolidate' },
 ];
 
 function route(): Route {
@@ -61,6 +63,7 @@ function App() {
         {r.view === 'namespaces' && <NamespacesView />}
         {r.view === 'explain' && <ExplainView params={r.params} />}
         {r.view === 'drain' && <DrainView params={r.params} />}
+        {r.view === 'consolidate' && <ConsolidateView params={r.params} />}
       </main>
     </>
   );

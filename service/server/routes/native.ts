@@ -14,7 +14,7 @@ import { bodyKind, parseJsonBody, readBody, reply, unpackBody, utf8, type BodyLi
 import { hostColumns, labelKeys } from '../hostcolumns.js';
 import type { Metrics } from '../metrics.js';
 import type { PlacerState } from '../../state/state.js';
-import { BOOL, DRY_RUN, FIELD_VALIDATION, flag, integer, NAMESPACE, oneOf, param, takes, TEXT } from '../query.js';
+import { BOOL, DRY_RUN, FIELD_VALIDATION, flag, integer, NAMESPACE, NAMESPACE_LIST, oneOf, param, takes, TEXT } from '../query.js';
 import { badRequest, notFound, success } from '../status.js';
 import { warningHeader } from '../warning.js';
 
@@ -184,6 +184,36 @@ export function nativeRoutes(deps: NativeDeps): Hono {
     c.set('auditObject', 'every host');
     return reply(c, deps.state().rebalance(flag(c, 'dryRun'), maxMoves, param(c, 'resource')));
   });
+
+  app.post(
+    '/consolidate',
+    takes({
+      dryRun: DRY_RUN,
+      maxMoves: integer(1, 1_000_000),
+      effort: integer(1, 100_000_000),
+      sparePerZone: integer(0, 10_000),
+      excludeNamespaces: NAMESPACE_LIST,
+      includeBinPacking: BOOL,
+    }),
+    (c) => {
+      const number = (name: string) => (param(c, name) === undefined ? undefined : Number(param(c, name)));
+      const excluded = param(c, 'excludeNamespaces');
+      c.set('auditObject', 'every host');
+      return reply(
+        c,
+        deps.state().consolidate(
+          {
+            ...(number('maxMoves') !== undefined && { maxMoves: number('maxMoves') }),
+            ...(number('effort') !== undefined && { effort: number('effort') }),
+            ...(number('sparePerZone') !== undefined && { sparePerZone: number('sparePerZone') }),
+            ...(excluded !== undefined && { excludeNamespaces: excluded.split(',') }),
+            includeBinPacking: flag(c, 'includeBinPacking'),
+          },
+          flag(c, 'dryRun'),
+        ),
+      );
+    },
+  );
 
   app.post('/namespaces/:namespace/move', takes({ dryRun: DRY_RUN }), async (c) => {
     const body = await smallJson(c, deps.limits.other);

@@ -7,10 +7,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type DrainPlan, type HostColumns, postJson } from '../api';
 import { Heatmap } from '../components/Heatmap';
-import { type Arrow, type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
+import { type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
 import { utilization, zoneGroups } from '../hosts';
 import { useLive } from '../live';
-import { pct } from '../quantity';
+import { planArrows, UtilizationTable } from '../plan';
 import { HOSTS_PATH } from './Cluster';
 
 const SHOWN = 200;
@@ -49,18 +49,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
     for (const m of plan?.moves ?? []) by.set(m.to, (by.get(m.to) ?? 0) + 1);
     return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   }, [plan]);
-  const arrows = useMemo<Arrow[]>(() => {
-    const out: Arrow[] = [];
-    const moves = new Map<string, number>();
-    for (const m of plan?.moves ?? []) moves.set(`${m.from}\0${m.to}`, (moves.get(`${m.from}\0${m.to}`) ?? 0) + 1);
-    for (const [k, count] of moves) {
-      const [from, to] = k.split('\0');
-      const f = index.get(from);
-      const t = index.get(to);
-      if (f !== undefined && t !== undefined) out.push({ from: f, to: t, count });
-    }
-    return out;
-  }, [plan, index]);
+  const arrows = useMemo(() => planArrows(plan?.moves ?? [], index), [plan, index]);
   const paint = useMemo<CellPaint | undefined>(() => {
     if (!h) return undefined;
     const targetSet = new Set(targets.map(([t]) => t));
@@ -81,7 +70,6 @@ export function DrainView({ params }: { params: URLSearchParams }) {
   const pick = (name: string): void => {
     location.hash = `#/drain?${new URLSearchParams({ host: name }).toString()}`;
   };
-  const resources = plan ? Object.keys(plan.utilization.before) : [];
   // The wave column only when PodDisruptionBudgets pace the plan (as the CLI prints it).
   const paced = plan?.paced === true;
 
@@ -143,27 +131,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
       />
       {plan && (
         <div class="drain-plan">
-          {resources.length > 0 && (
-            <table data-testid="drain-utilization">
-              <caption>Cluster utilization (schedulable hosts)</caption>
-              <thead>
-                <tr>
-                  <th>resource</th>
-                  <th class="num">before</th>
-                  <th class="num">after</th>
-                </tr>
-              </thead>
-              <tbody>
-                {resources.map((r) => (
-                  <tr key={r} data-resource={r}>
-                    <td>{r}</td>
-                    <td class="num">{pct(plan.utilization.before[r])}</td>
-                    <td class="num">{pct(plan.utilization.after[r] ?? NaN)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <UtilizationTable utilization={plan.utilization} testid="drain-utilization" />
           {targets.length > 0 && (
             <table data-testid="drain-targets">
               <caption>Where they go</caption>

@@ -1,0 +1,189 @@
+// Consolidation by name (consolidation.ts plans it in slots): which workloads may move, which
+// stay and why, the moves named and paced under the PodDisruptionBudgets, the hosts that go empty
+// split into standby candidates and the spares each zone keeps, and execution or restore.
+//
+// Who stays: a workload that tolerates the cordon (node.kubernetes.io/unschedulable, like a
+// DaemonSet pod) pins its host — a drain leaves it where it is for the same reason — and is named
+// with that reason; the workloads of excluded namespaces, and of bin-packing namespaces (strategy
+// MostAllocated: packed on purpose) unless they are included, stay too. A host holding any of them
+// stays in use. Only present, schedulable hosts take part: a cordoned host is neither emptied nor
+// a target.
+
+import type { ConsolidateOptions, ConsolidateReport, MoveReport, StuckReport } from './api.js';
+import { cmp, type Catalog } from './catalog.js';
+import type { ClassCompiler } from './compiler.js';
+import { type Backend, MAX_DIMS, Strategy } from './contract.js';
+import { ZONE_KEY } from './capacity.js';
+import { executeConsolidation, planConsolidation, revertConsolidation } from './consolidation.js';
+import { paceMoves } from './planner.js';
+import type { Reports } from './reports.js';
+import { type Resident, type Residents, unpack } from './residents.js';
+import { tolerated } from './rules/taints.js';
+
+/** Moves at most by default. */
+export const DEFAULT_CONSOLIDATE_MAX_MOVES = 1_000;
+/** Placements evaluated at most by default: a hundred per host of a 1,000-host cluster. */
+export const DEFAULT_CONSOLIDATE_EFFORT = 100_000;
+
+const PINS =
+  'it tolerates the cordon (node.kubernetes.io/unschedulable), like a DaemonSet pod: it stays where it is, and its host stays in use';
+
+export class Consolidator {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly compiler: ClassCompiler,
+    private readonly residents: Residents,
+    private readonly reports: Reports,
+    private readonly backend: Backend,
+  ) {}
+
+  /** The plan that frees the most hosts; executed when `execute` (the standby hosts are then cordoned). */
+  consolidate(opts: ConsolidateOptions = {}): ConsolidateReport {
+    const { catalog, compiler, residents } = this;
+    const excluded = new Set(opts.excludeNamespaces ?? []);
+    const unschedulable = catalog.taintSpecs[0];
+    const pins = (cls: number) => tolerated(compiler.constraints[compiler.classes[cls].spec.constraint].tolerations, unschedulable);
+    const binPacks = (cls: number) => compiler.classes[cls].spec.strategy === Strategy.MostAllocated;
+    const staysMemo = new Map<number, boolean>();
+    const stays = (cls: number) => {
+      let v = staysMemo.get(cls);
+      if (v === undefined) {
+        const ns = compiler.classes[cls].template.namespace;
+        staysMemo.set(cls, (v = pins(cls) || excluded.has(ns) || (!opts.includeBinPacking && binPacks(cls))));
+      }
+      return v;
+    };
+    const active = (slot: number) => catalog.hosts[slot].present && !catalog.hosts[slot].obj.unschedulable;
+    const dims = catalog.dims.count;
+    const alloc = catalog.hosts.map((_, slot) =>
+      active(slot) ? Array.from({ length: MAX_DIMS }, (_, d) => (d < dims ? Number(catalog.allocatableOf(slot, d)) : 0)) : null,
+    );
+    const movable = (slot: number) => {
+      const m = new Map<number, number>();
+      for (const cls of [...residents.classesAt(slot)].sort((a, z) => a - z)) if (!stays(cls)) m.set(cls, residents.at(cls, slot).length);
+      return m;
+    };
+    const staying = (slot: number) => {
+      let n = 0;
+      for (const cls of residents.classesAt(slot)) if (stays(cls)) n += residents.at(cls, slot).length;
+      return n;
+    };
+    const plan = planConsolidation(this.backend, {
+      alloc,
+      movable,
+      staying,
+      req: (cls) => compiler.classes[cls].spec.req,
+      maxMoves: opts.maxMoves ?? DEFAULT_CONSOLIDATE_MAX_MOVES,
+      effort: opts.effort ?? DEFAULT_CONSOLIDATE_EFFORT,
+    });
+
+    // Name the moves: the youngest resident of the class on the host first (as the engines release).
+    const lists = new Map<string, Resident[]>();
+    const named = plan.moves.map((m) => {
+      const key = `${m.cls}/${m.from}`;
+      let list = lists.get(key);
+      if (!list) lists.set(key, (list = [...residents.at(m.cls, m.from)]));
+      return { ...m, who: list.pop()! };
+    });
+    const moves: MoveReport[] = named.map((m) => ({
+      template: m.who.t,
+      instance: m.who.j,
+      from: catalog.hostName(m.from),
+      to: catalog.hostName(m.to),
+      wave: 1,
+    }));
+    paceMoves(catalog, residents, moves, true);
+
+    // Who stays and why: pinned workloads by name; excluded and bin-packing namespaces by name.
+    const unmovable: StuckReport[] = [];
+    const binPacking = new Set<string>();
+    const namespacesExcluded = new Set<string>();
+    for (const key of residents.keys()) {
+      const { cls, slot } = unpack(key);
+      if (!active(slot)) continue;
+      const ns = compiler.classes[cls].template.namespace;
+      if (pins(cls))
+        for (const r of residents.at(cls, slot))
+          unmovable.push({ template: r.t, instance: r.j, from: catalog.hostName(slot), reason: PINS });
+      else if (excluded.has(ns)) namespacesExcluded.add(ns);
+      else if (!opts.includeBinPacking && binPacks(cls)) binPacking.add(ns);
+    }
+
+    // Hosts: in use before and after, the lower bound, standby candidates and spares per zone.
+    const ledger = this.reports.ledger();
+    const before = this.reports.usedBySlot(ledger);
+    const after = before.map((row) => [...row]);
+    for (const m of plan.moves) {
+      const r = compiler.classes[m.cls].spec.req;
+      for (let d = 0; d < MAX_DIMS; d++) {
+        after[m.from][d] -= BigInt(r[d]);
+        after[m.to][d] += BigInt(r[d]);
+      }
+    }
+    const slots = catalog.hosts.map((_, slot) => slot).filter(active);
+    const inUse = (used: bigint[][]) => slots.filter((s) => used[s].some((x) => x > 0n)).length;
+    const emptied = new Set(plan.emptied);
+    const spareCount = opts.sparePerZone ?? 0;
+    const zones = new Map<string, number[]>();
+    for (const s of slots) {
+      if (after[s].some((x) => x > 0n)) continue;
+      const zone = catalog.hosts[s].obj.labels.get(ZONE_KEY) ?? '';
+      zones.set(zone, [...(zones.get(zone) ?? []), s]);
+    }
+    const spares: number[] = [];
+    const standby: number[] = [];
+    for (const list of zones.values()) {
+      // Spares: the hosts already empty first (no move needed), then those the plan empties; by name.
+      const ordered = list.sort((a, z) => Number(emptied.has(a)) - Number(emptied.has(z)) || cmp(catalog.hostName(a), catalog.hostName(z)));
+      spares.push(...ordered.slice(0, spareCount));
+      standby.push(...ordered.slice(spareCount));
+    }
+    const names = (list: number[]) => list.map((s) => catalog.hostName(s)).sort(cmp);
+    const report: ConsolidateReport = {
+      moves,
+      unmovable,
+      utilization: {
+        before: this.reports.clusterUtilization(before, new Set()),
+        after: this.reports.clusterUtilization(after, new Set(standby)),
+      },
+      executed: false,
+      emptied: names(plan.emptied),
+      standby: names(standby),
+      spares: names(spares),
+      hostsInUse: { before: inUse(before), after: inUse(after), lowerBound: lowerBound(catalog, slots, before) },
+      binPacking: [...binPacking].sort(cmp),
+      excluded: [...namespacesExcluded].sort(cmp),
+      effort: { tried: plan.tried, limited: plan.limited },
+    };
+    if (opts.execute) {
+      executeConsolidation(this.backend, plan.moves);
+      for (const m of named) residents.relocate(m.cls, m.from, m.to, m.who);
+      for (const s of standby) catalog.setCordon(s, true);
+      compiler.sync();
+      report.executed = true;
+      report.undo = () => {
+        for (const s of standby) catalog.setCordon(s, false);
+        compiler.sync();
+        revertConsolidation(this.backend, plan.moves);
+        for (const m of [...named].reverse()) residents.relocate(m.cls, m.to, m.from, m.who);
+      };
+    }
+    return report;
+  }
+}
+
+/** max_d of the fewest hosts (largest first) whose allocatable holds Σ used in d: no plan uses fewer. */
+function lowerBound(catalog: Catalog, slots: readonly number[], used: bigint[][]): number {
+  let bound = 0;
+  for (let d = 0; d < catalog.dims.count; d++) {
+    let total = 0n;
+    for (const s of slots) total += used[s][d];
+    if (total <= 0n) continue;
+    const caps = slots.map((s) => catalog.allocatableOf(s, d)).sort((a, z) => (a > z ? -1 : a < z ? 1 : 0));
+    let sum = 0n;
+    let n = 0;
+    while (n < caps.length && sum < total) sum += caps[n++];
+    bound = Math.max(bound, n);
+  }
+  return bound;
+}
