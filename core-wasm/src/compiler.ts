@@ -32,6 +32,7 @@ import {
 import { pdbSelects } from './rules/disruption.js';
 import { mustSpecifyRejection, quotaMatches } from './rules/quota.js';
 import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
+import { CapacityError } from './vocab.js';
 
 const OPS: Record<string, SelectorOp> = {
   In: SelectorOp.In,
@@ -106,9 +107,23 @@ export class ClassCompiler {
   compile(t: WorkloadTemplate): Compiled {
     const hit = this.compiled.get(t);
     if (hit && this.classes[hit.c.cls]?.serial === hit.serial) return hit.c;
-    const c = this.compileFresh(t);
+    const c = this.compileFreshOrRefuse(t);
     this.compiled.set(t, { c, serial: this.classes[c.cls].serial });
     return c;
+  }
+
+  /**
+   * compileFresh(), with a vocabulary the engine bounds instead of freeing outgrown — label keys
+   * (the host table's columns, shared by every host), taints, resource names: an input error
+   * naming the workload, the limit and the name that did not fit.
+   */
+  private compileFreshOrRefuse(t: WorkloadTemplate): Compiled {
+    try {
+      return this.compileFresh(t);
+    } catch (err) {
+      if (err instanceof CapacityError) throw new InputError(t.source, 'spec', err.message, describeTemplate(t));
+      throw err;
+    }
   }
 
   /** Live classes. */

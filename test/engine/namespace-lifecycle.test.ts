@@ -132,6 +132,24 @@ describe.each<BackendName>(['reference', 'wasm'])('namespace and constraint life
   });
 });
 
+describe('label keys are bounded, not freed (they are the host table columns)', () => {
+  it.each<BackendName>(['reference', 'wasm'])('the key past the limit is an input error naming the workload (%s)', (backend) => {
+    const e = engineOf(backend);
+    const keys = Array.from({ length: 65 }, (_, i): [string, 'Exists'] => [`example.com/k${i}`, 'Exists']);
+    const t = pod('wide')
+      .ns('team')
+      .req({ cpu: '1' })
+      .requireTerm(...keys)
+      .obj();
+    expect(() => e.place([t])).toThrow(
+      '(Pod team/wide): spec: too many distinct label keys in node selectors: placer supports 64 (cannot add example.com/k64)',
+    );
+    // nothing of it stays behind but the columns that fitted
+    e.collectClasses();
+    expect(e.stats()).toMatchObject({ classes: 0, constraints: 0 });
+  });
+});
+
 describe('the Wasm program pool under constraint churn', () => {
   it('holds the words of live programs, not of every program ever defined', () => {
     const x = instantiateCore('debug');
