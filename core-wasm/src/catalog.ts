@@ -22,7 +22,7 @@ import { quotaKeySource } from './rules/quota.js';
 import { heldCapacity } from './rules/reservation.js';
 import type { TaintSpec } from './rules/taints.js';
 import { formatAmount } from '../../model/quantity.js';
-import { Dimensions, LabelColumns, ReusingInterner, TaintTable } from './vocab.js';
+import { CapacityError, Dimensions, LabelColumns, ReusingInterner, TaintTable } from './vocab.js';
 
 /** kubelet's default --max-pods, for a Node manifest written without `pods` allocatable. */
 const DEFAULT_POD_SLOTS = 110n;
@@ -179,7 +179,15 @@ export class Catalog {
     if (obj.taints.length > MAX_HOST_TAINTS) {
       throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
     }
-    const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    const taints = obj.taints.map((t, i) => {
+      try {
+        return this.internTaint(t.key, t.value, t.effect);
+      } catch (err) {
+        // the taint vocabulary is bounded (one 128-bit set per host), not freed: name the Node
+        if (err instanceof CapacityError) throw new InputError(obj.source, `spec.taints[${i}]`, err.message, `Node ${obj.name}`);
+        throw err;
+      }
+    });
     this.hosts[slot].taintIds = taints;
     this.backend.setHost(slot, alloc, obj.unschedulable, taints);
   }

@@ -133,6 +133,12 @@ describe.each<BackendName>(['reference', 'wasm'])('namespace and constraint life
 });
 
 describe('label keys are bounded, not freed (they are the host table columns)', () => {
+  it('so are host taints: the one past 128 (the cordon taint and two taken) is an input error naming the Node', () => {
+    const e = engineOf('wasm');
+    const many = Array.from({ length: 130 }, (_, i) => host(`t${i}`).cpu('1').taint('example.com/t', `v${i}`, 'NoSchedule').obj());
+    expect(() => e.upsertHosts(many)).toThrow('(Node t125): spec.taints[0]: too many distinct taints: placer supports 128');
+  });
+
   it.each<BackendName>(['reference', 'wasm'])('the key past the limit is an input error naming the workload (%s)', (backend) => {
     const e = engineOf(backend);
     const keys = Array.from({ length: 65 }, (_, i): [string, 'Exists'] => [`example.com/k${i}`, 'Exists']);
