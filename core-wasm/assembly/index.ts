@@ -15,7 +15,7 @@ import { ensureTotals } from './scan';
 import { exactLanes } from './lanes';
 import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
-  setReservation as setReservationImpl,
+  setReservation as setReservationImpl, freeNamespace as freeNamespaceImpl,
 } from './ledger';
 import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
 
@@ -101,12 +101,22 @@ export function commitConstraint(id: i32, offset: i32, words: i32): void {
   L.commitProg(words);
 }
 
+/** Empty the constraint program pool before the live programs are written again (compaction). */
+export function resetConstraints(): void {
+  L.resetProg();
+}
+
 export function setQuotaEntryCount(n: i32): void {
   L.ensureEntries(n);
 }
 
 export function setReservation(ns: i32): void {
   setReservationImpl(ns);
+}
+
+/** Forget namespace `ns` (nothing of it placed; its reservation is cleared); false while something is. */
+export function freeNamespace(ns: i32): bool {
+  return freeNamespaceImpl(ns);
 }
 
 export function ensureNamespaces(n: i32): void {

@@ -310,6 +310,11 @@ export function commitProg(n: i32): void {
   progLen += n;
 }
 
+/** Empty the program pool: the caller writes the live programs again (their offsets change). */
+export function resetProg(): void {
+  progLen = 0;
+}
+
 export function ensureConstraints(n: i32): void {
   if (n <= constraintCap) return;
   let cap = constraintCap == 0 ? 64 : constraintCap * 2;

@@ -259,6 +259,25 @@ export function setReservation(ns: i32): void {
   if (had != has) addReservingNamespace(has ? 1 : -1);
 }
 
+/**
+ * Forget namespace `ns`, which holds nothing placed: its reservation is cleared (with Σ unused
+ * reservation and the count of reserving namespaces), so a namespace that takes the id later
+ * starts from zero. Returns false, changing nothing, while workloads of it are placed.
+ */
+export function freeNamespace(ns: i32): bool {
+  ensureNamespaces(ns + 1);
+  for (let d = 0; d < MAX_DIMS; d++) if (load<i64>(nsAt(nsUsed, ns, d)) != 0) return false;
+  let had = false;
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (load<i64>(nsAt(nsReservation, ns, d)) == 0) continue;
+    had = true;
+    addUnused(ns, d, -1);
+    store<i64>(nsAt(nsReservation, ns, d), 0);
+  }
+  if (had) addReservingNamespace(-1);
+  return true;
+}
+
 // ---------------------------------------------------------------- commit / release
 
 /** Apply (+sign) or revert (−sign) |sign| workloads of the prepared item on host h. */

@@ -2,7 +2,9 @@
 // (slots), resource dimensions, label columns and values, taints, namespaces — and the
 // cluster-wide objects placement reads: ResourceQuotas, NamespacePolicies, PriorityClasses,
 // PodDisruptionBudgets. Interning is first-seen, so the same input always gets the same ids; a
-// new dimension, label column or taint is pushed to the backend the moment it is interned.
+// new dimension, label column or taint is pushed to the backend the moment it is interned. A
+// namespace lives while a class, a ResourceQuota or a NamespacePolicy names it: the compiler's
+// collection frees the others (freeNamespace), and their ids and ledger rows are reused.
 
 import { InputError } from '../../model/errors.js';
 import { parseInt64 } from '../../model/selectors.js';
@@ -15,12 +17,12 @@ import type {
   WorkloadTemplate,
 } from '../../model/types.js';
 import { UnknownHostError } from './api.js';
-import { type Backend, DIM_PODS, Effect, MAX_AMOUNT, MAX_DIMS, type QuotaEntrySpec } from './contract.js';
+import { type Backend, type ConstraintSpec, DIM_PODS, Effect, MAX_AMOUNT, MAX_DIMS, type QuotaEntrySpec } from './contract.js';
 import { quotaKeySource } from './rules/quota.js';
 import { heldCapacity } from './rules/reservation.js';
 import type { TaintSpec } from './rules/taints.js';
 import { formatAmount } from '../../model/quantity.js';
-import { Dimensions, Interner, LabelColumns, TaintTable } from './vocab.js';
+import { CapacityError, Dimensions, LabelColumns, ReusingInterner, TaintTable } from './vocab.js';
 
 /** kubelet's default --max-pods, for a Node manifest written without `pods` allocatable. */
 const DEFAULT_POD_SLOTS = 110n;
@@ -52,14 +54,20 @@ export interface QuotaRecord {
 export class Catalog {
   readonly dims = new Dimensions();
   readonly labelCols = new LabelColumns();
-  /** 0 = label absent. */
-  readonly labelValues = new Interner(1);
-  readonly taintKeys = new Interner();
-  readonly taintValues = new Interner();
+  /**
+   * Label values of hosts and constraint programs (0 = label absent), taint keys and values of
+   * host taints and tolerations: a value only a freed constraint program used is freed with it
+   * (retainVocabulary) and its id reused, so distinct node selectors ever used do not accumulate.
+   */
+  readonly labelValues = new ReusingInterner(1);
+  readonly taintKeys = new ReusingInterner();
+  readonly taintValues = new ReusingInterner();
   private readonly taints = new TaintTable();
   /** Taint id → its interned key, value and effect, as the backends see it. */
   readonly taintSpecs: TaintSpec[] = [];
-  readonly namespaces = new Interner();
+  readonly namespaces = new ReusingInterner();
+  /** Namespaces that may have lost what kept them (a class, a quota, a policy): collection looks at them. */
+  readonly namespaceCandidates = new Set<number>();
   readonly hosts: HostRecord[] = [];
   private readonly hostSlots = new Map<string, number>();
   quotas: QuotaRecord[] = [];
@@ -171,7 +179,15 @@ export class Catalog {
     if (obj.taints.length > MAX_HOST_TAINTS) {
       throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);
     }
-    const taints = obj.taints.map((t) => this.internTaint(t.key, t.value, t.effect));
+    const taints = obj.taints.map((t, i) => {
+      try {
+        return this.internTaint(t.key, t.value, t.effect);
+      } catch (err) {
+        // the taint vocabulary is bounded (one 128-bit set per host), not freed: name the Node
+        if (err instanceof CapacityError) throw new InputError(obj.source, `spec.taints[${i}]`, err.message, `Node ${obj.name}`);
+        throw err;
+      }
+    });
     this.hosts[slot].taintIds = taints;
     this.backend.setHost(slot, alloc, obj.unschedulable, taints);
   }
@@ -200,6 +216,41 @@ export class Catalog {
     const id = this.labelValues.intern(v);
     if (this.labelValues.size > before) this.backend.defineLabelValue(id, parseInt64(v));
     return id;
+  }
+
+  /**
+   * Free the label values, taint keys and taint values that neither a host (its labels in a
+   * column, its taints; a removed host's too, as its slot keeps them) nor one of `constraints` (the
+   * live programs) uses. A reused value id is defined anew (internValue), so it carries nothing of
+   * the value before; taints themselves are host-side and bounded (TaintTable), never freed.
+   */
+  retainVocabulary(constraints: Iterable<ConstraintSpec>): void {
+    const values = new Set<number>();
+    const keys = new Set<number>();
+    const tvalues = new Set<number>();
+    for (const h of this.hosts) {
+      for (let col = 0; col < this.labelCols.size; col++) {
+        const key = this.labelCols.name(col);
+        const v = key === HOST_NAME_KEY ? h.obj.name : h.obj.labels.get(key);
+        const id = v === undefined ? undefined : this.labelValues.get(v);
+        if (id !== undefined) values.add(id);
+      }
+    }
+    for (const t of this.taintSpecs) {
+      keys.add(t.key);
+      tvalues.add(t.value);
+    }
+    for (const c of constraints) {
+      for (const r of [...c.selector, ...(c.required ?? []).flat(), ...c.preferred.flatMap((p) => p.reqs)])
+        for (const v of r.values) values.add(v);
+      for (const t of c.tolerations) {
+        keys.add(t.key);
+        tvalues.add(t.value);
+      }
+    }
+    for (const [id] of this.labelValues.entries()) if (!values.has(id)) this.labelValues.free(id);
+    for (const [id] of this.taintKeys.entries()) if (!keys.has(id)) this.taintKeys.free(id);
+    for (const [id] of this.taintValues.entries()) if (!tvalues.has(id)) this.taintValues.free(id);
   }
 
   /** A label key's column; a new column is filled in for every host. */
@@ -240,6 +291,7 @@ export class Catalog {
 
   /** Replace the ResourceQuotas: records and entries (the keys that concern pods and VMs), sorted by namespace and name. */
   setQuotas(objs: readonly QuotaObj[]): void {
+    for (const q of this.quotas) this.namespaceCandidate(q.obj.namespace);
     const sorted = [...objs].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
     this.quotas = [];
     this.entries = [];
@@ -267,8 +319,28 @@ export class Catalog {
     const old = this.policies;
     this.policies = byNs;
     for (const ns of new Set([...old.keys(), ...byNs.keys()])) {
-      this.backend.setReservation(this.namespaces.intern(ns), this.reservationOf(ns));
+      const id = this.namespaces.intern(ns);
+      this.backend.setReservation(id, this.reservationOf(ns));
+      this.namespaceCandidates.add(id);
     }
+  }
+
+  /** Note that a namespace may have lost what kept it. */
+  namespaceCandidate(ns: string): void {
+    const id = this.namespaces.get(ns);
+    if (id !== undefined) this.namespaceCandidates.add(id);
+  }
+
+  /**
+   * Free namespace `id` when no ResourceQuota or NamespacePolicy names it (the caller knows no live
+   * class does, so nothing of it is placed): its ledger rows are cleared and the id is reused.
+   */
+  freeNamespace(id: number): boolean {
+    const ns = this.namespaces.name(id);
+    if (ns === undefined || this.policies.has(ns) || this.quotas.some((q) => q.obj.namespace === ns)) return false;
+    this.backend.freeNamespace(id);
+    this.namespaces.free(id);
+    return true;
   }
 
   setPriorityClasses(pcs: readonly PriorityClassObj[]): void {
@@ -287,11 +359,12 @@ export class Catalog {
    * the schedulable hosts, in every dimension. Throws an InputError naming a policy that reserves it.
    */
   checkReservations(): void {
-    const ledger = this.backend.ledger(this.namespaces.size);
+    const ledger = this.backend.ledger(this.namespaces.extent);
     const capacity = this.schedulableCapacity();
+    const namespaces = this.namespaces.entries();
     for (let d = 0; d < this.dims.count; d++) {
       const held = heldCapacity(
-        this.namespaces.names.map((ns, id) => ({ reserved: this.reservationOf(ns)[d], used: ledger.nsUsed[id]?.[d] ?? 0n })),
+        namespaces.map(([id, ns]) => ({ reserved: this.reservationOf(ns)[d], used: ledger.nsUsed[id]?.[d] ?? 0n })),
       );
       if (held <= capacity[d]) continue;
       const culprit = [...this.policies.values()].filter((p) => this.reservationOf(p.namespace)[d] > 0n).pop();

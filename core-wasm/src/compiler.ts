@@ -4,7 +4,8 @@
 // resolves what the namespace adds (policy defaults, quotas whose scopes match, PriorityClasses,
 // budgets), interns the constraint program, and keeps every class's topology spec current as new
 // selectors appear. A class lives while workloads of it are placed: one that has none is freed
-// at the next collect() once enough have gathered, and its id is reused by the next new class.
+// at the next collect() once enough have gathered, and its id is reused by the next new class;
+// the namespaces and constraint programs no live class names go with it.
 
 import { InputError } from '../../model/errors.js';
 import { parseInt64 } from '../../model/selectors.js';
@@ -31,6 +32,7 @@ import {
 import { pdbSelects } from './rules/disruption.js';
 import { mustSpecifyRejection, quotaMatches } from './rules/quota.js';
 import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
+import { CapacityError } from './vocab.js';
 
 const OPS: Record<string, SelectorOp> = {
   In: SelectorOp.In,
@@ -60,10 +62,14 @@ const COLLECT_AFTER = 64;
 export class ClassCompiler {
   /** Live classes by id; a freed id is a hole until a new class takes it. */
   readonly classes: ClassRecord[] = [];
-  /** Constraint programs by id, as the backends were given them. */
+  /** Constraint programs by id, as the backends were given them; a freed id is a hole until reused. */
   readonly constraints: ConstraintSpec[] = [];
   readonly topology: TopologyRegistry;
   private readonly constraintIds = new Map<string, number>();
+  /** The interning key of each constraint program, by id. */
+  private readonly constraintKeys: string[] = [];
+  /** Freed constraint program ids, taken again last freed first. */
+  private readonly freeConstraintIds: number[] = [];
   private readonly classIds = new Map<string, number>();
   /** Classes by label pair (k=v), to find the ones a new selector may match. */
   private readonly classesByLabel = new Map<string, number[]>();
@@ -101,9 +107,23 @@ export class ClassCompiler {
   compile(t: WorkloadTemplate): Compiled {
     const hit = this.compiled.get(t);
     if (hit && this.classes[hit.c.cls]?.serial === hit.serial) return hit.c;
-    const c = this.compileFresh(t);
+    const c = this.compileFreshOrRefuse(t);
     this.compiled.set(t, { c, serial: this.classes[c.cls].serial });
     return c;
+  }
+
+  /**
+   * compileFresh(), with a vocabulary the engine bounds instead of freeing outgrown — label keys
+   * (the host table's columns, shared by every host), taints, resource names: an input error
+   * naming the workload, the limit and the name that did not fit.
+   */
+  private compileFreshOrRefuse(t: WorkloadTemplate): Compiled {
+    try {
+      return this.compileFresh(t);
+    } catch (err) {
+      if (err instanceof CapacityError) throw new InputError(t.source, 'spec', err.message, describeTemplate(t));
+      throw err;
+    }
   }
 
   /** Live classes. */
@@ -132,7 +152,46 @@ export class ClassCompiler {
     this.candidates.clear();
     const before = this.live;
     for (const cls of ids) if (this.classes[cls] && !this.hasPlaced(cls)) this.free(cls);
-    if (this.live < before) this.freeCounters();
+    if (this.live < before) {
+      this.freeCounters();
+      this.freeConstraints();
+    }
+    if (all || this.live < before) this.freeNamespaces();
+  }
+
+  /**
+   * Free the constraint programs no live class uses — a node selector, node affinity or
+   * toleration of workloads that are gone (one per CI run's label, say) — with the label values
+   * and toleration keys and values only they used: their ids (and Wasm program words) are reused.
+   */
+  private freeConstraints(): void {
+    const used = new Set<number>();
+    this.classes.forEach((c) => used.add(c.spec.constraint));
+    let freed = false;
+    this.constraints.forEach((_, id) => {
+      if (used.has(id)) return;
+      this.constraintIds.delete(this.constraintKeys[id]);
+      delete this.constraints[id];
+      delete this.constraintKeys[id];
+      this.freeConstraintIds.push(id);
+      this.backend.freeConstraint(id);
+      freed = true;
+    });
+    if (freed) this.catalog.retainVocabulary(this.constraints.filter((c) => c !== undefined));
+  }
+
+  /**
+   * Free the namespaces no live class, ResourceQuota or NamespacePolicy names any more among those
+   * that may have lost one (a deleted namespace's, a CI run's): nothing of them is placed (a placed
+   * workload keeps its class), so their ledger rows are cleared and their ids reused.
+   */
+  private freeNamespaces(): void {
+    const candidates = this.catalog.namespaceCandidates;
+    if (candidates.size === 0) return;
+    const used = new Set<number>();
+    this.classes.forEach((c) => used.add(c.spec.ns));
+    for (const ns of [...candidates].sort((a, b) => a - b)) if (!used.has(ns)) this.catalog.freeNamespace(ns);
+    candidates.clear();
   }
 
   /**
@@ -176,6 +235,7 @@ export class ClassCompiler {
       if (list.length === 0) this.classesByLabel.delete(label);
     }
     this.quotaFreeIds.delete(cls);
+    this.catalog.namespaceCandidates.add(c.spec.ns);
     delete this.classes[cls];
     this.live--;
     this.freeIds.push(cls);
@@ -304,6 +364,7 @@ export class ClassCompiler {
         );
     const rejected = policyRejection ?? quotaRejection;
     const ns = catalog.namespaces.intern(t.namespace);
+    catalog.namespaceCandidates.add(ns); // kept by the class made below, freed if none is (an input error)
     const req = new Array<number>(MAX_DIMS).fill(0);
     const lim = new Array<number>(MAX_DIMS).fill(0);
     let reqPresent = 0;
@@ -412,8 +473,9 @@ export class ClassCompiler {
         effect: EFFECTS[tol.effect],
       })),
     };
-    id = this.constraintIds.size;
+    id = this.freeConstraintIds.pop() ?? this.constraints.length;
     this.constraintIds.set(key, id);
+    this.constraintKeys[id] = key;
     this.constraints[id] = spec;
     this.backend.defineConstraint(id, spec);
     return id;

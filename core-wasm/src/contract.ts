@@ -317,6 +317,8 @@ export interface Backend {
   /** The int64 value of a label value (for Gt/Lt), or null when it does not parse as one. */
   defineLabelValue(valueId: number, num: bigint | null): void;
   defineConstraint(id: number, spec: ConstraintSpec): void;
+  /** Forget constraint program `id` (no class uses it): the id may hold another program. */
+  freeConstraint(id: number): void;
   defineClass(id: number, spec: ClassSpec): void;
   /** Forget class `id`, which has nothing placed: the id may be defined again for another class. */
   freeClass(id: number): void;
@@ -327,6 +329,8 @@ export interface Backend {
   /** Recompute quota usage from what is placed (after classes were redefined with new quota lists). */
   rebuildQuotaUsage(): void;
   setReservation(ns: number, amounts: readonly bigint[]): void;
+  /** Forget namespace `ns`, of which nothing is placed: its rows are cleared, the id may be another namespace's. */
+  freeNamespace(ns: number): void;
   /** Add `delta` to counter `counter` on host `slot` (backfill when memberships change). */
   addCounter(counter: number, slot: number, delta: number): void;
   /** Forget counter `counter`, which counts nothing (no live class names it): the id may count another group. */

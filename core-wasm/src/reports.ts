@@ -26,7 +26,7 @@ export class Reports {
   ) {}
 
   ledger(): Ledger {
-    return this.backend.ledger(this.catalog.namespaces.size);
+    return this.backend.ledger(this.catalog.namespaces.extent);
   }
 
   /** Hosts with allocatable and used per resource. */
@@ -51,7 +51,7 @@ export class Reports {
   namespaceUsage(): NamespaceUsage[] {
     const { catalog } = this;
     const ledger = this.ledger();
-    return catalog.namespaces.names.map((ns, id) => {
+    return catalog.namespaces.entries().map(([id, ns]) => {
       const used = new Map<string, bigint>();
       catalog.dims.names.forEach((name, d) => used.set(name, ledger.nsUsed[id]?.[d] ?? 0n));
       const quotas = catalog.quotas

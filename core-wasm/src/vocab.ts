@@ -1,6 +1,6 @@
 // Interning of names to the small integers the core works with: resource dimensions, label keys
 // (columns) and values, taint keys/values/taints, namespaces. Ids are assigned in first-seen
-// order, so the same input always yields the same ids.
+// order (a freed id taken again, last freed first), so the same input always yields the same ids.
 
 import { DIM_CPU, DIM_EPHEMERAL, DIM_MEMORY, DIM_PODS, FIXED_DIMS, MAX_DIMS, MAX_LABEL_COLUMNS, MAX_TAINTS } from './contract.js';
 
@@ -29,6 +29,63 @@ export class Interner {
 
   get size(): number {
     return this.names.length;
+  }
+}
+
+/**
+ * An interner whose ids are freed once nothing uses their name, and taken again last freed first:
+ * the namespaces (a cluster creating one per CI run keeps only the live ones), the label values
+ * and toleration keys and values of constraint programs. A freed id is a hole until a name takes it.
+ */
+export class ReusingInterner {
+  private readonly ids = new Map<string, number>();
+  private readonly byId: (string | undefined)[] = [];
+  private readonly freeIds: number[] = [];
+  constructor(private readonly first = 0) {}
+
+  get(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  intern(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.freeIds.pop() ?? this.byId.length + this.first;
+      this.ids.set(name, id);
+      this.byId[id - this.first] = name;
+    }
+    return id;
+  }
+
+  /** The name of a live id (undefined for a freed one). */
+  name(id: number): string | undefined {
+    return this.byId[id - this.first];
+  }
+
+  /** Forget a live id: the next new name may take it. */
+  free(id: number): void {
+    const name = this.byId[id - this.first];
+    if (name === undefined) return;
+    this.ids.delete(name);
+    this.byId[id - this.first] = undefined;
+    this.freeIds.push(id);
+  }
+
+  /** Live (id, name) pairs in id order. */
+  entries(): [number, string][] {
+    const out: [number, string][] = [];
+    this.byId.forEach((name, i) => name !== undefined && out.push([i + this.first, name]));
+    return out;
+  }
+
+  /** Live names. */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** One past the largest id ever given: the rows a backend holds for the table. */
+  get extent(): number {
+    return this.byId.length + this.first;
   }
 }
 

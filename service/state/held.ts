@@ -5,7 +5,7 @@
 // held as integers in typed arrays; only the name and the uid are strings per placement. A `Held`
 // object is built when a caller asks for one.
 
-import { Interner } from '../../core-wasm/src/vocab.js';
+import { Interner, ReusingInterner } from '../../core-wasm/src/vocab.js';
 import type { WorkloadTemplate } from '../../model/types.js';
 import type { PlacementOrigin } from './store.js';
 import { UnseenUsage } from './unseen.js';
@@ -91,19 +91,22 @@ export interface HeldRun {
 }
 
 export class HeldTable {
-  // Interned names. Kinds, namespaces and hosts are few and kept (ids never reused); owners and
+  // Interned names. Kinds and hosts are few and kept (ids never reused); namespaces go with their
+  // last placement (ids reused: one per CI run would otherwise accumulate); owners and
   // shapes are counted per placement and forgotten with their last one.
   private readonly kinds = new Interner();
-  private readonly namespaces = new Interner();
+  private readonly namespaces = new ReusingInterner();
   private readonly hosts = new Interner();
   private readonly owners = new CountedNames();
   private readonly shapes = new CountedNames();
   /** Scopes: (kind, namespace) pairs, interned by their `kind/namespace` text. */
-  private readonly scopes = new Interner();
+  private readonly scopes = new ReusingInterner();
   private readonly scopeKind: number[] = [];
   private readonly scopeNs: number[] = [];
   /** Per scope: name → placement id. */
   private readonly byName: Map<string, number>[] = [];
+  /** Per namespace id: its scopes (freed with the namespace's last placement). */
+  private readonly nsScopes: number[][] = [];
   private readonly byUid = new Map<string, number>();
 
   // columns, by placement id
@@ -140,8 +143,23 @@ export class HeldTable {
     this.scopeNs[s] = this.namespaces.intern(namespace);
     this.byName[s] = new Map();
     const ns = this.scopeNs[s];
-    if (this.perNs.length <= ns) this.perNs.push(0);
+    while (this.perNs.length <= ns) this.perNs.push(0);
+    (this.nsScopes[ns] ??= []).push(s);
     return s;
+  }
+
+  /**
+   * Forget a namespace whose last placement went, with its scopes: their ids are reused, so a
+   * cluster that creates a namespace per CI run keeps only those with placements (and a host's
+   * per-namespace counts stay as long as the namespaces live at once, not as all ever seen).
+   */
+  private forgetNamespace(ns: number): void {
+    for (const s of this.nsScopes[ns]) {
+      this.scopes.free(s);
+      this.byName[s] = new Map();
+    }
+    this.nsScopes[ns] = [];
+    this.namespaces.free(ns);
   }
 
   private grow(need: number): void {
@@ -202,7 +220,7 @@ export class HeldTable {
   keyOfUid(uid: string): string | undefined {
     const id = this.byUid.get(uid);
     if (id === undefined) return undefined;
-    return `${this.scopes.names[this.scope[id]]}/${this.names[id]!}`;
+    return `${this.scopes.name(this.scope[id])!}/${this.names[id]!}`;
   }
 
   private held(id: number): Held {
@@ -210,7 +228,7 @@ export class HeldTable {
     const o = this.owner[id];
     return {
       kind: this.kinds.names[this.scopeKind[s]],
-      namespace: this.namespaces.names[this.scopeNs[s]],
+      namespace: this.namespaces.name(this.scopeNs[s])!,
       name: this.names[id]!,
       uid: this.uids[id],
       host: this.hosts.names[this.host[id]],
@@ -252,7 +270,7 @@ export class HeldTable {
     for (let k = from; k < to; k++) {
       const name = names[k];
       const prev = byName.get(name);
-      if (prev !== undefined) this.removeId(prev);
+      if (prev !== undefined) this.removeId(prev, false); // the namespace stays: the run adds to it
       const id = this.free.length > 0 ? this.free.pop()! : this.top++;
       const hid = hosts[k];
       this.scope[id] = s;
@@ -281,7 +299,8 @@ export class HeldTable {
     return true;
   }
 
-  private removeId(id: number): void {
+  /** Forget placement `id`; its namespace too when it was the last one there (unless `forget` is false). */
+  private removeId(id: number, forget = true): void {
     const s = this.scope[id];
     const ns = this.scopeNs[s];
     const hid = this.host[id];
@@ -299,6 +318,7 @@ export class HeldTable {
     this.uids[id] = null;
     this.free.push(id);
     this.live--;
+    if (forget && this.perNs[ns] === 0) this.forgetNamespace(ns);
   }
 
   /** Every placement (built on demand), in no particular order. */
@@ -336,7 +356,7 @@ export class HeldTable {
     return h === undefined ? 0 : this.perHost[h];
   }
 
-  /** Whether anything was held in the namespace since the table was made (even if released since). */
+  /** Whether anything is held in the namespace (a namespace is forgotten with its last placement). */
   seenNamespace(namespace: string): boolean {
     return this.namespaces.get(namespace) !== undefined;
   }
@@ -351,8 +371,13 @@ export class HeldTable {
     const out = new Map<string, number>();
     const h = this.hosts.get(host);
     const a = h === undefined ? undefined : this.perHostNs[h];
-    if (a) a.forEach((n, ns) => n > 0 && out.set(this.namespaces.names[ns], n));
+    if (a) a.forEach((n, ns) => n > 0 && out.set(this.namespaces.name(ns)!, n));
     return out;
+  }
+
+  /** Namespaces with placements (the table's namespace ids in use). */
+  get namespaceCount(): number {
+    return this.namespaces.size;
   }
 }
 

@@ -1,7 +1,7 @@
-// The native API's changes over the state: releasing a placement, removing a host, cordoning, and
-// the moves (docs/operations.md) — drain, rebalance, namespace moves, consolidation — planned by the engine and,
-// unless it is a dry run, executed: the engine moves the placements, and the store records every
-// move (and a drain's cordons) in one transaction.
+// The native API's changes over the state: releasing a placement, removing a host, a quota or a
+// namespace policy, cordoning, and the moves (docs/operations.md) — drain, rebalance, namespace
+// moves, consolidation — planned by the engine and, unless it is a dry run, executed: the engine
+// moves the placements, and the store records every move (and a drain's cordons) in one transaction.
 
 import type { ConsolidateOptions, PlanReport } from '../../core-wasm/src/engine.js';
 import type { HostObj } from '../../model/types.js';
@@ -59,6 +59,24 @@ export function removeHost(core: StateCore, name: string): void {
     core.store.commit({ deleteObjects: [{ kind: 'Node', namespace: '', name }] });
   });
   core.infra.update(change);
+}
+
+/**
+ * Delete a namespace's ResourceQuota or NamespacePolicy (a namespace torn down after its CI run):
+ * gone from the store and the engine in one step; its placements stay. A namespace nothing names
+ * any more — no quota, policy or placed workload — is freed from the engine (core-wasm/src/catalog.ts).
+ * What the quota or reservation held back is offered to the pending workloads.
+ */
+export function removeObject(core: StateCore, kind: 'ResourceQuota' | 'NamespacePolicy', namespace: string, name: string): void {
+  const entry = core.infra.get(kind, namespace, name);
+  if (!entry) throw notFound(`${kind} ${namespace}/${name} not found`, { name, kind });
+  const change = { removed: [entry] };
+  core.transact((undo) => {
+    syncEngine(core.engine, core.infra, change, undo);
+    core.store.commit({ deleteObjects: [{ kind, namespace, name }] });
+  });
+  core.infra.update(change);
+  core.pending.mark();
 }
 
 /** Cordon or uncordon a host (spec.unschedulable), kept in the store. */

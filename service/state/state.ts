@@ -149,6 +149,11 @@ export class PlacerState {
     operations.removeHost(this.core, name);
   }
 
+  /** DELETE of a namespace's ResourceQuota or NamespacePolicy. */
+  removeObject(kind: 'ResourceQuota' | 'NamespacePolicy', namespace: string, name: string): void {
+    operations.removeObject(this.core, kind, namespace, name);
+  }
+
   setUnschedulable(name: string, on: boolean): void {
     operations.setUnschedulable(this.core, name, on);
   }

@@ -33,6 +33,28 @@ const stored = (name: string, shape: string, host = 'esx-01'): StoredPlacement =
 const key = (name: string) => ({ kind: 'Pod', namespace: 'team-a', name });
 
 describe('HeldTable: owners and shapes are counted per placement', () => {
+  it('a namespace goes with its last placement, and its id is reused clean', () => {
+    const t = new HeldTable();
+    const inNs = (ns: string, name: string, host = 'esx-01'): Held => ({ ...held(name, '{"v":1}', null, host), namespace: ns });
+    t.add(inNs('keep', 'k'));
+    for (let r = 0; r < 500; r++) {
+      t.add(inNs(`ci-${r}`, 'a', 'esx-01'));
+      t.add(inNs(`ci-${r}`, 'b', 'esx-02'));
+      t.add(inNs(`ci-${r}`, 'b', 'esx-03')); // replaced in place: the namespace stays
+      expect(t.namespaceCount).toBe(2);
+      expect(t.remove('Pod', `ci-${r}`, 'a')).toBe(true);
+      expect(t.remove('Pod', `ci-${r}`, 'b')).toBe(true);
+      expect(t.seenNamespace(`ci-${r}`)).toBe(false);
+    }
+    expect(t.namespaceCount).toBe(1);
+    t.add(inNs('late', 'x', 'esx-02'));
+    expect([...t.inNamespace('late')].map((h) => [h.namespace, h.name, h.host])).toEqual([['late', 'x', 'esx-02']]);
+    expect(t.namespacesOn('esx-02')).toEqual(new Map([['late', 1]]));
+    expect(t.namespacesOn('esx-03')).toEqual(new Map());
+    expect(t.get('Pod', 'keep', 'k')?.namespace).toBe('keep');
+    expect(t.keyOfUid('uid-x')).toBe('Pod/late/x');
+  });
+
   it('a rollout replaces every placement: the old owner and shape are forgotten, the new ones kept', () => {
     const t = new HeldTable();
     for (let i = 0; i < 3; i++) t.add(held(`web-old-${i}`, '{"v":1}', 'ReplicaSet/web-old'));

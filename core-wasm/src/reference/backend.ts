@@ -86,6 +86,10 @@ export class ReferenceBackend implements Backend {
     this.s.constraints[id] = spec;
   }
 
+  freeConstraint(id: number): void {
+    delete this.s.constraints[id];
+  }
+
   defineClass(id: number, spec: ClassSpec): void {
     this.s.classes[id] = spec;
     this.s.placedCount[id] ??= 0;
@@ -120,6 +124,12 @@ export class ReferenceBackend implements Backend {
 
   setReservation(ns: number, amounts: readonly bigint[]): void {
     this.s.reservation[ns] = [...amounts];
+  }
+
+  freeNamespace(ns: number): void {
+    if (this.s.nsUsed[ns]?.some((v) => v !== 0n)) throw new Error(`namespace ${ns} still has placed workloads`);
+    delete this.s.reservation[ns];
+    delete this.s.nsUsed[ns];
   }
 
   addCounter(counter: number, slot: number, delta: number): void {

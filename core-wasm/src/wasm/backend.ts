@@ -25,9 +25,10 @@ import type {
   VerdictColumns,
 } from '../contract.js';
 import { quotaDelta } from '../rules/quota.js';
-import { ItemWriter, QuotaBook, encodeConstraint } from './encode.js';
+import { ItemWriter, QuotaBook } from './encode.js';
 import { readFailures } from './failures.js';
 import { BACKEND_NAMES, type CoreExports, type WasmVariant, instantiateCore } from './module.js';
+import { ProgramPool } from './programs.js';
 import { CoreMemory } from './views.js';
 
 export type { WasmVariant } from './module.js';
@@ -41,11 +42,13 @@ export class WasmBackend implements Backend {
   private readonly placedCount: number[] = [];
   private readonly quotas = new QuotaBook();
   private readonly items: ItemWriter;
+  private readonly programs: ProgramPool;
 
   constructor(variant: WasmVariant = 'simd') {
     this.name = BACKEND_NAMES[variant];
     this.x = instantiateCore(variant);
     this.m = new CoreMemory(this.x);
+    this.programs = new ProgramPool(this.x, this.m);
     this.items = new ItemWriter(this.x, this.m, this.classes, this.quotas);
   }
 
@@ -105,12 +108,11 @@ export class WasmBackend implements Backend {
   }
 
   defineConstraint(id: number, spec: ConstraintSpec): void {
-    const words = encodeConstraint(spec);
-    const off = this.x.reserveConstraint(words.length);
-    this.m.refresh();
-    this.m.i32(this.m.L.prog + off * 4, words.length).set(words);
-    this.x.commitConstraint(id, off, words.length);
-    this.m.refresh();
+    this.programs.define(id, spec);
+  }
+
+  freeConstraint(id: number): void {
+    this.programs.free(id);
   }
 
   defineClass(id: number, spec: ClassSpec): void {
@@ -188,6 +190,12 @@ export class WasmBackend implements Backend {
     for (let d = 0; d < MAX_DIMS; d++) s[d] = amounts[d] ?? 0n;
     this.x.setReservation(ns);
     this.m.refresh();
+  }
+
+  freeNamespace(ns: number): void {
+    const freed = this.x.freeNamespace(ns);
+    this.m.refresh();
+    if (!freed) throw new Error(`namespace ${ns} still has placed workloads`);
   }
 
   admit(cls: number): Failure | null {

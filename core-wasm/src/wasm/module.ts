@@ -37,8 +37,10 @@ export interface CoreExports {
   defineLabelValue(id: number, valid: number, lo: number, hi: number): void;
   reserveConstraint(words: number): number;
   commitConstraint(id: number, offset: number, words: number): void;
+  resetConstraints(): void;
   setQuotaEntryCount(n: number): void;
   setReservation(ns: number): void;
+  freeNamespace(ns: number): number;
   ensureNamespaces(n: number): void;
   prepareItems(n: number, dims: number, charges: number, topoWords: number): void;
   addCounter(counter: number, slot: number, delta: number): void;

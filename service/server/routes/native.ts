@@ -1,5 +1,5 @@
 // The native API under /v1 (docs/api.md): apply manifests, list hosts, namespaces and
-// placements, release a workload, remove a host. JSON by default; msgpack in (Content-Type) and
+// placements, release a workload, remove a host, a ResourceQuota or a NamespacePolicy. JSON by default; msgpack in (Content-Type) and
 // out (Accept) with application/vnd.msgpack. Errors are Kubernetes Status objects.
 
 import { type Context, Hono } from 'hono';
@@ -29,6 +29,15 @@ const KINDS: Record<string, 'Pod' | 'VirtualMachine'> = {
   virtualmachines: 'VirtualMachine',
   vm: 'VirtualMachine',
   vms: 'VirtualMachine',
+};
+
+/** Namespaced objects a DELETE removes, by every name a client may use in a path. */
+const OBJECT_KINDS: Record<string, 'ResourceQuota' | 'NamespacePolicy'> = {
+  resourcequota: 'ResourceQuota',
+  resourcequotas: 'ResourceQuota',
+  quota: 'ResourceQuota',
+  namespacepolicy: 'NamespacePolicy',
+  namespacepolicies: 'NamespacePolicy',
 };
 
 /** A kind in a path (`pods`, `vm`, `Pod`, …) → Pod or VirtualMachine; NotFound otherwise. */
@@ -254,6 +263,11 @@ export function nativeRoutes(deps: NativeDeps): Hono {
 
   app.delete('/namespaces/:namespace/:kind/:name', takes(), (c) => {
     const { namespace, name } = c.req.param();
+    const object = OBJECT_KINDS[c.req.param('kind').toLowerCase()];
+    if (object) {
+      deps.state().removeObject(object, namespace, name);
+      return reply(c, success({ name, kind: object }, `${object} ${namespace}/${name} deleted`));
+    }
     const kind = kindOf(c.req.param('kind'));
     const removed = deps.state().remove(kind, namespace, name);
     if ('withdrawn' in removed)
