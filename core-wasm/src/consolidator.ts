@@ -5,9 +5,10 @@
 // Who stays: a workload that tolerates the cordon (node.kubernetes.io/unschedulable, like a
 // DaemonSet pod) pins its host — a drain leaves it where it is for the same reason — and is named
 // with that reason; the workloads of excluded namespaces, and of bin-packing namespaces (strategy
-// MostAllocated: packed on purpose) unless they are included, stay too. A host holding any of them
-// stays in use. Only present, schedulable hosts take part: a cordoned host is neither emptied nor
-// a target.
+// MostAllocated: packed on purpose) unless they are included, stay too; so does a pod whose
+// PodDisruptionBudget allows no disruption now (a drain would wait on it: its host cannot empty),
+// named with the budget. A host holding any of them stays in use. Only present, schedulable hosts
+// take part: a cordoned host is neither emptied nor a target.
 
 import type { ConsolidateOptions, ConsolidateReport, MoveReport, StuckReport } from './api.js';
 import { cmp, type Catalog } from './catalog.js';
@@ -16,6 +17,7 @@ import { type Backend, MAX_DIMS, Strategy } from './contract.js';
 import { ZONE_KEY } from './capacity.js';
 import { executeConsolidation, planConsolidation, revertConsolidation } from './consolidation.js';
 import { paceMoves } from './planner.js';
+import { allowedDisruptions, pdbCovers } from './rules/disruption.js';
 import type { Reports } from './reports.js';
 import { type Resident, type Residents, unpack } from './residents.js';
 import { tolerated } from './rules/taints.js';
@@ -27,6 +29,9 @@ export const DEFAULT_CONSOLIDATE_EFFORT = 100_000;
 
 const PINS =
   'it tolerates the cordon (node.kubernetes.io/unschedulable), like a DaemonSet pod: it stays where it is, and its host stays in use';
+
+const blockedReason = (budget: string) =>
+  `its PodDisruptionBudget ${budget} allows no disruption now: it stays where it is, and its host stays in use`;
 
 export class Consolidator {
   constructor(
@@ -44,12 +49,23 @@ export class Consolidator {
     const unschedulable = catalog.taintSpecs[0];
     const pins = (cls: number) => tolerated(compiler.constraints[compiler.classes[cls].spec.constraint].tolerations, unschedulable);
     const binPacks = (cls: number) => compiler.classes[cls].spec.strategy === Strategy.MostAllocated;
+    // the budget that allows no disruption of the class's pods now, if any
+    const pdbs = catalog.pdbs;
+    const allowed = pdbs.length > 0 ? allowedDisruptions(pdbs, residents.all()) : [];
+    const blockedBy = (cls: number): string | undefined => {
+      const t = compiler.classes[cls].template;
+      const i = pdbs.findIndex((pdb, k) => allowed[k] <= 0 && pdbCovers(pdb, t));
+      return i < 0 ? undefined : pdbs[i].name;
+    };
     const staysMemo = new Map<number, boolean>();
     const stays = (cls: number) => {
       let v = staysMemo.get(cls);
       if (v === undefined) {
         const ns = compiler.classes[cls].template.namespace;
-        staysMemo.set(cls, (v = pins(cls) || excluded.has(ns) || (!opts.includeBinPacking && binPacks(cls))));
+        staysMemo.set(
+          cls,
+          (v = pins(cls) || excluded.has(ns) || (!opts.includeBinPacking && binPacks(cls)) || blockedBy(cls) !== undefined),
+        );
       }
       return v;
     };
@@ -94,7 +110,7 @@ export class Consolidator {
     }));
     paceMoves(catalog, residents, moves, true);
 
-    // Who stays and why: pinned workloads by name; excluded and bin-packing namespaces by name.
+    // Who stays and why: pinned and budget-blocked workloads by name; excluded and bin-packing namespaces by name.
     const unmovable: StuckReport[] = [];
     const binPacking = new Set<string>();
     const namespacesExcluded = new Set<string>();
@@ -107,6 +123,12 @@ export class Consolidator {
           unmovable.push({ template: r.t, instance: r.j, from: catalog.hostName(slot), reason: PINS });
       else if (excluded.has(ns)) namespacesExcluded.add(ns);
       else if (!opts.includeBinPacking && binPacks(cls)) binPacking.add(ns);
+      else {
+        const budget = blockedBy(cls);
+        if (budget !== undefined)
+          for (const r of residents.at(cls, slot))
+            unmovable.push({ template: r.t, instance: r.j, from: catalog.hostName(slot), reason: blockedReason(budget) });
+      }
     }
 
     // Hosts: in use before and after, the lower bound, standby candidates and spares per zone.

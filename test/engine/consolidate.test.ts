@@ -187,4 +187,30 @@ describe.each(BACKENDS)('consolidate (%s)', (backend) => {
     expect(waves).toEqual([...waves].sort((a, z) => a - z));
     expect(plan.emptied).toHaveLength(4);
   });
+
+  it('a pod whose PodDisruptionBudget allows no disruption stays, named, and keeps its host in use', () => {
+    const engine = cluster(backend);
+    // minAvailable 2 of the 2 placed: 0 disruptions allowed
+    engine.setPdbs([
+      {
+        name: 'db',
+        namespace: 'default',
+        selector: selector({ app: 'db' }),
+        minAvailable: 2,
+        disruptedPods: [],
+        source: { file: 'test', doc: 0, path: '' },
+      },
+    ]);
+    bind(engine, pod('db').label('app', 'db').req({ cpu: '1' }).replicas(2).obj(), ['a1', 'b1']);
+    bind(engine, pod('one').req({ cpu: '1' }).replicas(4).obj(), ['a2', 'b2', 'c1', 'c2']);
+    const plan = engine.consolidate();
+    expect(plan.moves.filter((m) => m.template.instances[m.instance].name.startsWith('db-'))).toEqual([]);
+    expect(plan.moves.every((m) => m.blockedBy === undefined && m.wave >= 1)).toBe(true);
+    expect(plan.unmovable.map((u) => `${u.template.instances[u.instance].name}@${u.from}`).sort()).toEqual(['db-0@a1', 'db-1@b1']);
+    expect(plan.unmovable[0].reason).toMatch(/PodDisruptionBudget db allows no disruption now/);
+    expect(plan.emptied).not.toContain('a1');
+    expect(plan.emptied).not.toContain('b1');
+    // the four 1-cpu pods join the two db hosts (3 cpu free each): four hosts go empty
+    expect(plan.emptied).toHaveLength(4);
+  });
 });
