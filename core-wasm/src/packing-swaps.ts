@@ -1,5 +1,6 @@
 // The packing phase's third step (packing.ts): pairwise swaps, the local search of the vector
-// packing literature (as in Buljubašić & Vasquez's consistent neighbourhood search). After
+// packing literature (in the spirit of Buljubašić & Vasquez's consistent neighbourhood search,
+// 2016: swap packed items with smaller ones until what is left to place fits). After
 // emptying (packing-empty.ts) every workload left on a host it could not empty fits nowhere else
 // as things stand. Here the emptiest hosts are tried again, each in one attempt:
 //
@@ -10,7 +11,8 @@
 //      workloads of another host in use: it takes their place there, they take its place here —
 //      both sides through admission and the backend's Filter — so the other host gets fuller and
 //      what is left here gets smaller (strictly, by the sum of the normalized requests); then
-//      step 1 for the workloads that came in.
+//      step 1 for the workloads that came in, and for those still here that now fit the other
+//      host's changed room.
 //
 // The attempt is kept only when the host ends up empty; otherwise every move is undone in
 // reverse. Every evaluation through the backend spends one unit of the effort, and the arithmetic
@@ -21,7 +23,7 @@ import { MAX_DIMS } from './contract.js';
 import { packable, type PackingReport, type PackingRequest } from './packing-types.js';
 
 /** Candidate swaps the whole step may weigh by arithmetic (one unit per workload class pair). */
-export const SWAPS_MAX_WORK = 1 << 21;
+export const SWAPS_MAX_WORK = 1 << 20;
 /** Swaps verified through the backend per workload that fits nowhere, best candidates first. */
 export const SWAP_TRIES = 4;
 
@@ -40,11 +42,17 @@ interface Swapper {
   req: PackingRequest;
   hostOf: Int32Array;
   occ: Int32Array;
-  itemOf: number[];
-  /** Per slot, class → the movable batch instances of that class on it. */
-  byCls: Map<number, number[]>[];
+  itemOf: Int32Array;
+  /**
+   * Per slot, class → the movable batch instances of that class on it; built on first use from
+   * `first`/`inSlot` (the instances by slot as the step started), since a million-workload batch
+   * visits few hosts.
+   */
+  byCls: (Map<number, number[]> | undefined)[];
+  first: Int32Array;
+  inSlot: Int32Array;
   /** Per slot, how many movable batch instances it holds. */
-  movable: number[];
+  movable: Int32Array;
   used: number[][];
   report: PackingReport;
   budget: number;
@@ -60,28 +68,27 @@ export function swapHosts(b: Backend, req: PackingRequest, result: BatchResult, 
   if (budget <= 0) return;
   const { items, alloc } = req;
   const slots = alloc.length;
-  const itemOf: number[] = [];
-  items.forEach((it, i) => {
-    for (let k = 0; k < it.count; k++) itemOf.push(i);
-  });
+  const hostOf = result.hostOf;
+  const itemOf = new Int32Array(hostOf.length);
+  let q = 0;
+  items.forEach((it, i) => itemOf.fill(i, q, (q += it.count)));
   const isMovable = items.map((it) => packable(req.spec(it.cls)));
-  const byCls: Map<number, number[]>[] = Array.from({ length: slots }, () => new Map());
-  const movable = new Array<number>(slots).fill(0);
-  result.hostOf.forEach((h, idx) => {
-    if (h < 0 || !isMovable[itemOf[idx]]) return;
-    const cls = items[itemOf[idx]].cls;
-    const list = byCls[h].get(cls);
-    if (list) list.push(idx);
-    else byCls[h].set(cls, [idx]);
-    movable[h]++;
-  });
+  // The movable instances by slot (a counting sort): first[h] .. first[h + 1] in inSlot.
+  const movable = new Int32Array(slots);
+  for (let idx = 0; idx < hostOf.length; idx++) if (hostOf[idx] >= 0 && isMovable[itemOf[idx]]) movable[hostOf[idx]]++;
+  const first = new Int32Array(slots + 1);
+  for (let h = 0; h < slots; h++) first[h + 1] = first[h] + movable[h];
+  const inSlot = new Int32Array(first[slots]);
+  const next = first.slice(0, slots);
+  for (let idx = 0; idx < hostOf.length; idx++) if (hostOf[idx] >= 0 && isMovable[itemOf[idx]]) inSlot[next[hostOf[idx]]++] = idx;
   const ledger = b.ledger(0);
   const used = Array.from({ length: slots }, (_, h) => {
     const row = new Array<number>(MAX_DIMS).fill(0);
     ledger.hosts[h]?.used.forEach((x, d) => (row[d] = Number(x)));
     return row;
   });
-  const s: Swapper = { b, req, hostOf: result.hostOf, occ, itemOf, byCls, movable, used, report, budget, work: 0, log: [] };
+  const byCls = new Array<Map<number, number[]> | undefined>(slots).fill(undefined);
+  const s: Swapper = { b, req, hostOf, occ, itemOf, byCls, first, inSlot, movable, used, report, budget, work: 0, log: [] };
   let progress = true;
   while (progress && s.budget > 0 && s.work < SWAPS_MAX_WORK) {
     progress = false;
@@ -93,7 +100,9 @@ export function swapHosts(b: Backend, req: PackingRequest, result: BatchResult, 
     for (const c of order) {
       if (s.budget <= 0 || s.work >= SWAPS_MAX_WORK) break;
       const from = candidates[c];
-      if (occ[from] === 0 || !roomElsewhere(s, from, room)) continue;
+      // Every workload on the host is placed again at least once: with less effort left, the
+      // attempt cannot succeed.
+      if (occ[from] === 0 || occ[from] > s.budget || !roomElsewhere(s, from, room)) continue;
       const swaps = attempt(s, from);
       if (swaps < 0) continue;
       room = roomInUse(s);
@@ -106,6 +115,22 @@ export function swapHosts(b: Backend, req: PackingRequest, result: BatchResult, 
 }
 
 const clsOf = (s: Swapper, idx: number) => s.req.items[s.itemOf[idx]].cls;
+
+/** The movable instances of slot `h` by class (see Swapper.byCls). */
+function classesOn(s: Swapper, h: number): Map<number, number[]> {
+  let m = s.byCls[h];
+  if (m) return m;
+  m = new Map();
+  for (let k = s.first[h]; k < s.first[h + 1]; k++) {
+    const idx = s.inSlot[k];
+    const cls = clsOf(s, idx);
+    const list = m.get(cls);
+    if (list) list.push(idx);
+    else m.set(cls, [idx]);
+  }
+  s.byCls[h] = m;
+  return m;
+}
 const reqOf = (s: Swapper, idx: number) => s.req.spec(clsOf(s, idx)).req;
 
 /** Σ_d used / allocatable: how full a host is. */
@@ -141,9 +166,14 @@ function attempt(s: Swapper, from: number): number {
   s.log = [];
   const al = s.req.alloc[from]!;
   // Sizes relative to this host: the sum of the normalized requests.
-  const size = (idx: number) => reqOf(s, idx).reduce((sum, x, d) => sum + (al[d] > 0 ? x / al[d] : 0), 0);
+  const sizes = new Map<number, number>();
+  const size = (idx: number) => {
+    let v = sizes.get(idx);
+    if (v === undefined) sizes.set(idx, (v = reqOf(s, idx).reduce((sum, x, d) => sum + (al[d] > 0 ? x / al[d] : 0), 0)));
+    return v;
+  };
   const bySize = (list: number[]) => list.sort((x, y) => size(y) - size(x) || x - y);
-  let fresh = bySize([...s.byCls[from].values()].flat());
+  let fresh = bySize([...classesOn(s, from).values()].flat());
   let stuck: number[] = [];
   let swaps = 0;
   for (;;) {
@@ -203,7 +233,7 @@ function target(s: Swapper, cls: number, from: number): number {
  */
 function swap(s: Swapper, from: number, p: number, size: (idx: number) => number): { came: number[]; host: number } | null {
   const found = candidates(s, from, p, size);
-  for (const c of found.slice(0, SWAP_TRIES)) {
+  for (const c of found) {
     if (s.budget < 1 + c.out.length) return null;
     if (exchange(s, from, p, c)) return { came: c.out, host: c.host };
   }
@@ -221,34 +251,37 @@ function fitsOn(s: Swapper, h: number, idx: number): boolean {
 /**
  * Swap candidates for `p` by arithmetic (a necessary condition of the backend's checks): one or
  * two movable workloads on another host in use whose place `p` fits in and that fit in `p`'s,
- * smaller than `p` in sum. Largest gain first (the other host fullest), then slot, then classes.
+ * smaller than `p` in sum. The best SWAP_TRIES of them: largest gain first (the other host
+ * fullest), then slot, then instance.
  */
 function candidates(s: Swapper, from: number, p: number, size: (idx: number) => number): Candidate[] {
   const rp = reqOf(s, p);
   const sp = size(p);
   const alFrom = s.req.alloc[from]!;
-  const out: Candidate[] = [];
-  const fits = (h: number, add: readonly number[], minus: readonly (readonly number[])[], al: readonly number[]) => {
+  const usedFrom = s.used[from];
+  const none = ZERO;
+  // `p` takes the place of rx (+ ry) on h, and they take p's on `from`.
+  const fits = (h: number, al: readonly number[], rx: readonly number[], ry: readonly number[]) => {
+    const u = s.used[h];
     for (let d = 0; d < MAX_DIMS; d++) {
-      let v = s.used[h][d] + add[d];
-      for (const m of minus) v -= m[d];
-      if (v > al[d]) return false;
+      if (u[d] + rp[d] - rx[d] - ry[d] > al[d]) return false;
+      if (usedFrom[d] - rp[d] + rx[d] + ry[d] > alFrom[d]) return false;
     }
     return true;
   };
-  // `p` leaves `from`, the candidates come in: from's usage without p, then plus theirs.
-  const fromFits = (ins: readonly (readonly number[])[]) => {
-    for (let d = 0; d < MAX_DIMS; d++) {
-      let v = s.used[from][d] - rp[d];
-      for (const r of ins) v += r[d];
-      if (v > alFrom[d]) return false;
-    }
-    return true;
+  // The best SWAP_TRIES, kept in order as they are found (no list of every candidate).
+  const best: Candidate[] = [];
+  const offer = (c: Candidate) => {
+    let k = best.length;
+    while (k > 0 && before(c, best[k - 1])) k--;
+    if (k >= SWAP_TRIES) return;
+    best.splice(k, 0, c);
+    if (best.length > SWAP_TRIES) best.pop();
   };
   for (let h = 0; h < s.occ.length && s.work < SWAPS_MAX_WORK; h++) {
     const al = s.req.alloc[h];
     if (!al || h === from || s.occ[h] === 0 || s.movable[h] === 0) continue;
-    const classes = [...s.byCls[h].entries()].filter(([, list]) => list.length > 0).sort((x, y) => x[0] - y[0]);
+    const classes = [...classesOn(s, h).entries()].filter(([, list]) => list.length > 0).sort((x, y) => x[0] - y[0]);
     s.work += classes.length;
     for (let i = 0; i < classes.length && s.work < SWAPS_MAX_WORK; i++) {
       const xi = classes[i][1];
@@ -257,20 +290,25 @@ function candidates(s: Swapper, from: number, p: number, size: (idx: number) => 
       const gx = sp - size(x);
       s.work++;
       if (gx <= 0) continue;
-      if (fits(h, rp, [rx], al) && fromFits([rx])) out.push({ host: h, out: [x], gain: gx });
+      if (fits(h, al, rx, none)) offer({ host: h, out: [x], gain: gx });
       for (let j = i; j < classes.length && s.work < SWAPS_MAX_WORK; j++) {
         const yj = classes[j][1];
         if (j === i && yj.length < 2) continue;
         const y = j === i ? yj[yj.length - 2] : yj[yj.length - 1];
-        const ry = reqOf(s, y);
         const g = gx - size(y);
         s.work++;
-        if (g <= 0) continue;
-        if (fits(h, rp, [rx, ry], al) && fromFits([rx, ry])) out.push({ host: h, out: [x, y], gain: g });
+        if (g > 0 && fits(h, al, rx, reqOf(s, y))) offer({ host: h, out: [x, y], gain: g });
       }
     }
   }
-  return out.sort((a, z) => z.gain - a.gain || a.host - z.host || a.out[0] - z.out[0] || (a.out[1] ?? -1) - (z.out[1] ?? -1));
+  return best;
+}
+
+const ZERO: readonly number[] = new Array<number>(MAX_DIMS).fill(0);
+
+/** Candidate order: largest gain first, then slot, then the instances. */
+function before(a: Candidate, z: Candidate): boolean {
+  return (z.gain - a.gain || a.host - z.host || a.out[0] - z.out[0] || (a.out[1] ?? -1) - (z.out[1] ?? -1)) < 0;
 }
 
 /** Carry out candidate `c` for `p` through the backend; false with nothing changed when a check fails. */
@@ -307,11 +345,12 @@ function record(s: Swapper, idx: number, from: number, to: number): void {
 
 function shift(s: Swapper, idx: number, from: number, to: number): void {
   const cls = clsOf(s, idx);
-  const src = s.byCls[from].get(cls)!;
+  const src = classesOn(s, from).get(cls)!;
   src.splice(src.indexOf(idx), 1);
-  const dst = s.byCls[to].get(cls);
+  const onTo = classesOn(s, to);
+  const dst = onTo.get(cls);
   if (dst) dst.push(idx);
-  else s.byCls[to].set(cls, [idx]);
+  else onTo.set(cls, [idx]);
   s.hostOf[idx] = to;
   s.movable[from]--;
   s.movable[to]++;

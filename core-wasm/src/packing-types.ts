@@ -22,7 +22,7 @@ export interface PackingReport {
   /** Hosts holding anything after the greedy batch, and after the packing phase. */
   hostsBefore: number;
   hostsAfter: number;
-  /** Hosts phase 2 left empty, and the workloads it moved to do so. */
+  /** Hosts phases 2 and 3 left empty, and the moves they made to do so (a swap is two or three). */
   emptied: number;
   moves: number;
   /** Workloads phases 2 and 3 tried to place again (the effort spent). */
