@@ -115,6 +115,7 @@ export function swapHosts(b: Backend, req: PackingRequest, result: BatchResult, 
 }
 
 const clsOf = (s: Swapper, idx: number) => s.req.items[s.itemOf[idx]].cls;
+const reqOf = (s: Swapper, idx: number) => s.req.spec(clsOf(s, idx)).req;
 
 /** The movable instances of slot `h` by class (see Swapper.byCls). */
 function classesOn(s: Swapper, h: number): Map<number, number[]> {
@@ -131,7 +132,6 @@ function classesOn(s: Swapper, h: number): Map<number, number[]> {
   s.byCls[h] = m;
   return m;
 }
-const reqOf = (s: Swapper, idx: number) => s.req.spec(clsOf(s, idx)).req;
 
 /** Σ_d used / allocatable: how full a host is. */
 function load(s: Swapper, h: number): number {
