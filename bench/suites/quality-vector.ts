@@ -1,7 +1,8 @@
 // The quality suite's vector bin-packing part: generated Caprara–Toth class instances
 // (bench/lib/caprara-toth.ts; d ∈ {3, 5, 10}, 250 and 500 items), and on the same instances, in
 // one run: placer's greedy batch (MostAllocated over every dimension, the default order), placer
-// with the packing phase (core-wasm/src/packing.ts, default effort), first-fit decreasing by sum
+// with the packing phase (core-wasm/src/packing.ts, default effort) without its swaps and whole,
+// first-fit decreasing by sum
 // and DotProduct (the bench's own, from the papers' descriptions), each against the L1 lower bound
 // max_d ⌈Σ w_d / C⌉. The figure that matters is the mean over instances of (used − bound) / bound.
 
@@ -23,14 +24,23 @@ import { CT_CLASSES, capraraTothInstance, dotProduct, ffdBySum, l1Bound, type Ve
 import { type Cell, type SuiteContext, type SuiteResult, type Table, dur, int, pct, progress } from '../lib/report.js';
 import { wall } from '../lib/timing.js';
 
-const METHODS = ['placer greedy (MostAllocated)', 'placer + packing phase', 'FFD by sum (bench)', 'DotProduct (bench)'] as const;
-const KEYS = ['greedy', 'packing', 'ffdSum', 'dotProduct'] as const;
+const METHODS = [
+  'placer greedy (MostAllocated)',
+  'placer + packing phase without swaps',
+  'placer + packing phase',
+  'FFD by sum (bench)',
+  'DotProduct (bench)',
+] as const;
+const KEYS = ['greedy', 'noSwaps', 'packing', 'ffdSum', 'dotProduct'] as const;
 
 /** Vector dimension k → backend dimension: cpu, memory, then extended resources. */
 const dimOf = (k: number) => (k === 0 ? DIM_CPU : k === 1 ? DIM_MEMORY : FIXED_DIMS + k - 2);
 
-/** placer on the instance: one Wasm batch (MostAllocated over every dimension), then the packing phase. */
-function placer(inst: VectorInstance): { greedy: number; packed: number; greedyMs: number; packingMs: number } {
+/** placer on the instance: one Wasm batch (MostAllocated over every dimension), then the packing phase (with or without swaps). */
+function placer(
+  inst: VectorInstance,
+  swaps: boolean,
+): { greedy: number; packed: number; greedyMs: number; packingMs: number; swapped: number } {
   const b: Backend = new WasmBackend('simd');
   const dims = Array.from({ length: inst.d }, (_, k) => dimOf(k));
   b.configure({
@@ -79,10 +89,15 @@ function placer(inst: VectorInstance): { greedy: number; packed: number; greedyM
   if (g.value.hostOf.some((h) => h < 0)) throw new Error(`quality: class ${inst.cls} d=${inst.d}: the greedy batch left items unplaced`);
   const greedy = new Set(g.value.hostOf).size;
   const p = wall(() =>
-    improvePacking(b, { items, spec: (cls) => specs[cls], alloc: Array(hosts).fill(alloc), effort: DEFAULT_PACKING_EFFORT }, g.value),
+    improvePacking(
+      b,
+      { items, spec: (cls) => specs[cls], alloc: Array(hosts).fill(alloc), effort: DEFAULT_PACKING_EFFORT, swaps },
+      g.value,
+    ),
   );
   if (p.value.result.hostOf.some((h) => h < 0)) throw new Error('quality: the packing phase left items unplaced');
-  return { greedy, packed: new Set(p.value.result.hostOf).size, greedyMs: g.ms, packingMs: p.ms };
+  const swapped = p.value.report.swaps ?? 0;
+  return { greedy, packed: new Set(p.value.result.hostOf).size, greedyMs: g.ms, packingMs: p.ms, swapped };
 }
 
 interface Row {
@@ -93,6 +108,8 @@ interface Row {
   used: Record<(typeof KEYS)[number], number>;
   greedyMs: number;
   packingMs: number;
+  noSwapsMs: number;
+  swaps: number;
 }
 
 export function vectorPacking(ctx: SuiteContext): { tables: Table[]; figures: SuiteResult['figures'] } {
@@ -107,15 +124,18 @@ export function vectorPacking(ctx: SuiteContext): { tables: Table[]; figures: Su
         for (let s = 0; s < seeds; s++) {
           const inst = capraraTothInstance(cls, d, n, ctx.seed + 1000 * cls + 100 * d + 10 * s + n);
           const lb = l1Bound(inst);
-          const p = placer(inst);
+          const without = placer(inst, false);
+          const p = placer(inst, true);
           rows.push({
             cls,
             d,
             n: inst.items.length,
             lb,
-            used: { greedy: p.greedy, packing: p.packed, ffdSum: ffdBySum(inst), dotProduct: dotProduct(inst) },
+            used: { greedy: p.greedy, noSwaps: without.packed, packing: p.packed, ffdSum: ffdBySum(inst), dotProduct: dotProduct(inst) },
             greedyMs: p.greedyMs,
             packingMs: p.packingMs,
+            noSwapsMs: without.packingMs,
+            swaps: p.swapped,
           });
         }
   }
@@ -125,6 +145,9 @@ export function vectorPacking(ctx: SuiteContext): { tables: Table[]; figures: Su
   for (const k of KEYS) figures[`ct.${k}.meanOverBoundPct`] = mean(rows, k);
   figures['ct.packingVsFfdSumPoints'] = mean(rows, 'ffdSum') - mean(rows, 'packing');
   figures['ct.packingVsDotProductPoints'] = mean(rows, 'dotProduct') - mean(rows, 'packing');
+  figures['ct.swapsGainPoints'] = mean(rows, 'noSwaps') - mean(rows, 'packing');
+  figures['ct.swaps'] = rows.reduce((s, r) => s + r.swaps, 0);
+  figures['ct.noSwapsMs'] = rows.reduce((s, r) => s + r.noSwapsMs, 0);
   figures['ct.greedyMs'] = rows.reduce((s, r) => s + r.greedyMs, 0);
   figures['ct.packingMs'] = rows.reduce((s, r) => s + r.packingMs, 0);
   const line = (label: string, rs: Row[]): Cell[] => [
@@ -162,6 +185,7 @@ export function vectorPacking(ctx: SuiteContext): { tables: Table[]; figures: Su
           `Generated from the papers' descriptions (bench/lib/caprara-toth.ts), ${seeds} seed(s) per class, d and n; bins of 150 per dimension. Class 10's optimum equals the bound.`,
           `placer: one Wasm placeBatch with MostAllocated scoring every dimension (default interleave order), then improvePacking at the default effort (${int(DEFAULT_PACKING_EFFORT)} re-placements); greedy ${dur(figures['ct.greedyMs'] as number)} and packing phase ${dur(figures['ct.packingMs'] as number)} over all instances.`,
           `packing phase vs FFD by sum: ${pct(figures['ct.packingVsFfdSumPoints'] as number, 2)} points; vs DotProduct: ${pct(figures['ct.packingVsDotProductPoints'] as number, 2)} points (positive: fewer hosts).`,
+          `swaps (phase 3): ${int(figures['ct.swaps'] as number)} kept over all instances, ${pct(figures['ct.swapsGainPoints'] as number, 2)} points fewer hosts than the phase without them (which took ${dur(figures['ct.noSwapsMs'] as number)}).`,
         ],
       },
     ],

@@ -234,10 +234,13 @@ export class Engine {
     this.placer.bindExisting(templates);
   }
 
-  /** Place every unbound instance of `templates` in one batch: an outcome per template, and the evictions. */
-  place(templates: readonly WorkloadTemplate[]): Placed {
+  /**
+   * Place every unbound instance of `templates` in one batch: an outcome per template, and the
+   * evictions. `opts.packingEffort` is this batch's packing effort instead of the engine's.
+   */
+  place(templates: readonly WorkloadTemplate[], opts: { packingEffort?: number } = {}): Placed {
     this.compiler.collect();
-    return this.placer.place(templates);
+    return this.placer.place(templates, opts.packingEffort);
   }
 
   /** Record instance `j` of a template as running on `hostName` (no checks: it already runs there). */

@@ -90,8 +90,14 @@ function load(a: Attempt, h: number): number {
 function attempt(a: Attempt, from: number): Move[] | null {
   const al = a.req.alloc[from]!;
   // Largest first: the workload most likely not to fit anywhere is tried before the others move.
-  const size = (idx: number) => reqOf(a, idx).reduce((s, x, d) => s + (al[d] > 0 ? x / al[d] : 0), 0);
-  const moving = [...a.on[from]].sort((x, y) => size(y) - size(x) || x - y);
+  // Sizes are computed once per workload, not per comparison (a host may hold a thousand).
+  const sizes = new Map<number, number>();
+  for (const idx of a.on[from])
+    sizes.set(
+      idx,
+      reqOf(a, idx).reduce((s, x, d) => s + (al[d] > 0 ? x / al[d] : 0), 0),
+    );
+  const moving = [...a.on[from]].sort((x, y) => sizes.get(y)! - sizes.get(x)! || x - y);
   const done: Move[] = [];
   for (const idx of moving) {
     if (a.budget <= 0) return undo(a, done);

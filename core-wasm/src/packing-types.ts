@@ -8,8 +8,10 @@ export interface PackingRequest {
   spec(cls: number): ClassSpec;
   /** Allocatable by dimension per slot; null for a slot that holds no present host. */
   alloc: readonly (readonly number[] | null)[];
-  /** Workloads placed again in phase 2 at most (0: no packing phase). */
+  /** Workloads placed again in phases 2 and 3 at most (0: no packing phase). */
   effort: number;
+  /** Phase 3, pairwise swaps (packing-swaps.ts); default true. */
+  swaps?: boolean;
 }
 
 export type PackingOrder = 'batch' | 'ffd-sum' | 'ffd-max' | 'dot-product' | 'l2-norm';
@@ -20,11 +22,13 @@ export interface PackingReport {
   /** Hosts holding anything after the greedy batch, and after the packing phase. */
   hostsBefore: number;
   hostsAfter: number;
-  /** Hosts phase 2 left empty, and the workloads it moved to do so. */
+  /** Hosts phases 2 and 3 left empty, and the moves they made to do so (a swap is two or three). */
   emptied: number;
   moves: number;
-  /** Workloads phase 2 tried to place again (the effort spent). */
+  /** Workloads phases 2 and 3 tried to place again (the effort spent). */
   tried: number;
+  /** Swaps phase 3 kept (its emptied hosts and moves are counted above); set once it ran. */
+  swaps?: number;
 }
 
 /** A class the packing phase may move: MostAllocated, no inter-workload terms. */

@@ -9,10 +9,13 @@
 //      again on another host already in use (admission, then the backend's full Filter and Score,
 //      the highest total wins, ties to the lowest slot). The moves are kept only when the host
 //      ends up empty; otherwise they are undone.
+//   3. Swaps (packing-swaps.ts). The emptiest hosts again, each workload that fits nowhere else
+//      swapping places with one or two smaller ones of another host in use (both sides through
+//      admission and the backend's Filter), until the host empties — or everything is undone.
 //
 // Runs over any Backend, so the Wasm core and the reference engine run the same algorithm on
 // their own hot loops; the differential tests hold them together. Bounded by `effort` — workloads
-// placed again in phase 2 — and by fixed work limits in phase 1, never by time: the same input
+// placed again in phases 2 and 3 — and by fixed work limits, never by time: the same input
 // gives the same output. Only workloads of MostAllocated classes without inter-workload terms
 // (affinity, spread) are moved; phase 1 needs a batch made only of them, without gangs.
 
@@ -20,6 +23,7 @@ import { type Backend, type BatchItem, type BatchResult, DIM_PODS, MAX_DIMS, Ord
 import { emptyHosts } from './packing-empty.js';
 import { type PackingOrder, type PackingReport, type PackingRequest, packable } from './packing-types.js';
 import { binCentricOrder, staticOrder, type Run } from './packing-orders.js';
+import { swapHosts } from './packing-swaps.js';
 
 export { type PackingOrder, type PackingReport, type PackingRequest, packable };
 
@@ -40,6 +44,7 @@ export function improvePacking(b: Backend, req: PackingRequest, result: BatchRes
   report.order = chosen.order;
   const out = chosen.result;
   emptyHosts(b, req, out, occ, report);
+  if (req.swaps !== false) swapHosts(b, req, out, occ, report);
   report.hostsAfter = countUsed(occ);
   return { result: out, report };
 }

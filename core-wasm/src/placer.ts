@@ -57,8 +57,9 @@ export class Placer {
   /**
    * Place every unbound instance of `templates` in one batch. Bound instances (see bindExisting)
    * are reported with their host. One outcome per template, in input order, and the evictions.
+   * `packingEffort`, when given, is this batch's instead of the engine's.
    */
-  place(templates: readonly WorkloadTemplate[]): Placed {
+  place(templates: readonly WorkloadTemplate[], packingEffort = this.packingEffort): Placed {
     const outcomes: Outcome[] = templates.map((template) => ({
       template,
       hosts: template.instances.map((inst) => inst.boundHost ?? null),
@@ -89,10 +90,10 @@ export class Placer {
     const gangNames = gangs.names();
     let result = this.backend.placeBatch(items, gangs.specs);
     let packing: Placed['packing'];
-    if (this.packingEffort > 0 && items.some((it) => packable(this.compiler.classes[it.cls].spec))) {
+    if (packingEffort > 0 && items.some((it) => packable(this.compiler.classes[it.cls].spec))) {
       const improved = improvePacking(
         this.backend,
-        { items, spec: (cls) => this.compiler.classes[cls].spec, alloc: this.allocatable(), effort: this.packingEffort },
+        { items, spec: (cls) => this.compiler.classes[cls].spec, alloc: this.allocatable(), effort: packingEffort },
         result,
       );
       result = improved.result;

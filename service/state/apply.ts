@@ -44,6 +44,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** fieldValidation=Strict: objects of a kind nobody defines are refused (400), not warned about. */
   strict?: boolean;
+  /** This request's packing effort (`?packingEffort=`) instead of the engine's default. */
+  packingEffort?: number;
 }
 
 /** Carries a dry run's answer out of core.transact, whose undo then puts the engine back as it was. */
@@ -95,7 +97,10 @@ function applyOrRollBack(core: StateCore, manifests: readonly Manifest[], opts: 
     if (changed.some((c) => c.kind === 'NamespacePolicy' || c.kind === 'Node') || toBind.length > 0) e.checkReservations();
 
     const placing = splits.filter((s) => s.place.length > 0);
-    const { outcomes, evictions: evicted } = e.place(placing.map((s) => subset(s.t, s.place)));
+    const { outcomes, evictions: evicted } = e.place(
+      placing.map((s) => subset(s.t, s.place)),
+      opts.packingEffort === undefined ? {} : { packingEffort: opts.packingEffort },
+    );
     // Preemption may have evicted workloads placer held: they leave the store with this commit,
     // and come back if anything below fails.
     for (const ev of evicted) undo.push(() => e.bind(ev.template, ev.instance, ev.host));

@@ -466,3 +466,102 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
       backfill: [],
     };
   });
+
+/**
+ * Vector bin-packing clusters for the packing phase: identical hosts of 10 cpu / 10 GiB units,
+ * MostAllocated workloads of 1–9 units of each (two or three to a host, so the greedy batch
+ * strands room), in two namespaces, with now and then a ResourceQuota or a reservation that
+ * bites, tainted or labelled hosts some classes may not use, a class with inter-workload terms,
+ * a gang, workloads placed before the batch.
+ */
+export const packingScenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    hosts: fc.array(fc.record({ taint: fc.integer({ min: 0, max: 5 }), zone: fc.integer({ min: 1, max: 2 }) }), {
+      minLength: 2,
+      maxLength: 16,
+    }),
+    classes: fc.array(
+      fc.record({
+        cpu: fc.integer({ min: 1, max: 7 }),
+        mem: fc.integer({ min: 1, max: 7 }),
+        ns: fc.integer({ min: 0, max: 1 }),
+        constraint: fc.integer({ min: 0, max: 5 }),
+        topology: fc.option(topologyArb, { freq: 8 }),
+        count: fc.integer({ min: 1, max: 3 }),
+        gang: fc.integer({ min: -9, max: 0 }),
+      }),
+      { minLength: 4, maxLength: 16 },
+    ),
+    quotaCpu: fc.option(fc.integer({ min: 10, max: 60 }), { freq: 3 }),
+    reservedCpu: fc.option(fc.integer({ min: 1, max: 30 }), { freq: 3 }),
+    bound: fc.array(fc.record({ cls: fc.nat(), slot: fc.nat() }), { maxLength: 3 }),
+    order: fc.constantFrom(OrderPolicy.Interleave, OrderPolicy.Size, OrderPolicy.Input),
+  })
+  .map((g): Scenario => {
+    const classes: ClassSpec[] = g.classes.map((c) => ({
+      ns: c.ns,
+      kind: Kind.Pod,
+      priority: 0,
+      strategy: Strategy.MostAllocated,
+      req: vec({ cpu: c.cpu * 1000, mem: c.mem * GI, eph: 0, gpu: 0 }, 1),
+      reqPresent: 0b11,
+      lim: vec({ cpu: 0, mem: 0, eph: 0, gpu: 0 }, 0),
+      limPresent: 0,
+      nzCpu: c.cpu * 1000,
+      nzMem: c.mem * GI,
+      // Namespace 0's quota (id 0) limits requests.cpu.
+      quotas: c.ns === 0 && g.quotaCpu !== null ? [0] : [],
+      // 0: tolerates the taint; 1: only zone 1; else neither (the tainted hosts are out).
+      constraint: c.constraint === 0 ? 1 : c.constraint === 1 ? 2 : 0,
+      ...(c.topology ? { topology: c.topology } : {}),
+    }));
+    const hosts: HostGen[] = g.hosts.map((h, i) => ({
+      alloc: vec({ cpu: 10_000, mem: 10 * GI, eph: 0, gpu: 0 }, 40),
+      unschedulable: false,
+      taints: h.taint === 0 ? [1] : [],
+      labels: [h.zone, 0, 0, 0, HOSTNAME_BASE + i],
+    }));
+    const reservation = new Array<bigint>(MAX_DIMS).fill(0n);
+    if (g.reservedCpu !== null) reservation[0] = BigInt(g.reservedCpu * 1000);
+    return {
+      config: {
+        scoring: [
+          { dim: 0, weight: 1 },
+          { dim: 1, weight: 1 },
+        ],
+        balanced: [
+          { dim: 0, weight: 1 },
+          { dim: 1, weight: 1 },
+        ],
+        balancedWeight: 0,
+        shape: [
+          { utilization: 0, score: 0 },
+          { utilization: 100, score: 10 },
+        ],
+        order: g.order,
+      },
+      taints: [
+        { key: 99, value: 0, effect: Effect.NoSchedule },
+        { key: 1, value: 1, effect: Effect.NoSchedule },
+      ],
+      labelNumbers: Array.from({ length: HOSTNAME_BASE + MAX_HOSTS }, () => null),
+      hosts,
+      removed: [],
+      constraints: [
+        { selector: [], required: null, preferred: [], tolerations: [] },
+        { selector: [], required: null, preferred: [], tolerations: [{ key: 1, op: TolerationOp.Exists, value: 0, effect: Effect.Any }] },
+        { selector: [{ col: 0, op: SelectorOp.In, values: [1], num: 0n }], required: null, preferred: [], tolerations: [] },
+      ],
+      classes,
+      quotaCount: g.quotaCpu === null ? 0 : 1,
+      entries: g.quotaCpu === null ? [] : [{ quota: 0, source: QuotaSource.Requests, dim: 0, hard: BigInt(g.quotaCpu * 1000) }],
+      // Namespace 1 holds a reservation: namespace 0 may not take the cluster's last of it.
+      reservations: [new Array<bigint>(MAX_DIMS).fill(0n), reservation],
+      bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: 1 })),
+      batch: g.classes.map((c, cls) => ({ cls, count: c.count, ...(c.gang === 0 ? { gang: 0 } : {}) })),
+      gangs: [{ minMember: 2 }],
+      pdbDesired: [],
+      namespaces: 2,
+      backfill: [],
+    };
+  });

@@ -20,6 +20,12 @@ import { warningHeader } from '../warning.js';
 
 export const API_VERSION = 'placer.dev/v1alpha1';
 const LABEL = 'request body';
+/**
+ * `?packingEffort=` on apply: workloads the packing phase may place again after this batch (0:
+ * off). Bounded so that one request cannot hold the single-writer state for long: the phase's
+ * work grows with it (docs/placement-rules.md).
+ */
+const PACKING_EFFORT = integer(0, 1_000_000);
 
 /** Kinds placer places, by every name a client may use in a path. */
 const KINDS: Record<string, 'Pod' | 'VirtualMachine'> = {
@@ -105,18 +111,21 @@ export function nativeRoutes(deps: NativeDeps): Hono {
 
   // dryRun (All, as the Kubernetes API spells it, or true): what would happen, nothing changed
   // fieldValidation=Strict: an object of a kind nobody defines is a 400 rather than a warning
-  app.post('/apply', takes({ dryRun: DRY_RUN, fieldValidation: FIELD_VALIDATION }), async (c) => {
+  // packingEffort: the packing phase's effort for this batch (placer place --packing-effort)
+  app.post('/apply', takes({ dryRun: DRY_RUN, fieldValidation: FIELD_VALIDATION, packingEffort: PACKING_EFFORT }), async (c) => {
     const dryRun = flag(c, 'dryRun');
     const strict = param(c, 'fieldValidation') === 'Strict';
+    const effort = param(c, 'packingEffort');
+    const packingEffort = effort === undefined ? undefined : Number(effort);
     const kind = bodyKind(c, ['json', 'yaml', 'msgpack', 'unspecified']);
     const bytes = await readBody(c, deps.limits.apply);
     const manifests = manifestsOf(kind, bytes);
     c.set('auditObject', objectsOf(manifests));
-    if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true, strict }).result);
+    if (dryRun) return warned(c, deps.state().apply(manifests, { dryRun: true, strict, packingEffort }).result);
     const start = performance.now();
     let out;
     try {
-      out = deps.state().apply(manifests, { strict });
+      out = deps.state().apply(manifests, { strict, packingEffort });
     } catch (err) {
       deps.metrics.attempt('native', 'error', (performance.now() - start) / 1000);
       throw err;
