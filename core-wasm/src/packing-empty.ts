@@ -6,6 +6,7 @@
 
 import type { Backend, BatchResult } from './contract.js';
 import { MAX_DIMS } from './contract.js';
+import { load, roomElsewhere, roomInUse, target } from './packing-room.js';
 import { packable, type PackingReport, type PackingRequest } from './packing-types.js';
 
 /** A move within one attempt: instance, from, to. */
@@ -78,14 +79,6 @@ export function emptyHosts(b: Backend, req: PackingRequest, result: BatchResult,
 const reqOf = (a: Attempt, idx: number) => a.req.spec(a.req.items[a.itemOf[idx]].cls).req;
 const clsOf = (a: Attempt, idx: number) => a.req.items[a.itemOf[idx]].cls;
 
-/** Σ_d used / allocatable: how full a host is. */
-function load(a: Attempt, h: number): number {
-  let s = 0;
-  const al = a.req.alloc[h]!;
-  for (let d = 0; d < MAX_DIMS; d++) if (al[d] > 0) s += a.used[h][d] / al[d];
-  return s;
-}
-
 /** Move every workload off `from`; the moves when it empties, else null with everything undone. */
 function attempt(a: Attempt, from: number): Move[] | null {
   const al = a.req.alloc[from]!;
@@ -127,40 +120,4 @@ function undo(a: Attempt, done: Move[]): null {
     a.b.commit(cls, src);
   }
   return null;
-}
-
-/** Per dimension, the free room of the hosts in use. */
-function roomInUse(a: Attempt): number[] {
-  const room = new Array<number>(MAX_DIMS).fill(0);
-  a.req.alloc.forEach((al, h) => {
-    if (!al || a.occ[h] === 0) return;
-    for (let d = 0; d < MAX_DIMS; d++) room[d] += al[d] - a.used[h][d];
-  });
-  return room;
-}
-
-/** Whether the other hosts in use have, in sum, room for everything on `from` (a cheap necessary condition). */
-function roomElsewhere(a: Attempt, from: number, room: readonly number[]): boolean {
-  const al = a.req.alloc[from]!;
-  for (let d = 0; d < MAX_DIMS; d++) {
-    const need = a.used[from][d];
-    if (need > 0 && room[d] - (al[d] - need) < need) return false;
-  }
-  return true;
-}
-
-/** The feasible host in use, other than `from`, with the highest total score (ties: lowest slot); −1 when none. */
-function target(a: Attempt, cls: number, from: number): number {
-  const cols = a.b.evaluateColumns(cls);
-  let best = -1;
-  let bestTotal = -1;
-  const n = Math.min(cols.n, a.occ.length);
-  for (let h = 0; h < n; h++) {
-    if (h === from || a.occ[h] === 0 || cols.reasons[h] !== 0) continue;
-    if (cols.total[h] > bestTotal) {
-      best = h;
-      bestTotal = cols.total[h];
-    }
-  }
-  return best;
 }

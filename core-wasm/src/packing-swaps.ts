@@ -20,6 +20,7 @@
 
 import type { Backend, BatchResult } from './contract.js';
 import { MAX_DIMS } from './contract.js';
+import { load, roomElsewhere, roomInUse, target } from './packing-room.js';
 import { packable, type PackingReport, type PackingRequest } from './packing-types.js';
 
 /** Candidate swaps the whole step may weigh by arithmetic (one unit per workload class pair). */
@@ -133,34 +134,6 @@ function classesOn(s: Swapper, h: number): Map<number, number[]> {
   return m;
 }
 
-/** Σ_d used / allocatable: how full a host is. */
-function load(s: Swapper, h: number): number {
-  let sum = 0;
-  const al = s.req.alloc[h]!;
-  for (let d = 0; d < MAX_DIMS; d++) if (al[d] > 0) sum += s.used[h][d] / al[d];
-  return sum;
-}
-
-/** Per dimension, the free room of the hosts in use. */
-function roomInUse(s: Swapper): number[] {
-  const room = new Array<number>(MAX_DIMS).fill(0);
-  s.req.alloc.forEach((al, h) => {
-    if (!al || s.occ[h] === 0) return;
-    for (let d = 0; d < MAX_DIMS; d++) room[d] += al[d] - s.used[h][d];
-  });
-  return room;
-}
-
-/** Whether the other hosts in use have, in sum, room for everything on `from` (a cheap necessary condition). */
-function roomElsewhere(s: Swapper, from: number, room: readonly number[]): boolean {
-  const al = s.req.alloc[from]!;
-  for (let d = 0; d < MAX_DIMS; d++) {
-    const need = s.used[from][d];
-    if (need > 0 && room[d] - (al[d] - need) < need) return false;
-  }
-  return true;
-}
-
 /** Empty `from` with moves and swaps: the number of swaps when it empties (moves in s.log), else −1 with everything undone. */
 function attempt(s: Swapper, from: number): number {
   s.log = [];
@@ -209,22 +182,6 @@ function place(s: Swapper, idx: number, from: number): boolean {
   s.b.commit(cls, to < 0 ? from : to);
   if (to >= 0) record(s, idx, from, to);
   return to >= 0;
-}
-
-/** The feasible host in use, other than `from`, with the highest total score (ties: lowest slot); −1 when none. */
-function target(s: Swapper, cls: number, from: number): number {
-  const cols = s.b.evaluateColumns(cls);
-  let best = -1;
-  let bestTotal = -1;
-  const n = Math.min(cols.n, s.occ.length);
-  for (let h = 0; h < n; h++) {
-    if (h === from || s.occ[h] === 0 || cols.reasons[h] !== 0) continue;
-    if (cols.total[h] > bestTotal) {
-      best = h;
-      bestTotal = cols.total[h];
-    }
-  }
-  return best;
 }
 
 /**
