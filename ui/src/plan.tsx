@@ -1,6 +1,8 @@
 // What the plan previews (drain, consolidate) share: arrows on the heatmap from a plan's moves,
-// and the table of cluster utilization before and after.
+// the table of the moves, and the table of cluster utilization before and after.
 
+import { useState } from 'preact/hooks';
+import type { MoveDoc } from '../../service/placement/api-types';
 import type { Arrow } from './heatmap';
 import { pct } from './quantity';
 
@@ -44,6 +46,65 @@ export function UtilizationTable({
             <td>{r}</td>
             <td class="num">{pct(utilization.before[r])}</td>
             <td class="num">{pct(utilization.after[r] ?? NaN)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Moves listed at first; the rest behind "show all" (a plan may hold thousands). */
+const SHOWN = 200;
+
+/**
+ * A plan's moves in order: the wave column when the plan is paced, the "how" column (live
+ * migration or eviction) when `how`; rows are `${testid}-move`, the table `${testid}-moves-table`.
+ */
+export function MovesTable({
+  moves,
+  paced,
+  how,
+  title,
+  testid,
+}: {
+  moves: readonly MoveDoc[];
+  paced: boolean;
+  how: boolean;
+  title: string;
+  testid: string;
+}) {
+  const [all, setAll] = useState(false);
+  if (moves.length === 0) return null;
+  return (
+    <table data-testid={`${testid}-moves-table`}>
+      <caption>
+        {title}
+        {moves.length > SHOWN && !all ? ` (first ${SHOWN} of ${moves.length})` : ''}{' '}
+        {moves.length > SHOWN && (
+          <button class="link" onClick={() => setAll(!all)}>
+            {all ? 'fewer' : 'show all'}
+          </button>
+        )}
+      </caption>
+      <thead>
+        <tr>
+          {paced && <th class="num">wave</th>}
+          <th>workload</th>
+          <th>from</th>
+          <th>to</th>
+          {how && <th>how</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {(all ? moves : moves.slice(0, SHOWN)).map((m) => (
+          <tr key={`${m.kind}/${m.namespace}/${m.name}`} data-testid={`${testid}-move`}>
+            {paced && <td class="num">{m.wave === 0 ? `blocked (${m.blockedBy})` : m.wave}</td>}
+            <td>
+              {m.kind} {m.namespace}/{m.name}
+            </td>
+            <td>{m.from}</td>
+            <td>{m.to}</td>
+            {how && <td>{m.live ? 'live migration' : 'evict'}</td>}
           </tr>
         ))}
       </tbody>

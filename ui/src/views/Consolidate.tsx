@@ -12,10 +12,9 @@ import { Heatmap } from '../components/Heatmap';
 import { type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
 import { utilization, zoneGroups } from '../hosts';
 import { useLive } from '../live';
-import { planArrows, UtilizationTable } from '../plan';
+import { MovesTable, planArrows, UtilizationTable } from '../plan';
 import { HOSTS_PATH } from './Cluster';
 
-const SHOWN = 200;
 const STANDBY_RING = '#15803d';
 const SPARE_RING = '#a16207';
 const TARGET_RING = '#1d4ed8';
@@ -41,7 +40,6 @@ export function ConsolidateView({ params }: { params: URLSearchParams }) {
   const [answer, setAnswer] = useState<{ query: string; plan?: ConsolidatePlan; error?: string } | undefined>();
   const plan = answer?.query === query ? answer.plan : undefined;
   const error = answer?.query === query ? answer.error : undefined;
-  const [all, setAll] = useState(false);
   // the form follows the URL (a link, the back button)
   useEffect(() => {
     setSpare(params.get('sparePerZone') ?? '0');
@@ -213,40 +211,7 @@ export function ConsolidateView({ params }: { params: URLSearchParams }) {
               </tbody>
             </table>
           )}
-          {plan.moves.length > 0 && (
-            <table data-testid="consolidate-moves-table">
-              <caption>
-                Moves, in order{plan.moves.length > SHOWN && !all ? ` (first ${SHOWN} of ${plan.moves.length})` : ''}{' '}
-                {plan.moves.length > SHOWN && (
-                  <button class="link" onClick={() => setAll(!all)}>
-                    {all ? 'fewer' : 'show all'}
-                  </button>
-                )}
-              </caption>
-              <thead>
-                <tr>
-                  {paced && <th class="num">wave</th>}
-                  <th>workload</th>
-                  <th>from</th>
-                  <th>to</th>
-                  <th>how</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(all ? plan.moves : plan.moves.slice(0, SHOWN)).map((m) => (
-                  <tr key={`${m.kind}/${m.namespace}/${m.name}`} data-testid="consolidate-move">
-                    {paced && <td class="num">{m.wave === 0 ? `blocked (${m.blockedBy})` : m.wave}</td>}
-                    <td>
-                      {m.kind} {m.namespace}/{m.name}
-                    </td>
-                    <td>{m.from}</td>
-                    <td>{m.to}</td>
-                    <td>{m.live ? 'live migration' : 'evict'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <MovesTable moves={plan.moves} paced={paced} how={true} title="Moves, in order" testid="consolidate" />
         </div>
       )}
     </section>

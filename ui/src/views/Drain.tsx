@@ -10,10 +10,8 @@ import { Heatmap } from '../components/Heatmap';
 import { type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
 import { utilization, zoneGroups } from '../hosts';
 import { useLive } from '../live';
-import { planArrows, UtilizationTable } from '../plan';
+import { MovesTable, planArrows, UtilizationTable } from '../plan';
 import { HOSTS_PATH } from './Cluster';
-
-const SHOWN = 200;
 
 export function DrainView({ params }: { params: URLSearchParams }) {
   const live = useLive<HostColumns>(HOSTS_PATH);
@@ -24,7 +22,6 @@ export function DrainView({ params }: { params: URLSearchParams }) {
   useEffect(() => setSearch(host), [host]);
   const [plan, setPlan] = useState<DrainPlan | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [all, setAll] = useState(false);
   const index = useMemo(() => (h ? new Map(h.names.map((n, i) => [n, i])) : new Map<string, number>()), [h]);
 
   // the plan for the picked host, asked again when the host list changes (a new ETag)
@@ -174,38 +171,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
               </tbody>
             </table>
           )}
-          {plan.moves.length > 0 && (
-            <table data-testid="drain-moves-table">
-              <caption>
-                Moves{plan.moves.length > SHOWN && !all ? ` (first ${SHOWN} of ${plan.moves.length})` : ''}{' '}
-                {plan.moves.length > SHOWN && (
-                  <button class="link" onClick={() => setAll(!all)}>
-                    {all ? 'fewer' : 'show all'}
-                  </button>
-                )}
-              </caption>
-              <thead>
-                <tr>
-                  {paced && <th class="num">wave</th>}
-                  <th>workload</th>
-                  <th>from</th>
-                  <th>to</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(all ? plan.moves : plan.moves.slice(0, SHOWN)).map((m) => (
-                  <tr key={`${m.kind}/${m.namespace}/${m.name}`} data-testid="drain-move">
-                    {paced && <td class="num">{m.wave === 0 ? `blocked (${m.blockedBy})` : m.wave}</td>}
-                    <td>
-                      {m.kind} {m.namespace}/{m.name}
-                    </td>
-                    <td>{m.from}</td>
-                    <td>{m.to}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <MovesTable moves={plan.moves} paced={paced} how={false} title="Moves" testid="drain" />
         </div>
       )}
     </section>
