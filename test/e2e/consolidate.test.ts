@@ -7,10 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadClusterInput } from '../../service/manifests/index.js';
-import type { ClusterInput } from '../../model/types.js';
 import type { PlanDoc } from '../../service/placement/plans.js';
 import type { PlacementResult } from '../../service/placement/result.js';
-import { checkResult } from './model-checker.js';
+import { applyPlan, checkResult, cordoned } from './model-checker.js';
 import { call, killAll, removeDirs, start, tempDir } from './server.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -22,25 +21,6 @@ function placer(args: string[]) {
 
 afterEach(killAll);
 afterAll(removeDirs);
-
-/** The placement of examples/ with the plan's moves applied (moved workloads count as placed by placer, so the checker checks them). */
-function applyPlan(base: PlacementResult, plan: PlanDoc): PlacementResult {
-  const to = new Map(plan.moves.map((m) => [`${m.kind}/${m.namespace}/${m.name}`, m.to]));
-  return {
-    ...base,
-    placements: base.placements.map((p) => {
-      const t = to.get(`${p.kind}/${p.namespace}/${p.name}`);
-      if (t === undefined) return p;
-      const { existing: _, ...moved } = p;
-      return { ...moved, host: t };
-    }),
-  };
-}
-
-const cordoned = (input: ClusterInput, hosts: readonly string[]): ClusterInput => ({
-  ...input,
-  hosts: input.hosts.map((h) => (hosts.includes(h.name) ? { ...h, unschedulable: true } : h)),
-});
 
 describe('placer consolidate over examples/', () => {
   it('a plan that keeps every rule, the same on every engine, that frees hosts; bin-packing namespaces stay', async () => {

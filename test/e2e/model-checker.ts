@@ -6,6 +6,7 @@
 // the engine.
 
 import type { ClusterInput, HostObj, NodeSelectorRequirement, WorkloadTemplate } from '../../model/types.js';
+import type { PlanDoc } from '../../service/placement/plans.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 
 function matches(h: HostObj, r: NodeSelectorRequirement, field = false): boolean {
@@ -144,3 +145,26 @@ export function checkResult(input: ClusterInput, result: PlacementResult): void 
     if (free < unused) fail(`reservation invariant broken in ${r}: free ${free} < unused reservations ${unused}`);
   }
 }
+
+/**
+ * The cluster a plan leaves: the placement with the plan's moves applied (moved workloads count as
+ * placed by placer, so the checker checks them).
+ */
+export function applyPlan(base: PlacementResult, plan: PlanDoc): PlacementResult {
+  const to = new Map(plan.moves.map((m) => [`${m.kind}/${m.namespace}/${m.name}`, m.to]));
+  return {
+    ...base,
+    placements: base.placements.map((p) => {
+      const t = to.get(`${p.kind}/${p.namespace}/${p.name}`);
+      if (t === undefined) return p;
+      const { existing: _, ...moved } = p;
+      return { ...moved, host: t };
+    }),
+  };
+}
+
+/** The input with `hosts` cordoned (what a drain or a consolidation's standby leaves). */
+export const cordoned = (input: ClusterInput, hosts: readonly string[]): ClusterInput => ({
+  ...input,
+  hosts: input.hosts.map((h) => (hosts.includes(h.name) ? { ...h, unschedulable: true } : h)),
+});
