@@ -12,6 +12,7 @@ import {
   QuotaSource,
   SelectorOp,
   TolerationOp,
+  type Backend,
   type BatchResult,
   type ClassSpec,
   type Ledger,
@@ -310,5 +311,28 @@ export function check(s: Scenario, batch: BatchResult, after: Ledger): void {
   for (let d = 0; d < MAX_DIMS; d++) {
     if (before.free[d] >= before.unused[d] && free[d] < unused[d])
       fail(`reservation invariant broken in dim ${d}: F=${free[d]} < ΣU=${unused[d]}`);
+  }
+}
+
+/**
+ * Replays a plan's moves one by one through `execute`, each checked as a batch of one against the
+ * cluster as the moves before it left it: every move must be a placement the rules allow there.
+ */
+export function checkMoveSequence<M extends { cls: number; from: number; to: number }>(
+  b: Backend,
+  s: Scenario,
+  residents: readonly { cls: number; slot: number; count: number }[],
+  moves: readonly M[],
+  execute: (m: M) => void,
+): void {
+  const current = residents.map((r) => ({ cls: r.cls, slot: r.slot, count: r.count }));
+  for (const m of moves) {
+    const from = current.find((r) => r.cls === m.cls && r.slot === m.from && r.count > 0);
+    if (!from) throw new Error(`checker: a move of class ${m.cls} from host ${m.from}, which holds none`);
+    from.count--;
+    execute(m);
+    const step: Scenario = { ...s, bound: current.filter((r) => r.count > 0), batch: [{ cls: m.cls, count: 1 }], gangs: [] };
+    check(step, { hostOf: Int32Array.of(m.to), failures: [null], sequence: Int32Array.of(0), evictions: [] }, b.ledger(s.namespaces));
+    current.push({ cls: m.cls, slot: m.to, count: 1 });
   }
 }

@@ -12,8 +12,8 @@ import { type Backend, DIM_PODS } from '../../core-wasm/src/contract.js';
 import { executeConsolidation, planConsolidation } from '../../core-wasm/src/consolidation.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
-import { type Scenario, scenarioArb } from './arbitraries.js';
-import { check } from './checker.js';
+import { scenarioArb } from './arbitraries.js';
+import { checkMoveSequence } from './checker.js';
 import { populate } from './drive.js';
 
 const runs = Math.max(50, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 2));
@@ -75,20 +75,7 @@ describe('consolidation: wasm vs reference', () => {
       }
       // Replay the moves one by one, each checked as a batch of one against the cluster as the
       // moves before it left it.
-      const current = ref.residents.map((r) => ({ cls: r.cls, slot: r.slot, count: r.count }));
-      for (const m of plan.moves) {
-        const from = current.find((r) => r.cls === m.cls && r.slot === m.from && r.count > 0)!;
-        expect(from).toBeDefined();
-        from.count--;
-        executeConsolidation(ref.b, [m]);
-        const step: Scenario = { ...s, bound: current.filter((r) => r.count > 0), batch: [{ cls: m.cls, count: 1 }], gangs: [] };
-        check(
-          step,
-          { hostOf: Int32Array.of(m.to), failures: [null], sequence: Int32Array.of(0), evictions: [] },
-          ref.b.ledger(s.namespaces),
-        );
-        current.push({ cls: m.cls, slot: m.to, count: 1 });
-      }
+      checkMoveSequence(ref.b, s, ref.residents, plan.moves, (m) => executeConsolidation(ref.b, [m]));
       const after = ref.b.ledger(s.namespaces);
       for (const slot of emptied) expect(after.hosts[slot].used[DIM_PODS]).toBe(0n);
       for (const o of others) {

@@ -12,7 +12,7 @@ import { type MoveRequest, type MovingEntry, executeMoves, executeRebalance, pla
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
 import { type Scenario, scenarioArb } from './arbitraries.js';
-import { check } from './checker.js';
+import { check, checkMoveSequence } from './checker.js';
 import { populate, type Resident } from './drive.js';
 
 const runs = Math.max(50, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 2));
@@ -133,23 +133,12 @@ describe('moves: wasm vs reference', () => {
       if (plan.moves.length > 0) expect(plan.after).toBeLessThan(plan.before);
       // Replay the moves one by one, each checked as a batch of one against the cluster as the
       // moves before it left it.
-      const current = ref.residents.map((r) => ({ cls: r.cls, slot: r.slot, count: r.count }));
       let variance = plan.before;
       for (const m of plan.moves) {
         expect(m.variance).toBeLessThan(variance);
         variance = m.variance;
-        const from = current.find((r) => r.cls === m.cls && r.slot === m.from && r.count > 0)!;
-        expect(from).toBeDefined();
-        from.count--;
-        executeRebalance(ref.b, [m]);
-        const step: Scenario = { ...s, bound: current.filter((r) => r.count > 0), batch: [{ cls: m.cls, count: 1 }], gangs: [] };
-        check(
-          step,
-          { hostOf: Int32Array.of(m.to), failures: [null], sequence: Int32Array.of(0), evictions: [] },
-          ref.b.ledger(s.namespaces),
-        );
-        current.push({ cls: m.cls, slot: m.to, count: 1 });
       }
+      checkMoveSequence(ref.b, s, ref.residents, plan.moves, (m) => executeRebalance(ref.b, [m]));
       // plan.after comes from the move formula, not a fresh sum: equal up to rounding.
       expect(Math.abs(ref.b.imbalance(dim).variance - plan.after)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(plan.after)));
       for (const o of others) {
