@@ -10,6 +10,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
 import type { WorkloadTemplate } from '../../model/types.js';
+import { probeColumns } from './drive.js';
 import { host, pod, quota } from '../fixtures/model.js';
 
 const HOSTS = ['h0', 'h1', 'h2', 'h3'].map((n, i) =>
@@ -173,16 +174,7 @@ interface Answers {
 function answers(e: Engine, probes: readonly WorkloadTemplate[]): Answers {
   e.collectClasses();
   const classes = e.stats().classes;
-  const columns = probes.map((p) => {
-    const a = e.assessColumns(p);
-    const n = a.columns.n;
-    return {
-      rejected: a.rejected,
-      reasons: [...a.columns.reasons.slice(0, n)],
-      fit: [...a.columns.fit.slice(0, n)],
-      total: [...a.columns.total.slice(0, n)],
-    };
-  });
+  const columns = probeColumns(e, probes);
   return { classes, columns, ledger: e.ledger() };
 }
 

@@ -2,6 +2,8 @@
 // compared value for value.
 
 import type { Backend, BatchResult, Failure, HostVerdict, Ledger } from '../../core-wasm/src/contract.js';
+import type { Engine } from '../../core-wasm/src/engine.js';
+import type { WorkloadTemplate } from '../../model/types.js';
 import type { Scenario } from './arbitraries.js';
 
 export interface Observed {
@@ -87,4 +89,18 @@ export function populate(b: Backend, s: Scenario): { batch: BatchResult; residen
     p += it.count;
   }
   return { batch, residents: residents.filter((r) => r.count > 0) };
+}
+
+/** What the engine answers for each probe, host by host: rejection, reasons, fit and total scores. */
+export function probeColumns(e: Engine, probes: readonly WorkloadTemplate[]) {
+  return probes.map((p) => {
+    const a = e.assessColumns(p);
+    const n = a.columns.n;
+    return {
+      rejected: a.rejected,
+      reasons: [...a.columns.reasons.slice(0, n)],
+      fit: [...a.columns.fit.slice(0, n)],
+      total: [...a.columns.total.slice(0, n)],
+    };
+  });
 }

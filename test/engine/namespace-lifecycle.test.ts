@@ -15,6 +15,7 @@ import { instantiateCore } from '../../core-wasm/src/wasm/module.js';
 import { ProgramPool } from '../../core-wasm/src/wasm/programs.js';
 import { CoreMemory } from '../../core-wasm/src/wasm/views.js';
 import type { NamespacePolicyObj, QuotaObj, WorkloadTemplate } from '../../model/types.js';
+import { probeColumns } from './drive.js';
 import { host, pod, policy, quota } from '../fixtures/model.js';
 
 const HOSTS = ['h0', 'h1', 'h2', 'h3'].map((n, i) =>
@@ -257,16 +258,7 @@ interface Answers {
 
 function answers(e: Engine, probes: readonly WorkloadTemplate[]): Answers {
   e.collectClasses();
-  const columns = probes.map((p) => {
-    const a = e.assessColumns(p);
-    const n = a.columns.n;
-    return {
-      rejected: a.rejected,
-      reasons: [...a.columns.reasons.slice(0, n)],
-      fit: [...a.columns.fit.slice(0, n)],
-      total: [...a.columns.total.slice(0, n)],
-    };
-  });
+  const columns = probeColumns(e, probes);
   const namespaces = e
     .namespaceUsage()
     .map((n) => ({ namespace: n.namespace, used: [...n.used], reservation: [...n.reservation], quotas: n.quotas }))
