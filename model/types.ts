@@ -205,7 +205,19 @@ export interface NamespacePolicyObj {
     priorityClassName?: string;
     spreadAcrossHosts: boolean;
   };
+  /** spec.failover: the namespace is protected when present (see FailoverPolicy). */
+  failover?: FailoverPolicy;
   source: SourceRef;
+}
+
+/**
+ * A NamespacePolicy's spec.failover: if any `hostFailuresToTolerate` hosts (0..3), or one zone when
+ * `zoneFailuresToTolerate` is 1, fail, every workload of the namespace that ran there must be
+ * restartable on the surviving hosts under the hard rules.
+ */
+export interface FailoverPolicy {
+  hostFailuresToTolerate: number;
+  zoneFailuresToTolerate: number;
 }
 
 /** scheduling.k8s.io/v1 PriorityClass. */
