@@ -271,6 +271,7 @@ export class KubeScheduler implements SyncListener {
       const p = pods[k];
       if (r.host === null) return this.unschedulable(p, r.failure ?? 'not placed');
       this.metrics?.scheduleAttempts.inc({ result: 'scheduled' });
+      this.sync.heldFrom(p.obj);
       if (r.victims) {
         // held on its nominated node until the victims are gone (preemptor.ts)
         this.sync.assume(p.namespace, r.name, p.uid, true);
