@@ -125,7 +125,7 @@ export class KubeBinder {
     try {
       const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });
       if (r.code === 201 || r.code === 200) {
-        this.log.info({ pod: key, node }, 'bound');
+        this.log.debug({ pod: key, node }, 'bound');
         return this.done('bound', '');
       }
       const message = String(r.body?.message ?? '');
