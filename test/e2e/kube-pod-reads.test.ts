@@ -1,50 +1,40 @@
 // A bound pod's next versions on the watch are parsed again only when something placer reads
-// changed (service/apiserver/pod-reads.ts, sync.ts): its Binding and status updates cost a string
+// changed (service/state/pod-reads.ts, service/apiserver/sync.ts): its Binding and status updates cost a string
 // comparison, a change of its requests or labels is read, and what placer keeps to compare goes
 // with the pod. `placer serve --kubeconfig` as a real process against the fake API server.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
-import { bind, filter, killAll, kubeconfigFor, metric, removeTempDirs, startReplica, type Replica } from '../apiserver/replica.js';
+import { describe, expect, it } from 'vitest';
+import type { Obj } from '../apiserver/fake-apiserver.js';
+import { bind, filter, metric } from '../apiserver/replica.js';
 import { until } from '../apiserver/until.js';
-import { hosts, hv, placements, web } from './kube-harness.js';
-
-let f: FakeApiServer;
-let r: Replica;
-afterAll(() => removeTempDirs());
-
-const versions = async (read: 'parsed' | 'unchanged'): Promise<number> => metric(r, 'placer_kube_pod_versions_total', { read });
-const watched = async (): Promise<number> => metric(r, 'placer_kube_watch_events_total', { resource: 'Pod', type: 'MODIFIED' });
-
-/** Modify a pod in the fake API server and wait until placer's watch has shown the new version. */
-async function modify(ns: string, name: string, fn: (o: Obj) => void): Promise<void> {
-  const before = await watched();
-  f.modify('Pod', ns, name, fn);
-  await until(async () => (await watched()) > before, 5000, `${ns}/${name} modified`);
-}
+import { hosts, hv, placements, replicaOnFakeApi, web } from './kube-harness.js';
 
 describe('placer serve --kubeconfig: a bound pod is parsed again only when what placer reads changed', () => {
-  beforeAll(async () => {
-    f = await FakeApiServer.start({ token: 'e2e-token' });
-    r = await startReplica(kubeconfigFor(f), ['--ignored-resources', 'placer.dev/managed']);
-  });
-  afterAll(async () => {
-    killAll();
-    await f.stop();
-  });
+  const fake = replicaOnFakeApi();
+  const versions = async (read: 'parsed' | 'unchanged'): Promise<number> => metric(fake.r(), 'placer_kube_pod_versions_total', { read });
+  const reads = async (): Promise<number> => metric(fake.r(), 'placer_kube_pod_reads');
+  const watched = async (): Promise<number> => metric(fake.r(), 'placer_kube_watch_events_total', { resource: 'Pod', type: 'MODIFIED' });
+
+  /** Modify a pod in the fake API server and wait until placer's watch has shown the new version. */
+  async function modify(ns: string, name: string, fn: (o: Obj) => void): Promise<void> {
+    const before = await watched();
+    fake.f().modify('Pod', ns, name, fn);
+    await until(async () => (await watched()) > before, 5000, `${ns}/${name} modified`);
+  }
 
   it('its Binding and status updates are not parsed; new requests or labels are; its reads go with it', async () => {
+    const [f, r] = [fake.f(), fake.r()];
     f.create(hv('r-1').obj());
     const p = f.create(web('p', 'reads', '1').obj());
     await until(async () => (await filter(r, p, ['r-1'])).passed.length === 1, 5000, 'mirrored');
     const parsed0 = await versions('parsed');
     const unchanged0 = await versions('unchanged');
 
-    // the bind parsed the pending version; the watch's bound version reads the same
+    // the bind took the filter's template (the pending version reads the same); so does the bound version
     expect(await bind(r, p, 'r-1')).toBe('');
     await until(async () => (await versions('unchanged')) === unchanged0 + 1, 5000, 'the bound version compared');
     expect(await versions('parsed')).toBe(parsed0);
-    expect(await metric(r, 'placer_kube_pod_reads')).toBe(1);
+    expect(await reads()).toBe(1);
 
     // a kubelet's status update: nothing placer reads
     await modify('reads', 'p', (o) => {
@@ -70,11 +60,12 @@ describe('placer serve --kubeconfig: a bound pod is parsed again only when what 
 
     // gone: nothing kept
     f.remove('Pod', 'reads', 'p');
-    await until(async () => (await metric(r, 'placer_kube_pod_reads')) === 0, 5000, 'reads freed');
+    await until(async () => (await reads()) === 0, 5000, 'reads freed');
     expect(await placements(r, 'reads')).toEqual({});
   });
 
   it('what placer keeps to compare does not grow with history: pods bound and deleted leave nothing', async () => {
+    const [f, r] = [fake.f(), fake.r()];
     f.create(hv('h-1', '64').obj());
     for (let round = 0; round < 3; round++) {
       const pods = Array.from({ length: 10 }, (_, i) => f.create(web(`c-${round}-${i}`, 'churn', '100m').obj()));
@@ -82,9 +73,9 @@ describe('placer serve --kubeconfig: a bound pod is parsed again only when what 
         await until(async () => (await filter(r, p, ['h-1'])).passed.length === 1, 5000, 'mirrored');
         expect(await bind(r, p, 'h-1')).toBe('');
       }
-      await until(async () => (await metric(r, 'placer_kube_pod_reads')) === 10, 5000, 'ten held');
+      await until(async () => (await reads()) === 10, 5000, 'ten held');
       for (const p of pods) f.remove('Pod', 'churn', String((p.metadata as Obj).name));
-      await until(async () => (await metric(r, 'placer_kube_pod_reads')) === 0, 5000, 'freed');
+      await until(async () => (await reads()) === 0, 5000, 'freed');
     }
     expect(await placements(r, 'churn')).toEqual({});
   });
