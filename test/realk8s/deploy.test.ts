@@ -62,8 +62,12 @@ const VALID: [string, unknown][] = [
         priorityClassName: 'business-high',
         spreadAcrossHosts: true,
       },
+      failover: { hostFailuresToTolerate: 1, zoneFailuresToTolerate: 1 },
     },
   ],
+  ['failover-hosts', { failover: { hostFailuresToTolerate: 3 } }],
+  ['failover-zone', { failover: { zoneFailuresToTolerate: 1 } }],
+  ['failover-empty', { failover: {} }],
 ];
 
 /** Policies both must refuse. */
@@ -87,6 +91,13 @@ const INVALID: [string, unknown][] = [
   ['operator', { placement: { tolerations: [{ key: 'k', operator: 'In' }] } }],
   ['effect', { placement: { tolerations: [{ key: 'k', effect: 'NoRun' }] } }],
   ['spec-string', 'everything'],
+  ['typo-failover', { failover: { hostFailures: 1 } }],
+  ['failover-too-many-hosts', { failover: { hostFailuresToTolerate: 4 } }],
+  ['failover-negative', { failover: { hostFailuresToTolerate: -1 } }],
+  ['failover-too-many-zones', { failover: { zoneFailuresToTolerate: 2 } }],
+  ['failover-string', { failover: { hostFailuresToTolerate: '1' } }],
+  ['failover-fraction', { failover: { hostFailuresToTolerate: 1.5 } }],
+  ['failover-number', { failover: 1 }],
 ];
 
 /** What a schema cannot say, and placer refuses: the API server stores it, placer logs and ignores it. */
