@@ -4,6 +4,7 @@
 // workload of a failed host is restarted or listed, and bad failures name what is wrong.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -109,5 +110,22 @@ describe('placer failover (real process, real server)', () => {
     const none = placer(['failover']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^error: give the manifests of the cluster/);
+  });
+
+  it.each([
+    ['README.md', '## Namespace HA: failover', '## Consolidation'],
+    ['docs/failover.md', '## The report', '## Simulate'],
+  ])('every line of the failover transcript in %s is what the CLI prints', (file, from, to) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    const section = text.slice(text.indexOf(from), text.indexOf(to));
+    const transcripts = [...section.matchAll(/^\$ (?:npx )?placer (.+)\n([\s\S]*?)(?=^\$ |^```)/gm)];
+    expect(transcripts.map((t) => t[1])).toEqual(['failover examples/']);
+    for (const [, command, shown] of transcripts) {
+      const r = placer(command!.split(' '));
+      expect(r.code, command).toBe(0);
+      const printed = r.stdout.split('\n').map((l) => l.trimEnd());
+      for (const line of shown!.split('\n').map((l) => l.trimEnd()))
+        if (line !== '') expect(printed, `${command}: ${line}`).toContain(line);
+    }
   });
 });
