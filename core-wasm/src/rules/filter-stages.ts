@@ -54,7 +54,7 @@ export function firstStage(reasons: number): { stage: Stage; bit: number } {
  * taint-stage host's first untolerated taint.
  */
 export function filterHistogram(
-  verdicts: readonly HostVerdict[],
+  verdicts: readonly Pick<HostVerdict, 'reasons'>[],
   firstTaint: (slot: number) => number,
 ): Extract<Failure, { kind: 'filter' }> {
   const counts = new Map<string, ReasonCount>();
