@@ -63,6 +63,8 @@ export interface RestartPlan {
   use: Float64Array;
   /** Slots the plan puts something on, ascending. */
   targets: number[];
+  /** Slots the plan put something on at some point (gang members taken back out included), ascending. */
+  touched: number[];
 }
 
 /**
@@ -75,6 +77,7 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
   const target = new Int32Array(items.length).fill(-1);
   const why: RestartPlan['why'] = new Array(items.length).fill(null);
   const antiPlaced: number[] = [];
+  const touched = new Set<number>();
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     let slot = -1;
@@ -86,6 +89,7 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
       continue;
     }
     target[i] = slot;
+    touched.add(slot);
     for (let d = 0; d < MAX_DIMS; d++) use[slot * MAX_DIMS + d] += it.req[d];
     if (it.antiCols) antiPlaced.push(i);
   }
@@ -101,7 +105,7 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
   });
   const targets: number[] = [];
   for (let s = 0; s < n; s++) if (!out[s] && usesSlot(use, s)) targets.push(s);
-  return { target, why, use, targets };
+  return { target, why, use, targets, touched: [...touched].sort((a, b) => a - b) };
 }
 
 /** Why item `it` cannot restart on slot `s` now (0: it can): the filter's bits, insufficient room, anti-affinity. */
