@@ -71,8 +71,10 @@ export class FailoverGuard {
     if (!prot && !terms && multi.length === 0 && this.keepsHeld(slot, spec.req)) return this.admit(slot);
     const extra: Tentative = { cls, slot, t, j };
     if (terms) this.raw.commit(cls, slot);
+    // the free room with the workload placed: its row is taken here and put back after
+    const row = this.free.slice(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
+    const free = this.free;
     try {
-      const free = this.free.slice();
       this.plans.take(free, cls, slot, 1);
       const single = terms ? [...this.singles.keys()] : [...(this.users.get(slot) ?? [])];
       if (prot && !single.includes(slot)) single.push(slot);
@@ -88,12 +90,17 @@ export class FailoverGuard {
       for (const [ns, p] of multi) {
         for (let k = 2; k <= p.hostFailuresToTolerate; k++) {
           const after = this.failover.failingSet(ns, k, free, extra, terms);
-          if (after && !after.unchecked && !this.failover.failingSet(ns, k, this.free))
-            return this.refuse(slot, this.plans.violationText(ns, after));
+          if (after && !after.unchecked) {
+            free.set(row, slot * MAX_DIMS);
+            const before = this.failover.failingSet(ns, k, free);
+            if (!before) return this.refuse(slot, this.plans.violationText(ns, after));
+            this.plans.take(free, cls, slot, 1);
+          }
         }
       }
       return this.admit(slot);
     } finally {
+      free.set(row, slot * MAX_DIMS);
       if (terms) this.raw.release(cls, slot);
     }
   }

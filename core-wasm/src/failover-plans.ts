@@ -51,6 +51,8 @@ export class RestartPlanner {
   /** Filter reasons per class (copied from the backend), valid while the backend version stands. */
   private reasonsMemo = new Map<number, Uint32Array>();
   private memoVersion = -1;
+  private absentSlots = new Uint8Array(0);
+  private absentEpoch = -1;
 
   constructor(
     readonly catalog: Catalog,
@@ -92,13 +94,14 @@ export class RestartPlanner {
       }
     }
     victims.sort((a, b) => this.compare(a, b));
-    const out = new Uint8Array(this.catalog.hosts.length);
-    this.catalog.hosts.forEach((h, s) => (out[s] = h.present ? 0 : 1));
+    const out = this.absent();
     for (const s of failed) out[s] = 1;
-    const hosts: RestartHosts = { n: this.catalog.hosts.length, free, out, label: (s, col) => this.label(s, col) };
+    const n = this.catalog.hosts.length;
+    const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, label: (s, col) => this.label(s, col) };
     const fresher = fresh ? new Map<number, Uint32Array>() : undefined;
     const items: RestartItem[] = victims.map((v) => this.item(v, fresher));
     const plan = restartPlan(items, hosts);
+    for (const s of failed) out[s] = this.catalog.hosts[s].present ? 0 : 1;
     let stuck = 0;
     victims.forEach((v, i) => v.protected && plan.target[i] < 0 && stuck++);
     return { failed, victims, plan, stuck };
@@ -109,7 +112,22 @@ export class RestartPlanner {
     if (a.protected !== b.protected) return a.protected ? -1 : 1;
     const ra = this.compiler.classes[a.cls].spec.req;
     const rb = this.compiler.classes[b.cls].spec.req;
-    return rb[DIM_CPU] - ra[DIM_CPU] || rb[DIM_MEMORY] - ra[DIM_MEMORY] || cmp(workloadKey(a), workloadKey(b));
+    return (
+      rb[DIM_CPU] - ra[DIM_CPU] ||
+      rb[DIM_MEMORY] - ra[DIM_MEMORY] ||
+      cmp(a.t.kind, b.t.kind) ||
+      cmp(a.t.namespace, b.t.namespace) ||
+      cmp(nameOf(a), nameOf(b))
+    );
+  }
+
+  /** Slots out of every plan (no present host there), kept while the hosts stand; a plan marks its failed slots and unmarks them. */
+  private absent(): Uint8Array {
+    if (this.absentEpoch !== this.catalog.hostsEpoch || this.absentSlots.length !== this.catalog.hosts.length) {
+      this.absentSlots = Uint8Array.from(this.catalog.hosts, (h) => (h.present ? 0 : 1));
+      this.absentEpoch = this.catalog.hostsEpoch;
+    }
+    return this.absentSlots;
   }
 
   private item(v: Victim, fresher?: Map<number, Uint32Array>): RestartItem {

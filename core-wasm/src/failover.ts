@@ -3,7 +3,8 @@
 // held on it, zone failures, the room held in total against vSphere HA's percentage rule; and the
 // restart plan of exactly the failures asked for. Plans are failover-plans.ts's.
 //
-// Host failures: one host, every host planned (exact w.r.t. placer's own plan); 2 and 3 hosts,
+// Host failures are checked up to the policy's count (a namespace tolerating 1 is not planned for
+// 2): one host, every host planned (exact w.r.t. placer's own plan); 2 and 3 hosts,
 // every set of that many hosts holding a workload of the namespace is planned when the sets are
 // at most MAX_FAILURE_SETS — beyond, the tolerance is not claimed (the report says fewer host
 // failures than asked, and why). Zones: one plan per zone.
@@ -123,7 +124,7 @@ export class Failover {
     const { plans } = this;
     let toleratesHosts = 0;
     let violation: string | null = null;
-    for (let k = 1; k <= 3; k++) {
+    for (let k = 1; k <= Math.max(1, policy.hostFailuresToTolerate); k++) {
       const failing = k === 1 ? plans.firstFailing(ns, singles) : this.failingSet(ns, k, free);
       if (failing) {
         if (k <= policy.hostFailuresToTolerate) violation ??= plans.violationText(ns, failing);

@@ -46,6 +46,8 @@ export interface RestartItem {
 export interface RestartHosts {
   /** Host slots. */
   n: number;
+  /** Dimensions in use (the rest are 0). */
+  dims: number;
   /** Free room by slot and dimension, slot × MAX_DIMS + d: allocatable − used (not less than 0). */
   free: Float64Array;
   /** Slots that cannot take restarts: failed, absent. */
@@ -121,7 +123,7 @@ function restartReasons(
   if (hosts.out[s]) return R_ABSENT;
   let r = (it.reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED;
   const base = s * MAX_DIMS;
-  for (let d = 0; d < MAX_DIMS; d++) if (it.req[d] > 0 && use[base + d] + it.req[d] > hosts.free[base + d]) r |= insufficientBit(d);
+  for (let d = 0; d < hosts.dims; d++) if (it.req[d] > 0 && use[base + d] + it.req[d] > hosts.free[base + d]) r |= insufficientBit(d);
   if (it.antiCols && antiConflict(it, s, hosts, items, target, antiPlaced)) r |= R_POD_ANTI_AFFINITY;
   return r;
 }
