@@ -16,20 +16,18 @@
 // First-fit in a fixed order makes a plan change only when a host it uses changes: a placement on
 // host X can only break the plans that restart something onto X (or X's own plan).
 
-import {
-  type HostVerdict,
-  MAX_DIMS,
-  R_ABSENT,
-  R_INSUFFICIENT_MASK,
-  R_POD_ANTI_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
-  R_UNRESOLVABLE_FIT,
-  insufficientBit,
-} from '../contract.js';
+import * as abi from '../contract.js';
+import type { HostVerdict } from '../contract.js';
+
+// Local copies: the plan's loops read them per host and dimension, and a re-exported binding
+// can be a getter under some loaders.
+const MAX_DIMS = abi.MAX_DIMS;
+const R_ABSENT = abi.R_ABSENT;
+const R_POD_ANTI_AFFINITY = abi.R_POD_ANTI_AFFINITY;
+const insufficientBit = abi.insufficientBit;
 
 /** The filter bits a restart ignores: resources (the plan tracks its own room) and spread. */
-export const RESTART_IGNORED = R_INSUFFICIENT_MASK | R_UNRESOLVABLE_FIT | R_SPREAD | R_SPREAD_LABEL;
+export const RESTART_IGNORED = abi.R_INSUFFICIENT_MASK | abi.R_UNRESOLVABLE_FIT | abi.R_SPREAD | abi.R_SPREAD_LABEL;
 
 /** One workload to restart. */
 export interface RestartItem {
@@ -105,9 +103,9 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
     target[i] = -1;
     if (why[i] === null) why[i] = { gang: it.gang };
   });
-  const targets: number[] = [];
-  for (let s = 0; s < n; s++) if (!out[s] && usesSlot(use, s)) targets.push(s);
-  return { target, why, use, targets, touched: [...touched].sort((a, b) => a - b) };
+  const touchedSlots = [...touched].sort((a, b) => a - b);
+  const targets = touchedSlots.filter((s) => !out[s] && usesSlot(use, s));
+  return { target, why, use, targets, touched: touchedSlots };
 }
 
 /** Why item `it` cannot restart on slot `s` now (0: it can): the filter's bits, insufficient room, anti-affinity. */
