@@ -61,6 +61,8 @@ import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { Consolidator } from './consolidator.js';
 import { Failover } from './failover.js';
+import { FailoverGuard } from './failover-guard.js';
+import { RestartPlanner } from './failover-plans.js';
 import type { FailoverReport, RestartPlanReport } from './failover-api.js';
 import { ReferenceBackend } from './reference/backend.js';
 import { type HostUsage, type NamespaceUsage, Reports } from './reports.js';
@@ -125,7 +127,12 @@ export class Engine {
     ));
     const wording = (this.wording = new Wording(catalog, compiler));
     const reports = (this.reports = new Reports(catalog, backend));
-    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion, balancedWeight);
+    const version = () => this.backendVersion;
+    const plans = new RestartPlanner(catalog, compiler, residents, wording, backend, version);
+    this.failover = new Failover(plans);
+    const guard = new FailoverGuard(plans, this.failover, raw, version);
+    wording.failoverText = (slot) => guard.refusals.get(slot);
+    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, version, balancedWeight, guard);
     this.placer = new Placer(
       catalog,
       compiler,
@@ -134,11 +141,11 @@ export class Engine {
       this.assessor,
       backend,
       opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
+      guard,
     );
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
     this.consolidator = new Consolidator(catalog, compiler, residents, reports, backend);
     this.capacity = new Capacity(catalog, compiler, wording, backend);
-    this.failover = new Failover(catalog, compiler, residents, wording, backend, () => this.backendVersion);
   }
 
   // ---------------------------------------------------------------- infrastructure

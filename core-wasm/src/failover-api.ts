@@ -41,8 +41,9 @@ export interface NamespaceFailover {
   namespace: string;
   policy: FailoverPolicy;
   /**
-   * Host failures it tolerates now (0..3): every set of that many hosts can fail and each of its
-   * workloads there restarts (see Engine.failoverReport for how sets of 2 and 3 are checked).
+   * Host failures it tolerates now (0..3), checked up to the policy's hostFailuresToTolerate (at
+   * least 1): every set of that many hosts can fail and each of its workloads there restarts (sets
+   * of 2 and 3 are planned one by one while they are few enough: core-wasm/src/failover.ts).
    */
   toleratesHosts: number;
   /** Any one zone can fail (null: the hosts carry no zone label). */

@@ -16,20 +16,18 @@
 // First-fit in a fixed order makes a plan change only when a host it uses changes: a placement on
 // host X can only break the plans that restart something onto X (or X's own plan).
 
-import {
-  type HostVerdict,
-  MAX_DIMS,
-  R_ABSENT,
-  R_INSUFFICIENT_MASK,
-  R_POD_ANTI_AFFINITY,
-  R_SPREAD,
-  R_SPREAD_LABEL,
-  R_UNRESOLVABLE_FIT,
-  insufficientBit,
-} from '../contract.js';
+import * as abi from '../contract.js';
+import type { HostVerdict } from '../contract.js';
+
+// Local copies: the plan's loops read them per host and dimension, and a re-exported binding
+// can be a getter under some loaders.
+const MAX_DIMS = abi.MAX_DIMS;
+const R_ABSENT = abi.R_ABSENT;
+const R_POD_ANTI_AFFINITY = abi.R_POD_ANTI_AFFINITY;
+const insufficientBit = abi.insufficientBit;
 
 /** The filter bits a restart ignores: resources (the plan tracks its own room) and spread. */
-export const RESTART_IGNORED = R_INSUFFICIENT_MASK | R_UNRESOLVABLE_FIT | R_SPREAD | R_SPREAD_LABEL;
+export const RESTART_IGNORED = abi.R_INSUFFICIENT_MASK | abi.R_UNRESOLVABLE_FIT | abi.R_SPREAD | abi.R_SPREAD_LABEL;
 
 /** One workload to restart. */
 export interface RestartItem {
@@ -46,6 +44,8 @@ export interface RestartItem {
 export interface RestartHosts {
   /** Host slots. */
   n: number;
+  /** Dimensions in use (the rest are 0). */
+  dims: number;
   /** Free room by slot and dimension, slot × MAX_DIMS + d: allocatable − used (not less than 0). */
   free: Float64Array;
   /** Slots that cannot take restarts: failed, absent. */
@@ -63,6 +63,8 @@ export interface RestartPlan {
   use: Float64Array;
   /** Slots the plan puts something on, ascending. */
   targets: number[];
+  /** Slots the plan put something on at some point (gang members taken back out included), ascending. */
+  touched: number[];
 }
 
 /**
@@ -75,6 +77,7 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
   const target = new Int32Array(items.length).fill(-1);
   const why: RestartPlan['why'] = new Array(items.length).fill(null);
   const antiPlaced: number[] = [];
+  const touched = new Set<number>();
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     let slot = -1;
@@ -86,6 +89,7 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
       continue;
     }
     target[i] = slot;
+    touched.add(slot);
     for (let d = 0; d < MAX_DIMS; d++) use[slot * MAX_DIMS + d] += it.req[d];
     if (it.antiCols) antiPlaced.push(i);
   }
@@ -99,9 +103,9 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
     target[i] = -1;
     if (why[i] === null) why[i] = { gang: it.gang };
   });
-  const targets: number[] = [];
-  for (let s = 0; s < n; s++) if (!out[s] && usesSlot(use, s)) targets.push(s);
-  return { target, why, use, targets };
+  const touchedSlots = [...touched].sort((a, b) => a - b);
+  const targets = touchedSlots.filter((s) => !out[s] && usesSlot(use, s));
+  return { target, why, use, targets, touched: touchedSlots };
 }
 
 /** Why item `it` cannot restart on slot `s` now (0: it can): the filter's bits, insufficient room, anti-affinity. */
@@ -117,7 +121,7 @@ function restartReasons(
   if (hosts.out[s]) return R_ABSENT;
   let r = (it.reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED;
   const base = s * MAX_DIMS;
-  for (let d = 0; d < MAX_DIMS; d++) if (it.req[d] > 0 && use[base + d] + it.req[d] > hosts.free[base + d]) r |= insufficientBit(d);
+  for (let d = 0; d < hosts.dims; d++) if (it.req[d] > 0 && use[base + d] + it.req[d] > hosts.free[base + d]) r |= insufficientBit(d);
   if (it.antiCols && antiConflict(it, s, hosts, items, target, antiPlaced)) r |= R_POD_ANTI_AFFINITY;
   return r;
 }
