@@ -7,24 +7,13 @@
 // The service-side extender p99 needs the extender wiring (another branch): this is the engine's share.
 
 import { Engine } from '../../core-wasm/src/engine.js';
-import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
-import { host, pod, policy } from '../../test/fixtures/model.js';
+import type { NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
+import { pod, policy } from '../../test/fixtures/model.js';
 import { type Cell, type Suite, dur, int, progress, ratio } from '../lib/report.js';
+import { zonedHosts as hosts } from '../lib/model-hosts.js';
 import { wall } from '../lib/timing.js';
 
-const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 const NAMESPACES = 10;
-
-function hosts(n: number): HostObj[] {
-  return Array.from({ length: n }, (_, i) =>
-    host(`esx-${String(i).padStart(4, '0')}`)
-      .cpu(['64', '96', '128'][i % 3])
-      .memory(['512Gi', '768Gi', '1Ti'][i % 3])
-      .pods(1024)
-      .label('topology.kubernetes.io/zone', ZONES[i % ZONES.length])
-      .obj(),
-  );
-}
 
 /** team-0..4 protected against one host failure; team-5..9 not. */
 function policies(protect: boolean): NamespacePolicyObj[] {
