@@ -143,6 +143,7 @@ export class Engine {
       backend,
       opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
       guard,
+      () => this.failover.report(),
     );
     const moves = new FailoverMoves(catalog, compiler, residents, wording, backend, guard, this.failover);
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend, moves);
