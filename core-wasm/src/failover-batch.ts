@@ -7,7 +7,8 @@
 // only if failover admission lets it (FailoverGuard.check); a refused one stays unplaced with the
 // refusal's words, and a gang with a refused member loses every member the batch placed.
 // A workload the held room kept out is told so: kube's histogram counts the hosts that would fit
-// it but for the held room as failover admission's, and names the namespace and the failure.
+// it but for the held room as failover admission's, and names the namespace and the failure —
+// when every host that would take it now holds such room (else the batch's words stand).
 
 import type { WorkloadTemplate } from '../../model/types.js';
 import type { Catalog } from './catalog.js';
@@ -168,7 +169,11 @@ function heldRoomFailure(
   const reasons = cols.reasons.slice(0, cols.n);
   const fits: number[] = [];
   reasons.forEach((r, slot) => r === 0 && fits.push(slot));
-  if (fits.length === 0) return f;
+  // only room held for failover kept it from them (not, say, a gang's members released since)
+  guard.sync();
+  const req = ctx.compiler.classes[cls].spec.req;
+  const holds = (slot: number) => req.some((x, d) => d < catalog.dims.count && x > 0 && guard.held(slot, d) > 0);
+  if (fits.length === 0 || !fits.every(holds)) return f;
   const histogram = filterHistogram(
     Array.from(reasons, (r) => ({ reasons: r === 0 ? R_FAILOVER : r })),
     (slot) => wording.firstBlockingTaint(cls, slot),

@@ -40,6 +40,17 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover words
     expect(big.failure?.message).toBe('0/3 hosts are available: 3 Insufficient cpu.');
   });
 
+  it('a gang whose hosts are free again only because its members left keeps the batch’s words', () => {
+    const engine = held(backend);
+    // three 2-cpu members: h1 (2 free) and h3 (2 outside the held room) take one each, the third
+    // none; once the gang is undone h1 would take one again, and h1 holds no room: the batch's words stand.
+    const t = pod('g3').ns('web').req({ cpu: '2' }).replicas(3).obj();
+    t.gang = { name: 'g3', minMember: 3 };
+    const [g] = engine.place([t]).outcomes;
+    expect(g.hosts).toEqual([null, null, null]);
+    expect(g.failure?.message).not.toContain('(failover policy)');
+  });
+
   it('a gang kept out by the held room says so in its cause', () => {
     const engine = held(backend);
     const t = pod('g').ns('web').req({ cpu: '3' }).replicas(2).obj();
