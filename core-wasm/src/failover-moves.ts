@@ -89,6 +89,8 @@ export class FailoverMoves {
     const avoid = req.avoid ?? new Set<number>();
     const failures: (Failure | null)[] = entries.map(() => null);
     const refusedGroups = new Map<number, Failure>();
+    /** Per group, its members placed in this trial: taken out again when another is refused. */
+    const placed = new Map<number, { cls: number; slot: number; who: Resident }[]>();
     const trial = new Trial(this.backend, this.residents, this.guard);
     try {
       // Releases first, as executeMoves does; the guard reads the cluster anew once.
@@ -124,11 +126,15 @@ export class FailoverMoves {
           targets[k][n] = to;
           if (to >= 0) {
             trial.drop(m.cls, to, r);
+            if (m.group !== undefined) placed.set(m.group, [...(placed.get(m.group) ?? []), { cls: m.cls, slot: to, who: r }]);
             continue;
           }
           const f: Failure = refusal !== null ? { kind: 'failover', text: refusal } : this.histogram(planCls);
           failures[k] ??= f;
-          if (m.group !== undefined) refusedGroups.set(m.group, f);
+          if (m.group === undefined) continue;
+          refusedGroups.set(m.group, f);
+          // the group moves none: its members placed so far leave again, not to weigh on the others
+          for (const p of (placed.get(m.group) ?? []).reverse()) trial.lift(p.cls, p.slot, p.who);
         }
       });
     } finally {
@@ -139,8 +145,8 @@ export class FailoverMoves {
       const g = req.moving[e].group;
       const cause = g === undefined ? undefined : refusedGroups.get(g);
       if (g === undefined || !cause) return;
-      const placed = entries.reduce((sum, x, i) => sum + (req.moving[x].group === g ? targets[i].filter((t) => t >= 0).length : 0), 0);
-      failures[k] = { kind: 'gang', gang: g, placed, needed: req.groups?.[g]?.minMember ?? 0, cause };
+      const found = entries.reduce((sum, x, i) => sum + (req.moving[x].group === g ? targets[i].filter((t) => t >= 0).length : 0), 0);
+      failures[k] = { kind: 'gang', gang: g, placed: found, needed: req.groups?.[g]?.minMember ?? 0, cause };
     });
     for (const [k, e] of entries.entries()) if (refusedGroups.has(req.moving[e].group ?? -1)) targets[k].fill(-1);
     return failures;

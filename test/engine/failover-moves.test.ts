@@ -79,6 +79,25 @@ describe.each(BACKENDS)('failover admission in plans of moves (%s)', (backend) =
     expect(engine.failoverReport().namespaces[0].kept).toBe(true);
   });
 
+  it('drain: a gang with a member no host admits moves none, each member named with the refusal', () => {
+    // g-0 and g-1 (2 cpu each) on h4: h3 (2 free) takes one; h2 would keep 2 after one: db-0 (3) could not restart.
+    const engine = cluster(backend, 4);
+    bind(engine, 'db', 'db-0', '3', 'h1');
+    bind(engine, 'web', 'w', '2', 'h3');
+    const g = pod('g').ns('web').req({ cpu: '2' }).replicas(2).obj();
+    g.gang = { name: 'g', minMember: 2 };
+    g.instances.forEach((inst) => (inst.boundHost = 'h4'));
+    engine.bindExisting([g]);
+    const plan = engine.drain(['h4'], { execute: true });
+    expect(plan.executed).toBe(false);
+    expect(plan.moves).toEqual([]);
+    expect(plan.unmovable.map((u) => u.template.instances[u.instance].name).sort()).toEqual(['g-0', 'g-1']);
+    for (const u of plan.unmovable) {
+      expect(u.reason).toMatch(/^gang g: only \d of the 2 members it needs could be placed, so none were: host h2 does not fit: /);
+      expect(u.reason).toMatch(FAILOVER);
+    }
+  });
+
   it('drain: a drained host is no restart target: when the plans need its room, nothing moves', () => {
     // h1: db-0 (3); h2 and h3 keep 1 cpu each; h4 (z, 500m) is the only host db-0 can restart on.
     const engine = cluster(backend, 4);
