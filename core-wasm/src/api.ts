@@ -207,6 +207,8 @@ export interface ConsolidateReport extends PlanReport {
   standby: string[];
   /** Empty schedulable hosts kept on, sparePerZone per zone. */
   spares: string[];
+  /** Empty hosts kept on (neither standby nor spares) because a protected namespace's restart plans need their room; absent when none. */
+  keptForFailover?: string[];
   /** Schedulable hosts holding workloads before and after; the lower bound max_d of the fewest hosts holding Σ requests. */
   hostsInUse: { before: number; after: number; lowerBound: number };
   /** Namespaces that bin-pack on purpose (strategy MostAllocated) and stay, not being included. */

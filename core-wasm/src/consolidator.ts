@@ -15,20 +15,25 @@ import { cmp, type Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
 import { type Backend, MAX_DIMS, Strategy } from './contract.js';
 import { ZONE_KEY } from './capacity.js';
-import { executeConsolidation, planConsolidation, revertConsolidation } from './consolidation.js';
+import { type ConsolidationRequest, executeConsolidation, planConsolidation, revertConsolidation } from './consolidation.js';
 import { paceMoves } from './planner.js';
 import { allowedDisruptions, pdbCovers } from './rules/disruption.js';
 import type { Reports } from './reports.js';
 import { type Resident, type Residents, unpack } from './residents.js';
 import { tolerated } from './rules/taints.js';
+import type { FailoverMoves } from './failover-moves.js';
 
 /** Moves at most by default. */
 export const DEFAULT_CONSOLIDATE_MAX_MOVES = 1_000;
 /** Placements evaluated at most by default: a hundred per host of a 1,000-host cluster. */
 export const DEFAULT_CONSOLIDATE_EFFORT = 100_000;
+/** Plans made again at most when the restart plans need hosts the plan empties (namespace HA). */
+export const MAX_FAILOVER_ROUNDS = 8;
 
 const PINS =
   'it tolerates the cordon (node.kubernetes.io/unschedulable), like a DaemonSet pod: it stays where it is, and its host stays in use';
+
+const refusedReason = (refusal: string) => `${refusal}: it stays where it is, and its host stays in use`;
 
 const blockedReason = (budget: string) =>
   `its PodDisruptionBudget ${budget} allows no disruption now: it stays where it is, and its host stays in use`;
@@ -40,6 +45,7 @@ export class Consolidator {
     private readonly residents: Residents,
     private readonly reports: Reports,
     private readonly backend: Backend,
+    private readonly failover: FailoverMoves,
   ) {}
 
   /** The plan that frees the most hosts; executed when `execute` (the standby hosts are then cordoned). */
@@ -84,23 +90,30 @@ export class Consolidator {
       for (const cls of residents.classesAt(slot)) if (stays(cls)) n += residents.at(cls, slot).length;
       return n;
     };
-    const plan = planConsolidation(this.backend, {
+    const failover = this.failover.active() ? this.failover : null;
+    const kept = failover?.violations();
+    const ledger = this.reports.ledger();
+    const before = this.reports.usedBySlot(ledger);
+    const slots = catalog.hosts.map((_, slot) => slot).filter(active);
+    const request: ConsolidationRequest = {
       alloc,
       movable,
       staying,
       req: (cls) => compiler.classes[cls].spec.req,
       maxMoves: opts.maxMoves ?? DEFAULT_CONSOLIDATE_MAX_MOVES,
       effort: opts.effort ?? DEFAULT_CONSOLIDATE_EFFORT,
-    });
-
-    // Name the moves: the youngest resident of the class on the host first (as the engines release).
-    const lists = new Map<string, Resident[]>();
-    const named = plan.moves.map((m) => {
-      const key = `${m.cls}/${m.from}`;
-      let list = lists.get(key);
-      if (!list) lists.set(key, (list = [...residents.at(m.cls, m.from)]));
-      return { ...m, who: list.pop()! };
-    });
+    };
+    // Namespace HA: a host the plan empties only for the restart plans to need it on stays as it is.
+    const needed = new Set<number>();
+    let planned = this.planOnce(request, failover, kept, before, slots, opts.sparePerZone ?? 0);
+    for (let round = 1; round <= MAX_FAILOVER_ROUNDS; round++) {
+      const churn = planned.keptOn.filter((s) => planned.plan.emptied.includes(s));
+      if (churn.length === 0) break;
+      for (const s of churn) needed.add(s);
+      const req = { ...request, staying: (slot: number) => staying(slot) + (needed.has(slot) ? 1 : 0) };
+      planned = this.planOnce(req, failover, kept, before, slots, opts.sparePerZone ?? 0);
+    }
+    const { plan, named, refused, after, spares, standby, keptOn } = planned;
     const moves: MoveReport[] = named.map((m) => ({
       template: m.who.t,
       instance: m.who.j,
@@ -111,7 +124,7 @@ export class Consolidator {
     paceMoves(catalog, residents, moves, true);
 
     // Who stays and why: pinned and budget-blocked workloads by name; excluded and bin-packing namespaces by name.
-    const unmovable: StuckReport[] = [];
+    const unmovable: StuckReport[] = [...refused];
     const binPacking = new Set<string>();
     const namespacesExcluded = new Set<string>();
     for (const key of residents.keys()) {
@@ -131,35 +144,7 @@ export class Consolidator {
       }
     }
 
-    // Hosts: in use before and after, the lower bound, standby candidates and spares per zone.
-    const ledger = this.reports.ledger();
-    const before = this.reports.usedBySlot(ledger);
-    const after = before.map((row) => [...row]);
-    for (const m of plan.moves) {
-      const r = compiler.classes[m.cls].spec.req;
-      for (let d = 0; d < MAX_DIMS; d++) {
-        after[m.from][d] -= BigInt(r[d]);
-        after[m.to][d] += BigInt(r[d]);
-      }
-    }
-    const slots = catalog.hosts.map((_, slot) => slot).filter(active);
     const inUse = (used: bigint[][]) => slots.filter((s) => used[s].some((x) => x > 0n)).length;
-    const emptied = new Set(plan.emptied);
-    const spareCount = opts.sparePerZone ?? 0;
-    const zones = new Map<string, number[]>();
-    for (const s of slots) {
-      if (after[s].some((x) => x > 0n)) continue;
-      const zone = catalog.hosts[s].obj.labels.get(ZONE_KEY) ?? '';
-      zones.set(zone, [...(zones.get(zone) ?? []), s]);
-    }
-    const spares: number[] = [];
-    const standby: number[] = [];
-    for (const list of zones.values()) {
-      // Spares: the hosts already empty first (no move needed), then those the plan empties; by name.
-      const ordered = list.sort((a, z) => Number(emptied.has(a)) - Number(emptied.has(z)) || cmp(catalog.hostName(a), catalog.hostName(z)));
-      spares.push(...ordered.slice(0, spareCount));
-      standby.push(...ordered.slice(spareCount));
-    }
     const names = (list: number[]) => list.map((s) => catalog.hostName(s)).sort(cmp);
     const report: ConsolidateReport = {
       moves,
@@ -177,6 +162,7 @@ export class Consolidator {
       excluded: [...namespacesExcluded].sort(cmp),
       effort: { tried: plan.tried, limited: plan.limited },
     };
+    if (keptOn.length > 0) report.keptForFailover = names(keptOn);
     if (opts.execute) {
       executeConsolidation(this.backend, plan.moves);
       for (const m of named) residents.relocate(m.cls, m.from, m.to, m.who);
@@ -192,6 +178,91 @@ export class Consolidator {
     }
     return report;
   }
+
+  /**
+   * One consolidation plan, failover admission consulted (failover-moves.ts): each host's moves in
+   * turn, a host with a refused move not emptied and its refused workload named; then the standby
+   * hosts the restart plans need kept on, the already empty ones first.
+   */
+  private planOnce(
+    req: ConsolidationRequest,
+    failover: FailoverMoves | null,
+    kept: ReadonlyMap<string, string> | undefined,
+    before: bigint[][],
+    slots: readonly number[],
+    spareCount: number,
+  ) {
+    const { catalog, compiler, residents } = this;
+    const plan = planConsolidation(this.backend, req);
+    // Name the moves: the youngest resident of the class on the host first (as the engines release).
+    const lists = new Map<string, Resident[]>();
+    let named = plan.moves.map((m) => {
+      const key = `${m.cls}/${m.from}`;
+      let list = lists.get(key);
+      if (!list) lists.set(key, (list = [...residents.at(m.cls, m.from)]));
+      return { ...m, who: list.pop()! };
+    });
+    const refused: StuckReport[] = [];
+    if (failover && named.length > 0) {
+      const v = failover.admitSequence(
+        named,
+        (i) => named[i].from,
+        () => null,
+      );
+      named.forEach((m, i) => {
+        const reason = v.refusals[i];
+        if (reason !== null)
+          refused.push({ template: m.who.t, instance: m.who.j, from: catalog.hostName(m.from), reason: refusedReason(reason) });
+      });
+      const full = new Set(plan.emptied);
+      named.forEach((m, i) => !v.kept[i] && full.delete(m.from));
+      plan.emptied = plan.emptied.filter((s) => full.has(s));
+      plan.moves = plan.moves.filter((m) => full.has(m.from));
+      named = named.filter((m) => full.has(m.from));
+    }
+    const after = before.map((row) => [...row]);
+    for (const m of plan.moves) {
+      const r = compiler.classes[m.cls].spec.req;
+      for (let d = 0; d < MAX_DIMS; d++) {
+        after[m.from][d] -= BigInt(r[d]);
+        after[m.to][d] += BigInt(r[d]);
+      }
+    }
+    const emptied = new Set(plan.emptied);
+    const { spares, standby } = splitEmpty(catalog, slots, after, emptied, spareCount);
+    // Standby hosts are cordoned: no restart target. Those the restart plans need stay on.
+    let keptOn: number[] = [];
+    if (failover && kept) {
+      const order = [...standby.filter((s) => emptied.has(s)), ...standby.filter((s) => !emptied.has(s))];
+      keptOn = failover.keepForFailover(named, order, kept);
+      for (const s of keptOn) standby.splice(standby.indexOf(s), 1);
+    }
+    return { plan, named, refused, after, spares, standby, keptOn };
+  }
+}
+
+/** The active hosts empty after the plan: spareCount per zone kept on, the already empty first, then by name; the others standby. */
+function splitEmpty(
+  catalog: Catalog,
+  slots: readonly number[],
+  after: bigint[][],
+  emptied: ReadonlySet<number>,
+  spareCount: number,
+): { spares: number[]; standby: number[] } {
+  const zones = new Map<string, number[]>();
+  for (const s of slots) {
+    if (after[s].some((x) => x > 0n)) continue;
+    const zone = catalog.hosts[s].obj.labels.get(ZONE_KEY) ?? '';
+    zones.set(zone, [...(zones.get(zone) ?? []), s]);
+  }
+  const spares: number[] = [];
+  const standby: number[] = [];
+  for (const list of zones.values()) {
+    const ordered = list.sort((a, z) => Number(emptied.has(a)) - Number(emptied.has(z)) || cmp(catalog.hostName(a), catalog.hostName(z)));
+    spares.push(...ordered.slice(0, spareCount));
+    standby.push(...ordered.slice(spareCount));
+  }
+  return { spares, standby };
 }
 
 /** max_d of the fewest hosts (largest first) whose allocatable holds Σ used in d: no plan uses fewer. */

@@ -62,6 +62,7 @@ import { Planner } from './planner.js';
 import { Consolidator } from './consolidator.js';
 import { Failover } from './failover.js';
 import { FailoverGuard } from './failover-guard.js';
+import { FailoverMoves } from './failover-moves.js';
 import { RestartPlanner } from './failover-plans.js';
 import type { FailoverReport, RestartPlanReport } from './failover-api.js';
 import { ReferenceBackend } from './reference/backend.js';
@@ -142,9 +143,11 @@ export class Engine {
       backend,
       opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
       guard,
+      () => this.failover.report(),
     );
-    this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
-    this.consolidator = new Consolidator(catalog, compiler, residents, reports, backend);
+    const moves = new FailoverMoves(catalog, compiler, residents, wording, backend, guard, this.failover);
+    this.planner = new Planner(catalog, compiler, residents, wording, reports, backend, moves);
+    this.consolidator = new Consolidator(catalog, compiler, residents, reports, backend, moves);
     this.capacity = new Capacity(catalog, compiler, wording, backend);
   }
 

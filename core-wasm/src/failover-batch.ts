@@ -6,19 +6,31 @@
 // taken back out after the batch and placed again one by one, in the batch's commit order, each
 // only if failover admission lets it (FailoverGuard.check); a refused one stays unplaced with the
 // refusal's words, and a gang with a refused member loses every member the batch placed.
+// A workload the held room kept out is told so: kube's histogram counts the hosts that would fit
+// it but for the held room as failover admission's, and names the namespace and the failure —
+// when every host that would take it now holds such room (else the batch's words stand).
 
 import type { WorkloadTemplate } from '../../model/types.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, type BatchItem, type BatchResult, type Failure, type GangSpec, MAX_DIMS } from './contract.js';
+import { type Backend, type BatchItem, type BatchResult, type Failure, type GangSpec, MAX_DIMS, R_FAILOVER } from './contract.js';
+import type { FailoverReport } from './failover-api.js';
 import type { FailoverGuard } from './failover-guard.js';
+import { filterHistogram } from './rules/filter-stages.js';
+import type { Wording } from './wording.js';
 
 export interface BatchGuardContext {
   catalog: Catalog;
   compiler: ClassCompiler;
   backend: Backend;
   guard: FailoverGuard;
+  wording: Wording;
+  /** The failover report (failover.ts): who holds room where, when no refusal names it. */
+  report: () => FailoverReport;
 }
+
+/** Hosts asked at most for the refusal that names the namespace, when the held room kept a workload out. */
+const NAMING_TRIES = 8;
 
 /** Hold the failover room on every host for a batch; the returned function shows the hosts as they are again. */
 export function holdFailoverRoom(ctx: BatchGuardContext): () => void {
@@ -109,4 +121,72 @@ export function admitBatch(
 /** A placement of class `cls` may change a restart plan beyond the held room: protected, or with inter-workload terms. */
 function mayChangePlans(ctx: BatchGuardContext, cls: number, t: WorkloadTemplate): boolean {
   return ctx.guard.checksEverything() || ctx.compiler.classes[cls].spec.topology !== undefined || ctx.guard.protects(t.namespace);
+}
+
+/**
+ * The words of the batch's failures that the held room caused (see the file comment), with the
+ * hosts shown as they are again: a filter failure — or a gang's, by its cause — where some host
+ * would take the workload now is told as kube's histogram over the hosts as they are, those hosts
+ * counted as failover admission's, then the first such host's refusal. `who(k)`: an unplaced
+ * instance of item k. Changes `result.failures` in place.
+ */
+export function wordHeldRoom(
+  ctx: BatchGuardContext,
+  items: readonly BatchItem[],
+  result: BatchResult,
+  who: (item: number) => { t: WorkloadTemplate; j: number },
+): void {
+  let report: FailoverReport | undefined;
+  const holder = (host: string) => heldText((report ??= ctx.report()), host);
+  items.forEach((it, k) => {
+    const f = result.failures[k];
+    if (f?.kind === 'filter') result.failures[k] = heldRoomFailure(ctx, it.cls, f, () => who(k), holder);
+    else if (f?.kind === 'gang' && f.cause?.kind === 'filter')
+      result.failures[k] = { ...f, cause: heldRoomFailure(ctx, it.cls, f.cause, () => who(k), holder) };
+  });
+}
+
+/** Whose restart the room held on `host` is for, from the report: the first plan putting a workload there. */
+function heldText(report: FailoverReport, host: string): string {
+  const row = report.hosts.find((h) => h.plan.some((m) => m.to === host));
+  const zone = row ? undefined : report.zones.find((z) => z.plan.some((m) => m.to === host));
+  const m = (row ?? zone)?.plan.find((x) => x.to === host);
+  if (!m) return '';
+  const failure = row ? `host ${row.host}` : `zone ${zone!.zone}`;
+  return ` Host ${host} keeps room for namespace ${m.namespace} if ${failure} fails: its restart plan puts ${m.kind} ${m.namespace}/${m.name} there (failover policy).`;
+}
+
+function heldRoomFailure(
+  ctx: BatchGuardContext,
+  cls: number,
+  f: Failure,
+  who: () => { t: WorkloadTemplate; j: number },
+  holder: (host: string) => string,
+): Failure {
+  const { backend, catalog, guard, wording } = ctx;
+  const cols = backend.evaluateColumns(cls);
+  // copied: the guard calls into the backend, and Wasm views last until the next call
+  const reasons = cols.reasons.slice(0, cols.n);
+  const fits: number[] = [];
+  reasons.forEach((r, slot) => r === 0 && fits.push(slot));
+  // only room held for failover kept it from them (not, say, a gang's members released since)
+  guard.sync();
+  const req = ctx.compiler.classes[cls].spec.req;
+  const holds = (slot: number) => req.some((x, d) => d < catalog.dims.count && x > 0 && guard.held(slot, d) > 0);
+  if (fits.length === 0 || !fits.every(holds)) return f;
+  const histogram = filterHistogram(
+    Array.from(reasons, (r) => ({ reasons: r === 0 ? R_FAILOVER : r })),
+    (slot) => wording.firstBlockingTaint(cls, slot),
+  );
+  const { t, j } = who();
+  let named = '';
+  for (const slot of fits.slice(0, NAMING_TRIES)) {
+    const refusal = guard.check(t, j, cls, slot);
+    if (refusal === null) continue;
+    named = ` Host ${catalog.hostName(slot)}: ${refusal}`;
+    break;
+  }
+  // admission would let it have those hosts one at a time: the batch held the room for someone
+  if (named === '') for (const slot of fits) if ((named = holder(catalog.hostName(slot))) !== '') break;
+  return { kind: 'failover', text: `${wording.failureMessage(cls, histogram)}${named}` };
 }

@@ -29,6 +29,12 @@ export interface MoveRequest {
    * node.kubernetes.io/unschedulable could still land there: such a workload stays where it is.
    */
   avoid?: ReadonlySet<number>;
+  /**
+   * Failover admission of a round every workload of which found a host (failover-moves.ts): round
+   * entry k is `entries[k]`, its instances go to targets[k]. It may send refused ones elsewhere in
+   * `targets` or set −1 (they stay, and the others are planned again); per round entry, why.
+   */
+  admit?: (entries: readonly number[], targets: Int32Array[]) => (Failure | null)[];
 }
 
 export interface MovePlan {
@@ -58,6 +64,9 @@ export function planMoves(b: Backend, req: MoveRequest): MovePlan {
   const stays = req.moving.map(() => 0);
   for (;;) {
     const round = planRound(b, req, active);
+    const found = round.targets.every((t) => t.every((to) => to >= 0 && !req.avoid?.has(to)));
+    const refusals = req.admit && found && round.entries.length > 0 ? req.admit(round.entries, round.targets) : null;
+    if (refusals) writeBack(round);
     let stuck = 0;
     round.entries.forEach((e, k) => {
       const failed = round.targets[k].filter((t) => t < 0).length;
@@ -66,7 +75,7 @@ export function planMoves(b: Backend, req: MoveRequest): MovePlan {
       stuck += failed + back;
       active[e] -= failed + back;
       stays[e] += back;
-      if (failed > 0) failures[e] ??= round.result.failures[k];
+      if (failed > 0) failures[e] ??= refusals?.[k] ?? round.result.failures[k];
     });
     if (stuck === 0) {
       const targets = req.moving.map((m) => new Int32Array(m.count).fill(-1));
@@ -83,6 +92,19 @@ export function planMoves(b: Backend, req: MoveRequest): MovePlan {
       };
     }
   }
+}
+
+/** The plan in which nothing moves: every instance stays, for `failure`. */
+export function refuseAll(req: MoveRequest, failure: Failure): MovePlan {
+  const total = req.moving.reduce((a, m) => a + m.count, 0);
+  return {
+    targets: req.moving.map((m) => new Int32Array(m.count).fill(-1)),
+    stays: req.moving.map(() => 0),
+    failures: req.moving.map(() => failure),
+    moved: 0,
+    stuck: total,
+    final: { items: [], groups: [], result: { hostOf: new Int32Array(0), failures: [], sequence: new Int32Array(0), evictions: [] } },
+  };
 }
 
 /** One round: release the `active` instances of every entry, place them as one batch, undo. */
@@ -140,6 +162,15 @@ function planRound(b: Backend, req: MoveRequest, active: readonly number[]) {
     p += it.count;
   }
   return { entries, items, groups, result, targets };
+}
+
+/** The round's targets, as failover admission left them, in its batch result (the plan's record of the final round). */
+function writeBack(round: ReturnType<typeof planRound>): void {
+  let p = 0;
+  round.targets.forEach((t) => {
+    round.result.hostOf.set(t, p);
+    p += t.length;
+  });
 }
 
 /** Apply a plan's moves for real (releases first, then commits: the plan as one atomic change). */

@@ -8,7 +8,8 @@ import type { Assessor } from './assessor.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
 import { type Backend, type BatchItem, MAX_DIMS } from './contract.js';
-import { admitBatch, holdFailoverRoom } from './failover-batch.js';
+import { admitBatch, holdFailoverRoom, wordHeldRoom } from './failover-batch.js';
+import type { FailoverReport } from './failover-api.js';
 import type { FailoverGuard } from './failover-guard.js';
 import { improvePacking, packable } from './packing.js';
 import type { Resident, Residents } from './residents.js';
@@ -28,6 +29,8 @@ export class Placer {
     /** Workloads the packing phase may place again after a batch with MostAllocated classes (0: none). */
     private readonly packingEffort: number,
     private readonly guard: FailoverGuard,
+    /** The failover report, for the words of a workload the held room kept out. */
+    private readonly failoverReport: () => FailoverReport,
   ) {}
 
   /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
@@ -93,7 +96,14 @@ export class Placer {
     const gangNames = gangs.names();
     // Namespace HA: the batch places around the room held for failover (failover-batch.ts).
     const guarded = this.guard.active()
-      ? { catalog: this.catalog, compiler: this.compiler, backend: this.backend, guard: this.guard }
+      ? {
+          catalog: this.catalog,
+          compiler: this.compiler,
+          backend: this.backend,
+          guard: this.guard,
+          wording: this.wording,
+          report: this.failoverReport,
+        }
       : null;
     const unhold = guarded ? holdFailoverRoom(guarded) : null;
     let result;
@@ -131,6 +141,16 @@ export class Placer {
           const { t, j } = who(i);
           this.residents.remove(itemCls[i], slot, (r) => r.t === t && r.j === j);
         },
+      });
+      // a workload the held room kept out says so (failover-batch.ts)
+      const starts: number[] = [];
+      items.reduce((p, it) => (starts.push(p), p + it.count), 0);
+      wordHeldRoom(guarded, items, result, (k) => {
+        const n = Math.max(
+          0,
+          itemOf[k].instances.findIndex((_, m) => result.hostOf[starts[k] + m] < 0),
+        );
+        return { t: outcomes[itemOf[k].outcome].template, j: itemOf[k].instances[n] };
       });
     }
     const nameOf = (instance: number) => {

@@ -18,8 +18,10 @@ import {
   executeRebalance,
   planMoves,
   planRebalance,
+  refuseAll,
   revertMoves,
 } from './moves.js';
+import type { FailoverMoves } from './failover-moves.js';
 import type { Reports } from './reports.js';
 import { type Resident, type Residents, unpack } from './residents.js';
 import { allowedDisruptions, paceWaves, pdbCovers } from './rules/disruption.js';
@@ -44,6 +46,7 @@ export class Planner {
     private readonly wording: Wording,
     private readonly reports: Reports,
     private readonly backend: Backend,
+    private readonly failover: FailoverMoves,
   ) {}
 
   /**
@@ -127,12 +130,30 @@ export class Planner {
     // Name the moves: the youngest resident of the class on the host (the engines release the
     // most recent first); a workload moves once.
     const lists = new Map<string, Resident[]>();
-    const named = plan.moves.map((m) => {
+    let named = plan.moves.map((m) => {
       const key = `${m.cls}/${m.from}`;
       let list = lists.get(key);
       if (!list) lists.set(key, (list = [...this.residents.at(m.cls, m.from)]));
       return { ...m, who: list.pop()! };
     });
+    // Namespace HA: each move consults failover admission in turn; a refused one stays, named.
+    const unmovable: StuckReport[] = [];
+    if (this.failover.active() && named.length > 0) {
+      const v = this.failover.admitSequence(
+        named,
+        () => undefined,
+        () => this.backend.imbalance(dim).variance,
+      );
+      named.forEach((m, i) => {
+        const reason = v.refusals[i];
+        if (reason !== null) unmovable.push({ template: m.who.t, instance: m.who.j, from: catalog.hostName(m.from), reason });
+      });
+      if (v.kept.some((k) => !k)) {
+        named = named.filter((_, i) => v.kept[i]);
+        plan.moves = plan.moves.filter((_, i) => v.kept[i]);
+        plan.after = v.seen;
+      }
+    }
     const before = this.reports.usedBySlot(ledger);
     const after = before.map((row) => [...row]);
     for (const m of plan.moves) this.shiftUsage(after, m.cls, m.from, m.to);
@@ -146,7 +167,7 @@ export class Planner {
         named.map((m) => ({ template: m.who.t, instance: m.who.j, from: catalog.hostName(m.from), to: catalog.hostName(m.to), wave: 1 })),
         true,
       ),
-      unmovable: [],
+      unmovable,
       utilization: {
         before: this.reports.clusterUtilization(before, new Set()),
         after: this.reports.clusterUtilization(after, new Set()),
@@ -221,11 +242,22 @@ export class Planner {
     const before = this.reports.clusterUtilization(this.reports.usedBySlot(ledger), new Set());
     const wasCordoned = cordon.map((slot) => catalog.hosts[slot].obj.unschedulable);
     const restoreCordons = () => cordon.forEach((slot, i) => catalog.setCordon(slot, wasCordoned[i]));
+    // Namespace HA: a cordoned host is no restart target, so the cordon alone may leave a
+    // protected namespace short; every move consults failover admission (failover-moves.ts).
+    const failover = this.failover.active() ? this.failover : null;
+    const kept = failover && cordon.length > 0 ? failover.violations() : null;
     cordon.forEach((slot) => catalog.setCordon(slot, true));
     this.compiler.sync();
     let plan: MovePlan;
+    let cordonBreaks: string | null = null;
     try {
-      plan = planMoves(this.backend, { ...moving.req, avoid: new Set(cordon) });
+      cordonBreaks = kept ? failover!.newViolation(kept) : null;
+      const req: MoveRequest = { ...moving.req, avoid: new Set(cordon) };
+      if (failover) req.admit = (entries, targets) => failover.admitRound(req, moving.who, entries, targets);
+      plan =
+        cordonBreaks === null
+          ? planMoves(this.backend, req)
+          : refuseAll(req, { kind: 'failover', text: `${cordonedText(cordon.map((s) => catalog.hostName(s)))}: ${cordonBreaks}` });
     } catch (e) {
       restoreCordons();
       throw e;
@@ -259,7 +291,7 @@ export class Planner {
       utilization: { before, after: this.reports.clusterUtilization(after, new Set(cordon)) },
       executed: false,
     };
-    if (opts.execute && (unmovable.length === 0 || opts.allowPartial)) {
+    if (opts.execute && (unmovable.length === 0 || opts.allowPartial) && cordonBreaks === null) {
       executeMoves(this.backend, moving.req, plan);
       for (const r of relocations) this.residents.relocate(r.cls, r.from, r.to, r.who);
       report.executed = true;
@@ -304,6 +336,11 @@ export function paceMoves(catalog: Catalog, residents: Residents, moves: MoveRep
     if (w.blockedBy !== undefined) moves[i].blockedBy = w.blockedBy;
   });
   return moves;
+}
+
+/** Why nothing moves when cordoning the drained hosts alone breaks a failover policy. */
+function cordonedText(hosts: readonly string[]): string {
+  return `draining ${hosts.length === 1 ? `host ${hosts[0]}` : `hosts ${hosts.join(', ')}`} takes room the restart plans count on`;
 }
 
 /** A function of a number, computed once per argument. */

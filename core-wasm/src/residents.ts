@@ -83,6 +83,12 @@ export class Residents {
     if (this.track) this.names.set(who.t.kind, who.t.namespace, who.t.instances[who.j].name, cls, to);
   }
 
+  /** The residents of (class, slot) in `order` again — the same workloads: a trial of moves undone (failover-moves.ts). */
+  reorder(cls: number, slot: number, order: readonly Resident[]): void {
+    const list = this.lists.at(cls, slot);
+    if (list && list.length === order.length) list.splice(0, list.length, ...order);
+  }
+
   /** The (class, slot) of a tracked workload. */
   placed(kind: string, namespace: string, name: string): { cls: number; slot: number } | undefined {
     const packed = this.names.get(kind, namespace, name);

@@ -160,6 +160,8 @@ export interface PlanDoc {
   emptied?: string[];
   standby?: string[];
   spares?: string[];
+  /** ConsolidatePlan: empty hosts kept on, out of standby: restart plans of protected namespaces need their room (absent when none). */
+  keptForFailover?: string[];
   /** ConsolidatePlan: schedulable hosts in use before and after, and the lower bound max_d of the fewest hosts holding Σ requests. */
   hostsInUse?: { before: number; after: number; lowerBound: number };
   /** ConsolidatePlan: excluded namespaces (their workloads stay). */

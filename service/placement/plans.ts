@@ -100,6 +100,7 @@ export function planDoc(
     doc.emptied = report.emptied;
     doc.standby = report.standby;
     doc.spares = report.spares;
+    if (report.keptForFailover) doc.keptForFailover = report.keptForFailover;
     doc.hostsInUse = report.hostsInUse;
     doc.binPacking = report.binPacking;
     doc.excluded = report.excluded;

@@ -344,6 +344,8 @@ export function printPlan(p: PlanDoc, format: OutputFormat): string {
     const list = (l: string[]) => (l.length === 0 ? '<none>' : l.join(', '));
     out += `Hosts in use: ${h.before} → ${h.after} (lower bound ${h.lowerBound}).\n`;
     out += `Emptied: ${list(p.emptied!)}\nStandby candidates: ${list(p.standby!)}\nSpares: ${list(p.spares!)}\n`;
+    if (p.keptForFailover)
+      out += `Kept on for failover (restart plans of protected namespaces need their room): ${list(p.keptForFailover)}\n`;
     if (p.effort!.limited)
       out += `The plan stopped at its limits (${p.effort!.tried} placements evaluated): raise --effort or --max-moves for more.\n`;
     if (p.excluded!.length > 0) out += `Not moved: ${p.excluded!.join(', ')} (excluded).\n`;
