@@ -136,11 +136,11 @@ export class KubeMode {
     return this.binder.bind(name, namespace, uid, node);
   }
 
-  /** Give up the Lease first (a standby takes over at once), then stop scheduling and watching. */
+  /** Give up the Lease first (a standby takes over at once), then stop scheduling (its Events sent) and watching. */
   async stop(): Promise<void> {
     this.scheduler?.lead(false);
     await this.elector?.stop();
-    this.scheduler?.stop();
+    await this.scheduler?.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();
   }
