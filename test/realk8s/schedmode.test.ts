@@ -155,6 +155,23 @@ describeReal(
       expect(new Set(Object.values(await apiPlacements(c.k, 'gang')))).toEqual(new Set(['g-1', 'g-2', 'g-3']));
     });
 
+    it('a gang larger than a slice of a batch (64 pods) is placed whole: every member bound', async () => {
+      await c.create({
+        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
+        kind: 'PodGroup',
+        metadata: { name: 'wide', namespace: 'widegang' },
+        spec: { minMember: 100 },
+      });
+      await c.node('w-1', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'w' } });
+      await c.node('w-2', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'w' } });
+      // split in two slices, neither part would have its 100 members: none would ever bind
+      const members = Array.from({ length: 100 }, (_, i) =>
+        ours(`w-${i}`, 'widegang', '10m').labels({ 'scheduling.x-k8s.io/pod-group': 'wide' }).nodeSelector({ pool: 'w' }).obj(),
+      );
+      for (let i = 0; i < members.length; i += 20) await Promise.all(members.slice(i, i + 20).map((m) => c.create(m)));
+      await until(async () => Object.keys(await apiPlacements(c.k, 'widegang')).length === 100, W, 'the whole gang of 100 bound');
+    });
+
     it('a parked pod is tried again when a pod is deleted and frees its host, and bound there', async () => {
       await c.node('r-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'r' } });
       const first = await c.create(ours('first', 'retry', '2').nodeSelector({ pool: 'r' }).obj());
