@@ -41,6 +41,17 @@ describeReal(
     const scheduledCondition = async (ns: string, name: string): Promise<Obj | undefined> =>
       (((await podOf(ns, name)).status as Obj).conditions as Obj[] | undefined)?.find((x) => x.type === 'PodScheduled');
 
+    /** A PodGroup of `minMember`, and two 4-core nodes `<pool>-1`, `<pool>-2` labelled pool=`pool`. */
+    const gangOn = async (namespace: string, name: string, minMember: number, pool: string): Promise<void> => {
+      await c.create({
+        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
+        kind: 'PodGroup',
+        metadata: { name, namespace },
+        spec: { minMember },
+      });
+      for (const n of [1, 2]) await c.node(`${pool}-${n}`, { cpu: '4', memory: '16Gi', pods: '110', labels: { pool } });
+    };
+
     beforeAll(async () => {
       cp = await ControlPlane.start(bins);
       c = new Cluster(cp);
@@ -132,14 +143,7 @@ describeReal(
     });
 
     it('a gang (PodGroup minMember) is bound all or nothing, and tried again when a Node that fits it is added', async () => {
-      await c.create({
-        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
-        kind: 'PodGroup',
-        metadata: { name: 'trainer', namespace: 'gang' },
-        spec: { minMember: 3 },
-      });
-      await c.node('g-1', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'g' } });
-      await c.node('g-2', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'g' } });
+      await gangOn('gang', 'trainer', 3, 'g');
       // three 3-core members: one per node, two nodes
       for (let i = 0; i < 3; i++)
         await c.create(
@@ -156,14 +160,7 @@ describeReal(
     });
 
     it('a gang larger than a slice of a batch (64 pods) is placed whole: every member bound', async () => {
-      await c.create({
-        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
-        kind: 'PodGroup',
-        metadata: { name: 'wide', namespace: 'widegang' },
-        spec: { minMember: 100 },
-      });
-      await c.node('w-1', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'w' } });
-      await c.node('w-2', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'w' } });
+      await gangOn('widegang', 'wide', 100, 'w');
       // split in two slices, neither part would have its 100 members: none would ever bind
       const members = Array.from({ length: 100 }, (_, i) =>
         ours(`w-${i}`, 'widegang', '10m').labels({ 'scheduling.x-k8s.io/pod-group': 'wide' }).nodeSelector({ pool: 'w' }).obj(),
