@@ -3,7 +3,9 @@
 // as its extender for the marked ones); each sees the other's bindings through the watch, so no
 // node ends over its allocatable. An unplaced pod shows PodScheduled False/Unschedulable with
 // placer's message and a FailedScheduling Event (reportingController placer); a bound one a
-// Scheduled Event. Gangs (PodGroup minMember) all or nothing, and tried again when a Node comes.
+// Scheduled Event. Gangs (PodGroup minMember) all or nothing, and tried again when a Node comes; a
+// gang larger than a slice of a batch placed whole. Last, at SIGTERM, the Events still waiting are
+// sent before placer exits.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pod, quota } from '../fixtures/k8s.js';
@@ -177,6 +179,34 @@ describeReal(
       await until(async () => (await events('retry', 'second', 'FailedScheduling')).length > 0, W, 'second refused');
       await c.remove(first);
       await until(async () => (await apiPlacements(c.k, 'retry'))['retry/second'] === 'r-1', W, 'second bound once first is gone');
+    });
+
+    // last: it stops the placer the others share
+    it('at SIGTERM the Events still waiting are sent before placer exits', async () => {
+      const n = 300;
+      for (const i of [1, 2, 3]) await c.node(`s-${i}`, { cpu: '32', memory: '64Gi', pods: '110', labels: { pool: 's' } });
+      await c.namespace('shutdown');
+      // stopped the moment the watch shows the last bind: Events wait while Bindings are in flight
+      const bound = new Set<string>();
+      let all = (): void => {};
+      const allBound = new Promise<void>((resolve) => (all = resolve));
+      const w = c.k.watch('/api/v1/namespaces/shutdown/pods', (e) => {
+        const node = (e.object.spec as Obj | undefined)?.nodeName;
+        if (typeof node === 'string' && node !== '') bound.add(String((e.object.metadata as Obj).name));
+        if (bound.size === n) all();
+      });
+      await w.started;
+      try {
+        const pods = Array.from({ length: n }, (_, i) => ours(`s-${i}`, 'shutdown', '10m').nodeSelector({ pool: 's' }).obj());
+        for (let i = 0; i < n; i += 25) await Promise.all(pods.slice(i, i + 25).map((p) => c.create(p)));
+        await allBound;
+        r.proc.kill('SIGTERM');
+        expect((await r.exited).code).toBe(0);
+      } finally {
+        w.stop();
+      }
+      const scheduled = (await c.k.items('/apis/events.k8s.io/v1/namespaces/shutdown/events')).filter((e) => e.reason === 'Scheduled');
+      expect(new Set(scheduled.map((e) => String((e.regarding as Obj).name))).size).toBe(n);
     });
   },
   { scheduler: true },
