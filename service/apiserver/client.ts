@@ -1,17 +1,12 @@
 // A small Kubernetes API client: raw JSON requests and watch streams over node:http/https, with
-// the connection (server, TLS, credentials) taken from @kubernetes/client-node's KubeConfig.
+// the connection (server, TLS, credentials) from kubeconfig.ts.
 //
-// Why not client-node's typed APIs, Watch or informers: the adapters (service/manifests) read objects
-// as the API server sends them, while the typed APIs turn them into model classes (unknown fields
-// dropped, timestamps into Dates); and the reflector needs what its Watch/ListWatch hide — every
-// list page's resourceVersion, bookmarks, 410 Expired both as an HTTP status and as an ERROR
-// event, a malformed event surfaced rather than skipped, and a deadline on every request and
-// watch (a dead connection must not hang placer). client-node does what it is good at:
-// loading kubeconfig files and the in-cluster service account, and producing credentials (token,
-// token file, client certificates, exec and OIDC plugins) through applyToHTTPSOptions.
-//
-// client-node is imported lazily: it takes over a second to load and standalone mode never
-// needs it.
+// Why not @kubernetes/client-node's typed APIs, Watch or informers: the adapters (service/manifests)
+// read objects as the API server sends them, while the typed APIs turn them into model classes
+// (unknown fields dropped, timestamps into Dates); and the reflector needs what its Watch/ListWatch
+// hide — every list page's resourceVersion, bookmarks, 410 Expired both as an HTTP status and as an
+// ERROR event, a malformed event surfaced rather than skipped, and a deadline on every request and
+// watch (a dead connection must not hang placer).
 
 // Dead connections. A watch is a long GET on a connection of its own (never a pooled one that may
 // have died idle), and the server must end it at its timeoutSeconds: a watch still open a little
@@ -25,52 +20,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from './kubeconfig.js';
+
+export { loadKubeConfig, type KubeConfigSource, type KubeTarget } from './kubeconfig.js';
 
 export type Obj = Record<string, unknown>;
-
-export interface KubeConfigSource {
-  /** A kubeconfig file; absent: the in-cluster service account. */
-  kubeconfig?: string;
-  /** A context of the file other than its current-context. */
-  context?: string;
-  /**
-   * In-cluster only: a directory prefixed to /var/run/secrets/kubernetes.io/serviceaccount (the
-   * token, ca.crt and namespace files), for tests; '' (in a pod) by default.
-   */
-  serviceAccountPrefix?: string;
-}
-
-/** The loaded configuration: the API server, the namespace of the context (or of the pod). */
-export interface KubeTarget {
-  config: KubeConfig;
-  server: string;
-  namespace: string;
-}
-
-export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  if (src.kubeconfig !== undefined) {
-    try {
-      kc.loadFromFile(src.kubeconfig);
-    } catch (err) {
-      throw new Error(`--kubeconfig ${src.kubeconfig}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (src.context !== undefined) kc.setCurrentContext(src.context);
-  } else {
-    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
-      throw new Error(
-        '--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?); use --kubeconfig outside a cluster',
-      );
-    }
-    kc.loadFromCluster(src.serviceAccountPrefix ?? '');
-  }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`kubeconfig: the current context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
-  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace?.trim() || 'default';
-  return { config: kc, server: cluster.server.replace(/\/+$/, ''), namespace };
-}
 
 /** A non-2xx answer of the API server, with its Status (when it sent one). */
 export class ApiStatusError extends Error {
@@ -98,7 +52,7 @@ export interface WatchEvent {
   object: Obj;
 }
 
-/** How long cached credentials are used before client-node is asked again (client-go re-reads a token file every minute). */
+/** How long credentials are used before they are produced again (client-go re-reads a token file every minute). */
 const CREDENTIALS_TTL_MS = 60_000;
 
 /** How long an idle pooled connection is kept (below the API server's own idle timeout of 90 s). */
@@ -143,21 +97,9 @@ export class KubeClient {
   private async credentials(): Promise<void> {
     if (Date.now() - this.fetched < CREDENTIALS_TTL_MS) return;
     this.refreshing ??= (async () => {
-      const o: RequestOptions = {};
-      await this.target.config.applyToHTTPSOptions(o);
-      const headers: OutgoingHttpHeaders = { ...(o.headers as OutgoingHttpHeaders | undefined) };
-      if (typeof o.auth === 'string') headers.authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
-      const proxied = Boolean(this.target.config.getCurrentCluster()?.proxyUrl);
-      // client-node's agent only when it tunnels through a proxy; otherwise one keep-alive agent
-      this.tls = {
-        ...(o.ca && { ca: o.ca }),
-        ...(o.cert && { cert: o.cert }),
-        ...(o.key && { key: o.key }),
-        ...(o.rejectUnauthorized !== undefined && { rejectUnauthorized: o.rejectUnauthorized }),
-        ...(o.servername && { servername: o.servername }),
-        ...(proxied && o.agent && { agent: o.agent }),
-      };
-      this.headers = headers;
+      const c = await this.target.credentials();
+      this.tls = c.tls;
+      this.headers = c.headers;
       this.fetched = Date.now();
     })().finally(() => (this.refreshing = undefined));
     await this.refreshing;

@@ -12,7 +12,8 @@
 //
 // Start-up: connect (a bad kubeconfig fails at once), list every resource in dependency order —
 // the state is loaded, and /scheduler and /v1 answer, once every first list is applied — then
-// keep watching.
+// keep watching. Scheduler mode seeks its Lease while the lists come, and schedules once they
+// are applied: a released or absent Lease is not on the way to the first Binding.
 //
 // The HTTP app knows KubeMode only by the shape it asks for (a Kubernetes port: checks() for
 // /readyz, bind() for the extender); the composition root, service/serve.ts, hands it over.
@@ -84,6 +85,8 @@ export class KubeMode {
       );
       sync.listener = this.scheduler;
     }
+    // the Lease is sought while the lists come: a replica that leads schedules once they are applied
+    if (this.scheduler) this.elect(this.scheduler, this.opts.scheduler!);
     for (const r of WATCHED) {
       const reflector = new Reflector(this.client, r, sync.handlerFor(r.kind, r.path), this.log, this.metrics, this.opts.reflector);
       this.reflectors.push(reflector);
@@ -93,14 +96,16 @@ export class KubeMode {
     this.started = true;
     const s = state();
     this.log.info({ hosts: s.hostCount(), placements: s.placementCount() }, 'mirrored the API server');
-    if (this.scheduler) this.startScheduling(this.scheduler, this.opts.scheduler!);
+    if (this.scheduler) {
+      this.log.info({ schedulerNames: this.opts.scheduler!.names, pending: this.scheduler.queue.activeCount }, 'scheduler mode');
+      this.scheduler.lead(this.elector ? this.elector.isLeader() : true);
+    }
   }
 
-  /** Schedule now, or — with leader election — while this replica holds the Lease. */
-  private startScheduling(scheduler: KubeScheduler, o: SchedulerModeOptions): void {
-    this.log.info({ schedulerNames: o.names, pending: scheduler.queue.activeCount }, 'scheduler mode');
+  /** With leader election, schedule only while this replica holds the Lease (and has mirrored the API server). */
+  private elect(scheduler: KubeScheduler, o: SchedulerModeOptions): void {
     const le = o.leaderElection;
-    if (!le) return scheduler.lead(true);
+    if (!le) return;
     const elector = new LeaseElector(
       this.client,
       {
@@ -116,7 +121,7 @@ export class KubeMode {
     this.metrics.leader.set({ name: le.name }, 0);
     elector.onChange((leader) => {
       this.metrics.leader.set({ name: le.name }, leader ? 1 : 0);
-      scheduler.lead(leader);
+      if (this.started) scheduler.lead(leader);
     });
     this.elector = elector;
     elector.start();
@@ -136,11 +141,11 @@ export class KubeMode {
     return this.binder.bind(name, namespace, uid, node);
   }
 
-  /** Give up the Lease first (a standby takes over at once), then stop scheduling and watching. */
+  /** Give up the Lease first (a standby takes over at once), then stop scheduling (its Events sent) and watching. */
   async stop(): Promise<void> {
     this.scheduler?.lead(false);
     await this.elector?.stop();
-    this.scheduler?.stop();
+    await this.scheduler?.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();
   }

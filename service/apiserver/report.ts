@@ -10,13 +10,15 @@
 //                          related object the preemptor — kube-scheduler's wording.
 //
 // Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
-// after the Bindings: while Bindings wait or are in flight (`busy`) one Event at a time, else a few
-// at a time — an Event is one more write for the API server and etcd, as a Binding is, and the
-// Binding is what the pod waits for. The backlog is bounded (EVENT_BACKLOG, more than the
-// Bindings of several full batches): past it, as client-go's event broadcaster, placer drops
-// events rather than let them hold back scheduling (placer_kube_events_total{result="dropped"}). The
-// condition is written once per message: a pod tried again for the same reason is not patched again,
-// and its Event is repeated at most once a minute.
+// after the Bindings: while Bindings wait or are in flight (`busy`) an Event waits too — an Event
+// is one more write for the API server and etcd, as a Binding is, and the Binding is what the pod
+// waits for — unless it has waited EVENT_HOLD_MS already: then one at a time, so that none starves
+// under a steady stream of pods; once the Bindings are done, a few at a time. The backlog is
+// bounded (EVENT_BACKLOG, more than the Bindings of several full batches): past it, as client-go's
+// event broadcaster, placer drops events rather than let them hold back scheduling
+// (placer_kube_events_total{result="dropped"}). At shutdown the backlog is sent before placer
+// exits, for at most EVENT_DRAIN_MS. The condition is written once per message: a pod tried again
+// for the same reason is not patched again, and its Event is repeated at most once a minute.
 
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -27,8 +29,10 @@ import type { KubeMetrics } from './metrics.js';
 const NOTE_LIMIT = 1024;
 const EVENT_BACKLOG = 20_000;
 const EVENT_CONCURRENCY = 4;
-/** Events in flight while Bindings wait or are in flight: they go on, slowly, and never starve. */
-const EVENT_CONCURRENCY_BUSY = 1;
+/** While Bindings wait or are in flight, an Event waits this long before it goes (one at a time). */
+const EVENT_HOLD_MS = 2000;
+/** At shutdown, the backlog is sent for at most this long. */
+const EVENT_DRAIN_MS = 5000;
 const REPEAT_MS = 60_000;
 
 export interface PodRef {
@@ -48,8 +52,12 @@ const truncate = (s: string): string =>
         .toString()}...`;
 
 export class PodReporter {
-  private readonly backlog: { namespace: string; body: Record<string, unknown> }[] = [];
+  private readonly backlog: { namespace: string; body: Record<string, unknown>; at: number }[] = [];
   private running = 0;
+  /** Wakes pump() when the oldest Event held back has waited EVENT_HOLD_MS. */
+  private hold: NodeJS.Timeout | undefined;
+  /** Resolves close() once the backlog is sent. */
+  private drained: (() => void) | undefined;
   /** What each pod was last told: uid → message and when its Event went out. */
   private readonly told = new Map<string, { message: string; at: number }>();
   private readonly instance = `placer-${hostname()}`;
@@ -131,6 +139,7 @@ export class PodReporter {
     }
     const now = new Date();
     this.backlog.push({
+      at: performance.now(),
       namespace: pod.namespace,
       body: {
         apiVersion: 'events.k8s.io/v1',
@@ -152,8 +161,16 @@ export class PodReporter {
 
   /** Send what the backlog holds, as many at once as the Bindings leave room for (called again when they are done). */
   pump(): void {
-    const limit = this.busy() ? EVENT_CONCURRENCY_BUSY : EVENT_CONCURRENCY;
-    while (this.running < limit && this.backlog.length > 0) {
+    const busy = this.busy() && !this.closed;
+    while (this.running < (busy ? 1 : EVENT_CONCURRENCY) && this.backlog.length > 0) {
+      const wait = this.backlog[0].at + EVENT_HOLD_MS - performance.now();
+      if (busy && wait > 0) {
+        this.hold ??= setTimeout(() => {
+          this.hold = undefined;
+          this.pump();
+        }, wait);
+        break;
+      }
       const e = this.backlog.shift()!;
       this.running++;
       void this.post(e).finally(() => {
@@ -161,6 +178,7 @@ export class PodReporter {
         this.pump();
       });
     }
+    if (this.running === 0 && this.backlog.length === 0) this.drained?.();
   }
 
   private async post(e: { namespace: string; body: Record<string, unknown> }): Promise<void> {
@@ -177,8 +195,20 @@ export class PodReporter {
     }
   }
 
-  close(): void {
+  /** No more Events; resolves once those waiting are sent (at most EVENT_DRAIN_MS, the rest dropped). */
+  async close(): Promise<void> {
     this.closed = true;
-    this.backlog.length = 0;
+    if (this.hold) clearTimeout(this.hold);
+    this.hold = undefined;
+    const done = new Promise<void>((r) => (this.drained = r));
+    let timer: NodeJS.Timeout | undefined;
+    this.pump();
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, EVENT_DRAIN_MS)))]);
+    clearTimeout(timer);
+    if (this.backlog.length > 0) {
+      this.metrics?.events.inc({ result: 'dropped' }, this.backlog.length);
+      this.log.warn({ events: this.backlog.length }, 'Events not sent by the shutdown deadline were dropped');
+      this.backlog.length = 0;
+    }
   }
 }

@@ -4,10 +4,13 @@
 //
 //   collect   pending pods enter the queue (queue.ts) from the pod watch; a batch starts
 //             `batchWindowMs` after the first pod arrives, or at once when `batchSize` are waiting;
-//   place     the batch goes through the engine in one call (state/schedule.ts: quota,
-//             reservations, policy, filters, affinity, spread, priorities, gangs all or nothing)
-//             and the placed pods are held — assumed, as kube-scheduler says — so the next batch
-//             and the extender see them while their Bindings are in flight;
+//   place     the batch goes through the engine a slice at a time (SLICE_PODS pods, a gang never
+//             split; state/schedule.ts: quota, reservations, policy, filters, affinity, spread,
+//             priorities, gangs all or nothing), the event loop free between slices: the first
+//             Bindings leave while the rest of the batch is placed, and the answers of those in
+//             flight are taken as they come. The placed pods are held — assumed, as kube-scheduler
+//             says — so the next slice, the next batch and the extender see them while their
+//             Bindings are in flight;
 //   bind      POST pods/binding, the pod's UID as a precondition, at most `bindConcurrency` at
 //             once. 201: bound (a Scheduled Event). A refusal — the pod deleted (404), bound
 //             elsewhere or being deleted (409) — releases the placement; the pod leaves the queue,
@@ -61,6 +64,11 @@ export interface SchedulerModeOptions {
 }
 
 const POD_COLLECTION = '/api/v1/pods';
+/**
+ * Pods placed in one engine call before the event loop runs again (a gang is never split): a
+ * slice takes a few milliseconds, less than the Bindings in flight take to come back.
+ */
+const SLICE_PODS = 64;
 /** Kinds whose change may let a parked pod fit (a Node, a VM gone, a quota, policy, class, PodGroup). */
 const HELPFUL = new Set([
   'Node',
@@ -81,6 +89,8 @@ export class KubeScheduler implements SyncListener {
   private readonly preemptions: Preemptions;
   private window: NodeJS.Timeout | undefined;
   private cycleQueued = false;
+  /** The rest of the batch being placed, slice by slice (in flight in the queue, not placed yet). */
+  private slices: QueuedPod[][] = [];
   private readonly binds: { p: QueuedPod; node: string }[] = [];
   private binding = 0;
   private leading = false;
@@ -127,6 +137,8 @@ export class KubeScheduler implements SyncListener {
       this.release(p);
       this.queue.requeue(p);
     }
+    // taken, not placed: nothing to give back
+    for (const p of this.slices.splice(0).flat()) this.queue.requeue(p);
   }
 
   /** Queue gauges, read at scrape time. */
@@ -222,18 +234,27 @@ export class KubeScheduler implements SyncListener {
   }
 
   private cycle(): void {
-    this.cycleQueued = false;
-    if (!this.leading || this.stopped) return;
-    const batch = this.queue.take(this.opts.batchSize);
+    if (!this.leading || this.stopped) {
+      this.cycleQueued = false;
+      return;
+    }
+    if (this.slices.length === 0) this.slices = slicesOf(this.queue.take(this.opts.batchSize));
+    const slice = this.slices.shift();
+    // pods deleted or re-created since the batch was taken are not placed
+    const batch = (slice ?? []).filter((p) => this.queue.get(p.key) === p);
     if (batch.length > 0) {
       try {
         this.place(batch);
       } catch (err) {
-        // the state is as before: every pod of the batch is tried again after its backoff
+        // the state is as before: every pod of the slice is tried again after its backoff
         this.log.error({ err, pods: batch.length }, 'placing a batch failed; its pods are tried again');
         for (const p of batch) this.queue.failed(p, true);
       }
     }
+    // the next slice after the I/O waiting (Bindings answered, watch events), as kube-scheduler's
+    // binding cycle runs beside its scheduling cycle
+    if (this.slices.length > 0) return void setImmediate(() => this.cycle());
+    this.cycleQueued = false;
     this.kick();
   }
 
@@ -392,13 +413,33 @@ export class KubeScheduler implements SyncListener {
     return this.binds.length + this.binding;
   }
 
-  stop(): void {
+  /** Stop scheduling; resolves once the Events waiting are sent (report.ts). */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.preemptions.dropAll();
     if (this.window) clearTimeout(this.window);
     this.queue.stop();
-    this.reporter.close();
+    await this.reporter.close();
   }
+}
+
+/** A batch in slices of about SLICE_PODS, in its order; a gang's members (taken together) stay in one slice. */
+function slicesOf(batch: QueuedPod[]): QueuedPod[][] {
+  const out: QueuedPod[][] = [];
+  let cur: QueuedPod[] = [];
+  for (let i = 0; i < batch.length;) {
+    const gang = batch[i].gang;
+    let j = i + 1;
+    if (gang !== undefined) while (j < batch.length && batch[j].gang === gang) j++;
+    if (cur.length > 0 && cur.length + (j - i) > SLICE_PODS) {
+      out.push(cur);
+      cur = [];
+    }
+    for (let k = i; k < j; k++) cur.push(batch[k]);
+    i = j;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
 
 function nameOf(p: QueuedPod): string {

@@ -3,7 +3,9 @@
 // as its extender for the marked ones); each sees the other's bindings through the watch, so no
 // node ends over its allocatable. An unplaced pod shows PodScheduled False/Unschedulable with
 // placer's message and a FailedScheduling Event (reportingController placer); a bound one a
-// Scheduled Event. Gangs (PodGroup minMember) all or nothing, and tried again when a Node comes.
+// Scheduled Event. Gangs (PodGroup minMember) all or nothing, and tried again when a Node comes; a
+// gang larger than a slice of a batch placed whole. Last, at SIGTERM, the Events still waiting are
+// sent before placer exits.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pod, quota } from '../fixtures/k8s.js';
@@ -40,6 +42,17 @@ describeReal(
       );
     const scheduledCondition = async (ns: string, name: string): Promise<Obj | undefined> =>
       (((await podOf(ns, name)).status as Obj).conditions as Obj[] | undefined)?.find((x) => x.type === 'PodScheduled');
+
+    /** A PodGroup of `minMember`, and two 4-core nodes `<pool>-1`, `<pool>-2` labelled pool=`pool`. */
+    const gangOn = async (namespace: string, name: string, minMember: number, pool: string): Promise<void> => {
+      await c.create({
+        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
+        kind: 'PodGroup',
+        metadata: { name, namespace },
+        spec: { minMember },
+      });
+      for (const n of [1, 2]) await c.node(`${pool}-${n}`, { cpu: '4', memory: '16Gi', pods: '110', labels: { pool } });
+    };
 
     beforeAll(async () => {
       cp = await ControlPlane.start(bins);
@@ -132,14 +145,7 @@ describeReal(
     });
 
     it('a gang (PodGroup minMember) is bound all or nothing, and tried again when a Node that fits it is added', async () => {
-      await c.create({
-        apiVersion: 'scheduling.x-k8s.io/v1alpha1',
-        kind: 'PodGroup',
-        metadata: { name: 'trainer', namespace: 'gang' },
-        spec: { minMember: 3 },
-      });
-      await c.node('g-1', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'g' } });
-      await c.node('g-2', { cpu: '4', memory: '16Gi', pods: '110', labels: { pool: 'g' } });
+      await gangOn('gang', 'trainer', 3, 'g');
       // three 3-core members: one per node, two nodes
       for (let i = 0; i < 3; i++)
         await c.create(
@@ -155,6 +161,16 @@ describeReal(
       expect(new Set(Object.values(await apiPlacements(c.k, 'gang')))).toEqual(new Set(['g-1', 'g-2', 'g-3']));
     });
 
+    it('a gang larger than a slice of a batch (64 pods) is placed whole: every member bound', async () => {
+      await gangOn('widegang', 'wide', 100, 'w');
+      // split in two slices, neither part would have its 100 members: none would ever bind
+      const members = Array.from({ length: 100 }, (_, i) =>
+        ours(`w-${i}`, 'widegang', '10m').labels({ 'scheduling.x-k8s.io/pod-group': 'wide' }).nodeSelector({ pool: 'w' }).obj(),
+      );
+      for (let i = 0; i < members.length; i += 20) await Promise.all(members.slice(i, i + 20).map((m) => c.create(m)));
+      await until(async () => Object.keys(await apiPlacements(c.k, 'widegang')).length === 100, W, 'the whole gang of 100 bound');
+    });
+
     it('a parked pod is tried again when a pod is deleted and frees its host, and bound there', async () => {
       await c.node('r-1', { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'r' } });
       const first = await c.create(ours('first', 'retry', '2').nodeSelector({ pool: 'r' }).obj());
@@ -163,6 +179,34 @@ describeReal(
       await until(async () => (await events('retry', 'second', 'FailedScheduling')).length > 0, W, 'second refused');
       await c.remove(first);
       await until(async () => (await apiPlacements(c.k, 'retry'))['retry/second'] === 'r-1', W, 'second bound once first is gone');
+    });
+
+    // last: it stops the placer the others share
+    it('at SIGTERM the Events still waiting are sent before placer exits', async () => {
+      const n = 300;
+      for (const i of [1, 2, 3]) await c.node(`s-${i}`, { cpu: '32', memory: '64Gi', pods: '110', labels: { pool: 's' } });
+      await c.namespace('shutdown');
+      // stopped the moment the watch shows the last bind: Events wait while Bindings are in flight
+      const bound = new Set<string>();
+      let all = (): void => {};
+      const allBound = new Promise<void>((resolve) => (all = resolve));
+      const w = c.k.watch('/api/v1/namespaces/shutdown/pods', (e) => {
+        const node = (e.object.spec as Obj | undefined)?.nodeName;
+        if (typeof node === 'string' && node !== '') bound.add(String((e.object.metadata as Obj).name));
+        if (bound.size === n) all();
+      });
+      await w.started;
+      try {
+        const pods = Array.from({ length: n }, (_, i) => ours(`s-${i}`, 'shutdown', '10m').nodeSelector({ pool: 's' }).obj());
+        for (let i = 0; i < n; i += 25) await Promise.all(pods.slice(i, i + 25).map((p) => c.create(p)));
+        await allBound;
+        r.proc.kill('SIGTERM');
+        expect((await r.exited).code).toBe(0);
+      } finally {
+        w.stop();
+      }
+      const scheduled = (await c.k.items('/apis/events.k8s.io/v1/namespaces/shutdown/events')).filter((e) => e.reason === 'Scheduled');
+      expect(new Set(scheduled.map((e) => String((e.regarding as Obj).name))).size).toBe(n);
     });
   },
   { scheduler: true },
