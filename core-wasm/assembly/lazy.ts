@@ -5,7 +5,10 @@
 // lowest slot, as every stored key is at least the true one). A release (gang rollback, eviction)
 // breaks the bound and forces a full scan; so does a turn that needs more than hostEnd / 2
 // recomputations. (Spreading 1,000 × 1,000 interleaved replicas over 1,000 hosts: ~55
-// recomputations a turn instead of a rescan of every host.)
+// recomputations a turn instead of a rescan of every host.) With NodeResourcesBalancedAllocation
+// beside it (kube-scheduler's default profile) a commit can balance a host, but the total rises
+// by at most a slack bound.ts proves: the stored bounds carry it, and a turn takes a host only at
+// its true total (lazyRoot).
 //
 // Two forms: totals in a tournament tree with a stamp per total (lazyRoot), or, when every
 // feasible total lies within LEVELS of the lowest, a level per host (fit + 1, 0 = infeasible)
@@ -13,14 +16,15 @@
 // top set), a quarter of a tree's memory.
 
 import { DIM_CPU, DIM_MEMORY } from './abi';
-import { allocF, at32, colF, freeF, hostCap, hostEnd, hugeHosts, nzUsedF, total } from './layout';
+import { allocF, at32, colF, freeF, hostCap, hostEnd, hugeHosts, nzUsedF, regrow, total } from './layout';
+import { hostSlack, slackItem } from './bound';
 import { nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { laneFits, prepareLaneFits } from './lanes';
 import { ensureTotals, scan } from './scan';
-import { fitScore } from './score';
+import { fitScore, resourceScore } from './score';
 import { rootSlot, topBuild, topFirst, topRemove, updateTree } from './select';
 import {
-  changeVer, lastChanged, slotStamps, slotTotal, stamp, stateBase, stateLevels, stateMaxAff, stateMaxTaint, stateTop,
+  changeVer, lastChanged, slotSlacks, slotStamps, slotTotal, stamp, stateBase, stateLevels, stateMaxAff, stateMaxTaint, stateTop,
 } from './state';
 import { combine, hostReasons, maxAffinity, maxTaint, setMaxima } from './verdict';
 
@@ -29,26 +33,71 @@ const LEVELS: i32 = 101;
 
 /**
  * The tree form (see the header): the exact best host from upper-bound totals, recomputing stale
- * roots; −1 when no host is feasible, −2 when a full scan is cheaper.
+ * roots; −1 when no host is feasible, −2 when a full scan is cheaper. With BalancedAllocation
+ * beside LeastAllocated (bound.ts) a stored total is the host's total plus its slack: a fresh root
+ * whose bound exceeds its true total is demoted to it for this turn and the search goes on; a
+ * root is taken only at its true total, above every other host's bound (ties to the lowest slot).
+ * The demoted bounds are restored before returning: a later commit may raise them again.
  */
 export function lazyRoot(slot: i32, totals: usize, tree: usize): i32 {
   const stamps = slotStamps(slot);
+  const slacks = slotSlacks(slot);
+  const bounded = slackItem();
   const fresh = load<i32>(at32(stateBase, slot));
   setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
+  ensureDemoted();
+  let demoted = 0;
+  let found = -2;
   // Past this many recomputations in one turn, a full SIMD rescan is the cheaper refresh.
   const limit = max(32, hostEnd >> 1);
   for (let n = 0; n <= limit; n++) {
     const h = rootSlot(tree);
-    if (h < 0 || load<i32>(at32(totals, h)) < 0) return -1; // every bound says infeasible
+    if (h < 0 || load<i32>(at32(totals, h)) < 0) {
+      found = -1; // every bound says infeasible
+      break;
+    }
     const changed = load<i32>(at32(lastChanged, h));
-    if (changed <= fresh || changed <= load<i32>(at32(stamps, h))) return h;
-    const t = hostReasons(h) == 0 ? combine(fitScore(h), 0, 0) : -1;
+    if (changed <= fresh || changed <= load<i32>(at32(stamps, h))) {
+      const s = bounded ? <i32>load<u8>(slacks + <usize>h) : 0;
+      if (s == 0 || s & DEMOTED) {
+        found = h;
+        break;
+      }
+      // unchanged since its total was computed: that total is exact until the next commit
+      store<u8>(slacks + <usize>h, <u8>(s | DEMOTED));
+      store<i32>(at32(demotedHosts, demoted++), h);
+      store<i32>(at32(totals, h), load<i32>(at32(totals, h)) - s);
+      updateTree(tree, totals, h);
+      continue;
+    }
+    const t = hostReasons(h) == 0 ? combine(resourceScore(h), 0, 0) : -1;
     store<i32>(at32(stamps, h), stamp);
-    if (t == load<i32>(at32(totals, h))) return h; // unchanged: the bound was exact
-    store<i32>(at32(totals, h), t);
+    const s = bounded && t >= 0 ? hostSlack(h) : 0;
+    if (bounded) store<u8>(slacks + <usize>h, <u8>s);
+    if (t + s == load<i32>(at32(totals, h))) continue; // the same bound: h is the root, now fresh
+    store<i32>(at32(totals, h), t + s);
     updateTree(tree, totals, h);
   }
-  return -2;
+  for (let k = 0; k < demoted; k++) {
+    const h = load<i32>(at32(demotedHosts, k));
+    const s = <i32>load<u8>(slacks + <usize>h) & ~DEMOTED;
+    store<u8>(slacks + <usize>h, <u8>s);
+    store<i32>(at32(totals, h), load<i32>(at32(totals, h)) + s);
+    updateTree(tree, totals, h);
+  }
+  return found;
+}
+
+/** A slack byte's mark: the host's bound is its true total for this turn (lazyRoot). */
+const DEMOTED: i32 = 0x80;
+/** The hosts lazyRoot demoted in this turn (i32 [hostCap]). */
+let demotedHosts: usize = 0;
+let demotedCap: i32 = 0;
+
+function ensureDemoted(): void {
+  if (demotedCap >= hostCap) return;
+  demotedHosts = regrow(demotedHosts, 0, <usize>hostCap << 2);
+  demotedCap = hostCap;
 }
 
 /**
@@ -60,6 +109,10 @@ export function levelsScan(slot: i32): bool {
   ensureTotals();
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
   store<i32>(at32(stateMaxTaint, slot), maxTaint);
+  if (slackItem()) {
+    store<u8>(stateLevels + <usize>slot, 0); // levels hold exact totals only: the tree keeps bounds
+    return false;
+  }
   const lo = combine(0, 0, 0);
   for (let h = 0; h < hostEnd; h++) {
     const t = load<i32>(at32(total, h));

@@ -4,6 +4,7 @@
 
 import { STRATEGY_LEAST } from './abi';
 import { allocRaw, at32, balancedWeight, calloc, hostCap, itemCount, itemTopoOff, order, regrow, taintedHosts, treeCap } from './layout';
+import { slackItem } from './bound';
 import { hasPreferTaints, prefCount } from './constraints';
 import { curStrategy, prepareItem } from './item';
 import { failed, slotOf } from './run';
@@ -14,8 +15,9 @@ import { looksAcrossHosts } from './topology';
 const STATE_BUDGET_BYTES: usize = 256 << 20;
 
 // Per-item state: [hostCap] totals, [2·treeCap] tree, [hostCap] stamps of the totals (lazy
-// mode), plus stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals
-// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
+// mode), [hostCap] u8 slacks of the bounds (lazy mode with BalancedAllocation, bound.ts), plus
+// stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals fit the
+// level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
 let stateBytes: usize = 0;
@@ -86,14 +88,14 @@ export function assignSlots(n: i32): void {
     want++;
     if (allLazy) {
       prepareItem(i);
-      allLazy = lazyItem();
+      allLazy = lazyItem() && !slackItem(); // bounds with a slack need trees
     }
   }
   // Only lazy items: slots of levels and a top set, a quarter of a tree's, and not a power of two
   // apart (slots 16 KB apart would compete for the same cache sets).
   stateStride = allLazy
     ? ((<usize>hostCap << 2) + topSetBytes() + 64 + 63) & ~63
-    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
+    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4 + ((<usize>hostCap + 3) & ~3), (<usize>hostCap << 2) + topSetBytes());
   smallSlots = allLazy;
   let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
   if (slots > stateCap || <usize>slots * stateStride > stateBytes || stateArena == 0) {
@@ -153,11 +155,18 @@ export function markReleased(h: i32): void {
   return stateArena + <usize>slot * stateStride + ((<usize>hostCap + 2 * <usize>treeCap) << 2);
 }
 
+// @ts-ignore: decorator
+@inline export function slotSlacks(slot: i32): usize {
+  return stateArena + <usize>slot * stateStride + ((2 * <usize>hostCap + 2 * <usize>treeCap) << 2);
+}
+
 /**
  * The prepared class keeps a lazy slot (see lazy.ts): LeastAllocated alone, whose scores a commit
- * only lowers. BalancedAllocation beside it is not monotone (a commit can balance a host).
+ * only lowers, or beside BalancedAllocation where bound.ts bounds how far a commit raises them.
+ * Any other BalancedAllocation beside it (another weight or resources) rescans.
  */
 // @ts-ignore: decorator
 @inline export function lazyItem(): bool {
-  return curStrategy == STRATEGY_LEAST && balancedWeight == 0 && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
+  if (curStrategy != STRATEGY_LEAST || prefCount != 0 || (taintedHosts > 0 && hasPreferTaints())) return false;
+  return balancedWeight == 0 || slackItem();
 }
