@@ -28,6 +28,7 @@ import { batchSuite } from './suites/batch.js';
 import { capacitySuite } from './suites/capacity.js';
 import { consoleSuite } from './suites/console.js';
 import { extenderSuite } from './suites/extender.js';
+import { failoverSuite } from './suites/failover.js';
 import { kubeSuite } from './suites/kube.js';
 import { qualitySuite } from './suites/quality.js';
 import { restartSuite } from './suites/restart.js';
@@ -48,6 +49,7 @@ const SUITES: Record<string, Suite> = {
   console: consoleSuite,
   operations: operationsSuite,
   capacity: capacitySuite,
+  failover: failoverSuite,
   pending: pendingSuite,
   soak: soakSuite,
   'soak-kube': soakKubeSuite,

@@ -67,6 +67,11 @@ export const GROUPS = [
       reason('R_POD_AFFINITY', 23, 'InterPodAffinity (last): required affinity not met (unresolvable)'),
       reason('R_POD_ANTI_AFFINITY', 24, "InterPodAffinity: the workload's own required anti-affinity"),
       reason('R_EXISTING_ANTI_AFFINITY', 25, "InterPodAffinity: a placed workload's required anti-affinity rejects this one here"),
+      reason(
+        'R_FAILOVER',
+        26,
+        "placer's failover admission (after every filter): placing here would leave a protected namespace without room to restart a failed host's or zone's workloads",
+      ),
       reason('R_ABSENT', 30, 'the host slot is empty (a removed host); never counted in messages'),
     ],
   },

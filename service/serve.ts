@@ -94,6 +94,11 @@ function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Audit lines on stderr/stdout are written in chunks of this many bytes… */
+const AUDIT_BUFFER_BYTES = 4096;
+/** …or after this long, whichever comes first. */
+const AUDIT_FLUSH_MS = 100;
+
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const at = listenAddress({
     ...(opts.host !== undefined && { host: opts.host }),
@@ -117,9 +122,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     throw new InputError(undefined, '', `--audit-log-path ${auditPath}: ${(err as Error).message}`);
   }
+  // on stderr or stdout the lines are buffered (an extender bind writes one: the hot path) and go
+  // out AUDIT_BUFFER_BYTES at a time, at least every AUDIT_FLUSH_MS, and at shutdown; the file
+  // (audit-log.ts) writes each line before the answer
   const audit = pino(
     { level: 'info', base: { component: 'placer' } },
-    auditFile ?? pino.destination({ dest: auditPath === '-' ? 1 : 2, sync: false }),
+    auditFile ??
+      pino.destination({ dest: auditPath === '-' ? 1 : 2, sync: false, minLength: AUDIT_BUFFER_BYTES, periodicFlush: AUDIT_FLUSH_MS }),
   );
   for (const w of at.warnings) logger.warn(w);
   const lifecycle: Lifecycle = { loaded: false, shuttingDown: false };

@@ -6,23 +6,11 @@
 // per replica tried. The reference engine answers the same question on a cluster a tenth the size.
 
 import { Engine } from '../../core-wasm/src/engine.js';
-import type { HostObj, WorkloadTemplate } from '../../model/types.js';
-import { host, pod, quota } from '../../test/fixtures/model.js';
+import type { WorkloadTemplate } from '../../model/types.js';
+import { pod, quota } from '../../test/fixtures/model.js';
 import { type Cell, type Suite, dur, int, progress, ratio, si } from '../lib/report.js';
+import { zonedHosts as hosts } from '../lib/model-hosts.js';
 import { wall } from '../lib/timing.js';
-
-const ZONES = ['zone-a', 'zone-b', 'zone-c'];
-
-function hosts(n: number): HostObj[] {
-  return Array.from({ length: n }, (_, i) =>
-    host(`esx-${String(i).padStart(4, '0')}`)
-      .cpu(['64', '96', '128'][i % 3])
-      .memory(['512Gi', '768Gi', '1Ti'][i % 3])
-      .pods(1024)
-      .label('topology.kubernetes.io/zone', ZONES[i % ZONES.length])
-      .obj(),
-  );
-}
 
 /** 100 Deployments of distinct shapes, replica r of Deployment d bound to host (r + d) mod H: 100 per host. */
 function running(names: readonly string[]): WorkloadTemplate[] {

@@ -6,7 +6,8 @@ import type { Strategy, WorkloadTemplate } from '../../model/types.js';
 import type { Assessment, Compiled, Explanation, HostExplanation } from './api.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, type HostVerdict, MAX_NODE_SCORE, R_ABSENT, type VerdictColumns } from './contract.js';
+import { type Backend, type HostVerdict, MAX_NODE_SCORE, R_ABSENT, R_FAILOVER, type VerdictColumns } from './contract.js';
+import type { FailoverGuard } from './failover-guard.js';
 import { allReasonTexts, hostReasonTexts } from './messages.js';
 import type { Residents } from './residents.js';
 import { filterHistogram } from './rules/filter-stages.js';
@@ -46,6 +47,8 @@ export class Assessor {
     private readonly version: () => number,
     /** NodeResourcesBalancedAllocation's weight beside the strategy (EngineConfig.balancedWeight). */
     private readonly balancedWeight: number,
+    /** Failover admission (namespace HA): hosts it refuses get R_FAILOVER. */
+    private readonly guard: FailoverGuard,
   ) {}
 
   /**
@@ -86,11 +89,22 @@ export class Assessor {
       const cols = this.backend.evaluateColumns(c.cls);
       const n = cols.n;
       const columns = { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) };
+      if (this.guard.active()) this.refuseForFailover(t, c.cls, columns);
       a = { version: this.version(), cls: c.cls, admission, columns };
       this.lastAssessed = a;
     }
     const fitMax = MAX_NODE_SCORE * (1 + (c.strategy === 'BalancedAllocation' ? 0 : this.balancedWeight));
     return { cls: c.cls, version: a.version, rejected: c.rejected ?? a.admission, columns: a.columns, fitMax, strategy: c.strategy };
+  }
+
+  /** Feasible hosts where failover admission refuses the workload get R_FAILOVER and no score. */
+  private refuseForFailover(t: WorkloadTemplate, cls: number, columns: VerdictColumns): void {
+    for (let slot = 0; slot < columns.n; slot++) {
+      if (columns.reasons[slot] !== 0 || this.guard.check(t, 0, cls, slot) === null) continue;
+      columns.reasons[slot] = R_FAILOVER;
+      columns.fit[slot] = 0;
+      columns.total[slot] = -1;
+    }
   }
 
   /**

@@ -169,12 +169,21 @@ export class Catalog {
     this.pushHost(slot);
   }
 
-  private pushHost(slot: number): void {
+  /**
+   * Show the backend host `slot` with `held` (by dimension) taken off its allocatable, or as it is
+   * (null): a batch places around the room held for failover (failover-batch.ts).
+   */
+  holdRoom(slot: number, held: ArrayLike<number> | null): void {
+    this.pushHost(slot, held);
+  }
+
+  private pushHost(slot: number, held: ArrayLike<number> | null = null): void {
     const { obj } = this.hosts[slot];
     const alloc = new Array<number>(MAX_DIMS).fill(0);
     for (let d = 0; d < this.dims.count; d++) {
       const name = this.dims.names[d];
       alloc[d] = this.amount(this.allocatableOf(slot, d), obj.source, `status.allocatable[${name}]`, `Node ${obj.name}`);
+      if (held) alloc[d] = Math.max(0, alloc[d] - held[d]);
     }
     if (obj.taints.length > MAX_HOST_TAINTS) {
       throw new InputError(obj.source, 'spec.taints', `placer supports at most ${MAX_HOST_TAINTS} taints per host`, `Node ${obj.name}`);

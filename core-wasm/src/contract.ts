@@ -46,6 +46,7 @@ export {
   R_POD_AFFINITY,
   R_POD_ANTI_AFFINITY,
   R_EXISTING_ANTI_AFFINITY,
+  R_FAILOVER,
   R_ABSENT,
   WEIGHT_FIT,
   WEIGHT_NODE_AFFINITY,
@@ -219,7 +220,9 @@ export type Failure =
   | { kind: 'reservation'; dims: { dim: number; free: bigint; reservedForOthers: bigint }[] }
   | { kind: 'filter'; hosts: number; counts: ReasonCount[] }
   /** A gang fell short of minMember: every member is unplaced; `cause` is why the first one failed (null: too few members). */
-  | { kind: 'gang'; gang: number; placed: number; needed: number; cause: Failure | null };
+  | { kind: 'gang'; gang: number; placed: number; needed: number; cause: Failure | null }
+  /** Failover admission refused every host the batch found (front only: failover-guard.ts words it). */
+  | { kind: 'failover'; text: string };
 
 /** One line of the "0/N hosts are available" histogram: a reason bit, or an untolerated taint id. */
 export interface ReasonCount {

@@ -61,6 +61,10 @@ import { DEFAULT_PACKING_EFFORT } from './packing.js';
 import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { Consolidator } from './consolidator.js';
+import { Failover } from './failover.js';
+import { FailoverGuard } from './failover-guard.js';
+import { RestartPlanner } from './failover-plans.js';
+import type { FailoverReport, RestartPlanReport } from './failover-api.js';
 import { ReferenceBackend } from './reference/backend.js';
 import { type HostUsage, type NamespaceUsage, Reports } from './reports.js';
 import { Residents, unpack } from './residents.js';
@@ -69,6 +73,7 @@ import { WasmBackend } from './wasm/backend.js';
 import { Wording } from './wording.js';
 
 export * from './api.js';
+export * from './failover-api.js';
 
 const WASM_VARIANTS = { wasm: 'simd', 'wasm-scalar': 'scalar', 'wasm-debug': 'debug' } as const;
 
@@ -84,6 +89,7 @@ export class Engine {
   private readonly consolidator: Consolidator;
   private readonly reports: Reports;
   private readonly capacity: Capacity;
+  private readonly failover: Failover;
   /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
   private backendVersion = 0;
 
@@ -122,7 +128,12 @@ export class Engine {
     ));
     const wording = (this.wording = new Wording(catalog, compiler));
     const reports = (this.reports = new Reports(catalog, backend));
-    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, () => this.backendVersion, balancedWeight);
+    const version = () => this.backendVersion;
+    const plans = new RestartPlanner(catalog, compiler, residents, wording, backend, version);
+    this.failover = new Failover(plans);
+    const guard = new FailoverGuard(plans, this.failover, raw, version);
+    wording.failoverText = (slot) => guard.refusals.get(slot);
+    this.assessor = new Assessor(catalog, compiler, residents, wording, backend, version, balancedWeight, guard);
     this.placer = new Placer(
       catalog,
       compiler,
@@ -131,6 +142,7 @@ export class Engine {
       this.assessor,
       backend,
       opts.packingEffort ?? (opts.strategy === 'MostAllocated' ? DEFAULT_PACKING_EFFORT : 0),
+      guard,
     );
     this.planner = new Planner(catalog, compiler, residents, wording, reports, backend);
     this.consolidator = new Consolidator(catalog, compiler, residents, reports, backend);
@@ -365,5 +377,28 @@ export class Engine {
   /** Namespace usage, reservations and quota usage. */
   namespaceUsage(): NamespaceUsage[] {
     return this.reports.namespaceUsage();
+  }
+
+  // ---------------------------------------------------------------- namespace HA (failover.ts)
+
+  /**
+   * The failover report: per protected namespace (a NamespacePolicy with spec.failover) the
+   * failures it tolerates now; per host whether its protected workloads restart elsewhere, where
+   * (placer's own restart plan, rules/failover.ts) and the room held on it for failover; the room
+   * held in total against vSphere HA's percentage rule for the same cluster.
+   */
+  failoverReport(): FailoverReport {
+    this.compiler.collect();
+    return this.failover.report();
+  }
+
+  /**
+   * The restart plan of exactly these failures (hosts by name, and every host of `zone`): every
+   * workload of the failed hosts, protected or not (protected first), restarted or stuck with its
+   * reason. Throws UnknownHostError for a host placer does not know.
+   */
+  simulateFailures(hosts: readonly string[], zone?: string): RestartPlanReport {
+    this.compiler.collect();
+    return this.failover.simulate(hosts, zone);
   }
 }

@@ -10,6 +10,7 @@ import {
   MAX_DIMS,
   R_AFFINITY,
   R_EXISTING_ANTI_AFFINITY,
+  R_FAILOVER,
   R_INSUFFICIENT_SHIFT,
   R_POD_AFFINITY,
   R_POD_ANTI_AFFINITY,
@@ -49,6 +50,8 @@ export const TOPOLOGY_TEXT: [number, string][] = [
   [R_POD_ANTI_AFFINITY, "host(s) didn't match pod anti-affinity rules"],
   [R_EXISTING_ANTI_AFFINITY, "host(s) didn't satisfy existing pods anti-affinity rules"],
 ];
+/** placer's failover admission, in a histogram (a single host's text names the namespace and the failure). */
+export const FAILOVER_TEXT = 'host(s) would leave a protected namespace without room to restart its workloads (failover policy)';
 export function affinityText(kind: string): string {
   return `host(s) didn't match ${kind}'s node affinity/selector`;
 }
@@ -67,6 +70,8 @@ export function hostReasonTexts(reasons: number, firstTaint: number, n: Naming):
       return insufficientTexts(reasons, n);
     case 'topology':
       return [TOPOLOGY_TEXT.find(([b]) => b === bit)![1]];
+    case 'failover':
+      return [FAILOVER_TEXT];
     default:
       return [];
   }
@@ -86,6 +91,7 @@ export function allReasonTexts(reasons: number, blockingTaints: number[], n: Nam
   if (reasons & R_AFFINITY) out.push(affinityText(n.workloadKind));
   out.push(...insufficientTexts(reasons, n));
   for (const [bit, text] of TOPOLOGY_TEXT) if (reasons & bit) out.push(text);
+  if (reasons & R_FAILOVER) out.push(FAILOVER_TEXT);
   return out;
 }
 
@@ -95,6 +101,7 @@ function countText(rc: ReasonCount, n: Naming): string {
   if (rc.bit === R_AFFINITY) return affinityText(n.workloadKind);
   const topology = TOPOLOGY_TEXT.find(([bit]) => bit === rc.bit);
   if (topology) return topology[1];
+  if (rc.bit === R_FAILOVER) return FAILOVER_TEXT;
   const d = Math.log2(rc.bit) - R_INSUFFICIENT_SHIFT;
   return insufficientText(n.dimName(d), d);
 }

@@ -8,6 +8,8 @@ import type { Assessor } from './assessor.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
 import { type Backend, type BatchItem, MAX_DIMS } from './contract.js';
+import { admitBatch, holdFailoverRoom } from './failover-batch.js';
+import type { FailoverGuard } from './failover-guard.js';
 import { improvePacking, packable } from './packing.js';
 import type { Resident, Residents } from './residents.js';
 import { desiredHealthy, pdbSelects } from './rules/disruption.js';
@@ -25,6 +27,7 @@ export class Placer {
     private readonly backend: Backend,
     /** Workloads the packing phase may place again after a batch with MostAllocated classes (0: none). */
     private readonly packingEffort: number,
+    private readonly guard: FailoverGuard,
   ) {}
 
   /** Commit every instance that already runs on a host (pod spec.nodeName, VM status.nodeName). */
@@ -88,20 +91,48 @@ export class Placer {
     this.compiler.sync();
     this.backend.setPdbs(this.pdbDesired(templates));
     const gangNames = gangs.names();
-    let result = this.backend.placeBatch(items, gangs.specs);
+    // Namespace HA: the batch places around the room held for failover (failover-batch.ts).
+    const guarded = this.guard.active()
+      ? { catalog: this.catalog, compiler: this.compiler, backend: this.backend, guard: this.guard }
+      : null;
+    const unhold = guarded ? holdFailoverRoom(guarded) : null;
+    let result;
     let packing: Placed['packing'];
-    if (packingEffort > 0 && items.some((it) => packable(this.compiler.classes[it.cls].spec))) {
-      const improved = improvePacking(
-        this.backend,
-        { items, spec: (cls) => this.compiler.classes[cls].spec, alloc: this.allocatable(), effort: packingEffort },
-        result,
-      );
-      result = improved.result;
-      packing = improved.report;
+    try {
+      result = this.backend.placeBatch(items, gangs.specs);
+      if (packingEffort > 0 && items.some((it) => packable(this.compiler.classes[it.cls].spec))) {
+        const improved = improvePacking(
+          this.backend,
+          { items, spec: (cls) => this.compiler.classes[cls].spec, alloc: this.allocatable(), effort: packingEffort },
+          result,
+        );
+        result = improved.result;
+        packing = improved.report;
+      }
+    } finally {
+      unhold?.();
     }
     // Instance index → (outcome, instance) for naming preemptors and batch victims.
     const where: { outcome: number; j: number }[] = [];
-    items.forEach((_, k) => itemOf[k].instances.forEach((j) => where.push({ outcome: itemOf[k].outcome, j })));
+    const itemCls: number[] = [];
+    items.forEach((it, k) =>
+      itemOf[k].instances.forEach((j) => {
+        where.push({ outcome: itemOf[k].outcome, j });
+        itemCls.push(it.cls);
+      }),
+    );
+    const who = (i: number) => ({ t: outcomes[where[i].outcome].template, j: where[i].j });
+    if (guarded) {
+      // failover admission reads who runs where: the batch's placements are residents first
+      result.hostOf.forEach((slot, i) => slot >= 0 && this.residents.add(itemCls[i], slot, who(i).t, who(i).j));
+      admitBatch(guarded, items, gangs.specs, result, who, {
+        place: (i, slot) => this.residents.add(itemCls[i], slot, who(i).t, who(i).j),
+        unplace: (i, slot) => {
+          const { t, j } = who(i);
+          this.residents.remove(itemCls[i], slot, (r) => r.t === t && r.j === j);
+        },
+      });
+    }
     const nameOf = (instance: number) => {
       const w = where[instance];
       const t = outcomes[w.outcome].template;
@@ -117,7 +148,7 @@ export class Placer {
         const j = instances[n];
         o.hosts[j] = this.catalog.hostName(slot);
         o.placed[j] = true;
-        this.residents.add(it.cls, slot, o.template, j);
+        if (!guarded) this.residents.add(it.cls, slot, o.template, j);
       }
       p += it.count;
       const f = result.failures[k];
@@ -146,6 +177,8 @@ export class Placer {
         o.preemptedBy[victim.j] = by;
       }
     }
+    // evictions left the residents after the backend: failover admission looks again next time
+    if (guarded) this.guard.invalidate();
     return { outcomes, evictions, packing };
   }
 
@@ -175,8 +208,11 @@ export class Placer {
     const c = this.compiler.prepare(t);
     const refusal = this.assessor.refusal(c, slot);
     if (refusal) return refusal.stage === 'host' ? `host ${hostName} does not fit: ${refusal.text}` : refusal.text;
+    const failover = this.guard.check(t, j, c.cls, slot);
+    if (failover) return `host ${hostName} does not fit: ${failover}`;
     this.backend.commit(c.cls, slot);
     this.residents.add(c.cls, slot, t, j);
+    this.guard.committed(t, c.cls, slot);
     return null;
   }
 
@@ -185,6 +221,7 @@ export class Placer {
     const p = this.residents.removeNamed(kind, namespace, name);
     if (!p) return false;
     this.backend.release(p.cls, p.slot);
+    this.guard.released(p.cls, p.slot);
     return true;
   }
 

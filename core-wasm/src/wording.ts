@@ -7,7 +7,7 @@
 import type { HostFailure } from './api.js';
 import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Failure, R_ABSENT, R_TAINT, R_UNSCHEDULABLE } from './contract.js';
+import { type Failure, R_ABSENT, R_FAILOVER, R_TAINT, R_UNSCHEDULABLE } from './contract.js';
 import { type Naming, fitErrorMessage, hostReasonTexts, quotaMessage, reservationMessage } from './messages.js';
 import { hostGrade } from './rules/preemption.js';
 import { quotaDelta } from './rules/quota.js';
@@ -21,6 +21,8 @@ export class Wording {
   /** The first blocking taint, per constraint and host slot, until the hosts change: id + 2 (0 = not known yet). */
   private firstTaintMemo: Int32Array[] = [];
   private firstTaintEpoch = -1;
+  /** The words of the failover refusal placer last found on a host (failover-guard.ts), by slot. */
+  failoverText: (slot: number) => string | undefined = () => undefined;
 
   constructor(
     private readonly catalog: Catalog,
@@ -37,6 +39,7 @@ export class Wording {
       return `gang ${name}: only ${f.placed} of the ${f.needed} members it needs could be placed, so none were: ${this.failureMessage(cls, f.cause, gangNames)}`;
     }
     if (f.kind === 'filter') return fitErrorMessage(f, n);
+    if (f.kind === 'failover') return f.text;
     if (f.kind === 'quota') return quotaMessage(f, (e) => quotaDelta(spec, this.catalog.entries[e]) ?? 0n, n);
     return reservationMessage(f, (d) => BigInt(spec.req[d]), n);
   }
@@ -46,6 +49,11 @@ export class Wording {
    * reports it (first failing stage), and the grade. Memoized per kind and reason mask.
    */
   hostFailure(cls: number, slot: number, reasons: number): HostFailure {
+    if (reasons === R_FAILOVER) {
+      // only the failover admission refuses the host: its words name the namespace and the failure
+      const text = this.failoverText(slot);
+      if (text !== undefined) return { texts: [text], text, grade: hostGrade(reasons) };
+    }
     const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;
     const taint = taintFirst ? this.firstBlockingTaint(cls, slot) : -1;
     const key = taintFirst ? -2 - taint : reasons;

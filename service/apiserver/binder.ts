@@ -24,8 +24,9 @@
 
 import type { Logger } from 'pino';
 import type { PlacerState } from '../state/state.js';
-import type { KubeClient } from './client.js';
+import type { KubeClient, Obj } from './client.js';
 import type { BindResult, KubeMetrics } from './metrics.js';
+import { podReads } from '../state/pod-reads.js';
 import { podBinding, podBindingPath } from './resources.js';
 import type { KubeSync } from './sync.js';
 
@@ -94,9 +95,13 @@ export class KubeBinder {
     // the pod's spec: from a filter this replica served, else from the pod watch (this incarnation's)
     const pending = this.sync.pendingPod(namespace, name);
     const pendingUid = (pending?.metadata as { uid?: unknown } | undefined)?.uid;
+    let from: { pod: Obj; reads: string } | undefined;
     if (pending && (uid === '' || pendingUid === uid) && !state.heldPod(namespace, name)) {
       try {
-        state.podTemplate(pending, 'Pod');
+        // the filter's template when the watch's version reads the same: parsed once per pod
+        const reads = podReads(pending);
+        state.pendingPodTemplate(pending, reads);
+        from = { pod: pending, reads };
       } catch {
         // unreadable: state.bind reports that it does not know the pod
       }
@@ -107,6 +112,7 @@ export class KubeBinder {
       return this.done('refused', error.startsWith('placer') ? error : `placer: ${error}`);
     }
     this.sync.assume(namespace, name, uid);
+    if (created && from) this.sync.heldFrom(from.pod, from.reads);
     const undo = (): void => {
       this.sync.forget(namespace, name);
       // give the reservation back, unless the API shows this pod there meanwhile
@@ -119,7 +125,7 @@ export class KubeBinder {
     try {
       const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });
       if (r.code === 201 || r.code === 200) {
-        this.log.info({ pod: key, node }, 'bound');
+        this.log.debug({ pod: key, node }, 'bound');
         return this.done('bound', '');
       }
       const message = String(r.body?.message ?? '');

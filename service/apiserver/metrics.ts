@@ -7,6 +7,10 @@
 //   placer_kube_bindings_total{result}                 bound | refused
 //   placer_kube_unreadable_objects{resource}           API objects placer cannot read (logged)
 //   placer_kube_pods_pending_host                      bound pods whose Node placer has not seen yet
+//   placer_kube_pod_versions_total{read}               versions of bound pods the watch showed: parsed, or
+//                                                      unchanged (nothing placer reads changed: not parsed)
+//   placer_kube_pod_reads                              pods whose reads placer keeps to compare (the pods
+//                                                      it holds at most: freed with the pod)
 //   placer_kube_vms_pending{reason}                    VirtualMachines on a host that wait for their
 //                                                      class (reason="class") or Node (reason="host")
 //   scheduler mode (scheduler.ts):
@@ -28,6 +32,8 @@ export class KubeMetrics {
   readonly bindings: Counter<'result'>;
   readonly unreadable: Gauge<'resource'>;
   readonly pendingHost: Gauge;
+  readonly podVersions: Counter<'read'>;
+  readonly podReads: Gauge;
   readonly vmsPending: Gauge<'reason'>;
   readonly scheduleAttempts: Counter<'result'>;
   readonly scheduleBindings: Counter<'result'>;
@@ -72,6 +78,17 @@ export class KubeMetrics {
     this.pendingHost = new Gauge({
       name: 'placer_kube_pods_pending_host',
       help: 'Bound pods waiting for their Node to be seen',
+      registers,
+    });
+    this.podVersions = new Counter({
+      name: 'placer_kube_pod_versions_total',
+      help: 'Versions of bound pods the watch showed: parsed, or unchanged (nothing placer reads of the pod changed; not parsed again)',
+      labelNames: ['read'],
+      registers,
+    });
+    this.podReads = new Gauge({
+      name: 'placer_kube_pod_reads',
+      help: 'Pods whose reads placer keeps to compare the next version with (no more than the pods it holds; freed with the pod)',
       registers,
     });
     this.vmsPending = new Gauge({

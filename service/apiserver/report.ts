@@ -10,8 +10,11 @@
 //                          related object the preemptor — kube-scheduler's wording.
 //
 // Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
-// a few at a time, from a bounded backlog: as client-go's event broadcaster, placer drops events
-// rather than let them hold back scheduling (placer_kube_events_total{result="dropped"}). The
+// after the Bindings: while Bindings wait or are in flight (`busy`) one Event at a time, else a few
+// at a time — an Event is one more write for the API server and etcd, as a Binding is, and the
+// Binding is what the pod waits for. The backlog is bounded (EVENT_BACKLOG, more than the
+// Bindings of several full batches): past it, as client-go's event broadcaster, placer drops
+// events rather than let them hold back scheduling (placer_kube_events_total{result="dropped"}). The
 // condition is written once per message: a pod tried again for the same reason is not patched again,
 // and its Event is repeated at most once a minute.
 
@@ -22,8 +25,10 @@ import type { KubeMetrics } from './metrics.js';
 
 /** events.k8s.io/v1 limits `note` to 1 kB. */
 const NOTE_LIMIT = 1024;
-const EVENT_BACKLOG = 1000;
+const EVENT_BACKLOG = 20_000;
 const EVENT_CONCURRENCY = 4;
+/** Events in flight while Bindings wait or are in flight: they go on, slowly, and never starve. */
+const EVENT_CONCURRENCY_BUSY = 1;
 const REPEAT_MS = 60_000;
 
 export interface PodRef {
@@ -54,6 +59,8 @@ export class PodReporter {
     private readonly client: KubeClient,
     private readonly log: Logger,
     private readonly metrics: KubeMetrics | undefined,
+    /** Bindings are waiting or in flight: Events yield to them. */
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   /** An unschedulable pod: its condition (once per message) and a FailedScheduling Event. */
@@ -143,8 +150,10 @@ export class PodReporter {
     this.pump();
   }
 
-  private pump(): void {
-    while (this.running < EVENT_CONCURRENCY && this.backlog.length > 0) {
+  /** Send what the backlog holds, as many at once as the Bindings leave room for (called again when they are done). */
+  pump(): void {
+    const limit = this.busy() ? EVENT_CONCURRENCY_BUSY : EVENT_CONCURRENCY;
+    while (this.running < limit && this.backlog.length > 0) {
       const e = this.backlog.shift()!;
       this.running++;
       void this.post(e).finally(() => {

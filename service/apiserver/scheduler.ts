@@ -96,7 +96,7 @@ export class KubeScheduler implements SyncListener {
   ) {
     this.queue = new SchedulingQueue(new Set(opts.names));
     this.queue.onActive = () => this.kick();
-    this.reporter = new PodReporter(client, log, metrics);
+    this.reporter = new PodReporter(client, log, metrics, () => this.backlog > 0);
     this.preemptions = new Preemptions(client, this.reporter, log, metrics, {
       bind: (p, node) => {
         this.sync.assume(p.namespace, nameOf(p), p.uid);
@@ -271,6 +271,7 @@ export class KubeScheduler implements SyncListener {
       const p = pods[k];
       if (r.host === null) return this.unschedulable(p, r.failure ?? 'not placed');
       this.metrics?.scheduleAttempts.inc({ result: 'scheduled' });
+      this.sync.heldFrom(p.obj);
       if (r.victims) {
         // held on its nominated node until the victims are gone (preemptor.ts)
         this.sync.assume(p.namespace, r.name, p.uid, true);
@@ -315,7 +316,11 @@ export class KubeScheduler implements SyncListener {
         .finally(() => {
           this.binding--;
           this.pump();
-          if (this.binding === 0) this.gauges();
+          if (this.binding === 0) {
+            this.gauges();
+            // the Bindings are done: the Events they left go out at full speed
+            this.reporter.pump();
+          }
         });
     }
   }

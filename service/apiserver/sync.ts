@@ -22,6 +22,10 @@
 //                   not shrink a running VM), as a bound pod waits for its Node; a class change
 //                   re-sizes the VMs of that class.
 //
+// A pod placer holds is not parsed again for a version that changes nothing placer reads of it
+// (pod-reads.ts): the watch's version of a pod placer just bound — its Binding, then every status
+// update — costs a string comparison. What placer read of each held pod is kept until the pod goes.
+//
 // Binds placer made itself are "assumed" (kube-scheduler's word) from just before the Binding
 // POST until the watch shows the pod bound: a relist or an event older than the binding must not
 // release them meanwhile. An assumption the API never confirms lapses after ASSUME_TTL_MS — except a
@@ -37,6 +41,7 @@ import type { KubeMetrics } from './metrics.js';
 import type { ReflectorHandler } from './reflector.js';
 import { PODGROUP_API } from './resources.js';
 import { POD_GROUP_LABEL } from '../manifests/pod.js';
+import { podReads } from '../state/pod-reads.js';
 
 /**
  * Who else follows the mirror (scheduler mode's queue): every pod as the API has it after the
@@ -107,6 +112,8 @@ export class KubeSync {
   private readonly vmWaiting = new Map<string, 'class' | 'host'>();
   /** Per kind: object → why placer cannot read it. */
   private readonly unreadable = new Map<string, Map<string, string>>();
+  /** What placer read of the pods it holds (podReads), by key: freed when the pod goes. */
+  private readonly reads = new Map<string, { uid: string; reads: string }>();
   /** PodGroups as the API has them: namespace/name → object. */
   private readonly podGroups = new Map<string, Obj>();
   listener: SyncListener | undefined;
@@ -137,8 +144,24 @@ export class KubeSync {
     this.assumed.set(`${namespace}/${name}`, { uid, since: Date.now(), pinned });
   }
 
+  /** The assumption is over without a bind (the Binding refused, the placement given back): what placer read of the pod goes with it. */
   forget(namespace: string, name: string): void {
     this.assumed.delete(`${namespace}/${name}`);
+    this.reads.delete(`${namespace}/${name}`);
+  }
+
+  /**
+   * placer holds the pod `o` now, parsed from this very version (a batch placed it, a bind
+   * reserved it): the watch's next version of it is not parsed again unless what placer reads changed.
+   */
+  heldFrom(o: Obj, reads = podReads(o)): void {
+    const f = facts(o);
+    if (f.uid !== '') this.reads.set(f.key, { uid: f.uid, reads });
+  }
+
+  /** Pods whose reads are kept (the soak's gauges: no more than the pods held). */
+  get readsKept(): number {
+    return this.reads.size;
   }
 
   private isAssumed(key: string, uid: string): boolean {
@@ -227,6 +250,7 @@ export class KubeSync {
         this.bound.clear();
         this.unbound.clear();
         this.waiting.clear();
+        this.reads.clear();
         this.note('Pod', [], [], true);
         // what placer holds and the API does not show bound any more: released
         for (const h of state.placements()) {
@@ -240,11 +264,13 @@ export class KubeSync {
         }
         for (const o of items) this.podEvent('MODIFIED', o, collection);
         this.metrics?.pendingHost.set(this.waiting.size);
+        this.metrics?.podReads.set(this.reads.size);
         this.listener?.pods(items);
       },
       event: (type, o) => {
         this.podEvent(type, o, collection);
         this.metrics?.pendingHost.set(this.waiting.size);
+        this.metrics?.podReads.set(this.reads.size);
         this.listener?.pod(type, o);
       },
     };
@@ -261,6 +287,7 @@ export class KubeSync {
       if (pending && same(facts(pending).uid)) this.unbound.delete(f.key);
       if (same(this.waiting.get(f.key)?.instances[0].uid)) this.waiting.delete(f.key);
       if (same(this.assumed.get(f.key)?.uid)) this.assumed.delete(f.key);
+      if (same(this.reads.get(f.key)?.uid)) this.reads.delete(f.key);
       this.note('Pod', [], [`Pod ${f.key}`], false);
       state.mirrorGone('Pod', f.namespace, f.name, f.uid || undefined);
       return;
@@ -271,12 +298,23 @@ export class KubeSync {
       this.unbound.set(f.key, o);
       // placer holds it but the API says unbound: an older incarnation, or a bind that did not land
       const h = state.heldPod(f.namespace, f.name);
-      if (h && !this.isAssumed(f.key, f.uid)) state.mirrorGone('Pod', f.namespace, f.name);
+      if (h && !this.isAssumed(f.key, f.uid)) {
+        state.mirrorGone('Pod', f.namespace, f.name);
+        this.reads.delete(f.key);
+      }
       return;
     }
     this.unbound.delete(f.key);
     this.bound.set(f.key, { uid: f.uid, node: f.nodeName });
     this.assumed.delete(f.key); // confirmed
+    // held here already, from a version that reads the same: nothing to parse, nothing changes
+    const held = state.heldPod(f.namespace, f.name);
+    const last = this.reads.get(f.key);
+    if (held && held.uid === f.uid && held.host === f.nodeName && last?.uid === f.uid && last.reads === podReads(o)) {
+      this.metrics?.podVersions.inc({ read: 'unchanged' });
+      return;
+    }
+    this.metrics?.podVersions.inc({ read: 'parsed' });
     let t: WorkloadTemplate | undefined;
     try {
       t = this.parsePod(o, collection, true);
@@ -288,7 +326,8 @@ export class KubeSync {
       return;
     }
     if (!t) return;
-    this.place(f.key, t);
+    if (this.place(f.key, t)) this.heldFrom(o);
+    else this.reads.delete(f.key);
   }
 
   /**
@@ -327,17 +366,19 @@ export class KubeSync {
     };
   }
 
-  private place(key: string, t: WorkloadTemplate): void {
+  /** Hold a bound pod as `t` says; false when placer does not hold it so (its host unknown yet, or refused). */
+  private place(key: string, t: WorkloadTemplate): boolean {
     let r: ReturnType<PlacerState['mirrorRunning']>;
     try {
       r = this.state().mirrorRunning(t);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       this.note('Pod', [{ object: `Pod ${key}`, message: err.message }], [], false);
-      return;
+      return false;
     }
     if (r === 'unknown-host') this.waiting.set(key, t);
     else this.waiting.delete(key);
+    return r !== 'unknown-host';
   }
 
   /** Bound pods that waited for a Node: `host` appeared (undefined: any). */

@@ -3,7 +3,7 @@
 // manifests (-f) or a shape of requests (--shape cpu=8,memory=32Gi) in one namespace (-n, default
 // `default`) or every namespace the cluster knows (-A). Nothing is placed.
 
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { BackendName } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
 import type { Strategy, WorkloadTemplate } from '../../model/types.js';
@@ -12,10 +12,9 @@ import type { CapacityReportDoc } from '../placement/api-types.js';
 import { capacityDoc, parseShape, printCapacity, shapeTemplate } from '../placement/capacity.js';
 import { runPlacement } from '../placement/placement.js';
 import { readInput, writeWarnings } from './input.js';
+import { clusterReportOptions } from './cluster-flags.js';
 import { OperationError, post } from './operations.js';
 import { progressOn } from './progress.js';
-
-const STRATEGIES: Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
 interface CapacityOpts {
   shape?: string;
@@ -31,7 +30,7 @@ interface CapacityOpts {
 }
 
 export function capacityCommand(cmd: Command): void {
-  cmd
+  const c = cmd
     .command('capacity')
     .description(
       'how many more replicas of a workload (-f) or a shape of requests (--shape) fit now, every rule applied, and what stops the next',
@@ -42,23 +41,17 @@ export function capacityCommand(cmd: Command): void {
     .option('-n, --namespace <name>', 'with --shape: the namespace whose quota, reservation and policy apply (default: default)')
     .option('-A, --all-namespaces', 'with --shape: every namespace the cluster knows', false)
     .option('--zone-key <label>', 'the label whose values are the zones of the breakdown', 'topology.kubernetes.io/zone')
-    .option('--server <url>', 'a running placer serve (e.g. http://127.0.0.1:8080): ask it instead of reading files')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
-    .addOption(
-      new Option('--strategy <name>', 'scoring strategy for the cluster read from files').choices(STRATEGIES).default('LeastAllocated'),
-    )
-    .option('--cpu-mhz-per-core <mhz>', 'host core frequency, to convert VM CPU reservations given in MHz', (v: string) => Number(v), 2000)
-    .addOption(new Option('--engine <backend>', 'placement engine').choices(['wasm', 'wasm-scalar', 'reference']).default('wasm'))
-    .action(async (paths: string[], o: CapacityOpts) => {
-      if ((o.shape === undefined) === (o.filename === undefined))
-        throw new OperationError('give either --shape <requests> or -f <workload manifests>');
-      if (o.filename && (o.namespace !== undefined || o.allNamespaces)) {
-        throw new OperationError('-n and -A go with --shape: workload manifests carry their namespaces');
-      }
-      if (o.namespace !== undefined && o.allNamespaces) throw new OperationError('give -n <namespace> or -A, not both');
-      const shape = o.shape === undefined ? undefined : parseShape(o.shape, '--shape');
-      process.stdout.write(printCapacity(o.server ? await fromServer(o, shape) : await fromFiles(paths, o, shape), o.output));
-    });
+    .option('--server <url>', 'a running placer serve (e.g. http://127.0.0.1:8080): ask it instead of reading files');
+  clusterReportOptions(c).action(async (paths: string[], o: CapacityOpts) => {
+    if ((o.shape === undefined) === (o.filename === undefined))
+      throw new OperationError('give either --shape <requests> or -f <workload manifests>');
+    if (o.filename && (o.namespace !== undefined || o.allNamespaces)) {
+      throw new OperationError('-n and -A go with --shape: workload manifests carry their namespaces');
+    }
+    if (o.namespace !== undefined && o.allNamespaces) throw new OperationError('give -n <namespace> or -A, not both');
+    const shape = o.shape === undefined ? undefined : parseShape(o.shape, '--shape');
+    process.stdout.write(printCapacity(o.server ? await fromServer(o, shape) : await fromFiles(paths, o, shape), o.output));
+  });
 }
 
 /** The cluster of the files as `placer place` leaves it, asked about each template. */

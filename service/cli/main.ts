@@ -17,6 +17,7 @@ import { serveCommand } from '../serve.js';
 import { TLS_VERSIONS, type TlsFiles } from '../server/tls.js';
 import { MIB } from '../server/auth/audit-log.js';
 import { capacityCommand } from './capacity.js';
+import { failoverCommand } from './failover.js';
 import { OperationError, operationCommands } from './operations.js';
 import { type OutputFormat, writeResult } from '../placement/printers.js';
 import { resultInNamespace } from '../placement/namespaces.js';
@@ -400,6 +401,7 @@ export function program(): Command {
 
   operationCommands(cmd, (code) => (commandExit = code));
   capacityCommand(cmd);
+  failoverCommand(cmd, (code) => (commandExit = code));
 
   return cmd;
 }

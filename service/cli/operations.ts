@@ -72,7 +72,7 @@ interface CommonOpts {
 }
 
 /** The cluster as `placer place` leaves it: every workload of the files placed. */
-async function clusterFrom(paths: string[], o: CommonOpts) {
+export async function clusterFrom(paths: string[], o: Pick<CommonOpts, 'cpuMhzPerCore' | 'strict' | 'engine' | 'strategy'>) {
   if (paths.length === 0)
     throw new OperationError('give the manifests of the cluster (files, directories or -), or --server <url> of a running placer serve');
   const progress = progressOn();
@@ -88,11 +88,20 @@ async function clusterFrom(paths: string[], o: CommonOpts) {
 
 /** POST to the native API; a Status error becomes an OperationError with its causes. */
 export async function post<T = PlanDoc>(server: string, path: string, body?: unknown): Promise<T> {
+  return call<T>('POST', server, path, body);
+}
+
+/** GET from the native API, as post(). */
+export async function get<T>(server: string, path: string): Promise<T> {
+  return call<T>('GET', server, path);
+}
+
+async function call<T>(method: 'GET' | 'POST', server: string, path: string, body?: unknown): Promise<T> {
   const url = new URL(path, server.endsWith('/') ? server : server + '/');
   let res: Response;
   try {
     res = await fetch(url, {
-      method: 'POST',
+      method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });

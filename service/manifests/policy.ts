@@ -12,23 +12,32 @@
 //       tolerations: [{key: dedicated, operator: Equal, value: team-a, effect: NoSchedule}]
 //       priorityClassName: team-a-default
 //       spreadAcrossHosts: true
+//     failover:                                      # the namespace is protected (docs/failover.md)
+//       hostFailuresToTolerate: 1                    # 0..3 hosts may fail at once (default 0)
+//       zoneFailuresToTolerate: 1                    # 0..1: a whole zone may fail (default 0)
 
 import { InputError } from '../../model/errors.js';
-import type { NamespacePolicyObj, Strategy } from '../../model/types.js';
+import type { FailoverPolicy, NamespacePolicyObj, Strategy } from '../../model/types.js';
+import type { Field } from './fields.js';
 import { describeSource, type ObjectReader } from './meta.js';
 import { quantitiesToAmounts, readAnyResourceList } from './resources.js';
 import { readTolerations } from './tolerations.js';
+
+/** The most host failures a namespace may ask to tolerate, and zone failures. */
+export const MAX_HOST_FAILURES = 3;
+export const MAX_ZONE_FAILURES = 1;
 
 export const STRATEGIES: readonly Strategy[] = ['LeastAllocated', 'MostAllocated', 'BalancedAllocation', 'RequestedToCapacityRatio'];
 
 export function readNamespacePolicy(r: ObjectReader): NamespacePolicyObj {
   r.root.onlyKeys(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
-  const spec = r.root.at('spec').onlyKeys(['reservation', 'placement']);
+  const spec = r.root.at('spec').onlyKeys(['reservation', 'placement', 'failover']);
   const pl = spec.at('placement').onlyKeys(['strategy', 'nodeSelector', 'tolerations', 'priorityClassName', 'spreadAcrossHosts']);
   // a toleration's fields too: the policy is ours to read strictly (a pod's come typed from the API server)
   for (const t of pl.at('tolerations').items()) t.onlyKeys(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
   const strategy = pl.at('strategy').optEnum(STRATEGIES);
   const priorityClassName = pl.at('priorityClassName').optString() || undefined;
+  const failover = readFailover(spec.at('failover'));
   return {
     name: r.meta.name,
     namespace: r.meta.namespace!,
@@ -40,7 +49,21 @@ export function readNamespacePolicy(r: ObjectReader): NamespacePolicyObj {
       ...(priorityClassName !== undefined && { priorityClassName }),
       spreadAcrossHosts: pl.at('spreadAcrossHosts').bool(false),
     },
+    ...(failover !== undefined && { failover }),
     source: r.source,
+  };
+}
+
+/**
+ * spec.failover, when set: the failures the namespace's workloads must survive. Both counts are
+ * optional (0 when absent), integers within their bounds; no other field.
+ */
+function readFailover(f: Field): FailoverPolicy | undefined {
+  if (!f.isSet) return undefined;
+  f.onlyKeys(['hostFailuresToTolerate', 'zoneFailuresToTolerate']); // and an object
+  return {
+    hostFailuresToTolerate: f.at('hostFailuresToTolerate').int(0, 0, MAX_HOST_FAILURES),
+    zoneFailuresToTolerate: f.at('zoneFailuresToTolerate').int(0, 0, MAX_ZONE_FAILURES),
   };
 }
 

@@ -213,3 +213,89 @@ export interface CapacityReportDoc {
   zoneKey: string;
   items: CapacityItem[];
 }
+
+/** A workload of a failed host restarted elsewhere (a failover restart plan). */
+export interface RestartDoc {
+  kind: string;
+  namespace: string;
+  name: string;
+  from: string;
+  to: string;
+  /** Its namespace has a failover policy. */
+  protected: boolean;
+}
+
+/** A workload of a failed host that finds no host, and why, in kube-scheduler's words. */
+export interface StuckRestartDoc {
+  kind: string;
+  namespace: string;
+  name: string;
+  from: string;
+  protected: boolean;
+  reason: string;
+}
+
+/** A protected namespace of a FailoverReport: its policy and the failures it tolerates now. */
+export interface NamespaceFailoverDoc {
+  namespace: string;
+  policy: { hostFailuresToTolerate: number; zoneFailuresToTolerate: number };
+  /** Host failures (0..3) it tolerates now: every set of that many hosts may fail. */
+  toleratesHosts: number;
+  /** Any one zone may fail; null when the hosts carry no zone label. */
+  toleratesZone: boolean | null;
+  /** The policy holds now. */
+  kept: boolean;
+  /** When not kept: the first failure it cannot absorb, in the admission refusal's words. */
+  violation: string | null;
+}
+
+/** One host of a FailoverReport: can its protected workloads restart, where, and the room held on it. */
+export interface HostFailoverDoc {
+  host: string;
+  zone: string | null;
+  protectedWorkloads: number;
+  /** Its failure is absorbed: every protected workload on it restarts. */
+  absorbed: boolean;
+  /** placer's restart plan of the host's protected workloads. */
+  plan: RestartDoc[];
+  unplaced: StuckRestartDoc[];
+  /** Spare room held on this host for failover (quantities; zero amounts left out). */
+  held: Record<string, string>;
+}
+
+/** A zone's failure: its protected workloads restarted outside it. */
+export interface ZoneFailoverDoc {
+  zone: string;
+  hosts: number;
+  absorbed: boolean;
+  plan: RestartDoc[];
+  unplaced: StuckRestartDoc[];
+}
+
+/** GET /v1/failover and `placer failover -o json`. Amounts are Kubernetes quantities. */
+export interface FailoverReportDoc {
+  apiVersion: string;
+  kind: 'FailoverReport';
+  namespaces: NamespaceFailoverDoc[];
+  hosts: HostFailoverDoc[];
+  zones: ZoneFailoverDoc[];
+  /** Room held for failover over all hosts, and the schedulable capacity. */
+  held: Record<string, string>;
+  capacity: Record<string, string>;
+  /** vSphere HA's percentage admission control for the same cluster: the percent of cpu and memory, and what it holds. */
+  vsphere: { failures: number; percent: number; held: Record<string, string> };
+}
+
+/** POST /v1/failover/simulate and `placer failover --fail …`: the restart plan of exactly these failures. */
+export interface FailoverSimulationDoc {
+  apiVersion: string;
+  kind: 'FailoverSimulation';
+  /** The failed hosts (those of the zone, with `zone`), in host order. */
+  failed: string[];
+  zone: string | null;
+  restarts: RestartDoc[];
+  unplaced: StuckRestartDoc[];
+  /** Every protected workload of the failed hosts restarts. */
+  absorbed: boolean;
+  summary: { restarts: number; unplaced: number; protectedUnplaced: number };
+}

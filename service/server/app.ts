@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { extenderRoutes } from './routes/extender.js';
 import { etags } from './etag.js';
 import { healthRoutes, type Lifecycle } from './routes/health.js';
+import { failoverRoutes } from './routes/failover.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { API_VERSION, nativeRoutes } from './routes/native.js';
 import { uiRoutes } from './routes/ui.js';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/v1', nativeRoutes({ state: requireState, metrics: deps.metrics, limits }));
   // the web console (/ui) and the read endpoints it is built on
   app.route('/v1', inspectRoutes({ state: requireState, limits, apiVersion: API_VERSION }));
+  app.route('/v1', failoverRoutes({ state: requireState, limits }));
   app.route('/', uiRoutes(deps.uiDir));
 
   app.notFound((c) => {

@@ -40,8 +40,9 @@ export function nativeWriteRefusal(
   query: (name: string) => string | undefined,
 ): NativeWriteRefusal | undefined {
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  // explain (the console's, docs/api.md) only reads: where workloads would go, and why
-  if (method === 'POST' && p === '/v1/explain') return undefined;
+  // explain (the console's, docs/api.md) only reads: where workloads would go, and why; so does a
+  // simulated failure: where the failed hosts' workloads would restart
+  if (method === 'POST' && (p === '/v1/explain' || p === '/v1/failover/simulate')) return undefined;
   // a dry-run apply only answers what would happen: a what-if against the mirrored cluster
   if (method === 'POST' && p === '/v1/apply' && isDryRun(query('dryRun'))) return undefined;
   const plan = method === 'POST' ? PLANS.find(([re]) => re.test(p)) : undefined;

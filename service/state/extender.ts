@@ -11,6 +11,7 @@ import type { StateCore } from './core.js';
 import { heldOf } from './held.js';
 import { syncEngine, type InfraEntry, type InfraTable } from './infra.js';
 import { nodeManifest } from './manifest-text.js';
+import { podReads } from './pod-reads.js';
 import { shapeOf } from './shapes.js';
 
 const REQUEST_BODY = 'request body';
@@ -44,6 +45,8 @@ export class ExtenderCases {
   private readonly podCache = new Map<string, WorkloadTemplate>();
   /** Pods by the exact request text they came in (podTemplateCached). */
   private readonly podTextCache = new Map<string, ParsedPod>();
+  /** What placer read of the pod each template was parsed from (podReads): freed with the template. */
+  private readonly readsOf = new WeakMap<WorkloadTemplate, string>();
 
   constructor(private readonly core: StateCore) {}
 
@@ -78,6 +81,21 @@ export class ExtenderCases {
     return parsed.t;
   }
 
+  /**
+   * A pending pod as the pod watch has it (Kubernetes mode's bind), `reads` its podReads(): the
+   * template a filter or prioritize call parsed for this incarnation when what placer reads of it is
+   * the same (kube-scheduler sends the pod its informer has), else parsed now. Remembered for bind.
+   */
+  pendingPodTemplate(pod: Record<string, unknown>, reads: string): WorkloadTemplate {
+    const md = (typeof pod.metadata === 'object' && pod.metadata !== null ? pod.metadata : {}) as Record<string, unknown>;
+    const name = typeof md.name === 'string' ? md.name : '';
+    const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+    const hit =
+      (typeof md.uid === 'string' && md.uid !== '' ? this.podCache.get(md.uid) : undefined) ?? this.podCache.get(`${namespace}/${name}`);
+    if (hit && this.readsOf.get(hit) === reads && hit.namespace === namespace && hit.instances[0].name === name) return hit;
+    return this.podTemplate(pod, 'Pod');
+  }
+
   private parsePod(pod: unknown, path: string): ParsedPod {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
     const parsed = parseManifests([
@@ -86,6 +104,7 @@ export class ExtenderCases {
     const t = parsed.workloads[0];
     if (t) this.core.dropIgnored(t);
     if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
+    this.readsOf.set(t, podReads(obj));
     const classKnown = settlePodPriority(this.core.infra, t);
     return classKnown === undefined ? { t, classKnown: false } : { t, priorityClass: t.priorityClassName, classKnown };
   }

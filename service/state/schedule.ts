@@ -43,7 +43,7 @@ export function scheduleBatch(core: StateCore, pods: readonly WorkloadTemplate[]
     t.preemptionPolicy = 'Never';
   }
   const grades: (string | undefined)[] = [];
-  const out = placeBatch(core, pods, grades);
+  const out = placeBatch(core, pods, policies, grades);
   if (!mayEvict) return out;
   const candidates = out
     .flatMap((_, k) => [k])
@@ -78,8 +78,17 @@ function lowestHeldPriority(core: StateCore): number {
   return lowest;
 }
 
-/** The batch without preemption; `grades[k]` says whether an eviction could help pod k. */
-function placeBatch(core: StateCore, pods: readonly WorkloadTemplate[], grades: (string | undefined)[]): Scheduled[] {
+/**
+ * The batch without preemption; `grades[k]` says whether an eviction could help pod k. The
+ * placements are held with each pod's own preemptionPolicy (`policies`), as the watch reads the
+ * bound pod: its shape is the one the pod watch then confirms.
+ */
+function placeBatch(
+  core: StateCore,
+  pods: readonly WorkloadTemplate[],
+  policies: readonly WorkloadTemplate['preemptionPolicy'][],
+  grades: (string | undefined)[],
+): Scheduled[] {
   return core.transact((undo) => {
     const e = core.engine;
     const { outcomes, evictions } = e.place(pods);
@@ -95,7 +104,7 @@ function placeBatch(core: StateCore, pods: readonly WorkloadTemplate[], grades: 
         return { namespace: t.namespace, name: inst.name, uid, host: null, failure: o.failure?.message ?? 'not placed' };
       }
       undo.push(() => e.release(t.kind, t.namespace, inst.name));
-      held.push(heldOf(t, inst.name, uid, host, 'bind', shapeOf(t, e.compile(t).priority)));
+      held.push(heldOf(t, inst.name, uid, host, 'bind', shapeOf({ ...t, preemptionPolicy: policies[k] }, e.compile(t).priority)));
       return { namespace: t.namespace, name: inst.name, uid, host };
     });
     core.store.commit({ putPlacements: held.map((h) => ({ ...h })) });

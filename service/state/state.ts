@@ -119,6 +119,10 @@ export class PlacerState {
     return this.extender.podTemplateCached(key, pod, path);
   }
 
+  pendingPodTemplate(pod: Record<string, unknown>, reads: string): WorkloadTemplate {
+    return this.extender.pendingPodTemplate(pod, reads);
+  }
+
   refreshNodes(nodes: readonly { obj: Record<string, unknown>; path: string }[]): Map<string, string> {
     return this.extender.refreshNodes(nodes);
   }

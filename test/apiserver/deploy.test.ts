@@ -58,11 +58,12 @@ describe('deploy/', () => {
     expect(nsWatch.path).toBe(`/apis/placer.dev/v1alpha1/${((crd.spec as Obj).names as Obj).plural}`);
   });
 
-  it("closes spec, spec.placement and every toleration with an anyOf over exactly the power set of their properties (test/realk8s/deploy.test.ts holds the API server's verdicts to placer's)", () => {
+  it("closes spec, spec.placement, spec.failover and every toleration with an anyOf over exactly the power set of their properties (test/realk8s/deploy.test.ts holds the API server's verdicts to placer's)", () => {
     const spec = (schema.properties as Record<string, Obj>).spec;
     const placement = (spec.properties as Record<string, Obj>).placement;
+    const failover = (spec.properties as Record<string, Obj>).failover;
     const toleration = ((placement.properties as Record<string, Obj>).tolerations as { items: Obj }).items;
-    for (const o of [spec, placement, toleration]) {
+    for (const o of [spec, placement, failover, toleration]) {
       expect(o['x-kubernetes-preserve-unknown-fields']).toBe(true);
       expect(o.anyOf).toEqual(closedBranches(Object.keys(o.properties as Obj)));
     }

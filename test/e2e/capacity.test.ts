@@ -2,7 +2,6 @@
 // zone, of workload manifests (-f), checked against `placer place` with that many replicas and
 // one more; bad arguments name what is wrong.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { CapacityReportDoc } from '../../service/placement/api-types.js';
 import type { PlacementResult } from '../../service/placement/result.js';
-
-const root = join(import.meta.dirname, '..', '..');
-
-function placer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { placer } from './cli-run.js';
 
 /** A Deployment of `replicas` pods of 2 cpu / 4Gi in team-shop, written to a file of its own. */
 function deploymentFile(name: string, replicas: number): string {

@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { killAll, removeDirs, start, tempDir } from './server.js';
+import { placer } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'placer.js');
 const dir = mkdtempSync(join(tmpdir(), 'placer-cli-everyday-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function placer(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function file(name: string, text: string): string {
   const p = join(dir, name);

@@ -1,6 +1,5 @@
 // The real CLI, as a newcomer runs it: a separate `node bin/placer.js` process over examples/.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { loadClusterInput } from '../../service/manifests/index.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { checkResult } from './model-checker.js';
+import { placer } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function placer(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], {
-    cwd: root,
-    input,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('placer place (real process)', () => {
   it('places examples/ and prints the table, the summary and why things were not placed', () => {

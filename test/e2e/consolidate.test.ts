@@ -3,7 +3,6 @@
 // and bin-packing workloads stay) and against a real `placer serve` (--server: planned with
 // --dry-run, executed otherwise, the planned hosts then empty).
 
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadClusterInput } from '../../service/manifests/index.js';
@@ -11,13 +10,9 @@ import type { PlanDoc } from '../../service/placement/plans.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { applyPlan, checkResult, cordoned } from './model-checker.js';
 import { call, killAll, removeDirs, start, tempDir } from './server.js';
+import { placer } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function placer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 afterEach(killAll);
 afterAll(removeDirs);

@@ -1,12 +1,22 @@
-// Helpers of the Kubernetes-mode end-to-end tests (kube.test.ts, kube-restart.test.ts): fixtures
+// Helpers of the Kubernetes-mode end-to-end tests (kube.test.ts, kube-restart.test.ts, …): fixtures
 // for hosts and pods, a replica's hosts and placements by prefix or namespace, the placer CLI as a
-// process, and what the fake API server says runs where.
+// process, what the fake API server says runs where, and one replica on a fake API server for a
+// file's tests.
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { node, pod } from '../fixtures/k8s.js';
-import type { FakeApiServer, Obj } from '../apiserver/fake-apiserver.js';
-import { hosts as allHosts, placements as allPlacements, type Replica } from '../apiserver/replica.js';
+import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
+import {
+  hosts as allHosts,
+  killAll,
+  kubeconfigFor,
+  placements as allPlacements,
+  removeTempDirs,
+  startReplica,
+  type Replica,
+} from '../apiserver/replica.js';
 
 export const hv = (name: string, cpu = '4', labels: Record<string, string> = {}) =>
   node(name).labels(labels).allocatable({ cpu, memory: '16Gi', pods: '10' });
@@ -55,4 +65,23 @@ export function apiPlacements(f: FakeApiServer): Record<string, string> {
     if (typeof n === 'string' && n !== '' && phase !== 'Succeeded' && phase !== 'Failed') out[`${md.namespace}/${md.name}`] = n;
   }
   return out;
+}
+
+/**
+ * A fake API server and one replica (`placer serve --kubeconfig`, the marker resource ignored) for
+ * the tests of the calling file: started before them, stopped after. Read them through the getters.
+ */
+export function replicaOnFakeApi(): { f: () => FakeApiServer; r: () => Replica } {
+  let f: FakeApiServer;
+  let r: Replica;
+  beforeAll(async () => {
+    f = await FakeApiServer.start({ token: 'e2e-token' });
+    r = await startReplica(kubeconfigFor(f), ['--ignored-resources', 'placer.dev/managed']);
+  });
+  afterAll(async () => {
+    killAll();
+    await f.stop();
+    removeTempDirs();
+  });
+  return { f: () => f, r: () => r };
 }

@@ -4,27 +4,17 @@
 // before the watch shows it. Everything else of Kubernetes mode is tested against the real control
 // plane (test/realk8s). Every wait is bounded.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, type Obj } from '../apiserver/fake-apiserver.js';
-import { bind, filter, killAll, kubeconfigFor, removeTempDirs, startReplica, type Replica } from '../apiserver/replica.js';
+import { describe, expect, it } from 'vitest';
+import type { Obj } from '../apiserver/fake-apiserver.js';
+import { bind, filter } from '../apiserver/replica.js';
 import { until } from '../apiserver/until.js';
-import { hosts, hv, json, placements, web } from './kube-harness.js';
-
-let f: FakeApiServer;
-afterAll(() => removeTempDirs());
+import { hosts, hv, json, placements, replicaOnFakeApi, web } from './kube-harness.js';
 
 describe('placer serve --kubeconfig: one replica (real process, fake API server)', () => {
-  let r: Replica;
-  beforeAll(async () => {
-    f = await FakeApiServer.start({ token: 'e2e-token' });
-    r = await startReplica(kubeconfigFor(f), ['--ignored-resources', 'placer.dev/managed']);
-  });
-  afterAll(async () => {
-    killAll();
-    await f.stop();
-  });
+  const fake = replicaOnFakeApi();
 
   it('a 409 "already assigned to node <this node>" is the bind the API already took: success once the watch shows the pod there with this UID', async () => {
+    const [f, r] = [fake.f(), fake.r()];
     f.create(hv('l-1').obj());
     const p = f.create(web('p', 'lost', '1').obj());
     await until(async () => (await filter(r, p, ['l-1'])).passed.length === 1, 5000, 'mirrored');
@@ -49,6 +39,7 @@ describe('placer serve --kubeconfig: one replica (real process, fake API server)
   });
 
   it('a bind the API server refuses changes nothing: a 403 (RBAC misconfigured), a 409 naming another node', async () => {
+    const [f, r] = [fake.f(), fake.r()];
     f.create(hv('f-1', '2').obj());
     f.create(web('running', 'fail', '1').nodeName('f-1').obj());
     const p = f.create(web('p', 'fail', '1').obj());

@@ -2,7 +2,6 @@
 // by the independent model checker on the cluster they leave) and against a real `placer serve`
 // (--server: executed, durable across a restart).
 
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadClusterInput } from '../../service/manifests/index.js';
@@ -10,13 +9,9 @@ import type { PlanDoc } from '../../service/placement/plans.js';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { applyPlan, checkResult, cordoned } from './model-checker.js';
 import { call, killAll, removeDirs, start, tempDir } from './server.js';
+import { placer } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function placer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 afterEach(killAll);
 afterAll(removeDirs);

@@ -2,21 +2,15 @@
 // kube-scheduler user already has decides placer's scores too, and what placer cannot honour
 // stops the run naming the file and the field path.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PlacementResult } from '../../service/placement/result.js';
 import { call, killAll, removeDirs, start, tempDir } from './server.js';
+import { placer } from './cli-run.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'placer-ksconfig-'));
-
-function placer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/placer.js'), ...args], { cwd: root, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function file(name: string, text: string): string {
   const f = join(dir, name);

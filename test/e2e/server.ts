@@ -109,7 +109,8 @@ export async function call(
 export async function quiet(s: Server, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = await (await fetch(`${s.url}/metrics`)).text();
+    // a fresh connection, as call() makes: a pooled one may be reused after the server closed it
+    const text = await (await fetch(`${s.url}/metrics`, { headers: { connection: 'close' } })).text();
     const m = /^placer_pending_retry_backlog (\d+)$/m.exec(text);
     if (!m) throw new Error('placer_pending_retry_backlog is not on /metrics');
     if (m[1] === '0') return;

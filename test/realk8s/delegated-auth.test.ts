@@ -93,9 +93,13 @@ describeReal('--delegated-auth against the real API server, placer as deploy/ ru
     expect(write.body.message).toMatch(new RegExp(`^forbidden: User "${SA}" cannot post path "/v1/hosts/da-1/cordon"`));
     expect((await as({ token: saToken }, 'POST', '/scheduler/filter', {})).code).toBe(403);
     // the refusal is in the audit trail, with the groups the TokenReview gave
-    const audit = logLines(p)
-      .map((l) => l.audit as Obj | undefined)
-      .find((a) => a?.user === SA && a.path === '/v1/hosts/da-1/cordon');
+    // (audit lines on stderr are buffered for up to 100 ms)
+    const line = () =>
+      logLines(p)
+        .map((l) => l.audit as Obj | undefined)
+        .find((a) => a?.user === SA && a.path === '/v1/hosts/da-1/cordon');
+    await until(() => line() !== undefined, 5000, 'the audit line');
+    const audit = line();
     expect(audit).toMatchObject({ verb: 'post', code: 403, object: 'host da-1' });
     expect(audit!.groups).toEqual(expect.arrayContaining(['system:serviceaccounts', 'system:serviceaccounts:ops', 'system:authenticated']));
   });

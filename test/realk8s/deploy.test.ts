@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseText } from '../../service/manifests/index.js';
 import { parseManifests } from '../../service/manifests/parse.js';
@@ -62,8 +63,12 @@ const VALID: [string, unknown][] = [
         priorityClassName: 'business-high',
         spreadAcrossHosts: true,
       },
+      failover: { hostFailuresToTolerate: 1, zoneFailuresToTolerate: 1 },
     },
   ],
+  ['failover-hosts', { failover: { hostFailuresToTolerate: 3 } }],
+  ['failover-zone', { failover: { zoneFailuresToTolerate: 1 } }],
+  ['failover-empty', { failover: {} }],
 ];
 
 /** Policies both must refuse. */
@@ -87,6 +92,13 @@ const INVALID: [string, unknown][] = [
   ['operator', { placement: { tolerations: [{ key: 'k', operator: 'In' }] } }],
   ['effect', { placement: { tolerations: [{ key: 'k', effect: 'NoRun' }] } }],
   ['spec-string', 'everything'],
+  ['typo-failover', { failover: { hostFailures: 1 } }],
+  ['failover-too-many-hosts', { failover: { hostFailuresToTolerate: 4 } }],
+  ['failover-negative', { failover: { hostFailuresToTolerate: -1 } }],
+  ['failover-too-many-zones', { failover: { zoneFailuresToTolerate: 2 } }],
+  ['failover-string', { failover: { hostFailuresToTolerate: '1' } }],
+  ['failover-fraction', { failover: { hostFailuresToTolerate: 1.5 } }],
+  ['failover-number', { failover: 1 }],
 ];
 
 /** What a schema cannot say, and placer refuses: the API server stores it, placer logs and ignores it. */
@@ -263,7 +275,12 @@ describeReal('deploy/ against the real API server', (bins) => {
     const shipped = (await examples([new URL('../../examples', import.meta.url).pathname])).filter((m) => m.kind === 'NamespacePolicy');
     expect(shipped.length).toBeGreaterThan(0);
     const cases: [string, Obj, 'both' | 'neither' | 'placer refuses'][] = [
-      ...shipped.map((m, i): [string, Obj, 'both'] => [`example-${i}`, policy(`example-${i}`, m.obj.spec), 'both']),
+      // each example as plain YAML gives it (placer's reader keeps integers as literals of their source text)
+      ...shipped.map((m, i): [string, Obj, 'both'] => [
+        `example-${i}`,
+        policy(`example-${i}`, (parseAllDocuments(readFileSync(m.source.file, 'utf8'))[m.source.doc].toJS() as Obj).spec),
+        'both',
+      ]),
       ...VALID.map(([n, spec]): [string, Obj, 'both'] => [n, policy(n, spec), 'both']),
       ...INVALID.map(([n, spec]): [string, Obj, 'neither'] => [n, policy(n, spec), 'neither']),
       ...ONLY_PLACER_REFUSES.map(([n, spec]): [string, Obj, 'placer refuses'] => [n, policy(n, spec), 'placer refuses']),

@@ -443,6 +443,30 @@ describeReal('placer serve --kubeconfig against the real API server: mirroring a
     );
   });
 
+  it("a NamespacePolicy's spec.failover protects its namespace: the failover report and a simulated failure over the mirror", async () => {
+    await c.node('ha-1', { cpu: '4', pods: '10' });
+    await c.node('ha-2', { cpu: '4', pods: '10' });
+    await c.create(web('db-0', 'ha', '1').nodeName('ha-1').obj());
+    await c.create(web('db-1', 'ha', '1').nodeName('ha-2').obj());
+    const pol = await c.create(policy('default').ns('ha').failover({ hostFailuresToTolerate: 1 }).obj());
+    const protectedNs = async () => ((await call(r, 'GET', '/v1/failover')).body.namespaces as Obj[]).map((n) => n.namespace);
+    await until(async () => (await protectedNs()).includes('ha'), W, 'failover policy mirrored');
+    const hostsOf = ((await call(r, 'GET', '/v1/failover')).body.hosts as { host: string; protectedWorkloads: number; absorbed: boolean }[])
+      .filter((h) => h.host.startsWith('ha-'))
+      .map((h) => [h.host, h.protectedWorkloads, h.absorbed]);
+    expect(hostsOf).toEqual([
+      ['ha-1', 1, true],
+      ['ha-2', 1, true],
+    ]);
+    // a simulation only reads: answered in Kubernetes mode too
+    const sim = await call(r, 'POST', '/v1/failover/simulate', { hosts: ['ha-1'] });
+    expect(sim.status).toBe(200);
+    expect(sim.body).toMatchObject({ kind: 'FailoverSimulation', failed: ['ha-1'], absorbed: true });
+    expect((sim.body.restarts as Obj[]).find((m) => m.name === 'db-0')).toMatchObject({ from: 'ha-1', protected: true });
+    await c.remove(pol);
+    await until(async () => !(await protectedNs()).includes('ha'), W, 'failover policy removal mirrored');
+  });
+
   it('a restart relists: the state equals the API, nothing stale survives', async () => {
     await c.node('rs-1', { cpu: '4', pods: '10' });
     await c.node('rs-2', { cpu: '4', pods: '10' });

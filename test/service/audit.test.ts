@@ -51,6 +51,13 @@ const CASES: Record<string, Case> = {
     object: 'shape cpu=2,memory=4Gi in namespace team-shop',
     code: 200,
   },
+  'POST /v1/failover/simulate': {
+    method: 'POST',
+    path: '/v1/failover/simulate',
+    body: { hosts: ['esx-a01', 'esx-a02'] },
+    object: 'hosts esx-a01, esx-a02',
+    code: 200,
+  },
   'POST /v1/hosts/:name/cordon': { method: 'POST', path: '/v1/hosts/esx-a05/cordon', object: 'host esx-a05', code: 200 },
   'POST /v1/hosts/:name/uncordon': { method: 'POST', path: '/v1/hosts/esx-a05/uncordon', object: 'host esx-a05', code: 200 },
   'POST /v1/hosts/:name/drain': { method: 'POST', path: '/v1/hosts/esx-a06/drain?dryRun=true', object: 'host esx-a06', code: 200 },

@@ -6,7 +6,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Locator } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.js';
 import { killAll, removeDirs, start, tempDir } from '../e2e/server.js';
 
@@ -53,4 +53,9 @@ export async function localContext(
 export function artifact(name: string): string {
   mkdirSync(artifacts, { recursive: true });
   return join(artifacts, name);
+}
+
+/** The cells' texts of the table rows `trs` matches, row by row. */
+export function cellTexts(trs: Locator): Promise<string[][]> {
+  return trs.evaluateAll((rows) => rows.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 }

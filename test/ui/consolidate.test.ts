@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanDoc } from '../../service/placement/api-types.js';
-import { artifact, launch, localContext, serveExamples, type Served } from './browser.js';
+import { artifact, cellTexts, launch, localContext, serveExamples, type Served } from './browser.js';
 
 let server: Served;
 let browser: Browser;
@@ -33,8 +33,7 @@ afterAll(async () => {
   server?.stop();
 });
 
-const rows = (testid: string) =>
-  page.getByTestId(testid).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+const rows = (testid: string) => cellTexts(page.getByTestId(testid));
 
 describe('consolidation preview (Chromium, real server, examples/)', () => {
   it("shows the endpoint's plan; options go into the plan through the URL; nothing changes", async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTokens, TokenFile } from '../../service/server/auth/token-file.js';
+import { watchFiles } from '../../service/server/auth/watch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'placer-tokens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +58,24 @@ describe('TokenFile', () => {
       expect(tokens.authenticate({ authorization: 'Bearer new-token' })).toMatchObject({ user: { name: 'bob' } });
     } finally {
       tokens.stop();
+    }
+  });
+
+  it('watchFiles: a change right after the watch starts is seen; files changed together are one round', async () => {
+    const a = join(dir, 'a.crt');
+    const b = join(dir, 'b.key');
+    writeFileSync(a, 'a');
+    writeFileSync(b, 'b');
+    let rounds = 0;
+    const stop = watchFiles([a, b], () => rounds++, 10);
+    try {
+      writeFileSync(a, 'a2'); // before any poll: the baseline is the state when watchFiles was called
+      writeFileSync(b, 'b2');
+      await expect.poll(() => rounds, { timeout: 5000 }).toBe(1);
+      rmSync(b);
+      await expect.poll(() => rounds, { timeout: 5000 }).toBe(2);
+    } finally {
+      stop();
     }
   });
 

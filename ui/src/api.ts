@@ -13,6 +13,7 @@ export type {
   CapacityItem,
   CapacityReportDoc,
   ExplanationList,
+  FailoverReportDoc,
   HostColumns,
   HostDetail,
   NamespaceList,

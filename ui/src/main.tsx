@@ -1,6 +1,6 @@
 // The placer web console: a single page served at /ui by `placer serve`, reading only the native
 // API (/v1). Views are chosen by the URL's hash (#/cluster, #/namespaces, #/explain?…, #/drain?host=…,
-// #/consolidate?sparePerZone=…), so a view with its parameters is a link an admin can share.
+// #/consolidate?sparePerZone=…, #/failover?host=…), so a view with its parameters is a link an admin can share.
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -10,6 +10,7 @@ import { ClusterView } from './views/Cluster';
 import { ConsolidateView } from './views/Consolidate';
 import { DrainView } from './views/Drain';
 import { ExplainView } from './views/Explain';
+import { FailoverView } from './views/Failover';
 import { NamespacesView } from './views/Namespaces';
 
 interface Route {
@@ -23,6 +24,7 @@ const VIEWS: { id: string; title: string }[] = [
   { id: 'explain', title: 'Explain' },
   { id: 'drain', title: 'Drain preview' },
   { id: 'consolidate', title: 'Consolidate' },
+  { id: 'failover', title: 'Failover' },
 ];
 
 function route(): Route {
@@ -64,6 +66,7 @@ function App() {
         {r.view === 'explain' && <ExplainView params={r.params} />}
         {r.view === 'drain' && <DrainView params={r.params} />}
         {r.view === 'consolidate' && <ConsolidateView params={r.params} />}
+        {r.view === 'failover' && <FailoverView params={r.params} />}
       </main>
     </>
   );

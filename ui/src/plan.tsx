@@ -1,10 +1,26 @@
-// What the plan previews (drain, consolidate) share: arrows on the heatmap from a plan's moves,
-// the table of the moves, and the table of cluster utilization before and after.
+// What the plan previews (drain, consolidate, failover) share: arrows on the heatmap from a plan's
+// moves, the table of the moves, the table of what cannot move and why, and the table of cluster
+// utilization before and after.
 
 import { useState } from 'preact/hooks';
 import type { MoveDoc } from '../../service/placement/api-types';
-import type { Arrow } from './heatmap';
+import type { HostColumns } from '../../service/placement/api-types';
+import { type Arrow, type CellPaint, NO_CAPACITY, scaleColor } from './heatmap';
+import { utilization } from './hosts';
 import { pct } from './quantity';
+
+/** How the previews paint a host before their own marks: coloured by cpu, cordons hatched, taints cornered, named. */
+export function cpuPaint(h: HostColumns): Pick<CellPaint, 'fill' | 'cordoned' | 'tainted' | 'name'> {
+  return {
+    fill: (i) => {
+      const u = utilization(h, 'cpu', i);
+      return Number.isNaN(u) ? NO_CAPACITY : scaleColor(u);
+    },
+    cordoned: (i) => h.unschedulable[i] === 1,
+    tainted: (i) => h.taints[i] > 0,
+    name: (i) => h.names[i],
+  };
+}
 
 /** One arrow per (from, to) pair of hosts, counting the moves between them. */
 export function planArrows(moves: readonly { from: string; to: string }[], index: ReadonlyMap<string, number>): Arrow[] {
@@ -105,6 +121,45 @@ export function MovesTable({
             <td>{m.from}</td>
             <td>{m.to}</td>
             {how && <td>{m.live ? 'live migration' : 'evict'}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Workloads a plan leaves where they are, each with its host and the reason: one row each. */
+export function StuckTable({
+  stuck,
+  caption,
+  host,
+  testid,
+}: {
+  stuck: readonly { kind: string; namespace: string; name: string; from: string; reason: string }[];
+  caption: string;
+  /** The host column's header. */
+  host: string;
+  testid: string;
+}) {
+  if (stuck.length === 0) return null;
+  return (
+    <table data-testid={testid}>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th>workload</th>
+          <th>{host}</th>
+          <th>why</th>
+        </tr>
+      </thead>
+      <tbody>
+        {stuck.map((u) => (
+          <tr key={`${u.kind}/${u.namespace}/${u.name}`}>
+            <td>
+              {u.kind} {u.namespace}/{u.name}
+            </td>
+            <td>{u.from}</td>
+            <td class="reason">{u.reason}</td>
           </tr>
         ))}
       </tbody>

@@ -13,6 +13,7 @@ import {
   R_ABSENT,
   R_AFFINITY,
   R_EXISTING_ANTI_AFFINITY,
+  R_FAILOVER,
   R_INSUFFICIENT_MASK,
   R_POD_AFFINITY,
   R_POD_ANTI_AFFINITY,
@@ -31,12 +32,12 @@ export const TOPOLOGY_REASONS: readonly number[] = [
   R_EXISTING_ANTI_AFFINITY,
 ];
 
-export type Stage = 'absent' | 'unschedulable' | 'taint' | 'affinity' | 'resources' | 'topology' | 'none';
+export type Stage = 'absent' | 'unschedulable' | 'taint' | 'affinity' | 'resources' | 'topology' | 'failover' | 'none';
 
 /**
  * A host's first failing stage. `topology` comes with its first reason bit; `resources` covers
- * every insufficient dimension (NodeResourcesFit reports them all); `absent` is an empty slot,
- * never counted.
+ * every insufficient dimension (NodeResourcesFit reports them all); `failover` is placer's failover
+ * admission, after every filter; `absent` is an empty slot, never counted.
  */
 export function firstStage(reasons: number): { stage: Stage; bit: number } {
   if (reasons & R_ABSENT) return { stage: 'absent', bit: R_ABSENT };
@@ -45,7 +46,9 @@ export function firstStage(reasons: number): { stage: Stage; bit: number } {
   if (reasons & R_AFFINITY) return { stage: 'affinity', bit: R_AFFINITY };
   if (reasons & R_INSUFFICIENT_MASK) return { stage: 'resources', bit: reasons & R_INSUFFICIENT_MASK };
   const bit = TOPOLOGY_REASONS.find((b) => reasons & b);
-  return bit === undefined ? { stage: 'none', bit: 0 } : { stage: 'topology', bit };
+  if (bit !== undefined) return { stage: 'topology', bit };
+  // placer's failover admission runs after every filter (failover-guard.ts)
+  return reasons & R_FAILOVER ? { stage: 'failover', bit: R_FAILOVER } : { stage: 'none', bit: 0 };
 }
 
 /**
@@ -54,7 +57,7 @@ export function firstStage(reasons: number): { stage: Stage; bit: number } {
  * taint-stage host's first untolerated taint.
  */
 export function filterHistogram(
-  verdicts: readonly HostVerdict[],
+  verdicts: readonly Pick<HostVerdict, 'reasons'>[],
   firstTaint: (slot: number) => number,
 ): Extract<Failure, { kind: 'filter' }> {
   const counts = new Map<string, ReasonCount>();

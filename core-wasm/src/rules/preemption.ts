@@ -34,7 +34,7 @@ export function hostGrade(reasons: number): Grade {
 
 /** Quota and reservation are decided before any host is tried: no eviction on a host changes them by itself. */
 export function failureGrade(f: Failure): Grade {
-  return f.kind === 'filter' ? 'Unschedulable' : 'UnschedulableAndUnresolvable';
+  return f.kind === 'filter' || f.kind === 'failover' ? 'Unschedulable' : 'UnschedulableAndUnresolvable';
 }
 
 /** Preemption tries a host only where evicting could make the workload fit. */

@@ -90,7 +90,7 @@ function decodeManifests(kind: ReturnType<typeof bodyKind>, bytes: Uint8Array): 
 }
 
 /** A small JSON object body (operations' parameters). */
-async function smallJson(c: Context, limit: number): Promise<Record<string, unknown>> {
+export async function smallJson(c: Context, limit: number): Promise<Record<string, unknown>> {
   bodyKind(c, ['json', 'unspecified']);
   const bytes = await readBody(c, limit);
   const problem = scanJson(utf8(bytes));

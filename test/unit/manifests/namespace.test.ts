@@ -1,6 +1,7 @@
 // ResourceQuota, NamespacePolicy and Namespace: the per-namespace objects.
 
 import { describe, expect, it } from 'vitest';
+import { parseManifests, parseText } from '../../../service/manifests/index.js';
 import { inputErrorOf, namespace, parseObjects, policy, quota, resolveObjects } from '../../fixtures/k8s.js';
 
 const Gi = 1024n ** 3n;
@@ -132,6 +133,25 @@ describe('NamespacePolicy', () => {
     const [p] = parseObjects([policy('p').ns('b').obj()]).policies;
     expect(p!.reservation.size).toBe(0);
     expect(p!.placement).toEqual({ nodeSelector: new Map(), tolerations: [], spreadAcrossHosts: false });
+    expect(p!).not.toHaveProperty('failover');
+  });
+
+  it('reads spec.failover: the namespace is protected, an absent count is 0', () => {
+    const read = (f: Record<string, unknown>) => parseObjects([policy('p').ns('a').failover(f).obj()]).policies[0]!.failover;
+    expect(read({ hostFailuresToTolerate: 1 })).toEqual({ hostFailuresToTolerate: 1, zoneFailuresToTolerate: 0 });
+    expect(read({ hostFailuresToTolerate: 3, zoneFailuresToTolerate: 1 })).toEqual({
+      hostFailuresToTolerate: 3,
+      zoneFailuresToTolerate: 1,
+    });
+    expect(read({ zoneFailuresToTolerate: 1 })).toEqual({ hostFailuresToTolerate: 0, zoneFailuresToTolerate: 1 });
+    expect(read({})).toEqual({ hostFailuresToTolerate: 0, zoneFailuresToTolerate: 0 });
+    // YAML as a file gives it
+    const yaml =
+      'apiVersion: placer.dev/v1alpha1\nkind: NamespacePolicy\nmetadata: {name: ha, namespace: a}\nspec:\n  failover:\n    hostFailuresToTolerate: 2\n';
+    expect(parseManifests(parseText(yaml, 'ha.yaml')).policies[0]!.failover).toEqual({
+      hostFailuresToTolerate: 2,
+      zoneFailuresToTolerate: 0,
+    });
   });
 
   it.each<[string, ReturnType<typeof policy>, string]>([
@@ -159,6 +179,41 @@ describe('NamespacePolicy', () => {
       'spreadAcrossHosts as a string',
       policy('p').placement({ spreadAcrossHosts: 'true' }),
       'spec.placement.spreadAcrossHosts: Invalid value: "true": must be a boolean',
+    ],
+    [
+      'an unknown failover field',
+      policy('p').failover({ hostFailuresToTolerate: 1, hostFailures: 2 }),
+      'spec.failover.hostFailures: field not declared in schema',
+    ],
+    [
+      'four host failures',
+      policy('p').failover({ hostFailuresToTolerate: 4 }),
+      'spec.failover.hostFailuresToTolerate: Invalid value: 4: must be between 0 and 3, inclusive',
+    ],
+    [
+      'a negative host failure count',
+      policy('p').failover({ hostFailuresToTolerate: -1 }),
+      'spec.failover.hostFailuresToTolerate: Invalid value: -1: must be greater than or equal to 0',
+    ],
+    [
+      'a fractional host failure count',
+      policy('p').failover({ hostFailuresToTolerate: 1.5 }),
+      'spec.failover.hostFailuresToTolerate: Invalid value: 1.5: must be an integer',
+    ],
+    [
+      'a host failure count as a string',
+      policy('p').failover({ hostFailuresToTolerate: '1' }),
+      'spec.failover.hostFailuresToTolerate: Invalid value: "1": must be an integer',
+    ],
+    [
+      'two zone failures',
+      policy('p').failover({ zoneFailuresToTolerate: 2 }),
+      'spec.failover.zoneFailuresToTolerate: Invalid value: 2: must be between 0 and 1, inclusive',
+    ],
+    [
+      'failover as a number',
+      policy('p').failover(1 as unknown as Record<string, unknown>),
+      'spec.failover: Invalid value: 1: must be an object',
     ],
   ])('rejects %s', (_name, b, tail) => {
     expect(inputErrorOf(() => parseObjects([b.ns('a').obj()]))).toBe(`test.yaml: document 1 (NamespacePolicy a/p): ${tail}`);

@@ -9,10 +9,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type ConsolidatePlan, type HostColumns, postJson } from '../api';
 import { Heatmap } from '../components/Heatmap';
-import { type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
-import { utilization, zoneGroups } from '../hosts';
+import type { CellPaint } from '../heatmap';
+import { zoneGroups } from '../hosts';
 import { useLive } from '../live';
-import { MovesTable, planArrows, UtilizationTable } from '../plan';
+import { cpuPaint, MovesTable, planArrows, StuckTable, UtilizationTable } from '../plan';
 import { HOSTS_PATH } from './Cluster';
 
 const STANDBY_RING = '#15803d';
@@ -69,13 +69,7 @@ export function ConsolidateView({ params }: { params: URLSearchParams }) {
     const spares = new Set(plan?.spares ?? []);
     const targets = new Set((plan?.moves ?? []).map((m) => m.to));
     return {
-      fill: (i) => {
-        const u = utilization(h, 'cpu', i);
-        return Number.isNaN(u) ? NO_CAPACITY : scaleColor(u);
-      },
-      cordoned: (i) => h.unschedulable[i] === 1,
-      tainted: (i) => h.taints[i] > 0,
-      name: (i) => h.names[i],
+      ...cpuPaint(h),
       text: (i) => `${h.workloads[i]}`,
       ring: (i) =>
         standby.has(h.names[i]) ? STANDBY_RING : spares.has(h.names[i]) ? SPARE_RING : targets.has(h.names[i]) ? TARGET_RING : null,
@@ -188,29 +182,7 @@ export function ConsolidateView({ params }: { params: URLSearchParams }) {
             </tbody>
           </table>
           <UtilizationTable utilization={plan.utilization} testid="consolidate-utilization" />
-          {plan.unmovable.length > 0 && (
-            <table data-testid="consolidate-pinned-table">
-              <caption>Pinned: their hosts stay in use</caption>
-              <thead>
-                <tr>
-                  <th>workload</th>
-                  <th>host</th>
-                  <th>why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.unmovable.map((u) => (
-                  <tr key={`${u.kind}/${u.namespace}/${u.name}`}>
-                    <td>
-                      {u.kind} {u.namespace}/{u.name}
-                    </td>
-                    <td>{u.from}</td>
-                    <td class="reason">{u.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <StuckTable stuck={plan.unmovable} caption="Pinned: their hosts stay in use" host="host" testid="consolidate-pinned-table" />
           <MovesTable moves={plan.moves} paced={paced} how={true} title="Moves, in order" testid="consolidate" />
         </div>
       )}

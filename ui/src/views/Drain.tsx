@@ -7,10 +7,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type DrainPlan, type HostColumns, postJson } from '../api';
 import { Heatmap } from '../components/Heatmap';
-import { type CellPaint, NO_CAPACITY, scaleColor } from '../heatmap';
-import { utilization, zoneGroups } from '../hosts';
+import type { CellPaint } from '../heatmap';
+import { zoneGroups } from '../hosts';
 import { useLive } from '../live';
-import { MovesTable, planArrows, UtilizationTable } from '../plan';
+import { cpuPaint, MovesTable, planArrows, StuckTable, UtilizationTable } from '../plan';
 import { HOSTS_PATH } from './Cluster';
 
 export function DrainView({ params }: { params: URLSearchParams }) {
@@ -51,13 +51,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
     if (!h) return undefined;
     const targetSet = new Set(targets.map(([t]) => t));
     return {
-      fill: (i) => {
-        const u = utilization(h, 'cpu', i);
-        return Number.isNaN(u) ? NO_CAPACITY : scaleColor(u);
-      },
-      cordoned: (i) => h.unschedulable[i] === 1,
-      tainted: (i) => h.taints[i] > 0,
-      name: (i) => h.names[i],
+      ...cpuPaint(h),
       text: (i) => `${h.workloads[i]}`,
       ring: (i) => (i === picked ? '#0f172a' : targetSet.has(h.names[i]) ? '#1d4ed8' : null),
     };
@@ -148,29 +142,7 @@ export function DrainView({ params }: { params: URLSearchParams }) {
               </tbody>
             </table>
           )}
-          {plan.unmovable.length > 0 && (
-            <table data-testid="drain-unmovable-table">
-              <caption>Cannot move</caption>
-              <thead>
-                <tr>
-                  <th>workload</th>
-                  <th>from</th>
-                  <th>why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.unmovable.map((u) => (
-                  <tr key={`${u.kind}/${u.namespace}/${u.name}`}>
-                    <td>
-                      {u.kind} {u.namespace}/{u.name}
-                    </td>
-                    <td>{u.from}</td>
-                    <td class="reason">{u.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <StuckTable stuck={plan.unmovable} caption="Cannot move" host="from" testid="drain-unmovable-table" />
           <MovesTable moves={plan.moves} paced={paced} how={false} title="Moves" testid="drain" />
         </div>
       )}

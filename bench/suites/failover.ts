@@ -1,0 +1,156 @@
+// failover: namespace HA (issue 23) in the Wasm core. 1,000 ESXi-like hosts holding 100,000
+// workloads, half of them in protected namespaces (hostFailuresToTolerate 1): the full failover
+// report; a batch of 100,000 protected workloads onto empty hosts with the guarantee kept against
+// the same batch without a failover policy (same run, a ratio); and the engine side of the
+// extender's filter (Engine.assessColumns, failover admission included) at 5,000 hosts with
+// protected namespaces present, each call after a bind and a release as the extender sees them.
+// The service-side extender p99 needs the extender wiring (another branch): this is the engine's share.
+
+import { Engine } from '../../core-wasm/src/engine.js';
+import type { NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
+import { pod, policy } from '../../test/fixtures/model.js';
+import { type Cell, type Suite, dur, int, progress, ratio } from '../lib/report.js';
+import { zonedHosts as hosts } from '../lib/model-hosts.js';
+import { wall } from '../lib/timing.js';
+
+const NAMESPACES = 10;
+
+/** team-0..4 protected against one host failure; team-5..9 not. */
+function policies(protect: boolean): NamespacePolicyObj[] {
+  return protect ? Array.from({ length: NAMESPACES / 2 }, (_, i) => policy(`team-${i}`, { failover: { hosts: 1 } })) : [];
+}
+
+/** `perHost` Deployments of distinct shapes over the hosts, replica r of Deployment d bound to host (r + d) mod H. */
+function running(names: readonly string[], perHost: number): WorkloadTemplate[] {
+  return Array.from({ length: perHost }, (_, d) => {
+    const t = pod(`app-${d}`)
+      .ns(`team-${d % NAMESPACES}`)
+      .req({ cpu: `${100 + ((d * 37) % 400)}m`, memory: `${256 + ((d * 53) % 1024)}Mi` })
+      .replicas(names.length)
+      .obj();
+    t.instances.forEach((inst, r) => (inst.boundHost = names[(r + d) % names.length]));
+    return t;
+  });
+}
+
+/** The batch: `n` workloads of 10 shapes in team-0 (protected when the policy is there). */
+function batch(n: number): WorkloadTemplate[] {
+  return Array.from({ length: 10 }, (_, d) =>
+    pod(`batch-${d}`)
+      .ns('team-0')
+      .req({ cpu: `${250 + d * 50}m`, memory: `${512 + d * 64}Mi` })
+      .replicas(n / 10)
+      .obj(),
+  );
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export const failoverSuite: Suite = async (ctx) => {
+  const q = ctx.quick;
+  const H = q ? 100 : 1000;
+  const perHost = 100;
+  const B = q ? 10_000 : 100_000;
+  const HX = q ? 500 : 5000;
+  const calls = q ? 40 : 1000; // --quick keeps the suite working in CI: the protected filter is slow (BENCHMARKS.md)
+  const figures: Record<string, number> = { hosts: H, workloads: H * perHost, batch: B, extenderHosts: HX };
+  const rows: Cell[][] = [];
+
+  // 1. the report
+  {
+    const hs = hosts(H);
+    const engine = new Engine({ backend: 'wasm' });
+    engine.upsertHosts(hs);
+    engine.setPolicies(policies(true));
+    engine.bindExisting(
+      running(
+        hs.map((h) => h.name),
+        perHost,
+      ),
+    );
+    await ctx.gate();
+    const { ms, value } = wall(() => engine.failoverReport());
+    const absorbed = value.hosts.filter((h) => h.absorbed).length;
+    progress(`failover: report over ${int(H)} hosts, ${int(H * perHost)} workloads: ${dur(ms)} (${absorbed} hosts absorbed)`);
+    rows.push(['full failover report', int(H), int(H * perHost), dur(ms), `${int(absorbed)}/${int(H)} host failures absorbed`]);
+    figures['report.ms'] = ms;
+    figures['report.absorbed'] = absorbed;
+  }
+
+  // 2. a batch of protected workloads, with and without the guarantee
+  const batchMs: Record<string, number> = {};
+  for (const protect of [false, true]) {
+    const engine = new Engine({ backend: 'wasm' });
+    engine.upsertHosts(hosts(H));
+    engine.setPolicies(policies(protect));
+    await ctx.gate();
+    const { ms, value } = wall(() => engine.place(batch(B)));
+    const placed = value.outcomes.reduce((s, o) => s + o.placed.filter(Boolean).length, 0);
+    const label = protect ? 'with the guarantee' : 'without a failover policy';
+    progress(`failover: batch of ${int(B)} ${label}: ${dur(ms)}, ${int(placed)} placed`);
+    rows.push([`batch of ${int(B)} team-0 workloads, ${label}`, int(H), '0', dur(ms), `${int(placed)} placed`]);
+    batchMs[label] = ms;
+    figures[`batch.${protect ? 'guarded' : 'plain'}.ms`] = ms;
+    figures[`batch.${protect ? 'guarded' : 'plain'}.placed`] = placed;
+  }
+  figures['batch.ratio'] = batchMs['with the guarantee'] / batchMs['without a failover policy'];
+
+  // 3. the engine side of the extender's filter at HX hosts, protected namespaces present
+  const filterRows: Cell[][] = [];
+  {
+    const hs = hosts(HX);
+    const engine = new Engine({ backend: 'wasm', trackPlacements: true });
+    engine.upsertHosts(hs);
+    engine.setPolicies(policies(true));
+    engine.bindExisting(
+      running(
+        hs.map((h) => h.name),
+        10,
+      ),
+    );
+    for (const ns of ['team-7', 'team-0']) {
+      const times: number[] = [];
+      await ctx.gate();
+      for (let i = 0; i < calls; i++) {
+        const t = pod(`probe-${i}`).ns(ns).req({ cpu: '500m', memory: '1Gi' }).obj();
+        const { ms, value } = wall(() => engine.assessColumns(t));
+        times.push(ms);
+        // bind to the best host and release the one before, as the extender's bind and a deletion do
+        let best = -1;
+        for (let s = 0; s < value.columns.n; s++) if (value.columns.total[s] > (best < 0 ? -1 : value.columns.total[best])) best = s;
+        if (best >= 0) engine.tryBind(t, 0, hs[best].name);
+        if (i > 0) engine.release('Pod', ns, `probe-${i - 1}`);
+      }
+      const label = ns === 'team-7' ? 'unprotected pod' : 'protected pod';
+      const p50 = percentile(times, 50);
+      const p99 = percentile(times, 99);
+      progress(`failover: filter (engine side) at ${int(HX)} hosts, ${label}: p50 ${dur(p50)}, p99 ${dur(p99)}`);
+      filterRows.push([label, int(HX), int(calls), dur(p50), dur(p99)]);
+      figures[`filter.${ns === 'team-7' ? 'plain' : 'protected'}.p99`] = p99;
+      figures[`filter.${ns === 'team-7' ? 'plain' : 'protected'}.p50`] = p50;
+    }
+  }
+
+  return {
+    status: 'ok',
+    description: `Namespace HA: ${int(H)} hosts with ${int(H * perHost)} workloads, half in protected namespaces (hostFailuresToTolerate 1); a batch of ${int(B)}; the filter at ${int(HX)} hosts.`,
+    tables: [
+      {
+        title: 'failover: report and batch (Wasm core)',
+        columns: ['what', 'hosts', 'running', 'time', 'result'],
+        rows,
+        notes: [`batch with the guarantee ÷ without: ${ratio(figures['batch.ratio'])} (same run).`],
+      },
+      {
+        title: 'failover: extender filter, engine side (assessColumns with failover admission; a bind and a release between calls)',
+        columns: ['workload', 'hosts', 'calls', 'p50', 'p99'],
+        rows: filterRows,
+        notes: ['Service-side extender latency needs the extender wiring of the surface branch; this is the engine part of it.'],
+      },
+    ],
+    figures,
+  };
+};

@@ -1,0 +1,112 @@
+// Failover admission for a batch (namespace HA). While protected namespaces exist, the batch
+// places around the room held for failover — every host shows the backend its allocatable less
+// the most any restart plan puts there — so a placement that is neither protected nor carries
+// inter-workload terms leaves every restart plan as it was (first fit: see failover-guard.ts).
+// The others — protected workloads, whose own host's plan grows, and workloads with terms — are
+// taken back out after the batch and placed again one by one, in the batch's commit order, each
+// only if failover admission lets it (FailoverGuard.check); a refused one stays unplaced with the
+// refusal's words, and a gang with a refused member loses every member the batch placed.
+
+import type { WorkloadTemplate } from '../../model/types.js';
+import type { Catalog } from './catalog.js';
+import type { ClassCompiler } from './compiler.js';
+import { type Backend, type BatchItem, type BatchResult, type Failure, type GangSpec, MAX_DIMS } from './contract.js';
+import type { FailoverGuard } from './failover-guard.js';
+
+export interface BatchGuardContext {
+  catalog: Catalog;
+  compiler: ClassCompiler;
+  backend: Backend;
+  guard: FailoverGuard;
+}
+
+/** Hold the failover room on every host for a batch; the returned function shows the hosts as they are again. */
+export function holdFailoverRoom(ctx: BatchGuardContext): () => void {
+  const { catalog, guard } = ctx;
+  guard.sync();
+  const held: number[] = [];
+  const row = new Array<number>(MAX_DIMS).fill(0);
+  catalog.hosts.forEach((h, slot) => {
+    if (!h.present) return;
+    let any = false;
+    for (let d = 0; d < catalog.dims.count; d++) any = (row[d] = guard.held(slot, d)) > 0 || any;
+    if (!any) return;
+    catalog.holdRoom(slot, row);
+    held.push(slot);
+  });
+  return () => {
+    for (const slot of held) catalog.holdRoom(slot, null);
+  };
+}
+
+/**
+ * Place again, one by one with failover admission, the batch's placements that may change a
+ * restart plan: see the file comment. `who` names instance `i` of the batch (hostOf's index);
+ * `residents` follows every placement taken out and made again (the batch's are residents already).
+ * Changes `result.hostOf` and `result.failures` in place.
+ */
+export function admitBatch(
+  ctx: BatchGuardContext,
+  items: readonly BatchItem[],
+  gangs: readonly GangSpec[],
+  result: BatchResult,
+  who: (instance: number) => { t: WorkloadTemplate; j: number },
+  residents: { place(instance: number, slot: number): void; unplace(instance: number, slot: number): void },
+): void {
+  const { backend, guard } = ctx;
+  const itemOf: number[] = [];
+  items.forEach((it, k) => {
+    for (let n = 0; n < it.count; n++) itemOf.push(k);
+  });
+  const checked: number[] = [];
+  for (const i of result.sequence)
+    if (i >= 0 && result.hostOf[i] >= 0 && mayChangePlans(ctx, items[itemOf[i]].cls, who(i).t)) checked.push(i);
+  if (checked.length === 0) return;
+  for (const i of [...checked].reverse()) {
+    backend.release(items[itemOf[i]].cls, result.hostOf[i]);
+    residents.unplace(i, result.hostOf[i]);
+  }
+  const refusedGangs = new Map<number, Failure>();
+  for (const i of checked) {
+    const k = itemOf[i];
+    const { cls, gang } = items[k];
+    const slot = result.hostOf[i];
+    if (gang !== undefined && refusedGangs.has(gang)) {
+      result.hostOf[i] = -1;
+      continue;
+    }
+    const { t, j } = who(i);
+    const text = guard.check(t, j, cls, slot);
+    if (text === null) {
+      backend.commit(cls, slot);
+      residents.place(i, slot);
+      guard.committed(t, cls, slot);
+      continue;
+    }
+    result.hostOf[i] = -1;
+    const f: Failure = { kind: 'failover', text };
+    result.failures[k] ??= f;
+    if (gang !== undefined) refusedGangs.set(gang, f);
+  }
+  // A gang with a refused member keeps none.
+  for (const [gang, cause] of refusedGangs) {
+    let placed = 0;
+    result.hostOf.forEach((slot, i) => {
+      const k = itemOf[i];
+      if (items[k].gang !== gang || slot < 0) return;
+      backend.release(items[k].cls, slot);
+      residents.unplace(i, slot);
+      guard.released(items[k].cls, slot);
+      result.hostOf[i] = -1;
+      placed++;
+    });
+    items.forEach((it, k) => {
+      if (it.gang === gang) result.failures[k] = { kind: 'gang', gang, placed, needed: gangs[gang].minMember, cause };
+    });
+  }
+}
+
+/** A placement of class `cls` may change a restart plan beyond the held room: protected, or with inter-workload terms. */
+function mayChangePlans(ctx: BatchGuardContext, cls: number, t: WorkloadTemplate): boolean {
+  return ctx.guard.checksEverything() || ctx.compiler.classes[cls].spec.topology !== undefined || ctx.guard.protects(t.namespace);
+}
