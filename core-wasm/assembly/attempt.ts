@@ -5,7 +5,7 @@
 
 import { FAIL_NONE, ITEM_PREEMPT_NEVER } from './abi';
 import { admit } from './admit';
-import { addSlack, slackItem } from './bound';
+import { slackItem } from './bound';
 import { CHECKS } from './checks';
 import { hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
 import { recordFilterFailure } from './failures';
@@ -20,7 +20,7 @@ import { resourceScore } from './score';
 import { bestHostLinear, buildTree, topFirst, treeRoot, updateTree } from './select';
 import { combine, hostReasons, maxAffinity, maxTaint, setMaxima } from './verdict';
 import {
-  lastChanged, lazyItem, markChanged, markReleased, mruHead, mruNext, raiseStamp, slotSlacks, slotStamps, slotTotal, slotTree, smallSlots,
+  lastChanged, lazyItem, markChanged, markReleased, mruHead, mruNext, raiseStamp, slotStamps, slotTotal, slotTree, smallSlots,
   stamp, stateBase, stateLevels, stateMaxAff, stateMaxTaint, stateStamp, stateTop,
 } from './state';
 
@@ -88,16 +88,11 @@ function selectFor(i: i32): i32 {
     store<i32>(at32(stateBase, slot), stamp);
     store<i32>(at32(stateStamp, slot), stamp);
     if (levelsScan(slot)) return load<i32>(at32(stateTop, slot)) == 0 ? -1 : topFirst(slotTotal(slot) + (<usize>hostCap << 2));
-    if (smallSlots) return noSlot(i);
+    // a tree keeps no slacks (lazy.ts): an item bounded by them that leaves the levels scans
+    if (smallSlots || slackItem()) return noSlot(i);
+    treeFromScan(slot, totals, tree);
     memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
-    if (!slackItem()) {
-      treeFromScan(slot, totals, tree);
-      return treeRoot(tree, totals);
-    }
-    // Bounds with a slack (bound.ts): the scan's exact totals raised by it, searched like any turn.
-    treeFromScan(slot, totals, tree, slotSlacks(slot));
-    const h = lazyRoot(slot, totals, tree);
-    return h != -2 ? h : bestHostLinear();
+    return treeRoot(tree, totals);
   }
   if (smallSlots) {
     scan();
@@ -119,12 +114,11 @@ function fullScan(slot: i32, totals: usize, tree: usize): void {
   treeFromScan(slot, totals, tree);
 }
 
-/** The slot's totals and tree from the last scan; with `slacks`, its totals raised to bounds (bound.ts). */
-function treeFromScan(slot: i32, totals: usize, tree: usize, slacks: usize = 0): void {
+/** The slot's totals and tree from the last scan. */
+function treeFromScan(slot: i32, totals: usize, tree: usize): void {
   store<u8>(stateLevels + <usize>slot, 0);
   if (totalsDeferred) deriveTotals(totals);
   else memory.copy(totals, total, <usize>hostCap << 2);
-  if (slacks != 0) addSlack(totals, slacks);
   buildTree(tree, totals);
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
   store<i32>(at32(stateMaxTaint, slot), maxTaint);

@@ -15,9 +15,9 @@ import { looksAcrossHosts } from './topology';
 const STATE_BUDGET_BYTES: usize = 256 << 20;
 
 // Per-item state: [hostCap] totals, [2·treeCap] tree, [hostCap] stamps of the totals (lazy
-// mode), [hostCap] u8 slacks of the bounds (lazy mode with BalancedAllocation, bound.ts), plus
-// stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals fit the
-// level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
+// mode), plus stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals
+// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts),
+// and with BalancedAllocation beside LeastAllocated [hostCap] u8 slacks after them (bound.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
 let stateBytes: usize = 0;
@@ -83,19 +83,21 @@ export function assignSlots(n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
   let allLazy = true;
+  let slacks = false;
   for (let i = 0; i < n; i++) {
     if (load<i32>(at32(itemCount, i)) <= 1 || load<u8>(failed + <usize>i) != 0) continue;
     want++;
     if (allLazy) {
       prepareItem(i);
-      allLazy = lazyItem() && !slackItem(); // bounds with a slack need trees
+      allLazy = lazyItem();
+      slacks = slacks || slackItem();
     }
   }
   // Only lazy items: slots of levels and a top set, a quarter of a tree's, and not a power of two
   // apart (slots 16 KB apart would compete for the same cache sets).
   stateStride = allLazy
-    ? ((<usize>hostCap << 2) + topSetBytes() + 64 + 63) & ~63
-    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4 + ((<usize>hostCap + 3) & ~3), (<usize>hostCap << 2) + topSetBytes());
+    ? ((<usize>hostCap << 2) + topSetBytes() + (slacks ? <usize>hostCap : 0) + 64 + 63) & ~63
+    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes() + <usize>hostCap);
   smallSlots = allLazy;
   let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
   if (slots > stateCap || <usize>slots * stateStride > stateBytes || stateArena == 0) {
@@ -155,9 +157,10 @@ export function markReleased(h: i32): void {
   return stateArena + <usize>slot * stateStride + ((<usize>hostCap + 2 * <usize>treeCap) << 2);
 }
 
+/** The u8 slacks of a lazy slot's levels (bound.ts), after its top set. */
 // @ts-ignore: decorator
 @inline export function slotSlacks(slot: i32): usize {
-  return stateArena + <usize>slot * stateStride + ((2 * <usize>hostCap + 2 * <usize>treeCap) << 2);
+  return stateArena + <usize>slot * stateStride + (<usize>hostCap << 2) + topSetBytes();
 }
 
 /**

@@ -31,8 +31,8 @@ export interface EngineOptions {
    * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 1 unless
    * given, as in kube-scheduler's default profile; 0 leaves it out. With weight 1 beside
    * LeastAllocated over cpu and memory the batch keeps its lazy search (core-wasm/assembly/bound.ts
-   * bounds how far a commit raises a total), exact but still far slower when spreading than
-   * without the plugin; other weights rescan (BENCHMARKS.md, "BalancedAllocation by default").
+   * bounds how far a commit raises a total); other weights rescan (BENCHMARKS.md,
+   * "BalancedAllocation by default").
    */
   balancedWeight?: number;
   /**

@@ -455,25 +455,47 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
       taints: [],
       labels: [0, 0, 0, 0, HOSTNAME_BASE + i],
     }));
-    return {
-      config: cpuMemoryConfig(g.balancedWeight, g.order),
-      taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
-      labelNumbers: Array.from({ length: HOSTNAME_BASE + MAX_HOSTS }, () => null),
-      hosts,
-      removed: [],
-      constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
-      classes,
-      quotaCount: 0,
-      entries: [],
-      reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
-      bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: b.count })),
-      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
-      gangs: [],
-      pdbDesired: g.pdbDesired,
-      namespaces: 1,
-      backfill: [],
-    };
+    return plainScenario(
+      {
+        config: cpuMemoryConfig(g.balancedWeight, g.order),
+        taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
+        hosts,
+        classes,
+        bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: b.count })),
+        batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
+        pdbDesired: g.pdbDesired,
+      },
+      HOSTNAME_BASE + MAX_HOSTS,
+    );
   });
+
+/**
+ * A scenario of the given parts in one namespace: no labels but hostnames (`labelCount` label
+ * numbers), one unconstrained constraint set, no quotas, reservations, gangs or backfill.
+ */
+export function plainScenario(
+  p: Pick<Scenario, 'config' | 'taints' | 'hosts' | 'classes' | 'bound' | 'batch'> & { pdbDesired?: Scenario['pdbDesired'] },
+  labelCount: number,
+): Scenario {
+  return {
+    config: p.config,
+    taints: p.taints,
+    labelNumbers: Array.from({ length: labelCount }, () => null),
+    hosts: p.hosts,
+    removed: [],
+    constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
+    classes: p.classes,
+    quotaCount: 0,
+    entries: [],
+    reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
+    bound: p.bound,
+    batch: p.batch,
+    gangs: [],
+    pdbDesired: p.pdbDesired ?? [],
+    namespaces: 1,
+    backfill: [],
+  };
+}
 
 /**
  * Vector bin-packing clusters for the packing phase: identical hosts of 10 cpu / 10 GiB units,

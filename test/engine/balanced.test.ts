@@ -12,7 +12,7 @@ import { describe, expect } from 'vitest';
 import { type ClassSpec, Kind, MAX_DIMS, OrderPolicy, Strategy } from '../../core-wasm/src/contract.js';
 import { ReferenceBackend } from '../../core-wasm/src/reference/backend.js';
 import { WasmBackend } from '../../core-wasm/src/wasm/backend.js';
-import { cpuMemoryConfig, type Scenario } from './arbitraries.js';
+import { cpuMemoryConfig, plainScenario, type Scenario } from './arbitraries.js';
 import { check } from './checker.js';
 import { drive } from './drive.js';
 
@@ -69,29 +69,22 @@ function scenario(
   batch: Scenario['batch'],
   order: OrderPolicy,
 ): Scenario {
-  return {
-    config: cpuMemoryConfig(1, order),
-    taints: [],
-    labelNumbers: Array.from({ length: HOSTNAME_BASE + alloc.length }, () => null),
-    hosts: alloc.map(([cpu, mem], i) => ({
-      alloc: vec(cpu, mem, 110),
-      unschedulable: false,
+  return plainScenario(
+    {
+      config: cpuMemoryConfig(1, order),
       taints: [],
-      labels: [0, 0, 0, 0, HOSTNAME_BASE + i],
-    })),
-    removed: [],
-    constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
-    classes,
-    quotaCount: 0,
-    entries: [],
-    reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
-    bound,
-    batch,
-    gangs: [],
-    pdbDesired: [],
-    namespaces: 1,
-    backfill: [],
-  };
+      hosts: alloc.map(([cpu, mem], i) => ({
+        alloc: vec(cpu, mem, 110),
+        unschedulable: false,
+        taints: [],
+        labels: [0, 0, 0, 0, HOSTNAME_BASE + i],
+      })),
+      classes,
+      bound,
+      batch,
+    },
+    HOSTNAME_BASE + alloc.length,
+  );
 }
 
 const balancedScenarioArb: fc.Arbitrary<Scenario> = fc
