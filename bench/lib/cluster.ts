@@ -9,6 +9,7 @@ import {
   type BatchItem,
   type ClassSpec,
   type ConstraintSpec,
+  DEFAULT_BALANCED_WEIGHT,
   DIM_CPU,
   DIM_MEMORY,
   DIM_PODS,
@@ -74,7 +75,7 @@ export interface ClassOptions {
 export interface ClusterOptions {
   /** Resources of the strategy score (default cpu=1, memory=1, like kube-scheduler). */
   scoring?: ScoringResource[];
-  /** NodeResourcesBalancedAllocation's weight beside the strategy (default 0, placer's default; kube-scheduler's profile has 1). */
+  /** NodeResourcesBalancedAllocation's weight beside the strategy (default 1: placer's and kube-scheduler's default profile). */
   balancedWeight?: number;
   order?: OrderPolicy;
 }
@@ -107,7 +108,7 @@ export class BenchCluster {
         { dim: DIM_CPU, weight: 1 },
         { dim: DIM_MEMORY, weight: 1 },
       ],
-      balancedWeight: opts.balancedWeight ?? 0,
+      balancedWeight: opts.balancedWeight ?? DEFAULT_BALANCED_WEIGHT,
       shape: [
         { utilization: 0, score: 0 },
         { utilization: 100, score: 10 },

@@ -5,6 +5,7 @@
 
 import { FAIL_NONE, ITEM_PREEMPT_NEVER } from './abi';
 import { admit } from './admit';
+import { slackItem } from './bound';
 import { CHECKS } from './checks';
 import { hasPreferTaints, preferTaintCount, preferredWeight, prefCount } from './constraints';
 import { recordFilterFailure } from './failures';
@@ -87,7 +88,8 @@ function selectFor(i: i32): i32 {
     store<i32>(at32(stateBase, slot), stamp);
     store<i32>(at32(stateStamp, slot), stamp);
     if (levelsScan(slot)) return load<i32>(at32(stateTop, slot)) == 0 ? -1 : topFirst(slotTotal(slot) + (<usize>hostCap << 2));
-    if (smallSlots) return noSlot(i);
+    // a tree keeps no slacks (lazy.ts): an item bounded by them that leaves the levels scans
+    if (smallSlots || slackItem()) return noSlot(i);
     treeFromScan(slot, totals, tree);
     memory.fill(slotStamps(slot), 0, <usize>hostCap << 2);
     return treeRoot(tree, totals);

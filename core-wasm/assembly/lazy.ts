@@ -11,21 +11,32 @@
 // feasible total lies within LEVELS of the lowest, a level per host (fit + 1, 0 = infeasible)
 // with its change version and the bitset of the hosts at the top level (lazyLevels, select.ts's
 // top set), a quarter of a tree's memory.
+//
+// With NodeResourcesBalancedAllocation beside it (kube-scheduler's default profile) a commit can
+// balance a host and raise its total, by at most a slack bound.ts proves. A level stays the
+// host's exact total while the host is unchanged since it was computed; the slot keeps that
+// total's slack beside it, and at its next turn raises the levels of the hosts changed since
+// (raiseChanged, from the most-recently-changed list): O(changed hosts) a turn, and every level
+// an upper bound again, so the first fresh top host is the exact best.
 
 import { DIM_CPU, DIM_MEMORY } from './abi';
+import { boundSlack, boundedScore, scanSlacks, slackItem } from './bound';
 import { allocF, at32, colF, freeF, hostCap, hostEnd, hugeHosts, nzUsedF, total } from './layout';
 import { nzCpu, nzMem, reqDimCount, reqDims, reqOf, scoreDimCount, scoreDims, scoreWeights } from './item';
 import { laneFits, prepareLaneFits } from './lanes';
 import { ensureTotals, scan } from './scan';
 import { fitScore } from './score';
-import { rootSlot, topBuild, topFirst, topRemove, updateTree } from './select';
+import { rootSlot, topAdd, topBuild, topClear, topFirst, topRemove, updateTree } from './select';
 import {
-  changeVer, lastChanged, slotStamps, slotTotal, stamp, stateBase, stateLevels, stateMaxAff, stateMaxTaint, stateTop,
+  changeVer, lastChanged, mruHead, mruNext, slotSlacks, slotStamps, slotTotal, stamp, stateBase, stateLevels, stateMaxAff, stateMaxTaint,
+  stateStamp, stateTop,
 } from './state';
 import { combine, hostReasons, maxAffinity, maxTaint, setMaxima } from './verdict';
 
 /** Levels of a top set: a lazy LeastAllocated total is base + fit, fit 0..100. */
 const LEVELS: i32 = 101;
+/** With BalancedAllocation × 1 beside it, base + fit + balanced, 0..200 above the base. */
+const BOUNDED_LEVELS: i32 = 201;
 
 /**
  * The tree form (see the header): the exact best host from upper-bound totals, recomputing stale
@@ -60,10 +71,12 @@ export function levelsScan(slot: i32): bool {
   ensureTotals();
   store<i32>(at32(stateMaxAff, slot), maxAffinity);
   store<i32>(at32(stateMaxTaint, slot), maxTaint);
+  const withSlack = slackItem();
+  const levels = withSlack ? BOUNDED_LEVELS : LEVELS;
   const lo = combine(0, 0, 0);
   for (let h = 0; h < hostEnd; h++) {
     const t = load<i32>(at32(total, h));
-    if (t != -1 && <u32>(t - lo) >= <u32>LEVELS) {
+    if (t != -1 && <u32>(t - lo) >= <u32>levels) {
       store<u8>(stateLevels + <usize>slot, 0);
       return false;
     }
@@ -76,6 +89,7 @@ export function levelsScan(slot: i32): bool {
   }
   for (let h = hostEnd; h < ((hostEnd + 3) & ~3); h++) store<u32>(rec + (<usize>h << 2), 0); // topBuild reads whole vectors
   store<i32>(at32(stateTop, slot), topBuild(rec + (<usize>hostCap << 2), rec));
+  if (withSlack) scanSlacks(total, slotSlacks(slot));
   return true;
 }
 
@@ -90,9 +104,12 @@ export function lazyLevels(slot: i32): i32 {
   setMaxima(load<i32>(at32(stateMaxAff, slot)), load<i32>(at32(stateMaxTaint, slot)));
   const lo = combine(0, 0, 0);
   prepareRescore();
+  const slacks = slotSlacks(slot);
+  if (bounded) top = raiseChanged(load<i32>(at32(stateStamp, slot)), rec, set, slacks, top, lo);
+  const levels = bounded ? BOUNDED_LEVELS : LEVELS;
   // Stale hosts come in runs of neighbouring slots (spreading fills the lowest slots of a level
   // first): rescore them four at a time, as the SIMD scan does, where doubles are exact.
-  const vector = ASC_FEATURE_SIMD && hugeHosts == 0;
+  const vector = ASC_FEATURE_SIMD && hugeHosts == 0 && !bounded;
   let lanes = -1; // prepareLaneFits() once, at the first stale host
   const limit = max(32, hostEnd >> 1);
   let h = -2;
@@ -145,7 +162,8 @@ export function lazyLevels(slot: i32): i32 {
     }
     const t = rescore(c);
     store<u16>(r + 2, ver);
-    if (t >= 0 && <u32>(t - lo) >= <u32>LEVELS) break; // out of range: the full scan takes the tree
+    if (bounded) store<u8>(slacks + <usize>c, t < 0 ? 0 : <u8>boundSlack);
+    if (t >= 0 && <u32>(t - lo) >= <u32>levels) break; // out of range: the full scan takes the tree
     const level = t < 0 ? 0 : t - lo + 1;
     if (level == top) {
       h = c; // unchanged: the bound was exact
@@ -156,6 +174,42 @@ export function lazyLevels(slot: i32): i32 {
   }
   store<i32>(at32(stateTop, slot), top);
   return h;
+}
+
+/**
+ * Raise the levels of the hosts changed since the slot's last turn (`seen`) by the slacks kept
+ * beside their exact totals (see the header), once; the new top level. A host the raise would
+ * put above the top is rescored instead (the search would take it first): its exact level and a
+ * new slack, without emptying the top set for it alone.
+ */
+function raiseChanged(seen: i32, rec: usize, set: usize, slacks: usize, top: i32, lo: i32): i32 {
+  let h = mruHead;
+  while (h >= 0 && load<i32>(at32(lastChanged, h)) > seen) {
+    const s = <i32>load<u8>(slacks + <usize>h);
+    if (s != 0) {
+      const r = rec + (<usize>h << 2);
+      const was = <i32>load<u16>(r);
+      let level = was + s;
+      if (level > top) {
+        const t = rescore(h); // feasible when its slack was kept; the fit may fail now
+        level = t < 0 ? 0 : t - lo + 1;
+        store<u32>(r, (<u32>load<u16>(changeVer + (<usize>h << 1)) << 16) | <u32>level);
+        store<u8>(slacks + <usize>h, t < 0 ? 0 : <u8>boundSlack);
+        if (was == top && level < top) {
+          if (topRemove(set, h)) top = topBuild(set, rec); // it left the top level
+        } else if (level > top) {
+          topClear(set);
+          top = level;
+        }
+      } else {
+        store<u16>(r, <u16>level);
+        store<u8>(slacks + <usize>h, 0);
+      }
+      if (level == top) topAdd(set, h);
+    }
+    h = load<i32>(at32(mruNext, h));
+  }
+  return top;
 }
 
 const groupOut: usize = memory.data(16);
@@ -221,11 +275,14 @@ function groupLevels(g: i32): void {
 // The prepared class scores exactly cpu and memory with these weights, and every host is within
 // f64-exact range: rescore() computes the LeastAllocated score itself (see prepareRescore).
 let quickFit: bool = false;
+// The prepared class has BalancedAllocation beside LeastAllocated (bound.ts's slackItem).
+let bounded: bool = false;
 let quickCpuWeight: i32 = 0;
 let quickMemWeight: i32 = 0;
 
 /** Whether the prepared class can take rescore()'s direct formula. */
 function prepareRescore(): void {
+  bounded = slackItem();
   quickFit = false;
   if (hugeHosts != 0 || scoreDimCount != 2) return;
   const d0 = load<i32>(scoreDims);
@@ -255,6 +312,7 @@ function rescore(h: i32): i32 {
     const d = load<i32>(reqDims + (<usize>i << 2));
     if (reqOf(d) > load<f64>(colF(freeF, d, h))) return -1;
   }
+  if (bounded) return combine(boundedScore(h), 0, 0); // its slack into boundSlack
   if (!quickFit) return combine(fitScore(h), 0, 0);
   const capCpu = load<f64>(colF(allocF, DIM_CPU, h));
   const capMem = load<f64>(colF(allocF, DIM_MEMORY, h));

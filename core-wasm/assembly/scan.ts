@@ -10,13 +10,14 @@ import {
   affinityOk, hasAffinityChecks, hasHardTaints, hasPreferTaints, prefCount, preferTaintCount, preferredWeight, selCount, taintBlocked,
   unschedulableTolerated,
 } from './constraints';
+import { addBalanced } from './balance';
 import { curStrategy } from './item';
 import {
-  affRaw, at32, balancedWeight, base, fit, hostCap, hostEnd, hugeHosts, ipaRaw, reasons, spreadRaw, taintRaw, taintedHosts, topoScore,
+  affRaw, at32, base, fit, hostCap, hostEnd, hugeHosts, ipaRaw, reasons, spreadRaw, taintRaw, taintedHosts, topoScore,
   total,
 } from './layout';
 import { MAX_SIMD_WEIGHT, scanResourcesSimd, scoreWeightSum } from './lanes';
-import { balancedTerm, resourceScore } from './score';
+import { resourceScore } from './score';
 import { simpleSelector } from './selector';
 import { topological, topologyFilter, topologyScores } from './topology';
 import { combine, maxAffinity, maxTaint, resourceReasons, setMaxima } from './verdict';
@@ -104,8 +105,8 @@ export function scan(): void {
       !(taintedHosts > 0 && hasPreferTaints());
     scanResourcesSimd(end, fused, fused && taintedHosts > 0 && hasHardTaints(), fused && selCount > 0);
     // The lanes give the strategy score; BalancedAllocation (floating point, as kube computes
-    // it) is added per feasible host here, before the totals are derived from fit.
-    if (balancedWeight != 0) addBalanced(end);
+    // it) is added on every feasible host here (balance.ts), before the totals are derived from fit.
+    addBalanced(end);
     if (fused) {
       // The raws are zero unless a scan of another kind wrote them since (rawsDirty).
       if (rawsDirty) {
@@ -144,14 +145,6 @@ export function scan(): void {
   }
   setMaxima(0, 0);
   computeTotals();
-}
-
-/** fit += BalancedAllocation × its weight on every host whose resources fit (the others are zeroed later or stay 0). */
-function addBalanced(end: i32): void {
-  for (let h = 0; h < end; h++) {
-    if (load<u32>(at32(reasons, h)) != 0) continue;
-    store<i32>(at32(fit, h), load<i32>(at32(fit, h)) + balancedTerm(h));
-  }
 }
 
 let topoDirty = false;

@@ -163,3 +163,17 @@ export function topBuild(set: usize, rec: usize): i32 {
   for (let k: usize = 0; k < n; k++) if (load<u64>(sum + (k << 3)) != 0) return false;
   return true;
 }
+
+/** Put host h into the top set (its level became the top one). */
+// @ts-ignore: decorator
+@inline export function topAdd(set: usize, h: i32): void {
+  const w = set + ((<usize>h >> 6) << 3);
+  store<u64>(w, load<u64>(w) | ((<u64>1) << (<u64>h & 63)));
+  const s = topSummary(set) + ((<usize>h >> 12) << 3);
+  store<u64>(s, load<u64>(s) | ((<u64>1) << ((<u64>h >> 6) & 63)));
+}
+
+/** Empty the top set (a level above it appeared). */
+export function topClear(set: usize): void {
+  memory.fill(set, 0, topSetBytes());
+}

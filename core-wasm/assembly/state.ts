@@ -4,6 +4,7 @@
 
 import { STRATEGY_LEAST } from './abi';
 import { allocRaw, at32, balancedWeight, calloc, hostCap, itemCount, itemTopoOff, order, regrow, taintedHosts, treeCap } from './layout';
+import { slackItem } from './bound';
 import { hasPreferTaints, prefCount } from './constraints';
 import { curStrategy, prepareItem } from './item';
 import { failed, slotOf } from './run';
@@ -15,7 +16,8 @@ const STATE_BUDGET_BYTES: usize = 256 << 20;
 
 // Per-item state: [hostCap] totals, [2·treeCap] tree, [hostCap] stamps of the totals (lazy
 // mode), plus stamp, full-scan stamp and normalization maxima per slot. A lazy slot whose totals
-// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts).
+// fit the level range instead holds [hostCap] u32 (level, version) and a top set (select.ts),
+// and with BalancedAllocation beside LeastAllocated [hostCap] u8 slacks after them (bound.ts).
 let stateCap: i32 = 0;
 let stateStride: usize = 0; // bytes per slot
 let stateBytes: usize = 0;
@@ -81,19 +83,21 @@ export function assignSlots(n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(failed + <usize>i, looksAcrossHosts(load<i32>(at32(itemTopoOff, i))) ? 2 : 0);
   let want = 0;
   let allLazy = true;
+  let slacks = false;
   for (let i = 0; i < n; i++) {
     if (load<i32>(at32(itemCount, i)) <= 1 || load<u8>(failed + <usize>i) != 0) continue;
     want++;
     if (allLazy) {
       prepareItem(i);
       allLazy = lazyItem();
+      slacks = slacks || slackItem();
     }
   }
   // Only lazy items: slots of levels and a top set, a quarter of a tree's, and not a power of two
   // apart (slots 16 KB apart would compete for the same cache sets).
   stateStride = allLazy
-    ? ((<usize>hostCap << 2) + topSetBytes() + 64 + 63) & ~63
-    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes());
+    ? ((<usize>hostCap << 2) + topSetBytes() + (slacks ? <usize>hostCap : 0) + 64 + 63) & ~63
+    : max<usize>((2 * <usize>hostCap + 2 * <usize>treeCap) * 4, (<usize>hostCap << 2) + topSetBytes() + <usize>hostCap);
   smallSlots = allLazy;
   let slots = treeCap > TREE_MAX_SLOTS ? 0 : <i32>min(<usize>want, STATE_BUDGET_BYTES / stateStride);
   if (slots > stateCap || <usize>slots * stateStride > stateBytes || stateArena == 0) {
@@ -153,11 +157,19 @@ export function markReleased(h: i32): void {
   return stateArena + <usize>slot * stateStride + ((<usize>hostCap + 2 * <usize>treeCap) << 2);
 }
 
+/** The u8 slacks of a lazy slot's levels (bound.ts), after its top set. */
+// @ts-ignore: decorator
+@inline export function slotSlacks(slot: i32): usize {
+  return stateArena + <usize>slot * stateStride + (<usize>hostCap << 2) + topSetBytes();
+}
+
 /**
  * The prepared class keeps a lazy slot (see lazy.ts): LeastAllocated alone, whose scores a commit
- * only lowers. BalancedAllocation beside it is not monotone (a commit can balance a host).
+ * only lowers, or beside BalancedAllocation where bound.ts bounds how far a commit raises them.
+ * Any other BalancedAllocation beside it (another weight or resources) rescans.
  */
 // @ts-ignore: decorator
 @inline export function lazyItem(): bool {
-  return curStrategy == STRATEGY_LEAST && balancedWeight == 0 && prefCount == 0 && !(taintedHosts > 0 && hasPreferTaints());
+  if (curStrategy != STRATEGY_LEAST || prefCount != 0 || (taintedHosts > 0 && hasPreferTaints())) return false;
+  return balancedWeight == 0 || slackItem();
 }

@@ -28,10 +28,11 @@ export interface EngineOptions {
   /** RequestedToCapacityRatio shape (utilization 0..100 → score 0..10). */
   shape?: ShapePoint[];
   /**
-   * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 0 (left out)
-   * unless given; kube-scheduler's default profile has 1. Off by default because a total with it
-   * is not monotone under commits, which turns off the lazy LeastAllocated search the million-
-   * workload batch depends on (BENCHMARKS.md, "BalancedAllocation in the batch").
+   * NodeResourcesBalancedAllocation's weight in the total beside the strategy score: 1 unless
+   * given, as in kube-scheduler's default profile; 0 leaves it out. With weight 1 beside
+   * LeastAllocated over cpu and memory the batch keeps its lazy search (core-wasm/assembly/bound.ts
+   * bounds how far a commit raises a total); other weights rescan (BENCHMARKS.md,
+   * "BalancedAllocation by default").
    */
   balancedWeight?: number;
   /**

@@ -58,6 +58,9 @@ export {
   MAX_NODE_SCORE,
 } from './abi.js';
 
+/** NodeResourcesBalancedAllocation's weight beside the strategy unless configured: kube-scheduler's default profile's. */
+export const DEFAULT_BALANCED_WEIGHT = 1;
+
 /** Per-host and per-workload amounts must stay exact in a double (the reference engine's hot columns). */
 export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 

@@ -48,6 +48,7 @@ import { Catalog } from './catalog.js';
 import { ClassCompiler } from './compiler.js';
 import {
   type Backend,
+  DEFAULT_BALANCED_WEIGHT,
   DIM_CPU,
   DIM_MEMORY,
   type Failure,
@@ -104,7 +105,7 @@ export class Engine {
         { resource: 'memory', weight: 1 },
       ]
     ).map((r) => ({ dim: catalog.dims.intern(r.resource), weight: r.weight }));
-    const balancedWeight = opts.balancedWeight ?? 0;
+    const balancedWeight = opts.balancedWeight ?? DEFAULT_BALANCED_WEIGHT;
     if (!Number.isInteger(balancedWeight) || balancedWeight < 0 || balancedWeight > MAX_BALANCED_WEIGHT) {
       throw new RangeError(`NodeResourcesBalancedAllocation weight ${balancedWeight}: must be an integer 0..${MAX_BALANCED_WEIGHT}`);
     }

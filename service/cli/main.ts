@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_BALANCED_WEIGHT } from '../../core-wasm/src/contract.js';
 import type { BackendName } from '../../core-wasm/src/engine.js';
 import { DEFAULT_PACKING_EFFORT } from '../../core-wasm/src/packing.js';
 import { InputError } from '../../model/errors.js';
@@ -437,7 +438,7 @@ main(process.argv).then(
  */
 function scoreProfile(o: PlaceOptions, cmd: Command): ScoreProfile {
   if (o.config === undefined) {
-    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: 0 };
+    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: DEFAULT_BALANCED_WEIGHT };
   }
   const flags = ['strategy', 'scoringResources', 'shape'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
   if (flags.length > 0) {

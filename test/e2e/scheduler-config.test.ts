@@ -40,9 +40,9 @@ function hostOf(args: string[]): string | undefined {
 }
 
 describe('placer place --config (real process)', () => {
-  it("kube-scheduler's default profile from --config: BalancedAllocation picks node-b; without, they tie", () => {
+  it("kube-scheduler's default profile, with --config or without: BalancedAllocation picks node-b", () => {
     expect(hostOf(['--config', file('default.yaml', header)])).toBe('node-b');
-    expect(hostOf([])).toBe('node-a');
+    expect(hostOf([])).toBe('node-b');
   });
 
   it('BalancedAllocation disabled: the nodes tie and the first wins', () => {
@@ -83,8 +83,16 @@ describe('placer serve --config (real process)', () => {
     const s = await start(tempDir(), ['--bootstrap', cluster, '--config', f]);
     const placements = (await call(s, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
     expect(placements.find((p) => p.name === 'incoming')?.host).toBe('node-b');
+    // without --config: placer's default profile is kube-scheduler's, BalancedAllocation included
     const plain = await start(tempDir(), ['--bootstrap', cluster]);
     const byDefault = (await call(plain, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
-    expect(byDefault.find((p) => p.name === 'incoming')?.host).toBe('node-a');
+    expect(byDefault.find((p) => p.name === 'incoming')?.host).toBe('node-b');
+    const off = file(
+      'serve-nobalance.yaml',
+      `${header}  plugins:\n    score:\n      disabled: [{name: NodeResourcesBalancedAllocation}]\n`,
+    );
+    const tied = await start(tempDir(), ['--bootstrap', cluster, '--config', off]);
+    const disabled = (await call(tied, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
+    expect(disabled.find((p) => p.name === 'incoming')?.host).toBe('node-a');
   });
 });

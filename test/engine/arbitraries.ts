@@ -166,6 +166,29 @@ const topologyArb: fc.Arbitrary<TopologySpec> = fc.record({
   ),
 });
 
+/**
+ * cpu and memory scored at weight 1, BalancedAllocation over cpu and memory × balancedWeight (kube-
+ * scheduler's default profile with 1), the default RequestedToCapacityRatio shape.
+ */
+export function cpuMemoryConfig(balancedWeight: number, order: OrderPolicy): EngineConfig {
+  return {
+    scoring: [
+      { dim: 0, weight: 1 },
+      { dim: 1, weight: 1 },
+    ],
+    balanced: [
+      { dim: 0, weight: 1 },
+      { dim: 1, weight: 1 },
+    ],
+    balancedWeight,
+    shape: [
+      { utilization: 0, score: 0 },
+      { utilization: 100, score: 10 },
+    ],
+    order,
+  };
+}
+
 function vec(v: { cpu: number; mem: number; eph: number; gpu: number }, pods: number): number[] {
   const a = new Array<number>(MAX_DIMS).fill(0);
   a[0] = v.cpu;
@@ -432,40 +455,47 @@ export const preemptionScenarioArb: fc.Arbitrary<Scenario> = fc
       taints: [],
       labels: [0, 0, 0, 0, HOSTNAME_BASE + i],
     }));
-    return {
-      config: {
-        scoring: [
-          { dim: 0, weight: 1 },
-          { dim: 1, weight: 1 },
-        ],
-        balanced: [
-          { dim: 0, weight: 1 },
-          { dim: 1, weight: 1 },
-        ],
-        balancedWeight: g.balancedWeight,
-        shape: [
-          { utilization: 0, score: 0 },
-          { utilization: 100, score: 10 },
-        ],
-        order: g.order,
+    return plainScenario(
+      {
+        config: cpuMemoryConfig(g.balancedWeight, g.order),
+        taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
+        hosts,
+        classes,
+        bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: b.count })),
+        batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
+        pdbDesired: g.pdbDesired,
       },
-      taints: [{ key: 99, value: 0, effect: Effect.NoSchedule }],
-      labelNumbers: Array.from({ length: HOSTNAME_BASE + MAX_HOSTS }, () => null),
-      hosts,
-      removed: [],
-      constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
-      classes,
-      quotaCount: 0,
-      entries: [],
-      reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
-      bound: g.bound.map((b) => ({ cls: b.cls % classes.length, slot: b.slot % hosts.length, count: b.count })),
-      batch: g.batch.map((b) => ({ cls: b.cls % classes.length, count: b.count })),
-      gangs: [],
-      pdbDesired: g.pdbDesired,
-      namespaces: 1,
-      backfill: [],
-    };
+      HOSTNAME_BASE + MAX_HOSTS,
+    );
   });
+
+/**
+ * A scenario of the given parts in one namespace: no labels but hostnames (`labelCount` label
+ * numbers), one unconstrained constraint set, no quotas, reservations, gangs or backfill.
+ */
+export function plainScenario(
+  p: Pick<Scenario, 'config' | 'taints' | 'hosts' | 'classes' | 'bound' | 'batch'> & { pdbDesired?: Scenario['pdbDesired'] },
+  labelCount: number,
+): Scenario {
+  return {
+    config: p.config,
+    taints: p.taints,
+    labelNumbers: Array.from({ length: labelCount }, () => null),
+    hosts: p.hosts,
+    removed: [],
+    constraints: [{ selector: [], required: null, preferred: [], tolerations: [] }],
+    classes: p.classes,
+    quotaCount: 0,
+    entries: [],
+    reservations: [new Array<bigint>(MAX_DIMS).fill(0n)],
+    bound: p.bound,
+    batch: p.batch,
+    gangs: [],
+    pdbDesired: p.pdbDesired ?? [],
+    namespaces: 1,
+    backfill: [],
+  };
+}
 
 /**
  * Vector bin-packing clusters for the packing phase: identical hosts of 10 cpu / 10 GiB units,
@@ -524,22 +554,7 @@ export const packingScenarioArb: fc.Arbitrary<Scenario> = fc
     const reservation = new Array<bigint>(MAX_DIMS).fill(0n);
     if (g.reservedCpu !== null) reservation[0] = BigInt(g.reservedCpu * 1000);
     return {
-      config: {
-        scoring: [
-          { dim: 0, weight: 1 },
-          { dim: 1, weight: 1 },
-        ],
-        balanced: [
-          { dim: 0, weight: 1 },
-          { dim: 1, weight: 1 },
-        ],
-        balancedWeight: 0,
-        shape: [
-          { utilization: 0, score: 0 },
-          { utilization: 100, score: 10 },
-        ],
-        order: g.order,
-      },
+      config: cpuMemoryConfig(0, g.order),
       taints: [
         { key: 99, value: 0, effect: Effect.NoSchedule },
         { key: 1, value: 1, effect: Effect.NoSchedule },

@@ -155,7 +155,7 @@ describe.each(BACKENDS)('filter (%s)', (backend) => {
   });
 });
 
-// With kube-scheduler's default profile (balancedWeight 1, placer's with --config).
+// With kube-scheduler's default profile (balancedWeight 1, placer's default).
 describe.each(BACKENDS)('score extras (%s)', (backend) => {
   it('preferred node affinity is normalized over feasible hosts and weighted ×2', () => {
     const hosts = [host('h1').label('disk', 'ssd').obj(), host('h2').label('disk', 'hdd').obj()];

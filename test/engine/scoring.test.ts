@@ -102,7 +102,7 @@ describe.each(BACKENDS)('worked example through the %s engine', (backend) => {
     expect(explanation.hosts[0].fit).toBe(want);
   });
 
-  // kube-scheduler's default profile (placer's with --config; balancedWeight 1) scores
+  // kube-scheduler's default profile (placer's default; balancedWeight 1) scores
   // NodeResourcesBalancedAllocation beside NodeResourcesFit: fit = strategy + 93; the
   // BalancedAllocation strategy is that plugin alone.
   it.each<[Strategy, number]>([
@@ -130,7 +130,7 @@ describe.each(BACKENDS)("BalancedAllocation in kube-scheduler's default total th
   // both nodes (plugins that give every node the same score here); the ranking is the same.
   function twoNodes(balancedWeight?: number): Engine {
     const engine = new Engine({ backend, ...(balancedWeight === undefined ? {} : { balancedWeight }) });
-    // placer's own default leaves the plugin out; the tests that want kube's profile say 1.
+    // placer's own default is kube's profile (weight 1); the tests that leave the plugin out say 0.
     engine.upsertHosts([host('node-a').cpu('4').memory('4Gi').obj(), host('node-b').cpu('4').memory('4Gi').obj()]);
     engine.bindExisting([
       pod('running-a').req({ cpu: '2', memory: '0' }).boundTo('node-a').obj(),
@@ -139,20 +139,20 @@ describe.each(BACKENDS)("BalancedAllocation in kube-scheduler's default total th
     return engine;
   }
 
-  it('scores 425 and 450 and places the pod on node-b', () => {
-    const engine = twoNodes(1);
+  it('scores 425 and 450 and places the pod on node-b, by default', () => {
+    const engine = twoNodes();
     const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
     const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));
     expect(scores).toEqual({ 'node-a': 425, 'node-b': 450 });
     expect(engine.place([incoming]).outcomes[0].hosts).toEqual(['node-b']);
   });
 
-  it('without BalancedAllocation (weight 0, the default) both score 350 and the lower slot wins', () => {
+  it('without BalancedAllocation (weight 0) both score 350 and the lower slot wins', () => {
     expect(
-      twoNodes()
+      twoNodes(1)
         .explain(pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj())
         .hosts.map((h) => h.score),
-    ).toEqual([350, 350]);
+    ).toEqual([425, 450]);
     const engine = twoNodes(0);
     const incoming = pod('incoming').req({ cpu: '1', memory: '1Gi' }).obj();
     const scores = Object.fromEntries(engine.explain(incoming).hosts.map((h) => [h.host, h.score]));

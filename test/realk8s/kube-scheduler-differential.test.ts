@@ -130,11 +130,9 @@ describeReal(
     async function runPlacer(k: SmallCluster): Promise<PlacerOutcome> {
       const file = join(dir, `${k.name}.json`);
       writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...k.nodes, ...k.bound, k.pending] }));
-      // kube-scheduler's default profile, as the scheduler under test runs it: placer's own default
-      // leaves NodeResourcesBalancedAllocation out (README, --strategy).
-      const config = join(dir, 'kube-scheduler-config.json');
-      writeFileSync(config, JSON.stringify({ apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration' }));
-      const r = await cli(['place', file, '--config', config, '-o', 'json']);
+      // No --config: placer's default profile is kube-scheduler's (NodeResourcesBalancedAllocation
+      // with weight 1 beside LeastAllocated), as the scheduler under test runs it.
+      const r = await cli(['place', file, '-o', 'json']);
       expect(r.status, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as {
         placements: { name: string; host: string }[];

@@ -60,8 +60,11 @@ describe('extender prioritize: no double counting of what kube-scheduler scores'
 
   it("a NamespacePolicy's strategy kube-scheduler does not score: placer's whole resource score, scaled", async () => {
     const s = await prioritize(pod('new', '1', '1Gi', 'packed'));
-    // MostAllocated + BalancedAllocation over 0..200: the two half-full nodes alike, the empty one lowest
-    expect(s['node-pod']).toBe(s['node-vm']);
-    expect(s['node-pod']).toBeGreaterThan(s['node-empty']);
+    // MostAllocated + BalancedAllocation (weight 1 by default, kube-scheduler's default profile)
+    // over 0..200, scaled to 0..10. Half-full nodes with the pod: cpu 5/8 → 62, memory 17/32 → 53,
+    // mean 57; BalancedAllocation 100 − 50·|0.625 − 0.53125| = 95.3 → 95: ⌊152·10 / 200⌋ = 7. The
+    // empty node: cpu 12, memory 3, mean 7; BalancedAllocation 100 − 50·|0.125 − 0.03125| → 95:
+    // ⌊102·10 / 200⌋ = 5 (MostAllocated alone would answer 5, 5 and 0).
+    expect(s).toEqual({ 'node-pod': 7, 'node-vm': 7, 'node-empty': 5 });
   });
 });
