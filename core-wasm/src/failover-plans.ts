@@ -53,6 +53,8 @@ export class RestartPlanner {
   private memoVersion = -1;
   private absentSlots = new Uint8Array(0);
   private absentEpoch = -1;
+  private policiesOf: unknown = null;
+  private protectedNs: ReadonlyMap<string, FailoverPolicy> = new Map();
 
   constructor(
     readonly catalog: Catalog,
@@ -63,22 +65,29 @@ export class RestartPlanner {
     private readonly version: () => number,
   ) {}
 
-  /** Protected namespaces: a failover policy that tolerates at least one host or the zone. */
-  policies(): Map<string, FailoverPolicy> {
+  /**
+   * Protected namespaces: a failover policy that tolerates at least one host or the zone. Kept
+   * while the catalog's policies stand (setPolicies replaces them): admission asks per host.
+   */
+  policies(): ReadonlyMap<string, FailoverPolicy> {
+    if (this.policiesOf === this.catalog.policies) return this.protectedNs;
     const out = new Map<string, FailoverPolicy>();
     for (const [ns, p] of this.catalog.policies) {
       const f = p.failover;
       if (f && (f.hostFailuresToTolerate > 0 || f.zoneFailuresToTolerate > 0)) out.set(ns, f);
     }
+    this.policiesOf = this.catalog.policies;
+    this.protectedNs = out;
     return out;
   }
 
   /**
    * The plan of `failed` (ascending slots): their protected workloads, or every workload when not
    * `protectedOnly`, with `extra` as if placed. `fresh`: the class reasons are evaluated anew (a
-   * tentative placement is committed in the backend).
+   * tentative placement is committed in the backend). The plan scans the slots cyclically from
+   * `start`: by default after the first failed slot (a zone's plan: after its highest, failover.ts).
    */
-  plan(failed: number[], protectedOnly: boolean, free: Float64Array, extra?: Tentative, fresh = false): Planned {
+  plan(failed: number[], protectedOnly: boolean, free: Float64Array, extra?: Tentative, fresh = false, start?: number): Planned {
     const policies = this.policies();
     const victims: Victim[] = [];
     for (const slot of failed) {
@@ -100,7 +109,7 @@ export class RestartPlanner {
     const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, label: (s, col) => this.label(s, col) };
     const fresher = fresh ? new Map<number, Uint32Array>() : undefined;
     const items: RestartItem[] = victims.map((v) => this.item(v, fresher));
-    const plan = restartPlan(items, hosts);
+    const plan = restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0));
     for (const s of failed) out[s] = this.catalog.hosts[s].present ? 0 : 1;
     let stuck = 0;
     victims.forEach((v, i) => v.protected && plan.target[i] < 0 && stuck++);
@@ -108,7 +117,7 @@ export class RestartPlanner {
   }
 
   /** Protected first, larger first (cpu, then memory), then kind, namespace, name: the plan's order. */
-  private compare(a: Victim, b: Victim): number {
+  compare(a: Victim, b: Victim): number {
     if (a.protected !== b.protected) return a.protected ? -1 : 1;
     const ra = this.compiler.classes[a.cls].spec.req;
     const rb = this.compiler.classes[b.cls].spec.req;
@@ -130,7 +139,8 @@ export class RestartPlanner {
     return this.absentSlots;
   }
 
-  private item(v: Victim, fresher?: Map<number, Uint32Array>): RestartItem {
+  /** The restart item of victim `v`: its class's requests, filter reasons, anti-affinity columns and gang. */
+  item(v: Victim, fresher?: Map<number, Uint32Array>): RestartItem {
     const spec = this.compiler.classes[v.cls].spec;
     const topo = spec.topology;
     const cols = topo ? [...new Set([...topo.requiredAnti, ...topo.heldAnti].map((term) => term.col))] : [];
