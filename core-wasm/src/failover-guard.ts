@@ -24,7 +24,7 @@ import { type Backend, MAX_DIMS } from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
 import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
-import { applyInsertion, insertTarget, keepsPlan } from './rules/failover-insert.js';
+import { type InsertHosts, applyInsertion, insertTarget, keepsPlan } from './rules/failover-insert.js';
 import { scanPos } from './rules/failover.js';
 
 export class FailoverGuard {
@@ -34,6 +34,13 @@ export class FailoverGuard {
   private readonly cache = new PlanCache();
   /** The words of the last refusal per slot, for the extender's per-host messages. */
   readonly refusals = new Map<number, string>();
+  /** The hosts as insertions read them (rebuilt with the cache). */
+  private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
+  /** The workload an insertion places, reused (no allocation on the filter's path). */
+  private readonly probe: Victim = { cls: 0, t: undefined as unknown as WorkloadTemplate, j: 0, from: 0, protected: true };
+  /** Where the last insertion put the workload among the plan's items. */
+  private insertedAt = 0;
+  private readonly classReq = (cls: number): readonly number[] => this.plans.compiler.classes[cls].spec.req;
 
   constructor(
     private readonly plans: RestartPlanner,
@@ -69,9 +76,10 @@ export class FailoverGuard {
     const spec = this.plans.compiler.classes[cls].spec;
     const prot = policies.has(t.namespace);
     const terms = spec.topology !== undefined;
-    const multi = [...policies].filter(([, p]) => p.hostFailuresToTolerate >= 2);
-    if (!prot && !terms && multi.length === 0 && this.keepsHeld(slot, spec.req)) return this.admit(slot);
+    const multi = this.plans.multiHost();
     const extra: Tentative = { cls, slot, t, j };
+    // the fast paths: no plan changes, or only the workload's own plans, by one insertion each
+    if (!terms && multi.length === 0 && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) return this.admit(slot);
     const dims = this.plans.catalog.dims.count;
     if (terms) this.raw.commit(cls, slot);
     // the free room with the workload placed: its row is taken here and put back after
@@ -108,6 +116,29 @@ export class FailoverGuard {
       free.set(row, slot * MAX_DIMS);
       if (terms) this.raw.release(cls, slot);
     }
+  }
+
+  /**
+   * check() of instance 0 of `t` (class `cls`) on every slot below `n` whose `reasons` are 0 (the
+   * filter's feasible hosts): the slots refused, ascending. The same answers as check() per slot;
+   * the fast paths (held room, insertion) run without allocating, for the extender's filter.
+   */
+  checkEach(t: WorkloadTemplate, cls: number, reasons: ArrayLike<number>, n: number): number[] {
+    const refused: number[] = [];
+    const policies = this.plans.policies();
+    if (policies.size === 0) return refused;
+    this.sync();
+    const spec = this.plans.compiler.classes[cls].spec;
+    const prot = policies.has(t.namespace);
+    const fast = spec.topology === undefined && this.plans.multiHost().length === 0;
+    const extra: Tentative = { cls, slot: 0, t, j: 0 };
+    for (let slot = 0; slot < n; slot++) {
+      if (reasons[slot] !== 0) continue;
+      extra.slot = slot;
+      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) this.refusals.delete(slot);
+      else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
+    }
+    return refused;
   }
 
   /**
@@ -160,6 +191,8 @@ export class FailoverGuard {
     if (this.synced === this.version()) return;
     this.free = this.plans.freeRoom();
     this.cache.clear(this.plans.catalog.hosts.length);
+    const catalog = this.plans.catalog;
+    this.hostsView = { n: catalog.hosts.length, dims: catalog.dims.count, free: this.free, absent: this.plans.absent() };
     for (const s of this.plans.presentSlots()) this.cache.setSingle(s, this.plans.plan([s], true, this.free));
     if ([...this.plans.policies().values()].some((p) => p.zoneFailuresToTolerate > 0))
       for (const { zone, planned } of this.failover.zonePlans(this.free)) this.cache.setZone(zone, planned);
@@ -187,37 +220,51 @@ export class FailoverGuard {
    * Zone plan `z` may change with `extra` placed (no terms): it fails the slot and the workload is
    * protected (and not simply inserted), or the slot keeps too little room for the plan.
    */
-  private zoneChanges(z: Planned, extra: Tentative, row: Float64Array): boolean {
+  private zoneChanges(z: Planned, extra: Tentative, row: ArrayLike<number>): boolean {
     const req = this.plans.compiler.classes[extra.cls].spec.req;
     if (!z.failed.includes(extra.slot)) return !keepsPlan(z.plan, extra.slot, req, row, this.plans.catalog.dims.count);
     return this.protects(extra.t.namespace) && this.insertion(z, extra) === null;
   }
 
   /**
-   * Where plan `p` restarts the protected workload `extra` (placed on one of p's failed hosts) with
-   * every other workload kept in place, or null when only a replan can tell (rules/failover-insert.ts).
+   * A protected workload without terms (`extra`) changes no plan but its own host's and zone's,
+   * and each of those only by inserting it (rules/failover-insert.ts): admitted with no replan.
    */
-  private insertion(p: Planned | undefined, extra: Tentative): { pos: number; target: number; victim: Victim } | null {
+  private onlyInserts(extra: Tentative): boolean {
+    const { slot } = extra;
+    const req = this.plans.compiler.classes[extra.cls].spec.req;
+    const dims = this.plans.catalog.dims.count;
+    const row = this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
+    for (const h of this.cache.usersOf(slot)) if (!keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims)) return false;
+    if (this.insertion(this.cache.singles.get(slot), extra) === null) return false;
+    for (const z of this.cache.zones.values()) if (this.zoneChanges(z, extra, row)) return false;
+    return true;
+  }
+
+  /**
+   * Where plan `p` restarts the protected workload `extra` (placed on one of p's failed hosts) with
+   * every other workload kept in place, or null when only a replan can tell (rules/failover-insert.ts);
+   * its position among p's items is left in `insertedAt`.
+   */
+  private insertion(p: Planned | undefined, extra: Tentative): number | null {
     if (!p || extra.t.gang) return null;
-    const catalog = this.plans.catalog;
-    const victim: Victim = { cls: extra.cls, t: extra.t, j: extra.j, from: extra.slot, protected: true };
-    const pos = this.position(p.victims, victim);
-    const item = this.plans.item(victim);
-    const reqOf = (i: number) => this.plans.compiler.classes[p.victims[i].cls].spec.req;
-    const out = (s: number) => !catalog.hosts[s].present || p.failed.includes(s);
-    const hosts = { n: catalog.hosts.length, dims: catalog.dims.count, free: this.free, out };
-    const target = insertTarget(p.plan, item.req, item.reasons, pos, reqOf, hosts);
-    return target === null ? null : { pos, target, victim };
+    const v = this.probe;
+    v.cls = extra.cls;
+    v.t = extra.t;
+    v.j = extra.j;
+    v.from = extra.slot;
+    this.insertedAt = this.position(p.victims, v);
+    return insertTarget(p.plan, p, this.classReq, this.classReq(extra.cls), this.plans.reasons(extra.cls), this.insertedAt, this.hostsView);
   }
 
   /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */
   private grow(slot: number, zone: string | null, extra: Tentative | null): boolean {
     const p = zone === null ? this.cache.singles.get(slot) : this.cache.zones.get(zone);
-    const ins = extra && p ? this.insertion(p, extra) : null;
-    if (!extra || !p || !ins) return false;
+    const target = extra && p ? this.insertion(p, extra) : null;
+    if (!extra || !p || target === null) return false;
     const touched = p.plan.touched;
-    applyInsertion(p.plan, ins.pos, ins.target, this.plans.compiler.classes[extra.cls].spec.req);
-    p.victims.splice(ins.pos, 0, ins.victim);
+    applyInsertion(p.plan, this.insertedAt, target, this.classReq(extra.cls));
+    p.victims.splice(this.insertedAt, 0, { cls: extra.cls, t: extra.t, j: extra.j, from: extra.slot, protected: true });
     if (zone === null) this.cache.grew(slot, touched);
     else this.cache.zoneGrew(zone, touched);
     return true;

@@ -55,6 +55,7 @@ export class RestartPlanner {
   private absentEpoch = -1;
   private policiesOf: unknown = null;
   private protectedNs: ReadonlyMap<string, FailoverPolicy> = new Map();
+  private multi: (readonly [string, FailoverPolicy])[] = [];
 
   constructor(
     readonly catalog: Catalog,
@@ -78,7 +79,14 @@ export class RestartPlanner {
     }
     this.policiesOf = this.catalog.policies;
     this.protectedNs = out;
+    this.multi = [...out].filter(([, f]) => f.hostFailuresToTolerate >= 2);
     return out;
+  }
+
+  /** The protected namespaces that tolerate 2 or 3 host failures, with their policies. */
+  multiHost(): readonly (readonly [string, FailoverPolicy])[] {
+    this.policies();
+    return this.multi;
   }
 
   /**
@@ -131,7 +139,7 @@ export class RestartPlanner {
   }
 
   /** Slots out of every plan (no present host there), kept while the hosts stand; a plan marks its failed slots and unmarks them. */
-  private absent(): Uint8Array {
+  absent(): Uint8Array {
     if (this.absentEpoch !== this.catalog.hostsEpoch || this.absentSlots.length !== this.catalog.hosts.length) {
       this.absentSlots = Uint8Array.from(this.catalog.hosts, (h) => (h.present ? 0 : 1));
       this.absentEpoch = this.catalog.hostsEpoch;
@@ -148,7 +156,7 @@ export class RestartPlanner {
   }
 
   /** A class's filter reasons by slot, copied (Wasm views last until the next call). */
-  private reasons(cls: number, fresher?: Map<number, Uint32Array>): Uint32Array {
+  reasons(cls: number, fresher?: Map<number, Uint32Array>): Uint32Array {
     if (this.memoVersion !== this.version()) {
       this.reasonsMemo.clear();
       this.memoVersion = this.version();

@@ -67,12 +67,16 @@ function engineOf(s: Scenario, running: readonly WorkloadTemplate[]): Engine {
   return engine;
 }
 
-/** The filter's verdicts of a probe on every host: feasible, or the first reason. */
+/**
+ * The filter's verdicts of a probe on every host: feasible, or the first reason. The engine keeps
+ * one assessment per class until something changes, so a refusal may name another workload of the
+ * probe's class assessed before it (the warm-up's): workload names in refusals are not compared.
+ */
 function verdicts(engine: Engine, t: WorkloadTemplate, n: number): string[] {
   const a = engine.assess(t);
   return Array.from({ length: n }, (_, i) => {
     const v = a.verdict(`h${i}`);
-    return v?.feasible ? 'ok' : (v?.reasons[0] ?? 'none');
+    return v?.feasible ? 'ok' : (v?.reasons[0] ?? 'none').replace(/Pod (\S+)\/\S+ would find no host/, 'Pod $1/… would find no host');
   });
 }
 

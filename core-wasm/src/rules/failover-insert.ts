@@ -36,8 +36,16 @@ export interface InsertHosts {
   dims: number;
   /** Free room by slot and dimension, slot × MAX_DIMS + d. */
   free: Float64Array;
-  /** Slot `s` takes no restart of this plan (failed or absent). */
-  out(s: number): boolean;
+  /** Slots without a present host (1). */
+  absent: Uint8Array;
+}
+
+/** The plan's items as the insertion reads them. */
+export interface InsertItems {
+  /** Failed slots of the plan (they take no restart). */
+  failed: readonly number[];
+  /** The items' classes, in the plan's order. */
+  victims: readonly { cls: number }[];
 }
 
 /** The plan stays as it is when host `slot` (not failed in it) loses `req` from its free room `free` (MAX_DIMS entries). */
@@ -50,23 +58,26 @@ export function keepsPlan(plan: RestartPlan, slot: number, req: ArrayLike<number
 }
 
 /**
- * insertTarget: the slot where the first-fit plan `plan` restarts one more workload — requests
- * `req`, filter reasons by slot `reasons`, sort position `pos` among the plan's items whose
- * requests are `reqOf(i)` — when every other item keeps its host; null when that is not decided
- * here (a full replan answers). See the file comment.
+ * insertTarget: the slot where the first-fit plan `plan` of `items` restarts one more workload —
+ * requests `req`, filter reasons by slot `reasons`, sort position `pos` among the items, whose
+ * classes' requests `reqOf` gives — when
+ * every other item keeps its host; null when that is not decided here (a full replan answers).
+ * See the file comment.
  */
 export function insertTarget(
   plan: RestartPlan,
+  items: InsertItems,
+  reqOf: (cls: number) => ArrayLike<number>,
   req: ArrayLike<number>,
   reasons: ArrayLike<number>,
   pos: number,
-  reqOf: (i: number) => ArrayLike<number>,
   hosts: InsertHosts,
 ): number | null {
   if (plan.gangsOut) return null;
-  const { n, dims, free } = hosts;
+  const { n, dims, free, absent } = hosts;
+  const failed = items.failed;
   for (let k = 0, s = plan.start; k < n; k++, s = s + 1 === n ? 0 : s + 1) {
-    if (hosts.out(s) || ((reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED) !== 0) continue;
+    if (absent[s] || ((reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED) !== 0 || failed.includes(s)) continue;
     const base = s * MAX_DIMS;
     const use = plan.use.get(s);
     if (!use) {
@@ -74,18 +85,18 @@ export function insertTarget(
       continue;
     }
     if (fits(req, free, base, use, dims)) return s;
-    if (!fits(req, free, base, prefixUse(plan, s, pos, reqOf), dims)) continue;
+    if (!fits(req, free, base, prefixUse(plan, s, pos, items, reqOf), dims)) continue;
     return null;
   }
   return null;
 }
 
 /** What the plan's items before position `pos` put on slot `s`. */
-function prefixUse(plan: RestartPlan, s: number, pos: number, reqOf: (i: number) => ArrayLike<number>): Float64Array {
+function prefixUse(plan: RestartPlan, s: number, pos: number, items: InsertItems, reqOf: (cls: number) => ArrayLike<number>): Float64Array {
   const use = new Float64Array(MAX_DIMS);
   for (let i = 0; i < pos; i++) {
     if (plan.target[i] !== s) continue;
-    const r = reqOf(i);
+    const r = reqOf(items.victims[i].cls);
     for (let d = 0; d < MAX_DIMS; d++) use[d] += r[d];
   }
   return use;
