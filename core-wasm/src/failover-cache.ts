@@ -4,8 +4,11 @@
 // so that the question "does a placement on X leave every plan as it is" costs O(dims) per host
 // and a plan's change costs the slots it touches (not a maximum over every plan per question).
 
-import { MAX_DIMS } from './contract.js';
+import * as abi from './contract.js';
 import type { Planned } from './failover-plans.js';
+
+// Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
+const MAX_DIMS = abi.MAX_DIMS;
 
 export class PlanCache {
   /** Single host failures' plans, by slot. */

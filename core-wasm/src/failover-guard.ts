@@ -20,12 +20,16 @@
 // rebuilds the cache at the next question.
 
 import type { WorkloadTemplate } from '../../model/types.js';
-import { type Backend, MAX_DIMS } from './contract.js';
+import { type Backend } from './contract.js';
+import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
 import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
 import { type InsertHosts, applyInsertion, insertTarget, keepsPlan } from './rules/failover-insert.js';
 import { scanPos } from './rules/failover.js';
+
+// Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
+const MAX_DIMS = abi.MAX_DIMS;
 
 export class FailoverGuard {
   /** The backend version the cache is current at (−1: rebuild). */
@@ -40,6 +44,12 @@ export class FailoverGuard {
   private readonly probe: Victim = { cls: 0, t: undefined as unknown as WorkloadTemplate, j: 0, from: 0, protected: true };
   /** Where the last insertion put the workload among the plan's items. */
   private insertedAt = 0;
+  /**
+   * The last insertion check() admitted into a host's own plan, at backend version `version`:
+   * committed() applies it without asking the filter again (a workload without terms leaves its
+   * class's reasons on every other host as they were, and its own host is failed in that plan).
+   */
+  private admitted: { p: Planned; t: WorkloadTemplate; j: number; cls: number; target: number; pos: number; version: number } | null = null;
   private readonly classReq = (cls: number): readonly number[] => this.plans.compiler.classes[cls].spec.req;
 
   constructor(
@@ -236,8 +246,12 @@ export class FailoverGuard {
     const dims = this.plans.catalog.dims.count;
     const row = this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
     for (const h of this.cache.usersOf(slot)) if (!keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims)) return false;
-    if (this.insertion(this.cache.singles.get(slot), extra) === null) return false;
+    const own = this.cache.singles.get(slot);
+    const target = this.insertion(own, extra);
+    if (target === null) return false;
     for (const z of this.cache.zones.values()) if (this.zoneChanges(z, extra, row)) return false;
+    const { t, j, cls } = extra;
+    this.admitted = { p: own!, t, j, cls, target, pos: this.insertedAt, version: this.version() };
     return true;
   }
 
@@ -260,7 +274,11 @@ export class FailoverGuard {
   /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */
   private grow(slot: number, zone: string | null, extra: Tentative | null): boolean {
     const p = zone === null ? this.cache.singles.get(slot) : this.cache.zones.get(zone);
-    const target = extra && p ? this.insertion(p, extra) : null;
+    const a = this.admitted;
+    const known = a && extra && a.p === p && a.t === extra.t && a.j === extra.j && a.cls === extra.cls && a.version === this.version() - 1;
+    if (known) this.insertedAt = a.pos;
+    const target = known ? a.target : extra && p ? this.insertion(p, extra) : null;
+    this.admitted = null;
     if (!extra || !p || target === null) return false;
     const touched = p.plan.touched;
     applyInsertion(p.plan, this.insertedAt, target, this.classReq(extra.cls));

@@ -12,12 +12,18 @@ import type { FailoverPolicy, WorkloadTemplate } from '../../model/types.js';
 import { ZONE_KEY } from './capacity.js';
 import { type Catalog, HOST_NAME_KEY, cmp } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, DIM_CPU, DIM_MEMORY, MAX_DIMS } from './contract.js';
+import { type Backend } from './contract.js';
+import * as abi from './contract.js';
 import type { RestartMove, RestartStuck } from './failover-api.js';
 import type { Residents } from './residents.js';
 import { type RestartHosts, type RestartItem, type RestartPlan, restartPlan, restartVerdicts } from './rules/failover.js';
 import { filterHistogram } from './rules/filter-stages.js';
 import type { Wording } from './wording.js';
+
+// Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
+const DIM_CPU = abi.DIM_CPU;
+const DIM_MEMORY = abi.DIM_MEMORY;
+const MAX_DIMS = abi.MAX_DIMS;
 
 /** One workload of a failed host. */
 export interface Victim {
