@@ -249,9 +249,10 @@ export class FailoverGuard {
     const own = this.cache.singles.get(slot);
     const target = this.insertion(own, extra);
     if (target === null) return false;
+    const pos = this.insertedAt; // the zones' insertions below move insertedAt
     for (const z of this.cache.zones.values()) if (this.zoneChanges(z, extra, row)) return false;
     const { t, j, cls } = extra;
-    this.admitted = { p: own!, t, j, cls, target, pos: this.insertedAt, version: this.version() };
+    this.admitted = { p: own!, t, j, cls, target, pos, version: this.version() };
     return true;
   }
 
