@@ -99,8 +99,7 @@ export class Assessor {
 
   /** Feasible hosts where failover admission refuses the workload get R_FAILOVER and no score. */
   private refuseForFailover(t: WorkloadTemplate, cls: number, columns: VerdictColumns): void {
-    for (let slot = 0; slot < columns.n; slot++) {
-      if (columns.reasons[slot] !== 0 || this.guard.check(t, 0, cls, slot) === null) continue;
+    for (const slot of this.guard.checkEach(t, cls, columns.reasons, columns.n)) {
       columns.reasons[slot] = R_FAILOVER;
       columns.fit[slot] = 0;
       columns.total[slot] = -1;

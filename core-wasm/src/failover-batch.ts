@@ -92,7 +92,7 @@ export function admitBatch(
     if (text === null) {
       backend.commit(cls, slot);
       residents.place(i, slot);
-      guard.committed(t, cls, slot);
+      guard.committed(t, cls, slot, j);
       continue;
     }
     result.hostOf[i] = -1;

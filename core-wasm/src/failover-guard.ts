@@ -4,34 +4,53 @@
 // host, exact; a zone, exact; 2 or 3 hosts, every set planned when they are at most
 // MAX_FAILURE_SETS (failover.ts), else the tolerance is not claimed and not guarded.
 //
-// Incremental. The plans of single host failures and of zones are cached with the free room they
-// were computed on; first fit in slot order lets a change on host X touch only
-//   - a placement on X: the plans that put something on X at some point (`touched`), X's own plan
-//     when the workload is protected — and none of them when X keeps room for the most any plan
-//     puts there and the workload is neither protected nor carries inter-workload terms (the fast
-//     path that keeps the extender's filter cheap);
-//   - a release from X: the plans that reach past X or leave something unplaced, and X's own;
+// Incremental. The plans of single host failures and of zones are cached (failover-cache.ts) with
+// the free room they were computed on. Each plan scans the hosts in a fixed order of its own
+// (rules/failover.ts), so a change on host X touches only (rules/failover-insert.ts has the proofs)
+//   - a placement on X: the plans that put so much on X that it no longer fits beside the workload
+//     (none when X keeps the held room: the O(dims) fast path that keeps the extender's filter
+//     cheap), and, when the workload is protected, X's own plan (and its zone's): the workload is
+//     inserted where first fit puts it, exactly and typically in O(1), falling back to a replan
+//     when it could displace others, is in a gang or carries inter-workload terms;
+//   - a release from X: the plans that reach past X in their scan order or leave something
+//     unplaced, and X's own;
 // a workload with inter-workload terms (anti-affinity, spread, …) changes what other workloads may
 // do anywhere, so its placement is checked against every plan, and rebuilds the cache. A change
 // the guard was not told of (batches, plans, binds of running workloads, policies, hosts)
 // rebuilds the cache at the next question.
 
 import type { WorkloadTemplate } from '../../model/types.js';
-import { type Backend, MAX_DIMS } from './contract.js';
-import { type Failover } from './failover.js';
-import type { Planned, RestartPlanner, Tentative } from './failover-plans.js';
+import { type Backend } from './contract.js';
+import * as abi from './contract.js';
+import type { Failover } from './failover.js';
+import { PlanCache } from './failover-cache.js';
+import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
+import { type InsertHosts, applyInsertion, insertTarget, keepsPlan } from './rules/failover-insert.js';
+import { scanPos } from './rules/failover.js';
+
+// Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
+const MAX_DIMS = abi.MAX_DIMS;
 
 export class FailoverGuard {
   /** The backend version the cache is current at (−1: rebuild). */
   private synced = -1;
   private free: Float64Array = new Float64Array(0);
-  /** Single host failures' plans, by slot. */
-  private singles = new Map<number, Planned>();
-  /** Slot → the single plans that touched it. */
-  private users = new Map<number, Set<number>>();
-  private zonePlans = new Map<string, Planned>();
+  private readonly cache = new PlanCache();
   /** The words of the last refusal per slot, for the extender's per-host messages. */
   readonly refusals = new Map<number, string>();
+  /** The hosts as insertions read them (rebuilt with the cache). */
+  private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
+  /** The workload an insertion places, reused (no allocation on the filter's path). */
+  private readonly probe: Victim = { cls: 0, t: undefined as unknown as WorkloadTemplate, j: 0, from: 0, protected: true };
+  /** Where the last insertion put the workload among the plan's items. */
+  private insertedAt = 0;
+  /**
+   * The last insertion check() admitted into a host's own plan, at backend version `version`:
+   * committed() applies it without asking the filter again (a workload without terms leaves its
+   * class's reasons on every other host as they were, and its own host is failed in that plan).
+   */
+  private admitted: { p: Planned; t: WorkloadTemplate; j: number; cls: number; target: number; pos: number; version: number } | null = null;
+  private readonly classReq = (cls: number): readonly number[] => this.plans.compiler.classes[cls].spec.req;
 
   constructor(
     private readonly plans: RestartPlanner,
@@ -67,24 +86,28 @@ export class FailoverGuard {
     const spec = this.plans.compiler.classes[cls].spec;
     const prot = policies.has(t.namespace);
     const terms = spec.topology !== undefined;
-    const multi = [...policies].filter(([, p]) => p.hostFailuresToTolerate >= 2);
-    if (!prot && !terms && multi.length === 0 && this.keepsHeld(slot, spec.req)) return this.admit(slot);
+    const multi = this.plans.multiHost();
     const extra: Tentative = { cls, slot, t, j };
+    // the fast paths: no plan changes, or only the workload's own plans, by one insertion each
+    if (!terms && multi.length === 0 && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) return this.admit(slot);
+    const dims = this.plans.catalog.dims.count;
     if (terms) this.raw.commit(cls, slot);
     // the free room with the workload placed: its row is taken here and put back after
     const row = this.free.slice(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
     const free = this.free;
     try {
       this.plans.take(free, cls, slot, 1);
-      const single = terms ? [...this.singles.keys()] : [...(this.users.get(slot) ?? [])];
-      if (prot && !single.includes(slot)) single.push(slot);
+      const single = terms
+        ? [...this.cache.singles.keys()]
+        : [...this.cache.usersOf(slot)].filter((h) => !keepsPlan(this.cache.singles.get(h)!.plan, slot, spec.req, row, dims));
+      if (prot && !single.includes(slot) && (terms || this.insertion(this.cache.singles.get(slot), extra) === null)) single.push(slot);
       for (const h of single.sort((a, b) => a - b)) {
-        const v = this.worse(this.singles.get(h), this.plans.plan([h], true, free, extra, terms));
+        const v = this.worse(this.cache.singles.get(h), this.plans.plan([h], true, free, extra, terms));
         if (v) return this.refuse(slot, v);
       }
-      for (const [zone, before] of this.zonePlans) {
-        if (!terms && !before.plan.touched.includes(slot) && !(prot && before.failed.includes(slot))) continue;
-        const v = this.worse(before, this.plans.plan(before.failed, true, free, extra, terms), zone);
+      for (const [zone, before] of this.cache.zones) {
+        if (!terms && !this.zoneChanges(before, extra, row)) continue;
+        const v = this.worse(before, this.plans.plan(before.failed, true, free, extra, terms, before.plan.start), zone);
         if (v) return this.refuse(slot, v);
       }
       for (const [ns, p] of multi) {
@@ -105,30 +128,67 @@ export class FailoverGuard {
     }
   }
 
-  /** A workload of class `cls` was committed on `slot` after check() admitted it. */
-  committed(t: WorkloadTemplate, cls: number, slot: number): void {
+  /**
+   * check() of instance 0 of `t` (class `cls`) on every slot below `n` whose `reasons` are 0 (the
+   * filter's feasible hosts): the slots refused, ascending. The same answers as check() per slot;
+   * the fast paths (held room, insertion) run without allocating, for the extender's filter.
+   */
+  checkEach(t: WorkloadTemplate, cls: number, reasons: ArrayLike<number>, n: number): number[] {
+    const refused: number[] = [];
+    const policies = this.plans.policies();
+    if (policies.size === 0) return refused;
+    this.sync();
+    const spec = this.plans.compiler.classes[cls].spec;
+    const prot = policies.has(t.namespace);
+    const fast = spec.topology === undefined && this.plans.multiHost().length === 0;
+    const extra: Tentative = { cls, slot: 0, t, j: 0 };
+    for (let slot = 0; slot < n; slot++) {
+      if (reasons[slot] !== 0) continue;
+      extra.slot = slot;
+      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) this.refusals.delete(slot);
+      else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
+    }
+    return refused;
+  }
+
+  /**
+   * A workload of class `cls` (instance `j` of `t`) was committed on `slot` after check() admitted
+   * it. Without `j` a protected workload's own plans are computed anew (its name orders it).
+   */
+  committed(t: WorkloadTemplate, cls: number, slot: number, j?: number): void {
     if (!this.current(cls)) return;
+    const dims = this.plans.catalog.dims.count;
+    const req = this.plans.compiler.classes[cls].spec.req;
+    const row = this.free.slice(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
     this.plans.hostRoom(this.free, slot);
-    const affected = new Set(this.users.get(slot) ?? []);
-    if (this.plans.policies().has(t.namespace)) affected.add(slot);
-    this.replan(affected, (z) => z.plan.touched.includes(slot) || z.failed.includes(slot));
+    const prot = this.protects(t.namespace);
+    const extra: Tentative | null = prot && j !== undefined ? { cls, slot, t, j } : null;
+    const singles = [...this.cache.usersOf(slot)].filter((h) => !keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims));
+    if (prot && !this.grow(slot, null, extra)) singles.push(slot);
+    const zones: string[] = [];
+    for (const [zone, z] of this.cache.zones) {
+      const changes = z.failed.includes(slot) ? prot && !this.grow(slot, zone, extra) : !keepsPlan(z.plan, slot, req, row, dims);
+      if (changes) zones.push(zone);
+    }
+    this.replan(singles, zones);
   }
 
   /** A workload of class `cls` left `slot` (released, evicted). */
   released(cls: number, slot: number): void {
     if (!this.current(cls)) return;
     this.plans.hostRoom(this.free, slot);
+    const n = this.plans.catalog.hosts.length;
     const affected = new Set<number>([slot]);
-    for (const [h, p] of this.singles) if (p.plan.touched.some((s) => s > slot) || p.plan.target.some((x) => x < 0)) affected.add(h);
-    this.replan(affected, () => true);
+    for (const [h, p] of this.cache.singles) {
+      const past = scanPos(p.plan.start, slot, n);
+      if (p.plan.touched.some((s) => scanPos(p.plan.start, s, n) > past) || p.plan.target.some((x) => x < 0)) affected.add(h);
+    }
+    this.replan(affected, this.cache.zones.keys());
   }
 
   /** The room held on each slot for failover: the most a single host's or a zone's plan puts there. */
   held(slot: number, d: number): number {
-    let h = 0;
-    for (const u of this.users.get(slot) ?? []) h = Math.max(h, this.singles.get(u)!.plan.use[slot * MAX_DIMS + d]);
-    for (const z of this.zonePlans.values()) h = Math.max(h, z.plan.use[slot * MAX_DIMS + d]);
-    return h;
+    return this.cache.held(slot, d);
   }
 
   /** Forget the cache: residents changed without the backend (evictions named after a batch). */
@@ -140,13 +200,12 @@ export class FailoverGuard {
   sync(): void {
     if (this.synced === this.version()) return;
     this.free = this.plans.freeRoom();
-    this.singles.clear();
-    this.users.clear();
-    this.zonePlans.clear();
-    const policies = [...this.plans.policies().values()];
-    for (const s of this.plans.presentSlots()) this.setSingle(s, this.plans.plan([s], true, this.free));
-    if (policies.some((p) => p.zoneFailuresToTolerate > 0))
-      for (const { zone, planned } of this.failover.zonePlans(this.free)) this.zonePlans.set(zone, planned);
+    this.cache.clear(this.plans.catalog.hosts.length);
+    const catalog = this.plans.catalog;
+    this.hostsView = { n: catalog.hosts.length, dims: catalog.dims.count, free: this.free, absent: this.plans.absent() };
+    for (const s of this.plans.presentSlots()) this.cache.setSingle(s, this.plans.plan([s], true, this.free));
+    if ([...this.plans.policies().values()].some((p) => p.zoneFailuresToTolerate > 0))
+      for (const { zone, planned } of this.failover.zonePlans(this.free)) this.cache.setZone(zone, planned);
     this.synced = this.version();
   }
 
@@ -158,27 +217,95 @@ export class FailoverGuard {
     return ok;
   }
 
-  private replan(singles: Set<number>, zone: (z: Planned) => boolean): void {
-    for (const h of singles) if (this.plans.catalog.hosts[h]?.present) this.setSingle(h, this.plans.plan([h], true, this.free));
-    for (const [name, z] of this.zonePlans) if (zone(z)) this.zonePlans.set(name, this.plans.plan(z.failed, true, this.free));
+  private replan(singles: Iterable<number>, zones: Iterable<string>): void {
+    for (const h of singles) if (this.plans.catalog.hosts[h]?.present) this.cache.setSingle(h, this.plans.plan([h], true, this.free));
+    for (const name of [...zones]) {
+      const z = this.cache.zones.get(name)!;
+      this.cache.setZone(name, this.plans.plan(z.failed, true, this.free, undefined, false, z.plan.start));
+    }
     this.synced = this.version();
   }
 
-  private setSingle(h: number, p: Planned): void {
-    const old = this.singles.get(h);
-    if (old) for (const s of old.plan.touched) this.users.get(s)?.delete(h);
-    this.singles.set(h, p);
-    for (const s of p.plan.touched) {
-      let u = this.users.get(s);
-      if (!u) this.users.set(s, (u = new Set()));
-      u.add(h);
+  /**
+   * Zone plan `z` may change with `extra` placed (no terms): it fails the slot and the workload is
+   * protected (and not simply inserted), or the slot keeps too little room for the plan.
+   */
+  private zoneChanges(z: Planned, extra: Tentative, row: ArrayLike<number>): boolean {
+    const req = this.plans.compiler.classes[extra.cls].spec.req;
+    if (!z.failed.includes(extra.slot)) return !keepsPlan(z.plan, extra.slot, req, row, this.plans.catalog.dims.count);
+    return this.protects(extra.t.namespace) && this.insertion(z, extra) === null;
+  }
+
+  /**
+   * A protected workload without terms (`extra`) changes no plan but its own host's and zone's,
+   * and each of those only by inserting it (rules/failover-insert.ts): admitted with no replan.
+   */
+  private onlyInserts(extra: Tentative): boolean {
+    const { slot } = extra;
+    const req = this.plans.compiler.classes[extra.cls].spec.req;
+    const dims = this.plans.catalog.dims.count;
+    const row = this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
+    for (const h of this.cache.usersOf(slot)) if (!keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims)) return false;
+    const own = this.cache.singles.get(slot);
+    const target = this.insertion(own, extra);
+    if (target === null) return false;
+    const pos = this.insertedAt; // the zones' insertions below move insertedAt
+    for (const z of this.cache.zones.values()) if (this.zoneChanges(z, extra, row)) return false;
+    const { t, j, cls } = extra;
+    this.admitted = { p: own!, t, j, cls, target, pos, version: this.version() };
+    return true;
+  }
+
+  /**
+   * Where plan `p` restarts the protected workload `extra` (placed on one of p's failed hosts) with
+   * every other workload kept in place, or null when only a replan can tell (rules/failover-insert.ts);
+   * its position among p's items is left in `insertedAt`.
+   */
+  private insertion(p: Planned | undefined, extra: Tentative): number | null {
+    if (!p || extra.t.gang) return null;
+    const v = this.probe;
+    v.cls = extra.cls;
+    v.t = extra.t;
+    v.j = extra.j;
+    v.from = extra.slot;
+    this.insertedAt = this.position(p.victims, v);
+    return insertTarget(p.plan, p, this.classReq, this.classReq(extra.cls), this.plans.reasons(extra.cls), this.insertedAt, this.hostsView);
+  }
+
+  /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */
+  private grow(slot: number, zone: string | null, extra: Tentative | null): boolean {
+    const p = zone === null ? this.cache.singles.get(slot) : this.cache.zones.get(zone);
+    const a = this.admitted;
+    const known = a && extra && a.p === p && a.t === extra.t && a.j === extra.j && a.cls === extra.cls && a.version === this.version() - 1;
+    if (known) this.insertedAt = a.pos;
+    const target = known ? a.target : extra && p ? this.insertion(p, extra) : null;
+    this.admitted = null;
+    if (!extra || !p || target === null) return false;
+    const touched = p.plan.touched;
+    applyInsertion(p.plan, this.insertedAt, target, this.classReq(extra.cls));
+    p.victims.splice(this.insertedAt, 0, { cls: extra.cls, t: extra.t, j: extra.j, from: extra.slot, protected: true });
+    if (zone === null) this.cache.grew(slot, touched);
+    else this.cache.zoneGrew(zone, touched);
+    return true;
+  }
+
+  /** Where `v` sorts among `victims` (sorted by the plan's order): after every victim that sorts before or alike. */
+  private position(victims: readonly Victim[], v: Victim): number {
+    let lo = 0;
+    let hi = victims.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.plans.compare(victims[mid], v) <= 0) lo = mid + 1;
+      else hi = mid;
     }
+    return lo;
   }
 
   /** `slot` keeps, after `req`, the room every plan puts there: no plan changes. */
   private keepsHeld(slot: number, req: readonly number[]): boolean {
+    if (this.cache.gangTouched(slot)) return false;
     const dims = this.plans.catalog.dims.count;
-    for (let d = 0; d < dims; d++) if (req[d] > 0 && this.free[slot * MAX_DIMS + d] - req[d] < this.held(slot, d)) return false;
+    for (let d = 0; d < dims; d++) if (req[d] > 0 && this.free[slot * MAX_DIMS + d] - req[d] < this.cache.held(slot, d)) return false;
     return true;
   }
 

@@ -12,12 +12,18 @@ import type { FailoverPolicy, WorkloadTemplate } from '../../model/types.js';
 import { ZONE_KEY } from './capacity.js';
 import { type Catalog, HOST_NAME_KEY, cmp } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend, DIM_CPU, DIM_MEMORY, MAX_DIMS } from './contract.js';
+import { type Backend } from './contract.js';
+import * as abi from './contract.js';
 import type { RestartMove, RestartStuck } from './failover-api.js';
 import type { Residents } from './residents.js';
 import { type RestartHosts, type RestartItem, type RestartPlan, restartPlan, restartVerdicts } from './rules/failover.js';
 import { filterHistogram } from './rules/filter-stages.js';
 import type { Wording } from './wording.js';
+
+// Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
+const DIM_CPU = abi.DIM_CPU;
+const DIM_MEMORY = abi.DIM_MEMORY;
+const MAX_DIMS = abi.MAX_DIMS;
 
 /** One workload of a failed host. */
 export interface Victim {
@@ -53,6 +59,9 @@ export class RestartPlanner {
   private memoVersion = -1;
   private absentSlots = new Uint8Array(0);
   private absentEpoch = -1;
+  private policiesOf: unknown = null;
+  private protectedNs: ReadonlyMap<string, FailoverPolicy> = new Map();
+  private multi: (readonly [string, FailoverPolicy])[] = [];
 
   constructor(
     readonly catalog: Catalog,
@@ -63,22 +72,36 @@ export class RestartPlanner {
     private readonly version: () => number,
   ) {}
 
-  /** Protected namespaces: a failover policy that tolerates at least one host or the zone. */
-  policies(): Map<string, FailoverPolicy> {
+  /**
+   * Protected namespaces: a failover policy that tolerates at least one host or the zone. Kept
+   * while the catalog's policies stand (setPolicies replaces them): admission asks per host.
+   */
+  policies(): ReadonlyMap<string, FailoverPolicy> {
+    if (this.policiesOf === this.catalog.policies) return this.protectedNs;
     const out = new Map<string, FailoverPolicy>();
     for (const [ns, p] of this.catalog.policies) {
       const f = p.failover;
       if (f && (f.hostFailuresToTolerate > 0 || f.zoneFailuresToTolerate > 0)) out.set(ns, f);
     }
+    this.policiesOf = this.catalog.policies;
+    this.protectedNs = out;
+    this.multi = [...out].filter(([, f]) => f.hostFailuresToTolerate >= 2);
     return out;
+  }
+
+  /** The protected namespaces that tolerate 2 or 3 host failures, with their policies. */
+  multiHost(): readonly (readonly [string, FailoverPolicy])[] {
+    this.policies();
+    return this.multi;
   }
 
   /**
    * The plan of `failed` (ascending slots): their protected workloads, or every workload when not
    * `protectedOnly`, with `extra` as if placed. `fresh`: the class reasons are evaluated anew (a
-   * tentative placement is committed in the backend).
+   * tentative placement is committed in the backend). The plan scans the slots cyclically from
+   * `start`: by default after the first failed slot (a zone's plan: after its highest, failover.ts).
    */
-  plan(failed: number[], protectedOnly: boolean, free: Float64Array, extra?: Tentative, fresh = false): Planned {
+  plan(failed: number[], protectedOnly: boolean, free: Float64Array, extra?: Tentative, fresh = false, start?: number): Planned {
     const policies = this.policies();
     const victims: Victim[] = [];
     for (const slot of failed) {
@@ -100,7 +123,7 @@ export class RestartPlanner {
     const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, label: (s, col) => this.label(s, col) };
     const fresher = fresh ? new Map<number, Uint32Array>() : undefined;
     const items: RestartItem[] = victims.map((v) => this.item(v, fresher));
-    const plan = restartPlan(items, hosts);
+    const plan = restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0));
     for (const s of failed) out[s] = this.catalog.hosts[s].present ? 0 : 1;
     let stuck = 0;
     victims.forEach((v, i) => v.protected && plan.target[i] < 0 && stuck++);
@@ -108,7 +131,7 @@ export class RestartPlanner {
   }
 
   /** Protected first, larger first (cpu, then memory), then kind, namespace, name: the plan's order. */
-  private compare(a: Victim, b: Victim): number {
+  compare(a: Victim, b: Victim): number {
     if (a.protected !== b.protected) return a.protected ? -1 : 1;
     const ra = this.compiler.classes[a.cls].spec.req;
     const rb = this.compiler.classes[b.cls].spec.req;
@@ -122,7 +145,7 @@ export class RestartPlanner {
   }
 
   /** Slots out of every plan (no present host there), kept while the hosts stand; a plan marks its failed slots and unmarks them. */
-  private absent(): Uint8Array {
+  absent(): Uint8Array {
     if (this.absentEpoch !== this.catalog.hostsEpoch || this.absentSlots.length !== this.catalog.hosts.length) {
       this.absentSlots = Uint8Array.from(this.catalog.hosts, (h) => (h.present ? 0 : 1));
       this.absentEpoch = this.catalog.hostsEpoch;
@@ -130,7 +153,8 @@ export class RestartPlanner {
     return this.absentSlots;
   }
 
-  private item(v: Victim, fresher?: Map<number, Uint32Array>): RestartItem {
+  /** The restart item of victim `v`: its class's requests, filter reasons, anti-affinity columns and gang. */
+  item(v: Victim, fresher?: Map<number, Uint32Array>): RestartItem {
     const spec = this.compiler.classes[v.cls].spec;
     const topo = spec.topology;
     const cols = topo ? [...new Set([...topo.requiredAnti, ...topo.heldAnti].map((term) => term.col))] : [];
@@ -138,7 +162,7 @@ export class RestartPlanner {
   }
 
   /** A class's filter reasons by slot, copied (Wasm views last until the next call). */
-  private reasons(cls: number, fresher?: Map<number, Uint32Array>): Uint32Array {
+  reasons(cls: number, fresher?: Map<number, Uint32Array>): Uint32Array {
     if (this.memoVersion !== this.version()) {
       this.reasonsMemo.clear();
       this.memoVersion = this.version();

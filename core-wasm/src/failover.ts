@@ -31,8 +31,7 @@ export class Failover {
     const held = new Float64Array(catalog.hosts.length * MAX_DIMS);
     const singles = hosts.map((slot) => {
       const p = plans.plan([slot], true, free);
-      for (const s of p.plan.targets)
-        for (let d = 0; d < MAX_DIMS; d++) held[s * MAX_DIMS + d] = Math.max(held[s * MAX_DIMS + d], p.plan.use[s * MAX_DIMS + d]);
+      holdMax(held, p);
       return p;
     });
     const zonePlans = [...policies.values()].some((p) => p.zoneFailuresToTolerate > 0) ? this.zonePlans(free) : [];
@@ -76,23 +75,27 @@ export class Failover {
     };
   }
 
-  /** The restart plan of exactly these failures: every workload of the failed hosts, protected first. */
+  /**
+   * The restart plan of exactly these failures: every workload of the failed hosts, protected
+   * first. A zone alone is scanned as the zone's plan is (from after its highest slot).
+   */
   simulate(hostNames: readonly string[], zone?: string): RestartPlanReport {
     const { plans } = this;
     const slots = new Set(hostNames.map((n) => plans.catalog.presentSlot(n)));
     if (zone !== undefined) for (const s of plans.zones().get(zone) ?? []) slots.add(s);
-    const p = plans.plan(
-      [...slots].sort((a, b) => a - b),
-      false,
-      plans.freeRoom(),
-    );
+    const failed = [...slots].sort((a, b) => a - b);
+    const start = hostNames.length === 0 ? zoneStart(failed) : undefined;
+    const p = plans.plan(failed, false, plans.freeRoom(), undefined, false, start);
     const { moves, unplaced } = plans.describe(p);
     return { failed: p.failed.map((s) => plans.catalog.hostName(s)), moves, unplaced, absorbed: !unplaced.some((u) => u.protected) };
   }
 
   /** One plan per zone: its hosts fail, their protected workloads restart outside it. */
   zonePlans(free: Float64Array, extra?: Tentative, fresh = false): { zone: string; planned: Planned }[] {
-    return [...this.plans.zones()].map(([zone, slots]) => ({ zone, planned: this.plans.plan(slots, true, free, extra, fresh) }));
+    return [...this.plans.zones()].map(([zone, slots]) => ({
+      zone,
+      planned: this.plans.plan(slots, true, free, extra, fresh, zoneStart(slots)),
+    }));
   }
 
   /**
@@ -147,8 +150,12 @@ export class Failover {
 
 /** `held` keeps, per slot and dimension, the most any plan puts there: `p`'s use counts. */
 function holdMax(held: Float64Array, p: Planned): void {
-  for (const s of p.plan.targets)
-    for (let d = 0; d < MAX_DIMS; d++) held[s * MAX_DIMS + d] = Math.max(held[s * MAX_DIMS + d], p.plan.use[s * MAX_DIMS + d]);
+  for (const [s, row] of p.plan.use) for (let d = 0; d < MAX_DIMS; d++) held[s * MAX_DIMS + d] = Math.max(held[s * MAX_DIMS + d], row[d]);
+}
+
+/** A zone's plan scans the slots from after its highest slot (`slots` ascending). */
+export function zoneStart(slots: readonly number[]): number {
+  return slots.length === 0 ? 0 : slots[slots.length - 1] + 1;
 }
 
 export function binomial(n: number, k: number): number {

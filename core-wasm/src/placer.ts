@@ -232,7 +232,7 @@ export class Placer {
     if (failover) return `host ${hostName} does not fit: ${failover}`;
     this.backend.commit(c.cls, slot);
     this.residents.add(c.cls, slot, t, j);
-    this.guard.committed(t, c.cls, slot);
+    this.guard.committed(t, c.cls, slot, j);
     return null;
   }
 

@@ -1,6 +1,7 @@
 // Namespace HA through the Engine API: the failover report (per namespace, per host, held room,
 // vSphere's percentage for comparison) and simulated failures, on small hand-made clusters whose
-// restart plans are worked out in the comments (first fit in host order, larger workloads first).
+// restart plans are worked out in the comments (first fit in each plan's scan order — the hosts
+// cyclically from the one after the failed host — larger workloads first).
 
 import { describe, expect, it } from 'vitest';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
@@ -128,10 +129,11 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover admis
     expect(engine.tryBind(pod('db-2').ns('db').req({ cpu: '1' }).obj(), 0, 'h1')).toBe(
       'host h1 does not fit: namespace db could not restart its workloads if host h3 failed (failover policy): Pod db/db-1 would find no host: 0/2 hosts are available: 2 Insufficient cpu.',
     );
-    // On h2 (1 free) instead: no plan restarts anything there, and h2's own plan restarts db-2 on h1 (2 free).
+    // On h2 (1 free) instead: no plan restarts anything there, and h2's own plan, which scans the
+    // hosts from the one after h2, restarts db-2 on h3 (4 − 2 = 2 free).
     expect(engine.tryBind(pod('db-2').ns('db').req({ cpu: '1' }).obj(), 0, 'h2')).toBeNull();
     const plan = engine.failoverReport().hosts.find((h) => h.host === 'h2')!.plan;
-    expect(plan.map((m) => `${m.name}→${m.to}`)).toEqual(['db-2→h1']);
+    expect(plan.map((m) => `${m.name}→${m.to}`)).toEqual(['db-2→h3']);
   });
 
   it('assess: the refused host is infeasible with the refusal as its reason (FailedNodes: preemption could help)', () => {

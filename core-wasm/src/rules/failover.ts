@@ -1,7 +1,10 @@
 // Namespace HA: the restart plan of failed hosts. The workloads that ran on the failed hosts are
-// restarted over the surviving hosts by first-fit decreasing in a fixed host order (slot order):
-// each workload, in the caller's order (protected first, larger first, then by name), goes to the
-// first surviving host where it fits. It keeps the hard rules:
+// restarted over the surviving hosts by first-fit decreasing in the plan's own fixed scan order:
+// the slots cyclically from `start` (the caller's choice: after the failed host, after a zone's
+// highest slot, after the first of a set of hosts). Each workload, in the caller's order
+// (protected first, larger first, then by name), goes to the first surviving host in that order
+// where it fits. Plans that start at different slots spread over the cluster instead of piling
+// onto slot 0 (where every plan would be a user of the first hosts). It keeps the hard rules:
 //   - resources, every dimension incl. `pods`, against the host's free room less what the plan
 //     already put there;
 //   - the rules a host decides alone — cordon, taints, node selector and required node affinity,
@@ -13,8 +16,9 @@
 //   - gangs: when one member of a gang is not restarted, none is (its room is given back).
 // Quota is not charged again (a restart replaces the failed workload, whose usage stays counted)
 // and reservations are not consulted (the restarted workloads keep their namespace's usage).
-// First-fit in a fixed order makes a plan change only when a host it uses changes: a placement on
-// host X can only break the plans that restart something onto X (or X's own plan).
+// First fit in a fixed order per plan makes a plan change only when a host it scans up to its
+// targets changes: a placement on host X can only break the plans that restart something onto X
+// (or X's own plan); see failover-insert.ts for the exact test of one more workload.
 
 import * as abi from '../contract.js';
 import type { HostVerdict } from '../contract.js';
@@ -59,21 +63,36 @@ export interface RestartPlan {
   target: Int32Array;
   /** Per unplaced item: the reasons of every slot (R_ABSENT for slots out of the plan), or the gang that fell short. */
   why: (Uint32Array | { gang: string } | null)[];
-  /** What the plan puts on each slot: slot × MAX_DIMS + d. */
-  use: Float64Array;
+  /** The first slot of the plan's scan order (slots are scanned cyclically from it). */
+  start: number;
+  /** What the plan puts on each slot it targets, by dimension (MAX_DIMS entries); other slots: nothing. */
+  use: Map<number, Float64Array>;
   /** Slots the plan puts something on, ascending. */
   targets: number[];
   /** Slots the plan put something on at some point (gang members taken back out included), ascending. */
   touched: number[];
+  /** Gang members were taken back out: `use` is less than the use the scan ended with. */
+  gangsOut: boolean;
+}
+
+/** Dense per-slot use while a plan is computed, zeroed again on the slots it touched. */
+let scratch = new Float64Array(0);
+
+/** Position of slot `s` in the scan order of a plan over `n` slots starting at `start`. */
+export function scanPos(start: number, s: number, n: number): number {
+  return (s - start + n) % n;
 }
 
 /**
- * restartPlan: the first-fit restart of `items`, in their order, over `hosts`. Gang members that
- * were restarted while another member of their gang was not are taken back out.
+ * restartPlan: the first-fit restart of `items`, in their order, over `hosts` scanned cyclically
+ * from slot `start`. Gang members that were restarted while another member of their gang was not
+ * are taken back out.
  */
-export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts): RestartPlan {
+export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start = 0): RestartPlan {
   const { n, out } = hosts;
-  const use = new Float64Array(n * MAX_DIMS);
+  if (scratch.length < n * MAX_DIMS) scratch = new Float64Array(n * MAX_DIMS);
+  const use = scratch;
+  const first = n === 0 ? 0 : ((start % n) + n) % n;
   const target = new Int32Array(items.length).fill(-1);
   const why: RestartPlan['why'] = new Array(items.length).fill(null);
   const antiPlaced: number[] = [];
@@ -81,7 +100,8 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     let slot = -1;
-    for (let s = 0; s < n && slot < 0; s++) if (restartReasons(it, s, hosts, use, items, target, antiPlaced) === 0) slot = s;
+    for (let k = 0, s = first; k < n && slot < 0; k++, s = s + 1 === n ? 0 : s + 1)
+      if (restartReasons(it, s, hosts, use, items, target, antiPlaced) === 0) slot = s;
     if (slot < 0) {
       const masks = new Uint32Array(n);
       for (let s = 0; s < n; s++) masks[s] = restartReasons(it, s, hosts, use, items, target, antiPlaced);
@@ -96,16 +116,23 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts):
   // Gangs restart together or not at all.
   const short = new Set<string>();
   items.forEach((it, i) => it.gang !== null && target[i] < 0 && short.add(it.gang));
+  let gangsOut = false;
   items.forEach((it, i) => {
     if (it.gang === null || !short.has(it.gang)) return;
     const slot = target[i];
-    if (slot >= 0) for (let d = 0; d < MAX_DIMS; d++) use[slot * MAX_DIMS + d] -= it.req[d];
+    if (slot >= 0) {
+      for (let d = 0; d < MAX_DIMS; d++) use[slot * MAX_DIMS + d] -= it.req[d];
+      gangsOut = true;
+    }
     target[i] = -1;
     if (why[i] === null) why[i] = { gang: it.gang };
   });
   const touchedSlots = [...touched].sort((a, b) => a - b);
   const targets = touchedSlots.filter((s) => !out[s] && usesSlot(use, s));
-  return { target, why, use, targets, touched: touchedSlots };
+  const rows = new Map<number, Float64Array>();
+  for (const s of targets) rows.set(s, use.slice(s * MAX_DIMS, (s + 1) * MAX_DIMS));
+  for (const s of touchedSlots) use.fill(0, s * MAX_DIMS, (s + 1) * MAX_DIMS);
+  return { target, why, start: first, use: rows, targets, touched: touchedSlots, gangsOut };
 }
 
 /** Why item `it` cannot restart on slot `s` now (0: it can): the filter's bits, insufficient room, anti-affinity. */

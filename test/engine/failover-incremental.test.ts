@@ -1,0 +1,120 @@
+// Failover admission is incremental (failover-guard.ts: cached plans, the held-room fast path, the
+// exact insertion of a protected workload into its host's plan, rules/failover-insert.ts). On
+// random clusters an engine that has seen every bind and release answers each bind — and the
+// extender's filter for a protected and an unprotected probe on every host — exactly as an engine
+// built from scratch on the same cluster does. Reproduce with PLACER_SEED=<seed>.
+
+import { test } from '@fast-check/vitest';
+import fc from 'fast-check';
+import { describe, expect } from 'vitest';
+import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
+import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
+import { host, pod, policy } from '../fixtures/model.js';
+
+const runs = Math.max(10, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 40));
+const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
+
+const hostArb = fc.record({
+  cpu: fc.constantFrom(2, 4, 6),
+  pods: fc.integer({ min: 3, max: 8 }),
+  zone: fc.constantFrom('a', 'b', 'c'),
+  tier: fc.constantFrom('x', 'y'),
+});
+const opArb = fc.record({
+  release: fc.constantFrom(false, false, false, true),
+  ns: fc.constantFrom('p', 'p', 'p', 'q', 'r'),
+  milli: fc.constantFrom(500, 1000, 1500, 2000),
+  memory: fc.constantFrom(1, 2),
+  tier: fc.constantFrom(null, null, 'x'),
+  host: fc.nat(),
+});
+const scenarioArb = fc.record({
+  backend: fc.constantFrom<BackendName>('reference', 'wasm'),
+  hosts: fc.array(hostArb, { minLength: 4, maxLength: 9 }),
+  zone: fc.boolean(),
+  r: fc.boolean(),
+  ops: fc.array(opArb, { minLength: 6, maxLength: 50 }),
+});
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+function cluster(s: Scenario): { hosts: HostObj[]; policies: NamespacePolicyObj[] } {
+  const hosts = s.hosts.map((h, i) =>
+    host(`h${i}`)
+      .alloc({ cpu: h.cpu, memory: '16Gi', pods: h.pods })
+      .label('tier', h.tier)
+      .label('topology.kubernetes.io/zone', h.zone)
+      .obj(),
+  );
+  const policies = [policy('p', { failover: { hosts: 1, zone: s.zone ? 1 : 0 } })];
+  if (s.r) policies.push(policy('r', { failover: { hosts: 1 } }));
+  return { hosts, policies };
+}
+
+function shape(name: string, ns: string, milli: number, memory: number, tier: string | null): WorkloadTemplate {
+  const b = pod(name)
+    .ns(ns)
+    .req({ cpu: `${milli}m`, memory: `${memory}Gi` });
+  if (tier) b.selector('tier', tier);
+  return b.obj();
+}
+
+function engineOf(s: Scenario, running: readonly WorkloadTemplate[]): Engine {
+  const { hosts, policies } = cluster(s);
+  const engine = new Engine({ backend: s.backend, trackPlacements: true });
+  engine.upsertHosts(hosts);
+  engine.setPolicies(policies);
+  if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
+  return engine;
+}
+
+/**
+ * The filter's verdicts of a probe on every host: feasible, or the first reason. The engine keeps
+ * one assessment per class until something changes, so a refusal may name another workload of the
+ * probe's class assessed before it (the warm-up's): workload names in refusals are not compared.
+ */
+function verdicts(engine: Engine, t: WorkloadTemplate, n: number): string[] {
+  const a = engine.assess(t);
+  return Array.from({ length: n }, (_, i) => {
+    const v = a.verdict(`h${i}`);
+    return v?.feasible ? 'ok' : (v?.reasons[0] ?? 'none').replace(/Pod (\S+)\/\S+ would find no host/, 'Pod $1/… would find no host');
+  });
+}
+
+describe('failover admission: incremental against from scratch', () => {
+  test.prop([scenarioArb], { numRuns: runs, seed })(
+    'every bind and filter answer equals a fresh engine’s',
+    (s) => {
+      const engine = engineOf(s, []);
+      // every shape compiled first: a new class counts as a change and rebuilds the cache, so that
+      // the binds and releases below exercise the incremental paths
+      for (const ns of ['p', 'q', 'r'])
+        for (const milli of [500, 1000, 1500, 2000])
+          for (const memory of [1, 2]) for (const tier of [null, 'x']) engine.assess(shape('warm', ns, milli, memory, tier));
+      const running = new Map<string, WorkloadTemplate>();
+      const n = s.hosts.length;
+      s.ops.forEach((op, k) => {
+        if (op.release) {
+          const names = [...running.keys()];
+          if (names.length === 0) return;
+          const name = names[op.host % names.length];
+          expect(engine.release('Pod', running.get(name)!.namespace, name)).toBe(true);
+          running.delete(name);
+          return;
+        }
+        const t = shape(`w${k}`, op.ns, op.milli, op.memory, op.tier);
+        const fresh = engineOf(s, [...running.values()]);
+        const probes = [t, shape(`probe-${k}`, 'q', op.milli, 1, null)];
+        const seen = probes.map((p) => verdicts(engine, p, n));
+        probes.forEach((p, i) => expect(seen[i]).toEqual(verdicts(fresh, p, n)));
+        // bind where only failover admission can decide: a host that fits or that admission refuses
+        const open = seen[0].flatMap((v, i) => (v === 'ok' || v.includes('(failover policy)') ? [i] : []));
+        if (open.length === 0) return;
+        const target = `h${open[op.host % open.length]}`;
+        const answer = engine.tryBind(t, 0, target);
+        expect(answer).toBe(fresh.tryBind(structuredClone(t), 0, target));
+        if (answer === null) running.set(t.instances[0].name, { ...structuredClone(t), instances: [{ name: `w${k}`, boundHost: target }] });
+      });
+    },
+    600_000,
+  );
+});
