@@ -9,22 +9,15 @@
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { type BackendName, Engine, type PlanReport } from '../../core-wasm/src/engine.js';
-import { host, pod, policy } from '../fixtures/model.js';
-import { type CheckHost, type CheckWorkload, guaranteeBroken } from './failover-checker.js';
+import type { BackendName, PlanReport } from '../../core-wasm/src/engine.js';
+import { pod } from '../fixtures/model.js';
+import { guaranteeBroken } from './failover-checker.js';
+import { GI, hostArb, protectedCluster } from './failover-cluster.js';
 
 const runs = Math.max(8, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 50));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
-const GI = 1024 ** 3;
 
-const hostArb = fc.record({
-  cpu: fc.constantFrom(2, 4, 6, 8),
-  memory: fc.constantFrom(4, 8, 16),
-  pods: fc.integer({ min: 2, max: 6 }),
-  zone: fc.constantFrom('a', 'b'),
-  tier: fc.constantFrom('x', 'y'),
-});
 const workloadArb = fc.record({
   ns: fc.constantFrom('p', 'p', 'r', 'q', 'q'),
   milli: fc.integer({ min: 1, max: 6 }).map((n) => n * 500),
@@ -55,29 +48,7 @@ function summary(r: PlanReport) {
 }
 
 function drive(backend: BackendName, s: Scenario): unknown[] {
-  const engine = new Engine({ backend, trackPlacements: true });
-  const hosts: CheckHost[] = s.hosts.map((h, i) => ({
-    name: `h${i}`,
-    zone: h.zone,
-    labels: { tier: h.tier, 'topology.kubernetes.io/zone': h.zone },
-    cpu: h.cpu * 1000,
-    memory: h.memory * GI,
-    pods: h.pods,
-  }));
-  engine.upsertHosts(
-    s.hosts.map((h, i) =>
-      host(`h${i}`)
-        .alloc({ cpu: h.cpu, memory: `${h.memory}Gi`, pods: h.pods })
-        .label('tier', h.tier)
-        .label('topology.kubernetes.io/zone', h.zone)
-        .obj(),
-    ),
-  );
-  const policies = new Map<string, { hosts: number; zone: boolean }>([['p', { hosts: s.p.hosts, zone: s.p.zone }]]);
-  if (s.r) policies.set('r', { hosts: 1, zone: false });
-  engine.setPolicies([...policies].map(([ns, p]) => policy(ns, { failover: { hosts: p.hosts, zone: p.zone ? 1 : 0 } })));
-  const specs = new Map<string, Omit<CheckWorkload, 'host'>>();
-  const running = (): CheckWorkload[] => [...engine.trackedPlacements()].map((p) => ({ ...specs.get(p.name)!, host: p.host }));
+  const { engine, hosts, policies, specs, running } = protectedCluster(backend, s);
   // the hosts still schedulable: a drained or standby host is no restart target (and holds nothing)
   const schedulable = () => hosts.filter((h) => !engine.hostObj(h.name)?.unschedulable);
   const answers: unknown[] = [];

@@ -9,23 +9,16 @@
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
+import type { BackendName } from '../../core-wasm/src/engine.js';
 import type { WorkloadTemplate } from '../../model/types.js';
-import { host, pod, policy } from '../fixtures/model.js';
-import { type CheckHost, type CheckWorkload, guaranteeBroken, restartable } from './failover-checker.js';
+import { pod } from '../fixtures/model.js';
+import { type CheckWorkload, guaranteeBroken, restartable } from './failover-checker.js';
+import { GI, hostArb, protectedCluster } from './failover-cluster.js';
 
 const runs = Math.max(10, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 30));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
-const GI = 1024 ** 3;
 
-const hostArb = fc.record({
-  cpu: fc.constantFrom(2, 4, 6, 8),
-  memory: fc.constantFrom(4, 8, 16),
-  pods: fc.integer({ min: 2, max: 6 }),
-  zone: fc.constantFrom('a', 'b'),
-  tier: fc.constantFrom('x', 'y'),
-});
 const opArb = fc.record({
   kind: fc.constantFrom('bind', 'bind', 'place', 'release'),
   ns: fc.constantFrom('p', 'p', 'r', 'q'),
@@ -50,29 +43,7 @@ interface Run {
 
 /** Drive one engine through the scenario, checking the guarantee after every step. */
 function drive(backend: BackendName, s: Scenario): Run {
-  const engine = new Engine({ backend, trackPlacements: true });
-  const hosts: CheckHost[] = s.hosts.map((h, i) => ({
-    name: `h${i}`,
-    zone: h.zone,
-    labels: { tier: h.tier, 'topology.kubernetes.io/zone': h.zone },
-    cpu: h.cpu * 1000,
-    memory: h.memory * GI,
-    pods: h.pods,
-  }));
-  engine.upsertHosts(
-    s.hosts.map((h, i) =>
-      host(`h${i}`)
-        .alloc({ cpu: h.cpu, memory: `${h.memory}Gi`, pods: h.pods })
-        .label('tier', h.tier)
-        .label('topology.kubernetes.io/zone', h.zone)
-        .obj(),
-    ),
-  );
-  const policies = new Map<string, { hosts: number; zone: boolean }>([['p', { hosts: s.p.hosts, zone: s.p.zone }]]);
-  if (s.r) policies.set('r', { hosts: 1, zone: false });
-  engine.setPolicies([...policies].map(([ns, p]) => policy(ns, { failover: { hosts: p.hosts, zone: p.zone ? 1 : 0 } })));
-  const specs = new Map<string, Omit<CheckWorkload, 'host'>>();
-  const running = (): CheckWorkload[] => [...engine.trackedPlacements()].map((p) => ({ ...specs.get(p.name)!, host: p.host }));
+  const { engine, hosts, policies, specs, running } = protectedCluster(backend, s);
   const answers: unknown[] = [];
   const refusals: Run['refusals'] = [];
   s.ops.forEach((op, k) => {
