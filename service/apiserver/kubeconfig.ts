@@ -130,8 +130,19 @@ function plainKubeconfig(text: string, dir: string, context: string | undefined)
   if (!ctx || !cluster || !user) return undefined;
   const server = str(cluster, 'server');
   if (server === undefined || cluster['proxy-url'] !== undefined) return undefined;
-  if (['exec', 'auth-provider', 'as-groups', 'as-uid', 'impersonate-groups'].some((k) => user[k] !== undefined && user[k] !== null))
-    return undefined;
+  // impersonation (client-go's `as`, `as-uid`, `as-groups`, `as-user-extra`) is client-node's to apply
+  const delegated = [
+    'exec',
+    'auth-provider',
+    'as',
+    'as-uid',
+    'as-groups',
+    'as-user-extra',
+    'impersonate',
+    'impersonate-uid',
+    'impersonate-groups',
+  ];
+  if (delegated.some((k) => user[k] !== undefined && user[k] !== null)) return undefined;
   const path = (k: string, o: Raw): string | undefined => {
     const p = str(o, k);
     return p === undefined || isAbsolute(p) ? p : join(dir, p);
