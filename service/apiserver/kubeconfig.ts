@@ -62,7 +62,8 @@ interface Plain {
   cert?: { file?: string; data?: string };
   key?: { file?: string; data?: string };
   basic?: string;
-  impersonate?: string;
+  /** client-go's impersonation headers (`as`, `as-uid`, `as-groups`, `as-user-extra`). */
+  impersonate: OutgoingHttpHeaders;
 }
 
 export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget> {
@@ -80,8 +81,81 @@ export async function loadKubeConfig(src: KubeConfigSource): Promise<KubeTarget>
   } catch (err) {
     throw new Error(`--kubeconfig ${src.kubeconfig}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const plain = plainKubeconfig(text, dirname(src.kubeconfig), src.context);
-  return plain ? plainTarget(plain) : clientNodeTarget(src.kubeconfig, src.context);
+  const plain = plainKubeconfig(text, dirname(src.kubeconfig), src.context, src.kubeconfig);
+  if (plain) return plainTarget(plain);
+  const user = entries(text, src.context)?.user;
+  return clientNodeTarget(src.kubeconfig, src.context, user ? impersonation(user, src.kubeconfig) : {});
+}
+
+/**
+ * The Impersonate-* headers of a kubeconfig user, as client-go's impersonating round tripper sends
+ * them: `as` (user), `as-uid`, `as-groups` (one header per group) and `as-user-extra` (one
+ * Impersonate-Extra-<key> per key, every value; the key percent-encoded where it is not a header
+ * token). A malformed field is an error naming it: acting as the base user instead is not an option.
+ */
+export function impersonation(user: Raw, file: string): OutgoingHttpHeaders {
+  const bad = (field: string, what: string) => new Error(`--kubeconfig ${file}: user.${field} must be ${what}`);
+  const strings = (v: unknown, field: string): string[] => {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw bad(field, 'a list of strings');
+    return v as string[];
+  };
+  const headers: OutgoingHttpHeaders = {};
+  for (const [field, header] of [
+    ['as', 'impersonate-user'],
+    ['as-uid', 'impersonate-uid'],
+  ] as const) {
+    const v = user[field];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') throw bad(field, 'a string');
+    headers[header] = v;
+  }
+  const groups = user['as-groups'];
+  if (groups !== undefined && groups !== null) {
+    const list = strings(groups, 'as-groups');
+    if (list.length > 0) headers['impersonate-group'] = list;
+  }
+  const extra = user['as-user-extra'];
+  if (extra !== undefined && extra !== null) {
+    if (!isObj(extra)) throw bad('as-user-extra', 'a map of lists of strings');
+    for (const [key, values] of Object.entries(extra)) {
+      const list = strings(values, `as-user-extra.${key}`);
+      if (list.length > 0) headers[`impersonate-extra-${headerKey(key)}`] = list;
+    }
+  }
+  if (Object.keys(headers).length > 0 && headers['impersonate-user'] === undefined)
+    throw bad('as', 'set when as-uid, as-groups or as-user-extra is (the API server impersonates a user)');
+  return headers;
+}
+
+/** client-go's headerKeyEscape: header token characters stay, every other byte is %XX. */
+function headerKey(key: string): string {
+  let out = '';
+  for (const b of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /^[!#$&'*+\-.^_`|~0-9A-Za-z]$/.test(c) && c !== '%' ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The context, cluster and user entries a context names, or undefined when they are not plain maps. */
+function entries(text: string, context: string | undefined): { ctx: Raw; cluster: Raw; user: Raw } | undefined {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObj(doc)) return undefined;
+  const named = (list: string, name: string | undefined, field: string): Raw | undefined => {
+    const items = doc[list];
+    if (name === undefined || !Array.isArray(items)) return undefined;
+    const found = items.filter((e): e is Raw => isObj(e) && e.name === name);
+    return found.length === 1 && isObj(found[0][field]) ? found[0][field] : undefined;
+  };
+  const ctx = named('contexts', context ?? str(doc, 'current-context'), 'context');
+  const cluster = ctx && named('clusters', str(ctx, 'cluster'), 'cluster');
+  const user = ctx && named('users', str(ctx, 'user'), 'user');
+  return ctx && cluster && user ? { ctx, cluster, user } : undefined;
 }
 
 /** The service account as the kubelet mounts it (client-go's rest.InClusterConfig). */
@@ -103,6 +177,7 @@ function inCluster(prefix: string): Plain {
     ca: { file: join(dir, 'ca.crt') },
     insecure: false,
     tokenFile: join(dir, 'token'),
+    impersonate: {},
   };
 }
 
@@ -110,39 +185,13 @@ function inCluster(prefix: string): Plain {
  * A kubeconfig placer reads itself, or undefined when it needs client-node (plugins, a proxy) or
  * is anything but plain (client-node then says what is wrong with it, as before).
  */
-function plainKubeconfig(text: string, dir: string, context: string | undefined): Plain | undefined {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObj(doc)) return undefined;
-  const named = (list: string, name: string | undefined, field: string): Raw | undefined => {
-    const items = doc[list];
-    if (name === undefined || !Array.isArray(items)) return undefined;
-    const found = items.filter((e): e is Raw => isObj(e) && e.name === name);
-    return found.length === 1 && isObj(found[0][field]) ? found[0][field] : undefined;
-  };
-  const ctx = named('contexts', context ?? str(doc, 'current-context'), 'context');
-  const cluster = ctx && named('clusters', str(ctx, 'cluster'), 'cluster');
-  const user = ctx && named('users', str(ctx, 'user'), 'user');
-  if (!ctx || !cluster || !user) return undefined;
+function plainKubeconfig(text: string, dir: string, context: string | undefined, file: string): Plain | undefined {
+  const found = entries(text, context);
+  if (!found) return undefined;
+  const { ctx, cluster, user } = found;
   const server = str(cluster, 'server');
   if (server === undefined || cluster['proxy-url'] !== undefined) return undefined;
-  // impersonation (client-go's `as`, `as-uid`, `as-groups`, `as-user-extra`) is client-node's to apply
-  const delegated = [
-    'exec',
-    'auth-provider',
-    'as',
-    'as-uid',
-    'as-groups',
-    'as-user-extra',
-    'impersonate',
-    'impersonate-uid',
-    'impersonate-groups',
-  ];
-  if (delegated.some((k) => user[k] !== undefined && user[k] !== null)) return undefined;
+  if (['exec', 'auth-provider'].some((k) => user[k] !== undefined && user[k] !== null)) return undefined;
   const path = (k: string, o: Raw): string | undefined => {
     const p = str(o, k);
     return p === undefined || isAbsolute(p) ? p : join(dir, p);
@@ -166,7 +215,7 @@ function plainKubeconfig(text: string, dir: string, context: string | undefined)
     cert: pair(user, 'client-certificate'),
     key: pair(user, 'client-key'),
     ...(username !== undefined && { basic: `${username}:${str(user, 'password') ?? ''}` }),
-    ...(str(user, 'as') !== undefined && { impersonate: str(user, 'as') }),
+    impersonate: impersonation(user, file),
   };
 }
 
@@ -186,7 +235,7 @@ function plainTarget(p: Plain): KubeTarget {
       const headers: OutgoingHttpHeaders = {};
       if (token) headers.authorization = `Bearer ${token}`;
       else if (p.basic !== undefined) headers.authorization = `Basic ${Buffer.from(p.basic).toString('base64')}`;
-      if (p.impersonate !== undefined) headers['impersonate-user'] = p.impersonate;
+      Object.assign(headers, p.impersonate);
       return {
         tls: {
           ...(ca && { ca }),
@@ -202,7 +251,7 @@ function plainTarget(p: Plain): KubeTarget {
 }
 
 /** Through client-node: what placer does not read itself. */
-async function clientNodeTarget(file: string, context: string | undefined): Promise<KubeTarget> {
+async function clientNodeTarget(file: string, context: string | undefined, impersonate: OutgoingHttpHeaders): Promise<KubeTarget> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
@@ -220,7 +269,10 @@ async function clientNodeTarget(file: string, context: string | undefined): Prom
     credentials: async () => {
       const o: RequestOptions = {};
       await kc.applyToHTTPSOptions(o);
-      const headers: OutgoingHttpHeaders = { ...(o.headers as OutgoingHttpHeaders | undefined) };
+      const headers: OutgoingHttpHeaders = {};
+      // client-node sends only `as`; every impersonation header is placer's, as client-go sends them
+      for (const [k, v] of Object.entries(o.headers ?? {})) if (!k.toLowerCase().startsWith('impersonate-')) headers[k] = v;
+      Object.assign(headers, impersonate);
       if (typeof o.auth === 'string') headers.authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
       // client-node's agent only when it tunnels through a proxy; otherwise the client's keep-alive agent
       return {

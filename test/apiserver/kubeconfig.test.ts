@@ -113,6 +113,65 @@ describe('kubeconfig', () => {
     }
   });
 
+  it('impersonation: every Impersonate-* header client-go sends, read by placer and through client-node', async () => {
+    const d = join(dir, 'impersonate');
+    mkdirSync(join(d, 'pki'), { recursive: true });
+    writeFileSync(join(d, 'pki', 'ca.crt'), tls.cert);
+    const as = [
+      'as: alice',
+      'as-uid: "1234"',
+      'as-groups: [ops, "system:authenticated"]',
+      'as-user-extra: {scopes: [view, edit], "acme.com/team x": [blue]}',
+    ];
+    const expected = {
+      'impersonate-user': 'alice',
+      'impersonate-uid': '1234',
+      'impersonate-group': ['ops', 'system:authenticated'],
+      'impersonate-extra-scopes': ['view', 'edit'],
+      // client-go's headerKeyEscape: '/' and ' ' are not header token bytes
+      'impersonate-extra-acme.com%2Fteam%20x': ['blue'],
+    };
+    const pick = (h: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase().startsWith('impersonate-')));
+
+    const plain = join(d, 'plain');
+    writeFileSync(plain, kubeconfig(['token: sa-token', ...as]));
+    const p = await (await loadKubeConfig({ kubeconfig: plain, context: 'good' })).credentials();
+    expect(pick(p.headers)).toEqual(expected);
+    expect(p.headers.authorization).toBe('Bearer sa-token');
+
+    // an exec plugin goes through client-node, which sends only `as`: placer adds the rest
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'sa-token' },
+    });
+    const exec = join(d, 'exec');
+    writeFileSync(
+      exec,
+      kubeconfig([
+        'exec:',
+        '  apiVersion: client.authentication.k8s.io/v1beta1',
+        '  command: /bin/sh',
+        `  args: ["-c", ${JSON.stringify(`echo '${credential}'`)}]`,
+        '  interactiveMode: Never',
+        ...as,
+      ]),
+    );
+    const e = await (await loadKubeConfig({ kubeconfig: exec, context: 'good' })).credentials();
+    expect(pick(e.headers)).toEqual(expected);
+
+    // a malformed field is an error naming it, not the base user
+    const bad = join(d, 'bad');
+    writeFileSync(bad, kubeconfig(['token: sa-token', 'as: alice', 'as-groups: ops']));
+    await expect(loadKubeConfig({ kubeconfig: bad, context: 'good' })).rejects.toThrow(
+      `--kubeconfig ${bad}: user.as-groups must be a list of strings`,
+    );
+    const noUser = join(d, 'no-user');
+    writeFileSync(noUser, kubeconfig(['token: sa-token', 'as-groups: [ops]']));
+    await expect(loadKubeConfig({ kubeconfig: noUser, context: 'good' })).rejects.toThrow(/user\.as must be set when as-uid, as-groups/);
+  });
+
   it('a file that is not a kubeconfig: client-node says what is wrong, naming the file', async () => {
     const file = join(dir, 'broken');
     writeFileSync(file, 'clusters: [{cluster: {server: x}}]\n');
