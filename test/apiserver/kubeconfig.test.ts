@@ -54,6 +54,18 @@ function kubeconfig(user: string[]): string {
   ].join('\n');
 }
 
+/** A user's exec plugin (client.authentication.k8s.io/v1beta1) that prints `token`. */
+function execPlugin(token: string): string[] {
+  const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token } });
+  return [
+    'exec:',
+    '  apiVersion: client.authentication.k8s.io/v1beta1',
+    '  command: /bin/sh',
+    `  args: ["-c", ${JSON.stringify(`echo '${credential}'`)}]`,
+    '  interactiveMode: Never',
+  ];
+}
+
 async function nodesCode(c: KubeClient): Promise<number> {
   return (await c.request('GET', '/api/v1/nodes', { timeoutMs: 5000 })).code;
 }
@@ -87,22 +99,8 @@ describe('kubeconfig', () => {
     const d = join(dir, 'exec');
     mkdirSync(join(d, 'pki'), { recursive: true });
     writeFileSync(join(d, 'pki', 'ca.crt'), tls.cert);
-    const credential = JSON.stringify({
-      apiVersion: 'client.authentication.k8s.io/v1beta1',
-      kind: 'ExecCredential',
-      status: { token: 'sa-token' },
-    });
     const file = join(d, 'kubeconfig');
-    writeFileSync(
-      file,
-      kubeconfig([
-        'exec:',
-        '  apiVersion: client.authentication.k8s.io/v1beta1',
-        '  command: /bin/sh',
-        `  args: ["-c", ${JSON.stringify(`echo '${credential}'`)}]`,
-        '  interactiveMode: Never',
-      ]),
-    );
+    writeFileSync(file, kubeconfig(execPlugin('sa-token')));
     const target = await loadKubeConfig({ kubeconfig: file, context: 'good' });
     expect(target.namespace).toBe('team-x');
     const c = await KubeClient.connect(target);
@@ -141,23 +139,8 @@ describe('kubeconfig', () => {
     expect(p.headers.authorization).toBe('Bearer sa-token');
 
     // an exec plugin goes through client-node, which sends only `as`: placer adds the rest
-    const credential = JSON.stringify({
-      apiVersion: 'client.authentication.k8s.io/v1beta1',
-      kind: 'ExecCredential',
-      status: { token: 'sa-token' },
-    });
     const exec = join(d, 'exec');
-    writeFileSync(
-      exec,
-      kubeconfig([
-        'exec:',
-        '  apiVersion: client.authentication.k8s.io/v1beta1',
-        '  command: /bin/sh',
-        `  args: ["-c", ${JSON.stringify(`echo '${credential}'`)}]`,
-        '  interactiveMode: Never',
-        ...as,
-      ]),
-    );
+    writeFileSync(exec, kubeconfig([...execPlugin('sa-token'), ...as]));
     const e = await (await loadKubeConfig({ kubeconfig: exec, context: 'good' })).credentials();
     expect(pick(e.headers)).toEqual(expected);
 
