@@ -26,9 +26,9 @@ const PLANS: readonly [RegExp, string][] = [
  * Kubernetes mode and the native API's writes (`method` other than GET/HEAD on /v1/...):
  *
  *   - the operations' plans — POST /v1/hosts/{name}/drain, /v1/drain, /v1/rebalance,
- *     /v1/consolidate, /v1/namespaces/{ns}/move with dryRun=true —, POST /v1/apply with dryRun=All (or true) and
- *     POST /v1/explain are answered over the mirrored state: they change nothing (undefined: let
- *     the request through);
+ *     /v1/consolidate, /v1/namespaces/{ns}/move with dryRun=true —, POST /v1/apply with dryRun=All (or true),
+ *     POST /v1/explain, /v1/failover/simulate and /v1/capacity are answered over the mirrored
+ *     state: they change nothing (undefined: let the request through);
  *   - executing one of them is 409 Conflict: the pods run where the API server says, and only
  *     evictions (kubectl drain) and kube-scheduler move them; the message says how;
  *   - every other write (apply, place, release, remove a host, cordon, uncordon) is 405
@@ -40,9 +40,10 @@ export function nativeWriteRefusal(
   query: (name: string) => string | undefined,
 ): NativeWriteRefusal | undefined {
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  // explain (the console's, docs/api.md) only reads: where workloads would go, and why; so does a
-  // simulated failure: where the failed hosts' workloads would restart
-  if (method === 'POST' && (p === '/v1/explain' || p === '/v1/failover/simulate')) return undefined;
+  // explain (the console's, docs/api.md) only reads: where workloads would go, and why; so do a
+  // simulated failure (where the failed hosts' workloads would restart) and capacity headroom
+  // (how many more fit: placed and released again, nothing kept)
+  if (method === 'POST' && (p === '/v1/explain' || p === '/v1/failover/simulate' || p === '/v1/capacity')) return undefined;
   // a dry-run apply only answers what would happen: a what-if against the mirrored cluster
   if (method === 'POST' && p === '/v1/apply' && isDryRun(query('dryRun'))) return undefined;
   const plan = method === 'POST' ? PLANS.find(([re]) => re.test(p)) : undefined;

@@ -66,6 +66,21 @@ describe('POST /v1/apply?dryRun in Kubernetes mode (real process, fake API serve
     expect(writes()).toBe(writesBefore);
   });
 
+  it('capacity headroom answers over the mirrored cluster and changes nothing', async () => {
+    await until(async () => (await placements(r, 'whatif'))['whatif/running'] === 'w-1', 5000, 'mirrored');
+    const before = json([await hosts(r, 'w-'), await placements(r, 'whatif')]);
+    const writes = () => f.requests.filter((q) => q.method !== 'GET').length;
+    const writesBefore = writes();
+    const res = await call(r, 'POST', '/v1/capacity?shape=cpu=1,memory=1Gi&namespace=whatif');
+    expect(res.status).toBe(200);
+    const [item] = res.body.items as { headroom: number; stoppedBy: { message: string } }[];
+    // the quota allows 6 cpu and the running pod uses 3: three more of 1 cpu
+    expect(item.headroom).toBe(3);
+    expect(item.stoppedBy.message).toMatch(/^exceeded quota: compute/);
+    expect(json([await hosts(r, 'w-'), await placements(r, 'whatif')])).toBe(before);
+    expect(writes()).toBe(writesBefore);
+  });
+
   it('without dryRun, apply is still refused: the API server is the source of truth', async () => {
     for (const path of ['/v1/apply', '/v1/apply?dryRun=false']) {
       const res = await call(r, 'POST', path, deployment('web', 1, '1'));
