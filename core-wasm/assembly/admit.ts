@@ -3,7 +3,7 @@
 // where U_n = max(0, R_n − used_n). A failure is written to the failure log when asked to. Rule
 // twins: core-wasm/src/rules/quota.ts and core-wasm/src/rules/reservation.ts.
 
-import { FAIL_NONE, FAIL_QUOTA, FAIL_RESERVATION } from './abi';
+import { FAIL_NONE, FAIL_QUOTA, FAIL_RESERVATION, MAX_DIMS } from './abi';
 import {
   at32,
   at64,
@@ -22,7 +22,7 @@ import {
   unusedReserved,
 } from './layout';
 import { curItem, curNs, reqDimCount, reqDims, reqOf } from './item';
-import { unusedOf } from './ledger';
+import { schedulable, unusedOf } from './ledger';
 
 /** Admission of one workload of the prepared item; logs the failure when `record`. */
 export function admit(record: bool): i32 {
@@ -103,6 +103,37 @@ function reservationBroken(record: bool): bool {
       logPush64(free);
       logPush64(others);
     }
+  }
+  return true;
+}
+
+/** Per dimension, whether F ≥ Σ U held when the current preemption began (1) or not (0). */
+const heldBefore: usize = memory.data(MAX_DIMS);
+
+/** Notes, per dimension, whether the reservation invariant F ≥ Σ U holds now. */
+export function noteReservationsHeld(): void {
+  for (let d = 0; d < MAX_DIMS; d++) {
+    const held = load<i64>(at64(clusterFree, d)) >= load<i64>(at64(unusedReserved, d));
+    store<u8>(heldBefore + <usize>d, held ? 1 : 0);
+  }
+}
+
+/**
+ * After a preemption's victims left, the prepared item of namespace a taking q on host h keeps
+ * F ≥ Σ U in every dimension where it held before: F′ − taken ≥ Σ_{n≠a} U′_n + max(0, U′_a − q),
+ * where taken is q on a schedulable host and 0 on a cordoned one (F counts schedulable hosts).
+ * Victims on an over-committed host return more unused reservation than capacity, which
+ * admission misses. Rule twin: keepsReservations in core-wasm/src/rules/reservation.ts.
+ */
+export function keepsHeldReservations(h: i32): bool {
+  if (reservingNamespaces == 0) return true;
+  const counted = schedulable(h);
+  for (let d = 0; d < MAX_DIMS; d++) {
+    if (load<u8>(heldBefore + <usize>d) == 0) continue;
+    const q = <i64>reqOf(d);
+    const own = unusedOf(curNs, d);
+    const ownLeft = own > q ? own - q : 0;
+    if (load<i64>(at64(clusterFree, d)) - (counted ? q : 0) < othersUnused(d) + ownLeft) return false;
   }
   return true;
 }

@@ -71,7 +71,7 @@ function isHuge(h: i32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function schedulable(h: i32): bool {
+@inline export function schedulable(h: i32): bool {
   return (load<u32>(at32(base, h)) & (R_ABSENT | R_UNSCHEDULABLE)) == 0;
 }
 

@@ -25,7 +25,7 @@ import {
   regrow,
   topoPool,
 } from './layout';
-import { admit } from './admit';
+import { admit, keepsHeldReservations, noteReservationsHeld } from './admit';
 import { applyLedgers, pdbCount, pdbDesired, pdbHealthy } from './ledger';
 import { itemOfInstance } from './run';
 import { scan } from './scan';
@@ -111,9 +111,9 @@ function resolvable(r: u32): bool {
   return true; // anti-affinity (own or placed workloads')
 }
 
-/** The prepared item fits on host h now (admission and every filter). */
+/** The prepared item fits on host h now (admission, the held reservation invariant and every filter). */
 function fitsOn(h: i32): bool {
-  if (admit(false) != FAIL_NONE) return false;
+  if (admit(false) != FAIL_NONE || !keepsHeldReservations(h)) return false;
   if (!topological) return hostReasons(h) == 0;
   scan();
   return load<u32>(at32(reasons, h)) == 0;
@@ -147,6 +147,9 @@ export function selectVictims(i: i32): i32 {
   }
   const end = hostEnd;
   ensure(end);
+  // Victims on an over-committed host return more unused reservation than capacity: fitsOn
+  // re-checks F ≥ Σ U after them wherever it holds now.
+  noteReservationsHeld();
   let nHosts = 0;
   for (let h = 0; h < end; h++) if (resolvable(load<u32>(at32(reasons, h)))) store<i32>(at32(hostsList, nHosts++), h);
   for (let p = 0; p < pdbCount; p++) {

@@ -127,6 +127,64 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
     expect(m.failure?.message).toContain('exceeds unreserved capacity: requested: memory=1Gi');
   });
 
+  it('preemption keeps F ≥ Σ U: victims on an over-committed host free less than they un-use', () => {
+    const engine = new Engine({ backend });
+    engine.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
+    engine.upsertHosts([host('h0').cpu('4').obj(), host('h1').cpu('2').label('zone', 'b').obj()]);
+    engine.setPolicies([policy('r', { reserve: { cpu: '5' } })]);
+    // h1 holds 3 cpu of r's low pods on 2 cpu (bound before its capacity shrank): F = 4 + 0 = 4,
+    // U_r = 5 − 3 = 2, so F ≥ Σ U holds.
+    const low = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(3).obj();
+    low.instances.forEach((inst) => (inst.boundHost = 'h1'));
+    engine.bindExisting([low]);
+    // b takes F − U_r = 2 cpu: F = 2, U_r = 2.
+    const [b] = engine.place([pod('b').ns('b').req({ cpu: '1' }).replicas(3).obj()]).outcomes;
+    expect(b.placed).toEqual([true, true, false]);
+    // r's urgent pod fits only on h1, by preemption. Evicting two low pods (h1 at 1 of 2 cpu) frees
+    // 1 cpu of F but returns 2 to U_r; after the pod F = 2 + 0 = 2 < U_r = 5 − 2 = 3. Evicting
+    // all three: F′ − q = 4 − 1 = 3 < U′_r − q = 5 − 1 = 4. No victim set keeps the invariant.
+    const { outcomes, evictions } = engine.place([
+      pod('urgent').ns('r').priorityClass('high').req({ cpu: '1' }).selector('zone', 'b').obj(),
+    ]);
+    expect(outcomes[0].placed).toEqual([false]);
+    expect(evictions).toEqual([]);
+    // Not over-committed (two low pods on h1), the same preemption keeps it: evicting both gives
+    // F′ = 1 + 2 = 3, U′_r = 3, and 3 − 1 ≥ 3 − 1; one is reprieved, one evicted. After:
+    // F = 1 + 0 = 1, U_r = 3 − 2 = 1.
+    const engine2 = new Engine({ backend });
+    engine2.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
+    engine2.upsertHosts([host('h0').cpu('4').obj(), host('h1').cpu('2').label('zone', 'b').obj()]);
+    engine2.setPolicies([policy('r', { reserve: { cpu: '3' } })]);
+    const two = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(2).obj();
+    two.instances.forEach((inst) => (inst.boundHost = 'h1'));
+    engine2.bindExisting([two]);
+    // F = 4, U_r = 1: b takes 3.
+    expect(engine2.place([pod('b').ns('b').req({ cpu: '1' }).replicas(4).obj()]).outcomes[0].placed).toEqual([true, true, true, false]);
+    const second = engine2.place([pod('urgent').ns('r').priorityClass('high').req({ cpu: '1' }).selector('zone', 'b').obj()]);
+    expect(second.outcomes[0].placed).toEqual([true]);
+    expect(second.evictions).toHaveLength(1);
+  });
+
+  it('preemption onto a cordoned host it tolerates takes nothing from F', () => {
+    const engine = new Engine({ backend });
+    engine.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
+    engine.upsertHosts([host('h0').cpu('2').cordon().obj()]);
+    engine.setPolicies([policy('r', { reserve: { cpu: '1' } })]);
+    const two = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(2).obj();
+    two.instances.forEach((inst) => (inst.boundHost = 'h0'));
+    engine.bindExisting([two]); // F = 0 (no schedulable host), U_r = max(0, 1 − 2) = 0
+    // Evicting one low pod: F′ = 0, U′_r = 0; the urgent pod lands on the cordoned h0, so F stays
+    // 0 and U_r = max(0, 1 − 2) = 0. Counting its 1 cpu against F would refuse it (0 − 1 < 0).
+    const urgent = pod('urgent')
+      .ns('r')
+      .priorityClass('high')
+      .req({ cpu: '1' })
+      .tolerate('node.kubernetes.io/unschedulable', 'Exists', '', 'NoSchedule');
+    const { outcomes, evictions } = engine.place([urgent.obj()]);
+    expect(outcomes[0].placed).toEqual([true]);
+    expect(evictions).toHaveLength(1);
+  });
+
   it('rejects a policy whose reservations cannot be honoured', () => {
     const engine = engineWith(backend); // 16 cpu schedulable
     engine.bindExisting([pod('x').ns('b').req({ cpu: '3' }).boundTo('h0').obj()]);

@@ -7,7 +7,7 @@
 import type { Eviction, HostVerdict } from '../contract.js';
 import { allowedBy } from '../rules/disruption.js';
 import { evictable, moreImportant, pickPreemptionHost, preemptionMayHelp } from '../rules/preemption.js';
-import { admit } from './admit.js';
+import { admit, keepsHeldReservations, reservationsHeld } from './admit.js';
 import { evaluate } from './evaluate.js';
 import type { RefState, Unit } from './state.js';
 
@@ -24,7 +24,11 @@ export interface PreemptionContext {
 /** Evicts the victims of the chosen host and returns it, or −1 when preemption cannot help. */
 export function preempt(s: RefState, cls: number, verdicts: readonly HostVerdict[], ctx: PreemptionContext): number {
   const c = s.classes[cls];
-  const fits = (slot: number) => admit(s, cls) === null && evaluate(s, cls)[slot].reasons === 0;
+  // Victims on an over-committed host return more unused reservation than capacity: the
+  // invariant F ≥ Σ U is re-checked after them wherever it held before.
+  const held = reservationsHeld(s);
+  const fits = (slot: number) =>
+    admit(s, cls) === null && keepsHeldReservations(s, cls, slot, held) && evaluate(s, cls)[slot].reasons === 0;
   const important = (a: Unit, b: Unit) =>
     moreImportant({ priority: s.classes[a.cls].priority, stamp: a.stamp }, { priority: s.classes[b.cls].priority, stamp: b.stamp });
   const plans: { slot: number; victims: Unit[]; violations: number }[] = [];

@@ -15,6 +15,17 @@ export function withinUnreserved(q: bigint, free: bigint, reservedForOthers: big
   return q <= free - reservedForOthers;
 }
 
+/**
+ * One dimension of a preemption that keeps F ≥ Σ U where it held: after the victims leave (F′,
+ * U′), the preemptor of namespace a takes q, which removes `taken` from F (q on a schedulable
+ * host, 0 on a cordoned one it tolerates), and must leave F′ − taken ≥ Σ_{n≠a} U′_n + max(0, U′_a − q).
+ * Admission alone does not decide it: a victim on an over-committed host frees less capacity
+ * than it returns to its namespace's unused reservation.
+ */
+export function keepsReservations(q: bigint, taken: bigint, free: bigint, othersUnused: bigint, ownUnused: bigint): boolean {
+  return free - taken >= othersUnused + unusedReservation(ownUnused, q);
+}
+
 /** Σ_n max(R_n, used_n) for one dimension: what the namespaces hold, reserved or used. */
 export function heldCapacity(rows: Iterable<{ reserved: bigint; used: bigint }>): bigint {
   let held = 0n;
