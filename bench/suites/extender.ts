@@ -207,7 +207,7 @@ interface ModeResult {
   serviceMean?: Record<string, number | null>;
 }
 
-async function metricsText(s: Served, agent: Agent): Promise<string> {
+export async function metricsText(s: Served, agent: Agent): Promise<string> {
   const r = await call(agent, s.url, 'GET', '/metrics');
   return r.status === 200 ? r.body.toString('utf8') : '';
 }

@@ -4,35 +4,17 @@
 // the same batch without a failover policy (same run, a ratio); and the engine side of the
 // extender's filter (Engine.assessColumns, failover admission included) at 5,000 hosts with
 // protected namespaces present, each call after a bind and a release as the extender sees them
-// (the first call, which builds the restart plans, is not timed). The service-side extender p99
-// is not measured here: this is the engine's share of it.
+// (the first call, which builds the restart plans, is not timed); and the same filter service side,
+// a real `placer serve` over the same cluster given as manifests (failover-serve.ts).
 
 import { Engine } from '../../core-wasm/src/engine.js';
-import type { NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
-import { pod, policy } from '../../test/fixtures/model.js';
+import type { WorkloadTemplate } from '../../model/types.js';
+import { pod } from '../../test/fixtures/model.js';
+import { policies, running } from '../lib/failover-cluster.js';
 import { type Cell, type Suite, dur, int, progress, ratio } from '../lib/report.js';
 import { zonedHosts as hosts } from '../lib/model-hosts.js';
 import { wall } from '../lib/timing.js';
-
-const NAMESPACES = 10;
-
-/** team-0..4 protected against one host failure; team-5..9 not. */
-function policies(protect: boolean): NamespacePolicyObj[] {
-  return protect ? Array.from({ length: NAMESPACES / 2 }, (_, i) => policy(`team-${i}`, { failover: { hosts: 1 } })) : [];
-}
-
-/** `perHost` Deployments of distinct shapes over the hosts, replica r of Deployment d bound to host (r + d) mod H. */
-function running(names: readonly string[], perHost: number): WorkloadTemplate[] {
-  return Array.from({ length: perHost }, (_, d) => {
-    const t = pod(`app-${d}`)
-      .ns(`team-${d % NAMESPACES}`)
-      .req({ cpu: `${100 + ((d * 37) % 400)}m`, memory: `${256 + ((d * 53) % 1024)}Mi` })
-      .replicas(names.length)
-      .obj();
-    t.instances.forEach((inst, r) => (inst.boundHost = names[(r + d) % names.length]));
-    return t;
-  });
-}
+import { serviceFilter } from './failover-serve.js';
 
 /** The batch: `n` workloads of 10 shapes in team-0 (protected when the policy is there). */
 function batch(n: number): WorkloadTemplate[] {
@@ -138,6 +120,10 @@ export const failoverSuite: Suite = async (ctx) => {
     }
   }
 
+  // 4. the filter service side: a real placer serve, HTTP, NodeNames mode
+  const served = await serviceFilter(ctx, HX, 10, calls);
+  Object.assign(figures, served.figures);
+
   return {
     status: 'ok',
     description: `Namespace HA: ${int(H)} hosts with ${int(H * perHost)} workloads, half in protected namespaces (hostFailuresToTolerate 1); a batch of ${int(B)}; the filter at ${int(HX)} hosts.`,
@@ -154,6 +140,27 @@ export const failoverSuite: Suite = async (ctx) => {
         rows: filterRows,
         notes: [
           'Engine side only (wall time of Engine.assessColumns in the bench process); the service-side extender latency adds the HTTP and JSON work of the extender suite.',
+        ],
+      },
+      {
+        title:
+          'failover: extender filter, service side (placer serve, NodeNames mode with every name; a bind and a delete between filters)',
+        columns: [
+          'pod',
+          'hosts',
+          'calls',
+          'client p50',
+          'client p99',
+          'service p99',
+          'service mean',
+          'server CPU / pod',
+          'FailedNodes / call',
+        ],
+        rows: served.rows,
+        notes: [
+          served.skipped
+            ? `not measured: ${served.skipped}`
+            : "client: the load generator on the same cores, loopback; service p99: a bucket bound of the server's own histogram (handler time after the body is read); server CPU / pod: the server process's CPU (/proc) over filter, bind and delete.",
         ],
       },
     ],

@@ -62,7 +62,7 @@ import { Placer } from './placer.js';
 import { Planner } from './planner.js';
 import { Consolidator } from './consolidator.js';
 import { Failover } from './failover.js';
-import { FailoverGuard } from './failover-guard.js';
+import { FailoverGuard, PLAN_NEUTRAL_CALLS } from './failover-guard.js';
 import { FailoverMoves } from './failover-moves.js';
 import { RestartPlanner } from './failover-plans.js';
 import type { FailoverReport, RestartPlanReport } from './failover-api.js';
@@ -93,11 +93,16 @@ export class Engine {
   private readonly failover: Failover;
   /** Counts backend calls that may change an evaluation's answer (see versioned.ts). */
   private backendVersion = 0;
+  /** Counts the backend calls among those that may change a restart plan (failover-guard.ts PLAN_NEUTRAL_CALLS). */
+  private planVersion = 0;
 
   constructor(opts: EngineOptions = {}) {
     const b = opts.backend ?? 'wasm';
     const raw = typeof b !== 'string' ? b : b === 'reference' ? new ReferenceBackend() : new WasmBackend(WASM_VARIANTS[b]);
-    const backend = (this.backend = versioned(raw, () => this.backendVersion++));
+    const backend = (this.backend = versioned(raw, (call) => {
+      this.backendVersion++;
+      if (!PLAN_NEUTRAL_CALLS.has(call)) this.planVersion++;
+    }));
     const catalog = (this.catalog = new Catalog(backend));
     const scoring = (
       opts.scoring ?? [
@@ -132,7 +137,7 @@ export class Engine {
     const version = () => this.backendVersion;
     const plans = new RestartPlanner(catalog, compiler, residents, wording, backend, version);
     this.failover = new Failover(plans);
-    const guard = new FailoverGuard(plans, this.failover, raw, version);
+    const guard = new FailoverGuard(plans, this.failover, raw, () => this.planVersion);
     wording.failoverText = (slot) => guard.refusals.get(slot);
     this.assessor = new Assessor(catalog, compiler, residents, wording, backend, version, balancedWeight, guard);
     this.placer = new Placer(

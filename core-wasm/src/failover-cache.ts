@@ -6,6 +6,7 @@
 
 import * as abi from './contract.js';
 import type { Planned } from './failover-plans.js';
+import { SlotEpochs } from './failover-verdicts.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
@@ -22,6 +23,8 @@ export class PlanCache {
   private heldRows = new Float64Array(0);
   /** Per slot, the plans touching it that took gang members back out (their use is not the use their scan saw). */
   private gangUsers = new Int32Array(0);
+  /** Per slot, when a plan's use of it or its own plan last changed (failover-verdicts.ts); free room changes are the guard's to mark. */
+  readonly epochs = new SlotEpochs();
 
   /** Forget every plan; `n` slots. */
   clear(n: number): void {
@@ -31,6 +34,7 @@ export class PlanCache {
     this.zoneUsers.clear();
     this.heldRows = new Float64Array(n * MAX_DIMS);
     this.gangUsers = new Int32Array(n);
+    this.epochs.reset(n);
   }
 
   /** The single plans that touched `slot`. */
@@ -49,6 +53,7 @@ export class PlanCache {
 
   setSingle(h: number, p: Planned): void {
     this.replace(this.singles, this.users, h, p);
+    this.epochs.changed(h);
   }
 
   setZone(zone: string, p: Planned): void {
@@ -64,6 +69,7 @@ export class PlanCache {
     this.unindex(oldTouched, false, this.users, h);
     this.index(p, this.users, h);
     for (const s of p.plan.touched) this.refresh(s);
+    this.epochs.changed(h);
   }
 
   /** Zone plan `zone` was changed in place: see grew. */
@@ -100,6 +106,7 @@ export class PlanCache {
 
   /** Slot `s`'s held room anew from the plans touching it. */
   private refresh(s: number): void {
+    this.epochs.changed(s);
     const row = this.heldRows.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS);
     row.fill(0);
     const take = (p: Planned | undefined) => {

@@ -25,17 +25,29 @@ import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
 import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
-import { type InsertHosts, applyInsertion, insertTarget, keepsPlan } from './rules/failover-insert.js';
-import { scanPos } from './rules/failover.js';
+import { VerdictCache } from './failover-verdicts.js';
+import { type InsertHosts, type InsertScan, applyInsertion, insertTarget, keepsPlan, keepsPlanOnRelease } from './rules/failover-insert.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
+
+/**
+ * Backend calls that leave every restart plan as it was, so the cache stays current across them:
+ * a class or a constraint defined or freed (a class is freed only when nothing of it runs, and a
+ * term changes what a workload may do only once a workload carrying it is placed). The engine
+ * counts the other calls for the guard (its plan version).
+ */
+export const PLAN_NEUTRAL_CALLS: ReadonlySet<PropertyKey> = new Set(['defineClass', 'freeClass', 'defineConstraint', 'freeConstraint']);
 
 export class FailoverGuard {
   /** The backend version the cache is current at (−1: rebuild). */
   private synced = -1;
   private free: Float64Array = new Float64Array(0);
   private readonly cache = new PlanCache();
+  /** Admissions per (class, host) the filter found by insertion, kept while nothing they read changed. */
+  private readonly verdicts = new VerdictCache(this.cache.epochs);
+  /** What the last insertion's scan read. */
+  private readonly scan: InsertScan = { prefixRead: false };
   /** The words of the last refusal per slot, for the extender's per-host messages. */
   readonly refusals = new Map<number, string>();
   /** The hosts as insertions read them (rebuilt with the cache). */
@@ -141,12 +153,24 @@ export class FailoverGuard {
     const spec = this.plans.compiler.classes[cls].spec;
     const prot = policies.has(t.namespace);
     const fast = spec.topology === undefined && this.plans.multiHost().length === 0;
+    // a protected workload's admissions by insertion are kept per host (failover-verdicts.ts); not
+    // with zone plans (a bind replans them all) nor for gang members (never admitted by insertion)
+    const hosts = this.hostsView.n;
+    const kept = fast && prot && !t.gang && this.cache.zones.size === 0;
+    const memo = kept ? this.verdicts.of(cls, spec, this.plans.reasons(cls), hosts, policies) : null;
     const extra: Tentative = { cls, slot: 0, t, j: 0 };
     for (let slot = 0; slot < n; slot++) {
       if (reasons[slot] !== 0) continue;
+      if (memo && slot < hosts && this.verdicts.holds(memo, slot)) {
+        if (this.refusals.size > 0) this.refusals.delete(slot);
+        continue;
+      }
       extra.slot = slot;
-      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) this.refusals.delete(slot);
-      else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
+      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) {
+        if (this.refusals.size > 0) this.refusals.delete(slot);
+        const a = this.admitted;
+        if (memo && a && !this.scan.prefixRead && slot < hosts) this.verdicts.keep(memo, slot, a.p.plan.start, a.target);
+      } else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
     }
     return refused;
   }
@@ -161,6 +185,7 @@ export class FailoverGuard {
     const req = this.plans.compiler.classes[cls].spec.req;
     const row = this.free.slice(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
     this.plans.hostRoom(this.free, slot);
+    this.cache.epochs.changed(slot);
     const prot = this.protects(t.namespace);
     const extra: Tentative | null = prot && j !== undefined ? { cls, slot, t, j } : null;
     const singles = [...this.cache.usersOf(slot)].filter((h) => !keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims));
@@ -177,12 +202,10 @@ export class FailoverGuard {
   released(cls: number, slot: number): void {
     if (!this.current(cls)) return;
     this.plans.hostRoom(this.free, slot);
+    this.cache.epochs.changed(slot);
     const n = this.plans.catalog.hosts.length;
     const affected = new Set<number>([slot]);
-    for (const [h, p] of this.cache.singles) {
-      const past = scanPos(p.plan.start, slot, n);
-      if (p.plan.touched.some((s) => scanPos(p.plan.start, s, n) > past) || p.plan.target.some((x) => x < 0)) affected.add(h);
-    }
+    for (const [h, p] of this.cache.singles) if (!keepsPlanOnRelease(p.plan, slot, n)) affected.add(h);
     this.replan(affected, this.cache.zones.keys());
   }
 
@@ -201,6 +224,7 @@ export class FailoverGuard {
     if (this.synced === this.version()) return;
     this.free = this.plans.freeRoom();
     this.cache.clear(this.plans.catalog.hosts.length);
+    this.verdicts.clear();
     const catalog = this.plans.catalog;
     this.hostsView = { n: catalog.hosts.length, dims: catalog.dims.count, free: this.free, absent: this.plans.absent() };
     for (const s of this.plans.presentSlots()) this.cache.setSingle(s, this.plans.plan([s], true, this.free));
@@ -269,7 +293,16 @@ export class FailoverGuard {
     v.j = extra.j;
     v.from = extra.slot;
     this.insertedAt = this.position(p.victims, v);
-    return insertTarget(p.plan, p, this.classReq, this.classReq(extra.cls), this.plans.reasons(extra.cls), this.insertedAt, this.hostsView);
+    return insertTarget(
+      p.plan,
+      p,
+      this.classReq,
+      this.classReq(extra.cls),
+      this.plans.reasons(extra.cls),
+      this.insertedAt,
+      this.hostsView,
+      this.scan,
+    );
   }
 
   /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */

@@ -7,10 +7,10 @@ import type { Backend } from './contract.js';
 const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger', 'memoryBytes']);
 
 /**
- * The backend, with `onChange` called before every call that may change an evaluation's answer:
- * every method but READ_ONLY_CALLS, including ones added to the contract later.
+ * The backend, with `onChange` called (with the method's name) before every call that may change
+ * an evaluation's answer: every method but READ_ONLY_CALLS, including ones added to the contract later.
  */
-export function versioned(b: Backend, onChange: () => void): Backend {
+export function versioned(b: Backend, onChange: (call: PropertyKey) => void): Backend {
   const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(b, {
     get(target, prop) {
@@ -22,7 +22,7 @@ export function versioned(b: Backend, onChange: () => void): Backend {
         w = READ_ONLY_CALLS.has(prop)
           ? fn.bind(target)
           : (...args: unknown[]) => {
-              onChange();
+              onChange(prop);
               return fn.apply(target, args);
             };
         wrappers.set(prop, w);

@@ -1,8 +1,11 @@
 // Failover admission is incremental (failover-guard.ts: cached plans, the held-room fast path, the
-// exact insertion of a protected workload into its host's plan, rules/failover-insert.ts). On
-// random clusters an engine that has seen every bind and release answers each bind — and the
-// extender's filter for a protected and an unprotected probe on every host — exactly as an engine
-// built from scratch on the same cluster does. Reproduce with PLACER_SEED=<seed>.
+// exact insertion of a protected workload into its host's plan, rules/failover-insert.ts, and the
+// filter's admissions kept per class and host, failover-verdicts.ts). On random clusters an engine
+// that has seen every bind and release answers each bind — and the extender's filter for a
+// protected and an unprotected probe on every host — exactly as an engine built from scratch on
+// the same cluster does; and so it does after every random bind, release, node change and policy
+// change, with the same probes asked after each (their kept verdicts reused). Reproduce with
+// PLACER_SEED=<seed>.
 
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
@@ -60,7 +63,16 @@ function shape(name: string, ns: string, milli: number, memory: number, tier: st
 
 function engineOf(s: Scenario, running: readonly WorkloadTemplate[]): Engine {
   const { hosts, policies } = cluster(s);
-  const engine = new Engine({ backend: s.backend, trackPlacements: true });
+  return engineWith(s.backend, hosts, policies, running);
+}
+
+function engineWith(
+  backend: BackendName,
+  hosts: readonly HostObj[],
+  policies: readonly NamespacePolicyObj[],
+  running: readonly WorkloadTemplate[],
+): Engine {
+  const engine = new Engine({ backend, trackPlacements: true });
   engine.upsertHosts(hosts);
   engine.setPolicies(policies);
   if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
@@ -114,6 +126,104 @@ describe('failover admission: incremental against from scratch', () => {
         expect(answer).toBe(fresh.tryBind(structuredClone(t), 0, target));
         if (answer === null) running.set(t.instances[0].name, { ...structuredClone(t), instances: [{ name: `w${k}`, boundHost: target }] });
       });
+    },
+    600_000,
+  );
+});
+
+/** The guard's parts the kept verdicts are held to (private: reached through the engine). */
+interface GuardParts {
+  verdicts: { byClass: Map<number, unknown>; holds(v: unknown, x: number): boolean };
+  hostsView: { n: number };
+  onlyInserts(extra: { cls: number; slot: number; t: WorkloadTemplate; j: number }): boolean;
+}
+
+/**
+ * Every admission the filter keeps for `t`'s class and still trusts is one the insertion check
+ * it stands for makes now, computed afresh (the cache against a guard built from scratch; the
+ * answers compared above can hide a stale admission when the full check would admit anyway).
+ */
+function keptAreFresh(engine: Engine, t: WorkloadTemplate): number {
+  const guard = (engine as unknown as { assessor: { guard: GuardParts } }).assessor.guard;
+  const { cls } = engine.compile(t);
+  const v = guard.verdicts.byClass.get(cls);
+  if (!v) return 0;
+  let kept = 0;
+  for (let slot = 0; slot < guard.hostsView.n; slot++) {
+    if (!guard.verdicts.holds(v, slot)) continue;
+    kept++;
+    expect(guard.onlyInserts({ cls, slot, t, j: 0 }), `kept admission of ${t.instances[0].name} on h${slot}`).toBe(true);
+  }
+  return kept;
+}
+
+const stepArb = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('bind' as const),
+      ns: fc.constantFrom('p', 'p', 'q'),
+      milli: fc.constantFrom(500, 1000, 1500, 2000),
+      host: fc.nat(),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('release' as const), host: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('node' as const), host: fc.nat(), cpu: fc.constantFrom(2, 4, 6), cordon: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('policy' as const), r: fc.boolean() }) },
+);
+const churnArb = fc.record({
+  backend: fc.constantFrom<BackendName>('reference', 'wasm'),
+  hosts: fc.array(hostArb, { minLength: 4, maxLength: 9 }),
+  steps: fc.array(stepArb, { minLength: 8, maxLength: 60 }),
+});
+
+describe('failover admission: the filter’s kept verdicts against from scratch', () => {
+  test.prop([churnArb], { numRuns: runs, seed })(
+    'after every bind, release, node change and policy change the filter equals a fresh engine’s',
+    (c) => {
+      const hosts = c.hosts.map((h, i) =>
+        host(`h${i}`).alloc({ cpu: h.cpu, memory: '16Gi', pods: h.pods }).label('topology.kubernetes.io/zone', h.zone).obj(),
+      );
+      const policies = (r: boolean) => [policy('p', { failover: { hosts: 1 } }), ...(r ? [policy('r', { failover: { hosts: 1 } })] : [])];
+      let protectR = false;
+      const engine = engineWith(c.backend, hosts, policies(protectR), []);
+      const running = new Map<string, WorkloadTemplate>();
+      const n = hosts.length;
+      let kept = 0;
+      // the probes: asked after every step, so their classes' kept verdicts meet every change
+      const probes = (k: number) =>
+        [500, 1000, 1500].map((milli) => shape(`pp-${k}-${milli}`, 'p', milli, 1, null)).concat(shape(`pq-${k}`, 'q', 1000, 1, null));
+      c.steps.forEach((st, k) => {
+        if (st.kind === 'bind') {
+          const t = shape(`w${k}`, st.ns, st.milli, 1, null);
+          const target = `h${st.host % n}`;
+          if (engine.tryBind(t, 0, target) === null)
+            running.set(`w${k}`, { ...structuredClone(t), instances: [{ name: `w${k}`, boundHost: target }] });
+        } else if (st.kind === 'release') {
+          const names = [...running.keys()];
+          if (names.length === 0) return;
+          const name = names[st.host % names.length];
+          expect(engine.release('Pod', running.get(name)!.namespace, name)).toBe(true);
+          running.delete(name);
+        } else if (st.kind === 'node') {
+          const i = st.host % n;
+          hosts[i] = { ...hosts[i], allocatable: new Map(hosts[i].allocatable), unschedulable: st.cordon };
+          hosts[i].allocatable.set('cpu', BigInt(st.cpu * 1000));
+          engine.upsertHosts([hosts[i]]);
+        } else {
+          protectR = st.r;
+          engine.setPolicies(policies(protectR));
+        }
+        const fresh = engineWith(c.backend, hosts, policies(protectR), [...running.values()]);
+        for (const p of probes(k)) {
+          expect(verdicts(engine, p, n)).toEqual(verdicts(fresh, p, n));
+          kept += keptAreFresh(engine, p);
+        }
+      });
+      return kept >= 0;
     },
     600_000,
   );

@@ -40,6 +40,12 @@ export interface InsertHosts {
   absent: Uint8Array;
 }
 
+/** What an insertion's scan read besides the plan's final use (for failover-verdicts.ts). */
+export interface InsertScan {
+  /** A host's use by the items before the insertion's position was read: the answer depends on that position. */
+  prefixRead: boolean;
+}
+
 /** The plan's items as the insertion reads them. */
 export interface InsertItems {
   /** Failed slots of the plan (they take no restart). */
@@ -58,11 +64,24 @@ export function keepsPlan(plan: RestartPlan, slot: number, req: ArrayLike<number
 }
 
 /**
+ * The plan stays as it is when host `slot` gains room (a release; `n` slots): nothing it placed
+ * lies past `slot` in its scan order (an item placed there might now fit on `slot`) and it leaves
+ * nothing unplaced (an unplaced item might now fit).
+ */
+export function keepsPlanOnRelease(plan: RestartPlan, slot: number, n: number): boolean {
+  const past = (slot - plan.start + n) % n;
+  for (const s of plan.touched) if ((s - plan.start + n) % n > past) return false;
+  const target = plan.target;
+  for (let i = 0; i < target.length; i++) if (target[i] < 0) return false;
+  return true;
+}
+
+/**
  * insertTarget: the slot where the first-fit plan `plan` of `items` restarts one more workload —
  * requests `req`, filter reasons by slot `reasons`, sort position `pos` among the items, whose
  * classes' requests `reqOf` gives — when
  * every other item keeps its host; null when that is not decided here (a full replan answers).
- * See the file comment.
+ * `scan`, when given, tells whether the answer read the use before `pos`. See the file comment.
  */
 export function insertTarget(
   plan: RestartPlan,
@@ -72,7 +91,9 @@ export function insertTarget(
   reasons: ArrayLike<number>,
   pos: number,
   hosts: InsertHosts,
+  scan?: InsertScan,
 ): number | null {
+  if (scan) scan.prefixRead = false;
   if (plan.gangsOut) return null;
   const { n, dims, free, absent } = hosts;
   const failed = items.failed;
@@ -85,6 +106,7 @@ export function insertTarget(
       continue;
     }
     if (fits(req, free, base, use, dims)) return s;
+    if (scan) scan.prefixRead = true;
     if (!fits(req, free, base, prefixUse(plan, s, pos, items, reqOf), dims)) continue;
     return null;
   }
