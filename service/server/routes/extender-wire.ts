@@ -360,6 +360,13 @@ export function prioritizeBody(list: NamesList, j: Judged, alloc: Alloc = freshB
   return out.subarray(0, size);
 }
 
+/** HostPriorityList for any list of names (the general path), written as one string. */
+export function hostPriorityBody(names: readonly string[], score: Uint8Array): Buffer<ArrayBuffer> {
+  let out = '[';
+  for (let i = 0; i < names.length; i++) out += `${i > 0 ? ',' : ''}{"Host":${JSON.stringify(names[i])},"Score":${score[i]}}`;
+  return Buffer.from(`${out}]`);
+}
+
 /**
  * Nodes mode (nodeCacheCapable: false): the filter answers with the passing Node objects as
  * received, a few KB each and thousands per call. A Node's JSON bytes are kept per name with its
