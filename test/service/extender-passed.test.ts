@@ -87,6 +87,19 @@ describe('extender: a prioritize after the filter of its pod, over a list of its
     expect(other).toEqual((mostly.body as unknown as Obj[]).map((e) => e.Score));
   });
 
+  it('every node passing: the answer holds the request’s own list, escapes and all', async () => {
+    const fit = names.filter((_, i) => i % 9 !== 4 && i % 13 !== 5).slice(0, 30);
+    const p = pod('small', '100m');
+    const general = await h.json('POST', '/scheduler/filter', namesFirst(p, fit), JSON_TYPE);
+    expect(general.body.NodeNames).toEqual(fit);
+    // the same names, written with escapes: the answer decodes to the same names
+    const escaped = `[${fit.map((n) => `"\\u0065${n.slice(1)}"`).join(',')}]`;
+    const r = await h.json('POST', '/scheduler/filter', `{"Pod":${JSON.stringify(p)},"Nodes":null,"NodeNames":${escaped}}`, JSON_TYPE);
+    expect(r.body).toEqual(general.body);
+    await filter(p, fit);
+    expect((await prioritize(p, fit)).map((e) => e.Host)).toEqual(fit);
+  });
+
   it('a change between filter and prioritize is what prioritize scores', async () => {
     const p = pod('web', '1');
     const passed = (await filter(p, share(2))).NodeNames as string[];

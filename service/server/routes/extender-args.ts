@@ -102,19 +102,21 @@ function namesHeadPod(head: unknown): Obj | undefined {
 export class PassedMemo {
   private last: { head: Buffer; list: Buffer; text: string; pod: Obj; names: string[] } | null = null;
 
-  /** After a filter read as `received` (the body `bytes`) answered the NodeNames `passing`. */
-  remember(bytes: Uint8Array, received: Received, passing: string[]): void {
+  /**
+   * After a filter read as `received` (the body `bytes`) answered the NodeNames `passing`: the
+   * list's bytes as the filter answers them (the request's own list when every node passed),
+   * or undefined when the request was not read in two parts (then nothing is remembered).
+   */
+  remember(bytes: Uint8Array, received: Received, passing: string[], allPassed: boolean): Buffer | undefined {
     const split = received.head ? splitNodeNames(bytes) : null;
-    this.last =
-      split && received.head
-        ? {
-            head: Buffer.from(split.head),
-            list: Buffer.from(JSON.stringify(passing)),
-            text: received.head.text,
-            pod: received.head.args.pod as Obj,
-            names: passing,
-          }
-        : null;
+    if (!split || !received.head) {
+      this.last = null;
+      return undefined;
+    }
+    // the request's list bytes decode to `passing` when every node passed (the two-part read parsed them)
+    const list = allPassed ? Buffer.from(split.list) : Buffer.from(JSON.stringify(passing));
+    this.last = { head: Buffer.from(split.head), list, text: received.head.text, pod: received.head.args.pod as Obj, names: passing };
+    return list;
   }
 
   /** A prioritize body split as splitNodeNames does: the filter's pod and answer when they are its bytes. */

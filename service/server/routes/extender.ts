@@ -120,9 +120,9 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         const pass: number[] = [];
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
         const passing = args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : [];
-        if (args.mode === 'NodeNames') passedMemo.remember(bytes, received, passing);
+        const listJson = args.mode === 'NodeNames' ? passedMemo.remember(bytes, received, passing, j.failIdx.length === 0) : undefined;
         const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
-        response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable), 200, JSON_TYPE);
+        response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable, listJson), 200, JSON_TYPE);
       }
       const seconds = (performance.now() - start) / 1000;
       deps.metrics.attempt('extender', passed > 0 ? 'scheduled' : 'unschedulable', seconds);
