@@ -6,7 +6,7 @@
 // every variation: another pod, another order, a change in between.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mixedExtenderCluster } from '../fixtures/extender-cluster.js';
+import { cappedQuota, goOrder, mixedExtenderCluster, namesFirst } from '../fixtures/extender-cluster.js';
 import { harness, type Harness, type Obj } from './harness.js';
 
 function pod(name: string, cpu: string, namespace = 'apps'): Obj {
@@ -18,9 +18,6 @@ function pod(name: string, cpu: string, namespace = 'apps'): Obj {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-/** Go's json.Marshal order (the split path's) and NodeNames first (always the general path). */
-const goOrder = (p: Obj, names: unknown) => JSON.stringify({ Pod: p, Nodes: null, NodeNames: names });
-const namesFirst = (p: Obj, names: unknown) => JSON.stringify({ NodeNames: names, Pod: p, Nodes: null });
 
 describe('extender: a prioritize after the filter of its pod, over a list of its own', () => {
   let h: Harness;
@@ -29,13 +26,7 @@ describe('extender: a prioritize after the filter of its pod, over a list of its
     h = await harness();
     const cluster = mixedExtenderCluster(60, () => 'yes');
     names = cluster.names;
-    const quota = {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      metadata: { name: 'tiny', namespace: 'capped' },
-      spec: { hard: { 'requests.cpu': '1' } },
-    };
-    const r = await h.json('POST', '/v1/apply', [...cluster.objects, quota]);
+    const r = await h.json('POST', '/v1/apply', [...cluster.objects, cappedQuota()]);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
   afterEach(() => h.close());
