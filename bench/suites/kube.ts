@@ -14,6 +14,13 @@
 // kube-scheduler's start to the last bind (seen on a watch), kube-scheduler's own
 // scheduler_scheduling_algorithm_duration_seconds per pod (its /metrics), and the extender's CPU
 // per pod (/proc/<pid>/stat over the round). Every process shares the machine: read the ratios.
+//
+// Environment (for working on one leg; a full run sets none of them):
+//   PLACER_KUBE_SIZES=500          only these node counts (of 500, 5000; --quick: 50)
+//   PLACER_KUBE_SCHEDMODE=0        leave out placer's scheduler-mode, Binding-loop and gang rounds
+//   PLACER_KUBE_CPU_PROF=<dir>     run both extenders (placer, the do-nothing one) under
+//                                  `node --cpu-prof` into <dir>, stopped with SIGTERM so that the
+//                                  profile is written
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -122,9 +129,14 @@ function histogram(text: string, name: string, labels = ''): { sum: number; coun
   return { sum, count };
 }
 
+/** Node's arguments for an extender process: a CPU profile into PLACER_KUBE_CPU_PROF when set. */
+const profDir = process.env.PLACER_KUBE_CPU_PROF;
+const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+
 /** The do-nothing extender as a process of its own (same Node flags and loader as this one). */
 async function startNoop(cp: ControlPlane): Promise<Extender> {
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, '..', 'lib', 'noop-extender.ts')], {
+  const script = join(import.meta.dirname, '..', 'lib', 'noop-extender.ts');
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, ...profArgs, script], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NOOP_API_SERVER: cp.url, NOOP_CA_FILE: cp.pki.caCert, NOOP_TOKEN: cp.tokens.admin },
   });
@@ -142,7 +154,8 @@ async function startNoop(cp: ControlPlane): Promise<Extender> {
     urlPrefix: `${url}/scheduler`,
     pid: child.pid!,
     stop: async () => {
-      child.kill('SIGKILL');
+      // a profiled extender exits on SIGTERM, writing its profile
+      child.kill(profDir ? 'SIGTERM' : 'SIGKILL');
       await exited;
     },
   };
@@ -150,7 +163,7 @@ async function startNoop(cp: ControlPlane): Promise<Extender> {
 
 /** placer in Kubernetes mode, as test/realk8s runs it (deploy/ applied), logging warnings only. */
 async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
-  const p = await startPlacer(cp, { args: ['--ignored-resources', MARKER, '--log-level', 'warn'] });
+  const p = await startPlacer(cp, { args: ['--ignored-resources', MARKER, '--log-level', 'warn'], nodeArgs: profArgs });
   const exited = new Promise<void>((r) => (p.proc.exitCode !== null ? r() : p.proc.once('exit', () => r())));
   return {
     urlPrefix: `${p.url}/scheduler`,
@@ -161,7 +174,8 @@ async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
       return verb('filter') + verb('prioritize');
     },
     stop: async () => {
-      p.proc.kill('SIGKILL');
+      // a profiled placer shuts down on SIGTERM, writing its profile as it exits
+      p.proc.kill(profDir ? 'SIGTERM' : 'SIGKILL');
       await exited;
     },
   };
@@ -324,12 +338,17 @@ export const kubeSuite: Suite = async (ctx) => {
     progress(`kube: skipped — ${why}`);
     return { status: 'skipped', reason: `no real control plane: ${why}`, description: DESCRIPTION, tables: [], figures: {} };
   }
-  const sizes: Size[] = ctx.quick
-    ? [{ nodes: 50, pods: 100 }]
-    : [
-        { nodes: 500, pods: 2000 },
-        { nodes: 5000, pods: 5000 },
-      ];
+  const only = (process.env.PLACER_KUBE_SIZES ?? '').split(',').filter(Boolean).map(Number);
+  const sizes: Size[] = (
+    ctx.quick
+      ? [{ nodes: 50, pods: 100 }]
+      : [
+          { nodes: 500, pods: 2000 },
+          { nodes: 5000, pods: 5000 },
+        ]
+  ).filter((s) => only.length === 0 || only.includes(s.nodes));
+  if (sizes.length === 0) throw new Error(`PLACER_KUBE_SIZES=${process.env.PLACER_KUBE_SIZES} names none of this run's node counts`);
+  const schedMode = process.env.PLACER_KUBE_SCHEDMODE !== '0';
   progress('kube: starting etcd and kube-apiserver');
   const cp = await ControlPlane.start(bins);
   const rounds: Round[] = [];
@@ -356,7 +375,7 @@ export const kubeSuite: Suite = async (ctx) => {
         );
         rounds.push(r);
       }
-      own.push(...(await schedulerModeRounds(cp, size, ns, ctx.gate, size === sizes[0] ? (ctx.quick ? 100 : 1000) : 0)));
+      if (schedMode) own.push(...(await schedulerModeRounds(cp, size, ns, ctx.gate, size === sizes[0] ? (ctx.quick ? 100 : 1000) : 0)));
     }
   } finally {
     await cp.stop();

@@ -69,7 +69,11 @@ const DECLARED = Symbol('placer.query');
 export function takes(params: Record<string, Param> = {}): MiddlewareHandler {
   const names = Object.keys(params);
   return async (c, next) => {
-    const query = new URL(c.req.url).searchParams;
+    // most requests carry no query (every extender call): no URL to parse then
+    const url = c.req.url;
+    const q = url.indexOf('?');
+    // (the query as URL reads it: from the first `?`, which URLSearchParams drops, to a `#`)
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q).split('#', 1)[0]);
     const seen = new Set<string>();
     for (const [name, value] of query) {
       const p = params[name];

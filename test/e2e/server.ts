@@ -28,14 +28,16 @@ export function tempDir(): string {
 
 /**
  * Start `placer serve` with the given arguments, on a free port of 127.0.0.1 unless `where` says
- * otherwise; resolves with its URL once `ready` shows on stdout.
+ * otherwise, Node itself given `nodeArgs` (e.g. --cpu-prof); resolves with its URL once `ready`
+ * shows on stdout.
  */
 export async function spawnServe(
   args: string[],
   ready = /placer serving on (http:\/\/127\.0\.0\.1:\d+)/,
   where = ['--port', '0', '--host', '127.0.0.1'],
+  nodeArgs: string[] = [],
 ): Promise<Server> {
-  const proc = spawn(process.execPath, [bin, 'serve', ...where, ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, bin, 'serve', ...where, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -17,6 +17,8 @@ export interface PlacerOptions {
   /** The API server URL placer uses (a proxy's); default the API server itself. */
   server?: string;
   args?: string[];
+  /** Arguments of Node itself (a benchmark's --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** Start placer; resolves once it serves, that is after its first lists. */
@@ -24,6 +26,8 @@ export function startPlacer(cp: ControlPlane, o: PlacerOptions = {}): Promise<Pl
   return spawnServe(
     ['--kubeconfig', cp.kubeconfig('placer', o.server ?? cp.url), '--log-level', 'info', ...(o.args ?? [])],
     /placer serving on (http:\/\/127\.0\.0\.1:\d+) \(Kubernetes mode\)/,
+    undefined,
+    o.nodeArgs,
   );
 }
 

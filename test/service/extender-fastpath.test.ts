@@ -5,7 +5,7 @@
 // NodeNames first (which takes neither).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { extenderNode, mixedExtenderCluster } from '../fixtures/extender-cluster.js';
+import { cappedQuota, extenderNode, goOrder, mixedExtenderCluster, namesFirst } from '../fixtures/extender-cluster.js';
 import { fixture, harness, type Harness, type Obj } from './harness.js';
 
 function pod(
@@ -25,10 +25,6 @@ function pod(
   };
 }
 
-/** Go's json.Marshal order (the fast path's) and NodeNames first (always the general path). */
-const goOrder = (p: Obj, names: unknown) => JSON.stringify({ Pod: p, Nodes: null, NodeNames: names });
-const namesFirst = (p: Obj, names: unknown) => JSON.stringify({ NodeNames: names, Pod: p, Nodes: null });
-
 describe('extender: the known-list fast path answers what the general path answers', () => {
   let h: Harness;
   const names: string[] = [];
@@ -37,13 +33,7 @@ describe('extender: the known-list fast path answers what the general path answe
     // a mix: big, small, tainted, cordoned (see the fixture)
     const cluster = mixedExtenderCluster(40, () => 'yes');
     names.push(...cluster.names);
-    const quota = {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      metadata: { name: 'tiny', namespace: 'capped' },
-      spec: { hard: { 'requests.cpu': '1' } },
-    };
-    const r = await h.json('POST', '/v1/apply', [...cluster.objects, quota]);
+    const r = await h.json('POST', '/v1/apply', [...cluster.objects, cappedQuota()]);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
   afterEach(() => {

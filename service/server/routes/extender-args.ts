@@ -92,9 +92,66 @@ function namesHeadPod(head: unknown): Obj | undefined {
   return isObj(pod) && (nodes === null || nodes === undefined) ? pod : undefined;
 }
 
-export async function receiveArgs(c: Context, limit: number, cache: NodeNamesCache, memo: HeadMemo): Promise<Received> {
+/**
+ * The last filter's request read on the two-part path and the NodeNames it answered: kube-scheduler
+ * sends prioritize the same pod (the same bytes: it marshals the same object) with exactly the
+ * nodes that passed, in the order the filter answered them. A prioritize body whose pod bytes and
+ * list bytes are those is read as the filter's pod with those names, without parsing it again
+ * (identical bytes read identically: nothing of the state is kept here).
+ */
+export class PassedMemo {
+  private last: { head: Buffer; list: Buffer; text: string; pod: Obj; names: string[] } | null = null;
+
+  /**
+   * After a filter read as `received` (the body `bytes`) answered the NodeNames `passing`: the
+   * list's bytes as the filter answers them (the request's own list when every node passed),
+   * or undefined when the request was not read in two parts (then nothing is remembered).
+   */
+  remember(bytes: Uint8Array, received: Received, passing: string[], allPassed: boolean): Buffer | undefined {
+    const split = received.head ? splitNodeNames(bytes) : null;
+    if (!split || !received.head) {
+      this.last = null;
+      return undefined;
+    }
+    // the request's list bytes decode to `passing` when every node passed (the two-part read parsed them)
+    const list = allPassed ? Buffer.from(split.list) : Buffer.from(JSON.stringify(passing));
+    this.last = { head: Buffer.from(split.head), list, text: received.head.text, pod: received.head.args.pod as Obj, names: passing };
+    return list;
+  }
+
+  /** A prioritize body split as splitNodeNames does: the filter's pod and answer when they are its bytes. */
+  match(split: { head: Uint8Array; list: Uint8Array }): { text: string; args: ExtenderArgs } | undefined {
+    const m = this.last;
+    if (!m || m.head.length !== split.head.length || m.list.length !== split.list.length) return undefined;
+    if (!m.list.equals(split.list) || !m.head.equals(split.head)) return undefined;
+    return { text: m.text, args: { pod: m.pod, mode: 'NodeNames', names: m.names, nodes: [], listMeta: {} } };
+  }
+}
+
+/** receiveArgs for the filter: the args, and the body's bytes for PassedMemo.remember. */
+export async function receiveFilterArgs(
+  c: Context,
+  limit: number,
+  cache: NodeNamesCache,
+  memo: HeadMemo,
+): Promise<{ received: Received; bytes: Uint8Array }> {
   bodyKind(c, ['json', 'unspecified']);
   const bytes = await readBody(c, limit);
+  return { received: readReceived(bytes, cache, memo), bytes };
+}
+
+export async function receiveArgs(
+  c: Context,
+  limit: number,
+  cache: NodeNamesCache,
+  memo: HeadMemo,
+  passed?: PassedMemo,
+): Promise<Received> {
+  bodyKind(c, ['json', 'unspecified']);
+  return readReceived(await readBody(c, limit), cache, memo, passed);
+}
+
+function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, passed?: PassedMemo): Received {
   const known = cache.match(bytes, utf8);
   if (known) {
     const m = memo.last;
@@ -115,6 +172,11 @@ export async function receiveArgs(c: Context, limit: number, cache: NodeNamesCac
   // A list seen for the first time (kube-scheduler's default sends each pod its own share of the
   // nodes): parse the pod and the list apart, so prioritize finds the filter's parsed pod by text.
   const split = splitNodeNames(bytes);
+  const again = split && passed?.match(split);
+  if (split && again) {
+    cache.record(split.list, again.args.names);
+    return { head: again };
+  }
   if (split) {
     let head: unknown;
     let names: unknown;

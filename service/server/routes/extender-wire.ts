@@ -360,6 +360,13 @@ export function prioritizeBody(list: NamesList, j: Judged, alloc: Alloc = freshB
   return out.subarray(0, size);
 }
 
+/** HostPriorityList for any list of names (the general path), written as one string. */
+export function hostPriorityBody(names: readonly string[], score: Uint8Array): Buffer<ArrayBuffer> {
+  let out = '[';
+  for (let i = 0; i < names.length; i++) out += `${i > 0 ? ',' : ''}{"Host":${JSON.stringify(names[i])},"Score":${score[i]}}`;
+  return Buffer.from(`${out}]`);
+}
+
 /**
  * Nodes mode (nodeCacheCapable: false): the filter answers with the passing Node objects as
  * received, a few KB each and thousands per call. A Node's JSON bytes are kept per name with its
@@ -392,10 +399,13 @@ export class NodeJsonCache {
 }
 
 const COMMA = Buffer.from(',');
+const NODE_NAMES_HEAD = Buffer.from('{"Nodes":null,"NodeNames":');
 
 /**
  * The filter answer of the general path as bytes, keys in ExtenderFilterResult's order; in Nodes
- * mode the passing Node objects (`passIdx`) as `nodeJson` gives their JSON.
+ * mode the passing Node objects (`passIdx`) as `nodeJson` gives their JSON; in NodeNames mode
+ * `passingJson` when the caller has `passing` as JSON already (the request's own list when every
+ * node passed).
  */
 export function filterBody(
   mode: 'Nodes' | 'NodeNames',
@@ -405,11 +415,15 @@ export function filterBody(
   passIdx: readonly number[],
   failed: Record<string, string>,
   unresolvable: Record<string, string>,
+  passingJson?: Buffer,
 ): Buffer<ArrayBuffer> {
   const tail = Buffer.from(
     `,"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":""}`,
   );
-  if (mode === 'NodeNames') return Buffer.concat([Buffer.from(`{"Nodes":null,"NodeNames":${JSON.stringify(passing)}`), tail]);
+  if (mode === 'NodeNames')
+    return passingJson
+      ? Buffer.concat([NODE_NAMES_HEAD, passingJson, tail])
+      : Buffer.concat([Buffer.from(`{"Nodes":null,"NodeNames":${JSON.stringify(passing)}`), tail]);
   const parts: Buffer[] = [Buffer.from(`{"Nodes":{"metadata":${JSON.stringify(listMeta)},"items":[`)];
   passIdx.forEach((i, k) => {
     if (k > 0) parts.push(COMMA);

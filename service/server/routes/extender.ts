@@ -34,12 +34,24 @@ import type { BindingPort, KubernetesPort } from '../ports.js';
 import type { PlacerState } from '../../state/state.js';
 import { takes } from '../query.js';
 import { badRequest } from '../status.js';
-import { ArgsError, goField, type HeadMemo, isObj, jsonBody, readArgs, readVictims, receiveArgs } from './extender-args.js';
+import {
+  ArgsError,
+  goField,
+  type HeadMemo,
+  isObj,
+  jsonBody,
+  PassedMemo,
+  readArgs,
+  readVictims,
+  receiveArgs,
+  receiveFilterArgs,
+} from './extender-args.js';
 import { judge, type JudgedMemo } from './extender-judge.js';
 import {
   type Alloc,
   AnswerBuffers,
   FilterAnswers,
+  hostPriorityBody,
   NodeJsonCache,
   NodeNamesCache,
   filterBody,
@@ -61,13 +73,6 @@ export interface ExtenderDeps {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-/**
- * A JSON answer as bytes: for a string body the Node adapter first measures its UTF-8 length
- * (Buffer.byteLength, a full pass) and then encodes it (a prioritize answer for 5,000 nodes is
- * ~150 KB).
- */
-const jsonBytes = (c: Context, value: unknown): Response => c.body(Buffer.from(JSON.stringify(value)), 200, JSON_TYPE);
-
 /** Served by @hono/node-server: answers go into `buffers`, back in the pool once the response closed. */
 function answerAlloc(c: Context, buffers: AnswerBuffers): Alloc {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
@@ -85,12 +90,13 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const prioritizeBuffers = new AnswerBuffers();
   const memo: JudgedMemo = { last: null };
   const headMemo: HeadMemo = { last: null };
+  const passedMemo = new PassedMemo();
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
 
   app.post('/filter', takes(), async (c) => {
-    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
+    const { received, bytes } = await receiveFilterArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
     let mode: 'Nodes' | 'NodeNames' | undefined;
@@ -114,8 +120,9 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         const pass: number[] = [];
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
         const passing = args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : [];
+        const listJson = args.mode === 'NodeNames' ? passedMemo.remember(bytes, received, passing, j.failIdx.length === 0) : undefined;
         const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
-        response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable), 200, JSON_TYPE);
+        response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable, listJson), 200, JSON_TYPE);
       }
       const seconds = (performance.now() - start) / 1000;
       deps.metrics.attempt('extender', passed > 0 ? 'scheduled' : 'unschedulable', seconds);
@@ -137,7 +144,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   });
 
   app.post('/prioritize', takes(), async (c) => {
-    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo, passedMemo);
     const start = performance.now();
     const state = deps.state();
     try {
@@ -151,10 +158,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
       const response = list
         ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE)
-        : jsonBytes(
-            c,
-            args.names.map((name, i) => ({ Host: name, Score: j.score[i] })),
-          );
+        : c.body(hostPriorityBody(args.names, j.score), 200, JSON_TYPE);
       timed('prioritize', start, true);
       return response;
     } catch (err) {
