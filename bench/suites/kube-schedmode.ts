@@ -9,6 +9,10 @@
 //                    concurrency placer uses — the API server's own ceiling for binding these pods;
 //   gang             one PodGroup of `members` pods (minMember = members), placed all or nothing:
 //                    placer's start to the last member bound.
+//
+// PLACER_KUBE_CPU_PROF=DIR: each scheduler-mode placer runs under `node --cpu-prof`, writing its
+// profile into DIR when the round's SIGTERM stops it (summarise it with
+// `node scripts/cpu-profile-summary.mjs FILE`).
 
 import { readFileSync } from 'node:fs';
 import type { ControlPlane } from '../../test/realk8s/controlplane.js';
@@ -82,18 +86,20 @@ export async function schedulerModeRound(
   try {
     await gate();
     const t0 = performance.now();
-    const p = await startPlacer(cp, {
-      args: [
-        '--ignored-resources',
-        ignored,
-        '--scheduler-name',
-        'placer',
-        '--bind-concurrency',
-        String(BIND_CONCURRENCY),
-        '--log-level',
-        'warn',
-      ],
-    });
+    const p = await withCpuProfile(() =>
+      startPlacer(cp, {
+        args: [
+          '--ignored-resources',
+          ignored,
+          '--scheduler-name',
+          'placer',
+          '--bind-concurrency',
+          String(BIND_CONCURRENCY),
+          '--log-level',
+          'warn',
+        ],
+      }),
+    );
     try {
       await w.wait('placer scheduler mode', 60_000 + count * 100);
       const cpu = cpuSeconds(p.proc.pid!);
@@ -150,6 +156,19 @@ export async function createPodGroup(k: Kube, ns: string, name: string, members:
     metadata: { name, namespace: ns },
     spec: { minMember: members },
   });
+}
+
+/** Run `start` (a placer spawn) under `node --cpu-prof` when PLACER_KUBE_CPU_PROF names a directory (test/e2e/server.ts). */
+async function withCpuProfile<T>(start: () => Promise<T>): Promise<T> {
+  const dir = process.env.PLACER_KUBE_CPU_PROF;
+  if (!dir) return start();
+  // spawn reads the environment at once: only this child is profiled
+  process.env.PLACER_SERVE_CPU_PROF = dir;
+  try {
+    return await start();
+  } finally {
+    delete process.env.PLACER_SERVE_CPU_PROF;
+  }
 }
 
 /** user + system CPU seconds of a process so far. */

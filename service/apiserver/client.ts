@@ -67,8 +67,18 @@ export class KubeClient {
   private fetched = 0;
   private refreshing: Promise<void> | undefined;
 
+  /** The server's address as request options take it, and its path prefix: parsed once, not per request. */
+  private readonly origin: { protocol: string; hostname: string; port: string; prefix: string };
+
   private constructor(private readonly target: KubeTarget) {
     this.base = new URL(target.server);
+    this.origin = {
+      protocol: this.base.protocol,
+      // an IPv6 address without its brackets, as http.request wants it
+      hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.base.port,
+      prefix: this.base.pathname.replace(/\/$/, ''),
+    };
     const pooled = { keepAlive: true, timeout: IDLE_SOCKET_MS };
     this.agent = this.base.protocol === 'https:' ? new HttpsAgent(pooled) : new HttpAgent(pooled);
     this.watchAgent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
@@ -114,16 +124,30 @@ export class KubeClient {
     agent: HttpAgent = this.agent,
     contentType = 'application/json',
   ): Promise<IncomingMessage> {
-    await this.credentials();
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    // the credentials are fresh for a minute: no await (and no turn of the event loop) per request until then
+    if (Date.now() - this.fetched >= CREDENTIALS_TTL_MS) await this.credentials();
     const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) {
       headers['content-type'] = contentType;
       headers['content-length'] = Buffer.byteLength(body);
     }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const o = this.origin;
+    const send = o.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, agent, ...this.tls, ...(signal && { signal }) }, resolve);
+      const req = send(
+        {
+          protocol: o.protocol,
+          hostname: o.hostname,
+          port: o.port,
+          path: o.prefix + path,
+          method,
+          headers,
+          agent,
+          ...this.tls,
+          ...(signal && { signal }),
+        },
+        resolve,
+      );
       // a deadline for the answer's headers; a watch then has its own deadline
       const timer = setTimeout(() => {
         this.dropIdle();
@@ -233,15 +257,15 @@ export class KubeClient {
   }
 }
 
+/** The whole answer as text: its chunks kept as they come and decoded once (a list page is megabytes). */
 function readAll(res: IncomingMessage, timeoutMs: number, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    let text = '';
+    const chunks: Buffer[] = [];
     const timer = setTimeout(() => res.destroy(new Error(`${what}: the answer did not complete in ${timeoutMs} ms`)), timeoutMs);
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => (text += d));
+    res.on('data', (d: Buffer) => chunks.push(d));
     res.once('end', () => {
       clearTimeout(timer);
-      resolve(text);
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     res.once('error', (err) => {
       clearTimeout(timer);

@@ -10,10 +10,11 @@
 // With --scheduler-name (scheduler.ts) placer also schedules, in batches, the pending pods whose
 // spec.schedulerName is one of its names; kube-scheduler keeps the others.
 //
-// Start-up: connect (a bad kubeconfig fails at once), list every resource in dependency order —
-// the state is loaded, and /scheduler and /v1 answer, once every first list is applied — then
-// keep watching. Scheduler mode seeks its Lease while the lists come, and schedules once they
-// are applied: a released or absent Lease is not on the way to the first Binding.
+// Start-up: connect (a bad kubeconfig fails at once), list every resource — the lists travel
+// together, their sets are applied in dependency order (resources.ts); the state is loaded, and
+// /scheduler and /v1 answer, once every first list is applied — then keep watching. Scheduler
+// mode seeks its Lease while the lists come, and schedules once they are applied: a released or
+// absent Lease is not on the way to the first Binding.
 //
 // The HTTP app knows KubeMode only by the shape it asks for (a Kubernetes port: checks() for
 // /readyz, bind() for the extender); the composition root, service/serve.ts, hands it over.
@@ -87,11 +88,16 @@ export class KubeMode {
     }
     // the Lease is sought while the lists come: a replica that leads schedules once they are applied
     if (this.scheduler) this.elect(this.scheduler, this.opts.scheduler!);
+    // every first list at once, each handed over after the one before it (WATCHED's dependency order)
+    let before: Promise<void> = Promise.resolve();
+    const listed: Promise<void>[] = [];
     for (const r of WATCHED) {
       const reflector = new Reflector(this.client, r, sync.handlerFor(r.kind, r.path), this.log, this.metrics, this.opts.reflector);
       this.reflectors.push(reflector);
-      await reflector.start();
+      before = reflector.start(before);
+      listed.push(before);
     }
+    await Promise.all(listed);
     this.binder = new KubeBinder(this.client, state, sync, this.log, this.metrics);
     this.started = true;
     const s = state();

@@ -62,6 +62,8 @@ export class Reflector {
   private running: Promise<void> | undefined;
   private readonly o: Required<ReflectorOptions>;
   private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** What the first list waits for before it is handed over (start()); settled from then on. */
+  private handover: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: KubeClient,
@@ -84,10 +86,18 @@ export class Reflector {
     };
   }
 
-  /** Start; resolves after the first list was handed to the handler (or rejects if stopped before). */
-  start(): Promise<void> {
+  /**
+   * Start; resolves after the first list was handed to the handler (or rejects if stopped before).
+   * `after`: the first list is fetched at once but handed over only once `after` settles — the
+   * lists of several resources travel together while their sets are applied in order.
+   */
+  start(after: Promise<unknown> = Promise.resolve()): Promise<void> {
     let first: () => void = () => {};
     const listed = new Promise<void>((resolve) => (first = resolve));
+    this.handover = after.then(
+      () => {},
+      () => {},
+    );
     this.running = this.run(() => first());
     return Promise.race([
       listed,
@@ -182,6 +192,7 @@ export class Reflector {
           { resource: this.resource.kind, path: this.resource.path },
           'the API server does not serve this resource (CRD not installed?): none assumed, listing again later',
         );
+        await this.handover;
         this.apply(() => this.handler.replace([], ''));
         this.resourceVersion = '';
         this.synced = true;
@@ -195,6 +206,7 @@ export class Reflector {
       rv = typeof md.resourceVersion === 'string' ? md.resourceVersion : '';
       cont = typeof md.continue === 'string' ? md.continue : '';
     } while (cont !== '');
+    await this.handover;
     this.apply(() => this.handler.replace(items, rv));
     this.resourceVersion = rv;
     this.synced = true;

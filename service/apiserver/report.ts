@@ -10,8 +10,9 @@
 //                          related object the preemptor — kube-scheduler's wording.
 //
 // Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
-// after the Bindings: while Bindings wait or are in flight (`busy`) an Event waits too — an Event
-// is one more write for the API server and etcd, as a Binding is, and the Binding is what the pod
+// after the Bindings (the backlog keeps what happened and when; each body is written as it is
+// sent): while Bindings wait or are in flight (`busy`) an Event waits too — an Event is one more
+// write for the API server and etcd, as a Binding is, and the Binding is what the pod
 // waits for — unless it has waited EVENT_HOLD_MS already: then one at a time, so that none starves
 // under a steady stream of pods; once the Bindings are done, a few at a time. The backlog is
 // bounded (EVENT_BACKLOG, more than the Bindings of several full batches): past it, as client-go's
@@ -51,8 +52,22 @@ const truncate = (s: string): string =>
         .subarray(0, NOTE_LIMIT - 3)
         .toString()}...`;
 
+/** An Event waiting in the backlog: its body is written when it is sent (not while the Bindings run). */
+interface PendingEvent {
+  pod: PodRef;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  action: string;
+  note: string;
+  related: PodRef | undefined;
+  /** When it happened (ms since the epoch): its eventTime. */
+  time: number;
+  /** When it entered the backlog (performance.now()). */
+  at: number;
+}
+
 export class PodReporter {
-  private readonly backlog: { namespace: string; body: Record<string, unknown>; at: number }[] = [];
+  private readonly backlog: PendingEvent[] = [];
   private running = 0;
   /** Wakes pump() when the oldest Event held back has waited EVENT_HOLD_MS. */
   private hold: NodeJS.Timeout | undefined;
@@ -137,25 +152,7 @@ export class PodReporter {
       this.metrics?.events.inc({ result: 'dropped' });
       return;
     }
-    const now = new Date();
-    this.backlog.push({
-      at: performance.now(),
-      namespace: pod.namespace,
-      body: {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name: `${pod.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 8)}`, namespace: pod.namespace },
-        eventTime: microTime(now),
-        reportingController: 'placer',
-        reportingInstance: this.instance.slice(0, 128),
-        action,
-        reason,
-        type,
-        regarding: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
-        ...(related && { related: { apiVersion: 'v1', kind: 'Pod', namespace: related.namespace, name: related.name, uid: related.uid } }),
-        note: truncate(note),
-      },
-    });
+    this.backlog.push({ pod, type, reason, action, note, related, time: Date.now(), at: performance.now() });
     this.pump();
   }
 
@@ -181,10 +178,29 @@ export class PodReporter {
     if (this.running === 0 && this.backlog.length === 0) this.drained?.();
   }
 
-  private async post(e: { namespace: string; body: Record<string, unknown> }): Promise<void> {
+  /** The events.k8s.io/v1 Event of `e`. */
+  private body(e: PendingEvent): Record<string, unknown> {
+    const { pod, related } = e;
+    return {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: `${pod.name}.${e.time.toString(16)}${Math.random().toString(16).slice(2, 8)}`, namespace: pod.namespace },
+      eventTime: microTime(new Date(e.time)),
+      reportingController: 'placer',
+      reportingInstance: this.instance.slice(0, 128),
+      action: e.action,
+      reason: e.reason,
+      type: e.type,
+      regarding: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      ...(related && { related: { apiVersion: 'v1', kind: 'Pod', namespace: related.namespace, name: related.name, uid: related.uid } }),
+      note: truncate(e.note),
+    };
+  }
+
+  private async post(e: PendingEvent): Promise<void> {
     try {
-      const r = await this.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(e.namespace)}/events`, {
-        body: e.body,
+      const r = await this.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
+        body: this.body(e),
         timeoutMs: 10_000,
       });
       this.metrics?.events.inc({ result: r.code === 201 ? 'written' : 'refused' });

@@ -96,6 +96,29 @@ describe('reflector', () => {
     expect(r.resourceVersion).toBe(String(f.storage.resourceVersion));
   });
 
+  it('fetches its first list at once but hands it over only after the one it starts after (lists travel together, apply in order)', async () => {
+    f.create(node('hv-1').allocatable({ cpu: '4' }).obj());
+    const { r, rec } = reflect(NODES);
+    let release: () => void = () => {};
+    const before = new Promise<void>((resolve) => (release = resolve));
+    const started = r.start(before);
+    await until(() => f.requests.some((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null));
+    // the list came back, yet nothing is handed over while the resource before it is not applied
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rec.calls).toEqual([]);
+    expect(r.synced).toBe(false);
+    release();
+    await started;
+    expect(rec.calls).toEqual([`replace 1 @${String(f.storage.resourceVersion)}`]);
+    expect(r.synced).toBe(true);
+  });
+
+  it('hands its first list over even when the one before it failed (the caller sees that failure)', async () => {
+    const { r, rec } = reflect(NODES);
+    await r.start(Promise.reject(new Error('stopped')));
+    expect(rec.calls).toEqual(['replace 0 @' + String(f.storage.resourceVersion)]);
+  });
+
   it('advances the resourceVersion on a BOOKMARK, so a re-watch resumes after it without a relist', async () => {
     f.create(node('hv-1').obj());
     const { r, rec } = reflect();
