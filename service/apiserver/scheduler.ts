@@ -201,8 +201,9 @@ export class KubeScheduler implements SyncListener {
 
   changed(kind: string, namespace?: string): void {
     if (!HELPFUL.has(kind)) return;
-    // quotas and policies are a namespace's own; everything else may help anyone
-    this.queue.mark(kind === 'ResourceQuota' || kind === 'NamespacePolicy' ? namespace : undefined);
+    // a quota is its namespace's own; a policy's reservation and failover room are held against
+    // every other namespace, so its change, like everything else, may help anyone
+    this.queue.mark(kind === 'ResourceQuota' ? namespace : undefined);
   }
 
   /** A pod the watch shows: queued unless placer holds this incarnation already (its Binding in flight or just taken). */

@@ -8,7 +8,7 @@
 // sent before placer exits.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pod, quota } from '../fixtures/k8s.js';
+import { pod, policy, quota } from '../fixtures/k8s.js';
 import { metric } from '../apiserver/replica.js';
 import { killAll } from '../e2e/server.js';
 import { MARKER, placements } from '../e2e/kube-harness.js';
@@ -179,6 +179,27 @@ describeReal(
       await until(async () => (await events('retry', 'second', 'FailedScheduling')).length > 0, W, 'second refused');
       await c.remove(first);
       await until(async () => (await apiPlacements(c.k, 'retry'))['retry/second'] === 'r-1', W, 'second bound once first is gone');
+    });
+
+    it("a parked pod is tried again when another namespace's NamespacePolicy changes, and bound", async () => {
+      for (const n of [1, 2]) await c.node(`f-${n}`, { cpu: '2', memory: '16Gi', pods: '110', labels: { pool: 'f' } });
+      const ha = await c.create(policy('ha').ns('guarded').failover({ hostFailuresToTolerate: 1 }).obj());
+      // guarded's pod fills one f host; its restart needs the other one whole
+      await c.create(ours('held', 'guarded', '2').nodeSelector({ pool: 'f' }).obj());
+      await until(async () => (await apiPlacements(c.k, 'guarded'))['guarded/held'] !== undefined, W, 'held bound');
+      await c.create(ours('seeker', 'other', '1').nodeSelector({ pool: 'f' }).obj());
+      await until(async () => (await events('other', 'seeker', 'FailedScheduling')).length > 0, W, 'seeker refused');
+      expect(String((await events('other', 'seeker', 'FailedScheduling'))[0].note)).toContain('guarded');
+      // guarded's policy goes: nothing in the seeker's own namespace changed, yet it may fit now.
+      // Tried again on that change, it is due within its backoff (at most 10 s); parked until
+      // something else happens (the watch's next relist, tens of seconds on), it would not be.
+      await c.remove(ha);
+      const backoffAndBatch = 15_000;
+      await until(
+        async () => (await apiPlacements(c.k, 'other'))['other/seeker'] !== undefined,
+        backoffAndBatch,
+        'seeker bound once the policy is gone',
+      );
     });
 
     // last: it stops the placer the others share
