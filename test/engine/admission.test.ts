@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type BackendName } from '../../core-wasm/src/engine.js';
 import { InputError } from '../../model/errors.js';
+import type { HostObj } from '../../model/types.js';
 import { host, pod, policy, priorityClass, quota, vm } from '../fixtures/model.js';
 
 const BACKENDS: BackendName[] = ['reference', 'wasm', 'wasm-scalar'];
@@ -95,6 +96,21 @@ describe.each(BACKENDS)('quota (%s)', (backend) => {
   });
 });
 
+/** h0 (4 cpu) and h1 (2 cpu, zone b). */
+const twoHosts = () => [host('h0').cpu('4').obj(), host('h1').cpu('2').label('zone', 'b').obj()];
+
+/** Priorities low (10) and high (1000), the hosts, namespace r reserving `reserve` cpu, and `lows` 1-cpu low pods of r bound to `on`. */
+function withLowPods(backend: BackendName, hosts: HostObj[], reserve: string, lows: number, on: string): Engine {
+  const engine = new Engine({ backend });
+  engine.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
+  engine.upsertHosts(hosts);
+  engine.setPolicies([policy('r', { reserve: { cpu: reserve } })]);
+  const low = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(lows).obj();
+  low.instances.forEach((inst) => (inst.boundHost = on));
+  engine.bindExisting([low]);
+  return engine;
+}
+
 describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
   it('admits q of namespace a only if q ≤ F − Σ_{n≠a} U_n, per dimension', () => {
     // 4 hosts × 4 cpu: F = 16. Namespace r reserves 10 cpu (unused U_r = 10).
@@ -128,15 +144,9 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
   });
 
   it('preemption keeps F ≥ Σ U: victims on an over-committed host free less than they un-use', () => {
-    const engine = new Engine({ backend });
-    engine.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
-    engine.upsertHosts([host('h0').cpu('4').obj(), host('h1').cpu('2').label('zone', 'b').obj()]);
-    engine.setPolicies([policy('r', { reserve: { cpu: '5' } })]);
     // h1 holds 3 cpu of r's low pods on 2 cpu (bound before its capacity shrank): F = 4 + 0 = 4,
     // U_r = 5 − 3 = 2, so F ≥ Σ U holds.
-    const low = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(3).obj();
-    low.instances.forEach((inst) => (inst.boundHost = 'h1'));
-    engine.bindExisting([low]);
+    const engine = withLowPods(backend, twoHosts(), '5', 3, 'h1');
     // b takes F − U_r = 2 cpu: F = 2, U_r = 2.
     const [b] = engine.place([pod('b').ns('b').req({ cpu: '1' }).replicas(3).obj()]).outcomes;
     expect(b.placed).toEqual([true, true, false]);
@@ -151,13 +161,7 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
     // Not over-committed (two low pods on h1), the same preemption keeps it: evicting both gives
     // F′ = 1 + 2 = 3, U′_r = 3, and 3 − 1 ≥ 3 − 1; one is reprieved, one evicted. After:
     // F = 1 + 0 = 1, U_r = 3 − 2 = 1.
-    const engine2 = new Engine({ backend });
-    engine2.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
-    engine2.upsertHosts([host('h0').cpu('4').obj(), host('h1').cpu('2').label('zone', 'b').obj()]);
-    engine2.setPolicies([policy('r', { reserve: { cpu: '3' } })]);
-    const two = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(2).obj();
-    two.instances.forEach((inst) => (inst.boundHost = 'h1'));
-    engine2.bindExisting([two]);
+    const engine2 = withLowPods(backend, twoHosts(), '3', 2, 'h1');
     // F = 4, U_r = 1: b takes 3.
     expect(engine2.place([pod('b').ns('b').req({ cpu: '1' }).replicas(4).obj()]).outcomes[0].placed).toEqual([true, true, true, false]);
     const second = engine2.place([pod('urgent').ns('r').priorityClass('high').req({ cpu: '1' }).selector('zone', 'b').obj()]);
@@ -166,13 +170,8 @@ describe.each(BACKENDS)('reservation rule (%s)', (backend) => {
   });
 
   it('preemption onto a cordoned host it tolerates takes nothing from F', () => {
-    const engine = new Engine({ backend });
-    engine.setPriorityClasses([priorityClass('low', 10), priorityClass('high', 1000)]);
-    engine.upsertHosts([host('h0').cpu('2').cordon().obj()]);
-    engine.setPolicies([policy('r', { reserve: { cpu: '1' } })]);
-    const two = pod('low').ns('r').priorityClass('low').req({ cpu: '1' }).replicas(2).obj();
-    two.instances.forEach((inst) => (inst.boundHost = 'h0'));
-    engine.bindExisting([two]); // F = 0 (no schedulable host), U_r = max(0, 1 − 2) = 0
+    // F = 0 (no schedulable host), U_r = max(0, 1 − 2) = 0
+    const engine = withLowPods(backend, [host('h0').cpu('2').cordon().obj()], '1', 2, 'h0');
     // Evicting one low pod: F′ = 0, U′_r = 0; the urgent pod lands on the cordoned h0, so F stays
     // 0 and U_r = max(0, 1 − 2) = 0. Counting its 1 cpu against F would refuse it (0 − 1 < 0).
     const urgent = pod('urgent')
