@@ -72,8 +72,11 @@ export async function jsonBody(c: Context, limit: number): Promise<unknown> {
 export interface Received {
   /** The parsed body (the general path). */
   body?: unknown;
-  /** ExtenderArgs read in two parts: its text without NodeNames, and the list when it is a known (pre-encoded) one. */
-  head?: { args: ExtenderArgs; text: string; list?: NamesList };
+  /**
+   * ExtenderArgs read in two parts: its text without NodeNames, the list when it is a known
+   * (pre-encoded) one, and the body's bytes as splitNodeNames cut them (for PassedMemo.remember).
+   */
+  head?: { args: ExtenderArgs; text: string; list?: NamesList; parts: { head: Uint8Array; list: Uint8Array } };
 }
 
 /** The last head read on the fast path: kube-scheduler sends prioritize the filter's body again. */
@@ -103,16 +106,16 @@ export class PassedMemo {
   private last: { head: Buffer; list: Buffer; text: string; pod: Obj; names: string[] } | null = null;
 
   /**
-   * After a filter read as `received` (the body `bytes`) answered the NodeNames `passing`: the
-   * list's bytes as the filter answers them (the request's own list when every node passed),
-   * or undefined when the request was not read in two parts (then nothing is remembered).
+   * After a filter read as `received` answered the NodeNames `passing`: the list's bytes as the
+   * filter answers them (the request's own list when every node passed), or undefined when the
+   * request was not read in two parts (then nothing is remembered).
    */
-  remember(bytes: Uint8Array, received: Received, passing: string[], allPassed: boolean): Buffer | undefined {
-    const split = received.head ? splitNodeNames(bytes) : null;
-    if (!split || !received.head) {
+  remember(received: Received, passing: string[], allPassed: boolean): Buffer | undefined {
+    if (!received.head) {
       this.last = null;
       return undefined;
     }
+    const split = received.head.parts;
     // the request's list bytes decode to `passing` when every node passed (the two-part read parsed them)
     const list = allPassed ? Buffer.from(split.list) : Buffer.from(JSON.stringify(passing));
     this.last = { head: Buffer.from(split.head), list, text: received.head.text, pod: received.head.args.pod as Obj, names: passing };
@@ -126,18 +129,6 @@ export class PassedMemo {
     if (!m.list.equals(split.list) || !m.head.equals(split.head)) return undefined;
     return { text: m.text, args: { pod: m.pod, mode: 'NodeNames', names: m.names, nodes: [], listMeta: {} } };
   }
-}
-
-/** receiveArgs for the filter: the args, and the body's bytes for PassedMemo.remember. */
-export async function receiveFilterArgs(
-  c: Context,
-  limit: number,
-  cache: NodeNamesCache,
-  memo: HeadMemo,
-): Promise<{ received: Received; bytes: Uint8Array }> {
-  bodyKind(c, ['json', 'unspecified']);
-  const bytes = await readBody(c, limit);
-  return { received: readReceived(bytes, cache, memo), bytes };
 }
 
 export async function receiveArgs(
@@ -155,7 +146,8 @@ function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, 
   const known = cache.match(bytes, utf8);
   if (known) {
     const m = memo.last;
-    if (m && m.text === known.head && m.list === known.list) return { head: { args: m.args, text: m.text, list: m.list } };
+    if (m && m.text === known.head && m.list === known.list)
+      return { head: { args: m.args, text: m.text, list: m.list, parts: known.parts } };
     let head: unknown;
     try {
       head = JSON.parse(known.head);
@@ -166,7 +158,7 @@ function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, 
     if (pod !== undefined) {
       const args: ExtenderArgs = { pod, mode: 'NodeNames', names: known.list.names as string[], nodes: [], listMeta: {} };
       memo.last = { text: known.head, list: known.list, args };
-      return { head: { args, text: known.head, list: known.list } };
+      return { head: { args, text: known.head, list: known.list, parts: known.parts } };
     }
   }
   // A list seen for the first time (kube-scheduler's default sends each pod its own share of the
@@ -175,7 +167,7 @@ function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, 
   const again = split && passed?.match(split);
   if (split && again) {
     cache.record(split.list, again.args.names);
-    return { head: again };
+    return { head: { ...again, parts: split } };
   }
   if (split) {
     let head: unknown;
@@ -190,7 +182,7 @@ function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, 
     const pod = namesHeadPod(head);
     if (pod !== undefined && Array.isArray(names) && names.every((n) => typeof n === 'string')) {
       cache.record(split.list, names);
-      return { head: { args: { pod, mode: 'NodeNames', names, nodes: [], listMeta: {} }, text } };
+      return { head: { args: { pod, mode: 'NodeNames', names, nodes: [], listMeta: {} }, text, parts: split } };
     }
   }
   const body = parseJsonBody(bytes);

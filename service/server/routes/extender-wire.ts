@@ -119,6 +119,8 @@ export interface KnownNames {
   /** The body up to the list, closed with `}`: the other members of ExtenderArgs (the pod). */
   head: string;
   list: NamesList;
+  /** The body's bytes before `,"NodeNames":` and the list's, as splitNodeNames cuts them. */
+  parts: { head: Uint8Array; list: Uint8Array };
 }
 
 /** The few NodeNames lists the extender sees again and again (most recent first). */
@@ -144,12 +146,14 @@ export class NodeNamesCache {
       if (Buffer.compare(NAMES_KEY, body.subarray(keyAt, from)) !== 0) continue;
       if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
       const headBytes = body.subarray(0, keyAt);
+      const parts = { head: headBytes, list: body.subarray(from, end - 1) };
       const last = this.lastHead;
       // the same bytes decode to the same text: the same string, so callers may key on it cheaply
-      if (last && last.bytes.length === keyAt && Buffer.compare(last.bytes, headBytes) === 0) return { head: last.text, list: e.list };
+      if (last && last.bytes.length === keyAt && Buffer.compare(last.bytes, headBytes) === 0)
+        return { head: last.text, list: e.list, parts };
       const head = `${utf8(headBytes)}}`;
       this.lastHead = { bytes: Buffer.from(headBytes), text: head };
-      return { head, list: e.list };
+      return { head, list: e.list, parts };
     }
     return null;
   }

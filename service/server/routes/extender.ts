@@ -34,18 +34,7 @@ import type { BindingPort, KubernetesPort } from '../ports.js';
 import type { PlacerState } from '../../state/state.js';
 import { takes } from '../query.js';
 import { badRequest } from '../status.js';
-import {
-  ArgsError,
-  goField,
-  type HeadMemo,
-  isObj,
-  jsonBody,
-  PassedMemo,
-  readArgs,
-  readVictims,
-  receiveArgs,
-  receiveFilterArgs,
-} from './extender-args.js';
+import { ArgsError, goField, type HeadMemo, isObj, jsonBody, PassedMemo, readArgs, readVictims, receiveArgs } from './extender-args.js';
 import { judge, type JudgedMemo } from './extender-judge.js';
 import {
   type Alloc,
@@ -96,7 +85,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   };
 
   app.post('/filter', takes(), async (c) => {
-    const { received, bytes } = await receiveFilterArgs(c, deps.limits.extender, namesCache, headMemo);
+    const received = await receiveArgs(c, deps.limits.extender, namesCache, headMemo);
     const start = performance.now();
     const state = deps.state();
     let mode: 'Nodes' | 'NodeNames' | undefined;
@@ -120,7 +109,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         const pass: number[] = [];
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
         const passing = args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : [];
-        const listJson = args.mode === 'NodeNames' ? passedMemo.remember(bytes, received, passing, j.failIdx.length === 0) : undefined;
+        const listJson = args.mode === 'NodeNames' ? passedMemo.remember(received, passing, j.failIdx.length === 0) : undefined;
         const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
         response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable, listJson), 200, JSON_TYPE);
       }
