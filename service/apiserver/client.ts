@@ -103,9 +103,14 @@ export class KubeClient {
     return this.target.namespace;
   }
 
+  /** The credentials were fetched less than a minute ago. */
+  private fresh(): boolean {
+    return Date.now() - this.fetched < CREDENTIALS_TTL_MS;
+  }
+
   /** TLS material and auth headers, refreshed every minute (rotated tokens, exec plugins). */
   private async credentials(): Promise<void> {
-    if (Date.now() - this.fetched < CREDENTIALS_TTL_MS) return;
+    if (this.fresh()) return;
     this.refreshing ??= (async () => {
       const c = await this.target.credentials();
       this.tls = c.tls;
@@ -125,7 +130,7 @@ export class KubeClient {
     contentType = 'application/json',
   ): Promise<IncomingMessage> {
     // the credentials are fresh for a minute: no await (and no turn of the event loop) per request until then
-    if (Date.now() - this.fetched >= CREDENTIALS_TTL_MS) await this.credentials();
+    if (!this.fresh()) await this.credentials();
     const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) {
       headers['content-type'] = contentType;
