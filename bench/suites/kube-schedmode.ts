@@ -86,20 +86,19 @@ export async function schedulerModeRound(
   try {
     await gate();
     const t0 = performance.now();
-    const p = await withCpuProfile(() =>
-      startPlacer(cp, {
-        args: [
-          '--ignored-resources',
-          ignored,
-          '--scheduler-name',
-          'placer',
-          '--bind-concurrency',
-          String(BIND_CONCURRENCY),
-          '--log-level',
-          'warn',
-        ],
-      }),
-    );
+    const p = await startPlacer(cp, {
+      args: [
+        '--ignored-resources',
+        ignored,
+        '--scheduler-name',
+        'placer',
+        '--bind-concurrency',
+        String(BIND_CONCURRENCY),
+        '--log-level',
+        'warn',
+      ],
+      nodeArgs: profArgs,
+    });
     try {
       await w.wait('placer scheduler mode', 60_000 + count * 100);
       const cpu = cpuSeconds(p.proc.pid!);
@@ -158,18 +157,9 @@ export async function createPodGroup(k: Kube, ns: string, name: string, members:
   });
 }
 
-/** Run `start` (a placer spawn) under `node --cpu-prof` when PLACER_KUBE_CPU_PROF names a directory (test/e2e/server.ts). */
-async function withCpuProfile<T>(start: () => Promise<T>): Promise<T> {
-  const dir = process.env.PLACER_KUBE_CPU_PROF;
-  if (!dir) return start();
-  // spawn reads the environment at once: only this child is profiled
-  process.env.PLACER_SERVE_CPU_PROF = dir;
-  try {
-    return await start();
-  } finally {
-    delete process.env.PLACER_SERVE_CPU_PROF;
-  }
-}
+/** Node's arguments for a placer or extender process: a CPU profile into PLACER_KUBE_CPU_PROF when set. */
+const profDir = process.env.PLACER_KUBE_CPU_PROF;
+export const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 
 /** user + system CPU seconds of a process so far. */
 function cpuSeconds(pid: number): number {

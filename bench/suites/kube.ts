@@ -38,6 +38,7 @@ import {
   bindingLoopRound,
   createPodGroup,
   createPods,
+  profArgs,
   schedulerModeRound,
   type Timed,
   watchBinds,
@@ -129,10 +130,6 @@ function histogram(text: string, name: string, labels = ''): { sum: number; coun
   return { sum, count };
 }
 
-/** Node's arguments for an extender process: a CPU profile into PLACER_KUBE_CPU_PROF when set. */
-const profDir = process.env.PLACER_KUBE_CPU_PROF;
-const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-
 /** The do-nothing extender as a process of its own (same Node flags and loader as this one). */
 async function startNoop(cp: ControlPlane): Promise<Extender> {
   const script = join(import.meta.dirname, '..', 'lib', 'noop-extender.ts');
@@ -155,7 +152,7 @@ async function startNoop(cp: ControlPlane): Promise<Extender> {
     pid: child.pid!,
     stop: async () => {
       // a profiled extender exits on SIGTERM, writing its profile
-      child.kill(profDir ? 'SIGTERM' : 'SIGKILL');
+      child.kill(profArgs.length > 0 ? 'SIGTERM' : 'SIGKILL');
       await exited;
     },
   };
@@ -175,7 +172,7 @@ async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
     },
     stop: async () => {
       // a profiled placer shuts down on SIGTERM, writing its profile as it exits
-      p.proc.kill(profDir ? 'SIGTERM' : 'SIGKILL');
+      p.proc.kill(profArgs.length > 0 ? 'SIGTERM' : 'SIGKILL');
       await exited;
     },
   };

@@ -37,10 +37,7 @@ export async function spawnServe(
   where = ['--port', '0', '--host', '127.0.0.1'],
   nodeArgs: string[] = [],
 ): Promise<Server> {
-  // PLACER_SERVE_CPU_PROF=DIR (benchmarks): a V8 CPU profile of the server, written into DIR when it exits
-  const prof = process.env.PLACER_SERVE_CPU_PROF;
-  const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  const proc = spawn(process.execPath, [...node, ...nodeArgs, bin, 'serve', ...where, ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, bin, 'serve', ...where, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
