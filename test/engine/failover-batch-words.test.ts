@@ -4,23 +4,9 @@
 // whose failure could not be absorbed (failover-batch.ts wordHeldRoom).
 
 import { describe, expect, it } from 'vitest';
-import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
-import { host, pod, policy } from '../fixtures/model.js';
-
-/** Three 4-cpu hosts; db-0 (2 cpu, protected) on h1 restarts on h3, which holds 2 cpu; web-0 (3) on h2. */
-function held(backend: BackendName): Engine {
-  const engine = new Engine({ backend, trackPlacements: true });
-  engine.upsertHosts([host('h1').cpu('4').obj(), host('h2').cpu('4').obj(), host('h3').cpu('4').obj()]);
-  engine.setPolicies([policy('db', { failover: { hosts: 1 } })]);
-  engine.bindExisting([
-    pod('db-0').ns('db').req({ cpu: '2' }).boundTo('h1').obj(),
-    pod('web-0').ns('web').req({ cpu: '3' }).boundTo('h2').obj(),
-  ]);
-  return engine;
-}
-
-const REFUSAL =
-  'namespace db could not restart its workloads if host h1 failed (failover policy): Pod db/db-0 would find no host: 0/2 hosts are available: 2 Insufficient cpu.';
+import type { BackendName } from '../../core-wasm/src/engine.js';
+import { pod } from '../fixtures/model.js';
+import { HELD_REFUSAL, held } from './failover-held.js';
 
 describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover words in a batch (%s)', (backend) => {
   it('a workload the held room keeps out is told so, with the namespace and the host', () => {
@@ -29,7 +15,7 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover words
     const [web] = engine.place([pod('web-1').ns('web').req({ cpu: '3' }).obj()]).outcomes;
     expect(web.hosts).toEqual([null]);
     expect(web.failure).toEqual({
-      message: `0/3 hosts are available: 1 host(s) would leave a protected namespace without room to restart its workloads (failover policy), 2 Insufficient cpu. Host h3: ${REFUSAL}`,
+      message: `0/3 hosts are available: 1 host(s) would leave a protected namespace without room to restart its workloads (failover policy), 2 Insufficient cpu. Host h3: ${HELD_REFUSAL}`,
       grade: 'Unschedulable',
     });
   });
@@ -61,6 +47,6 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover words
       /^gang g: only \d of the 2 members it needs could be placed, so none were: 0\/3 hosts are available: /,
     );
     expect(g.failure?.message).toContain('(failover policy)');
-    expect(g.failure?.message).toContain(REFUSAL);
+    expect(g.failure?.message).toContain(HELD_REFUSAL);
   });
 });

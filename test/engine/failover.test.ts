@@ -4,22 +4,11 @@
 // cyclically from the one after the failed host — larger workloads first).
 
 import { describe, expect, it } from 'vitest';
-import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
-import { host, pod, policy } from '../fixtures/model.js';
+import type { BackendName } from '../../core-wasm/src/engine.js';
+import { pod } from '../fixtures/model.js';
+import { cluster, HELD_REFUSAL, held } from './failover-held.js';
 
 const GI = 1024 ** 3;
-
-/** Three 4-cpu/8Gi hosts; namespace db protected against one host failure. */
-function cluster(backend: BackendName) {
-  const engine = new Engine({ backend, trackPlacements: true });
-  engine.upsertHosts([
-    host('h1').cpu('4').label('topology.kubernetes.io/zone', 'a').obj(),
-    host('h2').cpu('4').label('topology.kubernetes.io/zone', 'a').obj(),
-    host('h3').cpu('4').label('topology.kubernetes.io/zone', 'b').obj(),
-  ]);
-  engine.setPolicies([policy('db', { failover: { hosts: 1 } })]);
-  return engine;
-}
 
 describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover (%s)', (backend) => {
   it('report: the restart plan of each host, the room it holds, what vSphere would hold', () => {
@@ -100,29 +89,17 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover (%s)'
 });
 
 describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover admission (%s)', (backend) => {
-  /** db-0 (2 cpu, protected) on h1, web-0 (3 cpu) on h2: h1's plan restarts db-0 on h3, which holds 2 cpu. */
-  const held = () => {
-    const engine = cluster(backend);
-    engine.bindExisting([
-      pod('db-0').ns('db').req({ cpu: '2' }).boundTo('h1').obj(),
-      pod('web-0').ns('web').req({ cpu: '3' }).boundTo('h2').obj(),
-    ]);
-    return engine;
-  };
-  const REFUSAL =
-    'namespace db could not restart its workloads if host h1 failed (failover policy): Pod db/db-0 would find no host: 0/2 hosts are available: 2 Insufficient cpu.';
-
   it('bind: refused where it would eat the held room, with the namespace, the host and the reason', () => {
-    const engine = held();
+    const engine = held(backend);
     // h3: 4 − 3 = 1 cpu would be left, h1's plan needs 2 there (h2 has 1): refused.
-    expect(engine.tryBind(pod('web-1').ns('web').req({ cpu: '3' }).obj(), 0, 'h3')).toBe(`host h3 does not fit: ${REFUSAL}`);
+    expect(engine.tryBind(pod('web-1').ns('web').req({ cpu: '3' }).obj(), 0, 'h3')).toBe(`host h3 does not fit: ${HELD_REFUSAL}`);
     // 4 − 2 = 2 cpu left: db-0 still restarts on h3.
     expect(engine.tryBind(pod('web-2').ns('web').req({ cpu: '2' }).obj(), 0, 'h3')).toBeNull();
     expect(engine.failoverReport().namespaces[0].kept).toBe(true);
   });
 
   it('bind: a protected workload needs its own host’s plan to find it a host', () => {
-    const engine = held();
+    const engine = held(backend);
     // db-1 (2 cpu) on h3: h3's own plan restarts it on h1 (4 − 2 = 2 free); h1's plan still fits db-0 on h3 (4 − 2 = 2).
     expect(engine.tryBind(pod('db-1').ns('db').req({ cpu: '2' }).obj(), 0, 'h3')).toBeNull();
     // db-2 (1 cpu) on h1 (2 free): h3's plan restarts db-1 (2 cpu) on h1, which would keep 1: h2 has 1 too.
@@ -137,15 +114,15 @@ describe.each<BackendName>(['reference', 'wasm', 'wasm-scalar'])('failover admis
   });
 
   it('assess: the refused host is infeasible with the refusal as its reason (FailedNodes: preemption could help)', () => {
-    const engine = held();
+    const engine = held(backend);
     const a = engine.assess(pod('web-1').ns('web').req({ cpu: '3' }).obj());
-    expect(a.verdict('h3')).toEqual({ feasible: false, reasons: [REFUSAL], grade: 'Unschedulable', fit: 0, total: -1 });
+    expect(a.verdict('h3')).toEqual({ feasible: false, reasons: [HELD_REFUSAL], grade: 'Unschedulable', fit: 0, total: -1 });
     expect(a.verdict('h1')?.feasible).toBe(false); // 4 − 2 = 2 < 3: Insufficient cpu
     expect(engine.assess(pod('web-2').ns('web').req({ cpu: '1' }).obj()).verdict('h3')?.feasible).toBe(true);
   });
 
   it('batch: places around the held room; a protected workload that would break a plan stays unplaced with the refusal', () => {
-    const engine = held();
+    const engine = held(backend);
     // web-1 (3 cpu): h1 has 2, h2 1, h3 4 of which 2 are held: nowhere.
     const [web] = engine.place([pod('web-1').ns('web').req({ cpu: '3' }).obj()]).outcomes;
     expect(web.hosts).toEqual([null]);
