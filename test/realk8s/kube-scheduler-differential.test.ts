@@ -17,7 +17,7 @@
 // Cases run one after another on one control plane; each case's objects are deleted before the
 // next (names carry the case, so a stale cache entry would show as a wrong node or count).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -60,6 +60,25 @@ function histogram(message: string): { total: string; items: string[] } {
   };
 }
 
+/** kube-scheduler's closing line of its decision on pod `key` (bound, or unschedulable), or null while it has not logged it. */
+function decisionLine(log: string, key: string): string | null {
+  const m = new RegExp(`^.*"(?:Successfully bound pod to node|Unable to schedule pod[^"]*)" pod="${key}".*$`, 'm').exec(log);
+  return m ? m[0] : null;
+}
+
+/** The log file `path` from byte `offset` on (the log of one case, not of every case before it). */
+function logFrom(path: string, offset: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.max(0, size - offset));
+    readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const scoreLine = /"Calculated node's final score for pod" pod="([^"]+)" node="([^"]+)" score=(\d+)/g;
 
 describeReal(
@@ -82,6 +101,8 @@ describeReal(
     });
 
     async function runKube(k: SmallCluster): Promise<KubeOutcome> {
+      const from = statSync(s.log).size;
+      const log = (): string => logFrom(s.log, from);
       for (const n of k.nodes) {
         const status = n.status as Obj;
         const alloc = status.allocatable as Record<string, string>;
@@ -95,7 +116,23 @@ describeReal(
         });
       }
       for (const p of k.bound) await c.create(p);
+      // kube-scheduler decides on its informers' view: the pending pod goes in only once that view
+      // holds every node and bound pod of the case (a lagging informer would score a partial cluster)
+      const seen = [
+        ...k.nodes.map((n) => `"Add event for node" node="${String((n.metadata as Obj).name)}"`),
+        ...k.bound.map((p) => `"Add event for scheduled pod" pod="${NAMESPACE}/${String((p.metadata as Obj).name)}"`),
+      ];
+      await until(
+        () => {
+          const l = log();
+          return seen.every((x) => l.includes(x));
+        },
+        30_000,
+        `kube-scheduler saw the objects of ${k.name}`,
+        50,
+      );
       const pending = k.pending.metadata as Obj;
+      const key = `${NAMESPACE}/${String(pending.name)}`;
       const path = `/api/v1/namespaces/${NAMESPACE}/pods/${String(pending.name)}`;
       await c.create(k.pending);
       let node: string | null = null;
@@ -120,8 +157,22 @@ describeReal(
         `kube-scheduler decided ${k.name}`,
         100,
       );
+      // the scores are logged before the outcome's own line: wait for that line, then read them
+      let outcome = '';
+      await until(
+        () => {
+          outcome = decisionLine(log(), key) ?? '';
+          return outcome !== '';
+        },
+        30_000,
+        `kube-scheduler logged its decision on ${k.name}`,
+        50,
+      );
       const scores = new Map<string, number>();
-      for (const m of s.output().matchAll(scoreLine)) if (m[1] === `${NAMESPACE}/${String(pending.name)}`) scores.set(m[2], Number(m[3]));
+      for (const m of log().matchAll(scoreLine)) if (m[1] === key) scores.set(m[2], Number(m[3]));
+      const feasible = /feasibleNodes=(\d+)/.exec(outcome);
+      // with one feasible node kube-scheduler scores nothing; otherwise it scores every feasible one
+      if (node !== null && feasible && Number(feasible[1]) > 1) expect(scores.size, outcome).toBe(Number(feasible[1]));
       for (const p of [...k.bound, k.pending]) await c.k.remove(`/api/v1/namespaces/${NAMESPACE}/pods/${String((p.metadata as Obj).name)}`);
       for (const n of k.nodes) await c.k.remove(`/api/v1/nodes/${String((n.metadata as Obj).name)}`);
       return { node, message, scores };
