@@ -284,5 +284,9 @@ export function restartTable(): usize {
   store<i32>(table + 64, targetCount);
   store<i32>(table + 68, <i32>useOut);
   store<i32>(table + 72, gangsOut);
+  store<i32>(table + 76, itemCap);
+  store<i32>(table + 80, colCap);
+  store<i32>(table + 84, whyCap);
+  store<i32>(table + 88, rowCap);
   return table;
 }

@@ -31,12 +31,39 @@ const F = {
   targetCount: 16,
   useOut: 17,
   gangsOut: 18,
+  itemCap: 19,
+  colCap: 20,
+  whyCap: 21,
+  rowCap: 22,
 } as const;
-const FIELDS = 19;
+const FIELDS = 23;
+/** The fields that are addresses or capacities: the views hold while they and the memory stand. */
+const SHAPE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 19, 20, 21, 22];
 /** assembly/failover.ts WHY_GANG. */
 const WHY_GANG = -2;
 /** Reasons rows kept in the core at most (rows are reused from the first once it is full). */
 const MAX_ROWS = 256;
+
+/** Views over the core's restart tables, at their capacities. */
+interface Views {
+  /** Slot capacity: the stride of `rows`. */
+  slots: number;
+  free: Float64Array;
+  out: Uint8Array;
+  rows: Uint32Array;
+  req: Float64Array;
+  row: Int32Array;
+  gang: Int32Array;
+  colOff: Int32Array;
+  colLen: Int32Array;
+  cols: Int32Array;
+  target: Int32Array;
+  whyRow: Int32Array;
+  why: Uint32Array;
+  touched: Int32Array;
+  targets: Int32Array;
+  useOut: Float64Array;
+}
 
 export class WasmRestart {
   /** The free-room array the core holds, its epoch and how many of its log's rows it has applied. */
@@ -47,6 +74,12 @@ export class WasmRestart {
   /** Reasons arrays the core holds, by row. */
   private readonly rowOf = new Map<Uint32Array, number>();
   private rowN = -1;
+  private readonly gangIds = new Map<string, number>();
+  /** restartTable()'s fields, over the current memory. */
+  private tableView: Int32Array | null = null;
+  private views: Views | null = null;
+  /** The SHAPE fields the views were made at. */
+  private readonly shape = new Int32Array(SHAPE.length);
 
   constructor(
     private readonly x: CoreExports,
@@ -63,40 +96,65 @@ export class WasmRestart {
     }
     let fresh = 0;
     for (const a of arrays) if (!this.rowOf.has(a)) fresh++;
-    if (this.rowN !== n || this.rowOf.size + fresh > Math.max(MAX_ROWS, arrays.size)) this.forgetRows();
+    if (this.rowN !== n || this.rowOf.size + fresh > Math.max(MAX_ROWS, arrays.size)) this.rowOf.clear();
     if (this.x.restartEnsure(n, items.length, Math.max(this.rowOf.size + fresh, 1), nCols) !== 0) {
-      this.forgetRows();
+      this.rowOf.clear();
       this.heldFree = null;
     }
     this.rowN = n;
-    const t = this.table();
-    this.writeFree(hosts, t);
-    new Uint8Array(this.m.buffer, t[F.out], n).set(hosts.out.subarray(0, n));
-    this.writeItems(items, t, n);
+    let v = this.current();
+    this.writeFree(hosts, v);
+    v.out.set(hosts.out.subarray(0, n));
+    this.writeItems(items, v, n);
     const targetCount = this.x.restartPlan(n, dims, items.length, start);
-    return this.read(items, n, start, targetCount);
+    v = this.current();
+    return this.read(items, v, n, start, targetCount);
   }
 
-  private table(): Int32Array {
-    this.m.refresh();
-    return this.m.i32(this.x.restartTable(), FIELDS);
+  /** The views over the core's tables as they are now (the memory may have grown, a table moved). */
+  private current(): Views {
+    const ptr = this.x.restartTable();
+    const buffer = this.x.memory.buffer;
+    // the backend's own views go stale with the memory as well
+    if (buffer !== this.m.buffer) this.m.refresh();
+    if (this.tableView?.buffer !== buffer) this.tableView = new Int32Array(buffer, ptr, FIELDS);
+    const t = this.tableView;
+    let same = this.views !== null;
+    for (let k = 0; k < SHAPE.length && same; k++) same = this.shape[k] === t[SHAPE[k]];
+    if (same && this.views!.free.buffer === buffer) return this.views!;
+    for (let k = 0; k < SHAPE.length; k++) this.shape[k] = t[SHAPE[k]];
+    const slots = t[F.slotCap];
+    const items = t[F.itemCap];
+    this.views = {
+      slots,
+      free: new Float64Array(buffer, t[F.free], slots * MAX_DIMS),
+      out: new Uint8Array(buffer, t[F.out], slots),
+      rows: new Uint32Array(buffer, t[F.rows], t[F.rowCap] * slots),
+      req: new Float64Array(buffer, t[F.req], items * MAX_DIMS),
+      row: new Int32Array(buffer, t[F.row], items),
+      gang: new Int32Array(buffer, t[F.gang], items),
+      colOff: new Int32Array(buffer, t[F.colOff], items),
+      colLen: new Int32Array(buffer, t[F.colLen], items),
+      cols: new Int32Array(buffer, t[F.cols], t[F.colCap]),
+      target: new Int32Array(buffer, t[F.target], items),
+      whyRow: new Int32Array(buffer, t[F.whyRow], items),
+      why: new Uint32Array(buffer, t[F.why], t[F.whyCap]),
+      touched: new Int32Array(buffer, t[F.touched], slots),
+      targets: new Int32Array(buffer, t[F.targets], slots),
+      useOut: new Float64Array(buffer, t[F.useOut], slots * MAX_DIMS),
+    };
+    return this.views;
   }
-
-  private forgetRows(): void {
-    this.rowOf.clear();
-  }
-
   /** The free room into the core: whole when the core does not hold this array's epoch, else the rows logged since. */
-  private writeFree(hosts: RestartHosts, t: Int32Array): void {
+  private writeFree(hosts: RestartHosts, v: Views): void {
     const { free, n, freeLog } = hosts;
-    const core = this.m.f64(t[F.free], n * MAX_DIMS);
     if (!freeLog || this.heldFree !== free || this.heldEpoch !== freeLog.epoch || this.heldN !== n) {
-      core.set(free.subarray(0, n * MAX_DIMS));
+      v.free.set(free.subarray(0, n * MAX_DIMS));
     } else {
       const rows = freeLog.rows;
       for (let k = this.heldRows; k < rows.length; k++) {
         const s = rows[k];
-        if (s < n) core.set(free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), s * MAX_DIMS);
+        if (s < n) v.free.set(free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), s * MAX_DIMS);
       }
     }
     this.heldFree = freeLog ? free : null;
@@ -105,65 +163,60 @@ export class WasmRestart {
     this.heldN = n;
   }
 
-  private writeItems(items: readonly RestartItem[], t: Int32Array, n: number): void {
-    const m = this.m;
-    const count = items.length;
-    const req = m.f64(t[F.req], count * MAX_DIMS);
-    const row = m.i32(t[F.row], count);
-    const gang = m.i32(t[F.gang], count);
-    const colOff = m.i32(t[F.colOff], count);
-    const colLen = m.i32(t[F.colLen], count);
-    const gangIds = new Map<string, number>();
+  private writeItems(items: readonly RestartItem[], v: Views, n: number): void {
+    const { req, row, gang, colOff, colLen, cols } = v;
+    const gangIds = this.gangIds;
+    gangIds.clear();
     let c = 0;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      for (let d = 0; d < MAX_DIMS; d++) req[i * MAX_DIMS + d] = it.req[d];
-      row[i] = this.rowFor(it.reasons, t, n);
+      const r = it.req;
+      for (let d = 0; d < MAX_DIMS; d++) req[i * MAX_DIMS + d] = r[d];
+      row[i] = this.rowFor(it.reasons, v, n);
       if (it.gang === null) gang[i] = -1;
       else {
         let g = gangIds.get(it.gang);
         if (g === undefined) gangIds.set(it.gang, (g = gangIds.size));
         gang[i] = g;
       }
-      const cols = it.antiCols ?? [];
+      const anti = it.antiCols;
       colOff[i] = c;
-      colLen[i] = cols.length;
-      if (cols.length > 0) m.i32(t[F.cols] + c * 4, cols.length).set(cols);
-      c += cols.length;
+      colLen[i] = anti?.length ?? 0;
+      if (anti) for (const col of anti) cols[c++] = col;
     }
   }
 
   /** The core's row holding `reasons` (copied there, padded with R_ABSENT, when it does not yet). */
-  private rowFor(reasons: Uint32Array, t: Int32Array, n: number): number {
+  private rowFor(reasons: Uint32Array, v: Views, n: number): number {
     let r = this.rowOf.get(reasons);
     if (r !== undefined) return r;
     r = this.rowOf.size;
-    const dst = this.m.u32(t[F.rows] + r * t[F.slotCap] * 4, n);
+    const at = r * v.slots;
     const k = Math.min(n, reasons.length);
-    dst.set(reasons.subarray(0, k));
-    if (k < n) dst.fill(R_ABSENT, k);
+    v.rows.set(reasons.subarray(0, k), at);
+    if (k < n) v.rows.fill(R_ABSENT, at + k, at + n);
     this.rowOf.set(reasons, r);
     return r;
   }
 
-  private read(items: readonly RestartItem[], n: number, start: number, targetCount: number): RestartPlan {
-    const t = this.table();
-    const m = this.m;
+  private read(items: readonly RestartItem[], v: Views, n: number, start: number, targetCount: number): RestartPlan {
+    const t = this.tableView!;
     const count = items.length;
-    const target = m.i32(t[F.target], count).slice();
-    const whyRow = m.i32(t[F.whyRow], count);
-    const whyAll = m.u32(t[F.why], 0);
-    const why: RestartPlan['why'] = new Array(count).fill(null);
+    const target = v.target.slice(0, count);
+    const why: RestartPlan['why'] = new Array<RestartPlan['why'][number]>(count).fill(null);
     for (let i = 0; i < count; i++) {
-      const w = whyRow[i];
+      const w = v.whyRow[i];
       if (w === WHY_GANG) why[i] = { gang: items[i].gang! };
-      else if (w >= 0) why[i] = new Uint32Array(whyAll.buffer, whyAll.byteOffset + w * n * 4, n).slice();
+      else if (w >= 0) why[i] = v.why.slice(w * n, (w + 1) * n);
     }
-    const touched = Array.from(m.i32(t[F.touched], t[F.touchedCount]));
-    const targets = Array.from(m.i32(t[F.targets], targetCount));
-    const useOut = m.f64(t[F.useOut], targetCount * MAX_DIMS);
+    const touched: number[] = [];
+    for (let k = 0; k < t[F.touchedCount]; k++) touched.push(v.touched[k]);
+    const targets: number[] = [];
     const use = new Map<number, Float64Array>();
-    targets.forEach((s, k) => use.set(s, useOut.slice(k * MAX_DIMS, (k + 1) * MAX_DIMS)));
+    for (let k = 0; k < targetCount; k++) {
+      targets.push(v.targets[k]);
+      use.set(v.targets[k], v.useOut.slice(k * MAX_DIMS, (k + 1) * MAX_DIMS));
+    }
     return { target, why, start: n === 0 ? 0 : ((start % n) + n) % n, use, targets, touched, gangsOut: t[F.gangsOut] !== 0 };
   }
 }
