@@ -1,11 +1,13 @@
-// failover: namespace HA (issue 23) in the Wasm core. 1,000 ESXi-like hosts holding 100,000
-// workloads, half of them in protected namespaces (hostFailuresToTolerate 1): the full failover
-// report; a batch of 100,000 protected workloads onto empty hosts with the guarantee kept against
-// the same batch without a failover policy (same run, a ratio); and the engine side of the
+// failover: namespace HA (issue 23). 1,000 ESXi-like hosts holding 100,000 workloads, half of
+// them in protected namespaces (hostFailuresToTolerate 1): the full failover report, on the Wasm
+// core and on the reference engine (each plans restarts in its own backend: wall time and CPU,
+// same run); a batch of 100,000 protected workloads onto empty hosts with the guarantee kept
+// against the same batch without a failover policy (same run, a ratio); the engine side of the
 // extender's filter (Engine.assessColumns, failover admission included) at 5,000 hosts with
-// protected namespaces present, each call after a bind and a release as the extender sees them
-// (the first call, which builds the restart plans, is not timed); and the same filter service side,
-// a real `placer serve` over the same cluster given as manifests (failover-serve.ts).
+// protected namespaces present on both backends, each call after a bind and a release as the
+// extender sees them (the first call, which builds the restart plans, is not timed); and the same
+// filter service side, a real `placer serve` (Wasm core) over the same cluster given as manifests
+// (failover-serve.ts).
 
 import { Engine } from '../../core-wasm/src/engine.js';
 import type { WorkloadTemplate } from '../../model/types.js';
@@ -27,6 +29,15 @@ function batch(n: number): WorkloadTemplate[] {
   );
 }
 
+/** The backends compared side by side: the Wasm core and the reference engine. */
+const BACKENDS = ['wasm', 'reference'] as const;
+
+/** CPU milliseconds of this process since `since` (process.cpuUsage()). */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -42,10 +53,10 @@ export const failoverSuite: Suite = async (ctx) => {
   const figures: Record<string, number> = { hosts: H, workloads: H * perHost, batch: B, extenderHosts: HX };
   const rows: Cell[][] = [];
 
-  // 1. the report
-  {
+  // 1. the report, on the Wasm core and on the reference engine (same run: compare the ratio)
+  for (const backend of BACKENDS) {
     const hs = hosts(H);
-    const engine = new Engine({ backend: 'wasm' });
+    const engine = new Engine({ backend });
     engine.upsertHosts(hs);
     engine.setPolicies(policies(true));
     engine.bindExisting(
@@ -55,13 +66,26 @@ export const failoverSuite: Suite = async (ctx) => {
       ),
     );
     await ctx.gate();
+    const c0 = process.cpuUsage();
     const { ms, value } = wall(() => engine.failoverReport());
+    const cpu = cpuMs(c0);
     const absorbed = value.hosts.filter((h) => h.absorbed).length;
-    progress(`failover: report over ${int(H)} hosts, ${int(H * perHost)} workloads: ${dur(ms)} (${absorbed} hosts absorbed)`);
-    rows.push(['full failover report', int(H), int(H * perHost), dur(ms), `${int(absorbed)}/${int(H)} host failures absorbed`]);
-    figures['report.ms'] = ms;
-    figures['report.absorbed'] = absorbed;
+    progress(
+      `failover: report (${backend}) over ${int(H)} hosts, ${int(H * perHost)} workloads: ${dur(ms)}, CPU ${dur(cpu)} (${absorbed} hosts absorbed)`,
+    );
+    rows.push([
+      `full failover report (${backend})`,
+      int(H),
+      int(H * perHost),
+      `${dur(ms)} (CPU ${dur(cpu)})`,
+      `${int(absorbed)}/${int(H)} host failures absorbed`,
+    ]);
+    const key = backend === 'wasm' ? 'report' : `report.${backend}`;
+    figures[`${key}.ms`] = ms;
+    figures[`${key}.cpuMs`] = cpu;
+    figures[`${key}.absorbed`] = absorbed;
   }
+  figures['report.referenceRatio'] = figures['report.reference.cpuMs'] / figures['report.cpuMs'];
 
   // 2. a batch of protected workloads, with and without the guarantee
   const batchMs: Record<string, number> = {};
@@ -81,11 +105,11 @@ export const failoverSuite: Suite = async (ctx) => {
   }
   figures['batch.ratio'] = batchMs['with the guarantee'] / batchMs['without a failover policy'];
 
-  // 3. the engine side of the extender's filter at HX hosts, protected namespaces present
+  // 3. the engine side of the extender's filter at HX hosts, protected namespaces present, on each backend
   const filterRows: Cell[][] = [];
-  {
+  for (const backend of BACKENDS) {
     const hs = hosts(HX);
-    const engine = new Engine({ backend: 'wasm', trackPlacements: true });
+    const engine = new Engine({ backend, trackPlacements: true });
     engine.upsertHosts(hs);
     engine.setPolicies(policies(true));
     engine.bindExisting(
@@ -100,6 +124,7 @@ export const failoverSuite: Suite = async (ctx) => {
     for (const ns of ['team-7', 'team-0']) {
       const times: number[] = [];
       await ctx.gate();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < calls; i++) {
         const t = pod(`probe-${i}`).ns(ns).req({ cpu: '500m', memory: '1Gi' }).obj();
         const { ms, value } = wall(() => engine.assessColumns(t));
@@ -110,13 +135,18 @@ export const failoverSuite: Suite = async (ctx) => {
         if (best >= 0) engine.tryBind(t, 0, hs[best].name);
         if (i > 0) engine.release('Pod', ns, `probe-${i - 1}`);
       }
+      const cpu = cpuMs(c0) / calls;
       const label = ns === 'team-7' ? 'unprotected pod' : 'protected pod';
       const p50 = percentile(times, 50);
       const p99 = percentile(times, 99);
-      progress(`failover: filter (engine side) at ${int(HX)} hosts, ${label}: p50 ${dur(p50)}, p99 ${dur(p99)}`);
-      filterRows.push([label, int(HX), int(calls), dur(p50), dur(p99)]);
-      figures[`filter.${ns === 'team-7' ? 'plain' : 'protected'}.p99`] = p99;
-      figures[`filter.${ns === 'team-7' ? 'plain' : 'protected'}.p50`] = p50;
+      progress(
+        `failover: filter (engine side, ${backend}) at ${int(HX)} hosts, ${label}: p50 ${dur(p50)}, p99 ${dur(p99)}, CPU ${dur(cpu)}/call`,
+      );
+      filterRows.push([`${label} (${backend})`, int(HX), int(calls), dur(p50), dur(p99), dur(cpu)]);
+      const key = `filter.${ns === 'team-7' ? 'plain' : 'protected'}${backend === 'wasm' ? '' : `.${backend}`}`;
+      figures[`${key}.p99`] = p99;
+      figures[`${key}.p50`] = p50;
+      figures[`${key}.cpuMs`] = cpu;
     }
   }
 
@@ -129,14 +159,17 @@ export const failoverSuite: Suite = async (ctx) => {
     description: `Namespace HA: ${int(H)} hosts with ${int(H * perHost)} workloads, half in protected namespaces (hostFailuresToTolerate 1); a batch of ${int(B)}; the filter at ${int(HX)} hosts.`,
     tables: [
       {
-        title: 'failover: report and batch (Wasm core)',
+        title: 'failover: report (Wasm core and reference engine) and batch (Wasm core)',
         columns: ['what', 'hosts', 'running', 'time', 'result'],
         rows,
-        notes: [`batch with the guarantee ÷ without: ${ratio(figures['batch.ratio'])} (same run).`],
+        notes: [
+          `batch with the guarantee ÷ without: ${ratio(figures['batch.ratio'])} (same run).`,
+          `report CPU, reference ÷ Wasm: ${ratio(figures['report.referenceRatio'])} (same run).`,
+        ],
       },
       {
         title: 'failover: extender filter, engine side (assessColumns with failover admission; a bind and a release between calls)',
-        columns: ['workload', 'hosts', 'calls', 'p50', 'p99'],
+        columns: ['workload', 'hosts', 'calls', 'p50', 'p99', 'CPU / call'],
         rows: filterRows,
         notes: [
           'Engine side only (wall time of Engine.assessColumns in the bench process); the service-side extender latency adds the HTTP and JSON work of the extender suite.',

@@ -17,6 +17,7 @@ import {
   setHost as setHostImpl, setHostLabel as setHostLabelImpl, removeHost as removeHostImpl,
   setReservation as setReservationImpl, freeNamespace as freeNamespaceImpl,
 } from './ledger';
+import { ensure as restartEnsureImpl, plan as restartPlanImpl, restartTable as restartTableImpl } from './failover';
 import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
 
 export function init(): void {
@@ -252,4 +253,19 @@ export function moveTarget(item: i32, d: i32, exclude: i32): i32 {
 
 export function lastMoveVariance(): f64 {
   return moveVariance;
+}
+
+/** Room for a restart plan (failover.ts): `n` slots, `items` items, `rows` reasons rows, `cols` columns; 1: free room and rows lost. */
+export function restartEnsure(n: i32, items: i32, rows: i32, cols: i32): i32 {
+  return restartEnsureImpl(n, items, rows, cols);
+}
+
+/** The restart plan of the items written at restartTable()'s addresses; returns the number of targets. */
+export function restartPlan(n: i32, dims: i32, items: i32, start: i32): i32 {
+  return restartPlanImpl(n, dims, items, start);
+}
+
+/** The restart plan's addresses and counts (failover.ts restartTable). */
+export function restartTable(): usize {
+  return restartTableImpl();
 }

@@ -376,6 +376,12 @@ export interface Backend {
    * (other than `exclude`) leaving the lowest variance. Nothing is committed.
    */
   moveTarget(cls: number, dim: number, exclude: number): MoveTarget;
+  /**
+   * The first-fit restart plan of `items`, in their order, over the hosts scanned cyclically from
+   * slot `start` (rules/failover.ts states the rule); anti-affinity domains are the backend's host
+   * label values. Nothing changes.
+   */
+  restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number): RestartPlan;
 }
 
 export interface BatchOptions {
@@ -399,4 +405,61 @@ export interface MoveTarget {
   slot: number;
   /** The variance once the workload is on `slot` (Infinity when slot < 0). */
   variance: number;
+}
+
+/** One workload to restart (Backend.restartPlan). */
+export interface RestartItem {
+  /** Requests by dimension (MAX_DIMS entries; `pods` is 1). */
+  req: ArrayLike<number>;
+  /**
+   * The engine's filter reasons for the workload's class, by host slot (the restart ignores the
+   * resource and spread bits). The same array for every item of a class while its reasons stand:
+   * the Wasm core keeps a copy per array.
+   */
+  reasons: Uint32Array;
+  /** Label columns of its required anti-affinity terms and of those it meets (held), or null when it has none. */
+  antiCols: readonly number[] | null;
+  /** Its gang, or null. */
+  gang: string | null;
+}
+
+/** The hosts a restart plan runs over. */
+export interface RestartHosts {
+  /** Host slots. */
+  n: number;
+  /** Dimensions in use (the rest are 0). */
+  dims: number;
+  /** Free room by slot and dimension, slot × MAX_DIMS + d: allocatable − used (not less than 0). */
+  free: Float64Array;
+  /** Slots that cannot take restarts: failed, absent. */
+  out: Uint8Array;
+  /** What changed in `free` since it was made, when its owner tracks it (the Wasm core then copies only that). */
+  freeLog?: FreeLog;
+}
+
+/**
+ * The changes of one free-room array: `epoch` is new whenever the whole array may have changed
+ * (made anew, or more rows changed than are worth listing); `rows` lists the slots whose rows
+ * changed since, in order (a slot may repeat).
+ */
+export interface FreeLog {
+  epoch: number;
+  rows: number[];
+}
+
+export interface RestartPlan {
+  /** Per item, the slot it restarts on, or −1. */
+  target: Int32Array;
+  /** Per unplaced item: the reasons of every slot (R_ABSENT for slots out of the plan), or the gang that fell short. */
+  why: (Uint32Array | { gang: string } | null)[];
+  /** The first slot of the plan's scan order (slots are scanned cyclically from it). */
+  start: number;
+  /** What the plan puts on each slot it targets, by dimension (MAX_DIMS entries); other slots: nothing. */
+  use: Map<number, Float64Array>;
+  /** Slots the plan puts something on, ascending. */
+  targets: number[];
+  /** Slots the plan put something on at some point (gang members taken back out included), ascending. */
+  touched: number[];
+  /** Gang members were taken back out: `use` is less than the use the scan ended with. */
+  gangsOut: boolean;
 }

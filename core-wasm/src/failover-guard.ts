@@ -126,7 +126,7 @@ export class FailoverGuard {
         for (let k = 2; k <= p.hostFailuresToTolerate; k++) {
           const after = this.failover.failingSet(ns, k, free, extra, terms);
           if (after && !after.unchecked) {
-            free.set(row, slot * MAX_DIMS);
+            this.plans.putRow(free, slot, row);
             const before = this.failover.failingSet(ns, k, free);
             if (!before) return this.refuse(slot, this.plans.violationText(ns, after));
             this.plans.take(free, cls, slot, 1);
@@ -135,7 +135,7 @@ export class FailoverGuard {
       }
       return this.admit(slot);
     } finally {
-      free.set(row, slot * MAX_DIMS);
+      this.plans.putRow(free, slot, row);
       if (terms) this.raw.release(cls, slot);
     }
   }

@@ -10,13 +10,13 @@
 
 import type { FailoverPolicy, WorkloadTemplate } from '../../model/types.js';
 import { ZONE_KEY } from './capacity.js';
-import { type Catalog, HOST_NAME_KEY, cmp } from './catalog.js';
+import { type Catalog, cmp } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
-import { type Backend } from './contract.js';
+import { type Backend, type FreeLog, type RestartHosts, type RestartItem, type RestartPlan } from './contract.js';
 import * as abi from './contract.js';
 import type { RestartMove, RestartStuck } from './failover-api.js';
 import type { Residents } from './residents.js';
-import { type RestartHosts, type RestartItem, type RestartPlan, restartPlan, restartVerdicts } from './rules/failover.js';
+import { restartVerdicts } from './rules/failover.js';
 import { filterHistogram } from './rules/filter-stages.js';
 import type { Wording } from './wording.js';
 
@@ -62,6 +62,9 @@ export class RestartPlanner {
   private policiesOf: unknown = null;
   private protectedNs: ReadonlyMap<string, FailoverPolicy> = new Map();
   private multi: (readonly [string, FailoverPolicy])[] = [];
+  /** What changed in each free-room array this planner made (the Wasm core copies only that). */
+  private readonly freeLogs = new WeakMap<Float64Array, FreeLog>();
+  private freeEpoch = 0;
 
   constructor(
     readonly catalog: Catalog,
@@ -120,10 +123,10 @@ export class RestartPlanner {
     const out = this.absent();
     for (const s of failed) out[s] = 1;
     const n = this.catalog.hosts.length;
-    const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, label: (s, col) => this.label(s, col) };
+    const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, freeLog: this.freeLogs.get(free) };
     const fresher = fresh ? new Map<number, Uint32Array>() : undefined;
     const items: RestartItem[] = victims.map((v) => this.item(v, fresher));
-    const plan = restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0));
+    const plan = this.backend.restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0));
     for (const s of failed) out[s] = this.catalog.hosts[s].present ? 0 : 1;
     let stuck = 0;
     victims.forEach((v, i) => v.protected && plan.target[i] < 0 && stuck++);
@@ -181,22 +184,49 @@ export class RestartPlanner {
   freeRoom(extra?: Tentative): Float64Array {
     const n = this.catalog.hosts.length;
     const free = new Float64Array(n * MAX_DIMS);
-    for (let s = 0; s < n; s++) this.hostRoom(free, s);
+    for (let s = 0; s < n; s++) this.room(free, s);
     if (extra) this.take(free, extra.cls, extra.slot, 1);
+    this.freeLogs.set(free, { epoch: ++this.freeEpoch, rows: [] });
     return free;
   }
 
   /** Host `s`'s row of `free`, computed anew. */
   hostRoom(free: Float64Array, s: number): void {
+    this.room(free, s);
+    this.changed(free, s);
+  }
+
+  /** Put back host `s`'s row of `free` as it was (`row`, MAX_DIMS entries). */
+  putRow(free: Float64Array, s: number, row: ArrayLike<number>): void {
+    free.set(row, s * MAX_DIMS);
+    this.changed(free, s);
+  }
+
+  /** Row `s` of `free` changed: logged, or a new epoch when the log grows past a tenth of the slots. */
+  private changed(free: Float64Array, s: number): void {
+    const log = this.freeLogs.get(free);
+    if (!log) return;
+    if (log.rows.length * 10 > free.length / MAX_DIMS + 640) {
+      log.epoch = ++this.freeEpoch;
+      log.rows = [];
+    } else log.rows.push(s);
+  }
+
+  private room(free: Float64Array, s: number): void {
     const dims = this.catalog.dims.count;
     free.fill(0, s * MAX_DIMS, (s + 1) * MAX_DIMS);
     if (!this.catalog.hosts[s]?.present) return;
     for (let d = 0; d < dims; d++) free[s * MAX_DIMS + d] = Number(this.catalog.allocatableOf(s, d));
-    for (const cls of this.residents.classesAt(s)) this.take(free, cls, s, this.residents.at(cls, s).length);
+    for (const cls of this.residents.classesAt(s)) this.subtract(free, cls, s, this.residents.at(cls, s).length);
   }
 
   /** `count` workloads of class `cls` on slot `s` take their requests from `free` (not below 0). */
   take(free: Float64Array, cls: number, s: number, count: number): void {
+    this.subtract(free, cls, s, count);
+    this.changed(free, s);
+  }
+
+  private subtract(free: Float64Array, cls: number, s: number, count: number): void {
     const req = this.compiler.classes[cls].spec.req;
     for (let d = 0; d < this.catalog.dims.count; d++) free[s * MAX_DIMS + d] = Math.max(0, free[s * MAX_DIMS + d] - req[d] * count);
   }
@@ -286,12 +316,6 @@ export class RestartPlanner {
 
   zoneOf(slot: number): string | null {
     return this.catalog.hosts[slot].obj.labels.get(ZONE_KEY) ?? null;
-  }
-
-  private label(slot: number, col: number): string | undefined {
-    const key = this.catalog.labelCols.name(col);
-    const h = this.catalog.hosts[slot].obj;
-    return key === HOST_NAME_KEY ? h.name : h.labels.get(key);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Backend } from './contract.js';
 
 /** Backend calls that never change what evaluate() / admit() answer. */
-const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger', 'memoryBytes']);
+const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger', 'memoryBytes', 'restartPlan']);
 
 /**
  * The backend, with `onChange` called (with the method's name) before every call that may change

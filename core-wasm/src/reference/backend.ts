@@ -20,11 +20,15 @@ import type {
   Ledger,
   MoveTarget,
   QuotaEntrySpec,
+  RestartHosts,
+  RestartItem,
+  RestartPlan,
   VerdictColumns,
 } from '../contract.js';
 import { admit } from './admit.js';
 import { placeBatch } from './batch.js';
 import { evaluate, evaluateColumns } from './evaluate.js';
+import { restartPlan } from './failover.js';
 import { imbalance, moveTarget } from './moves.js';
 import { RefState, zeroBig, zeroDims } from './state.js';
 
@@ -203,6 +207,10 @@ export class ReferenceBackend implements Backend {
 
   moveTarget(cls: number, dim: number, exclude: number): MoveTarget {
     return moveTarget(this.s, cls, dim, exclude);
+  }
+
+  restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number): RestartPlan {
+    return restartPlan(this.s, items, hosts, start);
   }
 
   ledger(namespaces: number): Ledger {

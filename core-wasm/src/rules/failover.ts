@@ -21,7 +21,9 @@
 // (or X's own plan); see failover-insert.ts for the exact test of one more workload.
 
 import * as abi from '../contract.js';
-import type { HostVerdict } from '../contract.js';
+import type { HostVerdict, RestartHosts, RestartItem, RestartPlan } from '../contract.js';
+
+export type { RestartHosts, RestartItem, RestartPlan };
 
 // Local copies: the plan's loops read them per host and dimension, and a re-exported binding
 // can be a getter under some loaders.
@@ -33,47 +35,8 @@ const insufficientBit = abi.insufficientBit;
 /** The filter bits a restart ignores: resources (the plan tracks its own room) and spread. */
 export const RESTART_IGNORED = abi.R_INSUFFICIENT_MASK | abi.R_UNRESOLVABLE_FIT | abi.R_SPREAD | abi.R_SPREAD_LABEL;
 
-/** One workload to restart. */
-export interface RestartItem {
-  /** Requests by dimension (MAX_DIMS entries; `pods` is 1). */
-  req: ArrayLike<number>;
-  /** The engine's filter reasons for the workload's class, by host slot (RESTART_IGNORED bits are ignored). */
-  reasons: ArrayLike<number>;
-  /** Label columns of its required anti-affinity terms and of those it meets (held), or null when it has none. */
-  antiCols: readonly number[] | null;
-  /** Its gang, or null. */
-  gang: string | null;
-}
-
-export interface RestartHosts {
-  /** Host slots. */
-  n: number;
-  /** Dimensions in use (the rest are 0). */
-  dims: number;
-  /** Free room by slot and dimension, slot × MAX_DIMS + d: allocatable − used (not less than 0). */
-  free: Float64Array;
-  /** Slots that cannot take restarts: failed, absent. */
-  out: Uint8Array;
-  /** A host's label value in a column (undefined: absent), for anti-affinity domains. */
-  label(slot: number, col: number): string | undefined;
-}
-
-export interface RestartPlan {
-  /** Per item, the slot it restarts on, or −1. */
-  target: Int32Array;
-  /** Per unplaced item: the reasons of every slot (R_ABSENT for slots out of the plan), or the gang that fell short. */
-  why: (Uint32Array | { gang: string } | null)[];
-  /** The first slot of the plan's scan order (slots are scanned cyclically from it). */
-  start: number;
-  /** What the plan puts on each slot it targets, by dimension (MAX_DIMS entries); other slots: nothing. */
-  use: Map<number, Float64Array>;
-  /** Slots the plan puts something on, ascending. */
-  targets: number[];
-  /** Slots the plan put something on at some point (gang members taken back out included), ascending. */
-  touched: number[];
-  /** Gang members were taken back out: `use` is less than the use the scan ended with. */
-  gangsOut: boolean;
-}
+/** A host's label value id in a label column, 0 when it has none. */
+export type HostLabel = (slot: number, col: number) => number;
 
 /** Dense per-slot use while a plan is computed, zeroed again on the slots it touched. */
 let scratch = new Float64Array(0);
@@ -86,9 +49,10 @@ export function scanPos(start: number, s: number, n: number): number {
 /**
  * restartPlan: the first-fit restart of `items`, in their order, over `hosts` scanned cyclically
  * from slot `start`. Gang members that were restarted while another member of their gang was not
- * are taken back out.
+ * are taken back out. `label` gives a host's label value id in a column (0: absent), for
+ * anti-affinity domains.
  */
-export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start = 0): RestartPlan {
+export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number, label: HostLabel): RestartPlan {
   const { n, out } = hosts;
   if (scratch.length < n * MAX_DIMS) scratch = new Float64Array(n * MAX_DIMS);
   const use = scratch;
@@ -101,10 +65,10 @@ export function restartPlan(items: readonly RestartItem[], hosts: RestartHosts, 
     const it = items[i];
     let slot = -1;
     for (let k = 0, s = first; k < n && slot < 0; k++, s = s + 1 === n ? 0 : s + 1)
-      if (restartReasons(it, s, hosts, use, items, target, antiPlaced) === 0) slot = s;
+      if (restartReasons(it, s, hosts, label, use, items, target, antiPlaced) === 0) slot = s;
     if (slot < 0) {
       const masks = new Uint32Array(n);
-      for (let s = 0; s < n; s++) masks[s] = restartReasons(it, s, hosts, use, items, target, antiPlaced);
+      for (let s = 0; s < n; s++) masks[s] = restartReasons(it, s, hosts, label, use, items, target, antiPlaced);
       why[i] = masks;
       continue;
     }
@@ -140,6 +104,7 @@ function restartReasons(
   it: RestartItem,
   s: number,
   hosts: RestartHosts,
+  label: HostLabel,
   use: Float64Array,
   items: readonly RestartItem[],
   target: Int32Array,
@@ -149,7 +114,7 @@ function restartReasons(
   let r = (it.reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED;
   const base = s * MAX_DIMS;
   for (let d = 0; d < hosts.dims; d++) if (it.req[d] > 0 && use[base + d] + it.req[d] > hosts.free[base + d]) r |= insufficientBit(d);
-  if (it.antiCols && antiConflict(it, s, hosts, items, target, antiPlaced)) r |= R_POD_ANTI_AFFINITY;
+  if (it.antiCols && antiConflict(it, s, label, items, target, antiPlaced)) r |= R_POD_ANTI_AFFINITY;
   return r;
 }
 
@@ -157,7 +122,7 @@ function restartReasons(
 function antiConflict(
   it: RestartItem,
   s: number,
-  hosts: RestartHosts,
+  label: HostLabel,
   items: readonly RestartItem[],
   target: Int32Array,
   antiPlaced: readonly number[],
@@ -167,8 +132,8 @@ function antiConflict(
     if (t < 0) continue;
     if (t === s) return true;
     for (const col of [...it.antiCols!, ...items[j].antiCols!]) {
-      const v = hosts.label(s, col);
-      if (v !== undefined && v === hosts.label(t, col)) return true;
+      const v = label(s, col);
+      if (v !== 0 && v === label(t, col)) return true;
     }
   }
   return false;

@@ -22,6 +22,9 @@ import type {
   Ledger,
   MoveTarget,
   QuotaEntrySpec,
+  RestartHosts,
+  RestartItem,
+  RestartPlan,
   VerdictColumns,
 } from '../contract.js';
 import { quotaDelta } from '../rules/quota.js';
@@ -29,6 +32,7 @@ import { ItemWriter, QuotaBook } from './encode.js';
 import { readFailures } from './failures.js';
 import { BACKEND_NAMES, type CoreExports, type WasmVariant, instantiateCore } from './module.js';
 import { ProgramPool } from './programs.js';
+import { WasmRestart } from './restart.js';
 import { CoreMemory } from './views.js';
 
 export type { WasmVariant } from './module.js';
@@ -43,6 +47,7 @@ export class WasmBackend implements Backend {
   private readonly quotas = new QuotaBook();
   private readonly items: ItemWriter;
   private readonly programs: ProgramPool;
+  private readonly restart: WasmRestart;
 
   constructor(variant: WasmVariant = 'simd') {
     this.name = BACKEND_NAMES[variant];
@@ -50,6 +55,7 @@ export class WasmBackend implements Backend {
     this.m = new CoreMemory(this.x);
     this.programs = new ProgramPool(this.x, this.m);
     this.items = new ItemWriter(this.x, this.m, this.classes, this.quotas);
+    this.restart = new WasmRestart(this.x, this.m);
   }
 
   /** The failure log the last call wrote. */
@@ -362,6 +368,10 @@ export class WasmBackend implements Backend {
     const slot = this.x.moveTarget(0, dim, exclude);
     this.m.refresh();
     return { slot, variance: slot < 0 ? Infinity : this.x.lastMoveVariance() };
+  }
+
+  restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number): RestartPlan {
+    return this.restart.plan(items, hosts, start);
   }
 
   commitMany(cls: number, pairs: Int32Array): void {

@@ -67,6 +67,9 @@ export interface CoreExports {
   imbalanceCount(): number;
   moveTarget(item: number, d: number, exclude: number): number;
   lastMoveVariance(): number;
+  restartEnsure(n: number, items: number, rows: number, cols: number): number;
+  restartPlan(n: number, dims: number, items: number, start: number): number;
+  restartTable(): number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
