@@ -56,11 +56,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use(async (c, next) => {
     const start = performance.now();
     await next();
-    const ms = Math.round((performance.now() - start) * 1000) / 1000;
-    const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
-    if (c.res.status >= 500 && !PROBES.test(c.req.path)) log.error(entry, 'request failed');
-    else if (QUIET.test(c.req.path)) log.debug(entry, 'request');
-    else log.info(entry, 'request');
+    const status = c.res.status;
+    const path = c.req.path;
+    // the entry is built only for a line that is written (the extender's verbs are debug lines)
+    const level = status >= 500 && !PROBES.test(path) ? 'error' : QUIET.test(path) ? 'debug' : 'info';
+    if (!log.isLevelEnabled(level)) return;
+    const entry = { method: c.req.method, path, status, ms: Math.round((performance.now() - start) * 1000) / 1000 };
+    if (level === 'error') log.error(entry, 'request failed');
+    else log[level](entry, 'request');
   });
 
   app.use(auditMiddleware(deps.audit ?? log));

@@ -7,17 +7,39 @@
 // spec.nodeName is left out so that the version placer parsed while the pod was pending (to
 // schedule or bind it) compares equal to the bound version the watch then shows; the host is
 // compared on its own.
+//
+// One version of a pod is read up to three times (the extender's filter, the bind's pending pod
+// from the watch, the watch's own comparison): the string is kept per uid and resourceVersion —
+// the API server gives every write of an object a new resourceVersion, so one uid at one version
+// is one content. A pod without either is read every time.
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Versions whose string is kept (the oldest leaves first): the pods in flight between filter and bind, and more. */
+const KEPT_VERSIONS = 4096;
+const kept = new Map<string, string>();
+
 /** The parts of `o` placer reads, as a comparable string (JSON: the API server's field order is stable per version of a field). */
 export function podReads(o: Obj): string {
   const md = isObj(o.metadata) ? o.metadata : {};
+  const version =
+    typeof md.uid === 'string' && md.uid !== '' && typeof md.resourceVersion === 'string' && md.resourceVersion !== ''
+      ? `${md.uid}@${md.resourceVersion}`
+      : undefined;
+  if (version !== undefined) {
+    const hit = kept.get(version);
+    if (hit !== undefined) return hit;
+  }
   const spec = isObj(o.spec) ? o.spec : {};
   const st = isObj(o.status) ? o.status : {};
   const specWithoutHost: Obj = { ...spec };
   delete specWithoutHost.nodeName;
-  return JSON.stringify([md.name, md.namespace, md.uid, md.labels, md.ownerReferences, specWithoutHost, st.phase]);
+  const reads = JSON.stringify([md.name, md.namespace, md.uid, md.labels, md.ownerReferences, specWithoutHost, st.phase]);
+  if (version !== undefined) {
+    kept.set(version, reads);
+    if (kept.size > KEPT_VERSIONS) kept.delete(kept.keys().next().value!);
+  }
+  return reads;
 }

@@ -21,6 +21,12 @@
 //               table references them.
 //
 // Every change of a request is one `commit(change)`: one transaction, all or nothing.
+//
+// A MEMORY store (Kubernetes mode) writes no rows: the API server is the record of truth and a
+// start relists it, the state's own tables (held.ts, pending.ts, the mirror) are what every
+// answer reads, and nothing reads a store that dies with the process — its rows were a second
+// in-memory copy written on every bind and every watch event. Its commits are counted (the
+// ETags' generation) and nothing else.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -238,10 +244,11 @@ export class Store {
     return id;
   }
 
-  /** Apply a change in one durable transaction; throws (and changes nothing) on failure. */
+  /** Apply a change in one durable transaction; throws (and changes nothing) on failure. A MEMORY store only counts it. */
   commit(change: Change): void {
     // counted before the attempt: a failed commit costs readers a refetch, never a stale answer
     this.commits++;
+    if (this.path === MEMORY) return;
     const pending = new Map<string, number>();
     const dropped: string[] = [];
     this.commitTx(change, pending, dropped);

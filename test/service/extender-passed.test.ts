@@ -3,7 +3,8 @@
 // and exactly the names the filter answered, in its order. That prioritize is read from the
 // filter's parse (PassedMemo in extender-args.ts) — and must answer what the general path (the
 // same request, NodeNames first) answers, from the state as it is when prioritize comes, in
-// every variation: another pod, another order, a change in between.
+// every variation: another pod, another order, a change in between (the filter's verdicts of
+// those nodes, JudgedMemo.passed, are reused only while the pod and the engine are unchanged).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cappedQuota, goOrder, mixedExtenderCluster, namesFirst } from '../fixtures/extender-cluster.js';

@@ -46,23 +46,50 @@ function fail(j: Judged, i: number, message: string, resolvable: boolean): void 
   j.failResolvable.push(resolvable);
 }
 
+/** What a judgement depends on besides the nodes: the same pod template against an unchanged engine. */
+interface JudgedKey {
+  t: WorkloadTemplate;
+  engine: object;
+  epoch: number;
+  cls: number;
+  version: number;
+  rejected: string | undefined;
+}
+
+const sameKey = (a: JudgedKey, b: JudgedKey): boolean =>
+  a.t === b.t && a.engine === b.engine && a.epoch === b.epoch && a.cls === b.cls && a.version === b.version && a.rejected === b.rejected;
+
 /**
- * The last judgement over a known list. kube-scheduler calls prioritize right after filter for the
- * same pod and list: while the pod's template, the list's host slots and the engine's assessment
- * (same engine, class and backend version: nothing changed since) are the same, so is the judgement.
+ * The last judgements, reused while their key holds. kube-scheduler calls prioritize right after
+ * filter for the same pod: over a known list (`last`: the same list, its host slots) or with
+ * exactly the nodes the filter passed (`passed`: the filter's verdicts of those nodes, in its
+ * order, the very names array PassedMemo hands prioritize). While the pod's template and the
+ * engine's assessment (same engine, class and backend version: nothing changed since) are the
+ * same, so is the judgement. `key` is the last judge() call's, for rememberPassed.
  */
 export interface JudgedMemo {
-  last: {
-    t: WorkloadTemplate;
-    names: readonly string[];
-    slots: Int32Array;
-    engine: object;
-    epoch: number;
-    cls: number;
-    version: number;
-    rejected: string | undefined;
-    j: Judged;
-  } | null;
+  last: (JudgedKey & { names: readonly string[]; slots: Int32Array; j: Judged }) | null;
+  passed?: (JudgedKey & { names: readonly string[]; j: Judged }) | null;
+  key?: JudgedKey | undefined;
+}
+
+/**
+ * After a filter judged `j` and answered the nodes that passed as `names` (in list order): their
+ * judgement alone, for the prioritize that follows with exactly those names.
+ */
+export function rememberPassed(memo: JudgedMemo, names: readonly string[], j: Judged): void {
+  memo.passed = null;
+  const key = memo.key;
+  if (key === undefined) return;
+  const p = judged(names.length);
+  let k = 0;
+  for (let i = 0; i < j.n; i++) {
+    if (!j.pass[i]) continue;
+    if (k === names.length) return;
+    p.pass[k] = 1;
+    p.score[k++] = j.score[i];
+  }
+  if (k === names.length) memo.passed = { ...key, names, j: p };
 }
 
 /** Filter + score every node of the request for one pod, in request order. */
@@ -76,6 +103,7 @@ export function judge(
 ): Judged {
   const n = names.length;
   const inst = t.instances[0];
+  if (memo) memo.key = undefined;
   const held = state.heldPod(t.namespace, inst.name);
   if (held && (held.uid === null || inst.uid === undefined || held.uid === inst.uid)) {
     // already bound by placer (a retry after bind): only its host fits
@@ -93,21 +121,16 @@ export function judge(
   // The columns are views over the engine's memory: nothing below calls into the backend.
   const a = engine.assessColumns(t);
   const rejected = a.rejected === undefined ? undefined : `placer: ${a.rejected}`;
+  const key: JudgedKey = { t, engine, epoch: engine.hostsEpoch, cls: a.cls, version: a.version, rejected };
+  if (memo && bad.size === 0) {
+    memo.key = key;
+    const p = memo.passed;
+    if (p && p.names === names && sameKey(p, key)) return p.j;
+  }
   const memoize = memo !== undefined && slots !== null && bad.size === 0;
   if (memoize) {
     const m = memo.last;
-    if (
-      m &&
-      m.t === t &&
-      m.names === names &&
-      m.slots === slots &&
-      m.engine === engine &&
-      m.epoch === engine.hostsEpoch &&
-      m.cls === a.cls &&
-      m.version === a.version &&
-      m.rejected === rejected
-    )
-      return m.j;
+    if (m && m.names === names && m.slots === slots && sameKey(m, key)) return m.j;
   }
   const j = judged(n);
   const { reasons, fit } = a.columns;
@@ -161,6 +184,6 @@ export function judge(
     if (message === undefined) prefixedFailure.set(f!, (message = `placer: ${f!.text}`));
     fail(j, i, message, f!.grade === 'Unschedulable');
   }
-  if (memoize) memo.last = { t, names, slots, engine, epoch: engine.hostsEpoch, cls: a.cls, version: a.version, rejected, j };
+  if (memoize) memo.last = { ...key, names, slots, j };
   return j;
 }

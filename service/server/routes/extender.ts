@@ -35,7 +35,7 @@ import type { PlacerState } from '../../state/state.js';
 import { takes } from '../query.js';
 import { badRequest } from '../status.js';
 import { ArgsError, goField, type HeadMemo, isObj, jsonBody, PassedMemo, readArgs, readVictims, receiveArgs } from './extender-args.js';
-import { judge, type JudgedMemo } from './extender-judge.js';
+import { judge, type JudgedMemo, rememberPassed } from './extender-judge.js';
 import {
   type Alloc,
   AnswerBuffers,
@@ -110,6 +110,8 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         for (let i = 0; i < j.n; i++) if (j.pass[i]) pass.push(i);
         const passing = args.mode === 'NodeNames' ? pass.map((i) => args.names[i]) : [];
         const listJson = args.mode === 'NodeNames' ? passedMemo.remember(received, passing, j.failIdx.length === 0) : undefined;
+        if (listJson) rememberPassed(memo, passing, j);
+        else memo.passed = null;
         const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
         response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable, listJson), 200, JSON_TYPE);
       }
