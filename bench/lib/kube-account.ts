@@ -11,8 +11,11 @@ import type { ControlPlane } from '../../test/realk8s/controlplane.js';
 export interface Snapshot {
   /** `VERB resource[/subresource]` → requests so far (watches and the benchmark's own included). */
   requests: Map<string, number>;
-  /** CPU seconds so far: the API server, etcd and the process under test (0 when there is none). */
-  cpu: { apiserver: number; etcd: number; proc: number };
+  /**
+   * CPU seconds so far: the API server, etcd, the process under test (0 when there is none) and
+   * this one (the benchmark: its watch, and the Binding loop's client).
+   */
+  cpu: { apiserver: number; etcd: number; proc: number; bench: number };
 }
 
 /** user + system CPU seconds of a process so far (0 once it is gone). */
@@ -42,14 +45,21 @@ function requestCounts(text: string): Map<string, number> {
 /** The counters and CPU now; `pid` is the process under test (placer), if any. */
 export async function snapshot(cp: ControlPlane, pid?: number): Promise<Snapshot> {
   const pids = cp.pids();
-  const cpu = { apiserver: cpuSeconds(pids.apiserver), etcd: cpuSeconds(pids.etcd), proc: cpuSeconds(pid) };
+  const own = process.cpuUsage();
+  const cpu = {
+    apiserver: cpuSeconds(pids.apiserver),
+    etcd: cpuSeconds(pids.etcd),
+    proc: cpuSeconds(pid),
+    bench: (own.user + own.system) / 1e6,
+  };
   const r = await cp.admin.call('GET', '/metrics');
   return { requests: requestCounts(String(r.body.message ?? '')), cpu };
 }
 
 /**
  * `a` → `b` per pod, in one line: the requests by kind that changed (the two /metrics reads
- * themselves left out), then the CPU of the API server, etcd and the process under test, in ms.
+ * themselves left out), then the CPU of the API server, etcd, the process under test and the
+ * benchmark, and their sum, in ms.
  */
 export function perPod(a: Snapshot, b: Snapshot, pods: number): string {
   const kinds: string[] = [];
@@ -58,5 +68,7 @@ export function perPod(a: Snapshot, b: Snapshot, pods: number): string {
     if (d > 0) kinds.push(`${k} ${(d / pods).toFixed(3)}`);
   }
   const ms = (s: number): string => ((s / pods) * 1000).toFixed(2);
-  return `requests/pod: ${kinds.sort().join(', ') || 'none'}; CPU ms/pod: apiserver ${ms(b.cpu.apiserver - a.cpu.apiserver)}, etcd ${ms(b.cpu.etcd - a.cpu.etcd)}, placer ${ms(b.cpu.proc - a.cpu.proc)}`;
+  const d = (k: keyof Snapshot['cpu']): number => b.cpu[k] - a.cpu[k];
+  const all = d('apiserver') + d('etcd') + d('proc') + d('bench');
+  return `requests/pod: ${kinds.sort().join(', ') || 'none'}; CPU ms/pod: apiserver ${ms(d('apiserver'))}, etcd ${ms(d('etcd'))}, placer ${ms(d('proc'))}, bench ${ms(d('bench'))}, all ${ms(all)}`;
 }
