@@ -199,7 +199,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     const t0 = performance.now();
     if (kube) logger.info('listing the API server');
     else logger.info({ dataDir: opts.dataDir }, 'loading state from the store');
-    state = await PlacerState.open({
+    const opening = PlacerState.open({
       dataDir: kube ? MEMORY : opts.dataDir,
       ...(opts.backend && { backend: opts.backend }),
       ...(opts.strategy && { strategy: opts.strategy }),
@@ -207,7 +207,18 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       ...(opts.cpuMhzPerCore && { cpuMhzPerCore: opts.cpuMhzPerCore }),
       ...(opts.ignoredResources && { ignoredResources: opts.ignoredResources }),
     });
-    if (kube) await kube.start(() => state!);
+    // Kubernetes mode: the lists travel while the engine is instantiated, and are applied once it
+    // is (an engine that fails to open leaves them unapplied: the error below stops the reflectors)
+    const listing = kube?.start(
+      () => state!,
+      opening.then(
+        (s) => void (state = s),
+        () => new Promise<void>(() => {}),
+      ),
+    );
+    listing?.catch(() => {}); // awaited below, unless the engine failed first
+    state = await opening;
+    await listing;
     logger.info({ hosts: state.hostCount(), placements: state.placementCount(), ms: Math.round(performance.now() - t0) }, 'state loaded');
     if (!kube && opts.bootstrap && opts.bootstrap.length > 0) {
       if (state.isEmpty()) {

@@ -10,17 +10,26 @@
 //   gang             one PodGroup of `members` pods (minMember = members), placed all or nothing:
 //                    placer's start to the last member bound.
 //
+// Each round also prints its account (bench/lib/kube-account.ts): the API server's requests by kind
+// and the CPU of the API server, etcd and placer, per pod, from start to the first bind and over
+// the bind phase (first to last bind).
+//
+// PLACER_KUBE_BIND_CONCURRENCY=N: placer's --bind-concurrency and the loop's, other than 16.
+// PLACER_KUBE_LOOP_AS=placer: the loop's Bindings sent as placer's ServiceAccount (RBAC and API
+// Priority and Fairness as placer meets them) instead of the cluster admin.
+//
 // PLACER_KUBE_CPU_PROF=DIR: each scheduler-mode placer runs under `node --cpu-prof`, writing its
 // profile into DIR when the round's SIGTERM stops it (summarise it with
 // `node scripts/cpu-profile-summary.mjs FILE`).
 
-import { readFileSync } from 'node:fs';
+import { progress } from '../lib/report.js';
+import { cpuSeconds, perPod, snapshot, type Snapshot } from '../lib/kube-account.js';
 import type { ControlPlane } from '../../test/realk8s/controlplane.js';
 import type { Kube, Obj } from '../../test/realk8s/kube.js';
 import { startPlacer } from '../../test/realk8s/placer.js';
 
-/** Binding POSTs in flight: placer's --bind-concurrency default, and the loop's. */
-export const BIND_CONCURRENCY = 16;
+/** Binding POSTs in flight: placer's --bind-concurrency, and the loop's (PLACER_KUBE_BIND_CONCURRENCY: another). */
+export const BIND_CONCURRENCY = Number(process.env.PLACER_KUBE_BIND_CONCURRENCY ?? 16);
 
 export interface Timed {
   seconds: number;
@@ -39,7 +48,7 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): P
 }
 
 /** Watch `ns` from now: resolves `all` once `count` pods show a node; the first and last bind times. */
-export async function watchBinds(k: Kube, ns: string, count: number) {
+export async function watchBinds(k: Kube, ns: string, count: number, onFirst?: () => void) {
   const rv = String(((await k.get(`/api/v1/namespaces/${ns}/pods?limit=1`)).metadata as Obj).resourceVersion);
   const bound = new Set<string>();
   const t = { first: 0, last: 0 };
@@ -50,7 +59,10 @@ export async function watchBinds(k: Kube, ns: string, count: number) {
     const node = (e.object.spec as Obj | undefined)?.nodeName;
     if (typeof node !== 'string' || node === '') return;
     bound.add(String((e.object.metadata as Obj).name));
-    if (t.first === 0) t.first = performance.now();
+    if (t.first === 0) {
+      t.first = performance.now();
+      onFirst?.();
+    }
     if (bound.size === count && t.last === 0) {
       t.last = performance.now();
       done();
@@ -82,11 +94,14 @@ export async function schedulerModeRound(
   ignored: string,
   gate: () => Promise<void>,
 ): Promise<Timed> {
-  const w = await watchBinds(cp.admin, ns, count);
+  let pid: number | undefined;
+  let first: Promise<Snapshot> | undefined;
+  const w = await watchBinds(cp.admin, ns, count, () => (first = snapshot(cp, pid)));
   try {
     await gate();
+    const start = await snapshot(cp);
     const t0 = performance.now();
-    const p = await startPlacer(cp, {
+    const starting = startPlacer(cp, {
       args: [
         '--ignored-resources',
         ignored,
@@ -99,9 +114,12 @@ export async function schedulerModeRound(
       ],
       nodeArgs: profArgs,
     });
+    const p = await starting;
+    pid = p.proc.pid;
     try {
       await w.wait('placer scheduler mode', 60_000 + count * 100);
       const cpu = cpuSeconds(p.proc.pid!);
+      account('scheduler mode', start, await first!, await snapshot(cp, pid), count);
       return { seconds: (w.t.last - t0) / 1000, firstBindSeconds: (w.t.first - t0) / 1000, cpuMsPerPod: (cpu / count) * 1000 };
     } finally {
       // SIGTERM: placer releases its Lease, so the next round's placer leads at once
@@ -122,10 +140,12 @@ export async function bindingLoopRound(
   nodes: string[],
   gate: () => Promise<void>,
 ): Promise<Timed> {
-  const k = cp.admin;
-  const w = await watchBinds(k, ns, names.length);
+  const k = process.env.PLACER_KUBE_LOOP_AS === 'placer' ? cp.client('placer') : cp.admin;
+  let first: Promise<Snapshot> | undefined;
+  const w = await watchBinds(k, ns, names.length, () => (first = snapshot(cp)));
   try {
     await gate();
+    const start = await snapshot(cp);
     const t0 = performance.now();
     await pool(
       names.map((name, i) => ({ name, node: nodes[i % nodes.length] })),
@@ -141,6 +161,7 @@ export async function bindingLoopRound(
       },
     );
     await w.wait('the Binding loop', 60_000 + names.length * 100);
+    account('Binding loop', start, await first!, await snapshot(cp), names.length);
     return { seconds: (w.t.last - t0) / 1000, firstBindSeconds: (w.t.first - t0) / 1000, cpuMsPerPod: null };
   } finally {
     w.stop();
@@ -161,9 +182,8 @@ export async function createPodGroup(k: Kube, ns: string, name: string, members:
 const profDir = process.env.PLACER_KUBE_CPU_PROF;
 export const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 
-/** user + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
+/** A round's account, printed: start to first bind, and the bind phase (first to last bind). */
+function account(who: string, start: Snapshot, first: Snapshot, last: Snapshot, pods: number): void {
+  progress(`kube: ${who}, start → first bind, ${perPod(start, first, pods)}`);
+  progress(`kube: ${who}, first → last bind, ${perPod(first, last, pods)}`);
 }

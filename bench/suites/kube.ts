@@ -18,6 +18,8 @@
 // Environment (for working on one leg; a full run sets none of them):
 //   PLACER_KUBE_SIZES=500          only these node counts (of 500, 5000; --quick: 50)
 //   PLACER_KUBE_SCHEDMODE=0        leave out placer's scheduler-mode, Binding-loop and gang rounds
+//   PLACER_KUBE_EXTENDERS=0        leave out the extender rounds (kube-scheduler alone is kept:
+//                                  scheduler mode's ratio is to it)
 //   PLACER_KUBE_CPU_PROF=<dir>     run both extenders (placer, the do-nothing one) under
 //                                  `node --cpu-prof` into <dir>, stopped with SIGTERM so that the
 //                                  profile is written
@@ -346,6 +348,7 @@ export const kubeSuite: Suite = async (ctx) => {
   ).filter((s) => only.length === 0 || only.includes(s.nodes));
   if (sizes.length === 0) throw new Error(`PLACER_KUBE_SIZES=${process.env.PLACER_KUBE_SIZES} names none of this run's node counts`);
   const schedMode = process.env.PLACER_KUBE_SCHEDMODE !== '0';
+  const setups = process.env.PLACER_KUBE_EXTENDERS === '0' ? SETUPS.filter((s) => !s.extender) : SETUPS;
   progress('kube: starting etcd and kube-apiserver');
   const cp = await ControlPlane.start(bins);
   const rounds: Round[] = [];
@@ -364,7 +367,7 @@ export const kubeSuite: Suite = async (ctx) => {
       made = size.nodes;
       const ns = `kube-bench-${size.nodes}`;
       await cp.admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      for (const setup of SETUPS) {
+      for (const setup of setups) {
         progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}`);
         const r = await round(cp, setup, size, ns, ctx.gate);
         progress(
@@ -381,7 +384,7 @@ export const kubeSuite: Suite = async (ctx) => {
   const rows: Cell[][] = [];
   for (const size of sizes) {
     const at = rounds.filter((r) => r.size === size);
-    const noop = at.find((r) => r.setup === SETUPS[1].name)!;
+    const noop = at.find((r) => r.setup === SETUPS[1].name) ?? at[0];
     for (const r of at) {
       const key = `${size.nodes}x${size.pods}.${r.setup.replace(/\W+/g, '-')}`;
       figures[`${key}.podsPerSec`] = r.podsPerSec;

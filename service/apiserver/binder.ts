@@ -27,7 +27,7 @@ import type { PlacerState } from '../state/state.js';
 import type { KubeClient, Obj } from './client.js';
 import type { BindResult, KubeMetrics } from './metrics.js';
 import { podReads } from '../state/pod-reads.js';
-import { podBinding, podBindingPath } from './resources.js';
+import { podBindingJson, podBindingPath } from './resources.js';
 import type { KubeSync } from './sync.js';
 
 export class KubeBinder {
@@ -120,10 +120,10 @@ export class KubeBinder {
       if (created && !(api && (uid === '' || api.uid === uid))) state.mirrorGone('Pod', namespace, name, uid || undefined);
       putBack();
     };
-    const body = podBinding(namespace, name, uid, node);
+    const json = podBindingJson(namespace, name, uid, node);
     let failure: string;
     try {
-      const r = await this.client.request('POST', podBindingPath(namespace, name), { body, timeoutMs: this.timeoutMs });
+      const r = await this.client.request('POST', podBindingPath(namespace, name), { json, timeoutMs: this.timeoutMs });
       if (r.code === 201 || r.code === 200) {
         this.log.debug({ pod: key, node }, 'bound');
         return this.done('bound', '');

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { podBinding, podBindingPath } from './resources.js';
+import { podBindingJson, podBindingPath } from './resources.js';
 
 export interface ApiServerOptions {
   url: string;
@@ -42,7 +42,7 @@ export class Binder {
 
   /** Create the Binding; resolves when the API server accepted it (201), rejects with a BindingError otherwise. */
   bind(namespace: string, name: string, uid: string, node: string): Promise<void> {
-    const body = JSON.stringify(podBinding(namespace, name, uid, node));
+    const body = podBindingJson(namespace, name, uid, node);
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${podBindingPath(namespace, name)}`, this.base);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',

@@ -167,14 +167,17 @@ export class KubeClient {
     });
   }
 
-  /** One request; resolves with any HTTP status (the caller decides), rejects on network errors and timeouts. */
+  /**
+   * One request; resolves with any HTTP status (the caller decides), rejects on network errors and
+   * timeouts. The body is `body` as JSON, or `json`: the JSON text itself, written by the caller.
+   */
   async request(
     method: string,
     path: string,
-    opts: { body?: unknown; timeoutMs?: number; signal?: AbortSignal; contentType?: string } = {},
+    opts: { body?: unknown; json?: string; timeoutMs?: number; signal?: AbortSignal; contentType?: string } = {},
   ): Promise<Response> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const sent = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const sent = opts.json ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const res = await this.open(method, path, sent, timeoutMs, opts.signal, this.agent, opts.contentType);
     const text = await readAll(res, timeoutMs, `${method} ${path}`);
     let body: Obj | undefined;

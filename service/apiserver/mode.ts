@@ -11,7 +11,8 @@
 // spec.schedulerName is one of its names; kube-scheduler keeps the others.
 //
 // Start-up: connect (a bad kubeconfig fails at once), list every resource — the lists travel
-// together, their sets are applied in dependency order (resources.ts); the state is loaded, and
+// together, while the engine is instantiated, and their sets are applied in dependency order
+// (resources.ts) once it is; the state is loaded, and
 // /scheduler and /v1 answer, once every first list is applied — then keep watching. Scheduler
 // mode seeks its Lease while the lists come, and schedules once they are applied: a released or
 // absent Lease is not on the way to the first Binding.
@@ -71,8 +72,11 @@ export class KubeMode {
     return new KubeMode(client, opts, log.child({ mode: 'kubernetes' }), new KubeMetrics(registry));
   }
 
-  /** List everything and start watching; resolves once the state mirrors every first list. */
-  async start(state: () => PlacerState): Promise<void> {
+  /**
+   * List everything and start watching; resolves once the state mirrors every first list. The
+   * lists are sent at once; the first is applied once `ready` settles (the state is open).
+   */
+  async start(state: () => PlacerState, ready: Promise<void> = Promise.resolve()): Promise<void> {
     const sync = new KubeSync(state, this.log, this.metrics);
     if (this.opts.scheduler) {
       // before the first lists: the pending pods they hold are queued as they come
@@ -89,7 +93,7 @@ export class KubeMode {
     // the Lease is sought while the lists come: a replica that leads schedules once they are applied
     if (this.scheduler) this.elect(this.scheduler, this.opts.scheduler!);
     // every first list at once, each handed over after the one before it (WATCHED's dependency order)
-    let before: Promise<void> = Promise.resolve();
+    let before: Promise<void> = ready;
     const listed: Promise<void>[] = [];
     for (const r of WATCHED) {
       const reflector = new Reflector(this.client, r, sync.handlerFor(r.kind, r.path), this.log, this.metrics, this.opts.reflector);

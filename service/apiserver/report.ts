@@ -12,14 +12,17 @@
 // Events are events.k8s.io/v1 with reportingController "placer". They go out in the background,
 // after the Bindings (the backlog keeps what happened and when; each body is written as it is
 // sent): while Bindings wait or are in flight (`busy`) an Event waits too — an Event is one more
-// write for the API server and etcd, as a Binding is, and the Binding is what the pod
-// waits for — unless it has waited EVENT_HOLD_MS already: then one at a time, so that none starves
-// under a steady stream of pods; once the Bindings are done, a few at a time. The backlog is
+// write for the API server and etcd, as a Binding is, and the Binding is what the pod waits for —
+// unless it has waited EVENT_HOLD_MS already: then one at a time, so that none starves under a
+// steady stream of pods; once the Bindings are done, a few at a time. EVENT_HOLD_MS is longer than
+// the Bindings of a big batch take (5,000 pods: about 4 s on two cores): with a hold of 2 s, one
+// Event in twenty still went out among the Bindings (the kube suite's account). The backlog is
 // bounded (EVENT_BACKLOG, more than the Bindings of several full batches): past it, as client-go's
 // event broadcaster, placer drops events rather than let them hold back scheduling
-// (placer_kube_events_total{result="dropped"}). At shutdown the backlog is sent before placer
-// exits, for at most EVENT_DRAIN_MS. The condition is written once per message: a pod tried again
-// for the same reason is not patched again, and its Event is repeated at most once a minute.
+// (placer_kube_events_total{result="dropped"}). At shutdown the backlog is sent before placer exits
+// (DRAIN_CONCURRENCY at a time: no Binding waits any more), for at most EVENT_DRAIN_MS. The
+// condition is written once per message: a pod tried again for the same reason is not patched
+// again, and its Event is repeated at most once a minute.
 
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -30,8 +33,10 @@ import type { KubeMetrics } from './metrics.js';
 const NOTE_LIMIT = 1024;
 const EVENT_BACKLOG = 20_000;
 const EVENT_CONCURRENCY = 4;
+/** At shutdown no Binding is sent any more: the backlog goes this many at a time. */
+const DRAIN_CONCURRENCY = 16;
 /** While Bindings wait or are in flight, an Event waits this long before it goes (one at a time). */
-const EVENT_HOLD_MS = 2000;
+const EVENT_HOLD_MS = 10_000;
 /** At shutdown, the backlog is sent for at most this long. */
 const EVENT_DRAIN_MS = 5000;
 const REPEAT_MS = 60_000;
@@ -159,7 +164,8 @@ export class PodReporter {
   /** Send what the backlog holds, as many at once as the Bindings leave room for (called again when they are done). */
   pump(): void {
     const busy = this.busy() && !this.closed;
-    while (this.running < (busy ? 1 : EVENT_CONCURRENCY) && this.backlog.length > 0) {
+    const limit = this.closed ? DRAIN_CONCURRENCY : busy ? 1 : EVENT_CONCURRENCY;
+    while (this.running < limit && this.backlog.length > 0) {
       const wait = this.backlog[0].at + EVENT_HOLD_MS - performance.now();
       if (busy && wait > 0) {
         this.hold ??= setTimeout(() => {

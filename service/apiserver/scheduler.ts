@@ -40,7 +40,7 @@ import type { KubeMetrics } from './metrics.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { Preemptions } from './preemptor.js';
 import { PodReporter } from './report.js';
-import { podBinding, podBindingPath } from './resources.js';
+import { podBindingJson, podBindingPath } from './resources.js';
 import type { KubeSync, SyncListener } from './sync.js';
 
 export interface SchedulerModeOptions {
@@ -367,7 +367,7 @@ export class KubeScheduler implements SyncListener {
     let retry = true;
     try {
       const r = await this.client.request('POST', podBindingPath(p.namespace, name), {
-        body: podBinding(p.namespace, name, p.uid, node),
+        json: podBindingJson(p.namespace, name, p.uid, node),
         timeoutMs: 10_000,
       });
       if (r.code === 201 || r.code === 200) return this.bound(p, ref, node);

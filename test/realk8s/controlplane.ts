@@ -159,6 +159,11 @@ export class ControlPlane {
     return revision;
   }
 
+  /** The process ids of the API server and etcd (a benchmark reads their CPU in /proc). */
+  pids(): { apiserver: number | undefined; etcd: number | undefined } {
+    return { apiserver: this.apiserver?.proc.pid, etcd: this.etcd.proc.pid };
+  }
+
   /** The API server's log so far. */
   apiServerLog(): string {
     return this.apiserver?.output() ?? '';
