@@ -11,6 +11,7 @@ import type { StateCore } from './core.js';
 import { heldOf } from './held.js';
 import { syncEngine, type InfraEntry, type InfraTable } from './infra.js';
 import { nodeManifest } from './manifest-text.js';
+import { PodParseMemo, podContentKey } from './pod-parse-memo.js';
 import { podReads } from './pod-reads.js';
 import { shapeOf } from './shapes.js';
 
@@ -45,6 +46,8 @@ export class ExtenderCases {
   private readonly podCache = new Map<string, WorkloadTemplate>();
   /** Pods by the exact request text they came in (podTemplateCached). */
   private readonly podTextCache = new Map<string, ParsedPod>();
+  /** Parses by pod content: the pods of one controller are parsed once (pod-parse-memo.ts). */
+  private readonly parses = new PodParseMemo(POD_TEXT_CACHE);
   /** What placer read of the pod each template was parsed from (podReads): freed with the template. */
   private readonly readsOf = new WeakMap<WorkloadTemplate, string>();
 
@@ -98,12 +101,18 @@ export class ExtenderCases {
 
   private parsePod(pod: unknown, path: string): ParsedPod {
     const obj = (typeof pod === 'object' && pod !== null ? pod : {}) as Record<string, unknown>;
-    const parsed = parseManifests([
-      { apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } },
-    ]);
-    const t = parsed.workloads[0];
-    if (t) this.core.dropIgnored(t);
-    if (!t) throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
+    const key = podContentKey(obj, path);
+    let t = key === undefined ? undefined : this.parses.template(key, obj);
+    if (t === undefined) {
+      const parsed = parseManifests([
+        { apiVersion: 'v1', kind: 'Pod', obj: { ...obj, apiVersion: 'v1', kind: 'Pod' }, source: { file: REQUEST_BODY, doc: 0, path } },
+      ]);
+      t = parsed.workloads[0];
+      if (!t)
+        throw new InputError({ file: REQUEST_BODY, doc: 0, path }, 'status.phase', 'the pod has terminated; there is nothing to place');
+      this.core.dropIgnored(t);
+      if (key !== undefined) this.parses.keep(key, t);
+    }
     this.readsOf.set(t, podReads(obj));
     const classKnown = settlePodPriority(this.core.infra, t);
     return classKnown === undefined ? { t, classKnown: false } : { t, priorityClass: t.priorityClassName, classKnown };
@@ -128,9 +137,9 @@ export class ExtenderCases {
     if (this.podCache.get(byName) === t) this.podCache.delete(byName);
   }
 
-  /** Templates the extender keeps: pods seen but not bound (LRU), and pod texts (LRU). */
-  cacheEntries(): { pods: number; podTexts: number } {
-    return { pods: this.podCache.size, podTexts: this.podTextCache.size };
+  /** Templates the extender keeps: pods seen but not bound (LRU), pod texts (LRU) and pod contents (LRU). */
+  cacheEntries(): { pods: number; podTexts: number; podContents: number } {
+    return { pods: this.podCache.size, podTexts: this.podTextCache.size, podContents: this.parses.entries };
   }
 
   /**

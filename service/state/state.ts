@@ -272,7 +272,12 @@ export class PlacerState {
         shapes: held.shapes,
         stored_shapes: this.core.store.shapeCount,
       },
-      cacheEntries: { extender_pods: cache.pods, extender_pod_texts: cache.podTexts, pending: this.core.pending.size },
+      cacheEntries: {
+        extender_pods: cache.pods,
+        extender_pod_texts: cache.podTexts,
+        extender_pod_contents: cache.podContents,
+        pending: this.core.pending.size,
+      },
       wasmMemoryBytes: e.backendMemoryBytes,
     };
   }

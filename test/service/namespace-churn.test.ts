@@ -101,10 +101,11 @@ describe('standalone: a namespace per CI run', () => {
     h.state.engine.collectClasses();
     const text = await (await h.request('GET', '/metrics')).text();
     const retained = h.state.retained();
-    // parsed pod texts are an LRU cache of 256, whatever the namespaces
+    // parsed pod texts and pod contents are LRU caches of 256, whatever the namespaces
     expect(retained.cacheEntries.extender_pod_texts).toBeLessThanOrEqual(256);
+    expect(retained.cacheEntries.extender_pod_contents).toBeLessThanOrEqual(256);
     return {
-      retained: { ...retained, cacheEntries: { ...retained.cacheEntries, extender_pod_texts: 0 } },
+      retained: { ...retained, cacheEntries: { ...retained.cacheEntries, extender_pod_texts: 0, extender_pod_contents: 0 } },
       stats: { ...h.state.engine.stats(), backendMemoryBytes: 0 },
       namespaces: (await h.json<{ items: unknown[] }>('GET', '/v1/namespaces')).body.items,
       engineNames: gauge(text, 'placer_engine_interned_names', '{table="engine"}'),
