@@ -5,8 +5,8 @@
 // With two cores the API server and etcd are the bottleneck: every request a scheduler makes during
 // the bind phase takes their time from the Bindings.
 
-import { readFileSync } from 'node:fs';
 import type { ControlPlane } from '../../test/realk8s/controlplane.js';
+import { cpuSeconds as procCpuSeconds } from './server.js';
 
 export interface Snapshot {
   /** `VERB resource[/subresource]` → requests so far (watches and the benchmark's own included). */
@@ -18,17 +18,8 @@ export interface Snapshot {
   cpu: { apiserver: number; etcd: number; proc: number; bench: number };
 }
 
-/** user + system CPU seconds of a process so far (0 once it is gone). */
-export function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+/** user + system CPU seconds of a process so far (0 once it is gone, or without one). */
+export const cpuSeconds = (pid: number | undefined): number => procCpuSeconds(pid) ?? 0;
 
 /** apiserver_request_total summed by verb and resource (codes, scopes and versions together). */
 function requestCounts(text: string): Map<string, number> {

@@ -25,7 +25,6 @@
 //                                  profile is written
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinaries } from '../../test/realk8s/binaries.js';
 import { ControlPlane } from '../../test/realk8s/controlplane.js';
@@ -34,6 +33,7 @@ import { applyDeploy, createNode, deployDocs, installPodGroups, pathOf } from '.
 import { startPlacer } from '../../test/realk8s/placer.js';
 import { until } from '../../test/realk8s/procs.js';
 import { schedulerGet, startScheduler } from '../../test/realk8s/scheduler.js';
+import { cpuSeconds } from '../lib/kube-account.js';
 import { type Cell, type Suite, type SuiteResult, type Table, progress } from '../lib/report.js';
 import {
   BIND_CONCURRENCY,
@@ -48,7 +48,6 @@ import {
 
 const MARKER = 'placer.dev/managed';
 const CONCURRENCY = 16;
-const CLK_TCK = 100;
 
 interface Size {
   nodes: number;
@@ -111,13 +110,6 @@ function benchPod(ns: string, i: number, schedulerName?: string, labels?: Record
       ],
     },
   };
-}
-
-/** user + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
 /** A histogram's _sum and _count in a Prometheus text exposition (summed over label sets matching `labels`). */
