@@ -35,7 +35,14 @@ export interface ColumnAssessment {
 
 export class Assessor {
   /** The last assessColumns() answer (copied columns), reused while the backend did not change. */
-  private lastAssessed: { version: number; cls: number; admission: string | undefined; columns: VerdictColumns } | null = null;
+  private lastAssessed: {
+    version: number;
+    cls: number;
+    admission: string | undefined;
+    columns: VerdictColumns;
+    /** Failover admission patched R_FAILOVER into the columns (refusal() cannot read them then). */
+    guarded: boolean;
+  } | null = null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -89,8 +96,9 @@ export class Assessor {
       const cols = this.backend.evaluateColumns(c.cls);
       const n = cols.n;
       const columns = { n, reasons: cols.reasons.slice(0, n), fit: cols.fit.slice(0, n), total: cols.total.slice(0, n) };
-      if (this.guard.active()) this.refuseForFailover(t, c.cls, columns);
-      a = { version: this.version(), cls: c.cls, admission, columns };
+      const guarded = this.guard.active();
+      if (guarded) this.refuseForFailover(t, c.cls, columns);
+      a = { version: this.version(), cls: c.cls, admission, columns, guarded };
       this.lastAssessed = a;
     }
     const fitMax = MAX_NODE_SCORE * (1 + (c.strategy === 'BalancedAllocation' ? 0 : this.balancedWeight));
@@ -112,11 +120,20 @@ export class Assessor {
    */
   refusal(c: Compiled, slot: number): Refusal | null {
     if (c.rejected) return { stage: 'admission', text: c.rejected };
+    // the extender binds a pod right after judging it: while nothing changed, that assessment holds
+    const a = this.lastAssessed;
+    if (a && a.cls === c.cls && a.version === this.version() && !a.guarded) {
+      if (a.admission !== undefined) return { stage: 'admission', text: a.admission };
+      return this.hostRefusal(c.cls, slot, slot < a.columns.n ? a.columns.reasons[slot] : R_ABSENT);
+    }
     const f = this.backend.admit(c.cls);
     if (f) return { stage: 'admission', text: this.wording.failureMessage(c.cls, f) };
     const cols = this.backend.evaluateColumns(c.cls);
-    const r = slot < cols.n ? cols.reasons[slot] : R_ABSENT;
-    return r === 0 ? null : { stage: 'host', text: this.wording.hostFailure(c.cls, slot, r).text };
+    return this.hostRefusal(c.cls, slot, slot < cols.n ? cols.reasons[slot] : R_ABSENT);
+  }
+
+  private hostRefusal(cls: number, slot: number, reasons: number): Refusal | null {
+    return reasons === 0 ? null : { stage: 'host', text: this.wording.hostFailure(cls, slot, reasons).text };
   }
 
   /**

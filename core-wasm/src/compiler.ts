@@ -31,7 +31,7 @@ import {
 } from './contract.js';
 import { pdbSelects } from './rules/disruption.js';
 import { mustSpecifyRejection, quotaMatches } from './rules/quota.js';
-import { type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
+import { HOSTNAME_KEY, type OwnTerms, type Subject, TopologyRegistry } from './topology-front.js';
 import { CapacityError } from './vocab.js';
 
 const OPS: Record<string, SelectorOp> = {
@@ -59,6 +59,46 @@ export interface ClassRecord {
 /** Classes without placed workloads gathered before collect() frees them (a sweep costs one pass over them). */
 const COLLECT_AFTER = 64;
 
+/** A compiled template kept for templates of the same content (ClassCompiler.compiledLike). */
+interface ContentEntry {
+  t: WorkloadTemplate;
+  c: Compiled;
+  serial: number;
+}
+
+/** Compiled templates kept per requests map (most recent first): the shapes of one parse memo entry and a few copies callers changed. */
+const CONTENT_ENTRIES = 4;
+
+/**
+ * Whether what compiling `t` gives (`c`, when compiled) holds for every template of its content
+ * whatever its one instance is called. A bare workload's name is its identity (workloadIdentity),
+ * which a class key holds under a hostname spread of maxSkew 1 matching itself, and a rejection's
+ * message may name it; such templates are not shared, nor are those of several instances (a
+ * NamespacePolicy's spreadAcrossHosts counts them).
+ */
+function shareable(t: WorkloadTemplate, c: Compiled | undefined): boolean {
+  if (t.instances.length !== 1 || (c !== undefined && c.rejected !== undefined)) return false;
+  return t.topologySpread === undefined || t.topologySpread.every((x) => x.topologyKey !== HOSTNAME_KEY);
+}
+
+/**
+ * Two templates of the same content: every field but the instances the same value (the same
+ * objects for maps and arrays, which nothing changes once parsed — the assumption the compiled
+ * memo makes of a template already). Owner and source are compared too: they name the class.
+ */
+function sameContent(a: WorkloadTemplate, b: WorkloadTemplate): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (k === 'instances') continue;
+    if (x[k] !== y[k] || !Object.hasOwn(y, k)) return false;
+    n++;
+  }
+  for (const k in y) if (k !== 'instances') n--;
+  return n === 0;
+}
+
 export class ClassCompiler {
   /** Live classes by id; a freed id is a hole until a new class takes it. */
   readonly classes: ClassRecord[] = [];
@@ -77,6 +117,8 @@ export class ClassCompiler {
   private readonly quotaFreeIds = new Set<number>();
   /** Compiled templates (with their class's serial), valid until quotas, policies, priority classes, budgets or namespaces change. */
   private compiled = new WeakMap<WorkloadTemplate, { c: Compiled; serial: number }>();
+  /** The same, found by content (sameContent) among the templates sharing a requests map; as long-lived. */
+  private byContent = new WeakMap<object, ContentEntry[]>();
   /** Freed class ids, taken again last freed first. */
   private readonly freeIds: number[] = [];
   /** Classes created or emptied since the last collect(): the ones it looks at. */
@@ -105,11 +147,32 @@ export class ClassCompiler {
   }
 
   compile(t: WorkloadTemplate): Compiled {
-    const hit = this.compiled.get(t);
-    if (hit && this.classes[hit.c.cls]?.serial === hit.serial) return hit.c;
+    const hit = this.compiled.get(t) ?? this.compiledLike(t);
+    if (hit && this.classes[hit.c.cls]?.serial === hit.serial) {
+      this.compiled.set(t, hit);
+      return hit.c;
+    }
     const c = this.compileFreshOrRefuse(t);
-    this.compiled.set(t, { c, serial: this.classes[c.cls].serial });
+    const entry = { c, serial: this.classes[c.cls].serial };
+    this.compiled.set(t, entry);
+    if (shareable(t, c)) {
+      const list = this.byContent.get(t.requests) ?? [];
+      if (list.length === 0) this.byContent.set(t.requests, list);
+      else if (list.length >= CONTENT_ENTRIES) list.pop();
+      list.unshift({ t, ...entry });
+    }
     return c;
+  }
+
+  /**
+   * A compiled template of the same content as `t` (sameContent): a controller's pods read by the
+   * extender's pod parse memo are distinct templates sharing every field but their instance.
+   */
+  private compiledLike(t: WorkloadTemplate): { c: Compiled; serial: number } | undefined {
+    if (!shareable(t, undefined)) return undefined;
+    const list = this.byContent.get(t.requests);
+    if (list) for (const e of list) if (sameContent(e.t, t)) return e;
+    return undefined;
   }
 
   /**
@@ -262,6 +325,7 @@ export class ClassCompiler {
   /** Forget compiled templates: the objects they were compiled against changed. */
   invalidate(): void {
     this.compiled = new WeakMap();
+    this.byContent = new WeakMap();
   }
 
   /**

@@ -17,8 +17,9 @@
 // call (profile extender: scheduled when at least one node passed) and one bind.
 // CPU amounts are exported in cores, everything else in its base unit (bytes, counts).
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { PlacerState, RetryReport } from '../state/state.js';
+import { HotCounter, HotHistogram } from './metrics-hot.js';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 export type Profile = 'extender' | 'native';
@@ -28,9 +29,10 @@ const toUnits = (resource: string, v: bigint): number => (cpuLike(resource) ? Nu
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly attempts: Counter<'result' | 'profile'>;
-  readonly attemptDuration: Histogram<'result' | 'profile'>;
-  readonly extenderDuration: Histogram<'verb' | 'result'>;
+  /** Counted and observed on every extender call: kept as plain numbers (metrics-hot.ts). */
+  readonly attempts: HotCounter<'result' | 'profile'>;
+  readonly attemptDuration: HotHistogram<'result' | 'profile'>;
+  readonly extenderDuration: HotHistogram<'verb' | 'result'>;
   readonly retries: Counter;
   readonly retryPlacements: Counter;
   readonly retryEvictions: Counter;
@@ -38,20 +40,20 @@ export class Metrics {
   constructor(state: () => PlacerState | undefined) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'placer_' });
-    this.attempts = new Counter({
+    this.attempts = new HotCounter({
       name: 'placer_schedule_attempts_total',
       help: 'Number of attempts to schedule workloads, by the result. "unschedulable" means a workload could not be placed, while "error" means an internal or input problem.',
       labelNames: ['result', 'profile'],
       registers,
     });
-    this.attemptDuration = new Histogram({
+    this.attemptDuration = new HotHistogram({
       name: 'placer_scheduling_attempt_duration_seconds',
       help: 'Scheduling attempt latency in seconds (admission, filtering, scoring, commit and the durable write)',
       labelNames: ['result', 'profile'],
       buckets: exponentialBuckets(0.001, 2, 15),
       registers,
     });
-    this.extenderDuration = new Histogram({
+    this.extenderDuration = new HotHistogram({
       name: 'placer_extender_request_duration_seconds',
       help: 'Latency of the scheduler-extender verbs as served by placer',
       labelNames: ['verb', 'result'],

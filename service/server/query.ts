@@ -72,8 +72,12 @@ export function takes(params: Record<string, Param> = {}): MiddlewareHandler {
     // most requests carry no query (every extender call): no URL to parse then
     const url = c.req.url;
     const q = url.indexOf('?');
+    if (q < 0) {
+      (c as unknown as Record<symbol, unknown>)[DECLARED] = params;
+      return next();
+    }
     // (the query as URL reads it: from the first `?`, which URLSearchParams drops, to a `#`)
-    const query = new URLSearchParams(q < 0 ? '' : url.slice(q).split('#', 1)[0]);
+    const query = new URLSearchParams(url.slice(q).split('#', 1)[0]);
     const seen = new Set<string>();
     for (const [name, value] of query) {
       const p = params[name];

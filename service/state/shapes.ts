@@ -32,10 +32,44 @@ function decode(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** Fields of a template that are not part of its shape. */
+const NOT_SHAPE = new Set(['instances', 'owner', 'source']);
+
+/** Two templates whose shapes are the same: every shape field the same value (the same objects for maps and arrays). */
+function sameShape(a: WorkloadTemplate, b: WorkloadTemplate): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (NOT_SHAPE.has(k)) continue;
+    if (x[k] !== y[k] || !Object.hasOwn(y, k)) return false;
+    n++;
+  }
+  for (const k in y) if (!NOT_SHAPE.has(k)) n--;
+  return n === 0;
+}
+
+/**
+ * Shapes written lately, per requests map (most recent first): the pods of one controller, read
+ * through the extender's pod parse memo, are distinct templates sharing every field but their
+ * instance, and bind after bind would encode the same shape. Maps and arrays of a template are
+ * not changed once parsed (what PodParseMemo relies on already).
+ */
+const recent = new WeakMap<object, { t: WorkloadTemplate; priority: number; shape: string }[]>();
+const RECENT_SHAPES = 4;
+
 /** The canonical JSON of a template's shape, with its resolved priority. */
 export function shapeOf(t: WorkloadTemplate, priority: number): string {
-  const { instances: _i, owner: _o, source: _s, ...shape } = t;
-  return JSON.stringify({ ...shape, priority }, encode);
+  const list = recent.get(t.requests);
+  if (list) for (const e of list) if (e.priority === priority && sameShape(e.t, t)) return e.shape;
+  const { instances: _i, owner: _o, source: _s, ...fields } = t;
+  const shape = JSON.stringify({ ...fields, priority }, encode);
+  if (!list) recent.set(t.requests, [{ t, priority, shape }]);
+  else {
+    if (list.length >= RECENT_SHAPES) list.pop();
+    list.unshift({ t, priority, shape });
+  }
+  return shape;
 }
 
 /** A template with the shape's fields and the given instances. */

@@ -364,10 +364,29 @@ export function prioritizeBody(list: NamesList, j: Judged, alloc: Alloc = freshB
   return out.subarray(0, size);
 }
 
+/** `{"Host":<name as JSON>,"Score":` by name: the general path sees the cluster's node names again and again. */
+const hostPrefixes = new Map<string, string>();
+const MAX_HOST_PREFIXES = 65536;
+/** A score and the closing brace, for the scores prioritize gives (0..10). */
+const SCORE_ENDS = Array.from({ length: 11 }, (_, s) => `${s}}`);
+
+function hostPrefix(name: string): string {
+  let p = hostPrefixes.get(name);
+  if (p === undefined) {
+    if (hostPrefixes.size >= MAX_HOST_PREFIXES) hostPrefixes.clear();
+    hostPrefixes.set(name, (p = `{"Host":${JSON.stringify(name)},"Score":`));
+  }
+  return p;
+}
+
 /** HostPriorityList for any list of names (the general path), written as one string. */
 export function hostPriorityBody(names: readonly string[], score: Uint8Array): Buffer<ArrayBuffer> {
   let out = '[';
-  for (let i = 0; i < names.length; i++) out += `${i > 0 ? ',' : ''}{"Host":${JSON.stringify(names[i])},"Score":${score[i]}}`;
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) out += ',';
+    out += hostPrefix(names[i]);
+    out += SCORE_ENDS[score[i]] ?? `${score[i]}}`;
+  }
   return Buffer.from(`${out}]`);
 }
 
