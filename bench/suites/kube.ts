@@ -20,6 +20,9 @@
 //   PLACER_KUBE_SCHEDMODE=0        leave out placer's scheduler-mode, Binding-loop and gang rounds
 //   PLACER_KUBE_EXTENDERS=0        leave out the extender rounds (kube-scheduler alone is kept:
 //                                  scheduler mode's ratio is to it)
+//   PLACER_KUBE_PAIRS=3            how many (do-nothing, placer) extender pairs per size (full run: 3,
+//                                  --quick: 1): alternating in order, each placer round compared
+//                                  with its own pair's do-nothing round, and the median reported
 //   PLACER_KUBE_CPU_PROF=<dir>     run both extenders (placer, the do-nothing one) under
 //                                  `node --cpu-prof` into <dir>, stopped with SIGTERM so that the
 //                                  profile is written
@@ -72,6 +75,8 @@ interface Setup {
 interface Round {
   setup: string;
   size: Size;
+  /** The extender pair the round belongs to (0 for kube-scheduler alone, which runs once). */
+  pair: number;
   podsPerSec: number;
   seconds: number;
   firstBindSeconds: number;
@@ -267,7 +272,7 @@ async function deletePods(k: Kube, ns: string): Promise<void> {
 }
 
 /** One round: the pods created (pending), kube-scheduler started, timed until the last bind. */
-async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gate: () => Promise<void>): Promise<Round> {
+async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gate: () => Promise<void>, pair: number): Promise<Round> {
   const k = cp.admin;
   const ext = setup.extender ? await setup.extender(cp) : undefined;
   try {
@@ -295,6 +300,7 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
       return {
         setup: setup.name,
         size,
+        pair,
         podsPerSec: size.pods / seconds,
         seconds,
         firstBindSeconds: (w.t.first - t0) / 1000,
@@ -310,6 +316,25 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
     await ext?.stop();
     await deletePods(k, ns);
   }
+}
+
+/**
+ * The rounds of one size in order: kube-scheduler alone once, then `pairs` extender pairs, the
+ * do-nothing extender first in even pairs and placer first in odd ones, so that a machine slowing
+ * or speeding up over the run favours neither.
+ */
+function schedule(setups: readonly Setup[], pairs: number): [Setup, number][] {
+  const out: [Setup, number][] = setups.filter((s) => !s.extender).map((s) => [s, 0]);
+  const ext = setups.filter((s) => s.extender);
+  for (let p = 0; p < pairs && ext.length > 0; p++) for (const s of p % 2 === 0 ? ext : [...ext].reverse()) out.push([s, p]);
+  return out;
+}
+
+/** The median of `xs` (not empty). */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 const DESCRIPTION =
@@ -341,6 +366,8 @@ export const kubeSuite: Suite = async (ctx) => {
   if (sizes.length === 0) throw new Error(`PLACER_KUBE_SIZES=${process.env.PLACER_KUBE_SIZES} names none of this run's node counts`);
   const schedMode = process.env.PLACER_KUBE_SCHEDMODE !== '0';
   const setups = process.env.PLACER_KUBE_EXTENDERS === '0' ? SETUPS.filter((s) => !s.extender) : SETUPS;
+  const pairs = ctx.quick ? 1 : Number(process.env.PLACER_KUBE_PAIRS ?? 3);
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`PLACER_KUBE_PAIRS=${process.env.PLACER_KUBE_PAIRS}: a whole number ≥ 1`);
   progress('kube: starting etcd and kube-apiserver');
   const cp = await ControlPlane.start(bins);
   const rounds: Round[] = [];
@@ -359,9 +386,9 @@ export const kubeSuite: Suite = async (ctx) => {
       made = size.nodes;
       const ns = `kube-bench-${size.nodes}`;
       await cp.admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      for (const setup of setups) {
-        progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}`);
-        const r = await round(cp, setup, size, ns, ctx.gate);
+      for (const [setup, pair] of schedule(setups, pairs)) {
+        progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}${pairs > 1 && setup.extender ? ` (pair ${pair + 1})` : ''}`);
+        const r = await round(cp, setup, size, ns, ctx.gate, pair);
         progress(
           `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
         );
@@ -376,9 +403,11 @@ export const kubeSuite: Suite = async (ctx) => {
   const rows: Cell[][] = [];
   for (const size of sizes) {
     const at = rounds.filter((r) => r.size === size);
-    const noop = at.find((r) => r.setup === SETUPS[1].name) ?? at[0];
+    const ratios: number[] = [];
     for (const r of at) {
-      const key = `${size.nodes}x${size.pods}.${r.setup.replace(/\W+/g, '-')}`;
+      const noop = at.find((x) => x.setup === SETUPS[1].name && x.pair === r.pair) ?? at[0];
+      const key = `${size.nodes}x${size.pods}.${r.setup.replace(/\W+/g, '-')}${r.pair > 0 ? `.pair${r.pair + 1}` : ''}`;
+      if (r.setup === SETUPS[2].name && noop.setup === SETUPS[1].name) ratios.push(r.podsPerSec / noop.podsPerSec);
       figures[`${key}.podsPerSec`] = r.podsPerSec;
       figures[`${key}.seconds`] = r.seconds;
       figures[`${key}.algorithmMsPerPod`] = r.algorithmMsPerPod;
@@ -388,13 +417,29 @@ export const kubeSuite: Suite = async (ctx) => {
       rows.push([
         size.nodes.toLocaleString('en-US'),
         size.pods.toLocaleString('en-US'),
-        r.setup,
+        pairs > 1 && r.setup !== SETUPS[0].name ? `${r.setup} (pair ${r.pair + 1})` : r.setup,
         r.podsPerSec.toFixed(1),
         `${(r.podsPerSec / noop.podsPerSec).toFixed(2)}×`,
         `${r.seconds.toFixed(1)} s (first bind ${r.firstBindSeconds.toFixed(1)} s)`,
         `${r.algorithmMsPerPod.toFixed(2)} ms`,
         r.extenderCpuMsPerPod === null ? '—' : `${r.extenderCpuMsPerPod.toFixed(2)} ms`,
         r.extenderServiceMsPerPod === null ? '—' : `${r.extenderServiceMsPerPod.toFixed(2)} ms`,
+      ]);
+    }
+    if (ratios.length > 1) {
+      const m = median(ratios);
+      figures[`${size.nodes}x${size.pods}.placerVsNoop.median`] = m;
+      figures[`${size.nodes}x${size.pods}.placerVsNoop.min`] = Math.min(...ratios);
+      rows.push([
+        size.nodes.toLocaleString('en-US'),
+        size.pods.toLocaleString('en-US'),
+        `with placer, median of ${ratios.length} pairs`,
+        '—',
+        `${m.toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+        '—',
+        '—',
+        '—',
+        '—',
       ]);
     }
   }
@@ -460,6 +505,7 @@ export const kubeSuite: Suite = async (ctx) => {
         rows,
         notes: [
           'Nodes 32 cpu / 128Gi / 110 pods; pods 100m–900m cpu, 128Mi–1Gi, each requesting the placer.dev/managed marker (managedResources, ignoredByScheduler). percentageOfNodesToScore: the adaptive default in every setup.',
+          'Pairs (PLACER_KUBE_PAIRS, 3 in a full run): the do-nothing extender and placer run in alternating order pair after pair; each placer round is compared with the do-nothing round of its own pair, and the median of those ratios (range in brackets) is the figure that reads through the machine moving between rounds.',
           'Algorithm time: scheduler_scheduling_algorithm_duration_seconds _sum ÷ _count (filter and score including the extender calls). Extender CPU: user + system time of its process over the round ÷ pods. Service time: placer_extender_request_duration_seconds _sum of filter and prioritize ÷ pods (bind waits on the API server).',
         ],
       },
