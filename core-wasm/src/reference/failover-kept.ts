@@ -1,0 +1,114 @@
+// Namespace HA in the reference engine: the restart plans failover admission keeps, by handle, and
+// the incremental questions over them, answered by the readable rules of
+// ../rules/failover-insert.ts (the Wasm core's twin is assembly/failover-kept.ts and
+// assembly/failover-insert.ts). Each kept plan is the backend's own copy: the caller's plan object
+// is its to word and change.
+
+import type { InsertHosts, InsertScan, KeepPlan, KeptPlan, RestartItem, RestartPlan } from '../contract.js';
+import * as abi from '../contract.js';
+import { applyInsertion, insertTarget, keepsPlan, keepsPlanOnRelease } from '../rules/failover-insert.js';
+
+const MAX_DIMS = abi.MAX_DIMS;
+
+interface Kept {
+  plan: RestartPlan;
+  req: Float64Array[];
+  failed: number[];
+}
+
+export class KeptPlans {
+  private n = 0;
+  private readonly plans = new Map<number, Kept>();
+  /** Slot → the handles of the kept plans that touched it. */
+  private users: Set<number>[] = [];
+
+  clear(n: number): void {
+    this.n = n;
+    this.plans.clear();
+    this.users = Array.from({ length: n }, () => new Set<number>());
+  }
+
+  /** Keep a copy of `plan` (of `items`) under `keep.handle`, replacing the plan kept there. */
+  keep(keep: KeepPlan, plan: RestartPlan, items: readonly RestartItem[]): void {
+    const old = this.plans.get(keep.handle);
+    if (old) for (const s of old.plan.touched) this.users[s]?.delete(keep.handle);
+    const copy: RestartPlan = {
+      target: plan.target.slice(),
+      why: [...plan.why],
+      start: plan.start,
+      use: new Map([...plan.use].map(([s, u]) => [s, u.slice()])),
+      targets: [...plan.targets],
+      touched: [...plan.touched],
+      gangsOut: plan.gangsOut,
+    };
+    const req = items.map((it) => Float64Array.from({ length: MAX_DIMS }, (_, d) => it.req[d] ?? 0));
+    this.plans.set(keep.handle, { plan: copy, req, failed: [...keep.failed] });
+    for (const s of copy.touched) this.users[s]?.add(keep.handle);
+  }
+
+  affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): number[] {
+    const out: number[] = [];
+    for (const h of this.users[slot] ?? []) if (!keepsPlan(this.plans.get(h)!.plan, slot, req, free, dims)) out.push(h);
+    return out.sort((a, b) => a - b);
+  }
+
+  affectedOnRelease(slot: number): number[] {
+    const out: number[] = [];
+    for (const [h, k] of this.plans) if (!keepsPlanOnRelease(k.plan, slot, this.n)) out.push(h);
+    return out.sort((a, b) => a - b);
+  }
+
+  insertTarget(handle: number, req: ArrayLike<number>, reasons: Uint32Array, pos: number, hosts: InsertHosts, scan?: InsertScan): number {
+    const k = this.plans.get(handle);
+    if (scan) scan.prefixRead = false;
+    if (!k) return -1;
+    return insertTarget(k.plan, k, req, reasons, pos, hosts, scan) ?? -1;
+  }
+
+  applyInsertion(handle: number, pos: number, slot: number, req: ArrayLike<number>): void {
+    const k = this.plans.get(handle);
+    if (!k) return;
+    applyInsertion(k.plan, pos, slot, req);
+    k.req.splice(
+      pos,
+      0,
+      Float64Array.from({ length: MAX_DIMS }, (_, d) => req[d] ?? 0),
+    );
+    this.users[slot]?.add(handle);
+  }
+
+  heldRoom(slot: number, out: Float64Array): boolean {
+    out.fill(0, 0, MAX_DIMS);
+    let gangs = false;
+    for (const h of this.users[slot] ?? []) {
+      const plan = this.plans.get(h)!.plan;
+      gangs ||= plan.gangsOut;
+      const use = plan.use.get(slot);
+      if (use) for (let d = 0; d < MAX_DIMS; d++) if (use[d] > out[d]) out[d] = use[d];
+    }
+    return gangs;
+  }
+
+  keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
+    const held = new Float64Array(MAX_DIMS);
+    if (this.heldRoom(slot, held)) return false;
+    for (let d = 0; d < dims; d++) if (req[d] > 0 && free[d] - req[d] < held[d]) return false;
+    return true;
+  }
+
+  kept(handle: number): KeptPlan | null {
+    const k = this.plans.get(handle);
+    if (!k) return null;
+    const p = k.plan;
+    return {
+      start: p.start,
+      target: p.target.slice(),
+      req: k.req.map((r) => r.slice()),
+      use: new Map([...p.use].map(([s, u]) => [s, u.slice()])),
+      targets: [...p.targets],
+      touched: [...p.touched],
+      gangsOut: p.gangsOut,
+      failed: [...k.failed],
+    };
+  }
+}
