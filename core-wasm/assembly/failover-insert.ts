@@ -19,7 +19,7 @@
 import { MAX_DIMS, R_INSUFFICIENT_MASK, R_SPREAD, R_SPREAD_LABEL, R_UNRESOLVABLE_FIT } from './abi';
 import { freeRoom, reasonsRows, reasonsStride } from './failover';
 import {
-  answerRoom, block, failedAt, failedOf, gangsOutOf, gangTouched, handleCount, heldAt, isAbsent, itemsOf, planOf, query, refresh,
+  answerRoom, block, eachCapacity, eachRoom, failedAt, failedOf, gangsOutOf, gangTouched, handleCount, heldAt, isAbsent, itemsOf, planOf, query, refresh,
   replace, reqAt, slotCount, startOf, targetAt, targetsAt, targetsOf, touchedAnew, touchedAt, touchedOf, touches, unplacedOf, useAt,
   useOf, userCount, userList,
 } from './failover-kept';
@@ -38,24 +38,19 @@ const prefix: usize = memory.data(<i32>ROW, 8);
   return load<f64>(query + (<usize>d << 3));
 }
 
-// @ts-ignore: decorator
-@inline function freeQ(d: i32): f64 {
-  return load<f64>(query + ROW + (<usize>d << 3));
-}
-
-/** keepsPlan: plan `p` stays as it is when `slot` (not failed in it) loses the query's requests from the query's free row. */
-function keepsPlan(p: usize, slot: i32, dims: i32): bool {
+/** keepsPlan: plan `p` stays as it is when `slot` (not failed in it) loses the query's requests from its free row at `free`. */
+function keepsPlan(p: usize, slot: i32, free: usize, dims: i32): bool {
   if (gangsOutOf(p) && touches(p, slot)) return false;
   const u = useOf(p, slot);
   if (u == 0) return true;
   for (let d = 0; d < dims; d++) {
     const x = reqQ(d);
-    if (x > 0 && load<f64>(u + (<usize>d << 3)) + x > freeQ(d)) return false;
+    if (x > 0 && load<f64>(u + (<usize>d << 3)) + x > load<f64>(free + (<usize>d << 3))) return false;
   }
   return true;
 }
 
-/** The kept plans touching `slot` for which keepsPlan does not hold, ascending at answerRoom()'s address; returns how many. */
+/** The kept plans touching `slot` for which keepsPlan does not hold (the query's free row), ascending at answerRoom()'s address; how many. */
 export function affected(slot: i32, dims: i32): i32 {
   const n = userCount(slot);
   if (n == 0) return 0;
@@ -64,10 +59,36 @@ export function affected(slot: i32, dims: i32): i32 {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const h = load<i32>(list + (<usize>i << 2));
-    if (!keepsPlan(planOf(h), slot, dims)) store<i32>(out + (<usize>(k++) << 2), h);
+    if (!keepsPlan(planOf(h), slot, query + ROW, dims)) store<i32>(out + (<usize>(k++) << 2), h);
   }
   sortAnswers(out, k);
   return k;
+}
+
+/** Some kept plan touching `slot` changes when it loses the query's requests from its free row at `free`. */
+function anyAffected(slot: i32, free: usize, dims: i32): bool {
+  const n = userCount(slot);
+  const list = userList(slot);
+  for (let i = 0; i < n; i++) if (!keepsPlan(planOf(load<i32>(list + (<usize>i << 2))), slot, free, dims)) return true;
+  return false;
+}
+
+/**
+ * A batch of `count` questions at eachRoom()'s address (slots, handles, positions), each: is a
+ * placement of the query's requests on the slot (its free room from failover.ts) one that changes
+ * no kept plan touching the slot, and where does plan `handle` insert it (reasons row `row`, at
+ * the position)? The answers go over the slots: insertTarget's, or 0 when a plan is affected.
+ */
+export function insertEach(count: i32, row: i32, n: i32, dims: i32): void {
+  const at = eachRoom(0);
+  const free = freeRoom();
+  for (let i = 0; i < count; i++) {
+    const slotAt = at + (<usize>i << 2);
+    const slot = load<i32>(slotAt);
+    const handle = load<i32>(slotAt + (<usize>eachCapacity() << 2));
+    const pos = load<i32>(slotAt + (<usize>eachCapacity() << 3));
+    store<i32>(slotAt, anyAffected(slot, free + <usize>slot * ROW, dims) ? 0 : insertTarget(handle, row, pos, n, dims));
+  }
 }
 
 /** keepsPlanOnRelease: plan `p` stays as it is when `slot` gains room. */
@@ -254,13 +275,27 @@ function insertSlot(to: usize, from: usize, count: i32, slot: i32, present: bool
 
 /** keepsHeld: `slot`, with the query's free row, keeps after the query's requests the room every kept plan puts there. */
 export function keepsHeld(slot: i32, dims: i32): bool {
+  return keepsHeldAt(slot, query + ROW, dims);
+}
+
+/** keepsHeld with the free row at `free` (f64 [MAX_DIMS]). */
+function keepsHeldAt(slot: i32, free: usize, dims: i32): bool {
   const inside = slot < slotCount();
   if (inside && gangTouched(slot)) return false;
   const h = inside ? heldAt(slot) : 0;
   for (let d = 0; d < dims; d++) {
     const x = reqQ(d);
     const room: f64 = inside ? load<f64>(h + (<usize>d << 3)) : 0.0;
-    if (x > 0 && freeQ(d) - x < room) return false;
+    if (x > 0 && load<f64>(free + (<usize>d << 3)) - x < room) return false;
   }
   return true;
+}
+
+/** The slots below `n` where keepsHeld does not hold, each with its free room from failover.ts; ascending at answerRoom()'s address; how many. */
+export function heldShort(n: i32, dims: i32): i32 {
+  const out = answerRoom(n);
+  const free = freeRoom();
+  let k = 0;
+  for (let s = 0; s < n; s++) if (!keepsHeldAt(s, free + <usize>s * ROW, dims)) store<i32>(out + (<usize>(k++) << 2), s);
+  return k;
 }

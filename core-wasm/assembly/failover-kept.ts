@@ -225,6 +225,24 @@ export function answerRoom(n: i32): usize {
   return answers;
 }
 
+let each: usize = 0; // i32 [3][eachCap]: a batch of questions' slots, handles and positions
+let eachCap: i32 = 0;
+
+/** Room for a batch of `n` insertion questions (i32 [3][n]: slots, handles, positions; the answers go over the slots); its address. */
+export function eachRoom(n: i32): usize {
+  if (n > eachCap) {
+    eachCap = max(n, eachCap * 2);
+    if (each != 0) heap.free(each);
+    each = zeroed(<usize>eachCap * 12);
+  }
+  return each;
+}
+
+/** The batch's capacity: the stride of its three rows. */
+export function eachCapacity(): i32 {
+  return eachCap;
+}
+
 /** Where the absent slots are written (u8 [slots]). */
 export function absentRow(): usize {
   return absent;

@@ -20,7 +20,7 @@ import {
 import { ensure as restartEnsureImpl, plan as restartPlanImpl, restartTable as restartTableImpl } from './failover';
 import {
   affected as affectedImpl, affectedOnRelease as affectedOnReleaseImpl, applyInsertion as applyInsertionImpl,
-  insertTarget as insertTargetImpl, keepsHeld as keepsHeldImpl,
+  heldShort as heldShortImpl, insertEach as insertEachImpl, insertTarget as insertTargetImpl, keepsHeld as keepsHeldImpl,
 } from './failover-insert';
 import * as K from './failover-kept';
 import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
@@ -341,6 +341,25 @@ export function keptGangTouched(slot: i32): i32 {
 /** `slot` with the query's free row keeps after the query's requests the room every kept plan puts there (1). */
 export function keptKeepsHeld(slot: i32, dims: i32): i32 {
   return keepsHeldImpl(slot, dims) ? 1 : 0;
+}
+
+/** The slots below `n` where keptKeepsHeld does not hold, with the restart plan's free room (failover.ts); how many (keptAnswers()). */
+export function keptHeldShort(n: i32, dims: i32): i32 {
+  return heldShortImpl(n, dims);
+}
+
+/** Room for `n` batched insertion questions (i32 [3][keptEachCapacity()]: slots, handles, positions); their address. */
+export function keptEachRoom(n: i32): usize {
+  return K.eachRoom(n);
+}
+
+export function keptEachCapacity(): i32 {
+  return K.eachCapacity();
+}
+
+/** The batched insertion questions (failover-insert.ts insertEach): the answers over the slots' row. */
+export function keptInsertEach(count: i32, row: i32, n: i32, dims: i32): void {
+  insertEachImpl(count, row, n, dims);
 }
 
 /** Kept plan `handle`'s block (0: none); its parts by keptPart. */

@@ -414,6 +414,28 @@ export interface Backend {
    * puts there, and no plan touching it took gang members out: a placement there changes no plan.
    */
   keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean;
+  /**
+   * The slots below `hosts.n` where keepsHeld does not hold for `req` (each slot's free room from
+   * `hosts.free`), ascending: the extender's filter asks it once for every host.
+   */
+  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[];
+  /**
+   * For each i below `count`: when no kept plan changes with `req` placed on `slots[i]`
+   * (plansAffected is empty, the slot's free room from `hosts.free`), insertTarget of kept plan
+   * `handles[i]` at position `pos[i]`. Into `out[i]`: (target << 1) | 1 when the answer read the
+   * prefix use, or −1 (a plan is affected, or a replan must tell). The extender's filter asks it
+   * once for the hosts of a protected workload.
+   */
+  insertEach(
+    req: ArrayLike<number>,
+    reasons: Uint32Array,
+    slots: Int32Array,
+    handles: Int32Array,
+    pos: Int32Array,
+    count: number,
+    hosts: InsertHosts,
+    out: Int32Array,
+  ): void;
   /** Kept plan `handle` as the backend holds it (null: none), for tests and diagnostics. */
   keptPlan(handle: number): KeptPlan | null;
 }

@@ -27,7 +27,7 @@ import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
 import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
-import { VerdictCache } from './failover-verdicts.js';
+import { type ClassVerdicts, VerdictCache } from './failover-verdicts.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
@@ -38,6 +38,10 @@ const MAX_DIMS = abi.MAX_DIMS;
  * term changes what a workload may do only once a workload carrying it is placed). The engine
  * counts the other calls for the guard (its plan version).
  */
+/** insertEach's answers besides an insertion's: an admission kept, a slot left to check(). */
+const KEPT = -2;
+const REFUSED = -1;
+
 export const PLAN_NEUTRAL_CALLS: ReadonlySet<PropertyKey> = new Set(['defineClass', 'freeClass', 'defineConstraint', 'freeConstraint']);
 
 export class FailoverGuard {
@@ -55,6 +59,10 @@ export class FailoverGuard {
   private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
   /** The workload an insertion places, reused (no allocation on the filter's path). */
   private readonly probe: Victim = { cls: 0, t: undefined as unknown as WorkloadTemplate, j: 0, from: 0, protected: true };
+  /** insertEach's answers by slot (reused). */
+  private each = new Int32Array(0);
+  /** insertEach's questions and answers to the backend: slots, handles, positions, answers (reused). */
+  private eachIo: Int32Array[] = [this.each, this.each, this.each, this.each];
   /** Where the last insertion put the workload among the plan's items. */
   private insertedAt = 0;
   /**
@@ -162,17 +170,27 @@ export class FailoverGuard {
     const kept = fast && prot && !t.gang && this.cache.zones.size === 0;
     const memo = kept ? this.verdicts.of(cls, spec, this.plans.reasons(cls), hosts, policies) : null;
     const extra: Tentative = { cls, slot: 0, t, j: 0 };
+    // the backend answers the fast paths for every host at once: an unprotected workload's held
+    // room; a protected one's kept admissions and its insertion into each host's own plan
+    const short = fast && !prot ? this.raw.heldShort(spec.req, this.hostsView) : null;
+    const inserted = memo ? this.insertEach(extra, reasons, Math.min(n, hosts), memo) : null;
+    let k = 0;
     for (let slot = 0; slot < n; slot++) {
       if (reasons[slot] !== 0) continue;
-      if (memo && slot < hosts && this.verdicts.holds(memo, slot)) {
-        if (this.refusals.size > 0) this.refusals.delete(slot);
-        continue;
-      }
       extra.slot = slot;
-      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) {
+      let keeps: boolean;
+      if (inserted && slot < hosts) {
+        const r = inserted[slot];
+        keeps = r !== REFUSED;
+        if (r >= 0 && (r & 1) === 0) this.verdicts.keep(memo!, slot, this.cache.singles.get(slot)!.plan.start, r >> 1);
+      } else if (short && slot < hosts) {
+        while (k < short.length && short[k] < slot) k++;
+        keeps = k === short.length || short[k] !== slot;
+      } else keeps = fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req));
+      if (keeps) {
         if (this.refusals.size > 0) this.refusals.delete(slot);
         const a = this.admitted;
-        if (memo && a && !this.scan.prefixRead && slot < hosts) this.verdicts.keep(memo, slot, a.p.plan.start, a.target);
+        if (memo && !inserted && a && !this.scan.prefixRead && slot < hosts) this.verdicts.keep(memo, slot, a.p.plan.start, a.target);
       } else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
     }
     return refused;
@@ -317,6 +335,45 @@ export class FailoverGuard {
       this.scan,
     );
     return target < 0 ? null : target;
+  }
+
+  /**
+   * The fast path of a protected workload (`extra`, no terms, no gang, no zone plans) on every
+   * slot below `n` whose `reasons` are 0, by slot: KEPT when an admission kept in `memo` holds,
+   * REFUSED when a plan touching the slot changes or the insertion into its own plan is left to a
+   * replan, else (target << 1) | 1 when the answer read the prefix use. One backend call
+   * (Backend.insertEach); the positions among each plan's workloads are found here (names order them).
+   */
+  private insertEach(extra: Tentative, reasons: ArrayLike<number>, n: number, memo: ClassVerdicts): Int32Array {
+    if (this.each.length < n) {
+      const cap = Math.max(n, 2 * this.each.length);
+      this.each = new Int32Array(cap);
+      this.eachIo = [new Int32Array(cap), new Int32Array(cap), new Int32Array(cap), new Int32Array(cap)];
+    }
+    const { each } = this;
+    const [slots, handles, pos, out] = this.eachIo;
+    let count = 0;
+    const v = this.probe;
+    v.cls = extra.cls;
+    v.t = extra.t;
+    v.j = extra.j;
+    for (let slot = 0; slot < n; slot++) {
+      if (reasons[slot] !== 0) continue;
+      if (this.verdicts.holds(memo, slot)) {
+        each[slot] = KEPT;
+        continue;
+      }
+      const own = this.cache.singles.get(slot);
+      slots[count] = slot;
+      handles[count] = own?.handle ?? -1;
+      v.from = slot;
+      pos[count] = own ? this.position(own.victims, v) : 0;
+      count++;
+    }
+    const req = this.classReq(extra.cls);
+    this.raw.insertEach(req, this.plans.reasons(extra.cls), slots, handles, pos, count, this.hostsView, out);
+    for (let i = 0; i < count; i++) each[slots[i]] = out[i] < 0 ? REFUSED : out[i];
+    return each;
   }
 
   /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */

@@ -5,8 +5,8 @@
 // zone-like sets, gangs taken out, a handle's plan replaced) and then runs a random sequence of
 // questions and changes: the plans a placement affects, the plans a release may change, the
 // insertion target and its prefix-use flag, applying an insertion, the held room and its gang flag,
-// keepsHeld, free room changes (logged rows, a new epoch, an unlogged array), a new absent array,
-// and forgetting every plan. After every insertion applied the kept plans are compared whole.
+// keepsHeld, the filter's batched questions (heldShort, insertEach), free room changes (logged
+// rows, a new epoch, an unlogged array), a new absent array, and forgetting every plan. After every insertion applied the kept plans are compared whole.
 // Reproduce a failure with PLACER_SEED=<seed printed by fast-check>.
 
 import { test } from '@fast-check/vitest';
@@ -77,6 +77,16 @@ const opArb = (n: number) =>
       }),
     },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('held' as const), slot: fc.nat(), req: reqArb, free: reqArb, edge: edgeArb }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('short' as const), req: reqArb }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('each' as const),
+        req: reqArb,
+        reasons: fc.nat(2),
+        asks: fc.array(fc.record({ slot: fc.nat(), handle: fc.integer({ min: -1, max: HANDLES - 1 }), pos: fc.nat() }), { maxLength: 6 }),
+      }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -193,6 +203,21 @@ function answers(b: Backend, c: Case): unknown[] {
         out.push(['held', [...held], gangs, b.keepsHeld(op.slot % n, row(op.req), question(b, op.slot % n, op), DIMS)]);
         break;
       }
+      case 'short':
+        out.push(['short', [...b.heldShort(row(op.req), { n, dims: DIMS, free, freeLog: log, absent })]]);
+        break;
+      case 'each': {
+        const req = row(op.req);
+        req[DIM_PODS] = 1;
+        const m = op.asks.length;
+        const slots = Int32Array.from(op.asks, (a) => a.slot % n);
+        const handles = Int32Array.from(op.asks, (a) => a.handle);
+        const pos = Int32Array.from(op.asks, (a) => a.pos % ((items.get(a.handle) ?? 0) + 1));
+        const answers = new Int32Array(m);
+        b.insertEach(req, reasons[op.reasons], slots, handles, pos, m, { n, dims: DIMS, free, freeLog: log, absent }, answers);
+        out.push(['each', [...answers]]);
+        break;
+      }
       case 'free':
         if (op.change === 'fresh') {
           free = new Float64Array(n * MAX_DIMS);
@@ -240,5 +265,8 @@ describe('the kept restart plans and the incremental check: Wasm core and refere
     expect(count(([k, h]) => k === 'held' && (h as number[]).some((x) => x > 0))).toBeGreaterThan(10);
     expect(count(([k, , g]) => k === 'held' && g === true)).toBeGreaterThan(0);
     expect(count(([k, , , kh]) => k === 'held' && kh === false)).toBeGreaterThan(10);
+    expect(count(([k, s]) => k === 'short' && (s as number[]).length > 0)).toBeGreaterThan(10);
+    expect(count(([k, a]) => k === 'each' && (a as number[]).some((x) => x >= 0))).toBeGreaterThan(10);
+    expect(count(([k, a]) => k === 'each' && (a as number[]).some((x) => x >= 0 && (x & 1) === 1))).toBeGreaterThan(0);
   });
 });

@@ -249,6 +249,23 @@ export class ReferenceBackend implements Backend {
     return this.kept.keepsHeld(slot, req, free, dims);
   }
 
+  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[] {
+    return this.kept.heldShort(req, hosts);
+  }
+
+  insertEach(
+    req: ArrayLike<number>,
+    reasons: Uint32Array,
+    slots: Int32Array,
+    handles: Int32Array,
+    pos: Int32Array,
+    count: number,
+    hosts: InsertHosts,
+    out: Int32Array,
+  ): void {
+    this.kept.insertEach(req, reasons, slots, handles, pos, count, hosts, out);
+  }
+
   keptPlan(handle: number): KeptPlan | null {
     return this.kept.kept(handle);
   }

@@ -96,6 +96,34 @@ export class KeptPlans {
     return true;
   }
 
+  heldShort(req: ArrayLike<number>, hosts: InsertHosts): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < hosts.n; s++)
+      if (!this.keepsHeld(s, req, hosts.free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), hosts.dims)) out.push(s);
+    return out;
+  }
+
+  insertEach(
+    req: ArrayLike<number>,
+    reasons: Uint32Array,
+    slots: Int32Array,
+    handles: Int32Array,
+    pos: Int32Array,
+    count: number,
+    hosts: InsertHosts,
+    out: Int32Array,
+  ): void {
+    const scan: InsertScan = { prefixRead: false };
+    for (let i = 0; i < count; i++) {
+      const s = slots[i];
+      if (this.affected(s, req, hosts.free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), hosts.dims).length > 0) out[i] = -1;
+      else {
+        const t = this.insertTarget(handles[i], req, reasons, pos[i], hosts, scan);
+        out[i] = t < 0 ? -1 : (t << 1) | (scan.prefixRead ? 1 : 0);
+      }
+    }
+  }
+
   kept(handle: number): KeptPlan | null {
     const k = this.plans.get(handle);
     if (!k) return null;

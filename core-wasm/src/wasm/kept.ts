@@ -44,7 +44,7 @@ export class WasmKept {
   }
 
   affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[] {
-    this.query(req, free);
+    this.query(req, free, dims);
     const k = this.x.keptAffected(slot, dims);
     return k === 0 ? EMPTY : this.answers(k);
   }
@@ -57,21 +57,15 @@ export class WasmKept {
   insertTarget(handle: number, req: ArrayLike<number>, reasons: Uint32Array, pos: number, hosts: InsertHosts, scan?: InsertScan): number {
     const { n, dims } = hosts;
     const row = this.restart.insertInputs(n, hosts.free, hosts.freeLog, reasons);
-    if (this.heldAbsent !== hosts.absent) {
-      const k = Math.min(n, this.slots, hosts.absent.length);
-      const a = new Uint8Array(this.x.memory.buffer, this.x.keptAbsent(), this.slots);
-      a.fill(0);
-      a.set(hosts.absent.subarray(0, k));
-      this.heldAbsent = hosts.absent;
-    }
-    this.query(req, null);
+    this.absent(hosts);
+    this.query(req, null, dims);
     const r = this.x.keptInsertTarget(handle, row, pos, n, dims);
     if (scan) scan.prefixRead = (r & 1) !== 0;
     return (r >> 1) - 1;
   }
 
   applyInsertion(handle: number, pos: number, slot: number, req: ArrayLike<number>): void {
-    this.query(req, null);
+    this.query(req, null, MAX_DIMS);
     this.x.keptApplyInsertion(handle, pos, slot);
     this.grew();
   }
@@ -84,8 +78,41 @@ export class WasmKept {
   }
 
   keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
-    this.query(req, free);
+    this.query(req, free, dims);
     return this.x.keptKeepsHeld(slot, dims) !== 0;
+  }
+
+  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[] {
+    this.restart.freeInputs(hosts.n, hosts.free, hosts.freeLog);
+    this.query(req, null, hosts.dims);
+    const k = this.x.keptHeldShort(hosts.n, hosts.dims);
+    return k === 0 ? EMPTY : this.answers(k);
+  }
+
+  insertEach(
+    req: ArrayLike<number>,
+    reasons: Uint32Array,
+    slots: Int32Array,
+    handles: Int32Array,
+    pos: Int32Array,
+    count: number,
+    hosts: InsertHosts,
+    out: Int32Array,
+  ): void {
+    if (count === 0) return;
+    const { n, dims } = hosts;
+    const row = this.restart.insertInputs(n, hosts.free, hosts.freeLog, reasons);
+    this.absent(hosts);
+    this.query(req, null, dims);
+    const at = this.x.keptEachRoom(count);
+    this.grew();
+    const cap = this.x.keptEachCapacity();
+    const io = new Int32Array(this.x.memory.buffer, at, 3 * cap);
+    io.set(slots.subarray(0, count));
+    io.set(handles.subarray(0, count), cap);
+    io.set(pos.subarray(0, count), 2 * cap);
+    this.x.keptInsertEach(count, row, n, dims);
+    for (let i = 0; i < count; i++) out[i] = (io[i] >> 1) - 1 < 0 ? -1 : (((io[i] >> 1) - 1) << 1) | (io[i] & 1);
   }
 
   kept(handle: number): KeptPlan | null {
@@ -111,13 +138,26 @@ export class WasmKept {
     };
   }
 
-  /** The requests (and the free row, when given) into the query area. */
-  private query(req: ArrayLike<number>, free: ArrayLike<number> | null): void {
+  /** The absent slots into the core, when it holds another array's. */
+  private absent(hosts: InsertHosts): void {
+    if (this.heldAbsent === hosts.absent) return;
+    const k = Math.min(hosts.n, this.slots, hosts.absent.length);
+    const a = new Uint8Array(this.x.memory.buffer, this.x.keptAbsent(), this.slots);
+    a.fill(0);
+    a.set(hosts.absent.subarray(0, k));
+    this.heldAbsent = hosts.absent;
+  }
+
+  /**
+   * The requests (and the free room row, when given) into the query area, their first `count`
+   * dimensions: the questions read the dimensions in use, an insertion applied reads them all.
+   */
+  private query(req: ArrayLike<number>, free: ArrayLike<number> | null, count: number): void {
     let q = this.q;
     if (q === null || q.buffer !== this.x.memory.buffer)
       q = this.q = new Float64Array(this.x.memory.buffer, this.x.keptQuery(), 2 * MAX_DIMS);
-    for (let d = 0; d < MAX_DIMS; d++) q[d] = req[d] ?? 0;
-    if (free) for (let d = 0; d < MAX_DIMS; d++) q[MAX_DIMS + d] = free[d] ?? 0;
+    for (let d = 0; d < count; d++) q[d] = req[d] ?? 0;
+    if (free) for (let d = 0; d < count; d++) q[MAX_DIMS + d] = free[d] ?? 0;
   }
 
   private answers(k: number): number[] {

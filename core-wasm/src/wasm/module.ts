@@ -83,6 +83,10 @@ export interface CoreExports {
   keptHeld(slot: number): number;
   keptGangTouched(slot: number): number;
   keptKeepsHeld(slot: number, dims: number): number;
+  keptHeldShort(n: number, dims: number): number;
+  keptEachRoom(n: number): number;
+  keptEachCapacity(): number;
+  keptInsertEach(count: number, row: number, n: number, dims: number): void;
   keptBlock(handle: number): number;
   keptPart(block: number, k: number): number;
 }

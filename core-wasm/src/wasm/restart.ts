@@ -119,16 +119,7 @@ export class WasmRestart {
    */
   insertInputs(n: number, free: Float64Array, freeLog: FreeLog | undefined, reasons: Uint32Array): number {
     const r = this.rowOf.get(reasons);
-    if (
-      r !== undefined &&
-      this.rowN === n &&
-      freeLog !== undefined &&
-      this.heldFree === free &&
-      this.heldN === n &&
-      this.heldEpoch === freeLog.epoch &&
-      this.heldRows === freeLog.rows.length
-    )
-      return r;
+    if (r !== undefined && this.rowN === n && this.holdsFree(n, free, freeLog)) return r;
     const fresh = r === undefined ? 1 : 0;
     if (this.rowN !== n || this.rowOf.size + fresh > MAX_ROWS) this.rowOf.clear();
     if (this.x.restartEnsure(n, 0, Math.max(this.rowOf.size + 1, 1), 0) !== 0) {
@@ -139,6 +130,27 @@ export class WasmRestart {
     const v = this.current();
     this.writeFree({ n, dims: 0, free, out: EMPTY_OUT, freeLog }, v);
     return this.rowFor(reasons, v, n);
+  }
+
+  /** The free room into the core over `n` slots (for the held room's questions, wasm/kept.ts). */
+  freeInputs(n: number, free: Float64Array, freeLog: FreeLog | undefined): void {
+    if (this.holdsFree(n, free, freeLog)) return;
+    if (this.x.restartEnsure(n, 0, Math.max(this.rowOf.size, 1), 0) !== 0) {
+      this.rowOf.clear();
+      this.heldFree = null;
+    }
+    this.writeFree({ n, dims: 0, free, out: EMPTY_OUT, freeLog }, this.current());
+  }
+
+  /** The core holds `free` over `n` slots as it is now (its log lists nothing new). */
+  private holdsFree(n: number, free: Float64Array, freeLog: FreeLog | undefined): boolean {
+    return (
+      freeLog !== undefined &&
+      this.heldFree === free &&
+      this.heldN === n &&
+      this.heldEpoch === freeLog.epoch &&
+      this.heldRows === freeLog.rows.length
+    );
   }
 
   /** The views over the core's tables as they are now (the memory may have grown, a table moved). */
