@@ -19,9 +19,9 @@
 import { MAX_DIMS, R_INSUFFICIENT_MASK, R_SPREAD, R_SPREAD_LABEL, R_UNRESOLVABLE_FIT } from './abi';
 import { freeRoom, reasonsRows, reasonsStride } from './failover';
 import {
-  answerRoom, block, eachCapacity, eachRoom, failedAt, failedOf, gangsOutOf, gangTouched, handleCount, heldAt, isAbsent, itemsOf, planOf, query, refresh,
-  replace, reqAt, slotCount, startOf, targetAt, targetsAt, targetsOf, touchedAnew, touchedAt, touchedOf, touches, unplacedOf, useAt,
-  useOf, userCount, userList,
+  answerRoom, block, eachCapacity, eachRoom, failedAt, failedOf, gangsOutOf, gangTouched, handleCount, heldAt, isAbsent, itemsOf,
+  planOf, query, refresh, replace, reqAt, slotCount, startOf, targetAt, targetsAt, targetsOf, touchedAnew, touchedAt, touchedOf,
+  touches, unplacedOf, useAt, useOf, userCount, userList,
 } from './failover-kept';
 
 /** The filter bits a restart ignores (rules/failover.ts RESTART_IGNORED). */
@@ -50,7 +50,7 @@ function keepsPlan(p: usize, slot: i32, free: usize, dims: i32): bool {
   return true;
 }
 
-/** The kept plans touching `slot` for which keepsPlan does not hold (the query's free row), ascending at answerRoom()'s address; how many. */
+/** The kept plans touching `slot` for which keepsPlan does not hold (the query's free row), ascending at answerRoom(); how many. */
 export function affected(slot: i32, dims: i32): i32 {
   const n = userCount(slot);
   if (n == 0) return 0;
@@ -291,7 +291,7 @@ function keepsHeldAt(slot: i32, free: usize, dims: i32): bool {
   return true;
 }
 
-/** The slots below `n` where keepsHeld does not hold, each with its free room from failover.ts; ascending at answerRoom()'s address; how many. */
+/** The slots below `n` where keepsHeld does not hold, each with its free room from failover.ts, ascending at answerRoom(); how many. */
 export function heldShort(n: i32, dims: i32): i32 {
   const out = answerRoom(n);
   const free = freeRoom();

@@ -6,7 +6,8 @@
 // questions and changes: the plans a placement affects, the plans a release may change, the
 // insertion target and its prefix-use flag, applying an insertion, the held room and its gang flag,
 // keepsHeld, the filter's batched questions (heldShort, insertEach), free room changes (logged
-// rows, a new epoch, an unlogged array), a new absent array, and forgetting every plan. After every insertion applied the kept plans are compared whole.
+// rows, a new epoch, an unlogged array), a new absent array, and forgetting every plan. After
+// every insertion applied the kept plans are compared whole.
 // Reproduce a failure with PLACER_SEED=<seed printed by fast-check>.
 
 import { test } from '@fast-check/vitest';
