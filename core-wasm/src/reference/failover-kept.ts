@@ -21,17 +21,25 @@ export class KeptPlans {
   private readonly plans = new Map<number, Kept>();
   /** Slot → the handles of the kept plans that touched it. */
   private users: Set<number>[] = [];
+  /** keepsHeld's held room row (reused: the filter asks it for every host). */
+  private readonly scratch = new Float64Array(MAX_DIMS);
+  /** The held room by slot and dimension (slot × MAX_DIMS + d), kept as plans come and grow: the filter asks it for every host. */
+  private held = new Float64Array(0);
+  /** Per slot, the kept plans touching it that took gang members out. */
+  private gangUsers = new Int32Array(0);
 
   clear(n: number): void {
     this.n = n;
     this.plans.clear();
     this.users = Array.from({ length: n }, () => new Set<number>());
+    this.held = new Float64Array(n * MAX_DIMS);
+    this.gangUsers = new Int32Array(n);
   }
 
   /** Keep a copy of `plan` (of `items`) under `keep.handle`, replacing the plan kept there. */
   keep(keep: KeepPlan, plan: RestartPlan, items: readonly RestartItem[]): void {
     const old = this.plans.get(keep.handle);
-    if (old) for (const s of old.plan.touched) this.users[s]?.delete(keep.handle);
+    if (old) for (const s of old.plan.touched) this.unuse(s, keep.handle, old.plan.gangsOut);
     const copy: RestartPlan = {
       target: plan.target.slice(),
       why: [...plan.why],
@@ -43,7 +51,30 @@ export class KeptPlans {
     };
     const req = items.map((it) => Float64Array.from({ length: MAX_DIMS }, (_, d) => it.req[d] ?? 0));
     this.plans.set(keep.handle, { plan: copy, req, failed: [...keep.failed] });
-    for (const s of copy.touched) this.users[s]?.add(keep.handle);
+    for (const s of copy.touched) this.use(s, keep.handle, copy.gangsOut);
+    for (const s of new Set([...(old?.plan.touched ?? []), ...copy.touched])) this.refresh(s);
+  }
+
+  private use(s: number, handle: number, gangsOut: boolean): void {
+    const u = this.users[s];
+    if (!u || u.has(handle)) return;
+    u.add(handle);
+    if (gangsOut) this.gangUsers[s]++;
+  }
+
+  private unuse(s: number, handle: number, gangsOut: boolean): void {
+    if (this.users[s]?.delete(handle) && gangsOut) this.gangUsers[s]--;
+  }
+
+  /** Slot `s`'s held room anew: per dimension the most a kept plan touching it puts there. */
+  private refresh(s: number): void {
+    if (!this.users[s]) return;
+    const row = this.held.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS);
+    row.fill(0);
+    for (const h of this.users[s]) {
+      const use = this.plans.get(h)!.plan.use.get(s);
+      if (use) for (let d = 0; d < MAX_DIMS; d++) if (use[d] > row[d]) row[d] = use[d];
+    }
   }
 
   affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): number[] {
@@ -74,23 +105,21 @@ export class KeptPlans {
       0,
       Float64Array.from({ length: MAX_DIMS }, (_, d) => req[d] ?? 0),
     );
-    this.users[slot]?.add(handle);
+    this.use(slot, handle, k.plan.gangsOut);
+    this.refresh(slot);
   }
 
   heldRoom(slot: number, out: Float64Array): boolean {
-    out.fill(0, 0, MAX_DIMS);
-    let gangs = false;
-    for (const h of this.users[slot] ?? []) {
-      const plan = this.plans.get(h)!.plan;
-      gangs ||= plan.gangsOut;
-      const use = plan.use.get(slot);
-      if (use) for (let d = 0; d < MAX_DIMS; d++) if (use[d] > out[d]) out[d] = use[d];
+    if (!this.users[slot]) {
+      out.fill(0, 0, MAX_DIMS);
+      return false;
     }
-    return gangs;
+    out.set(this.held.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS));
+    return this.gangUsers[slot] > 0;
   }
 
   keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
-    const held = new Float64Array(MAX_DIMS);
+    const held = this.scratch;
     if (this.heldRoom(slot, held)) return false;
     for (let d = 0; d < dims; d++) if (req[d] > 0 && free[d] - req[d] < held[d]) return false;
     return true;
@@ -98,8 +127,11 @@ export class KeptPlans {
 
   heldShort(req: ArrayLike<number>, hosts: InsertHosts): number[] {
     const out: number[] = [];
-    for (let s = 0; s < hosts.n; s++)
-      if (!this.keepsHeld(s, req, hosts.free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), hosts.dims)) out.push(s);
+    const row = new Float64Array(MAX_DIMS);
+    for (let s = 0; s < hosts.n; s++) {
+      for (let d = 0; d < hosts.dims; d++) row[d] = hosts.free[s * MAX_DIMS + d];
+      if (!this.keepsHeld(s, req, row, hosts.dims)) out.push(s);
+    }
     return out;
   }
 
