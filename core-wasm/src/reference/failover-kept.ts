@@ -83,6 +83,12 @@ export class KeptPlans {
     return out.sort((a, b) => a - b);
   }
 
+  /** Some kept plan touching `slot` changes (affected() is not empty). */
+  private anyAffected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
+    for (const h of this.users[slot] ?? []) if (!keepsPlan(this.plans.get(h)!.plan, slot, req, free, dims)) return true;
+    return false;
+  }
+
   affectedOnRelease(slot: number): number[] {
     const out: number[] = [];
     for (const [h, k] of this.plans) if (!keepsPlanOnRelease(k.plan, slot, this.n)) out.push(h);
@@ -148,7 +154,7 @@ export class KeptPlans {
     const scan: InsertScan = { prefixRead: false };
     for (let i = 0; i < count; i++) {
       const s = slots[i];
-      if (this.affected(s, req, hosts.free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), hosts.dims).length > 0) out[i] = -1;
+      if (this.anyAffected(s, req, hosts.free.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS), hosts.dims)) out[i] = -1;
       else {
         const t = this.insertTarget(handles[i], req, reasons, pos[i], hosts, scan);
         out[i] = t < 0 ? -1 : (t << 1) | (scan.prefixRead ? 1 : 0);
