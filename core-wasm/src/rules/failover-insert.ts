@@ -1,5 +1,7 @@
 // Namespace HA: the exact, typically O(1), effect of one more workload on a cached restart plan
-// (rules/failover.ts), so that failover admission re-checks only what a placement can affect.
+// (rules/failover.ts), so that failover admission re-checks only what a placement can affect. The
+// readable rule: the reference backend answers with it (reference/failover-kept.ts), the Wasm core
+// runs its twin over the plans it keeps (assembly/failover-insert.ts).
 //
 // Exactness note. A plan is first fit decreasing over a fixed scan order of its own (the slots
 // cyclically from `start`). Let W be a workload without inter-workload terms and outside gangs.
