@@ -5,7 +5,7 @@
 // answers the incremental questions over them in one call each (Backend.plansAffected,
 // insertTarget, keepsHeld, …; rules/failover-insert.ts states the rules, assembly/failover-insert.ts
 // runs them in the Wasm core). Here are the plans' words: the workloads each restarts and its plan
-// object, which follows every insertion the backend applies, for the refusals and the report.
+// object, which follows every insertion the backend applies, for the refusals.
 
 import type { Backend } from './contract.js';
 import * as abi from './contract.js';
@@ -34,7 +34,6 @@ export class PlanCache {
   private readonly zoneHandles = new Map<string, number>();
   /** The held room of one slot, as the backend last gave it, while the epochs' tick stands. */
   private readonly heldRow = new Float64Array(MAX_DIMS);
-  private heldGangs = false;
   private heldSlot = -1;
   private heldTick = -1;
   /** Per slot, when a plan's use of it or its own plan last changed (failover-verdicts.ts); free room changes are the guard's to mark. */
@@ -97,19 +96,13 @@ export class PlanCache {
     return this.heldRow[d];
   }
 
-  /** Some kept plan touching `slot` took gang members back out (its use is not the use its scan saw). */
-  gangTouched(slot: number): boolean {
-    return this.heldOf(slot);
-  }
-
-  /** The held room of `slot` into heldRow (asked of the backend once per slot and tick); whether gang members were taken out there. */
-  private heldOf(slot: number): boolean {
+  /** The held room of `slot` into heldRow, asked of the backend once per slot and tick. */
+  private heldOf(slot: number): void {
     if (slot !== this.heldSlot || this.heldTick !== this.epochs.now()) {
-      this.heldGangs = this.backend.heldRoom(slot, this.heldRow);
+      this.backend.heldRoom(slot, this.heldRow);
       this.heldSlot = slot;
       this.heldTick = this.epochs.now();
     }
-    return this.heldGangs;
   }
 
   /** Single host `h`'s plan, kept by the backend under singleHandle(h). */
