@@ -32,16 +32,16 @@ import { type ClassVerdicts, VerdictCache } from './failover-verdicts.js';
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
 
+/** insertEach's answers besides an insertion's: an admission kept, a slot left to check(). */
+const KEPT = -2;
+const REFUSED = -1;
+
 /**
  * Backend calls that leave every restart plan as it was, so the cache stays current across them:
  * a class or a constraint defined or freed (a class is freed only when nothing of it runs, and a
  * term changes what a workload may do only once a workload carrying it is placed). The engine
  * counts the other calls for the guard (its plan version).
  */
-/** insertEach's answers besides an insertion's: an admission kept, a slot left to check(). */
-const KEPT = -2;
-const REFUSED = -1;
-
 export const PLAN_NEUTRAL_CALLS: ReadonlySet<PropertyKey> = new Set(['defineClass', 'freeClass', 'defineConstraint', 'freeConstraint']);
 
 export class FailoverGuard {
