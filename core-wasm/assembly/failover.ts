@@ -55,6 +55,7 @@ let targetCount: i32 = 0;
 let gangsOut: i32 = 0;
 let antiCount: i32 = 0;
 let whyRows: i32 = 0;
+let planStart: i32 = 0;
 
 /** The addresses and counts TypeScript reads (wasm/restart.ts RESTART_FIELDS, in this order). */
 const table: usize = memory.data(24 * 4);
@@ -180,6 +181,7 @@ function addUse(i: i32, s: i32, sign: f64): void {
 /** The first-fit restart of `items` items over `n` slots from `start`; returns the number of targets. */
 export function plan(n: i32, dims: i32, items: i32, start: i32): i32 {
   const first = n == 0 ? 0 : ((start % n) + n) % n;
+  planStart = first;
   touchedCount = 0;
   antiCount = 0;
   whyRows = 0;
@@ -289,4 +291,47 @@ export function restartTable(): usize {
   store<i32>(table + 84, whyCap);
   store<i32>(table + 88, rowCap);
   return table;
+}
+
+// What the kept plans (failover-kept.ts) copy of the plan just computed, and what an insertion
+// (failover-insert.ts) reads of the inputs that stay here: the free room and the reasons rows.
+
+/** The start slot of the last plan, its scan normalised to 0..n−1. */
+export function lastStart(): i32 {
+  return planStart;
+}
+export function lastTouched(): usize {
+  return touched;
+}
+export function lastTouchedCount(): i32 {
+  return touchedCount;
+}
+export function lastTargets(): usize {
+  return targets;
+}
+export function lastUse(): usize {
+  return useOut;
+}
+export function lastTarget(): usize {
+  return target;
+}
+export function lastReq(): usize {
+  return req;
+}
+export function lastGangsOut(): i32 {
+  return gangsOut;
+}
+/** f64 [slots][MAX_DIMS]: the free room as TypeScript last wrote it. */
+export function freeRoom(): usize {
+  return free;
+}
+/** u32 [rows][slots]: the class reasons rows, `reasonsStride()` slots apart. */
+export function reasonsRows(): usize {
+  return rows;
+}
+export function reasonsStride(): i32 {
+  return slotCap;
+}
+export function lastTargetCount(): i32 {
+  return targetCount;
 }

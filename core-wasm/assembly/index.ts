@@ -18,6 +18,11 @@ import {
   setReservation as setReservationImpl, freeNamespace as freeNamespaceImpl,
 } from './ledger';
 import { ensure as restartEnsureImpl, plan as restartPlanImpl, restartTable as restartTableImpl } from './failover';
+import {
+  affected as affectedImpl, affectedOnRelease as affectedOnReleaseImpl, applyInsertion as applyInsertionImpl,
+  heldShort as heldShortImpl, insertEach as insertEachImpl, insertTarget as insertTargetImpl, keepsHeld as keepsHeldImpl,
+} from './failover-insert';
+import * as K from './failover-kept';
 import { LAYOUT_NAMES_BYTES, layoutNames as layoutNamesPtr, publishLayout } from './abi-layout';
 
 export function init(): void {
@@ -268,4 +273,106 @@ export function restartPlan(n: i32, dims: i32, items: i32, start: i32): i32 {
 /** The restart plan's addresses and counts (failover.ts restartTable). */
 export function restartTable(): usize {
   return restartTableImpl();
+}
+
+// The kept restart plans and failover admission's questions over them (failover-kept.ts,
+// failover-insert.ts). Requests and a free room row go in at keptQuery(); handles come out at keptAnswers().
+
+/** Forget every kept plan; `n` slots from now on. */
+export function keptClear(n: i32): void {
+  K.clear(n);
+}
+
+/** Room for the failed slots of the next kept plan (i32 [n]); their address. */
+export function keptFailedRoom(n: i32): usize {
+  return K.failedRoom(n);
+}
+
+/** Keep the restart plan just computed (`items` items, `failed` failed slots written) under `handle`. */
+export function keptKeep(handle: i32, items: i32, failed: i32): void {
+  K.keep(handle, items, failed);
+}
+
+/** The question's requests and free room row (f64 [2][MAX_DIMS]). */
+export function keptQuery(): usize {
+  return K.query;
+}
+
+/** The slots without a present host (u8 [slots]), written by TypeScript. */
+export function keptAbsent(): usize {
+  return K.absentRow();
+}
+
+/** The handles the last question answered (i32). */
+export function keptAnswers(): usize {
+  return K.answerRoom(0);
+}
+
+/** The kept plans a placement of the query's requests on `slot` changes; how many (keptAnswers()). */
+export function keptAffected(slot: i32, dims: i32): i32 {
+  return affectedImpl(slot, dims);
+}
+
+/** The kept plans a release on `slot` may change; how many (keptAnswers()). */
+export function keptAffectedOnRelease(slot: i32): i32 {
+  return affectedOnReleaseImpl(slot);
+}
+
+/** Where kept plan `handle` restarts the query's requests (reasons row `row`, position `pos`): (target + 1) << 1 | prefix read, 0 none. */
+export function keptInsertTarget(handle: i32, row: i32, pos: i32, n: i32, dims: i32): i32 {
+  return insertTargetImpl(handle, row, pos, n, dims);
+}
+
+/** Item `pos` (the query's requests) of kept plan `handle` restarts on `slot`. */
+export function keptApplyInsertion(handle: i32, pos: i32, slot: i32): void {
+  applyInsertionImpl(handle, pos, slot);
+}
+
+/** The held room row of `slot` (f64 [MAX_DIMS]), 0 outside the slots. */
+export function keptHeld(slot: i32): usize {
+  return slot >= 0 && slot < K.slotCount() ? K.heldAt(slot) : 0;
+}
+
+/** Some kept plan touching `slot` took gang members out (1). */
+export function keptGangTouched(slot: i32): i32 {
+  return slot >= 0 && K.gangTouched(slot) ? 1 : 0;
+}
+
+/** `slot` with the query's free row keeps after the query's requests the room every kept plan puts there (1). */
+export function keptKeepsHeld(slot: i32, dims: i32): i32 {
+  return keepsHeldImpl(slot, dims) ? 1 : 0;
+}
+
+/** The slots below `n` where keptKeepsHeld does not hold, with the restart plan's free room (failover.ts); how many (keptAnswers()). */
+export function keptHeldShort(n: i32, dims: i32): i32 {
+  return heldShortImpl(n, dims);
+}
+
+/** Room for `n` batched insertion questions (i32 [3][keptEachCapacity()]: slots, handles, positions); their address. */
+export function keptEachRoom(n: i32): usize {
+  return K.eachRoom(n);
+}
+
+export function keptEachCapacity(): i32 {
+  return K.eachCapacity();
+}
+
+/** The batched insertion questions (failover-insert.ts insertEach): the answers over the slots' row. */
+export function keptInsertEach(count: i32, row: i32, n: i32, dims: i32): void {
+  insertEachImpl(count, row, n, dims);
+}
+
+/** Kept plan `handle`'s block (0: none); its parts by keptPart. */
+export function keptBlock(handle: i32): usize {
+  return K.planOf(handle);
+}
+
+/** Part `k` of kept plan block `p`: 0 target, 1 req, 2 touched, 3 targets, 4 use, 5 failed. */
+export function keptPart(p: usize, k: i32): usize {
+  if (k == 0) return K.targetAt(p);
+  if (k == 1) return K.reqAt(p);
+  if (k == 2) return K.touchedAt(p);
+  if (k == 3) return K.targetsAt(p);
+  if (k == 4) return K.useAt(p);
+  return K.failedAt(p);
 }

@@ -381,7 +381,102 @@ export interface Backend {
    * slot `start` (rules/failover.ts states the rule); anti-affinity domains are the backend's host
    * label values. Nothing changes.
    */
-  restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number): RestartPlan;
+  restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number, keep?: KeepPlan): RestartPlan;
+
+  // Failover admission's incremental questions over the kept restart plans (rules/failover-insert.ts
+  // states each rule and why it is exact). None changes what evaluate() or admit() answer.
+
+  /** Forget every kept plan; the plans to come are over `n` slots. */
+  clearPlans(n: number): void;
+  /**
+   * The kept plans (handles ascending) that a placement of `req` on `slot` changes, `free` being the
+   * slot's free room before it (MAX_DIMS entries): those for which keepsPlan does not hold.
+   */
+  plansAffected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[];
+  /** The kept plans (handles ascending) that a release on `slot` may change: keepsPlanOnRelease does not hold. */
+  plansAffectedOnRelease(slot: number): readonly number[];
+  /**
+   * Where kept plan `handle` restarts one more workload — requests `req`, filter reasons by slot
+   * `reasons`, sort position `pos` among the plan's items — with every other item kept in place;
+   * −1 when a replan must tell (or nothing is kept there). `scan` learns whether the answer read
+   * the use of the items before `pos`.
+   */
+  insertTarget(handle: number, req: ArrayLike<number>, reasons: Uint32Array, pos: number, hosts: InsertHosts, scan?: InsertScan): number;
+  /** Apply an insertion insertTarget decided to kept plan `handle`: item `pos` (requests `req`) restarts on `slot`. */
+  applyInsertion(handle: number, pos: number, slot: number, req: ArrayLike<number>): void;
+  /**
+   * The room held for failover on `slot` — per dimension the most any kept plan puts there — into
+   * `out` (MAX_DIMS entries); returns whether a kept plan touching `slot` took gang members out.
+   */
+  heldRoom(slot: number, out: Float64Array): boolean;
+  /**
+   * `slot`, with free room `free` (MAX_DIMS entries), keeps after `req` the room every kept plan
+   * puts there, and no plan touching it took gang members out: a placement there changes no plan.
+   */
+  keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean;
+  /**
+   * The slots below `hosts.n` where keepsHeld does not hold for `req` (each slot's free room from
+   * `hosts.free`), ascending: the extender's filter asks it once for every host.
+   */
+  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[];
+  /**
+   * For each i below `count`: when no kept plan changes with `req` placed on `slots[i]`
+   * (plansAffected is empty, the slot's free room from `hosts.free`), insertTarget of kept plan
+   * `handles[i]` at position `pos[i]`. Into `out[i]`: (target << 1) | 1 when the answer read the
+   * prefix use, or −1 (a plan is affected, or a replan must tell). The extender's filter asks it
+   * once for the hosts of a protected workload.
+   */
+  insertEach(
+    req: ArrayLike<number>,
+    reasons: Uint32Array,
+    slots: Int32Array,
+    handles: Int32Array,
+    pos: Int32Array,
+    count: number,
+    hosts: InsertHosts,
+    out: Int32Array,
+  ): void;
+  /** Kept plan `handle` as the backend holds it (null: none), for tests and diagnostics. */
+  keptPlan(handle: number): KeptPlan | null;
+}
+
+/** Keep a restart plan in the backend (Backend.restartPlan) for the incremental questions. */
+export interface KeepPlan {
+  /** Its handle (a kept plan there is replaced); handles are small non-negative integers. */
+  handle: number;
+  /** The failed slots it plans (they take no restart; an insertion skips them). */
+  failed: readonly number[];
+}
+
+/** A kept plan: the parts the incremental questions read. */
+export interface KeptPlan {
+  start: number;
+  /** Per item, in the plan's order: its target slot (−1: unplaced) and its requests (MAX_DIMS entries). */
+  target: Int32Array;
+  req: Float64Array[];
+  use: Map<number, Float64Array>;
+  targets: number[];
+  touched: number[];
+  gangsOut: boolean;
+  failed: number[];
+}
+
+/** The surviving hosts as an insertion sees them. */
+export interface InsertHosts {
+  n: number;
+  dims: number;
+  /** Free room by slot and dimension, slot × MAX_DIMS + d. */
+  free: Float64Array;
+  /** What changed in `free` since it was made (see RestartHosts). */
+  freeLog?: FreeLog;
+  /** Slots without a present host (1); not changed in place while the same array is passed (the Wasm core keeps a copy per array). */
+  absent: Uint8Array;
+}
+
+/** What an insertion's scan read besides the plan's final use (for failover-verdicts.ts). */
+export interface InsertScan {
+  /** A host's use by the items before the insertion's position was read: the answer depends on that position. */
+  prefixRead: boolean;
 }
 
 export interface BatchOptions {

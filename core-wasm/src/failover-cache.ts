@@ -1,121 +1,138 @@
 // The restart plans failover admission keeps (failover-guard.ts): the plan of every single host
-// failure and of every zone, indexed by the slots each plan touches (`users`), with the room held
-// on each slot — the most any of those plans puts there — kept up to date as plans are replaced,
-// so that the question "does a placement on X leave every plan as it is" costs O(dims) per host
-// and a plan's change costs the slots it touches (not a maximum over every plan per question).
+// failure and of every zone. The backend keeps each plan where it computed it, under a handle (a
+// single host's plan: its slot; a zone's: the slots' count plus the zone's index), indexed by the
+// slots the plan touches with the room held on each slot — the most any plan puts there — and
+// answers the incremental questions over them in one call each (Backend.plansAffected,
+// insertTarget, keepsHeld, …; rules/failover-insert.ts states the rules, assembly/failover-insert.ts
+// runs them in the Wasm core). Here are the plans' words: the workloads each restarts and its plan
+// object, which follows every insertion the backend applies, for the refusals.
 
+import type { Backend } from './contract.js';
 import * as abi from './contract.js';
 import type { Planned } from './failover-plans.js';
 import { SlotEpochs } from './failover-verdicts.js';
+import { applyInsertion } from './rules/failover-insert.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
+
+/** The kept plans a placement changes: single host failures' plans by slot, zone plans by zone. */
+export interface Affected {
+  singles: number[];
+  zones: ReadonlySet<string>;
+}
+
+const NONE: Affected = Object.freeze({ singles: Object.freeze([]) as unknown as number[], zones: new Set<string>() });
 
 export class PlanCache {
   /** Single host failures' plans, by slot. */
   readonly singles = new Map<number, Planned>();
   readonly zones = new Map<string, Planned>();
-  /** Slot → the single plans that touched it. */
-  private readonly users = new Map<number, Set<number>>();
-  /** Slot → the zone plans that touched it. */
-  private readonly zoneUsers = new Map<number, Set<string>>();
-  /** The room held per slot and dimension: the most a plan puts there (slot × MAX_DIMS + d). */
-  private heldRows = new Float64Array(0);
-  /** Per slot, the plans touching it that took gang members back out (their use is not the use their scan saw). */
-  private gangUsers = new Int32Array(0);
+  /** The slots the handles are over: a zone's handle is n + its index. */
+  private n = 0;
+  private readonly zoneNames: string[] = [];
+  private readonly zoneHandles = new Map<string, number>();
+  /** The held room of one slot, as the backend last gave it, while the epochs' tick stands. */
+  private readonly heldRow = new Float64Array(MAX_DIMS);
+  private heldSlot = -1;
+  private heldTick = -1;
   /** Per slot, when a plan's use of it or its own plan last changed (failover-verdicts.ts); free room changes are the guard's to mark. */
   readonly epochs = new SlotEpochs();
+
+  constructor(private readonly backend: Backend) {}
 
   /** Forget every plan; `n` slots. */
   clear(n: number): void {
     this.singles.clear();
     this.zones.clear();
-    this.users.clear();
-    this.zoneUsers.clear();
-    this.heldRows = new Float64Array(n * MAX_DIMS);
-    this.gangUsers = new Int32Array(n);
+    this.zoneNames.length = 0;
+    this.zoneHandles.clear();
+    this.n = n;
+    this.backend.clearPlans(n);
     this.epochs.reset(n);
+    this.heldSlot = -1;
   }
 
-  /** The single plans that touched `slot`. */
-  usersOf(slot: number): ReadonlySet<number> {
-    return this.users.get(slot) ?? EMPTY;
+  /** The handle the backend keeps single host `h`'s plan under. */
+  singleHandle(h: number): number {
+    return h;
   }
 
+  /** The handle the backend keeps zone `zone`'s plan under (given it on first asking). */
+  zoneHandle(zone: string): number {
+    let h = this.zoneHandles.get(zone);
+    if (h === undefined) {
+      h = this.n + this.zoneNames.length;
+      this.zoneHandles.set(zone, h);
+      this.zoneNames.push(zone);
+    }
+    return h;
+  }
+
+  /** The kept plans that a placement of `req` on `slot` changes, `free` the slot's free room before it. */
+  affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): Affected {
+    const handles = this.backend.plansAffected(slot, req, free, dims);
+    return handles.length === 0 ? NONE : this.split(handles);
+  }
+
+  /** The kept plans that a release on `slot` may change. */
+  affectedOnRelease(slot: number): Affected {
+    return this.split(this.backend.plansAffectedOnRelease(slot));
+  }
+
+  private split(handles: readonly number[]): Affected {
+    const singles: number[] = [];
+    const zones = new Set<string>();
+    for (const h of handles) {
+      if (h < this.n) singles.push(h);
+      else zones.add(this.zoneNames[h - this.n]);
+    }
+    return { singles, zones };
+  }
+
+  /** The room held on `slot` for dimension `d`: the most a kept plan puts there. */
   held(slot: number, d: number): number {
-    return this.heldRows[slot * MAX_DIMS + d] ?? 0;
+    this.heldOf(slot);
+    return this.heldRow[d];
   }
 
-  /** Some plan touching `slot` took gang members back out. */
-  gangTouched(slot: number): boolean {
-    return (this.gangUsers[slot] ?? 0) > 0;
+  /** The held room of `slot` into heldRow, asked of the backend once per slot and tick. */
+  private heldOf(slot: number): void {
+    if (slot !== this.heldSlot || this.heldTick !== this.epochs.now()) {
+      this.backend.heldRoom(slot, this.heldRow);
+      this.heldSlot = slot;
+      this.heldTick = this.epochs.now();
+    }
   }
 
+  /** Single host `h`'s plan, kept by the backend under singleHandle(h). */
   setSingle(h: number, p: Planned): void {
-    this.replace(this.singles, this.users, h, p);
+    this.replaced(this.singles.get(h), p);
+    this.singles.set(h, p);
     this.epochs.changed(h);
   }
 
+  /** Zone `zone`'s plan, kept by the backend under zoneHandle(zone). */
   setZone(zone: string, p: Planned): void {
-    this.replace(this.zones, this.zoneUsers, zone, p);
+    this.replaced(this.zones.get(zone), p);
+    this.zones.set(zone, p);
+  }
+
+  /** The held room of the slots either plan touches may have changed. */
+  private replaced(old: Planned | undefined, p: Planned): void {
+    if (old) for (const s of old.plan.touched) this.epochs.changed(s);
+    for (const s of p.plan.touched) this.epochs.changed(s);
   }
 
   /**
-   * Single plan `h` was changed in place (one more workload, failover-insert.ts): it touched
-   * `oldTouched` before, and took no gang members out before or after.
+   * Kept plan `p` (under `handle`; single host `h`'s, or a zone's when h is null) restarts one more
+   * workload, item `pos` of requests `req`, on `slot`, every other item in place: the backend's
+   * plan and the words' copy grow alike.
    */
-  grew(h: number, oldTouched: readonly number[]): void {
-    const p = this.singles.get(h)!;
-    this.unindex(oldTouched, false, this.users, h);
-    this.index(p, this.users, h);
-    for (const s of p.plan.touched) this.refresh(s);
-    this.epochs.changed(h);
-  }
-
-  /** Zone plan `zone` was changed in place: see grew. */
-  zoneGrew(zone: string, oldTouched: readonly number[]): void {
-    const p = this.zones.get(zone)!;
-    this.unindex(oldTouched, false, this.zoneUsers, zone);
-    this.index(p, this.zoneUsers, zone);
-    for (const s of p.plan.touched) this.refresh(s);
-  }
-
-  private replace<K>(store: Map<K, Planned>, users: Map<number, Set<K>>, key: K, p: Planned): void {
-    const old = store.get(key);
-    if (old) this.unindex(old.plan.touched, old.plan.gangsOut, users, key);
-    this.index(p, users, key);
-    store.set(key, p);
-    for (const s of old ? new Set([...old.plan.touched, ...p.plan.touched]) : p.plan.touched) this.refresh(s);
-  }
-
-  private unindex<K>(touched: readonly number[], gangsOut: boolean, users: Map<number, Set<K>>, key: K): void {
-    for (const s of touched) {
-      users.get(s)?.delete(key);
-      if (gangsOut) this.gangUsers[s]--;
-    }
-  }
-
-  private index<K>(p: Planned, users: Map<number, Set<K>>, key: K): void {
-    for (const s of p.plan.touched) {
-      let u = users.get(s);
-      if (!u) users.set(s, (u = new Set()));
-      u.add(key);
-      if (p.plan.gangsOut) this.gangUsers[s]++;
-    }
-  }
-
-  /** Slot `s`'s held room anew from the plans touching it. */
-  private refresh(s: number): void {
-    this.epochs.changed(s);
-    const row = this.heldRows.subarray(s * MAX_DIMS, (s + 1) * MAX_DIMS);
-    row.fill(0);
-    const take = (p: Planned | undefined) => {
-      const use = p?.plan.use.get(s);
-      if (use) for (let d = 0; d < MAX_DIMS; d++) if (use[d] > row[d]) row[d] = use[d];
-    };
-    for (const h of this.users.get(s) ?? []) take(this.singles.get(h));
-    for (const z of this.zoneUsers.get(s) ?? []) take(this.zones.get(z));
+  inserted(p: Planned, handle: number, h: number | null, pos: number, slot: number, req: ArrayLike<number>): void {
+    this.backend.applyInsertion(handle, pos, slot, req);
+    applyInsertion(p.plan, pos, slot, req);
+    this.epochs.changed(slot);
+    if (h !== null) this.epochs.changed(h);
   }
 }
-
-const EMPTY: ReadonlySet<number> = new Set();

@@ -5,8 +5,10 @@
 // MAX_FAILURE_SETS (failover.ts), else the tolerance is not claimed and not guarded.
 //
 // Incremental. The plans of single host failures and of zones are cached (failover-cache.ts) with
-// the free room they were computed on. Each plan scans the hosts in a fixed order of its own
-// (rules/failover.ts), so a change on host X touches only (rules/failover-insert.ts has the proofs)
+// the free room they were computed on, kept by the backend where it computed them (in the Wasm
+// core: assembly/failover-kept.ts). Each plan scans the hosts in a fixed order of its own
+// (rules/failover.ts), so a change on host X touches only (rules/failover-insert.ts has the proofs,
+// assembly/failover-insert.ts runs them; each question is one backend call)
 //   - a placement on X: the plans that put so much on X that it no longer fits beside the workload
 //     (none when X keeps the held room: the O(dims) fast path that keeps the extender's filter
 //     cheap), and, when the workload is protected, X's own plan (and its zone's): the workload is
@@ -20,16 +22,19 @@
 // rebuilds the cache at the next question.
 
 import type { WorkloadTemplate } from '../../model/types.js';
-import { type Backend } from './contract.js';
+import { type Backend, type InsertHosts, type InsertScan } from './contract.js';
 import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
 import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
-import { VerdictCache } from './failover-verdicts.js';
-import { type InsertHosts, type InsertScan, applyInsertion, insertTarget, keepsPlan, keepsPlanOnRelease } from './rules/failover-insert.js';
+import { type ClassVerdicts, VerdictCache } from './failover-verdicts.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
 const MAX_DIMS = abi.MAX_DIMS;
+
+/** insertEach's answers besides an insertion's: an admission kept, a slot left to check(). */
+const KEPT = -2;
+const REFUSED = -1;
 
 /**
  * Backend calls that leave every restart plan as it was, so the cache stays current across them:
@@ -43,9 +48,9 @@ export class FailoverGuard {
   /** The backend version the cache is current at (−1: rebuild). */
   private synced = -1;
   private free: Float64Array = new Float64Array(0);
-  private readonly cache = new PlanCache();
+  private readonly cache: PlanCache;
   /** Admissions per (class, host) the filter found by insertion, kept while nothing they read changed. */
-  private readonly verdicts = new VerdictCache(this.cache.epochs);
+  private readonly verdicts: VerdictCache;
   /** What the last insertion's scan read. */
   private readonly scan: InsertScan = { prefixRead: false };
   /** The words of the last refusal per slot, for the extender's per-host messages. */
@@ -54,6 +59,10 @@ export class FailoverGuard {
   private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
   /** The workload an insertion places, reused (no allocation on the filter's path). */
   private readonly probe: Victim = { cls: 0, t: undefined as unknown as WorkloadTemplate, j: 0, from: 0, protected: true };
+  /** insertEach's answers by slot (reused). */
+  private each = new Int32Array(0);
+  /** insertEach's questions and answers to the backend: slots, handles, positions, answers (reused). */
+  private eachIo: Int32Array[] = [this.each, this.each, this.each, this.each];
   /** Where the last insertion put the workload among the plan's items. */
   private insertedAt = 0;
   /**
@@ -70,7 +79,10 @@ export class FailoverGuard {
     /** The backend without the version count: a tentative commit and its release change nothing. */
     private readonly raw: Backend,
     private readonly version: () => number,
-  ) {}
+  ) {
+    this.cache = new PlanCache(raw);
+    this.verdicts = new VerdictCache(this.cache.epochs);
+  }
 
   /** Some namespace is protected: placements are checked. */
   active(): boolean {
@@ -109,16 +121,15 @@ export class FailoverGuard {
     const free = this.free;
     try {
       this.plans.take(free, cls, slot, 1);
-      const single = terms
-        ? [...this.cache.singles.keys()]
-        : [...this.cache.usersOf(slot)].filter((h) => !keepsPlan(this.cache.singles.get(h)!.plan, slot, spec.req, row, dims));
+      const affected = terms ? null : this.cache.affected(slot, spec.req, row, dims);
+      const single = affected ? [...affected.singles] : [...this.cache.singles.keys()];
       if (prot && !single.includes(slot) && (terms || this.insertion(this.cache.singles.get(slot), extra) === null)) single.push(slot);
       for (const h of single.sort((a, b) => a - b)) {
         const v = this.worse(this.cache.singles.get(h), this.plans.plan([h], true, free, extra, terms));
         if (v) return this.refuse(slot, v);
       }
       for (const [zone, before] of this.cache.zones) {
-        if (!terms && !this.zoneChanges(before, extra, row)) continue;
+        if (affected && !this.zoneChanges(before, zone, extra, affected.zones)) continue;
         const v = this.worse(before, this.plans.plan(before.failed, true, free, extra, terms, before.plan.start), zone);
         if (v) return this.refuse(slot, v);
       }
@@ -159,17 +170,27 @@ export class FailoverGuard {
     const kept = fast && prot && !t.gang && this.cache.zones.size === 0;
     const memo = kept ? this.verdicts.of(cls, spec, this.plans.reasons(cls), hosts, policies) : null;
     const extra: Tentative = { cls, slot: 0, t, j: 0 };
+    // the backend answers the fast paths for every host at once: an unprotected workload's held
+    // room; a protected one's kept admissions and its insertion into each host's own plan
+    const short = fast && !prot ? this.raw.heldShort(spec.req, this.hostsView) : null;
+    const inserted = memo ? this.insertEach(extra, reasons, Math.min(n, hosts), memo) : null;
+    let k = 0;
     for (let slot = 0; slot < n; slot++) {
       if (reasons[slot] !== 0) continue;
-      if (memo && slot < hosts && this.verdicts.holds(memo, slot)) {
-        if (this.refusals.size > 0) this.refusals.delete(slot);
-        continue;
-      }
       extra.slot = slot;
-      if (fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req))) {
+      let keeps: boolean;
+      if (inserted && slot < hosts) {
+        const r = inserted[slot];
+        keeps = r !== REFUSED;
+        if (r >= 0 && (r & 1) === 0) this.verdicts.keep(memo!, slot, this.cache.singles.get(slot)!.plan.start, r >> 1);
+      } else if (short && slot < hosts) {
+        while (k < short.length && short[k] < slot) k++;
+        keeps = k === short.length || short[k] !== slot;
+      } else keeps = fast && (prot ? this.onlyInserts(extra) : this.keepsHeld(slot, spec.req));
+      if (keeps) {
         if (this.refusals.size > 0) this.refusals.delete(slot);
         const a = this.admitted;
-        if (memo && a && !this.scan.prefixRead && slot < hosts) this.verdicts.keep(memo, slot, a.p.plan.start, a.target);
+        if (memo && !inserted && a && !this.scan.prefixRead && slot < hosts) this.verdicts.keep(memo, slot, a.p.plan.start, a.target);
       } else if (this.check(t, 0, cls, slot) !== null) refused.push(slot);
     }
     return refused;
@@ -188,11 +209,12 @@ export class FailoverGuard {
     this.cache.epochs.changed(slot);
     const prot = this.protects(t.namespace);
     const extra: Tentative | null = prot && j !== undefined ? { cls, slot, t, j } : null;
-    const singles = [...this.cache.usersOf(slot)].filter((h) => !keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims));
+    const affected = this.cache.affected(slot, req, row, dims);
+    const singles = [...affected.singles];
     if (prot && !this.grow(slot, null, extra)) singles.push(slot);
     const zones: string[] = [];
     for (const [zone, z] of this.cache.zones) {
-      const changes = z.failed.includes(slot) ? prot && !this.grow(slot, zone, extra) : !keepsPlan(z.plan, slot, req, row, dims);
+      const changes = z.failed.includes(slot) ? prot && !this.grow(slot, zone, extra) : affected.zones.has(zone);
       if (changes) zones.push(zone);
     }
     this.replan(singles, zones);
@@ -203,9 +225,7 @@ export class FailoverGuard {
     if (!this.current(cls)) return;
     this.plans.hostRoom(this.free, slot);
     this.cache.epochs.changed(slot);
-    const n = this.plans.catalog.hosts.length;
-    const affected = new Set<number>([slot]);
-    for (const [h, p] of this.cache.singles) if (!keepsPlanOnRelease(p.plan, slot, n)) affected.add(h);
+    const affected = new Set<number>([slot, ...this.cache.affectedOnRelease(slot).singles]);
     this.replan(affected, this.cache.zones.keys());
   }
 
@@ -226,10 +246,17 @@ export class FailoverGuard {
     this.cache.clear(this.plans.catalog.hosts.length);
     this.verdicts.clear();
     const catalog = this.plans.catalog;
-    this.hostsView = { n: catalog.hosts.length, dims: catalog.dims.count, free: this.free, absent: this.plans.absent() };
-    for (const s of this.plans.presentSlots()) this.cache.setSingle(s, this.plans.plan([s], true, this.free));
+    this.hostsView = {
+      n: catalog.hosts.length,
+      dims: catalog.dims.count,
+      free: this.free,
+      freeLog: this.plans.logOf(this.free),
+      absent: this.plans.absent(),
+    };
+    for (const s of this.plans.presentSlots()) this.cache.setSingle(s, this.planSingle(s));
     if ([...this.plans.policies().values()].some((p) => p.zoneFailuresToTolerate > 0))
-      for (const { zone, planned } of this.failover.zonePlans(this.free)) this.cache.setZone(zone, planned);
+      for (const { zone, planned } of this.failover.zonePlans(this.free, undefined, false, (z) => this.cache.zoneHandle(z)))
+        this.cache.setZone(zone, planned);
     this.synced = this.version();
   }
 
@@ -242,21 +269,26 @@ export class FailoverGuard {
   }
 
   private replan(singles: Iterable<number>, zones: Iterable<string>): void {
-    for (const h of singles) if (this.plans.catalog.hosts[h]?.present) this.cache.setSingle(h, this.plans.plan([h], true, this.free));
+    for (const h of singles) if (this.plans.catalog.hosts[h]?.present) this.cache.setSingle(h, this.planSingle(h));
     for (const name of [...zones]) {
       const z = this.cache.zones.get(name)!;
-      this.cache.setZone(name, this.plans.plan(z.failed, true, this.free, undefined, false, z.plan.start));
+      this.cache.setZone(name, this.plans.plan(z.failed, true, this.free, undefined, false, z.plan.start, this.cache.zoneHandle(name)));
     }
     this.synced = this.version();
   }
 
+  /** Single host `h`'s plan now, kept by the backend. */
+  private planSingle(h: number): Planned {
+    return this.plans.plan([h], true, this.free, undefined, false, undefined, this.cache.singleHandle(h));
+  }
+
   /**
-   * Zone plan `z` may change with `extra` placed (no terms): it fails the slot and the workload is
-   * protected (and not simply inserted), or the slot keeps too little room for the plan.
+   * Zone plan `z` (of `zone`) may change with `extra` placed (no terms): it fails the slot and the
+   * workload is protected (and not simply inserted), or the slot keeps too little room for the
+   * plan (the zone is among the plans the placement `affects`).
    */
-  private zoneChanges(z: Planned, extra: Tentative, row: ArrayLike<number>): boolean {
-    const req = this.plans.compiler.classes[extra.cls].spec.req;
-    if (!z.failed.includes(extra.slot)) return !keepsPlan(z.plan, extra.slot, req, row, this.plans.catalog.dims.count);
+  private zoneChanges(z: Planned, zone: string, extra: Tentative, affects: ReadonlySet<string>): boolean {
+    if (!z.failed.includes(extra.slot)) return affects.has(zone);
     return this.protects(extra.t.namespace) && this.insertion(z, extra) === null;
   }
 
@@ -269,12 +301,13 @@ export class FailoverGuard {
     const req = this.plans.compiler.classes[extra.cls].spec.req;
     const dims = this.plans.catalog.dims.count;
     const row = this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
-    for (const h of this.cache.usersOf(slot)) if (!keepsPlan(this.cache.singles.get(h)!.plan, slot, req, row, dims)) return false;
+    // no plan touching the slot changes: neither a single host's nor a zone's it does not fail
+    if (this.raw.plansAffected(slot, req, row, dims).length > 0) return false;
     const own = this.cache.singles.get(slot);
     const target = this.insertion(own, extra);
     if (target === null) return false;
     const pos = this.insertedAt; // the zones' insertions below move insertedAt
-    for (const z of this.cache.zones.values()) if (this.zoneChanges(z, extra, row)) return false;
+    for (const z of this.cache.zones.values()) if (z.failed.includes(slot) && this.insertion(z, extra) === null) return false;
     const { t, j, cls } = extra;
     this.admitted = { p: own!, t, j, cls, target, pos, version: this.version() };
     return true;
@@ -286,23 +319,61 @@ export class FailoverGuard {
    * its position among p's items is left in `insertedAt`.
    */
   private insertion(p: Planned | undefined, extra: Tentative): number | null {
-    if (!p || extra.t.gang) return null;
+    if (!p || p.handle === undefined || extra.t.gang) return null;
     const v = this.probe;
     v.cls = extra.cls;
     v.t = extra.t;
     v.j = extra.j;
     v.from = extra.slot;
     this.insertedAt = this.position(p.victims, v);
-    return insertTarget(
-      p.plan,
-      p,
-      this.classReq,
+    const target = this.raw.insertTarget(
+      p.handle,
       this.classReq(extra.cls),
       this.plans.reasons(extra.cls),
       this.insertedAt,
       this.hostsView,
       this.scan,
     );
+    return target < 0 ? null : target;
+  }
+
+  /**
+   * The fast path of a protected workload (`extra`, no terms, no gang, no zone plans) on every
+   * slot below `n` whose `reasons` are 0, by slot: KEPT when an admission kept in `memo` holds,
+   * REFUSED when a plan touching the slot changes or the insertion into its own plan is left to a
+   * replan, else (target << 1) | 1 when the answer read the prefix use. One backend call
+   * (Backend.insertEach); the positions among each plan's workloads are found here (names order them).
+   */
+  private insertEach(extra: Tentative, reasons: ArrayLike<number>, n: number, memo: ClassVerdicts): Int32Array {
+    if (this.each.length < n) {
+      const cap = Math.max(n, 2 * this.each.length);
+      this.each = new Int32Array(cap);
+      this.eachIo = [new Int32Array(cap), new Int32Array(cap), new Int32Array(cap), new Int32Array(cap)];
+    }
+    const { each } = this;
+    const [slots, handles, pos, out] = this.eachIo;
+    let count = 0;
+    const v = this.probe;
+    v.cls = extra.cls;
+    v.t = extra.t;
+    v.j = extra.j;
+    for (let slot = 0; slot < n; slot++) {
+      if (reasons[slot] !== 0) continue;
+      if (this.verdicts.holds(memo, slot)) {
+        each[slot] = KEPT;
+        continue;
+      }
+      const own = this.cache.singles.get(slot);
+      slots[count] = slot;
+      handles[count] = own?.handle ?? -1;
+      v.from = slot;
+      pos[count] = own ? this.position(own.victims, v) : 0;
+      count++;
+    }
+    const req = this.classReq(extra.cls);
+    this.raw.insertEach(req, this.plans.reasons(extra.cls), slots, handles, pos, count, this.hostsView, out);
+    for (let i = 0; i < count; i++) each[slots[i]] = out[i] < 0 ? REFUSED : out[i];
+    return each;
   }
 
   /** Apply `extra`'s insertion to the cached plan of `slot` (zone null) or of `zone`; false when it needs a replan. */
@@ -313,12 +384,9 @@ export class FailoverGuard {
     if (known) this.insertedAt = a.pos;
     const target = known ? a.target : extra && p ? this.insertion(p, extra) : null;
     this.admitted = null;
-    if (!extra || !p || target === null) return false;
-    const touched = p.plan.touched;
-    applyInsertion(p.plan, this.insertedAt, target, this.classReq(extra.cls));
+    if (!extra || !p || p.handle === undefined || target === null) return false;
+    this.cache.inserted(p, p.handle, zone === null ? slot : null, this.insertedAt, target, this.classReq(extra.cls));
     p.victims.splice(this.insertedAt, 0, { cls: extra.cls, t: extra.t, j: extra.j, from: extra.slot, protected: true });
-    if (zone === null) this.cache.grew(slot, touched);
-    else this.cache.zoneGrew(zone, touched);
     return true;
   }
 
@@ -336,10 +404,7 @@ export class FailoverGuard {
 
   /** `slot` keeps, after `req`, the room every plan puts there: no plan changes. */
   private keepsHeld(slot: number, req: readonly number[]): boolean {
-    if (this.cache.gangTouched(slot)) return false;
-    const dims = this.plans.catalog.dims.count;
-    for (let d = 0; d < dims; d++) if (req[d] > 0 && this.free[slot * MAX_DIMS + d] - req[d] < this.cache.held(slot, d)) return false;
-    return true;
+    return this.raw.keepsHeld(slot, req, this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS), this.plans.catalog.dims.count);
   }
 
   /** The refusal when `after` leaves more protected workloads unplaced than `before`, naming a namespace newly short. */

@@ -43,6 +43,8 @@ export interface Planned {
   stuck: number;
   /** Not planned: the sets of this many failed hosts are more than MAX_FAILURE_SETS. */
   unchecked?: number;
+  /** The handle the backend keeps the plan under (failover-cache.ts), when it keeps it. */
+  handle?: number;
 }
 
 /** A placement planned as if it were made: instance `j` of `t`, class `cls`, on `slot`. */
@@ -103,8 +105,17 @@ export class RestartPlanner {
    * `protectedOnly`, with `extra` as if placed. `fresh`: the class reasons are evaluated anew (a
    * tentative placement is committed in the backend). The plan scans the slots cyclically from
    * `start`: by default after the first failed slot (a zone's plan: after its highest, failover.ts).
+   * With `keep` the backend keeps the plan under that handle (failover-cache.ts).
    */
-  plan(failed: number[], protectedOnly: boolean, free: Float64Array, extra?: Tentative, fresh = false, start?: number): Planned {
+  plan(
+    failed: number[],
+    protectedOnly: boolean,
+    free: Float64Array,
+    extra?: Tentative,
+    fresh = false,
+    start?: number,
+    keep?: number,
+  ): Planned {
     const policies = this.policies();
     const victims: Victim[] = [];
     for (const slot of failed) {
@@ -126,11 +137,12 @@ export class RestartPlanner {
     const hosts: RestartHosts = { n, dims: this.catalog.dims.count, free, out, freeLog: this.freeLogs.get(free) };
     const fresher = fresh ? new Map<number, Uint32Array>() : undefined;
     const items: RestartItem[] = victims.map((v) => this.item(v, fresher));
-    const plan = this.backend.restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0));
+    const kept = keep === undefined ? undefined : { handle: keep, failed };
+    const plan = this.backend.restartPlan(items, hosts, start ?? (failed.length > 0 ? failed[0] + 1 : 0), kept);
     for (const s of failed) out[s] = this.catalog.hosts[s].present ? 0 : 1;
     let stuck = 0;
     victims.forEach((v, i) => v.protected && plan.target[i] < 0 && stuck++);
-    return { failed, victims, plan, stuck };
+    return keep === undefined ? { failed, victims, plan, stuck } : { failed, victims, plan, stuck, handle: keep };
   }
 
   /** Protected first, larger first (cpu, then memory), then kind, namespace, name: the plan's order. */
@@ -188,6 +200,11 @@ export class RestartPlanner {
     if (extra) this.take(free, extra.cls, extra.slot, 1);
     this.freeLogs.set(free, { epoch: ++this.freeEpoch, rows: [] });
     return free;
+  }
+
+  /** What changed in `free` since this planner made it (undefined: not one of its arrays). */
+  logOf(free: Float64Array): FreeLog | undefined {
+    return this.freeLogs.get(free);
   }
 
   /** Host `s`'s row of `free`, computed anew. */

@@ -42,7 +42,7 @@ export class SlotEpochs {
 }
 
 /** One class's kept admissions. */
-class ClassVerdicts {
+export class ClassVerdicts {
   /** The tick each slot's admission was found at (0: none kept). */
   readonly stamp: Uint32Array;
   /** The slots its scan read: cyclically from `from` to `to`. */

@@ -90,11 +90,14 @@ export class Failover {
     return { failed: p.failed.map((s) => plans.catalog.hostName(s)), moves, unplaced, absorbed: !unplaced.some((u) => u.protected) };
   }
 
-  /** One plan per zone: its hosts fail, their protected workloads restart outside it. */
-  zonePlans(free: Float64Array, extra?: Tentative, fresh = false): { zone: string; planned: Planned }[] {
+  /**
+   * One plan per zone: its hosts fail, their protected workloads restart outside it; `keep` names
+   * the handle the backend keeps each zone's plan under.
+   */
+  zonePlans(free: Float64Array, extra?: Tentative, fresh = false, keep?: (zone: string) => number): { zone: string; planned: Planned }[] {
     return [...this.plans.zones()].map(([zone, slots]) => ({
       zone,
-      planned: this.plans.plan(slots, true, free, extra, fresh, zoneStart(slots)),
+      planned: this.plans.plan(slots, true, free, extra, fresh, zoneStart(slots), keep?.(zone)),
     }));
   }
 

@@ -3,8 +3,28 @@
 
 import type { Backend } from './contract.js';
 
-/** Backend calls that never change what evaluate() / admit() answer. */
-const READ_ONLY_CALLS = new Set<PropertyKey>(['evaluate', 'evaluateColumns', 'admit', 'ledger', 'memoryBytes', 'restartPlan']);
+/**
+ * Backend calls that never change what evaluate() / admit() answer: among them failover
+ * admission's kept restart plans and the questions over them (they change no placement).
+ */
+const READ_ONLY_CALLS = new Set<PropertyKey>([
+  'evaluate',
+  'evaluateColumns',
+  'admit',
+  'ledger',
+  'memoryBytes',
+  'restartPlan',
+  'clearPlans',
+  'plansAffected',
+  'plansAffectedOnRelease',
+  'insertTarget',
+  'applyInsertion',
+  'heldRoom',
+  'keepsHeld',
+  'heldShort',
+  'insertEach',
+  'keptPlan',
+]);
 
 /**
  * The backend, with `onChange` called (with the method's name) before every call that may change

@@ -1,5 +1,7 @@
 // Namespace HA: the exact, typically O(1), effect of one more workload on a cached restart plan
-// (rules/failover.ts), so that failover admission re-checks only what a placement can affect.
+// (rules/failover.ts), so that failover admission re-checks only what a placement can affect. The
+// readable rule: the reference backend answers with it (reference/failover-kept.ts), the Wasm core
+// runs its twin over the plans it keeps (assembly/failover-insert.ts).
 //
 // Exactness note. A plan is first fit decreasing over a fixed scan order of its own (the slots
 // cyclically from `start`). Let W be a workload without inter-workload terms and outside gangs.
@@ -25,33 +27,20 @@
 //    members back out (its final use is then less than the use its scan ended with).
 
 import * as abi from '../contract.js';
+import type { InsertHosts, InsertScan } from '../contract.js';
 import { RESTART_IGNORED, type RestartPlan } from './failover.js';
+
+export type { InsertHosts, InsertScan };
 
 const MAX_DIMS = abi.MAX_DIMS;
 const R_ABSENT = abi.R_ABSENT;
-
-/** The surviving hosts as the insertion sees them. */
-export interface InsertHosts {
-  n: number;
-  dims: number;
-  /** Free room by slot and dimension, slot × MAX_DIMS + d. */
-  free: Float64Array;
-  /** Slots without a present host (1). */
-  absent: Uint8Array;
-}
-
-/** What an insertion's scan read besides the plan's final use (for failover-verdicts.ts). */
-export interface InsertScan {
-  /** A host's use by the items before the insertion's position was read: the answer depends on that position. */
-  prefixRead: boolean;
-}
 
 /** The plan's items as the insertion reads them. */
 export interface InsertItems {
   /** Failed slots of the plan (they take no restart). */
   failed: readonly number[];
-  /** The items' classes, in the plan's order. */
-  victims: readonly { cls: number }[];
+  /** The items' requests (MAX_DIMS entries each), in the plan's order. */
+  req: readonly ArrayLike<number>[];
 }
 
 /** The plan stays as it is when host `slot` (not failed in it) loses `req` from its free room `free` (MAX_DIMS entries). */
@@ -78,15 +67,13 @@ export function keepsPlanOnRelease(plan: RestartPlan, slot: number, n: number): 
 
 /**
  * insertTarget: the slot where the first-fit plan `plan` of `items` restarts one more workload —
- * requests `req`, filter reasons by slot `reasons`, sort position `pos` among the items, whose
- * classes' requests `reqOf` gives — when
+ * requests `req`, filter reasons by slot `reasons`, sort position `pos` among the items — when
  * every other item keeps its host; null when that is not decided here (a full replan answers).
  * `scan`, when given, tells whether the answer read the use before `pos`. See the file comment.
  */
 export function insertTarget(
   plan: RestartPlan,
   items: InsertItems,
-  reqOf: (cls: number) => ArrayLike<number>,
   req: ArrayLike<number>,
   reasons: ArrayLike<number>,
   pos: number,
@@ -107,18 +94,18 @@ export function insertTarget(
     }
     if (fits(req, free, base, use, dims)) return s;
     if (scan) scan.prefixRead = true;
-    if (!fits(req, free, base, prefixUse(plan, s, pos, items, reqOf), dims)) continue;
+    if (!fits(req, free, base, prefixUse(plan, s, pos, items), dims)) continue;
     return null;
   }
   return null;
 }
 
 /** What the plan's items before position `pos` put on slot `s`. */
-function prefixUse(plan: RestartPlan, s: number, pos: number, items: InsertItems, reqOf: (cls: number) => ArrayLike<number>): Float64Array {
+function prefixUse(plan: RestartPlan, s: number, pos: number, items: InsertItems): Float64Array {
   const use = new Float64Array(MAX_DIMS);
   for (let i = 0; i < pos; i++) {
     if (plan.target[i] !== s) continue;
-    const r = reqOf(items.victims[i].cls);
+    const r = items.req[i];
     for (let d = 0; d < MAX_DIMS; d++) use[d] += r[d];
   }
   return use;

@@ -70,6 +70,25 @@ export interface CoreExports {
   restartEnsure(n: number, items: number, rows: number, cols: number): number;
   restartPlan(n: number, dims: number, items: number, start: number): number;
   restartTable(): number;
+  keptClear(n: number): void;
+  keptFailedRoom(n: number): number;
+  keptKeep(handle: number, items: number, failed: number): void;
+  keptQuery(): number;
+  keptAbsent(): number;
+  keptAnswers(): number;
+  keptAffected(slot: number, dims: number): number;
+  keptAffectedOnRelease(slot: number): number;
+  keptInsertTarget(handle: number, row: number, pos: number, n: number, dims: number): number;
+  keptApplyInsertion(handle: number, pos: number, slot: number): void;
+  keptHeld(slot: number): number;
+  keptGangTouched(slot: number): number;
+  keptKeepsHeld(slot: number, dims: number): number;
+  keptHeldShort(n: number, dims: number): number;
+  keptEachRoom(n: number): number;
+  keptEachCapacity(): number;
+  keptInsertEach(count: number, row: number, n: number, dims: number): void;
+  keptBlock(handle: number): number;
+  keptPart(block: number, k: number): number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@
 // of a thousand plans over one free room copies it once.
 
 import { MAX_DIMS, R_ABSENT } from '../abi.js';
-import type { RestartHosts, RestartItem, RestartPlan } from '../contract.js';
+import type { FreeLog, RestartHosts, RestartItem, RestartPlan } from '../contract.js';
 import type { CoreExports } from './module.js';
 import type { CoreMemory } from './views.js';
 
@@ -43,6 +43,7 @@ const SHAPE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 19, 20, 21,
 const WHY_GANG = -2;
 /** Reasons rows kept in the core at most (rows are reused from the first once it is full). */
 const MAX_ROWS = 256;
+const EMPTY_OUT = new Uint8Array(0);
 
 /** Views over the core's restart tables, at their capacities. */
 interface Views {
@@ -109,6 +110,47 @@ export class WasmRestart {
     const targetCount = this.x.restartPlan(n, dims, items.length, start);
     v = this.current();
     return this.read(items, v, n, start, targetCount);
+  }
+
+  /**
+   * The free room and a class's `reasons` into the core for an insertion over `n` slots
+   * (wasm/kept.ts); returns the reasons' row. Nothing is copied or asked of the core when it
+   * holds both already (the filter asks this per host).
+   */
+  insertInputs(n: number, free: Float64Array, freeLog: FreeLog | undefined, reasons: Uint32Array): number {
+    const r = this.rowOf.get(reasons);
+    if (r !== undefined && this.rowN === n && this.holdsFree(n, free, freeLog)) return r;
+    const fresh = r === undefined ? 1 : 0;
+    if (this.rowN !== n || this.rowOf.size + fresh > MAX_ROWS) this.rowOf.clear();
+    if (this.x.restartEnsure(n, 0, Math.max(this.rowOf.size + 1, 1), 0) !== 0) {
+      this.rowOf.clear();
+      this.heldFree = null;
+    }
+    this.rowN = n;
+    const v = this.current();
+    this.writeFree({ n, dims: 0, free, out: EMPTY_OUT, freeLog }, v);
+    return this.rowFor(reasons, v, n);
+  }
+
+  /** The free room into the core over `n` slots (for the held room's questions, wasm/kept.ts). */
+  freeInputs(n: number, free: Float64Array, freeLog: FreeLog | undefined): void {
+    if (this.holdsFree(n, free, freeLog)) return;
+    if (this.x.restartEnsure(n, 0, Math.max(this.rowOf.size, 1), 0) !== 0) {
+      this.rowOf.clear();
+      this.heldFree = null;
+    }
+    this.writeFree({ n, dims: 0, free, out: EMPTY_OUT, freeLog }, this.current());
+  }
+
+  /** The core holds `free` over `n` slots as it is now (its log lists nothing new). */
+  private holdsFree(n: number, free: Float64Array, freeLog: FreeLog | undefined): boolean {
+    return (
+      freeLog !== undefined &&
+      this.heldFree === free &&
+      this.heldN === n &&
+      this.heldEpoch === freeLog.epoch &&
+      this.heldRows === freeLog.rows.length
+    );
   }
 
   /** The views over the core's tables as they are now (the memory may have grown, a table moved). */
