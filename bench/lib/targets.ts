@@ -250,5 +250,26 @@ export function evaluateTargets(r: Results): TargetResult[] {
       });
     }
   }
+  // 13. the extender's overhead (issue 20): placer as kube-scheduler's extender vs a do-nothing one.
+  {
+    const kube = r.suites.kube?.status === 'ok' ? r.suites.kube.figures : undefined;
+    const sizes = ['500x2000', '5000x5000'];
+    // the median of the run's pairs; a run of one pair has only that pair's ratio
+    const at = (z: string) => num(kube, `${z}.placerVsNoop.median`) ?? num(kube, `${z}.with-placer.vsNoop`);
+    const xs = sizes.map(at);
+    const known = xs.filter((x): x is number => x !== null);
+    const full = known.length === sizes.length && !r.quick;
+    out.push({
+      name: "placer as kube-scheduler's extender vs a do-nothing extender",
+      target: '≥ 0.9× its pods/s at 500 and 5,000 nodes, same run',
+      value: known.length === 0 ? null : sizes.map((z, k) => `${z.split('x')[0]} nodes: ${ratio(xs[k])}`).join(', '),
+      met: !full ? null : known.every((x) => x >= 0.9),
+      note: kube
+        ? full
+          ? 'kube suite: the median of the alternating (do-nothing, placer) pairs per size, each placer round over its own pair’s do-nothing round.'
+          : 'quick run: 50 nodes, not comparable to the target.'
+        : why('kube'),
+    });
+  }
   return out;
 }
