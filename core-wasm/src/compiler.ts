@@ -8,6 +8,7 @@
 // the namespaces and constraint programs no live class names go with it.
 
 import { InputError } from '../../model/errors.js';
+import { sameFieldsBut } from '../../model/same-fields.js';
 import { parseInt64 } from '../../model/selectors.js';
 import type {
   NamespacePolicyObj,
@@ -82,22 +83,10 @@ function shareable(t: WorkloadTemplate, c: Compiled | undefined): boolean {
 }
 
 /**
- * Two templates of the same content: every field but the instances the same value (the same
- * objects for maps and arrays, which nothing changes once parsed — the assumption the compiled
- * memo makes of a template already). Owner and source are compared too: they name the class.
+ * The fields two templates of the same content may differ in: their one instance. Every other field
+ * holds the same value (sameFieldsBut), owner and source too: they name the class.
  */
-function sameContent(a: WorkloadTemplate, b: WorkloadTemplate): boolean {
-  const x = a as unknown as Record<string, unknown>;
-  const y = b as unknown as Record<string, unknown>;
-  let n = 0;
-  for (const k in x) {
-    if (k === 'instances') continue;
-    if (x[k] !== y[k] || !Object.hasOwn(y, k)) return false;
-    n++;
-  }
-  for (const k in y) if (k !== 'instances') n--;
-  return n === 0;
-}
+const NOT_CONTENT: ReadonlySet<string> = new Set(['instances']);
 
 export class ClassCompiler {
   /** Live classes by id; a freed id is a hole until a new class takes it. */
@@ -117,7 +106,7 @@ export class ClassCompiler {
   private readonly quotaFreeIds = new Set<number>();
   /** Compiled templates (with their class's serial), valid until quotas, policies, priority classes, budgets or namespaces change. */
   private compiled = new WeakMap<WorkloadTemplate, { c: Compiled; serial: number }>();
-  /** The same, found by content (sameContent) among the templates sharing a requests map; as long-lived. */
+  /** The same, found by content (NOT_CONTENT) among the templates sharing a requests map; as long-lived. */
   private byContent = new WeakMap<object, ContentEntry[]>();
   /** Freed class ids, taken again last freed first. */
   private readonly freeIds: number[] = [];
@@ -165,13 +154,13 @@ export class ClassCompiler {
   }
 
   /**
-   * A compiled template of the same content as `t` (sameContent): a controller's pods read by the
+   * A compiled template of the same content as `t` (NOT_CONTENT): a controller's pods read by the
    * extender's pod parse memo are distinct templates sharing every field but their instance.
    */
   private compiledLike(t: WorkloadTemplate): { c: Compiled; serial: number } | undefined {
     if (!shareable(t, undefined)) return undefined;
     const list = this.byContent.get(t.requests);
-    if (list) for (const e of list) if (sameContent(e.t, t)) return e;
+    if (list) for (const e of list) if (sameFieldsBut(e.t, t, NOT_CONTENT)) return e;
     return undefined;
   }
 

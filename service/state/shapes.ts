@@ -10,6 +10,7 @@
 // admitted): a later change of a PriorityClass does not move what already runs, and a pod bound
 // through the extender does not need its PriorityClass to exist in placer.
 
+import { sameFieldsBut } from '../../model/same-fields.js';
 import type { SourceRef, WorkloadInstance, WorkloadTemplate } from '../../model/types.js';
 
 export const STORE_SOURCE: SourceRef = { file: 'store', doc: 0, path: '' };
@@ -33,21 +34,7 @@ function decode(_key: string, v: unknown): unknown {
 }
 
 /** Fields of a template that are not part of its shape. */
-const NOT_SHAPE = new Set(['instances', 'owner', 'source']);
-
-/** Two templates whose shapes are the same: every shape field the same value (the same objects for maps and arrays). */
-function sameShape(a: WorkloadTemplate, b: WorkloadTemplate): boolean {
-  const x = a as unknown as Record<string, unknown>;
-  const y = b as unknown as Record<string, unknown>;
-  let n = 0;
-  for (const k in x) {
-    if (NOT_SHAPE.has(k)) continue;
-    if (x[k] !== y[k] || !Object.hasOwn(y, k)) return false;
-    n++;
-  }
-  for (const k in y) if (!NOT_SHAPE.has(k)) n--;
-  return n === 0;
-}
+const NOT_SHAPE: ReadonlySet<string> = new Set(['instances', 'owner', 'source']);
 
 /**
  * Shapes written lately, per requests map (most recent first): the pods of one controller, read
@@ -61,7 +48,7 @@ const RECENT_SHAPES = 4;
 /** The canonical JSON of a template's shape, with its resolved priority. */
 export function shapeOf(t: WorkloadTemplate, priority: number): string {
   const list = recent.get(t.requests);
-  if (list) for (const e of list) if (e.priority === priority && sameShape(e.t, t)) return e.shape;
+  if (list) for (const e of list) if (e.priority === priority && sameFieldsBut(e.t, t, NOT_SHAPE)) return e.shape;
   const { instances: _i, owner: _o, source: _s, ...fields } = t;
   const shape = JSON.stringify({ ...fields, priority }, encode);
   if (!list) recent.set(t.requests, [{ t, priority, shape }]);
