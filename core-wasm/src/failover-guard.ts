@@ -201,6 +201,7 @@ export class FailoverGuard {
    * it. Without `j` a protected workload's own plans are computed anew (its name orders it).
    */
   committed(t: WorkloadTemplate, cls: number, slot: number, j?: number): void {
+    this.plans.carryReasons(cls);
     if (!this.current(cls)) return;
     const dims = this.plans.catalog.dims.count;
     const req = this.plans.compiler.classes[cls].spec.req;
@@ -222,6 +223,7 @@ export class FailoverGuard {
 
   /** A workload of class `cls` left `slot` (released, evicted). */
   released(cls: number, slot: number): void {
+    this.plans.carryReasons(cls);
     if (!this.current(cls)) return;
     this.plans.hostRoom(this.free, slot);
     this.cache.epochs.changed(slot);

@@ -16,6 +16,7 @@ import { type Backend, type FreeLog, type RestartHosts, type RestartItem, type R
 import * as abi from './contract.js';
 import type { RestartMove, RestartStuck } from './failover-api.js';
 import type { Residents } from './residents.js';
+import * as rules from './rules/failover.js';
 import { restartVerdicts } from './rules/failover.js';
 import { filterHistogram } from './rules/filter-stages.js';
 import type { Wording } from './wording.js';
@@ -24,6 +25,7 @@ import type { Wording } from './wording.js';
 const DIM_CPU = abi.DIM_CPU;
 const DIM_MEMORY = abi.DIM_MEMORY;
 const MAX_DIMS = abi.MAX_DIMS;
+const RESTART_IGNORED = rules.RESTART_IGNORED;
 
 /** One workload of a failed host. */
 export interface Victim {
@@ -56,8 +58,11 @@ export interface Tentative {
 }
 
 export class RestartPlanner {
-  /** Filter reasons per class (copied from the backend), valid while the backend version stands. */
-  private reasonsMemo = new Map<number, Uint32Array>();
+  /**
+   * Restart reasons per class (the filter's, RESTART_IGNORED bits off), with the spec they were
+   * evaluated for (a class id freed and defined again is another class), valid at `memoVersion`.
+   */
+  private reasonsMemo = new Map<number, { spec: object; reasons: Uint32Array }>();
   private memoVersion = -1;
   private absentSlots = new Uint8Array(0);
   private absentEpoch = -1;
@@ -176,19 +181,49 @@ export class RestartPlanner {
     return { req: spec.req, reasons: this.reasons(v.cls, fresher), antiCols: cols.length > 0 ? cols : null, gang: v.t.gang?.name ?? null };
   }
 
-  /** A class's filter reasons by slot, copied (Wasm views last until the next call). */
+  /**
+   * A class's restart reasons by slot: its filter reasons without the bits a restart ignores
+   * (RESTART_IGNORED), copied (Wasm views last until the next call). The array is never changed
+   * afterwards: while it is returned again, its content is the same (callers key caches by it).
+   */
   reasons(cls: number, fresher?: Map<number, Uint32Array>): Uint32Array {
+    if (fresher) {
+      let r = fresher.get(cls);
+      if (!r) fresher.set(cls, (r = this.evaluate(cls)));
+      return r;
+    }
     if (this.memoVersion !== this.version()) {
       this.reasonsMemo.clear();
       this.memoVersion = this.version();
     }
-    const memo = fresher ?? this.reasonsMemo;
-    let r = memo.get(cls);
-    if (!r) {
-      const cols = this.backend.evaluateColumns(cls);
-      r = cols.reasons.slice(0, cols.n);
-      memo.set(cls, r);
+    const spec = this.compiler.classes[cls].spec;
+    let m = this.reasonsMemo.get(cls);
+    if (!m || m.spec !== spec) this.reasonsMemo.set(cls, (m = { spec, reasons: this.evaluate(cls) }));
+    return m.reasons;
+  }
+
+  /**
+   * The one backend call since the last version placed or released a workload of class `cls`
+   * (failover-guard.ts committed/released). When `cls` has no inter-workload terms, the restart
+   * reasons of every class without terms stand: such a change moves only the resource and spread
+   * bits, which a restart ignores, and no affinity bit (only terms set those); they carry to the
+   * new version, and the reasons of classes with terms are dropped.
+   */
+  carryReasons(cls: number): void {
+    const now = this.version();
+    if (this.memoVersion !== now - 1 || this.compiler.classes[cls]?.spec.topology !== undefined) return;
+    for (const [c, m] of this.reasonsMemo) {
+      const spec = this.compiler.classes[c]?.spec;
+      if (spec !== m.spec || spec.topology !== undefined) this.reasonsMemo.delete(c);
     }
+    this.memoVersion = now;
+  }
+
+  /** Class `cls`'s restart reasons now, from the backend. */
+  private evaluate(cls: number): Uint32Array {
+    const cols = this.backend.evaluateColumns(cls);
+    const r = cols.reasons.slice(0, cols.n);
+    for (let s = 0; s < r.length; s++) r[s] &= ~RESTART_IGNORED;
     return r;
   }
 

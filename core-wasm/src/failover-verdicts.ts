@@ -50,6 +50,8 @@ export class ClassVerdicts {
   readonly to: Int32Array;
   /** The reasons (RESTART_IGNORED bits off) the admissions were found with. */
   readonly reasons: Uint32Array;
+  /** The array they were last compared with (arrays given here are never changed: the same array, the same reasons). */
+  seen: ArrayLike<number> | null = null;
 
   constructor(
     /** The class's spec: a class id freed and defined again is another class. */
@@ -75,8 +77,9 @@ export class VerdictCache {
   }
 
   /**
-   * The kept verdicts of class `cls` (spec `spec`, filter reasons `reasons` by slot), valid under
-   * the protected namespaces `policies`; kept verdicts found with other reasons are dropped.
+   * The kept verdicts of class `cls` (spec `spec`, filter reasons `reasons` by slot, an array never
+   * changed once given), valid under the protected namespaces `policies`; kept verdicts found with
+   * other reasons are dropped.
    */
   of(cls: number, spec: object, reasons: ArrayLike<number>, n: number, policies: unknown): ClassVerdicts {
     if (this.policiesOf !== policies) {
@@ -88,16 +91,19 @@ export class VerdictCache {
     if (v)
       this.byClass.delete(cls); // re-inserted below: the most recently asked last
     else v = new ClassVerdicts(spec, n);
-    const r = v.reasons;
-    let same = true;
-    for (let s = 0; s < n; s++) {
-      const m = ((reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED) >>> 0;
-      if (r[s] !== m) {
-        r[s] = m;
-        same = false;
+    if (v.seen !== reasons) {
+      const r = v.reasons;
+      let same = true;
+      for (let s = 0; s < n; s++) {
+        const m = ((reasons[s] ?? R_ABSENT) & ~RESTART_IGNORED) >>> 0;
+        if (r[s] !== m) {
+          r[s] = m;
+          same = false;
+        }
       }
+      if (!same) v.stamp.fill(0);
+      v.seen = reasons;
     }
-    if (!same) v.stamp.fill(0);
     this.byClass.set(cls, v);
     if (this.byClass.size > KEPT_CLASSES) this.byClass.delete(this.byClass.keys().next().value!);
     return v;
