@@ -383,18 +383,28 @@ export interface Backend {
    */
   restartPlan(items: readonly RestartItem[], hosts: RestartHosts, start: number, keep?: KeepPlan): RestartPlan;
 
-  // Failover admission's incremental questions over the kept restart plans (rules/failover-insert.ts
-  // states each rule and why it is exact). None changes what evaluate() or admit() answer.
+  /**
+   * The restart plans restartPlan keeps (KeepPlan) and failover admission's incremental questions
+   * over them. None changes what evaluate() or admit() answer: they are not the backend's own
+   * calls, so a versioned backend (versioned.ts) does not count them.
+   */
+  readonly kept: KeptPlans;
+}
 
+/**
+ * Failover admission's incremental questions over the restart plans a backend keeps
+ * (rules/failover-insert.ts states each rule and why it is exact).
+ */
+export interface KeptPlans {
   /** Forget every kept plan; the plans to come are over `n` slots. */
-  clearPlans(n: number): void;
+  clear(n: number): void;
   /**
    * The kept plans (handles ascending) that a placement of `req` on `slot` changes, `free` being the
    * slot's free room before it (MAX_DIMS entries): those for which keepsPlan does not hold.
    */
-  plansAffected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[];
+  affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[];
   /** The kept plans (handles ascending) that a release on `slot` may change: keepsPlanOnRelease does not hold. */
-  plansAffectedOnRelease(slot: number): readonly number[];
+  affectedOnRelease(slot: number): readonly number[];
   /**
    * Where kept plan `handle` restarts one more workload — requests `req`, filter reasons by slot
    * `reasons`, sort position `pos` among the plan's items — with every other item kept in place;
@@ -421,7 +431,7 @@ export interface Backend {
   heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[];
   /**
    * For each i below `count`: when no kept plan changes with `req` placed on `slots[i]`
-   * (plansAffected is empty, the slot's free room from `hosts.free`), insertTarget of kept plan
+   * (affected is empty, the slot's free room from `hosts.free`), insertTarget of kept plan
    * `handles[i]` at position `pos[i]`. Into `out[i]`: (target << 1) | 1 when the answer read the
    * prefix use, or −1 (a plan is affected, or a replan must tell). The extender's filter asks it
    * once for the hosts of a protected workload.
@@ -437,7 +447,7 @@ export interface Backend {
     out: Int32Array,
   ): void;
   /** Kept plan `handle` as the backend holds it (null: none), for tests and diagnostics. */
-  keptPlan(handle: number): KeptPlan | null;
+  plan(handle: number): KeptPlan | null;
 }
 
 /** Keep a restart plan in the backend (Backend.restartPlan) for the incremental questions. */

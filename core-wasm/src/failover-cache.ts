@@ -2,7 +2,7 @@
 // failure and of every zone. The backend keeps each plan where it computed it, under a handle (a
 // single host's plan: its slot; a zone's: the slots' count plus the zone's index), indexed by the
 // slots the plan touches with the room held on each slot — the most any plan puts there — and
-// answers the incremental questions over them in one call each (Backend.plansAffected,
+// answers the incremental questions over them in one call each (Backend.kept: affected,
 // insertTarget, keepsHeld, …; rules/failover-insert.ts states the rules, assembly/failover-insert.ts
 // runs them in the Wasm core). Here are the plans' words: the workloads each restarts and its plan
 // object, which follows every insertion the backend applies, for the refusals.
@@ -48,7 +48,7 @@ export class PlanCache {
     this.zoneNames.length = 0;
     this.zoneHandles.clear();
     this.n = n;
-    this.backend.clearPlans(n);
+    this.backend.kept.clear(n);
     this.epochs.reset(n);
     this.heldSlot = -1;
   }
@@ -71,13 +71,13 @@ export class PlanCache {
 
   /** The kept plans that a placement of `req` on `slot` changes, `free` the slot's free room before it. */
   affected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): Affected {
-    const handles = this.backend.plansAffected(slot, req, free, dims);
+    const handles = this.backend.kept.affected(slot, req, free, dims);
     return handles.length === 0 ? NONE : this.split(handles);
   }
 
   /** The kept plans that a release on `slot` may change. */
   affectedOnRelease(slot: number): Affected {
-    return this.split(this.backend.plansAffectedOnRelease(slot));
+    return this.split(this.backend.kept.affectedOnRelease(slot));
   }
 
   private split(handles: readonly number[]): Affected {
@@ -99,7 +99,7 @@ export class PlanCache {
   /** The held room of `slot` into heldRow, asked of the backend once per slot and tick. */
   private heldOf(slot: number): void {
     if (slot !== this.heldSlot || this.heldTick !== this.epochs.now()) {
-      this.backend.heldRoom(slot, this.heldRow);
+      this.backend.kept.heldRoom(slot, this.heldRow);
       this.heldSlot = slot;
       this.heldTick = this.epochs.now();
     }
@@ -130,7 +130,7 @@ export class PlanCache {
    * plan and the words' copy grow alike.
    */
   inserted(p: Planned, handle: number, h: number | null, pos: number, slot: number, req: ArrayLike<number>): void {
-    this.backend.applyInsertion(handle, pos, slot, req);
+    this.backend.kept.applyInsertion(handle, pos, slot, req);
     applyInsertion(p.plan, pos, slot, req);
     this.epochs.changed(slot);
     if (h !== null) this.epochs.changed(h);

@@ -172,7 +172,7 @@ export class FailoverGuard {
     const extra: Tentative = { cls, slot: 0, t, j: 0 };
     // the backend answers the fast paths for every host at once: an unprotected workload's held
     // room; a protected one's kept admissions and its insertion into each host's own plan
-    const short = fast && !prot ? this.raw.heldShort(spec.req, this.hostsView) : null;
+    const short = fast && !prot ? this.raw.kept.heldShort(spec.req, this.hostsView) : null;
     const inserted = memo ? this.insertEach(extra, reasons, Math.min(n, hosts), memo) : null;
     let k = 0;
     for (let slot = 0; slot < n; slot++) {
@@ -304,7 +304,7 @@ export class FailoverGuard {
     const dims = this.plans.catalog.dims.count;
     const row = this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS);
     // no plan touching the slot changes: neither a single host's nor a zone's it does not fail
-    if (this.raw.plansAffected(slot, req, row, dims).length > 0) return false;
+    if (this.raw.kept.affected(slot, req, row, dims).length > 0) return false;
     const own = this.cache.singles.get(slot);
     const target = this.insertion(own, extra);
     if (target === null) return false;
@@ -328,7 +328,7 @@ export class FailoverGuard {
     v.j = extra.j;
     v.from = extra.slot;
     this.insertedAt = this.position(p.victims, v);
-    const target = this.raw.insertTarget(
+    const target = this.raw.kept.insertTarget(
       p.handle,
       this.classReq(extra.cls),
       this.plans.reasons(extra.cls),
@@ -344,7 +344,7 @@ export class FailoverGuard {
    * slot below `n` whose `reasons` are 0, by slot: KEPT when an admission kept in `memo` holds,
    * REFUSED when a plan touching the slot changes or the insertion into its own plan is left to a
    * replan, else (target << 1) | 1 when the answer read the prefix use. One backend call
-   * (Backend.insertEach); the positions among each plan's workloads are found here (names order them).
+   * (KeptPlans.insertEach); the positions among each plan's workloads are found here (names order them).
    */
   private insertEach(extra: Tentative, reasons: ArrayLike<number>, n: number, memo: ClassVerdicts): Int32Array {
     if (this.each.length < n) {
@@ -373,7 +373,7 @@ export class FailoverGuard {
       count++;
     }
     const req = this.classReq(extra.cls);
-    this.raw.insertEach(req, this.plans.reasons(extra.cls), slots, handles, pos, count, this.hostsView, out);
+    this.raw.kept.insertEach(req, this.plans.reasons(extra.cls), slots, handles, pos, count, this.hostsView, out);
     for (let i = 0; i < count; i++) each[slots[i]] = out[i] < 0 ? REFUSED : out[i];
     return each;
   }
@@ -406,7 +406,7 @@ export class FailoverGuard {
 
   /** `slot` keeps, after `req`, the room every plan puts there: no plan changes. */
   private keepsHeld(slot: number, req: readonly number[]): boolean {
-    return this.raw.keepsHeld(slot, req, this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS), this.plans.catalog.dims.count);
+    return this.raw.kept.keepsHeld(slot, req, this.free.subarray(slot * MAX_DIMS, (slot + 1) * MAX_DIMS), this.plans.catalog.dims.count);
   }
 
   /** The refusal when `after` leaves more protected workloads unplaced than `before`, naming a namespace newly short. */

@@ -141,7 +141,7 @@ function plain(p: KeptPlan | null) {
 function question(b: Backend, slot: number, op: { req: number[]; free: number[]; edge: number | null }): Float64Array {
   if (op.edge === null) return row(op.free);
   const held = new Float64Array(MAX_DIMS);
-  b.heldRoom(slot, held);
+  b.kept.heldRoom(slot, held);
   return row(op.req.map((x, d) => held[d] + x + op.edge!));
 }
 
@@ -163,7 +163,7 @@ function answers(b: Backend, c: Case): unknown[] {
   const out: unknown[] = [];
   const items = new Map<number, number>();
   const scan: InsertScan = { prefixRead: false };
-  b.clearPlans(n);
+  b.kept.clear(n);
   for (const op of [...c.kept.map((k, handle) => ({ ...k, handle })), ...c.ops]) {
     switch (op.kind) {
       case 'keep': {
@@ -180,32 +180,32 @@ function answers(b: Backend, c: Case): unknown[] {
         break;
       }
       case 'affected':
-        out.push(['affected', [...b.plansAffected(op.slot % n, row(op.req), question(b, op.slot % n, op), DIMS)]]);
+        out.push(['affected', [...b.kept.affected(op.slot % n, row(op.req), question(b, op.slot % n, op), DIMS)]]);
         break;
       case 'release':
-        out.push(['release', [...b.plansAffectedOnRelease(op.slot % n)]]);
+        out.push(['release', [...b.kept.affectedOnRelease(op.slot % n)]]);
         break;
       case 'insert': {
         const req = row(op.req);
         req[DIM_PODS] = 1;
         const pos = op.pos % ((items.get(op.handle) ?? 0) + 1);
-        const t = b.insertTarget(op.handle, req, reasons[op.reasons], pos, { n, dims: DIMS, free, freeLog: log, absent }, scan);
+        const t = b.kept.insertTarget(op.handle, req, reasons[op.reasons], pos, { n, dims: DIMS, free, freeLog: log, absent }, scan);
         out.push(['insert', t, scan.prefixRead]);
         if (t >= 0 && op.apply) {
-          b.applyInsertion(op.handle, pos, t, req);
+          b.kept.applyInsertion(op.handle, pos, t, req);
           items.set(op.handle, (items.get(op.handle) ?? 0) + 1);
-          out.push(['kept', Array.from({ length: HANDLES }, (_, h) => plain(b.keptPlan(h)))]);
+          out.push(['kept', Array.from({ length: HANDLES }, (_, h) => plain(b.kept.plan(h)))]);
         }
         break;
       }
       case 'held': {
         const held = new Float64Array(MAX_DIMS);
-        const gangs = b.heldRoom(op.slot % n, held);
-        out.push(['held', [...held], gangs, b.keepsHeld(op.slot % n, row(op.req), question(b, op.slot % n, op), DIMS)]);
+        const gangs = b.kept.heldRoom(op.slot % n, held);
+        out.push(['held', [...held], gangs, b.kept.keepsHeld(op.slot % n, row(op.req), question(b, op.slot % n, op), DIMS)]);
         break;
       }
       case 'short':
-        out.push(['short', [...b.heldShort(row(op.req), { n, dims: DIMS, free, freeLog: log, absent })]]);
+        out.push(['short', [...b.kept.heldShort(row(op.req), { n, dims: DIMS, free, freeLog: log, absent })]]);
         break;
       case 'each': {
         const req = row(op.req);
@@ -215,7 +215,7 @@ function answers(b: Backend, c: Case): unknown[] {
         const handles = Int32Array.from(op.asks, (a) => a.handle);
         const pos = Int32Array.from(op.asks, (a) => a.pos % ((items.get(a.handle) ?? 0) + 1));
         const answers = new Int32Array(m);
-        b.insertEach(req, reasons[op.reasons], slots, handles, pos, m, { n, dims: DIMS, free, freeLog: log, absent }, answers);
+        b.kept.insertEach(req, reasons[op.reasons], slots, handles, pos, m, { n, dims: DIMS, free, freeLog: log, absent }, answers);
         out.push(['each', [...answers]]);
         break;
       }
@@ -238,12 +238,12 @@ function answers(b: Backend, c: Case): unknown[] {
         absent = Uint8Array.from(op.removed, (r) => (r ? 1 : 0));
         break;
       case 'clear':
-        b.clearPlans(n);
+        b.kept.clear(n);
         items.clear();
         break;
     }
   }
-  out.push(['end', Array.from({ length: HANDLES }, (_, h) => plain(b.keptPlan(h)))]);
+  out.push(['end', Array.from({ length: HANDLES }, (_, h) => plain(b.kept.plan(h)))]);
   return out;
 }
 

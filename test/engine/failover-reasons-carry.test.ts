@@ -46,14 +46,19 @@ function workload(name: string, st: Step): WorkloadTemplate {
  * compared: an anti-affinity term, once compiled, shapes how the classes it could match restart
  * (kept apart, conservatively) even while no workload carrying it runs.
  */
-function engineWith(backend: BackendName, hosts: readonly HostObj[], policies: readonly NamespacePolicyObj[], running: readonly WorkloadTemplate[]): Engine {
+function engineWith(
+  backend: BackendName,
+  hosts: readonly HostObj[],
+  policies: readonly NamespacePolicyObj[],
+  running: readonly WorkloadTemplate[],
+): Engine {
   const engine = new Engine({ backend, trackPlacements: true });
   engine.upsertHosts(hosts);
   engine.setPolicies(policies);
   for (const kind of ['plain', 'anti'] as const)
-    for (const ns of ['p', 'q'])
-      for (const app of ['db', 'web'])
-        for (const milli of [500, 1000, 1500]) engine.compile(workload('warm', { release: false, kind, ns, app, milli, host: 0 }));
+    for (const ns of ['p', 'q'] as const)
+      for (const app of ['db', 'web'] as const)
+        for (const milli of [500, 1000, 1500] as const) engine.compile(workload('warm', { release: false, kind, ns, app, milli, host: 0 }));
   if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
   return engine;
 }

@@ -17,10 +17,7 @@ import type {
   GangSpec,
   HostVerdict,
   Imbalance,
-  InsertHosts,
-  InsertScan,
   KeepPlan,
-  KeptPlan,
   Ledger,
   MoveTarget,
   QuotaEntrySpec,
@@ -33,14 +30,14 @@ import { admit } from './admit.js';
 import { placeBatch } from './batch.js';
 import { evaluate, evaluateColumns } from './evaluate.js';
 import { restartPlan } from './failover.js';
-import { KeptPlans } from './failover-kept.js';
+import { ReferenceKept } from './failover-kept.js';
 import { imbalance, moveTarget } from './moves.js';
 import { RefState, zeroBig, zeroDims } from './state.js';
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
   private readonly s = new RefState();
-  private readonly kept = new KeptPlans();
+  readonly kept = new ReferenceKept();
 
   configure(config: EngineConfig): void {
     this.s.configure(config);
@@ -219,55 +216,6 @@ export class ReferenceBackend implements Backend {
     const plan = restartPlan(this.s, items, hosts, start);
     if (keep) this.kept.keep(keep, plan, items);
     return plan;
-  }
-
-  clearPlans(n: number): void {
-    this.kept.clear(n);
-  }
-
-  plansAffected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[] {
-    return this.kept.affected(slot, req, free, dims);
-  }
-
-  plansAffectedOnRelease(slot: number): readonly number[] {
-    return this.kept.affectedOnRelease(slot);
-  }
-
-  insertTarget(handle: number, req: ArrayLike<number>, reasons: Uint32Array, pos: number, hosts: InsertHosts, scan?: InsertScan): number {
-    return this.kept.insertTarget(handle, req, reasons, pos, hosts, scan);
-  }
-
-  applyInsertion(handle: number, pos: number, slot: number, req: ArrayLike<number>): void {
-    this.kept.applyInsertion(handle, pos, slot, req);
-  }
-
-  heldRoom(slot: number, out: Float64Array): boolean {
-    return this.kept.heldRoom(slot, out);
-  }
-
-  keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
-    return this.kept.keepsHeld(slot, req, free, dims);
-  }
-
-  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[] {
-    return this.kept.heldShort(req, hosts);
-  }
-
-  insertEach(
-    req: ArrayLike<number>,
-    reasons: Uint32Array,
-    slots: Int32Array,
-    handles: Int32Array,
-    pos: Int32Array,
-    count: number,
-    hosts: InsertHosts,
-    out: Int32Array,
-  ): void {
-    this.kept.insertEach(req, reasons, slots, handles, pos, count, hosts, out);
-  }
-
-  keptPlan(handle: number): KeptPlan | null {
-    return this.kept.kept(handle);
   }
 
   ledger(namespaces: number): Ledger {

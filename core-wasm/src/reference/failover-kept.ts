@@ -4,7 +4,7 @@
 // assembly/failover-insert.ts). Each kept plan is the backend's own copy: the caller's plan object
 // is its to word and change.
 
-import type { InsertHosts, InsertScan, KeepPlan, KeptPlan, RestartItem, RestartPlan } from '../contract.js';
+import type { InsertHosts, InsertScan, KeepPlan, KeptPlan, KeptPlans, RestartItem, RestartPlan } from '../contract.js';
 import * as abi from '../contract.js';
 import { applyInsertion, insertTarget, keepsPlan, keepsPlanOnRelease } from '../rules/failover-insert.js';
 
@@ -16,7 +16,7 @@ interface Kept {
   failed: number[];
 }
 
-export class KeptPlans {
+export class ReferenceKept implements KeptPlans {
   private n = 0;
   private readonly plans = new Map<number, Kept>();
   /** Slot → the handles of the kept plans that touched it. */
@@ -162,7 +162,7 @@ export class KeptPlans {
     }
   }
 
-  kept(handle: number): KeptPlan | null {
+  plan(handle: number): KeptPlan | null {
     const k = this.plans.get(handle);
     if (!k) return null;
     const p = k.plan;

@@ -19,10 +19,7 @@ import type {
   GangSpec,
   HostVerdict,
   Imbalance,
-  InsertHosts,
-  InsertScan,
   KeepPlan,
-  KeptPlan,
   Ledger,
   MoveTarget,
   QuotaEntrySpec,
@@ -53,7 +50,7 @@ export class WasmBackend implements Backend {
   private readonly items: ItemWriter;
   private readonly programs: ProgramPool;
   private readonly restart: WasmRestart;
-  private readonly kept: WasmKept;
+  readonly kept: WasmKept;
 
   constructor(variant: WasmVariant = 'simd') {
     this.name = BACKEND_NAMES[variant];
@@ -381,55 +378,6 @@ export class WasmBackend implements Backend {
     const plan = this.restart.plan(items, hosts, start);
     if (keep) this.kept.keep(keep, items.length);
     return plan;
-  }
-
-  clearPlans(n: number): void {
-    this.kept.clear(n);
-  }
-
-  plansAffected(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): readonly number[] {
-    return this.kept.affected(slot, req, free, dims);
-  }
-
-  plansAffectedOnRelease(slot: number): readonly number[] {
-    return this.kept.affectedOnRelease(slot);
-  }
-
-  insertTarget(handle: number, req: ArrayLike<number>, reasons: Uint32Array, pos: number, hosts: InsertHosts, scan?: InsertScan): number {
-    return this.kept.insertTarget(handle, req, reasons, pos, hosts, scan);
-  }
-
-  applyInsertion(handle: number, pos: number, slot: number, req: ArrayLike<number>): void {
-    this.kept.applyInsertion(handle, pos, slot, req);
-  }
-
-  heldRoom(slot: number, out: Float64Array): boolean {
-    return this.kept.heldRoom(slot, out);
-  }
-
-  keepsHeld(slot: number, req: ArrayLike<number>, free: ArrayLike<number>, dims: number): boolean {
-    return this.kept.keepsHeld(slot, req, free, dims);
-  }
-
-  heldShort(req: ArrayLike<number>, hosts: InsertHosts): readonly number[] {
-    return this.kept.heldShort(req, hosts);
-  }
-
-  insertEach(
-    req: ArrayLike<number>,
-    reasons: Uint32Array,
-    slots: Int32Array,
-    handles: Int32Array,
-    pos: Int32Array,
-    count: number,
-    hosts: InsertHosts,
-    out: Int32Array,
-  ): void {
-    this.kept.insertEach(req, reasons, slots, handles, pos, count, hosts, out);
-  }
-
-  keptPlan(handle: number): KeptPlan | null {
-    return this.kept.kept(handle);
   }
 
   commitMany(cls: number, pairs: Int32Array): void {

@@ -5,7 +5,7 @@
 // the restart plan's own inputs, kept in the core between calls (wasm/restart.ts).
 
 import { MAX_DIMS } from '../abi.js';
-import type { InsertHosts, InsertScan, KeepPlan, KeptPlan } from '../contract.js';
+import type { InsertHosts, InsertScan, KeepPlan, KeptPlan, KeptPlans } from '../contract.js';
 import type { CoreExports } from './module.js';
 import type { WasmRestart } from './restart.js';
 import type { CoreMemory } from './views.js';
@@ -14,7 +14,7 @@ import type { CoreMemory } from './views.js';
 const H = { start: 0, items: 1, touched: 2, targets: 3, gangsOut: 4, failed: 5 } as const;
 const EMPTY: readonly number[] = Object.freeze([]);
 
-export class WasmKept {
+export class WasmKept implements KeptPlans {
   /** The query area (f64 [2][MAX_DIMS]: requests, free room row), over the current memory. */
   private q: Float64Array | null = null;
   /** The absent array the core holds a copy of, and for how many slots. */
@@ -115,7 +115,7 @@ export class WasmKept {
     for (let i = 0; i < count; i++) out[i] = (io[i] >> 1) - 1 < 0 ? -1 : (((io[i] >> 1) - 1) << 1) | (io[i] & 1);
   }
 
-  kept(handle: number): KeptPlan | null {
+  plan(handle: number): KeptPlan | null {
     const p = this.x.keptBlock(handle);
     if (p === 0) return null;
     const buffer = this.x.memory.buffer;
