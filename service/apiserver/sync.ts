@@ -263,14 +263,12 @@ export class KubeSync {
           state.mirrorGone('Pod', h.namespace, h.name);
         }
         for (const o of items) this.podEvent('MODIFIED', o, collection);
-        this.metrics?.pendingHost.set(this.waiting.size);
-        this.metrics?.podReads.set(this.reads.size);
+        this.metrics?.showWaiting(this.waiting.size, this.reads.size);
         this.listener?.pods(items);
       },
       event: (type, o) => {
         this.podEvent(type, o, collection);
-        this.metrics?.pendingHost.set(this.waiting.size);
-        this.metrics?.podReads.set(this.reads.size);
+        this.metrics?.showWaiting(this.waiting.size, this.reads.size);
         this.listener?.pod(type, o);
       },
     };
@@ -386,7 +384,7 @@ export class KubeSync {
     for (const [key, t] of [...this.waiting]) {
       if (host === undefined || t.instances[0].boundHost === host) this.place(key, t);
     }
-    this.metrics?.pendingHost.set(this.waiting.size);
+    this.metrics?.showWaiting(this.waiting.size);
   }
 
   // ------------------------------------------------------------------ VirtualMachines
