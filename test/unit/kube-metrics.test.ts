@@ -33,12 +33,13 @@ function reference(ours: Registry): { registry: Registry; counters: Map<string, 
   const registers = [registry];
   const counters = new Map<string, Counter>();
   const gauges = new Map<string, Gauge>();
-  for (const m of ours.getMetricsAsArray()) {
-    const config = { name: m.name, help: m.help, labelNames: [...(m as unknown as { labelNames: string[] }).labelNames], registers };
-    if (m instanceof HotCounter) counters.set(m.name, new Counter(config));
-    else if (m instanceof Gauge) gauges.set(m.name, new Gauge(config));
+  for (const m of ours.getMetricsAsArray() as unknown[]) {
+    const { name, help, labelNames } = m as { name: string; help: string; labelNames: string[] };
+    const config = { name, help, labelNames: [...labelNames], registers };
+    if (m instanceof HotCounter) counters.set(name, new Counter(config));
+    else if (m instanceof Gauge) gauges.set(name, new Gauge(config));
     else if (m instanceof Histogram) new Histogram({ ...config, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
-    else throw new Error(`${m.name}: a metric of another kind`);
+    else throw new Error(`${name}: a metric of another kind`);
   }
   return { registry, counters, gauges };
 }
@@ -47,11 +48,11 @@ test.prop([fc.array(op, { maxLength: 60 })])('KubeMetrics exposes what prom-clie
   const ours = new Registry();
   const k = new KubeMetrics(ours);
   const ref = reference(ours);
-  const hot = ours.getMetricsAsArray().filter((m): m is HotCounter<string> & typeof m => m instanceof HotCounter);
+  const hot = (ours.getMetricsAsArray() as unknown[]).filter((m): m is HotCounter<string> => m instanceof HotCounter);
   expect(hot.length).toBeGreaterThan(0);
   for (const o of ops) {
     if (o.kind === 'inc') {
-      const c = hot[o.metric % hot.length] as unknown as HotCounter<string>;
+      const c = hot[o.metric % hot.length];
       const labels: Record<string, string> = {};
       c.labelNames.forEach((n, i) => (labels[n] = VALUES[o.labels[i % o.labels.length]]));
       c.inc(labels, o.value);
