@@ -157,11 +157,14 @@ export class KubeSync {
   /**
    * placer holds the pod `o` now, parsed from this very version (a batch placed it, a bind
    * reserved it): the watch's next version of it is not parsed again unless what placer reads
-   * changed. `pending`: `o` is the version before the bind, kept to compare the echo with.
+   * changed. `pending`: `o` is the version before the bind, kept to compare the echo with — unless
+   * the watch showed this incarnation bound already (no echo to come: nothing is kept).
    */
   heldFrom(o: Obj, reads = podReads(o), pending = true): void {
     const f = facts(o);
-    if (f.uid !== '') this.reads.set(f.key, { uid: f.uid, reads, from: pending ? o : undefined });
+    if (f.uid === '') return;
+    const echoed = this.bound.get(f.key)?.uid === f.uid;
+    this.reads.set(f.key, { uid: f.uid, reads, from: pending && !echoed ? o : undefined });
   }
 
   /** Pods whose reads are kept (the soak's gauges: no more than the pods held). */
