@@ -36,6 +36,12 @@ export const LAYERS: Layer[] = [
     why: 'placement runs, plans and their documents over the engine',
   },
   {
+    name: 'metrics',
+    paths: ['service/metrics/'],
+    imports: [],
+    why: "plain-number metrics for the hot paths of the HTTP server and of Kubernetes mode, read by prom-client's registry",
+  },
+  {
     name: 'state',
     paths: ['service/state/'],
     imports: ['model', 'engine', 'manifests', 'placement'],
@@ -44,25 +50,25 @@ export const LAYERS: Layer[] = [
   {
     name: 'server',
     paths: ['service/server/'],
-    imports: ['model', 'engine', 'manifests', 'placement', 'state'],
+    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'metrics'],
     why: 'HTTP: the extender and the native API over the state',
   },
   {
     name: 'apiserver',
     paths: ['service/apiserver/'],
-    imports: ['model', 'engine', 'manifests', 'placement', 'state'],
+    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'metrics'],
     why: 'Kubernetes mode: the API-server client mirroring into the state',
   },
   {
     name: 'root',
     paths: ['service/serve.ts'],
-    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'server', 'apiserver'],
+    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'metrics', 'server', 'apiserver'],
     why: 'the composition root: wires the state, the HTTP server and Kubernetes mode',
   },
   {
     name: 'cli',
     paths: ['service/cli/'],
-    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'server', 'apiserver', 'root'],
+    imports: ['model', 'engine', 'manifests', 'placement', 'state', 'metrics', 'server', 'apiserver', 'root'],
     why: 'the command line, outermost',
   },
 ];

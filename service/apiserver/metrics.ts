@@ -21,49 +21,57 @@
 //   placer_kube_events_total{result}                   Events written | refused | dropped (backlog full)
 //   placer_leader_election_master_status{name}        1 while this replica leads (client-go's gauge)
 
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { HotCounter } from '../metrics/hot.js';
 
 export type BindResult = 'bound' | 'refused';
 
+/**
+ * The counters are counted on every watch event, bind and scheduling attempt: plain numbers
+ * (service/metrics/hot.ts) with prom-client's exposition; the gauges and the histogram are
+ * prom-client's own.
+ */
 export class KubeMetrics {
-  readonly watchEvents: Counter<'resource' | 'type'>;
-  readonly watchFailures: Counter<'resource'>;
-  readonly relists: Counter<'resource' | 'reason'>;
-  readonly bindings: Counter<'result'>;
+  readonly watchEvents: HotCounter<'resource' | 'type'>;
+  readonly watchFailures: HotCounter<'resource'>;
+  readonly relists: HotCounter<'resource' | 'reason'>;
+  readonly bindings: HotCounter<'result'>;
   readonly unreadable: Gauge<'resource'>;
   readonly pendingHost: Gauge;
-  readonly podVersions: Counter<'read'>;
+  readonly podVersions: HotCounter<'read'>;
   readonly podReads: Gauge;
   readonly vmsPending: Gauge<'reason'>;
-  readonly scheduleAttempts: Counter<'result'>;
-  readonly scheduleBindings: Counter<'result'>;
-  readonly scheduleEvictions: Counter<'result'>;
+  readonly scheduleAttempts: HotCounter<'result'>;
+  readonly scheduleBindings: HotCounter<'result'>;
+  readonly scheduleEvictions: HotCounter<'result'>;
   readonly batchSeconds: Histogram;
   readonly queue: Gauge<'state'>;
-  readonly events: Counter<'result'>;
+  readonly events: HotCounter<'result'>;
   readonly leader: Gauge<'name'>;
+  /** The values pendingHost and podReads show (set through showWaiting), to set them only when they change. */
+  private shown = { pendingHost: -1, podReads: -1 };
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.watchEvents = new Counter({
+    this.watchEvents = new HotCounter({
       name: 'placer_kube_watch_events_total',
       help: 'Watch events received from the API server',
       labelNames: ['resource', 'type'],
       registers,
     });
-    this.watchFailures = new Counter({
+    this.watchFailures = new HotCounter({
       name: 'placer_kube_watch_failures_total',
       help: 'Lists and watches of the API server that failed: a dead connection noticed, a refused one, 410 Expired, an error',
       labelNames: ['resource'],
       registers,
     });
-    this.relists = new Counter({
+    this.relists = new HotCounter({
       name: 'placer_kube_relists_total',
       help: 'Complete lists of a resource: the initial one, after 410 Expired, after an error',
       labelNames: ['resource', 'reason'],
       registers,
     });
-    this.bindings = new Counter({
+    this.bindings = new HotCounter({
       name: 'placer_kube_bindings_total',
       help: "Extender binds by result: bound (the API server created the Binding), refused (placer's rules or the API server said no)",
       labelNames: ['result'],
@@ -80,7 +88,7 @@ export class KubeMetrics {
       help: 'Bound pods waiting for their Node to be seen',
       registers,
     });
-    this.podVersions = new Counter({
+    this.podVersions = new HotCounter({
       name: 'placer_kube_pod_versions_total',
       help: 'Versions of bound pods the watch showed: parsed, or unchanged (nothing placer reads of the pod changed; not parsed again)',
       labelNames: ['read'],
@@ -97,19 +105,19 @@ export class KubeMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.scheduleAttempts = new Counter({
+    this.scheduleAttempts = new HotCounter({
       name: 'placer_kube_schedule_attempts_total',
       help: 'Scheduler mode: pods tried in a batch, by result (scheduled: a host was found; unschedulable)',
       labelNames: ['result'],
       registers,
     });
-    this.scheduleBindings = new Counter({
+    this.scheduleBindings = new HotCounter({
       name: 'placer_kube_schedule_bindings_total',
       help: 'Scheduler mode: Binding POSTs by result (bound; refused: the pod was deleted or bound meanwhile, its placement released; error: tried again)',
       labelNames: ['result'],
       registers,
     });
-    this.scheduleEvictions = new Counter({
+    this.scheduleEvictions = new HotCounter({
       name: 'placer_kube_schedule_evictions_total',
       help: 'Scheduler mode: Eviction POSTs for preemption by result (evicted; refused: by a PodDisruptionBudget, the victim gone, or another error)',
       labelNames: ['result'],
@@ -127,7 +135,7 @@ export class KubeMetrics {
       labelNames: ['state'],
       registers,
     });
-    this.events = new Counter({
+    this.events = new HotCounter({
       name: 'placer_kube_events_total',
       help: 'Scheduler mode: Events (events.k8s.io/v1) by result: written, refused, dropped (backlog full)',
       labelNames: ['result'],
@@ -139,5 +147,15 @@ export class KubeMetrics {
       labelNames: ['name'],
       registers,
     });
+  }
+
+  /**
+   * The pods waiting for their Node and (when given) the pods whose reads are kept, as the watch
+   * leaves them after an event: set only when they changed (a gauge's set hashes its labels; most events
+   * change neither).
+   */
+  showWaiting(pendingHost: number, podReads?: number): void {
+    if (pendingHost !== this.shown.pendingHost) this.pendingHost.set((this.shown.pendingHost = pendingHost));
+    if (podReads !== undefined && podReads !== this.shown.podReads) this.podReads.set((this.shown.podReads = podReads));
   }
 }

@@ -41,7 +41,7 @@ import type { KubeMetrics } from './metrics.js';
 import type { ReflectorHandler } from './reflector.js';
 import { PODGROUP_API } from './resources.js';
 import { POD_GROUP_LABEL } from '../manifests/pod.js';
-import { podReads } from '../state/pod-reads.js';
+import { podReads, sameReads } from '../state/pod-reads.js';
 
 /**
  * Who else follows the mirror (scheduler mode's queue): every pod as the API has it after the
@@ -112,8 +112,12 @@ export class KubeSync {
   private readonly vmWaiting = new Map<string, 'class' | 'host'>();
   /** Per kind: object → why placer cannot read it. */
   private readonly unreadable = new Map<string, Map<string, string>>();
-  /** What placer read of the pods it holds (podReads), by key: freed when the pod goes. */
-  private readonly reads = new Map<string, { uid: string; reads: string }>();
+  /**
+   * What placer read of the pods it holds (podReads), by key: freed when the pod goes. `from`: the
+   * pending version it was read from, until the watch shows the pod's next version (its bind's
+   * echo, compared with it member by member: sameReads).
+   */
+  private readonly reads = new Map<string, { uid: string; reads: string; from: Obj | undefined }>();
   /** PodGroups as the API has them: namespace/name → object. */
   private readonly podGroups = new Map<string, Obj>();
   listener: SyncListener | undefined;
@@ -152,11 +156,15 @@ export class KubeSync {
 
   /**
    * placer holds the pod `o` now, parsed from this very version (a batch placed it, a bind
-   * reserved it): the watch's next version of it is not parsed again unless what placer reads changed.
+   * reserved it): the watch's next version of it is not parsed again unless what placer reads
+   * changed. `pending`: `o` is the version before the bind, kept to compare the echo with — unless
+   * the watch showed this incarnation bound already (no echo to come: nothing is kept).
    */
-  heldFrom(o: Obj, reads = podReads(o)): void {
+  heldFrom(o: Obj, reads = podReads(o), pending = true): void {
     const f = facts(o);
-    if (f.uid !== '') this.reads.set(f.key, { uid: f.uid, reads });
+    if (f.uid === '') return;
+    const echoed = this.bound.get(f.key)?.uid === f.uid;
+    this.reads.set(f.key, { uid: f.uid, reads, from: pending && !echoed ? o : undefined });
   }
 
   /** Pods whose reads are kept (the soak's gauges: no more than the pods held). */
@@ -263,14 +271,12 @@ export class KubeSync {
           state.mirrorGone('Pod', h.namespace, h.name);
         }
         for (const o of items) this.podEvent('MODIFIED', o, collection);
-        this.metrics?.pendingHost.set(this.waiting.size);
-        this.metrics?.podReads.set(this.reads.size);
+        this.metrics?.showWaiting(this.waiting.size, this.reads.size);
         this.listener?.pods(items);
       },
       event: (type, o) => {
         this.podEvent(type, o, collection);
-        this.metrics?.pendingHost.set(this.waiting.size);
-        this.metrics?.podReads.set(this.reads.size);
+        this.metrics?.showWaiting(this.waiting.size, this.reads.size);
         this.listener?.pod(type, o);
       },
     };
@@ -310,7 +316,15 @@ export class KubeSync {
     // held here already, from a version that reads the same: nothing to parse, nothing changes
     const held = state.heldPod(f.namespace, f.name);
     const last = this.reads.get(f.key);
-    if (held && held.uid === f.uid && held.host === f.nodeName && last?.uid === f.uid && last.reads === podReads(o)) {
+    const from = last?.from;
+    if (last) last.from = undefined; // compared with this version once; not kept longer than that
+    if (
+      held &&
+      held.uid === f.uid &&
+      held.host === f.nodeName &&
+      last?.uid === f.uid &&
+      ((from !== undefined && sameReads(from, o)) || last.reads === podReads(o))
+    ) {
       this.metrics?.podVersions.inc({ read: 'unchanged' });
       return;
     }
@@ -326,7 +340,7 @@ export class KubeSync {
       return;
     }
     if (!t) return;
-    if (this.place(f.key, t)) this.heldFrom(o);
+    if (this.place(f.key, t)) this.heldFrom(o, podReads(o), false);
     else this.reads.delete(f.key);
   }
 
@@ -386,7 +400,7 @@ export class KubeSync {
     for (const [key, t] of [...this.waiting]) {
       if (host === undefined || t.instances[0].boundHost === host) this.place(key, t);
     }
-    this.metrics?.pendingHost.set(this.waiting.size);
+    this.metrics?.showWaiting(this.waiting.size);
   }
 
   // ------------------------------------------------------------------ VirtualMachines

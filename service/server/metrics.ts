@@ -19,7 +19,7 @@
 
 import { Counter, Gauge, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { PlacerState, RetryReport } from '../state/state.js';
-import { HotCounter, HotHistogram } from './metrics-hot.js';
+import { HotCounter, HotHistogram } from '../metrics/hot.js';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 export type Profile = 'extender' | 'native';
@@ -29,7 +29,7 @@ const toUnits = (resource: string, v: bigint): number => (cpuLike(resource) ? Nu
 
 export class Metrics {
   readonly registry = new Registry();
-  /** Counted and observed on every extender call: kept as plain numbers (metrics-hot.ts). */
+  /** Counted and observed on every extender call: kept as plain numbers (service/metrics/hot.ts). */
   readonly attempts: HotCounter<'result' | 'profile'>;
   readonly attemptDuration: HotHistogram<'result' | 'profile'>;
   readonly extenderDuration: HotHistogram<'verb' | 'result'>;

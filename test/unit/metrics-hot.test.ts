@@ -1,4 +1,4 @@
-// The hot path's counters and histograms (service/server/metrics-hot.ts) against prom-client's own
+// The hot path's counters and histograms (service/metrics/hot.ts) against prom-client's own
 // Counter and Histogram given the same calls: the same text exposition and the same JSON, label
 // sets in any order and spelling, values on and between the bucket bounds, resets; and the same
 // refusals (an undeclared label, a negative increment, a value that is not a number).
@@ -6,7 +6,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { Counter, Histogram, Registry, exponentialBuckets } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { HotCounter, HotHistogram } from '../../service/server/metrics-hot.js';
+import { HotCounter, HotHistogram } from '../../service/metrics/hot.js';
 
 const BUCKETS = [...exponentialBuckets(0.0001, 2, 16), 0.002].sort((a, b) => a - b);
 

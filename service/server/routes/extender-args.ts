@@ -175,7 +175,11 @@ function readReceived(bytes: Uint8Array, cache: NodeNamesCache, memo: HeadMemo, 
     const text = `${utf8(split.head)}}`;
     try {
       head = JSON.parse(text);
-      names = JSON.parse(utf8(split.list));
+      names = cache.reader.read(split.list);
+      if (names === undefined) {
+        names = JSON.parse(utf8(split.list));
+        if (Array.isArray(names)) cache.reader.learn(names);
+      }
     } catch {
       head = undefined;
     }

@@ -9,7 +9,9 @@
 //   NamesList       the list with its host slots (re-resolved when the engine's hosts change)
 //                   and the names pre-encoded as JSON, so that answers are assembled by copying
 //                   bytes: NodeNames as runs of passing names, the prioritize list as a template
-//                   whose score digits are patched in.
+//                   whose score digits are patched in;
+//   NameReader      (extender-names.ts) reads a list seen for the first time from the names of
+//                   earlier lists, without JSON.parse.
 //
 // Anything unusual (another key order or spelling, whitespace before the list, Nodes mode, a
 // list seen for the first time) takes the general path in extender.ts, which gives the same
@@ -18,6 +20,7 @@
 
 import type { Engine } from '../../../core-wasm/src/engine.js';
 import { resourceVersionOf } from '../../manifests/meta.js';
+import { NameReader } from './extender-names.js';
 
 /** The bytes `,"NodeNames":` before the list, as Go writes them. */
 const NAMES_KEY = Buffer.from(',"NodeNames":');
@@ -126,6 +129,8 @@ export interface KnownNames {
 /** The few NodeNames lists the extender sees again and again (most recent first). */
 export class NodeNamesCache {
   private entries: Entry[] = [];
+  /** Lists seen for the first time, read name by name from the names of earlier lists (extender-names.ts). */
+  readonly reader = new NameReader();
   /** The last head (the bytes before the list) and its text: prioritize repeats the filter's body. */
   private lastHead: { bytes: Buffer; text: string } | null = null;
 

@@ -1,8 +1,8 @@
-// Counters and histograms of the extender's hot path, kept as plain numbers and handed to
-// prom-client's Registry when it is scraped. prom-client's own Counter and Histogram validate and
-// hash the label set on every inc and observe (through labels() children too): a few microseconds
-// each, three to four times per pod. Here a label set is found through a Map per label, in the
-// order the names were declared, and validated once, when it first appears.
+// Counters and histograms of the hot paths (the extender's verbs, Kubernetes mode's watch and binds),
+// kept as plain numbers and handed to prom-client's Registry when it is scraped. prom-client's own
+// Counter and Histogram validate and hash the label set on every inc and observe (through labels()
+// children too): a few microseconds each, several times per pod. Here a label set is found through
+// a Map per label, in the order the names were declared, and validated once, when it first appears.
 //
 // The exposition is prom-client's: the registry reads these metrics as it reads its own (the same
 // values in the same order: label sets in the order they first appeared, buckets, +Inf, _sum and
