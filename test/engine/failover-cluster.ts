@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
+import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
 import { host, policy } from '../fixtures/model.js';
 import type { CheckHost, CheckWorkload } from './failover-checker.js';
 
@@ -62,4 +63,23 @@ export function protectedCluster(backend: BackendName, s: ClusterSpec): Protecte
   const specs = new Map<string, Omit<CheckWorkload, 'host'>>();
   const running = (): CheckWorkload[] => [...engine.trackedPlacements()].map((p) => ({ ...specs.get(p.name)!, host: p.host }));
   return { engine, hosts, policies, specs, running };
+}
+
+/**
+ * An engine over `hosts` and `policies` with `running` bound (copies: the engine keeps what it is
+ * given); `prepare` runs before the binds (classes compiled in a chosen order).
+ */
+export function engineWith(
+  backend: BackendName,
+  hosts: readonly HostObj[],
+  policies: readonly NamespacePolicyObj[],
+  running: readonly WorkloadTemplate[],
+  prepare?: (engine: Engine) => void,
+): Engine {
+  const engine = new Engine({ backend, trackPlacements: true });
+  engine.upsertHosts(hosts);
+  engine.setPolicies(policies);
+  prepare?.(engine);
+  if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
+  return engine;
 }

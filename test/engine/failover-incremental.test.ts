@@ -13,6 +13,7 @@ import { describe, expect } from 'vitest';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
 import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod, policy } from '../fixtures/model.js';
+import { engineWith } from './failover-cluster.js';
 
 const runs = Math.max(10, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 40));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
@@ -64,19 +65,6 @@ function shape(name: string, ns: string, milli: number, memory: number, tier: st
 function engineOf(s: Scenario, running: readonly WorkloadTemplate[]): Engine {
   const { hosts, policies } = cluster(s);
   return engineWith(s.backend, hosts, policies, running);
-}
-
-function engineWith(
-  backend: BackendName,
-  hosts: readonly HostObj[],
-  policies: readonly NamespacePolicyObj[],
-  running: readonly WorkloadTemplate[],
-): Engine {
-  const engine = new Engine({ backend, trackPlacements: true });
-  engine.upsertHosts(hosts);
-  engine.setPolicies(policies);
-  if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
-  return engine;
 }
 
 /**

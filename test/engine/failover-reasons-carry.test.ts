@@ -10,8 +10,9 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
-import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
+import type { WorkloadTemplate } from '../../model/types.js';
 import { host, pod, policy } from '../fixtures/model.js';
+import { engineWith } from './failover-cluster.js';
 
 const runs = Math.max(10, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 40));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
@@ -42,25 +43,15 @@ function workload(name: string, st: Step): WorkloadTemplate {
 }
 
 /**
- * An engine over `hosts` with `running` bound. Every shape is compiled first, in both engines
- * compared: an anti-affinity term, once compiled, shapes how the classes it could match restart
- * (kept apart, conservatively) even while no workload carrying it runs.
+ * Every shape compiled, in both engines compared: an anti-affinity term, once compiled, shapes how
+ * the classes it could match restart (kept apart, conservatively) even while no workload carrying
+ * it runs.
  */
-function engineWith(
-  backend: BackendName,
-  hosts: readonly HostObj[],
-  policies: readonly NamespacePolicyObj[],
-  running: readonly WorkloadTemplate[],
-): Engine {
-  const engine = new Engine({ backend, trackPlacements: true });
-  engine.upsertHosts(hosts);
-  engine.setPolicies(policies);
+function compileAll(engine: Engine): void {
   for (const kind of ['plain', 'anti'] as const)
     for (const ns of ['p', 'q'] as const)
       for (const app of ['db', 'web'] as const)
         for (const milli of [500, 1000, 1500] as const) engine.compile(workload('warm', { release: false, kind, ns, app, milli, host: 0 }));
-  if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
-  return engine;
 }
 
 /** Each host's restart plan: every protected workload and where it restarts, or why not. */
@@ -74,7 +65,7 @@ describe('failover: restart reasons carried across binds and releases', () => {
     (s) => {
       const hosts = s.hosts.map((h, i) => host(`h${i}`).alloc({ cpu: h.cpu, memory: '16Gi', pods: h.pods }).obj());
       const policies = [policy('p', { failover: { hosts: 1 } })];
-      const engine = engineWith(s.backend, hosts, policies, []);
+      const engine = engineWith(s.backend, hosts, policies, [], compileAll);
       const running = new Map<string, WorkloadTemplate>();
       const n = hosts.length;
       s.steps.forEach((st, k) => {
@@ -93,7 +84,7 @@ describe('failover: restart reasons carried across binds and releases', () => {
           if (engine.tryBind(t, 0, target) !== null) return;
           running.set(`w${k}`, { ...structuredClone(t), instances: [{ name: `w${k}`, boundHost: target }] });
         }
-        const fresh = engineWith(s.backend, hosts, policies, [...running.values()]);
+        const fresh = engineWith(s.backend, hosts, policies, [...running.values()], compileAll);
         expect(plans(engine, n)).toEqual(plans(fresh, n));
       });
     },
