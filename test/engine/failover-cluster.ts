@@ -4,6 +4,7 @@
 // independent checker's view of the same cluster.
 
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
 import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
 import { host, policy } from '../fixtures/model.js';
@@ -82,4 +83,17 @@ export function engineWith(
   prepare?.(engine);
   if (running.length > 0) engine.bindExisting(running.map((t) => structuredClone(t)));
   return engine;
+}
+
+/**
+ * Release one of the `running` workloads (keyed by name; the `pick`-th, modulo how many) from
+ * `engine`, which must know it; false when nothing runs.
+ */
+export function releaseOne(engine: Engine, running: Map<string, WorkloadTemplate>, pick: number): boolean {
+  const names = [...running.keys()];
+  if (names.length === 0) return false;
+  const name = names[pick % names.length];
+  expect(engine.release('Pod', running.get(name)!.namespace, name)).toBe(true);
+  running.delete(name);
+  return true;
 }

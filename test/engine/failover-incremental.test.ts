@@ -13,7 +13,7 @@ import { describe, expect } from 'vitest';
 import { type BackendName, Engine } from '../../core-wasm/src/engine.js';
 import type { HostObj, NamespacePolicyObj, WorkloadTemplate } from '../../model/types.js';
 import { host, pod, policy } from '../fixtures/model.js';
-import { engineWith } from './failover-cluster.js';
+import { engineWith, releaseOne } from './failover-cluster.js';
 
 const runs = Math.max(10, Math.floor(Number(process.env.PLACER_RUNS ?? 1000) / 40));
 const seed = process.env.PLACER_SEED ? Number(process.env.PLACER_SEED) : undefined;
@@ -94,11 +94,7 @@ describe('failover admission: incremental against from scratch', () => {
       const n = s.hosts.length;
       s.ops.forEach((op, k) => {
         if (op.release) {
-          const names = [...running.keys()];
-          if (names.length === 0) return;
-          const name = names[op.host % names.length];
-          expect(engine.release('Pod', running.get(name)!.namespace, name)).toBe(true);
-          running.delete(name);
+          if (!releaseOne(engine, running, op.host)) return;
           return;
         }
         const t = shape(`w${k}`, op.ns, op.milli, op.memory, op.tier);
@@ -191,11 +187,7 @@ describe('failover admission: the filter’s kept verdicts against from scratch'
           if (engine.tryBind(t, 0, target) === null)
             running.set(`w${k}`, { ...structuredClone(t), instances: [{ name: `w${k}`, boundHost: target }] });
         } else if (st.kind === 'release') {
-          const names = [...running.keys()];
-          if (names.length === 0) return;
-          const name = names[st.host % names.length];
-          expect(engine.release('Pod', running.get(name)!.namespace, name)).toBe(true);
-          running.delete(name);
+          if (!releaseOne(engine, running, st.host)) return;
         } else if (st.kind === 'node') {
           const i = st.host % n;
           hosts[i] = { ...hosts[i], allocatable: new Map(hosts[i].allocatable), unschedulable: st.cordon };
