@@ -17,8 +17,11 @@
 //
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and
 // finishes the requests in flight (every change is already durable when its response is sent),
-// idle keep-alive connections are closed, the rest at a deadline; then the store's WAL is
-// checkpointed, the logs flushed, and the process exits 0.
+// idle keep-alive connections are closed, the rest at a deadline (--shutdown-grace-period); then
+// the store's WAL is checkpointed, the logs flushed, and the process exits 0. In Kubernetes mode
+// scheduling stops and the Lease is given up at once, and by the same deadline the extender's
+// binds in flight get their Bindings' answers, scheduler mode's Bindings in flight theirs and its
+// Events are sent; only then are the watches and the API client closed.
 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -180,13 +183,17 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `${opts.tls ? 'https' : 'http'}://${displayHost(at.host)}:${port}`;
 
-  const closeServer = (): Promise<void> =>
+  /** Stop listening and finish the requests in flight; at `until` (performance.now() time) their connections are closed. */
+  const closeServer = (until: number): Promise<void> =>
     new Promise((resolve) => {
       stopReloading?.();
       tokens?.stop();
-      const deadline = setTimeout(() => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }, opts.shutdownTimeoutMs ?? 10_000);
+      const deadline = setTimeout(
+        () => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        },
+        Math.max(0, until - performance.now()),
+      );
       deadline.unref();
       server.close(() => {
         clearTimeout(deadline);
@@ -241,7 +248,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       });
   } catch (err) {
     await kube?.stop();
-    await closeServer();
+    await closeServer(performance.now() + (opts.shutdownTimeoutMs ?? 10_000));
     state?.close();
     auditFile?.close();
     await new Promise<void>((r) => logger.flush(() => r()));
@@ -257,8 +264,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     (stopping ??= (async () => {
       lifecycle.shuttingDown = true;
       logger.info('shutting down: no new connections, finishing requests in flight');
-      await kube?.stop();
-      await closeServer();
+      // one deadline for all of it: the extender's requests in flight (their Bindings), scheduler
+      // mode's Bindings in flight and its Events; the API client closes only after them
+      const until = performance.now() + (opts.shutdownTimeoutMs ?? 10_000);
+      await Promise.all([kube?.drain(until), closeServer(until)]);
+      await kube?.close();
       state!.close();
       logger.info('stopped');
       await new Promise<void>((r) => audit.flush(() => r()));

@@ -151,12 +151,27 @@ export class KubeMode {
     return this.binder.bind(name, namespace, uid, node);
   }
 
-  /** Give up the Lease first (a standby takes over at once), then stop scheduling (its Events sent) and watching. */
-  async stop(): Promise<void> {
+  /**
+   * The first half of a shutdown, beside the HTTP server's (whose extender binds in flight still
+   * need the client and the watch): stop scheduling and give up the Lease (a standby takes over
+   * at once), then wait until `until` (performance.now() time) at the latest for scheduler mode's
+   * Bindings in flight and its Events.
+   */
+  async drain(until: number): Promise<void> {
     this.scheduler?.lead(false);
     await this.elector?.stop();
-    await this.scheduler?.stop();
+    await this.scheduler?.stop(until);
+  }
+
+  /** The second half: stop watching and close the client (what is still in flight fails). */
+  async close(): Promise<void> {
     await Promise.all(this.reflectors.map((r) => r.stop()));
     this.client.close();
+  }
+
+  /** Both halves, for a start that failed: nothing has been served. */
+  async stop(): Promise<void> {
+    await this.drain(performance.now());
+    await this.close();
   }
 }

@@ -20,7 +20,8 @@
 // bounded (EVENT_BACKLOG, more than the Bindings of several full batches): past it, as client-go's
 // event broadcaster, placer drops events rather than let them hold back scheduling
 // (placer_kube_events_total{result="dropped"}). At shutdown the backlog is sent before placer exits
-// (DRAIN_CONCURRENCY at a time: no Binding waits any more), for at most EVENT_DRAIN_MS. The
+// (DRAIN_CONCURRENCY at a time: no Binding waits any more) until the shutdown's deadline
+// (--shutdown-grace-period); what is still waiting then is dropped and counted. The
 // condition is written once per message: a pod tried again for the same reason is not patched
 // again, and its Event is repeated at most once a minute.
 
@@ -37,8 +38,6 @@ const EVENT_CONCURRENCY = 4;
 const DRAIN_CONCURRENCY = 16;
 /** While Bindings wait or are in flight, an Event waits this long before it goes (one at a time). */
 const EVENT_HOLD_MS = 10_000;
-/** At shutdown, the backlog is sent for at most this long. */
-const EVENT_DRAIN_MS = 5000;
 const REPEAT_MS = 60_000;
 
 export interface PodRef {
@@ -217,15 +216,18 @@ export class PodReporter {
     }
   }
 
-  /** No more Events; resolves once those waiting are sent (at most EVENT_DRAIN_MS, the rest dropped). */
-  async close(): Promise<void> {
+  /**
+   * No more Events; resolves once those waiting are sent, or at `until` (performance.now() time:
+   * the shutdown's deadline), the rest dropped.
+   */
+  async close(until: number): Promise<void> {
     this.closed = true;
     if (this.hold) clearTimeout(this.hold);
     this.hold = undefined;
     const done = new Promise<void>((r) => (this.drained = r));
     let timer: NodeJS.Timeout | undefined;
     this.pump();
-    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, EVENT_DRAIN_MS)))]);
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until - performance.now()))))]);
     clearTimeout(timer);
     if (this.backlog.length > 0) {
       this.metrics?.events.inc({ result: 'dropped' }, this.backlog.length);

@@ -93,6 +93,8 @@ export class KubeScheduler implements SyncListener {
   private slices: QueuedPod[][] = [];
   private readonly binds: { p: QueuedPod; node: string }[] = [];
   private binding = 0;
+  /** At stop: called once no Binding is in flight. */
+  private bindsDone: (() => void) | undefined;
   private leading = false;
   private stopped = false;
 
@@ -339,6 +341,7 @@ export class KubeScheduler implements SyncListener {
           this.binding--;
           this.pump();
           if (this.binding === 0) {
+            this.bindsDone?.();
             this.gauges();
             // the Bindings are done: the Events they left go out at full speed
             this.reporter.pump();
@@ -414,13 +417,26 @@ export class KubeScheduler implements SyncListener {
     return this.binds.length + this.binding;
   }
 
-  /** Stop scheduling; resolves once the Events waiting are sent (report.ts). */
-  async stop(): Promise<void> {
+  /**
+   * Stop scheduling; resolves once the Bindings in flight have their answer and the Events
+   * waiting are sent (report.ts), or at `until` (performance.now() time: the shutdown's deadline).
+   * A Binding not sent yet is not sent: its pod waits for whoever leads next.
+   */
+  async stop(until: number): Promise<void> {
+    this.lead(false);
     this.stopped = true;
     this.preemptions.dropAll();
     if (this.window) clearTimeout(this.window);
     this.queue.stop();
-    await this.reporter.close();
+    if (this.binding > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => (this.bindsDone = r)),
+        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until - performance.now())))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.reporter.close(until);
   }
 }
 

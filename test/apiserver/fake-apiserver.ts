@@ -93,6 +93,8 @@ export class FakeApiServer {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
   requestHook: RequestHook | undefined;
+  /** While set, a Binding POST is answered only once this resolves (a slow API server: a bind in flight). */
+  bindingGate: Promise<void> | undefined;
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
   leaseWritesFail = false;
   /** New watches answer 200 and then nothing, ever — not even the end at timeoutSeconds: a connection that died silently. */
@@ -550,6 +552,7 @@ export class FakeApiServer {
     const b: BindingRecord = { namespace, name, uid: typeof m.uid === 'string' ? m.uid : '', node: target.name };
     const injected = this.bindingHook?.(b);
     if (injected) throw new ApiError(injected.code, injected.reason, injected.message);
+    if (this.bindingGate) await this.bindingGate;
     const pods = RESOURCES.find((x) => x.kind === 'Pod')!;
     const pod = this.storage.get(pods, namespace, name);
     if (!pod) throw notFound(pods, name);

@@ -49,7 +49,7 @@ describe('scheduler mode Events', () => {
     r.pump();
     await until(() => eventPosts('held-').length === 3, 5000, 'the Events sent');
     expect(eventPosts('held-').sort()).toEqual(['held-a', 'held-b', 'held-c']);
-    await r.close();
+    await r.close(performance.now() + 5000);
   });
 
   it('a shutdown with Bindings still pending sends every Event held back', async () => {
@@ -57,8 +57,18 @@ describe('scheduler mode Events', () => {
     const namespaces = Array.from({ length: 40 }, (_, i) => `drain-${i}`);
     for (const ns of namespaces) r.scheduled(pod(ns), 'hv-1');
     expect(eventPosts('drain-')).toEqual([]);
-    await r.close();
+    await r.close(performance.now() + 5000);
     expect(eventPosts('drain-').sort()).toEqual([...namespaces].sort());
+  });
+
+  it('a shutdown whose deadline has passed sends no more than those already going, and drops the rest', async () => {
+    const r = new PodReporter(c, log, undefined, () => true);
+    const namespaces = Array.from({ length: 40 }, (_, i) => `late-${i}`);
+    for (const ns of namespaces) r.scheduled(pod(ns), 'hv-1');
+    await r.close(performance.now() - 1);
+    // the first 16 left at once (DRAIN_CONCURRENCY); the others were dropped at the deadline
+    await new Promise((res) => setTimeout(res, 300));
+    expect(eventPosts('late-').length).toBeLessThanOrEqual(16);
   });
 
   it('an unschedulable pod gets its condition at once; its Event waits for the Bindings', async () => {
@@ -74,6 +84,6 @@ describe('scheduler mode Events', () => {
     busy = false;
     r.pump();
     await until(() => eventPosts('unsched-').length === 1, 5000, 'the FailedScheduling Event sent');
-    await r.close();
+    await r.close(performance.now() + 5000);
   });
 });
