@@ -78,7 +78,7 @@ export async function watchBinds(k: Kube, ns: string, count: number, onFirst?: (
       }),
     ]).finally(() => clearTimeout(timer));
   };
-  return { t, wait, stop: () => w.stop() };
+  return { t, wait, stop: () => w.stop(), bound: () => bound.size };
 }
 
 /** Create `pods` (pending) in `ns`, BIND_CONCURRENCY at a time. */
