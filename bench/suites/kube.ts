@@ -431,9 +431,10 @@ export const kubeSuite: Suite = async (ctx) => {
       const key = `${size.nodes}x${size.pods}.${r.setup.replace(/\W+/g, '-')}${r.pair > 0 ? `.pair${r.pair + 1}` : ''}`;
       if (r.setup === SETUPS[2].name && noop.setup === SETUPS[1].name) {
         ratios.push(r.podsPerSec / noop.podsPerSec);
-        halfRatios.push(r.secondHalf.podsPerSec / noop.secondHalf.podsPerSec);
+        const h = r.secondHalf.podsPerSec / noop.secondHalf.podsPerSec;
+        if (Number.isFinite(h)) halfRatios.push(h);
       }
-      figures[`${key}.secondHalf.podsPerSec`] = r.secondHalf.podsPerSec;
+      if (Number.isFinite(r.secondHalf.podsPerSec)) figures[`${key}.secondHalf.podsPerSec`] = r.secondHalf.podsPerSec;
       if (r.secondHalf.extenderCpuMsPerPod !== null) figures[`${key}.secondHalf.extenderCpuMsPerPod`] = r.secondHalf.extenderCpuMsPerPod;
       figures[`${key}.podsPerSec`] = r.podsPerSec;
       figures[`${key}.seconds`] = r.seconds;
@@ -451,17 +452,19 @@ export const kubeSuite: Suite = async (ctx) => {
         `${r.algorithmMsPerPod.toFixed(2)} ms`,
         r.extenderCpuMsPerPod === null ? '—' : `${r.extenderCpuMsPerPod.toFixed(2)} ms`,
         r.extenderServiceMsPerPod === null ? '—' : `${r.extenderServiceMsPerPod.toFixed(2)} ms`,
-        `${r.secondHalf.podsPerSec.toFixed(1)} pods/s (${(r.secondHalf.podsPerSec / noop.secondHalf.podsPerSec).toFixed(2)}×)${
-          r.secondHalf.extenderCpuMsPerPod === null ? '' : `, ${r.secondHalf.extenderCpuMsPerPod.toFixed(2)} ms`
-        }`,
+        Number.isFinite(r.secondHalf.podsPerSec)
+          ? `${r.secondHalf.podsPerSec.toFixed(1)} pods/s (${(r.secondHalf.podsPerSec / noop.secondHalf.podsPerSec).toFixed(2)}×)${
+              r.secondHalf.extenderCpuMsPerPod === null ? '' : `, ${r.secondHalf.extenderCpuMsPerPod.toFixed(2)} ms`
+            }`
+          : '— (the round was over before a sample saw half its pods bound)',
       ]);
     }
     if (ratios.length > 1) {
       const m = median(ratios);
-      const h = median(halfRatios);
+      const h = halfRatios.length > 0 ? median(halfRatios) : NaN;
       figures[`${size.nodes}x${size.pods}.placerVsNoop.median`] = m;
       figures[`${size.nodes}x${size.pods}.placerVsNoop.min`] = Math.min(...ratios);
-      figures[`${size.nodes}x${size.pods}.placerVsNoop.secondHalf.median`] = h;
+      if (halfRatios.length > 0) figures[`${size.nodes}x${size.pods}.placerVsNoop.secondHalf.median`] = h;
       rows.push([
         size.nodes.toLocaleString('en-US'),
         size.pods.toLocaleString('en-US'),
@@ -472,7 +475,7 @@ export const kubeSuite: Suite = async (ctx) => {
         '—',
         '—',
         '—',
-        `${h.toFixed(2)}× (${Math.min(...halfRatios).toFixed(2)}–${Math.max(...halfRatios).toFixed(2)})`,
+        halfRatios.length > 0 ? `${h.toFixed(2)}× (${Math.min(...halfRatios).toFixed(2)}–${Math.max(...halfRatios).toFixed(2)})` : '—',
       ]);
     }
   }
