@@ -183,6 +183,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `${opts.tls ? 'https' : 'http'}://${displayHost(at.host)}:${port}`;
 
+  /** How long a shutdown may take (--shutdown-grace-period). */
+  const graceMs = opts.shutdownTimeoutMs ?? 10_000;
   /** Stop listening and finish the requests in flight; at `until` (performance.now() time) their connections are closed. */
   const closeServer = (until: number): Promise<void> =>
     new Promise((resolve) => {
@@ -248,7 +250,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       });
   } catch (err) {
     await kube?.stop();
-    await closeServer(performance.now() + (opts.shutdownTimeoutMs ?? 10_000));
+    await closeServer(performance.now() + graceMs);
     state?.close();
     auditFile?.close();
     await new Promise<void>((r) => logger.flush(() => r()));
@@ -266,7 +268,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       logger.info('shutting down: no new connections, finishing requests in flight');
       // one deadline for all of it: the extender's requests in flight (their Bindings), scheduler
       // mode's Bindings in flight and its Events; the API client closes only after them
-      const until = performance.now() + (opts.shutdownTimeoutMs ?? 10_000);
+      const until = performance.now() + graceMs;
       await Promise.all([kube?.drain(until), closeServer(until)]);
       await kube?.close();
       state!.close();

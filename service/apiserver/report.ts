@@ -28,6 +28,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KubeClient } from './client.js';
+import { byDeadline } from './deadline.js';
 import type { KubeMetrics } from './metrics.js';
 
 /** events.k8s.io/v1 limits `note` to 1 kB. */
@@ -225,10 +226,8 @@ export class PodReporter {
     if (this.hold) clearTimeout(this.hold);
     this.hold = undefined;
     const done = new Promise<void>((r) => (this.drained = r));
-    let timer: NodeJS.Timeout | undefined;
     this.pump();
-    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until - performance.now()))))]);
-    clearTimeout(timer);
+    await byDeadline(done, until);
     if (this.backlog.length > 0) {
       this.metrics?.events.inc({ result: 'dropped' }, this.backlog.length);
       this.log.warn({ events: this.backlog.length }, 'Events not sent by the shutdown deadline were dropped');

@@ -36,6 +36,7 @@ import type { WorkloadTemplate } from '../../model/types.js';
 import type { Evictee, PlacerState } from '../state/state.js';
 import { boundThere } from './binder.js';
 import type { KubeClient, Obj } from './client.js';
+import { byDeadline } from './deadline.js';
 import type { KubeMetrics } from './metrics.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { Preemptions } from './preemptor.js';
@@ -428,14 +429,7 @@ export class KubeScheduler implements SyncListener {
     this.preemptions.dropAll();
     if (this.window) clearTimeout(this.window);
     this.queue.stop();
-    if (this.binding > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((r) => (this.bindsDone = r)),
-        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, until - performance.now())))),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.binding > 0) await byDeadline(new Promise<void>((r) => (this.bindsDone = r)), until);
     await this.reporter.close(until);
   }
 }
