@@ -23,6 +23,7 @@
 // binds in flight get their Bindings' answers, scheduler mode's Bindings in flight theirs and its
 // Events are sent; only then are the watches and the API client closed.
 
+import type { ExtenderChoice } from './server/routes/extender-choice.js';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
@@ -79,6 +80,8 @@ export interface ServeOptions {
   apiServer?: ApiServerOptions;
   /** Resources placer does not account (see StateOptions.ignoredResources). */
   ignoredResources?: string[];
+  /** Who picks among the nodes that pass the extender's filter (default kube-scheduler). */
+  extenderChoice?: ExtenderChoice;
   /** Kubernetes mode: mirror this API server instead of keeping a store (dataDir and bootstrap unused). */
   kube?: KubeOptions;
 }
@@ -164,6 +167,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(auth && { auth }),
     ...(binder && { binder }),
     ...(kube && { kube }),
+    ...(opts.extenderChoice && { extenderChoice: opts.extenderChoice }),
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -63,6 +63,8 @@ interface Extender {
   pid: number;
   /** filter + prioritize service time from the extender's own metrics, seconds in all (placer only). */
   serviceSeconds?: () => Promise<number>;
+  /** Filters that passed several nodes, by who picked among them (placer_extender_choices_total; placer only). */
+  choices?: () => Promise<{ placer: number; kubeScheduler: number }>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,8 @@ interface Round {
   algorithmMsPerPod: number;
   extenderCpuMsPerPod: number | null;
   extenderServiceMsPerPod: number | null;
+  /** The share of the filters passing several nodes that answered placer's choice (placer only). */
+  placerChoseShare: number | null;
   /** From the moment half the pods were bound to the last bind: the round without its start (JIT warm-up, caches). */
   secondHalf: { podsPerSec: number; extenderCpuMsPerPod: number | null };
 }
@@ -120,6 +124,14 @@ function benchPod(ns: string, i: number, schedulerName?: string, labels?: Record
       ],
     },
   };
+}
+
+/** A counter's value in a Prometheus text exposition (summed over label sets matching `labels`). */
+function counter(text: string, name: string, labels: string): number {
+  let v = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) && line.includes(labels)) v += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return v;
 }
 
 /** A histogram's _sum and _count in a Prometheus text exposition (summed over label sets matching `labels`). */
@@ -164,7 +176,11 @@ async function startNoop(cp: ControlPlane): Promise<Extender> {
 
 /** placer in Kubernetes mode, as test/realk8s runs it (deploy/ applied), logging warnings only. */
 async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
-  const p = await startPlacer(cp, { args: ['--ignored-resources', MARKER, '--log-level', 'warn'], nodeArgs: profArgs });
+  // --extender-choice as deploy/placer.yaml ships it
+  const p = await startPlacer(cp, {
+    args: ['--ignored-resources', MARKER, '--extender-choice', 'placer', '--log-level', 'warn'],
+    nodeArgs: profArgs,
+  });
   const exited = new Promise<void>((r) => (p.proc.exitCode !== null ? r() : p.proc.once('exit', () => r())));
   return {
     urlPrefix: `${p.url}/scheduler`,
@@ -173,6 +189,11 @@ async function startPlacerExtender(cp: ControlPlane): Promise<Extender> {
       const text = await (await fetch(`${p.url}/metrics`)).text();
       const verb = (v: string): number => histogram(text, 'placer_extender_request_duration_seconds', `verb="${v}"`).sum;
       return verb('filter') + verb('prioritize');
+    },
+    choices: async () => {
+      const text = await (await fetch(`${p.url}/metrics`)).text();
+      const by = (who: string): number => counter(text, 'placer_extender_choices_total', `by="${who}"`);
+      return { placer: by('placer'), kubeScheduler: by('kube-scheduler') };
     },
     stop: async () => {
       // a profiled placer shuts down on SIGTERM, writing its profile as it exits
@@ -289,6 +310,7 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
     await gate();
     const cpu0 = ext ? cpuSeconds(ext.pid) : 0;
     const service0 = ext?.serviceSeconds ? await ext.serviceSeconds() : 0;
+    const choices0 = ext?.choices ? await ext.choices() : null;
     const t0 = performance.now();
     const s = await startScheduler(cp, {
       extender: ext?.urlPrefix,
@@ -308,6 +330,9 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
       const cpuEnd = ext ? cpuSeconds(ext.pid) : 0;
       const cpu = ext ? cpuEnd - cpu0 : null;
       const service = ext?.serviceSeconds ? (await ext.serviceSeconds()) - service0 : null;
+      const chose = ext?.choices ? await ext.choices() : null;
+      const choices1 =
+        chose && choices0 ? { placer: chose.placer - choices0.placer, kube: chose.kubeScheduler - choices0.kubeScheduler } : null;
       const alg = histogram((await schedulerGet(s.port, '/metrics')).text, 'scheduler_scheduling_algorithm_duration_seconds');
       const seconds = (w.t.last - t0) / 1000;
       return {
@@ -320,6 +345,7 @@ async function round(cp: ControlPlane, setup: Setup, size: Size, ns: string, gat
         algorithmMsPerPod: alg.count > 0 ? (alg.sum / alg.count) * 1000 : NaN,
         extenderCpuMsPerPod: cpu === null ? null : (cpu / size.pods) * 1000,
         extenderServiceMsPerPod: service === null ? null : (service / size.pods) * 1000,
+        placerChoseShare: choices1 && choices1.placer + choices1.kube > 0 ? choices1.placer / (choices1.placer + choices1.kube) : null,
         secondHalf:
           half === undefined || half.bound >= size.pods
             ? { podsPerSec: NaN, extenderCpuMsPerPod: null }
@@ -411,7 +437,7 @@ export const kubeSuite: Suite = async (ctx) => {
         progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}${pairs > 1 && setup.extender ? ` (pair ${pair + 1})` : ''}`);
         const r = await round(cp, setup, size, ns, ctx.gate, pair);
         progress(
-          `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod; second half ${r.secondHalf.podsPerSec.toFixed(1)} pods/s, extender CPU ${r.secondHalf.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
+          `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod, placer chose ${r.placerChoseShare === null ? '-' : `${(r.placerChoseShare * 100).toFixed(1)}%`}; second half ${r.secondHalf.podsPerSec.toFixed(1)} pods/s, extender CPU ${r.secondHalf.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
         );
         rounds.push(r);
       }
@@ -441,6 +467,7 @@ export const kubeSuite: Suite = async (ctx) => {
       figures[`${key}.algorithmMsPerPod`] = r.algorithmMsPerPod;
       if (r.extenderCpuMsPerPod !== null) figures[`${key}.extenderCpuMsPerPod`] = r.extenderCpuMsPerPod;
       if (r.extenderServiceMsPerPod !== null) figures[`${key}.extenderServiceMsPerPod`] = r.extenderServiceMsPerPod;
+      if (r.placerChoseShare !== null) figures[`${key}.placerChoseShare`] = r.placerChoseShare;
       figures[`${key}.vsNoop`] = r.podsPerSec / noop.podsPerSec;
       rows.push([
         size.nodes.toLocaleString('en-US'),
@@ -452,6 +479,7 @@ export const kubeSuite: Suite = async (ctx) => {
         `${r.algorithmMsPerPod.toFixed(2)} ms`,
         r.extenderCpuMsPerPod === null ? '—' : `${r.extenderCpuMsPerPod.toFixed(2)} ms`,
         r.extenderServiceMsPerPod === null ? '—' : `${r.extenderServiceMsPerPod.toFixed(2)} ms`,
+        r.placerChoseShare === null ? '—' : `${(r.placerChoseShare * 100).toFixed(1)}%`,
         Number.isFinite(r.secondHalf.podsPerSec)
           ? `${r.secondHalf.podsPerSec.toFixed(1)} pods/s (${(r.secondHalf.podsPerSec / noop.secondHalf.podsPerSec).toFixed(2)}×)${
               r.secondHalf.extenderCpuMsPerPod === null ? '' : `, ${r.secondHalf.extenderCpuMsPerPod.toFixed(2)} ms`
@@ -537,6 +565,7 @@ export const kubeSuite: Suite = async (ctx) => {
           'algorithm time per pod (kube-scheduler)',
           'extender CPU per pod',
           'filter + prioritize service time per pod',
+          'placer chose',
           'second half: pods/s (vs do-nothing), extender CPU per pod',
         ],
         rows,
@@ -545,6 +574,7 @@ export const kubeSuite: Suite = async (ctx) => {
           'Pairs (PLACER_KUBE_PAIRS, 3 in a full run): the do-nothing extender and placer run in alternating order pair after pair; each placer round is compared with the do-nothing round of its own pair, and the median of those ratios (range in brackets) is the figure that reads through the machine moving between rounds.',
           "Second half: from the moment half the pods were bound (sampled every 100 ms) to the last bind — the round without its start, where each extender's process is new (JIT warm-up, caches filling); the acceptance ratio is the whole round's.",
           'Algorithm time: scheduler_scheduling_algorithm_duration_seconds _sum ÷ _count (filter and score including the extender calls). Extender CPU: user + system time of its process over the round ÷ pods. Service time: placer_extender_request_duration_seconds _sum of filter and prioritize ÷ pods (bind waits on the API server).',
+          "placer chose: of the filter calls that passed several nodes, the share that answered placer's own choice (--extender-choice placer, as deploy/placer.yaml ships it; kube-scheduler then skips its scoring and prioritize) rather than every passing node, which it answers while another pod's bind has not reached it (placer_extender_choices_total).",
         ],
       },
     ],

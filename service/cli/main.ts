@@ -2,6 +2,7 @@
 // placer: the command line. `placer place <files|dirs|->...` places every workload of ordinary
 // Kubernetes manifests onto the hosts they declare and prints where each went and why not.
 
+import { EXTENDER_CHOICES, type ExtenderChoice } from '../server/routes/extender-choice.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_BALANCED_WEIGHT } from '../../core-wasm/src/contract.js';
@@ -259,6 +260,14 @@ export function program(): Command {
           .map((x) => x.trim())
           .filter((x) => x !== ''),
     )
+    .addOption(
+      new Option(
+        '--extender-choice <who>',
+        "who picks among the nodes that pass the extender's filter: placer (the filter answers placer's choice; kube-scheduler neither scores nor calls prioritize) or kube-scheduler (every passing node, for it to score)",
+      )
+        .choices(EXTENDER_CHOICES)
+        .default('kube-scheduler'),
+    )
     .option('--apiserver <url>', "standalone mode: on the extender's bind, also create the pod's Binding in this API server")
     .option('--apiserver-token-file <path>', 'bearer token file for --apiserver')
     .option('--apiserver-ca-file <path>', 'CA bundle for --apiserver')
@@ -393,6 +402,7 @@ export function program(): Command {
         backend: o.engine as BackendName,
         logLevel: o.logLevel,
         ...(o.ignoredResources && { ignoredResources: o.ignoredResources }),
+        extenderChoice: o.extenderChoice as ExtenderChoice,
         ...(apiServer && { apiServer }),
         ...(kube && { kube }),
         shutdownTimeoutMs: o.shutdownGracePeriod,

@@ -18,6 +18,7 @@ import { inspectRoutes } from './routes/inspect.js';
 import { API_VERSION, nativeRoutes } from './routes/native.js';
 import { uiRoutes } from './routes/ui.js';
 import type { BindingPort, KubernetesPort } from './ports.js';
+import type { ExtenderChoice } from './routes/extender-choice.js';
 import { nativeWriteRefusal } from './readonly.js';
 import type { PlacerState } from '../state/state.js';
 import { takes } from './query.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   auth?: AuthConfig;
   /** Where the audit lines go (default: the logger). */
   audit?: Logger;
+  /** Who picks among the nodes that pass the extender's filter (default kube-scheduler). */
+  extenderChoice?: ExtenderChoice;
 }
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
@@ -120,6 +123,7 @@ export function createApp(deps: AppDeps): Hono {
       limits,
       ...(deps.binder && { binder: deps.binder }),
       ...(kube && { kube }),
+      ...(deps.extenderChoice && { choice: deps.extenderChoice }),
     }),
   );
   // GETs under /v1 carry ETags (304 when unchanged): the console polls with them

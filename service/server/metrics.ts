@@ -4,6 +4,8 @@
 //   placer_schedule_attempts_total{result, profile}               result: scheduled | unschedulable | error
 //   placer_scheduling_attempt_duration_seconds{result, profile}    profile: extender | native
 //   placer_extender_request_duration_seconds{verb, result}        verb: filter | prioritize | preempt | bind
+//   placer_extender_choices_total{by}                             by: placer | kube-scheduler (who picked
+//                                                                 among several passing nodes: extender-choice.ts)
 //   placer_resourcequota{namespace, resourcequota, resource, type}  type: hard | used (kube-state-metrics' shape)
 //   placer_namespace_usage{namespace, resource}, placer_namespace_reservation{namespace, resource}
 //   placer_hosts, placer_placements, plus the process metrics (placer_process_*, placer_nodejs_*)
@@ -33,6 +35,7 @@ export class Metrics {
   readonly attempts: HotCounter<'result' | 'profile'>;
   readonly attemptDuration: HotHistogram<'result' | 'profile'>;
   readonly extenderDuration: HotHistogram<'verb' | 'result'>;
+  readonly extenderChoices: HotCounter<'by'>;
   readonly retries: Counter;
   readonly retryPlacements: Counter;
   readonly retryEvictions: Counter;
@@ -51,6 +54,12 @@ export class Metrics {
       help: 'Scheduling attempt latency in seconds (admission, filtering, scoring, commit and the durable write)',
       labelNames: ['result', 'profile'],
       buckets: exponentialBuckets(0.001, 2, 15),
+      registers,
+    });
+    this.extenderChoices = new HotCounter({
+      name: 'placer_extender_choices_total',
+      help: 'Extender filter calls that passed more than one node, by who picked among them: placer (the filter answered its choice) or kube-scheduler (the filter answered every passing node for it to score)',
+      labelNames: ['by'],
       registers,
     });
     this.extenderDuration = new HotHistogram({

@@ -7,7 +7,7 @@
 // where placer's rules admit the pod once the victims are gone, vetoed (and logged) where not.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pod, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
+import { pod, policy, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
 import { metric } from '../apiserver/replica.js';
 import { killAll } from '../e2e/server.js';
 import { MARKER, placements } from '../e2e/kube-harness.js';
@@ -113,6 +113,37 @@ describeReal(
       await until(async () => Object.keys(await apiPlacements(c.k, 'prio')).length === 4, W, 'bound');
       expect(await apiPlacements(c.k, 'prio')).toEqual(Object.fromEntries([0, 1, 2, 3].map((i) => [`prio/p-${i}`, `pr-free-${i}`])));
       expect(await scored()).toBeGreaterThanOrEqual(before + 4);
+    });
+
+    it("--extender-choice placer: kube-scheduler takes placer's choice as it is (no scoring, no prioritize), so a namespace's MostAllocated decides", async () => {
+      // a second placer that chooses, behind a second kube-scheduler (profile "choosing")
+      const chooser = await startPlacer(cp, { args: ['--ignored-resources', 'placer.dev/managed', '--extender-choice', 'placer'] });
+      const s2 = await startScheduler(cp, { placer: chooser.url, name: 'kube-scheduler-choosing', schedulerName: 'choosing' });
+      try {
+        await c.create(policy('pack').ns('packed').placement({ strategy: 'MostAllocated' }).obj());
+        for (const n of ['ch-1', 'ch-2', 'ch-3']) await c.node(n, { cpu: '8', memory: '32Gi', pods: '110', labels: { pool: 'ch' } });
+        await c.create(
+          pod('filler')
+            .ns('packed')
+            .container({ cpu: '4', memory: '4Gi' })
+            .specPatch({ nodeName: 'ch-2', terminationGracePeriodSeconds: 0 })
+            .obj(),
+        );
+        await until(async () => (await placements(chooser, 'packed'))['packed/filler'] === 'ch-2', W, 'placer sees the filler');
+        const prioritized = () =>
+          metric(chooser, 'placer_extender_request_duration_seconds_count', { verb: 'prioritize', result: 'success' });
+        // kube-scheduler's LeastAllocated prefers the empty ch-1 and ch-3; the namespace packs onto ch-2
+        // one at a time: a pod filtered while the last one's bind is on its way is kube-scheduler's to score
+        for (let i = 0; i < 2; i++) {
+          await c.create(managed(`pk-${i}`, 'packed', '1').nodeSelector({ pool: 'ch' }).specPatch({ schedulerName: 'choosing' }).obj());
+          await until(async () => Object.keys(await apiPlacements(c.k, 'packed')).length === 2 + i, W, `pk-${i} bound`);
+        }
+        expect(await apiPlacements(c.k, 'packed')).toEqual({ 'packed/filler': 'ch-2', 'packed/pk-0': 'ch-2', 'packed/pk-1': 'ch-2' });
+        expect(await metric(chooser, 'placer_extender_choices_total', { by: 'placer' })).toBeGreaterThanOrEqual(1);
+        expect(await prioritized()).toBe(0);
+      } finally {
+        await s2.kill();
+      }
     });
 
     it('preemption through placer: the victim kube-scheduler proposes is evicted and the preemptor bound where placer agrees', async () => {

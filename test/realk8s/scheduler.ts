@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Resources NodeResourcesFit ignores (pluginConfig), as an extender's managedResources' ignoredByScheduler does. */
   ignoredResources?: string[];
+  /** The profile's schedulerName (default: the shipped default-scheduler): a second scheduler beside the first. */
+  schedulerName?: string;
   /** Leader election over kube-system/kube-scheduler (default: off, one scheduler). */
   leaderElection?: { leaseDuration: string; renewDeadline: string; retryPeriod: string };
   /** A name for the log file. */
@@ -53,6 +55,7 @@ export async function startScheduler(cp: ControlPlane, o: SchedulerOptions): Pro
     cfg.percentageOfNodesToScore = 100;
   }
   if (o.percentageOfNodesToScore !== undefined) cfg.percentageOfNodesToScore = o.percentageOfNodesToScore;
+  if (o.schedulerName !== undefined) cfg.profiles = (cfg.profiles as Obj[]).map((p) => ({ ...p, schedulerName: o.schedulerName }));
   if (o.ignoredResources)
     cfg.profiles = (cfg.profiles as Obj[]).map((p) => ({
       ...p,

@@ -9,7 +9,9 @@ import type { AuthConfig } from '../../service/server/auth/middleware.js';
 import type { Binder } from '../../service/apiserver/binding.js';
 import type { BodyLimits } from '../../service/server/body.js';
 import { Metrics } from '../../service/server/metrics.js';
+import type { ExtenderChoice } from '../../service/server/routes/extender-choice.js';
 import type { Lifecycle } from '../../service/server/routes/health.js';
+import type { BackendName } from '../../core-wasm/src/engine.js';
 import { PlacerState } from '../../service/state/state.js';
 
 export type Obj = Record<string, unknown>;
@@ -38,13 +40,20 @@ export interface Harness {
 }
 
 export async function harness(
-  opts: { limits?: Partial<BodyLimits>; dir?: string; binder?: Binder; auth?: AuthConfig } = {},
+  opts: {
+    limits?: Partial<BodyLimits>;
+    dir?: string;
+    binder?: Binder;
+    auth?: AuthConfig;
+    extenderChoice?: ExtenderChoice;
+    backend?: BackendName;
+  } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'placer-svc-'));
   const lifecycle: Lifecycle = { loaded: true, shuttingDown: false };
   const h = {
     dir,
-    state: await PlacerState.open({ dataDir: dir }),
+    state: await PlacerState.open({ dataDir: dir, ...(opts.backend && { backend: opts.backend }) }),
     lifecycle,
   } as Harness;
   h.metrics = new Metrics(() => h.state);
@@ -57,6 +66,7 @@ export async function harness(
     limits: opts.limits,
     ...(opts.binder && { binder: opts.binder }),
     ...(opts.auth && { auth: opts.auth }),
+    ...(opts.extenderChoice && { extenderChoice: opts.extenderChoice }),
   });
   h.routes = app.routes;
   h.request = (method, path, body, headers = {}) => {
@@ -78,7 +88,7 @@ export async function harness(
   };
   h.restart = async () => {
     h.state.close();
-    h.state = await PlacerState.open({ dataDir: dir });
+    h.state = await PlacerState.open({ dataDir: dir, ...(opts.backend && { backend: opts.backend }) });
   };
   h.close = () => {
     h.state.close();

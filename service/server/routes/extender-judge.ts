@@ -113,6 +113,7 @@ export function judge(
       if (names[i] === held.host) {
         j.pass[i] = 1;
         j.score[i] = MAX_EXTENDER_PRIORITY;
+        if (j.chosen < 0) j.chosen = i;
       } else fail(j, i, message, false);
     }
     return j;
@@ -138,6 +139,15 @@ export function judge(
   const unseen = unseenScorer(state, a.strategy);
   const scoreOf = (i: number, slot: number): number =>
     unseen ? unseen(names[i]) : Math.trunc((fit[slot] * MAX_EXTENDER_PRIORITY) / a.fitMax);
+  // placer's own choice, as its batch engine makes it: the highest total, ties to the lowest slot
+  const { total } = a.columns;
+  let bestSlot = -1;
+  const consider = (i: number, slot: number): void => {
+    if (bestSlot < 0 || total[slot] > total[bestSlot] || (total[slot] === total[bestSlot] && slot < bestSlot)) {
+      bestSlot = slot;
+      j.chosen = i;
+    }
+  };
   // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
   let lastReasons = -1;
   let lastFailure: HostFailure | undefined;
@@ -149,6 +159,7 @@ export function judge(
       if (slot >= 0 && slot < hosts && reasons[slot] === 0) {
         pass[i] = 1;
         score[i] = scoreOf(i, slot);
+        consider(i, slot);
       }
     }
   }
@@ -174,6 +185,7 @@ export function judge(
     if (r === 0) {
       j.pass[i] = 1;
       j.score[i] = scoreOf(i, slot);
+      consider(i, slot);
       continue;
     }
     let f = lastFailure;

@@ -200,10 +200,12 @@ export interface Judged {
   failIdx: number[];
   failMsg: string[];
   failResolvable: boolean[];
+  /** The passing node placer would choose itself (its highest total score), or −1 (none passes, or not judged). */
+  chosen: number;
 }
 
 export function judged(n: number): Judged {
-  return { n, pass: new Uint8Array(n), score: new Uint8Array(n), failIdx: [], failMsg: [], failResolvable: [] };
+  return { n, pass: new Uint8Array(n), score: new Uint8Array(n), failIdx: [], failMsg: [], failResolvable: [], chosen: -1 };
 }
 
 const FILTER_HEAD = Buffer.from('{"Nodes":null,"NodeNames":[');

@@ -8,6 +8,8 @@
 //               Every rejected node is listed: FailedNodes when preemption could help (capacity),
 //               FailedAndUnresolvableNodes when it cannot (quota, reservation, taint, selector,
 //               unknown host). `Error` only for a genuine failure (a pod placer cannot read).
+//               With `choice: 'placer'` a filter that passes several nodes answers only placer's
+//               choice among them (extender-choice.ts): kube-scheduler then skips prioritize.
 //   prioritize  ExtenderArgs → [{"Host","Score"}], integer 0..10: only what kube-scheduler does
 //               not score itself (extender-judge.ts): the share of a feasible host held by
 //               placements it does not see (VMs), or placer's resource score for a NamespacePolicy's
@@ -35,6 +37,7 @@ import type { PlacerState } from '../../state/state.js';
 import { takes } from '../query.js';
 import { badRequest } from '../status.js';
 import { ArgsError, goField, type HeadMemo, isObj, jsonBody, PassedMemo, readArgs, readVictims, receiveArgs } from './extender-args.js';
+import { Choices, type ExtenderChoice } from './extender-choice.js';
 import { judge, type JudgedMemo, rememberPassed } from './extender-judge.js';
 import {
   type Alloc,
@@ -58,6 +61,8 @@ export interface ExtenderDeps {
   kube?: KubernetesPort;
   /** Where preemption vetoes are logged. */
   logger?: Logger;
+  /** Who picks among the nodes that pass the filter (extender-choice.ts; default kube-scheduler). */
+  choice?: ExtenderChoice;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -80,6 +85,8 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const memo: JudgedMemo = { last: null };
   const headMemo: HeadMemo = { last: null };
   const passedMemo = new PassedMemo();
+  const choosing = deps.choice === 'placer';
+  const choices = new Choices();
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
@@ -101,7 +108,16 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
       const passed = j.n - j.failIdx.length; // every node passes or fails, once
       let response: Response;
-      if (list && list.distinct) response = c.body(filterAnswers.answer(list, j), 200, JSON_TYPE);
+      const pod = choosing && passed > 0 ? `${t.namespace}/${t.instances[0].name}` : '';
+      const chosen = pod !== '' && passed > 1 && j.chosen >= 0 && choices.mayChoose(pod) ? j.chosen : -1;
+      if (passed > 1) deps.metrics.extenderChoices.inc({ by: chosen >= 0 ? 'placer' : 'kube-scheduler' });
+      if (pod !== '') choices.passed(pod);
+      if (chosen >= 0) {
+        // the other passing nodes are left out of both maps: kube-scheduler takes the one as it is
+        const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
+        memo.passed = null;
+        response = c.body(filterBody(args.mode, args.listMeta, [args.names[chosen]], nodeJson, [chosen], {}, {}), 200, JSON_TYPE);
+      } else if (list && list.distinct) response = c.body(filterAnswers.answer(list, j), 200, JSON_TYPE);
       else {
         const failed: Record<string, string> = {};
         const unresolvable: Record<string, string> = {};
@@ -203,6 +219,8 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       return typeof v === 'string' ? v : '';
     };
     const [name, namespace, uid, node] = [str('PodName'), str('PodNamespace') || 'default', str('PodUID'), str('Node')];
+    // from here to the ledger's answer nothing waits: the next filter's choice counts this pod
+    if (choosing) choices.bound(`${namespace}/${name}`);
     let error = '';
     let created = false;
     if (name === '' || node === '') error = 'ExtenderBindingArgs needs PodName and Node';
