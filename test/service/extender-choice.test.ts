@@ -132,9 +132,10 @@ describe('extender: --extender-choice placer', () => {
 
 describe("extender: placer's choice is its engine's, in both backends", () => {
   // Random clusters (hosts of 4–32 cpu, running pods, a VM kube-scheduler does not see) and a
-  // random pod: the filter's one answer is the host POST /v1/explain selects, on the Wasm core
-  // and on the reference engine alike.
-  it('the chosen node is explain’s selected host (wasm and reference)', async () => {
+  // random pod: the filter's one answer is the host POST /v1/explain selects and the one a
+  // dry-run apply places it on (the batch engine, whose choice the differential tests hold to
+  // kube-scheduler's top nodes), on the Wasm core and on the reference engine alike.
+  it('the chosen node is explain’s selected host and the dry-run placement (wasm and reference)', async () => {
     const hostArb = fc.record({ cpu: fc.integer({ min: 4, max: 32 }), used: fc.integer({ min: 0, max: 4 }), vm: fc.boolean() });
     await fc.assert(
       fc.asyncProperty(fc.array(hostArb, { minLength: 2, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), async (hosts, cpu) => {
@@ -159,10 +160,13 @@ describe("extender: placer's choice is its engine's, in both backends", () => {
             const p = pod('new', String(cpu), '1Gi');
             const answer = (await hb.json('POST', '/scheduler/filter', { Pod: p, Nodes: null, NodeNames: names })).body;
             const explained = await hb.json<{ items: { selected: string | null }[] }>('POST', '/v1/explain', [p]);
+            // and where placing it would put it (the batch engine, as `placer place` runs it)
+            const placed = await hb.json<{ placements: { host: string }[] }>('POST', '/v1/apply?dryRun=All', [p]);
             const passing = answer.NodeNames as string[];
             const selected = explained.body.items[0].selected;
             if (passing.length === 0) expect(selected).toBeNull();
             else expect(passing).toEqual([selected]);
+            expect(placed.body.placements.map((x) => x.host)).toEqual(selected === null ? [] : [selected]);
             picked.push(selected);
           } finally {
             hb.close();
