@@ -437,7 +437,7 @@ export const kubeSuite: Suite = async (ctx) => {
         progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}${pairs > 1 && setup.extender ? ` (pair ${pair + 1})` : ''}`);
         const r = await round(cp, setup, size, ns, ctx.gate, pair);
         progress(
-          `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod, placer chose ${r.placerChoseShare === null ? '-' : `${(r.placerChoseShare * 100).toFixed(1)}%`}; second half ${r.secondHalf.podsPerSec.toFixed(1)} pods/s, extender CPU ${r.secondHalf.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
+          `kube: ${r.podsPerSec.toFixed(1)} pods/s in ${r.seconds.toFixed(1)} s, algorithm ${r.algorithmMsPerPod.toFixed(2)} ms/pod, extender CPU ${r.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod, service ${r.extenderServiceMsPerPod?.toFixed(2) ?? '-'} ms/pod, placer chose ${r.placerChoseShare === null ? '-' : `${(r.placerChoseShare * 100).toFixed(1)}%`}; second half ${Number.isFinite(r.secondHalf.podsPerSec) ? r.secondHalf.podsPerSec.toFixed(1) : '-'} pods/s, extender CPU ${r.secondHalf.extenderCpuMsPerPod?.toFixed(2) ?? '-'} ms/pod`,
         );
         rounds.push(r);
       }

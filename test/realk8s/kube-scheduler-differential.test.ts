@@ -14,6 +14,12 @@
 //     …" histogram equals placer's "0/N hosts are available: …" with "host(s)" read as "node(s)"
 //     (placer's word for a node; the counts and texts are kube's).
 //
+// The extender as deploy/placer.yaml ships it (`--extender-choice placer`, Kubernetes mode) is
+// held to the same top nodes: where kube-scheduler alone bound the pending pod, that pod is
+// deleted and a copy of it (the extender's marker added, named for a second kube-scheduler whose
+// extender is placer) is bound where placer chooses, which must be one of kube-scheduler's top
+// nodes too.
+//
 // Cases run one after another on one control plane; each case's objects are deleted before the
 // next (names carry the case, so a stale cache entry would show as a wrong node or count).
 
@@ -21,11 +27,14 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cli } from '../e2e/kube-harness.js';
+import { metric } from '../apiserver/replica.js';
+import { killAll } from '../e2e/server.js';
+import { cli, MARKER, placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
 import { ControlPlane } from './controlplane.js';
 import type { Obj } from './kube.js';
-import { createNode } from './objects.js';
+import { applyDeploy, createNode } from './objects.js';
+import { startPlacer, type Placer } from './placer.js';
 import { until } from './procs.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { NAMESPACE, smallCluster, type SmallCluster } from './small-clusters.js';
@@ -87,18 +96,95 @@ describeReal(
     let cp: ControlPlane;
     let c: Cluster;
     let s: Scheduler;
+    /** placer as deploy/placer.yaml runs it, the extender of a second kube-scheduler (profile "choosing"). */
+    let r: Placer;
+    let sc: Scheduler;
     const dir = mkdtempSync(join(tmpdir(), 'placer-kdiff-'));
 
     beforeAll(async () => {
       cp = await ControlPlane.start(bins);
       c = new Cluster(cp);
       await c.namespace(NAMESPACE);
+      await applyDeploy(cp.admin);
       s = await startScheduler(cp, { name: 'kube-scheduler-alone', verbosity: 10 });
+      r = await startPlacer(cp, { args: ['--ignored-resources', 'placer.dev/managed', '--extender-choice', 'placer'] });
+      sc = await startScheduler(cp, { placer: r.url, name: 'kube-scheduler-choosing', schedulerName: 'choosing', verbosity: 3 });
     });
     afterAll(async () => {
       await s?.kill();
+      await sc?.kill();
+      killAll();
       await cp?.stop();
     });
+
+    /** Wait until a kube-scheduler's log (from byte `from`) has every line of `lines`. */
+    async function logged(sched: Scheduler, from: number, lines: string[], what: string): Promise<void> {
+      await until(
+        () => {
+          const l = logFrom(sched.log, from);
+          return lines.every((x) => l.includes(x));
+        },
+        30_000,
+        what,
+        50,
+      );
+    }
+
+    /**
+     * After kube-scheduler alone bound the case's pending pod (the case's nodes and bound pods still
+     * there): that pod deleted, and a copy of it through placer's extender, chosen by placer. The
+     * node it is bound to.
+     */
+    async function runChoosing(k: SmallCluster, fromChoosing: number): Promise<string> {
+      const pending = k.pending.metadata as Obj;
+      const name = String(pending.name);
+      await c.k.remove(`/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
+      // both the choosing kube-scheduler and placer see the case as kube-scheduler alone did
+      await logged(
+        sc,
+        fromChoosing,
+        [
+          ...k.nodes.map((n) => `"Add event for node" node="${String((n.metadata as Obj).name)}"`),
+          ...k.bound.map((p) => `"Add event for scheduled pod" pod="${NAMESPACE}/${String((p.metadata as Obj).name)}"`),
+          `"Delete event for scheduled pod" pod="${NAMESPACE}/${name}"`,
+        ],
+        `the choosing kube-scheduler saw the objects of ${k.name}`,
+      );
+      const want = new Set(k.bound.map((p) => `${NAMESPACE}/${String((p.metadata as Obj).name)}`));
+      await until(
+        async () => {
+          const held = Object.keys(await placements(r, NAMESPACE));
+          return held.length === want.size && held.every((x) => want.has(x));
+        },
+        30_000,
+        `placer mirrors the bound pods of ${k.name}`,
+        50,
+      );
+      const copy = structuredClone(k.pending);
+      const md = copy.metadata as Obj;
+      md.name = `${name}-choice`;
+      const spec = copy.spec as Obj;
+      spec.schedulerName = 'choosing';
+      for (const ct of spec.containers as Obj[]) {
+        const res = (ct.resources ??= {}) as Obj;
+        res.requests = { ...((res.requests as Obj | undefined) ?? {}), ...MARKER };
+        res.limits = { ...((res.limits as Obj | undefined) ?? {}), ...MARKER };
+      }
+      const path = `/api/v1/namespaces/${NAMESPACE}/pods/${String(md.name)}`;
+      await c.create(copy);
+      let node = '';
+      await until(
+        async () => {
+          node = String(((await c.k.get(path)).spec as Obj).nodeName ?? '');
+          return node !== '';
+        },
+        30_000,
+        `placer's choice for ${k.name} bound`,
+        100,
+      );
+      await c.k.remove(path);
+      return node;
+    }
 
     async function runKube(k: SmallCluster): Promise<KubeOutcome> {
       const from = statSync(s.log).size;
@@ -173,9 +259,14 @@ describeReal(
       const feasible = /feasibleNodes=(\d+)/.exec(outcome);
       // with one feasible node kube-scheduler scores nothing; otherwise it scores every feasible one
       if (node !== null && feasible && Number(feasible[1]) > 1) expect(scores.size, outcome).toBe(Number(feasible[1]));
-      for (const p of [...k.bound, k.pending]) await c.k.remove(`/api/v1/namespaces/${NAMESPACE}/pods/${String((p.metadata as Obj).name)}`);
-      for (const n of k.nodes) await c.k.remove(`/api/v1/nodes/${String((n.metadata as Obj).name)}`);
       return { node, message, scores };
+    }
+
+    /** The case's objects deleted (the pending pod already, when a copy was chosen). */
+    async function cleanUp(k: SmallCluster, pendingLeft: boolean): Promise<void> {
+      for (const p of pendingLeft ? [...k.bound, k.pending] : k.bound)
+        await c.k.remove(`/api/v1/namespaces/${NAMESPACE}/pods/${String((p.metadata as Obj).name)}`);
+      for (const n of k.nodes) await c.k.remove(`/api/v1/nodes/${String((n.metadata as Obj).name)}`);
     }
 
     async function runPlacer(k: SmallCluster): Promise<PlacerOutcome> {
@@ -201,9 +292,14 @@ describeReal(
       let bound = 0;
       let unschedulable = 0;
       let ties = 0;
+      /** Bound cases with several feasible nodes: placer's filter passes several and chooses. */
+      let several = 0;
       for (let i = 0; i < CASES; i++) {
         const k = smallCluster(SEED, i);
+        const fromChoosing = statSync(sc.log).size;
         const kube = await runKube(k);
+        const chosen = kube.node === null ? null : await runChoosing(k, fromChoosing);
+        await cleanUp(k, chosen === null);
         const placer = await runPlacer(k);
         const what = `${k.name}: ${JSON.stringify({ kube: { ...kube, scores: Object.fromEntries(kube.scores) }, placer })}`;
         if ((kube.node === null) !== (placer.node === null)) {
@@ -217,6 +313,9 @@ describeReal(
           if (top.length > 1) ties++;
           if (!top.includes(kube.node)) disagreements.push(`kube bound outside its own top nodes ${top.join(',')}, ${what}`);
           if (!top.includes(placer.node!)) disagreements.push(`placer's node is not among kube's top nodes ${top.join(',')}, ${what}`);
+          if (!top.includes(chosen!))
+            disagreements.push(`the extender's choice ${chosen} is not among kube's top nodes ${top.join(',')}, ${what}`);
+          if (kube.scores.size > 0) several++;
         } else {
           unschedulable++;
           const a = histogram(kube.message!);
@@ -228,7 +327,13 @@ describeReal(
       // the generated family exercises both outcomes and a choice among several nodes
       expect(bound).toBeGreaterThan(CASES / 2);
       expect(unschedulable).toBeGreaterThan(0);
-      process.stderr.write(`kube-scheduler differential: ${bound} bound, ${unschedulable} unschedulable, ${ties} with tied top nodes\n`);
+      expect(several).toBeGreaterThan(0);
+      // placer chose where several nodes passed: kube-scheduler never asked its prioritize
+      expect(await metric(r, 'placer_extender_choices_total', { by: 'placer' })).toBe(several);
+      expect(await metric(r, 'placer_extender_request_duration_seconds_count', { verb: 'prioritize', result: 'success' })).toBe(0);
+      process.stderr.write(
+        `kube-scheduler differential: ${bound} bound (the extender's choice among kube-scheduler's top nodes in each), ${unschedulable} unschedulable, ${ties} with tied top nodes\n`,
+      );
     });
   },
   { scheduler: true },
