@@ -23,7 +23,6 @@
 // binds in flight get their Bindings' answers, scheduler mode's Bindings in flight theirs and its
 // Events are sent; only then are the watches and the API client closed.
 
-import type { ExtenderChoice } from './server/routes/extender-choice.js';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
@@ -36,6 +35,7 @@ import { KubeMode, type KubeOptions } from './apiserver/mode.js';
 import { loadPaths } from './manifests/index.js';
 import { printResult } from './placement/printers.js';
 import { createApp } from './server/app.js';
+import type { ExtenderChoice } from './server/routes/extender-choice.js';
 import { AuditLogFile, type AuditLogOptions } from './server/auth/audit-log.js';
 import { clientCertificates } from './server/auth/client-cert.js';
 import { groupAuthorizer } from './server/auth/groups.js';

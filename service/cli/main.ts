@@ -2,7 +2,6 @@
 // placer: the command line. `placer place <files|dirs|->...` places every workload of ordinary
 // Kubernetes manifests onto the hosts they declare and prints where each went and why not.
 
-import { EXTENDER_CHOICES, type ExtenderChoice } from '../server/routes/extender-choice.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_BALANCED_WEIGHT } from '../../core-wasm/src/contract.js';
@@ -16,6 +15,7 @@ import type { KubeOptions } from '../apiserver/mode.js';
 import type { ApiServerOptions } from '../apiserver/binding.js';
 import { serveCommand } from '../serve.js';
 import { TLS_VERSIONS, type TlsFiles } from '../server/tls.js';
+import { EXTENDER_CHOICES, type ExtenderChoice } from '../server/routes/extender-choice.js';
 import { MIB } from '../server/auth/audit-log.js';
 import { capacityCommand } from './capacity.js';
 import { failoverCommand } from './failover.js';
