@@ -48,6 +48,8 @@ export class KubeMode {
   private scheduler: KubeScheduler | undefined;
   private elector: LeaseElector | undefined;
   private started = false;
+  /** What is told of every pod the watch shows bound (the extender's choice: extender-choice.ts). */
+  private readonly podBound: ((namespace: string, name: string) => void)[] = [];
 
   private constructor(
     private readonly client: KubeClient,
@@ -78,6 +80,7 @@ export class KubeMode {
    */
   async start(state: () => PlacerState, ready: Promise<void> = Promise.resolve()): Promise<void> {
     const sync = new KubeSync(state, this.log, this.metrics);
+    if (this.podBound.length > 0) sync.podBound = (namespace, name) => this.podBound.forEach((l) => l(namespace, name));
     if (this.opts.scheduler) {
       // before the first lists: the pending pods they hold are queued as they come
       this.scheduler = new KubeScheduler(
@@ -143,6 +146,11 @@ export class KubeMode {
       ['informers-synced', this.started && this.reflectors.every((r) => r.synced)],
       ['watches', this.started && this.reflectors.every((r) => r.healthy)],
     ];
+  }
+
+  /** Calls `listener` whenever the pod watch shows a pod bound; registered before start(). */
+  onPodBound(listener: (namespace: string, name: string) => void): void {
+    this.podBound.push(listener);
   }
 
   /** The extender's bind (binder.ts); resolves with ExtenderBindingResult.Error ('' when bound). */

@@ -121,6 +121,8 @@ export class KubeSync {
   /** PodGroups as the API has them: namespace/name → object. */
   private readonly podGroups = new Map<string, Obj>();
   listener: SyncListener | undefined;
+  /** Told of a pod the watch shows bound, after its event is applied (no await in between). */
+  podBound: ((namespace: string, name: string) => void) | undefined;
 
   constructor(
     private readonly state: () => PlacerState,
@@ -275,14 +277,16 @@ export class KubeSync {
         this.listener?.pods(items);
       },
       event: (type, o) => {
-        this.podEvent(type, o, collection);
+        const bound = this.podEvent(type, o, collection);
         this.metrics?.showWaiting(this.waiting.size, this.reads.size);
         this.listener?.pod(type, o);
+        if (bound) this.podBound?.(bound.namespace, bound.name);
       },
     };
   }
 
-  private podEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): void {
+  /** Apply one pod event; returns the pod when the event shows it bound. */
+  private podEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj, collection: string): { namespace: string; name: string } | undefined {
     const f = facts(o);
     const state = this.state();
     if (type === 'DELETED' || f.terminal) {
@@ -310,6 +314,13 @@ export class KubeSync {
       }
       return;
     }
+    this.boundEvent(f, o, collection);
+    return f;
+  }
+
+  /** A pod the watch shows bound: held where it runs (parsed again only when it reads differently). */
+  private boundEvent(f: PodFacts, o: Obj, collection: string): void {
+    const state = this.state();
     this.unbound.delete(f.key);
     this.bound.set(f.key, { uid: f.uid, node: f.nodeName });
     this.assumed.delete(f.key); // confirmed

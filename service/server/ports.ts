@@ -14,4 +14,6 @@ export interface KubernetesPort {
   checks(): [string, boolean][];
   /** The extender's whole bind; resolves with ExtenderBindingResult.Error ('' when bound). */
   bind(name: string, namespace: string, uid: string, node: string): Promise<string>;
+  /** Calls `listener` whenever the pod watch shows a pod bound (by anyone), once placer holds what it shows. */
+  onPodBound(listener: (namespace: string, name: string) => void): void;
 }

@@ -146,6 +146,46 @@ describeReal(
       }
     });
 
+    it('--extender-choice placer behind a kube-scheduler that binds by itself (no bindVerb): the pod watch ends the wait for the bind', async () => {
+      const chooser = await startPlacer(cp, { args: ['--ignored-resources', 'placer.dev/managed', '--extender-choice', 'placer'] });
+      const s3 = await startScheduler(cp, {
+        placer: chooser.url,
+        name: 'kube-scheduler-self-binding',
+        schedulerName: 'self-binding',
+        extenderBinds: false,
+      });
+      try {
+        await c.create(policy('pack').ns('packed-self').placement({ strategy: 'MostAllocated' }).obj());
+        for (const n of ['sb-1', 'sb-2', 'sb-3']) await c.node(n, { cpu: '8', memory: '32Gi', pods: '110', labels: { pool: 'sb' } });
+        await c.create(
+          pod('filler')
+            .ns('packed-self')
+            .container({ cpu: '4', memory: '4Gi' })
+            .specPatch({ nodeName: 'sb-2', terminationGracePeriodSeconds: 0 })
+            .obj(),
+        );
+        await until(async () => (await placements(chooser, 'packed-self'))['packed-self/filler'] === 'sb-2', W, 'placer sees the filler');
+        const managedHere = (name: string) =>
+          managed(name, 'packed-self', '1').nodeSelector({ pool: 'sb' }).specPatch({ schedulerName: 'self-binding' }).obj();
+        await c.create(managedHere('sb-a'));
+        await until(async () => (await placements(chooser, 'packed-self'))['packed-self/sb-a'] !== undefined, W, 'placer sees sb-a bound');
+        // at once (well within the 2 s a pod waits for its bind): placer never gets sb-a's bind,
+        // the watch has ended the wait
+        await c.create(managedHere('sb-b'));
+        await until(async () => Object.keys(await apiPlacements(c.k, 'packed-self')).length === 3, W, 'sb-b bound');
+        expect(await apiPlacements(c.k, 'packed-self')).toEqual({
+          'packed-self/filler': 'sb-2',
+          'packed-self/sb-a': 'sb-2',
+          'packed-self/sb-b': 'sb-2',
+        });
+        expect(await metric(chooser, 'placer_extender_choices_total', { by: 'placer' })).toBe(2);
+        expect(await metric(chooser, 'placer_extender_choices_total', { by: 'kube-scheduler' })).toBe(0);
+        expect(await metric(chooser, 'placer_extender_request_duration_seconds_count', { verb: 'bind' })).toBe(0);
+      } finally {
+        await s3.kill();
+      }
+    });
+
     it('preemption through placer: the victim kube-scheduler proposes is evicted and the preemptor bound where placer agrees', async () => {
       await c.create(priorityClass('low', 100).obj());
       await c.create(priorityClass('high', 1000).obj());

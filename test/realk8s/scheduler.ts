@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Resources NodeResourcesFit ignores (pluginConfig), as an extender's managedResources' ignoredByScheduler does. */
   ignoredResources?: string[];
+  /** false: the extender's bindVerb left out, kube-scheduler binds by itself (default: as shipped, placer binds). */
+  extenderBinds?: boolean;
   /** The profile's schedulerName (default: the shipped default-scheduler): a second scheduler beside the first. */
   schedulerName?: string;
   /** Leader election over kube-system/kube-scheduler (default: off, one scheduler). */
@@ -45,6 +47,7 @@ export async function startScheduler(cp: ControlPlane, o: SchedulerOptions): Pro
   if (urlPrefix !== undefined) {
     const ext = (cfg.extenders as Obj[])[0];
     ext.urlPrefix = urlPrefix;
+    if (o.extenderBinds === false) delete ext.bindVerb;
     if (o.tls) ext.tlsConfig = { ...(ext.tlsConfig as Obj), ...o.tls };
     else {
       delete ext.enableHTTPS;

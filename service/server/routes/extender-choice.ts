@@ -13,7 +13,8 @@
 // another pod that passed the filter waits for its bind, the filter answers every passing node
 // instead and kube-scheduler, which counts its assumed pods, scores them. Capacity is never at
 // stake either way (kube-scheduler's own filters count assumed pods, and the bind checks exactly);
-// the wait keeps the choice as good as kube-scheduler's.
+// the wait keeps the choice as good as kube-scheduler's. It ends at the pod's bind, or in
+// Kubernetes mode when the pod watch shows it bound (kube-scheduler may bind by itself).
 
 export type ExtenderChoice = 'placer' | 'kube-scheduler';
 

@@ -87,6 +87,9 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const passedMemo = new PassedMemo();
   const choosing = deps.choice === 'placer';
   const choices = new Choices();
+  // Kubernetes mode: a pod the watch shows bound is placer's to count too, whoever bound it (a
+  // kube-scheduler without bindVerb binds by itself)
+  if (choosing) deps.kube?.onPodBound((namespace, name) => choices.bound(`${namespace}/${name}`));
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
