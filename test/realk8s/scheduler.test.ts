@@ -115,21 +115,30 @@ describeReal(
       expect(await scored()).toBeGreaterThanOrEqual(before + 4);
     });
 
+    /**
+     * A MostAllocated namespace `ns` over three empty-ish 8-cpu nodes `<prefix>-1..3`, a 4-cpu
+     * filler on `<prefix>-2` that `chooser` has seen: kube-scheduler's LeastAllocated prefers
+     * -1 and -3, the namespace's strategy -2.
+     */
+    async function packedNamespace(chooser: Placer, ns: string, prefix: string): Promise<void> {
+      await c.create(policy('pack').ns(ns).placement({ strategy: 'MostAllocated' }).obj());
+      for (const i of [1, 2, 3]) await c.node(`${prefix}-${i}`, { cpu: '8', memory: '32Gi', pods: '110', labels: { pool: prefix } });
+      await c.create(
+        pod('filler')
+          .ns(ns)
+          .container({ cpu: '4', memory: '4Gi' })
+          .specPatch({ nodeName: `${prefix}-2`, terminationGracePeriodSeconds: 0 })
+          .obj(),
+      );
+      await until(async () => (await placements(chooser, ns))[`${ns}/filler`] === `${prefix}-2`, W, 'placer sees the filler');
+    }
+
     it("--extender-choice placer: kube-scheduler takes placer's choice as it is (no scoring, no prioritize), so a namespace's MostAllocated decides", async () => {
       // a second placer that chooses, behind a second kube-scheduler (profile "choosing")
       const chooser = await startPlacer(cp, { args: ['--ignored-resources', 'placer.dev/managed', '--extender-choice', 'placer'] });
       const s2 = await startScheduler(cp, { placer: chooser.url, name: 'kube-scheduler-choosing', schedulerName: 'choosing' });
       try {
-        await c.create(policy('pack').ns('packed').placement({ strategy: 'MostAllocated' }).obj());
-        for (const n of ['ch-1', 'ch-2', 'ch-3']) await c.node(n, { cpu: '8', memory: '32Gi', pods: '110', labels: { pool: 'ch' } });
-        await c.create(
-          pod('filler')
-            .ns('packed')
-            .container({ cpu: '4', memory: '4Gi' })
-            .specPatch({ nodeName: 'ch-2', terminationGracePeriodSeconds: 0 })
-            .obj(),
-        );
-        await until(async () => (await placements(chooser, 'packed'))['packed/filler'] === 'ch-2', W, 'placer sees the filler');
+        await packedNamespace(chooser, 'packed', 'ch');
         const prioritized = () =>
           metric(chooser, 'placer_extender_request_duration_seconds_count', { verb: 'prioritize', result: 'success' });
         // kube-scheduler's LeastAllocated prefers the empty ch-1 and ch-3; the namespace packs onto ch-2
@@ -155,16 +164,7 @@ describeReal(
         extenderBinds: false,
       });
       try {
-        await c.create(policy('pack').ns('packed-self').placement({ strategy: 'MostAllocated' }).obj());
-        for (const n of ['sb-1', 'sb-2', 'sb-3']) await c.node(n, { cpu: '8', memory: '32Gi', pods: '110', labels: { pool: 'sb' } });
-        await c.create(
-          pod('filler')
-            .ns('packed-self')
-            .container({ cpu: '4', memory: '4Gi' })
-            .specPatch({ nodeName: 'sb-2', terminationGracePeriodSeconds: 0 })
-            .obj(),
-        );
-        await until(async () => (await placements(chooser, 'packed-self'))['packed-self/filler'] === 'sb-2', W, 'placer sees the filler');
+        await packedNamespace(chooser, 'packed-self', 'sb');
         const managedHere = (name: string) =>
           managed(name, 'packed-self', '1').nodeSelector({ pool: 'sb' }).specPatch({ schedulerName: 'self-binding' }).obj();
         await c.create(managedHere('sb-a'));
