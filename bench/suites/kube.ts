@@ -6,7 +6,8 @@
 //   noop      with a do-nothing extender (bench/lib/noop-extender.ts: filter passes all,
 //             prioritize 0, bind posts the Binding) configured as placer is: the HTTP floor
 //   placer    with `placer serve --kubeconfig` (Kubernetes mode) as its extender, from
-//             deploy/kube-scheduler-config.yaml as shipped
+//             deploy/kube-scheduler-config.yaml as shipped, and `--extender-choice placer` as
+//             deploy/placer.yaml ships it (the filter answers placer's choice alone)
 //
 // and then — the same pods, named for placer (spec.schedulerName) — placer's own scheduler mode, a
 // plain loop of Binding POSTs (the API server's ceiling) and a gang of 1,000 pods
