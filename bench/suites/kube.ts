@@ -127,24 +127,20 @@ function benchPod(ns: string, i: number, schedulerName?: string, labels?: Record
   };
 }
 
-/** A counter's value in a Prometheus text exposition (summed over label sets matching `labels`). */
-function counter(text: string, name: string, labels: string): number {
+/** The sum of the samples in a Prometheus text exposition whose line starts with `prefix` and contains `labels`. */
+function sampleSum(text: string, prefix: string, labels: string): number {
   let v = 0;
   for (const line of text.split('\n'))
-    if (line.startsWith(`${name}{`) && line.includes(labels)) v += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(prefix) && line.includes(labels)) v += Number(line.slice(line.lastIndexOf(' ') + 1));
   return v;
 }
 
-/** A histogram's _sum and _count in a Prometheus text exposition (summed over label sets matching `labels`). */
+/** A counter's value (summed over label sets matching `labels`). */
+const counter = (text: string, name: string, labels: string): number => sampleSum(text, `${name}{`, labels);
+
+/** A histogram's _sum and _count (summed over label sets matching `labels`). */
 function histogram(text: string, name: string, labels = ''): { sum: number; count: number } {
-  let sum = 0;
-  let count = 0;
-  for (const line of text.split('\n')) {
-    if (!line.includes(labels)) continue;
-    if (line.startsWith(`${name}_sum`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    else if (line.startsWith(`${name}_count`)) count += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return { sum, count };
+  return { sum: sampleSum(text, `${name}_sum`, labels), count: sampleSum(text, `${name}_count`, labels) };
 }
 
 /** The do-nothing extender as a process of its own (same Node flags and loader as this one). */

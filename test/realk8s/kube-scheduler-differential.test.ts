@@ -117,6 +117,12 @@ describeReal(
       await cp?.stop();
     });
 
+    /** What a kube-scheduler logs once its informers hold the case's nodes and bound pods. */
+    const seenLines = (k: SmallCluster): string[] => [
+      ...k.nodes.map((n) => `"Add event for node" node="${String((n.metadata as Obj).name)}"`),
+      ...k.bound.map((p) => `"Add event for scheduled pod" pod="${NAMESPACE}/${String((p.metadata as Obj).name)}"`),
+    ];
+
     /** Wait until a kube-scheduler's log (from byte `from`) has every line of `lines`. */
     async function logged(sched: Scheduler, from: number, lines: string[], what: string): Promise<void> {
       await until(
@@ -143,11 +149,7 @@ describeReal(
       await logged(
         sc,
         fromChoosing,
-        [
-          ...k.nodes.map((n) => `"Add event for node" node="${String((n.metadata as Obj).name)}"`),
-          ...k.bound.map((p) => `"Add event for scheduled pod" pod="${NAMESPACE}/${String((p.metadata as Obj).name)}"`),
-          `"Delete event for scheduled pod" pod="${NAMESPACE}/${name}"`,
-        ],
+        [...seenLines(k), `"Delete event for scheduled pod" pod="${NAMESPACE}/${name}"`],
         `the choosing kube-scheduler saw the objects of ${k.name}`,
       );
       const want = new Set(k.bound.map((p) => `${NAMESPACE}/${String((p.metadata as Obj).name)}`));
@@ -204,19 +206,7 @@ describeReal(
       for (const p of k.bound) await c.create(p);
       // kube-scheduler decides on its informers' view: the pending pod goes in only once that view
       // holds every node and bound pod of the case (a lagging informer would score a partial cluster)
-      const seen = [
-        ...k.nodes.map((n) => `"Add event for node" node="${String((n.metadata as Obj).name)}"`),
-        ...k.bound.map((p) => `"Add event for scheduled pod" pod="${NAMESPACE}/${String((p.metadata as Obj).name)}"`),
-      ];
-      await until(
-        () => {
-          const l = log();
-          return seen.every((x) => l.includes(x));
-        },
-        30_000,
-        `kube-scheduler saw the objects of ${k.name}`,
-        50,
-      );
+      await logged(s, from, seenLines(k), `kube-scheduler saw the objects of ${k.name}`);
       const pending = k.pending.metadata as Obj;
       const key = `${NAMESPACE}/${String(pending.name)}`;
       const path = `/api/v1/namespaces/${NAMESPACE}/pods/${String(pending.name)}`;

@@ -20,6 +20,9 @@ export type ExtenderChoice = 'placer' | 'kube-scheduler';
 
 export const EXTENDER_CHOICES: readonly ExtenderChoice[] = ['placer', 'kube-scheduler'];
 
+/** A pod's key in Choices: the filter, the bind and the pod watch name the pod alike. */
+export const podKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+
 /**
  * How long a pod that passed the filter holds choices back while its bind does not come
  * (kube-scheduler's later plugins refused it, or its PreBind waits on volumes).

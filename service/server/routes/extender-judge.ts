@@ -92,7 +92,11 @@ export function rememberPassed(memo: JudgedMemo, names: readonly string[], j: Ju
   if (k === names.length) memo.passed = { ...key, names, j: p };
 }
 
-/** Filter + score every node of the request for one pod, in request order. */
+/**
+ * Filter + score every node of the request for one pod, in request order; with `choose`, also
+ * placer's own choice among the passing nodes (Judged.chosen). A memo serves one extender, whose
+ * calls all ask for the choice or all do not.
+ */
 export function judge(
   state: PlacerState,
   t: WorkloadTemplate,
@@ -100,6 +104,7 @@ export function judge(
   slots: Int32Array | null,
   bad: ReadonlyMap<string, string>,
   memo?: JudgedMemo,
+  choose = false,
 ): Judged {
   const n = names.length;
   const inst = t.instances[0];
@@ -142,12 +147,14 @@ export function judge(
   // placer's own choice, as its batch engine makes it: the highest total, ties to the lowest slot
   const { total } = a.columns;
   let bestSlot = -1;
-  const consider = (i: number, slot: number): void => {
-    if (bestSlot < 0 || total[slot] > total[bestSlot] || (total[slot] === total[bestSlot] && slot < bestSlot)) {
-      bestSlot = slot;
-      j.chosen = i;
-    }
-  };
+  const consider = choose
+    ? (i: number, slot: number): void => {
+        if (bestSlot < 0 || total[slot] > total[bestSlot] || (total[slot] === total[bestSlot] && slot < bestSlot)) {
+          bestSlot = slot;
+          j.chosen = i;
+        }
+      }
+    : undefined;
   // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
   let lastReasons = -1;
   let lastFailure: HostFailure | undefined;
@@ -159,7 +166,7 @@ export function judge(
       if (slot >= 0 && slot < hosts && reasons[slot] === 0) {
         pass[i] = 1;
         score[i] = scoreOf(i, slot);
-        consider(i, slot);
+        consider?.(i, slot);
       }
     }
   }
@@ -185,7 +192,7 @@ export function judge(
     if (r === 0) {
       j.pass[i] = 1;
       j.score[i] = scoreOf(i, slot);
-      consider(i, slot);
+      consider?.(i, slot);
       continue;
     }
     let f = lastFailure;

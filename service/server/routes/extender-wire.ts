@@ -200,7 +200,7 @@ export interface Judged {
   failIdx: number[];
   failMsg: string[];
   failResolvable: boolean[];
-  /** The passing node placer would choose itself (its highest total score), or −1 (none passes, or not judged). */
+  /** The passing node placer would choose itself (its highest total score), or −1 (none passes, or not asked for). */
   chosen: number;
 }
 

@@ -37,7 +37,7 @@ import type { PlacerState } from '../../state/state.js';
 import { takes } from '../query.js';
 import { badRequest } from '../status.js';
 import { ArgsError, goField, type HeadMemo, isObj, jsonBody, PassedMemo, readArgs, readVictims, receiveArgs } from './extender-args.js';
-import { Choices, type ExtenderChoice } from './extender-choice.js';
+import { Choices, type ExtenderChoice, podKey } from './extender-choice.js';
 import { judge, type JudgedMemo, rememberPassed } from './extender-judge.js';
 import {
   type Alloc,
@@ -89,7 +89,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const choices = new Choices();
   // Kubernetes mode: a pod the watch shows bound is placer's to count too, whoever bound it (a
   // kube-scheduler without bindVerb binds by itself)
-  if (choosing) deps.kube?.onPodBound((namespace, name) => choices.bound(`${namespace}/${name}`));
+  if (choosing) deps.kube?.onPodBound((namespace, name) => choices.bound(podKey(namespace, name)));
   const timed = (verb: string, start: number, ok: boolean): void => {
     deps.metrics.extenderDuration.observe({ verb, result: ok ? 'success' : 'error' }, (performance.now() - start) / 1000);
   };
@@ -108,16 +108,17 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
           : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
-      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo, choosing);
       const passed = j.n - j.failIdx.length; // every node passes or fails, once
       let response: Response;
-      const pod = choosing && passed > 0 ? `${t.namespace}/${t.instances[0].name}` : '';
+      /** Nodes mode: a passing Node's JSON, as kube-scheduler sent it. */
+      const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
+      const pod = choosing && passed > 0 ? podKey(t.namespace, t.instances[0].name) : '';
       const chosen = pod !== '' && passed > 1 && j.chosen >= 0 && choices.mayChoose(pod) ? j.chosen : -1;
       if (passed > 1) deps.metrics.extenderChoices.inc({ by: chosen >= 0 ? 'placer' : 'kube-scheduler' });
       if (pod !== '') choices.passed(pod);
       if (chosen >= 0) {
         // the other passing nodes are left out of both maps: kube-scheduler takes the one as it is
-        const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
         memo.passed = null;
         response = c.body(filterBody(args.mode, args.listMeta, [args.names[chosen]], nodeJson, [chosen], {}, {}), 200, JSON_TYPE);
       } else if (list && list.distinct) response = c.body(filterAnswers.answer(list, j), 200, JSON_TYPE);
@@ -131,7 +132,6 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         const listJson = args.mode === 'NodeNames' ? passedMemo.remember(received, passing, j.failIdx.length === 0) : undefined;
         if (listJson) rememberPassed(memo, passing, j);
         else memo.passed = null;
-        const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
         response = c.body(filterBody(args.mode, args.listMeta, passing, nodeJson, pass, failed, unresolvable, listJson), 200, JSON_TYPE);
       }
       const seconds = (performance.now() - start) / 1000;
@@ -165,7 +165,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
           : new Map<string, string>();
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
-      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo);
+      const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo, choosing);
       const response = list
         ? c.body(prioritizeBody(list, j, answerAlloc(c, prioritizeBuffers)), 200, JSON_TYPE)
         : c.body(hostPriorityBody(args.names, j.score), 200, JSON_TYPE);
@@ -223,7 +223,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
     };
     const [name, namespace, uid, node] = [str('PodName'), str('PodNamespace') || 'default', str('PodUID'), str('Node')];
     // from here to the ledger's answer nothing waits: the next filter's choice counts this pod
-    if (choosing) choices.bound(`${namespace}/${name}`);
+    if (choosing) choices.bound(podKey(namespace, name));
     let error = '';
     let created = false;
     if (name === '' || node === '') error = 'ExtenderBindingArgs needs PodName and Node';
