@@ -42,6 +42,7 @@ import type { ReflectorHandler } from './reflector.js';
 import { PODGROUP_API } from './resources.js';
 import { POD_GROUP_LABEL } from '../manifests/pod.js';
 import { podReads, sameReads } from '../state/pod-reads.js';
+import { PodParseMemo, podContentKey } from '../state/pod-parse-memo.js';
 
 /**
  * Who else follows the mirror (scheduler mode's queue): every pod as the API has it after the
@@ -56,6 +57,8 @@ export interface SyncListener {
 }
 
 const ASSUME_TTL_MS = 30_000;
+/** Distinct pod contents whose parse is kept (the controllers whose replicas come at once). */
+const POD_PARSES = 256;
 
 interface PodFacts {
   key: string;
@@ -120,6 +123,8 @@ export class KubeSync {
   private readonly reads = new Map<string, { uid: string; reads: string; from: Obj | undefined }>();
   /** PodGroups as the API has them: namespace/name → object. */
   private readonly podGroups = new Map<string, Obj>();
+  /** Parses by pod content: the replicas of one controller are parsed once (pod-parse-memo.ts). */
+  private readonly parses = new PodParseMemo(POD_PARSES);
   listener: SyncListener | undefined;
   /** Told of a pod the watch shows bound, after its event is applied (no await in between). */
   podBound: ((namespace: string, name: string) => void) | undefined;
@@ -365,14 +370,23 @@ export class KubeSync {
     const labels = isObj(md.labels) ? md.labels : {};
     const group = labels[POD_GROUP_LABEL];
     const manifests = [manifestOf(o, objectPath(o, collection))];
+    let pg: Obj | undefined;
     if (typeof group === 'string' && group !== '') {
       const namespace = facts(o).namespace;
-      const pg =
+      pg =
         this.podGroups.get(`${namespace}/${group}`) ??
         (bound ? { apiVersion: PODGROUP_API, kind: 'PodGroup', metadata: { name: group, namespace }, spec: { minMember: 1 } } : undefined);
       if (pg) manifests.push(manifestOf(pg, `/apis/${PODGROUP_API}/namespaces/${namespace}/podgroups/${group}`));
     }
-    return parseManifests(manifests).workloads[0];
+    // the content key is one JSON value, so the PodGroup's JSON after it cannot make two pairs read alike
+    const content = podContentKey(o, collection);
+    const key = content === undefined || pg === undefined ? content : content + JSON.stringify(pg);
+    const kept = key === undefined ? undefined : this.parses.template(key, o);
+    // a parse differs from the kept one only in the instance (the memo's) and the source, which names the pod
+    if (kept) return { ...kept, source: manifests[0].source };
+    const t = parseManifests(manifests).workloads[0];
+    if (t && key !== undefined) this.parses.keep(key, t);
+    return t;
   }
 
   private podGroupHandler(): ReflectorHandler {
