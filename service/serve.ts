@@ -82,6 +82,8 @@ export interface ServeOptions {
   ignoredResources?: string[];
   /** Who picks among the nodes that pass the extender's filter (default kube-scheduler). */
   extenderChoice?: ExtenderChoice;
+  /** kube-scheduler's profile scores ImageLocality (default true): placer's choice then defers to it where images may count. */
+  imageLocality?: boolean;
   /** Kubernetes mode: mirror this API server instead of keeping a store (dataDir and bootstrap unused). */
   kube?: KubeOptions;
 }
@@ -168,6 +170,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(binder && { binder }),
     ...(kube && { kube }),
     ...(opts.extenderChoice && { extenderChoice: opts.extenderChoice }),
+    ...(opts.imageLocality !== undefined && { imageLocality: opts.imageLocality }),
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -230,6 +230,7 @@ export class KubeSync {
         );
         this.note(kind, rejected, [], true);
         if (kind === 'Node') {
+          this.state().nodeImages.replace(items);
           this.retryWaiting(undefined);
           this.retryVms((_, key) => this.vmWaiting.get(key) === 'host');
         }
@@ -240,6 +241,7 @@ export class KubeSync {
         const f = facts(o);
         if (type === 'DELETED') {
           this.state().mirrorObjects(kind, [], [{ namespace: nsOf(o), name: f.name }]);
+          if (kind === 'Node') this.state().nodeImages.delete(f.name);
           this.note(kind, [], [label(o)], false);
           this.listener?.changed(kind, nsOf(o) || undefined);
           return;
@@ -247,6 +249,7 @@ export class KubeSync {
         const rejected = this.state().mirrorObjects(kind, [manifestOf(o, objectPath(o, collection))], []);
         this.note(kind, rejected, [label(o)], false);
         if (kind === 'Node') {
+          this.state().nodeImages.set(o);
           this.retryWaiting(f.name);
           this.retryVms((vm, key) => this.vmWaiting.get(key) === 'host' && vm.boundHost === f.name);
         }

@@ -184,7 +184,8 @@ export function program(): Command {
     async (paths: string[], o: PlaceOptions) => {
       const progress = progressOn();
       try {
-        const profile = scoreProfile(o, place);
+        // images are runtime facts of a cluster: nothing placer places from manifests reads them
+        const { imageLocality: _images, ...profile } = scoreProfile(o, place);
         const { input, warnings } = await readInput(paths, { cpuMhzPerCore: o.cpuMhzPerCore, strict: o.strict }, progress);
         const instances = input.workloads.reduce((n, t) => n + t.instances.length, 0);
         progress.stage('placing', instances, 'workloads', instances >= LONG_RUN);
@@ -383,7 +384,7 @@ export function program(): Command {
             }),
           }
         : undefined;
-      const { strategy, ...profile } = scoreProfile(o as PlaceOptions, command);
+      const { strategy, imageLocality, ...profile } = scoreProfile(o as PlaceOptions, command);
       await serveCommand({
         port: o.port,
         ...(o.host !== undefined && { host: o.host }),
@@ -403,6 +404,7 @@ export function program(): Command {
         logLevel: o.logLevel,
         ...(o.ignoredResources && { ignoredResources: o.ignoredResources }),
         extenderChoice: o.extenderChoice as ExtenderChoice,
+        imageLocality,
         ...(apiServer && { apiServer }),
         ...(kube && { kube }),
         shutdownTimeoutMs: o.shutdownGracePeriod,
@@ -448,7 +450,13 @@ main(process.argv).then(
  */
 function scoreProfile(o: PlaceOptions, cmd: Command): ScoreProfile {
   if (o.config === undefined) {
-    return { strategy: o.strategy as Strategy, scoring: o.scoringResources, shape: o.shape, balancedWeight: DEFAULT_BALANCED_WEIGHT };
+    return {
+      strategy: o.strategy as Strategy,
+      scoring: o.scoringResources,
+      shape: o.shape,
+      balancedWeight: DEFAULT_BALANCED_WEIGHT,
+      imageLocality: true,
+    };
   }
   const flags = ['strategy', 'scoringResources', 'shape'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
   if (flags.length > 0) {

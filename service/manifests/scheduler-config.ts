@@ -7,8 +7,11 @@
 //   NodeResourcesFit                  weight 1; scoringStrategy: type, resources, shape
 //   NodeResourcesBalancedAllocation   weight 0..10 (disabled: 0); resources cpu and memory
 //   NodeAffinity 2, TaintToleration 3, InterPodAffinity 2, PodTopologySpread 2: those weights
-//   ImageLocality, VolumeBinding      accepted as written: placer sees no images or volumes, so
-//                                     they score every node alike and change no choice
+//   ImageLocality                     enabled (weight > 0) or not: placer does not score images;
+//                                     while it is on, the extender lets placer choose a node only
+//                                     where it gives every passing node 0 (state/node-images.ts)
+//   VolumeBinding                     accepted as written: placer sees no volumes, so it scores
+//                                     every node alike and changes no choice
 
 import { InputError } from '../../model/errors.js';
 import type { SourceRef, Strategy } from '../../model/types.js';
@@ -21,6 +24,8 @@ export interface ScoreProfile {
   scoring?: { resource: string; weight: number }[];
   shape?: { utilization: number; score: number }[];
   balancedWeight: number;
+  /** ImageLocality scores (enabled with a weight above 0): kube-scheduler's default profile does. */
+  imageLocality: boolean;
 }
 
 const GROUP = 'kubescheduler.config.k8s.io';
@@ -31,7 +36,8 @@ const FIXED: Readonly<Record<string, number>> = {
   InterPodAffinity: 2,
   PodTopologySpread: 2,
 };
-const ALIKE = new Set(['ImageLocality', 'VolumeBinding']);
+const IMAGE_LOCALITY = 'ImageLocality';
+const ALIKE = new Set([IMAGE_LOCALITY, 'VolumeBinding']);
 const BALANCED = 'NodeResourcesBalancedAllocation';
 const MAX_BALANCED_WEIGHT = 10;
 const STRATEGIES: readonly Strategy[] = ['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'];
@@ -52,7 +58,7 @@ export function readSchedulerConfig(text: string, file: string): ScoreProfile {
   const profile: Record<string, unknown> = at < 0 ? {} : (profiles[at] as Record<string, unknown>);
   if (at < 0 && profiles.length > 0) fail('profiles', 'no profile of schedulerName default-scheduler, the one placer follows');
   const base = `profiles[${Math.max(at, 0)}]`;
-  const out: ScoreProfile = { strategy: 'LeastAllocated', balancedWeight: 1 };
+  const out: ScoreProfile = { strategy: 'LeastAllocated', balancedWeight: 1, imageLocality: true };
   readScorePlugins(profile.plugins, `${base}.plugins`, out, fail);
   readPluginConfig(profile.pluginConfig, `${base}.pluginConfig`, out, fail);
   return out;
@@ -82,9 +88,11 @@ function readScorePlugins(plugins: unknown, path: string, out: ScoreProfile, fai
   list('disabled').forEach((p, i) => {
     const field = `${path}.score.disabled[${i}].name`;
     if (p.name === BALANCED) out.balancedWeight = 0;
+    else if (p.name === IMAGE_LOCALITY) out.imageLocality = false;
     else if (p.name === '*') {
       star = i;
       out.balancedWeight = 0;
+      out.imageLocality = false;
     } else if (!ALIKE.has(String(p.name)))
       fail(field, `placer cannot disable ${String(p.name)}: it scores it with kube-scheduler's default weight`);
   });
@@ -97,6 +105,8 @@ function readScorePlugins(plugins: unknown, path: string, out: ScoreProfile, fai
       const w = weight ?? 1;
       if (w > MAX_BALANCED_WEIGHT) fail(`${field}.weight`, `${w}: placer scores ${BALANCED} with a weight of 0..${MAX_BALANCED_WEIGHT}`);
       out.balancedWeight = w;
+    } else if (name === IMAGE_LOCALITY) {
+      out.imageLocality = (weight ?? 1) > 0;
     } else if (name in FIXED) {
       if (weight !== undefined && weight !== FIXED[name])
         fail(`${field}.weight`, `${String(weight)}: placer scores ${name} with kube-scheduler's default weight ${FIXED[name]} only`);

@@ -44,6 +44,8 @@ export interface AppDeps {
   audit?: Logger;
   /** Who picks among the nodes that pass the extender's filter (default kube-scheduler). */
   extenderChoice?: ExtenderChoice;
+  /** kube-scheduler scores ImageLocality (default true): see ExtenderDeps.imageLocality. */
+  imageLocality?: boolean;
 }
 
 /** Routes whose requests are logged at debug level (the extender's verbs run thousands of times a second). */
@@ -124,6 +126,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.binder && { binder: deps.binder }),
       ...(kube && { kube }),
       ...(deps.extenderChoice && { choice: deps.extenderChoice }),
+      ...(deps.imageLocality !== undefined && { imageLocality: deps.imageLocality }),
     }),
   );
   // GETs under /v1 carry ETags (304 when unchanged): the console polls with them

@@ -22,6 +22,7 @@ import type { PlanDoc } from '../placement/plans.js';
 import { applyManifests, type ApplyOptions, type ApplyOutcome } from './apply.js';
 import { StateCore, type StateOptions } from './core.js';
 import { ExtenderCases } from './extender.js';
+import { NodeImages } from './node-images.js';
 import type { Held } from './held.js';
 import * as inspect from './inspect.js';
 import { Mirror, type MirrorResult, type Rejected } from './mirror.js';
@@ -52,6 +53,8 @@ export interface Retained {
 
 export class PlacerState {
   readonly strategy: Strategy;
+  /** The images the Nodes report, for the extender's choice (node-images.ts): not stored. */
+  readonly nodeImages: NodeImages;
   private readonly extender: ExtenderCases;
   private readonly preempt: PreemptChecks;
   private readonly mirror: Mirror;
@@ -62,6 +65,7 @@ export class PlacerState {
     this.extender = new ExtenderCases(core);
     this.preempt = new PreemptChecks(core);
     this.mirror = new Mirror(core);
+    this.nodeImages = new NodeImages((name) => core.engine.hostSlot(name) >= 0);
   }
 
   /** Open the store and rebuild the engine from it, yielding to the event loop between batches. */

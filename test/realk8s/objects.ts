@@ -58,6 +58,8 @@ export interface NodeSpec {
   labels?: Record<string, string>;
   taints?: Obj[];
   extra?: Record<string, string>;
+  /** status.images, as a kubelet reports the images it pulled. */
+  images?: { names: string[]; sizeBytes: number }[];
 }
 
 /** Create a Node and give it a status, as a kubelet would: capacity = allocatable, Ready. */
@@ -78,6 +80,7 @@ export async function setNodeStatus(admin: Kube, name: string, s: NodeSpec = {})
     status: {
       capacity: resources,
       allocatable: resources,
+      ...(s.images && { images: s.images }),
       conditions: [
         { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test', lastHeartbeatTime: now, lastTransitionTime: now },
       ],

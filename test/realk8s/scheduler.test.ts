@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pod, policy, priorityClass, quota, vm, vmClass } from '../fixtures/k8s.js';
-import { metric } from '../apiserver/replica.js';
+import { call, metric } from '../apiserver/replica.js';
 import { killAll } from '../e2e/server.js';
 import { MARKER, placements } from '../e2e/kube-harness.js';
 import { Cluster } from './cluster.js';
@@ -183,6 +183,39 @@ describeReal(
         expect(await metric(chooser, 'placer_extender_request_duration_seconds_count', { verb: 'bind' })).toBe(0);
       } finally {
         await s3.kill();
+      }
+    });
+
+    it("--extender-choice placer defers to kube-scheduler's ImageLocality: a pod goes where its image is, as without placer", async () => {
+      const chooser = await startPlacer(cp, { args: ['--ignored-resources', 'placer.dev/managed', '--extender-choice', 'placer'] });
+      const s4 = await startScheduler(cp, { placer: chooser.url, name: 'kube-scheduler-images', schedulerName: 'images' });
+      try {
+        // three empty 8-cpu nodes, alike for every score placer has; im-3 has pulled the pod's
+        // 10 GiB image. kube-scheduler's ImageLocality there: S = ⌊10 GiB · 1 / nodes⌋ (one node
+        // of the cluster's few dozen has it) ≥ 200 MiB, ⌊100 · (S − 23 MiB) / 977 MiB⌋ ≥ 18 > 0 = the others'
+        const image = 'registry.example/trainer:7';
+        for (const i of [1, 2, 3])
+          await c.node(`im-${i}`, {
+            cpu: '8',
+            memory: '32Gi',
+            labels: { pool: 'im' },
+            ...(i === 3 && { images: [{ names: [image, 'registry.example/trainer@sha256:0f'], sizeBytes: 10 * 1024 ** 3 }] }),
+          });
+        // the status (capacity and images in one write) seen for all three
+        const withStatus = async (): Promise<number> =>
+          ((await call(chooser, 'GET', '/v1/hosts')).body.items as Obj[]).filter(
+            (h) => String(h.name).startsWith('im-') && (h.allocatable as Obj | undefined)?.cpu === '8',
+          ).length;
+        await until(async () => (await withStatus()) === 3, W, 'placer sees im-1..3 with their status');
+        const p = managed('trainer', 'images', '1').nodeSelector({ pool: 'im' }).specPatch({ schedulerName: 'images' }).obj();
+        (p.spec as { containers: Obj[] }).containers[0].image = image;
+        await c.create(p);
+        await until(async () => (await apiPlacements(c.k, 'images'))['images/trainer'] !== undefined, W, 'trainer bound');
+        // placer alone would pick the lowest of three equal totals, im-1
+        expect(await apiPlacements(c.k, 'images')).toEqual({ 'images/trainer': 'im-3' });
+        expect(await metric(chooser, 'placer_extender_choices_total', { by: 'kube-scheduler' })).toBe(1);
+      } finally {
+        await s4.kill();
       }
     });
 

@@ -130,6 +130,62 @@ describe('extender: --extender-choice placer', () => {
   });
 });
 
+describe("extender: placer's choice defers to kube-scheduler where ImageLocality may count", () => {
+  // Nodes mode: kube-scheduler sends each Node with status.images. ImageLocality, for one
+  // container: ⌊100 · (clamp(S, 23 MiB, 1000 MiB) − 23 MiB) / 977 MiB⌋, S ≤ the image's size.
+  const MIB = 1024 * 1024;
+  let h: Harness;
+  afterEach(() => h.close());
+  const items = (images: Record<string, number>, rv: string): Obj[] =>
+    NAMES.map((n) => {
+      const { apiVersion: _a, kind: _k, ...rest } = extenderNode(n, '16', '64Gi');
+      const size = images[n];
+      return {
+        ...rest,
+        metadata: { ...(rest.metadata as Obj), resourceVersion: rv },
+        status: {
+          ...(rest.status as Obj),
+          ...(size !== undefined && { images: [{ names: ['registry.example/app:1'], sizeBytes: size }] }),
+        },
+      };
+    });
+  const withImage = (name: string): Obj => {
+    const p = pod(name, '1');
+    return {
+      ...p,
+      spec: {
+        ...(p.spec as Obj),
+        containers: [{ name: 'c', image: 'registry.example/app:1', resources: { requests: { cpu: '1', memory: '1Gi' } } }],
+      },
+    };
+  };
+  const filterNodes = async (h: Harness, p: Obj, nodes: Obj[]): Promise<string[]> => {
+    const r = await h.json('POST', '/scheduler/filter', { Pod: p, Nodes: { metadata: {}, items: nodes }, NodeNames: null });
+    expect(r.status).toBe(200);
+    return (r.body.Nodes as { items: Obj[] }).items.map((n) => String((n.metadata as Obj).name));
+  };
+
+  it('a large image on a passing node: every passing node, for kube-scheduler to score; a small one: the choice', async () => {
+    h = await harness({ extenderChoice: 'placer' });
+    await cluster(h, RUNNING);
+    // n3 holds 500 MiB of the pod's image: ⌊100 · 477 / 977⌋ = 48 there if every node had it, > 0
+    expect(await filterNodes(h, withImage('a'), items({ n3: 500 * MIB }, '7'))).toEqual(NAMES);
+    // the Node's next version holds 30 MiB: ⌊100 · 7 / 977⌋ = 0 on every node, placer's choice (n2) stands
+    expect(await filterNodes(h, withImage('a'), items({ n3: 30 * MIB }, '8'))).toEqual(['n2']);
+    // a pod of another image is not scored by n3's; bound first, as a holds choices back until then.
+    // n2 then holds 3 cpu / 2Gi: cpu 13/16 → 75, memory 61/64 → 95: fit 85, balanced 100 − 10.2 → 89 = 174 > n3's 167
+    await bind(h, 'a', 'n2');
+    expect(await filterNodes(h, pod('b', '1'), items({ n3: 500 * MIB }, '9'))).toEqual(['n2']);
+    expect(await choices(h)).toEqual({ placer: 2, 'kube-scheduler': 1 });
+  });
+
+  it('ImageLocality off in the profile (--config): the image does not hold the choice back', async () => {
+    h = await harness({ extenderChoice: 'placer', imageLocality: false });
+    await cluster(h, RUNNING);
+    expect(await filterNodes(h, withImage('a'), items({ n3: 500 * MIB }, '7'))).toEqual(['n2']);
+  });
+});
+
 describe("extender: placer's choice is its engine's, in both backends", () => {
   // Random clusters (hosts of 4–32 cpu, running pods, a VM kube-scheduler does not see) and a
   // random pod: the filter's one answer is the host POST /v1/explain selects and the one a

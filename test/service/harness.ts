@@ -46,6 +46,8 @@ export async function harness(
     binder?: Binder;
     auth?: AuthConfig;
     extenderChoice?: ExtenderChoice;
+    /** kube-scheduler's profile scores ImageLocality (the app's default: true). */
+    imageLocality?: boolean;
     backend?: BackendName;
   } = {},
 ): Promise<Harness> {
@@ -67,6 +69,7 @@ export async function harness(
     ...(opts.binder && { binder: opts.binder }),
     ...(opts.auth && { auth: opts.auth }),
     ...(opts.extenderChoice && { extenderChoice: opts.extenderChoice }),
+    ...(opts.imageLocality !== undefined && { imageLocality: opts.imageLocality }),
   });
   h.routes = app.routes;
   h.request = (method, path, body, headers = {}) => {

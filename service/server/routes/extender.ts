@@ -9,7 +9,9 @@
 //               FailedAndUnresolvableNodes when it cannot (quota, reservation, taint, selector,
 //               unknown host). `Error` only for a genuine failure (a pod placer cannot read).
 //               With `choice: 'placer'` a filter that passes several nodes answers only placer's
-//               choice among them (extender-choice.ts): kube-scheduler then skips prioritize.
+//               choice among them (extender-choice.ts): kube-scheduler then skips prioritize —
+//               unless another pod waits for its bind, or kube-scheduler's ImageLocality could
+//               score a passing node above 0 (state/node-images.ts).
 //   prioritize  ExtenderArgs → [{"Host","Score"}], integer 0..10: only what kube-scheduler does
 //               not score itself (extender-judge.ts): the share of a feasible host held by
 //               placements it does not see (VMs), or placer's resource score for a NamespacePolicy's
@@ -38,6 +40,7 @@ import { takes } from '../query.js';
 import { badRequest } from '../status.js';
 import { ArgsError, goField, type HeadMemo, isObj, jsonBody, PassedMemo, readArgs, readVictims, receiveArgs } from './extender-args.js';
 import { Choices, type ExtenderChoice, podKey } from './extender-choice.js';
+import { podImages } from '../../state/node-images.js';
 import { judge, type JudgedMemo, rememberPassed } from './extender-judge.js';
 import {
   type Alloc,
@@ -63,6 +66,11 @@ export interface ExtenderDeps {
   logger?: Logger;
   /** Who picks among the nodes that pass the filter (extender-choice.ts; default kube-scheduler). */
   choice?: ExtenderChoice;
+  /**
+   * kube-scheduler's profile scores ImageLocality (default true): placer then chooses only where
+   * it gives every passing node 0 (state/node-images.ts).
+   */
+  imageLocality?: boolean;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -86,6 +94,15 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const headMemo: HeadMemo = { last: null };
   const passedMemo = new PassedMemo();
   const choosing = deps.choice === 'placer';
+  // placer's choice must not skip an ImageLocality that tells the passing nodes apart
+  const imagesCount = choosing && deps.imageLocality !== false;
+  const imagesMayCount = (state: PlacerState, pod: unknown, names: readonly string[], pass: Uint8Array): boolean => {
+    if (!imagesCount || state.nodeImages.size === 0) return false;
+    const images = podImages(pod);
+    if (images.length === 0) return false;
+    for (let i = 0; i < names.length; i++) if (pass[i] && state.nodeImages.mayScore(names[i], images)) return true;
+    return false;
+  };
   const choices = new Choices();
   // Kubernetes mode: a pod the watch shows bound is placer's to count too, whoever bound it (a
   // kube-scheduler without bindVerb binds by itself)
@@ -106,6 +123,7 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
         args.mode === 'Nodes'
           ? state.refreshNodes(args.nodes.map((obj, i) => ({ obj, path: `Nodes.items[${i}]` })))
           : new Map<string, string>();
+      if (args.mode === 'Nodes' && imagesCount) for (const o of args.nodes) state.nodeImages.set(o);
       const t = received.head ? state.podTemplateCached(received.head.text, args.pod, 'Pod') : state.podTemplate(args.pod, 'Pod');
       const list = received.head?.list;
       const j = judge(state, t, args.names, list ? list.slots(state.engine) : null, bad, memo, choosing);
@@ -114,7 +132,10 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
       /** Nodes mode: a passing Node's JSON, as kube-scheduler sent it. */
       const nodeJson = (i: number) => nodeJsonCache.json(args.nodes[i], args.names[i]);
       const pod = choosing && passed > 0 ? podKey(t.namespace, t.instances[0].name) : '';
-      const chosen = pod !== '' && passed > 1 && j.chosen >= 0 && choices.mayChoose(pod) ? j.chosen : -1;
+      const chosen =
+        pod !== '' && passed > 1 && j.chosen >= 0 && choices.mayChoose(pod) && !imagesMayCount(state, args.pod, args.names, j.pass)
+          ? j.chosen
+          : -1;
       if (passed > 1) deps.metrics.extenderChoices.inc({ by: chosen >= 0 ? 'placer' : 'kube-scheduler' });
       if (pod !== '') choices.passed(pod);
       if (chosen >= 0) {

@@ -16,7 +16,27 @@ describe('readSchedulerConfig', () => {
     expect(readSchedulerConfig('apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n', 'ks.yaml')).toEqual({
       strategy: 'LeastAllocated',
       balancedWeight: 1,
+      imageLocality: true,
     });
+  });
+
+  it.each([
+    ['on by default', '  plugins: {}', true],
+    ['disabled by name', '  plugins:\n    score:\n      disabled: [{name: ImageLocality}]', false],
+    [
+      'disabled with "*", the others enabled again',
+      '  plugins:\n    score:\n      disabled: [{name: "*"}]\n      enabled: [{name: NodeResourcesFit}, {name: NodeAffinity}, {name: TaintToleration}, {name: InterPodAffinity}, {name: PodTopologySpread}]',
+      false,
+    ],
+    [
+      'disabled with "*", then enabled again',
+      '  plugins:\n    score:\n      disabled: [{name: "*"}]\n      enabled: [{name: NodeResourcesFit}, {name: NodeAffinity}, {name: TaintToleration}, {name: InterPodAffinity}, {name: PodTopologySpread}, {name: ImageLocality}]',
+      true,
+    ],
+    ['enabled with weight 0', '  plugins:\n    score:\n      enabled: [{name: ImageLocality, weight: 0}]', false],
+    ['enabled with weight 7', '  plugins:\n    score:\n      enabled: [{name: ImageLocality, weight: 7}]', true],
+  ])('ImageLocality %s: imageLocality %s', (_what, profile, on) => {
+    expect(readSchedulerConfig(config(profile), 'ks.yaml').imageLocality).toBe(on);
   });
 
   it('plugins.score: BalancedAllocation disabled, or enabled with a weight; the fixed weights restated', () => {
@@ -43,6 +63,7 @@ describe('readSchedulerConfig', () => {
     expect(readSchedulerConfig(p, 'ks.yaml')).toEqual({
       strategy: 'RequestedToCapacityRatio',
       balancedWeight: 1,
+      imageLocality: true,
       scoring: [
         { resource: 'cpu', weight: 2 },
         { resource: 'nvidia.com/gpu', weight: 5 },
