@@ -1,6 +1,11 @@
 // A reflector, as client-go's: list a resource (in pages, one consistent resourceVersion), hand
 // the whole set to the handler, then watch from that resourceVersion and hand over each event.
 //
+//   - the first list asks, as client-go's informers do, for resourceVersion=0 — any version the
+//     API server has: its watch cache answers in one response, without reading etcd page by
+//     page (what makes a start with thousands of Nodes and pods cheap for the control plane);
+//     the watch from that version then brings whatever is newer. A relist (the history
+//     compacted, a handler error) asks for the most recent version, read from etcd;
 //   - every event and every BOOKMARK (allowWatchBookmarks=true) advances the resourceVersion, so
 //     a re-watch after the server closed the stream (timeoutSeconds) resumes where it left off;
 //   - 410 Expired/Gone — as the watch's HTTP status, as an ERROR event carrying a Status with code
@@ -186,6 +191,7 @@ export class Reflector {
     do {
       const q = new URLSearchParams({ limit: String(this.o.pageSize) });
       if (cont) q.set('continue', cont);
+      else if (!this.synced) q.set('resourceVersion', '0');
       const r = await this.client.request('GET', `${this.resource.path}?${q}`, { signal: this.abort.signal });
       if (r.code === 404 && this.resource.optional && cont === '') {
         this.log.warn(

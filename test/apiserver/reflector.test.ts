@@ -75,10 +75,13 @@ describe('reflector', () => {
     expect(rec.calls).toEqual([`replace 5 @${listRv}`]);
     expect(rec.objects.get('hv-1')).toMatchObject({ kind: 'Node', apiVersion: 'v1' });
     expect(r.resourceVersion).toBe(listRv);
-    expect(f.requests.filter((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null).map((q) => q.query.get('limit'))).toEqual([
-      '2',
-      '2',
-      '2',
+    const lists = f.requests.filter((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null);
+    expect(lists.map((q) => q.query.get('limit'))).toEqual(['2', '2', '2']);
+    // the first page asks for any version (a real API server's watch cache answers it), the others continue
+    expect(lists.map((q) => [q.query.get('resourceVersion'), q.query.get('continue') !== null])).toEqual([
+      ['0', false],
+      [null, true],
+      [null, true],
     ]);
 
     await until(() => f.openWatches('nodes') === 1);
@@ -159,6 +162,9 @@ describe('reflector', () => {
     f.closeWatches();
     await until(() => rec.calls.filter((c) => c.startsWith('replace')).length === 2);
     expect(rec.names()).toEqual(['b', 'c']);
+    // the relist reads the most recent version (no resourceVersion): the first list asked for any
+    const lists = f.requests.filter((q) => q.path === '/api/v1/nodes' && q.query.get('watch') === null);
+    expect(lists.map((q) => q.query.get('resourceVersion'))).toEqual(['0', null]);
     expect(r.resourceVersion).toBe(String(f.storage.resourceVersion));
     f.create(node('d').obj());
     await until(() => rec.objects.has('d'));
