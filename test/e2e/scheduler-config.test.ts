@@ -95,4 +95,37 @@ describe('placer serve --config (real process)', () => {
     const disabled = (await call(tied, 'GET', '/v1/placements?namespace=a')).body.items as { name: string; host: string }[];
     expect(disabled.find((p) => p.name === 'incoming')?.host).toBe('node-a');
   });
+
+  it("--extender-choice placer: a profile without ImageLocality lets placer choose where the pod's image is on a node", async () => {
+    // Nodes mode: node-a reports the pod's 500 MiB image. With ImageLocality scoring (kube's default)
+    // it could score node-a ⌊100 · 477 / 977⌋ = 48: placer answers both nodes for kube-scheduler to
+    // score. Disabled in the file: placer's own choice. With the bootstrap's pods (incoming on
+    // node-b) a pod of 1 cpu / 1Gi ties: node-a cpu 3/4, memory 1/4: fit (25 + 75) / 2 = 50,
+    // balanced 100 − 25 = 75 → 125; node-b 3/4 and 3/4: fit 25, balanced 100 → 125; the lower
+    // slot, node-a.
+    const items = ['node-a', 'node-b'].map((name) => ({
+      metadata: { name, resourceVersion: '3' },
+      status: {
+        allocatable: { cpu: '4', memory: '4Gi', pods: '110' },
+        ...(name === 'node-a' && { images: [{ names: ['registry.example/app:1'], sizeBytes: 500 * 1024 * 1024 }] }),
+      },
+    }));
+    const args = {
+      Pod: {
+        metadata: { name: 'filtered', namespace: 'a', uid: 'uid-filtered' },
+        spec: { containers: [{ name: 'c', image: 'registry.example/app:1', resources: { requests: { cpu: '1', memory: '1Gi' } } }] },
+      },
+      Nodes: { metadata: {}, items },
+      NodeNames: null,
+    };
+    const answered = async (extra: string[]): Promise<string[]> => {
+      const s = await start(tempDir(), ['--bootstrap', cluster, '--extender-choice', 'placer', ...extra]);
+      const r = await call(s, 'POST', '/scheduler/filter', args);
+      expect(r.status).toBe(200);
+      return (r.body.Nodes as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name);
+    };
+    expect(await answered(['--config', file('serve-images.yaml', header)])).toEqual(['node-a', 'node-b']);
+    const noImages = file('serve-noimages.yaml', `${header}  plugins:\n    score:\n      disabled: [{name: ImageLocality}]\n`);
+    expect(await answered(['--config', noImages])).toEqual(['node-a']);
+  });
 });
