@@ -68,12 +68,64 @@ function imagesOf(node: Obj): Map<string, number> {
   return out;
 }
 
+/**
+ * Image names as small integers: one copy of each name however many Nodes report it (a cluster's
+ * Nodes mostly hold the same few hundred images, up to 50 each with a tag and a digest name),
+ * given back once no Node reports it, so that new tags rolling through do not grow it.
+ */
+class ImageNames {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly refs: number[] = [];
+  private readonly free: number[] = [];
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  id(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  acquire(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.free.pop() ?? this.names.length;
+      this.ids.set(name, id);
+      this.names[id] = name;
+      this.refs[id] = 0;
+    }
+    this.refs[id]++;
+    return id;
+  }
+
+  release(id: number): void {
+    if (--this.refs[id] > 0) return;
+    this.ids.delete(this.names[id]);
+    this.names[id] = '';
+    this.free.push(id);
+  }
+}
+
+/** A Node's images: ids ascending, with their sizes (bytes), and the resourceVersion they were read from. */
+interface NodeEntry {
+  rv: unknown;
+  ids: Int32Array;
+  sizes: Float64Array;
+}
+
+/** A pod's container images as ids (−1: no Node reports it), and how many containers it has. */
+export interface PodImageIds {
+  ids: Int32Array;
+  containers: number;
+}
+
 /** Nodes kept before the first prune of names that are no host (Nodes mode has no deletions). */
 const PRUNE_FLOOR = 1024;
 
 export class NodeImages {
-  /** Node name → its images (name → bytes) and the resourceVersion they were read from. */
-  private readonly byNode = new Map<string, { rv: unknown; images: Map<string, number> }>();
+  private readonly byNode = new Map<string, NodeEntry>();
+  private readonly names = new ImageNames();
   private pruneAt = PRUNE_FLOOR;
 
   /** `isHost`: whether a node name is a host placer holds (names that are not are dropped as the index grows). */
@@ -84,6 +136,11 @@ export class NodeImages {
     return this.byNode.size;
   }
 
+  /** Distinct image names the Nodes report. */
+  get imageNames(): number {
+    return this.names.size;
+  }
+
   /** Read a Node's images (again only when its resourceVersion changed). */
   set(node: Obj): void {
     const md = isObj(node.metadata) ? node.metadata : {};
@@ -91,34 +148,75 @@ export class NodeImages {
     const kept = this.byNode.get(md.name);
     if (kept && md.resourceVersion !== undefined && kept.rv === md.resourceVersion) return;
     const images = imagesOf(node);
-    if (images.size === 0) this.byNode.delete(md.name);
-    else this.byNode.set(md.name, { rv: md.resourceVersion, images });
+    if (images.size === 0) this.delete(md.name);
+    else {
+      const entries = [...images].map(([name, size]) => [this.names.acquire(name), size] as const).sort((a, b) => a[0] - b[0]);
+      if (kept) this.drop(kept);
+      this.byNode.set(md.name, {
+        rv: md.resourceVersion,
+        ids: Int32Array.from(entries, (e) => e[0]),
+        sizes: Float64Array.from(entries, (e) => e[1]),
+      });
+    }
     // Nodes mode sees Nodes only as filters name them, never their deletion: bounded by the hosts
     if (this.byNode.size > this.pruneAt) {
-      for (const name of this.byNode.keys()) if (!this.isHost(name)) this.byNode.delete(name);
+      for (const name of [...this.byNode.keys()]) if (!this.isHost(name)) this.delete(name);
       this.pruneAt = Math.max(PRUNE_FLOOR, 2 * this.byNode.size);
     }
   }
 
   delete(name: string): void {
+    const kept = this.byNode.get(name);
+    if (!kept) return;
+    this.drop(kept);
     this.byNode.delete(name);
   }
 
   /** Every Node anew (a relist). */
   replace(nodes: readonly Obj[]): void {
-    this.byNode.clear();
+    for (const name of [...this.byNode.keys()]) this.delete(name);
     for (const n of nodes) this.set(n);
   }
 
-  /**
-   * Could ImageLocality score node `name` above 0 for a pod with these (normalized) container
-   * images? Only when it would with every node holding them: S = the sizes of those the node has.
-   */
-  mayScore(name: string, images: readonly string[]): boolean {
-    const node = this.byNode.get(name)?.images;
-    if (node === undefined || images.length === 0) return false;
-    let sum = 0;
-    for (const image of images) sum += node.get(image) ?? 0;
-    return imageLocalityScore(sum, images.length) > 0;
+  /** A pod's (normalized) container images as ids; null when no Node reports any of them. */
+  lookup(images: readonly string[]): PodImageIds | null {
+    const ids = new Int32Array(images.length);
+    let known = false;
+    images.forEach((image, k) => {
+      const id = this.names.id(image);
+      ids[k] = id ?? -1;
+      known ||= id !== undefined;
+    });
+    return known ? { ids, containers: images.length } : null;
   }
+
+  /**
+   * Could ImageLocality score node `name` above 0 for a pod with these container images? Only
+   * when it would with every node holding them: S = the sizes of those the node has.
+   */
+  mayScore(name: string, pod: PodImageIds): boolean {
+    const node = this.byNode.get(name);
+    if (node === undefined) return false;
+    let sum = 0;
+    for (const id of pod.ids) if (id >= 0) sum += sizeOf(node, id);
+    return imageLocalityScore(sum, pod.containers) > 0;
+  }
+
+  private drop(e: NodeEntry): void {
+    for (const id of e.ids) this.names.release(id);
+  }
+}
+
+/** The size of image `id` on a node (0 when it has none): a binary search of its ascending ids. */
+function sizeOf(e: NodeEntry, id: number): number {
+  let lo = 0;
+  let hi = e.ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = e.ids[mid];
+    if (v === id) return e.sizes[mid];
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
 }

@@ -37,6 +37,12 @@ function node(name: string) {
   return b;
 }
 
+/** NodeImages.mayScore for a pod of these container images (false when no Node reports any). */
+const may = (images: NodeImages, node: string, pod: string[]): boolean => {
+  const ids = images.lookup(pod);
+  return ids !== null && images.mayScore(node, ids);
+};
+
 describe('normalizedImageName: kube-scheduler adds ":latest" when the name has no tag', () => {
   it.each([
     ['nginx', 'nginx:latest'],
@@ -109,8 +115,8 @@ describe('NodeImages.mayScore: the score with S = every size the node has (every
     // a node placer has no images for, and a pod without images
     ['unknown', ['nginx:1.25'], false],
     ['other', [], false],
-  ])('node %s, pod images %j: %s', (name, pod, may) => {
-    expect(images.mayScore(name, pod)).toBe(may);
+  ])('node %s, pod images %j: %s', (name, pod, expected) => {
+    expect(may(images, name, pod)).toBe(expected);
   });
 });
 
@@ -125,9 +131,9 @@ describe('NodeImages: what it keeps', () => {
     );
     // the same version with other images (never so on a real API server): kept as read
     images.set(node('a').rv('1').build());
-    expect(images.mayScore('a', ['nginx:1.25'])).toBe(true);
+    expect(may(images, 'a', ['nginx:1.25'])).toBe(true);
     images.set(node('a').rv('2').build());
-    expect(images.mayScore('a', ['nginx:1.25'])).toBe(false);
+    expect(may(images, 'a', ['nginx:1.25'])).toBe(false);
     expect(images.size).toBe(0);
     images.set(
       node('b')
@@ -150,7 +156,27 @@ describe('NodeImages: what it keeps', () => {
         .image(['x:1'], 100 * MIB)
         .build(),
     ]);
-    expect([images.mayScore('a', ['x:1']), images.mayScore('b', ['x:1'])]).toEqual([false, true]);
+    expect([may(images, 'a', ['x:1']), may(images, 'b', ['x:1'])]).toEqual([false, true]);
+  });
+
+  it('each image name is kept once however many Nodes report it, and given back when none does', () => {
+    const images = new NodeImages(() => true);
+    // ten Nodes, each rolling through 200 tags of one app over time (a tag and a digest name each)
+    for (let v = 0; v < 200; v++)
+      for (let n = 0; n < 10; n++)
+        images.set(
+          node(`n-${n}`)
+            .image([`app:${v}`, `app@sha256:${v}`], 100 * MIB)
+            .image(['pause:3.10'], MIB)
+            .rv(String(v))
+            .build(),
+        );
+    // what the Nodes report now: app:199 (two names) and pause, shared by all ten
+    expect(images.imageNames).toBe(3);
+    expect(may(images, 'n-3', ['app:199'])).toBe(true);
+    expect(may(images, 'n-3', ['app:198'])).toBe(false);
+    images.replace([]);
+    expect([images.size, images.imageNames]).toEqual([0, 0]);
   });
 
   it('names that are no host are dropped as the index grows (Nodes mode sees no deletion)', () => {
@@ -163,6 +189,6 @@ describe('NodeImages: what it keeps', () => {
           .build(),
       );
     expect(images.size).toBeLessThanOrEqual(1024);
-    for (const h of hosts) expect(images.mayScore(h, ['x:1'])).toBe(true);
+    for (const h of hosts) expect(may(images, h, ['x:1'])).toBe(true);
   });
 });

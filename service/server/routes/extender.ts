@@ -98,8 +98,8 @@ export function extenderRoutes(deps: ExtenderDeps): Hono {
   const imagesCount = choosing && deps.imageLocality !== false;
   const imagesMayCount = (state: PlacerState, pod: unknown, names: readonly string[], pass: Uint8Array): boolean => {
     if (!imagesCount || state.nodeImages.size === 0) return false;
-    const images = podImages(pod);
-    if (images.length === 0) return false;
+    const images = state.nodeImages.lookup(podImages(pod));
+    if (images === null) return false;
     for (let i = 0; i < names.length; i++) if (pass[i] && state.nodeImages.mayScore(names[i], images)) return true;
     return false;
   };
