@@ -281,6 +281,8 @@ export class PlacerState {
         extender_pod_texts: cache.podTexts,
         extender_pod_contents: cache.podContents,
         pending: this.core.pending.size,
+        node_images: this.nodeImages.size,
+        image_names: this.nodeImages.imageNames,
       },
       wasmMemoryBytes: e.backendMemoryBytes,
     };

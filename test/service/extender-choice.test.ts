@@ -177,6 +177,10 @@ describe("extender: placer's choice defers to kube-scheduler where ImageLocality
     await bind(h, 'a', 'n2');
     expect(await filterNodes(h, pod('b', '1'), items({ n3: 500 * MIB }, '9'))).toEqual(['n2']);
     expect(await choices(h)).toEqual({ placer: 2, 'kube-scheduler': 1 });
+    // one Node with images, one image name: what the gauges show of it
+    const text = await (await h.request('GET', '/metrics')).text();
+    expect(text).toMatch(/^placer_cache_entries\{cache="node_images"\} 1$/m);
+    expect(text).toMatch(/^placer_cache_entries\{cache="image_names"\} 1$/m);
   });
 
   it('ImageLocality off in the profile (--config): the image does not hold the choice back', async () => {
