@@ -56,6 +56,20 @@ export interface ReflectorOptions {
 
 class Expired extends Error {}
 
+/** An object's key as etcd orders it: `namespace/name`, or the name of a cluster-scoped one. */
+function keyOf(o: Obj): string {
+  const md = (typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {}) as Obj;
+  const name = typeof md.name === 'string' ? md.name : '';
+  return typeof md.namespace === 'string' && md.namespace !== '' ? `${md.namespace}/${name}` : name;
+}
+
+/** By key, code unit by code unit (etcd compares bytes; Kubernetes names are ASCII). */
+function byKey(a: Obj, b: Obj): number {
+  const x = keyOf(a);
+  const y = keyOf(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export class Reflector {
   resourceVersion = '';
   /** True once the first list was handed over. */
@@ -212,6 +226,9 @@ export class Reflector {
       rv = typeof md.resourceVersion === 'string' ? md.resourceVersion : '';
       cont = typeof md.continue === 'string' ? md.continue : '';
     } while (cont !== '');
+    // in etcd's key order (namespace, then name), as a paged list from etcd comes: the watch cache
+    // answers in no order, and the handler's order decides the engine's host order (its ties)
+    items.sort(byKey);
     await this.handover;
     this.apply(() => this.handler.replace(items, rv));
     this.resourceVersion = rv;

@@ -93,6 +93,8 @@ export class FakeApiServer {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   bindingHook: BindingHook | undefined;
   requestHook: RequestHook | undefined;
+  /** Lists answer each page in reverse key order: a real API server's watch cache answers in no order. */
+  listUnordered = false;
   /** While set, a Binding POST is answered only once this resolves (a slow API server: a bind in flight). */
   bindingGate: Promise<void> | undefined;
   /** Refuse every Lease write (PUT/POST) with 503, as an unreachable or overloaded API server would. */
@@ -472,7 +474,7 @@ export class FakeApiServer {
       kind: `${r.kind}List`,
       apiVersion: apiVersionOf(r),
       metadata: { resourceVersion: String(rv), ...(cont && { continue: cont, remainingItemCount: all.length - limit }) },
-      items: page.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+      items: (this.listUnordered ? [...page].reverse() : page).map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
     });
   }
 

@@ -17,6 +17,7 @@ import { until } from './until.js';
 
 const silent = pino({ level: 'silent' });
 const NODES = WATCHED.find((r) => r.kind === 'Node')!;
+const PODS = WATCHED.find((r) => r.kind === 'Pod')!;
 
 /** A handler that keeps what the API says, and a log of what it was told. */
 class Recorder {
@@ -97,6 +98,31 @@ describe('reflector', () => {
     expect(rec.calls.slice(1)).toEqual(['MODIFIED hv-2', 'DELETED hv-5', 'ADDED hv-6']);
     expect(rec.names()).toEqual(['hv-1', 'hv-2', 'hv-3', 'hv-4', 'hv-6']);
     expect(r.resourceVersion).toBe(String(f.storage.resourceVersion));
+  });
+
+  it("hands a list over in etcd's key order (namespace, then name), whatever order the server answered in", async () => {
+    f.listUnordered = true;
+    for (const [ns, name] of [
+      ['team-b', 'p-1'],
+      ['team-a', 'p-2'],
+      ['team-a', 'p-10'],
+      ['team-a-x', 'p-0'], // '-' sorts before '/': team-a-x/… before team-a/…
+    ])
+      f.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    const order: string[] = [];
+    const r = new Reflector(
+      client,
+      PODS,
+      {
+        replace: (items) => order.push(...items.map((o) => `${String((o.metadata as Obj).namespace)}/${String((o.metadata as Obj).name)}`)),
+        event: () => {},
+      },
+      silent,
+      undefined,
+    );
+    reflectors.push(r);
+    await r.start();
+    expect(order).toEqual(['team-a-x/p-0', 'team-a/p-10', 'team-a/p-2', 'team-b/p-1']);
   });
 
   it('fetches its first list at once but hands it over only after the one it starts after (lists travel together, apply in order)', async () => {

@@ -64,28 +64,33 @@ export interface NodeSpec {
 
 /** Create a Node and give it a status, as a kubelet would: capacity = allocatable, Ready. */
 export async function createNode(admin: Kube, name: string, s: NodeSpec = {}): Promise<Obj> {
+  // with its status, as a kubelet registers its Node: a watcher's first event of it has its
+  // capacity (a scheduler deciding between the create and a later status write would see none)
   await admin.create('/api/v1/nodes', {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...s.labels } },
     spec: { ...(s.taints && { taints: s.taints }) },
+    status: nodeStatus(s),
   });
   return setNodeStatus(admin, name, s);
 }
 
-export async function setNodeStatus(admin: Kube, name: string, s: NodeSpec = {}): Promise<Obj> {
+function nodeStatus(s: NodeSpec): Obj {
   const resources = { cpu: s.cpu ?? '4', memory: s.memory ?? '16Gi', pods: s.pods ?? '110', ...s.extra };
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return admin.patch(`/api/v1/nodes/${name}/status`, {
-    status: {
-      capacity: resources,
-      allocatable: resources,
-      ...(s.images && { images: s.images }),
-      conditions: [
-        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test', lastHeartbeatTime: now, lastTransitionTime: now },
-      ],
-    },
-  });
+  return {
+    capacity: resources,
+    allocatable: resources,
+    ...(s.images && { images: s.images }),
+    conditions: [
+      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test', lastHeartbeatTime: now, lastTransitionTime: now },
+    ],
+  };
+}
+
+export async function setNodeStatus(admin: Kube, name: string, s: NodeSpec = {}): Promise<Obj> {
+  return admin.patch(`/api/v1/nodes/${name}/status`, { status: nodeStatus(s) });
 }
 
 export async function createNamespace(admin: Kube, name: string, labels: Record<string, string> = {}): Promise<void> {
