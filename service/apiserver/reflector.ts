@@ -63,11 +63,11 @@ function keyOf(o: Obj): string {
   return typeof md.namespace === 'string' && md.namespace !== '' ? `${md.namespace}/${name}` : name;
 }
 
-/** By key, code unit by code unit (etcd compares bytes; Kubernetes names are ASCII). */
-function byKey(a: Obj, b: Obj): number {
-  const x = keyOf(a);
-  const y = keyOf(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+/** `items` in key order, code unit by code unit (etcd compares bytes; Kubernetes names are ASCII); each key built once. */
+function inKeyOrder(items: Obj[]): Obj[] {
+  const keyed = items.map((o) => ({ k: keyOf(o), o }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((e) => e.o);
 }
 
 export class Reflector {
@@ -228,9 +228,9 @@ export class Reflector {
     } while (cont !== '');
     // in etcd's key order (namespace, then name), as a paged list from etcd comes: the watch cache
     // answers in no order, and the handler's order decides the engine's host order (its ties)
-    items.sort(byKey);
+    const ordered = inKeyOrder(items);
     await this.handover;
-    this.apply(() => this.handler.replace(items, rv));
+    this.apply(() => this.handler.replace(ordered, rv));
     this.resourceVersion = rv;
     this.synced = true;
     this.log.debug({ resource: this.resource.kind, items: items.length, resourceVersion: rv }, 'listed');
