@@ -62,18 +62,17 @@ export interface NodeSpec {
   images?: { names: string[]; sizeBytes: number }[];
 }
 
-/** Create a Node and give it a status, as a kubelet would: capacity = allocatable, Ready. */
-export async function createNode(admin: Kube, name: string, s: NodeSpec = {}): Promise<Obj> {
-  // with its status, as a kubelet registers its Node: a watcher's first event of it has its
-  // capacity (a scheduler deciding between the create and a later status write would see none)
-  await admin.create('/api/v1/nodes', {
+/** Create a Node with a status, as a kubelet registers it: capacity = allocatable, Ready. */
+export function createNode(admin: Kube, name: string, s: NodeSpec = {}): Promise<Obj> {
+  // the status in the create itself (the API server keeps it): a watcher's first event of the
+  // Node has its capacity, so no scheduler can decide on a Node without one
+  return admin.create('/api/v1/nodes', {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...s.labels } },
     spec: { ...(s.taints && { taints: s.taints }) },
     status: nodeStatus(s),
   });
-  return setNodeStatus(admin, name, s);
 }
 
 function nodeStatus(s: NodeSpec): Obj {
