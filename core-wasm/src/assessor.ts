@@ -8,6 +8,7 @@ import type { Catalog } from './catalog.js';
 import type { ClassCompiler } from './compiler.js';
 import { type Backend, type HostVerdict, MAX_NODE_SCORE, R_ABSENT, R_FAILOVER, type VerdictColumns } from './contract.js';
 import type { FailoverGuard } from './failover-guard.js';
+import { workloadKey } from './failover-plans.js';
 import { allReasonTexts, hostReasonTexts } from './messages.js';
 import type { Residents } from './residents.js';
 import { filterHistogram } from './rules/filter-stages.js';
@@ -69,6 +70,7 @@ export class Assessor {
     const reasons = a.columns.reasons.slice(0, n);
     const fit = a.columns.fit.slice(0, n);
     const total = a.columns.total.slice(0, n);
+    const who = workloadKey({ t, j: 0 });
     return {
       rejected: a.rejected,
       verdict: (name) => {
@@ -76,7 +78,7 @@ export class Assessor {
         if (slot < 0 || slot >= n) return undefined;
         const r = reasons[slot];
         if (r === 0) return { feasible: true, reasons: [], grade: null, fit: fit[slot], total: total[slot] };
-        const f = this.wording.hostFailure(a.cls, slot, r);
+        const f = this.wording.hostFailure(a.cls, slot, r, who);
         return { feasible: false, reasons: [...f.texts], grade: f.grade, fit: 0, total: -1 };
       },
     };

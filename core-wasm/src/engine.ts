@@ -138,7 +138,7 @@ export class Engine {
     const plans = new RestartPlanner(catalog, compiler, residents, wording, backend, version);
     this.failover = new Failover(plans);
     const guard = new FailoverGuard(plans, this.failover, raw, () => this.planVersion);
-    wording.failoverText = (slot) => guard.refusals.get(slot);
+    wording.failoverText = (slot, who) => guard.refusalText(slot, who);
     this.assessor = new Assessor(catalog, compiler, residents, wording, backend, version, balancedWeight, guard);
     this.placer = new Placer(
       catalog,
@@ -358,9 +358,12 @@ export class Engine {
     return this.assessor.evaluate(cls);
   }
 
-  /** Why an infeasible host rejects a workload of class `cls`, as kube-scheduler reports it. */
-  hostFailure(cls: number, slot: number, reasons: number): HostFailure {
-    return this.wording.hostFailure(cls, slot, reasons);
+  /**
+   * Why an infeasible host rejects a workload of class `cls`, as kube-scheduler reports it; `who`
+   * (workloadKey: `Kind namespace/name`) is the workload asking, which a failover refusal may name.
+   */
+  hostFailure(cls: number, slot: number, reasons: number, who?: string): HostFailure {
+    return this.wording.hostFailure(cls, slot, reasons, who);
   }
 
   failureMessage(cls: number, f: Failure, gangNames: readonly string[] = []): string {

@@ -26,7 +26,7 @@ import { type Backend, type InsertHosts, type InsertScan } from './contract.js';
 import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
-import type { Planned, RestartPlanner, Tentative, Victim } from './failover-plans.js';
+import { type Planned, type RestartPlanner, type Tentative, type Victim, workloadKey } from './failover-plans.js';
 import { type ClassVerdicts, VerdictCache } from './failover-verdicts.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
@@ -53,8 +53,11 @@ export class FailoverGuard {
   private readonly verdicts: VerdictCache;
   /** What the last insertion's scan read. */
   private readonly scan: InsertScan = { prefixRead: false };
-  /** The words of the last refusal per slot, for the extender's per-host messages. */
-  readonly refusals = new Map<number, string>();
+  /**
+   * The last refusal per slot, for the extender's per-host messages: its words and the workload it
+   * was found for (refusalText() names another workload of the class in its place).
+   */
+  readonly refusals = new Map<number, { text: string; self: string }>();
   /** The hosts as insertions read them (rebuilt with the cache). */
   private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
   /** The workload an insertion places, reused (no allocation on the filter's path). */
@@ -126,12 +129,12 @@ export class FailoverGuard {
       if (prot && !single.includes(slot) && (terms || this.insertion(this.cache.singles.get(slot), extra) === null)) single.push(slot);
       for (const h of single.sort((a, b) => a - b)) {
         const v = this.worse(this.cache.singles.get(h), this.plans.plan([h], true, free, extra, terms));
-        if (v) return this.refuse(slot, v);
+        if (v) return this.refuse(slot, extra, v);
       }
       for (const [zone, before] of this.cache.zones) {
         if (affected && !this.zoneChanges(before, zone, extra, affected.zones)) continue;
         const v = this.worse(before, this.plans.plan(before.failed, true, free, extra, terms, before.plan.start), zone);
-        if (v) return this.refuse(slot, v);
+        if (v) return this.refuse(slot, extra, v);
       }
       for (const [ns, p] of multi) {
         for (let k = 2; k <= p.hostFailuresToTolerate; k++) {
@@ -139,7 +142,7 @@ export class FailoverGuard {
           if (after && !after.unchecked) {
             this.plans.putRow(free, slot, row);
             const before = this.failover.failingSet(ns, k, free);
-            if (!before) return this.refuse(slot, this.plans.violationText(ns, after));
+            if (!before) return this.refuse(slot, extra, this.plans.violationText(ns, after));
             this.plans.take(free, cls, slot, 1);
           }
         }
@@ -429,8 +432,21 @@ export class FailoverGuard {
     return null;
   }
 
-  private refuse(slot: number, text: string): string {
-    this.refusals.set(slot, text);
+  private refuse(slot: number, extra: Tentative, text: string): string {
+    this.refusals.set(slot, { text, self: workloadKey(extra) });
     return text;
+  }
+
+  /**
+   * The words of the last refusal on `slot`, for workload `who` (its workloadKey) when given. The
+   * filter keeps one assessment per class: a refusal found for another workload of the class that
+   * says the workload itself would find no host says it of `who`.
+   */
+  refusalText(slot: number, who?: string): string | undefined {
+    const r = this.refusals.get(slot);
+    if (r === undefined || who === undefined || who === r.self) return r?.text;
+    const own = `: ${r.self} would find no host: `;
+    const at = r.text.indexOf(own);
+    return at < 0 ? r.text : `${r.text.slice(0, at)}: ${who} would find no host: ${r.text.slice(at + own.length)}`;
   }
 }

@@ -371,10 +371,11 @@ export class RestartPlanner {
   }
 }
 
-function nameOf(v: Victim): string {
+function nameOf(v: { t: WorkloadTemplate; j: number }): string {
   return v.t.instances[v.j]?.name ?? `${v.t.owner ?? v.t.kind}[${v.j}]`;
 }
 
-function workloadKey(v: Victim): string {
+/** How a refusal names instance `j` of `t`: `Kind namespace/name`. */
+export function workloadKey(v: { t: WorkloadTemplate; j: number }): string {
   return `${v.t.kind} ${v.t.namespace}/${nameOf(v)}`;
 }

@@ -21,8 +21,11 @@ export class Wording {
   /** The first blocking taint, per constraint and host slot, until the hosts change: id + 2 (0 = not known yet). */
   private firstTaintMemo: Int32Array[] = [];
   private firstTaintEpoch = -1;
-  /** The words of the failover refusal placer last found on a host (failover-guard.ts), by slot. */
-  failoverText: (slot: number) => string | undefined = () => undefined;
+  /**
+   * The words of the failover refusal placer last found on a host (failover-guard.ts), by slot,
+   * as said of workload `who` (`Kind namespace/name`) when given.
+   */
+  failoverText: (slot: number, who?: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly catalog: Catalog,
@@ -46,12 +49,13 @@ export class Wording {
 
   /**
    * Why an infeasible host (reasons ≠ 0) rejects a workload of class `cls`, as kube-scheduler
-   * reports it (first failing stage), and the grade. Memoized per kind and reason mask.
+   * reports it (first failing stage), and the grade. Memoized per kind and reason mask. `who`
+   * (`Kind namespace/name`) is the workload asking, which a failover refusal may name.
    */
-  hostFailure(cls: number, slot: number, reasons: number): HostFailure {
+  hostFailure(cls: number, slot: number, reasons: number, who?: string): HostFailure {
     if (reasons === R_FAILOVER) {
       // only the failover admission refuses the host: its words name the namespace and the failure
-      const text = this.failoverText(slot);
+      const text = this.failoverText(slot, who);
       if (text !== undefined) return { texts: [text], text, grade: hostGrade(reasons) };
     }
     const taintFirst = (reasons & (R_ABSENT | R_UNSCHEDULABLE | R_TAINT)) === R_TAINT;

@@ -150,3 +150,47 @@ describe('failover refusals end to end (real server, real CLI)', () => {
     expect(text.stdout).toContain('Kept on for failover (restart plans of protected namespaces need their room): h2');
   });
 });
+
+// Each refused node gets its own words, and each pod its own name. Four 4-cpu hosts; namespace ha
+// is protected against one host failure and runs a (2 cpu) on g1 and b (2 cpu) on g2, whose plans
+// restart each on the other (g3 and g4 are full). A third 2-cpu pod of ha fits on g1 and g2 only:
+//   on g1: g1 fails, a restarts on g2 (2 free) and the new pod finds no host;
+//   on g2: g2 is full, so when g1 fails a finds no host.
+// Both refusals say "if host g1 failed"; the first names the pod asked about, the second ha/a.
+describe('failover refusals name the host and the pod asked about (real server)', () => {
+  let s: Server;
+  beforeAll(async () => {
+    s = await start(tempDir());
+    const ha: Obj = { ...protectedDb, metadata: { name: 'ha', namespace: 'ha' } };
+    const applied = await call(s, 'POST', '/v1/apply', [
+      ...['g1', 'g2', 'g3', 'g4'].map(node),
+      ha,
+      pod('ha', 'a', '2', 'g1'),
+      pod('ha', 'b', '2', 'g2'),
+      pod('web', 'f3', '4', 'g3'),
+      pod('web', 'f4', '4', 'g4'),
+    ]);
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+  });
+  afterAll(() => {
+    killAll();
+    removeDirs();
+  });
+
+  it('the extender filter: two refused nodes, each its own refusal; a second pod of the same shape is named in its own', async () => {
+    const words = (name: string) => ({
+      g1: `placer: namespace ha could not restart its workloads if host g1 failed (failover policy): Pod ha/${name} would find no host`,
+      g2: 'placer: namespace ha could not restart its workloads if host g1 failed (failover policy): Pod ha/a would find no host',
+    });
+    for (const name of ['n', 'm']) {
+      const r = await call(s, 'POST', '/scheduler/filter', { Pod: pod('ha', name, '2'), NodeNames: ['g1', 'g2', 'g3', 'g4'] });
+      expect(r.status).toBe(200);
+      const failed = (r.body as { FailedNodes: Record<string, string> }).FailedNodes;
+      expect(Object.keys(failed).sort()).toEqual(['g1', 'g2', 'g3', 'g4']);
+      expect(failed.g3).toMatch(/Insufficient cpu/);
+      const w = words(name);
+      expect(failed.g1.startsWith(`${w.g1}: `), `${name} on g1: ${failed.g1}`).toBe(true);
+      expect(failed.g2.startsWith(`${w.g2}: `), `${name} on g2: ${failed.g2}`).toBe(true);
+    }
+  });
+});

@@ -69,14 +69,14 @@ function engineOf(s: Scenario, running: readonly WorkloadTemplate[]): Engine {
 
 /**
  * The filter's verdicts of a probe on every host: feasible, or the first reason. The engine keeps
- * one assessment per class until something changes, so a refusal may name another workload of the
- * probe's class assessed before it (the warm-up's): workload names in refusals are not compared.
+ * one assessment per class until something changes, found for another workload of the probe's
+ * class (the warm-up's): a refusal that names the workload itself names the probe all the same.
  */
 function verdicts(engine: Engine, t: WorkloadTemplate, n: number): string[] {
   const a = engine.assess(t);
   return Array.from({ length: n }, (_, i) => {
     const v = a.verdict(`h${i}`);
-    return v?.feasible ? 'ok' : (v?.reasons[0] ?? 'none').replace(/Pod (\S+)\/\S+ would find no host/, 'Pod $1/… would find no host');
+    return v?.feasible ? 'ok' : (v?.reasons[0] ?? 'none');
   });
 }
 

@@ -3,7 +3,8 @@
 // with the messages kube-scheduler shows for the nodes that fail, and whether preemption could
 // help them (FailedNodes) or not (FailedAndUnresolvableNodes).
 
-import { R_TAINT } from '../../../core-wasm/src/contract.js';
+import { R_FAILOVER, R_TAINT } from '../../../core-wasm/src/contract.js';
+import { workloadKey } from '../../../core-wasm/src/failover-plans.js';
 import type { HostFailure } from '../../../core-wasm/src/engine.js';
 import type { Strategy, WorkloadTemplate } from '../../../model/types.js';
 import type { PlacerState } from '../../state/state.js';
@@ -155,7 +156,8 @@ export function judge(
         }
       }
     : undefined;
-  // consecutive failing hosts often fail alike (taint messages depend on the host: looked up each time)
+  // consecutive failing hosts often fail alike (taint messages and failover refusals depend on the
+  // host: looked up each time)
   let lastReasons = -1;
   let lastFailure: HostFailure | undefined;
   if (slots && bad.size === 0 && rejected === undefined) {
@@ -196,7 +198,8 @@ export function judge(
       continue;
     }
     let f = lastFailure;
-    if (r !== lastReasons || (r & R_TAINT) !== 0) f = engine.hostFailure(a.cls, slot, r);
+    if (r !== lastReasons || (r & (R_TAINT | R_FAILOVER)) !== 0)
+      f = engine.hostFailure(a.cls, slot, r, r === R_FAILOVER ? workloadKey({ t, j: 0 }) : undefined);
     lastReasons = r;
     lastFailure = f;
     let message = prefixedFailure.get(f!);
