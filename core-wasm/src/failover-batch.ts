@@ -1,11 +1,13 @@
 // Failover admission for a batch (namespace HA). While protected namespaces exist, the batch
 // places around the room held for failover — every host shows the backend its allocatable less
 // the most any restart plan puts there — so a placement that is neither protected nor carries
-// inter-workload terms leaves every restart plan as it was (first fit: see failover-guard.ts).
-// The others — protected workloads, whose own host's plan grows, and workloads with terms — are
-// taken back out after the batch and placed again one by one, in the batch's commit order, each
-// only if failover admission lets it (FailoverGuard.check); a refused one stays unplaced with the
-// refusal's words, and a gang with a refused member loses every member the batch placed.
+// inter-workload terms leaves every restart plan as it was (first fit: see failover-guard.ts),
+// except on a host where a plan gave gang members back: it used more room there while it scanned
+// than it holds. The others — protected workloads, whose own host's plan grows, workloads with
+// terms, and placements on those hosts — are taken back out after the batch and placed again one
+// by one, in the batch's commit order, each only if failover admission lets it
+// (FailoverGuard.check); a refused one stays unplaced with the refusal's words, and a gang with a
+// refused member loses every member the batch placed.
 // A workload the held room kept out is told so: kube's histogram counts the hosts that would fit
 // it but for the held room as failover admission's, and names the namespace and the failure —
 // when every host that would take it now holds such room (else the batch's words stand).
@@ -32,10 +34,18 @@ export interface BatchGuardContext {
 /** Hosts asked at most for the refusal that names the namespace, when the held room kept a workload out. */
 const NAMING_TRIES = 8;
 
-/** Hold the failover room on every host for a batch; the returned function shows the hosts as they are again. */
-export function holdFailoverRoom(ctx: BatchGuardContext): () => void {
+/** The room held for a batch (holdFailoverRoom). */
+export interface HeldRoom {
+  /** Show the hosts as they are again. */
+  release: () => void;
+  /** Hosts where keeping the held room does not keep the plans (FailoverGuard.takenBackSlots): admitBatch checks what goes there. */
+  takenBack: ReadonlySet<number>;
+}
+
+/** Hold the failover room on every host for a batch, as the plans stand before it. */
+export function holdFailoverRoom(ctx: BatchGuardContext): HeldRoom {
   const { catalog, guard } = ctx;
-  guard.sync();
+  const takenBack = guard.takenBackSlots();
   const held: number[] = [];
   const row = new Array<number>(MAX_DIMS).fill(0);
   catalog.hosts.forEach((h, slot) => {
@@ -46,14 +56,17 @@ export function holdFailoverRoom(ctx: BatchGuardContext): () => void {
     catalog.holdRoom(slot, row);
     held.push(slot);
   });
-  return () => {
-    for (const slot of held) catalog.holdRoom(slot, null);
+  return {
+    release: () => {
+      for (const slot of held) catalog.holdRoom(slot, null);
+    },
+    takenBack,
   };
 }
 
 /**
  * Place again, one by one with failover admission, the batch's placements that may change a
- * restart plan: see the file comment. `who` names instance `i` of the batch (hostOf's index);
+ * restart plan: see the file comment. `takenBack`: holdFailoverRoom's. `who` names instance `i` of the batch (hostOf's index);
  * `residents` follows every placement taken out and made again (the batch's are residents already).
  * Changes `result.hostOf` and `result.failures` in place.
  */
@@ -62,6 +75,7 @@ export function admitBatch(
   items: readonly BatchItem[],
   gangs: readonly GangSpec[],
   result: BatchResult,
+  takenBack: ReadonlySet<number>,
   who: (instance: number) => { t: WorkloadTemplate; j: number },
   residents: { place(instance: number, slot: number): void; unplace(instance: number, slot: number): void },
 ): void {
@@ -71,8 +85,10 @@ export function admitBatch(
     for (let n = 0; n < it.count; n++) itemOf.push(k);
   });
   const checked: number[] = [];
-  for (const i of result.sequence)
-    if (i >= 0 && result.hostOf[i] >= 0 && mayChangePlans(ctx, items[itemOf[i]].cls, who(i).t)) checked.push(i);
+  for (const i of result.sequence) {
+    const slot = i >= 0 ? result.hostOf[i] : -1;
+    if (slot >= 0 && (takenBack.has(slot) || mayChangePlans(ctx, items[itemOf[i]].cls, who(i).t))) checked.push(i);
+  }
   if (checked.length === 0) return;
   for (const i of [...checked].reverse()) {
     backend.release(items[itemOf[i]].cls, result.hostOf[i]);

@@ -234,6 +234,19 @@ export class FailoverGuard {
     this.replan(affected, this.cache.zones.keys());
   }
 
+  /**
+   * The slots where the held room does not keep every plan as it is: those a plan touched and
+   * then gave back gang members on. While it scanned, the plan used more there than it finally
+   * holds, so a placement that keeps the held room can still change where it puts the rest.
+   */
+  takenBackSlots(): Set<number> {
+    this.sync();
+    const out = new Set<number>();
+    for (const plans of [this.cache.singles, this.cache.zones])
+      for (const p of plans.values()) if (p.plan.gangsOut) for (const s of p.plan.touched) out.add(s);
+    return out;
+  }
+
   /** The room held on each slot for failover: the most a single host's or a zone's plan puts there. */
   held(slot: number, d: number): number {
     return this.cache.held(slot, d);

@@ -105,7 +105,7 @@ export class Placer {
           report: this.failoverReport,
         }
       : null;
-    const unhold = guarded ? holdFailoverRoom(guarded) : null;
+    const held = guarded ? holdFailoverRoom(guarded) : null;
     let result;
     let packing: Placed['packing'];
     try {
@@ -120,7 +120,7 @@ export class Placer {
         packing = improved.report;
       }
     } finally {
-      unhold?.();
+      held?.release();
     }
     // Instance index → (outcome, instance) for naming preemptors and batch victims.
     const where: { outcome: number; j: number }[] = [];
@@ -135,7 +135,7 @@ export class Placer {
     if (guarded) {
       // failover admission reads who runs where: the batch's placements are residents first
       result.hostOf.forEach((slot, i) => slot >= 0 && this.residents.add(itemCls[i], slot, who(i).t, who(i).j));
-      admitBatch(guarded, items, gangs.specs, result, who, {
+      admitBatch(guarded, items, gangs.specs, result, held!.takenBack, who, {
         place: (i, slot) => this.residents.add(itemCls[i], slot, who(i).t, who(i).j),
         unplace: (i, slot) => {
           const { t, j } = who(i);
