@@ -21,6 +21,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeTarget } from './kubeconfig.js';
+import { headerLines, LeanPost, type LeanTls } from './lean-post.js';
 
 export { loadKubeConfig, type KubeConfigSource, type KubeTarget } from './kubeconfig.js';
 
@@ -64,6 +65,9 @@ export class KubeClient {
   private readonly watchAgent: HttpAgent;
   private tls: RequestOptions = {};
   private headers: OutgoingHttpHeaders = {};
+  /** post()'s connections, and the header lines it sends (written once per credentials). */
+  private readonly lean: LeanPost;
+  private leanHead: { headers: OutgoingHttpHeaders; lines: string } | undefined;
   private fetched = 0;
   private refreshing: Promise<void> | undefined;
 
@@ -82,11 +86,14 @@ export class KubeClient {
     const pooled = { keepAlive: true, timeout: IDLE_SOCKET_MS };
     this.agent = this.base.protocol === 'https:' ? new HttpsAgent(pooled) : new HttpAgent(pooled);
     this.watchAgent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
+    const port = Number(this.base.port) || (this.base.protocol === 'https:' ? 443 : 80);
+    this.lean = new LeanPost({ secure: this.base.protocol === 'https:', host: this.origin.hostname, port }, IDLE_SOCKET_MS);
   }
 
   /** Close the idle pooled connections: after a missed deadline they may be dead too. */
   private dropIdle(): void {
     for (const sockets of Object.values(this.agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    this.lean.dropIdle();
   }
 
   static async connect(target: KubeTarget): Promise<KubeClient> {
@@ -113,6 +120,8 @@ export class KubeClient {
     if (this.fresh()) return;
     this.refreshing ??= (async () => {
       const c = await this.target.credentials();
+      // post()'s kept connections were opened with the TLS material before: new material, new connections
+      if (!sameTls(this.tls, c.tls)) this.lean.dropIdle();
       this.tls = c.tls;
       this.headers = c.headers;
       this.fetched = Date.now();
@@ -190,6 +199,43 @@ export class KubeClient {
     return { code: res.statusCode ?? 0, body };
   }
 
+  /**
+   * request('POST', path, { json, timeoutMs }) for scheduler mode's Bindings, thousands a second:
+   * on connections of its own, written and read without node:http (lean-post.ts), unless the
+   * connection goes through a proxy (client-node's agent).
+   */
+  async post(path: string, json: string, timeoutMs: number): Promise<Response> {
+    if (!this.fresh()) await this.credentials();
+    if (this.tls.agent) return this.request('POST', path, { json, timeoutMs });
+    const a = await this.lean.post(
+      this.tls as LeanTls,
+      `POST ${this.origin.prefix}${path} HTTP/1.1\r\n${this.postHeaders()}Content-Length: ${Buffer.byteLength(json)}\r\n\r\n`,
+      json,
+      timeoutMs,
+      `POST ${path}`,
+    );
+    let body: Obj | undefined;
+    try {
+      const v = a.text === '' ? undefined : (JSON.parse(a.text) as unknown);
+      body = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+    } catch {
+      body = undefined; // not JSON (a proxy's error page): the status code speaks
+    }
+    return { code: a.code, body };
+  }
+
+  /** post()'s header lines: the host, the credentials' headers, what the body is. */
+  private postHeaders(): string {
+    if (this.leanHead?.headers !== this.headers) {
+      const host = this.base.host;
+      this.leanHead = {
+        headers: this.headers,
+        lines: headerLines({ host, ...this.headers, accept: 'application/json', 'content-type': 'application/json' }),
+      };
+    }
+    return this.leanHead.lines;
+  }
+
   /** GET that must answer 200; anything else throws an ApiStatusError. */
   async get(path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Obj> {
     const r = await this.request('GET', path, opts);
@@ -262,7 +308,22 @@ export class KubeClient {
   close(): void {
     this.agent.destroy();
     this.watchAgent.destroy();
+    this.lean.close();
   }
+}
+
+/** The same TLS material and settings: post()'s connections stay good. */
+function sameTls(a: RequestOptions, b: RequestOptions): boolean {
+  const same = (x: unknown, y: unknown): boolean =>
+    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) ? x.equals(y) : typeof x === 'string' && typeof y === 'string' && x === y);
+  return (
+    same(a.ca, b.ca) &&
+    same(a.cert, b.cert) &&
+    same(a.key, b.key) &&
+    a.rejectUnauthorized === b.rejectUnauthorized &&
+    a.servername === b.servername &&
+    a.agent === b.agent
+  );
 }
 
 /** The whole answer as text: its chunks kept as they come and decoded once (a list page is megabytes). */

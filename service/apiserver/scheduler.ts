@@ -370,10 +370,7 @@ export class KubeScheduler implements SyncListener {
     let failure: string;
     let retry = true;
     try {
-      const r = await this.client.request('POST', podBindingPath(p.namespace, name), {
-        json: podBindingJson(p.namespace, name, p.uid, node),
-        timeoutMs: 10_000,
-      });
+      const r = await this.client.post(podBindingPath(p.namespace, name), podBindingJson(p.namespace, name, p.uid, node), 10_000);
       if (r.code === 201 || r.code === 200) return this.bound(p, ref, node);
       const message = String(r.body?.message ?? '');
       failure = `${r.code} ${String(r.body?.reason ?? '')}: ${message}`;
