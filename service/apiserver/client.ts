@@ -314,8 +314,7 @@ export class KubeClient {
 
 /** The same TLS material and settings: post()'s connections stay good. */
 function sameTls(a: RequestOptions, b: RequestOptions): boolean {
-  const same = (x: unknown, y: unknown): boolean =>
-    x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) ? x.equals(y) : typeof x === 'string' && typeof y === 'string' && x === y);
+  const same = (x: unknown, y: unknown): boolean => x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
   return (
     same(a.ca, b.ca) &&
     same(a.cert, b.cert) &&

@@ -102,9 +102,17 @@ function parseHead(b: Buffer, end: number): Head {
     else if (name === 'transfer-encoding') head.chunked = value.split(',').some((v) => v.trim() === 'chunked');
     else if (name === 'connection') head.close = value.split(',').some((v) => v.trim() === 'close');
   }
+  // these answers have no body, whatever their headers say
+  if (head.code === 204 || head.code === 304) return { ...head, length: 0, chunked: false };
   if (head.chunked) head.length = -1;
   else if (head.length >= 0 && !Number.isInteger(head.length)) throw new Error('the API server sent a malformed Content-Length');
   return head;
+}
+
+/** Close a connection nobody listens to any more: an error it still reports (a late EPIPE) is dropped, not thrown. */
+function destroy(socket: Socket): void {
+  socket.on('error', () => {});
+  socket.destroy();
 }
 
 /** The header lines of `headers` (name: value CRLF each, a list as one line per value); throws on a value that would break the request. */
@@ -139,7 +147,7 @@ export class LeanPost {
   dropIdle(): void {
     for (const c of this.idle.splice(0)) {
       c.leave();
-      c.socket.destroy();
+      destroy(c.socket);
     }
   }
 
@@ -169,17 +177,22 @@ export class LeanPost {
         socket.off('close', onEnd);
         socket.off('error', onError);
         if (keep) this.put(socket);
-        else socket.destroy();
+        else destroy(socket);
         if (err) reject(err);
         else resolve(answer!);
       };
       const onData = (d: Buffer): void => {
         buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
         try {
-          if (!h) {
+          while (!h) {
             const end = headEnd(buf);
             if (end < 0) return;
             h = parseHead(buf, end);
+            // an interim answer (100 Continue, 103 Early Hints) comes before the answer itself
+            if (h.code >= 100 && h.code < 200 && h.code !== 101) {
+              buf = buf.subarray(end);
+              h = null;
+            }
           }
           if (h.chunked) {
             const c = dechunk(buf, h.body);
@@ -237,14 +250,14 @@ export class LeanPost {
   /** A connection whose answer was read whole: kept for the next request, until idle too long or closed by the server. */
   private put(socket: Socket): void {
     if (this.closed || this.idle.length >= MAX_IDLE || socket.destroyed) {
-      socket.destroy();
+      destroy(socket);
       return;
     }
     const gone = (): void => {
       const at = this.idle.indexOf(entry);
       if (at >= 0) this.idle.splice(at, 1);
       entry.leave();
-      socket.destroy();
+      destroy(socket);
     };
     const entry: IdleConnection = {
       socket,

@@ -136,6 +136,16 @@ describe('LeanPost', () => {
     expect(p.idleCount).toBe(1);
   });
 
+  it('an interim 100 Continue is passed over; a 204 has no body, and its connection is kept', async () => {
+    const r = await raw((s) =>
+      s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nDate: Mon, 07 Dec 2026 12:00:00 GMT\r\n\r\n'),
+    );
+    const p = lean(r.port);
+    expect(await send(p)).toEqual({ code: 204, text: '' });
+    expect(await send(p)).toEqual({ code: 204, text: '' });
+    expect(p.idleCount).toBe(1);
+  });
+
   it('an answer without a length is read to the end of the connection', async () => {
     const r = await raw((s) => s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it'));
     const p = lean(r.port);
