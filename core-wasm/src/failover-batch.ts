@@ -66,9 +66,9 @@ export function holdFailoverRoom(ctx: BatchGuardContext): HeldRoom {
 
 /**
  * Place again, one by one with failover admission, the batch's placements that may change a
- * restart plan: see the file comment. `takenBack`: holdFailoverRoom's. `who` names instance `i` of the batch (hostOf's index);
- * `residents` follows every placement taken out and made again (the batch's are residents already).
- * Changes `result.hostOf` and `result.failures` in place.
+ * restart plan: see the file comment. `takenBack` is holdFailoverRoom's. `who` names instance `i`
+ * of the batch (hostOf's index); `residents` follows every placement taken out and made again (the
+ * batch's are residents already). Changes `result.hostOf` and `result.failures` in place.
  */
 export function admitBatch(
   ctx: BatchGuardContext,
