@@ -205,10 +205,12 @@ export class PodReporter {
 
   private async post(e: PendingEvent): Promise<void> {
     try {
-      const r = await this.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
-        body: this.body(e),
-        timeoutMs: 10_000,
-      });
+      // one Event per bound pod: the lean POST, as the Bindings (client.ts post())
+      const r = await this.client.post(
+        `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`,
+        JSON.stringify(this.body(e)),
+        10_000,
+      );
       this.metrics?.events.inc({ result: r.code === 201 ? 'written' : 'refused' });
       if (r.code !== 201) this.log.debug({ code: r.code, reason: r.body?.message }, 'an Event was refused');
     } catch (err) {
