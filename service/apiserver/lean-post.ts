@@ -1,7 +1,7 @@
 // Small POSTs on kept-alive connections of their own, written and read without node:http:
-// scheduler mode's Bindings, thousands a second. Against the real API server node:https spends
-// 0.33–0.60 ms of CPU per Binding POST and undici's Pool the same, this path 0.12–0.26
-// (BENCHMARKS.md) — and on two cores every ms placer spends is taken from the API server.
+// scheduler mode's Bindings and Events, thousands a second. Against the real API server this path
+// spends about a third of the CPU per request that node:https or undici's Pool spend
+// (BENCHMARKS.md), and on a small machine the CPU placer spends is taken from the API server.
 //
 // HTTP/1.1 as the API server speaks it: one request in flight per connection; the answer framed by
 // Content-Length, chunked, or (neither) by the end of the connection; `Connection: close`, an
