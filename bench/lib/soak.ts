@@ -22,10 +22,10 @@ const SHAPES: readonly [number, number][] = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The pods a soak run sends: PLACER_SOAK_PODS, else 1,000,000 (--quick: 6,000); whole rollouts, at least ten. */
+/** The pods a soak run sends: PLACER_SOAK_PODS, else 1,000,000 (--quick: 3,000, the ten-rollout floor); whole rollouts, at least ten. */
 export function soakSize(quick: boolean): { rollouts: number; total: number } {
   const envPods = Number(process.env.PLACER_SOAK_PODS ?? '');
-  const wanted = envPods > 0 ? envPods : quick ? 6_000 : 1_000_000;
+  const wanted = envPods > 0 ? envPods : quick ? 3_000 : 1_000_000;
   const rollouts = Math.max(10, Math.ceil(wanted / ROLLOUT));
   return { rollouts, total: rollouts * ROLLOUT };
 }

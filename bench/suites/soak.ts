@@ -3,7 +3,7 @@
 // `job-name`/`controller-uid` labels (Jobs), every pod through the extender (`filter` with
 // NodeNames, then `bind`), the previous rollout's pods released through
 // `DELETE /v1/namespaces/{ns}/Pod/{name}`: never more than 600 placements alive, 1,000,000 pods
-// through the server (--quick: 6,000).
+// through the server (--quick: 3,000).
 //
 // At every tenth of the run: a full GC in the server (SIGUSR2 with bench/lib/gc-on-signal.mjs
 // preloaded), then its RSS (/proc), V8 heap used, Wasm memory and the engine's class and
