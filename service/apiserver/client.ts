@@ -189,14 +189,7 @@ export class KubeClient {
     const sent = opts.json ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const res = await this.open(method, path, sent, timeoutMs, opts.signal, this.agent, opts.contentType);
     const text = await readAll(res, timeoutMs, `${method} ${path}`);
-    let body: Obj | undefined;
-    try {
-      const v = text === '' ? undefined : (JSON.parse(text) as unknown);
-      body = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-    } catch {
-      body = undefined; // not JSON (a proxy's error page): the status code speaks
-    }
-    return { code: res.statusCode ?? 0, body };
+    return { code: res.statusCode ?? 0, body: answerBody(text) };
   }
 
   /**
@@ -214,14 +207,7 @@ export class KubeClient {
       timeoutMs,
       `POST ${path}`,
     );
-    let body: Obj | undefined;
-    try {
-      const v = a.text === '' ? undefined : (JSON.parse(a.text) as unknown);
-      body = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-    } catch {
-      body = undefined; // not JSON (a proxy's error page): the status code speaks
-    }
-    return { code: a.code, body };
+    return { code: a.code, body: answerBody(a.text) };
   }
 
   /** post()'s header lines: the host, the credentials' headers, what the body is. */
@@ -309,6 +295,19 @@ export class KubeClient {
     this.agent.destroy();
     this.watchAgent.destroy();
     this.lean.close();
+  }
+}
+
+/**
+ * An answer's body as an object (a Status, an object), or undefined: empty, not JSON (a proxy's
+ * error page: the status code speaks), or not an object.
+ */
+function answerBody(text: string): Obj | undefined {
+  try {
+    const v = text === '' ? undefined : (JSON.parse(text) as unknown);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
