@@ -83,10 +83,12 @@ function shareable(t: WorkloadTemplate, c: Compiled | undefined): boolean {
 }
 
 /**
- * The fields two templates of the same content may differ in: their one instance. Every other field
- * holds the same value (sameFieldsBut), owner and source too: they name the class.
+ * The fields two templates of the same content may differ in: their one instance, and the source
+ * that names where each was read (scheduler mode's pods each name their own path). A source only
+ * names an input error, and a template compiled without one raises none for the same content.
+ * Every other field holds the same value (sameFieldsBut), the owner too: it names the class.
  */
-const NOT_CONTENT: ReadonlySet<string> = new Set(['instances']);
+const NOT_CONTENT: ReadonlySet<string> = new Set(['instances', 'source']);
 
 export class ClassCompiler {
   /** Live classes by id; a freed id is a hole until a new class takes it. */

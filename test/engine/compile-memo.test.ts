@@ -33,6 +33,15 @@ describe.each<BackendName>(['reference', 'wasm'])('compile memo by content (%s)'
     expect(noId(c2)).toEqual(noId(fresh));
   });
 
+  it('a pod read from its own path (scheduler mode names each pod’s source) gets the compiled class', () => {
+    const e = engineOf(backend);
+    const t = pod('a').ns('team').req({ cpu: '500m', memory: '1Gi' }).label('app', 'web').obj();
+    const c = e.compile(t);
+    const read = { ...named(t, 'b'), source: { file: 'https://apiserver', doc: 0, path: '/api/v1/namespaces/team/pods/b' } };
+    expect(e.compile(read)).toBe(c);
+    expect(noId(c)).toEqual(noId(engineOf(backend).compile(read)));
+  });
+
   it('every field that differs compiles again', () => {
     const e = engineOf(backend);
     const t = pod('a').ns('team').req({ cpu: '500m', memory: '1Gi' }).label('app', 'web').obj();
