@@ -20,6 +20,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeTarget } from './kubeconfig.js';
 import { headerLines, LeanPost, type LeanTls } from './lean-post.js';
 
@@ -63,7 +64,7 @@ export class KubeClient {
   private readonly base: URL;
   private readonly agent: HttpAgent;
   private readonly watchAgent: HttpAgent;
-  private tls: RequestOptions = {};
+  private tls: RequestOptions & { secureContext?: SecureContext } = {};
   private headers: OutgoingHttpHeaders = {};
   /** post()'s connections, and the header lines it sends (written once per credentials). */
   private readonly lean: LeanPost;
@@ -121,8 +122,10 @@ export class KubeClient {
     this.refreshing ??= (async () => {
       const c = await this.target.credentials();
       // post()'s kept connections were opened with the TLS material before: new material, new connections
-      if (!sameTls(this.tls, c.tls)) this.lean.dropIdle();
-      this.tls = c.tls;
+      if (this.fetched === 0 || !sameTls(this.tls, c.tls)) {
+        this.lean.dropIdle();
+        this.tls = this.base.protocol === 'https:' && !c.tls.agent ? withContext(c.tls) : c.tls;
+      }
       this.headers = c.headers;
       this.fetched = Date.now();
     })().finally(() => (this.refreshing = undefined));
@@ -309,6 +312,15 @@ function answerBody(text: string): Obj | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `tls` with the secure context its connections use, made once: without one, every new connection
+ * parses the CA bundle, the certificate and the key again. The material stays in the options too,
+ * where node:https's agent names its pools by it.
+ */
+function withContext(tls: RequestOptions): RequestOptions & { secureContext: SecureContext } {
+  return { ...tls, secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }) };
 }
 
 /** The same TLS material and settings: post()'s connections stay good. */

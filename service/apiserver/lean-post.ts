@@ -27,8 +27,8 @@ export interface LeanEndpoint {
   port: number;
 }
 
-/** The TLS options a connection is opened with (those KubeClient's credentials carry). */
-export type LeanTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+/** The TLS options a connection is opened with (those KubeClient's credentials carry, and the secure context made of them). */
+export type LeanTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
 
 /** A kept-alive connection waiting for the next request. */
 interface IdleConnection {
@@ -43,9 +43,12 @@ const MAX_IDLE = 64;
 
 const CRLF = 0x0d0a;
 
+/** The blank line that ends a head, as bytes: a string needle is encoded again on every search. */
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+
 /** Where the head ends (the index past its blank line), or -1. */
 function headEnd(b: Buffer): number {
-  const at = b.indexOf('\r\n\r\n', 0, 'latin1');
+  const at = b.indexOf(BLANK_LINE);
   return at < 0 ? -1 : at + 4;
 }
 
@@ -132,6 +135,8 @@ export function headerLines(headers: Record<string, string | number | readonly s
 export class LeanPost {
   private readonly idle: IdleConnection[] = [];
   private closed = false;
+  /** The latest TLS session the server gave, and its connection's options: the next connection resumes it (as node:https's agent does). */
+  private session: { tls: LeanTls; data: Buffer } | undefined;
 
   constructor(
     private readonly endpoint: LeanEndpoint,
@@ -232,18 +237,30 @@ export class LeanPost {
       return c.socket;
     }
     const { host, port, secure } = this.endpoint;
-    const socket = secure
-      ? tlsConnect({
-          host,
-          port,
-          ...tls,
-          // SNI names a host, never an address (as node:https)
-          servername: tls.servername ?? (isIP(host) ? undefined : host),
-          ALPNProtocols: ['http/1.1'],
-        })
-      : netConnect({ host, port });
+    const socket = secure ? this.connectTls(tls) : netConnect({ host, port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
+    return socket;
+  }
+
+  /** A TLS connection, resuming the latest session opened with the same options; it keeps the sessions the server gives. */
+  private connectTls(tls: LeanTls): Socket {
+    const { host, port } = this.endpoint;
+    const session = this.session?.tls === tls ? this.session.data : undefined;
+    const socket = tlsConnect({
+      host,
+      port,
+      ...tls,
+      // SNI names a host, never an address (as node:https)
+      servername: tls.servername ?? (isIP(host) ? undefined : host),
+      ALPNProtocols: ['http/1.1'],
+      ...(session && { session }),
+    });
+    socket.on('session', (data: Buffer) => (this.session = { tls, data }));
+    // a session the handshake failed with is not offered again
+    socket.once('error', () => {
+      if (this.session?.data === session) this.session = undefined;
+    });
     return socket;
   }
 

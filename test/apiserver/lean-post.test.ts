@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as httpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as httpsServer } from 'node:https';
 import { createServer as netServer, type Server as NetServer, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -208,6 +209,20 @@ describe('LeanPost', () => {
     const p = lean(s.port, true);
     expect(await p.post({ ca: tls.cert }, head('/x', '{}'), '{}', 5000, 'POST /x')).toEqual({ code: 201, text: '{}' });
     await expect(lean(s.port, true).post({}, head('/x', '{}'), '{}', 5000, 'POST /x')).rejects.toThrow(/^POST \/x: .*certificate/);
+  });
+
+  it('TLS: a new connection resumes the session of the one before, opened with the same options; other options start afresh', async () => {
+    const resumed: boolean[] = [];
+    const s = await serve((req, _body, res) => {
+      resumed.push((req.socket as TLSSocket).isSessionReused());
+      res.writeHead(201, { connection: 'close' }).end('{}');
+    }, true);
+    const p = lean(s.port, true);
+    const opts = { ca: tls.cert };
+    for (let i = 0; i < 3; i++) expect((await p.post(opts, head('/x', '{}'), '{}', 5000, 'POST /x')).code).toBe(201);
+    expect(await p.post({ ca: tls.cert }, head('/x', '{}'), '{}', 5000, 'POST /x')).toEqual({ code: 201, text: '{}' });
+    expect(s.connections()).toBe(4);
+    expect(resumed).toEqual([false, true, true, false]);
   });
 
   it('header lines: a list is one line per value; a value with a line break is refused', () => {
