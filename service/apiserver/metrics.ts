@@ -48,6 +48,8 @@ export class KubeMetrics {
   readonly queue: Gauge<'state'>;
   readonly events: HotCounter<'result'>;
   readonly leader: Gauge<'name'>;
+  /** Scheduler mode's queue by state, read when the metrics are scraped (the scheduler sets it). */
+  queueCounts: (() => Record<string, number>) | undefined;
   /** The values pendingHost and podReads show (set through showWaiting), to set them only when they change. */
   private shown = { pendingHost: -1, podReads: -1 };
 
@@ -134,6 +136,9 @@ export class KubeMetrics {
       help: 'Scheduler mode: pending pods by state (active: to be tried; parked: unschedulable until a change; backoff; flight: being placed or bound)',
       labelNames: ['state'],
       registers,
+      collect: () => {
+        for (const [state, n] of Object.entries(this.queueCounts?.() ?? {})) this.queue.set({ state }, n);
+      },
     });
     this.events = new HotCounter({
       name: 'placer_kube_events_total',

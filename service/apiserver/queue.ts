@@ -133,9 +133,10 @@ export class SchedulingQueue {
     return this.active.size;
   }
 
-  count(state: QueueState): number {
-    let n = 0;
-    for (const p of this.pods.values()) if (p.state === state) n++;
+  /** The queued pods by state, in one pass (the metrics read it at scrape time, not per batch). */
+  counts(): Record<QueueState, number> {
+    const n: Record<QueueState, number> = { active: 0, parked: 0, backoff: 0, flight: 0 };
+    for (const p of this.pods.values()) n[p.state]++;
     return n;
   }
 

@@ -109,6 +109,7 @@ export class KubeScheduler implements SyncListener {
   ) {
     this.queue = new SchedulingQueue(new Set(opts.names));
     this.queue.onActive = () => this.kick();
+    if (metrics) metrics.queueCounts = () => this.queue.counts();
     this.reporter = new PodReporter(client, log, metrics, () => this.backlog > 0);
     this.preemptions = new Preemptions(client, this.reporter, log, metrics, {
       bind: (p, node) => {
@@ -142,11 +143,6 @@ export class KubeScheduler implements SyncListener {
     }
     // taken, not placed: nothing to give back
     for (const p of this.slices.splice(0).flat()) this.queue.requeue(p);
-  }
-
-  /** Queue gauges, read at scrape time. */
-  gauges(): void {
-    for (const s of ['active', 'parked', 'backoff', 'flight'] as const) this.metrics?.queue.set({ state: s }, this.queue.count(s));
   }
 
   // ------------------------------------------------------------------ the mirror's events
@@ -309,7 +305,6 @@ export class KubeScheduler implements SyncListener {
     });
     this.log.debug({ pods: batch.length, placed, ms: Math.round(performance.now() - t0) }, 'batch placed');
     this.pump();
-    this.gauges();
   }
 
   /**
@@ -343,7 +338,6 @@ export class KubeScheduler implements SyncListener {
           this.pump();
           if (this.binding === 0) {
             this.bindsDone?.();
-            this.gauges();
             // the Bindings are done: the Events they left go out at full speed
             this.reporter.pump();
           }

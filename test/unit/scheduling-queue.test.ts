@@ -3,6 +3,8 @@
 // a new gang member waking its gang, and a re-created pod replacing its old incarnation.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Registry } from 'prom-client';
+import { KubeMetrics } from '../../service/apiserver/metrics.js';
 import { SchedulingQueue } from '../../service/apiserver/queue.js';
 
 type Obj = Record<string, unknown>;
@@ -80,6 +82,29 @@ describe('the scheduling queue', () => {
     }
     q.failed(a, true);
     expect(a.dueAt - a.lastAttempt).toBe(10_000);
+  });
+
+  it('counts its pods by state, as the metrics read them at scrape time', async () => {
+    vi.useFakeTimers();
+    const q = new SchedulingQueue(new Set(['placer']));
+    for (const n of ['a', 'b', 'c', 'd', 'e']) q.observe(podObj(n));
+    const [a, b, c] = q.take(3);
+    q.failed(a); // parked until a change
+    q.failed(b, true); // backoff
+    expect(c.state).toBe('flight');
+    expect(q.counts()).toEqual({ active: 2, parked: 1, backoff: 1, flight: 1 });
+    const registry = new Registry();
+    const m = new KubeMetrics(registry);
+    m.queueCounts = () => q.counts();
+    const scraped = await registry.getSingleMetricAsString('placer_kube_scheduling_queue');
+    expect(scraped).toContain('placer_kube_scheduling_queue{state="active"} 2');
+    expect(scraped).toContain('placer_kube_scheduling_queue{state="parked"} 1');
+    expect(scraped).toContain('placer_kube_scheduling_queue{state="backoff"} 1');
+    expect(scraped).toContain('placer_kube_scheduling_queue{state="flight"} 1');
+    q.requeue(c);
+    expect(await registry.getSingleMetricAsString('placer_kube_scheduling_queue')).toContain(
+      'placer_kube_scheduling_queue{state="active"} 3',
+    );
   });
 
   it("a gang's new member wakes its parked members at once; taken in flight members are left out", () => {
