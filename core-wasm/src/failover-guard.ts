@@ -26,7 +26,15 @@ import { type Backend, type InsertHosts, type InsertScan } from './contract.js';
 import * as abi from './contract.js';
 import type { Failover } from './failover.js';
 import { PlanCache } from './failover-cache.js';
-import { type Planned, type RestartPlanner, type Tentative, type Victim, workloadKey } from './failover-plans.js';
+import {
+  type Planned,
+  type RestartPlanner,
+  type Tentative,
+  type Victim,
+  type Violation,
+  violationWords,
+  workloadKey,
+} from './failover-plans.js';
 import { type ClassVerdicts, VerdictCache } from './failover-verdicts.js';
 
 // Local copies: hot loops read them, and a re-exported binding can be a getter under some loaders.
@@ -54,10 +62,10 @@ export class FailoverGuard {
   /** What the last insertion's scan read. */
   private readonly scan: InsertScan = { prefixRead: false };
   /**
-   * The last refusal per slot, for the extender's per-host messages: its words and the workload it
-   * was found for (refusalText() names another workload of the class in its place).
+   * The last refusal per slot, for the extender's per-host messages: its words in parts and the
+   * workload it was found for (refusalText() names another workload of the class in its place).
    */
-  readonly refusals = new Map<number, { text: string; self: string }>();
+  readonly refusals = new Map<number, { v: Violation; self: string }>();
   /** The hosts as insertions read them (rebuilt with the cache). */
   private hostsView: InsertHosts = { n: 0, dims: 0, free: this.free, absent: new Uint8Array(0) };
   /** The workload an insertion places, reused (no allocation on the filter's path). */
@@ -142,7 +150,7 @@ export class FailoverGuard {
           if (after && !after.unchecked) {
             this.plans.putRow(free, slot, row);
             const before = this.failover.failingSet(ns, k, free);
-            if (!before) return this.refuse(slot, extra, this.plans.violationText(ns, after));
+            if (!before) return this.refuse(slot, extra, this.plans.violation(ns, after));
             this.plans.take(free, cls, slot, 1);
           }
         }
@@ -426,7 +434,7 @@ export class FailoverGuard {
   }
 
   /** The refusal when `after` leaves more protected workloads unplaced than `before`, naming a namespace newly short. */
-  private worse(before: Planned | undefined, after: Planned, zone?: string): string | null {
+  private worse(before: Planned | undefined, after: Planned, zone?: string): Violation | null {
     if (after.stuck <= (before?.stuck ?? 0)) return null;
     const shortBefore = new Map<string, number>();
     before?.victims.forEach(
@@ -437,7 +445,7 @@ export class FailoverGuard {
       (v, i) => after.plan.target[i] < 0 && v.protected && shortAfter.set(v.t.namespace, (shortAfter.get(v.t.namespace) ?? 0) + 1),
     );
     const ns = [...shortAfter].find(([n, c]) => c > (shortBefore.get(n) ?? 0))?.[0] ?? [...shortAfter.keys()][0];
-    return this.plans.violationText(ns, after, zone);
+    return this.plans.violation(ns, after, zone);
   }
 
   private admit(slot: number): null {
@@ -445,9 +453,9 @@ export class FailoverGuard {
     return null;
   }
 
-  private refuse(slot: number, extra: Tentative, text: string): string {
-    this.refusals.set(slot, { text, self: workloadKey(extra) });
-    return text;
+  private refuse(slot: number, extra: Tentative, v: Violation): string {
+    this.refusals.set(slot, { v, self: workloadKey(extra) });
+    return violationWords(v);
   }
 
   /**
@@ -457,9 +465,7 @@ export class FailoverGuard {
    */
   refusalText(slot: number, who?: string): string | undefined {
     const r = this.refusals.get(slot);
-    if (r === undefined || who === undefined || who === r.self) return r?.text;
-    const own = `: ${r.self} would find no host: `;
-    const at = r.text.indexOf(own);
-    return at < 0 ? r.text : `${r.text.slice(0, at)}: ${who} would find no host: ${r.text.slice(at + own.length)}`;
+    if (r === undefined) return undefined;
+    return violationWords(r.v, r.v.stuck?.key === r.self ? who : undefined);
   }
 }

@@ -310,14 +310,21 @@ export class RestartPlanner {
 
   /** The refusal's words: the namespace and the host(s) or zone whose failure could not be absorbed, and why. */
   violationText(ns: string, p: Planned, zone?: string | null): string {
+    return violationWords(this.violation(ns, p, zone));
+  }
+
+  /** violationText() in its parts: the workload of `ns` left without a host apart, so that the words can name another in its place. */
+  violation(ns: string, p: Planned, zone?: string | null): Violation {
     if (p.unchecked) {
-      return `namespace ${ns} is not known to survive ${p.unchecked} host failures (failover policy): the sets of ${p.unchecked} hosts are too many for placer to plan each`;
+      return {
+        head: `namespace ${ns} is not known to survive ${p.unchecked} host failures (failover policy): the sets of ${p.unchecked} hosts are too many for placer to plan each`,
+      };
     }
     const names = p.failed.map((s) => this.catalog.hostName(s));
     const what = zone ? `zone ${zone}` : names.length === 1 ? `host ${names[0]}` : `hosts ${names.join(', ')}`;
+    const head = `namespace ${ns} could not restart its workloads if ${what} failed (failover policy)`;
     const i = p.victims.findIndex((v, k) => v.t.namespace === ns && p.plan.target[k] < 0);
-    const reason = i < 0 ? '' : `: ${workloadKey(p.victims[i])} would find no host: ${this.reasonText(p, i)}`;
-    return `namespace ${ns} could not restart its workloads if ${what} failed (failover policy)${reason}`;
+    return i < 0 ? { head } : { head, stuck: { key: workloadKey(p.victims[i]), reason: this.reasonText(p, i) } };
   }
 
   describe(p: Planned): { moves: RestartMove[]; unplaced: RestartStuck[] } {
@@ -373,6 +380,17 @@ export class RestartPlanner {
 
 function nameOf(v: { t: WorkloadTemplate; j: number }): string {
   return v.t.instances[v.j]?.name ?? `${v.t.owner ?? v.t.kind}[${v.j}]`;
+}
+
+/** A failover refusal's words in parts: what the namespace could not survive, and its first workload left without a host, with why. */
+export interface Violation {
+  head: string;
+  stuck?: { key: string; reason: string };
+}
+
+/** The words of refusal `v`, naming `as` (a workload key) for its stuck workload when given. */
+export function violationWords(v: Violation, as?: string): string {
+  return v.stuck ? `${v.head}: ${as ?? v.stuck.key} would find no host: ${v.stuck.reason}` : v.head;
 }
 
 /** How a refusal names instance `j` of `t`: `Kind namespace/name`. */
