@@ -11,9 +11,10 @@
 //   3. check and reserve in the ledgers (placer's rules, as the standalone bind) — the reservation
 //      holds the capacity while the POST is in flight, so that two binds cannot both take the last
 //      slot of a host (kube-scheduler's "assume");
-//   4. POST: 201 commits the placement (the watch then confirms it); 409 "already assigned to
-//      node <this node>" is success once the watch shows the pod there with this UID (a bind the
-//      API took but whose answer was lost);
+//   4. POST (KubeClient.post, on connections of its own, as scheduler mode's Bindings): 201
+//      commits the placement (the watch then confirms it); 409 "already assigned to node <this
+//      node>" is success once the watch shows the pod there with this UID (a bind the API took
+//      but whose answer was lost);
 //      anything else, or no answer at all and a pod that is not bound there, gives the
 //      reservation back — the ledgers end as they were — and the error goes to kube-scheduler.
 //
@@ -123,7 +124,7 @@ export class KubeBinder {
     const json = podBindingJson(namespace, name, uid, node);
     let failure: string;
     try {
-      const r = await this.client.request('POST', podBindingPath(namespace, name), { json, timeoutMs: this.timeoutMs });
+      const r = await this.client.post(podBindingPath(namespace, name), json, this.timeoutMs);
       if (r.code === 201 || r.code === 200) {
         this.log.debug({ pod: key, node }, 'bound');
         return this.done('bound', '');

@@ -196,7 +196,7 @@ export class KubeClient {
   }
 
   /**
-   * request('POST', path, { json, timeoutMs }) for scheduler mode's Bindings and Events, thousands a second:
+   * request('POST', path, { json, timeoutMs }) for the Bindings (scheduler mode's, the extender's) and Events, thousands a second:
    * on connections of its own, written and read without node:http (lean-post.ts), unless the
    * connection goes through a proxy (client-node's agent).
    */
