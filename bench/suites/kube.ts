@@ -9,9 +9,12 @@
 //             deploy/kube-scheduler-config.yaml as shipped, and `--extender-choice placer` as
 //             deploy/placer.yaml ships it (the filter answers placer's choice alone)
 //
-// and then — the same pods, named for placer (spec.schedulerName) — placer's own scheduler mode, a
+// and — the same pods, named for placer (spec.schedulerName) — placer's own scheduler mode, a
 // plain loop of Binding POSTs (the API server's ceiling) and a gang of 1,000 pods
-// (kube-schedmode.ts), at 500 nodes / 2,000 pods and 5,000 nodes / 5,000 pods (--quick: 50 / 100). Pods per second from
+// (kube-schedmode.ts), at 500 nodes / 2,000 pods and 5,000 nodes / 5,000 pods (--quick: 50 / 100).
+// At each size kube-scheduler alone runs first, placer's scheduler-mode rounds next to it, and the
+// extender pairs after them: the control plane slows as its etcd history grows, round after
+// round, so the rounds whose ratios are the targets run side by side. Pods per second from
 // kube-scheduler's start to the last bind (seen on a watch), kube-scheduler's own
 // scheduler_scheduling_algorithm_duration_seconds per pod (its /metrics), and the extender's CPU
 // per pod (/proc/<pid>/stat over the round). Every process shares the machine: read the ratios.
@@ -430,7 +433,14 @@ export const kubeSuite: Suite = async (ctx) => {
       made = size.nodes;
       const ns = `kube-bench-${size.nodes}`;
       await cp.admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      // scheduler mode's rounds, once, before the first extender round (or after kube-scheduler alone)
+      let ownDone = !schedMode;
+      const ownRounds = async (): Promise<void> => {
+        ownDone = true;
+        own.push(...(await schedulerModeRounds(cp, size, ns, ctx.gate, size === sizes[0] ? (ctx.quick ? 100 : 1000) : 0)));
+      };
       for (const [setup, pair] of schedule(setups, pairs)) {
+        if (setup.extender && !ownDone) await ownRounds();
         progress(`kube: ${size.nodes} nodes / ${size.pods} pods, ${setup.name}${pairs > 1 && setup.extender ? ` (pair ${pair + 1})` : ''}`);
         const r = await round(cp, setup, size, ns, ctx.gate, pair);
         progress(
@@ -438,7 +448,7 @@ export const kubeSuite: Suite = async (ctx) => {
         );
         rounds.push(r);
       }
-      if (schedMode) own.push(...(await schedulerModeRounds(cp, size, ns, ctx.gate, size === sizes[0] ? (ctx.quick ? 100 : 1000) : 0)));
+      if (!ownDone) await ownRounds();
     }
   } finally {
     await cp.stop();
