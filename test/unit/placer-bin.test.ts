@@ -1,6 +1,7 @@
 // bin/placer.js runs the bundled CLI (scripts/bundle-cli.mjs) unless it is older than the compiled
-// entry — a `tsc` alone since the last bundle — and says "not built" without either. Shown on a
-// copy of the launcher in a temp package whose two entries print which one ran.
+// entry or tsc's build info — a `tsc` alone since the last bundle, which may have rewritten other
+// modules only — and says "not built" without the entry. Shown on a copy of the launcher in a temp
+// package whose two entries print which one ran.
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ function pkg(entries: Record<string, number>): string {
 const run = (root: string) => spawnSync(process.execPath, [join(root, 'bin', 'placer.js')], { encoding: 'utf8' });
 const MODULES = 'dist/service/cli/main.js';
 const BUNDLE = 'dist/bundle/service/cli/main.js';
+const BUILD_INFO = 'dist/tsconfig.build.tsbuildinfo';
 
 describe('bin/placer.js', () => {
   it('runs the bundle when it is as new as the compiled entry or newer', () => {
@@ -43,6 +45,11 @@ describe('bin/placer.js', () => {
   it('runs the compiled modules when the bundle is older (tsc ran since) or absent', () => {
     expect(run(pkg({ [MODULES]: 2000, [BUNDLE]: 1000 })).stdout).toBe(MODULES);
     expect(run(pkg({ [MODULES]: 1000 })).stdout).toBe(MODULES);
+  });
+
+  it('runs the compiled modules when tsc wrote its build info since the bundle, the entry untouched (an incremental build)', () => {
+    expect(run(pkg({ [MODULES]: 1000, [BUNDLE]: 2000, [BUILD_INFO]: 3000 })).stdout).toBe(MODULES);
+    expect(run(pkg({ [MODULES]: 1000, [BUNDLE]: 3000, [BUILD_INFO]: 2000 })).stdout).toBe(BUNDLE);
   });
 
   it('says it is not built, exit 2, without the compiled entry', () => {
