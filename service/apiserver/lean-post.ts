@@ -1,7 +1,7 @@
-// Small POSTs on kept-alive connections of their own, written and read without node:http:
-// scheduler mode's Bindings and Events, thousands a second. Against the real API server this path
-// spends about a third of the CPU per request that node:https or undici's Pool spend
-// (BENCHMARKS.md), and on a small machine the CPU placer spends is taken from the API server.
+// Small POSTs on kept-alive connections of their own, written and read without node:http: the
+// Bindings (scheduler mode's, the extender's) and Events, thousands a second. Against the real API
+// server this path spends about a third of the CPU per request that node:https or undici's Pool
+// spend (BENCHMARKS.md), and on a small machine the CPU placer spends is taken from the API server.
 //
 // HTTP/1.1 as the API server speaks it: one request in flight per connection; the answer framed by
 // Content-Length, chunked, or (neither) by the end of the connection; `Connection: close`, an
